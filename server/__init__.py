@@ -1,0 +1,1 @@
+"""jxc server: settings, database, models, domain services, events and the ASGI app."""

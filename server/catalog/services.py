@@ -1,0 +1,275 @@
+"""Catalog actions: units, categories (a tree), products with alternative units and barcodes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import select
+
+from server.catalog.gtin import gtin_problem, looks_like_gtin
+from server.catalog.models import barcode, category, product, product_unit, unit
+from server.database import Database
+from server.db_types import utcnow
+from server.errors import CatalogError
+from server.masterdata import TextRules, create_record, drop_none, ensure_exists, ensure_unique, set_active, update_record
+from server.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
+
+TRACKING_MODES = ("none", "lot", "serial")
+
+
+async def do_create_unit(db: Database, *, code: str, name: str, precision: int, name_en: str = "",
+                         idempotency_key: str | None = None) -> int:
+    rules = TextRules(CatalogError)
+    values = {
+        "code": rules.code(code),
+        "name": rules.text(name, "name", 64, required=True),
+        "name_en": rules.text(name_en, "nameEn", 64) or "",
+        "precision": precision,
+    }
+    if not 0 <= precision <= MAX_UNIT_PRECISION:
+        rules.fail("INVALID_VALUE", "precision", detail=f"0–{MAX_UNIT_PRECISION}")
+    rules.raise_if_failed()
+    return await create_record(db, unit, values, error_cls=CatalogError, idempotency_key=idempotency_key)
+
+
+async def _check_category_parent(conn, category_id: int | None, parent_id: int | None) -> None:
+    """The parent must exist and must not be the category itself or one of its descendants."""
+    if parent_id is None:
+        return
+    await ensure_exists(conn, category, parent_id, CatalogError, "category", "parentId")
+    seen, current = set(), parent_id
+    while current is not None:
+        if current == category_id or current in seen:
+            raise CatalogError("INVALID_PARENT", "parentId")
+        seen.add(current)
+        current = (await conn.execute(select(category.c.parent_id).where(category.c.id == current))).scalar()
+
+
+async def do_create_category(db: Database, *, code: str, name: str, parent_id: int | None = None,
+                             idempotency_key: str | None = None) -> int:
+    rules = TextRules(CatalogError)
+    values = {"code": rules.code(code), "name": rules.text(name, "name", 128, required=True), "parent_id": parent_id}
+    rules.raise_if_failed()
+
+    async def check(conn):
+        await _check_category_parent(conn, None, parent_id)
+
+    return await create_record(db, category, values, error_cls=CatalogError, idempotency_key=idempotency_key,
+                               before_insert=check)
+
+
+async def do_update_category(db: Database, category_id: int, *, name: str | None = None,
+                             parent_id: int | None = None, clear_parent: bool = False) -> None:
+    rules = TextRules(CatalogError)
+    values = {"name": rules.text(name, "name", 128, required=name is not None)}
+    rules.raise_if_failed()
+    if parent_id is not None:
+        values["parent_id"] = parent_id
+
+    async def check(conn):
+        await _check_category_parent(conn, category_id, parent_id)
+
+    await update_record(db, category, category_id, values, error_cls=CatalogError, what="category",
+                        unique_fields=(), before_update=check)
+    if clear_parent:
+        await update_record(db, category, category_id, {"parent_id": None}, error_cls=CatalogError,
+                            what="category", unique_fields=())
+
+
+@dataclass
+class AltUnitInput:
+    unit_id: int
+    factor: str  # base units per one of this unit, e.g. "12"
+
+
+@dataclass
+class BarcodeInput:
+    code: str
+    unit_id: int | None = None
+
+
+@dataclass
+class ProductInput:
+    sku: str | None = None
+    name: str | None = None
+    spec: str | None = None
+    category_id: int | None = None
+    base_unit_id: int | None = None
+    sale_price: str | None = None
+    purchase_price: str | None = None
+    vat_rate: str | None = None
+    reorder_point: str | None = None
+    reorder_quantity: str | None = None
+    tracking: str | None = None
+    units: list[AltUnitInput] = field(default_factory=list)
+    barcodes: list[BarcodeInput] = field(default_factory=list)
+
+
+def _money(rules: TextRules, value, field_name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        fen = money_to_fen(value)
+    except NumberError as exc:
+        rules.fail("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
+                   precision=2, detail=str(value))
+        return None
+    if fen < 0:
+        rules.fail("INVALID_VALUE", field_name, detail=str(value))
+    return fen
+
+
+def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        q = qty_to_scaled(value, precision)
+    except NumberError as exc:
+        rules.fail("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
+                   precision=precision, detail=str(value))
+        return None
+    if q < 0:
+        rules.fail("INVALID_VALUE", field_name, detail=str(value))
+    return q
+
+
+def _barcode_code(rules: TextRules, code: str, field_name: str, *, gtin_only: bool = False) -> str | None:
+    code = rules.code(code, field_name, 64)
+    if not code:
+        return None
+    if looks_like_gtin(code) or gtin_only or code.isdigit():
+        problem = gtin_problem(code)
+        if problem:
+            rules.fail(problem[0], field_name, **problem[1])
+            return None
+    elif not code.isprintable() or not code.isascii():
+        rules.fail("INVALID_BARCODE", field_name, detail="ASCII only")
+        return None
+    return code
+
+
+async def _unit_precision(conn, unit_id: int, field_name: str) -> int:
+    row = (await conn.execute(select(unit.c.precision, unit.c.active).where(unit.c.id == unit_id))).first()
+    if row is None:
+        raise CatalogError("NOT_FOUND", field_name, what="unit")
+    return row.precision
+
+
+def _product_values(rules: TextRules, data: ProductInput, precision: int, *, creating: bool) -> dict:
+    values = {
+        "sku": rules.code(data.sku, "sku", 64, required=creating) if data.sku is not None or creating else None,
+        "name": rules.text(data.name, "name", 200, required=creating or data.name is not None),
+        "spec": rules.text(data.spec, "spec", 200),
+        "category_id": data.category_id,
+        "base_unit_id": data.base_unit_id,
+        "sale_price_fen": _money(rules, data.sale_price, "salePrice"),
+        "purchase_price_fen": _money(rules, data.purchase_price, "purchasePrice"),
+        "reorder_point": _qty(rules, data.reorder_point, precision, "reorderPoint"),
+        "reorder_qty": _qty(rules, data.reorder_quantity, precision, "reorderQuantity"),
+        "tracking": data.tracking,
+    }
+    if data.vat_rate is not None:
+        try:
+            values["vat_rate_bp"] = parse_rate(data.vat_rate)
+        except NumberError:
+            rules.fail("INVALID_VALUE", "vatRate", detail=str(data.vat_rate))
+    if data.tracking is not None and data.tracking not in TRACKING_MODES:
+        rules.fail("INVALID_VALUE", "tracking", detail=data.tracking)
+    return drop_none(values)
+
+
+async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data: ProductInput) -> None:
+    rules = TextRules(CatalogError)
+    unit_rows = []
+    for i, alt in enumerate(data.units):
+        await ensure_exists(conn, unit, alt.unit_id, CatalogError, "unit", f"units.{i}.unitId")
+        if alt.unit_id == base_unit_id:
+            rules.fail("INVALID_VALUE", f"units.{i}.unitId", detail="base unit")
+        try:
+            factor = qty_to_scaled(alt.factor, 6)
+        except NumberError:
+            rules.fail("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
+            continue
+        if factor <= 0:
+            rules.fail("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
+        unit_rows.append({"product_id": product_id, "unit_id": alt.unit_id, "factor": factor})
+    known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
+    existing = {r[0] for r in await conn.execute(select(product_unit.c.unit_id).where(product_unit.c.product_id == product_id))}
+    barcode_rows = []
+    for i, bc in enumerate(data.barcodes):
+        code = _barcode_code(rules, bc.code, f"barcodes.{i}.code")
+        if bc.unit_id is not None and bc.unit_id not in known_units | existing:
+            rules.fail("INVALID_VALUE", f"barcodes.{i}.unitId", detail="unit not defined for product")
+        if code:
+            barcode_rows.append({
+                "code": code, "product_id": product_id,
+                "unit_id": None if bc.unit_id == base_unit_id else bc.unit_id,
+                "kind": "gtin" if code.isdigit() else "internal",
+            })
+    rules.raise_if_failed()
+    codes = [r["code"] for r in barcode_rows]
+    if len(set(codes)) != len(codes):
+        raise CatalogError("DUPLICATE_CODE", "barcodes", code=next(c for c in codes if codes.count(c) > 1))
+    for row in barcode_rows:
+        await ensure_unique(conn, barcode, row, CatalogError, ("code",))
+    if unit_rows:
+        await conn.execute(product_unit.insert(), unit_rows)
+    if barcode_rows:
+        await conn.execute(barcode.insert(), barcode_rows)
+
+
+async def do_create_product(db: Database, data: ProductInput, *, idempotency_key: str | None = None) -> int:
+    rules = TextRules(CatalogError)
+    if data.base_unit_id is None:
+        rules.fail("REQUIRED", "baseUnitId")
+        rules.raise_if_failed()
+    async with db.read() as conn:
+        precision = await _unit_precision(conn, data.base_unit_id, "baseUnitId")
+    values = _product_values(rules, data, precision, creating=True)
+    rules.raise_if_failed()
+    now = utcnow()
+    values.update(created_at=now, updated_at=now)
+
+    async def before(conn):
+        await ensure_exists(conn, category, data.category_id, CatalogError, "category", "categoryId")
+
+    async def after(conn, product_id):
+        await _add_units_and_barcodes(conn, product_id, data.base_unit_id, data)
+
+    return await create_record(db, product, values, error_cls=CatalogError, unique_fields=("sku",),
+                               idempotency_key=idempotency_key, before_insert=before, after_insert=after,
+                               request=asdict(data))
+
+
+async def do_add_units_and_barcodes(db: Database, product_id: int, units: list[AltUnitInput],
+                                    barcodes: list[BarcodeInput]) -> None:
+    async with db.write() as conn:
+        row = (await conn.execute(select(product.c.base_unit_id).where(product.c.id == product_id))).first()
+        if row is None:
+            raise CatalogError("NOT_FOUND", "productId", what="product")
+        await _add_units_and_barcodes(conn, product_id, row.base_unit_id,
+                                      ProductInput(units=units, barcodes=barcodes))
+
+
+async def do_update_product(db: Database, product_id: int, data: ProductInput) -> None:
+    rules = TextRules(CatalogError)
+    async with db.read() as conn:
+        row = (await conn.execute(select(product.c.base_unit_id).where(product.c.id == product_id))).first()
+        if row is None:
+            raise CatalogError("NOT_FOUND", "id", what="product")
+        precision = await _unit_precision(conn, row.base_unit_id, "baseUnitId")
+    if data.base_unit_id is not None and data.base_unit_id != row.base_unit_id:
+        rules.fail("INVALID_VALUE", "baseUnitId", detail="the base unit cannot change")
+    values = _product_values(rules, data, precision, creating=False)
+    rules.raise_if_failed()
+    values["updated_at"] = utcnow()
+
+    async def before(conn):
+        await ensure_exists(conn, category, data.category_id, CatalogError, "category", "categoryId")
+
+    await update_record(db, product, product_id, values, error_cls=CatalogError, what="product",
+                        unique_fields=("sku",), before_update=before)
+
+
+async def do_set_product_active(db: Database, product_id: int, active: bool) -> None:
+    await set_active(db, product, product_id, active, error_cls=CatalogError, what="product")

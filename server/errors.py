@@ -1,0 +1,161 @@
+"""Domain errors with per-domain codes and bilingual messages.
+
+Services raise a ``DomainError`` subclass; nothing is written because the surrounding transaction
+rolls back. The GraphQL layer turns it into payload ``errors: [{field, code, message}]`` in the
+caller's language (``Accept-Language``; default zh-CN).
+"""
+
+from __future__ import annotations
+
+import enum
+import dataclasses
+from dataclasses import dataclass
+
+
+class CatalogErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    INVALID_BARCODE = "INVALID_BARCODE"
+    BAD_CHECK_DIGIT = "BAD_CHECK_DIGIT"
+    INVALID_PARENT = "INVALID_PARENT"
+    INACTIVE = "INACTIVE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+class PartnerErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+class InventoryErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    INACTIVE = "INACTIVE"
+    WRONG_UNIT = "WRONG_UNIT"
+    LOT_REQUIRED = "LOT_REQUIRED"
+    LOT_NOT_ALLOWED = "LOT_NOT_ALLOWED"
+    SERIAL_QUANTITY = "SERIAL_QUANTITY"
+    SAME_LOCATION = "SAME_LOCATION"
+    INVALID_PARENT = "INVALID_PARENT"
+    EMPTY_OPERATION = "EMPTY_OPERATION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "NOT_FOUND": ("找不到{what}。", "{what_en} not found."),
+    "DUPLICATE_CODE": ("编码“{code}”已存在。", "Code “{code}” already exists."),
+    "REQUIRED": ("此项必填。", "This field is required."),
+    "INVALID_VALUE": ("值无效：{detail}", "Invalid value: {detail}"),
+    "INVALID_QUANTITY": ("数量必须大于零。", "The quantity must be greater than zero."),
+    "TOO_MANY_DECIMALS": (
+        "小数位数过多：最多 {precision} 位。",
+        "Too many decimals: at most {precision} allowed.",
+    ),
+    "INSUFFICIENT_STOCK": (
+        "第 {line} 行库存不足：可用 {available}，需要 {requested}。",
+        "Line {line}: insufficient stock: {available} available, {requested} requested.",
+    ),
+    "INACTIVE": ("{what}已停用。", "{what_en} is archived."),
+    "WRONG_UNIT": ("该商品没有此计量单位。", "This unit is not defined for the product."),
+    "LOT_REQUIRED": ("该商品按批次/序列号管理，必须填写批次。", "This product is lot/serial tracked: a lot is required."),
+    "LOT_NOT_ALLOWED": ("该商品不按批次管理，不能填写批次。", "This product is not lot tracked: no lot allowed."),
+    "SERIAL_QUANTITY": ("序列号商品每个序列号数量必须为 1。", "A serial-tracked product moves in units of 1 per serial."),
+    "SAME_LOCATION": ("调出和调入库位不能相同。", "Source and destination locations must differ."),
+    "INVALID_PARENT": ("上级无效（不能形成循环）。", "Invalid parent (it would create a cycle)."),
+    "EMPTY_OPERATION": ("至少需要一行。", "At least one line is required."),
+    "INVALID_BARCODE": ("条码格式无效：{detail}", "Malformed barcode: {detail}"),
+    "BAD_CHECK_DIGIT": ("条码校验位错误：应为 {expected}。", "Bad barcode check digit: expected {expected}."),
+    "IDEMPOTENCY_KEY_REUSED": (
+        "幂等键已用于另一个不同的请求。",
+        "This idempotency key was already used for a different request.",
+    ),
+    "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
+    "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
+    "INVALID_ID": ("ID 无效或类型不符。", "Invalid ID or ID of another type."),
+    "INTERNAL_ERROR": ("服务器内部错误，请求编号 {request_id}。", "Internal server error, request id {request_id}."),
+}
+
+OBJECT_NAMES: dict[str, tuple[str, str]] = {
+    "unit": ("计量单位", "Unit"),
+    "category": ("商品分类", "Category"),
+    "product": ("商品", "Product"),
+    "barcode": ("条码", "Barcode"),
+    "warehouse": ("仓库", "Warehouse"),
+    "location": ("库位", "Location"),
+    "lot": ("批次", "Lot"),
+    "supplier": ("供应商", "Supplier"),
+    "customer": ("客户", "Customer"),
+}
+
+
+def render_message(code: str, lang: str, params: dict | None = None) -> str:
+    params = dict(params or {})
+    what = params.get("what")
+    if what in OBJECT_NAMES:
+        params["what"], params["what_en"] = OBJECT_NAMES[what]
+    params.setdefault("what", "对象")
+    params.setdefault("what_en", "Object")
+    zh, en = MESSAGES.get(code, (code, code))
+    template = en if lang.startswith("en") else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+@dataclass
+class ErrorDetail:
+    code: str
+    field: str | None = None
+    params: dict = dataclasses.field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        return render_message(self.code, lang, self.params)
+
+
+class DomainError(Exception):
+    """One or more business-rule violations; the transaction that raised it is rolled back."""
+
+    codes: type[enum.Enum] = InventoryErrorCode
+
+    def __init__(self, code: str, field: str | None = None, **params):
+        self.details = [ErrorDetail(code, field, params)]
+        super().__init__(f"{code} ({field})")
+
+    @classmethod
+    def many(cls, details: list[ErrorDetail]) -> DomainError:
+        err = cls(details[0].code, details[0].field, **details[0].params)
+        err.details = list(details)
+        return err
+
+
+class CatalogError(DomainError):
+    codes = CatalogErrorCode
+
+
+class PartnerError(DomainError):
+    codes = PartnerErrorCode
+
+
+class InventoryError(DomainError):
+    codes = InventoryErrorCode
+
+
+class ApiError(Exception):
+    """An error about the request itself (page size, cursor, id) reported as a GraphQL error."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(render_message(code, "en", params))

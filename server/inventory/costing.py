@@ -1,0 +1,52 @@
+"""Inventory costing. Moving weighted average per product; the total value in fen is the master figure.
+
+* A receipt adds its value (rounded half-up to the fen once, on the line total) and quantity.
+* An issue takes ``value × qty ÷ on-hand`` rounded half-up to the fen; an issue that empties the
+  stock takes the whole remaining value, so quantity zero always means value zero.
+* Transfers do not change the product's value; they carry the average value for information.
+
+A method is a class with ``value_out`` and ``value_in``; ``product_cost.method`` selects it, so FIFO
+can be added as a second class that keeps cost layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.numbers import round_half_up_div
+
+
+@dataclass
+class CostState:
+    qty: int
+    value_fen: int
+
+
+class MovingAverage:
+    name = "moving_average"
+
+    def value_out(self, state: CostState, qty: int) -> int:
+        """Value of ``qty`` leaving stock; mutates ``state``."""
+        if qty >= state.qty:
+            value = state.value_fen
+        else:
+            value = round_half_up_div(state.value_fen * qty, state.qty)
+        state.qty -= qty
+        state.value_fen -= value
+        return value
+
+    def value_in(self, state: CostState, qty: int, value_fen: int | None) -> int:
+        """Add ``qty`` at ``value_fen`` (``None``: at the current average); mutates ``state``."""
+        if value_fen is None:
+            value_fen = self.value_at_average(state, qty) or 0
+        state.qty += qty
+        state.value_fen += value_fen
+        return value_fen
+
+    def value_at_average(self, state: CostState, qty: int) -> int | None:
+        if state.qty == 0:
+            return None
+        return round_half_up_div(state.value_fen * qty, state.qty)
+
+
+COSTING_METHODS = {MovingAverage.name: MovingAverage()}

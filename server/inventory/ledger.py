@@ -1,0 +1,239 @@
+"""The stock ledger: the only code that writes stock moves, stock levels and product cost.
+
+``post_moves`` runs inside the caller's write transaction and, in this order:
+
+1. changes ``stock_level`` rows one side of a move at a time, sorted by (product, location, lot) so
+   that concurrent operations lock rows in the same order and cannot deadlock. A decrease is one
+   conditional statement, ``UPDATE … SET qty = qty - n WHERE … AND qty >= n RETURNING qty``: it is
+   atomic on both databases (no read-then-write), and no row back means ``INSUFFICIENT_STOCK``;
+2. locks each product's ``product_cost`` row (sorted by product) and applies the costing method;
+3. inserts the operation and its immutable moves;
+4. appends one ``stock.changed`` event per changed level to the journal (last, see journal.py).
+
+Any error raises and the caller's transaction rolls back as a whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.db_types import utcnow
+from server.errors import InventoryError
+from server.events.journal import STOCK_CHANGED, NewEvent, append_events
+from server.inventory.costing import COSTING_METHODS, CostState
+from server.inventory.models import product_cost, stock_level, stock_move, stock_operation
+from server.numbers import scaled_to_decimal
+from server.sql import dialect_insert
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    line_no: int  # 1-based line of the request, used in error messages
+    move_type: str
+    product_id: int
+    qty: int  # scaled base units, > 0
+    from_location_id: int | None = None
+    to_location_id: int | None = None
+    lot_id: int | None = None
+    inbound_value_fen: int | None = None  # receipts and gains; None = at current average
+    reason: str = ""
+    source_document: str = ""
+    source_line_id: int | None = None
+    precision: int = 0  # base unit precision, for messages
+
+
+@dataclass(frozen=True)
+class _Side:
+    product_id: int
+    location_id: int
+    lot_key: int
+    delta: int
+    spec_index: int
+
+
+async def _decrease(conn: AsyncConnection, side: _Side, spec: MoveSpec, now) -> int:
+    n = -side.delta
+    key = and_(
+        stock_level.c.product_id == side.product_id,
+        stock_level.c.location_id == side.location_id,
+        stock_level.c.lot_key == side.lot_key,
+    )
+    row = (
+        await conn.execute(
+            update(stock_level)
+            .where(key, stock_level.c.qty >= n)
+            .values(qty=stock_level.c.qty - n, updated_at=now)
+            .returning(stock_level.c.qty)
+        )
+    ).first()
+    if row is None:
+        available = (await conn.execute(select(stock_level.c.qty).where(key))).scalar() or 0
+        raise InventoryError(
+            "INSUFFICIENT_STOCK",
+            f"lines.{spec.line_no - 1}.quantity",
+            line=spec.line_no,
+            available=str(scaled_to_decimal(available, spec.precision)),
+            requested=str(scaled_to_decimal(n, spec.precision)),
+            available_scaled=available,
+        )
+    return row[0]
+
+
+async def _increase(conn: AsyncConnection, side: _Side, warehouse_id: int, now) -> int:
+    ins = dialect_insert(conn, stock_level).values(
+        product_id=side.product_id,
+        location_id=side.location_id,
+        warehouse_id=warehouse_id,
+        lot_id=side.lot_key or None,
+        lot_key=side.lot_key,
+        qty=side.delta,
+        updated_at=now,
+    )
+    stmt = ins.on_conflict_do_update(
+        index_elements=["product_id", "location_id", "lot_key"],
+        set_={"qty": stock_level.c.qty + ins.excluded.qty, "updated_at": now},
+    ).returning(stock_level.c.qty)
+    return (await conn.execute(stmt)).scalar_one()
+
+
+async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState, str]:
+    await conn.execute(
+        dialect_insert(conn, product_cost)
+        .values(product_id=product_id, qty=0, value_fen=0)
+        .on_conflict_do_nothing(index_elements=["product_id"])
+    )
+    row = (
+        await conn.execute(
+            select(product_cost.c.qty, product_cost.c.value_fen, product_cost.c.method)
+            .where(product_cost.c.product_id == product_id)
+            .with_for_update()
+        )
+    ).one()
+    return CostState(row.qty, row.value_fen), row.method
+
+
+async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int]:
+    values = [0] * len(specs)
+    by_product: dict[int, list[int]] = defaultdict(list)
+    for i, spec in enumerate(specs):
+        by_product[spec.product_id].append(i)
+    for product_id in sorted(by_product):
+        state, method_name = await _lock_cost(conn, product_id)
+        method = COSTING_METHODS[method_name]
+        before = (state.qty, state.value_fen)
+        for i in by_product[product_id]:
+            spec = specs[i]
+            if spec.from_location_id and spec.to_location_id:
+                values[i] = method.value_at_average(state, spec.qty) or 0
+            elif spec.to_location_id:
+                values[i] = method.value_in(state, spec.qty, spec.inbound_value_fen)
+            else:
+                values[i] = method.value_out(state, spec.qty)
+        if (state.qty, state.value_fen) != before:
+            await conn.execute(
+                update(product_cost)
+                .where(product_cost.c.product_id == product_id)
+                .values(qty=state.qty, value_fen=state.value_fen)
+            )
+    return values
+
+
+async def post_moves(
+    conn: AsyncConnection,
+    *,
+    op_type: str,
+    specs: list[MoveSpec],
+    warehouse_of: dict[int, int],
+    actor: str = "",
+    reference: str = "",
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> int:
+    """Post one operation's moves; returns the operation id. ``warehouse_of`` maps location → warehouse."""
+    if not specs:
+        raise InventoryError("EMPTY_OPERATION", "lines")
+    now = utcnow()
+    sides: list[_Side] = []
+    for i, spec in enumerate(specs):
+        lot_key = spec.lot_id or 0
+        if spec.from_location_id:
+            sides.append(_Side(spec.product_id, spec.from_location_id, lot_key, -spec.qty, i))
+        if spec.to_location_id:
+            sides.append(_Side(spec.product_id, spec.to_location_id, lot_key, spec.qty, i))
+    new_qty: dict[int, int] = {}
+    for idx in sorted(
+        range(len(sides)),
+        key=lambda k: (sides[k].product_id, sides[k].location_id, sides[k].lot_key, sides[k].spec_index),
+    ):
+        side = sides[idx]
+        if side.delta < 0:
+            new_qty[idx] = await _decrease(conn, side, specs[side.spec_index], now)
+        else:
+            new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
+
+    values = await _apply_costs(conn, specs)
+
+    operation_id = (
+        await conn.execute(
+            stock_operation.insert()
+            .values(
+                op_type=op_type,
+                reference=reference,
+                reason=reason,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                created_at=now,
+            )
+            .returning(stock_operation.c.id)
+        )
+    ).scalar_one()
+    move_rows = [
+        {
+            "operation_id": operation_id,
+            "line_no": spec.line_no,
+            "move_type": spec.move_type,
+            "product_id": spec.product_id,
+            "lot_id": spec.lot_id,
+            "from_location_id": spec.from_location_id,
+            "to_location_id": spec.to_location_id,
+            "qty": spec.qty,
+            "value_fen": values[i],
+            "reason": spec.reason or reason,
+            "source_document": spec.source_document or reference,
+            "source_line_id": spec.source_line_id,
+            "actor": actor,
+            "created_at": now,
+        }
+        for i, spec in enumerate(specs)
+    ]
+    result = await conn.execute(
+        stock_move.insert().returning(stock_move.c.id, sort_by_parameter_order=True), move_rows
+    )
+    move_ids = [r[0] for r in result]
+
+    events = []
+    for idx, side in enumerate(sides):
+        spec = specs[side.spec_index]
+        events.append(
+            NewEvent(
+                STOCK_CHANGED,
+                {
+                    "product_id": side.product_id,
+                    "location_id": side.location_id,
+                    "warehouse_id": warehouse_of[side.location_id],
+                    "lot_id": spec.lot_id,
+                    "delta": side.delta,
+                    "quantity": new_qty[idx],
+                    "move_id": move_ids[side.spec_index],
+                    "operation_id": operation_id,
+                    "move_type": spec.move_type,
+                },
+                product_id=side.product_id,
+            )
+        )
+    await append_events(conn, events)
+    return operation_id

@@ -1,0 +1,124 @@
+"""Inventory tables: warehouses, locations, lots, the stock ledger, stock levels and product cost.
+
+``stock_move`` is the ledger and is append-only (database triggers refuse UPDATE and DELETE).
+``stock_level`` and ``product_cost`` are running totals maintained in the same transaction as the
+moves; ``jxc check`` proves they equal the ledger.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from server.db_types import IdType, UtcDateTime, metadata
+
+warehouse = Table(
+    "warehouse",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False, index=True),
+    Column("parent_id", IdType, ForeignKey("location.id"), nullable=True),
+    # globally unique, printed on the bin label and scanned
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(128), nullable=False, server_default=""),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+lot = Table(
+    "lot",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("expiry_date", Date, nullable=True),
+    UniqueConstraint("product_id", "code"),
+)
+
+stock_level = Table(
+    "stock_level",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("location_id", IdType, ForeignKey("location.id"), nullable=False, index=True),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False, index=True),
+    Column("lot_id", IdType, ForeignKey("lot.id"), nullable=True),
+    # lot_id or 0: NULLs are distinct in UNIQUE constraints, so uniqueness uses this key
+    Column("lot_key", BigInteger, nullable=False, server_default="0"),
+    Column("qty", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("product_id", "location_id", "lot_key"),
+    CheckConstraint("qty >= 0", name="qty_not_negative"),
+    CheckConstraint("lot_key = COALESCE(lot_id, 0)", name="lot_key"),
+)
+
+product_cost = Table(
+    "product_cost",
+    metadata,
+    Column("product_id", IdType, ForeignKey("product.id"), primary_key=True, autoincrement=False),
+    Column("qty", BigInteger, nullable=False),
+    # total value in fen is the master figure; unit cost = value / qty
+    Column("value_fen", BigInteger, nullable=False),
+    Column("method", String(16), nullable=False, server_default="moving_average"),
+    CheckConstraint("qty >= 0", name="qty_not_negative"),
+    CheckConstraint("value_fen >= 0", name="value_not_negative"),
+    CheckConstraint("qty > 0 OR value_fen = 0", name="no_value_without_qty"),
+)
+
+stock_operation = Table(
+    "stock_operation",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("op_type", String(32), nullable=False),
+    Column("reference", String(64), nullable=False, server_default=""),
+    Column("reason", String(300), nullable=False, server_default=""),
+    Column("actor", String(64), nullable=False, server_default=""),
+    Column("idempotency_key", String(128), nullable=True, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+stock_move = Table(
+    "stock_move",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("operation_id", IdType, ForeignKey("stock_operation.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("move_type", String(32), nullable=False),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("lot_id", IdType, ForeignKey("lot.id"), nullable=True),
+    Column("from_location_id", IdType, ForeignKey("location.id"), nullable=True),
+    Column("to_location_id", IdType, ForeignKey("location.id"), nullable=True),
+    Column("qty", BigInteger, nullable=False),
+    Column("value_fen", BigInteger, nullable=False),
+    Column("reason", String(300), nullable=False, server_default=""),
+    # the source document line (e.g. "PO2026-000123/2"); later issues link their documents here
+    Column("source_document", String(64), nullable=False, server_default=""),
+    Column("source_line_id", BigInteger, nullable=True),
+    Column("actor", String(64), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("qty > 0", name="qty_positive"),
+    CheckConstraint("value_fen >= 0", name="value_not_negative"),
+    CheckConstraint(
+        "from_location_id IS NOT NULL OR to_location_id IS NOT NULL", name="has_location"
+    ),
+)
+Index("ix_stock_move_product_created", stock_move.c.product_id, stock_move.c.id)

@@ -1,0 +1,448 @@
+"""Inventory primitives — receive, issue, transfer, adjust — as ``do_*`` actions.
+
+Each action validates the whole request first, then posts it through the ledger in one write
+transaction with its idempotency key. Later document flows (purchasing, sales, production, counts)
+call these; nothing else writes stock moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.catalog.models import product, product_unit, unit
+from server.database import Database
+from server.errors import ErrorDetail, InventoryError
+from server.idempotency import claim_key, store_result
+from server.inventory.ledger import MoveSpec, post_moves
+from server.inventory.models import location, lot, product_cost
+from server.numbers import (
+    QTY_SCALE,
+    NumberError,
+    line_value_fen,
+    parse_unit_price,
+    qty_to_scaled,
+)
+from server.sql import dialect_insert
+
+RECEIPT = "receipt"
+ISSUE = "issue"
+TRANSFER = "transfer"
+ADJUSTMENT = "adjustment"
+PRODUCTION_RECEIPT = "production_receipt"
+PRODUCTION_ISSUE = "production_issue"
+MOVE_TYPES = (RECEIPT, ISSUE, TRANSFER, ADJUSTMENT, PRODUCTION_RECEIPT, PRODUCTION_ISSUE)
+
+
+@dataclass
+class StockLine:
+    """One requested line. ``quantity`` is a decimal string in ``unit_id`` (default: base unit)."""
+
+    product_id: int
+    quantity: str | Decimal
+    location_id: int | None = None  # receive/issue/adjust location; transfer source
+    to_location_id: int | None = None  # transfer destination
+    unit_id: int | None = None
+    lot_code: str | None = None
+    expiry_date: date | None = None
+    unit_cost: str | Decimal | None = None  # yuan per unit of ``unit_id``; receipts and gains
+    source_line_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    operation_id: int
+    replayed: bool
+
+
+class _Validator:
+    """Loads the master data a request refers to and collects every problem before raising."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+        self.errors: list[ErrorDetail] = []
+        self.products: dict[int, object] = {}
+        self.locations: dict[int, object] = {}
+        self.factors: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def fail(self, code: str, field: str, **params) -> None:
+        self.errors.append(ErrorDetail(code, field, params))
+
+    async def load(self, lines: list[StockLine]) -> None:
+        product_ids = {ln.product_id for ln in lines}
+        location_ids = {x for ln in lines for x in (ln.location_id, ln.to_location_id) if x}
+        if product_ids:
+            rows = await self.conn.execute(
+                select(
+                    product.c.id,
+                    product.c.base_unit_id,
+                    product.c.tracking,
+                    product.c.active,
+                    product.c.purchase_price_fen,
+                    unit.c.precision,
+                ).join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(product_ids))
+            )
+            self.products = {r.id: r for r in rows}
+        if location_ids:
+            rows = await self.conn.execute(
+                select(location.c.id, location.c.warehouse_id, location.c.active).where(
+                    location.c.id.in_(location_ids)
+                )
+            )
+            self.locations = {r.id: r for r in rows}
+        alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id}
+        if alt:
+            rows = await self.conn.execute(
+                select(product_unit.c.product_id, product_unit.c.unit_id, product_unit.c.factor, unit.c.precision)
+                .join(unit, unit.c.id == product_unit.c.unit_id)
+                .where(product_unit.c.product_id.in_({p for p, _ in alt}))
+            )
+            self.factors = {(r.product_id, r.unit_id): (r.factor, r.precision) for r in rows}
+
+    def product(self, ln: StockLine, i: int):
+        p = self.products.get(ln.product_id)
+        if p is None:
+            self.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+        elif not p.active:
+            self.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            return None
+        return p
+
+    def location(self, location_id: int | None, field: str):
+        if location_id is None:
+            self.fail("REQUIRED", field)
+            return None
+        loc = self.locations.get(location_id)
+        if loc is None:
+            self.fail("NOT_FOUND", field, what="location")
+        elif not loc.active:
+            self.fail("INACTIVE", field, what="location")
+            return None
+        return loc
+
+    def quantity(self, ln: StockLine, i: int, p, *, signed: bool = False) -> int | None:
+        """Quantity in scaled base units; too many decimals for the unit is an error, never rounded."""
+        field = f"lines.{i}.quantity"
+        factor, precision = QTY_SCALE, p.precision
+        if ln.unit_id and ln.unit_id != p.base_unit_id:
+            if (ln.product_id, ln.unit_id) not in self.factors:
+                self.fail("WRONG_UNIT", f"lines.{i}.unitId")
+                return None
+            factor, precision = self.factors[(ln.product_id, ln.unit_id)]
+        try:
+            qty = qty_to_scaled(ln.quantity, precision)
+        except NumberError as exc:
+            if exc.code == "TOO_MANY_DECIMALS":
+                self.fail("TOO_MANY_DECIMALS", field, precision=precision)
+            else:
+                self.fail("INVALID_VALUE", field, detail=str(ln.quantity))
+            return None
+        if qty == 0 or (qty < 0 and not signed):
+            self.fail("INVALID_QUANTITY", field)
+            return None
+        base, rem = divmod(qty * factor, QTY_SCALE)
+        step = 10 ** (6 - p.precision)
+        if rem or base % step:
+            self.fail("TOO_MANY_DECIMALS", field, precision=p.precision)
+            return None
+        if p.tracking == "serial" and abs(base) != QTY_SCALE:
+            self.fail("SERIAL_QUANTITY", field)
+            return None
+        return base
+
+    def lot_required(self, ln: StockLine, i: int, p) -> bool:
+        tracked = p.tracking in ("lot", "serial")
+        if tracked and not ln.lot_code:
+            self.fail("LOT_REQUIRED", f"lines.{i}.lot")
+        elif not tracked and ln.lot_code:
+            self.fail("LOT_NOT_ALLOWED", f"lines.{i}.lot")
+        return tracked and bool(ln.lot_code)
+
+    def unit_cost_value(self, ln: StockLine, i: int, qty_base: int, p) -> int | None:
+        """Line value in fen for an inbound line: qty (in its unit) × unit cost, half-up to the fen."""
+        if ln.unit_cost is None:
+            return None
+        try:
+            price = parse_unit_price(ln.unit_cost)
+        except NumberError:
+            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+            return None
+        if price < 0:
+            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+            return None
+        factor = self.factors.get((ln.product_id, ln.unit_id), (QTY_SCALE, 0))[0] if ln.unit_id and ln.unit_id != p.base_unit_id else QTY_SCALE
+        qty_in_unit = qty_base * QTY_SCALE // factor
+        return line_value_fen(abs(qty_in_unit), price)
+
+    def raise_if_failed(self) -> None:
+        if self.errors:
+            raise InventoryError.many(self.errors)
+
+
+async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | None], create: bool) -> dict:
+    """Resolve (product, lot code) to lot ids; receipts create lots that do not exist yet."""
+    if not wanted:
+        return {}
+    if create:
+        for (product_id, code), expiry in wanted.items():
+            await conn.execute(
+                dialect_insert(conn, lot)
+                .values(product_id=product_id, code=code, expiry_date=expiry)
+                .on_conflict_do_nothing(index_elements=["product_id", "code"])
+            )
+    rows = await conn.execute(
+        select(lot.c.id, lot.c.product_id, lot.c.code).where(
+            lot.c.product_id.in_({p for p, _ in wanted}), lot.c.code.in_({c for _, c in wanted})
+        )
+    )
+    return {(r.product_id, r.code): r.id for r in rows}
+
+
+def _payload(lines: list[StockLine], **extra) -> dict:
+    return {"lines": [asdict(ln) for ln in lines], **extra}
+
+
+async def _run(
+    db: Database,
+    op_type: str,
+    lines: list[StockLine],
+    build,
+    *,
+    actor: str,
+    reference: str,
+    reason: str,
+    idempotency_key: str | None,
+) -> OperationResult:
+    async with db.write() as conn:
+        if idempotency_key is not None:
+            stored = await claim_key(
+                conn, idempotency_key, f"stock.{op_type}", _payload(lines, reference=reference, reason=reason), InventoryError
+            )
+            if stored is not None:
+                return OperationResult(stored["operation_id"], replayed=True)
+        if not lines:
+            raise InventoryError("EMPTY_OPERATION", "lines")
+        v = _Validator(conn)
+        await v.load(lines)
+        specs = await build(conn, v)
+        v.raise_if_failed()
+        warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
+        op_id = await post_moves(
+            conn,
+            op_type=op_type,
+            specs=specs,
+            warehouse_of=warehouse_of,
+            actor=actor,
+            reference=reference,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+        if idempotency_key is not None:
+            await store_result(conn, idempotency_key, {"operation_id": op_id})
+    return OperationResult(op_id, replayed=False)
+
+
+async def do_receive_stock(
+    db: Database,
+    lines: list[StockLine],
+    *,
+    move_type: str = RECEIPT,
+    actor: str = "",
+    reference: str = "",
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> OperationResult:
+    """Receive goods into locations at a unit cost (default: the product's purchase price)."""
+
+    async def build(conn, v: _Validator) -> list[MoveSpec]:
+        checked = []
+        for i, ln in enumerate(lines):
+            p = v.product(ln, i)
+            loc = v.location(ln.location_id, f"lines.{i}.locationId")
+            if p is None or loc is None:
+                continue
+            qty = v.quantity(ln, i, p)
+            tracked = v.lot_required(ln, i, p)
+            if qty is None:
+                continue
+            value = v.unit_cost_value(ln, i, qty, p)
+            if value is None and ln.unit_cost is None:
+                value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
+            checked.append((i, ln, p, qty, value, tracked))
+        v.raise_if_failed()
+        lots = await _lot_ids(
+            conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
+        )
+        return [
+            MoveSpec(
+                line_no=i + 1,
+                move_type=move_type,
+                product_id=ln.product_id,
+                qty=qty,
+                to_location_id=ln.location_id,
+                lot_id=lots.get((ln.product_id, ln.lot_code)) if tracked else None,
+                inbound_value_fen=value,
+                source_line_id=ln.source_line_id,
+                precision=p.precision,
+            )
+            for i, ln, p, qty, value, tracked in checked
+        ]
+
+    return await _run(db, move_type, lines, build, actor=actor,
+                      reference=reference, reason=reason, idempotency_key=idempotency_key)
+
+
+def _fen_price(fen: int) -> Decimal:
+    return Decimal(fen) / 100
+
+
+async def _outbound_specs(conn, v: _Validator, lines: list[StockLine], move_type: str, *, transfer: bool):
+    checked = []
+    for i, ln in enumerate(lines):
+        p = v.product(ln, i)
+        src = v.location(ln.location_id, f"lines.{i}.locationId")
+        dst = v.location(ln.to_location_id, f"lines.{i}.toLocationId") if transfer else None
+        if p is None or src is None or (transfer and dst is None):
+            continue
+        if transfer and ln.location_id == ln.to_location_id:
+            v.fail("SAME_LOCATION", f"lines.{i}.toLocationId")
+            continue
+        qty = v.quantity(ln, i, p)
+        tracked = v.lot_required(ln, i, p)
+        if qty is not None:
+            checked.append((i, ln, p, qty, tracked))
+    v.raise_if_failed()
+    lots = await _lot_ids(conn, {(ln.product_id, ln.lot_code): None for _, ln, _, _, t in checked if t}, False)
+    specs = []
+    for i, ln, p, qty, tracked in checked:
+        lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
+        if tracked and lot_id is None:
+            v.fail("NOT_FOUND", f"lines.{i}.lot", what="lot")
+            continue
+        specs.append(
+            MoveSpec(
+                line_no=i + 1,
+                move_type=move_type,
+                product_id=ln.product_id,
+                qty=qty,
+                from_location_id=ln.location_id,
+                to_location_id=ln.to_location_id if transfer else None,
+                lot_id=lot_id,
+                source_line_id=ln.source_line_id,
+                precision=p.precision,
+            )
+        )
+    return specs
+
+
+async def do_issue_stock(
+    db: Database,
+    lines: list[StockLine],
+    *,
+    move_type: str = ISSUE,
+    actor: str = "",
+    reference: str = "",
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> OperationResult:
+    """Issue goods out of locations at moving-average cost; all lines or none."""
+
+    async def build(conn, v):
+        return await _outbound_specs(conn, v, lines, move_type, transfer=False)
+
+    return await _run(db, move_type, lines, build, actor=actor, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
+
+
+async def do_transfer_stock(
+    db: Database,
+    lines: list[StockLine],
+    *,
+    actor: str = "",
+    reference: str = "",
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> OperationResult:
+    """Move goods between locations (any warehouses); value is unchanged."""
+
+    async def build(conn, v):
+        return await _outbound_specs(conn, v, lines, TRANSFER, transfer=True)
+
+    return await _run(db, TRANSFER, lines, build, actor=actor, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
+
+
+async def do_adjust_stock(
+    db: Database,
+    lines: list[StockLine],
+    *,
+    reason: str,
+    actor: str = "",
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> OperationResult:
+    """Correct stock by a signed quantity with a reason. Gains enter at ``unit_cost`` or else the
+    current average (or the purchase price when there is no stock); losses leave at average."""
+
+    async def build(conn, v: _Validator):
+        if not reason or not reason.strip():
+            v.fail("REQUIRED", "reason")
+        checked = []
+        for i, ln in enumerate(lines):
+            p = v.product(ln, i)
+            loc = v.location(ln.location_id, f"lines.{i}.locationId")
+            if p is None or loc is None:
+                continue
+            qty = v.quantity(ln, i, p, signed=True)
+            tracked = v.lot_required(ln, i, p)
+            if qty is None:
+                continue
+            value = v.unit_cost_value(ln, i, qty, p) if qty > 0 else None
+            checked.append((i, ln, p, qty, value, tracked))
+        v.raise_if_failed()
+        gains = {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, q, _, t in checked if t and q > 0}
+        losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
+        lots = await _lot_ids(conn, gains, True)
+        lots.update(await _lot_ids(conn, losses, False))
+        empty = await _products_without_stock(conn, {ln.product_id for _, ln, _, q, v_, _ in checked if q > 0 and v_ is None})
+        specs = []
+        for i, ln, p, qty, value, tracked in checked:
+            lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
+            if tracked and lot_id is None:
+                v.fail("NOT_FOUND", f"lines.{i}.lot", what="lot")
+                continue
+            if qty > 0 and value is None and ln.product_id in empty:
+                value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
+            specs.append(
+                MoveSpec(
+                    line_no=i + 1,
+                    move_type=ADJUSTMENT,
+                    product_id=ln.product_id,
+                    qty=abs(qty),
+                    from_location_id=ln.location_id if qty < 0 else None,
+                    to_location_id=ln.location_id if qty > 0 else None,
+                    lot_id=lot_id,
+                    inbound_value_fen=value,
+                    source_line_id=ln.source_line_id,
+                    precision=p.precision,
+                )
+            )
+        return specs
+
+    return await _run(db, ADJUSTMENT, lines, build, actor=actor, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
+
+
+async def _products_without_stock(conn: AsyncConnection, product_ids: set[int]) -> set[int]:
+    if not product_ids:
+        return set()
+    rows = await conn.execute(
+        select(product_cost.c.product_id).where(
+            product_cost.c.product_id.in_(product_ids), product_cost.c.qty > 0
+        )
+    )
+    return product_ids - {r[0] for r in rows}

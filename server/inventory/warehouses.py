@@ -1,0 +1,75 @@
+"""Warehouse and location (bin hierarchy) actions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.database import Database
+from server.errors import InventoryError
+from server.masterdata import TextRules, create_record, ensure_exists, set_active, update_record
+from server.inventory.models import location, warehouse
+
+
+async def do_create_warehouse(db: Database, *, code: str, name: str, address: str = "",
+                              idempotency_key: str | None = None) -> int:
+    rules = TextRules(InventoryError)
+    values = {"code": rules.code(code), "name": rules.text(name, "name", 128, required=True),
+              "address": rules.text(address, "address", 300) or ""}
+    rules.raise_if_failed()
+    return await create_record(db, warehouse, values, error_cls=InventoryError, idempotency_key=idempotency_key)
+
+
+async def do_update_warehouse(db: Database, warehouse_id: int, *, name: str | None = None,
+                              address: str | None = None) -> None:
+    rules = TextRules(InventoryError)
+    values = {"name": rules.text(name, "name", 128, required=name is not None),
+              "address": rules.text(address, "address", 300)}
+    rules.raise_if_failed()
+    await update_record(db, warehouse, warehouse_id, values, error_cls=InventoryError, what="warehouse", unique_fields=())
+
+
+async def _check_location_parent(conn, warehouse_id: int, location_id: int | None, parent_id: int | None) -> None:
+    """A parent location must be in the same warehouse and must not create a cycle."""
+    if parent_id is None:
+        return
+    seen, current = set(), parent_id
+    while current is not None:
+        row = (await conn.execute(select(location.c.parent_id, location.c.warehouse_id).where(location.c.id == current))).first()
+        if row is None:
+            raise InventoryError("NOT_FOUND", "parentId", what="location")
+        if row.warehouse_id != warehouse_id or current == location_id or current in seen:
+            raise InventoryError("INVALID_PARENT", "parentId")
+        seen.add(current)
+        current = row.parent_id
+
+
+async def do_create_location(db: Database, *, warehouse_id: int, code: str, name: str = "",
+                             parent_id: int | None = None, sort_order: int = 0,
+                             idempotency_key: str | None = None) -> int:
+    rules = TextRules(InventoryError)
+    values = {"warehouse_id": warehouse_id, "code": rules.code(code, max_len=64),
+              "name": rules.text(name, "name", 128) or "", "parent_id": parent_id, "sort_order": sort_order}
+    rules.raise_if_failed()
+
+    async def check(conn):
+        await ensure_exists(conn, warehouse, warehouse_id, InventoryError, "warehouse", "warehouseId", active=True)
+        await _check_location_parent(conn, warehouse_id, None, parent_id)
+
+    return await create_record(db, location, values, error_cls=InventoryError, idempotency_key=idempotency_key,
+                               before_insert=check)
+
+
+async def do_update_location(db: Database, location_id: int, *, name: str | None = None,
+                             sort_order: int | None = None) -> None:
+    rules = TextRules(InventoryError)
+    values = {"name": rules.text(name, "name", 128), "sort_order": sort_order}
+    rules.raise_if_failed()
+    await update_record(db, location, location_id, values, error_cls=InventoryError, what="location", unique_fields=())
+
+
+async def do_set_warehouse_active(db: Database, warehouse_id: int, active: bool) -> None:
+    await set_active(db, warehouse, warehouse_id, active, error_cls=InventoryError, what="warehouse")
+
+
+async def do_set_location_active(db: Database, location_id: int, active: bool) -> None:
+    await set_active(db, location, location_id, active, error_cls=InventoryError, what="location")

@@ -1,0 +1,21 @@
+"""All tables, imported in one place so that ``metadata`` is complete (Alembic, tests, checks)."""
+
+from server.catalog.models import barcode, category, product, product_unit, unit
+from server.db_types import metadata
+from server.events.models import event, event_counter, idempotency_key
+from server.inventory.models import (
+    location,
+    lot,
+    product_cost,
+    stock_level,
+    stock_move,
+    stock_operation,
+    warehouse,
+)
+from server.partners.models import customer, supplier
+
+__all__ = [
+    "metadata", "unit", "category", "product", "product_unit", "barcode", "supplier", "customer",
+    "warehouse", "location", "lot", "stock_level", "product_cost", "stock_operation", "stock_move",
+    "event", "event_counter", "idempotency_key",
+]

@@ -1,0 +1,51 @@
+"""Settings from environment variables (``DATABASE_URL``, ``JXC_*``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_SQLITE_PATH = "./var/jxc.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    workers: int
+    log_level: str
+    max_page_size: int
+    default_language: str
+    debug: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _sqlite_url(path: str) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
+    """Read settings; a ``.env`` in the working directory fills in what the environment lacks."""
+    if env_file and Path(env_file).exists():
+        load_dotenv(env_file, override=False)
+    env = os.environ
+    url = env.get("DATABASE_URL") or _sqlite_url(env.get("JXC_SQLITE_PATH", DEFAULT_SQLITE_PATH))
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return Settings(
+        database_url=url,
+        host=env.get("JXC_HOST", "127.0.0.1"),
+        port=int(env.get("JXC_PORT", "8000")),
+        workers=int(env.get("JXC_WORKERS", "1")),
+        log_level=env.get("JXC_LOG_LEVEL", "info"),
+        max_page_size=int(env.get("JXC_MAX_PAGE_SIZE", "100")),
+        default_language=env.get("JXC_LANGUAGE", "zh-CN"),
+        debug=env.get("JXC_DEBUG", "") in ("1", "true", "yes"),
+    )
