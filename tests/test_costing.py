@@ -65,3 +65,13 @@ async def test_receipt_line_value_rounds_once_half_up():
     assert line_value_fen(10**6, Decimal("0.005")) == 1
     assert line_value_fen(10**6, Decimal("0.0049")) == 0
     assert round_half_up_div(5, 2) == 3 and round_half_up_div(-5, 2) == -3 and round_half_up_div(4, 3) == 1
+
+
+async def test_ledger_check_passes_after_operations(db):
+    from tests.invariants import assert_ledger_consistent
+
+    w = await make_world(db)
+    p = await make_product(db, w)
+    await do_receive_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="7", unit_cost="1.01")])
+    await do_issue_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="2")])
+    await assert_ledger_consistent(db)
