@@ -241,16 +241,6 @@ async def do_create_product(db: Database, data: ProductInput, *, idempotency_key
                                request=asdict(data))
 
 
-async def do_add_units_and_barcodes(db: Database, product_id: int, units: list[AltUnitInput],
-                                    barcodes: list[BarcodeInput]) -> None:
-    async with db.write() as conn:
-        row = (await conn.execute(select(product.c.base_unit_id).where(product.c.id == product_id))).first()
-        if row is None:
-            raise CatalogError("NOT_FOUND", "productId", what="product")
-        await _add_units_and_barcodes(conn, product_id, row.base_unit_id,
-                                      ProductInput(units=units, barcodes=barcodes))
-
-
 async def do_update_product(db: Database, product_id: int, data: ProductInput) -> None:
     rules = TextRules(CatalogError)
     async with db.read() as conn:
@@ -266,6 +256,8 @@ async def do_update_product(db: Database, product_id: int, data: ProductInput) -
 
     async def before(conn):
         await ensure_exists(conn, category, data.category_id, CatalogError, "category", "categoryId")
+        if data.units or data.barcodes:
+            await _add_units_and_barcodes(conn, product_id, row.base_unit_id, data)
 
     await update_record(db, product, product_id, values, error_cls=CatalogError, what="product",
                         unique_fields=("sku",), before_update=before)

@@ -1,0 +1,91 @@
+"""Per-request context and DataLoaders.
+
+Each DataLoader batch opens its own short read connection, so sibling resolvers (which strawberry
+runs concurrently) never share a connection or session. Over WebSocket the context lives as long as
+the connection, so subscriptions call ``fresh_loaders()`` for every event they resolve.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, select
+from strawberry.dataloader import DataLoader
+
+from server.catalog.models import barcode, category, product, product_unit, unit
+from server.database import Database
+from server.events.bus import EventTailer
+from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
+from server.partners.models import customer, supplier
+from server.settings import Settings
+
+
+def _by_id(db: Database, table: Table) -> DataLoader:
+    async def load(ids: list[int]):
+        async with db.read() as conn:
+            rows = {r.id: r for r in await conn.execute(select(table).where(table.c.id.in_(set(ids))))}
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _many(db: Database, table: Table, key: str, order_by) -> DataLoader:
+    async def load(keys: list[int]):
+        groups = defaultdict(list)
+        async with db.read() as conn:
+            for r in await conn.execute(select(table).where(table.c[key].in_(set(keys))).order_by(order_by)):
+                groups[r._mapping[key]].append(r)
+        return [groups.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, db: Database):
+        self.unit = _by_id(db, unit)
+        self.category = _by_id(db, category)
+        self.product = _by_id(db, product)
+        self.warehouse = _by_id(db, warehouse)
+        self.location = _by_id(db, location)
+        self.lot = _by_id(db, lot)
+        self.supplier = _by_id(db, supplier)
+        self.customer = _by_id(db, customer)
+        self.operation = _by_id(db, stock_operation)
+        self.move = _by_id(db, stock_move)
+        self.product_units = _many(db, product_unit, "product_id", product_unit.c.id)
+        self.barcodes = _many(db, barcode, "product_id", barcode.c.id)
+        self.moves_by_operation = _many(db, stock_move, "operation_id", stock_move.c.line_no)
+        self.child_categories = _many(db, category, "parent_id", category.c.code)
+        self.locations_by_warehouse = _many(db, location, "warehouse_id", location.c.code)
+
+
+def language(accept_language: str | None, default: str) -> str:
+    """``en`` when the client prefers English, otherwise Chinese (zh-CN)."""
+    header = (accept_language or "").strip().lower()
+    if not header:
+        return default
+    first = header.split(",")[0].split(";")[0].strip()
+    return "en" if first.startswith("en") else "zh-CN"
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    tailer: EventTailer | None
+    lang: str = "zh-CN"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    request: object = None
+    response: object = None
+    connection_params: dict | None = None
+    loaders: Loaders = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.loaders is None:
+            self.loaders = Loaders(self.db)
+
+    def fresh_loaders(self) -> Loaders:
+        self.loaders = Loaders(self.db)
+        return self.loaders

@@ -1,0 +1,385 @@
+"""Inventory queries, mutations (warehouses, locations, the four stock primitives) and the live subscription."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncGenerator
+from datetime import date
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from schema.errors import InventoryError, invalid_id, run_action
+from schema.inventory.types import (
+    Location,
+    MoveType,
+    ProductStock,
+    StockChangedEvent,
+    StockLevel,
+    StockMove,
+    StockOperation,
+    Warehouse,
+    precision_of,
+)
+from schema.relay import Connection, decode_id, paginate
+from schema.scalars import Decimal_, Quantity
+from server.catalog.models import product, unit
+from server.errors import InventoryErrorCode
+from server.events.journal import STOCK_CHANGED
+from server.inventory import services, warehouses
+from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
+from server.numbers import scaled_to_decimal
+
+CODES = InventoryErrorCode
+
+
+@strawberry.input
+class StockLevelFilter:
+    product_id: strawberry.ID | None = None
+    warehouse_id: strawberry.ID | None = None
+    location_id: strawberry.ID | None = None
+    below_reorder_point: bool = strawberry.field(
+        default=False, description="Only products whose total stock is below their reorder point."
+    )
+    include_empty: bool = strawberry.field(default=False, description="Also list levels at zero.")
+
+
+@strawberry.enum
+class StockLevelOrder(enum.Enum):
+    PRODUCT_SKU = "product_sku"
+    LOCATION_CODE = "location_code"
+    QUANTITY_DESC = "quantity_desc"
+
+
+@strawberry.input
+class StockMoveFilter:
+    product_id: strawberry.ID | None = None
+    location_id: strawberry.ID | None = None
+    move_type: MoveType | None = None
+
+
+@strawberry.input
+class LocationFilter:
+    warehouse_id: strawberry.ID | None = None
+    text: str | None = None
+    active: bool | None = None
+
+
+def _pk(global_id, type_name: str) -> int:
+    """Primary key of a global ID, or 0 (never a valid key) so the domain reports NOT_FOUND."""
+    if global_id is None:
+        return 0
+    return decode_id(global_id, type_name) or 0
+
+
+def _level_query():
+    return (
+        select(stock_level, unit.c.precision)
+        .join(product, product.c.id == stock_level.c.product_id)
+        .join(unit, unit.c.id == product.c.base_unit_id)
+    )
+
+
+@strawberry.type
+class InventoryQuery:
+    @strawberry.field
+    async def warehouses(self, info: Info, active: bool | None = None, first: int | None = None,
+                         after: str | None = None) -> Connection[Warehouse]:
+        q = select(warehouse).order_by(warehouse.c.code)
+        if active is not None:
+            q = q.where(warehouse.c.active == active)
+        return await paginate(info, q, Warehouse.from_row, first=first, after=after)
+
+    @strawberry.field
+    async def locations(self, info: Info, filter: LocationFilter | None = None, first: int | None = None,
+                        after: str | None = None) -> Connection[Location]:
+        q = select(location).order_by(location.c.warehouse_id, location.c.sort_order, location.c.code)
+        f = filter or LocationFilter()
+        if f.warehouse_id is not None:
+            q = q.where(location.c.warehouse_id == _pk(f.warehouse_id, "Warehouse"))
+        if f.text:
+            q = q.where(location.c.code.ilike(f"%{f.text.strip()}%"))
+        if f.active is not None:
+            q = q.where(location.c.active == f.active)
+        return await paginate(info, q, Location.from_row, first=first, after=after)
+
+    @strawberry.field(description="The location with this scanned code.")
+    async def location_by_code(self, info: Info, code: str) -> Location | None:
+        async with info.context.db.read() as conn:
+            row = (await conn.execute(select(location).where(location.c.code == code.strip()))).first()
+        return Location.from_row(row) if row else None
+
+    @strawberry.field(description="Stock on hand per product, location and lot.")
+    async def stock_levels(self, info: Info, filter: StockLevelFilter | None = None,
+                           order_by: StockLevelOrder = StockLevelOrder.PRODUCT_SKU,
+                           first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
+        f = filter or StockLevelFilter()
+        q = _level_query()
+        if not f.include_empty:
+            q = q.where(stock_level.c.qty > 0)
+        if f.product_id is not None:
+            q = q.where(stock_level.c.product_id == _pk(f.product_id, "Product"))
+        if f.warehouse_id is not None:
+            q = q.where(stock_level.c.warehouse_id == _pk(f.warehouse_id, "Warehouse"))
+        if f.location_id is not None:
+            q = q.where(stock_level.c.location_id == _pk(f.location_id, "Location"))
+        if f.below_reorder_point:
+            q = q.join(product_cost, product_cost.c.product_id == stock_level.c.product_id).where(
+                product_cost.c.qty < product.c.reorder_point
+            )
+        if order_by == StockLevelOrder.LOCATION_CODE:
+            q = q.join(location, location.c.id == stock_level.c.location_id).order_by(location.c.code, product.c.sku)
+        elif order_by == StockLevelOrder.QUANTITY_DESC:
+            q = q.order_by(stock_level.c.qty.desc())
+        else:
+            q = q.order_by(product.c.sku, stock_level.c.location_id)
+        q = q.order_by(stock_level.c.id)
+        return await paginate(info, q, StockLevel.from_row, first=first, after=after)
+
+    @strawberry.field(description="The stock ledger (库存流水), newest first.")
+    async def stock_moves(self, info: Info, filter: StockMoveFilter | None = None, first: int | None = None,
+                          after: str | None = None) -> Connection[StockMove]:
+        f = filter or StockMoveFilter()
+        q = (
+            select(stock_move, unit.c.precision)
+            .join(product, product.c.id == stock_move.c.product_id)
+            .join(unit, unit.c.id == product.c.base_unit_id)
+            .order_by(stock_move.c.id.desc())
+        )
+        if f.product_id is not None:
+            q = q.where(stock_move.c.product_id == _pk(f.product_id, "Product"))
+        if f.location_id is not None:
+            loc = _pk(f.location_id, "Location")
+            q = q.where((stock_move.c.from_location_id == loc) | (stock_move.c.to_location_id == loc))
+        if f.move_type is not None:
+            q = q.where(stock_move.c.move_type == f.move_type.value)
+        return await paginate(info, q, lambda r: StockMove.from_row(r, r.precision), first=first, after=after)
+
+    @strawberry.field(description="Total quantity and moving-average value of a product.")
+    async def product_stock(self, info: Info, product_id: strawberry.ID) -> ProductStock | None:
+        pk = _pk(product_id, "Product")
+        row = await info.context.loaders.product.load(pk)
+        if row is None:
+            return None
+        async with info.context.db.read() as conn:
+            cost = (await conn.execute(select(product_cost).where(product_cost.c.product_id == pk))).first()
+        return ProductStock.from_values(cost.qty if cost else 0, cost.value_fen if cost else 0,
+                                        await precision_of(info, pk))
+
+
+# ---- mutations -------------------------------------------------------------------------------
+
+
+@strawberry.type
+class WarehousePayload:
+    warehouse: Warehouse | None
+    errors: list[InventoryError]
+
+
+@strawberry.type
+class LocationPayload:
+    location: Location | None
+    errors: list[InventoryError]
+
+
+@strawberry.type
+class StockOperationPayload:
+    operation: StockOperation | None
+    replayed: bool = strawberry.field(description="True when this idempotency key was already applied.")
+    errors: list[InventoryError]
+
+
+@strawberry.input
+class CreateWarehouseInput:
+    code: str
+    name: str
+    address: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CreateLocationInput:
+    warehouse_id: strawberry.ID
+    code: str
+    name: str = ""
+    parent_id: strawberry.ID | None = None
+    sort_order: int = 0
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="One line of a receipt (入库).")
+class ReceiveLineInput:
+    product_id: strawberry.ID
+    location_id: strawberry.ID
+    quantity: Quantity
+    unit_id: strawberry.ID | None = None
+    lot: str | None = None
+    expiry_date: date | None = None
+    unit_cost: Decimal_ | None = strawberry.field(
+        default=None, description="CNY per unit excl. VAT; default: the product's purchase price."
+    )
+
+
+@strawberry.input(description="One line of an issue (出库).")
+class IssueLineInput:
+    product_id: strawberry.ID
+    location_id: strawberry.ID
+    quantity: Quantity
+    unit_id: strawberry.ID | None = None
+    lot: str | None = None
+
+
+@strawberry.input(description="One line of a transfer (调拨).")
+class TransferLineInput:
+    product_id: strawberry.ID
+    from_location_id: strawberry.ID
+    to_location_id: strawberry.ID
+    quantity: Quantity
+    unit_id: strawberry.ID | None = None
+    lot: str | None = None
+
+
+@strawberry.input(description="One line of an adjustment: positive adds stock, negative removes it.")
+class AdjustLineInput:
+    product_id: strawberry.ID
+    location_id: strawberry.ID
+    quantity: Quantity
+    unit_id: strawberry.ID | None = None
+    lot: str | None = None
+    expiry_date: date | None = None
+    unit_cost: Decimal_ | None = None
+
+
+def _line(ln, *, location_field: str = "location_id", to_field: str | None = None) -> services.StockLine:
+    return services.StockLine(
+        product_id=_pk(ln.product_id, "Product"),
+        quantity=ln.quantity,
+        location_id=_pk(getattr(ln, location_field), "Location"),
+        to_location_id=_pk(getattr(ln, to_field), "Location") if to_field else None,
+        unit_id=_pk(ln.unit_id, "Unit") if ln.unit_id is not None else None,
+        lot_code=ln.lot.strip() if ln.lot else None,
+        expiry_date=getattr(ln, "expiry_date", None),
+        unit_cost=getattr(ln, "unit_cost", None),
+    )
+
+
+async def _operation_payload(info: Info, action) -> StockOperationPayload:
+    result, errors = await run_action(info, CODES, action)
+    if result is None:
+        return StockOperationPayload(operation=None, replayed=False, errors=errors)
+    row = await info.context.loaders.operation.load(result.operation_id)
+    return StockOperationPayload(operation=StockOperation.from_row(row), replayed=result.replayed, errors=[])
+
+
+async def _load_or_none(loader, to_type, pk):
+    return to_type(await loader.load(pk)) if pk else None
+
+
+@strawberry.type
+class InventoryMutation:
+    @strawberry.mutation
+    async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
+        pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
+            info.context.db, code=input.code, name=input.name, address=input.address,
+            idempotency_key=input.idempotency_key))
+        return WarehousePayload(await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk), errors)
+
+    @strawberry.mutation
+    async def set_warehouse_active(self, info: Info, id: strawberry.ID, active: bool) -> WarehousePayload:
+        pk = decode_id(id, "Warehouse")
+        if pk is None:
+            return WarehousePayload(None, invalid_id(CODES, "id", "warehouse", info.context.lang))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(info.context.db, pk, active))
+        return WarehousePayload(None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk)), errors)
+
+    @strawberry.mutation(description="Create a location (bin) with a scannable code, optionally under a parent.")
+    async def create_location(self, info: Info, input: CreateLocationInput) -> LocationPayload:
+        wh = decode_id(input.warehouse_id, "Warehouse")
+        parent = decode_id(input.parent_id, "Location") if input.parent_id else None
+        if wh is None or (input.parent_id and parent is None):
+            field, what = ("warehouseId", "warehouse") if wh is None else ("parentId", "location")
+            return LocationPayload(None, invalid_id(CODES, field, what, info.context.lang))
+        pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
+            info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
+            sort_order=input.sort_order, idempotency_key=input.idempotency_key))
+        return LocationPayload(await _load_or_none(info.context.loaders.location, Location.from_row, pk), errors)
+
+    @strawberry.mutation
+    async def set_location_active(self, info: Info, id: strawberry.ID, active: bool) -> LocationPayload:
+        pk = decode_id(id, "Location")
+        if pk is None:
+            return LocationPayload(None, invalid_id(CODES, "id", "location", info.context.lang))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(info.context.db, pk, active))
+        return LocationPayload(None if errors else Location.from_row(await info.context.loaders.location.load(pk)), errors)
+
+    @strawberry.mutation(description="Receive goods into locations at a unit cost (入库). All lines or none.")
+    async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,
+                            reference: str = "", reason: str = "") -> StockOperationPayload:
+        return await _operation_payload(info, lambda: services.do_receive_stock(
+            info.context.db, [_line(ln) for ln in lines], reference=reference, reason=reason,
+            idempotency_key=idempotency_key))
+
+    @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.")
+    async def issue_stock(self, info: Info, lines: list[IssueLineInput], idempotency_key: str,
+                          reference: str = "", reason: str = "") -> StockOperationPayload:
+        return await _operation_payload(info, lambda: services.do_issue_stock(
+            info.context.db, [_line(ln) for ln in lines], reference=reference, reason=reason,
+            idempotency_key=idempotency_key))
+
+    @strawberry.mutation(description="Move goods between locations or warehouses (调拨).")
+    async def transfer_stock(self, info: Info, lines: list[TransferLineInput], idempotency_key: str,
+                             reference: str = "", reason: str = "") -> StockOperationPayload:
+        return await _operation_payload(info, lambda: services.do_transfer_stock(
+            info.context.db, [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
+            reference=reference, reason=reason, idempotency_key=idempotency_key))
+
+    @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.")
+    async def adjust_stock(self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str,
+                           reference: str = "") -> StockOperationPayload:
+        return await _operation_payload(info, lambda: services.do_adjust_stock(
+            info.context.db, [_line(ln) for ln in lines], reason=reason, reference=reference,
+            idempotency_key=idempotency_key))
+
+
+# ---- subscription ----------------------------------------------------------------------------
+
+
+@strawberry.input
+class StockChangedFilter:
+    product_id: strawberry.ID | None = None
+    warehouse_id: strawberry.ID | None = None
+    location_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class InventorySubscription:
+    @strawberry.subscription(description=(
+        "Every stock change after commit, in journal order. Pass `since` (the last `seq` you saw) to "
+        "replay what you missed before going live."
+    ))
+    async def stock_changed(self, info: Info, filter: StockChangedFilter | None = None,
+                            since: int | None = None) -> AsyncGenerator[StockChangedEvent, None]:
+        f = filter or StockChangedFilter()
+        wanted = {
+            "product_id": _pk(f.product_id, "Product") if f.product_id else None,
+            "warehouse_id": _pk(f.warehouse_id, "Warehouse") if f.warehouse_id else None,
+            "location_id": _pk(f.location_id, "Location") if f.location_id else None,
+        }
+        wanted = {k: v for k, v in wanted.items() if v is not None}
+
+        def predicate(ev) -> bool:
+            return ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
+
+        async for ev in info.context.tailer.stream(predicate, since, STOCK_CHANGED):
+            info.context.fresh_loaders()
+            p = ev.payload
+            precision = await precision_of(info, p["product_id"])
+            yield StockChangedEvent(
+                seq=ev.seq, occurred_at=ev.created_at,
+                delta=str(scaled_to_decimal(p["delta"], precision)),
+                quantity=str(scaled_to_decimal(p["quantity"], precision)),
+                move_type=MoveType(p["move_type"]),
+                _product_id=p["product_id"], _location_id=p["location_id"], _warehouse_id=p["warehouse_id"],
+                _lot_id=p.get("lot_id"), _move_id=p["move_id"],
+            )

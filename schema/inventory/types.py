@@ -1,0 +1,252 @@
+"""Inventory GraphQL types: warehouses, locations, lots, stock levels, the ledger, live events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from schema.catalog.types import Product, product_from_id
+from schema.relay import Node, to_global_id
+from schema.scalars import Money, Quantity
+from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
+
+
+@strawberry.type(description="A warehouse (仓库).")
+class Warehouse(Node):
+    id: strawberry.ID
+    code: str
+    name: str
+    address: str
+    active: bool
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, r) -> Warehouse:
+        return cls(id=to_global_id("Warehouse", r.id), code=r.code, name=r.name, address=r.address,
+                   active=r.active, _pk=r.id)
+
+    @strawberry.field(description="All locations (bins) of this warehouse, by code.")
+    async def locations(self, info: Info) -> list[Location]:
+        return [Location.from_row(r) for r in await info.context.loaders.locations_by_warehouse.load(self._pk)]
+
+
+@strawberry.type(description="A location (库位) in a warehouse; its code is printed on the bin label.")
+class Location(Node):
+    id: strawberry.ID
+    code: str
+    name: str
+    sort_order: int
+    active: bool
+    _warehouse_id: strawberry.Private[int]
+    _parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, r) -> Location:
+        return cls(id=to_global_id("Location", r.id), code=r.code, name=r.name, sort_order=r.sort_order,
+                   active=r.active, _warehouse_id=r.warehouse_id, _parent_id=r.parent_id)
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> Warehouse:
+        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Location | None:
+        if self._parent_id is None:
+            return None
+        return Location.from_row(await info.context.loaders.location.load(self._parent_id))
+
+
+@strawberry.type(description="A lot or serial number of a product.")
+class Lot(Node):
+    id: strawberry.ID
+    code: str
+    expiry_date: date | None
+
+    @classmethod
+    def from_row(cls, r) -> Lot:
+        return cls(id=to_global_id("Lot", r.id), code=r.code, expiry_date=r.expiry_date)
+
+
+async def _location(info: Info, location_id: int | None) -> Location | None:
+    if location_id is None:
+        return None
+    return Location.from_row(await info.context.loaders.location.load(location_id))
+
+
+async def _lot(info: Info, lot_id: int | None) -> Lot | None:
+    if lot_id is None:
+        return None
+    return Lot.from_row(await info.context.loaders.lot.load(lot_id))
+
+
+@strawberry.type(description="Quantity on hand of a product at a location (and lot).")
+class StockLevel(Node):
+    id: strawberry.ID
+    quantity: Quantity
+    updated_at: datetime
+    _product_id: strawberry.Private[int]
+    _location_id: strawberry.Private[int]
+    _warehouse_id: strawberry.Private[int]
+    _lot_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, r) -> StockLevel:
+        """``r`` carries the base unit's ``precision`` (joined in SQL)."""
+        return cls(id=to_global_id("StockLevel", r.id), quantity=str(scaled_to_decimal(r.qty, r.precision)),
+                   updated_at=r.updated_at, _product_id=r.product_id, _location_id=r.location_id,
+                   _warehouse_id=r.warehouse_id, _lot_id=r.lot_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return await product_from_id(info, self._product_id)
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return await _location(info, self._location_id)
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> Warehouse:
+        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
+
+    @strawberry.field
+    async def lot(self, info: Info) -> Lot | None:
+        return await _lot(info, self._lot_id)
+
+
+@strawberry.enum(description="What kind of stock move.")
+class MoveType(enum.Enum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+    PRODUCTION_RECEIPT = "production_receipt"
+    PRODUCTION_ISSUE = "production_issue"
+
+
+@strawberry.type(description="An immutable stock move in the ledger (库存流水).")
+class StockMove(Node):
+    id: strawberry.ID
+    line_no: int
+    move_type: MoveType
+    quantity: Quantity
+    value: Money = strawberry.field(description="Cost value of the move in CNY (moving average).")
+    reason: str
+    source_document: str
+    actor: str
+    created_at: datetime
+    _product_id: strawberry.Private[int]
+    _lot_id: strawberry.Private[int | None]
+    _from_id: strawberry.Private[int | None]
+    _to_id: strawberry.Private[int | None]
+    _operation_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, r, precision: int) -> StockMove:
+        return cls(
+            id=to_global_id("StockMove", r.id), line_no=r.line_no, move_type=MoveType(r.move_type),
+            quantity=str(scaled_to_decimal(r.qty, precision)), value=str(fen_to_decimal(r.value_fen)),
+            reason=r.reason, source_document=r.source_document, actor=r.actor, created_at=r.created_at,
+            _product_id=r.product_id, _lot_id=r.lot_id, _from_id=r.from_location_id, _to_id=r.to_location_id,
+            _operation_id=r.operation_id,
+        )
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return await product_from_id(info, self._product_id)
+
+    @strawberry.field
+    async def lot(self, info: Info) -> Lot | None:
+        return await _lot(info, self._lot_id)
+
+    @strawberry.field
+    async def from_location(self, info: Info) -> Location | None:
+        return await _location(info, self._from_id)
+
+    @strawberry.field
+    async def to_location(self, info: Info) -> Location | None:
+        return await _location(info, self._to_id)
+
+    @strawberry.field
+    async def operation(self, info: Info) -> StockOperation:
+        return StockOperation.from_row(await info.context.loaders.operation.load(self._operation_id))
+
+
+async def precision_of(info: Info, product_id: int) -> int:
+    row = await info.context.loaders.product.load(product_id)
+    return (await info.context.loaders.unit.load(row.base_unit_id)).precision
+
+
+async def moves_from_rows(info: Info, rows) -> list[StockMove]:
+    return [StockMove.from_row(r, await precision_of(info, r.product_id)) for r in rows]
+
+
+@strawberry.type(description="One stock operation (receive, issue, transfer, adjust) and its moves.")
+class StockOperation(Node):
+    id: strawberry.ID
+    operation_type: str
+    reference: str
+    reason: str
+    actor: str
+    created_at: datetime
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, r) -> StockOperation:
+        return cls(id=to_global_id("StockOperation", r.id), operation_type=r.op_type, reference=r.reference,
+                   reason=r.reason, actor=r.actor, created_at=r.created_at, _pk=r.id)
+
+    @strawberry.field
+    async def moves(self, info: Info) -> list[StockMove]:
+        return await moves_from_rows(info, await info.context.loaders.moves_by_operation.load(self._pk))
+
+
+@strawberry.type(description="Total stock and moving-average value of a product.")
+class ProductStock:
+    quantity: Quantity
+    value: Money
+    average_cost: Money | None = strawberry.field(description="Value ÷ quantity, rounded half-up to the fen.")
+
+    @classmethod
+    def from_values(cls, qty: int, value_fen: int, precision: int) -> ProductStock:
+        avg = None
+        if qty:
+            avg = str(fen_to_decimal(round_half_up_div(value_fen * 10**6, qty)))
+        return cls(quantity=str(scaled_to_decimal(qty, precision)), value=str(fen_to_decimal(value_fen)), average_cost=avg)
+
+
+@strawberry.type(description="A stock level changed (after commit). `seq` is the journal sequence number.")
+class StockChangedEvent:
+    seq: int
+    occurred_at: datetime
+    delta: Quantity
+    quantity: Quantity = strawberry.field(description="The new quantity at the location (and lot).")
+    move_type: MoveType
+    _product_id: strawberry.Private[int]
+    _location_id: strawberry.Private[int]
+    _warehouse_id: strawberry.Private[int]
+    _lot_id: strawberry.Private[int | None]
+    _move_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return await product_from_id(info, self._product_id)
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return await _location(info, self._location_id)
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> Warehouse:
+        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
+
+    @strawberry.field
+    async def lot(self, info: Info) -> Lot | None:
+        return await _lot(info, self._lot_id)
+
+    @strawberry.field
+    async def move(self, info: Info) -> StockMove:
+        row = await info.context.loaders.move.load(self._move_id)
+        return StockMove.from_row(row, await precision_of(info, row.product_id))

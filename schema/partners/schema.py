@@ -1,0 +1,122 @@
+"""Supplier and customer queries and mutations."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import or_, select
+from strawberry.types import Info
+
+from schema.errors import PartnerError, invalid_id, run_action
+from schema.partners.types import Customer, Supplier
+from schema.relay import Connection, decode_id, paginate
+from server.errors import PartnerErrorCode
+from server.partners import services
+from server.partners.models import customer, supplier
+
+CODES = PartnerErrorCode
+
+
+@strawberry.input
+class PartnerFilter:
+    text: str | None = None
+    active: bool | None = None
+
+
+@strawberry.input
+class PartnerInput:
+    code: str | None = None
+    name: str | None = None
+    contact_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    tax_id: str | None = None
+
+
+def _domain(data: PartnerInput) -> services.PartnerInput:
+    return services.PartnerInput(code=data.code, name=data.name, contact_name=data.contact_name, phone=data.phone,
+                                 email=data.email, address=data.address, tax_id=data.tax_id)
+
+
+def _query(table, f: PartnerFilter | None):
+    q = select(table).order_by(table.c.code, table.c.id)
+    if f and f.text:
+        like = f"%{f.text.strip()}%"
+        q = q.where(or_(table.c.code.ilike(like), table.c.name.ilike(like), table.c.contact_name.ilike(like)))
+    if f and f.active is not None:
+        q = q.where(table.c.active == f.active)
+    return q
+
+
+@strawberry.type
+class PartnersQuery:
+    @strawberry.field
+    async def suppliers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
+                        after: str | None = None) -> Connection[Supplier]:
+        return await paginate(info, _query(supplier, filter), Supplier.from_row, first=first, after=after)
+
+    @strawberry.field
+    async def customers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
+                        after: str | None = None) -> Connection[Customer]:
+        return await paginate(info, _query(customer, filter), Customer.from_row, first=first, after=after)
+
+
+@strawberry.type
+class SupplierPayload:
+    supplier: Supplier | None
+    errors: list[PartnerError]
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    errors: list[PartnerError]
+
+
+KINDS = {
+    "supplier": ("Supplier", Supplier, SupplierPayload),
+    "customer": ("Customer", Customer, CustomerPayload),
+}
+
+
+async def _save(info: Info, kind: str, action_factory, global_id: strawberry.ID | None = None):
+    type_name, node_type, payload_type = KINDS[kind]
+    pk = None
+    if global_id is not None:
+        pk = decode_id(global_id, type_name)
+        if pk is None:
+            return payload_type(None, invalid_id(CODES, "id", kind, info.context.lang))
+    result, errors = await run_action(info, CODES, lambda: action_factory(pk))
+    pk = result if global_id is None else pk
+    node = None
+    if not errors:
+        node = node_type.from_row(await getattr(info.context.loaders, kind).load(pk))
+    return payload_type(node, errors)
+
+
+def _partner_mutations(kind: str):
+    title = kind.capitalize()
+
+    async def create(self, info: Info, input: PartnerInput, idempotency_key: str | None = None):
+        return await _save(info, kind, lambda _pk: services.do_create_partner(
+            info.context.db, kind, _domain(input), idempotency_key=idempotency_key))
+
+    async def update(self, info: Info, id: strawberry.ID, input: PartnerInput):
+        return await _save(info, kind, lambda pk: services.do_update_partner(info.context.db, kind, pk, _domain(input)), id)
+
+    async def set_active(self, info: Info, id: strawberry.ID, active: bool):
+        return await _save(info, kind, lambda pk: services.do_set_partner_active(info.context.db, kind, pk, active), id)
+
+    payload = KINDS[kind][2]
+    for fn in (create, update, set_active):
+        fn.__annotations__["return"] = payload
+    return {
+        f"create_{kind}": strawberry.mutation(create, description=f"Create a {kind}."),
+        f"update_{kind}": strawberry.mutation(update, description=f"Change a {kind}'s fields (those given)."),
+        f"set_{kind}_active": strawberry.mutation(set_active, description=f"Archive or restore a {title}; never deleted."),
+    }
+
+
+PartnersMutation = strawberry.type(
+    type("PartnersMutation", (), {**_partner_mutations("supplier"), **_partner_mutations("customer")})
+)

@@ -1,0 +1,127 @@
+"""Relay global IDs, the ``Node`` interface and cursor connections paginated in SQL."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+
+from server.errors import ApiError
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 20
+
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(global_id: str) -> tuple[str, int]:
+    try:
+        type_name, _, raw = base64.b64decode(global_id, validate=True).decode().partition(":")
+        pk = int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError("INVALID_ID") from None
+    if not type_name or pk <= 0:
+        raise ApiError("INVALID_ID")
+    return type_name, pk
+
+
+def decode_id(global_id: str | None, type_name: str) -> int | None:
+    """The primary key of a global ID that must be of ``type_name``; ``None`` if malformed or of another type."""
+    if global_id is None:
+        return None
+    try:
+        actual, pk = from_global_id(global_id)
+    except ApiError:
+        return None
+    return pk if actual == type_name else None
+
+
+@strawberry.interface(description="An object with a global ID (Relay).")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Total number of items matching the filter (one COUNT query).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        kind, _, raw = base64.b64decode(cursor, validate=True).decode().partition(":")
+        value = int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError("INVALID_CURSOR") from None
+    if kind != "offset" or value < 0:
+        raise ApiError("INVALID_CURSOR")
+    return value + 1
+
+
+async def paginate(
+    info,
+    query: Select,
+    to_node: Callable,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Connection:
+    """Run ``query`` with LIMIT/OFFSET in SQL (one row more than asked, to know about a next page)."""
+    max_size = info.context.settings.max_page_size
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if size < 0 or size > max_size:
+        raise ApiError("PAGE_SIZE_TOO_LARGE", max=max_size)
+    start = _offset(after)
+    db = info.context.db
+    async with db.read() as conn:
+        rows = (await conn.execute(query.limit(size + 1).offset(start))).all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = [Edge(node=to_node(row), cursor=_cursor(start + i)) for i, row in enumerate(rows)]
+
+    async def count() -> int:
+        async with db.read() as conn:
+            return (await conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )

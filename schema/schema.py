@@ -1,0 +1,161 @@
+"""The one GraphQL schema, merged from the per-domain modules (NetBox style)."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import Info
+
+from schema.catalog.schema import CatalogMutation, CatalogQuery
+from schema.catalog.types import Category, Product, Unit, product_from_id
+from schema.context import Context
+from schema.inventory.schema import InventoryMutation, InventoryQuery, InventorySubscription
+from schema.inventory.types import (
+    Location,
+    Lot,
+    StockLevel,
+    StockMove,
+    StockOperation,
+    Warehouse,
+    moves_from_rows,
+)
+from schema.partners.schema import PartnersMutation, PartnersQuery
+from schema.partners.types import Customer, Supplier
+from schema.relay import Node, from_global_id
+from server.errors import ApiError, render_message
+
+log = logging.getLogger("jxc.graphql")
+
+
+async def _stock_level(info: Info, pk: int):
+    from sqlalchemy import select
+
+    from schema.inventory.schema import _level_query
+    from server.inventory.models import stock_level
+
+    async with info.context.db.read() as conn:
+        row = (await conn.execute(_level_query().where(stock_level.c.id == pk))).first()
+    return StockLevel.from_row(row) if row else None
+
+
+async def _simple(info: Info, loader: str, to_type, pk: int):
+    row = await getattr(info.context.loaders, loader).load(pk)
+    return to_type(row) if row else None
+
+
+async def _move(info: Info, pk: int):
+    row = await info.context.loaders.move.load(pk)
+    return (await moves_from_rows(info, [row]))[0] if row else None
+
+
+NODE_RESOLVERS = {
+    "Product": lambda info, pk: product_from_id(info, pk),
+    "Unit": lambda info, pk: _simple(info, "unit", Unit.from_row, pk),
+    "Category": lambda info, pk: _simple(info, "category", Category.from_row, pk),
+    "Warehouse": lambda info, pk: _simple(info, "warehouse", Warehouse.from_row, pk),
+    "Location": lambda info, pk: _simple(info, "location", Location.from_row, pk),
+    "Lot": lambda info, pk: _simple(info, "lot", Lot.from_row, pk),
+    "Supplier": lambda info, pk: _simple(info, "supplier", Supplier.from_row, pk),
+    "Customer": lambda info, pk: _simple(info, "customer", Customer.from_row, pk),
+    "StockOperation": lambda info, pk: _simple(info, "operation", StockOperation.from_row, pk),
+    "StockMove": _move,
+    "StockLevel": _stock_level,
+}
+
+
+async def resolve_node(info: Info, global_id: str):
+    type_name, pk = from_global_id(global_id)
+    resolver = NODE_RESOLVERS.get(type_name)
+    if resolver is None:
+        raise ApiError("INVALID_ID")
+    return await resolver(info, pk)
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Fetch any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="Fetch several objects by global ID (null for those not found).")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > info.context.settings.max_page_size:
+            raise ApiError("PAGE_SIZE_TOO_LARGE", max=info.context.settings.max_page_size)
+        return [await resolve_node(info, i) for i in ids]
+
+
+@strawberry.type
+class Query(NodeQuery, CatalogQuery, PartnersQuery, InventoryQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CatalogMutation, PartnersMutation, InventoryMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(InventorySubscription):
+    pass
+
+
+class ErrorPolicy(SchemaExtension):
+    """Request errors (ApiError) keep their code and get a bilingual message; any other exception
+    is logged with the request id and masked. Validation and parse errors pass unchanged."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        if not result or not getattr(result, "errors", None):
+            return
+        ctx = self.execution_context.context
+        lang = getattr(ctx, "lang", "zh-CN")
+        request_id = getattr(ctx, "request_id", "-")
+        result.errors = [self._convert(e, lang, request_id) for e in result.errors]
+
+    @staticmethod
+    def _convert(error: GraphQLError, lang: str, request_id: str) -> GraphQLError:
+        original = error.original_error
+        if original is None:
+            return error
+        if isinstance(original, ApiError):
+            return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
+                                path=error.path, extensions={"code": original.code})
+        if isinstance(original, GraphQLError):
+            return error
+        log.error("unexpected error, request %s", request_id, exc_info=original)
+        return GraphQLError(render_message("INTERNAL_ERROR", lang, {"request_id": request_id}), nodes=error.nodes,
+                            path=error.path, extensions={"code": "INTERNAL_ERROR", "requestId": request_id})
+
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Product, Unit, Category, Warehouse, Location, Lot, Supplier, Customer, StockLevel, StockMove,
+           StockOperation],
+    extensions=[
+        ErrorPolicy,
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ],
+)
+
+__all__ = ["schema", "Context"]

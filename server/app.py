@@ -1,0 +1,86 @@
+"""The ASGI application: GraphQL (HTTP + WebSocket ``graphql-transport-ws``), GraphiQL and ``/healthz``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from server.database import Database
+from server.events.bus import EventTailer
+from server.settings import Settings, load_settings
+
+log = logging.getLogger("jxc")
+
+
+class JxcGraphQL(GraphQL):
+    def __init__(self, schema, app_state, **kwargs):
+        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         max_subscriptions_per_connection=20, **kwargs)
+        self.app_state = app_state
+
+    async def get_context(self, request, response):
+        from schema.context import Context, language
+
+        state = self.app_state
+        return Context(
+            db=state.db,
+            settings=state.settings,
+            tailer=state.tailer,
+            lang=language(request.headers.get("accept-language"), state.settings.default_language),
+            request=request,
+            response=response,
+        )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    from schema.schema import schema
+
+    settings = settings or load_settings()
+
+    class State:
+        pass
+
+    state = State()
+    state.settings = settings
+    state.db = Database(settings.database_url)
+    state.tailer = EventTailer(state.db)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        await state.tailer.start()
+        try:
+            yield
+        finally:
+            await state.tailer.stop()
+            await state.db.dispose()
+
+    async def healthz(_request: Request):
+        try:
+            await state.db.ping()
+        except Exception as exc:  # the health check reports, it does not crash
+            log.warning("health check failed: %s", exc)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": state.db.dialect})
+
+    async def root(_request: Request):
+        return RedirectResponse("/graphql")
+
+    graphql_app = JxcGraphQL(schema, state)
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.jxc = state
+    return app

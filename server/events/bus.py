@@ -1,0 +1,196 @@
+"""Fan-out of journal events to live subscribers, within and across server processes.
+
+Each process runs one ``EventTailer``. It reads new events from the journal in sequence order and
+offers them to local subscriptions. It is woken:
+
+* in-process, right after a local write transaction that wrote events commits (SQLite and PostgreSQL);
+* on PostgreSQL, by ``LISTEN jxc_events`` on one dedicated asyncpg connection (not a pooled one),
+  which NOTIFY reaches from every process on commit. The listener reconnects with back-off and, on
+  every (re)connect, wakes the tailer, which resumes from its last sequence number: nothing is lost;
+* by a slow poll, as a safety net (and for several processes sharing one SQLite file).
+
+A subscription registers first and then replays the journal from its cursor, dropping anything at
+or below the cursor, so a client that resumes with ``since`` sees every event once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from server.database import Database
+from server.events.journal import NOTIFY_CHANNEL, last_sequence, read_events
+
+log = logging.getLogger("jxc.events")
+
+QUEUE_SIZE = 1000
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    seq: int
+    event_type: str
+    created_at: datetime
+    payload: dict
+
+
+class _Subscriber:
+    def __init__(self, predicate: Callable[[JournalEvent], bool]):
+        self.predicate = predicate
+        self.queue: asyncio.Queue[JournalEvent] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.overflowed = False
+
+    def offer(self, ev: JournalEvent) -> None:
+        if self.overflowed or not self.predicate(ev):
+            return
+        try:
+            self.queue.put_nowait(ev)
+        except asyncio.QueueFull:
+            # a slow consumer falls back to reading the journal; it never silently loses events
+            self.overflowed = True
+
+
+class EventTailer:
+    def __init__(self, db: Database, *, poll_interval: float = 2.0):
+        self.db = db
+        self.poll_interval = poll_interval
+        self.last_seq = 0
+        self._subscribers: set[_Subscriber] = set()
+        self._generation = 0
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+        self.listener_connected = asyncio.Event()
+
+    async def start(self) -> None:
+        async with self.db.read() as conn:
+            self.last_seq = await last_sequence(conn)
+        self.db.after_commit.append(self.wake)
+        self._tasks.append(asyncio.create_task(self._run(), name="jxc-event-tailer"))
+        if not self.db.is_sqlite:
+            self._tasks.append(asyncio.create_task(self._listen(), name="jxc-event-listener"))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        with contextlib.suppress(ValueError):
+            self.db.after_commit.remove(self.wake)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            try:
+                await self._drain()
+            except Exception:  # keep tailing; the next wake or poll retries from last_seq
+                log.exception("event tailer failed to read the journal")
+                await asyncio.sleep(0.5)
+
+    async def _drain(self) -> None:
+        if not self._subscribers:
+            generation = self._generation
+            async with self.db.read() as conn:
+                last = await last_sequence(conn)
+            if not self._subscribers and generation == self._generation:
+                self.last_seq = max(self.last_seq, last)
+                return
+        while True:
+            async with self.db.read() as conn:
+                rows = await read_events(conn, self.last_seq, PAGE)
+            for seq, event_type, created_at, payload in rows:
+                ev = JournalEvent(seq, event_type, created_at, payload)
+                for sub in list(self._subscribers):
+                    sub.offer(ev)
+                self.last_seq = seq
+            if len(rows) < PAGE:
+                return
+
+    async def _listen(self) -> None:
+        dsn = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        backoff = 0.2
+        while not self._stopping:
+            conn = None
+            try:
+                conn = await asyncpg.connect(dsn)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _c: closed.set())
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+                self.listener_connected.set()
+                self.wake()  # replay whatever was committed while we were not listening
+                backoff = 0.2
+                while not closed.is_set():
+                    try:
+                        await asyncio.wait_for(closed.wait(), 5)
+                    except asyncio.TimeoutError:
+                        await conn.execute("SELECT 1")  # notices a dead connection
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", exc, backoff)
+            finally:
+                self.listener_connected.clear()
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+            if not self._stopping:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def stream(
+        self, predicate: Callable[[JournalEvent], bool], since: int | None = None, event_type: str | None = None
+    ) -> AsyncIterator[JournalEvent]:
+        """Events after ``since`` (default: from now on), in order, each once; then live events."""
+        sub = _Subscriber(predicate)
+        self._subscribers.add(sub)
+        self._generation += 1
+        try:
+            if since is None:
+                async with self.db.read() as conn:
+                    since = await last_sequence(conn)
+            cursor = since
+            while True:
+                async for ev in self._replay(predicate, cursor, event_type):
+                    cursor = ev.seq
+                    yield ev
+                sub.overflowed = False
+                while not sub.overflowed:
+                    try:
+                        ev = await asyncio.wait_for(sub.queue.get(), 1.0)
+                    except asyncio.TimeoutError:
+                        continue
+                    if ev.seq <= cursor:
+                        continue
+                    cursor = ev.seq
+                    yield ev
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+        finally:
+            self._subscribers.discard(sub)
+
+    async def _replay(self, predicate, cursor: int, event_type: str | None) -> AsyncIterator[JournalEvent]:
+        while True:
+            async with self.db.read() as conn:
+                rows = await read_events(conn, cursor, PAGE, event_type)
+            for seq, et, created_at, payload in rows:
+                cursor = seq
+                ev = JournalEvent(seq, et, created_at, payload)
+                if predicate(ev):
+                    yield ev
+            if len(rows) < PAGE:
+                return

@@ -1,0 +1,98 @@
+"""Demo data: loads once through the real actions, with valid barcodes, a category tree and a sound ledger."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+
+from server.catalog.gtin import gs1_check_digit
+from server.catalog.models import barcode, category, product, product_unit, unit
+from server.demo import LOTS, PRODUCTS, load_demo_data
+from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
+from server.numbers import QTY_SCALE
+from server.partners.models import customer, supplier
+from tests.invariants import assert_ledger_consistent
+
+TODAY = date(2026, 3, 15)
+
+
+async def _count(db, table) -> int:
+    async with db.read() as conn:
+        return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+
+
+async def _rows(db, query):
+    async with db.read() as conn:
+        return (await conn.execute(query)).all()
+
+
+async def test_loads_once(db):
+    assert await load_demo_data(db, today=TODAY) is True
+    counts = {t.name: await _count(db, t) for t in (product, stock_move, stock_operation, location, supplier)}
+    assert await load_demo_data(db) is False
+    assert {t.name: await _count(db, t) for t in (product, stock_move, stock_operation, location, supplier)} == counts
+
+
+async def test_demo_content(db):
+    assert await load_demo_data(db, today=TODAY) is True
+
+    assert await _count(db, warehouse) >= 2
+    assert await _count(db, product) >= 50
+    assert await _count(db, supplier) >= 5
+    assert await _count(db, customer) >= 5
+    for table in (supplier, customer):
+        tax_ids = [r.tax_id for r in await _rows(db, select(table.c.tax_id))]
+        assert all(len(t) == 18 for t in tax_ids) and len(set(tax_ids)) == len(tax_ids)
+
+    # every product has a GTIN-13 under the demo prefix 952 with a valid check digit
+    gtins = await _rows(db, select(barcode.c.code, barcode.c.product_id, barcode.c.unit_id).where(barcode.c.kind == "gtin"))
+    assert gtins
+    for code, _, _ in gtins:
+        assert len(code) == 13 and code.isdigit() and code.startswith("952"), code
+        assert int(code[-1]) == gs1_check_digit(code[:-1]), code
+    assert {r.product_id for r in gtins if r.unit_id is None} == {r.id for r in await _rows(db, select(product.c.id))}
+
+    # products with the box of 12 have it as an alternative unit (factor 12) and a box barcode
+    box_id = (await _rows(db, select(unit.c.id).where(unit.c.code == "BOX12")))[0].id
+    boxed = await _rows(db, select(product_unit.c.product_id, product_unit.c.factor).where(product_unit.c.unit_id == box_id))
+    assert boxed and all(r.factor == 12 * QTY_SCALE for r in boxed)
+    assert {r.product_id for r in gtins if r.unit_id == box_id} == {r.product_id for r in boxed}
+
+    # a product sold by weight has a fractional quantity on hand
+    kg_levels = await _rows(db, select(stock_level.c.qty).join(product, product.c.id == stock_level.c.product_id)
+                            .join(unit, unit.c.id == product.c.base_unit_id).where(unit.c.code == "KG"))
+    assert any(r.qty % QTY_SCALE for r in kg_levels)
+
+    # categories form a two-level tree
+    cats = {r.id: r.parent_id for r in await _rows(db, select(category.c.id, category.c.parent_id))}
+    children = [c for c, parent in cats.items() if parent is not None]
+    assert children and any(parent is None for parent in cats.values())
+    assert all(cats[cats[c]] is None for c in children)
+
+    # bins hang under zones in the same warehouse
+    locs = {r.id: r for r in await _rows(db, select(location.c.id, location.c.parent_id, location.c.warehouse_id))}
+    bins = [r for r in locs.values() if r.parent_id is not None]
+    assert bins and all(locs[b.parent_id].warehouse_id == b.warehouse_id for b in bins)
+
+    # lot-tracked opening stock has lots with expiry dates after the load date
+    lots = await _rows(db, select(lot.c.product_id, lot.c.expiry_date))
+    assert len(lots) == sum(len(ls) for _, by_wh in LOTS.values() for ls in by_wh.values())
+    assert all(r.expiry_date > TODAY for r in lots)
+
+    # opening stock: one receipt per warehouse, quantities and values as listed
+    ops = await _rows(db, select(stock_operation.c.reference, stock_operation.c.idempotency_key))
+    assert sorted(ops) == [("OPENING", "demo-opening-BJ01"), ("OPENING", "demo-opening-SH01")]
+    costs = {r.product_id: r for r in await _rows(db, select(product_cost))}
+    skus = {r.sku: r.id for r in await _rows(db, select(product.c.sku, product.c.id))}
+    for p in PRODUCTS:
+        qty = Decimal(p.sh01) + Decimal(p.bj01)
+        row = costs.get(skus[p.sku])
+        if qty == 0:
+            assert row is None or row.qty == 0
+            continue
+        assert row.qty == int(qty * QTY_SCALE), p.sku
+        # each receipt line is valued once, half-up to the fen
+        lines = [Decimal(q) * Decimal(p.purchase) * 100 for q in (p.sh01, p.bj01)]
+        assert row.value_fen == sum(int(v.to_integral_value(ROUND_HALF_UP)) for v in lines), p.sku
+
+    await assert_ledger_consistent(db)
