@@ -28,23 +28,27 @@ def _serialize(value) -> str:
     return str(value)
 
 
-Quantity = strawberry.scalar(
-    NewType("Quantity", str),
-    description="A quantity as a decimal string, e.g. \"12\" or \"1.250\"; at most as many decimals as its unit allows.",
-    serialize=_serialize,
-    parse_value=_parse_decimal_string,
-)
+Quantity = NewType("Quantity", str)
+Money = NewType("Money", str)
+Decimal_ = NewType("Decimal_", str)
 
-Money = strawberry.scalar(
-    NewType("Money", str),
-    description="An amount in CNY as a decimal string with two decimals (fen), e.g. \"1999.50\".",
-    serialize=_serialize,
-    parse_value=_parse_decimal_string,
-)
-
-Decimal_ = strawberry.scalar(
-    NewType("Decimal", str),
-    description="An exact decimal as a string (unit prices, rates), e.g. \"0.13\" or \"3.1415\".",
-    serialize=_serialize,
-    parse_value=_parse_decimal_string,
-)
+SCALAR_MAP = {
+    Quantity: strawberry.scalar(
+        name="Quantity",
+        description="A quantity as a decimal string, e.g. \"12\" or \"1.250\"; at most as many decimals as its unit allows.",
+        serialize=_serialize,
+        parse_value=_parse_decimal_string,
+    ),
+    Money: strawberry.scalar(
+        name="Money",
+        description="An amount in CNY as a decimal string with two decimals (fen), e.g. \"1999.50\".",
+        serialize=_serialize,
+        parse_value=_parse_decimal_string,
+    ),
+    Decimal_: strawberry.scalar(
+        name="Decimal",
+        description="An exact decimal as a string (unit prices, rates), e.g. \"0.13\" or \"3.1415\".",
+        serialize=_serialize,
+        parse_value=_parse_decimal_string,
+    ),
+}

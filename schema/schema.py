@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from schema.catalog.schema import CatalogMutation, CatalogQuery
@@ -32,6 +33,7 @@ from schema.inventory.types import (
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
 from schema.relay import Node, from_global_id
+from schema.scalars import SCALAR_MAP
 from server.errors import ApiError, render_message
 
 log = logging.getLogger("jxc.graphql")
@@ -126,8 +128,8 @@ class ErrorPolicy(SchemaExtension):
     @staticmethod
     def _convert(error: GraphQLError, lang: str, request_id: str) -> GraphQLError:
         original = error.original_error
-        if original is None:
-            return error
+        if original is None or error.path is None:
+            return error  # parse/validation errors (also a scalar's own ValueError) are the client's
         if isinstance(original, ApiError):
             return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
                                 path=error.path, extensions={"code": original.code})
@@ -150,12 +152,13 @@ schema = strawberry.Schema(
            StockOperation],
     extensions=[
         ErrorPolicy,
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ],
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
 
 __all__ = ["schema", "Context"]

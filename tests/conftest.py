@@ -38,3 +38,11 @@ async def db(db_url):
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def gql(db_url):
+    from tests.gql import gql_client
+
+    async with gql_client(db_url) as client:
+        yield client

@@ -1,0 +1,42 @@
+# jxc — two commands on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
+export TEST_DATABASE_URL
+
+.PHONY: run test test-sqlite test-postgres bench install check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Create .venv, install, migrate, load demo data on first start, serve http://127.0.0.1:8000/graphql
+run: $(STAMP)
+	$(BIN)/jxc migrate
+	$(BIN)/jxc demo-data
+	$(BIN)/jxc serve
+
+## The whole suite on SQLite, then on PostgreSQL when one is reachable (required when JXC_REQUIRE_POSTGRES=1)
+test: $(STAMP)
+	$(BIN)/python -m tests.run_all
+
+test-sqlite: $(STAMP)
+	JXC_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	JXC_TEST_DB=postgres $(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+check: $(STAMP)
+	$(BIN)/jxc check
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

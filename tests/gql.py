@@ -1,0 +1,46 @@
+"""In-process GraphQL client over HTTP (httpx + ASGI transport) with the app's lifespan running."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import httpx
+
+from server.app import create_app
+from server.settings import load_settings
+
+
+class GqlClient:
+    def __init__(self, http: httpx.AsyncClient, app):
+        self.http = http
+        self.app = app
+
+    @property
+    def db(self):
+        return self.app.state.jxc.db
+
+    async def post(self, query: str, variables: dict | None = None, *, lang: str | None = None) -> dict:
+        headers = {"accept-language": lang} if lang else {}
+        resp = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert resp.status_code in (200, 400), resp.text
+        return resp.json()
+
+    async def execute(self, query: str, variables: dict | None = None, *, lang: str | None = None) -> dict:
+        """Run an operation that must not produce GraphQL errors; returns ``data``."""
+        body = await self.post(query, variables, lang=lang)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def app_settings(db_url: str, **overrides):
+    return dataclasses.replace(load_settings(env_file=None), database_url=db_url, **overrides)
+
+
+@contextlib.asynccontextmanager
+async def gql_client(db_url: str, **overrides):
+    app = create_app(app_settings(db_url, **overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield GqlClient(http, app)
