@@ -127,7 +127,7 @@ class EventTailer:
         while not self._stopping:
             conn = None
             try:
-                conn = await asyncpg.connect(dsn)
+                conn = await asyncpg.connect(dsn, server_settings={"application_name": "jxc-listener"})
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _c: closed.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())

@@ -1,0 +1,95 @@
+"""Real uvicorn server processes for end-to-end tests (subscriptions across processes, concurrency)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import websockets
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, *, workers: int = 1):
+    """Start ``jxc serve`` on a free port and wait until /healthz answers; stop it afterwards."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def graphql(http: httpx.AsyncClient, base: str, query: str, variables: dict | None = None) -> dict:
+    resp = await http.post(base + "/graphql", json={"query": query, "variables": variables or {}})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+class Subscription:
+    """A ``graphql-transport-ws`` client for one subscription."""
+
+    def __init__(self, ws):
+        self.ws = ws
+
+    async def next(self, timeout: float = 5.0) -> dict:
+        while True:
+            msg = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if msg["type"] == "next":
+                assert not msg["payload"].get("errors"), msg
+                return msg["payload"]["data"]
+            if msg["type"] in ("error", "complete"):
+                raise AssertionError(msg)
+
+    async def nothing_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self.ws.recv(), seconds)
+        except asyncio.TimeoutError:
+            return True
+        return False
+
+
+@contextlib.asynccontextmanager
+async def subscribe(base: str, query: str, variables: dict | None = None):
+    url = base.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert ack["type"] == "connection_ack", ack
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+        yield Subscription(ws)
