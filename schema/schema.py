@@ -7,13 +7,14 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -143,6 +144,9 @@ class ErrorPolicy(SchemaExtension):
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
+# Rules are created once: the validation cache is keyed by the rule classes, so limiters built per
+# request (QueryDepthLimiter, MaxAliasesLimiter) would make every request miss it.
+GUARD_RULES = [depth_limit_rule(MAX_DEPTH, None), alias_limit_rule(MAX_ALIASES)]
 
 schema = strawberry.Schema(
     query=Query,
@@ -152,8 +156,7 @@ schema = strawberry.Schema(
            StockOperation],
     extensions=[
         ErrorPolicy,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(GUARD_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -129,9 +129,9 @@ class DomainError(Exception):
 
     codes: type[enum.Enum] = InventoryErrorCode
 
-    def __init__(self, code: str, field: str | None = None, **params):
-        self.details = [ErrorDetail(code, field, params)]
-        super().__init__(f"{code} ({field})")
+    def __init__(self, error_code: str, field: str | None = None, **params):
+        self.details = [ErrorDetail(error_code, field, params)]
+        super().__init__(f"{error_code} ({field})")
 
     @classmethod
     def many(cls, details: list[ErrorDetail]) -> DomainError:

@@ -29,9 +29,10 @@ def request_hash(scope: str, payload) -> str:
 
 
 async def claim_key(
-    conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError]
+    conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError], *, find_result=None
 ) -> dict | None:
-    """Claim ``key`` for this request. Returns the stored result of an earlier identical request."""
+    """Claim ``key`` for this request. Returns the result of an earlier identical request: the stored
+    ``result``, or what ``find_result(conn)`` finds (stock operations record their key themselves)."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise error_cls("INVALID_VALUE", "idempotencyKey", detail=f"1–{MAX_KEY_LENGTH} chars")
     digest = request_hash(scope, payload)
@@ -50,7 +51,11 @@ async def claim_key(
             )
         )
     ).one()
-    if row.request_hash != digest or row.result is None:
+    if row.request_hash != digest:
+        raise error_cls("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+    if find_result is not None:
+        return await find_result(conn)
+    if row.result is None:
         raise error_cls("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
     return json.loads(row.result)
 

@@ -125,9 +125,10 @@ async def update_record(
     what: str,
     unique_fields: tuple[str, ...] = ("code",),
     before_update=None,
+    clear: tuple[str, ...] = (),
 ) -> None:
-    """Update the given fields of a record (``None`` values are left unchanged)."""
-    values = drop_none(values)
+    """Update the given fields of a record (``None`` values are left unchanged; ``clear`` sets NULL)."""
+    values = drop_none(values) | {name: None for name in clear}
     try:
         async with db.write() as conn:
             await ensure_exists(conn, table, record_id, error_cls, what, "id")

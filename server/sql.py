@@ -16,3 +16,9 @@ def dialect_insert(conn: AsyncConnection, table: Table):
 
 def is_postgres(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "postgresql"
+
+
+def like_pattern(text: str) -> str:
+    """A ``LIKE`` pattern matching ``text`` anywhere, with ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -21,6 +21,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The base URL of a running server; ``pid`` is its (master) process."""
+
+    pid: int
+
+
 @contextlib.contextmanager
 def running_server(database_url: str, *, workers: int = 1):
     """Start ``jxc serve`` on a free port and wait until /healthz answers; stop it afterwards."""
@@ -30,7 +36,8 @@ def running_server(database_url: str, *, workers: int = 1):
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     try:
         deadline = time.monotonic() + 30
         while True:

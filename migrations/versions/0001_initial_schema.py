@@ -285,6 +285,21 @@ def _create_append_only_triggers() -> None:
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION jxc_append_only()"
             )
+        # Wake every server process's event tailer on commit (NOTIFY is transactional).
+        op.execute(
+            """
+            CREATE FUNCTION jxc_notify_event() RETURNS trigger AS $$
+            BEGIN
+                PERFORM pg_notify('jxc_events', '');
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER event_notify AFTER INSERT ON event "
+            "FOR EACH STATEMENT EXECUTE FUNCTION jxc_notify_event()"
+        )
     else:
         for table in APPEND_ONLY:
             for action in ("UPDATE", "DELETE"):
@@ -303,6 +318,8 @@ def _drop_append_only_triggers() -> None:
             for action in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
     if bind.dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS event_notify ON event")
+        op.execute("DROP FUNCTION IF EXISTS jxc_notify_event()")
         op.execute("DROP FUNCTION IF EXISTS jxc_append_only()")
 
 

@@ -15,6 +15,7 @@ from schema.scalars import Decimal_, Money, Quantity
 from server.catalog import services
 from server.catalog.models import barcode, category, product, unit
 from server.errors import CatalogErrorCode
+from server.sql import like_pattern
 
 CODES = CatalogErrorCode
 
@@ -82,8 +83,8 @@ class CatalogQuery:
         q = _product_query()
         f = filter or ProductFilter()
         if f.text:
-            like = f"%{f.text.strip()}%"
-            q = q.where(or_(product.c.sku.ilike(like), product.c.name.ilike(like), product.c.spec.ilike(like)))
+            like = like_pattern(f.text.strip())
+            q = q.where(or_(*(c.ilike(like, escape="\\") for c in (product.c.sku, product.c.name, product.c.spec))))
         if f.category_id is not None:
             cat = decode_id(f.category_id, "Category")
             q = q.where(product.c.category_id.in_(await _category_subtree(info, cat) if cat else []))

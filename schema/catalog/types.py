@@ -127,7 +127,7 @@ class Product(Node):
     @strawberry.field(description="Alternative units with conversion factors.")
     async def units(self, info: Info) -> list[ProductUnit]:
         rows = await info.context.loaders.product_units.load(self._pk)
-        return [ProductUnit(factor=str(scaled_to_decimal(r.factor, 0).normalize()), _unit_id=r.unit_id) for r in rows]
+        return [ProductUnit(factor=format(scaled_to_decimal(r.factor, 0).normalize(), "f"), _unit_id=r.unit_id) for r in rows]
 
     @strawberry.field
     async def barcodes(self, info: Info) -> list[Barcode]:

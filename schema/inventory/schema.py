@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncGenerator
 from datetime import date
+from types import SimpleNamespace
 
 import strawberry
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
 from server.numbers import scaled_to_decimal
+from server.sql import like_pattern
 
 CODES = InventoryErrorCode
 
@@ -99,7 +101,7 @@ class InventoryQuery:
         if f.warehouse_id is not None:
             q = q.where(location.c.warehouse_id == _pk(f.warehouse_id, "Warehouse"))
         if f.text:
-            q = q.where(location.c.code.ilike(f"%{f.text.strip()}%"))
+            q = q.where(location.c.code.ilike(like_pattern(f.text.strip()), escape="\\"))
         if f.active is not None:
             q = q.where(location.c.active == f.active)
         return await paginate(info, q, Location.from_row, first=first, after=after)
@@ -268,7 +270,11 @@ async def _operation_payload(info: Info, action) -> StockOperationPayload:
     result, errors = await run_action(info, CODES, action)
     if result is None:
         return StockOperationPayload(operation=None, replayed=False, errors=errors)
-    row = await info.context.loaders.operation.load(result.operation_id)
+    loaders = info.context.loaders
+    if result.posted is not None:  # the rows just written: no need to read them back
+        loaders.operation.prime(result.operation_id, SimpleNamespace(**result.posted.operation))
+        loaders.moves_by_operation.prime(result.operation_id, [SimpleNamespace(**m) for m in result.posted.moves])
+    row = await loaders.operation.load(result.operation_id)
     return StockOperationPayload(operation=StockOperation.from_row(row), replayed=result.replayed, errors=[])
 
 
@@ -283,15 +289,17 @@ class InventoryMutation:
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
             info.context.db, code=input.code, name=input.name, address=input.address,
             idempotency_key=input.idempotency_key))
-        return WarehousePayload(await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk), errors)
+        node = await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk)
+        return WarehousePayload(warehouse=node, errors=errors)
 
     @strawberry.mutation
     async def set_warehouse_active(self, info: Info, id: strawberry.ID, active: bool) -> WarehousePayload:
         pk = decode_id(id, "Warehouse")
         if pk is None:
-            return WarehousePayload(None, invalid_id(CODES, "id", "warehouse", info.context.lang))
+            return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(info.context.db, pk, active))
-        return WarehousePayload(None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk)), errors)
+        node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
+        return WarehousePayload(warehouse=node, errors=errors)
 
     @strawberry.mutation(description="Create a location (bin) with a scannable code, optionally under a parent.")
     async def create_location(self, info: Info, input: CreateLocationInput) -> LocationPayload:
@@ -299,19 +307,21 @@ class InventoryMutation:
         parent = decode_id(input.parent_id, "Location") if input.parent_id else None
         if wh is None or (input.parent_id and parent is None):
             field, what = ("warehouseId", "warehouse") if wh is None else ("parentId", "location")
-            return LocationPayload(None, invalid_id(CODES, field, what, info.context.lang))
+            return LocationPayload(location=None, errors=invalid_id(CODES, field, what, info.context.lang))
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
             info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
             sort_order=input.sort_order, idempotency_key=input.idempotency_key))
-        return LocationPayload(await _load_or_none(info.context.loaders.location, Location.from_row, pk), errors)
+        node = await _load_or_none(info.context.loaders.location, Location.from_row, pk)
+        return LocationPayload(location=node, errors=errors)
 
     @strawberry.mutation
     async def set_location_active(self, info: Info, id: strawberry.ID, active: bool) -> LocationPayload:
         pk = decode_id(id, "Location")
         if pk is None:
-            return LocationPayload(None, invalid_id(CODES, "id", "location", info.context.lang))
+            return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(info.context.db, pk, active))
-        return LocationPayload(None if errors else Location.from_row(await info.context.loaders.location.load(pk)), errors)
+        node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
+        return LocationPayload(location=node, errors=errors)
 
     @strawberry.mutation(description="Receive goods into locations at a unit cost (入库). All lines or none.")
     async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,

@@ -12,6 +12,7 @@ from schema.relay import Connection, decode_id, paginate
 from server.errors import PartnerErrorCode
 from server.partners import services
 from server.partners.models import customer, supplier
+from server.sql import like_pattern
 
 CODES = PartnerErrorCode
 
@@ -41,8 +42,8 @@ def _domain(data: PartnerInput) -> services.PartnerInput:
 def _query(table, f: PartnerFilter | None):
     q = select(table).order_by(table.c.code, table.c.id)
     if f and f.text:
-        like = f"%{f.text.strip()}%"
-        q = q.where(or_(table.c.code.ilike(like), table.c.name.ilike(like), table.c.contact_name.ilike(like)))
+        like = like_pattern(f.text.strip())
+        q = q.where(or_(*(c.ilike(like, escape="\\") for c in (table.c.code, table.c.name, table.c.contact_name))))
     if f and f.active is not None:
         q = q.where(table.c.active == f.active)
     return q
@@ -85,13 +86,13 @@ async def _save(info: Info, kind: str, action_factory, global_id: strawberry.ID 
     if global_id is not None:
         pk = decode_id(global_id, type_name)
         if pk is None:
-            return payload_type(None, invalid_id(CODES, "id", kind, info.context.lang))
+            return payload_type(**{kind: None, "errors": invalid_id(CODES, "id", kind, info.context.lang)})
     result, errors = await run_action(info, CODES, lambda: action_factory(pk))
     pk = result if global_id is None else pk
     node = None
     if not errors:
         node = node_type.from_row(await getattr(info.context.loaders, kind).load(pk))
-    return payload_type(node, errors)
+    return payload_type(**{kind: node, "errors": errors})
 
 
 def _partner_mutations(kind: str):

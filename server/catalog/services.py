@@ -70,10 +70,7 @@ async def do_update_category(db: Database, category_id: int, *, name: str | None
         await _check_category_parent(conn, category_id, parent_id)
 
     await update_record(db, category, category_id, values, error_cls=CatalogError, what="category",
-                        unique_fields=(), before_update=check)
-    if clear_parent:
-        await update_record(db, category, category_id, {"parent_id": None}, error_cls=CatalogError,
-                            what="category", unique_fields=())
+                        unique_fields=(), before_update=check, clear=("parent_id",) if clear_parent else ())
 
 
 @dataclass

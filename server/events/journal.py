@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import mark_events_written
 from server.db_types import utcnow
 from server.events.models import event, event_counter
-from server.sql import is_postgres
 
 NOTIFY_CHANNEL = "jxc_events"
 
@@ -59,10 +58,8 @@ async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> list[i
                 "created_at": now,
             }
         )
+    # On PostgreSQL a statement trigger on ``event`` sends NOTIFY jxc_events (delivered on commit).
     await conn.execute(event.insert(), rows)
-    if is_postgres(conn):
-        # NOTIFY is delivered on commit, in commit order; only the sequence number travels.
-        await conn.execute(text("SELECT pg_notify(:ch, :seq)"), {"ch": NOTIFY_CHANNEL, "seq": str(last)})
     mark_events_written(conn)
     return list(range(first, last + 1))
 

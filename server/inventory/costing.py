@@ -35,10 +35,12 @@ class MovingAverage:
         state.value_fen -= value
         return value
 
-    def value_in(self, state: CostState, qty: int, value_fen: int | None) -> int:
-        """Add ``qty`` at ``value_fen`` (``None``: at the current average); mutates ``state``."""
+    def value_in(self, state: CostState, qty: int, value_fen: int | None, fallback_fen: int = 0) -> int:
+        """Add ``qty`` at ``value_fen``; ``None`` means at the current average, or ``fallback_fen`` when
+        there is no stock (and so no average) at that moment. Mutates ``state``."""
         if value_fen is None:
-            value_fen = self.value_at_average(state, qty) or 0
+            average = self.value_at_average(state, qty)
+            value_fen = fallback_fen if average is None else average
         state.qty += qty
         state.value_fen += value_fen
         return value_fen

@@ -40,10 +40,19 @@ class MoveSpec:
     to_location_id: int | None = None
     lot_id: int | None = None
     inbound_value_fen: int | None = None  # receipts and gains; None = at current average
+    fallback_value_fen: int = 0  # inbound at average when there is no stock (no average): this value
     reason: str = ""
     source_document: str = ""
     source_line_id: int | None = None
     precision: int = 0  # base unit precision, for messages
+
+
+@dataclass(frozen=True)
+class PostedOperation:
+    """What was written: the operation row and its move rows (as dicts, ids included)."""
+
+    operation: dict
+    moves: list[dict]
 
 
 @dataclass(frozen=True)
@@ -101,16 +110,17 @@ async def _increase(conn: AsyncConnection, side: _Side, warehouse_id: int, now) 
 
 
 async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState, str]:
-    await conn.execute(
-        dialect_insert(conn, product_cost)
-        .values(product_id=product_id, qty=0, value_fen=0)
-        .on_conflict_do_nothing(index_elements=["product_id"])
-    )
+    """Create-or-lock the product's cost row in one statement and return its current state.
+
+    ``ON CONFLICT DO UPDATE`` takes the row lock on PostgreSQL (held to commit); SQLite writers are
+    serialised by ``BEGIN IMMEDIATE``. Either way nobody else changes the row until we commit.
+    """
+    ins = dialect_insert(conn, product_cost).values(product_id=product_id, qty=0, value_fen=0)
     row = (
         await conn.execute(
-            select(product_cost.c.qty, product_cost.c.value_fen, product_cost.c.method)
-            .where(product_cost.c.product_id == product_id)
-            .with_for_update()
+            ins.on_conflict_do_update(index_elements=["product_id"], set_={"qty": product_cost.c.qty}).returning(
+                product_cost.c.qty, product_cost.c.value_fen, product_cost.c.method
+            )
         )
     ).one()
     return CostState(row.qty, row.value_fen), row.method
@@ -130,7 +140,7 @@ async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int
             if spec.from_location_id and spec.to_location_id:
                 values[i] = method.value_at_average(state, spec.qty) or 0
             elif spec.to_location_id:
-                values[i] = method.value_in(state, spec.qty, spec.inbound_value_fen)
+                values[i] = method.value_in(state, spec.qty, spec.inbound_value_fen, spec.fallback_value_fen)
             else:
                 values[i] = method.value_out(state, spec.qty)
         if (state.qty, state.value_fen) != before:
@@ -152,8 +162,8 @@ async def post_moves(
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
-) -> int:
-    """Post one operation's moves; returns the operation id. ``warehouse_of`` maps location → warehouse."""
+) -> PostedOperation:
+    """Post one operation's moves. ``warehouse_of`` maps location → warehouse."""
     if not specs:
         raise InventoryError("EMPTY_OPERATION", "lines")
     now = utcnow()
@@ -177,20 +187,18 @@ async def post_moves(
 
     values = await _apply_costs(conn, specs)
 
+    operation = {
+        "op_type": op_type,
+        "reference": reference,
+        "reason": reason,
+        "actor": actor,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+    }
     operation_id = (
-        await conn.execute(
-            stock_operation.insert()
-            .values(
-                op_type=op_type,
-                reference=reference,
-                reason=reason,
-                actor=actor,
-                idempotency_key=idempotency_key,
-                created_at=now,
-            )
-            .returning(stock_operation.c.id)
-        )
+        await conn.execute(stock_operation.insert().values(**operation).returning(stock_operation.c.id))
     ).scalar_one()
+    operation["id"] = operation_id
     move_rows = [
         {
             "operation_id": operation_id,
@@ -214,6 +222,8 @@ async def post_moves(
         stock_move.insert().returning(stock_move.c.id, sort_by_parameter_order=True), move_rows
     )
     move_ids = [r[0] for r in result]
+    for row, move_id in zip(move_rows, move_ids):
+        row["id"] = move_id
 
     events = []
     for idx, side in enumerate(sides):
@@ -236,4 +246,4 @@ async def post_moves(
             )
         )
     await append_events(conn, events)
-    return operation_id
+    return PostedOperation(operation, move_rows)

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.catalog.models import product, product_unit, unit
 from server.database import Database
 from server.errors import ErrorDetail, InventoryError
-from server.idempotency import claim_key, store_result
-from server.inventory.ledger import MoveSpec, post_moves
-from server.inventory.models import location, lot, product_cost
+from server.idempotency import claim_key
+from server.inventory.ledger import MoveSpec, PostedOperation, post_moves
+from server.inventory.models import location, lot, stock_operation
 from server.numbers import (
     QTY_SCALE,
     NumberError,
@@ -57,6 +57,7 @@ class StockLine:
 class OperationResult:
     operation_id: int
     replayed: bool
+    posted: PostedOperation | None = None  # the written rows, when not replayed
 
 
 class _Validator:
@@ -220,7 +221,8 @@ async def _run(
     async with db.write() as conn:
         if idempotency_key is not None:
             stored = await claim_key(
-                conn, idempotency_key, f"stock.{op_type}", _payload(lines, reference=reference, reason=reason), InventoryError
+                conn, idempotency_key, f"stock.{op_type}", _payload(lines, reference=reference, reason=reason),
+                InventoryError, find_result=_operation_by_key(idempotency_key),
             )
             if stored is not None:
                 return OperationResult(stored["operation_id"], replayed=True)
@@ -231,7 +233,7 @@ async def _run(
         specs = await build(conn, v)
         v.raise_if_failed()
         warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
-        op_id = await post_moves(
+        posted = await post_moves(
             conn,
             op_type=op_type,
             specs=specs,
@@ -241,9 +243,15 @@ async def _run(
             reason=reason,
             idempotency_key=idempotency_key,
         )
-        if idempotency_key is not None:
-            await store_result(conn, idempotency_key, {"operation_id": op_id})
-    return OperationResult(op_id, replayed=False)
+    return OperationResult(posted.operation["id"], replayed=False, posted=posted)
+
+
+def _operation_by_key(key: str):
+    async def find(conn: AsyncConnection) -> dict:
+        op_id = (await conn.execute(select(stock_operation.c.id).where(stock_operation.c.idempotency_key == key))).scalar_one()
+        return {"operation_id": op_id}
+
+    return find
 
 
 async def do_receive_stock(
@@ -408,15 +416,12 @@ async def do_adjust_stock(
         losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
         lots = await _lot_ids(conn, gains, True)
         lots.update(await _lot_ids(conn, losses, False))
-        empty = await _products_without_stock(conn, {ln.product_id for _, ln, _, q, v_, _ in checked if q > 0 and v_ is None})
         specs = []
         for i, ln, p, qty, value, tracked in checked:
             lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
             if tracked and lot_id is None:
                 v.fail("NOT_FOUND", f"lines.{i}.lot", what="lot")
                 continue
-            if qty > 0 and value is None and ln.product_id in empty:
-                value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
             specs.append(
                 MoveSpec(
                     line_no=i + 1,
@@ -427,6 +432,7 @@ async def do_adjust_stock(
                     to_location_id=ln.location_id if qty > 0 else None,
                     lot_id=lot_id,
                     inbound_value_fen=value,
+                    fallback_value_fen=line_value_fen(abs(qty), _fen_price(p.purchase_price_fen)),
                     source_line_id=ln.source_line_id,
                     precision=p.precision,
                 )
@@ -435,14 +441,3 @@ async def do_adjust_stock(
 
     return await _run(db, ADJUSTMENT, lines, build, actor=actor, reference=reference, reason=reason,
                       idempotency_key=idempotency_key)
-
-
-async def _products_without_stock(conn: AsyncConnection, product_ids: set[int]) -> set[int]:
-    if not product_ids:
-        return set()
-    rows = await conn.execute(
-        select(product_cost.c.product_id).where(
-            product_cost.c.product_id.in_(product_ids), product_cost.c.qty > 0
-        )
-    )
-    return product_ids - {r[0] for r in rows}

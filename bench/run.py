@@ -1,0 +1,238 @@
+"""``make bench``: receive-mutation throughput and latency over HTTP (SQLite; PostgreSQL with 2 workers),
+the same transaction with raw asyncpg on the same PostgreSQL, and a 100-row nested list query.
+
+Load generator, server and PostgreSQL share the machine: compare the ratios printed at the end,
+measured in the same run, rather than absolute rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import func, select
+
+from bench.loadgen import Connection, run_load
+from schema.relay import to_global_id
+from server.catalog.services import ProductInput, do_create_product, do_create_unit
+from server.database import Database
+from server.inventory.check import verify_ledger
+from server.inventory.models import stock_move
+from server.inventory.services import StockLine, do_receive_stock
+from server.inventory.warehouses import do_create_location, do_create_warehouse
+from server.migrate import upgrade
+from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
+from tests.servers import running_server
+
+DURATION = float(os.environ.get("JXC_BENCH_SECONDS", "5"))
+CLIENTS = (1, 8, 32)
+PRODUCTS = 64
+LOCATIONS = 8
+LIST_REQUESTS = 200
+
+RECEIVE = ("mutation($l:[ReceiveLineInput!]!,$k:String!){receiveStock(lines:$l,idempotencyKey:$k)"
+           "{errors{code} operation{id}}}")
+LIST = ("{ stockLevels(first: 100) { edges { node { quantity product { sku name baseUnit { code } } "
+        "location { code warehouse { code } } } } } }")
+
+
+async def seed(url: str) -> tuple[list[int], list[int]]:
+    db = Database(url)
+    try:
+        pcs = await do_create_unit(db, code="PCS", name="个", precision=0)
+        wh = await do_create_warehouse(db, code="BW1", name="基准仓")
+        locations = [await do_create_location(db, warehouse_id=wh, code=f"BW1-{i:02d}") for i in range(LOCATIONS)]
+        products = [await do_create_product(db, ProductInput(sku=f"B{i:04d}", name=f"基准商品{i}", base_unit_id=pcs,
+                                                             purchase_price="2.50")) for i in range(PRODUCTS)]
+        await do_receive_stock(db, [StockLine(product_id=p, location_id=loc, quantity="10")
+                                    for p in products for loc in locations[:2]], idempotency_key="seed")
+    finally:
+        await db.dispose()
+    return products, locations
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (uvicorn workers), from /proc."""
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+async def bench_server(label: str, url: str, workers: int, products, locations) -> dict:
+    out: dict = {"label": label, "runs": {}}
+    run_id = uuid.uuid4().hex[:6]
+
+    def body(client: int, n: int) -> dict:
+        p = products[(client * 7 + n) % len(products)]
+        loc = locations[(client + n) % len(locations)]
+        return {"query": RECEIVE, "variables": {
+            "l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", loc),
+                   "quantity": "1", "unitCost": "2.50"}],
+            "k": f"{run_id}-{client}-{n}"}}
+
+    def ok(data: dict) -> bool:
+        return not data.get("errors") and data["data"]["receiveStock"]["errors"] == []
+
+    with running_server(url, workers=workers) as base:
+        host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
+        await run_load(host, port, 4, 1.0, lambda c, n: body(c + 1000, n), ok)  # warm-up
+        total_ok = 0
+        for clients in CLIENTS:
+            run_id = uuid.uuid4().hex[:6]
+            cpu0, t0 = _cpu_seconds(base.pid), time.process_time()
+            res = await run_load(host, port, clients, DURATION, body, ok)
+            cpu = _cpu_seconds(base.pid) - cpu0
+            total_ok += res.ok
+            out["runs"][clients] = res
+            print(f"  {label:<28} receive  {clients:>2} clients: {res.rate:7.0f}/s  p50 {res.pct(50):6.1f} ms  "
+                  f"p99 {res.pct(99):6.1f} ms  failed {res.failed}  server CPU {cpu:5.1f}s  "
+                  f"loadgen CPU {time.process_time() - t0:4.1f}s", flush=True)
+        # list query, sequential
+        conn = Connection(host, port)
+        await conn.open()
+        for _ in range(20):
+            await conn.post_json("/graphql", {"query": LIST})
+        lat = []
+        for _ in range(LIST_REQUESTS):
+            t = time.perf_counter()
+            status, data = await conn.post_json("/graphql", {"query": LIST})
+            lat.append(time.perf_counter() - t)
+            assert status == 200 and len(data["data"]["stockLevels"]["edges"]) == 100, data
+        conn.close()
+        lat.sort()
+        out["list_p50"] = statistics.median(lat) * 1000
+        out["list_p99"] = lat[int(0.99 * (len(lat) - 1))] * 1000
+        print(f"  {label:<28} 100-row nested list: p50 {out['list_p50']:.1f} ms  p99 {out['list_p99']:.1f} ms",
+              flush=True)
+
+    # a benchmark that loses writes measures nothing: every successful request is exactly one move
+    db = Database(url)
+    try:
+        async with db.read() as c:
+            moves = (await c.execute(select(func.count()).select_from(stock_move).where(
+                stock_move.c.move_type == "receipt"))).scalar()
+            problems = await verify_ledger(c)
+    finally:
+        await db.dispose()
+    warmup_and_seed = moves - total_ok
+    out["ledger_ok"] = not problems
+    print(f"  {label:<28} ledger: {moves} receipt moves ({total_ok} measured + {warmup_and_seed} seed/warm-up), "
+          f"jxc check: {'OK' if not problems else problems[:3]}", flush=True)
+    return out
+
+
+async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> float:
+    """The receive transaction's statements, written by hand with asyncpg prepared statements."""
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    pool = await asyncpg.create_pool(dsn, min_size=clients, max_size=clients)
+    count = 0
+    stop_at = time.perf_counter() + DURATION
+    run_id = uuid.uuid4().hex[:6]
+    payload_template = {"product_id": 0, "location_id": 0, "delta": 1000000, "quantity": 0}
+
+    async def worker(idx: int) -> None:
+        nonlocal count
+        n = 0
+        async with pool.acquire() as conn:
+            while time.perf_counter() < stop_at:
+                p = products[(idx * 7 + n) % len(products)]
+                loc = locations[(idx + n) % len(locations)]
+                key = f"raw-{run_id}-{idx}-{n}"
+                n += 1
+                async with conn.transaction():
+                    await conn.fetchval(
+                        "INSERT INTO idempotency_key (key, scope, request_hash, created_at) VALUES ($1, 'stock.receipt', $2, now()) "
+                        "ON CONFLICT (key) DO NOTHING RETURNING key", key, "h" * 64)
+                    await conn.fetchrow("SELECT p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
+                                        "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = $1", p)
+                    await conn.fetchrow("SELECT id, warehouse_id, active FROM location WHERE id = $1", loc)
+                    qty = await conn.fetchval(
+                        "INSERT INTO stock_level (product_id, location_id, warehouse_id, lot_id, lot_key, qty, updated_at) "
+                        "VALUES ($1, $2, (SELECT warehouse_id FROM location WHERE id = $2), NULL, 0, 1000000, now()) "
+                        "ON CONFLICT (product_id, location_id, lot_key) DO UPDATE SET qty = stock_level.qty + excluded.qty, "
+                        "updated_at = excluded.updated_at RETURNING qty", p, loc)
+                    await conn.fetchrow("INSERT INTO product_cost (product_id, qty, value_fen) VALUES ($1, 0, 0) "
+                                        "ON CONFLICT (product_id) DO UPDATE SET qty = product_cost.qty "
+                                        "RETURNING qty, value_fen, method", p)
+                    await conn.execute("UPDATE product_cost SET qty = qty + 1000000, value_fen = value_fen + 250 "
+                                       "WHERE product_id = $1", p)
+                    op = await conn.fetchval("INSERT INTO stock_operation (op_type, reference, reason, actor, idempotency_key, "
+                                             "created_at) VALUES ('receipt', '', '', '', $1, now()) RETURNING id", key)
+                    move = await conn.fetchval(
+                        "INSERT INTO stock_move (operation_id, line_no, move_type, product_id, lot_id, from_location_id, "
+                        "to_location_id, qty, value_fen, reason, source_document, source_line_id, actor, created_at) "
+                        "VALUES ($1, 1, 'receipt', $2, NULL, NULL, $3, 1000000, 250, '', '', NULL, '', now()) RETURNING id",
+                        op, p, loc)
+                    seq = await conn.fetchval("UPDATE event_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")
+                    payload = dict(payload_template, product_id=p, location_id=loc, quantity=qty, move_id=move, seq=seq)
+                    await conn.execute("INSERT INTO event (seq, event_type, product_id, payload, created_at) "
+                                       "VALUES ($1, 'stock.changed', $2, $3, now())", seq, p, json.dumps(payload))
+                count += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    rate = count / elapsed
+    print(f"  {'PostgreSQL raw asyncpg':<28} receive  {clients:>2} tasks:   {rate:7.0f}/s", flush=True)
+    return rate
+
+
+async def main() -> int:
+    print(f"jxc benchmark — {os.cpu_count()} CPUs, {DURATION:.0f}s per run\n", flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        upgrade(url)
+        products, locations = await seed(url)
+        print("SQLite (1 worker):", flush=True)
+        results["sqlite"] = await bench_server("SQLite", url, 1, products, locations)
+
+    raw_rate = None
+    if await pg_reachable():
+        url = await create_pg_database()
+        try:
+            upgrade(url)
+            products, locations = await seed(url)
+            print("\nPostgreSQL (2 workers):", flush=True)
+            results["pg"] = await bench_server("PostgreSQL", url, 2, products, locations)
+            raw_rate = await bench_raw_asyncpg(url, products, locations)
+        finally:
+            await drop_pg_database(url)
+    else:
+        print("\nPostgreSQL not reachable: skipped", flush=True)
+
+    print("\nSummary / 汇总:")
+    for key, res in results.items():
+        r8 = res["runs"][8]
+        print(f"  {res['label']:<11} 8 clients {r8.rate:6.0f}/s p99 {r8.pct(99):5.1f} ms; "
+              f"list p50 {res['list_p50']:5.1f} ms (target ≤ 30)")
+    if raw_rate:
+        r8 = results["pg"]["runs"][8]
+        ratio = r8.rate / raw_rate
+        print(f"  ratio GraphQL mutation / raw asyncpg at 8 clients: {ratio:.2f} (target ≥ 0.35), "
+              f"p99 {r8.pct(99):.1f} ms (target ≤ 50)")
+    return 0 if all(r["ledger_ok"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
