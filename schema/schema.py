@@ -21,7 +21,7 @@ from strawberry.types import Info
 from schema.catalog.schema import CatalogMutation, CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context
-from schema.inventory.schema import InventoryMutation, InventoryQuery, InventorySubscription
+from schema.inventory.schema import InventoryMutation, InventoryQuery, InventorySubscription, stock_level_query
 from schema.inventory.types import (
     Location,
     Lot,
@@ -36,18 +36,14 @@ from schema.partners.types import Customer, Supplier
 from schema.relay import Node, from_global_id
 from schema.scalars import SCALAR_MAP
 from server.errors import ApiError, render_message
+from server.inventory.models import stock_level
 
 log = logging.getLogger("jxc.graphql")
 
 
 async def _stock_level(info: Info, pk: int):
-    from sqlalchemy import select
-
-    from schema.inventory.schema import _level_query
-    from server.inventory.models import stock_level
-
     async with info.context.db.read() as conn:
-        row = (await conn.execute(_level_query().where(stock_level.c.id == pk))).first()
+        row = (await conn.execute(stock_level_query().where(stock_level.c.id == pk))).first()
     return StockLevel.from_row(row) if row else None
 
 

@@ -75,7 +75,7 @@ def _pk(global_id, type_name: str) -> int:
     return decode_id(global_id, type_name) or 0
 
 
-def _level_query():
+def stock_level_query():
     return (
         select(stock_level, unit.c.precision)
         .join(product, product.c.id == stock_level.c.product_id)
@@ -117,7 +117,7 @@ class InventoryQuery:
                            order_by: StockLevelOrder = StockLevelOrder.PRODUCT_SKU,
                            first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
-        q = _level_query()
+        q = stock_level_query()
         if not f.include_empty:
             q = q.where(stock_level.c.qty > 0)
         if f.product_id is not None:

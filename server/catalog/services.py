@@ -11,7 +11,7 @@ from server.catalog.models import barcode, category, product, product_unit, unit
 from server.database import Database
 from server.db_types import utcnow
 from server.errors import CatalogError
-from server.masterdata import TextRules, create_record, drop_none, ensure_exists, ensure_unique, set_active, update_record
+from server.masterdata import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
 from server.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
 
 TRACKING_MODES = ("none", "lot", "serial")
@@ -207,8 +207,10 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
     codes = [r["code"] for r in barcode_rows]
     if len(set(codes)) != len(codes):
         raise CatalogError("DUPLICATE_CODE", "barcodes", code=next(c for c in codes if codes.count(c) > 1))
-    for row in barcode_rows:
-        await ensure_unique(conn, barcode, row, CatalogError, ("code",))
+    for i, row in enumerate(barcode_rows):
+        taken = (await conn.execute(select(barcode.c.id).where(barcode.c.code == row["code"]))).first()
+        if taken is not None:
+            raise CatalogError("DUPLICATE_CODE", f"barcodes.{i}.code", code=row["code"])
     if unit_rows:
         await conn.execute(product_unit.insert(), unit_rows)
     if barcode_rows:

@@ -95,7 +95,7 @@ class _Validator:
                 )
             )
             self.locations = {r.id: r for r in rows}
-        alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id}
+        alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id is not None}
         if alt:
             rows = await self.conn.execute(
                 select(product_unit.c.product_id, product_unit.c.unit_id, product_unit.c.factor, unit.c.precision)
@@ -129,7 +129,7 @@ class _Validator:
         """Quantity in scaled base units; too many decimals for the unit is an error, never rounded."""
         field = f"lines.{i}.quantity"
         factor, precision = QTY_SCALE, p.precision
-        if ln.unit_id and ln.unit_id != p.base_unit_id:
+        if ln.unit_id is not None and ln.unit_id != p.base_unit_id:
             if (ln.product_id, ln.unit_id) not in self.factors:
                 self.fail("WRONG_UNIT", f"lines.{i}.unitId")
                 return None
@@ -175,7 +175,9 @@ class _Validator:
         if price < 0:
             self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
             return None
-        factor = self.factors.get((ln.product_id, ln.unit_id), (QTY_SCALE, 0))[0] if ln.unit_id and ln.unit_id != p.base_unit_id else QTY_SCALE
+        factor = QTY_SCALE
+        if ln.unit_id is not None and ln.unit_id != p.base_unit_id:
+            factor = self.factors[(ln.product_id, ln.unit_id)][0]
         qty_in_unit = qty_base * QTY_SCALE // factor
         return line_value_fen(abs(qty_in_unit), price)
 
