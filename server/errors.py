@@ -46,6 +46,7 @@ class InventoryErrorCode(enum.Enum):
     LOT_REQUIRED = "LOT_REQUIRED"
     LOT_NOT_ALLOWED = "LOT_NOT_ALLOWED"
     SERIAL_QUANTITY = "SERIAL_QUANTITY"
+    SERIAL_IN_STOCK = "SERIAL_IN_STOCK"
     SAME_LOCATION = "SAME_LOCATION"
     INVALID_PARENT = "INVALID_PARENT"
     EMPTY_OPERATION = "EMPTY_OPERATION"
@@ -71,6 +72,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "LOT_REQUIRED": ("该商品按批次/序列号管理，必须填写批次。", "This product is lot/serial tracked: a lot is required."),
     "LOT_NOT_ALLOWED": ("该商品不按批次管理，不能填写批次。", "This product is not lot tracked: no lot allowed."),
     "SERIAL_QUANTITY": ("序列号商品每个序列号数量必须为 1。", "A serial-tracked product moves in units of 1 per serial."),
+    "SERIAL_IN_STOCK": (
+        "第 {line} 行：序列号 {serial} 已在库，一个序列号只能在一个地方。",
+        "Line {line}: serial {serial} is already in stock; a serial can be in only one place.",
+    ),
     "SAME_LOCATION": ("调出和调入库位不能相同。", "Source and destination locations must differ."),
     "INVALID_PARENT": ("上级无效（不能形成循环）。", "Invalid parent (it would create a cycle)."),
     "EMPTY_OPERATION": ("至少需要一行。", "At least one line is required."),

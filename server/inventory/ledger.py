@@ -18,15 +18,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db_types import utcnow
 from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
-from server.inventory.models import product_cost, stock_level, stock_move, stock_operation
-from server.numbers import scaled_to_decimal
+from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
+from server.numbers import QTY_SCALE, scaled_to_decimal
 from server.sql import dialect_insert
 
 
@@ -45,6 +45,7 @@ class MoveSpec:
     source_document: str = ""
     source_line_id: int | None = None
     precision: int = 0  # base unit precision, for messages
+    serial: bool = False  # serial-tracked: the lot is one unit that can be in only one place
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,19 @@ async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState,
     return CostState(row.qty, row.value_fen), row.method
 
 
+async def _check_serials(conn: AsyncConnection, specs: list[MoveSpec]) -> None:
+    """A serial number may be on hand at most once in total. Its lot row is locked first (sorted),
+    so two requests receiving the same serial at different locations cannot both succeed."""
+    inbound = sorted({(s.lot_id, s.line_no) for s in specs if s.serial and s.to_location_id and s.lot_id})
+    for lot_id, line_no in inbound:
+        code = (await conn.execute(select(lot.c.code).where(lot.c.id == lot_id).with_for_update())).scalar_one()
+        total = (
+            await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(stock_level.c.lot_key == lot_id))
+        ).scalar_one()
+        if total > QTY_SCALE:
+            raise InventoryError("SERIAL_IN_STOCK", f"lines.{line_no - 1}.lot", line=line_no, serial=code)
+
+
 async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int]:
     values = [0] * len(specs)
     by_product: dict[int, list[int]] = defaultdict(list)
@@ -185,6 +199,7 @@ async def post_moves(
         else:
             new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
 
+    await _check_serials(conn, specs)
     values = await _apply_costs(conn, specs)
 
     operation = {

@@ -298,6 +298,7 @@ async def do_receive_stock(
                 inbound_value_fen=value,
                 source_line_id=ln.source_line_id,
                 precision=p.precision,
+                serial=p.tracking == "serial",
             )
             for i, ln, p, qty, value, tracked in checked
         ]
@@ -344,6 +345,7 @@ async def _outbound_specs(conn, v: _Validator, lines: list[StockLine], move_type
                 lot_id=lot_id,
                 source_line_id=ln.source_line_id,
                 precision=p.precision,
+                serial=p.tracking == "serial",
             )
         )
     return specs
@@ -437,6 +439,7 @@ async def do_adjust_stock(
                     fallback_value_fen=line_value_fen(abs(qty), _fen_price(p.purchase_price_fen)),
                     source_line_id=ln.source_line_id,
                     precision=p.precision,
+                    serial=p.tracking == "serial",
                 )
             )
         return specs
