@@ -46,6 +46,26 @@ async def _check(settings) -> list[str]:
         await db.dispose()
 
 
+def _serve(host: str, port: int, workers: int, log_level: str) -> None:
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("server.app:create_app", factory=True, host=host, port=port, workers=workers,
+                            log_level=log_level, ws="websockets")
+    if workers <= 1:
+        uvicorn.Server(config).run()
+        return
+    sock = config.bind_socket()
+    # uvicorn creates the shared socket with protocol 0, so asyncio skips TCP_NODELAY on the accepted
+    # connections and small responses wait ~40 ms for delayed ACKs. Linux copies TCP_NODELAY from the
+    # listening socket to the connections it accepts.
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jxc", description="jxc 进销存 server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,14 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
         return 1 if problems else 0
     if args.command == "serve":
-        import uvicorn
-
         host = args.host or settings.host
         port = args.port or settings.port
         workers = args.workers or settings.workers
         print(f"jxc GraphQL: http://{host}:{port}/graphql")
-        uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level=settings.log_level, ws="websockets")
+        _serve(host, port, workers, settings.log_level)
         return 0
     return 2  # pragma: no cover
 

@@ -480,23 +480,28 @@ async def test_receive_without_unit_cost_uses_purchase_price(db, world):
     await assert_ledger_consistent(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG server/inventory/services.py do_adjust_stock: 'empty' (products without stock) is computed "
-    "before any line is applied, so a gain without unit cost that follows a loss emptying the product in the "
-    "same adjustment enters at value_at_average() of an empty state = 0; the product keeps its quantity at "
-    "value 0 (the value is lost, and the result depends on line order).",
-)
 async def test_count_adjustment_moving_stock_between_bins_keeps_value(db, world):
+    """Regression: a gain without unit cost after a loss that empties the product in the same
+    adjustment used to enter at value 0 (the 'no stock' check ran before any line was applied)."""
     w = world
     p = await make_product(db, w, purchase_price="10.00")
     await do_receive_stock(db, [_line(p, "10", w.a1, unit_cost="12.00")])
     # a stock count: all 10 are not in A-01 but in B-01
-    await do_adjust_stock(db, [_line(p, "-10", w.a1), _line(p, "10", w.b1)], reason="count")
-    qty, value = await _cost(db, p)
-    assert qty == 10 * Q
-    # purchase price ("no stock" at the gain) or the average before the count; never zero
-    assert value in (10_000, 12_000), value
+    res = await do_adjust_stock(db, [_line(p, "-10", w.a1), _line(p, "10", w.b1)], reason="count")
+    loss, gain = await _moves(db, res.operation_id)
+    assert (loss.from_location_id, loss.value_fen) == (w.a1, 12000)
+    # no stock at the moment of the gain: it enters at the purchase price, never at zero
+    assert (gain.to_location_id, gain.value_fen) == (w.b1, 10000)
+    assert await _cost(db, p) == (10 * Q, 10000)
+    assert (await _level(db, p, w.a1), await _level(db, p, w.b1)) == (0, 10 * Q)
+    await assert_ledger_consistent(db)
+
+    # the gain listed first enters at the average of the stock on hand at that moment
+    p2 = await make_product(db, w, purchase_price="10.00")
+    await do_receive_stock(db, [_line(p2, "10", w.a1, unit_cost="12.00")])
+    await do_adjust_stock(db, [_line(p2, "10", w.b1), _line(p2, "-10", w.a1)], reason="count")
+    assert await _cost(db, p2) == (10 * Q, 12000)
+    await assert_ledger_consistent(db)
 
 
 # --------------------------------------------------------------------------- lots and serials
@@ -585,6 +590,70 @@ async def test_serial_products_move_one_per_serial(db, world):
     assert await _level(db, sp, w.a1, sn1.id) == 1 * Q
     await do_adjust_stock(db, [_line(sp, "-1", w.a1, lot_code="SN-1")], reason="stolen")
     assert await _level(db, sp, w.a1, sn1.id) == 0
+    await assert_ledger_consistent(db)
+
+
+async def test_a_serial_number_can_be_on_hand_only_once(db, world):
+    """Regression: receiving a serial that is already on hand used to be accepted (stock 2 of one serial)."""
+    w = world
+    sp = await make_product(db, w, tracking="serial")
+    await do_receive_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1", unit_cost="100")])
+    before = await _snapshot(db)
+    err = await _fails(do_receive_stock(db, [_line(sp, "1", w.b1, lot_code="SN-1")]), ("SERIAL_IN_STOCK", "lines.0.lot"))
+    assert err.details[0].params["serial"] == "SN-1" and err.details[0].params["line"] == 1
+    await _fails(do_adjust_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1")], reason="found"),
+                 ("SERIAL_IN_STOCK", "lines.0.lot"))
+    # twice in one request, on a serial not yet known
+    await _fails(
+        do_receive_stock(db, [_line(sp, "1", w.a1, lot_code="SN-2"), _line(sp, "1", w.a2, lot_code="SN-2")]),
+        ("SERIAL_IN_STOCK", "lines.0.lot"),
+    )
+    assert await _snapshot(db) == before
+
+    # moving the serial is fine; once it has left, it may come back (a customer return)
+    await do_transfer_stock(db, [_line(sp, "1", w.a1, to_location_id=w.b1, lot_code="SN-1")])
+    await do_issue_stock(db, [_line(sp, "1", w.b1, lot_code="SN-1")])
+    await do_receive_stock(db, [_line(sp, "1", w.a2, lot_code="SN-1", unit_cost="100")])
+    sn1 = await _lot_row(db, sp, "SN-1")
+    assert [await _level(db, sp, loc, sn1.id) for loc in (w.a1, w.a2, w.b1)] == [0, 1 * Q, 0]
+    await assert_ledger_consistent(db)
+
+
+async def test_concurrent_receipts_of_one_serial_admit_one(db, world):
+    """A serial that was in stock before (sold, now "returned" twice at once): its lot row exists, so
+    both requests get past lot creation; the lot lock taken before any stock level decides."""
+    w = world
+    sp = await make_product(db, w, tracking="serial")
+    await do_receive_stock(db, [_line(sp, "1", w.a2, lot_code="SN-9")])
+    for _ in range(5):
+        await do_issue_stock(db, [_line(sp, "1", w.a2, lot_code="SN-9")])
+        results = await asyncio.gather(
+            *[do_receive_stock(db, [_line(sp, "1", loc, lot_code="SN-9")]) for loc in (w.a1, w.b1)],
+            return_exceptions=True,
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        assert len(failed) == 1, results
+        assert isinstance(failed[0], InventoryError) and failed[0].details[0].code == "SERIAL_IN_STOCK", failed
+        sn9 = await _lot_row(db, sp, "SN-9")
+        assert sum([await _level(db, sp, loc, sn9.id) for loc in (w.a1, w.a2, w.b1)]) == 1 * Q
+        # put it back where the next round issues it from
+        holder = w.a1 if await _level(db, sp, w.a1, sn9.id) else w.b1
+        await do_transfer_stock(db, [StockLine(product_id=sp, quantity="1", location_id=holder,
+                                               to_location_id=w.a2, lot_code="SN-9")])
+    await assert_ledger_consistent(db)
+
+
+async def test_concurrent_receipts_of_a_new_serial_admit_one(db, world):
+    w = world
+    sp = await make_product(db, w, tracking="serial")
+    # a new serial: the first transaction's INSERT of the lot row makes the second one wait
+    results = await asyncio.gather(
+        *[do_receive_stock(db, [_line(sp, "1", loc, lot_code="SN-8")]) for loc in (w.a1, w.b1)],
+        return_exceptions=True,
+    )
+    failed = [r for r in results if isinstance(r, BaseException)]
+    assert len(failed) == 1, results
+    assert isinstance(failed[0], InventoryError) and failed[0].details[0].code == "SERIAL_IN_STOCK", failed
     await assert_ledger_consistent(db)
 
 
@@ -705,6 +774,27 @@ async def test_receive_writes_one_stock_changed_event_per_level(db, world):
     ]
     assert all(pl["operation_id"] == res.operation_id and pl["move_type"] == "receipt" for pl in payloads)
     assert [pl["seq"] for pl in payloads] == [start + 1, start + 2]
+    assert all(pl["lot_id"] is None for pl in payloads)
+
+    # two lines on one level: each event carries the level right after its own delta
+    await do_receive_stock(db, [_line(p1, "1", w.a2, unit_cost="1"), _line(p1, "2", w.a2, unit_cost="1")])
+    async with db.read() as conn:
+        events = await read_events(conn, start + 2)
+    assert [(e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
+        (w.a2, 1 * Q, 1 * Q), (w.a2, 2 * Q, 3 * Q)]
+    await assert_ledger_consistent(db)
+
+
+async def test_lot_events_carry_the_lot(db, world):
+    w = world
+    lp = await make_product(db, w, tracking="lot")
+    await do_receive_stock(db, [_line(lp, "5", w.a1, lot_code="L1", unit_cost="1")])
+    await do_transfer_stock(db, [_line(lp, "2", w.a1, to_location_id=w.b1, lot_code="L1")])
+    l1 = await _lot_row(db, lp, "L1")
+    async with db.read() as conn:
+        events = await read_events(conn, 0)
+    assert [(e[3]["lot_id"], e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
+        (l1.id, w.a1, 5 * Q, 5 * Q), (l1.id, w.a1, -2 * Q, 3 * Q), (l1.id, w.b1, 2 * Q, 2 * Q)]
     await assert_ledger_consistent(db)
 
 

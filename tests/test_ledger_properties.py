@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as note_event
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -43,16 +44,23 @@ MILLI = 1000  # kg quantities are drawn in grams (3 decimals)
 # --------------------------------------------------------------------------- strategies
 
 
-def _qty(product: int, max_units: int = 20):
+def _qty(product: int, max_units: int = 10):
     """A positive quantity in scaled base units: whole pieces, or kg with up to 3 decimals."""
     if product == 0:
         return st.integers(1, max_units).map(lambda n: n * Q)
     return st.integers(1, max_units * MILLI).map(lambda g: g * (Q // MILLI))
 
 
+def _out_qty(product: int):
+    """An outbound quantity; ``None`` means everything on hand there (resolved when the step runs),
+    so that levels and whole products are emptied often."""
+    return st.none() | _qty(product, 8)
+
+
 unit_costs = st.decimals(min_value=0, max_value=99, places=4, allow_nan=False, allow_infinity=False)
 products = st.integers(0, 1)
 locations = st.integers(0, N_LOCATIONS - 1)
+location_pairs = st.permutations(range(N_LOCATIONS)).map(lambda x: tuple(x[:2]))
 
 
 def _receive_line():
@@ -60,28 +68,28 @@ def _receive_line():
 
 
 def _issue_line():
-    return products.flatmap(lambda p: st.tuples(st.just(p), locations, _qty(p, 12)))
+    return products.flatmap(lambda p: st.tuples(st.just(p), locations, _out_qty(p)))
 
 
 def _transfer_line():
-    return products.flatmap(
-        lambda p: st.tuples(st.just(p), st.permutations(range(N_LOCATIONS)).map(lambda x: x[:2]), _qty(p, 12))
-    )
+    return products.flatmap(lambda p: st.tuples(st.just(p), location_pairs, _out_qty(p)))
 
 
 def _adjust_line():
-    signed = products.flatmap(
-        lambda p: st.tuples(st.just(p), locations, _qty(p, 10), st.booleans(), st.none() | unit_costs)
-    )
-    return signed
+    gain = products.flatmap(lambda p: st.tuples(st.just(p), locations, _qty(p, 8), st.just(True), st.none() | unit_costs))
+    loss = products.flatmap(lambda p: st.tuples(st.just(p), locations, _out_qty(p), st.just(False), st.none()))
+    return gain | loss
 
 
 operations = st.one_of(
     st.tuples(st.just("receive"), st.lists(_receive_line(), min_size=1, max_size=2)),
     st.tuples(st.just("issue"), st.lists(_issue_line(), min_size=1, max_size=2)),
     st.tuples(st.just("transfer"), st.lists(_transfer_line(), min_size=1, max_size=2)),
-    # one line per adjustment: see test_count_adjustment_moving_stock_between_bins_keeps_value
-    st.tuples(st.just("adjust"), st.lists(_adjust_line(), min_size=1, max_size=1)),
+    st.tuples(st.just("adjust"), st.lists(_adjust_line(), min_size=1, max_size=2)),
+    # everything of one product, from every location, in one issue or one loss adjustment
+    st.tuples(st.just("clear"), st.tuples(products, st.sampled_from(["issue", "adjust"]))),
+    # a stock count that finds everything of one bin in another: loss there, gain here without cost
+    st.tuples(st.just("recount"), st.tuples(products, location_pairs)),
 )
 
 # --------------------------------------------------------------------------- the model
@@ -141,7 +149,6 @@ class Model:
             m.moves += 1
             m.events += len(sides)
         # value: moving average, line by line
-        had_stock = {p: self.cost[p][0] > 0 for p in self.cost}
         for line in lines:
             p = line[0]
             if kind == "receive":
@@ -154,9 +161,9 @@ class Model:
                     m.out(p, qty)
                 elif price is not None:
                     m.into(p, qty, _value_at(qty, price))
-                elif not had_stock[p]:
+                elif m.cost[p][0] == 0:  # no stock at that moment: the purchase price
                     m.into(p, qty, _value_at(qty, PURCHASE_PRICES[p]))
-                else:
+                else:  # the average of the stock on hand at that moment
                     c = m.cost[p]
                     m.into(p, qty, _half_up(Fraction(c[1] * qty, c[0])))
         return m
@@ -179,7 +186,13 @@ async def _run(url: str, ops: list) -> None:
         ]
         locs = [w.a1, w.a2, w.b1]
         model = Model()
+        refused = emptied = 0
         for step, (kind, lines) in enumerate(ops):
+            if kind == "clear":
+                kind, lines = _clear(model, *lines)
+            elif kind == "recount":
+                kind, lines = _recount(model, *lines)
+            lines = [_resolve(model, kind, line) for line in lines]
             expected = model.apply(kind, lines)
             try:
                 await _execute(db, kind, lines, pids, locs)
@@ -187,12 +200,39 @@ async def _run(url: str, ops: list) -> None:
                 codes = [d.code for d in exc.details]
                 assert expected is None, f"step {step}: {kind} {lines} failed unexpectedly: {codes}"
                 assert codes == ["INSUFFICIENT_STOCK"], codes
+                refused += 1
             else:
                 assert expected is not None, f"step {step}: {kind} {lines} should have failed"
+                emptied += sum(1 for p in (0, 1) if model.cost[p][0] and not expected.cost[p][0])
                 model = expected
             await _check(db, model, pids, locs, step)
+        note_event(f"steps refused for lack of stock: {'none' if not refused else '1-3' if refused < 4 else '4+'}")
+        note_event(f"times a product was emptied: {'none' if not emptied else '1+'}")
     finally:
         await db.dispose()
+
+
+def _resolve(model: Model, kind: str, line: tuple) -> tuple:
+    """Replace an 'everything on hand' quantity by the level at the start of the step (1 unit if empty)."""
+    if kind == "receive" or line[2] is not None:
+        return line
+    src = line[1][0] if kind == "transfer" else line[1]
+    qty = model.levels.get((line[0], src), 0) or Q
+    return (*line[:2], qty, *line[3:])
+
+
+def _clear(model: Model, product: int, kind: str) -> tuple[str, list]:
+    """Lines that take all of ``product`` out of every location (one line for 1 unit if it has none)."""
+    locs = [loc for loc in range(N_LOCATIONS) if model.levels.get((product, loc))] or [0]
+    if kind == "issue":
+        return kind, [(product, loc, None) for loc in locs]
+    return kind, [(product, loc, None, False, None) for loc in locs]
+
+
+def _recount(model: Model, product: int, locs: tuple[int, int]) -> tuple[str, list]:
+    src, dst = locs
+    qty = model.levels.get((product, src), 0) or Q
+    return "adjust", [(product, src, qty, False, None), (product, dst, qty, True, None)]
 
 
 async def _execute(db, kind, lines, pids, locs) -> None:
@@ -245,7 +285,7 @@ async def _check(db, model: Model, pids, locs, step: int) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(operations, min_size=1, max_size=25))
+@given(ops=st.lists(operations, min_size=2, max_size=25))
 def test_random_operations_keep_the_ledger_exact(test_databases, ops):
     url = test_databases.fresh_url()
     asyncio.run(test_databases.reset(url))

@@ -127,12 +127,29 @@ async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState,
     return CostState(row.qty, row.value_fen), row.method
 
 
-async def _check_serials(conn: AsyncConnection, specs: list[MoveSpec]) -> None:
-    """A serial number may be on hand at most once in total. Its lot row is locked first (sorted),
-    so two requests receiving the same serial at different locations cannot both succeed."""
-    inbound = sorted({(s.lot_id, s.line_no) for s in specs if s.serial and s.to_location_id and s.lot_id})
-    for lot_id, line_no in inbound:
-        code = (await conn.execute(select(lot.c.code).where(lot.c.id == lot_id).with_for_update())).scalar_one()
+async def _lock_serial_lots(conn: AsyncConnection, specs: list[MoveSpec]) -> dict[int, tuple[str, int]]:
+    """Lock the lot rows of serials coming into stock, sorted, before any stock level is touched.
+
+    ``FOR NO KEY UPDATE`` does not conflict with the ``KEY SHARE`` lock that inserting a stock level
+    takes on its lot through the foreign key, so this cannot deadlock with our own inserts; two
+    requests bringing in the same serial queue here, and the second then sees the first's stock.
+    """
+    wanted = {}
+    for s in specs:
+        if s.serial and s.to_location_id and s.lot_id:
+            wanted.setdefault(s.lot_id, s.line_no)
+    locked = {}
+    for lot_id in sorted(wanted):
+        code = (
+            await conn.execute(select(lot.c.code).where(lot.c.id == lot_id).with_for_update(key_share=True))
+        ).scalar_one()
+        locked[lot_id] = (code, wanted[lot_id])
+    return locked
+
+
+async def _check_serials(conn: AsyncConnection, locked: dict[int, tuple[str, int]]) -> None:
+    """A serial number may be on hand at most once in total (its lot row is already locked)."""
+    for lot_id, (code, line_no) in locked.items():
         total = (
             await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(stock_level.c.lot_key == lot_id))
         ).scalar_one()
@@ -188,6 +205,7 @@ async def post_moves(
             sides.append(_Side(spec.product_id, spec.from_location_id, lot_key, -spec.qty, i))
         if spec.to_location_id:
             sides.append(_Side(spec.product_id, spec.to_location_id, lot_key, spec.qty, i))
+    serial_lots = await _lock_serial_lots(conn, specs)
     new_qty: dict[int, int] = {}
     for idx in sorted(
         range(len(sides)),
@@ -199,7 +217,7 @@ async def post_moves(
         else:
             new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
 
-    await _check_serials(conn, specs)
+    await _check_serials(conn, serial_lots)
     values = await _apply_costs(conn, specs)
 
     operation = {
