@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -55,6 +57,9 @@ class Database:
             )
         self.engine = engine
         self._write_engine = engine.execution_options(jxc_write=True)
+        # SQLite allows one writer at a time; queueing writers of this process here is fair and
+        # cheap, while SQLite's busy handler would make them sleep and retry (long tail latencies).
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.after_commit: list[Callable[[], None]] = []
 
     @property
@@ -64,11 +69,12 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; commits on success, rolls back on any exception."""
-        async with self._write_engine.connect() as conn:
-            async with conn.begin():
-                conn.info.pop(COMMIT_HOOKS_KEY, None)
-                yield conn
-            wrote_events = conn.info.pop(COMMIT_HOOKS_KEY, None)
+        async with self._write_lock or contextlib.nullcontext():
+            async with self._write_engine.connect() as conn:
+                async with conn.begin():
+                    conn.info.pop(COMMIT_HOOKS_KEY, None)
+                    yield conn
+                wrote_events = conn.info.pop(COMMIT_HOOKS_KEY, None)
         if wrote_events:
             for callback in self.after_commit:
                 callback()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db_types import utcnow
 from server.errors import DomainError
 from server.events.models import idempotency_key
-from server.sql import dialect_insert
+from server.sql import prepared
 
 MAX_KEY_LENGTH = 128
 
@@ -26,6 +26,16 @@ MAX_KEY_LENGTH = 128
 def request_hash(scope: str, payload) -> str:
     blob = json.dumps([scope, payload], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _build_claim(insert):
+    return (
+        insert(idempotency_key)
+        .values(key=bindparam("b_key"), scope=bindparam("b_scope"), request_hash=bindparam("b_hash"),
+                created_at=bindparam("b_created_at"))
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(idempotency_key.c.key)
+    )
 
 
 async def claim_key(
@@ -36,13 +46,9 @@ async def claim_key(
     if not key or len(key) > MAX_KEY_LENGTH:
         raise error_cls("INVALID_VALUE", "idempotencyKey", detail=f"1–{MAX_KEY_LENGTH} chars")
     digest = request_hash(scope, payload)
-    stmt = (
-        dialect_insert(conn, idempotency_key)
-        .values(key=key, scope=scope, request_hash=digest, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(idempotency_key.c.key)
-    )
-    if (await conn.execute(stmt)).first() is not None:
+    stmt = prepared(conn, "idempotency.claim", _build_claim)
+    params = {"b_key": key, "b_scope": scope, "b_hash": digest, "b_created_at": utcnow()}
+    if (await conn.execute(stmt, params)).first() is not None:
         return None
     row = (
         await conn.execute(

@@ -63,15 +63,12 @@ class EventTailer:
         self.poll_interval = poll_interval
         self.last_seq = 0
         self._subscribers: set[_Subscriber] = set()
-        self._generation = 0
+        self._stale = True
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        self.listener_connected = asyncio.Event()
 
     async def start(self) -> None:
-        async with self.db.read() as conn:
-            self.last_seq = await last_sequence(conn)
         self.db.after_commit.append(self.wake)
         self._tasks.append(asyncio.create_task(self._run(), name="jxc-event-tailer"))
         if not self.db.is_sqlite:
@@ -104,12 +101,10 @@ class EventTailer:
 
     async def _drain(self) -> None:
         if not self._subscribers:
-            generation = self._generation
-            async with self.db.read() as conn:
-                last = await last_sequence(conn)
-            if not self._subscribers and generation == self._generation:
-                self.last_seq = max(self.last_seq, last)
-                return
+            # Nobody listens: do not read the journal at all (no query per commit). The next
+            # subscriber re-anchors ``last_seq`` when it registers (see ``stream``).
+            self._stale = True
+            return
         while True:
             async with self.db.read() as conn:
                 rows = await read_events(conn, self.last_seq, PAGE)
@@ -131,7 +126,6 @@ class EventTailer:
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _c: closed.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
-                self.listener_connected.set()
                 self.wake()  # replay whatever was committed while we were not listening
                 backoff = 0.2
                 while not closed.is_set():
@@ -144,7 +138,6 @@ class EventTailer:
             except Exception as exc:
                 log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", exc, backoff)
             finally:
-                self.listener_connected.clear()
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await conn.close()
@@ -157,13 +150,16 @@ class EventTailer:
     ) -> AsyncIterator[JournalEvent]:
         """Events after ``since`` (default: from now on), in order, each once; then live events."""
         sub = _Subscriber(predicate)
+        async with self.db.read() as conn:
+            anchor = await last_sequence(conn)
+        # No await between here and registering: the tailer cannot run in between. Events up to
+        # ``anchor`` are replayed from the journal below; a stale tailer resumes after ``anchor``.
         self._subscribers.add(sub)
-        self._generation += 1
+        if self._stale:
+            self.last_seq = max(self.last_seq, anchor)
+            self._stale = False
         try:
-            if since is None:
-                async with self.db.read() as conn:
-                    since = await last_sequence(conn)
-            cursor = since
+            cursor = anchor if since is None else since
             while True:
                 async for ev in self._replay(predicate, cursor, event_type):
                     cursor = ev.seq

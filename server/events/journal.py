@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import mark_events_written
 from server.db_types import utcnow
 from server.events.models import event, event_counter
+from server.sql import prepared
 
 NOTIFY_CHANNEL = "jxc_events"
 
@@ -31,19 +32,21 @@ class NewEvent:
     product_id: int | None = None
 
 
+def _build_counter(_insert):
+    return (
+        update(event_counter)
+        .where(event_counter.c.id == 1)
+        .values(last_seq=event_counter.c.last_seq + bindparam("b_n"))
+        .returning(event_counter.c.last_seq)
+    )
+
+
 async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> list[int]:
     """Append events in order; returns their sequence numbers. Call last in the transaction."""
     if not events:
         return []
     n = len(events)
-    last = (
-        await conn.execute(
-            update(event_counter)
-            .where(event_counter.c.id == 1)
-            .values(last_seq=event_counter.c.last_seq + n)
-            .returning(event_counter.c.last_seq)
-        )
-    ).scalar_one()
+    last = (await conn.execute(prepared(conn, "event.counter", _build_counter), {"b_n": n})).scalar_one()
     first = last - n + 1
     now = utcnow()
     rows = []
@@ -59,7 +62,10 @@ async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> list[i
             }
         )
     # On PostgreSQL a statement trigger on ``event`` sends NOTIFY jxc_events (delivered on commit).
-    await conn.execute(event.insert(), rows)
+    if len(rows) == 1:
+        await conn.execute(prepared(conn, "event.insert", lambda _i: event.insert()), rows[0])
+    else:
+        await conn.execute(event.insert(), rows)
     mark_events_written(conn)
     return list(range(first, last + 1))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db_types import utcnow
@@ -27,7 +27,7 @@ from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
 from server.numbers import QTY_SCALE, scaled_to_decimal
-from server.sql import dialect_insert
+from server.sql import prepared
 
 
 @dataclass(frozen=True)
@@ -65,23 +65,66 @@ class _Side:
     spec_index: int
 
 
+def _level_key():
+    return and_(
+        stock_level.c.product_id == bindparam("b_product_id"),
+        stock_level.c.location_id == bindparam("b_location_id"),
+        stock_level.c.lot_key == bindparam("b_lot_key"),
+    )
+
+
+def _build_decrease(_insert):
+    return (
+        update(stock_level)
+        .where(_level_key(), stock_level.c.qty >= bindparam("b_n"))
+        .values(qty=stock_level.c.qty - bindparam("b_n"), updated_at=bindparam("b_now"))
+        .returning(stock_level.c.qty)
+    )
+
+
+def _build_increase(insert):
+    ins = insert(stock_level).values(
+        product_id=bindparam("b_product_id"),
+        location_id=bindparam("b_location_id"),
+        warehouse_id=bindparam("b_warehouse_id"),
+        lot_id=bindparam("b_lot_id"),
+        lot_key=bindparam("b_lot_key"),
+        qty=bindparam("b_n"),
+        updated_at=bindparam("b_now"),
+    )
+    return ins.on_conflict_do_update(
+        index_elements=["product_id", "location_id", "lot_key"],
+        set_={"qty": stock_level.c.qty + ins.excluded.qty, "updated_at": ins.excluded.updated_at},
+    ).returning(stock_level.c.qty)
+
+
+def _build_lock_cost(insert):
+    ins = insert(product_cost).values(product_id=bindparam("b_product_id"), qty=0, value_fen=0)
+    return ins.on_conflict_do_update(index_elements=["product_id"], set_={"qty": product_cost.c.qty}).returning(
+        product_cost.c.qty, product_cost.c.value_fen, product_cost.c.method
+    )
+
+
+def _build_set_cost(_insert):
+    return (
+        update(product_cost)
+        .where(product_cost.c.product_id == bindparam("b_product_id"))
+        .values(qty=bindparam("b_qty"), value_fen=bindparam("b_value_fen"))
+    )
+
+
+def _side_params(side: _Side) -> dict:
+    return {"b_product_id": side.product_id, "b_location_id": side.location_id, "b_lot_key": side.lot_key}
+
+
 async def _decrease(conn: AsyncConnection, side: _Side, spec: MoveSpec, now) -> int:
     n = -side.delta
-    key = and_(
-        stock_level.c.product_id == side.product_id,
-        stock_level.c.location_id == side.location_id,
-        stock_level.c.lot_key == side.lot_key,
-    )
-    row = (
-        await conn.execute(
-            update(stock_level)
-            .where(key, stock_level.c.qty >= n)
-            .values(qty=stock_level.c.qty - n, updated_at=now)
-            .returning(stock_level.c.qty)
-        )
-    ).first()
+    params = _side_params(side)
+    row = (await conn.execute(prepared(conn, "level.decrease", _build_decrease), dict(params, b_n=n, b_now=now))).first()
     if row is None:
-        available = (await conn.execute(select(stock_level.c.qty).where(key))).scalar() or 0
+        available = (
+            await conn.execute(prepared(conn, "level.qty", lambda _i: select(stock_level.c.qty).where(_level_key())), params)
+        ).scalar() or 0
         raise InventoryError(
             "INSUFFICIENT_STOCK",
             f"lines.{spec.line_no - 1}.quantity",
@@ -94,20 +137,9 @@ async def _decrease(conn: AsyncConnection, side: _Side, spec: MoveSpec, now) -> 
 
 
 async def _increase(conn: AsyncConnection, side: _Side, warehouse_id: int, now) -> int:
-    ins = dialect_insert(conn, stock_level).values(
-        product_id=side.product_id,
-        location_id=side.location_id,
-        warehouse_id=warehouse_id,
-        lot_id=side.lot_key or None,
-        lot_key=side.lot_key,
-        qty=side.delta,
-        updated_at=now,
-    )
-    stmt = ins.on_conflict_do_update(
-        index_elements=["product_id", "location_id", "lot_key"],
-        set_={"qty": stock_level.c.qty + ins.excluded.qty, "updated_at": now},
-    ).returning(stock_level.c.qty)
-    return (await conn.execute(stmt)).scalar_one()
+    params = dict(_side_params(side), b_warehouse_id=warehouse_id, b_lot_id=side.lot_key or None, b_n=side.delta,
+                  b_now=now)
+    return (await conn.execute(prepared(conn, "level.increase", _build_increase), params)).scalar_one()
 
 
 async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState, str]:
@@ -116,14 +148,7 @@ async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState,
     ``ON CONFLICT DO UPDATE`` takes the row lock on PostgreSQL (held to commit); SQLite writers are
     serialised by ``BEGIN IMMEDIATE``. Either way nobody else changes the row until we commit.
     """
-    ins = dialect_insert(conn, product_cost).values(product_id=product_id, qty=0, value_fen=0)
-    row = (
-        await conn.execute(
-            ins.on_conflict_do_update(index_elements=["product_id"], set_={"qty": product_cost.c.qty}).returning(
-                product_cost.c.qty, product_cost.c.value_fen, product_cost.c.method
-            )
-        )
-    ).one()
+    row = (await conn.execute(prepared(conn, "cost.lock", _build_lock_cost), {"b_product_id": product_id})).one()
     return CostState(row.qty, row.value_fen), row.method
 
 
@@ -176,9 +201,8 @@ async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int
                 values[i] = method.value_out(state, spec.qty)
         if (state.qty, state.value_fen) != before:
             await conn.execute(
-                update(product_cost)
-                .where(product_cost.c.product_id == product_id)
-                .values(qty=state.qty, value_fen=state.value_fen)
+                prepared(conn, "cost.set", _build_set_cost),
+                {"b_product_id": product_id, "b_qty": state.qty, "b_value_fen": state.value_fen},
             )
     return values
 
@@ -229,7 +253,10 @@ async def post_moves(
         "created_at": now,
     }
     operation_id = (
-        await conn.execute(stock_operation.insert().values(**operation).returning(stock_operation.c.id))
+        await conn.execute(
+            prepared(conn, "operation.insert", lambda _i: stock_operation.insert().returning(stock_operation.c.id)),
+            operation,
+        )
     ).scalar_one()
     operation["id"] = operation_id
     move_rows = [
@@ -251,10 +278,14 @@ async def post_moves(
         }
         for i, spec in enumerate(specs)
     ]
-    result = await conn.execute(
-        stock_move.insert().returning(stock_move.c.id, sort_by_parameter_order=True), move_rows
-    )
-    move_ids = [r[0] for r in result]
+    if len(move_rows) == 1:  # the common scan-sized case: a plain single-row INSERT
+        stmt = prepared(conn, "move.insert", lambda _i: stock_move.insert().returning(stock_move.c.id))
+        move_ids = [(await conn.execute(stmt, move_rows[0])).scalar_one()]
+    else:
+        result = await conn.execute(
+            stock_move.insert().returning(stock_move.c.id, sort_by_parameter_order=True), move_rows
+        )
+        move_ids = [r[0] for r in result]
     for row, move_id in zip(move_rows, move_ids):
         row["id"] = move_id
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import product, product_unit, unit
@@ -27,7 +27,7 @@ from server.numbers import (
     parse_unit_price,
     qty_to_scaled,
 )
-from server.sql import dialect_insert
+from server.sql import dialect_insert, prepared
 
 RECEIPT = "receipt"
 ISSUE = "issue"
@@ -60,6 +60,21 @@ class OperationResult:
     posted: PostedOperation | None = None  # the written rows, when not replayed
 
 
+def _products_stmt(_insert):
+    return (
+        select(product.c.id, product.c.base_unit_id, product.c.tracking, product.c.active,
+               product.c.purchase_price_fen, unit.c.precision)
+        .join(unit, unit.c.id == product.c.base_unit_id)
+        .where(product.c.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _locations_stmt(_insert):
+    return select(location.c.id, location.c.warehouse_id, location.c.active).where(
+        location.c.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 class _Validator:
     """Loads the master data a request refers to and collects every problem before raising."""
 
@@ -77,23 +92,12 @@ class _Validator:
         product_ids = {ln.product_id for ln in lines}
         location_ids = {x for ln in lines for x in (ln.location_id, ln.to_location_id) if x}
         if product_ids:
-            rows = await self.conn.execute(
-                select(
-                    product.c.id,
-                    product.c.base_unit_id,
-                    product.c.tracking,
-                    product.c.active,
-                    product.c.purchase_price_fen,
-                    unit.c.precision,
-                ).join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(product_ids))
-            )
+            rows = await self.conn.execute(prepared(self.conn, "validator.products", _products_stmt),
+                                           {"ids": list(product_ids)})
             self.products = {r.id: r for r in rows}
         if location_ids:
-            rows = await self.conn.execute(
-                select(location.c.id, location.c.warehouse_id, location.c.active).where(
-                    location.c.id.in_(location_ids)
-                )
-            )
+            rows = await self.conn.execute(prepared(self.conn, "validator.locations", _locations_stmt),
+                                           {"ids": list(location_ids)})
             self.locations = {r.id: r for r in rows}
         alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id is not None}
         if alt:
