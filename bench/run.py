@@ -162,9 +162,11 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                     await conn.fetchval(
                         "INSERT INTO idempotency_key (key, scope, request_hash, created_at) VALUES ($1, 'stock.receipt', $2, now()) "
                         "ON CONFLICT (key) DO NOTHING RETURNING key", key, "h" * 64)
-                    await conn.fetchrow("SELECT p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
-                                        "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = $1", p)
-                    await conn.fetchrow("SELECT id, warehouse_id, active FROM location WHERE id = $1", loc)
+                    await conn.fetch(
+                        "SELECT 'p' AS kind, p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
+                        "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = ANY($1::bigint[]) UNION ALL "
+                        "SELECT 'l', id, warehouse_id, 'none', active, 0, 0 FROM location WHERE id = ANY($2::bigint[])",
+                        [p], [loc])
                     qty = await conn.fetchval(
                         "INSERT INTO stock_level (product_id, location_id, warehouse_id, lot_id, lot_key, qty, updated_at) "
                         "VALUES ($1, $2, (SELECT warehouse_id FROM location WHERE id = $2), NULL, 0, 1000000, now()) "

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import product, product_unit, unit
@@ -60,19 +61,33 @@ class OperationResult:
     posted: PostedOperation | None = None  # the written rows, when not replayed
 
 
-def _products_stmt(_insert):
-    return (
-        select(product.c.id, product.c.base_unit_id, product.c.tracking, product.c.active,
-               product.c.purchase_price_fen, unit.c.precision)
+class _ProductRef(NamedTuple):
+    id: int
+    base_unit_id: int
+    tracking: str
+    active: bool
+    purchase_price_fen: int
+    precision: int
+
+
+class _LocationRef(NamedTuple):
+    id: int
+    warehouse_id: int
+    active: bool
+
+
+def _refs_stmt(_insert):
+    """The products and locations a request names, in one round trip."""
+    products = (
+        select(literal("p").label("kind"), product.c.id, product.c.base_unit_id.label("ref"), product.c.tracking,
+               product.c.active, product.c.purchase_price_fen.label("price"), unit.c.precision)
         .join(unit, unit.c.id == product.c.base_unit_id)
-        .where(product.c.id.in_(bindparam("ids", expanding=True)))
+        .where(product.c.id.in_(bindparam("pids", expanding=True)))
     )
-
-
-def _locations_stmt(_insert):
-    return select(location.c.id, location.c.warehouse_id, location.c.active).where(
-        location.c.id.in_(bindparam("ids", expanding=True))
-    )
+    locations = select(
+        literal("l"), location.c.id, location.c.warehouse_id, literal("none"), location.c.active, literal(0), literal(0)
+    ).where(location.c.id.in_(bindparam("lids", expanding=True)))
+    return union_all(products, locations)
 
 
 class _Validator:
@@ -81,8 +96,8 @@ class _Validator:
     def __init__(self, conn: AsyncConnection):
         self.conn = conn
         self.errors: list[ErrorDetail] = []
-        self.products: dict[int, object] = {}
-        self.locations: dict[int, object] = {}
+        self.products: dict[int, _ProductRef] = {}
+        self.locations: dict[int, _LocationRef] = {}
         self.factors: dict[tuple[int, int], tuple[int, int]] = {}
 
     def fail(self, code: str, field: str, **params) -> None:
@@ -91,14 +106,13 @@ class _Validator:
     async def load(self, lines: list[StockLine]) -> None:
         product_ids = {ln.product_id for ln in lines}
         location_ids = {x for ln in lines for x in (ln.location_id, ln.to_location_id) if x}
-        if product_ids:
-            rows = await self.conn.execute(prepared(self.conn, "validator.products", _products_stmt),
-                                           {"ids": list(product_ids)})
-            self.products = {r.id: r for r in rows}
-        if location_ids:
-            rows = await self.conn.execute(prepared(self.conn, "validator.locations", _locations_stmt),
-                                           {"ids": list(location_ids)})
-            self.locations = {r.id: r for r in rows}
+        rows = await self.conn.execute(prepared(self.conn, "validator.refs", _refs_stmt),
+                                       {"pids": list(product_ids), "lids": list(location_ids)})
+        for r in rows:
+            if r.kind == "p":
+                self.products[r.id] = _ProductRef(r.id, r.ref, r.tracking, r.active, r.price, r.precision)
+            else:
+                self.locations[r.id] = _LocationRef(r.id, r.ref, r.active)
         alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id is not None}
         if alt:
             rows = await self.conn.execute(
