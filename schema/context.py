@@ -42,23 +42,39 @@ def _many(db: Database, table: Table, key: str, order_by) -> DataLoader:
     return DataLoader(load_fn=load)
 
 
+_LOADERS = {
+    "unit": lambda db: _by_id(db, unit),
+    "category": lambda db: _by_id(db, category),
+    "product": lambda db: _by_id(db, product),
+    "warehouse": lambda db: _by_id(db, warehouse),
+    "location": lambda db: _by_id(db, location),
+    "lot": lambda db: _by_id(db, lot),
+    "supplier": lambda db: _by_id(db, supplier),
+    "customer": lambda db: _by_id(db, customer),
+    "operation": lambda db: _by_id(db, stock_operation),
+    "move": lambda db: _by_id(db, stock_move),
+    "product_units": lambda db: _many(db, product_unit, "product_id", product_unit.c.id),
+    "barcodes": lambda db: _many(db, barcode, "product_id", barcode.c.id),
+    "moves_by_operation": lambda db: _many(db, stock_move, "operation_id", stock_move.c.line_no),
+    "child_categories": lambda db: _many(db, category, "parent_id", category.c.code),
+    "locations_by_warehouse": lambda db: _many(db, location, "warehouse_id", location.c.code),
+}
+
+
 class Loaders:
+    """The request's DataLoaders, each created on first use (most requests need two or three)."""
+
     def __init__(self, db: Database):
-        self.unit = _by_id(db, unit)
-        self.category = _by_id(db, category)
-        self.product = _by_id(db, product)
-        self.warehouse = _by_id(db, warehouse)
-        self.location = _by_id(db, location)
-        self.lot = _by_id(db, lot)
-        self.supplier = _by_id(db, supplier)
-        self.customer = _by_id(db, customer)
-        self.operation = _by_id(db, stock_operation)
-        self.move = _by_id(db, stock_move)
-        self.product_units = _many(db, product_unit, "product_id", product_unit.c.id)
-        self.barcodes = _many(db, barcode, "product_id", barcode.c.id)
-        self.moves_by_operation = _many(db, stock_move, "operation_id", stock_move.c.line_no)
-        self.child_categories = _many(db, category, "parent_id", category.c.code)
-        self.locations_by_warehouse = _many(db, location, "warehouse_id", location.c.code)
+        self._db = db
+
+    def __getattr__(self, name: str) -> DataLoader:
+        try:
+            factory = _LOADERS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        loader = factory(self._db)
+        setattr(self, name, loader)
+        return loader
 
 
 def language(accept_language: str | None, default: str) -> str:

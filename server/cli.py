@@ -53,7 +53,7 @@ def _serve(host: str, port: int, workers: int, log_level: str) -> None:
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                            log_level=log_level, ws="websockets")
+                            log_level=log_level, ws="websockets-sansio")
     if workers <= 1:
         uvicorn.Server(config).run()
         return

@@ -2,8 +2,9 @@
 
 ``load_demo_data`` creates everything through the ordinary ``do_*`` actions, so the demo obeys the
 same validation and ledger rules as real data. It is deterministic (no randomness; only the lot dates
-follow the load date) and loads only once: if the demo's unit ``PCS`` or warehouse ``SH01`` already
-exists it changes nothing.
+follow the load date) and loads only once. Every step carries an idempotency key (``demo-…``), so a
+load that was interrupted resumes where it stopped; a database that already has its own ``PCS`` unit
+or ``SH01`` warehouse (not from the demo) is left alone.
 
 Barcodes use the GS1 demo prefix 952 + company number 1234 + a 5-digit item number + the computed
 check digit (items 00001… for pieces, 50001… for the box of 12). Tax ids are 18-character 统一社会
@@ -28,7 +29,8 @@ from server.catalog.services import (
     do_create_unit,
 )
 from server.database import Database
-from server.inventory.models import warehouse
+from server.events.models import idempotency_key
+from server.inventory.models import stock_operation, warehouse
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
@@ -242,10 +244,14 @@ def uscc(stem: str, seq: int) -> str:
 
 
 async def demo_data_present(db: Database) -> bool:
+    """True when the demo was loaded completely, or when the database has its own data in the way."""
     async with db.read() as conn:
+        done = (await conn.execute(select(exists().where(
+            stock_operation.c.idempotency_key == f"demo-opening-{WAREHOUSES[-1][0]}")))).scalar()
+        started = (await conn.execute(select(exists().where(idempotency_key.c.key == "demo-unit-PCS")))).scalar()
         has_unit = (await conn.execute(select(exists().where(unit.c.code == "PCS")))).scalar()
         has_wh = (await conn.execute(select(exists().where(warehouse.c.code == "SH01")))).scalar()
-    return bool(has_unit or has_wh)
+    return bool(done or ((has_unit or has_wh) and not started))
 
 
 async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
@@ -254,8 +260,8 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
     ``today`` (default: the current date) dates the lots of lot-tracked products; everything else
     is the same on every load.
 
-    Not one transaction: each record is its own action. A load interrupted half-way leaves the
-    records created so far and is not resumed (the next call sees ``PCS`` and returns ``False``).
+    Not one transaction: each record is its own action with an idempotency key, so calling it again
+    after an interruption replays what exists and creates the rest.
     """
     if await demo_data_present(db):
         return False
@@ -263,24 +269,27 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
 
     units = {}
     for code, name, name_en, precision in UNITS:
-        units[code] = await do_create_unit(db, code=code, name=name, name_en=name_en, precision=precision)
+        units[code] = await do_create_unit(db, code=code, name=name, name_en=name_en, precision=precision,
+                                           idempotency_key=f"demo-unit-{code}")
 
     categories = {}
     top_of = {}
     for code, name, parent in CATEGORIES:
         categories[code] = await do_create_category(db, code=code, name=name,
-                                                    parent_id=categories[parent] if parent else None)
+                                                    parent_id=categories[parent] if parent else None,
+                                                    idempotency_key=f"demo-category-{code}")
         top_of[code] = top_of.get(parent, code) if parent else code
 
     # warehouse → top-level category → bins (location ids) of the zone that stores it
     bins: dict[str, dict[str, list[int]]] = {}
     for wh_code, wh_name, address, zones in WAREHOUSES:
-        wh_id = await do_create_warehouse(db, code=wh_code, name=wh_name, address=address)
+        wh_id = await do_create_warehouse(db, code=wh_code, name=wh_name, address=address,
+                                          idempotency_key=f"demo-warehouse-{wh_code}")
         bins[wh_code] = {}
         for z, (letter, zone_name, tops) in enumerate(zones):
             zone_code = f"{wh_code}-{letter}"
             zone_id = await do_create_location(db, warehouse_id=wh_id, code=zone_code, name=zone_name,
-                                               sort_order=(z + 1) * 100)
+                                               sort_order=(z + 1) * 100, idempotency_key=f"demo-location-{zone_code}")
             zone_bins = []
             for row in range(1, BIN_ROWS + 1):
                 for level in range(1, BIN_LEVELS + 1):
@@ -288,6 +297,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
                         db, warehouse_id=wh_id, code=f"{zone_code}-{row:02d}-{level:02d}",
                         name=f"{letter}区{row:02d}排{level:02d}层", parent_id=zone_id,
                         sort_order=(z + 1) * 100 + row * 10 + level,
+                        idempotency_key=f"demo-location-{zone_code}-{row:02d}-{level:02d}",
                     ))
             for top in tops:
                 bins[wh_code][top] = zone_bins
@@ -295,11 +305,11 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
     for i, (code, name, contact, phone, email, address, stem) in enumerate(SUPPLIERS, start=1):
         await do_create_partner(db, "supplier", PartnerInput(
             code=code, name=name, contact_name=contact, phone=phone, email=email or None,
-            address=address, tax_id=uscc(stem, 56000000 + i * 1297)))
+            address=address, tax_id=uscc(stem, 56000000 + i * 1297)), idempotency_key=f"demo-supplier-{code}")
     for i, (code, name, contact, phone, email, address, stem) in enumerate(CUSTOMERS, start=1):
         await do_create_partner(db, "customer", PartnerInput(
             code=code, name=name, contact_name=contact, phone=phone, email=email or None,
-            address=address, tax_id=uscc(stem, 71000000 + i * 3571)))
+            address=address, tax_id=uscc(stem, 71000000 + i * 3571)), idempotency_key=f"demo-customer-{code}")
 
     products: dict[str, int] = {}
     for n, p in enumerate(PRODUCTS, start=1):
@@ -313,7 +323,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             sale_price=p.sale, purchase_price=p.purchase, vat_rate=p.vat,
             reorder_point=p.reorder_point, reorder_quantity=p.reorder_qty, tracking=p.tracking,
             units=alt_units, barcodes=barcodes,
-        ))
+        ), idempotency_key=f"demo-product-{p.sku}")
 
     for wh_code, _, _, _ in WAREHOUSES:
         lines = []

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from server.catalog.gtin import gs1_check_digit
@@ -96,3 +97,24 @@ async def test_demo_content(db):
         assert row.value_fen == sum(int(v.to_integral_value(ROUND_HALF_UP)) for v in lines), p.sku
 
     await assert_ledger_consistent(db)
+
+
+async def test_interrupted_load_resumes(db, monkeypatch):
+    """A load that stopped half-way (here: the opening stock failed) completes on the next call."""
+    import server.demo as demo
+
+    real_receive = demo.do_receive_stock
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(demo, "do_receive_stock", broken)
+    with pytest.raises(RuntimeError):
+        await demo.load_demo_data(db, today=TODAY)
+    monkeypatch.setattr(demo, "do_receive_stock", real_receive)
+    assert await demo.load_demo_data(db, today=TODAY) is True
+    assert await demo.load_demo_data(db, today=TODAY) is False
+    async with db.read() as conn:
+        products = (await conn.execute(select(func.count()).select_from(product))).scalar()
+        moves = (await conn.execute(select(func.count()).select_from(stock_move))).scalar()
+    assert products == len(demo.PRODUCTS) and moves > 0
