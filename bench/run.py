@@ -184,10 +184,11 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                         "to_location_id, qty, value_fen, reason, source_document, source_line_id, actor, created_at) "
                         "VALUES ($1, 1, 'receipt', $2, NULL, NULL, $3, 1000000, 250, '', '', NULL, '', now()) RETURNING id",
                         op, p, loc)
-                    seq = await conn.fetchval("UPDATE event_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")
-                    payload = dict(payload_template, product_id=p, location_id=loc, quantity=qty, move_id=move, seq=seq)
+                    payload = dict(payload_template, product_id=p, location_id=loc, quantity=qty, move_id=move,
+                                   operation_id=op)
                     await conn.execute("INSERT INTO event (seq, event_type, product_id, payload, created_at) "
-                                       "VALUES ($1, 'stock.changed', $2, $3, now())", seq, p, json.dumps(payload))
+                                       "SELECT last_seq + 1, 'stock.changed', $1, $2, now() FROM event_counter "
+                                       "WHERE id = 1 FOR UPDATE", p, json.dumps(payload))
                 count += 1
 
     started = time.perf_counter()

@@ -285,6 +285,21 @@ def _create_append_only_triggers() -> None:
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION jxc_append_only()"
             )
+        # The event insert assigns seq = last_seq + 1 under the counter's row lock; this moves it on.
+        op.execute(
+            """
+            CREATE FUNCTION jxc_event_counter() RETURNS trigger AS $$
+            BEGIN
+                UPDATE event_counter SET last_seq = NEW.seq WHERE id = 1;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER event_counter_bump AFTER INSERT ON event "
+            "FOR EACH ROW EXECUTE FUNCTION jxc_event_counter()"
+        )
         # Wake every server process's event tailer on commit (NOTIFY is transactional).
         op.execute(
             """
@@ -301,6 +316,10 @@ def _create_append_only_triggers() -> None:
             "FOR EACH STATEMENT EXECUTE FUNCTION jxc_notify_event()"
         )
     else:
+        op.execute(
+            "CREATE TRIGGER event_counter_bump AFTER INSERT ON event "
+            "BEGIN UPDATE event_counter SET last_seq = NEW.seq WHERE id = 1; END"
+        )
         for table in APPEND_ONLY:
             for action in ("UPDATE", "DELETE"):
                 op.execute(
@@ -317,7 +336,11 @@ def _drop_append_only_triggers() -> None:
         else:
             for action in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    if bind.dialect.name != "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS event_counter_bump")
     if bind.dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS event_counter_bump ON event")
+        op.execute("DROP FUNCTION IF EXISTS jxc_event_counter()")
         op.execute("DROP TRIGGER IF EXISTS event_notify ON event")
         op.execute("DROP FUNCTION IF EXISTS jxc_notify_event()")
         op.execute("DROP FUNCTION IF EXISTS jxc_append_only()")

@@ -1,9 +1,10 @@
 """Writing to the event journal (outbox) inside the business transaction.
 
-Sequence numbers come from the single ``event_counter`` row, updated as the *last* statement before
-commit. The row lock serialises that tail of concurrent transactions, so events become visible in
-exactly their sequence order: a reader that has seen ``seq = n`` can never later find an event with a
-smaller number. That is what makes ``since``-replay and the journal tailers gap-free.
+Sequence numbers come from the single ``event_counter`` row, locked by the event insert, which is the
+*last* statement before commit. The row lock serialises that tail of concurrent transactions, so
+events become visible in exactly their sequence order: a reader that has seen ``seq = n`` can never
+later find an event with a smaller number. That is what makes ``since``-replay and the journal
+tailers gap-free.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BigInteger, String, Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import mark_events_written
-from server.db_types import utcnow
+from server.db_types import UtcDateTime, utcnow
 from server.events.models import event, event_counter
 from server.sql import prepared
 
@@ -32,42 +33,38 @@ class NewEvent:
     product_id: int | None = None
 
 
-def _build_counter(_insert):
-    return (
-        update(event_counter)
-        .where(event_counter.c.id == 1)
-        .values(last_seq=event_counter.c.last_seq + bindparam("b_n"))
-        .returning(event_counter.c.last_seq)
-    )
+def _build_append(_insert):
+    """``INSERT … SELECT last_seq + 1 FROM event_counter … FOR UPDATE``: one statement takes the counter
+    row lock and assigns the next number; a trigger on ``event`` moves the counter on. The lock is
+    therefore held only from this statement to commit (SQLite serialises writers anyway)."""
+    source = select(
+        event_counter.c.last_seq + 1,
+        bindparam("b_type", type_=String),
+        bindparam("b_product_id", type_=BigInteger),
+        bindparam("b_payload", type_=Text),
+        bindparam("b_created_at", type_=UtcDateTime),
+    ).where(event_counter.c.id == 1).with_for_update()
+    return event.insert().from_select(["seq", "event_type", "product_id", "payload", "created_at"], source)
 
 
-async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> list[int]:
-    """Append events in order; returns their sequence numbers. Call last in the transaction."""
+async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> None:
+    """Append events in order, numbered in commit order. Call it last in the transaction."""
     if not events:
-        return []
-    n = len(events)
-    last = (await conn.execute(prepared(conn, "event.counter", _build_counter), {"b_n": n})).scalar_one()
-    first = last - n + 1
+        return
     now = utcnow()
-    rows = []
-    for i, ev in enumerate(events):
-        payload = dict(ev.payload, seq=first + i)
-        rows.append(
-            {
-                "seq": first + i,
-                "event_type": ev.event_type,
-                "product_id": ev.product_id,
-                "payload": json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-                "created_at": now,
-            }
-        )
-    # On PostgreSQL a statement trigger on ``event`` sends NOTIFY jxc_events (delivered on commit).
-    if len(rows) == 1:
-        await conn.execute(prepared(conn, "event.insert", lambda _i: event.insert()), rows[0])
-    else:
-        await conn.execute(event.insert(), rows)
+    rows = [
+        {
+            "b_type": ev.event_type,
+            "b_product_id": ev.product_id,
+            "b_payload": json.dumps(ev.payload, separators=(",", ":"), ensure_ascii=False),
+            "b_created_at": now,
+        }
+        for ev in events
+    ]
+    # On PostgreSQL a statement trigger on ``event`` also sends NOTIFY jxc_events (delivered on commit).
+    stmt = prepared(conn, "event.append", _build_append)
+    await conn.execute(stmt, rows[0] if len(rows) == 1 else rows)
     mark_events_written(conn)
-    return list(range(first, last + 1))
 
 
 async def read_events(conn: AsyncConnection, after_seq: int, limit: int = 500, event_type: str | None = None):
