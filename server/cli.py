@@ -46,24 +46,75 @@ async def _check(settings) -> list[str]:
         await db.dispose()
 
 
-def _serve(host: str, port: int, workers: int, log_level: str) -> None:
+def _listening_socket(host: str, port: int):
+    """A listening TCP socket with ``SO_REUSEPORT``: every worker binds its own, and the kernel spreads
+    new connections across them evenly (a single shared socket lets one worker take most keep-alive
+    connections). ``TCP_NODELAY`` on the listener is inherited by accepted connections on Linux."""
     import socket
 
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
-    config = uvicorn.Config("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                            log_level=log_level, ws="websockets-sansio")
+
+def _uvicorn_config(host: str, port: int, log_level: str):
+    import uvicorn
+
+    return uvicorn.Config("server.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+                          ws="websockets-sansio")
+
+
+def _worker(host: str, port: int, log_level: str) -> None:
+    import uvicorn
+
+    uvicorn.Server(_uvicorn_config(host, port, log_level)).run(sockets=[_listening_socket(host, port)])
+
+
+def _serve(host: str, port: int, workers: int, log_level: str) -> None:
+    """One process, or ``workers`` processes each with its own SO_REUSEPORT socket, supervised here:
+    SIGINT/SIGTERM stop them all gracefully, a worker that dies is restarted."""
+    import multiprocessing
+    import signal
+    import time
+
     if workers <= 1:
-        uvicorn.Server(config).run()
+        _worker(host, port, log_level)
         return
-    sock = config.bind_socket()
-    # uvicorn creates the shared socket with protocol 0, so asyncio skips TCP_NODELAY on the accepted
-    # connections and small responses wait ~40 ms for delayed ACKs. Linux copies TCP_NODELAY from the
-    # listening socket to the connections it accepts.
-    if sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[sock]).run()
+    _listening_socket(host, port).close()  # fail fast if the port is taken
+    ctx = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def start():
+        proc = ctx.Process(target=_worker, args=(host, port, log_level), name="jxc-worker")
+        proc.start()
+        return proc
+
+    def stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    procs = [start() for _ in range(workers)]
+    while not stopping:
+        time.sleep(0.2)
+        for i, proc in enumerate(procs):
+            if not proc.is_alive() and not stopping:
+                logging.getLogger("jxc").warning("worker %s exited (%s); restarting", proc.pid, proc.exitcode)
+                procs[i] = start()
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()  # uvicorn shuts down gracefully on SIGTERM
+    for proc in procs:
+        proc.join(30)
+        if proc.is_alive():
+            proc.kill()
 
 
 def main(argv: list[str] | None = None) -> int:
