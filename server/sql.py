@@ -14,10 +14,6 @@ def dialect_insert(conn: AsyncConnection, table: Table):
     return sqlite.insert(table)
 
 
-def is_postgres(conn: AsyncConnection) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
 def like_pattern(text: str) -> str:
     """A ``LIKE`` pattern matching ``text`` anywhere, with ``%``, ``_`` and ``\\`` taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -631,6 +631,9 @@ async def test_below_reorder_point_filter(gql):
     await op(gql, ISSUE, [{"productId": ids.high, "locationId": ids.a1, "quantity": "11"}], "i1")
     high = await sku_of(gql, ids.high)
     assert (high, "WH1-A-01") in await levels(gql, belowReorderPoint=True)
+    # an emptied bin of a product below its point stays on the reorder list (at zero)
+    await op(gql, ISSUE, [{"productId": ids.low, "locationId": ids.a1, "quantity": "5"}], "i2")
+    assert (await levels(gql, belowReorderPoint=True))[(low, "WH1-A-01")] == "0"
 
 
 # ---- guard rails -----------------------------------------------------------------------------

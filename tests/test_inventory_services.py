@@ -890,3 +890,31 @@ async def test_archived_location_is_refused(db, world):
     await do_transfer_stock(db, [_line(p, "2", w.a1, to_location_id=w.b1)])
     assert (await _level(db, p, w.a1), await _level(db, p, w.b1)) == (3 * Q, 2 * Q)
     await assert_ledger_consistent(db)
+
+
+# --------------------------------------------------------------------------- archived warehouses, cost precision
+
+
+async def test_locations_of_an_archived_warehouse_take_no_stock(db, world):
+    from server.inventory.warehouses import do_set_warehouse_active
+
+    w = world
+    p = await make_product(db, w)
+    await do_set_warehouse_active(db, w.wh2, False)
+    before = await _snapshot(db)
+    with pytest.raises(InventoryError) as exc:
+        await do_receive_stock(db, [_line(p, "1", w.b1)])
+    assert [(d.code, d.field) for d in exc.value.details] == [("INACTIVE", "lines.0.locationId")]
+    assert await _snapshot(db) == before
+    await do_set_warehouse_active(db, w.wh2, True)
+    await do_receive_stock(db, [_line(p, "1", w.b1)])
+    assert await _level(db, p, w.b1) == 1 * Q
+
+
+async def test_unit_cost_with_more_than_six_decimals_is_too_many_decimals(db, world):
+    p = await make_product(db, world)
+    with pytest.raises(InventoryError) as exc:
+        await do_receive_stock(db, [_line(p, "1", world.a1, unit_cost="1.1234567")])
+    assert [(d.code, d.field, d.params) for d in exc.value.details] == [
+        ("TOO_MANY_DECIMALS", "lines.0.unitCost", {"precision": 6})
+    ]

@@ -118,7 +118,7 @@ class InventoryQuery:
                            first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
         q = stock_level_query()
-        if not f.include_empty:
+        if not (f.include_empty or f.below_reorder_point):  # a reorder list shows empty bins too
             q = q.where(stock_level.c.qty > 0)
         if f.product_id is not None:
             q = q.where(stock_level.c.product_id == _pk(f.product_id, "Product"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import strawberry
@@ -11,6 +10,7 @@ from strawberry.types import Info
 from schema.catalog.types import Product, product_from_id
 from schema.relay import Node, to_global_id
 from schema.scalars import Money, Quantity
+from server.inventory import services
 from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 
 
@@ -116,14 +116,7 @@ class StockLevel(Node):
         return await _lot(info, self._lot_id)
 
 
-@strawberry.enum(description="What kind of stock move.")
-class MoveType(enum.Enum):
-    RECEIPT = "receipt"
-    ISSUE = "issue"
-    TRANSFER = "transfer"
-    ADJUSTMENT = "adjustment"
-    PRODUCTION_RECEIPT = "production_receipt"
-    PRODUCTION_ISSUE = "production_issue"
+MoveType = strawberry.enum(services.MoveType, name="MoveType", description="What kind of stock move.")
 
 
 @strawberry.type(description="An immutable stock move in the ledger (库存流水).")

@@ -23,7 +23,6 @@ from server.sql import prepared
 NOTIFY_CHANNEL = "jxc_events"
 
 STOCK_CHANGED = "stock.changed"
-DOCUMENT_STATUS_CHANGED = "document.status_changed"
 
 
 @dataclass(frozen=True)

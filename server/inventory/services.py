@@ -7,12 +7,13 @@ call these; nothing else writes stock moves.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import and_, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import product, product_unit, unit
@@ -20,7 +21,7 @@ from server.database import Database
 from server.errors import ErrorDetail, InventoryError
 from server.idempotency import claim_key
 from server.inventory.ledger import MoveSpec, PostedOperation, post_moves
-from server.inventory.models import location, lot, stock_operation
+from server.inventory.models import location, lot, stock_operation, warehouse
 from server.numbers import (
     QTY_SCALE,
     NumberError,
@@ -30,13 +31,21 @@ from server.numbers import (
 )
 from server.sql import dialect_insert, prepared
 
-RECEIPT = "receipt"
-ISSUE = "issue"
-TRANSFER = "transfer"
-ADJUSTMENT = "adjustment"
-PRODUCTION_RECEIPT = "production_receipt"
-PRODUCTION_ISSUE = "production_issue"
-MOVE_TYPES = (RECEIPT, ISSUE, TRANSFER, ADJUSTMENT, PRODUCTION_RECEIPT, PRODUCTION_ISSUE)
+class MoveType(str, enum.Enum):
+    """Kinds of stock move; later document flows post production receipts and issues."""
+
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+    PRODUCTION_RECEIPT = "production_receipt"
+    PRODUCTION_ISSUE = "production_issue"
+
+
+RECEIPT = MoveType.RECEIPT.value
+ISSUE = MoveType.ISSUE.value
+TRANSFER = MoveType.TRANSFER.value
+ADJUSTMENT = MoveType.ADJUSTMENT.value
 
 
 @dataclass
@@ -84,9 +93,12 @@ def _refs_stmt(_insert):
         .join(unit, unit.c.id == product.c.base_unit_id)
         .where(product.c.id.in_(bindparam("pids", expanding=True)))
     )
-    locations = select(
-        literal("l"), location.c.id, location.c.warehouse_id, literal("none"), location.c.active, literal(0), literal(0)
-    ).where(location.c.id.in_(bindparam("lids", expanding=True)))
+    locations = (
+        select(literal("l"), location.c.id, location.c.warehouse_id, literal("none"),
+               and_(location.c.active, warehouse.c.active), literal(0), literal(0))
+        .join(warehouse, warehouse.c.id == location.c.warehouse_id)
+        .where(location.c.id.in_(bindparam("lids", expanding=True)))
+    )
     return union_all(products, locations)
 
 
@@ -187,8 +199,11 @@ class _Validator:
             return None
         try:
             price = parse_unit_price(ln.unit_cost)
-        except NumberError:
-            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+        except NumberError as exc:
+            if exc.code == "TOO_MANY_DECIMALS":
+                self.fail("TOO_MANY_DECIMALS", f"lines.{i}.unitCost", precision=6)
+            else:
+                self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
             return None
         if price < 0:
             self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
