@@ -6,14 +6,30 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
+import xml.etree.ElementTree as ET
 
 from tests.dbutil import pg_base_url, pg_reachable
+
+
+TOTALS = {"passed": 0, "failed": 0, "skipped": 0}
 
 
 def _pytest(kind: str) -> int:
     env = dict(os.environ, JXC_TEST_DB=kind)
     print(f"\n===== jxc test suite on {kind} =====", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], env=env)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "junit.xml")
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                f"--junitxml={report}"], env=env)
+        if os.path.exists(report):
+            suite = ET.parse(report).getroot()
+            suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+            tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+            TOTALS["passed"] += tests - failures - errors - skipped
+            TOTALS["failed"] += failures + errors
+            TOTALS["skipped"] += skipped
+    return code
 
 
 def main() -> int:
@@ -28,6 +44,7 @@ def main() -> int:
     print("\n===== summary =====")
     for kind, code in results.items():
         print(f"{kind}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
+    print(f"jxc: {TOTALS['passed']} passed, {TOTALS['failed']} failed, {TOTALS['skipped']} skipped")
     return 0 if all(code == 0 for code in results.values()) else 1
 
 
