@@ -159,9 +159,10 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                 key = f"raw-{run_id}-{idx}-{n}"
                 n += 1
                 async with conn.transaction():
-                    await conn.fetchval(
-                        "INSERT INTO idempotency_key (key, scope, request_hash, created_at) VALUES ($1, 'stock.receipt', $2, now()) "
-                        "ON CONFLICT (key) DO NOTHING RETURNING key", key, "h" * 64)
+                    op = await conn.fetchval(
+                        "INSERT INTO stock_operation (op_type, reference, reason, actor, idempotency_key, request_hash, "
+                        "created_at) VALUES ('receipt', '', '', '', $1, $2, now()) "
+                        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", key, "h" * 64)
                     await conn.fetch(
                         "SELECT 'p' AS kind, p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
                         "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = ANY($1::bigint[]) UNION ALL "
@@ -177,8 +178,6 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                                         "RETURNING qty, value_fen, method", p)
                     await conn.execute("UPDATE product_cost SET qty = qty + 1000000, value_fen = value_fen + 250 "
                                        "WHERE product_id = $1", p)
-                    op = await conn.fetchval("INSERT INTO stock_operation (op_type, reference, reason, actor, idempotency_key, "
-                                             "created_at) VALUES ('receipt', '', '', '', $1, now()) RETURNING id", key)
                     move = await conn.fetchval(
                         "INSERT INTO stock_move (operation_id, line_no, move_type, product_id, lot_id, from_location_id, "
                         "to_location_id, qty, value_fen, reason, source_document, source_line_id, actor, created_at) "

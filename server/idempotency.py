@@ -1,6 +1,8 @@
 """Idempotency keys: a retried request with the same key applies once and returns the first result.
 
-The key row is inserted at the start of the business transaction (``INSERT … ON CONFLICT DO
+Stock operations keep their key on the operation row itself (``stock_operation.idempotency_key``,
+unique, inserted first by ``ledger.open_operation``); other actions use the ``idempotency_key``
+table here. Either way the key row is inserted at the start of the business transaction (``INSERT … ON CONFLICT DO
 NOTHING``). On PostgreSQL a concurrent repeat blocks on the unique index until the first transaction
 commits, then finds the stored result; on SQLite writers are serialised anyway. A key whose first
 attempt failed is rolled back with it, so a corrected retry may use it again. The same key with a
@@ -23,6 +25,11 @@ from server.sql import prepared
 MAX_KEY_LENGTH = 128
 
 
+def check_key(key: str, error_cls: type[DomainError]) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise error_cls("INVALID_VALUE", "idempotencyKey", detail=f"1–{MAX_KEY_LENGTH} chars")
+
+
 def request_hash(scope: str, payload) -> str:
     blob = json.dumps([scope, payload], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -39,12 +46,10 @@ def _build_claim(insert):
 
 
 async def claim_key(
-    conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError], *, find_result=None
+    conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError]
 ) -> dict | None:
-    """Claim ``key`` for this request. Returns the result of an earlier identical request: the stored
-    ``result``, or what ``find_result(conn)`` finds (stock operations record their key themselves)."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise error_cls("INVALID_VALUE", "idempotencyKey", detail=f"1–{MAX_KEY_LENGTH} chars")
+    """Claim ``key`` for this request. Returns the stored result of an earlier identical request."""
+    check_key(key, error_cls)
     digest = request_hash(scope, payload)
     stmt = prepared(conn, "idempotency.claim", _build_claim)
     params = {"b_key": key, "b_scope": scope, "b_hash": digest, "b_created_at": utcnow()}
@@ -57,11 +62,7 @@ async def claim_key(
             )
         )
     ).one()
-    if row.request_hash != digest:
-        raise error_cls("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
-    if find_result is not None:
-        return await find_result(conn)
-    if row.result is None:
+    if row.request_hash != digest or row.result is None:
         raise error_cls("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
     return json.loads(row.result)
 

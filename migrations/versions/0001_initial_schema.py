@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=300), server_default='', nullable=False),
     sa.Column('actor', sa.String(length=64), server_default='', nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=True),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_operation')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_stock_operation_idempotency_key'))

@@ -207,21 +207,64 @@ async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int
     return values
 
 
-async def post_moves(
+def _build_open_operation(insert):
+    return (
+        insert(stock_operation)
+        .values(op_type=bindparam("b_op_type"), reference=bindparam("b_reference"), reason=bindparam("b_reason"),
+                actor=bindparam("b_actor"), idempotency_key=bindparam("b_key"), request_hash=bindparam("b_hash"),
+                created_at=bindparam("b_created_at"))
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(stock_operation.c.id)
+    )
+
+
+async def open_operation(
     conn: AsyncConnection,
     *,
     op_type: str,
-    specs: list[MoveSpec],
-    warehouse_of: dict[int, int],
     actor: str = "",
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> dict | None:
+    """Insert the operation row first; ``None`` when its idempotency key is already taken.
+
+    The unique key doubles as the idempotency claim: on PostgreSQL a concurrent request with the same
+    key waits here until the first one commits (then gets ``None``) or rolls back (then proceeds).
+    """
+    operation = {
+        "op_type": op_type,
+        "reference": reference,
+        "reason": reason,
+        "actor": actor,
+        "idempotency_key": idempotency_key,
+        "created_at": utcnow(),
+    }
+    row = (
+        await conn.execute(
+            prepared(conn, "operation.open", _build_open_operation),
+            {"b_op_type": op_type, "b_reference": reference, "b_reason": reason, "b_actor": actor,
+             "b_key": idempotency_key, "b_hash": request_hash, "b_created_at": operation["created_at"]},
+        )
+    ).first()
+    if row is None:
+        return None
+    operation["id"] = row[0]
+    return operation
+
+
+async def post_moves(
+    conn: AsyncConnection,
+    *,
+    operation: dict,
+    specs: list[MoveSpec],
+    warehouse_of: dict[int, int],
 ) -> PostedOperation:
-    """Post one operation's moves. ``warehouse_of`` maps location → warehouse."""
+    """Post the moves of an opened operation. ``warehouse_of`` maps location → warehouse."""
     if not specs:
         raise InventoryError("EMPTY_OPERATION", "lines")
-    now = utcnow()
+    now = operation["created_at"]
     sides: list[_Side] = []
     for i, spec in enumerate(specs):
         lot_key = spec.lot_id or 0
@@ -244,21 +287,8 @@ async def post_moves(
     await _check_serials(conn, serial_lots)
     values = await _apply_costs(conn, specs)
 
-    operation = {
-        "op_type": op_type,
-        "reference": reference,
-        "reason": reason,
-        "actor": actor,
-        "idempotency_key": idempotency_key,
-        "created_at": now,
-    }
-    operation_id = (
-        await conn.execute(
-            prepared(conn, "operation.insert", lambda _i: stock_operation.insert().returning(stock_operation.c.id)),
-            operation,
-        )
-    ).scalar_one()
-    operation["id"] = operation_id
+    operation_id = operation["id"]
+    reason, reference, actor = operation["reason"], operation["reference"], operation["actor"]
     move_rows = [
         {
             "operation_id": operation_id,

@@ -92,7 +92,9 @@ stock_operation = Table(
     Column("reference", String(64), nullable=False, server_default=""),
     Column("reason", String(300), nullable=False, server_default=""),
     Column("actor", String(64), nullable=False, server_default=""),
+    # a retried request with the same key finds this row; the hash tells a different payload apart
     Column("idempotency_key", String(128), nullable=True, unique=True),
+    Column("request_hash", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

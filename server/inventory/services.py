@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.catalog.models import product, product_unit, unit
 from server.database import Database
 from server.errors import ErrorDetail, InventoryError
-from server.idempotency import claim_key
-from server.inventory.ledger import MoveSpec, PostedOperation, post_moves
+from server.idempotency import check_key, request_hash
+from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
 from server.inventory.models import location, lot, stock_operation, warehouse
 from server.numbers import (
     QTY_SCALE,
@@ -253,14 +253,21 @@ async def _run(
     reason: str,
     idempotency_key: str | None,
 ) -> OperationResult:
+    digest = None
+    if idempotency_key is not None:
+        check_key(idempotency_key, InventoryError)
+        digest = request_hash(f"stock.{op_type}", _payload(lines, reference=reference, reason=reason))
     async with db.write() as conn:
-        if idempotency_key is not None:
-            stored = await claim_key(
-                conn, idempotency_key, f"stock.{op_type}", _payload(lines, reference=reference, reason=reason),
-                InventoryError, find_result=_operation_by_key(idempotency_key),
-            )
-            if stored is not None:
-                return OperationResult(stored["operation_id"], replayed=True)
+        operation = await open_operation(conn, op_type=op_type, actor=actor, reference=reference, reason=reason,
+                                         idempotency_key=idempotency_key, request_hash=digest)
+        if operation is None:  # this key was applied before: the same request again, or a misuse
+            first = (
+                await conn.execute(select(stock_operation.c.id, stock_operation.c.request_hash).where(
+                    stock_operation.c.idempotency_key == idempotency_key))
+            ).one()
+            if first.request_hash != digest:
+                raise InventoryError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+            return OperationResult(first.id, replayed=True)
         if not lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
         v = _Validator(conn)
@@ -268,25 +275,8 @@ async def _run(
         specs = await build(conn, v)
         v.raise_if_failed()
         warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
-        posted = await post_moves(
-            conn,
-            op_type=op_type,
-            specs=specs,
-            warehouse_of=warehouse_of,
-            actor=actor,
-            reference=reference,
-            reason=reason,
-            idempotency_key=idempotency_key,
-        )
-    return OperationResult(posted.operation["id"], replayed=False, posted=posted)
-
-
-def _operation_by_key(key: str):
-    async def find(conn: AsyncConnection) -> dict:
-        op_id = (await conn.execute(select(stock_operation.c.id).where(stock_operation.c.idempotency_key == key))).scalar_one()
-        return {"operation_id": op_id}
-
-    return find
+        posted = await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of)
+    return OperationResult(operation["id"], replayed=False, posted=posted)
 
 
 async def do_receive_stock(
