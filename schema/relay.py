@@ -15,6 +15,8 @@ from server.errors import ApiError
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
+MAX_PK = 2**63 - 1  # BIGINT
+MAX_OFFSET = 10**9
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
@@ -27,7 +29,7 @@ def from_global_id(global_id: str) -> tuple[str, int]:
         pk = int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError("INVALID_ID") from None
-    if not type_name or pk <= 0:
+    if not type_name or not 0 < pk <= MAX_PK:
         raise ApiError("INVALID_ID")
     return type_name, pk
 
@@ -85,9 +87,24 @@ def _offset(cursor: str | None) -> int:
         value = int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError("INVALID_CURSOR") from None
-    if kind != "offset" or value < 0:
+    if kind != "offset" or not 0 <= value < MAX_OFFSET:
         raise ApiError("INVALID_CURSOR")
     return value + 1
+
+
+def _key_cursor(value: int) -> str:
+    return base64.b64encode(f"key:{value}".encode()).decode()
+
+
+def _key(cursor: str) -> int:
+    try:
+        kind, _, raw = base64.b64decode(cursor, validate=True).decode().partition(":")
+        value = int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError("INVALID_CURSOR") from None
+    if kind != "key" or not 0 <= value <= MAX_PK:
+        raise ApiError("INVALID_CURSOR")
+    return value
 
 
 async def paginate(
@@ -97,19 +114,34 @@ async def paginate(
     *,
     first: int | None,
     after: str | None,
+    keyset=None,
 ) -> Connection:
-    """Run ``query`` with LIMIT/OFFSET in SQL (one row more than asked, to know about a next page)."""
+    """Run ``query`` paginated in SQL, fetching one row more than asked to know about a next page.
+
+    By default cursors are offsets. ``keyset=(column, descending)`` pages by a unique, ordered column
+    instead (``WHERE column < last``), so rows added meanwhile (new stock moves) never shift a page.
+    """
     max_size = info.context.settings.max_page_size
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0 or size > max_size:
         raise ApiError("PAGE_SIZE_TOO_LARGE", max=max_size)
-    start = _offset(after)
+    page, start = query, 0
+    if keyset is not None:
+        column, descending = keyset
+        if after is not None:
+            last = _key(after)
+            page = query.where(column < last if descending else column > last)
+        make_cursor = lambda i, row: _key_cursor(row._mapping[column.key])  # noqa: E731
+    else:
+        start = _offset(after)
+        page = query.offset(start)
+        make_cursor = lambda i, row: _cursor(start + i)  # noqa: E731
     db = info.context.db
     async with db.read() as conn:
-        rows = (await conn.execute(query.limit(size + 1).offset(start))).all()
+        rows = (await conn.execute(page.limit(size + 1))).all()
     has_next = len(rows) > size
     rows = rows[:size]
-    edges = [Edge(node=to_node(row), cursor=_cursor(start + i)) for i, row in enumerate(rows)]
+    edges = [Edge(node=to_node(row), cursor=make_cursor(i, row)) for i, row in enumerate(rows)]
 
     async def count() -> int:
         async with db.read() as conn:
@@ -119,7 +151,7 @@ async def paginate(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=start > 0,
+            has_previous_page=start > 0 or (keyset is not None and after is not None),
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import strawberry
@@ -90,7 +91,7 @@ class NodeQuery:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > info.context.settings.max_page_size:
             raise ApiError("PAGE_SIZE_TOO_LARGE", max=info.context.settings.max_page_size)
-        return [await resolve_node(info, i) for i in ids]
+        return list(await asyncio.gather(*(resolve_node(info, i) for i in ids)))  # batched by the loaders
 
 
 @strawberry.type
@@ -113,8 +114,18 @@ class ErrorPolicy(SchemaExtension):
     is logged with the request id and masked. Validation and parse errors pass unchanged."""
 
     def on_operation(self):
+        self._streamed = False
         yield
-        result = self.execution_context.result
+        if not self._streamed:  # subscription results were handled one by one below
+            self._rewrite(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        """Each subscription event's result, before it reaches the client."""
+        self._streamed = True
+        self._rewrite(result)
+        yield None
+
+    def _rewrite(self, result) -> None:
         if not result or not getattr(result, "errors", None):
             return
         ctx = self.execution_context.context
@@ -125,8 +136,10 @@ class ErrorPolicy(SchemaExtension):
     @staticmethod
     def _convert(error: GraphQLError, lang: str, request_id: str) -> GraphQLError:
         original = error.original_error
-        if original is None or error.path is None:
-            return error  # parse/validation errors (also a scalar's own ValueError) are the client's
+        if original is None:
+            return error  # parse and validation errors are the client's
+        if error.path is None and isinstance(original, (ValueError, TypeError)):
+            return error  # a variable refused by a scalar (e.g. a float for a Quantity)
         if isinstance(original, ApiError):
             return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
                                 path=error.path, extensions={"code": original.code})

@@ -87,6 +87,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
+    "INVALID_SINCE": (
+        "since={since} 超出事件日志末尾（{last}）：该游标不属于这个数据库。",
+        "since={since} is beyond the end of the event journal ({last}): the cursor is not from this database.",
+    ),
     "INVALID_ID": ("ID 无效或类型不符。", "Invalid ID or ID of another type."),
     "INTERNAL_ERROR": ("服务器内部错误，请求编号 {request_id}。", "Internal server error, request id {request_id}."),
 }

@@ -35,8 +35,8 @@ class TextRules:
             self.errors.append(ErrorDetail("INVALID_VALUE", field, {"detail": "no spaces in codes"}))
         return value
 
-    def fail(self, code: str, field: str, **params) -> None:
-        self.errors.append(ErrorDetail(code, field, params))
+    def fail(self, error_code: str, field: str, **params) -> None:
+        self.errors.append(ErrorDetail(error_code, field, params))
 
     def raise_if_failed(self) -> None:
         if self.errors:

@@ -18,7 +18,7 @@ QTY_SCALE = 10**QTY_DIGITS
 MAX_UNIT_PRECISION = QTY_DIGITS
 FEN_PER_YUAN = 100
 MAX_QTY = 10**15  # scaled: one billion base units
-MAX_FEN = 10**16
+MAX_FEN = 10**16  # one hundred trillion yuan; sums of these stay far inside BIGINT
 
 
 class NumberError(ValueError):
@@ -39,6 +39,8 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
         raise NumberError("INVALID_NUMBER") from None
     if not d.is_finite():
         raise NumberError("INVALID_NUMBER")
+    if d and (d.adjusted() > 18 or d.as_tuple().exponent < -18):
+        raise NumberError("OUT_OF_RANGE")  # also keeps Decimal arithmetic away from its exponent limits
     return d
 
 
@@ -95,7 +97,7 @@ def parse_unit_price(value: str | int | Decimal) -> Decimal:
     d = parse_decimal(value)
     if decimals_of(d) > 6:
         raise NumberError("TOO_MANY_DECIMALS", "6")
-    if abs(d) > Decimal(MAX_FEN):
+    if abs(d) * FEN_PER_YUAN > MAX_FEN:
         raise NumberError("OUT_OF_RANGE")
     return d
 

@@ -156,7 +156,8 @@ class InventoryQuery:
             q = q.where((stock_move.c.from_location_id == loc) | (stock_move.c.to_location_id == loc))
         if f.move_type is not None:
             q = q.where(stock_move.c.move_type == f.move_type.value)
-        return await paginate(info, q, lambda r: StockMove.from_row(r, r.precision), first=first, after=after)
+        return await paginate(info, q, lambda r: StockMove.from_row(r, r.precision), first=first, after=after,
+                              keyset=(stock_move.c.id, True))
 
     @strawberry.field(description="Total quantity and moving-average value of a product.")
     async def product_stock(self, info: Info, product_id: strawberry.ID) -> ProductStock | None:

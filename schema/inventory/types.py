@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import strawberry
@@ -173,7 +174,9 @@ async def precision_of(info: Info, product_id: int) -> int:
 
 
 async def moves_from_rows(info: Info, rows) -> list[StockMove]:
-    return [StockMove.from_row(r, await precision_of(info, r.product_id)) for r in rows]
+    """Moves with their units' precision; the loads run together so the DataLoaders batch them."""
+    precisions = await asyncio.gather(*(precision_of(info, r.product_id) for r in rows))
+    return [StockMove.from_row(r, precision) for r, precision in zip(rows, precisions)]
 
 
 @strawberry.type(description="One stock operation (receive, issue, transfer, adjust) and its moves.")

@@ -190,8 +190,13 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
         if factor <= 0:
             rules.fail("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
         unit_rows.append({"product_id": product_id, "unit_id": alt.unit_id, "factor": factor})
-    known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
     existing = {r[0] for r in await conn.execute(select(product_unit.c.unit_id).where(product_unit.c.product_id == product_id))}
+    seen: set[int] = set()
+    for i, row in enumerate(unit_rows):
+        if row["unit_id"] in existing or row["unit_id"] in seen:
+            rules.fail("DUPLICATE_CODE", f"units.{i}.unitId", code=str(row["unit_id"]))
+        seen.add(row["unit_id"])
+    known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
     barcode_rows = []
     for i, bc in enumerate(data.barcodes):
         code = _barcode_code(rules, bc.code, f"barcodes.{i}.code")
@@ -243,7 +248,7 @@ async def do_create_product(db: Database, data: ProductInput, *, idempotency_key
 async def do_update_product(db: Database, product_id: int, data: ProductInput) -> None:
     rules = TextRules(CatalogError)
     async with db.read() as conn:
-        row = (await conn.execute(select(product.c.base_unit_id).where(product.c.id == product_id))).first()
+        row = (await conn.execute(select(product.c.base_unit_id, product.c.tracking).where(product.c.id == product_id))).first()
         if row is None:
             raise CatalogError("NOT_FOUND", "id", what="product")
         precision = await _unit_precision(conn, row.base_unit_id, "baseUnitId")
@@ -255,11 +260,21 @@ async def do_update_product(db: Database, product_id: int, data: ProductInput) -
 
     async def before(conn):
         await ensure_exists(conn, category, data.category_id, CatalogError, "category", "categoryId")
+        if data.tracking is not None and data.tracking != row.tracking and await _has_stock(conn, product_id):
+            # stock on hand was received without lots (or with them): it could no longer be moved
+            raise CatalogError("INVALID_VALUE", "tracking", detail="stock on hand; empty it first")
         if data.units or data.barcodes:
             await _add_units_and_barcodes(conn, product_id, row.base_unit_id, data)
 
     await update_record(db, product, product_id, values, error_cls=CatalogError, what="product",
                         unique_fields=("sku",), before_update=before)
+
+
+async def _has_stock(conn, product_id: int) -> bool:
+    from server.inventory.models import product_cost
+
+    qty = (await conn.execute(select(product_cost.c.qty).where(product_cost.c.product_id == product_id))).scalar()
+    return bool(qty)
 
 
 async def do_set_product_active(db: Database, product_id: int, active: bool) -> None:

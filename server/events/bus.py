@@ -25,6 +25,7 @@ from datetime import datetime
 import asyncpg
 
 from server.database import Database
+from server.errors import ApiError
 from server.events.journal import NOTIFY_CHANNEL, last_sequence, read_events
 
 log = logging.getLogger("jxc.events")
@@ -159,12 +160,18 @@ class EventTailer:
             self.last_seq = max(self.last_seq, anchor)
             self._stale = False
         try:
+            if since is not None and since > anchor:
+                raise ApiError("INVALID_SINCE", since=since, last=anchor)
             cursor = anchor if since is None else since
             while True:
+                # Drop what is queued (all of it is in the journal) and re-arm *before* reading the
+                # journal: an event committed from now on is then read below, or queued, or both.
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+                sub.overflowed = False
                 async for ev in self._replay(predicate, cursor, event_type):
                     cursor = ev.seq
                     yield ev
-                sub.overflowed = False
                 while not sub.overflowed:
                     try:
                         ev = await asyncio.wait_for(sub.queue.get(), 1.0)
@@ -174,8 +181,6 @@ class EventTailer:
                         continue
                     cursor = ev.seq
                     yield ev
-                while not sub.queue.empty():
-                    sub.queue.get_nowait()
         finally:
             self._subscribers.discard(sub)
 

@@ -23,6 +23,8 @@ from server.idempotency import check_key, request_hash
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
 from server.inventory.models import location, lot, stock_operation, warehouse
 from server.numbers import (
+    MAX_FEN,
+    MAX_QTY,
     QTY_SCALE,
     NumberError,
     line_value_fen,
@@ -30,6 +32,11 @@ from server.numbers import (
     qty_to_scaled,
 )
 from server.sql import dialect_insert, prepared
+
+LOT_CODE_MAX = 64  # lot.code
+REFERENCE_MAX = 64  # stock_operation.reference
+REASON_MAX = 300  # stock_operation.reason
+
 
 class MoveType(str, enum.Enum):
     """Kinds of stock move; later document flows post production receipts and issues."""
@@ -112,8 +119,8 @@ class _Validator:
         self.locations: dict[int, _LocationRef] = {}
         self.factors: dict[tuple[int, int], tuple[int, int]] = {}
 
-    def fail(self, code: str, field: str, **params) -> None:
-        self.errors.append(ErrorDetail(code, field, params))
+    def fail(self, error_code: str, field: str, **params) -> None:
+        self.errors.append(ErrorDetail(error_code, field, params))
 
     async def load(self, lines: list[StockLine]) -> None:
         product_ids = {ln.product_id for ln in lines}
@@ -176,6 +183,9 @@ class _Validator:
             self.fail("INVALID_QUANTITY", field)
             return None
         base, rem = divmod(qty * factor, QTY_SCALE)
+        if abs(base) > MAX_QTY:
+            self.fail("INVALID_VALUE", field, detail=str(ln.quantity))
+            return None
         step = 10 ** (6 - p.precision)
         if rem or base % step:
             self.fail("TOO_MANY_DECIMALS", field, precision=p.precision)
@@ -191,6 +201,9 @@ class _Validator:
             self.fail("LOT_REQUIRED", f"lines.{i}.lot")
         elif not tracked and ln.lot_code:
             self.fail("LOT_NOT_ALLOWED", f"lines.{i}.lot")
+        elif ln.lot_code and len(ln.lot_code) > LOT_CODE_MAX:
+            self.fail("INVALID_VALUE", f"lines.{i}.lot", detail=f"≤ {LOT_CODE_MAX} chars")
+            return False
         return tracked and bool(ln.lot_code)
 
     def unit_cost_value(self, ln: StockLine, i: int, qty_base: int, p) -> int | None:
@@ -212,7 +225,11 @@ class _Validator:
         if ln.unit_id is not None and ln.unit_id != p.base_unit_id:
             factor = self.factors[(ln.product_id, ln.unit_id)][0]
         qty_in_unit = qty_base * QTY_SCALE // factor
-        return line_value_fen(abs(qty_in_unit), price)
+        value = line_value_fen(abs(qty_in_unit), price)
+        if value > MAX_FEN:
+            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+            return None
+        return value
 
     def raise_if_failed(self) -> None:
         if self.errors:
@@ -224,7 +241,8 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
     if not wanted:
         return {}
     if create:
-        for (product_id, code), expiry in wanted.items():
+        # sorted, so that two requests creating the same new lots lock them in the same order
+        for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0]):
             await conn.execute(
                 dialect_insert(conn, lot)
                 .values(product_id=product_id, code=code, expiry_date=expiry)
@@ -236,6 +254,18 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
         )
     )
     return {(r.product_id, r.code): r.id for r in rows}
+
+
+async def _check_expiry(conn: AsyncConnection, v: _Validator, entries) -> None:
+    """A lot has one expiry date: an inbound line that names another one is refused."""
+    wanted = {lot_id: (i, ln.expiry_date) for i, ln, lot_id in entries if lot_id and ln.expiry_date}
+    if not wanted:
+        return
+    rows = await conn.execute(select(lot.c.id, lot.c.expiry_date).where(lot.c.id.in_(wanted)))
+    for r in rows:
+        i, expiry = wanted[r.id]
+        if r.expiry_date is not None and r.expiry_date != expiry:
+            v.fail("INVALID_VALUE", f"lines.{i}.expiryDate", detail=f"lot expires {r.expiry_date}")
 
 
 def _payload(lines: list[StockLine], **extra) -> dict:
@@ -253,6 +283,10 @@ async def _run(
     reason: str,
     idempotency_key: str | None,
 ) -> OperationResult:
+    if len(reference) > REFERENCE_MAX:
+        raise InventoryError("INVALID_VALUE", "reference", detail=f"≤ {REFERENCE_MAX} chars")
+    if len(reason) > REASON_MAX:
+        raise InventoryError("INVALID_VALUE", "reason", detail=f"≤ {REASON_MAX} chars")
     digest = None
     if idempotency_key is not None:
         check_key(idempotency_key, InventoryError)
@@ -273,6 +307,9 @@ async def _run(
         v = _Validator(conn)
         await v.load(lines)
         specs = await build(conn, v)
+        for spec in specs:  # default values (purchase price × quantity) must fit too
+            if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
+                v.fail("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
         v.raise_if_failed()
         warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
         posted = await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of)
@@ -310,6 +347,8 @@ async def do_receive_stock(
         lots = await _lot_ids(
             conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
         )
+        await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
+        v.raise_if_failed()
         return [
             MoveSpec(
                 line_no=i + 1,
@@ -436,6 +475,9 @@ async def do_adjust_stock(
             tracked = v.lot_required(ln, i, p)
             if qty is None:
                 continue
+            if qty < 0 and ln.unit_cost is not None:
+                v.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail="a loss leaves at the average cost")
+                continue
             value = v.unit_cost_value(ln, i, qty, p) if qty > 0 else None
             checked.append((i, ln, p, qty, value, tracked))
         v.raise_if_failed()
@@ -443,6 +485,8 @@ async def do_adjust_stock(
         losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
         lots = await _lot_ids(conn, gains, True)
         lots.update(await _lot_ids(conn, losses, False))
+        await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code)))
+                                      for i, ln, _, q, _, _ in checked if q > 0])
         specs = []
         for i, ln, p, qty, value, tracked in checked:
             lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
