@@ -918,3 +918,27 @@ async def test_unit_cost_with_more_than_six_decimals_is_too_many_decimals(db, wo
     assert [(d.code, d.field, d.params) for d in exc.value.details] == [
         ("TOO_MANY_DECIMALS", "lines.0.unitCost", {"precision": 6})
     ]
+
+
+async def test_a_lot_keeps_one_expiry_date(db, world):
+    w = world
+    p = await make_product(db, w, tracking="lot")
+    await do_receive_stock(db, [_line(p, "1", w.a1, lot_code="L1", expiry_date=date(2027, 1, 31))])
+    before = await _snapshot(db)
+    with pytest.raises(InventoryError) as exc:
+        await do_receive_stock(db, [_line(p, "1", w.a2, lot_code="L1", expiry_date=date(2027, 2, 28))])
+    assert [(d.code, d.field) for d in exc.value.details] == [("INVALID_VALUE", "lines.0.expiryDate")]
+    assert await _snapshot(db) == before
+    # the same date, or none, is fine
+    await do_receive_stock(db, [_line(p, "1", w.a2, lot_code="L1", expiry_date=date(2027, 1, 31)),
+                                _line(p, "1", w.a2, lot_code="L1")])
+    assert await _level(db, p, w.a2, (await _lot_row(db, p, "L1")).id) == 2 * Q
+
+
+async def test_a_loss_cannot_name_a_unit_cost(db, world):
+    w = world
+    p = await make_product(db, w)
+    await do_receive_stock(db, [_line(p, "2", w.a1, unit_cost="5")])
+    with pytest.raises(InventoryError) as exc:
+        await do_adjust_stock(db, [_line(p, "-1", w.a1, unit_cost="9")], reason="damaged")
+    assert [(d.code, d.field) for d in exc.value.details] == [("INVALID_VALUE", "lines.0.unitCost")]
