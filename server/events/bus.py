@@ -87,7 +87,10 @@ class EventTailer:
         self._tasks.clear()
 
     def wake(self) -> None:
-        self._wake.set()
+        """A commit happened (here or, via NOTIFY, elsewhere). Without subscribers there is nothing to
+        do: the next subscriber replays the journal itself when it registers."""
+        if self._subscribers:
+            self._wake.set()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -127,7 +130,7 @@ class EventTailer:
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _c: closed.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
-                self.wake()  # replay whatever was committed while we were not listening
+                self.wake()  # read whatever was committed while we were not listening
                 backoff = 0.2
                 while not closed.is_set():
                     try:
