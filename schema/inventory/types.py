@@ -83,22 +83,12 @@ async def _lot(info: Info, lot_id: int | None) -> Lot | None:
     return Lot.from_row(await info.context.loaders.lot.load(lot_id))
 
 
-@strawberry.type(description="Quantity on hand of a product at a location (and lot).")
-class StockLevel(Node):
-    id: strawberry.ID
-    quantity: Quantity
-    updated_at: datetime
+@strawberry.type(description="Where stock is: product, location, warehouse and lot.")
+class StockPlace:
     _product_id: strawberry.Private[int]
     _location_id: strawberry.Private[int]
     _warehouse_id: strawberry.Private[int]
     _lot_id: strawberry.Private[int | None]
-
-    @classmethod
-    def from_row(cls, r) -> StockLevel:
-        """``r`` carries the base unit's ``precision`` (joined in SQL)."""
-        return cls(id=to_global_id("StockLevel", r.id), quantity=str(scaled_to_decimal(r.qty, r.precision)),
-                   updated_at=r.updated_at, _product_id=r.product_id, _location_id=r.location_id,
-                   _warehouse_id=r.warehouse_id, _lot_id=r.lot_id)
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
@@ -115,6 +105,20 @@ class StockLevel(Node):
     @strawberry.field
     async def lot(self, info: Info) -> Lot | None:
         return await _lot(info, self._lot_id)
+
+
+@strawberry.type(description="Quantity on hand of a product at a location (and lot).")
+class StockLevel(StockPlace, Node):
+    id: strawberry.ID
+    quantity: Quantity
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, r) -> StockLevel:
+        """``r`` carries the base unit's ``precision`` (joined in SQL)."""
+        return cls(id=to_global_id("StockLevel", r.id), quantity=str(scaled_to_decimal(r.qty, r.precision)),
+                   updated_at=r.updated_at, _product_id=r.product_id, _location_id=r.location_id,
+                   _warehouse_id=r.warehouse_id, _lot_id=r.lot_id)
 
 
 MoveType = strawberry.enum(services.MoveType, name="MoveType", description="What kind of stock move.")
@@ -214,33 +218,13 @@ class ProductStock:
 
 
 @strawberry.type(description="A stock level changed (after commit). `seq` is the journal sequence number.")
-class StockChangedEvent:
+class StockChangedEvent(StockPlace):
     seq: int
     occurred_at: datetime
     delta: Quantity
     quantity: Quantity = strawberry.field(description="The new quantity at the location (and lot).")
     move_type: MoveType
-    _product_id: strawberry.Private[int]
-    _location_id: strawberry.Private[int]
-    _warehouse_id: strawberry.Private[int]
-    _lot_id: strawberry.Private[int | None]
     _move_id: strawberry.Private[int]
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product:
-        return await product_from_id(info, self._product_id)
-
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return await _location(info, self._location_id)
-
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
-
-    @strawberry.field
-    async def lot(self, info: Info) -> Lot | None:
-        return await _lot(info, self._lot_id)
 
     @strawberry.field
     async def move(self, info: Info) -> StockMove:
