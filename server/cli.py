@@ -46,6 +46,87 @@ async def _check(settings) -> list[str]:
         await db.dispose()
 
 
+async def _with_db(settings, fn):
+    from server.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        return await fn(db)
+    finally:
+        await db.dispose()
+
+
+async def _first_run(db) -> None:
+    import os
+
+    from server.auth import services as auth
+
+    await auth.ensure_builtin_roles(db)
+    generated = await auth.ensure_admin(db, os.environ.get("JXC_ADMIN_PASSWORD"))
+    if generated:
+        print(f"created user admin with password / 已创建管理员 admin，密码: {generated}")
+        print("  (shown once; change it with `jxc user passwd admin` / 只显示一次)")
+
+
+def _users(args, settings) -> int:
+    import secrets
+
+    from server.auth import services as auth
+    from server.errors import DomainError
+
+    async def run(db):
+        if args.action == "list":
+            for u in await auth.list_users(db):
+                print(f"{u['username']:<20} {'active' if u['active'] else 'disabled':<9} {','.join(u['roles']):<30} "
+                      f"{u['display_name']}")
+            return 0
+        if args.action == "disable":
+            await auth.do_set_user_active(db, args.username, False, actor="system:cli")
+            print(f"disabled {args.username} / 已停用")
+            return 0
+        password = args.password or secrets.token_urlsafe(12)
+        if args.action == "create":
+            await auth.do_create_user(db, username=args.username, password=password, display_name=args.display_name,
+                                      roles=args.role or [], actor="system:cli")
+        else:
+            await auth.do_set_password(db, args.username, password, actor="system:cli")
+        if not args.password:
+            print(f"password / 密码: {password}  (shown once / 只显示一次)")
+        print(f"{args.action} {args.username}: OK")
+        return 0
+
+    try:
+        return asyncio.run(_with_db(settings, run))
+    except DomainError as exc:
+        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
+        return 1
+
+
+def _tokens(args, settings) -> int:
+    from server.auth import services as auth
+    from server.errors import DomainError
+
+    async def run(db):
+        if args.action == "list":
+            for t in await auth.list_tokens(db):
+                state = "revoked" if t["revoked_at"] else "active"
+                print(f"{t['id']:>5} {t['name']:<24} {t['code']:<18} {state:<8} last used {t['last_used_at'] or '-'}")
+            return 0
+        if args.action == "revoke":
+            await auth.do_revoke_token(db, args.id, actor="system:cli")
+            print(f"revoked token {args.id} / 已撤销")
+            return 0
+        token_id, token = await auth.do_create_api_token(db, name=args.name, role_code=args.role, actor="system:cli")
+        print(f"token {token_id} ({args.name}, role {args.role}) / 令牌:\n{token}\n(shown once / 只显示一次)")
+        return 0
+
+    try:
+        return asyncio.run(_with_db(settings, run))
+    except DomainError as exc:
+        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
+        return 1
+
+
 def _listening_socket(host: str, port: int):
     """A listening TCP socket with ``SO_REUSEPORT``: every worker binds its own, and the kernel spreads
     new connections across them evenly (a single shared socket lets one worker take most keep-alive
@@ -128,13 +209,36 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database schema in place")
     sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger")
+    users = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    for action in ("create", "passwd"):
+        p = users.add_parser(action)
+        p.add_argument("username")
+        p.add_argument("--password", help="default: generate one and print it once")
+        if action == "create":
+            p.add_argument("--display-name", default="")
+            p.add_argument("--role", action="append", help="role code, repeatable (admin, purchaser, …)")
+    users.add_parser("disable").add_argument("username")
+    users.add_parser("list")
+    tokens = sub.add_parser("token", help="manage API tokens for devices and integrations").add_subparsers(
+        dest="action", required=True)
+    p = tokens.add_parser("create")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, help="role code, e.g. scanner")
+    tokens.add_parser("revoke").add_argument("id", type=int)
+    tokens.add_parser("list")
     args = parser.parse_args(argv)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     if args.command == "migrate":
         _migrate(settings)
+        asyncio.run(_with_db(settings, _first_run))
         return 0
+    if args.command == "user":
+        return _users(args, settings)
+    if args.command == "token":
+        return _tokens(args, settings)
     if args.command == "demo-data":
         loaded = asyncio.run(_demo(settings))
         print("demo data loaded / 已加载演示数据" if loaded else "demo data already present / 演示数据已存在")

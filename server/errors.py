@@ -53,6 +53,16 @@ class InventoryErrorCode(enum.Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
+class AuthErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "NOT_FOUND": ("找不到{what}。", "{what_en} not found."),
     "DUPLICATE_CODE": ("编码“{code}”已存在。", "Code “{code}” already exists."),
@@ -85,6 +95,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "幂等键已用于另一个不同的请求。",
         "This idempotency key was already used for a different request.",
     ),
+    "INVALID_CREDENTIALS": (
+        "用户名或密码错误，或账户因多次失败暂时锁定。",
+        "Wrong username or password, or the account is locked for a while after repeated failures.",
+    ),
+    "PERMISSION_DENIED": ("没有权限：需要 {permission}。", "Permission denied: {permission} is required."),
+    "WEAK_PASSWORD": ("密码至少 {min} 个字符。", "A password needs at least {min} characters."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
@@ -105,6 +121,9 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "lot": ("批次", "Lot"),
     "supplier": ("供应商", "Supplier"),
     "customer": ("客户", "Customer"),
+    "user": ("用户", "User"),
+    "role": ("角色", "Role"),
+    "token": ("令牌", "Token"),
 }
 
 
@@ -159,6 +178,10 @@ class PartnerError(DomainError):
 
 class InventoryError(DomainError):
     codes = InventoryErrorCode
+
+
+class AuthError(DomainError):
+    codes = AuthErrorCode
 
 
 class ApiError(Exception):

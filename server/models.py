@@ -1,5 +1,6 @@
 """All tables, imported in one place so that ``metadata`` is complete (Alembic, tests, checks)."""
 
+from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.db_types import metadata
 from server.events.models import event, event_counter, idempotency_key
@@ -18,4 +19,5 @@ __all__ = [
     "metadata", "unit", "category", "product", "product_unit", "barcode", "supplier", "customer",
     "warehouse", "location", "lot", "stock_level", "product_cost", "stock_operation", "stock_move",
     "event", "event_counter", "idempotency_key",
+    "app_user", "role", "role_permission", "user_role", "user_warehouse", "auth_token", "audit_log",
 ]

@@ -169,3 +169,42 @@ async def test_max_page_size_is_configurable(db_url, field):
         body = await gql.post(f"{{ {field}(first: 6) {{ totalCount }} }}")
     assert body["errors"][0]["extensions"]["code"] == "PAGE_SIZE_TOO_LARGE"
 
+
+
+def test_jxc_migrate_creates_admin_once_and_user_and_token_commands_work(test_databases, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", _fresh(test_databases))
+    monkeypatch.setenv("JXC_ADMIN_PASSWORD", "first-run-secret")
+    assert cli.main(["migrate"]) == 0
+    assert "created user admin" not in capsys.readouterr().out  # the given password is not echoed
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["user", "create", "li", "--role", "warehouse_keeper", "--password", "long enough"]) == 0
+    assert cli.main(["user", "create", "li", "--password", "long enough"]) == 1  # duplicate
+    assert cli.main(["user", "create", "wang", "--role", "viewer"]) == 0
+    generated = capsys.readouterr().out.split("密码: ")[1].split()[0]
+    assert cli.main(["user", "disable", "li"]) == 0
+    assert cli.main(["user", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "admin" in listing and "li " in listing and "disabled" in listing
+    assert cli.main(["token", "create", "handheld-1", "--role", "scanner"]) == 0
+    token = capsys.readouterr().out.splitlines()[1]
+    assert cli.main(["token", "revoke", "1"]) == 0
+    assert cli.main(["token", "revoke", "1"]) == 1
+
+    async def check():
+        from server.auth import services as auth
+
+        db = Database(_url_of(monkeypatch))
+        try:
+            assert await auth.authenticate(db, token) is None  # revoked
+            assert (await auth.do_login(db, "wang", generated))[0]
+            assert (await auth.do_login(db, "admin", "first-run-secret"))[0]
+        finally:
+            await db.dispose()
+
+    asyncio.run(check())
+
+
+def _url_of(monkeypatch) -> str:
+    import os
+
+    return os.environ["DATABASE_URL"]

@@ -1,0 +1,54 @@
+"""Permission codes and the built-in roles that bundle them.
+
+Codes are ``domain.action``. Later domains add theirs here; built-in roles take their permissions
+from this module (so an upgrade extends them), custom roles from the ``role_permission`` table.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "catalog.view": ("查看商品资料", "View catalog"),
+    "catalog.edit": ("维护商品资料", "Edit catalog"),
+    "partner.view": ("查看供应商/客户", "View suppliers and customers"),
+    "partner.edit": ("维护供应商/客户", "Edit suppliers and customers"),
+    "warehouse.edit": ("维护仓库与库位", "Edit warehouses and locations"),
+    "stock.view": ("查看库存", "View stock"),
+    "stock.receive": ("入库", "Receive stock"),
+    "stock.issue": ("出库", "Issue stock"),
+    "stock.transfer": ("调拨", "Transfer stock"),
+    "stock.adjust": ("库存调整", "Adjust stock"),
+    "cost.view": ("查看成本", "View costs"),
+    "purchase.order.edit": ("编制采购订单", "Edit purchase orders"),
+    "purchase.order.approve": ("审批采购订单", "Approve purchase orders"),
+    "sales.order.edit": ("编制销售订单", "Edit sales orders"),
+    "sales.order.approve": ("审批销售订单", "Approve sales orders"),
+    "sales.credit.approve": ("信用审批", "Approve credit"),
+    "finance.view": ("查看账务", "View the books"),
+    "finance.post": ("记账", "Post to the books"),
+    "finance.payment": ("收付款", "Record payments"),
+    "scan.use": ("扫码作业", "Scan operations"),
+    "audit.view": ("查看审计日志", "View the audit log"),
+    "user.admin": ("用户与权限管理", "Manage users, roles and tokens"),
+}
+
+_VIEW = {"catalog.view", "partner.view", "stock.view"}
+
+# code: (中文名, English name, permissions)
+BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
+    "admin": ("管理员", "Administrator", frozenset(PERMISSIONS)),
+    "purchaser": ("采购员", "Purchaser", frozenset(_VIEW | {"purchase.order.edit", "partner.edit", "cost.view"})),
+    "purchase_manager": ("采购经理", "Purchase manager",
+                         frozenset(_VIEW | {"purchase.order.edit", "purchase.order.approve", "partner.edit",
+                                            "cost.view"})),
+    "warehouse_keeper": ("仓管员", "Warehouse keeper",
+                         frozenset(_VIEW | {"stock.receive", "stock.issue", "stock.transfer", "stock.adjust",
+                                            "warehouse.edit", "scan.use"})),
+    "sales": ("销售员", "Salesperson", frozenset(_VIEW | {"sales.order.edit"})),
+    "sales_manager": ("销售经理", "Sales manager",
+                      frozenset(_VIEW | {"sales.order.edit", "sales.order.approve", "sales.credit.approve",
+                                         "cost.view"})),
+    "accountant": ("会计", "Accountant", frozenset(_VIEW | {"finance.view", "finance.post", "cost.view"})),
+    "cashier": ("出纳", "Cashier", frozenset(_VIEW | {"finance.view", "finance.payment"})),
+    "viewer": ("只读", "Viewer", frozenset(_VIEW)),
+    "scanner": ("扫码枪", "Scanner device", frozenset({"scan.use", "catalog.view", "stock.view"})),
+}

@@ -1,0 +1,290 @@
+"""Users, sign-in, tokens and principals.
+
+* Passwords are hashed with argon2 (argon2-cffi). An unknown user is checked against a dummy hash, so
+  a wrong password and an unknown user take the same time and give the same error.
+* After ``MAX_FAILED_LOGINS`` failures in a row an account is locked for ``LOCK_MINUTES``; the error
+  stays ``INVALID_CREDENTIALS`` (no enumeration). Every attempt is written to the audit log.
+* Session and API tokens are random, shown once, and stored as SHA-256 hashes. Sessions expire;
+  both kinds can be revoked. ``authenticate`` turns a token into a ``Principal``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
+from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
+from server.database import Database
+from server.db_types import utcnow
+from server.errors import AuthError
+from server.sql import dialect_insert
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+SESSION_HOURS = 12
+MIN_PASSWORD_LENGTH = 8
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("jxc-dummy-password-for-timing")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user (session token) or an API token scoped to a role."""
+
+    kind: str  # "user" | "token"
+    name: str
+    user_id: int | None
+    token_id: int | None
+    permissions: frozenset[str]
+    warehouse_ids: frozenset[int] | None = None  # None: every warehouse
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return "jxc_" + secrets.token_urlsafe(32)
+
+
+async def write_audit(conn: AsyncConnection, actor: str, operation: str, target: str = "", **details) -> None:
+    """Append an audit entry in the caller's transaction (the table is append-only)."""
+    await conn.execute(audit_log.insert().values(
+        at=utcnow(), actor=actor, operation=operation, target=target,
+        details=json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))))
+
+
+async def ensure_builtin_roles(db: Database) -> None:
+    """Create the built-in roles that do not exist yet (their permissions live in code)."""
+    async with db.write() as conn:
+        for code, (name, name_en, _perms) in BUILTIN_ROLES.items():
+            await conn.execute(
+                dialect_insert(conn, role).values(code=code, name=name, name_en=name_en, builtin=True)
+                .on_conflict_do_nothing(index_elements=["code"])
+            )
+
+
+def _check_password(password: str) -> None:
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError("WEAK_PASSWORD", "password", min=MIN_PASSWORD_LENGTH)
+
+
+async def _role_ids(conn: AsyncConnection, codes: list[str]) -> list[int]:
+    rows = {r.code: r.id for r in await conn.execute(select(role.c.id, role.c.code).where(role.c.code.in_(codes)))}
+    missing = [c for c in codes if c not in rows]
+    if missing:
+        raise AuthError("NOT_FOUND", "roles", what="role")
+    return [rows[c] for c in codes]
+
+
+async def do_create_user(db: Database, *, username: str, password: str, display_name: str = "",
+                         roles: list[str] = (), warehouse_ids: list[int] = (), actor: str = "system") -> int:
+    username = (username or "").strip()
+    if not username or len(username) > 64 or any(ch.isspace() for ch in username):
+        raise AuthError("INVALID_VALUE", "username", detail="1–64 chars, no spaces")
+    _check_password(password)
+    await ensure_builtin_roles(db)
+    async with db.write() as conn:
+        if (await conn.execute(select(app_user.c.id).where(app_user.c.username == username))).first():
+            raise AuthError("DUPLICATE_CODE", "username", code=username)
+        role_ids = await _role_ids(conn, list(roles))
+        user_id = (await conn.execute(app_user.insert().values(
+            username=username, display_name=display_name or username, password_hash=_hasher.hash(password),
+            active=True, failed_logins=0, created_at=utcnow()).returning(app_user.c.id))).scalar_one()
+        if role_ids:
+            await conn.execute(user_role.insert(), [{"user_id": user_id, "role_id": r} for r in role_ids])
+        if warehouse_ids:
+            await conn.execute(user_warehouse.insert(), [{"user_id": user_id, "warehouse_id": w} for w in warehouse_ids])
+        await write_audit(conn, actor, "user.create", f"user:{username}", roles=list(roles),
+                          warehouses=list(warehouse_ids))
+    return user_id
+
+
+async def _user(conn: AsyncConnection, username: str):
+    row = (await conn.execute(select(app_user).where(app_user.c.username == username))).first()
+    if row is None:
+        raise AuthError("NOT_FOUND", "username", what="user")
+    return row
+
+
+async def do_set_password(db: Database, username: str, password: str, *, actor: str = "system") -> None:
+    _check_password(password)
+    async with db.write() as conn:
+        user = await _user(conn, username)
+        await conn.execute(update(app_user).where(app_user.c.id == user.id).values(
+            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+        await _revoke_sessions(conn, user.id)
+        await write_audit(conn, actor, "user.password", f"user:{username}")
+
+
+async def do_set_user_active(db: Database, username: str, active: bool, *, actor: str = "system") -> None:
+    """Disable (or enable) a user; disabling also ends every session of the user."""
+    async with db.write() as conn:
+        user = await _user(conn, username)
+        await conn.execute(update(app_user).where(app_user.c.id == user.id).values(active=active))
+        if not active:
+            await _revoke_sessions(conn, user.id)
+        await write_audit(conn, actor, "user.enable" if active else "user.disable", f"user:{username}")
+
+
+async def _revoke_sessions(conn: AsyncConnection, user_id: int) -> None:
+    await conn.execute(update(auth_token).where(
+        auth_token.c.user_id == user_id, auth_token.c.kind == "session", auth_token.c.revoked_at.is_(None)
+    ).values(revoked_at=utcnow()))
+
+
+async def do_login(db: Database, username: str, password: str) -> tuple[str, datetime]:
+    """Check the password and open a session; returns the token (shown once) and its expiry."""
+    now = utcnow()
+    async with db.write() as conn:
+        row = (await conn.execute(select(app_user).where(app_user.c.username == (username or "").strip()))).first()
+        ok = False
+        try:
+            ok = _hasher.verify(row.password_hash if row else _DUMMY_HASH, password or "")
+        except VerificationError:
+            ok = False
+        locked = row is not None and row.locked_until is not None and row.locked_until > now
+        if row is None or not row.active or locked or not ok:
+            if row is not None and not ok:
+                failures = row.failed_logins + 1
+                await conn.execute(update(app_user).where(app_user.c.id == row.id).values(
+                    failed_logins=failures,
+                    locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_LOGINS else row.locked_until,
+                ))
+            reason = "unknown" if row is None else "inactive" if not row.active else "locked" if locked else "password"
+            await write_audit(conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason)
+            failed = True
+        else:
+            failed = False
+            token = _new_token()
+            expires = now + timedelta(hours=SESSION_HOURS)
+            await conn.execute(update(app_user).where(app_user.c.id == row.id).values(failed_logins=0, locked_until=None))
+            await conn.execute(auth_token.insert().values(kind="session", name=row.username, token_hash=token_hash(token),
+                                                          user_id=row.id, created_at=now, expires_at=expires))
+            await write_audit(conn, f"user:{row.username}", "auth.login", f"user:{row.username}")
+    if failed:  # raised after commit: the failure count and the audit entry are kept
+        raise AuthError("INVALID_CREDENTIALS", "password")
+    return token, expires
+
+
+async def do_logout(db: Database, token: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(update(auth_token).where(
+            auth_token.c.token_hash == token_hash(token), auth_token.c.revoked_at.is_(None)
+        ).values(revoked_at=utcnow()))
+
+
+async def do_create_api_token(db: Database, *, name: str, role_code: str, actor: str = "system") -> tuple[int, str]:
+    """An API token for a device or an integration, scoped to one role; the token is returned once."""
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise AuthError("INVALID_VALUE", "name", detail="1–64 chars")
+    await ensure_builtin_roles(db)
+    token = _new_token()
+    async with db.write() as conn:
+        (role_id,) = await _role_ids(conn, [role_code])
+        token_id = (await conn.execute(auth_token.insert().values(
+            kind="api", name=name, token_hash=token_hash(token), role_id=role_id, created_at=utcnow()
+        ).returning(auth_token.c.id))).scalar_one()
+        await write_audit(conn, actor, "token.create", f"token:{token_id}", name=name, role=role_code)
+    return token_id, token
+
+
+async def do_revoke_token(db: Database, token_id: int, *, actor: str = "system") -> None:
+    async with db.write() as conn:
+        result = await conn.execute(update(auth_token).where(auth_token.c.id == token_id, auth_token.c.revoked_at.is_(None))
+                                    .values(revoked_at=utcnow()))
+        if result.rowcount == 0:
+            raise AuthError("NOT_FOUND", "id", what="token")
+        await write_audit(conn, actor, "token.revoke", f"token:{token_id}")
+
+
+async def _permissions(conn: AsyncConnection, role_ids: list[int]) -> frozenset[str]:
+    if not role_ids:
+        return frozenset()
+    perms: set[str] = set()
+    for r in await conn.execute(select(role.c.id, role.c.code, role.c.builtin).where(role.c.id.in_(role_ids))):
+        if r.builtin and r.code in BUILTIN_ROLES:
+            perms |= BUILTIN_ROLES[r.code][2]
+    rows = await conn.execute(select(role_permission.c.permission).where(role_permission.c.role_id.in_(role_ids)))
+    perms |= {p for (p,) in rows if p in PERMISSIONS}
+    return frozenset(perms)
+
+
+async def authenticate(db: Database, token: str | None) -> Principal | None:
+    """The principal behind a bearer token, or ``None`` if it is unknown, expired or revoked."""
+    if not token:
+        return None
+    now = utcnow()
+    async with db.read() as conn:
+        t = (await conn.execute(select(auth_token).where(auth_token.c.token_hash == token_hash(token)))).first()
+        if t is None or t.revoked_at is not None or (t.expires_at is not None and t.expires_at <= now):
+            return None
+        if t.kind == "session":
+            user = (await conn.execute(select(app_user).where(app_user.c.id == t.user_id))).first()
+            if user is None or not user.active:
+                return None
+            role_ids = [r for (r,) in await conn.execute(select(user_role.c.role_id).where(user_role.c.user_id == user.id))]
+            warehouses = frozenset(w for (w,) in await conn.execute(
+                select(user_warehouse.c.warehouse_id).where(user_warehouse.c.user_id == user.id)))
+            principal = Principal("user", user.username, user.id, t.id, await _permissions(conn, role_ids),
+                                  warehouses or None)
+        else:
+            principal = Principal("token", t.name, None, t.id, await _permissions(conn, [t.role_id]))
+    if t.last_used_at is None or now - t.last_used_at > LAST_USED_RESOLUTION:
+        async with db.write() as conn:
+            await conn.execute(update(auth_token).where(auth_token.c.id == t.id).values(last_used_at=now))
+    return principal
+
+
+async def ensure_admin(db: Database, password: str | None) -> str | None:
+    """First run: create ``admin`` (role admin) when there is no user at all. Returns the password
+    when it was generated here (to be printed once), else ``None``."""
+    async with db.read() as conn:
+        if (await conn.execute(select(func.count()).select_from(app_user))).scalar_one():
+            return None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    await do_create_user(db, username="admin", password=password, display_name="管理员 Administrator",
+                         roles=["admin"], actor="system:first-run")
+    return generated
+
+
+async def list_users(db: Database) -> list[dict]:
+    async with db.read() as conn:
+        users = (await conn.execute(select(app_user).order_by(app_user.c.username))).all()
+        links = (await conn.execute(select(user_role.c.user_id, role.c.code).join(role, role.c.id == user_role.c.role_id))).all()
+    roles_of: dict[int, list[str]] = {}
+    for user_id, code in links:
+        roles_of.setdefault(user_id, []).append(code)
+    return [{"username": u.username, "display_name": u.display_name, "active": u.active,
+             "roles": sorted(roles_of.get(u.id, []))} for u in users]
+
+
+async def list_tokens(db: Database) -> list[dict]:
+    async with db.read() as conn:
+        rows = (await conn.execute(
+            select(auth_token.c.id, auth_token.c.name, auth_token.c.created_at, auth_token.c.revoked_at,
+                   auth_token.c.last_used_at, role.c.code)
+            .join(role, role.c.id == auth_token.c.role_id).where(auth_token.c.kind == "api").order_by(auth_token.c.id)
+        )).all()
+    return [dict(r._mapping) for r in rows]
