@@ -33,8 +33,9 @@ class RunResult:
 
 
 class Connection:
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, token: str | None = None):
         self.host, self.port = host, port
+        self.auth = f"Authorization: Bearer {token}\r\n" if token else ""
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -45,7 +46,7 @@ class Connection:
         payload = json.dumps(body, separators=(",", ":")).encode()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\nConnection: keep-alive\r\n\r\n"
+            f"Content-Length: {len(payload)}\r\n{self.auth}Connection: keep-alive\r\n\r\n"
         ).encode()
         self.writer.write(head + payload)
         status_line = await self.reader.readline()
@@ -67,10 +68,11 @@ class Connection:
 
 
 async def run_load(host: str, port: int, clients: int, duration: float,
-                   make_body: Callable[[int, int], dict], is_ok: Callable[[dict], bool]) -> RunResult:
+                   make_body: Callable[[int, int], dict], is_ok: Callable[[dict], bool],
+                   token: str | None = None) -> RunResult:
     """``clients`` connections each send requests back to back for ``duration`` seconds."""
     result = RunResult(clients)
-    conns = [Connection(host, port) for _ in range(clients)]
+    conns = [Connection(host, port, token) for _ in range(clients)]
     await asyncio.gather(*(c.open() for c in conns))
     stop_at = time.perf_counter() + duration
 

@@ -94,12 +94,12 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
 
     with running_server(url, workers=workers) as base:
         host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
-        await run_load(host, port, 4, 1.0, lambda c, n: body(c + 1000, n), ok)  # warm-up
+        await run_load(host, port, 4, 1.0, lambda c, n: body(c + 1000, n), ok, base.token)  # warm-up
         total_ok = 0
         for clients in CLIENTS:
             run_id = uuid.uuid4().hex[:6]
             cpu0, t0 = _cpu_seconds(base.pid), time.process_time()
-            res = await run_load(host, port, clients, DURATION, body, ok)
+            res = await run_load(host, port, clients, DURATION, body, ok, base.token)
             cpu = _cpu_seconds(base.pid) - cpu0
             total_ok += res.ok
             out["runs"][clients] = res
@@ -107,7 +107,7 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
                   f"p99 {res.pct(99):6.1f} ms  failed {res.failed}  server CPU {cpu:5.1f}s  "
                   f"loadgen CPU {time.process_time() - t0:4.1f}s", flush=True)
         # list query, sequential
-        conn = Connection(host, port)
+        conn = Connection(host, port, base.token)
         await conn.open()
         for _ in range(20):
             await conn.post_json("/graphql", {"query": LIST})

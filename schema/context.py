@@ -15,6 +15,7 @@ from sqlalchemy import Table, select
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import barcode, category, product, product_unit, unit
+from server.auth.services import Principal, authenticate
 from server.database import Database
 from server.events.bus import EventTailer
 from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
@@ -96,7 +97,17 @@ class Context:
     request: object = None
     response: object = None
     connection_params: dict | None = None
+    principal: Principal | None = None
+    token: str | None = None
     loaders: Loaders = None  # type: ignore[assignment]
+
+    @property
+    def actor(self) -> str:
+        return self.principal.label if self.principal else ""
+
+    async def sign_in(self, token: str | None) -> None:
+        self.token = token
+        self.principal = await authenticate(self.db, token)
 
     def __post_init__(self):
         if self.loaders is None:

@@ -13,6 +13,7 @@ from server import errors as domain
 CatalogErrorCode = strawberry.enum(domain.CatalogErrorCode, name="CatalogErrorCode")
 PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCode")
 InventoryErrorCode = strawberry.enum(domain.InventoryErrorCode, name="InventoryErrorCode")
+AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
 
 
 @strawberry.type(description="A business-rule violation; nothing was changed.")
@@ -36,7 +37,15 @@ class InventoryError:
     message: str
 
 
+@strawberry.type(description="A sign-in or access problem; nothing was changed.")
+class AuthError:
+    field: str | None
+    code: AuthErrorCode
+    message: str
+
+
 ERROR_TYPES: dict[type[enum.Enum], type] = {
+    domain.AuthErrorCode: AuthError,
     domain.CatalogErrorCode: CatalogError,
     domain.PartnerErrorCode: PartnerError,
     domain.InventoryErrorCode: InventoryError,

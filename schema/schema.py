@@ -19,6 +19,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from schema.auth import AuthMutation, AuthQuery, needs
 from schema.catalog.schema import CatalogMutation, CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context
@@ -73,21 +74,30 @@ NODE_RESOLVERS = {
 }
 
 
+NODE_PERMISSIONS = {
+    "Product": "catalog.view", "Unit": "catalog.view", "Category": "catalog.view",
+    "Supplier": "partner.view", "Customer": "partner.view",
+}
+
+
 async def resolve_node(info: Info, global_id: str):
     type_name, pk = from_global_id(global_id)
     resolver = NODE_RESOLVERS.get(type_name)
     if resolver is None:
         raise ApiError("INVALID_ID")
+    permission = NODE_PERMISSIONS.get(type_name, "stock.view")
+    if not info.context.principal.can(permission):
+        raise ApiError("PERMISSION_DENIED", permission=permission)
     return await resolver(info, pk)
 
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Fetch any object by its global ID.")
+    @strawberry.field(description="Fetch any object by its global ID.", extensions=needs(None))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(description="Fetch several objects by global ID (null for those not found).")
+    @strawberry.field(description="Fetch several objects by global ID (null for those not found).", extensions=needs(None))
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > info.context.settings.max_page_size:
             raise ApiError("PAGE_SIZE_TOO_LARGE", max=info.context.settings.max_page_size)
@@ -95,12 +105,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, PartnersQuery, InventoryQuery):
+class Query(NodeQuery, AuthQuery, CatalogQuery, PartnersQuery, InventoryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogMutation, PartnersMutation, InventoryMutation):
+class Mutation(AuthMutation, CatalogMutation, PartnersMutation, InventoryMutation):
     pass
 
 

@@ -29,7 +29,7 @@ class JxcGraphQL(GraphQL):
         from schema.context import Context, language
 
         state = self.app_state
-        return Context(
+        context = Context(
             db=state.db,
             settings=state.settings,
             tailer=state.tailer,
@@ -37,6 +37,28 @@ class JxcGraphQL(GraphQL):
             request=request,
             response=response,
         )
+        if request.scope.get("type") == "http":
+            await context.sign_in(bearer_token(request.headers.get("authorization")))
+        return context
+
+    async def on_ws_connect(self, context):
+        """WebSocket clients authenticate in the ``connection_init`` payload: ``{"token": "…"}`` (or
+        ``{"Authorization": "Bearer …"}``); a bad token closes the connection with 4403."""
+        from strawberry.exceptions import ConnectionRejectionError
+        from strawberry.types.unset import UNSET
+
+        params = context.connection_params or {}
+        token = params.get("token") or bearer_token(params.get("Authorization") or params.get("authorization"))
+        await context.sign_in(token)
+        if context.principal is None:
+            raise ConnectionRejectionError({"code": "PERMISSION_DENIED"})
+        return UNSET
+
+
+def bearer_token(header: str | None) -> str | None:
+    if header and header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
 
 
 def create_app(settings: Settings | None = None) -> GraphQLFastPath:

@@ -12,23 +12,31 @@ from server.settings import load_settings
 
 
 class GqlClient:
-    def __init__(self, http: httpx.AsyncClient, app):
+    """Calls as an API token with the admin role unless ``token=`` says otherwise (None: anonymous)."""
+
+    def __init__(self, http: httpx.AsyncClient, app, token: str | None = None):
         self.http = http
         self.app = app
+        self.token = token
 
     @property
     def db(self):
         return self.app.state.jxc.db
 
-    async def post(self, query: str, variables: dict | None = None, *, lang: str | None = None) -> dict:
+    async def post(self, query: str, variables: dict | None = None, *, lang: str | None = None,
+                   token: str | None | bool = True) -> dict:
         headers = {"accept-language": lang} if lang else {}
+        token = self.token if token is True else token
+        if token:
+            headers["authorization"] = f"Bearer {token}"
         resp = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
         assert resp.status_code in (200, 400), resp.text
         return resp.json()
 
-    async def execute(self, query: str, variables: dict | None = None, *, lang: str | None = None) -> dict:
+    async def execute(self, query: str, variables: dict | None = None, *, lang: str | None = None,
+                      token: str | None | bool = True) -> dict:
         """Run an operation that must not produce GraphQL errors; returns ``data``."""
-        body = await self.post(query, variables, lang=lang)
+        body = await self.post(query, variables, lang=lang, token=token)
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
@@ -38,9 +46,19 @@ def app_settings(db_url: str, **overrides):
 
 
 @contextlib.asynccontextmanager
-async def gql_client(db_url: str, **overrides):
+async def gql_client(db_url: str, *, with_token: bool = True, **overrides):
     app = create_app(app_settings(db_url, **overrides))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GqlClient(http, app)
+            client = GqlClient(http, app)
+            if with_token:
+                client.token = await admin_token(client.db)
+            yield client
+
+
+async def admin_token(db, role: str = "admin") -> str:
+    """An API token with ``role`` (tokens avoid argon2's deliberate slowness in every test)."""
+    from server.auth.services import do_create_api_token
+
+    return (await do_create_api_token(db, name=f"test-{role}", role_code=role))[1]

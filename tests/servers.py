@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -22,15 +23,37 @@ def free_port() -> int:
 
 
 class Server(str):
-    """The base URL of a running server; ``pid`` is its (master) process."""
+    """The base URL of a running server; ``pid`` is its (master) process; ``token`` an admin API token."""
 
     pid: int
+    token: str
+
+
+def _admin_token(database_url: str) -> str:
+    from server.database import Database
+    from tests.gql import admin_token
+
+    async def make():
+        db = Database(database_url)
+        try:
+            return await admin_token(db)
+        finally:
+            await db.dispose()
+
+    # callable from async tests too: run on a loop of its own in a helper thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, make()).result()
+
+
+def auth_headers(base) -> dict:
+    return {"authorization": f"Bearer {base.token}"}
 
 
 @contextlib.contextmanager
 def running_server(database_url: str, *, workers: int = 1):
     """Start ``jxc serve`` on a free port and wait until /healthz answers; stop it afterwards."""
     port = free_port()
+    token = _admin_token(database_url)
     env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning")
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
@@ -38,6 +61,7 @@ def running_server(database_url: str, *, workers: int = 1):
     )
     base = Server(f"http://127.0.0.1:{port}")
     base.pid = proc.pid
+    base.token = token
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -61,7 +85,8 @@ def running_server(database_url: str, *, workers: int = 1):
 
 
 async def graphql(http: httpx.AsyncClient, base: str, query: str, variables: dict | None = None) -> dict:
-    resp = await http.post(base + "/graphql", json={"query": query, "variables": variables or {}})
+    resp = await http.post(base + "/graphql", json={"query": query, "variables": variables or {}},
+                           headers=auth_headers(base))
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert not body.get("errors"), body
@@ -95,7 +120,7 @@ class Subscription:
 async def subscribe(base: str, query: str, variables: dict | None = None):
     url = base.replace("http://", "ws://") + "/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": getattr(base, "token", None)}}))
         ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert ack["type"] == "connection_ack", ack
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))

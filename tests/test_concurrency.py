@@ -13,7 +13,7 @@ from server.inventory.models import stock_level, stock_move
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
 from tests.invariants import assert_ledger_consistent
-from tests.servers import running_server
+from tests.servers import auth_headers, running_server
 
 pytestmark = pytest.mark.postgres
 
@@ -26,7 +26,8 @@ TRANSFER = """mutation($lines: [TransferLineInput!]!, $key: String!) {
 async def _post_all(base: str, bodies: list[dict]) -> list[dict]:
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
     async with httpx.AsyncClient(limits=limits, timeout=60) as http:
-        responses = await asyncio.gather(*(http.post(base + "/graphql", json=b) for b in bodies))
+        responses = await asyncio.gather(*(http.post(base + "/graphql", json=b, headers=auth_headers(base))
+                                           for b in bodies))
     for r in responses:
         assert r.status_code == 200, r.text
     return [r.json() for r in responses]

@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy import or_, select
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.errors import CatalogError, invalid_id, run_action
 from schema.relay import Connection, decode_id, paginate
@@ -75,7 +76,7 @@ def _product_query():
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Products, filtered by text (SKU, name, spec), category, barcode, active.")
+    @strawberry.field(description="Products, filtered by text (SKU, name, spec), category, barcode, active.", extensions=needs('catalog.view'))
     async def products(
         self, info: Info, filter: ProductFilter | None = None, order_by: ProductOrder | None = None,
         first: int | None = None, after: str | None = None,
@@ -96,17 +97,17 @@ class CatalogQuery:
         q = q.order_by(_order(product.c[order.field.value], order.direction), product.c.id)
         return await paginate(info, q, _product_node, first=first, after=after)
 
-    @strawberry.field(description="The product a barcode belongs to (GTIN or internal code).")
+    @strawberry.field(description="The product a barcode belongs to (GTIN or internal code).", extensions=needs('catalog.view'))
     async def product_by_barcode(self, info: Info, code: str) -> Product | None:
         async with info.context.db.read() as conn:
             pid = (await conn.execute(select(barcode.c.product_id).where(barcode.c.code == code.strip()))).scalar()
         return await product_from_id(info, pid) if pid else None
 
-    @strawberry.field
+    @strawberry.field(extensions=needs('catalog.view'))
     async def units(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Unit]:
         return await paginate(info, select(unit).order_by(unit.c.code), Unit.from_row, first=first, after=after)
 
-    @strawberry.field(description="Categories; `rootsOnly` lists the top of the tree.")
+    @strawberry.field(description="Categories; `rootsOnly` lists the top of the tree.", extensions=needs('catalog.view'))
     async def categories(
         self, info: Info, roots_only: bool = False, first: int | None = None, after: str | None = None
     ) -> Connection[Category]:
@@ -233,14 +234,14 @@ async def _load(info: Info, loader, to_type, pk):
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Create a unit of measure.")
+    @strawberry.mutation(description="Create a unit of measure.", extensions=needs('catalog.edit'))
     async def create_unit(self, info: Info, input: CreateUnitInput) -> UnitPayload:
         pk, errors = await run_action(info, CODES, lambda: services.do_create_unit(
             info.context.db, code=input.code, name=input.name, name_en=input.name_en, precision=input.precision,
             idempotency_key=input.idempotency_key))
         return UnitPayload(unit=await _load(info, info.context.loaders.unit, Unit.from_row, pk), errors=errors)
 
-    @strawberry.mutation(description="Create a category, optionally under a parent.")
+    @strawberry.mutation(description="Create a category, optionally under a parent.", extensions=needs('catalog.edit'))
     async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload:
         parent = decode_id(input.parent_id, "Category") if input.parent_id else None
         if input.parent_id and parent is None:
@@ -250,7 +251,7 @@ class CatalogMutation:
         return CategoryPayload(category=await _load(info, info.context.loaders.category, Category.from_row, pk),
                                errors=errors)
 
-    @strawberry.mutation(description="Rename a category or move it in the tree (cycles are refused).")
+    @strawberry.mutation(description="Rename a category or move it in the tree (cycles are refused).", extensions=needs('catalog.edit'))
     async def update_category(self, info: Info, input: UpdateCategoryInput) -> CategoryPayload:
         pk = decode_id(input.id, "Category")
         parent = decode_id(input.parent_id, "Category") if input.parent_id else None
@@ -267,12 +268,12 @@ class CatalogMutation:
         return CategoryPayload(category=await _load(info, info.context.loaders.category, Category.from_row, pk),
                                errors=errors)
 
-    @strawberry.mutation(description="Create a product with its alternative units and barcodes (GTINs are checked).")
+    @strawberry.mutation(description="Create a product with its alternative units and barcodes (GTINs are checked).", extensions=needs('catalog.edit'))
     async def create_product(self, info: Info, input: ProductInput, idempotency_key: str | None = None) -> ProductPayload:
         return await _product_payload(info, lambda: services.do_create_product(
             info.context.db, _to_domain(input), idempotency_key=idempotency_key))
 
-    @strawberry.mutation(description="Change a product's fields (those given).")
+    @strawberry.mutation(description="Change a product's fields (those given).", extensions=needs('catalog.edit'))
     async def update_product(self, info: Info, id: strawberry.ID, input: ProductInput) -> ProductPayload:
         async def action():
             pk = _id(id, "Product", "id", "product")
@@ -282,7 +283,7 @@ class CatalogMutation:
 
         return await _product_payload(info, action)
 
-    @strawberry.mutation(description="Archive (active=false) or restore a product. Products are never deleted.")
+    @strawberry.mutation(description="Archive (active=false) or restore a product. Products are never deleted.", extensions=needs('catalog.edit'))
     async def set_product_active(self, info: Info, id: strawberry.ID, active: bool) -> ProductPayload:
         async def action():
             pk = _id(id, "Product", "id", "product")

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
 from server.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
@@ -90,7 +91,7 @@ class Product(Node):
     name: str
     spec: str = strawberry.field(description="Specification / model (规格型号).")
     sale_price: Money
-    purchase_price: Money
+    purchase_price: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     vat_rate: Decimal_
     reorder_point: Quantity
     reorder_quantity: Quantity

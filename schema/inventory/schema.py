@@ -11,6 +11,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.errors import InventoryError, invalid_id, run_action
 from schema.inventory.types import (
     Location,
@@ -85,7 +86,7 @@ def stock_level_query():
 
 @strawberry.type
 class InventoryQuery:
-    @strawberry.field
+    @strawberry.field(extensions=needs('stock.view'))
     async def warehouses(self, info: Info, active: bool | None = None, first: int | None = None,
                          after: str | None = None) -> Connection[Warehouse]:
         q = select(warehouse).order_by(warehouse.c.code)
@@ -93,7 +94,7 @@ class InventoryQuery:
             q = q.where(warehouse.c.active == active)
         return await paginate(info, q, Warehouse.from_row, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(extensions=needs('stock.view'))
     async def locations(self, info: Info, filter: LocationFilter | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Location]:
         q = select(location).order_by(location.c.warehouse_id, location.c.sort_order, location.c.code)
@@ -106,13 +107,13 @@ class InventoryQuery:
             q = q.where(location.c.active == f.active)
         return await paginate(info, q, Location.from_row, first=first, after=after)
 
-    @strawberry.field(description="The location with this scanned code.")
+    @strawberry.field(description="The location with this scanned code.", extensions=needs('stock.view'))
     async def location_by_code(self, info: Info, code: str) -> Location | None:
         async with info.context.db.read() as conn:
             row = (await conn.execute(select(location).where(location.c.code == code.strip()))).first()
         return Location.from_row(row) if row else None
 
-    @strawberry.field(description="Stock on hand per product, location and lot.")
+    @strawberry.field(description="Stock on hand per product, location and lot.", extensions=needs('stock.view'))
     async def stock_levels(self, info: Info, filter: StockLevelFilter | None = None,
                            order_by: StockLevelOrder = StockLevelOrder.PRODUCT_SKU,
                            first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
@@ -139,7 +140,7 @@ class InventoryQuery:
         q = q.order_by(stock_level.c.id)
         return await paginate(info, q, StockLevel.from_row, first=first, after=after)
 
-    @strawberry.field(description="The stock ledger (库存流水), newest first.")
+    @strawberry.field(description="The stock ledger (库存流水), newest first.", extensions=needs('stock.view'))
     async def stock_moves(self, info: Info, filter: StockMoveFilter | None = None, first: int | None = None,
                           after: str | None = None) -> Connection[StockMove]:
         f = filter or StockMoveFilter()
@@ -159,7 +160,7 @@ class InventoryQuery:
         return await paginate(info, q, lambda r: StockMove.from_row(r, r.precision), first=first, after=after,
                               keyset=(stock_move.c.id, True))
 
-    @strawberry.field(description="Total quantity and moving-average value of a product.")
+    @strawberry.field(description="Total quantity and moving-average value of a product.", extensions=needs('stock.view'))
     async def product_stock(self, info: Info, product_id: strawberry.ID) -> ProductStock | None:
         pk = _pk(product_id, "Product")
         row = await info.context.loaders.product.load(pk)
@@ -285,7 +286,7 @@ async def _load_or_none(loader, to_type, pk):
 
 @strawberry.type
 class InventoryMutation:
-    @strawberry.mutation
+    @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
             info.context.db, code=input.code, name=input.name, address=input.address,
@@ -293,7 +294,7 @@ class InventoryMutation:
         node = await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk)
         return WarehousePayload(warehouse=node, errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def set_warehouse_active(self, info: Info, id: strawberry.ID, active: bool) -> WarehousePayload:
         pk = decode_id(id, "Warehouse")
         if pk is None:
@@ -302,7 +303,7 @@ class InventoryMutation:
         node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
 
-    @strawberry.mutation(description="Create a location (bin) with a scannable code, optionally under a parent.")
+    @strawberry.mutation(description="Create a location (bin) with a scannable code, optionally under a parent.", extensions=needs('warehouse.edit'))
     async def create_location(self, info: Info, input: CreateLocationInput) -> LocationPayload:
         wh = decode_id(input.warehouse_id, "Warehouse")
         parent = decode_id(input.parent_id, "Location") if input.parent_id else None
@@ -315,7 +316,7 @@ class InventoryMutation:
         node = await _load_or_none(info.context.loaders.location, Location.from_row, pk)
         return LocationPayload(location=node, errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def set_location_active(self, info: Info, id: strawberry.ID, active: bool) -> LocationPayload:
         pk = decode_id(id, "Location")
         if pk is None:
@@ -324,32 +325,33 @@ class InventoryMutation:
         node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
         return LocationPayload(location=node, errors=errors)
 
-    @strawberry.mutation(description="Receive goods into locations at a unit cost (入库). All lines or none.")
+    @strawberry.mutation(description="Receive goods into locations at a unit cost (入库). All lines or none.", extensions=needs('stock.receive'))
     async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,
                             reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_receive_stock(
-            info.context.db, [_line(ln) for ln in lines], reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
-    @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.")
+    @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.", extensions=needs('stock.issue'))
     async def issue_stock(self, info: Info, lines: list[IssueLineInput], idempotency_key: str,
                           reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_issue_stock(
-            info.context.db, [_line(ln) for ln in lines], reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
-    @strawberry.mutation(description="Move goods between locations or warehouses (调拨).")
+    @strawberry.mutation(description="Move goods between locations or warehouses (调拨).", extensions=needs('stock.transfer'))
     async def transfer_stock(self, info: Info, lines: list[TransferLineInput], idempotency_key: str,
                              reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_transfer_stock(
             info.context.db, [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
+            actor=info.context.actor,
             reference=reference, reason=reason, idempotency_key=idempotency_key))
 
-    @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.")
+    @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs('stock.adjust'))
     async def adjust_stock(self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str,
                            reference: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_adjust_stock(
-            info.context.db, [_line(ln) for ln in lines], reason=reason, reference=reference,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reason=reason, reference=reference,
             idempotency_key=idempotency_key))
 
 
@@ -368,7 +370,7 @@ class InventorySubscription:
     @strawberry.subscription(description=(
         "Every stock change after commit, in journal order. Pass `since` (the last `seq` you saw) to "
         "replay what you missed before going live."
-    ))
+    ), extensions=needs("stock.view"))
     async def stock_changed(self, info: Info, filter: StockChangedFilter | None = None,
                             since: int | None = None) -> AsyncGenerator[StockChangedEvent, None]:
         f = filter or StockChangedFilter()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.catalog.types import Product, product_from_id
 from schema.relay import Node, to_global_id
 from schema.scalars import Money, Quantity
@@ -130,7 +131,8 @@ class StockMove(Node):
     line_no: int
     move_type: MoveType
     quantity: Quantity
-    value: Money = strawberry.field(description="Cost value of the move in CNY (moving average).")
+    value: Money | None = strawberry.field(description="Cost value of the move in CNY (moving average); needs cost.view.",
+                                           extensions=needs("cost.view"))
     reason: str
     source_document: str
     actor: str
@@ -206,8 +208,9 @@ class StockOperation(Node):
 @strawberry.type(description="Total stock and moving-average value of a product.")
 class ProductStock:
     quantity: Quantity
-    value: Money
-    average_cost: Money | None = strawberry.field(description="Value ÷ quantity, rounded half-up to the fen.")
+    value: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
+    average_cost: Money | None = strawberry.field(description="Value ÷ quantity, rounded half-up to the fen; needs cost.view.",
+                                                  extensions=needs("cost.view"))
 
     @classmethod
     def from_values(cls, qty: int, value_fen: int, precision: int) -> ProductStock:

@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy import or_, select
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.errors import PartnerError, invalid_id, run_action
 from schema.partners.types import Customer, Supplier
 from schema.relay import Connection, decode_id, paginate
@@ -51,12 +52,12 @@ def _query(table, f: PartnerFilter | None):
 
 @strawberry.type
 class PartnersQuery:
-    @strawberry.field
+    @strawberry.field(extensions=needs('partner.view'))
     async def suppliers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Supplier]:
         return await paginate(info, _query(supplier, filter), Supplier.from_row, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(extensions=needs('partner.view'))
     async def customers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Customer]:
         return await paginate(info, _query(customer, filter), Customer.from_row, first=first, after=after)
@@ -112,9 +113,11 @@ def _partner_mutations(kind: str):
     for fn in (create, update, set_active):
         fn.__annotations__["return"] = payload
     return {
-        f"create_{kind}": strawberry.mutation(create, description=f"Create a {kind}."),
-        f"update_{kind}": strawberry.mutation(update, description=f"Change a {kind}'s fields (those given)."),
-        f"set_{kind}_active": strawberry.mutation(set_active, description=f"Archive or restore a {title}; never deleted."),
+        f"create_{kind}": strawberry.mutation(create, description=f"Create a {kind}.", extensions=needs("partner.edit")),
+        f"update_{kind}": strawberry.mutation(update, description=f"Change a {kind}'s fields (those given).",
+                                              extensions=needs("partner.edit")),
+        f"set_{kind}_active": strawberry.mutation(set_active, description=f"Archive or restore a {title}; never deleted.",
+                                                  extensions=needs("partner.edit")),
     }
 
 

@@ -1,0 +1,188 @@
+"""Access control through the API: every root field declares a permission; calls without it are denied
+with PERMISSION_DENIED and change nothing; cost fields need cost.view; sign-in, me, logout; actors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+)
+from sqlalchemy import func, select
+
+from schema.auth import required_permission
+from schema.relay import to_global_id
+from schema.schema import schema
+from server.auth import services as auth
+from server.inventory.models import stock_operation
+from server.inventory.services import StockLine, do_receive_stock
+from server.models import metadata
+from tests.factories import make_product, make_world
+from tests.gql import admin_token
+
+PUBLIC = {("Mutation", "login")}
+
+
+def _root_fields():
+    for type_name in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(type_name)
+        for field in definition.fields:
+            yield type_name, field
+
+
+def test_every_root_field_declares_a_permission():
+    undeclared = [f"{t}.{f.python_name}" for t, f in _root_fields()
+                  if required_permission(f) is False and (t, f.python_name) not in PUBLIC]
+    assert undeclared == []
+
+
+def _dummy(gql_type):
+    """A syntactically valid value for any input type (the permission check comes first)."""
+    if isinstance(gql_type, GraphQLNonNull):
+        return _dummy(gql_type.of_type)
+    if isinstance(gql_type, GraphQLList):
+        return [_dummy(gql_type.of_type)]
+    if isinstance(gql_type, GraphQLEnumType):
+        return next(iter(gql_type.values))
+    if isinstance(gql_type, GraphQLInputObjectType):
+        return {name: _dummy(f.type) for name, f in gql_type.fields.items() if isinstance(f.type, GraphQLNonNull)}
+    assert isinstance(gql_type, GraphQLScalarType)
+    return {"Int": 1, "Boolean": True, "Float": 1, "Date": "2026-01-01", "DateTime": "2026-01-01T00:00:00Z"}.get(
+        gql_type.name, "1")
+
+
+def _operation(field_name: str, kind: str):
+    root = getattr(schema._schema, f"{kind.lower()}_type")
+    field = root.fields[field_name]
+    args = {name: _dummy(a.type) for name, a in field.args.items() if isinstance(a.type, GraphQLNonNull)}
+    decl = ", ".join(f"${n}: {field.args[n].type}" for n in args)
+    call = ", ".join(f"{n}: ${n}" for n in args)
+    return (f"{kind.lower()}{f'({decl})' if decl else ''} {{ {field_name}{f'({call})' if call else ''} "
+            f"{{ __typename }} }}"), args
+
+
+async def _row_counts(db) -> dict:
+    async with db.read() as conn:
+        return {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+                for t in metadata.sorted_tables}
+
+
+async def test_every_mutation_is_denied_without_its_permission_and_changes_nothing(gql):
+    viewer = await admin_token(gql.db, role="viewer")
+    mutations = [(f.name, required_permission(schema.get_type_by_name("Mutation").fields[i]))
+                 for i, f in enumerate(schema.get_type_by_name("Mutation").fields)]
+    before = await _row_counts(gql.db)
+    checked = 0
+    for python_index, (name, permission) in enumerate(mutations):
+        if permission is False:
+            continue
+        gql_name = schema.config.name_converter.get_graphql_name(schema.get_type_by_name("Mutation").fields[python_index])
+        query, variables = _operation(gql_name, "Mutation")
+        for token in (None, viewer if permission else None):
+            if permission is None and token is not None:
+                continue
+            body = await gql.post(query, variables, token=token)
+            codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+            assert codes == ["PERMISSION_DENIED"], (gql_name, token, body)
+            checked += 1
+    assert checked >= 20
+    assert await _row_counts(gql.db) == before
+
+
+async def test_subscriptions_are_denied_without_permission(gql):
+    from schema.context import Context
+
+    for kind in ("Subscription",):
+        for _, field in [(t, f) for t, f in _root_fields() if t == kind]:
+            query, variables = _operation(schema.config.name_converter.get_graphql_name(field), kind)
+            ctx = Context(db=gql.db, settings=gql.app.state.jxc.settings, tailer=gql.app.state.jxc.tailer)
+            result = await schema.subscribe(query, variable_values=variables, context_value=ctx)
+            first = await result.__anext__() if hasattr(result, "__anext__") else result
+            assert first.errors[0].extensions["code"] == "PERMISSION_DENIED"
+
+
+async def test_queries_are_denied_to_anonymous_callers(gql):
+    for _, field in [(t, f) for t, f in _root_fields() if t == "Query"]:
+        query, variables = _operation(schema.config.name_converter.get_graphql_name(field), "Query")
+        body = await gql.post(query, variables, token=None)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["PERMISSION_DENIED"], (field.name, body)
+
+
+async def test_cost_fields_need_cost_view(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="2", unit_cost="3.00")])
+    keeper = await admin_token(gql.db, role="warehouse_keeper")
+    query = "{ stockMoves { edges { node { quantity value } } } }"
+    body = await gql.post(query, token=keeper, lang="en")
+    assert body["data"]["stockMoves"]["edges"] == [{"node": {"quantity": "2", "value": None}}]
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert "cost.view" in body["errors"][0]["message"]
+    assert (await gql.execute(query))["stockMoves"]["edges"][0]["node"]["value"] == "6.00"  # admin sees it
+
+
+async def test_login_me_logout(gql):
+    await auth.do_create_user(gql.db, username="li", password="correct horse", roles=["sales"])
+    login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token errors { code } } }"
+    bad = (await gql.execute(login, {"u": "li", "p": "nope"}, token=None))["login"]
+    assert bad == {"token": None, "errors": [{"code": "INVALID_CREDENTIALS"}]}
+    token = (await gql.execute(login, {"u": "li", "p": "correct horse"}, token=None))["login"]["token"]
+    me = (await gql.execute("{ me { kind name permissions } }", token=token))["me"]
+    assert me["kind"] == "user" and me["name"] == "li" and "sales.order.edit" in me["permissions"]
+    assert "stock.receive" not in me["permissions"]
+    assert (await gql.execute("mutation { logout { ok } }", token=token))["logout"]["ok"] is True
+    body = await gql.post("{ me { name } }", token=token)
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_stock_operations_record_their_actor(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await gql.execute(
+        """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "a") { errors { code } } }""",
+        {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]})
+    async with gql.db.read() as conn:
+        assert (await conn.execute(select(stock_operation.c.actor))).scalar_one() == "token:test-admin"
+
+
+def test_websocket_needs_a_valid_token(test_databases):
+    import websockets
+
+    from tests.servers import running_server
+
+    url = test_databases.fresh_url()
+    asyncio.run(test_databases.reset(url))
+
+    async def attempt(base: str, token: str | None):
+        async with websockets.connect(base.replace("http://", "ws://") + "/graphql",
+                                      subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send('{"type": "connection_init", "payload": {"token": %s}}' % (f'"{token}"' if token else "null"))
+            try:
+                return (await asyncio.wait_for(ws.recv(), 5))
+            except websockets.exceptions.ConnectionClosed as exc:
+                return exc.rcvd.code if exc.rcvd else None
+
+    with running_server(url) as base:
+        assert asyncio.run(attempt(base, "jxc_wrong")) == 4403
+        assert asyncio.run(attempt(base, None)) == 4403
+        assert '"connection_ack"' in asyncio.run(attempt(base, base.token))
+
+
+@pytest.mark.parametrize("role,allowed", [("warehouse_keeper", True), ("sales", False), ("scanner", False)])
+async def test_roles_decide_who_may_receive(gql, role, allowed):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    token = await admin_token(gql.db, role=role)
+    body = await gql.post(
+        """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "r") { errors { code } } }""",
+        {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]},
+        token=token)
+    if allowed:
+        assert body["data"]["receiveStock"]["errors"] == []
+    else:
+        assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
