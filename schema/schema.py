@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -167,20 +167,32 @@ MAX_TOKENS = 4000
 # request (QueryDepthLimiter, MaxAliasesLimiter) would make every request miss it.
 GUARD_RULES = [depth_limit_rule(MAX_DEPTH, None), alias_limit_rule(MAX_ALIASES)]
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    types=[Product, Unit, Category, Warehouse, Location, Lot, Supplier, Customer, StockLevel, StockMove,
-           StockOperation],
-    extensions=[
-        ErrorPolicy,
-        lambda: AddValidationRules(GUARD_RULES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-    ],
-    config=StrawberryConfig(scalar_map=SCALAR_MAP),
-)
+def _build_schema(rules: list) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Product, Unit, Category, Warehouse, Location, Lot, Supplier, Customer, StockLevel, StockMove,
+               StockOperation],
+        extensions=[
+            ErrorPolicy,
+            lambda: AddValidationRules(rules),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+schema = _build_schema(GUARD_RULES)
+_closed: list[strawberry.Schema] = []
+
+
+def schema_without_introspection() -> strawberry.Schema:
+    """For production (``JXC_INTROSPECTION=0``): introspection queries are refused at validation."""
+    if not _closed:
+        _closed.append(_build_schema([*GUARD_RULES, NoSchemaIntrospectionCustomRule]))
+    return _closed[0]
 
 __all__ = ["schema", "Context"]

@@ -6,6 +6,8 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
@@ -61,8 +63,14 @@ def bearer_token(header: str | None) -> str | None:
     return None
 
 
+def schema_for(settings: Settings):
+    """The schema; with ``JXC_INTROSPECTION=0`` a copy that refuses introspection queries."""
+    from schema.schema import schema, schema_without_introspection
+
+    return schema if settings.introspection else schema_without_introspection()
+
+
 def create_app(settings: Settings | None = None) -> GraphQLFastPath:
-    from schema.schema import schema
 
     settings = settings or load_settings()
 
@@ -94,8 +102,14 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
     async def root(_request: Request):
         return RedirectResponse("/graphql")
 
-    graphql_app = JxcGraphQL(schema, state)
+    graphql_app = JxcGraphQL(schema_for(settings), state)
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_credentials=False,
+                                     allow_headers=["authorization", "content-type", "accept-language"]))
     app = Starlette(
+        middleware=middleware,
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
@@ -105,22 +119,38 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         lifespan=lifespan,
     )
     app.state.jxc = state
-    return GraphQLFastPath(app, graphql_app)
+    fast = CORSMiddleware(graphql_app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                          allow_headers=["authorization", "content-type", "accept-language"]) \
+        if settings.cors_origins else graphql_app
+    return GraphQLFastPath(app, fast, settings.max_request_bytes)
 
 
 class GraphQLFastPath:
     """Sends ``/graphql`` straight to the GraphQL app and everything else (``/healthz``, lifespan)
     through Starlette: routing and middleware cost measurable time on every mutation."""
 
-    def __init__(self, app: Starlette, graphql_app: JxcGraphQL):
+    def __init__(self, app: Starlette, graphql_app, max_request_bytes: int):
         self.app = app
         self.graphql_app = graphql_app
+        self.max_request_bytes = max_request_bytes
 
     def __getattr__(self, name):
         return getattr(self.app, name)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket") and scope.get("path") == "/graphql":
+            if scope["type"] == "http" and scope.get("method") == "POST" and not self._size_ok(scope):
+                await JSONResponse({"errors": [{"message": "request too large / 请求过大",
+                                                "extensions": {"code": "REQUEST_TOO_LARGE"}}]},
+                                   status_code=413)(scope, receive, send)
+                return
             await self.graphql_app(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    def _size_ok(self, scope) -> bool:
+        """POST bodies must declare their length, and stay within ``JXC_MAX_REQUEST_BYTES``."""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                return value.isdigit() and int(value) <= self.max_request_bytes
+        return False

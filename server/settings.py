@@ -21,6 +21,9 @@ class Settings:
     max_page_size: int
     default_language: str
     debug: bool
+    cors_origins: tuple[str, ...] = ()
+    introspection: bool = True
+    max_request_bytes: int = 1_048_576
 
     @property
     def is_sqlite(self) -> bool:
@@ -48,4 +51,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         max_page_size=int(env.get("JXC_MAX_PAGE_SIZE", "100")),
         default_language=env.get("JXC_LANGUAGE", "zh-CN"),
         debug=env.get("JXC_DEBUG", "") in ("1", "true", "yes"),
+        cors_origins=tuple(o.strip() for o in env.get("JXC_CORS_ORIGINS", "").split(",") if o.strip()),
+        introspection=env.get("JXC_INTROSPECTION", "1") not in ("0", "false", "no"),
+        max_request_bytes=int(env.get("JXC_MAX_REQUEST_BYTES", "1048576")),
     )

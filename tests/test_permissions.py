@@ -186,3 +186,66 @@ async def test_roles_decide_who_may_receive(gql, role, allowed):
         assert body["data"]["receiveStock"]["errors"] == []
     else:
         assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+# ---- hardening ---------------------------------------------------------------------------------
+
+
+async def test_introspection_can_be_switched_off(db_url):
+    from tests.gql import gql_client
+
+    query = "{ __schema { queryType { name } } }"
+    async with gql_client(db_url) as gql:
+        assert (await gql.execute(query))["__schema"]["queryType"]["name"] == "Query"
+    async with gql_client(db_url, introspection=False) as gql:
+        body = await gql.post(query)
+        assert body.get("data") is None and "introspection" in body["errors"][0]["message"].lower()
+        assert (await gql.execute("{ me { name } }"))["me"]["name"] == "test-admin"  # the rest works
+
+
+async def test_oversized_requests_are_refused(db_url):
+    from tests.gql import gql_client
+
+    async with gql_client(db_url, max_request_bytes=2048) as gql:
+        resp = await gql.http.post("/graphql", json={"query": "{ me { name } }", "variables": {"pad": "x" * 4096}},
+                                   headers={"authorization": f"Bearer {gql.token}"})
+        assert resp.status_code == 413 and resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+        assert (await gql.execute("{ me { name } }"))["me"]["name"] == "test-admin"
+
+
+async def test_cors_allows_only_configured_origins(db_url):
+    from tests.gql import gql_client
+
+    preflight = {"origin": "https://shop.example.com", "access-control-request-method": "POST",
+                 "access-control-request-headers": "authorization,content-type"}
+    async with gql_client(db_url, cors_origins=("https://shop.example.com",)) as gql:
+        resp = await gql.http.options("/graphql", headers=preflight)
+        assert resp.headers.get("access-control-allow-origin") == "https://shop.example.com"
+        resp = await gql.http.options("/graphql", headers=dict(preflight, origin="https://evil.example"))
+        assert resp.headers.get("access-control-allow-origin") is None
+
+
+async def test_passwords_and_tokens_never_reach_the_logs(gql, caplog):
+    import logging
+
+    import schema.inventory.schema as inventory_schema
+
+    caplog.set_level(logging.DEBUG)
+    await auth.do_create_user(gql.db, username="li", password="s3cret-password", roles=["admin"])
+    login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }"
+    await gql.post(login, {"u": "li", "p": "wrong-s3cret"}, token=None)
+    token = (await gql.execute(login, {"u": "li", "p": "s3cret-password"}, token=None))["login"]["token"]
+
+    async def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    original = inventory_schema.services.do_issue_stock
+    inventory_schema.services.do_issue_stock = explode
+    try:
+        await gql.post("""mutation { issueStock(lines: [], idempotencyKey: "x") { errors { code } } }""", token=token)
+    finally:
+        inventory_schema.services.do_issue_stock = original
+    text = caplog.text
+    assert "boom" in text  # the internal error was logged…
+    for secret in ("s3cret-password", "wrong-s3cret", token, gql.token):
+        assert secret not in text  # …but no password or token

@@ -27,10 +27,11 @@ from schema.inventory.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
-from server.errors import InventoryErrorCode
+from server.errors import ApiError, InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
+from server.auth.services import authenticate
 from server.numbers import scaled_to_decimal
 from server.sql import like_pattern
 
@@ -385,6 +386,9 @@ class InventorySubscription:
             return ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
 
         async for ev in info.context.tailer.stream(predicate, since, STOCK_CHANGED):
+            # a revoked or expired token ends the subscription at its next event
+            if info.context.token and await authenticate(info.context.db, info.context.token) is None:
+                raise ApiError("PERMISSION_DENIED", permission="stock.view")
             info.context.fresh_loaders()
             p = ev.payload
             precision = await precision_of(info, p["product_id"])
