@@ -188,6 +188,9 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                     await conn.execute("INSERT INTO event (seq, event_type, product_id, payload, created_at) "
                                        "SELECT last_seq + 1, 'stock.changed', $1, $2, now() FROM event_counter "
                                        "WHERE id = 1 FOR UPDATE", p, json.dumps(payload))
+                    await conn.execute("INSERT INTO audit_log (at, actor, operation, target, details) "
+                                       "VALUES (now(), 'token:bench', 'receiveStock', $1, $2)",
+                                       f"stock_operation:{op}", json.dumps({"after": {"moves": [payload]}}))
                 count += 1
 
     started = time.perf_counter()

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import select
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from schema.errors import AuthError, run_action
+from schema.relay import Connection, paginate
+from server.auth.models import audit_log
 from server.auth import services as auth
 from server.auth.permissions import PERMISSIONS
 from server.errors import ApiError, AuthErrorCode
@@ -66,8 +69,40 @@ class LogoutPayload:
     ok: bool
 
 
+@strawberry.type(description="An immutable audit entry: who changed what, when.")
+class AuditEntry:
+    at: datetime
+    actor: str
+    operation: str
+    target: str
+    details: str = strawberry.field(description="JSON: before/after of the changed fields.")
+
+    @classmethod
+    def from_row(cls, r) -> AuditEntry:
+        return cls(at=r.at, actor=r.actor, operation=r.operation, target=r.target, details=r.details)
+
+
+@strawberry.input
+class AuditFilter:
+    actor: str | None = None
+    operation: str | None = None
+    target: str | None = None
+
+
 @strawberry.type
 class AuthQuery:
+    @strawberry.field(description="The audit log, newest first.", extensions=needs("audit.view"))
+    async def audit_log(self, info: Info, filter: AuditFilter | None = None, first: int | None = None,
+                        after: str | None = None) -> Connection[AuditEntry]:
+        q = select(audit_log)
+        f = filter or AuditFilter()
+        for column, value in ((audit_log.c.actor, f.actor), (audit_log.c.operation, f.operation),
+                              (audit_log.c.target, f.target)):
+            if value:
+                q = q.where(column == value)
+        return await paginate(info, q.order_by(audit_log.c.id.desc()), AuditEntry.from_row, first=first,
+                              after=after, keyset=(audit_log.c.id, True))
+
     @strawberry.field(description="Who is calling, with the permissions in force.", extensions=needs(None))
     def me(self, info: Info) -> Me:
         p = info.context.principal

@@ -9,6 +9,7 @@ from typing import TypeVar
 import strawberry
 
 from server import errors as domain
+from server.audit import audited
 
 CatalogErrorCode = strawberry.enum(domain.CatalogErrorCode, name="CatalogErrorCode")
 PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCode")
@@ -74,7 +75,8 @@ def invalid_id(codes: type[enum.Enum], field: str, what: str, lang: str) -> list
 async def run_action(info, codes: type[enum.Enum], action: Callable[[], Awaitable[R]]) -> tuple[R | None, list]:
     """Run a domain action; domain errors become payload errors in the caller's language."""
     try:
-        result = await action()
+        with audited(info.context.actor, info.field_name):
+            result = await action()
     except domain.DomainError as exc:
         return None, to_payload_errors(exc, codes, info.context.lang)
     info.context.fresh_loaders()  # later fields of this request must see the change

@@ -19,6 +19,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from server import audit
+
 COMMIT_HOOKS_KEY = "jxc_after_commit"
 
 
@@ -71,9 +73,11 @@ class Database:
         """A write transaction; commits on success, rolls back on any exception."""
         async with self._write_lock or contextlib.nullcontext():
             async with self._write_engine.connect() as conn:
+                conn.info.pop(COMMIT_HOOKS_KEY, None)
+                audit.discard(conn)
                 async with conn.begin():
-                    conn.info.pop(COMMIT_HOOKS_KEY, None)
                     yield conn
+                    await audit.flush(conn)  # the audit entry commits with the change, or not at all
                 wrote_events = conn.info.pop(COMMIT_HOOKS_KEY, None)
         if wrote_events:
             for callback in self.after_commit:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.database import Database
 from server.errors import DomainError, ErrorDetail
+from server.audit import note_change
 from server.idempotency import claim_key, store_result
 
 
@@ -103,6 +104,7 @@ async def create_record(
             if before_insert is not None:
                 await before_insert(conn)
             new_id = (await conn.execute(table.insert().values(**values).returning(table.c.id))).scalar_one()
+            note_change(conn, f"{table.name}:{new_id}", after=values)
             if after_insert is not None:
                 await after_insert(conn, new_id)
             if idempotency_key is not None:
@@ -136,7 +138,9 @@ async def update_record(
             if before_update is not None:
                 await before_update(conn)
             if values:
+                before = (await conn.execute(select(*(table.c[k] for k in values)).where(table.c.id == record_id))).one()
                 await conn.execute(update(table).where(table.c.id == record_id).values(**values))
+                note_change(conn, f"{table.name}:{record_id}", before=dict(before._mapping), after=values)
     except IntegrityError as exc:
         dup = _duplicate(exc, error_cls, values, unique_fields)
         if dup is None:

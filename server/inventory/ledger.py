@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.audit import note_change
 from server.db_types import utcnow
 from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
@@ -340,4 +341,9 @@ async def post_moves(
             )
         )
     await append_events(conn, events)
+    note_change(conn, f"stock_operation:{operation_id}", after={
+        "op_type": operation["op_type"], "reference": reference, "reason": reason,
+        "moves": [{"product_id": m["product_id"], "from": m["from_location_id"], "to": m["to_location_id"],
+                   "qty": m["qty"], "lot_id": m["lot_id"]} for m in move_rows],
+    })
     return PostedOperation(operation, move_rows)

@@ -1,0 +1,69 @@
+"""The audit log of business mutations, written in the mutation's own transaction.
+
+The API layer opens an ``audited(actor, operation)`` scope around each mutation; the actions note
+what they changed (``note_change``); ``Database.write`` appends one audit entry per changed record
+just before it commits. A mutation that fails leaves no entry, because its transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.auth.models import audit_log
+from server.db_types import utcnow
+
+_NOTES_KEY = "jxc_audit_notes"
+_SECRET_FIELDS = {"password_hash", "token_hash", "request_hash"}
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    actor: str
+    operation: str
+
+
+_scope: contextvars.ContextVar[AuditScope | None] = contextvars.ContextVar("jxc_audit_scope", default=None)
+
+
+@contextlib.contextmanager
+def audited(actor: str, operation: str):
+    token = _scope.set(AuditScope(actor or "anonymous", operation))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _compact(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    return {k: v for k, v in values.items() if k not in _SECRET_FIELDS}
+
+
+def note_change(conn: AsyncConnection, target: str, *, before: dict | None = None, after: dict | None = None) -> None:
+    """Record that ``target`` (e.g. ``product:12``) changed in this transaction."""
+    conn.info.setdefault(_NOTES_KEY, []).append((target, _compact(before), _compact(after)))
+
+
+async def flush(conn: AsyncConnection) -> None:
+    """Write the noted changes of an audited scope; called by ``Database.write`` before commit."""
+    notes = conn.info.pop(_NOTES_KEY, None)
+    scope = _scope.get()
+    if not notes or scope is None:
+        return
+    now = utcnow()
+    await conn.execute(audit_log.insert(), [
+        {"at": now, "actor": scope.actor, "operation": scope.operation, "target": target,
+         "details": json.dumps({k: v for k, v in (("before", before), ("after", after)) if v is not None},
+                               ensure_ascii=False, default=str, separators=(",", ":"))}
+        for target, before, after in notes
+    ])
+
+
+def discard(conn: AsyncConnection) -> None:
+    conn.info.pop(_NOTES_KEY, None)
