@@ -15,8 +15,9 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from schema.errors import AuthError, run_action
-from schema.relay import Connection, paginate
-from server.auth.models import audit_log
+from schema.relay import Connection, decode_id, paginate
+from server.auth.models import app_user, audit_log, role
+from server.auth.permissions import BUILTIN_ROLES
 from server.auth import services as auth
 from server.auth.permissions import PERMISSIONS
 from server.errors import ApiError, AuthErrorCode
@@ -124,3 +125,121 @@ class AuthMutation:
         if info.context.token and info.context.principal.kind == "user":
             await auth.do_logout(info.context.db, info.context.token)
         return LogoutPayload(ok=True)
+
+
+# ---- administration of users, roles and tokens (user.admin) -------------------------------------
+
+
+@strawberry.type(description="A role: built-in or custom, with its permission codes.")
+class Role:
+    code: str
+    name: str
+    name_en: str
+    builtin: bool
+    _pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def permissions(self, info: Info) -> list[str]:
+        if self.builtin and self.code in BUILTIN_ROLES:
+            return sorted(BUILTIN_ROLES[self.code][2])
+        return [r.permission for r in await info.context.loaders.role_permissions.load(self._pk)]
+
+    @classmethod
+    def from_row(cls, r) -> Role:
+        return cls(code=r.code, name=r.name, name_en=r.name_en, builtin=r.builtin, _pk=r.id)
+
+
+@strawberry.type(description="A user account.")
+class User:
+    username: str
+    display_name: str
+    active: bool
+    _pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[str]:
+        return await info.context.loaders.roles_by_user.load(self._pk)
+
+    @classmethod
+    def from_row(cls, r) -> User:
+        return cls(username=r.username, display_name=r.display_name, active=r.active, _pk=r.id)
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(extensions=needs("user.admin"))
+    async def users(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[User]:
+        return await paginate(info, select(app_user).order_by(app_user.c.username), User.from_row, first=first,
+                              after=after)
+
+    @strawberry.field(extensions=needs("user.admin"))
+    async def roles(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Role]:
+        await auth.ensure_builtin_roles(info.context.db)
+        return await paginate(info, select(role).order_by(role.c.code), Role.from_row, first=first, after=after)
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    password: str
+    display_name: str = ""
+    roles: list[str] = strawberry.field(default_factory=list)
+    warehouse_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Restrict the user to these warehouses (empty: all).")
+
+
+@strawberry.type
+class AdminPayload:
+    ok: bool
+    errors: list[AuthError]
+
+
+@strawberry.type
+class TokenPayload:
+    id: int | None
+    token: str | None = strawberry.field(description="Shown once; store it in the device or integration.")
+    errors: list[AuthError]
+
+
+async def _admin(info: Info, action) -> AdminPayload:
+    _, errors = await run_action(info, AuthErrorCode, action)
+    return AdminPayload(ok=not errors, errors=errors)
+
+
+@strawberry.type
+class AdminMutation:
+    @strawberry.mutation(extensions=needs("user.admin"))
+    async def create_user(self, info: Info, input: CreateUserInput) -> AdminPayload:
+        warehouses = [decode_id(w, "Warehouse") or 0 for w in input.warehouse_ids]
+        return await _admin(info, lambda: auth.do_create_user(
+            info.context.db, username=input.username, password=input.password, display_name=input.display_name,
+            roles=input.roles, warehouse_ids=warehouses, actor=info.context.actor))
+
+    @strawberry.mutation(extensions=needs("user.admin"))
+    async def set_user_active(self, info: Info, username: str, active: bool) -> AdminPayload:
+        return await _admin(info, lambda: auth.do_set_user_active(info.context.db, username, active,
+                                                                  actor=info.context.actor))
+
+    @strawberry.mutation(extensions=needs("user.admin"))
+    async def set_user_password(self, info: Info, username: str, password: str) -> AdminPayload:
+        return await _admin(info, lambda: auth.do_set_password(info.context.db, username, password,
+                                                               actor=info.context.actor))
+
+    @strawberry.mutation(description="A custom role bundling permission codes.", extensions=needs("user.admin"))
+    async def create_role(self, info: Info, code: str, name: str, permissions: list[str],
+                          name_en: str = "") -> AdminPayload:
+        return await _admin(info, lambda: auth.do_create_role(info.context.db, code=code, name=name, name_en=name_en,
+                                                              permissions=permissions, actor=info.context.actor))
+
+    @strawberry.mutation(description="A token for a device or an integration, scoped to a role.",
+                         extensions=needs("user.admin"))
+    async def create_api_token(self, info: Info, name: str, role: str) -> TokenPayload:
+        result, errors = await run_action(info, AuthErrorCode, lambda: auth.do_create_api_token(
+            info.context.db, name=name, role_code=role, actor=info.context.actor))
+        if errors:
+            return TokenPayload(id=None, token=None, errors=errors)
+        return TokenPayload(id=result[0], token=result[1], errors=[])
+
+    @strawberry.mutation(extensions=needs("user.admin"))
+    async def revoke_api_token(self, info: Info, id: int) -> AdminPayload:
+        return await _admin(info, lambda: auth.do_revoke_token(info.context.db, id, actor=info.context.actor))

@@ -15,6 +15,7 @@ from sqlalchemy import Table, select
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import barcode, category, product, product_unit, unit
+from server.auth.models import role, role_permission, user_role
 from server.auth.services import Principal, authenticate
 from server.database import Database
 from server.events.bus import EventTailer
@@ -43,6 +44,19 @@ def _many(db: Database, table: Table, key: str, order_by) -> DataLoader:
     return DataLoader(load_fn=load)
 
 
+def _roles_by_user(db: Database) -> DataLoader:
+    async def load(user_ids: list[int]):
+        groups = defaultdict(list)
+        async with db.read() as conn:
+            rows = await conn.execute(select(user_role.c.user_id, role.c.code).join(role, role.c.id == user_role.c.role_id)
+                                      .where(user_role.c.user_id.in_(set(user_ids))).order_by(role.c.code))
+            for user_id, code in rows:
+                groups[user_id].append(code)
+        return [groups.get(u, []) for u in user_ids]
+
+    return DataLoader(load_fn=load)
+
+
 _LOADERS = {
     "unit": lambda db: _by_id(db, unit),
     "category": lambda db: _by_id(db, category),
@@ -59,6 +73,8 @@ _LOADERS = {
     "moves_by_operation": lambda db: _many(db, stock_move, "operation_id", stock_move.c.line_no),
     "child_categories": lambda db: _many(db, category, "parent_id", category.c.code),
     "locations_by_warehouse": lambda db: _many(db, location, "warehouse_id", location.c.code),
+    "role_permissions": lambda db: _many(db, role_permission, "role_id", role_permission.c.permission),
+    "roles_by_user": _roles_by_user,
 }
 
 

@@ -19,7 +19,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from schema.auth import AuthMutation, AuthQuery, needs
+from schema.auth import AdminMutation, AdminQuery, AuthMutation, AuthQuery, needs
 from schema.catalog.schema import CatalogMutation, CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context
@@ -105,12 +105,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, CatalogQuery, PartnersQuery, InventoryQuery):
+class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, CatalogMutation, PartnersMutation, InventoryMutation):
+class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation):
     pass
 
 

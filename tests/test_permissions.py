@@ -249,3 +249,47 @@ async def test_passwords_and_tokens_never_reach_the_logs(gql, caplog):
     assert "boom" in text  # the internal error was logged…
     for secret in ("s3cret-password", "wrong-s3cret", token, gql.token):
         assert secret not in text  # …but no password or token
+
+
+# ---- administration through the API ----------------------------------------------------------------
+
+
+async def test_admin_creates_a_user_restricted_to_one_warehouse(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    created = await gql.execute(
+        """mutation($i: CreateUserInput!) { createUser(input: $i) { ok errors { field code } } }""",
+        {"i": {"username": "zhao", "password": "correct horse", "roles": ["warehouse_keeper"],
+               "warehouseIds": [to_global_id("Warehouse", w.wh1)]}})
+    assert created["createUser"] == {"ok": True, "errors": []}
+    login = "mutation { login(username: \"zhao\", password: \"correct horse\") { token } }"
+    token = (await gql.execute(login, token=None))["login"]["token"]
+    receive = """mutation($l: [ReceiveLineInput!]!, $k: String!) { receiveStock(lines: $l, idempotencyKey: $k) {
+                 errors { field code } } }"""
+
+    def line(location):
+        return [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", location), "quantity": "1"}]
+
+    ok = await gql.execute(receive, {"l": line(w.a1), "k": "in-wh1"}, token=token)
+    assert ok["receiveStock"]["errors"] == []
+    denied = await gql.execute(receive, {"l": line(w.b1), "k": "in-wh2"}, token=token)
+    assert denied["receiveStock"]["errors"] == [{"field": "lines", "code": "PERMISSION_DENIED"}]
+    users = (await gql.execute("{ users { edges { node { username roles active } } } }"))["users"]["edges"]
+    assert {"username": "zhao", "roles": ["warehouse_keeper"], "active": True} in [e["node"] for e in users]
+
+
+async def test_custom_roles_and_api_tokens_through_the_api(gql):
+    made = await gql.execute("""mutation { createRole(code: "receiver", name: "收货员",
+                                permissions: ["stock.view", "stock.receive"]) { ok errors { code } } }""")
+    assert made["createRole"]["ok"] is True
+    bad = await gql.execute("""mutation { createRole(code: "x", name: "x", permissions: ["stock.fly"]) {
+                               ok errors { field code } } }""")
+    assert bad["createRole"] == {"ok": False, "errors": [{"field": "permissions", "code": "INVALID_VALUE"}]}
+    issued = (await gql.execute("""mutation { createApiToken(name: "dock-1", role: "receiver") { id token errors { code } } }"""))
+    token, token_id = issued["createApiToken"]["token"], issued["createApiToken"]["id"]
+    me = (await gql.execute("{ me { kind name permissions } }", token=token))["me"]
+    assert me == {"kind": "token", "name": "dock-1", "permissions": ["stock.receive", "stock.view"]}
+    roles = (await gql.execute("{ roles(first: 50) { edges { node { code builtin permissions } } } }"))["roles"]["edges"]
+    assert {"code": "receiver", "builtin": False, "permissions": ["stock.receive", "stock.view"]} in [e["node"] for e in roles]
+    assert (await gql.execute("mutation($id: Int!) { revokeApiToken(id: $id) { ok } }", {"id": token_id}))["revokeApiToken"]["ok"]
+    assert (await gql.post("{ me { name } }", token=token))["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"

@@ -70,6 +70,11 @@ class LocationFilter:
     active: bool | None = None
 
 
+def _warehouses(info: Info) -> frozenset[int] | None:
+    principal = info.context.principal
+    return principal.warehouse_ids if principal else None
+
+
 def _pk(global_id, type_name: str) -> int:
     """Primary key of a global ID, or 0 (never a valid key) so the domain reports NOT_FOUND."""
     if global_id is None:
@@ -330,14 +335,14 @@ class InventoryMutation:
     async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,
                             reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_receive_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.", extensions=needs('stock.issue'))
     async def issue_stock(self, info: Info, lines: list[IssueLineInput], idempotency_key: str,
                           reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_issue_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Move goods between locations or warehouses (调拨).", extensions=needs('stock.transfer'))
@@ -345,14 +350,14 @@ class InventoryMutation:
                              reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_transfer_stock(
             info.context.db, [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
-            actor=info.context.actor,
+            actor=info.context.actor, warehouses=_warehouses(info),
             reference=reference, reason=reason, idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs('stock.adjust'))
     async def adjust_stock(self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str,
                            reference: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_adjust_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, reason=reason, reference=reference,
+            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reason=reason, reference=reference,
             idempotency_key=idempotency_key))
 
 

@@ -287,6 +287,40 @@ async def _authenticate(db: Database, token: str) -> Principal | None:
     return principal
 
 
+async def do_create_role(db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "",
+                         actor: str = "system") -> int:
+    """A custom role bundling any of the permission codes."""
+    code = (code or "").strip()
+    if not code or len(code) > 32 or any(ch.isspace() for ch in code):
+        raise AuthError("INVALID_VALUE", "code", detail="1–32 chars, no spaces")
+    unknown = [p for p in permissions if p not in PERMISSIONS]
+    if unknown:
+        raise AuthError("INVALID_VALUE", "permissions", detail=", ".join(unknown))
+    await ensure_builtin_roles(db)
+    async with db.write() as conn:
+        if (await conn.execute(select(role.c.id).where(role.c.code == code))).first():
+            raise AuthError("DUPLICATE_CODE", "code", code=code)
+        role_id = (await conn.execute(role.insert().values(code=code, name=name or code, name_en=name_en, builtin=False)
+                                      .returning(role.c.id))).scalar_one()
+        if permissions:
+            await conn.execute(role_permission.insert(), [{"role_id": role_id, "permission": p} for p in sorted(set(permissions))])
+        await write_audit(conn, actor, "role.create", f"role:{code}", permissions=sorted(set(permissions)))
+    return role_id
+
+
+async def list_roles(db: Database) -> list[dict]:
+    await ensure_builtin_roles(db)
+    async with db.read() as conn:
+        roles = (await conn.execute(select(role).order_by(role.c.builtin.desc(), role.c.code))).all()
+        extra = (await conn.execute(select(role_permission))).all()
+    custom: dict[int, set[str]] = {}
+    for r in extra:
+        custom.setdefault(r.role_id, set()).add(r.permission)
+    return [{"code": r.code, "name": r.name, "name_en": r.name_en, "builtin": r.builtin,
+             "permissions": sorted(BUILTIN_ROLES[r.code][2] if r.builtin and r.code in BUILTIN_ROLES
+                                   else custom.get(r.id, set()))} for r in roles]
+
+
 async def ensure_admin(db: Database, password: str | None) -> str | None:
     """First run: create ``admin`` (role admin) when there is no user at all. Returns the password
     when it was generated here (to be printed once), else ``None``."""

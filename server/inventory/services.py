@@ -282,6 +282,7 @@ async def _run(
     reference: str,
     reason: str,
     idempotency_key: str | None,
+    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
     if len(reference) > REFERENCE_MAX:
         raise InventoryError("INVALID_VALUE", "reference", detail=f"≤ {REFERENCE_MAX} chars")
@@ -306,6 +307,10 @@ async def _run(
             raise InventoryError("EMPTY_OPERATION", "lines")
         v = _Validator(conn)
         await v.load(lines)
+        if warehouses is not None:  # a user restricted to some warehouses
+            for loc_id, loc in v.locations.items():
+                if loc.warehouse_id not in warehouses:
+                    raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {loc.warehouse_id}")
         specs = await build(conn, v)
         for spec in specs:  # default values (purchase price × quantity) must fit too
             if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
@@ -325,6 +330,7 @@ async def do_receive_stock(
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
+    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
     """Receive goods into locations at a unit cost (default: the product's purchase price)."""
 
@@ -366,7 +372,7 @@ async def do_receive_stock(
         ]
 
     return await _run(db, move_type, lines, build, actor=actor,
-                      reference=reference, reason=reason, idempotency_key=idempotency_key)
+                      reference=reference, reason=reason, idempotency_key=idempotency_key, warehouses=warehouses)
 
 
 def _fen_price(fen: int) -> Decimal:
@@ -422,6 +428,7 @@ async def do_issue_stock(
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
+    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
     """Issue goods out of locations at moving-average cost; all lines or none."""
 
@@ -429,7 +436,7 @@ async def do_issue_stock(
         return await _outbound_specs(conn, v, lines, move_type, transfer=False)
 
     return await _run(db, move_type, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+                      idempotency_key=idempotency_key, warehouses=warehouses)
 
 
 async def do_transfer_stock(
@@ -440,6 +447,7 @@ async def do_transfer_stock(
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
+    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
     """Move goods between locations (any warehouses); value is unchanged."""
 
@@ -447,7 +455,7 @@ async def do_transfer_stock(
         return await _outbound_specs(conn, v, lines, TRANSFER, transfer=True)
 
     return await _run(db, TRANSFER, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+                      idempotency_key=idempotency_key, warehouses=warehouses)
 
 
 async def do_adjust_stock(
@@ -458,6 +466,7 @@ async def do_adjust_stock(
     actor: str = "",
     reference: str = "",
     idempotency_key: str | None = None,
+    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
     """Correct stock by a signed quantity with a reason. Gains enter at ``unit_cost`` or else the
     current average (or the purchase price when there is no stock); losses leave at average."""
@@ -512,4 +521,4 @@ async def do_adjust_stock(
         return specs
 
     return await _run(db, ADJUSTMENT, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+                      idempotency_key=idempotency_key, warehouses=warehouses)
