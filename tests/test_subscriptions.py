@@ -134,3 +134,19 @@ async def test_listener_reconnects_and_replays_after_connection_loss(db_url, wor
                 assert listeners == 2  # both processes listen again
             finally:
                 await admin.close()
+
+
+async def test_a_revoked_token_ends_its_subscription(db, db_url, world):
+    from server.auth.services import do_create_api_token, do_revoke_token
+
+    token_id, token = await do_create_api_token(db, name="wall-display", role_code="viewer")
+    with running_server(db_url) as base:
+        base.token = token
+        async with subscribe(base, SUB) as sub:
+            await asyncio.sleep(0.3)
+            await do_revoke_token(db, token_id)
+            started = time.monotonic()
+            with pytest.raises(AssertionError) as exc:  # an error message instead of an event
+                await sub.next(timeout=15)
+            assert "PERMISSION_DENIED" in str(exc.value)
+            assert time.monotonic() - started < 12

@@ -390,9 +390,12 @@ class InventorySubscription:
         def predicate(ev) -> bool:
             return ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
 
-        async for ev in info.context.tailer.stream(predicate, since, STOCK_CHANGED):
-            # a revoked or expired token ends the subscription at its next event
-            if info.context.token and await authenticate(info.context.db, info.context.token) is None:
+        async def still_allowed() -> bool:
+            return not info.context.token or await authenticate(info.context.db, info.context.token) is not None
+
+        async for ev in info.context.tailer.stream(predicate, since, STOCK_CHANGED, still_allowed):
+            # a revoked or expired token ends the subscription: at its next event, or when idle
+            if not await still_allowed():
                 raise ApiError("PERMISSION_DENIED", permission="stock.view")
             info.context.fresh_loaders()
             p = ev.payload
@@ -405,3 +408,4 @@ class InventorySubscription:
                 _product_id=p["product_id"], _location_id=p["location_id"], _warehouse_id=p["warehouse_id"],
                 _lot_id=p.get("lot_id"), _move_id=p["move_id"],
             )
+        raise ApiError("PERMISSION_DENIED", permission="stock.view")  # the stream ended: the token went

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,7 @@ log = logging.getLogger("jxc.events")
 
 QUEUE_SIZE = 1000
 PAGE = 500
+RECHECK_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,13 @@ class EventTailer:
                 backoff = min(backoff * 2, 10.0)
 
     async def stream(
-        self, predicate: Callable[[JournalEvent], bool], since: int | None = None, event_type: str | None = None
+        self, predicate: Callable[[JournalEvent], bool], since: int | None = None, event_type: str | None = None,
+        still_allowed: Callable[[], Awaitable[bool]] | None = None,
     ) -> AsyncIterator[JournalEvent]:
-        """Events after ``since`` (default: from now on), in order, each once; then live events."""
+        """Events after ``since`` (default: from now on), in order, each once; then live events.
+
+        ``still_allowed`` is asked every ``RECHECK_SECONDS`` while the stream is idle; the stream ends
+        when it answers False (a revoked or expired token)."""
         sub = _Subscriber(predicate)
         async with self.db.read() as conn:
             anchor = await last_sequence(conn)
@@ -175,10 +181,15 @@ class EventTailer:
                 async for ev in self._replay(predicate, cursor, event_type):
                     cursor = ev.seq
                     yield ev
+                checked = time.monotonic()
                 while not sub.overflowed:
                     try:
                         ev = await asyncio.wait_for(sub.queue.get(), 1.0)
                     except asyncio.TimeoutError:
+                        if still_allowed is not None and time.monotonic() - checked >= RECHECK_SECONDS:
+                            if not await still_allowed():
+                                return
+                            checked = time.monotonic()
                         continue
                     if ev.seq <= cursor:
                         continue
