@@ -87,12 +87,49 @@ def _users(args, settings) -> int:
         password = args.password or secrets.token_urlsafe(12)
         if args.action == "create":
             await auth.do_create_user(db, username=args.username, password=password, display_name=args.display_name,
-                                      roles=args.role or [], actor="system:cli")
+                                      roles=args.role or [], warehouse_ids=await _warehouse_ids(db, args.warehouse or []),
+                                      actor="system:cli")
         else:
             await auth.do_set_password(db, args.username, password, actor="system:cli")
         if not args.password:
             print(f"password / 密码: {password}  (shown once / 只显示一次)")
         print(f"{args.action} {args.username}: OK")
+        return 0
+
+    try:
+        return asyncio.run(_with_db(settings, run))
+    except DomainError as exc:
+        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
+        return 1
+
+
+async def _warehouse_ids(db, codes: list[str]) -> list[int]:
+    from sqlalchemy import select
+
+    from server.errors import AuthError
+    from server.inventory.models import warehouse
+
+    async with db.read() as conn:
+        found = dict((await conn.execute(select(warehouse.c.code, warehouse.c.id).where(warehouse.c.code.in_(codes)))).all())
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise AuthError("NOT_FOUND", "warehouse", what="warehouse")
+    return [found[c] for c in codes]
+
+
+def _roles(args, settings) -> int:
+    from server.auth import services as auth
+    from server.errors import DomainError
+
+    async def run(db):
+        if args.action == "list":
+            for r in await auth.list_roles(db):
+                kind = "built-in" if r["builtin"] else "custom"
+                print(f"{r['code']:<18} {r['name']:<8} {kind:<9} {' '.join(r['permissions'])}")
+            return 0
+        await auth.do_create_role(db, code=args.code, name=args.name, permissions=args.permission or [],
+                                  actor="system:cli")
+        print(f"created role {args.code} / 已创建角色")
         return 0
 
     try:
@@ -217,8 +254,15 @@ def main(argv: list[str] | None = None) -> int:
         if action == "create":
             p.add_argument("--display-name", default="")
             p.add_argument("--role", action="append", help="role code, repeatable (admin, purchaser, …)")
+            p.add_argument("--warehouse", action="append", help="restrict to this warehouse code, repeatable")
     users.add_parser("disable").add_argument("username")
     users.add_parser("list")
+    roles = sub.add_parser("role", help="list roles, create custom ones").add_subparsers(dest="action", required=True)
+    p = roles.add_parser("create")
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--permission", action="append", help="permission code, repeatable (e.g. stock.receive)")
+    roles.add_parser("list")
     tokens = sub.add_parser("token", help="manage API tokens for devices and integrations").add_subparsers(
         dest="action", required=True)
     p = tokens.add_parser("create")
@@ -239,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         return _users(args, settings)
     if args.command == "token":
         return _tokens(args, settings)
+    if args.command == "role":
+        return _roles(args, settings)
     if args.command == "demo-data":
         loaded = asyncio.run(_demo(settings))
         print("demo data loaded / 已加载演示数据" if loaded else "demo data already present / 演示数据已存在")

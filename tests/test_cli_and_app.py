@@ -208,3 +208,35 @@ def _url_of(monkeypatch) -> str:
     import os
 
     return os.environ["DATABASE_URL"]
+
+
+def test_jxc_role_commands_and_warehouse_restricted_users(test_databases, monkeypatch, capsys):
+    url = _fresh(test_databases)
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    async def world():
+        db = Database(url)
+        await make_world(db)
+        await db.dispose()
+
+    asyncio.run(world())
+    assert cli.main(["role", "create", "receiver", "--name", "收货员", "--permission", "stock.receive",
+                     "--permission", "stock.view"]) == 0
+    assert cli.main(["role", "create", "bad", "--name", "x", "--permission", "stock.fly"]) == 1
+    assert cli.main(["role", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "receiver" in out and "custom" in out and "stock.receive stock.view" in out
+    assert cli.main(["user", "create", "zhao", "--role", "receiver", "--warehouse", "WH2", "--password", "long enough"]) == 0
+    assert cli.main(["user", "create", "qian", "--warehouse", "NOPE", "--password", "long enough"]) == 1
+
+    async def check():
+        from server.auth import services as auth
+
+        db = Database(url)
+        try:
+            principal = await auth.authenticate(db, (await auth.do_login(db, "zhao", "long enough"))[0])
+            assert principal.permissions == {"stock.receive", "stock.view"} and len(principal.warehouse_ids) == 1
+        finally:
+            await db.dispose()
+
+    asyncio.run(check())

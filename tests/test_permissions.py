@@ -293,3 +293,21 @@ async def test_custom_roles_and_api_tokens_through_the_api(gql):
     assert {"code": "receiver", "builtin": False, "permissions": ["stock.receive", "stock.view"]} in [e["node"] for e in roles]
     assert (await gql.execute("mutation($id: Int!) { revokeApiToken(id: $id) { ok } }", {"id": token_id}))["revokeApiToken"]["ok"]
     assert (await gql.post("{ me { name } }", token=token))["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_a_restricted_user_sees_only_its_warehouses(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=loc, quantity="1") for loc in (w.a1, w.b1)])
+    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
+                              warehouse_ids=[w.wh2])
+    token = (await auth.do_login(gql.db, "zhao", "correct horse"))[0]
+    data = await gql.execute("""{ warehouses { edges { node { code } } } locations { edges { node { code } } }
+        stockLevels { edges { node { location { code } } } } stockMoves { edges { node { toLocation { code } } } } }""",
+                             token=token)
+    assert [e["node"]["code"] for e in data["warehouses"]["edges"]] == ["WH2"]
+    assert [e["node"]["code"] for e in data["locations"]["edges"]] == ["WH2-B-01"]
+    assert [e["node"]["location"]["code"] for e in data["stockLevels"]["edges"]] == ["WH2-B-01"]
+    assert [e["node"]["toLocation"]["code"] for e in data["stockMoves"]["edges"]] == ["WH2-B-01"]
+    everything = await gql.execute("{ stockLevels { totalCount } }")  # the admin token sees both
+    assert everything["stockLevels"]["totalCount"] == 2

@@ -75,6 +75,12 @@ def _warehouses(info: Info) -> frozenset[int] | None:
     return principal.warehouse_ids if principal else None
 
 
+def _in_allowed_warehouses(info: Info, column):
+    """``column IN (allowed warehouses)`` for a restricted user, else ``None`` (no restriction)."""
+    allowed = _warehouses(info)
+    return None if allowed is None else column.in_(sorted(allowed))
+
+
 def _pk(global_id, type_name: str) -> int:
     """Primary key of a global ID, or 0 (never a valid key) so the domain reports NOT_FOUND."""
     if global_id is None:
@@ -96,6 +102,8 @@ class InventoryQuery:
     async def warehouses(self, info: Info, active: bool | None = None, first: int | None = None,
                          after: str | None = None) -> Connection[Warehouse]:
         q = select(warehouse).order_by(warehouse.c.code)
+        if (only := _in_allowed_warehouses(info, warehouse.c.id)) is not None:
+            q = q.where(only)
         if active is not None:
             q = q.where(warehouse.c.active == active)
         return await paginate(info, q, Warehouse.from_row, first=first, after=after)
@@ -104,6 +112,8 @@ class InventoryQuery:
     async def locations(self, info: Info, filter: LocationFilter | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Location]:
         q = select(location).order_by(location.c.warehouse_id, location.c.sort_order, location.c.code)
+        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
+            q = q.where(only)
         f = filter or LocationFilter()
         if f.warehouse_id is not None:
             q = q.where(location.c.warehouse_id == _pk(f.warehouse_id, "Warehouse"))
@@ -125,6 +135,8 @@ class InventoryQuery:
                            first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
         q = stock_level_query()
+        if (only := _in_allowed_warehouses(info, stock_level.c.warehouse_id)) is not None:
+            q = q.where(only)
         if not (f.include_empty or f.below_reorder_point):  # a reorder list shows empty bins too
             q = q.where(stock_level.c.qty > 0)
         if f.product_id is not None:
@@ -156,6 +168,9 @@ class InventoryQuery:
             .join(unit, unit.c.id == product.c.base_unit_id)
             .order_by(stock_move.c.id.desc())
         )
+        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
+            visible = select(location.c.id).where(only)
+            q = q.where(stock_move.c.from_location_id.in_(visible) | stock_move.c.to_location_id.in_(visible))
         if f.product_id is not None:
             q = q.where(stock_move.c.product_id == _pk(f.product_id, "Product"))
         if f.location_id is not None:
@@ -387,8 +402,11 @@ class InventorySubscription:
         }
         wanted = {k: v for k, v in wanted.items() if v is not None}
 
+        allowed = _warehouses(info)
+
         def predicate(ev) -> bool:
-            return ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
+            return (ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
+                    and (allowed is None or ev.payload.get("warehouse_id") in allowed))
 
         async def still_allowed() -> bool:
             return not info.context.token or await authenticate(info.context.db, info.context.token) is not None
