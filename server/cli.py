@@ -68,11 +68,21 @@ async def _first_run(db) -> None:
         print("  (shown once; change it with `jxc user passwd admin` / 只显示一次)")
 
 
+def _admin_command(settings, run) -> int:
+    """Run an administrative action; a domain error is printed (in English) and exits 1."""
+    from server.errors import DomainError
+
+    try:
+        return asyncio.run(_with_db(settings, run))
+    except DomainError as exc:
+        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
+        return 1
+
+
 def _users(args, settings) -> int:
     import secrets
 
     from server.auth import services as auth
-    from server.errors import DomainError
 
     async def run(db):
         if args.action == "list":
@@ -96,11 +106,7 @@ def _users(args, settings) -> int:
         print(f"{args.action} {args.username}: OK")
         return 0
 
-    try:
-        return asyncio.run(_with_db(settings, run))
-    except DomainError as exc:
-        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
-        return 1
+    return _admin_command(settings, run)
 
 
 async def _warehouse_ids(db, codes: list[str]) -> list[int]:
@@ -119,7 +125,6 @@ async def _warehouse_ids(db, codes: list[str]) -> list[int]:
 
 def _roles(args, settings) -> int:
     from server.auth import services as auth
-    from server.errors import DomainError
 
     async def run(db):
         if args.action == "list":
@@ -132,16 +137,11 @@ def _roles(args, settings) -> int:
         print(f"created role {args.code} / 已创建角色")
         return 0
 
-    try:
-        return asyncio.run(_with_db(settings, run))
-    except DomainError as exc:
-        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
-        return 1
+    return _admin_command(settings, run)
 
 
 def _tokens(args, settings) -> int:
     from server.auth import services as auth
-    from server.errors import DomainError
 
     async def run(db):
         if args.action == "list":
@@ -157,11 +157,7 @@ def _tokens(args, settings) -> int:
         print(f"token {token_id} ({args.name}, role {args.role}) / 令牌:\n{token}\n(shown once / 只显示一次)")
         return 0
 
-    try:
-        return asyncio.run(_with_db(settings, run))
-    except DomainError as exc:
-        print("; ".join(f"{d.field}: {d.message('en')}" for d in exc.details), file=sys.stderr)
-        return 1
+    return _admin_command(settings, run)
 
 
 def _listening_socket(host: str, port: int):
