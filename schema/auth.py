@@ -123,7 +123,7 @@ class AuthMutation:
     @strawberry.mutation(description="End this session.", extensions=needs(None))
     async def logout(self, info: Info) -> LogoutPayload:
         if info.context.token and info.context.principal.kind == "user":
-            await auth.do_logout(info.context.db, info.context.token)
+            await auth.do_logout(info.context.db, info.context.token, actor=info.context.actor)
         return LogoutPayload(ok=True)
 
 

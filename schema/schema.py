@@ -88,7 +88,26 @@ async def resolve_node(info: Info, global_id: str):
     permission = NODE_PERMISSIONS.get(type_name, "stock.view")
     if not info.context.principal.can(permission):
         raise ApiError("PERMISSION_DENIED", permission=permission)
-    return await resolver(info, pk)
+    node = await resolver(info, pk)
+    allowed = info.context.principal.warehouse_ids
+    if node is not None and allowed is not None and not await _inside(info, node, allowed):
+        raise ApiError("PERMISSION_DENIED", permission="warehouse")
+    return node
+
+
+async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
+    """Whether a stock-side object belongs to the caller's warehouses (catalog and partners always do)."""
+    if isinstance(node, Warehouse):
+        return node._pk in allowed
+    if isinstance(node, (Location, StockLevel)):
+        return node._warehouse_id in allowed
+    if isinstance(node, StockMove):
+        ends = [i for i in (node._from_id, node._to_id) if i]
+        rows = await info.context.loaders.location.load_many(ends)
+        return any(r.warehouse_id in allowed for r in rows if r)
+    if isinstance(node, (StockOperation, Lot)):
+        return False  # may span warehouses: not offered to restricted callers by id
+    return True
 
 
 @strawberry.type

@@ -51,11 +51,13 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            # hide_parameters: a failing statement must never log its values (password hashes, tokens)
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
             _configure_sqlite(engine)
         else:
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=False
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=False,
+                hide_parameters=True,
             )
         self.engine = engine
         self._write_engine = engine.execution_options(jxc_write=True)

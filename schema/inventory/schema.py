@@ -12,7 +12,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth import needs
-from schema.errors import InventoryError, invalid_id, run_action
+from schema.errors import InventoryError, invalid_id, run_action, to_payload_errors
 from schema.inventory.types import (
     Location,
     MoveType,
@@ -27,6 +27,7 @@ from schema.inventory.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
+from server import errors as domain_errors
 from server.errors import ApiError, InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
@@ -73,6 +74,21 @@ class LocationFilter:
 def _warehouses(info: Info) -> frozenset[int] | None:
     principal = info.context.principal
     return principal.warehouse_ids if principal else None
+
+
+async def _deny_outside_warehouses(info: Info, *, warehouse_id: int | None = None,
+                                   location_id: int | None = None) -> list:
+    """Payload errors when a warehouse-restricted caller touches another warehouse (or creates one)."""
+    allowed = _warehouses(info)
+    if allowed is None:
+        return []
+    if location_id is not None:
+        row = await info.context.loaders.location.load(location_id)
+        warehouse_id = row.warehouse_id if row else None
+    if warehouse_id is None or warehouse_id not in allowed:
+        denied = domain_errors.InventoryError("PERMISSION_DENIED", "id", permission="warehouse")
+        return to_payload_errors(denied, CODES, info.context.lang)
+    return []
 
 
 def _in_allowed_warehouses(info: Info, column):
@@ -125,8 +141,11 @@ class InventoryQuery:
 
     @strawberry.field(description="The location with this scanned code.", extensions=needs('stock.view'))
     async def location_by_code(self, info: Info, code: str) -> Location | None:
+        q = select(location).where(location.c.code == code.strip())
+        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
+            q = q.where(only)
         async with info.context.db.read() as conn:
-            row = (await conn.execute(select(location).where(location.c.code == code.strip()))).first()
+            row = (await conn.execute(q)).first()
         return Location.from_row(row) if row else None
 
     @strawberry.field(description="Stock on hand per product, location and lot.", extensions=needs('stock.view'))
@@ -309,6 +328,8 @@ async def _load_or_none(loader, to_type, pk):
 class InventoryMutation:
     @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
+        if denied := await _deny_outside_warehouses(info):
+            return WarehousePayload(warehouse=None, errors=denied)
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
             info.context.db, code=input.code, name=input.name, address=input.address,
             idempotency_key=input.idempotency_key))
@@ -320,6 +341,8 @@ class InventoryMutation:
         pk = decode_id(id, "Warehouse")
         if pk is None:
             return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
+        if denied := await _deny_outside_warehouses(info, warehouse_id=pk):
+            return WarehousePayload(warehouse=None, errors=denied)
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(info.context.db, pk, active))
         node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
@@ -331,6 +354,8 @@ class InventoryMutation:
         if wh is None or (input.parent_id and parent is None):
             field, what = ("warehouseId", "warehouse") if wh is None else ("parentId", "location")
             return LocationPayload(location=None, errors=invalid_id(CODES, field, what, info.context.lang))
+        if denied := await _deny_outside_warehouses(info, warehouse_id=wh):
+            return LocationPayload(location=None, errors=denied)
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
             info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
             sort_order=input.sort_order, idempotency_key=input.idempotency_key))
@@ -342,6 +367,8 @@ class InventoryMutation:
         pk = decode_id(id, "Location")
         if pk is None:
             return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
+        if denied := await _deny_outside_warehouses(info, location_id=pk):
+            return LocationPayload(location=None, errors=denied)
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(info.context.db, pk, active))
         node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
         return LocationPayload(location=node, errors=errors)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -19,11 +20,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
+from server.inventory.models import warehouse
 from server.database import Database
 from server.db_types import utcnow
 from server.errors import AuthError
@@ -58,6 +60,18 @@ class Principal:
         return permission in self.permissions
 
 
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except VerificationError:
+        return False
+
+
+async def _hash(password: str) -> str:
+    """argon2 is deliberately slow (~50 ms): keep it off the event loop."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -69,7 +83,7 @@ def _new_token() -> str:
 async def write_audit(conn: AsyncConnection, actor: str, operation: str, target: str = "", **details) -> None:
     """Append an audit entry in the caller's transaction (the table is append-only)."""
     await conn.execute(audit_log.insert().values(
-        at=utcnow(), actor=actor, operation=operation, target=target,
+        at=utcnow(), actor=actor[:96], operation=operation, target=target[:96],
         details=json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))))
 
 
@@ -102,13 +116,22 @@ async def do_create_user(db: Database, *, username: str, password: str, display_
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         raise AuthError("INVALID_VALUE", "username", detail="1–64 chars, no spaces")
     _check_password(password)
+    if len(display_name or "") > 128:
+        raise AuthError("INVALID_VALUE", "displayName", detail="≤ 128 chars")
+    roles = list(dict.fromkeys(roles))
+    warehouse_ids = list(dict.fromkeys(warehouse_ids))
     await ensure_builtin_roles(db)
+    password_hash = await _hash(password)
     async with db.write() as conn:
+        if warehouse_ids:
+            known = {w for (w,) in await conn.execute(select(warehouse.c.id).where(warehouse.c.id.in_(warehouse_ids)))}
+            if len(known) != len(warehouse_ids):
+                raise AuthError("NOT_FOUND", "warehouseIds", what="warehouse")
         if (await conn.execute(select(app_user.c.id).where(app_user.c.username == username))).first():
             raise AuthError("DUPLICATE_CODE", "username", code=username)
         role_ids = await _role_ids(conn, list(roles))
         user_id = (await conn.execute(app_user.insert().values(
-            username=username, display_name=display_name or username, password_hash=_hasher.hash(password),
+            username=username, display_name=display_name or username, password_hash=password_hash,
             active=True, failed_logins=0, created_at=utcnow()).returning(app_user.c.id))).scalar_one()
         if role_ids:
             await conn.execute(user_role.insert(), [{"user_id": user_id, "role_id": r} for r in role_ids])
@@ -128,10 +151,11 @@ async def _user(conn: AsyncConnection, username: str):
 
 async def do_set_password(db: Database, username: str, password: str, *, actor: str = "system") -> None:
     _check_password(password)
+    password_hash = await _hash(password)
     async with db.write() as conn:
         user = await _user(conn, username)
         await conn.execute(update(app_user).where(app_user.c.id == user.id).values(
-            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+            password_hash=password_hash, failed_logins=0, locked_until=None))
         await _revoke_sessions(conn, user.id)
         await write_audit(conn, actor, "user.password", f"user:{username}")
     forget_tokens()
@@ -158,19 +182,18 @@ async def do_login(db: Database, username: str, password: str) -> tuple[str, dat
     """Check the password and open a session; returns the token (shown once) and its expiry."""
     now = utcnow()
     async with db.write() as conn:
-        row = (await conn.execute(select(app_user).where(app_user.c.username == (username or "").strip()))).first()
-        ok = False
-        try:
-            ok = _hasher.verify(row.password_hash if row else _DUMMY_HASH, password or "")
-        except VerificationError:
-            ok = False
+        row = (await conn.execute(select(app_user).where(app_user.c.username == (username or "").strip()[:64]))).first()
+        ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password or "")
         locked = row is not None and row.locked_until is not None and row.locked_until > now
         if row is None or not row.active or locked or not ok:
             if row is not None and not ok:
-                failures = row.failed_logins + 1
+                # one atomic increment: parallel wrong guesses all count towards the lock
                 await conn.execute(update(app_user).where(app_user.c.id == row.id).values(
-                    failed_logins=failures,
-                    locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_LOGINS else row.locked_until,
+                    failed_logins=app_user.c.failed_logins + 1,
+                    locked_until=case(
+                        (app_user.c.failed_logins + 1 >= MAX_FAILED_LOGINS, now + timedelta(minutes=LOCK_MINUTES)),
+                        else_=app_user.c.locked_until,
+                    ),
                 ))
             reason = "unknown" if row is None else "inactive" if not row.active else "locked" if locked else "password"
             await write_audit(conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason)
@@ -188,11 +211,12 @@ async def do_login(db: Database, username: str, password: str) -> tuple[str, dat
     return token, expires
 
 
-async def do_logout(db: Database, token: str) -> None:
+async def do_logout(db: Database, token: str, *, actor: str = "") -> None:
     async with db.write() as conn:
         await conn.execute(update(auth_token).where(
             auth_token.c.token_hash == token_hash(token), auth_token.c.revoked_at.is_(None)
         ).values(revoked_at=utcnow()))
+        await write_audit(conn, actor or "anonymous", "auth.logout", actor)
     forget_tokens()
 
 
@@ -293,6 +317,8 @@ async def do_create_role(db: Database, *, code: str, name: str, permissions: lis
     code = (code or "").strip()
     if not code or len(code) > 32 or any(ch.isspace() for ch in code):
         raise AuthError("INVALID_VALUE", "code", detail="1–32 chars, no spaces")
+    if len(name or "") > 64 or len(name_en or "") > 64:
+        raise AuthError("INVALID_VALUE", "name", detail="≤ 64 chars")
     unknown = [p for p in permissions if p not in PERMISSIONS]
     if unknown:
         raise AuthError("INVALID_VALUE", "permissions", detail=", ".join(unknown))
