@@ -55,6 +55,7 @@ def required_permission(field) -> str | None | bool:
 class Me:
     kind: str
     name: str
+    roles: list[str]
     permissions: list[str]
 
 
@@ -107,7 +108,7 @@ class AuthQuery:
     @strawberry.field(description="Who is calling, with the permissions in force.", extensions=needs(None))
     def me(self, info: Info) -> Me:
         p = info.context.principal
-        return Me(kind=p.kind, name=p.name, permissions=sorted(p.permissions))
+        return Me(kind=p.kind, name=p.name, roles=list(p.roles), permissions=sorted(p.permissions))
 
 
 @strawberry.type

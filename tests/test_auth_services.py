@@ -130,3 +130,25 @@ async def test_the_audit_log_is_append_only(db):
             async with db.write() as conn:
                 await conn.execute(text(statement))
     assert len(await _audit(db, "user.create")) == 1
+
+
+async def test_a_lock_that_ran_out_starts_the_count_again_and_attempts_during_it_do_not_extend_it(db):
+    await auth.do_create_user(db, username="li", password="correct horse", roles=["viewer"])
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        with pytest.raises(AuthError):
+            await auth.do_login(db, "li", "guess")
+    async with db.read() as conn:
+        locked_until = (await conn.execute(select(app_user.c.locked_until))).scalar_one()
+    with pytest.raises(AuthError):
+        await auth.do_login(db, "li", "another guess")  # during the lock: neither counted nor extended
+    async with db.read() as conn:
+        assert (await conn.execute(select(app_user.c.locked_until))).scalar_one() == locked_until
+    async with db.write() as conn:
+        await conn.execute(update(app_user).values(locked_until=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(AuthError):
+        await auth.do_login(db, "li", "one typo")  # after the lock: one failure, not locked again
+    async with db.read() as conn:
+        row = (await conn.execute(select(app_user.c.failed_logins, app_user.c.locked_until))).one()
+    assert row.failed_logins == 1 and row.locked_until is None
+    principal = await auth.authenticate(db, (await auth.do_login(db, "li", "correct horse"))[0])
+    assert principal.roles == ("viewer",)

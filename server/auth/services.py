@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
@@ -51,6 +51,7 @@ class Principal:
     token_id: int | None
     permissions: frozenset[str]
     warehouse_ids: frozenset[int] | None = None  # None: every warehouse
+    roles: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -186,12 +187,16 @@ async def do_login(db: Database, username: str, password: str) -> tuple[str, dat
         ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password or "")
         locked = row is not None and row.locked_until is not None and row.locked_until > now
         if row is None or not row.active or locked or not ok:
-            if row is not None and not ok:
-                # one atomic increment: parallel wrong guesses all count towards the lock
+            if row is not None and not ok and not locked:
+                # One atomic increment, so parallel wrong guesses all count; after a lock has run out
+                # the count starts again. Attempts during a lock neither count nor extend it.
+                expired = and_(app_user.c.locked_until.is_not(None), app_user.c.locked_until <= now)
+                failures = case((expired, 1), else_=app_user.c.failed_logins + 1)
                 await conn.execute(update(app_user).where(app_user.c.id == row.id).values(
-                    failed_logins=app_user.c.failed_logins + 1,
+                    failed_logins=failures,
                     locked_until=case(
-                        (app_user.c.failed_logins + 1 >= MAX_FAILED_LOGINS, now + timedelta(minutes=LOCK_MINUTES)),
+                        (failures >= MAX_FAILED_LOGINS, now + timedelta(minutes=LOCK_MINUTES)),
+                        (expired, None),
                         else_=app_user.c.locked_until,
                     ),
                 ))
@@ -246,16 +251,19 @@ async def do_revoke_token(db: Database, token_id: int, *, actor: str = "system")
     forget_tokens()
 
 
-async def _permissions(conn: AsyncConnection, role_ids: list[int]) -> frozenset[str]:
+async def _permissions(conn: AsyncConnection, role_ids: list[int]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The permissions granted by these roles, and the roles' codes."""
     if not role_ids:
-        return frozenset()
+        return frozenset(), ()
     perms: set[str] = set()
+    codes = []
     for r in await conn.execute(select(role.c.id, role.c.code, role.c.builtin).where(role.c.id.in_(role_ids))):
+        codes.append(r.code)
         if r.builtin and r.code in BUILTIN_ROLES:
             perms |= BUILTIN_ROLES[r.code][2]
     rows = await conn.execute(select(role_permission.c.permission).where(role_permission.c.role_id.in_(role_ids)))
     perms |= {p for (p,) in rows if p in PERMISSIONS}
-    return frozenset(perms)
+    return frozenset(perms), tuple(sorted(codes))
 
 
 _cache: dict[str, tuple[float, Principal]] = {}
@@ -280,15 +288,20 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
     cached = _cache.get(digest)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    principal = await _authenticate(db, token)
-    if principal is not None:
-        if len(_cache) >= CACHE_SIZE:
-            _cache.clear()
-        _cache[digest] = (time.monotonic() + CACHE_SECONDS, principal)
+    found = await _authenticate(db, token)
+    if found is None:
+        return None
+    principal, expires_at = found
+    ttl = CACHE_SECONDS
+    if expires_at is not None:  # a cached session never outlives its expiry
+        ttl = min(ttl, (expires_at - utcnow()).total_seconds())
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()
+    _cache[digest] = (time.monotonic() + ttl, principal)
     return principal
 
 
-async def _authenticate(db: Database, token: str) -> Principal | None:
+async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime | None] | None:
     now = utcnow()
     async with db.read() as conn:
         t = (await conn.execute(select(auth_token).where(auth_token.c.token_hash == token_hash(token)))).first()
@@ -301,14 +314,15 @@ async def _authenticate(db: Database, token: str) -> Principal | None:
             role_ids = [r for (r,) in await conn.execute(select(user_role.c.role_id).where(user_role.c.user_id == user.id))]
             warehouses = frozenset(w for (w,) in await conn.execute(
                 select(user_warehouse.c.warehouse_id).where(user_warehouse.c.user_id == user.id)))
-            principal = Principal("user", user.username, user.id, t.id, await _permissions(conn, role_ids),
-                                  warehouses or None)
+            perms, codes = await _permissions(conn, role_ids)
+            principal = Principal("user", user.username, user.id, t.id, perms, warehouses or None, codes)
         else:
-            principal = Principal("token", t.name, None, t.id, await _permissions(conn, [t.role_id]))
+            perms, codes = await _permissions(conn, [t.role_id])
+            principal = Principal("token", t.name, None, t.id, perms, None, codes)
     if t.last_used_at is None or now - t.last_used_at > LAST_USED_RESOLUTION:
         async with db.write() as conn:
             await conn.execute(update(auth_token).where(auth_token.c.id == t.id).values(last_used_at=now))
-    return principal
+    return principal, t.expires_at
 
 
 async def do_create_role(db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "",
