@@ -7,6 +7,7 @@ message; the field's resolver never runs, so nothing changes.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import strawberry
@@ -80,8 +81,21 @@ class AuditEntry:
     details: str = strawberry.field(description="JSON: before/after of the changed fields.")
 
     @classmethod
-    def from_row(cls, r) -> AuditEntry:
-        return cls(at=r.at, actor=r.actor, operation=r.operation, target=r.target, details=r.details)
+    def from_row(cls, r, *, costs: bool = True) -> AuditEntry:
+        return cls(at=r.at, actor=r.actor, operation=r.operation, target=r.target,
+                   details=r.details if costs else _without_costs(r.details))
+
+
+COST_FIELDS = {"purchase_price_fen", "value_fen"}
+
+
+def _without_costs(details: str) -> str:
+    """Audit details for a reader without ``cost.view``: cost fields are left out."""
+    data = json.loads(details)
+    for side in ("before", "after"):
+        if isinstance(data.get(side), dict):
+            data[side] = {k: v for k, v in data[side].items() if k not in COST_FIELDS}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @strawberry.input
@@ -102,8 +116,9 @@ class AuthQuery:
                               (audit_log.c.target, f.target)):
             if value:
                 q = q.where(column == value)
-        return await paginate(info, q.order_by(audit_log.c.id.desc()), AuditEntry.from_row, first=first,
-                              after=after, keyset=(audit_log.c.id, True))
+        costs = info.context.principal.can("cost.view")
+        return await paginate(info, q.order_by(audit_log.c.id.desc()), lambda r: AuditEntry.from_row(r, costs=costs),
+                              first=first, after=after, keyset=(audit_log.c.id, True))
 
     @strawberry.field(description="Who is calling, with the permissions in force.", extensions=needs(None))
     def me(self, info: Info) -> Me:

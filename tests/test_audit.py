@@ -53,3 +53,20 @@ async def test_reading_the_audit_log_needs_audit_view(gql):
     assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     # token creation itself was audited (by the service, with its own actor)
     assert [e["operation"] for e in await _entries(gql, operation="token.create")] == ["token.create"] * 2
+
+
+async def test_cost_fields_are_left_out_of_the_audit_for_readers_without_cost_view(gql):
+    from server.auth.services import do_create_role
+
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await gql.execute("""mutation($id: ID!) { updateProduct(id: $id, input: {purchasePrice: "11.00", name: "改"}) {
+                         errors { code } } }""", {"id": to_global_id("Product", p)})
+    await do_create_role(gql.db, code="auditor", name="审计", permissions=["audit.view"])
+    auditor = await admin_token(gql.db, role="auditor")
+    data = await gql.execute(AUDIT, {"f": {"operation": "updateProduct"}}, token=auditor)
+    details = json.loads(data["auditLog"]["edges"][0]["node"]["details"])
+    assert details["after"]["name"] == "改" and "purchase_price_fen" not in details["after"]
+    assert "purchase_price_fen" not in details["before"]
+    full = json.loads((await _entries(gql, operation="updateProduct"))[0]["details"])  # admin: cost.view
+    assert full["after"]["purchase_price_fen"] == 1100
