@@ -104,3 +104,44 @@ async def test_concurrent_wrong_passwords_all_count_towards_the_lock(db):
     async with db.read() as conn:
         row = (await conn.execute(select(app_user.c.failed_logins, app_user.c.locked_until))).one()
     assert row.failed_logins == 2 * auth.MAX_FAILED_LOGINS and row.locked_until is not None, row
+
+
+async def _zhao_token(gql, w) -> str:
+    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
+                              warehouse_ids=[w.wh2])
+    return (await auth.do_login(gql.db, "zhao", "correct horse"))[0]
+
+
+async def test_product_stock_of_a_restricted_user_counts_only_its_warehouses(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="5"),
+                                    StockLine(product_id=p, location_id=w.b1, quantity="2")])
+    token = await _zhao_token(gql, w)
+    q = "query($p: ID!) { productStock(productId: $p) { quantity } }"
+    pid = to_global_id("Product", p)
+    assert (await gql.execute(q, {"p": pid}, token=token))["productStock"]["quantity"] == "2"
+    assert (await gql.execute(q, {"p": pid}))["productStock"]["quantity"] == "7"
+
+
+async def test_replaying_another_users_key_from_outside_the_warehouses_is_denied(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    receive = """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "shared-key") {
+                 replayed errors { code } operation { id } } }"""
+    line = {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]}
+    assert (await gql.execute(receive, line))["receiveStock"]["errors"] == []
+    token = await _zhao_token(gql, w)
+    replay = (await gql.execute(receive, line, token=token))["receiveStock"]
+    assert replay == {"replayed": False, "errors": [{"code": "PERMISSION_DENIED"}], "operation": None}
+
+
+async def test_stock_fields_leading_to_products_need_catalog_view(gql):
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="3")])
+    await auth.do_create_role(gql.db, code="counter", name="盘点", permissions=["stock.view"])
+    token = (await auth.do_create_api_token(gql.db, name="counter-1", role_code="counter"))[1]
+    body = await gql.post("{ stockLevels { edges { node { quantity product { sku } } } } }", token=token)
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert "catalog.view" in body["errors"][0]["message"]

@@ -8,7 +8,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from strawberry.types import Info
 
 from schema.auth import needs
@@ -206,10 +206,17 @@ class InventoryQuery:
         row = await info.context.loaders.product.load(pk)
         if row is None:
             return None
+        precision = await precision_of(info, pk)
+        if (only := _in_allowed_warehouses(info, stock_level.c.warehouse_id)) is not None:
+            # a restricted user sees the quantity in its warehouses; the value is the product's overall
+            # moving-average figure and is not split by warehouse, so it is not shown
+            async with info.context.db.read() as conn:
+                qty = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                    stock_level.c.product_id == pk, only))).scalar_one()
+            return ProductStock(quantity=str(scaled_to_decimal(int(qty), precision)), value=None, average_cost=None)
         async with info.context.db.read() as conn:
             cost = (await conn.execute(select(product_cost).where(product_cost.c.product_id == pk))).first()
-        return ProductStock.from_values(cost.qty if cost else 0, cost.value_fen if cost else 0,
-                                        await precision_of(info, pk))
+        return ProductStock.from_values(cost.qty if cost else 0, cost.value_fen if cost else 0, precision)
 
 
 # ---- mutations -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from server.database import Database
 from server.errors import ErrorDetail, InventoryError
 from server.idempotency import check_key, request_hash
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
-from server.inventory.models import location, lot, stock_operation, warehouse
+from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
 from server.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -256,6 +256,14 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
     return {(r.product_id, r.code): r.id for r in rows}
 
 
+async def _within(conn: AsyncConnection, operation_id: int, warehouses: frozenset[int]) -> bool:
+    """Whether every location an operation touched lies in ``warehouses``."""
+    ends = select(stock_move.c.from_location_id.label("loc")).where(stock_move.c.operation_id == operation_id).union(
+        select(stock_move.c.to_location_id).where(stock_move.c.operation_id == operation_id)).subquery()
+    rows = await conn.execute(select(location.c.warehouse_id).where(location.c.id.in_(select(ends.c.loc))))
+    return all(w in warehouses for (w,) in rows)
+
+
 async def _check_expiry(conn: AsyncConnection, v: _Validator, entries) -> None:
     """A lot has one expiry date: an inbound line that names another one is refused."""
     wanted = {lot_id: (i, ln.expiry_date) for i, ln, lot_id in entries if lot_id and ln.expiry_date}
@@ -302,6 +310,8 @@ async def _run(
             ).one()
             if first.request_hash != digest:
                 raise InventoryError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+            if warehouses is not None and not await _within(conn, first.id, warehouses):
+                raise InventoryError("PERMISSION_DENIED", "lines", permission="warehouse")
             return OperationResult(first.id, replayed=True)
         if not lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
