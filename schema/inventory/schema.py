@@ -8,11 +8,11 @@ from datetime import date
 from types import SimpleNamespace
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth import needs
-from schema.errors import InventoryError, invalid_id, run_action, to_payload_errors
+from schema.errors import InventoryError, invalid_id, run_action
 from schema.inventory.types import (
     Location,
     MoveType,
@@ -27,7 +27,6 @@ from schema.inventory.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
-from server import errors as domain_errors
 from server.errors import ApiError, InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
@@ -74,21 +73,6 @@ class LocationFilter:
 def _warehouses(info: Info) -> frozenset[int] | None:
     principal = info.context.principal
     return principal.warehouse_ids if principal else None
-
-
-async def _deny_outside_warehouses(info: Info, *, warehouse_id: int | None = None,
-                                   location_id: int | None = None) -> list:
-    """Payload errors when a warehouse-restricted caller touches another warehouse (or creates one)."""
-    allowed = _warehouses(info)
-    if allowed is None:
-        return []
-    if location_id is not None:
-        row = await info.context.loaders.location.load(location_id)
-        warehouse_id = row.warehouse_id if row else None
-    if warehouse_id is None or warehouse_id not in allowed:
-        denied = domain_errors.InventoryError("PERMISSION_DENIED", "id", permission="warehouse")
-        return to_payload_errors(denied, CODES, info.context.lang)
-    return []
 
 
 def _in_allowed_warehouses(info: Info, column):
@@ -207,16 +191,10 @@ class InventoryQuery:
         if row is None:
             return None
         precision = await precision_of(info, pk)
-        if (only := _in_allowed_warehouses(info, stock_level.c.warehouse_id)) is not None:
-            # a restricted user sees the quantity in its warehouses; the value is the product's overall
-            # moving-average figure and is not split by warehouse, so it is not shown
-            async with info.context.db.read() as conn:
-                qty = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-                    stock_level.c.product_id == pk, only))).scalar_one()
-            return ProductStock(quantity=str(scaled_to_decimal(int(qty), precision)), value=None, average_cost=None)
-        async with info.context.db.read() as conn:
-            cost = (await conn.execute(select(product_cost).where(product_cost.c.product_id == pk))).first()
-        return ProductStock.from_values(cost.qty if cost else 0, cost.value_fen if cost else 0, precision)
+        qty, value = await services.stock_of_product(info.context.db, pk, warehouses=_warehouses(info))
+        if value is None:
+            return ProductStock(quantity=str(scaled_to_decimal(qty, precision)), value=None, average_cost=None)
+        return ProductStock.from_values(qty, value, precision)
 
 
 # ---- mutations -------------------------------------------------------------------------------
@@ -335,11 +313,9 @@ async def _load_or_none(loader, to_type, pk):
 class InventoryMutation:
     @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
-        if denied := await _deny_outside_warehouses(info):
-            return WarehousePayload(warehouse=None, errors=denied)
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
             info.context.db, code=input.code, name=input.name, address=input.address,
-            idempotency_key=input.idempotency_key))
+            idempotency_key=input.idempotency_key, allowed=_warehouses(info)))
         node = await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk)
         return WarehousePayload(warehouse=node, errors=errors)
 
@@ -348,9 +324,8 @@ class InventoryMutation:
         pk = decode_id(id, "Warehouse")
         if pk is None:
             return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
-        if denied := await _deny_outside_warehouses(info, warehouse_id=pk):
-            return WarehousePayload(warehouse=None, errors=denied)
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(info.context.db, pk, active))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(
+            info.context.db, pk, active, allowed=_warehouses(info)))
         node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
 
@@ -361,11 +336,9 @@ class InventoryMutation:
         if wh is None or (input.parent_id and parent is None):
             field, what = ("warehouseId", "warehouse") if wh is None else ("parentId", "location")
             return LocationPayload(location=None, errors=invalid_id(CODES, field, what, info.context.lang))
-        if denied := await _deny_outside_warehouses(info, warehouse_id=wh):
-            return LocationPayload(location=None, errors=denied)
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
             info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
-            sort_order=input.sort_order, idempotency_key=input.idempotency_key))
+            sort_order=input.sort_order, idempotency_key=input.idempotency_key, allowed=_warehouses(info)))
         node = await _load_or_none(info.context.loaders.location, Location.from_row, pk)
         return LocationPayload(location=node, errors=errors)
 
@@ -374,9 +347,8 @@ class InventoryMutation:
         pk = decode_id(id, "Location")
         if pk is None:
             return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
-        if denied := await _deny_outside_warehouses(info, location_id=pk):
-            return LocationPayload(location=None, errors=denied)
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(info.context.db, pk, active))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(
+            info.context.db, pk, active, allowed=_warehouses(info)))
         node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
         return LocationPayload(location=node, errors=errors)
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, literal, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import product, product_unit, unit
@@ -21,7 +21,7 @@ from server.database import Database
 from server.errors import ErrorDetail, InventoryError
 from server.idempotency import check_key, request_hash
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
-from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
+from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
 from server.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -532,3 +532,17 @@ async def do_adjust_stock(
 
     return await _run(db, ADJUSTMENT, lines, build, actor=actor, reference=reference, reason=reason,
                       idempotency_key=idempotency_key, warehouses=warehouses)
+
+
+async def stock_of_product(db: Database, product_id: int, *,
+                           warehouses: frozenset[int] | None = None) -> tuple[int, int | None]:
+    """Quantity (scaled) and value (fen) on hand. For a caller restricted to some warehouses, the
+    quantity in those only and no value: the moving average is one figure per product, not split."""
+    async with db.read() as conn:
+        if warehouses is not None:
+            qty = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                stock_level.c.product_id == product_id, stock_level.c.warehouse_id.in_(sorted(warehouses))))).scalar_one()
+            return int(qty), None
+        row = (await conn.execute(select(product_cost.c.qty, product_cost.c.value_fen).where(
+            product_cost.c.product_id == product_id))).first()
+    return (row.qty, row.value_fen) if row else (0, 0)

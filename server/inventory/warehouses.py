@@ -1,4 +1,8 @@
-"""Warehouse and location (bin hierarchy) actions."""
+"""Warehouse and location (bin hierarchy) actions.
+
+``allowed`` is the caller's warehouse restriction (``None``: every warehouse). A restricted user may
+only change locations and warehouses inside it, and may not create warehouses.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,14 @@ from server.masterdata import TextRules, create_record, ensure_exists, set_activ
 from server.inventory.models import location, warehouse
 
 
+def _check_allowed(allowed: frozenset[int] | None, warehouse_id: int | None) -> None:
+    if allowed is not None and warehouse_id not in allowed:
+        raise InventoryError("PERMISSION_DENIED", "id", permission="warehouse")
+
+
 async def do_create_warehouse(db: Database, *, code: str, name: str, address: str = "",
-                              idempotency_key: str | None = None) -> int:
+                              idempotency_key: str | None = None, allowed: frozenset[int] | None = None) -> int:
+    _check_allowed(allowed, None)
     rules = TextRules(InventoryError)
     values = {"code": rules.code(code), "name": rules.text(name, "name", 128, required=True),
               "address": rules.text(address, "address", 300) or ""}
@@ -45,7 +55,8 @@ async def _check_location_parent(conn, warehouse_id: int, location_id: int | Non
 
 async def do_create_location(db: Database, *, warehouse_id: int, code: str, name: str = "",
                              parent_id: int | None = None, sort_order: int = 0,
-                             idempotency_key: str | None = None) -> int:
+                             idempotency_key: str | None = None, allowed: frozenset[int] | None = None) -> int:
+    _check_allowed(allowed, warehouse_id)
     rules = TextRules(InventoryError)
     values = {"warehouse_id": warehouse_id, "code": rules.code(code, max_len=64),
               "name": rules.text(name, "name", 128) or "", "parent_id": parent_id, "sort_order": sort_order}
@@ -67,9 +78,16 @@ async def do_update_location(db: Database, location_id: int, *, name: str | None
     await update_record(db, location, location_id, values, error_cls=InventoryError, what="location", unique_fields=())
 
 
-async def do_set_warehouse_active(db: Database, warehouse_id: int, active: bool) -> None:
+async def do_set_warehouse_active(db: Database, warehouse_id: int, active: bool, *,
+                                  allowed: frozenset[int] | None = None) -> None:
+    _check_allowed(allowed, warehouse_id)
     await set_active(db, warehouse, warehouse_id, active, error_cls=InventoryError, what="warehouse")
 
 
-async def do_set_location_active(db: Database, location_id: int, active: bool) -> None:
+async def do_set_location_active(db: Database, location_id: int, active: bool, *,
+                                 allowed: frozenset[int] | None = None) -> None:
+    if allowed is not None:
+        async with db.read() as conn:
+            _check_allowed(allowed, (await conn.execute(
+                select(location.c.warehouse_id).where(location.c.id == location_id))).scalar())
     await set_active(db, location, location_id, active, error_cls=InventoryError, what="location")
