@@ -302,14 +302,11 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             for top in tops:
                 bins[wh_code][top] = zone_bins
 
-    for i, (code, name, contact, phone, email, address, stem) in enumerate(SUPPLIERS, start=1):
-        await do_create_partner(db, "supplier", PartnerInput(
-            code=code, name=name, contact_name=contact, phone=phone, email=email or None,
-            address=address, tax_id=uscc(stem, 56000000 + i * 1297)), idempotency_key=f"demo-supplier-{code}")
-    for i, (code, name, contact, phone, email, address, stem) in enumerate(CUSTOMERS, start=1):
-        await do_create_partner(db, "customer", PartnerInput(
-            code=code, name=name, contact_name=contact, phone=phone, email=email or None,
-            address=address, tax_id=uscc(stem, 71000000 + i * 3571)), idempotency_key=f"demo-customer-{code}")
+    for kind, rows, serial_base, step in (("supplier", SUPPLIERS, 56000000, 1297), ("customer", CUSTOMERS, 71000000, 3571)):
+        for i, (code, name, contact, phone, email, address, stem) in enumerate(rows, start=1):
+            await do_create_partner(db, kind, PartnerInput(
+                code=code, name=name, contact_name=contact, phone=phone, email=email or None,
+                address=address, tax_id=uscc(stem, serial_base + i * step)), idempotency_key=f"demo-{kind}-{code}")
 
     products: dict[str, int] = {}
     for n, p in enumerate(PRODUCTS, start=1):
