@@ -64,6 +64,37 @@ class AuthErrorCode(enum.Enum):
     WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
+class PurchasingErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    INACTIVE = "INACTIVE"
+    WRONG_UNIT = "WRONG_UNIT"
+    EMPTY_OPERATION = "EMPTY_OPERATION"
+    INVALID_STATUS = "INVALID_STATUS"
+    BELOW_MIN_ORDER_QTY = "BELOW_MIN_ORDER_QTY"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    APPROVER_ROLE_REQUIRED = "APPROVER_ROLE_REQUIRED"
+    ALREADY_APPROVED_BY_YOU = "ALREADY_APPROVED_BY_YOU"
+    ORDER_REQUIRED = "ORDER_REQUIRED"
+    WRONG_ORDER = "WRONG_ORDER"
+    WRONG_WAREHOUSE = "WRONG_WAREHOUSE"
+    OVER_RECEIPT = "OVER_RECEIPT"
+    OVER_RETURN = "OVER_RETURN"
+    OVER_PAYMENT = "OVER_PAYMENT"
+    SUPPLIER_MISMATCH = "SUPPLIER_MISMATCH"
+    SERIAL_COUNT = "SERIAL_COUNT"
+    LOT_REQUIRED = "LOT_REQUIRED"
+    LOT_NOT_ALLOWED = "LOT_NOT_ALLOWED"
+    SERIAL_QUANTITY = "SERIAL_QUANTITY"
+    SERIAL_IN_STOCK = "SERIAL_IN_STOCK"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "NOT_FOUND": ("找不到{what}。", "{what_en} not found."),
     "DUPLICATE_CODE": ("编码“{code}”已存在。", "Code “{code}” already exists."),
@@ -102,6 +133,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "PERMISSION_DENIED": ("没有权限：需要 {permission}。", "Permission denied: {permission} is required."),
     "WEAK_PASSWORD": ("密码至少 {min} 个字符。", "A password needs at least {min} characters."),
+    "INVALID_STATUS": ("{what}当前状态为“{status}”，不能{action}。", "{what_en} is {status}: cannot {action_en}."),
+    "BELOW_MIN_ORDER_QTY": ("低于供应商最小起订量 {min}。", "Below the supplier's minimum order quantity {min}."),
+    "SELF_APPROVAL": ("职责分离：单据的制单人不能审批自己的单据。",
+                      "Separation of duties: the creator of a document cannot approve it."),
+    "APPROVER_ROLE_REQUIRED": ("此审批步骤需要角色“{role}”。", "This approval step needs the role “{role}”."),
+    "ALREADY_APPROVED_BY_YOU": ("您已审批过此单据的前一步骤，需由另一人审批。",
+                                "You approved an earlier step of this document; another person must approve this one."),
+    "ORDER_REQUIRED": ("收货必须关联采购订单（系统设置）。", "A receipt needs a purchase order (system setting)."),
+    "WRONG_ORDER": ("该行不属于此采购订单。", "This line does not belong to the purchase order."),
+    "WRONG_WAREHOUSE": ("库位不在该行的目的仓库中。", "The location is not in the line's destination warehouse."),
+    "OVER_RECEIPT": ("超收：订购 {ordered}，已收 {received}，本次 {requested}，允许超收 {tolerance}。",
+                     "Over-receipt: ordered {ordered}, accepted so far {received}, now {requested}, "
+                     "tolerance {tolerance}."),
+    "OVER_RETURN": ("退货数量超过可退数量 {available}。", "The return exceeds the returnable quantity {available}."),
+    "OVER_PAYMENT": ("金额超过未付余额 {open}。", "The amount exceeds the open balance {open}."),
+    "SUPPLIER_MISMATCH": ("单据属于另一个供应商。", "The document belongs to another supplier."),
+    "SERIAL_COUNT": ("序列号个数（{serials}）与合格数量（{accepted}）不符。",
+                     "The number of serials ({serials}) differs from the accepted quantity ({accepted})."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
@@ -125,6 +174,25 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "user": ("用户", "User"),
     "role": ("角色", "Role"),
     "token": ("令牌", "Token"),
+    "purchase_order": ("采购订单", "Purchase order"),
+    "purchase_order_line": ("采购订单行", "Purchase order line"),
+    "receipt": ("收货单", "Goods receipt"),
+    "receipt_line": ("收货单行", "Goods receipt line"),
+    "bill": ("采购发票", "Supplier bill"),
+    "payment": ("付款单", "Payment"),
+    "supplier_price": ("供应商报价", "Supplier price"),
+}
+
+
+STATUS_NAMES: dict[str, str] = {
+    "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
+    "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
+    "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
+}
+
+ACTION_NAMES: dict[str, str] = {
+    "edit": "修改", "submit": "提交", "approve": "审批", "reject": "驳回", "cancel": "取消", "close": "关闭",
+    "receive": "收货", "bill": "开票", "pay": "付款",
 }
 
 
@@ -133,6 +201,11 @@ def render_message(code: str, lang: str, params: dict | None = None) -> str:
     what = params.get("what")
     if what in OBJECT_NAMES:
         params["what"], params["what_en"] = OBJECT_NAMES[what]
+    if "status" in params and not lang.startswith("en"):
+        params["status"] = STATUS_NAMES.get(params["status"], params["status"])
+    if "action" in params:
+        params["action_en"] = params["action"]
+        params["action"] = ACTION_NAMES.get(params["action"], params["action"])
     params.setdefault("what", "对象")
     params.setdefault("what_en", "Object")
     zh, en = MESSAGES.get(code, (code, code))
@@ -183,6 +256,16 @@ class InventoryError(DomainError):
 
 class AuthError(DomainError):
     codes = AuthErrorCode
+
+
+class PurchasingError(DomainError):
+    codes = PurchasingErrorCode
+
+    @classmethod
+    def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> PurchasingError:
+        """The stock primitives' errors as purchasing errors, with fields mapped to the document's."""
+        return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params)
+                         for d in exc.details])
 
 
 class ApiError(Exception):

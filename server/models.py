@@ -13,11 +13,30 @@ from server.inventory.models import (
     stock_operation,
     warehouse,
 )
+from server.documents import app_setting, document_sequence
 from server.partners.models import customer, supplier
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    payment_allocation,
+    preferred_supplier,
+    purchase_order,
+    purchase_order_history,
+    purchase_order_line,
+    purchase_return,
+    purchase_return_line,
+    supplier_bill,
+    supplier_bill_line,
+    supplier_payment,
+    supplier_price,
+)
 
 __all__ = [
     "metadata", "unit", "category", "product", "product_unit", "barcode", "supplier", "customer",
     "warehouse", "location", "lot", "stock_level", "product_cost", "stock_operation", "stock_move",
     "event", "event_counter", "idempotency_key",
     "app_user", "role", "role_permission", "user_role", "user_warehouse", "auth_token", "audit_log",
+    "document_sequence", "app_setting", "supplier_price", "preferred_supplier", "purchase_order",
+    "purchase_order_line", "purchase_order_history", "goods_receipt", "goods_receipt_line", "purchase_return",
+    "purchase_return_line", "supplier_bill", "supplier_bill_line", "supplier_payment", "payment_allocation",
 ]

@@ -23,6 +23,7 @@ from server.sql import prepared
 NOTIFY_CHANNEL = "jxc_events"
 
 STOCK_CHANGED = "stock.changed"
+DOCUMENT_STATUS_CHANGED = "document.status_changed"  # payload: doc_type, id, number, from, to, actor
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,18 @@ class MovingAverage:
         state.value_fen -= value
         return value
 
+    def value_out_at(self, state: CostState, qty: int, value_fen: int) -> int:
+        """``qty`` leaves at a given value (a purchase return at its receipt cost, Policy A of the
+        domain reference §2.3), which recomputes the average of what stays. The value is capped by
+        what is on hand, and an issue that empties the stock still takes all of it. Mutates ``state``."""
+        if qty >= state.qty:
+            value = state.value_fen
+        else:
+            value = max(0, min(value_fen, state.value_fen))
+        state.qty -= qty
+        state.value_fen -= value
+        return value
+
     def value_in(self, state: CostState, qty: int, value_fen: int | None, fallback_fen: int = 0) -> int:
         """Add ``qty`` at ``value_fen``; ``None`` means at the current average, or ``fallback_fen`` when
         there is no stock (and so no average) at that moment. Mutates ``state``."""

@@ -41,6 +41,7 @@ class MoveSpec:
     to_location_id: int | None = None
     lot_id: int | None = None
     inbound_value_fen: int | None = None  # receipts and gains; None = at current average
+    outbound_value_fen: int | None = None  # issues at a given value (purchase returns); None = at average
     fallback_value_fen: int = 0  # inbound at average when there is no stock (no average): this value
     reason: str = ""
     source_document: str = ""
@@ -198,6 +199,8 @@ async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int
                 values[i] = method.value_at_average(state, spec.qty) or 0
             elif spec.to_location_id:
                 values[i] = method.value_in(state, spec.qty, spec.inbound_value_fen, spec.fallback_value_fen)
+            elif spec.outbound_value_fen is not None:
+                values[i] = method.value_out_at(state, spec.qty, spec.outbound_value_fen)
             else:
                 values[i] = method.value_out(state, spec.qty)
         if (state.qty, state.value_fen) != before:

@@ -68,6 +68,7 @@ class StockLine:
     expiry_date: date | None = None
     unit_cost: str | Decimal | None = None  # yuan per unit of ``unit_id``; receipts and gains
     source_line_id: int | None = None
+    value_fen: int | None = None  # documents: the exact inbound (or outbound) line value, overrides unit_cost
 
 
 @dataclass(frozen=True)
@@ -313,22 +314,55 @@ async def _run(
             if warehouses is not None and not await _within(conn, first.id, warehouses):
                 raise InventoryError("PERMISSION_DENIED", "lines", permission="warehouse")
             return OperationResult(first.id, replayed=True)
-        if not lines:
-            raise InventoryError("EMPTY_OPERATION", "lines")
-        v = _Validator(conn)
-        await v.load(lines)
-        if warehouses is not None:  # a user restricted to some warehouses
-            for loc_id, loc in v.locations.items():
-                if loc.warehouse_id not in warehouses:
-                    raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {loc.warehouse_id}")
-        specs = await build(conn, v)
-        for spec in specs:  # default values (purchase price × quantity) must fit too
-            if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
-                v.fail("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
-        v.raise_if_failed()
-        warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
-        posted = await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of)
+        posted = await _validate_and_post(conn, operation, lines, build, warehouses)
     return OperationResult(operation["id"], replayed=False, posted=posted)
+
+
+async def _validate_and_post(conn, operation: dict, lines: list[StockLine], build,
+                             warehouses: frozenset[int] | None) -> PostedOperation:
+    if not lines:
+        raise InventoryError("EMPTY_OPERATION", "lines")
+    v = _Validator(conn)
+    await v.load(lines)
+    if warehouses is not None:  # a user restricted to some warehouses
+        for loc in v.locations.values():
+            if loc.warehouse_id not in warehouses:
+                raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {loc.warehouse_id}")
+    specs = await build(conn, v)
+    for spec in specs:  # default values (purchase price × quantity) must fit too
+        if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
+            v.fail("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
+    v.raise_if_failed()
+    warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
+    return await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of)
+
+
+async def post_document_moves(
+    conn: AsyncConnection,
+    direction: str,
+    lines: list[StockLine],
+    *,
+    move_type: str,
+    actor: str,
+    reference: str,
+    reason: str = "",
+    warehouses: frozenset[int] | None = None,
+) -> PostedOperation:
+    """Post a document's stock lines inside the document's own write transaction.
+
+    ``direction`` is ``"in"`` (receipts: ``StockLine.value_fen`` is the exact line value) or
+    ``"out"`` (issues at moving average, or at ``value_fen`` when given: purchase returns leave at
+    their original receipt cost). The document keeps the idempotency key, so the operation has none.
+    Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``.
+    """
+    operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason)
+
+    async def build(conn, v):
+        if direction == "in":
+            return await _receipt_specs(conn, v, lines, move_type)
+        return await _outbound_specs(conn, v, lines, move_type, transfer=False)
+
+    return await _validate_and_post(conn, operation, lines, build, warehouses)
 
 
 async def do_receive_stock(
@@ -345,44 +379,48 @@ async def do_receive_stock(
     """Receive goods into locations at a unit cost (default: the product's purchase price)."""
 
     async def build(conn, v: _Validator) -> list[MoveSpec]:
-        checked = []
-        for i, ln in enumerate(lines):
-            p = v.product(ln, i)
-            loc = v.location(ln.location_id, f"lines.{i}.locationId")
-            if p is None or loc is None:
-                continue
-            qty = v.quantity(ln, i, p)
-            tracked = v.lot_required(ln, i, p)
-            if qty is None:
-                continue
-            value = v.unit_cost_value(ln, i, qty, p)
-            if value is None and ln.unit_cost is None:
-                value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
-            checked.append((i, ln, p, qty, value, tracked))
-        v.raise_if_failed()
-        lots = await _lot_ids(
-            conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
-        )
-        await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
-        v.raise_if_failed()
-        return [
-            MoveSpec(
-                line_no=i + 1,
-                move_type=move_type,
-                product_id=ln.product_id,
-                qty=qty,
-                to_location_id=ln.location_id,
-                lot_id=lots.get((ln.product_id, ln.lot_code)) if tracked else None,
-                inbound_value_fen=value,
-                source_line_id=ln.source_line_id,
-                precision=p.precision,
-                serial=p.tracking == "serial",
-            )
-            for i, ln, p, qty, value, tracked in checked
-        ]
+        return await _receipt_specs(conn, v, lines, move_type)
 
     return await _run(db, move_type, lines, build, actor=actor,
                       reference=reference, reason=reason, idempotency_key=idempotency_key, warehouses=warehouses)
+
+
+async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type: str) -> list[MoveSpec]:
+    checked = []
+    for i, ln in enumerate(lines):
+        p = v.product(ln, i)
+        loc = v.location(ln.location_id, f"lines.{i}.locationId")
+        if p is None or loc is None:
+            continue
+        qty = v.quantity(ln, i, p)
+        tracked = v.lot_required(ln, i, p)
+        if qty is None:
+            continue
+        value = ln.value_fen if ln.value_fen is not None else v.unit_cost_value(ln, i, qty, p)
+        if value is None and ln.unit_cost is None:
+            value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
+        checked.append((i, ln, p, qty, value, tracked))
+    v.raise_if_failed()
+    lots = await _lot_ids(
+        conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
+    )
+    await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
+    v.raise_if_failed()
+    return [
+        MoveSpec(
+            line_no=i + 1,
+            move_type=move_type,
+            product_id=ln.product_id,
+            qty=qty,
+            to_location_id=ln.location_id,
+            lot_id=lots.get((ln.product_id, ln.lot_code)) if tracked else None,
+            inbound_value_fen=value,
+            source_line_id=ln.source_line_id,
+            precision=p.precision,
+            serial=p.tracking == "serial",
+        )
+        for i, ln, p, qty, value, tracked in checked
+    ]
 
 
 def _fen_price(fen: int) -> Decimal:
@@ -421,6 +459,7 @@ async def _outbound_specs(conn, v: _Validator, lines: list[StockLine], move_type
                 from_location_id=ln.location_id,
                 to_location_id=ln.to_location_id if transfer else None,
                 lot_id=lot_id,
+                outbound_value_fen=None if transfer else ln.value_fen,
                 source_line_id=ln.source_line_id,
                 precision=p.precision,
                 serial=p.tracking == "serial",

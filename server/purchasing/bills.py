@@ -1,0 +1,369 @@
+"""Supplier bills (采购发票) with three-way match, payments and prepayments, debit-note offsets, and
+the payables balance with aging per supplier (应付账款).
+
+Three-way match per bill line, against its receipt line and order line:
+
+* quantity: what this bill and earlier bills charge for a receipt line may not exceed the accepted
+  and not returned quantity by more than ``match_qty_tolerance`` (flag ``QTY_EXCEEDS_RECEIVED``), nor
+  the ordered quantity (``QTY_EXCEEDS_ORDERED``);
+* price: the billed unit price may differ from the order price by at most ``match_price_tolerance``
+  of it (``PRICE_MISMATCH``).
+
+A bill with flags waits in ``pending_approval`` until someone with ``purchase.bill.approve`` (not
+its creator, when separation of duties is on) accepts it; only then is it an open payable.
+Each bill is an accounts-payable open item: ``total − paid``. Payments are allocated to bills with a
+conditional ``UPDATE … WHERE paid_fen + n <= total_fen``, so concurrent payments can never overpay;
+an unallocated remainder is a prepayment, allocated later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.database import Database
+from server.db_types import utcnow
+from server.documents import next_number
+from server.errors import PurchasingError
+from server.numbers import fen_to_decimal
+from server.partners.models import supplier
+from server.purchasing.common import (
+    Collector,
+    create_once,
+    actor_label,
+    check_amount,
+    load_products,
+    lock_row,
+    quantity_in_unit,
+    require_status,
+    status_event,
+    tax_fen,
+    value_fen,
+)
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    payment_allocation,
+    purchase_order_line,
+    supplier_bill,
+    supplier_bill_line,
+    supplier_payment,
+)
+from server.purchasing.settings import load_purchase_settings
+
+PAYMENT_METHODS = ("bank_transfer", "cash", "bank_draft", "other")
+
+
+@dataclass
+class BillLineInput:
+    receipt_line_id: int
+    quantity: str  # base unit
+    unit_price: str | None = None  # yuan per the order line's unit, excl. VAT; default: the order price
+    vat_rate: str | None = None  # default: the order line's rate
+
+
+@dataclass
+class BillInput:
+    supplier_id: int
+    lines: list[BillLineInput]
+    supplier_invoice_no: str = ""
+    bill_date: date | None = None
+    due_date: date | None = None  # default: bill date + the supplier's payment terms
+
+
+async def do_create_supplier_bill(db: Database, data: BillInput, principal: Principal | None,
+                                  *, idempotency_key: str | None = None) -> int:
+    """Enter a supplier's invoice against receipt lines; returns the bill id."""
+    return await create_once(db, "purchase.bill", data, idempotency_key, lambda conn: _create_bill(conn, data, principal))
+
+
+async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Principal | None) -> int:
+    c = Collector()
+    sup = (await conn.execute(select(supplier).where(supplier.c.id == data.supplier_id))).first()
+    if sup is None:
+        raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
+    if not data.lines:
+        raise PurchasingError("EMPTY_OPERATION", "lines")
+    if len(data.supplier_invoice_no) > 64:
+        c.fail("INVALID_VALUE", "supplierInvoiceNo", detail="≤ 64 chars")
+    settings = await load_purchase_settings(conn)
+    price_tol, qty_tol = settings.tolerance("match_price_tolerance"), settings.tolerance("match_qty_tolerance")
+    ids = sorted({ln.receipt_line_id for ln in data.lines})
+    # lock the receipt lines (sorted) so two bills for one line are matched one after the other
+    rows = {r.id: r for r in await conn.execute(
+        select(goods_receipt_line, goods_receipt.c.supplier_id, purchase_order_line.c.qty.label("ordered_qty"),
+               purchase_order_line.c.billed_qty.label("order_billed_qty"))
+        .join(goods_receipt, goods_receipt.c.id == goods_receipt_line.c.receipt_id)
+        .outerjoin(purchase_order_line, purchase_order_line.c.id == goods_receipt_line.c.order_line_id)
+        .where(goods_receipt_line.c.id.in_(ids)).order_by(goods_receipt_line.c.id)
+        .with_for_update(of=goods_receipt_line))}
+    products = await load_products(conn, {r.product_id for r in rows.values()})
+    billed_now: dict[int, int] = {}
+    order_billed_now: dict[int, int] = {}
+    lines = []
+    for i, ln in enumerate(data.lines):
+        r = rows.get(ln.receipt_line_id)
+        if r is None:
+            c.fail("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
+            continue
+        if r.supplier_id != data.supplier_id:
+            c.fail("SUPPLIER_MISMATCH", f"lines.{i}.receiptLineId")
+            continue
+        p = products[r.product_id]
+        q = quantity_in_unit(c, p, None, ln.quantity, f"lines.{i}.quantity")
+        price = r.unit_price_micro if ln.unit_price is None else c.price(ln.unit_price, f"lines.{i}.unitPrice")
+        rate = r.vat_rate_bp if ln.vat_rate is None else c.rate(ln.vat_rate, f"lines.{i}.vatRate")
+        if q is None or price is None or rate is None:
+            continue
+        qty = q[1]
+        flags = []
+        billed_now[r.id] = billed_now.get(r.id, 0) + qty
+        billable = r.accepted_qty - r.returned_qty - r.billed_qty
+        if billed_now[r.id] > billable + Decimal(billable) * qty_tol:
+            flags.append("QTY_EXCEEDS_RECEIVED")
+        if r.order_line_id is not None:
+            order_billed_now[r.order_line_id] = order_billed_now.get(r.order_line_id, 0) + qty
+            if r.order_billed_qty + order_billed_now[r.order_line_id] > r.ordered_qty:
+                flags.append("QTY_EXCEEDS_ORDERED")
+        if abs(price - r.unit_price_micro) > Decimal(r.unit_price_micro) * price_tol:
+            flags.append("PRICE_MISMATCH")
+        amount = value_fen(qty, price, r.unit_factor)
+        check_amount(c, amount, f"lines.{i}.unitPrice")
+        lines.append(dict(line_no=i + 1, receipt_line_id=r.id, product_id=r.product_id, qty=qty,
+                          unit_factor=r.unit_factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
+                          tax_fen=tax_fen(amount, rate), flags=",".join(flags), _order_line=r.order_line_id))
+    c.raise_if_failed()
+    bill_date = data.bill_date or date.today()
+    due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
+    if due_date < bill_date:
+        raise PurchasingError("INVALID_VALUE", "dueDate", detail="before the bill date")
+    amount = sum(ln["amount_fen"] for ln in lines)
+    tax = sum(ln["tax_fen"] for ln in lines)
+    flags = [{"line": ln["line_no"], "flags": ln["flags"].split(",")} for ln in lines if ln["flags"]]
+    status = "pending_approval" if flags else "open"
+    number = await next_number(conn, "PB", bill_date)
+    bill_id = (await conn.execute(supplier_bill.insert().values(
+        number=number, kind="bill", supplier_id=data.supplier_id, supplier_invoice_no=data.supplier_invoice_no.strip(),
+        bill_date=bill_date, due_date=due_date, amount_fen=amount, tax_fen=tax, total_fen=amount + tax,
+        status=status, match_flags=json.dumps(flags), actor=actor_label(principal), created_at=utcnow(),
+    ).returning(supplier_bill.c.id))).scalar_one()
+    for ln in lines:
+        order_line = ln.pop("_order_line")
+        await conn.execute(supplier_bill_line.insert().values(bill_id=bill_id, **ln))
+        await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == ln["receipt_line_id"])
+                           .values(billed_qty=goods_receipt_line.c.billed_qty + ln["qty"]))
+        if order_line is not None:
+            await conn.execute(update(purchase_order_line).where(purchase_order_line.c.id == order_line)
+                               .values(billed_qty=purchase_order_line.c.billed_qty + ln["qty"]))
+    note_change(conn, f"supplier_bill:{bill_id}", after={"number": number, "total_fen": amount + tax,
+                                                         "status": status, "flags": flags})
+    await status_event(conn, "supplier_bill", bill_id, number, "", status, principal)
+    return bill_id
+
+
+async def do_approve_supplier_bill(db: Database, bill_id: int, principal: Principal, comment: str = "") -> None:
+    """Accept a bill whose three-way match was flagged; it becomes an open payable."""
+    if not principal.can("purchase.bill.approve"):
+        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.bill.approve")
+    async with db.write() as conn:
+        row = await lock_row(conn, supplier_bill, bill_id, "bill")
+        require_status(row, ("pending_approval",), "bill", "approve")
+        settings = await load_purchase_settings(conn)
+        if settings.separation_of_duties and row.actor == principal.label:
+            raise PurchasingError("SELF_APPROVAL", "id")
+        await conn.execute(update(supplier_bill).where(supplier_bill.c.id == bill_id).values(
+            status="open", approved_by=principal.label))
+        note_change(conn, f"supplier_bill:{bill_id}", before={"status": row.status},
+                    after={"status": "open", "comment": comment.strip()[:500]})
+        await status_event(conn, "supplier_bill", bill_id, row.number, row.status, "open", principal)
+
+
+@dataclass
+class Allocation:
+    bill_id: int
+    amount: str  # yuan
+
+
+@dataclass
+class PaymentInput:
+    supplier_id: int
+    amount: str  # yuan
+    method: str = "bank_transfer"
+    payment_date: date | None = None
+    reference: str = ""
+    allocations: list[Allocation] = field(default_factory=list)
+
+
+async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allocation], principal,
+                    *, payment_id: int | None = None, debit_note_id: int | None = None) -> int:
+    """Settle bills; returns the total allocated. Every amount is checked against the bill's open
+    balance by the ``UPDATE`` itself."""
+    total = 0
+    parsed = []
+    for i, a in enumerate(allocations):
+        fen = c.money(a.amount, f"allocations.{i}.amount", positive=True)
+        if fen is not None:
+            parsed.append((i, a.bill_id, fen))
+    c.raise_if_failed()
+    for i, bill_id, fen in sorted(parsed, key=lambda t: t[1]):  # lock bills in id order
+        bill = (await conn.execute(select(supplier_bill).where(supplier_bill.c.id == bill_id))).first()
+        if bill is None or bill.kind != "bill":
+            raise PurchasingError("NOT_FOUND", f"allocations.{i}.billId", what="bill")
+        if bill.supplier_id != supplier_id:
+            raise PurchasingError("SUPPLIER_MISMATCH", f"allocations.{i}.billId")
+        if bill.status not in ("open",):
+            raise PurchasingError("INVALID_STATUS", f"allocations.{i}.billId", what="bill", status=bill.status,
+                                  action="pay")
+        row = (await conn.execute(
+            update(supplier_bill).where(supplier_bill.c.id == bill_id,
+                                        supplier_bill.c.paid_fen + fen <= supplier_bill.c.total_fen)
+            .values(paid_fen=supplier_bill.c.paid_fen + fen)
+            .returning(supplier_bill.c.paid_fen, supplier_bill.c.total_fen))).first()
+        if row is None:
+            current = (await conn.execute(select(supplier_bill.c.total_fen - supplier_bill.c.paid_fen).where(
+                supplier_bill.c.id == bill_id))).scalar_one()
+            raise PurchasingError("OVER_PAYMENT", f"allocations.{i}.amount", open=str(fen_to_decimal(current)))
+        if row.paid_fen == row.total_fen:
+            await conn.execute(update(supplier_bill).where(supplier_bill.c.id == bill_id).values(status="paid"))
+            await status_event(conn, "supplier_bill", bill_id, bill.number, "open", "paid", principal)
+        await conn.execute(payment_allocation.insert().values(
+            payment_id=payment_id, debit_note_id=debit_note_id, bill_id=bill_id, amount_fen=fen,
+            actor=actor_label(principal), at=utcnow()))
+        total += fen
+    return total
+
+
+async def do_record_supplier_payment(db: Database, data: PaymentInput, principal: Principal | None,
+                                     *, idempotency_key: str | None = None) -> int:
+    """Record a payment to a supplier, allocated to bills; what is not allocated is a prepayment."""
+    c = Collector()
+    amount = c.money(data.amount, "amount", positive=True)
+    if data.method not in PAYMENT_METHODS:
+        c.fail("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
+    if len(data.reference) > 64:
+        c.fail("INVALID_VALUE", "reference", detail="≤ 64 chars")
+    c.raise_if_failed()
+
+    async def record(conn) -> int:
+        sup = (await conn.execute(select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first()
+        if sup is None:
+            raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
+        payment_date = data.payment_date or date.today()
+        number = await next_number(conn, "PP", payment_date)
+        payment_id = (await conn.execute(supplier_payment.insert().values(
+            number=number, supplier_id=data.supplier_id, payment_date=payment_date, amount_fen=amount,
+            unallocated_fen=amount, method=data.method, reference=data.reference.strip(),
+            actor=actor_label(principal), created_at=utcnow()).returning(supplier_payment.c.id))).scalar_one()
+        allocated = await _allocate(conn, c, data.supplier_id, data.allocations, principal, payment_id=payment_id)
+        if allocated > amount:
+            raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
+        await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
+                           .values(unallocated_fen=amount - allocated))
+        note_change(conn, f"supplier_payment:{payment_id}", after={
+            "number": number, "amount_fen": amount, "allocated_fen": allocated, "method": data.method})
+        await status_event(conn, "supplier_payment", payment_id, number, "", "posted", principal)
+        return payment_id
+
+    return await create_once(db, "purchase.payment", data, idempotency_key, record)
+
+
+async def do_allocate_prepayment(db: Database, payment_id: int, allocations: list[Allocation],
+                                 principal: Principal | None) -> None:
+    """Use (part of) a prepayment to settle bills."""
+    c = Collector()
+    async with db.write() as conn:
+        pay = await lock_row(conn, supplier_payment, payment_id, "payment")
+        allocated = await _allocate(conn, c, pay.supplier_id, allocations, principal, payment_id=payment_id)
+        if allocated > pay.unallocated_fen:
+            raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(pay.unallocated_fen)))
+        await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
+                           .values(unallocated_fen=pay.unallocated_fen - allocated))
+        note_change(conn, f"supplier_payment:{payment_id}", before={"unallocated_fen": pay.unallocated_fen},
+                    after={"unallocated_fen": pay.unallocated_fen - allocated})
+
+
+async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,
+                              principal: Principal | None) -> None:
+    """Offset a debit note (what the supplier owes us after a return) against an open bill."""
+    c = Collector()
+    async with db.write() as conn:
+        note = await lock_row(conn, supplier_bill, debit_note_id, "bill")
+        if note.kind != "debit_note":
+            raise PurchasingError("NOT_FOUND", "debitNoteId", what="bill")
+        require_status(note, ("open",), "bill", "pay")
+        fen = c.money(amount, "amount", positive=True)
+        c.raise_if_failed()
+        if fen > note.paid_fen - note.total_fen:
+            raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
+        await _allocate(conn, c, note.supplier_id, [Allocation(bill_id, amount)], principal,
+                        debit_note_id=debit_note_id)
+        new_paid = note.paid_fen - fen
+        values = {"paid_fen": new_paid}
+        if new_paid == note.total_fen:
+            values["status"] = "paid"
+        await conn.execute(update(supplier_bill).where(supplier_bill.c.id == debit_note_id).values(**values))
+        note_change(conn, f"supplier_bill:{debit_note_id}", before={"paid_fen": note.paid_fen}, after=values)
+        if new_paid == note.total_fen:
+            await status_event(conn, "supplier_bill", debit_note_id, note.number, "open", "paid", principal)
+
+
+AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
+
+
+def payables_query(as_of: date, supplier_id: int | None = None):
+    """Per supplier: open bills, open debit notes (negative), prepayments and the balance we owe,
+    with open bills aged by due date — all summed in SQL over integer fen."""
+    open_fen = supplier_bill.c.total_fen - supplier_bill.c.paid_fen
+    is_bill = supplier_bill.c.kind == "bill"
+
+    def bucket(cond):
+        return func.coalesce(func.sum(case((and_(is_bill, cond), open_fen), else_=0)), 0)
+
+    due = supplier_bill.c.due_date
+    bills = (
+        select(
+            supplier_bill.c.supplier_id.label("sid"),
+            func.coalesce(func.sum(case((is_bill, open_fen), else_=0)), 0).label("bills_open"),
+            func.coalesce(func.sum(case((is_bill, literal(0)), else_=open_fen)), 0).label("debit_open"),
+            bucket(due >= as_of).label("not_due"),
+            bucket(and_(due < as_of, due >= as_of - timedelta(days=30))).label("days_1_30"),
+            bucket(and_(due < as_of - timedelta(days=30), due >= as_of - timedelta(days=60))).label("days_31_60"),
+            bucket(and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90))).label("days_61_90"),
+            bucket(due < as_of - timedelta(days=90)).label("over_90"),
+        )
+        .where(supplier_bill.c.status == "open", supplier_bill.c.bill_date <= as_of)
+        .group_by(supplier_bill.c.supplier_id)
+        .subquery()
+    )
+    prepaid = (
+        select(supplier_payment.c.supplier_id.label("sid"), func.sum(supplier_payment.c.unallocated_fen).label("prepaid"))
+        .where(supplier_payment.c.unallocated_fen > 0, supplier_payment.c.payment_date <= as_of)
+        .group_by(supplier_payment.c.supplier_id)
+        .subquery()
+    )
+    bills_open = func.coalesce(bills.c.bills_open, 0)
+    debit_open = func.coalesce(bills.c.debit_open, 0)
+    prepayments = func.coalesce(prepaid.c.prepaid, 0)
+    q = (
+        select(
+            supplier.c.id.label("supplier_id"), supplier.c.code, bills_open.label("bills_open"),
+            debit_open.label("debit_open"), prepayments.label("prepayments"),
+            (bills_open + debit_open - prepayments).label("balance"),
+            *(func.coalesce(bills.c[b], 0).label(b) for b in AGING_BUCKETS),
+        )
+        .select_from(supplier)
+        .outerjoin(bills, bills.c.sid == supplier.c.id)
+        .outerjoin(prepaid, prepaid.c.sid == supplier.c.id)
+        .where(or_(bills.c.sid.is_not(None), prepaid.c.sid.is_not(None)))
+        .order_by(supplier.c.code, supplier.c.id)
+    )
+    if supplier_id is not None:
+        q = q.where(supplier.c.id == supplier_id)
+    return q

@@ -1,0 +1,308 @@
+"""Purchase orders (采购订单): draft → submitted → approved / rejected → partially received →
+received → closed, or cancelled before any receipt.
+
+Every transition locks the order row first (``lock_row``), checks the status it starts from, writes
+one history row and one ``document.status_changed`` event, all in one transaction. Two people
+approving the same step at once therefore queue on the row lock; the second sees the step done
+and gets ``INVALID_STATUS`` or moves on to the next step — an approval can never count twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.database import Database
+from server.db_types import utcnow
+from server.documents import next_number
+from server.errors import PurchasingError
+from server.numbers import scaled_to_decimal
+from server.inventory.models import warehouse
+from server.partners.models import supplier
+from server.purchasing.common import (
+    Collector,
+    actor_label,
+    check_amount,
+    create_once,
+    load_products,
+    lock_row,
+    quantity_in_unit,
+    require_status,
+    status_event,
+    tax_fen,
+    value_fen,
+    warehouse_allowed,
+)
+from server.purchasing.models import purchase_order, purchase_order_history, purchase_order_line
+from server.purchasing.prices import current_prices
+from server.purchasing.settings import load_purchase_settings
+
+NOTE_MAX = 500
+EDITABLE = ("draft", "rejected")
+CANCELLABLE = ("draft", "submitted", "approved", "rejected")
+RECEIVABLE = ("approved", "partially_received")
+
+
+@dataclass
+class OrderLineInput:
+    product_id: int
+    quantity: str
+    unit_id: int | None = None  # default: the product's base unit
+    unit_price: str | None = None  # yuan per ``unit_id`` excl. VAT; default: the supplier's price list
+    vat_rate: str | None = None  # default: price list, else the product's rate
+    expected_date: date | None = None
+    warehouse_id: int | None = None  # default: the order's warehouse
+
+
+@dataclass
+class OrderInput:
+    supplier_id: int
+    warehouse_id: int
+    lines: list[OrderLineInput] = field(default_factory=list)
+    order_date: date | None = None
+    note: str = ""
+
+
+async def _check_ref(conn, table, row_id, what, field_name, c: Collector) -> bool:
+    row = (await conn.execute(select(table.c.active).where(table.c.id == row_id))).first()
+    if row is None:
+        c.fail("NOT_FOUND", field_name, what=what)
+    elif not row.active:
+        c.fail("INACTIVE", field_name, what=what)
+    else:
+        return True
+    return False
+
+
+async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
+    """Validate an order and compute its lines and totals (VAT per line, to the fen)."""
+    c = Collector()
+    order_date = data.order_date or date.today()
+    if len(data.note) > NOTE_MAX:
+        c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
+    await _check_ref(conn, supplier, data.supplier_id, "supplier", "supplierId", c)
+    wh_ids = {data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}
+    for wh in sorted(wh_ids):
+        fld = "warehouseId" if wh == data.warehouse_id else "lines"
+        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not warehouse_allowed(principal, wh):
+            c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+    if not data.lines:
+        c.fail("EMPTY_OPERATION", "lines")
+    products = await load_products(conn, [ln.product_id for ln in data.lines])
+    prices = await current_prices(conn, data.supplier_id, products, order_date)
+    lines = []
+    for i, ln in enumerate(data.lines):
+        p = products.get(ln.product_id)
+        if p is None:
+            c.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+            continue
+        if not p.active:
+            c.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            continue
+        q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
+        listed = prices.get(p.id)
+        if q is None:
+            continue
+        quantity, qty, factor = q
+        if ln.unit_price is not None:
+            price = c.price(ln.unit_price, f"lines.{i}.unitPrice")
+        elif listed is not None:  # the list price is per base unit: per order unit it is × factor
+            price = listed.unit_price_micro * factor // 10**6
+        else:
+            price = p.purchase_price_fen * 10_000 * factor // 10**6
+        if ln.vat_rate is not None:
+            rate = c.rate(ln.vat_rate, f"lines.{i}.vatRate")
+        else:
+            rate = listed.vat_rate_bp if listed is not None else p.vat_rate_bp
+        if listed is not None and qty < listed.min_order_qty:
+            c.fail("BELOW_MIN_ORDER_QTY", f"lines.{i}.quantity", min=str(scaled_to_decimal(listed.min_order_qty,
+                                                                                         p.precision)))
+        if price is None or rate is None:
+            continue
+        amount = value_fen(qty, price, factor)
+        check_amount(c, amount, f"lines.{i}.unitPrice")
+        lines.append(dict(line_no=i + 1, product_id=p.id, unit_id=ln.unit_id or p.base_unit_id, quantity=quantity,
+                          qty=qty, unit_factor=factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
+                          tax_fen=tax_fen(amount, rate), expected_date=ln.expected_date,
+                          warehouse_id=ln.warehouse_id or data.warehouse_id))
+    c.raise_if_failed()
+    amount = sum(ln["amount_fen"] for ln in lines)
+    tax = sum(ln["tax_fen"] for ln in lines)
+    header = dict(supplier_id=data.supplier_id, warehouse_id=data.warehouse_id, order_date=order_date,
+                  note=data.note.strip(), amount_fen=amount, tax_fen=tax, total_fen=amount + tax)
+    check_amount(c, amount + tax, "lines")
+    c.raise_if_failed()
+    return header, lines
+
+
+async def do_create_purchase_order(db: Database, data: OrderInput, principal: Principal | None,
+                                   *, idempotency_key: str | None = None) -> int:
+    """Create a draft order; its number (``PO2026-000001``) is taken in the same transaction."""
+    async def create(conn) -> int:
+        header, lines = await _build(conn, data, principal)
+        now = utcnow()
+        number = await next_number(conn, "PO", header["order_date"])
+        order_id = (await conn.execute(purchase_order.insert().values(
+            number=number, status="draft", created_by=actor_label(principal),
+            created_by_user_id=principal.user_id if principal else None, created_at=now, **header,
+        ).returning(purchase_order.c.id))).scalar_one()
+        await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
+        note_change(conn, f"purchase_order:{order_id}", after=dict(header, number=number, lines=lines))
+        await status_event(conn, "purchase_order", order_id, number, "", "draft", principal)
+        return order_id
+
+    return await create_once(db, "purchase.order.create", data, idempotency_key, create)
+
+
+async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput,
+                                   principal: Principal | None) -> None:
+    """Replace a draft's header and lines. A rejected order may be corrected too: it becomes a draft."""
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, EDITABLE, "purchase_order", "edit")
+        if not warehouse_allowed(principal, row.warehouse_id):
+            raise PurchasingError("PERMISSION_DENIED", "id", permission=f"warehouse {row.warehouse_id}")
+        header, lines = await _build(conn, data, principal)
+        await conn.execute(delete(purchase_order_line).where(purchase_order_line.c.order_id == order_id))
+        await conn.execute(update(purchase_order).where(purchase_order.c.id == order_id)
+                           .values(status="draft", approvals_done=0, **header))
+        await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
+        note_change(conn, f"purchase_order:{order_id}",
+                    before={k: getattr(row, k) for k in header}, after=dict(header, lines=lines))
+        if row.status != "draft":
+            await _history(conn, row, "edited", "draft", principal)
+            await status_event(conn, "purchase_order", order_id, row.number, row.status, "draft", principal)
+
+
+async def _history(conn, row, action: str, to_status: str, principal: Principal | None, *,
+                   role_code: str = "", comment: str = "") -> None:
+    await conn.execute(purchase_order_history.insert().values(
+        order_id=row.id, action=action, from_status=row.status, to_status=to_status, role_code=role_code,
+        actor=actor_label(principal), user_id=principal.user_id if principal else None, comment=comment,
+        at=utcnow()))
+
+
+async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "",
+                      role_code: str = "", **values) -> None:
+    await conn.execute(update(purchase_order).where(purchase_order.c.id == row.id).values(status=to_status, **values))
+    await _history(conn, row, action, to_status, principal, role_code=role_code, comment=comment)
+    note_change(conn, f"purchase_order:{row.id}", before={"status": row.status},
+                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
+    if to_status != row.status:
+        await status_event(conn, "purchase_order", row.id, row.number, row.status, to_status, principal)
+
+
+def _comment(comment: str, *, required: bool = False) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise PurchasingError("REQUIRED", "comment")
+    if len(comment) > NOTE_MAX:
+        raise PurchasingError("INVALID_VALUE", "comment", detail=f"≤ {NOTE_MAX} chars")
+    return comment
+
+
+async def do_submit_purchase_order(db: Database, order_id: int, principal: Principal | None) -> None:
+    """Submit a draft for approval; the approval steps follow the thresholds in force now."""
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, ("draft",), "purchase_order", "submit")
+        settings = await load_purchase_settings(conn)
+        roles = settings.approval_roles(row.total_fen)
+        await _transition(conn, row, "submitted", "submitted", principal,
+                          approvals_required=json.dumps(roles), approvals_done=0)
+
+
+async def do_approve_purchase_order(db: Database, order_id: int, principal: Principal, comment: str = "") -> str:
+    """Approve the current step; the last step approves the order. Returns the new status.
+
+    Refused with ``SELF_APPROVAL`` for the order's creator (separation of duties, a setting that is
+    on by default), ``APPROVER_ROLE_REQUIRED`` when the step needs a role the approver lacks and
+    ``ALREADY_APPROVED_BY_YOU`` when the approver signed an earlier step of this submission.
+    """
+    comment = _comment(comment)
+    if not principal.can("purchase.order.approve"):
+        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.order.approve")
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, ("submitted",), "purchase_order", "approve")
+        settings = await load_purchase_settings(conn)
+        if settings.separation_of_duties and _is_creator(row, principal):
+            raise PurchasingError("SELF_APPROVAL", "id")
+        roles = json.loads(row.approvals_required)
+        step = row.approvals_done
+        role_code = roles[step]
+        if role_code and role_code not in principal.roles and "admin" not in principal.roles:
+            raise PurchasingError("APPROVER_ROLE_REQUIRED", "id", role=role_code)
+        if await _approved_this_round(conn, row.id, principal):
+            raise PurchasingError("ALREADY_APPROVED_BY_YOU", "id")
+        last = step + 1 == len(roles)
+        new_status = "approved" if last else "submitted"
+        extra = {"approved_at": utcnow()} if last else {}
+        await _transition(conn, row, "approved", new_status, principal, comment=comment, role_code=role_code,
+                          approvals_done=step + 1, **extra)
+    return new_status
+
+
+def _is_creator(row, principal: Principal) -> bool:
+    if principal.user_id is not None and row.created_by_user_id is not None:
+        return principal.user_id == row.created_by_user_id
+    return principal.label == row.created_by
+
+
+async def _approved_this_round(conn, order_id: int, principal: Principal) -> bool:
+    rows = (await conn.execute(
+        select(purchase_order_history.c.action, purchase_order_history.c.actor, purchase_order_history.c.user_id)
+        .where(purchase_order_history.c.order_id == order_id).order_by(purchase_order_history.c.id.desc()))).all()
+    for r in rows:
+        if r.action == "submitted":
+            return False
+        if r.action == "approved" and (
+                (principal.user_id is not None and r.user_id == principal.user_id) or r.actor == principal.label):
+            return True
+    return False
+
+
+async def do_reject_purchase_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
+    """Reject a submitted order with a comment; the purchaser may correct it and submit again."""
+    comment = _comment(comment, required=True)
+    if not principal.can("purchase.order.approve"):
+        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.order.approve")
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, ("submitted",), "purchase_order", "reject")
+        await _transition(conn, row, "rejected", "rejected", principal, comment=comment)
+
+
+async def do_cancel_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
+    """Cancel an order before anything was received against it."""
+    comment = _comment(comment)
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, CANCELLABLE, "purchase_order", "cancel")
+        await _transition(conn, row, "cancelled", "cancelled", principal, comment=comment)
+
+
+async def do_close_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
+    """Close a (partially) received order: nothing more will be received against it."""
+    comment = _comment(comment)
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        require_status(row, ("partially_received", "received"), "purchase_order", "close")
+        await _transition(conn, row, "closed", "closed", principal, comment=comment)
+
+
+async def refresh_receipt_status(conn: AsyncConnection, order_row, principal: Principal | None) -> None:
+    """After a receipt: partially received until every line has its ordered quantity accepted."""
+    lines = (await conn.execute(select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
+        purchase_order_line.c.order_id == order_row.id))).all()
+    done = all(ln.accepted_qty >= ln.qty for ln in lines)
+    any_in = any(ln.accepted_qty > 0 for ln in lines)
+    new_status = "received" if done else ("partially_received" if any_in else order_row.status)
+    if new_status != order_row.status:
+        await _transition(conn, order_row, "received" if done else "receiving", new_status, principal)

@@ -1,0 +1,497 @@
+"""Goods receipts with inspection and put-away (到货验收 → 采购入库), and purchase returns (采购退货).
+
+A receipt records per line the received quantity and the inspection result (accepted + rejected =
+received, with a reason); accepted goods go straight into the chosen bin of the line's destination
+warehouse through the stock ledger, in the receipt's own transaction. The receipt number (``RC…``)
+and the inspection record number (验收单, ``QC…``) are taken in that transaction too.
+
+Inventory value of a line = accepted × order price excl. VAT (half-up to the fen) + its share of the
+receipt's landed costs (运费、保险 …), allocated by value or by quantity with the largest-remainder
+method so that the shares add up to the landed cost exactly.
+
+Over-receipt: the accepted quantity of an order line may reach ordered × (1 + tolerance) and no
+more; the order row is locked first and the line is then changed with one conditional ``UPDATE``,
+so two concurrent receipts of one line can never exceed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.database import Database
+from server.db_types import utcnow
+from server.documents import next_number
+from server.errors import DomainError, PurchasingError
+from server.inventory.models import location, lot
+from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
+from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
+from server.partners.models import supplier
+from server.purchasing.common import (
+    Collector,
+    create_once,
+    actor_label,
+    check_amount,
+    load_products,
+    lock_row,
+    quantity_in_unit,
+    require_status,
+    status_event,
+    tax_fen,
+    value_fen,
+    warehouse_allowed,
+)
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    purchase_order,
+    purchase_order_line,
+    purchase_return,
+    purchase_return_line,
+    supplier_bill,
+    supplier_bill_line,
+)
+from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
+from server.purchasing.settings import load_purchase_settings
+
+REASON_MAX = 200
+
+
+@dataclass
+class ReceiptLineInput:
+    received_quantity: str
+    order_line_id: int | None = None
+    product_id: int | None = None  # receipts without an order
+    rejected_quantity: str = "0"
+    reject_reason: str = ""
+    location_id: int | None = None  # put-away bin; required when anything is accepted
+    unit_id: int | None = None  # default: the order line's unit, else the base unit
+    lot: str | None = None
+    expiry_date: date | None = None
+    serials: list[str] = field(default_factory=list)  # serial-tracked: one per accepted unit
+    unit_price: str | None = None  # receipts without an order only (yuan per unit, excl. VAT)
+    vat_rate: str | None = None
+
+
+@dataclass
+class ReceiptInput:
+    lines: list[ReceiptLineInput]
+    order_id: int | None = None
+    supplier_id: int | None = None  # required without an order
+    receipt_date: date | None = None
+    landed_cost: str = "0"  # yuan, allocated to the accepted lines
+    landed_allocation: str = "value"  # "value" or "quantity"
+    note: str = ""
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` fen in proportion to ``weights`` (largest remainder; ties to the first line).
+    The shares always add up to ``total``; equal weights get shares that differ by at most 1 fen."""
+    if not weights:
+        return []
+    s = sum(weights)
+    if s == 0:
+        weights, s = [1] * len(weights), len(weights)
+    shares = [total * w // s for w in weights]
+    left = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % s), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares
+
+
+@dataclass
+class _Line:
+    index: int  # input line
+    product_id: int
+    order_line: object | None
+    received: int
+    accepted: int
+    rejected: int
+    reason: str
+    location_id: int | None
+    lot_code: str | None
+    expiry: date | None
+    price: int
+    factor: int
+    rate: int
+    precision: int
+    on_time: bool | None
+    goods: int = 0
+    landed: int = 0
+
+
+async def _locations(conn, ids) -> dict:
+    rows = (await conn.execute(select(location.c.id, location.c.warehouse_id, location.c.active)
+                               .where(location.c.id.in_(set(ids))))).all()
+    return {r.id: r for r in rows}
+
+
+async def do_receive_goods(db: Database, data: ReceiptInput, principal: Principal | None,
+                           *, idempotency_key: str | None = None) -> int:
+    """Receive, inspect and put away goods in one transaction; returns the receipt id."""
+    return await create_once(db, "purchase.receipt", data, idempotency_key, lambda conn: _receive(conn, data, principal))
+
+
+async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Principal | None) -> int:
+    c = Collector()
+    settings = await load_purchase_settings(conn)
+    receipt_date = data.receipt_date or date.today()
+    order = None
+    order_lines: dict[int, object] = {}
+    if data.order_id is not None:
+        order = await lock_row(conn, purchase_order, data.order_id, "purchase_order")
+        require_status(order, RECEIVABLE, "purchase_order", "receive")
+        supplier_id = order.supplier_id
+        order_lines = {r.id: r for r in await conn.execute(
+            select(purchase_order_line).where(purchase_order_line.c.order_id == order.id))}
+    else:
+        if not settings.allow_receipt_without_order:
+            raise PurchasingError("ORDER_REQUIRED", "orderId")
+        if data.supplier_id is None:
+            raise PurchasingError("REQUIRED", "supplierId")
+        row = (await conn.execute(select(supplier.c.active).where(supplier.c.id == data.supplier_id))).first()
+        if row is None or not row.active:
+            raise PurchasingError("NOT_FOUND" if row is None else "INACTIVE", "supplierId", what="supplier")
+        supplier_id = data.supplier_id
+    if not data.lines:
+        raise PurchasingError("EMPTY_OPERATION", "lines")
+    if data.landed_allocation not in ("value", "quantity"):
+        c.fail("INVALID_VALUE", "landedAllocation", detail="value | quantity")
+    landed_total = c.money(data.landed_cost, "landedCost")
+    if len(data.note) > 500:
+        c.fail("INVALID_VALUE", "note", detail="≤ 500 chars")
+
+    product_ids = {ln.product_id for ln in data.lines if ln.product_id}
+    product_ids |= {order_lines[ln.order_line_id].product_id for ln in data.lines if ln.order_line_id in order_lines}
+    products = await load_products(conn, product_ids)
+    locations = await _locations(conn, [ln.location_id for ln in data.lines if ln.location_id])
+    lines: list[_Line] = []
+    for i, ln in enumerate(data.lines):
+        f = f"lines.{i}"
+        ol = None
+        if order is not None:
+            if ln.order_line_id is None:
+                c.fail("REQUIRED", f"{f}.orderLineId")
+                continue
+            ol = order_lines.get(ln.order_line_id)
+            if ol is None:
+                c.fail("WRONG_ORDER", f"{f}.orderLineId")
+                continue
+            product_id = ol.product_id
+        elif ln.product_id is None:
+            c.fail("REQUIRED", f"{f}.productId")
+            continue
+        else:
+            product_id = ln.product_id
+        p = products.get(product_id)
+        if p is None:
+            c.fail("NOT_FOUND", f"{f}.productId", what="product")
+            continue
+        unit_id = ln.unit_id or (ol.unit_id if ol is not None else None)
+        received = quantity_in_unit(c, p, unit_id, ln.received_quantity, f"{f}.receivedQuantity")
+        rejected = quantity_in_unit(c, p, unit_id, ln.rejected_quantity, f"{f}.rejectedQuantity", allow_zero=True)
+        if received is None or rejected is None:
+            continue
+        received, rejected = received[1], rejected[1]
+        if rejected > received:
+            c.fail("INVALID_QUANTITY", f"{f}.rejectedQuantity")
+            continue
+        if rejected and not ln.reject_reason.strip():
+            c.fail("REQUIRED", f"{f}.rejectReason")
+        if len(ln.reject_reason) > REASON_MAX:
+            c.fail("INVALID_VALUE", f"{f}.rejectReason", detail=f"≤ {REASON_MAX} chars")
+        accepted = received - rejected
+        if ol is not None:
+            price, factor, rate, wh = ol.unit_price_micro, ol.unit_factor, ol.vat_rate_bp, ol.warehouse_id
+        else:
+            factor = p.factors.get(unit_id or p.base_unit_id, (QTY_SCALE, 0))[0]
+            price = c.price(ln.unit_price, f"{f}.unitPrice") if ln.unit_price is not None else \
+                p.purchase_price_fen * 10_000 * factor // QTY_SCALE
+            rate = c.rate(ln.vat_rate, f"{f}.vatRate") if ln.vat_rate is not None else p.vat_rate_bp
+            wh = None
+        if price is None or rate is None:
+            continue
+        if accepted:
+            loc = locations.get(ln.location_id) if ln.location_id else None
+            if ln.location_id is None:
+                c.fail("REQUIRED", f"{f}.locationId")
+                continue
+            if loc is None:
+                c.fail("NOT_FOUND", f"{f}.locationId", what="location")
+                continue
+            if wh is not None and loc.warehouse_id != wh:
+                c.fail("WRONG_WAREHOUSE", f"{f}.locationId")
+                continue
+            if not warehouse_allowed(principal, loc.warehouse_id):
+                c.fail("PERMISSION_DENIED", f"{f}.locationId", permission=f"warehouse {loc.warehouse_id}")
+                continue
+        on_time = None if ol is None or ol.expected_date is None else receipt_date <= ol.expected_date
+        common = dict(product_id=product_id, order_line=ol, reason=ln.reject_reason.strip(),
+                      location_id=ln.location_id, expiry=ln.expiry_date, price=price, factor=factor, rate=rate,
+                      precision=p.precision, on_time=on_time)
+        if p.tracking == "serial" and accepted:
+            serials = [s.strip() for s in ln.serials if s.strip()]
+            if len(serials) * QTY_SCALE != accepted or len(set(serials)) != len(serials):
+                c.fail("SERIAL_COUNT", f"{f}.serials", serials=len(serials),
+                       accepted=str(scaled_to_decimal(accepted, p.precision)))
+                continue
+            for s in serials:  # one receipt line per serial: each can be returned on its own
+                lines.append(_Line(i, received=QTY_SCALE, accepted=QTY_SCALE, rejected=0, lot_code=s, **common))
+            if rejected:
+                lines.append(_Line(i, received=rejected, accepted=0, rejected=rejected, lot_code=None, **common))
+        else:
+            if ln.serials:
+                c.fail("LOT_NOT_ALLOWED", f"{f}.serials")
+                continue
+            lines.append(_Line(i, received=received, accepted=accepted, rejected=rejected,
+                               lot_code=ln.lot.strip() if ln.lot else None, **common))
+    c.raise_if_failed()
+
+    # over-receipt, per order line, counting every line of this receipt
+    tolerance = settings.tolerance("over_receipt_tolerance")
+    per_order_line: dict[int, list[int]] = {}
+    for ln in lines:
+        if ln.order_line is not None:
+            acc = per_order_line.setdefault(ln.order_line.id, [0, 0, 0])
+            acc[0] += ln.accepted
+            acc[1] += ln.received
+            acc[2] += ln.rejected
+    for ol_id, (acc, rec, rej) in sorted(per_order_line.items()):
+        ol = order_lines[ol_id]
+        limit = int((Decimal(ol.qty) * (1 + tolerance)).to_integral_value(ROUND_FLOOR))
+        row = (await conn.execute(
+            update(purchase_order_line)
+            .where(purchase_order_line.c.id == ol_id, purchase_order_line.c.accepted_qty + acc <= limit)
+            .values(accepted_qty=purchase_order_line.c.accepted_qty + acc,
+                    received_qty=purchase_order_line.c.received_qty + rec,
+                    rejected_qty=purchase_order_line.c.rejected_qty + rej)
+            .returning(purchase_order_line.c.accepted_qty))).first()
+        if row is None:
+            current = (await conn.execute(select(purchase_order_line.c.accepted_qty).where(
+                purchase_order_line.c.id == ol_id))).scalar_one()
+            p = products[ol.product_id]
+            index = next(ln.index for ln in lines if ln.order_line is not None and ln.order_line.id == ol_id)
+            raise PurchasingError("OVER_RECEIPT", f"lines.{index}.receivedQuantity",
+                                  ordered=str(scaled_to_decimal(ol.qty, p.precision)),
+                                  received=str(scaled_to_decimal(current, p.precision)),
+                                  requested=str(scaled_to_decimal(acc, p.precision)), tolerance=f"{tolerance:%}")
+
+    for ln in lines:
+        ln.goods = value_fen(ln.accepted, ln.price, ln.factor)
+    stocked = [ln for ln in lines if ln.accepted]
+    weights = [ln.goods if data.landed_allocation == "value" else ln.accepted for ln in stocked]
+    for ln, share in zip(stocked, allocate(landed_total or 0, weights)):
+        ln.landed = share
+    for ln in lines:
+        check_amount(c, ln.goods + ln.landed, f"lines.{ln.index}.receivedQuantity")
+    c.raise_if_failed()
+
+    warehouse_id = order.warehouse_id if order is not None else None
+    if stocked:
+        warehouse_id = locations[stocked[0].location_id].warehouse_id
+    if warehouse_id is None:  # everything rejected on a receipt without order: the first line's bin
+        raise PurchasingError("REQUIRED", "lines.0.locationId")
+    number = await next_number(conn, "RC", receipt_date)
+    inspection_number = await next_number(conn, "QC", receipt_date)
+    actor = actor_label(principal)
+    receipt_id = (await conn.execute(goods_receipt.insert().values(
+        number=number, inspection_number=inspection_number, supplier_id=supplier_id,
+        order_id=order.id if order is not None else None, warehouse_id=warehouse_id, receipt_date=receipt_date,
+        landed_cost_fen=landed_total or 0, landed_allocation=data.landed_allocation,
+        goods_value_fen=sum(ln.goods for ln in lines), note=data.note.strip(), actor=actor, created_at=utcnow(),
+    ).returning(goods_receipt.c.id))).scalar_one()
+
+    stock_lines, stock_index = [], []
+    line_ids = []
+    for no, ln in enumerate(lines, start=1):
+        line_id = (await conn.execute(goods_receipt_line.insert().values(
+            receipt_id=receipt_id, line_no=no, order_line_id=ln.order_line.id if ln.order_line is not None else None,
+            product_id=ln.product_id, received_qty=ln.received, accepted_qty=ln.accepted, rejected_qty=ln.rejected,
+            reject_reason=ln.reason, location_id=ln.location_id if ln.accepted else None, unit_factor=ln.factor,
+            unit_price_micro=ln.price, vat_rate_bp=ln.rate, goods_value_fen=ln.goods, landed_fen=ln.landed,
+            value_fen=ln.goods + ln.landed, on_time=ln.on_time,
+        ).returning(goods_receipt_line.c.id))).scalar_one()
+        line_ids.append(line_id)
+        if ln.accepted:
+            stock_lines.append(StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.accepted),
+                                         location_id=ln.location_id, lot_code=ln.lot_code, expiry_date=ln.expiry,
+                                         value_fen=ln.goods + ln.landed, source_line_id=line_id))
+            stock_index.append(ln.index)
+    operation_id = None
+    if stock_lines:
+        try:
+            posted = await post_document_moves(conn, "in", stock_lines, move_type=RECEIPT, actor=actor,
+                                               reference=number, reason=inspection_number,
+                                               warehouses=principal.warehouse_ids if principal else None)
+        except DomainError as exc:
+            raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, stock_index)) from None
+        operation_id = posted.operation["id"]
+        lots = [{"b_id": m["source_line_id"], "b_lot": m["lot_id"]} for m in posted.moves if m["lot_id"]]
+        if lots:
+            await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == bindparam("b_id"))
+                               .values(lot_id=bindparam("b_lot")), lots)
+        await conn.execute(update(goods_receipt).where(goods_receipt.c.id == receipt_id).values(operation_id=operation_id))
+    note_change(conn, f"goods_receipt:{receipt_id}", after={
+        "number": number, "inspection_number": inspection_number, "order_id": data.order_id,
+        "landed_cost_fen": landed_total, "lines": [
+            {"product_id": ln.product_id, "received": ln.received, "accepted": ln.accepted,
+             "rejected": ln.rejected, "reason": ln.reason, "location_id": ln.location_id} for ln in lines]})
+    if order is not None:
+        await refresh_receipt_status(conn, order, principal)
+    await status_event(conn, "goods_receipt", receipt_id, number, "", "posted", principal,
+                       inspection_number=inspection_number, order_id=data.order_id)
+    return receipt_id
+
+
+def _map_field(fld: str, index: list[int]) -> str:
+    """``lines.<k>.x`` of the stock lines → ``lines.<input line>.x`` of the receipt request."""
+    parts = fld.split(".")
+    if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit() and int(parts[1]) < len(index):
+        parts[1] = str(index[int(parts[1])])
+        if len(parts) > 2 and parts[2] == "quantity":
+            parts[2] = "receivedQuantity"
+    return ".".join(parts)
+
+
+# ---- purchase returns -----------------------------------------------------------------------------
+
+
+@dataclass
+class ReturnLineInput:
+    receipt_line_id: int
+    quantity: str  # in the product's base unit
+    location_id: int | None = None  # default: the bin it was put away into
+
+
+@dataclass
+class ReturnInput:
+    receipt_id: int
+    lines: list[ReturnLineInput]
+    reason: str = ""
+    return_date: date | None = None
+
+
+async def do_return_to_supplier(db: Database, data: ReturnInput, principal: Principal | None,
+                                *, idempotency_key: str | None = None) -> int:
+    """Return accepted goods of a receipt to its supplier (采购退货).
+
+    The goods leave their bin at their original receipt cost (domain reference §2.3, Policy A: the
+    average of what stays is recomputed); the last return of a line takes exactly the value still
+    left of it. A debit note (红字发票, negative supplier bill) for the goods at the order price plus
+    VAT, per line to the fen, is created for the supplier. Returns the return id.
+    """
+    return await create_once(db, "purchase.return", data, idempotency_key, lambda conn: _return(conn, data, principal))
+
+
+async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal | None) -> int:
+    c = Collector()
+    receipt = await lock_row(conn, goods_receipt, data.receipt_id, "receipt")
+    if not data.lines:
+        raise PurchasingError("EMPTY_OPERATION", "lines")
+    reason = data.reason.strip()
+    if not reason:
+        c.fail("REQUIRED", "reason")
+    if len(reason) > 300:
+        c.fail("INVALID_VALUE", "reason", detail="≤ 300 chars")
+    rows = {r.id: r for r in await conn.execute(
+        select(goods_receipt_line, lot.c.code.label("lot_code"))
+        .outerjoin(lot, lot.c.id == goods_receipt_line.c.lot_id)
+        .where(goods_receipt_line.c.receipt_id == receipt.id))}
+    products = await load_products(conn, {r.product_id for r in rows.values()})
+    wanted: dict[int, int] = {}
+    checked = []
+    for i, ln in enumerate(data.lines):
+        r = rows.get(ln.receipt_line_id)
+        if r is None:
+            c.fail("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
+            continue
+        q = quantity_in_unit(c, products[r.product_id], None, ln.quantity, f"lines.{i}.quantity")
+        if q is None:
+            continue
+        qty = q[1]
+        wanted[r.id] = wanted.get(r.id, 0) + qty
+        available = r.accepted_qty - r.returned_qty
+        if wanted[r.id] > available:
+            c.fail("OVER_RETURN", f"lines.{i}.quantity",
+                   available=str(scaled_to_decimal(available, products[r.product_id].precision)))
+            continue
+        checked.append((i, r, qty, ln.location_id or r.location_id))
+    c.raise_if_failed()
+
+    return_date = data.return_date or date.today()
+    number = await next_number(conn, "PR", return_date)
+    actor = actor_label(principal)
+    stock_lines, out = [], []
+    returned_so_far = {r.id: (r.returned_qty, r.returned_value_fen) for r in rows.values()}
+    for i, r, qty, loc in checked:
+        done_qty, done_value = returned_so_far[r.id]
+        if done_qty + qty == r.accepted_qty:  # the last units of the line take what is left of its value
+            value = r.value_fen - done_value
+        else:
+            value = round_share(r.value_fen, qty, r.accepted_qty)
+        returned_so_far[r.id] = (done_qty + qty, done_value + value)
+        amount = value_fen(qty, r.unit_price_micro, r.unit_factor)
+        out.append(dict(receipt_line_id=r.id, product_id=r.product_id, location_id=loc, qty=qty, value_fen=value,
+                        amount_fen=amount, tax_fen=tax_fen(amount, r.vat_rate_bp), row=r))
+        stock_lines.append(StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=loc,
+                                     lot_code=r.lot_code, value_fen=value, source_line_id=r.id))
+    try:
+        posted = await post_document_moves(conn, "out", stock_lines, move_type=ISSUE, actor=actor, reference=number,
+                                           reason=reason, warehouses=principal.warehouse_ids if principal else None)
+    except DomainError as exc:
+        index = [i for i, *_ in checked]
+        raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, index).replace(
+            "receivedQuantity", "quantity")) from None
+    # the value that really left (capped by what was on hand) is what the return records
+    for entry, move in zip(out, posted.moves):
+        entry["value_fen"] = move["value_fen"]
+
+    debit_note_id = await _debit_note(conn, receipt, out, return_date, number, actor)
+    return_id = (await conn.execute(purchase_return.insert().values(
+        number=number, receipt_id=receipt.id, supplier_id=receipt.supplier_id, return_date=return_date,
+        reason=reason, operation_id=posted.operation["id"], value_fen=sum(e["value_fen"] for e in out),
+        debit_note_id=debit_note_id, actor=actor, created_at=utcnow(),
+    ).returning(purchase_return.c.id))).scalar_one()
+    for no, e in enumerate(out, start=1):
+        r = e.pop("row")
+        await conn.execute(purchase_return_line.insert().values(return_id=return_id, line_no=no, **e))
+        await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == r.id).values(
+            returned_qty=goods_receipt_line.c.returned_qty + e["qty"],
+            returned_value_fen=goods_receipt_line.c.returned_value_fen + e["value_fen"]))
+        if r.order_line_id is not None:
+            await conn.execute(update(purchase_order_line).where(purchase_order_line.c.id == r.order_line_id).values(
+                returned_qty=purchase_order_line.c.returned_qty + e["qty"]))
+    note_change(conn, f"purchase_return:{return_id}", after={"number": number, "receipt_id": receipt.id,
+                                                             "reason": reason, "lines": out})
+    await status_event(conn, "purchase_return", return_id, number, "", "posted", principal,
+                       debit_note_id=debit_note_id)
+    return return_id
+
+
+def round_share(total: int, part: int, whole: int) -> int:
+    return round_half_up_div(total * part, whole)
+
+
+async def _debit_note(conn, receipt, out: list[dict], on: date, return_number: str, actor: str) -> int:
+    """A red-letter supplier bill: negative amounts that reduce what we owe the supplier."""
+    number = await next_number(conn, "DN", on)
+    amount = -sum(e["amount_fen"] for e in out)
+    tax = -sum(e["tax_fen"] for e in out)
+    bill_id = (await conn.execute(supplier_bill.insert().values(
+        number=number, kind="debit_note", supplier_id=receipt.supplier_id, supplier_invoice_no=return_number,
+        bill_date=on, due_date=on, amount_fen=amount, tax_fen=tax, total_fen=amount + tax, status="open",
+        actor=actor, created_at=utcnow(),
+    ).returning(supplier_bill.c.id))).scalar_one()
+    await conn.execute(supplier_bill_line.insert(), [
+        dict(bill_id=bill_id, line_no=no, receipt_line_id=e["receipt_line_id"], product_id=e["product_id"],
+             qty=-e["qty"], unit_factor=e["row"].unit_factor, unit_price_micro=e["row"].unit_price_micro,
+             vat_rate_bp=e["row"].vat_rate_bp, amount_fen=-e["amount_fen"], tax_fen=-e["tax_fen"])
+        for no, e in enumerate(out, start=1)])
+    return bill_id
