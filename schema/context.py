@@ -21,6 +21,16 @@ from server.database import Database
 from server.events.bus import EventTailer
 from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
 from server.partners.models import customer, supplier
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    payment_allocation,
+    purchase_order,
+    purchase_order_history,
+    purchase_order_line,
+    supplier_bill,
+    supplier_bill_line,
+)
 from server.settings import Settings
 
 
@@ -75,6 +85,14 @@ _LOADERS = {
     "locations_by_warehouse": lambda db: _many(db, location, "warehouse_id", location.c.code),
     "role_permissions": lambda db: _many(db, role_permission, "role_id", role_permission.c.permission),
     "roles_by_user": _roles_by_user,
+    "purchase_order": lambda db: _by_id(db, purchase_order),
+    "receipt": lambda db: _by_id(db, goods_receipt),
+    "bill": lambda db: _by_id(db, supplier_bill),
+    "po_lines": lambda db: _many(db, purchase_order_line, "order_id", purchase_order_line.c.line_no),
+    "po_history": lambda db: _many(db, purchase_order_history, "order_id", purchase_order_history.c.id),
+    "receipt_lines": lambda db: _many(db, goods_receipt_line, "receipt_id", goods_receipt_line.c.line_no),
+    "bill_lines": lambda db: _many(db, supplier_bill_line, "bill_id", supplier_bill_line.c.line_no),
+    "allocations_by_payment": lambda db: _many(db, payment_allocation, "payment_id", payment_allocation.c.id),
 }
 
 

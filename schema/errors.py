@@ -15,6 +15,7 @@ CatalogErrorCode = strawberry.enum(domain.CatalogErrorCode, name="CatalogErrorCo
 PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCode")
 InventoryErrorCode = strawberry.enum(domain.InventoryErrorCode, name="InventoryErrorCode")
 AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
+PurchasingErrorCode = strawberry.enum(domain.PurchasingErrorCode, name="PurchasingErrorCode")
 
 
 @strawberry.type(description="A business-rule violation; nothing was changed.")
@@ -45,7 +46,15 @@ class AuthError:
     message: str
 
 
+@strawberry.type(description="A purchasing rule violation; nothing was changed.")
+class PurchasingError:
+    field: str | None
+    code: PurchasingErrorCode
+    message: str
+
+
 ERROR_TYPES: dict[type[enum.Enum], type] = {
+    domain.PurchasingErrorCode: PurchasingError,
     domain.AuthErrorCode: AuthError,
     domain.CatalogErrorCode: CatalogError,
     domain.PartnerErrorCode: PartnerError,

@@ -35,6 +35,8 @@ from schema.inventory.types import (
 )
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
+from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
+from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
 from schema.scalars import SCALAR_MAP
 from server.errors import ApiError, render_message
@@ -71,12 +73,16 @@ NODE_RESOLVERS = {
     "StockOperation": lambda info, pk: _simple(info, "operation", StockOperation.from_row, pk),
     "StockMove": _move,
     "StockLevel": _stock_level,
+    "PurchaseOrder": lambda info, pk: _simple(info, "purchase_order", PurchaseOrder.from_row, pk),
+    "GoodsReceipt": lambda info, pk: _simple(info, "receipt", GoodsReceipt.from_row, pk),
+    "SupplierBill": lambda info, pk: _simple(info, "bill", SupplierBill.from_row, pk),
 }
 
 
 NODE_PERMISSIONS = {
     "Product": "catalog.view", "Unit": "catalog.view", "Category": "catalog.view",
     "Supplier": "partner.view", "Customer": "partner.view",
+    "PurchaseOrder": "purchase.view", "GoodsReceipt": "purchase.view", "SupplierBill": "purchase.view",
 }
 
 
@@ -105,6 +111,8 @@ async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
         ends = [i for i in (node._from_id, node._to_id) if i]
         rows = await info.context.loaders.location.load_many(ends)
         return any(r.warehouse_id in allowed for r in rows if r)
+    if isinstance(node, (PurchaseOrder, GoodsReceipt)):
+        return node._row.warehouse_id in allowed
     if isinstance(node, (StockOperation, Lot)):
         return False  # may span warehouses: not offered to restricted callers by id
     return True
@@ -124,12 +132,13 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery):
+class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation):
+class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
+               PurchasingMutation):
     pass
 
 

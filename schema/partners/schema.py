@@ -33,11 +33,17 @@ class PartnerInput:
     email: str | None = None
     address: str | None = None
     tax_id: str | None = None
+    payment_terms_days: int | None = strawberry.field(default=None, description="Suppliers only: days to pay.")
+    currency: str | None = strawberry.field(default=None, description="Suppliers only: ISO 4217, default CNY.")
+    bank_name: str | None = strawberry.field(default=None, description="Suppliers only.")
+    bank_account: str | None = strawberry.field(default=None, description="Suppliers only.")
 
 
 def _domain(data: PartnerInput) -> services.PartnerInput:
     return services.PartnerInput(code=data.code, name=data.name, contact_name=data.contact_name, phone=data.phone,
-                                 email=data.email, address=data.address, tax_id=data.tax_id)
+                                 email=data.email, address=data.address, tax_id=data.tax_id,
+                                 payment_terms_days=data.payment_terms_days, currency=data.currency,
+                                 bank_name=data.bank_name, bank_account=data.bank_account)
 
 
 def _query(table, f: PartnerFilter | None):

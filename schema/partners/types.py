@@ -32,9 +32,15 @@ class Partner(Node):
 
 @strawberry.type(description="A supplier (供应商).")
 class Supplier(Partner):
+    payment_terms_days: int
+    currency: str
+    bank_name: str
+    bank_account: str
+
     @classmethod
     def from_row(cls, r) -> Supplier:
-        return cls(**_partner_fields("Supplier", r))
+        return cls(**_partner_fields("Supplier", r), payment_terms_days=r.payment_terms_days, currency=r.currency,
+                   bank_name=r.bank_name, bank_account=r.bank_account)
 
 
 @strawberry.type(description="A customer (客户).")
