@@ -33,6 +33,7 @@ from schema.inventory.types import (
     Warehouse,
     moves_from_rows,
 )
+from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
 from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
@@ -143,7 +144,7 @@ class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, I
 
 
 @strawberry.type
-class Subscription(InventorySubscription):
+class Subscription(InventorySubscription, DocumentsSubscription):
     pass
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date
 
 import asyncpg
 import httpx
 import pytest
+import websockets
 
 from schema.relay import to_global_id
 from server.inventory.services import StockLine, do_receive_stock
@@ -150,3 +152,35 @@ async def test_a_revoked_token_ends_its_subscription(db, db_url, world):
                 await sub.next(timeout=15)
             assert "PERMISSION_DENIED" in str(exc.value)
             assert time.monotonic() - started < 12
+            with pytest.raises(websockets.ConnectionClosed) as closed:  # and then the connection is closed
+                while True:  # ("complete" for the subscription may come first)
+                    await asyncio.wait_for(sub.ws.recv(), 5)
+            assert closed.value.rcvd.code == 4403
+
+
+async def test_document_status_changes_are_live_and_respect_permissions(db, db_url):
+    from server.auth.services import do_create_api_token
+    from server.purchasing import orders
+    from tests.purchasing_helpers import MANAGER, PURCHASER, make_purchasing_world
+
+    pw = await make_purchasing_world(db)
+    _, purchaser_token = await do_create_api_token(db, name="po-desk", role_code="purchaser")
+    _, scanner_token = await do_create_api_token(db, name="gun", role_code="scanner")
+    query = "subscription { documentStatusChanged { seq documentType number fromStatus toStatus actor } }"
+    with running_server(db_url) as base:
+        base.token = scanner_token  # a scanner may not see purchasing documents
+        async with subscribe(base, query) as blind:
+            base.token = purchaser_token
+            async with subscribe(base, query) as sub:
+                await asyncio.sleep(0.3)
+                order_id = await orders.do_create_purchase_order(db, orders.OrderInput(
+                    supplier_id=pw.supplier, warehouse_id=pw.w.wh1,
+                    lines=[orders.OrderLineInput(product_id=pw.widget, quantity="2")]), PURCHASER)
+                await orders.do_submit_purchase_order(db, order_id, PURCHASER)
+                await orders.do_approve_purchase_order(db, order_id, MANAGER)
+                seen = [(await sub.next())["documentStatusChanged"] for _ in range(3)]
+            assert await blind.nothing_within(0.5)
+    assert [(e["fromStatus"], e["toStatus"]) for e in seen] == [("", "draft"), ("draft", "submitted"),
+                                                                ("submitted", "approved")]
+    assert {e["number"] for e in seen} == {f"PO{date.today().year}-000001"}
+    assert seen[2]["actor"] == "user:bob" and seen[0]["seq"] < seen[1]["seq"] < seen[2]["seq"]

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from schema.auth import needs
 from schema.errors import InventoryError, invalid_id, run_action
+from schema.live import live_events
 from schema.inventory.types import (
     Location,
     MoveType,
@@ -27,11 +28,10 @@ from schema.inventory.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
-from server.errors import ApiError, InventoryErrorCode
+from server.errors import InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
-from server.auth.services import authenticate
 from server.numbers import scaled_to_decimal
 from server.sql import like_pattern
 
@@ -414,14 +414,7 @@ class InventorySubscription:
             return (ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
                     and (allowed is None or ev.payload.get("warehouse_id") in allowed))
 
-        async def still_allowed() -> bool:
-            return not info.context.token or await authenticate(info.context.db, info.context.token) is not None
-
-        async for ev in info.context.tailer.stream(predicate, since, STOCK_CHANGED, still_allowed):
-            # a revoked or expired token ends the subscription: at its next event, or when idle
-            if not await still_allowed():
-                raise ApiError("PERMISSION_DENIED", permission="stock.view")
-            info.context.fresh_loaders()
+        async for ev in live_events(info, predicate, since, STOCK_CHANGED, "stock.view"):
             p = ev.payload
             precision = await precision_of(info, p["product_id"])
             yield StockChangedEvent(
@@ -432,4 +425,3 @@ class InventorySubscription:
                 _product_id=p["product_id"], _location_id=p["location_id"], _warehouse_id=p["warehouse_id"],
                 _lot_id=p.get("lot_id"), _move_id=p["move_id"],
             )
-        raise ApiError("PERMISSION_DENIED", permission="stock.view")  # the stream ended: the token went

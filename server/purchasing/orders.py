@@ -154,7 +154,8 @@ async def do_create_purchase_order(db: Database, data: OrderInput, principal: Pr
         ).returning(purchase_order.c.id))).scalar_one()
         await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
         note_change(conn, f"purchase_order:{order_id}", after=dict(header, number=number, lines=lines))
-        await status_event(conn, "purchase_order", order_id, number, "", "draft", principal)
+        await status_event(conn, "purchase_order", order_id, number, "", "draft", principal,
+                           warehouse_id=header["warehouse_id"])
         return order_id
 
     return await create_once(db, "purchase.order.create", data, idempotency_key, create)
@@ -177,7 +178,8 @@ async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput
                     before={k: getattr(row, k) for k in header}, after=dict(header, lines=lines))
         if row.status != "draft":
             await _history(conn, row, "edited", "draft", principal)
-            await status_event(conn, "purchase_order", order_id, row.number, row.status, "draft", principal)
+            await status_event(conn, "purchase_order", order_id, row.number, row.status, "draft", principal,
+                               warehouse_id=header["warehouse_id"])
 
 
 async def _history(conn, row, action: str, to_status: str, principal: Principal | None, *,
@@ -195,7 +197,8 @@ async def _transition(conn, row, action: str, to_status: str, principal, *, comm
     note_change(conn, f"purchase_order:{row.id}", before={"status": row.status},
                 after={"status": to_status, "comment": comment} if comment else {"status": to_status})
     if to_status != row.status:
-        await status_event(conn, "purchase_order", row.id, row.number, row.status, to_status, principal)
+        await status_event(conn, "purchase_order", row.id, row.number, row.status, to_status, principal,
+                           warehouse_id=row.warehouse_id)
 
 
 def _comment(comment: str, *, required: bool = False) -> str:

@@ -346,7 +346,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     if order is not None:
         await refresh_receipt_status(conn, order, principal)
     await status_event(conn, "goods_receipt", receipt_id, number, "", "posted", principal,
-                       inspection_number=inspection_number, order_id=data.order_id)
+                       inspection_number=inspection_number, order_id=data.order_id, warehouse_id=warehouse_id)
     return receipt_id
 
 

@@ -1,0 +1,118 @@
+"""Live subscriptions over the event journal: shared sign-in re-checks, and document status events.
+
+A subscription ends when its token is revoked or expires (or loses the permission): the client
+gets a ``PERMISSION_DENIED`` error for the subscription and then the WebSocket is closed with code
+4403, so a device cannot keep listening on a dead token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from schema.auth import needs
+from server.auth.services import authenticate
+from server.errors import ApiError
+from server.events.bus import JournalEvent
+from server.events.journal import DOCUMENT_STATUS_CHANGED
+
+CLOSE_CODE = 4403
+_closing: set[asyncio.Task] = set()
+
+
+def _close_connection_soon(info: Info) -> None:
+    """Close the caller's WebSocket just after the subscription's error message has gone out."""
+    ws = info.context.request
+    if getattr(ws, "scope", {}).get("type") != "websocket":
+        return
+
+    async def close():
+        await asyncio.sleep(0.2)
+        with contextlib.suppress(Exception):
+            await ws.close(code=CLOSE_CODE, reason="token revoked or expired")
+
+    task = asyncio.get_running_loop().create_task(close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def live_events(info: Info, predicate: Callable[[JournalEvent], bool], since: int | None, event_type: str,
+                      permission: str | None) -> AsyncIterator[JournalEvent]:
+    """Journal events after ``since`` then live, while the caller's token stays valid."""
+    context = info.context
+
+    async def still_allowed() -> bool:
+        if not context.token:
+            return True
+        principal = await authenticate(context.db, context.token)
+        return principal is not None and (permission is None or principal.can(permission))
+
+    async for ev in context.tailer.stream(predicate, since, event_type, still_allowed):
+        # a revoked or expired token ends the subscription: at its next event, or when idle
+        if not await still_allowed():
+            break
+        context.fresh_loaders()
+        yield ev
+    _close_connection_soon(info)
+    raise ApiError("PERMISSION_DENIED", permission=permission or "sign-in / 登录")
+
+
+# which permission lets a caller see status changes of which document type
+DOCUMENT_PERMISSIONS = {
+    "purchase_order": "purchase.view",
+    "goods_receipt": "purchase.view",
+    "purchase_return": "purchase.view",
+    "supplier_bill": "purchase.view",
+    "supplier_payment": "purchase.view",
+}
+
+
+@strawberry.type(description="A document changed status (created documents go from '' to their first status).")
+class DocumentStatusChanged:
+    seq: int = strawberry.field(description="Journal sequence number; pass it as `since` to resume.")
+    occurred_at: datetime
+    document_type: str
+    document_id: strawberry.ID
+    number: str
+    from_status: str
+    to_status: str
+    actor: str
+
+
+_GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
+                "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment"}
+
+
+@strawberry.type
+class DocumentsSubscription:
+    @strawberry.subscription(description=(
+        "Status changes of documents (orders submitted/approved/received…, receipts, bills) the caller may "
+        "see, in journal order; `since` replays what was missed. A caller restricted to some warehouses "
+        "sees only the orders and receipts of those."), extensions=needs(None))
+    async def document_status_changed(self, info: Info, document_types: list[str] | None = None,
+                                      since: int | None = None) -> AsyncGenerator[DocumentStatusChanged, None]:
+        from schema.relay import to_global_id
+
+        principal = info.context.principal
+        visible = {t for t, perm in DOCUMENT_PERMISSIONS.items() if principal.can(perm)}
+        if document_types is not None:
+            visible &= set(document_types)
+
+        allowed = principal.warehouse_ids
+
+        def predicate(ev: JournalEvent) -> bool:
+            p = ev.payload
+            return (ev.event_type == DOCUMENT_STATUS_CHANGED and p.get("doc_type") in visible
+                    and (allowed is None or p.get("warehouse_id", -1) in allowed))
+
+        async for ev in live_events(info, predicate, since, DOCUMENT_STATUS_CHANGED, None):
+            p = ev.payload
+            yield DocumentStatusChanged(
+                seq=ev.seq, occurred_at=ev.created_at, document_type=p["doc_type"],
+                document_id=to_global_id(_GLOBAL_TYPE.get(p["doc_type"], p["doc_type"]), p["id"]),
+                number=p["number"], from_status=p["from"], to_status=p["to"], actor=p["actor"])
