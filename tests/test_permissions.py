@@ -311,3 +311,24 @@ async def test_a_restricted_user_sees_only_its_warehouses(gql):
     assert [e["node"]["toLocation"]["code"] for e in data["stockMoves"]["edges"]] == ["WH2-B-01"]
     everything = await gql.execute("{ stockLevels { totalCount } }")  # the admin token sees both
     assert everything["stockLevels"]["totalCount"] == 2
+
+
+async def test_a_restricted_user_does_not_see_the_far_end_of_a_transfer(gql):
+    from server.inventory.services import do_transfer_stock
+
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="2")])
+    await do_transfer_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, to_location_id=w.b1, quantity="1")])
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=loc, quantity="1") for loc in (w.a1, w.b1)])
+    await auth.do_create_user(gql.db, username="qian", password="correct horse", roles=["warehouse_keeper"],
+                              warehouse_ids=[w.wh2])
+    token = (await auth.do_login(gql.db, "qian", "correct horse"))[0]
+    data = await gql.execute("""{ stockMoves { edges { node { fromLocation { code } toLocation { code }
+        operation { moves { fromLocation { code } toLocation { code } } } } } } }""", token=token)
+    nodes = [e["node"] for e in data["stockMoves"]["edges"]]
+    moves = [(n["fromLocation"], n["toLocation"]) for n in nodes]
+    assert sorted(moves, key=str) == sorted([(None, {"code": "WH2-B-01"}), (None, {"code": "WH2-B-01"})], key=str)
+    # the receipt into both warehouses shows only its WH2 move
+    for n in nodes:
+        assert all(m["toLocation"] == {"code": "WH2-B-01"} for m in n["operation"]["moves"])

@@ -78,6 +78,16 @@ async def _location(info: Info, location_id: int | None) -> Location | None:
     return Location.from_row(await info.context.loaders.location.load(location_id))
 
 
+async def _visible_location(info: Info, location_id: int | None) -> Location | None:
+    """A move's end, unless the caller is restricted to warehouses that do not include it (the other
+    end of a transfer between warehouses stays hidden)."""
+    loc = await _location(info, location_id)
+    allowed = info.context.principal.warehouse_ids if info.context.principal else None
+    if loc is None or allowed is None or loc._warehouse_id in allowed:
+        return loc
+    return None
+
+
 async def _lot(info: Info, lot_id: int | None) -> Lot | None:
     if lot_id is None:
         return None
@@ -161,13 +171,13 @@ class StockMove(Node):
     async def lot(self, info: Info) -> Lot | None:
         return await _lot(info, self._lot_id)
 
-    @strawberry.field
+    @strawberry.field(description="Null for receipts, and for a caller restricted to other warehouses.")
     async def from_location(self, info: Info) -> Location | None:
-        return await _location(info, self._from_id)
+        return await _visible_location(info, self._from_id)
 
-    @strawberry.field
+    @strawberry.field(description="Null for issues, and for a caller restricted to other warehouses.")
     async def to_location(self, info: Info) -> Location | None:
-        return await _location(info, self._to_id)
+        return await _visible_location(info, self._to_id)
 
     @strawberry.field
     async def operation(self, info: Info) -> StockOperation:
@@ -200,9 +210,17 @@ class StockOperation(Node):
         return cls(id=to_global_id("StockOperation", r.id), operation_type=r.op_type, reference=r.reference,
                    reason=r.reason, actor=r.actor, created_at=r.created_at, _pk=r.id)
 
-    @strawberry.field
+    @strawberry.field(description="The operation's moves; a caller restricted to some warehouses sees only "
+                                  "the moves that touch them.")
     async def moves(self, info: Info) -> list[StockMove]:
-        return await moves_from_rows(info, await info.context.loaders.moves_by_operation.load(self._pk))
+        rows = await info.context.loaders.moves_by_operation.load(self._pk)
+        allowed = info.context.principal.warehouse_ids if info.context.principal else None
+        if allowed is not None:
+            ends = {i for r in rows for i in (r.from_location_id, r.to_location_id) if i}
+            locations = dict(zip(ends, await info.context.loaders.location.load_many(list(ends))))
+            rows = [r for r in rows if any(locations[i].warehouse_id in allowed
+                                           for i in (r.from_location_id, r.to_location_id) if i)]
+        return await moves_from_rows(info, rows)
 
 
 @strawberry.type(description="Total stock and moving-average value of a product.")

@@ -46,7 +46,7 @@ from server.purchasing.settings import load_purchase_settings
 NOTE_MAX = 500
 EDITABLE = ("draft", "rejected")
 CANCELLABLE = ("draft", "submitted", "approved", "rejected")
-RECEIVABLE = ("approved", "partially_received")
+RECEIVABLE = ("approved", "partially_received", "received")  # received: within the over-receipt tolerance
 
 
 @dataclass
