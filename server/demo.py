@@ -1,4 +1,5 @@
-"""Demo data: a small trading company (上海 head warehouse, 北京 branch) to explore the system with.
+"""Demo data: a small trading company (上海 head warehouse, 北京 branch) to explore the system with:
+master data, opening stock, and purchasing documents in every state (``demo_purchasing``).
 
 ``load_demo_data`` creates everything through the ordinary ``do_*`` actions, so the demo obeys the
 same validation and ledger rules as real data. It is deterministic (no randomness; only the lot dates
@@ -29,8 +30,9 @@ from server.catalog.services import (
     do_create_unit,
 )
 from server.database import Database
+from server.demo_purchasing import LAST_STEP_KEY, load_purchasing_demo
 from server.events.models import idempotency_key
-from server.inventory.models import stock_operation, warehouse
+from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
@@ -246,8 +248,7 @@ def uscc(stem: str, seq: int) -> str:
 async def demo_data_present(db: Database) -> bool:
     """True when the demo was loaded completely, or when the database has its own data in the way."""
     async with db.read() as conn:
-        done = (await conn.execute(select(exists().where(
-            stock_operation.c.idempotency_key == f"demo-opening-{WAREHOUSES[-1][0]}")))).scalar()
+        done = (await conn.execute(select(exists().where(idempotency_key.c.key == LAST_STEP_KEY)))).scalar()
         started = (await conn.execute(select(exists().where(idempotency_key.c.key == "demo-unit-PCS")))).scalar()
         has_unit = (await conn.execute(select(exists().where(unit.c.code == "PCS")))).scalar()
         has_wh = (await conn.execute(select(exists().where(warehouse.c.code == "SH01")))).scalar()
@@ -282,8 +283,9 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
 
     # warehouse → top-level category → bins (location ids) of the zone that stores it
     bins: dict[str, dict[str, list[int]]] = {}
+    warehouses: dict[str, int] = {}
     for wh_code, wh_name, address, zones in WAREHOUSES:
-        wh_id = await do_create_warehouse(db, code=wh_code, name=wh_name, address=address,
+        warehouses[wh_code] = wh_id = await do_create_warehouse(db, code=wh_code, name=wh_name, address=address,
                                           idempotency_key=f"demo-warehouse-{wh_code}")
         bins[wh_code] = {}
         for z, (letter, zone_name, tops) in enumerate(zones):
@@ -302,9 +304,10 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             for top in tops:
                 bins[wh_code][top] = zone_bins
 
+    partners: dict[str, int] = {}
     for kind, rows, serial_base, step in (("supplier", SUPPLIERS, 56000000, 1297), ("customer", CUSTOMERS, 71000000, 3571)):
         for i, (code, name, contact, phone, email, address, stem) in enumerate(rows, start=1):
-            await do_create_partner(db, kind, PartnerInput(
+            partners[code] = await do_create_partner(db, kind, PartnerInput(
                 code=code, name=name, contact_name=contact, phone=phone, email=email or None,
                 address=address, tax_id=uscc(stem, serial_base + i * step)), idempotency_key=f"demo-{kind}-{code}")
 
@@ -322,14 +325,15 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             units=alt_units, barcodes=barcodes,
         ), idempotency_key=f"demo-product-{p.sku}")
 
+    bin_of: dict[tuple[str, str], int] = {}
     for wh_code, _, _, _ in WAREHOUSES:
         lines = []
         for n, p in enumerate(PRODUCTS):
+            zone_bins = bins[wh_code][top_of[p.category]]
+            location_id = bin_of[(wh_code, p.sku)] = zone_bins[n % len(zone_bins)]
             qty = getattr(p, wh_code.lower())
             if qty in ("0", ""):
                 continue
-            zone_bins = bins[wh_code][top_of[p.category]]
-            location_id = zone_bins[n % len(zone_bins)]
             if p.tracking == "lot":
                 shelf_life, lots = LOTS[p.sku]
                 for age, lot_qty in lots[wh_code]:
@@ -342,4 +346,5 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
                                        unit_cost=p.purchase))
         await do_receive_stock(db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON,
                                idempotency_key=f"demo-opening-{wh_code}")
+    await load_purchasing_demo(db, today, products, partners, warehouses, bin_of)
     return True

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.demo import LOTS, PRODUCTS, load_demo_data
+from server.demo_purchasing import ORDERS
+from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
 from server.numbers import QTY_SCALE
 from server.partners.models import customer, supplier
@@ -81,11 +83,15 @@ async def test_demo_content(db):
     assert all(r.expiry_date > TODAY for r in lots)
 
     # opening stock: one receipt per warehouse, quantities and values as listed
-    ops = await _rows(db, select(stock_operation.c.reference, stock_operation.c.idempotency_key))
+    ops = await _rows(db, select(stock_operation.c.reference, stock_operation.c.idempotency_key)
+                      .where(stock_operation.c.reference == "OPENING"))
     assert sorted(ops) == [("OPENING", "demo-opening-BJ01"), ("OPENING", "demo-opening-SH01")]
+    purchased = {sku for _, _, _, _, lines, target in ORDERS if target in ("paid", "partial") for sku, _, _ in lines}
     costs = {r.product_id: r for r in await _rows(db, select(product_cost))}
     skus = {r.sku: r.id for r in await _rows(db, select(product.c.sku, product.c.id))}
     for p in PRODUCTS:
+        if p.sku in purchased:  # checked below
+            continue
         qty = Decimal(p.sh01) + Decimal(p.bj01)
         row = costs.get(skus[p.sku])
         if qty == 0:
@@ -96,6 +102,21 @@ async def test_demo_content(db):
         lines = [Decimal(q) * Decimal(p.purchase) * 100 for q in (p.sh01, p.bj01)]
         assert row.value_fen == sum(int(v.to_integral_value(ROUND_HALF_UP)) for v in lines), p.sku
 
+    await assert_ledger_consistent(db)
+
+
+async def test_demo_purchasing_documents(db):
+    assert await load_demo_data(db, today=TODAY) is True
+    orders = {r.number: r.status for r in await _rows(db, select(purchase_order).order_by(purchase_order.c.id))}
+    assert sorted(orders.values()) == ["draft", "partially_received", "received", "submitted"]
+    assert list(orders) == [f"PO{TODAY.year}-{n:06d}" for n in range(1, 5)]
+    bills = await _rows(db, select(supplier_bill))
+    assert [(b.status, b.paid_fen == b.total_fen) for b in bills] == [("paid", True)]
+    payments = await _rows(db, select(supplier_payment))
+    assert [p.unallocated_fen for p in payments] == [100_000]  # a 1,000.00 prepayment
+    rejected = await _rows(db, select(goods_receipt_line.c.rejected_qty).where(goods_receipt_line.c.rejected_qty > 0))
+    assert [r.rejected_qty for r in rejected] == [12 * QTY_SCALE]
+    # the received goods are in stock at order price + allocated freight, and the books balance
     await assert_ledger_consistent(db)
 
 
@@ -118,3 +139,27 @@ async def test_interrupted_load_resumes(db, monkeypatch):
         products = (await conn.execute(select(func.count()).select_from(product))).scalar()
         moves = (await conn.execute(select(func.count()).select_from(stock_move))).scalar()
     assert products == len(demo.PRODUCTS) and moves > 0
+
+
+async def test_load_interrupted_during_purchasing_resumes(db, monkeypatch):
+    """Orders already submitted or approved are not submitted again; receipts are not repeated."""
+    import server.demo_purchasing as demo_purchasing
+
+    real = demo_purchasing.receipts.do_receive_goods
+    calls = []
+
+    async def second_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the paid order's receipt, after the partial one
+            raise RuntimeError("network down")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(demo_purchasing.receipts, "do_receive_goods", second_fails)
+    with pytest.raises(RuntimeError):
+        await load_demo_data(db, today=TODAY)
+    monkeypatch.setattr(demo_purchasing.receipts, "do_receive_goods", real)
+    assert await load_demo_data(db, today=TODAY) is True
+    statuses = sorted(r.status for r in await _rows(db, select(purchase_order)))
+    assert statuses == ["draft", "partially_received", "received", "submitted"]
+    assert len(await _rows(db, select(goods_receipt_line.c.id))) == 3
+    await assert_ledger_consistent(db)

@@ -58,6 +58,7 @@ from server.purchasing.orders import (
 from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, do_receive_goods
 from tests.factories import make_product
 from tests.purchasing_helpers import (
+    ACCOUNTANT,
     ADMIN,
     CASHIER,
     KEEPER,
@@ -479,7 +480,7 @@ async def _billable_receipt_line(db, pw, quantity: str) -> int:
 
 async def _bill(db, pw, receipt_line_id: int, quantity: str = "10") -> tuple[int, int]:
     bill_id = await do_create_supplier_bill(db, BillInput(supplier_id=pw.supplier, lines=[
-        BillLineInput(receipt_line_id=receipt_line_id, quantity=quantity)]), PURCHASER)
+        BillLineInput(receipt_line_id=receipt_line_id, quantity=quantity)]), ACCOUNTANT)
     async with db.read() as conn:
         row = (await conn.execute(select(supplier_bill).where(supplier_bill.c.id == bill_id))).one()
     assert row.status == "open" and row.paid_fen == 0

@@ -42,6 +42,7 @@ from server.purchasing.common import (
     load_products,
     lock_row,
     quantity_in_unit,
+    require_permission,
     require_status,
     status_event,
     tax_fen,
@@ -81,6 +82,7 @@ class BillInput:
 async def do_create_supplier_bill(db: Database, data: BillInput, principal: Principal | None,
                                   *, idempotency_key: str | None = None) -> int:
     """Enter a supplier's invoice against receipt lines; returns the bill id."""
+    require_permission(principal, "purchase.bill.edit")
     return await create_once(db, "purchase.bill", data, idempotency_key, lambda conn: _create_bill(conn, data, principal))
 
 
@@ -170,8 +172,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
 
 async def do_approve_supplier_bill(db: Database, bill_id: int, principal: Principal, comment: str = "") -> None:
     """Accept a bill whose three-way match was flagged; it becomes an open payable."""
-    if not principal.can("purchase.bill.approve"):
-        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.bill.approve")
+    require_permission(principal, "purchase.bill.approve")
     async with db.write() as conn:
         row = await lock_row(conn, supplier_bill, bill_id, "bill")
         require_status(row, ("pending_approval",), "bill", "approve")
@@ -201,7 +202,7 @@ class PaymentInput:
     allocations: list[Allocation] = field(default_factory=list)
 
 
-async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allocation], principal,
+async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allocation], principal, on: date,
                     *, payment_id: int | None = None, debit_note_id: int | None = None) -> int:
     """Settle bills; returns the total allocated. Every amount is checked against the bill's open
     balance by the ``UPDATE`` itself."""
@@ -235,7 +236,7 @@ async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allo
             await status_event(conn, "supplier_bill", bill_id, bill.number, "open", "paid", principal)
         await conn.execute(payment_allocation.insert().values(
             payment_id=payment_id, debit_note_id=debit_note_id, bill_id=bill_id, amount_fen=fen,
-            actor=actor_label(principal), at=utcnow()))
+            effective_date=on, actor=actor_label(principal), at=utcnow()))
         total += fen
     return total
 
@@ -243,6 +244,7 @@ async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allo
 async def do_record_supplier_payment(db: Database, data: PaymentInput, principal: Principal | None,
                                      *, idempotency_key: str | None = None) -> int:
     """Record a payment to a supplier, allocated to bills; what is not allocated is a prepayment."""
+    require_permission(principal, "finance.payment")
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in PAYMENT_METHODS:
@@ -261,7 +263,8 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
             number=number, supplier_id=data.supplier_id, payment_date=payment_date, amount_fen=amount,
             unallocated_fen=amount, method=data.method, reference=data.reference.strip(),
             actor=actor_label(principal), created_at=utcnow()).returning(supplier_payment.c.id))).scalar_one()
-        allocated = await _allocate(conn, c, data.supplier_id, data.allocations, principal, payment_id=payment_id)
+        allocated = await _allocate(conn, c, data.supplier_id, data.allocations, principal, payment_date,
+                                    payment_id=payment_id)
         if allocated > amount:
             raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
         await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
@@ -275,12 +278,14 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
 
 
 async def do_allocate_prepayment(db: Database, payment_id: int, allocations: list[Allocation],
-                                 principal: Principal | None) -> None:
-    """Use (part of) a prepayment to settle bills."""
+                                 principal: Principal | None, *, on: date | None = None) -> None:
+    """Use (part of) a prepayment to settle bills, effective ``on`` (default: today)."""
+    require_permission(principal, "finance.payment")
     c = Collector()
     async with db.write() as conn:
         pay = await lock_row(conn, supplier_payment, payment_id, "payment")
-        allocated = await _allocate(conn, c, pay.supplier_id, allocations, principal, payment_id=payment_id)
+        allocated = await _allocate(conn, c, pay.supplier_id, allocations, principal,
+                                    max(on or date.today(), pay.payment_date), payment_id=payment_id)
         if allocated > pay.unallocated_fen:
             raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(pay.unallocated_fen)))
         await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
@@ -290,8 +295,10 @@ async def do_allocate_prepayment(db: Database, payment_id: int, allocations: lis
 
 
 async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,
-                              principal: Principal | None) -> None:
-    """Offset a debit note (what the supplier owes us after a return) against an open bill."""
+                              principal: Principal | None, *, on: date | None = None) -> None:
+    """Offset a debit note (what the supplier owes us after a return) against an open bill,
+    effective ``on`` (default: today)."""
+    require_permission(principal, "finance.payment")
     c = Collector()
     async with db.write() as conn:
         note = await lock_row(conn, supplier_bill, debit_note_id, "bill")
@@ -303,7 +310,7 @@ async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, am
         if fen > note.paid_fen - note.total_fen:
             raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
         await _allocate(conn, c, note.supplier_id, [Allocation(bill_id, amount)], principal,
-                        debit_note_id=debit_note_id)
+                        max(on or date.today(), note.bill_date), debit_note_id=debit_note_id)
         new_paid = note.paid_fen - fen
         values = {"paid_fen": new_paid}
         if new_paid == note.total_fen:
@@ -318,10 +325,28 @@ AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
 
 
 def payables_query(as_of: date, supplier_id: int | None = None):
-    """Per supplier: open bills, open debit notes (negative), prepayments and the balance we owe,
-    with open bills aged by due date — all summed in SQL over integer fen."""
-    open_fen = supplier_bill.c.total_fen - supplier_bill.c.paid_fen
+    """Per supplier, as of the end of ``as_of``: open bills, open debit notes (negative),
+    prepayments and the balance we owe, with open bills aged by due date. Only bills, payments and
+    settlements dated on or before ``as_of`` count, so the report for a past date does not change
+    when later payments arrive. Everything is summed in SQL over integer fen."""
+    settled_bill = (
+        select(payment_allocation.c.bill_id.label("bid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
+        .where(payment_allocation.c.effective_date <= as_of).group_by(payment_allocation.c.bill_id).subquery()
+    )
+    used_note = (
+        select(payment_allocation.c.debit_note_id.label("bid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
+        .where(payment_allocation.c.effective_date <= as_of, payment_allocation.c.debit_note_id.is_not(None))
+        .group_by(payment_allocation.c.debit_note_id).subquery()
+    )
+    used_payment = (
+        select(payment_allocation.c.payment_id.label("pid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
+        .where(payment_allocation.c.effective_date <= as_of, payment_allocation.c.payment_id.is_not(None))
+        .group_by(payment_allocation.c.payment_id).subquery()
+    )
     is_bill = supplier_bill.c.kind == "bill"
+    # a bill's open amount: total − settled; a debit note's: total (negative) + what was offset
+    open_fen = case((is_bill, supplier_bill.c.total_fen - func.coalesce(settled_bill.c.amount, 0)),
+                    else_=supplier_bill.c.total_fen + func.coalesce(used_note.c.amount, 0))
 
     def bucket(cond):
         return func.coalesce(func.sum(case((and_(is_bill, cond), open_fen), else_=0)), 0)
@@ -338,13 +363,19 @@ def payables_query(as_of: date, supplier_id: int | None = None):
             bucket(and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90))).label("days_61_90"),
             bucket(due < as_of - timedelta(days=90)).label("over_90"),
         )
-        .where(supplier_bill.c.status == "open", supplier_bill.c.bill_date <= as_of)
+        .select_from(supplier_bill)
+        .outerjoin(settled_bill, settled_bill.c.bid == supplier_bill.c.id)
+        .outerjoin(used_note, used_note.c.bid == supplier_bill.c.id)
+        .where(supplier_bill.c.status.in_(("open", "paid")), supplier_bill.c.bill_date <= as_of)
         .group_by(supplier_bill.c.supplier_id)
         .subquery()
     )
+    unused = supplier_payment.c.amount_fen - func.coalesce(used_payment.c.amount, 0)
     prepaid = (
-        select(supplier_payment.c.supplier_id.label("sid"), func.sum(supplier_payment.c.unallocated_fen).label("prepaid"))
-        .where(supplier_payment.c.unallocated_fen > 0, supplier_payment.c.payment_date <= as_of)
+        select(supplier_payment.c.supplier_id.label("sid"), func.sum(unused).label("prepaid"))
+        .select_from(supplier_payment)
+        .outerjoin(used_payment, used_payment.c.pid == supplier_payment.c.id)
+        .where(supplier_payment.c.payment_date <= as_of)
         .group_by(supplier_payment.c.supplier_id)
         .subquery()
     )
@@ -361,7 +392,7 @@ def payables_query(as_of: date, supplier_id: int | None = None):
         .select_from(supplier)
         .outerjoin(bills, bills.c.sid == supplier.c.id)
         .outerjoin(prepaid, prepaid.c.sid == supplier.c.id)
-        .where(or_(bills.c.sid.is_not(None), prepaid.c.sid.is_not(None)))
+        .where(or_(bills_open != 0, debit_open != 0, prepayments != 0))
         .order_by(supplier.c.code, supplier.c.id)
     )
     if supplier_id is not None:

@@ -180,6 +180,13 @@ def require_status(row, allowed: tuple[str, ...], what: str, action: str) -> Non
         raise PurchasingError("INVALID_STATUS", "id", what=what, status=row.status, action=action)
 
 
+def require_permission(principal: Principal | None, permission: str) -> None:
+    """Actions check their permission themselves too, for callers other than the API (``None``:
+    the system itself, e.g. the demo loader or a CLI command)."""
+    if principal is not None and not principal.can(permission):
+        raise PurchasingError("PERMISSION_DENIED", None, permission=permission)
+
+
 def warehouse_allowed(principal: Principal | None, warehouse_id: int) -> bool:
     return principal is None or principal.warehouse_ids is None or warehouse_id in principal.warehouse_ids
 

@@ -257,6 +257,9 @@ payment_allocation = Table(
     Column("debit_note_id", IdType, ForeignKey("supplier_bill.id"), nullable=True, index=True),
     Column("bill_id", IdType, ForeignKey("supplier_bill.id"), nullable=False, index=True),
     Column("amount_fen", BigInteger, nullable=False),
+    # the business date the bill was settled: the payment date, or the day a prepayment or debit
+    # note was applied (payables as of a past date count only what was settled by then)
+    Column("effective_date", Date, nullable=False),
     Column("actor", String(96), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     CheckConstraint("amount_fen > 0", name="positive"),

@@ -33,6 +33,7 @@ from server.purchasing.common import (
     load_products,
     lock_row,
     quantity_in_unit,
+    require_permission,
     require_status,
     status_event,
     tax_fen,
@@ -144,6 +145,7 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
 async def do_create_purchase_order(db: Database, data: OrderInput, principal: Principal | None,
                                    *, idempotency_key: str | None = None) -> int:
     """Create a draft order; its number (``PO2026-000001``) is taken in the same transaction."""
+    require_permission(principal, "purchase.order.edit")
     async def create(conn) -> int:
         header, lines = await _build(conn, data, principal)
         now = utcnow()
@@ -164,6 +166,7 @@ async def do_create_purchase_order(db: Database, data: OrderInput, principal: Pr
 async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput,
                                    principal: Principal | None) -> None:
     """Replace a draft's header and lines. A rejected order may be corrected too: it becomes a draft."""
+    require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, EDITABLE, "purchase_order", "edit")
@@ -212,6 +215,7 @@ def _comment(comment: str, *, required: bool = False) -> str:
 
 async def do_submit_purchase_order(db: Database, order_id: int, principal: Principal | None) -> None:
     """Submit a draft for approval; the approval steps follow the thresholds in force now."""
+    require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, ("draft",), "purchase_order", "submit")
@@ -229,8 +233,7 @@ async def do_approve_purchase_order(db: Database, order_id: int, principal: Prin
     ``ALREADY_APPROVED_BY_YOU`` when the approver signed an earlier step of this submission.
     """
     comment = _comment(comment)
-    if not principal.can("purchase.order.approve"):
-        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.order.approve")
+    require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, ("submitted",), "purchase_order", "approve")
@@ -274,8 +277,7 @@ async def _approved_this_round(conn, order_id: int, principal: Principal) -> boo
 async def do_reject_purchase_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
     """Reject a submitted order with a comment; the purchaser may correct it and submit again."""
     comment = _comment(comment, required=True)
-    if not principal.can("purchase.order.approve"):
-        raise PurchasingError("PERMISSION_DENIED", None, permission="purchase.order.approve")
+    require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, ("submitted",), "purchase_order", "reject")
@@ -284,20 +286,33 @@ async def do_reject_purchase_order(db: Database, order_id: int, principal: Princ
 
 async def do_cancel_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Cancel an order before anything was received against it."""
+    require_permission(principal, "purchase.order.edit")
     comment = _comment(comment)
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, CANCELLABLE, "purchase_order", "cancel")
+        if await _anything_received(conn, order_id):  # e.g. a receipt whose goods were all rejected
+            raise PurchasingError("INVALID_STATUS", "id", what="purchase_order", status="partially_received",
+                                  action="cancel")
         await _transition(conn, row, "cancelled", "cancelled", principal, comment=comment)
 
 
 async def do_close_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
-    """Close a (partially) received order: nothing more will be received against it."""
+    """Close an order something was received against (also when all of it was rejected): nothing
+    more will be received. An order with no receipt at all is cancelled instead."""
+    require_permission(principal, "purchase.order.edit")
     comment = _comment(comment)
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
-        require_status(row, ("partially_received", "received"), "purchase_order", "close")
+        require_status(row, RECEIVABLE, "purchase_order", "close")
+        if row.status == "approved" and not await _anything_received(conn, order_id):
+            raise PurchasingError("INVALID_STATUS", "id", what="purchase_order", status=row.status, action="close")
         await _transition(conn, row, "closed", "closed", principal, comment=comment)
+
+
+async def _anything_received(conn, order_id: int) -> bool:
+    return (await conn.execute(select(purchase_order_line.c.id).where(
+        purchase_order_line.c.order_id == order_id, purchase_order_line.c.received_qty > 0).limit(1))).first() is not None
 
 
 async def refresh_receipt_status(conn: AsyncConnection, order_row, principal: Principal | None) -> None:

@@ -16,7 +16,7 @@ from server.database import Database
 from server.db_types import utcnow
 from server.errors import PurchasingError
 from server.partners.models import supplier
-from server.purchasing.common import Collector, load_products, quantity_in_unit
+from server.purchasing.common import Collector, load_products, quantity_in_unit, require_permission
 from server.purchasing.models import preferred_supplier, supplier_price
 from server.sql import dialect_insert
 
@@ -42,6 +42,7 @@ async def _active(conn, table, row_id: int, what: str, field: str) -> None:
 
 
 async def do_create_supplier_price(db: Database, data: SupplierPriceInput, principal: Principal | None = None) -> int:
+    require_permission(principal, "purchase.order.edit")
     c = Collector()
     price = c.price(data.unit_price, "unitPrice")
     if not 0 <= data.lead_time_days <= 3650:

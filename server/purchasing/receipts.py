@@ -41,6 +41,7 @@ from server.purchasing.common import (
     load_products,
     lock_row,
     quantity_in_unit,
+    require_permission,
     require_status,
     status_event,
     tax_fen,
@@ -136,6 +137,7 @@ async def _locations(conn, ids) -> dict:
 async def do_receive_goods(db: Database, data: ReceiptInput, principal: Principal | None,
                            *, idempotency_key: str | None = None) -> int:
     """Receive, inspect and put away goods in one transaction; returns the receipt id."""
+    require_permission(principal, "stock.receive")
     return await create_once(db, "purchase.receipt", data, idempotency_key, lambda conn: _receive(conn, data, principal))
 
 
@@ -286,6 +288,8 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     for ln in lines:
         ln.goods = value_fen(ln.accepted, ln.price, ln.factor)
     stocked = [ln for ln in lines if ln.accepted]
+    if landed_total and not stocked:
+        raise PurchasingError("INVALID_VALUE", "landedCost", detail="nothing accepted to carry the landed cost")
     weights = [ln.goods if data.landed_allocation == "value" else ln.accepted for ln in stocked]
     for ln, share in zip(stocked, allocate(landed_total or 0, weights)):
         ln.landed = share
@@ -383,10 +387,11 @@ async def do_return_to_supplier(db: Database, data: ReturnInput, principal: Prin
     """Return accepted goods of a receipt to its supplier (采购退货).
 
     The goods leave their bin at their original receipt cost (domain reference §2.3, Policy A: the
-    average of what stays is recomputed); the last return of a line takes exactly the value still
-    left of it. A debit note (红字发票, negative supplier bill) for the goods at the order price plus
+    average of what stays is recomputed), rounded cumulatively per receipt line so that the last
+    return of a line takes exactly the value still left of it. A debit note (红字发票, negative supplier bill) for the goods at the order price plus
     VAT, per line to the fen, is created for the supplier. Returns the return id.
     """
+    require_permission(principal, "purchase.return")
     return await create_once(db, "purchase.return", data, idempotency_key, lambda conn: _return(conn, data, principal))
 
 
@@ -432,10 +437,9 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
     returned_so_far = {r.id: (r.returned_qty, r.returned_value_fen) for r in rows.values()}
     for i, r, qty, loc in checked:
         done_qty, done_value = returned_so_far[r.id]
-        if done_qty + qty == r.accepted_qty:  # the last units of the line take what is left of its value
-            value = r.value_fen - done_value
-        else:
-            value = round_share(r.value_fen, qty, r.accepted_qty)
+        # cumulative rounding: all returns of a line so far take round(value × returned ÷ accepted), so
+        # they never take more than the line's value and the last one takes exactly what is left
+        value = round_share(r.value_fen, done_qty + qty, r.accepted_qty) - done_value
         returned_so_far[r.id] = (done_qty + qty, done_value + value)
         amount = value_fen(qty, r.unit_price_micro, r.unit_factor)
         out.append(dict(receipt_line_id=r.id, product_id=r.product_id, location_id=loc, qty=qty, value_fen=value,
