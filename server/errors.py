@@ -171,6 +171,7 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "lot": ("批次", "Lot"),
     "supplier": ("供应商", "Supplier"),
     "customer": ("客户", "Customer"),
+    "address": ("地址", "Address"),
     "user": ("用户", "User"),
     "role": ("角色", "Role"),
     "token": ("令牌", "Token"),

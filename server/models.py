@@ -14,7 +14,7 @@ from server.inventory.models import (
     warehouse,
 )
 from server.documents import app_setting, document_sequence
-from server.partners.models import customer, supplier
+from server.partners.models import customer, partner_address, supplier
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -30,6 +30,20 @@ from server.purchasing.models import (
     supplier_payment,
     supplier_price,
 )
+from server.sales.models import (
+    customer_receipt,
+    receipt_allocation,
+    sales_invoice,
+    sales_invoice_line,
+    sales_order,
+    sales_order_history,
+    sales_order_line,
+    sales_return,
+    sales_return_line,
+    shipment,
+    shipment_line,
+    stock_reservation,
+)
 
 __all__ = [
     "metadata", "unit", "category", "product", "product_unit", "barcode", "supplier", "customer",
@@ -39,4 +53,7 @@ __all__ = [
     "document_sequence", "app_setting", "supplier_price", "preferred_supplier", "purchase_order",
     "purchase_order_line", "purchase_order_history", "goods_receipt", "goods_receipt_line", "purchase_return",
     "purchase_return_line", "supplier_bill", "supplier_bill_line", "supplier_payment", "payment_allocation",
+    "partner_address", "stock_reservation", "sales_order", "sales_order_line", "sales_order_history", "shipment",
+    "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
+    "sales_return_line",
 ]

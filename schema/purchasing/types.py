@@ -17,7 +17,7 @@ from schema.partners.types import Supplier
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
 from server.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
-from server.purchasing.common import micro_to_decimal
+from server.doc_kit import micro_to_decimal
 
 
 def _money(fen: int) -> Money:

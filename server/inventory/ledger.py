@@ -6,9 +6,16 @@
    that concurrent operations lock rows in the same order and cannot deadlock. A decrease is one
    conditional statement, ``UPDATE … SET qty = qty - n WHERE … AND qty >= n RETURNING qty``: it is
    atomic on both databases (no read-then-write), and no row back means ``INSUFFICIENT_STOCK``;
-2. locks each product's ``product_cost`` row (sorted by product) and applies the costing method;
-3. inserts the operation and its immutable moves;
-4. appends one ``stock.changed`` event per changed level to the journal (last, see journal.py).
+2. for every (product, warehouse) that lost stock, locks its ``stock_reservation`` row (sorted;
+   created empty if missing, so a reservation being made right now is waited for), takes off what a
+   shipment consumes, and refuses the operation when on hand would fall below what is reserved for
+   sales orders — reserved stock cannot be issued, transferred or adjusted away by anything else;
+3. locks each product's ``product_cost`` row (sorted by product) and applies the costing method;
+4. inserts the operation and its immutable moves;
+5. appends one ``stock.changed`` event per changed level to the journal (last, see journal.py).
+
+Lock order everywhere: stock levels → serial lots → reservations → product cost → event counter.
+Reserving stock for a sales order takes only reservation rows (and reads levels without locking).
 
 Any error raises and the caller's transaction rolls back as a whole.
 """
@@ -27,6 +34,7 @@ from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
+from server.sales.models import stock_reservation
 from server.numbers import QTY_SCALE, scaled_to_decimal
 from server.sql import prepared
 
@@ -184,6 +192,43 @@ async def _check_serials(conn: AsyncConnection, locked: dict[int, tuple[str, int
             raise InventoryError("SERIAL_IN_STOCK", f"lines.{line_no - 1}.lot", line=line_no, serial=code)
 
 
+def _build_lock_reservation(insert):
+    ins = insert(stock_reservation).values(product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"),
+                                           reserved_qty=0)
+    return ins.on_conflict_do_update(
+        index_elements=["product_id", "warehouse_id"],
+        set_={"reserved_qty": stock_reservation.c.reserved_qty - bindparam("b_consume")},
+    ).returning(stock_reservation.c.reserved_qty)
+
+
+async def _check_reservations(conn: AsyncConnection, sides: list[_Side], specs: list[MoveSpec],
+                              warehouse_of: dict[int, int], consume: dict[tuple[int, int], int]) -> None:
+    """On hand may not fall below what is reserved (see the module docstring, step 2)."""
+    decreased: dict[tuple[int, int], tuple[int, MoveSpec]] = {}
+    for side in sides:
+        if side.delta < 0:
+            key = (side.product_id, warehouse_of[side.location_id])
+            total, first = decreased.get(key, (0, specs[side.spec_index]))
+            decreased[key] = (total - side.delta, first)
+    for key in sorted(set(decreased) | set(consume)):
+        product_id, warehouse_id = key
+        reserved = (await conn.execute(prepared(conn, "reservation.lock", _build_lock_reservation), {
+            "b_product_id": product_id, "b_wh": warehouse_id, "b_consume": consume.get(key, 0)})).scalar_one()
+        if reserved < 0:
+            raise InventoryError("INVALID_VALUE", "lines", detail="reservation consumed twice")
+        if reserved == 0 or key not in decreased:
+            continue
+        on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+            stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
+        if on_hand < reserved:
+            n, spec = decreased[key]
+            available = max(0, on_hand + n - reserved)
+            raise InventoryError(
+                "INSUFFICIENT_STOCK", f"lines.{spec.line_no - 1}.quantity", line=spec.line_no,
+                available=str(scaled_to_decimal(available, spec.precision)),
+                requested=str(scaled_to_decimal(n, spec.precision)), available_scaled=available, reserved=True)
+
+
 async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int]:
     values = [0] * len(specs)
     by_product: dict[int, list[int]] = defaultdict(list)
@@ -264,8 +309,11 @@ async def post_moves(
     operation: dict,
     specs: list[MoveSpec],
     warehouse_of: dict[int, int],
+    consume_reservations: dict[tuple[int, int], int] | None = None,
 ) -> PostedOperation:
-    """Post the moves of an opened operation. ``warehouse_of`` maps location → warehouse."""
+    """Post the moves of an opened operation. ``warehouse_of`` maps location → warehouse;
+    ``consume_reservations`` ((product, warehouse) → quantity) is what a shipment takes off the
+    sales reservations."""
     if not specs:
         raise InventoryError("EMPTY_OPERATION", "lines")
     now = operation["created_at"]
@@ -289,6 +337,7 @@ async def post_moves(
             new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
 
     await _check_serials(conn, serial_lots)
+    await _check_reservations(conn, sides, specs, warehouse_of, consume_reservations or {})
     values = await _apply_costs(conn, specs)
 
     operation_id = operation["id"]

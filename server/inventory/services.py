@@ -319,7 +319,7 @@ async def _run(
 
 
 async def _validate_and_post(conn, operation: dict, lines: list[StockLine], build,
-                             warehouses: frozenset[int] | None) -> PostedOperation:
+                             warehouses: frozenset[int] | None, consume_reservations=None) -> PostedOperation:
     if not lines:
         raise InventoryError("EMPTY_OPERATION", "lines")
     v = _Validator(conn)
@@ -334,7 +334,8 @@ async def _validate_and_post(conn, operation: dict, lines: list[StockLine], buil
             v.fail("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
     v.raise_if_failed()
     warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
-    return await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of)
+    return await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of,
+                            consume_reservations=consume_reservations)
 
 
 async def post_document_moves(
@@ -347,13 +348,15 @@ async def post_document_moves(
     reference: str,
     reason: str = "",
     warehouses: frozenset[int] | None = None,
+    consume_reservations: dict[tuple[int, int], int] | None = None,
 ) -> PostedOperation:
     """Post a document's stock lines inside the document's own write transaction.
 
     ``direction`` is ``"in"`` (receipts: ``StockLine.value_fen`` is the exact line value) or
     ``"out"`` (issues at moving average, or at ``value_fen`` when given: purchase returns leave at
     their original receipt cost). The document keeps the idempotency key, so the operation has none.
-    Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``.
+    Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``. A shipment passes
+    ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships.
     """
     operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason)
 
@@ -362,7 +365,7 @@ async def post_document_moves(
             return await _receipt_specs(conn, v, lines, move_type)
         return await _outbound_specs(conn, v, lines, move_type, transfer=False)
 
-    return await _validate_and_post(conn, operation, lines, build, warehouses)
+    return await _validate_and_post(conn, operation, lines, build, warehouses, consume_reservations)
 
 
 async def do_receive_stock(

@@ -1,218 +1,26 @@
-"""Helpers shared by the purchasing actions: numbers and prices, product/unit lookups, row locks,
-status checks and document events."""
+"""The shared document helpers (``server.doc_kit``) bound to purchasing's error class."""
 
-from __future__ import annotations
+from functools import partial
 
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
-from decimal import Decimal
-
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from server.auth.services import Principal
-from server.database import Database
-from server.idempotency import claim_key, store_result
-from server.catalog.models import product, product_unit, unit
-from server.errors import ErrorDetail, PurchasingError
-from server.events.journal import DOCUMENT_STATUS_CHANGED, NewEvent, append_events
-from server.numbers import (
-    MAX_FEN,
-    MAX_QTY,
-    QTY_SCALE,
-    NumberError,
-    money_to_fen,
-    parse_rate,
-    parse_unit_price,
-    qty_to_scaled,
-    round_half_up_div,
+from server import doc_kit
+from server.doc_kit import (
+    actor_label,
+    check_amount,
+    load_products,
+    quantity_in_unit,
+    status_event,
+    tax_fen,
+    value_fen,
+    warehouse_allowed,
 )
+from server.errors import PurchasingError
 
-MICRO = 10**6  # unit prices are integer micro-yuan
+Collector = partial(doc_kit.Collector, PurchasingError)
+lock_row = partial(doc_kit.lock_row, PurchasingError)
+require_status = partial(doc_kit.require_status, PurchasingError)
+require_permission = partial(doc_kit.require_permission, PurchasingError)
+create_once = partial(doc_kit.create_once, PurchasingError)
 
-
-def value_fen(qty: int, price_micro: int, factor: int) -> int:
-    """Value of ``qty`` (scaled base units) at ``price_micro`` per price unit of ``factor`` scaled base
-    units, rounded half-up to the fen — the one rounding point of a line amount."""
-    return round_half_up_div(qty * price_micro, factor * 10_000)
-
-
-def tax_fen(amount_fen: int, rate_bp: int) -> int:
-    """VAT of one line, half-up to the fen (domain reference §4.3: per line, then summed)."""
-    return round_half_up_div(amount_fen * rate_bp, 10_000)
-
-
-def price_to_micro(value) -> int:
-    return int(parse_unit_price(value) * MICRO)
-
-
-def micro_to_decimal(micro: int) -> Decimal:
-    d = Decimal(micro) / MICRO
-    return d.quantize(Decimal("0.01")) if d == d.quantize(Decimal("0.01")) else d.normalize()
-
-
-class Collector:
-    """Collects field problems so the caller sees all of them at once."""
-
-    def __init__(self):
-        self.errors: list[ErrorDetail] = []
-
-    def fail(self, code: str, field: str | None, **params) -> None:
-        self.errors.append(ErrorDetail(code, field, params))
-
-    def raise_if_failed(self) -> None:
-        if self.errors:
-            raise PurchasingError.many(self.errors)
-
-    def price(self, value, field: str) -> int | None:
-        try:
-            micro = price_to_micro(value)
-        except NumberError as exc:
-            if exc.code == "TOO_MANY_DECIMALS":
-                self.fail("TOO_MANY_DECIMALS", field, precision=6)
-            else:
-                self.fail("INVALID_VALUE", field, detail=str(value))
-            return None
-        if micro < 0:
-            self.fail("INVALID_VALUE", field, detail=str(value))
-            return None
-        return micro
-
-    def rate(self, value, field: str) -> int | None:
-        try:
-            return parse_rate(value)
-        except NumberError:
-            self.fail("INVALID_VALUE", field, detail=str(value))
-            return None
-
-    def money(self, value, field: str, *, positive: bool = False) -> int | None:
-        try:
-            fen = money_to_fen(value)
-        except NumberError as exc:
-            code = "TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE"
-            self.fail(code, field, precision=2, detail=str(value))
-            return None
-        if fen < 0 or (positive and fen == 0):
-            self.fail("INVALID_VALUE", field, detail=str(value))
-            return None
-        return fen
-
-
-@dataclass(frozen=True)
-class ProductInfo:
-    id: int
-    base_unit_id: int
-    precision: int
-    tracking: str
-    active: bool
-    purchase_price_fen: int
-    vat_rate_bp: int
-    factors: dict  # unit_id -> (scaled base quantity per unit, unit precision)
-
-
-async def load_products(conn: AsyncConnection, ids) -> dict[int, ProductInfo]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    rows = (await conn.execute(
-        select(product.c.id, product.c.base_unit_id, unit.c.precision, product.c.tracking, product.c.active,
-               product.c.purchase_price_fen, product.c.vat_rate_bp)
-        .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(ids)))).all()
-    alt = (await conn.execute(
-        select(product_unit.c.product_id, product_unit.c.unit_id, product_unit.c.factor, unit.c.precision)
-        .join(unit, unit.c.id == product_unit.c.unit_id).where(product_unit.c.product_id.in_(ids)))).all()
-    out = {}
-    for r in rows:
-        factors = {r.base_unit_id: (QTY_SCALE, r.precision)}
-        factors.update({a.unit_id: (a.factor, a.precision) for a in alt if a.product_id == r.id})
-        out[r.id] = ProductInfo(r.id, r.base_unit_id, r.precision, r.tracking, r.active, r.purchase_price_fen,
-                                r.vat_rate_bp, factors)
-    return out
-
-
-def quantity_in_unit(c: Collector, p: ProductInfo, unit_id: int | None, value, field: str,
-                     *, allow_zero: bool = False) -> tuple[int, int, int] | None:
-    """Parse ``value`` in ``unit_id`` (default: base unit). Returns (quantity in the unit scaled,
-    quantity in base units scaled, factor); too many decimals is an error, never rounded."""
-    unit_id = unit_id or p.base_unit_id
-    if unit_id not in p.factors:
-        c.fail("WRONG_UNIT", field.rsplit(".", 1)[0] + ".unitId")
-        return None
-    factor, precision = p.factors[unit_id]
-    try:
-        qty = qty_to_scaled(value, precision)
-    except NumberError as exc:
-        if exc.code == "TOO_MANY_DECIMALS":
-            c.fail("TOO_MANY_DECIMALS", field, precision=precision)
-        else:
-            c.fail("INVALID_VALUE", field, detail=str(value))
-        return None
-    if qty < 0 or (qty == 0 and not allow_zero):
-        c.fail("INVALID_QUANTITY", field)
-        return None
-    base, rem = divmod(qty * factor, QTY_SCALE)
-    if rem or base % (10 ** (6 - p.precision)):
-        c.fail("TOO_MANY_DECIMALS", field, precision=p.precision)
-        return None
-    if base > MAX_QTY:
-        c.fail("INVALID_VALUE", field, detail=str(value))
-        return None
-    return qty, base, factor
-
-
-def check_amount(c: Collector, fen: int, field: str) -> None:
-    if fen > MAX_FEN:
-        c.fail("INVALID_VALUE", field, detail="amount out of range")
-
-
-async def lock_row(conn: AsyncConnection, table: Table, row_id: int, what: str):
-    """Read a document row and hold its lock to commit (``FOR UPDATE`` on PostgreSQL; SQLite's
-    ``BEGIN IMMEDIATE`` already serialises writers). Concurrent actions on one document queue here
-    and each then sees the previous one's result."""
-    row = (await conn.execute(select(table).where(table.c.id == row_id).with_for_update())).first()
-    if row is None:
-        raise PurchasingError("NOT_FOUND", "id", what=what)
-    return row
-
-
-def require_status(row, allowed: tuple[str, ...], what: str, action: str) -> None:
-    if row.status not in allowed:
-        raise PurchasingError("INVALID_STATUS", "id", what=what, status=row.status, action=action)
-
-
-def require_permission(principal: Principal | None, permission: str) -> None:
-    """Actions check their permission themselves too, for callers other than the API (``None``:
-    the system itself, e.g. the demo loader or a CLI command)."""
-    if principal is not None and not principal.can(permission):
-        raise PurchasingError("PERMISSION_DENIED", None, permission=permission)
-
-
-def warehouse_allowed(principal: Principal | None, warehouse_id: int) -> bool:
-    return principal is None or principal.warehouse_ids is None or warehouse_id in principal.warehouse_ids
-
-
-def actor_label(principal: Principal | None) -> str:
-    return principal.label if principal else "system"
-
-
-async def status_event(conn: AsyncConnection, doc_type: str, row_id: int, number: str, old: str, new: str,
-                       principal: Principal | None, **extra) -> None:
-    """The ``document.status_changed`` journal event; call last in the transaction."""
-    await append_events(conn, [NewEvent(DOCUMENT_STATUS_CHANGED, {
-        "doc_type": doc_type, "id": row_id, "number": number, "from": old, "to": new,
-        "actor": actor_label(principal), **extra})])
-
-
-async def create_once(db: Database, scope: str, data, idempotency_key: str | None,
-                      create: Callable[[AsyncConnection], Awaitable[int]]) -> int:
-    """Run ``create`` in a write transaction; with an idempotency key a retry of the same request
-    returns the first document's id instead of creating another one."""
-    async with db.write() as conn:
-        if idempotency_key is not None:
-            stored = await claim_key(conn, idempotency_key, scope, asdict(data), PurchasingError)
-            if stored is not None:
-                return stored["id"]
-        new_id = await create(conn)
-        if idempotency_key is not None:
-            await store_result(conn, idempotency_key, {"id": new_id})
-    return new_id
+__all__ = ["Collector", "lock_row", "require_status", "require_permission", "create_once", "actor_label",
+           "check_amount", "load_products", "quantity_in_unit", "status_event", "tax_fen", "value_fen",
+           "warehouse_allowed"]
