@@ -95,6 +95,36 @@ class PurchasingErrorCode(enum.Enum):
     PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
+class SalesErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    INACTIVE = "INACTIVE"
+    WRONG_UNIT = "WRONG_UNIT"
+    EMPTY_OPERATION = "EMPTY_OPERATION"
+    INVALID_STATUS = "INVALID_STATUS"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    APPROVER_ROLE_REQUIRED = "APPROVER_ROLE_REQUIRED"
+    ALREADY_APPROVED_BY_YOU = "ALREADY_APPROVED_BY_YOU"
+    CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    WRONG_ORDER = "WRONG_ORDER"
+    WRONG_WAREHOUSE = "WRONG_WAREHOUSE"
+    OVER_SHIPMENT = "OVER_SHIPMENT"
+    OVER_INVOICE = "OVER_INVOICE"
+    OVER_RETURN = "OVER_RETURN"
+    OVER_PAYMENT = "OVER_PAYMENT"
+    CUSTOMER_MISMATCH = "CUSTOMER_MISMATCH"
+    LOT_REQUIRED = "LOT_REQUIRED"
+    LOT_NOT_ALLOWED = "LOT_NOT_ALLOWED"
+    SERIAL_QUANTITY = "SERIAL_QUANTITY"
+    SERIAL_IN_STOCK = "SERIAL_IN_STOCK"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "NOT_FOUND": ("找不到{what}。", "{what_en} not found."),
     "DUPLICATE_CODE": ("编码“{code}”已存在。", "Code “{code}” already exists."),
@@ -151,6 +181,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SUPPLIER_MISMATCH": ("单据属于另一个供应商。", "The document belongs to another supplier."),
     "SERIAL_COUNT": ("序列号个数（{serials}）与合格数量（{accepted}）不符。",
                      "The number of serials ({serials}) differs from the accepted quantity ({accepted})."),
+    "CREDIT_LIMIT_EXCEEDED": ("超出信用额度：额度 {limit}，占用 {exposure}（应收 + 未发货订单 + 本单）。",
+                              "Credit limit exceeded: limit {limit}, exposure {exposure} "
+                              "(receivables + unshipped orders + this order)."),
+    "OVER_SHIPMENT": ("发货数量超过订单未发数量 {open}。", "The shipment exceeds the quantity still to ship, {open}."),
+    "OVER_INVOICE": ("开票数量超过已发货未开票数量 {open}。",
+                     "The invoice exceeds the shipped and not yet invoiced quantity, {open}."),
+    "CUSTOMER_MISMATCH": ("单据属于另一个客户。", "The document belongs to another customer."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
@@ -182,6 +219,12 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "bill": ("采购发票", "Supplier bill"),
     "payment": ("付款单", "Payment"),
     "supplier_price": ("供应商报价", "Supplier price"),
+    "sales_order": ("销售订单", "Sales order"),
+    "sales_order_line": ("销售订单行", "Sales order line"),
+    "shipment": ("发货单", "Shipment"),
+    "shipment_line": ("发货单行", "Shipment line"),
+    "invoice": ("销售发票", "Invoice"),
+    "customer_receipt": ("收款单", "Customer receipt"),
 }
 
 
@@ -189,11 +232,12 @@ STATUS_NAMES: dict[str, str] = {
     "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
     "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
     "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
+    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票",
 }
 
 ACTION_NAMES: dict[str, str] = {
     "edit": "修改", "submit": "提交", "approve": "审批", "reject": "驳回", "cancel": "取消", "close": "关闭",
-    "receive": "收货", "bill": "开票", "pay": "付款",
+    "receive": "收货", "bill": "开票", "pay": "付款", "ship": "发货", "invoice": "开票", "return": "退货",
 }
 
 
@@ -237,6 +281,12 @@ class DomainError(Exception):
         super().__init__(f"{error_code} ({field})")
 
     @classmethod
+    def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> DomainError:
+        """The stock primitives' errors as this domain's errors, with fields mapped to the document's."""
+        return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params)
+                         for d in exc.details])
+
+    @classmethod
     def many(cls, details: list[ErrorDetail]) -> DomainError:
         err = cls(details[0].code, details[0].field, **details[0].params)
         err.details = list(details)
@@ -259,14 +309,12 @@ class AuthError(DomainError):
     codes = AuthErrorCode
 
 
+class SalesError(DomainError):
+    codes = SalesErrorCode
+
+
 class PurchasingError(DomainError):
     codes = PurchasingErrorCode
-
-    @classmethod
-    def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> PurchasingError:
-        """The stock primitives' errors as purchasing errors, with fields mapped to the document's."""
-        return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params)
-                         for d in exc.details])
 
 
 class ApiError(Exception):

@@ -132,7 +132,10 @@ shipment_line = Table(
     Column("invoiced_qty", BigInteger, nullable=False, server_default="0"),
     Column("returned_qty", BigInteger, nullable=False, server_default="0"),
     Column("returned_cost_fen", BigInteger, nullable=False, server_default="0"),
-    CheckConstraint("qty > 0 AND invoiced_qty <= qty AND returned_qty <= qty", name="quantities"),
+    # returns of goods already invoiced are credited (红字发票); the others just are not invoiced
+    Column("credited_qty", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("qty > 0 AND returned_qty <= qty AND credited_qty <= returned_qty"
+                    " AND invoiced_qty + returned_qty - credited_qty <= qty", name="quantities"),
 )
 
 sales_invoice = Table(
@@ -180,6 +183,8 @@ sales_invoice_line = Table(
     Column("vat_rate_bp", Integer, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("tax_fen", BigInteger, nullable=False),
+    Column("credited_qty", BigInteger, nullable=False, server_default="0"),  # by credit notes, base unit
+    Column("credited_fen", BigInteger, nullable=False, server_default="0"),  # incl. VAT, by credit notes
 )
 
 customer_receipt = Table(

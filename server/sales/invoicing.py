@@ -1,0 +1,549 @@
+"""Sales invoices (销售发票), credit notes (红字发票), customer receipts (收款) and advances (预收), and
+receivables with aging (应收账款).
+
+An invoice is made from shipment lines. Its quantities cannot exceed what was shipped and not yet
+invoiced (returned goods not invoiced yet are simply not invoiced), and its prices and VAT come from
+the order line: the share of the order line's amount and VAT for a quantity is rounded
+cumulatively (``line_share``), so all invoices of a line add up to exactly the order line — prices
+and VAT always agree with the order. Header fields follow the e-invoice contents of the domain
+reference §4.4; the total in Chinese capital numerals is ``amount_in_words``.
+
+Receipts settle invoices like supplier payments settle bills: allocations with an effective date,
+each a conditional ``UPDATE … WHERE received_fen + n <= total_fen``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import cn2an
+from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.catalog.models import product, unit
+from server.database import Database
+from server.db_types import utcnow
+from server.documents import next_number
+from server.errors import SalesError
+from server.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.partners.models import customer
+from server.sales.common import (
+    Collector,
+    actor_label,
+    create_once,
+    load_products,
+    lock_row,
+    quantity_in_unit,
+    require_permission,
+    require_status,
+    status_event,
+)
+from server.sales.models import (
+    customer_receipt,
+    receipt_allocation,
+    sales_invoice,
+    sales_invoice_line,
+    sales_order_line,
+    shipment,
+    shipment_line,
+)
+from server.sales.orders import refresh_order_status
+from server.sales.settings import load_sales_settings
+
+RECEIPT_METHODS = ("bank_transfer", "cash", "bank_draft", "wechat", "alipay", "other")
+
+
+def amount_in_words(fen: int) -> str:
+    """价税合计（大写）: e.g. 248.62 → 贰佰肆拾捌元陆角贰分; an amount ending in 角 or 元 gets 整;
+    a negative amount (credit note) is prefixed 负."""
+    text = cn2an.an2cn(str(fen_to_decimal(abs(fen))), "rmb")
+    if text.endswith("角"):
+        text += "整"
+    return ("负" if fen < 0 else "") + text
+
+
+def line_share(order_line, before_qty: int, qty: int) -> tuple[int, int]:
+    """Amount and VAT of ``qty`` of an order line after ``before_qty`` were taken: cumulative
+    rounding, so the shares of all quantities add up to the order line exactly."""
+    def upto(q):
+        return (round_half_up_div(order_line.amount_fen * q, order_line.qty),
+                round_half_up_div(order_line.tax_fen * q, order_line.qty))
+
+    a1, t1 = upto(before_qty + qty)
+    a0, t0 = upto(before_qty)
+    return a1 - a0, t1 - t0
+
+
+def _unit_price_micro(amount_fen: int, qty: int) -> int:
+    return round_half_up_div(abs(amount_fen) * 10_000 * QTY_SCALE, abs(qty)) if qty else 0
+
+
+async def _header(conn, customer_id: int, on: date, kind: str) -> dict:
+    cust = (await conn.execute(select(customer).where(customer.c.id == customer_id))).first()
+    if cust is None:
+        raise SalesError("NOT_FOUND", "customerId", what="customer")
+    settings = await load_sales_settings(conn)
+    return dict(kind=kind, invoice_type=cust.invoice_type, customer_id=customer_id, invoice_date=on,
+                due_date=on + timedelta(days=cust.payment_terms_days), buyer_name=cust.invoice_title or cust.name,
+                buyer_tax_id=cust.tax_id, seller_name=settings.seller_name, seller_tax_id=settings.seller_tax_id)
+
+
+async def _item_info(conn, product_ids) -> dict:
+    rows = await conn.execute(select(product.c.id, product.c.name, product.c.spec, unit.c.name.label("unit_name"))
+                              .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(set(product_ids))))
+    return {r.id: r for r in rows}
+
+
+async def _insert_invoice(conn, header: dict, lines: list[dict], principal, remarks: str,
+                          original_invoice_id: int | None = None) -> int:
+    prefix = "SI" if header["kind"] == "invoice" else "CN"
+    number = await next_number(conn, prefix, header["invoice_date"])
+    amount = sum(ln["amount_fen"] for ln in lines)
+    tax = sum(ln["tax_fen"] for ln in lines)
+    invoice_id = (await conn.execute(sales_invoice.insert().values(
+        number=number, original_invoice_id=original_invoice_id, amount_fen=amount, tax_fen=tax,
+        total_fen=amount + tax, status="open", remarks=remarks[:300], actor=actor_label(principal),
+        created_at=utcnow(), **header).returning(sales_invoice.c.id))).scalar_one()
+    await conn.execute(sales_invoice_line.insert(), [dict(ln, invoice_id=invoice_id, line_no=no)
+                                                     for no, ln in enumerate(lines, start=1)])
+    note_change(conn, f"sales_invoice:{invoice_id}", after={"number": number, "kind": header["kind"],
+                                                            "total_fen": amount + tax})
+    await status_event(conn, "sales_invoice", invoice_id, number, "", "open", principal, kind=header["kind"])
+    return invoice_id
+
+
+@dataclass
+class InvoiceLineInput:
+    shipment_line_id: int
+    quantity: str | None = None  # base unit; default: everything still to invoice on that line
+
+
+@dataclass
+class InvoiceInput:
+    customer_id: int
+    lines: list[InvoiceLineInput] = field(default_factory=list)
+    shipment_ids: list[int] = field(default_factory=list)  # whole shipments, in addition to ``lines``
+    invoice_date: date | None = None
+    remarks: str = ""
+
+
+async def do_create_invoice(db: Database, data: InvoiceInput, principal: Principal | None,
+                            *, idempotency_key: str | None = None) -> int:
+    """Invoice shipped goods; refused with ``OVER_INVOICE`` beyond what is shipped and not invoiced."""
+    require_permission(principal, "sales.invoice")
+
+    async def create(conn) -> int:
+        lines = list(data.lines)
+        if data.shipment_ids:
+            rows = await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id.in_(data.shipment_ids))
+                                      .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no))
+            lines += [InvoiceLineInput(r.id) for r in rows]
+        return await _invoice(conn, data.customer_id, lines, data.invoice_date or date.today(), principal,
+                              data.remarks, explicit=len(data.lines))
+
+    return await create_once(db, "sales.invoice", data, idempotency_key, create)
+
+
+async def invoice_shipments(conn: AsyncConnection, customer_id: int, shipment_ids: list[int], on: date,
+                            principal) -> int:
+    """Invoice everything still to invoice on these shipments (the ``auto_invoice`` setting)."""
+    rows = await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id.in_(shipment_ids))
+                              .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no))
+    return await _invoice(conn, customer_id, [InvoiceLineInput(r.id) for r in rows], on, principal, "", explicit=0)
+
+
+async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: date, principal, remarks: str,
+                   *, explicit: int) -> int:
+    c = Collector()
+    if not wanted:
+        raise SalesError("EMPTY_OPERATION", "lines")
+    if len(remarks) > 300:
+        c.fail("INVALID_VALUE", "remarks", detail="≤ 300 chars")
+    ids = sorted({w.shipment_line_id for w in wanted})
+    rows = {r.id: r for r in await conn.execute(
+        select(shipment_line, shipment.c.customer_id, shipment.c.order_id).join(
+            shipment, shipment.c.id == shipment_line.c.shipment_id)
+        .where(shipment_line.c.id.in_(ids)).order_by(shipment_line.c.id).with_for_update(of=shipment_line))}
+    order_lines = {r.id: r for r in await conn.execute(select(sales_order_line).where(
+        sales_order_line.c.id.in_({r.order_line_id for r in rows.values()})).with_for_update())}
+    products = await load_products(conn, {r.product_id for r in rows.values()})
+    items = await _item_info(conn, products)
+    taken: dict[int, int] = {}
+    order_taken: dict[int, int] = {}
+    lines = []
+    for i, w in enumerate(wanted):
+        field_name = f"lines.{i}" if i < explicit else "shipmentIds"
+        r = rows.get(w.shipment_line_id)
+        if r is None:
+            c.fail("NOT_FOUND", f"{field_name}.shipmentLineId", what="shipment_line")
+            continue
+        if r.customer_id != customer_id:
+            c.fail("CUSTOMER_MISMATCH", f"{field_name}.shipmentLineId")
+            continue
+        open_qty = r.qty - r.invoiced_qty - (r.returned_qty - r.credited_qty) - taken.get(r.id, 0)
+        p = products[r.product_id]
+        if w.quantity is None:
+            qty = open_qty
+            if qty <= 0:
+                if i < explicit:
+                    c.fail("OVER_INVOICE", f"{field_name}.quantity", open="0")
+                continue
+        else:
+            q = quantity_in_unit(c, p, None, w.quantity, f"{field_name}.quantity")
+            if q is None:
+                continue
+            qty = q[1]
+            if qty > open_qty:
+                c.fail("OVER_INVOICE", f"{field_name}.quantity", open=str(scaled_to_decimal(max(open_qty, 0),
+                                                                                         p.precision)))
+                continue
+        taken[r.id] = taken.get(r.id, 0) + qty
+        ol = order_lines[r.order_line_id]
+        before = ol.invoiced_qty + order_taken.get(ol.id, 0)
+        order_taken[ol.id] = order_taken.get(ol.id, 0) + qty
+        amount, tax = line_share(ol, before, qty)
+        item = items[r.product_id]
+        lines.append(dict(shipment_line_id=r.id, product_id=r.product_id, item_name=item.name, spec=item.spec,
+                          unit_name=item.unit_name, qty=qty, unit_price_micro=_unit_price_micro(amount, qty),
+                          vat_rate_bp=ol.vat_rate_bp, amount_fen=amount, tax_fen=tax))
+    c.raise_if_failed()
+    if not lines:
+        raise SalesError("OVER_INVOICE", "shipmentIds", open="0")
+    header = await _header(conn, customer_id, on, "invoice")
+    invoice_id = await _insert_invoice(conn, header, lines, principal, remarks)
+    for sl_id, qty in taken.items():
+        await conn.execute(update(shipment_line).where(shipment_line.c.id == sl_id)
+                           .values(invoiced_qty=shipment_line.c.invoiced_qty + qty))
+    for ol_id, qty in order_taken.items():
+        await conn.execute(update(sales_order_line).where(sales_order_line.c.id == ol_id)
+                           .values(invoiced_qty=sales_order_line.c.invoiced_qty + qty))
+    for order_id in sorted({r.order_id for r in rows.values()}):
+        await refresh_order_status(conn, order_id, principal)
+    return invoice_id
+
+
+# ---- credit notes ---------------------------------------------------------------------------------------
+
+
+async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits: list, on: date, reference: str,
+                                principal) -> int:
+    """Credit notes for returned goods that had been invoiced, against their invoices (latest first);
+    one credit note per original invoice. Returns the first credit note's id."""
+    per_invoice: dict[int, list[dict]] = {}
+    for ship_line, qty in credits:
+        inv_lines = (await conn.execute(
+            select(sales_invoice_line).join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
+            .where(sales_invoice_line.c.shipment_line_id == ship_line.id, sales_invoice.c.kind == "invoice")
+            .order_by(sales_invoice_line.c.id.desc()).with_for_update(of=sales_invoice_line))).all()
+        for il in inv_lines:
+            if qty == 0:
+                break
+            take = min(qty, il.qty - il.credited_qty)
+            if take <= 0:
+                continue
+            qty -= take
+            per_invoice.setdefault(il.invoice_id, []).append(_credit_line(il, take))
+    first = None
+    for invoice_id, lines in sorted(per_invoice.items()):
+        note_id = await _credit_note(conn, customer_id, invoice_id, lines, on, f"退货 {reference}", principal)
+        first = first or note_id
+    return first
+
+
+def _credit_line(il, qty: int | None, amount_fen: int | None = None) -> dict:
+    """A negative line crediting ``qty`` of an invoice line (cumulative share), or an allowance
+    (折让) of ``amount_fen`` incl. VAT split at the line's rate."""
+    if qty is not None:
+        def upto(q):
+            return (round_half_up_div(il.amount_fen * q, il.qty), round_half_up_div(il.tax_fen * q, il.qty))
+        a1, t1 = upto(il.credited_qty + qty)
+        a0, t0 = upto(il.credited_qty)
+        amount, tax = a1 - a0, t1 - t0
+    else:
+        amount = round_half_up_div(amount_fen * 10_000, 10_000 + il.vat_rate_bp)
+        tax = amount_fen - amount
+    return dict(shipment_line_id=il.shipment_line_id, product_id=il.product_id, item_name=il.item_name, spec=il.spec,
+                unit_name=il.unit_name, qty=-(qty or 0), unit_price_micro=il.unit_price_micro,
+                vat_rate_bp=il.vat_rate_bp, amount_fen=-amount, tax_fen=-tax, _credited=(il.id, qty or 0, amount + tax))
+
+
+async def _credit_note(conn, customer_id: int, invoice_id: int, lines: list[dict], on: date, remarks: str,
+                       principal) -> int:
+    original = (await conn.execute(select(sales_invoice).where(sales_invoice.c.id == invoice_id))).one()
+    header = await _header(conn, customer_id, on, "credit_note")
+    header["invoice_type"] = original.invoice_type
+    credited = [ln.pop("_credited") for ln in lines]
+    note_id = await _insert_invoice(conn, header, lines, principal, f"{remarks} 原发票 {original.number}",
+                                    original_invoice_id=invoice_id)
+    for il_id, qty, fen in credited:
+        await conn.execute(update(sales_invoice_line).where(sales_invoice_line.c.id == il_id).values(
+            credited_qty=sales_invoice_line.c.credited_qty + qty, credited_fen=sales_invoice_line.c.credited_fen + fen))
+    return note_id
+
+
+@dataclass
+class CreditLineInput:
+    invoice_line_id: int
+    quantity: str | None = None  # base unit: a return of goods (without a stock movement)
+    amount: str | None = None  # yuan incl. VAT: an allowance (折让)
+
+
+@dataclass
+class CreditNoteInput:
+    invoice_id: int
+    lines: list[CreditLineInput]
+    reason: str
+    credit_date: date | None = None
+
+
+async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: Principal | None,
+                                *, idempotency_key: str | None = None) -> int:
+    """A credit note (红字发票) for an allowance or a correction, referring to its original invoice; it
+    can never credit more than the original line (quantity, or amount incl. VAT)."""
+    require_permission(principal, "sales.invoice")
+
+    async def create(conn) -> int:
+        c = Collector()
+        original = await lock_row(conn, sales_invoice, data.invoice_id, "invoice")
+        if original.kind != "invoice":
+            raise SalesError("NOT_FOUND", "invoiceId", what="invoice")
+        if not data.reason.strip():
+            c.fail("REQUIRED", "reason")
+        if not data.lines:
+            raise SalesError("EMPTY_OPERATION", "lines")
+        inv_lines = {r.id: r for r in await conn.execute(select(sales_invoice_line).where(
+            sales_invoice_line.c.invoice_id == original.id))}
+        products = await load_products(conn, {r.product_id for r in inv_lines.values()})
+        lines = []
+        for i, ln in enumerate(data.lines):
+            il = inv_lines.get(ln.invoice_line_id)
+            if il is None:
+                c.fail("NOT_FOUND", f"lines.{i}.invoiceLineId", what="invoice")
+                continue
+            if (ln.quantity is None) == (ln.amount is None):
+                c.fail("INVALID_VALUE", f"lines.{i}", detail="quantity or amount, one of them")
+                continue
+            if ln.quantity is not None:
+                q = quantity_in_unit(c, products[il.product_id], None, ln.quantity, f"lines.{i}.quantity")
+                if q is None:
+                    continue
+                if q[1] > il.qty - il.credited_qty:
+                    c.fail("OVER_RETURN", f"lines.{i}.quantity",
+                           available=str(scaled_to_decimal(il.qty - il.credited_qty, products[il.product_id].precision)))
+                    continue
+                lines.append(_credit_line(il, q[1]))
+            else:
+                fen = c.money(ln.amount, f"lines.{i}.amount", positive=True)
+                if fen is None:
+                    continue
+                if fen > il.amount_fen + il.tax_fen - il.credited_fen:
+                    c.fail("OVER_RETURN", f"lines.{i}.amount",
+                           available=str(fen_to_decimal(il.amount_fen + il.tax_fen - il.credited_fen)))
+                    continue
+                lines.append(_credit_line(il, None, fen))
+        c.raise_if_failed()
+        return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or date.today(),
+                                  data.reason.strip(), principal)
+
+    return await create_once(db, "sales.credit_note", data, idempotency_key, create)
+
+
+# ---- receipts and receivables ---------------------------------------------------------------------------
+
+
+@dataclass
+class Allocation:
+    invoice_id: int
+    amount: str  # yuan
+
+
+@dataclass
+class CustomerReceiptInput:
+    customer_id: int
+    amount: str
+    method: str = "bank_transfer"
+    receipt_date: date | None = None
+    reference: str = ""
+    allocations: list[Allocation] = field(default_factory=list)
+
+
+async def _allocate(conn, c: Collector, customer_id: int, allocations: list[Allocation], principal, on: date,
+                    *, receipt_id: int | None = None, credit_note_id: int | None = None) -> int:
+    parsed = []
+    for i, a in enumerate(allocations):
+        fen = c.money(a.amount, f"allocations.{i}.amount", positive=True)
+        if fen is not None:
+            parsed.append((i, a.invoice_id, fen))
+    c.raise_if_failed()
+    total = 0
+    for i, invoice_id, fen in sorted(parsed, key=lambda t: t[1]):
+        inv = (await conn.execute(select(sales_invoice).where(sales_invoice.c.id == invoice_id))).first()
+        if inv is None or inv.kind != "invoice":
+            raise SalesError("NOT_FOUND", f"allocations.{i}.invoiceId", what="invoice")
+        if inv.customer_id != customer_id:
+            raise SalesError("CUSTOMER_MISMATCH", f"allocations.{i}.invoiceId")
+        if inv.status != "open":
+            raise SalesError("INVALID_STATUS", f"allocations.{i}.invoiceId", what="invoice", status=inv.status,
+                             action="pay")
+        row = (await conn.execute(
+            update(sales_invoice).where(sales_invoice.c.id == invoice_id,
+                                        sales_invoice.c.received_fen + fen <= sales_invoice.c.total_fen)
+            .values(received_fen=sales_invoice.c.received_fen + fen)
+            .returning(sales_invoice.c.received_fen, sales_invoice.c.total_fen))).first()
+        if row is None:
+            current = (await conn.execute(select(sales_invoice.c.total_fen - sales_invoice.c.received_fen).where(
+                sales_invoice.c.id == invoice_id))).scalar_one()
+            raise SalesError("OVER_PAYMENT", f"allocations.{i}.amount", open=str(fen_to_decimal(current)))
+        if row.received_fen == row.total_fen:
+            await conn.execute(update(sales_invoice).where(sales_invoice.c.id == invoice_id).values(status="paid"))
+            await status_event(conn, "sales_invoice", invoice_id, inv.number, "open", "paid", principal)
+        await conn.execute(receipt_allocation.insert().values(
+            receipt_id=receipt_id, credit_note_id=credit_note_id, invoice_id=invoice_id, amount_fen=fen,
+            effective_date=on, actor=actor_label(principal), at=utcnow()))
+        total += fen
+    return total
+
+
+async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, principal: Principal | None,
+                                     *, idempotency_key: str | None = None) -> int:
+    """Money received from a customer, applied to invoices; the rest is an advance (预收款)."""
+    require_permission(principal, "finance.payment")
+    c = Collector()
+    amount = c.money(data.amount, "amount", positive=True)
+    if data.method not in RECEIPT_METHODS:
+        c.fail("INVALID_VALUE", "method", detail=" | ".join(RECEIPT_METHODS))
+    if len(data.reference) > 64:
+        c.fail("INVALID_VALUE", "reference", detail="≤ 64 chars")
+    c.raise_if_failed()
+
+    async def record(conn) -> int:
+        if (await conn.execute(select(customer.c.id).where(customer.c.id == data.customer_id))).first() is None:
+            raise SalesError("NOT_FOUND", "customerId", what="customer")
+        on = data.receipt_date or date.today()
+        number = await next_number(conn, "CR", on)
+        receipt_id = (await conn.execute(customer_receipt.insert().values(
+            number=number, customer_id=data.customer_id, receipt_date=on, amount_fen=amount, unallocated_fen=amount,
+            method=data.method, reference=data.reference.strip(), actor=actor_label(principal), created_at=utcnow(),
+        ).returning(customer_receipt.c.id))).scalar_one()
+        allocated = await _allocate(conn, c, data.customer_id, data.allocations, principal, on, receipt_id=receipt_id)
+        if allocated > amount:
+            raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
+        await conn.execute(update(customer_receipt).where(customer_receipt.c.id == receipt_id)
+                           .values(unallocated_fen=amount - allocated))
+        note_change(conn, f"customer_receipt:{receipt_id}", after={"number": number, "amount_fen": amount,
+                                                                   "allocated_fen": allocated})
+        await status_event(conn, "customer_receipt", receipt_id, number, "", "posted", principal)
+        return receipt_id
+
+    return await create_once(db, "sales.receipt", data, idempotency_key, record)
+
+
+async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allocation], principal: Principal | None,
+                           *, on: date | None = None) -> None:
+    """Apply (part of) an advance to invoices."""
+    require_permission(principal, "finance.payment")
+    c = Collector()
+    async with db.write() as conn:
+        rec = await lock_row(conn, customer_receipt, receipt_id, "customer_receipt")
+        allocated = await _allocate(conn, c, rec.customer_id, allocations, principal,
+                                    max(on or date.today(), rec.receipt_date), receipt_id=receipt_id)
+        if allocated > rec.unallocated_fen:
+            raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(rec.unallocated_fen)))
+        await conn.execute(update(customer_receipt).where(customer_receipt.c.id == receipt_id)
+                           .values(unallocated_fen=rec.unallocated_fen - allocated))
+        note_change(conn, f"customer_receipt:{receipt_id}", before={"unallocated_fen": rec.unallocated_fen},
+                    after={"unallocated_fen": rec.unallocated_fen - allocated})
+
+
+async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: int, amount: str,
+                               principal: Principal | None, *, on: date | None = None) -> None:
+    """Offset a credit note against an open invoice of the same customer."""
+    require_permission(principal, "finance.payment")
+    c = Collector()
+    async with db.write() as conn:
+        note = await lock_row(conn, sales_invoice, credit_note_id, "invoice")
+        if note.kind != "credit_note":
+            raise SalesError("NOT_FOUND", "creditNoteId", what="invoice")
+        require_status(note, ("open",), "invoice", "pay")
+        fen = c.money(amount, "amount", positive=True)
+        c.raise_if_failed()
+        if fen > note.received_fen - note.total_fen:
+            raise SalesError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.received_fen - note.total_fen)))
+        await _allocate(conn, c, note.customer_id, [Allocation(invoice_id, amount)], principal,
+                        max(on or date.today(), note.invoice_date), credit_note_id=credit_note_id)
+        values = {"received_fen": note.received_fen - fen}
+        if values["received_fen"] == note.total_fen:
+            values["status"] = "paid"
+        await conn.execute(update(sales_invoice).where(sales_invoice.c.id == credit_note_id).values(**values))
+        note_change(conn, f"sales_invoice:{credit_note_id}", before={"received_fen": note.received_fen}, after=values)
+        if values.get("status") == "paid":
+            await status_event(conn, "sales_invoice", credit_note_id, note.number, "open", "paid", principal)
+
+
+AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
+
+
+def receivables_query(as_of: date, customer_id: int | None = None):
+    """Per customer, as of the end of ``as_of``: open invoices, open credit notes (negative), advances
+    and the balance owed to us, with open invoices aged by due date; only what is dated on or before
+    ``as_of`` counts. Summed in SQL over integer fen."""
+    settled = (select(receipt_allocation.c.invoice_id.label("iid"), func.sum(receipt_allocation.c.amount_fen).label("amount"))
+               .where(receipt_allocation.c.effective_date <= as_of).group_by(receipt_allocation.c.invoice_id).subquery())
+    used_note = (select(receipt_allocation.c.credit_note_id.label("iid"),
+                        func.sum(receipt_allocation.c.amount_fen).label("amount"))
+                 .where(receipt_allocation.c.effective_date <= as_of, receipt_allocation.c.credit_note_id.is_not(None))
+                 .group_by(receipt_allocation.c.credit_note_id).subquery())
+    used_receipt = (select(receipt_allocation.c.receipt_id.label("rid"),
+                           func.sum(receipt_allocation.c.amount_fen).label("amount"))
+                    .where(receipt_allocation.c.effective_date <= as_of, receipt_allocation.c.receipt_id.is_not(None))
+                    .group_by(receipt_allocation.c.receipt_id).subquery())
+    is_invoice = sales_invoice.c.kind == "invoice"
+    open_fen = case((is_invoice, sales_invoice.c.total_fen - func.coalesce(settled.c.amount, 0)),
+                    else_=sales_invoice.c.total_fen + func.coalesce(used_note.c.amount, 0))
+
+    def bucket(cond):
+        return func.coalesce(func.sum(case((and_(is_invoice, cond), open_fen), else_=0)), 0)
+
+    due = sales_invoice.c.due_date
+    invoices = (
+        select(
+            sales_invoice.c.customer_id.label("cid"),
+            func.coalesce(func.sum(case((is_invoice, open_fen), else_=0)), 0).label("invoices_open"),
+            func.coalesce(func.sum(case((is_invoice, literal(0)), else_=open_fen)), 0).label("credit_open"),
+            bucket(due >= as_of).label("not_due"),
+            bucket(and_(due < as_of, due >= as_of - timedelta(days=30))).label("days_1_30"),
+            bucket(and_(due < as_of - timedelta(days=30), due >= as_of - timedelta(days=60))).label("days_31_60"),
+            bucket(and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90))).label("days_61_90"),
+            bucket(due < as_of - timedelta(days=90)).label("over_90"),
+        )
+        .select_from(sales_invoice)
+        .outerjoin(settled, settled.c.iid == sales_invoice.c.id)
+        .outerjoin(used_note, used_note.c.iid == sales_invoice.c.id)
+        .where(sales_invoice.c.invoice_date <= as_of)
+        .group_by(sales_invoice.c.customer_id)
+        .subquery()
+    )
+    unused = customer_receipt.c.amount_fen - func.coalesce(used_receipt.c.amount, 0)
+    advances = (select(customer_receipt.c.customer_id.label("cid"), func.sum(unused).label("advance"))
+                .select_from(customer_receipt).outerjoin(used_receipt, used_receipt.c.rid == customer_receipt.c.id)
+                .where(customer_receipt.c.receipt_date <= as_of).group_by(customer_receipt.c.customer_id).subquery())
+    invoices_open = func.coalesce(invoices.c.invoices_open, 0)
+    credit_open = func.coalesce(invoices.c.credit_open, 0)
+    advance = func.coalesce(advances.c.advance, 0)
+    q = (
+        select(customer.c.id.label("customer_id"), customer.c.code, invoices_open.label("invoices_open"),
+               credit_open.label("credit_open"), advance.label("advances"),
+               (invoices_open + credit_open - advance).label("balance"),
+               *(func.coalesce(invoices.c[b], 0).label(b) for b in AGING_BUCKETS))
+        .select_from(customer)
+        .outerjoin(invoices, invoices.c.cid == customer.c.id)
+        .outerjoin(advances, advances.c.cid == customer.c.id)
+        .where(or_(invoices_open != 0, credit_open != 0, advance != 0))
+        .order_by(customer.c.code, customer.c.id)
+    )
+    if customer_id is not None:
+        q = q.where(customer.c.id == customer_id)
+    return q

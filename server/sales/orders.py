@@ -1,0 +1,444 @@
+"""Sales orders (销售订单): draft → submitted → approved / rejected → partially shipped → shipped →
+invoiced → closed; cancel releases everything the order held.
+
+Prices are VAT-exclusive or VAT-inclusive per order (domain reference §4.2–4.3). Per line, the
+discounted line value is rounded half-up to the fen once; exclusive: VAT = round(amount × rate);
+inclusive: amount = round(total ÷ (1 + rate)) and VAT = total − amount. Order totals are the sums of
+the lines, so they match an invoice line by line.
+
+Approval reserves the stock (预留): per product and warehouse, ``stock_reservation`` rows are locked
+in sorted order, on hand is read, and the reservation is refused with ``INSUFFICIENT_STOCK`` when
+on hand − reserved would go below zero. Two orders racing for the last units queue on that row
+lock, so exactly one gets them. The stock ledger keeps the other side of the bargain: nothing but a
+shipment of the order can take reserved stock away.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.catalog.models import product
+from server.database import Database
+from server.db_types import utcnow
+from server.documents import next_number
+from server.errors import SalesError
+from server.inventory.models import stock_level, warehouse
+from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.partners.models import customer, partner_address
+from server.sales.common import (
+    Collector,
+    actor_label,
+    check_amount,
+    create_once,
+    load_products,
+    lock_row,
+    quantity_in_unit,
+    require_permission,
+    require_status,
+    status_event,
+    warehouse_allowed,
+)
+from server.sales.models import (
+    customer_receipt,
+    sales_invoice,
+    sales_order,
+    sales_order_history,
+    sales_order_line,
+    shipment,
+    shipment_line,
+    stock_reservation,
+)
+from server.sales.settings import load_sales_settings
+from server.sql import prepared
+
+NOTE_MAX = 500
+EDITABLE = ("draft", "rejected")
+CANCELLABLE = ("draft", "submitted", "approved", "rejected")
+SHIPPABLE = ("approved", "partially_shipped")
+OPEN_FOR_CREDIT = ("approved", "partially_shipped", "shipped")
+
+
+@dataclass
+class SalesLineInput:
+    product_id: int
+    quantity: str
+    unit_id: int | None = None
+    unit_price: str | None = None  # per unit, incl. VAT when the order is; default: the product's sale price
+    discount: str | None = None  # fraction, e.g. "0.05"; default: the customer's discount
+    vat_rate: str | None = None  # default: the product's rate
+    requested_date: date | None = None
+    warehouse_id: int | None = None  # default: the order's
+
+
+@dataclass
+class SalesOrderInput:
+    customer_id: int
+    warehouse_id: int
+    lines: list[SalesLineInput] = field(default_factory=list)
+    prices_include_vat: bool = False
+    order_date: date | None = None
+    ship_to_address_id: int | None = None
+    note: str = ""
+
+
+def line_amounts(qty: int, price_micro: int, factor: int, discount_bp: int, rate_bp: int,
+                 include_vat: bool) -> tuple[int, int, int]:
+    """(amount excl. VAT, VAT, total) of a line in fen — the rounding rules of §4.3."""
+    value = round_half_up_div(qty * price_micro * (10_000 - discount_bp), factor * 10_000 * 10_000)
+    if include_vat:
+        amount = round_half_up_div(value * 10_000, 10_000 + rate_bp)
+        return amount, value - amount, value
+    tax = round_half_up_div(value * rate_bp, 10_000)
+    return value, tax, value + tax
+
+
+async def _check_ref(conn, table, row_id, what, field_name, c: Collector):
+    row = (await conn.execute(select(table).where(table.c.id == row_id))).first()
+    if row is None:
+        c.fail("NOT_FOUND", field_name, what=what)
+    elif not row.active:
+        c.fail("INACTIVE", field_name, what=what)
+    else:
+        return row
+    return None
+
+
+async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
+    c = Collector()
+    order_date = data.order_date or date.today()
+    if len(data.note) > NOTE_MAX:
+        c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
+    cust = await _check_ref(conn, customer, data.customer_id, "customer", "customerId", c)
+    for wh in sorted({data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}):
+        fld = "warehouseId" if wh == data.warehouse_id else "lines"
+        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not warehouse_allowed(principal, wh):
+            c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+    if data.ship_to_address_id is not None:
+        addr = (await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))).first()
+        if addr is None or addr.partner_kind != "customer" or addr.partner_id != data.customer_id:
+            c.fail("NOT_FOUND", "shipToAddressId", what="address")
+    if not data.lines:
+        c.fail("EMPTY_OPERATION", "lines")
+    products = await load_products(conn, [ln.product_id for ln in data.lines])
+    sale_prices = dict((await conn.execute(select(product.c.id, product.c.sale_price_fen).where(
+        product.c.id.in_(products)))).all())
+    lines = []
+    for i, ln in enumerate(data.lines):
+        p = products.get(ln.product_id)
+        if p is None:
+            c.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+            continue
+        if not p.active:
+            c.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            continue
+        q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
+        rate = p.vat_rate_bp if ln.vat_rate is None else c.rate(ln.vat_rate, f"lines.{i}.vatRate")
+        discount = (cust.discount_bp if cust is not None else 0) if ln.discount is None else \
+            c.rate(ln.discount, f"lines.{i}.discount")
+        if q is None or rate is None or discount is None:
+            continue
+        quantity, qty, factor = q
+        if ln.unit_price is not None:
+            price = c.price(ln.unit_price, f"lines.{i}.unitPrice")
+        else:  # the list price is per base unit excl. VAT
+            per_base = sale_prices[p.id] * 10_000
+            if data.prices_include_vat:
+                per_base = per_base * (10_000 + rate) // 10_000
+            price = per_base * factor // 10**6
+        if price is None:
+            continue
+        amount, tax, total = line_amounts(qty, price, factor, discount, rate, data.prices_include_vat)
+        check_amount(c, total, f"lines.{i}.unitPrice")
+        lines.append(dict(line_no=i + 1, product_id=p.id, unit_id=ln.unit_id or p.base_unit_id, unit_factor=factor,
+                          quantity=quantity, qty=qty, unit_price_micro=price, discount_bp=discount, vat_rate_bp=rate,
+                          amount_fen=amount, tax_fen=tax, total_fen=total, requested_date=ln.requested_date,
+                          warehouse_id=ln.warehouse_id or data.warehouse_id))
+    c.raise_if_failed()
+    header = dict(customer_id=data.customer_id, warehouse_id=data.warehouse_id, order_date=order_date,
+                  prices_include_vat=data.prices_include_vat, ship_to_address_id=data.ship_to_address_id,
+                  salesperson_user_id=cust.salesperson_user_id, note=data.note.strip(),
+                  amount_fen=sum(ln["amount_fen"] for ln in lines), tax_fen=sum(ln["tax_fen"] for ln in lines),
+                  total_fen=sum(ln["total_fen"] for ln in lines))
+    check_amount(c, header["total_fen"], "lines")
+    c.raise_if_failed()
+    return header, lines
+
+
+async def do_create_sales_order(db: Database, data: SalesOrderInput, principal: Principal | None,
+                                *, idempotency_key: str | None = None) -> int:
+    """Create a draft sales order (``SO2026-000001``)."""
+    require_permission(principal, "sales.order.edit")
+
+    async def create(conn) -> int:
+        header, lines = await _build(conn, data, principal)
+        number = await next_number(conn, "SO", header["order_date"])
+        order_id = (await conn.execute(sales_order.insert().values(
+            number=number, status="draft", created_by=actor_label(principal),
+            created_by_user_id=principal.user_id if principal else None, created_at=utcnow(), **header,
+        ).returning(sales_order.c.id))).scalar_one()
+        await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
+        note_change(conn, f"sales_order:{order_id}", after=dict(header, number=number, lines=lines))
+        await status_event(conn, "sales_order", order_id, number, "", "draft", principal,
+                           warehouse_id=header["warehouse_id"])
+        return order_id
+
+    return await create_once(db, "sales.order.create", data, idempotency_key, create)
+
+
+async def do_update_sales_order(db: Database, order_id: int, data: SalesOrderInput,
+                                principal: Principal | None) -> None:
+    """Replace a draft's (or a rejected order's) header and lines; it is a draft again."""
+    require_permission(principal, "sales.order.edit")
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, EDITABLE, "sales_order", "edit")
+        header, lines = await _build(conn, data, principal)
+        await conn.execute(sales_order_line.delete().where(sales_order_line.c.order_id == order_id))
+        await conn.execute(update(sales_order).where(sales_order.c.id == order_id)
+                           .values(status="draft", approvals_done=0, **header))
+        await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
+        note_change(conn, f"sales_order:{order_id}", before={k: getattr(row, k) for k in header},
+                    after=dict(header, lines=lines))
+        if row.status != "draft":
+            await _transition(conn, row, "edited", "draft", principal)
+
+
+async def _history(conn, row, action: str, to_status: str, principal, *, reason: str = "", comment: str = ""):
+    await conn.execute(sales_order_history.insert().values(
+        order_id=row.id, action=action, from_status=row.status, to_status=to_status, reason=reason,
+        actor=actor_label(principal), user_id=principal.user_id if principal else None, comment=comment, at=utcnow()))
+
+
+async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "", reason: str = "",
+                      **values) -> None:
+    if to_status != row.status or values:
+        await conn.execute(update(sales_order).where(sales_order.c.id == row.id).values(status=to_status, **values))
+    await _history(conn, row, action, to_status, principal, reason=reason, comment=comment)
+    note_change(conn, f"sales_order:{row.id}", before={"status": row.status},
+                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
+    if to_status != row.status:
+        await status_event(conn, "sales_order", row.id, row.number, row.status, to_status, principal,
+                           warehouse_id=row.warehouse_id)
+
+
+def _comment(comment: str, *, required: bool = False) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise SalesError("REQUIRED", "comment")
+    if len(comment) > NOTE_MAX:
+        raise SalesError("INVALID_VALUE", "comment", detail=f"≤ {NOTE_MAX} chars")
+    return comment
+
+
+async def credit_exposure(conn: AsyncConnection, customer_id: int, *, exclude_order: int | None = None) -> dict:
+    """What the customer owes or will owe: open receivables (invoices − credit notes − advances) and
+    orders approved but not yet invoiced, in fen."""
+    invoices = (await conn.execute(select(func.coalesce(func.sum(sales_invoice.c.total_fen - sales_invoice.c.received_fen), 0))
+                                   .where(sales_invoice.c.customer_id == customer_id,
+                                          sales_invoice.c.status == "open"))).scalar_one()
+    advances = (await conn.execute(select(func.coalesce(func.sum(customer_receipt.c.unallocated_fen), 0))
+                                   .where(customer_receipt.c.customer_id == customer_id))).scalar_one()
+    q = (select(sales_order_line.c.total_fen, sales_order_line.c.qty, sales_order_line.c.invoiced_qty)
+         .join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
+         .where(sales_order.c.customer_id == customer_id, sales_order.c.status.in_(OPEN_FOR_CREDIT)))
+    if exclude_order is not None:
+        q = q.where(sales_order.c.id != exclude_order)
+    uninvoiced = sum(round_half_up_div(r.total_fen * (r.qty - r.invoiced_qty), r.qty) for r in await conn.execute(q))
+    return {"receivables_fen": int(invoices) - int(advances), "uninvoiced_orders_fen": uninvoiced}
+
+
+async def do_submit_sales_order(db: Database, order_id: int, principal: Principal | None) -> str:
+    """Submit a draft: run the credit check and collect the approval steps; an order that needs
+    none is approved (and reserves its stock) at once. Returns the new status."""
+    require_permission(principal, "sales.order.edit")
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, ("draft",), "sales_order", "submit")
+        settings = await load_sales_settings(conn)
+        cust = (await conn.execute(select(customer).where(customer.c.id == row.customer_id))).one()
+        exposure = await credit_exposure(conn, row.customer_id, exclude_order=order_id)
+        total_exposure = exposure["receivables_fen"] + exposure["uninvoiced_orders_fen"] + row.total_fen
+        over_limit = cust.credit_limit_fen is not None and total_exposure > cust.credit_limit_fen
+        credit_problem = over_limit or cust.credit_rating == "D"
+        if credit_problem and settings.credit_mode == "refuse":
+            raise SalesError("CREDIT_LIMIT_EXCEEDED", "id",
+                             limit=str(fen_to_decimal(cust.credit_limit_fen or 0)),
+                             exposure=str(fen_to_decimal(total_exposure)))
+        max_discount = (await conn.execute(select(func.coalesce(func.max(sales_order_line.c.discount_bp), 0)).where(
+            sales_order_line.c.order_id == order_id))).scalar_one()
+        steps = settings.steps(row.total_fen, max_discount, credit_problem)
+        check = dict(exposure, order_fen=row.total_fen, exposure_fen=total_exposure,
+                     limit_fen=cust.credit_limit_fen, rating=cust.credit_rating, over_limit=over_limit)
+        await _transition(conn, row, "submitted", "submitted", principal, approvals_required=json.dumps(steps),
+                          approvals_done=0, credit_check=json.dumps(check))
+        if steps:
+            return "submitted"
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        await _approve_finally(conn, row, principal, "approved automatically (no rule applies)", 0)
+        return "approved"
+
+
+async def _approve_finally(conn, row, principal, comment: str, done: int, reason: str = "") -> None:
+    await reserve_order(conn, row.id)
+    await _transition(conn, row, "approved", "approved", principal, comment=comment, reason=reason,
+                      approvals_done=done, approved_at=utcnow())
+
+
+def _build_lock_reservation(insert):
+    ins = insert(stock_reservation).values(product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"),
+                                           reserved_qty=0)
+    return ins.on_conflict_do_update(index_elements=["product_id", "warehouse_id"],
+                                     set_={"reserved_qty": stock_reservation.c.reserved_qty}
+                                     ).returning(stock_reservation.c.reserved_qty)
+
+
+async def reserve_order(conn: AsyncConnection, order_id: int) -> None:
+    """Reserve every line's quantity in its warehouse, or refuse with ``INSUFFICIENT_STOCK``."""
+    lines = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == order_id)
+                                .order_by(sales_order_line.c.line_no))).all()
+    need: dict[tuple[int, int], int] = {}
+    first_line: dict[tuple[int, int], int] = {}
+    for ln in lines:
+        key = (ln.product_id, ln.warehouse_id)
+        need[key] = need.get(key, 0) + ln.qty - ln.shipped_qty
+        first_line.setdefault(key, ln.line_no)
+    products = await load_products(conn, {p for p, _ in need})
+    for key in sorted(need):
+        product_id, warehouse_id = key
+        reserved = (await conn.execute(prepared(conn, "reservation.lock.read", _build_lock_reservation),
+                                       {"b_product_id": product_id, "b_wh": warehouse_id})).scalar_one()
+        on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+            stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
+        available = on_hand - reserved
+        if available < need[key]:
+            precision = products[product_id].precision
+            line_no = first_line[key]
+            raise SalesError("INSUFFICIENT_STOCK", f"lines.{line_no - 1}.quantity", line=line_no,
+                             available=str(scaled_to_decimal(max(available, 0), precision)),
+                             requested=str(scaled_to_decimal(need[key], precision)))
+        await conn.execute(update(stock_reservation).where(
+            stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
+            .values(reserved_qty=stock_reservation.c.reserved_qty + need[key]))
+    await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id)
+                       .values(reserved_qty=sales_order_line.c.qty - sales_order_line.c.shipped_qty))
+
+
+async def release_order(conn: AsyncConnection, order_id: int) -> None:
+    """Give back what an order still holds (cancel, close)."""
+    lines = (await conn.execute(select(sales_order_line.c.product_id, sales_order_line.c.warehouse_id,
+                                       sales_order_line.c.reserved_qty)
+                                .where(sales_order_line.c.order_id == order_id,
+                                       sales_order_line.c.reserved_qty > 0))).all()
+    held: dict[tuple[int, int], int] = {}
+    for ln in lines:
+        held[(ln.product_id, ln.warehouse_id)] = held.get((ln.product_id, ln.warehouse_id), 0) + ln.reserved_qty
+    for (product_id, warehouse_id), qty in sorted(held.items()):
+        await conn.execute(update(stock_reservation).where(
+            stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
+            .values(reserved_qty=stock_reservation.c.reserved_qty - qty))
+    await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id).values(reserved_qty=0))
+
+
+def _is_creator(row, principal: Principal) -> bool:
+    if principal.user_id is not None and row.created_by_user_id is not None:
+        return principal.user_id == row.created_by_user_id
+    return principal.label == row.created_by
+
+
+async def _approved_this_round(conn, order_id: int, principal: Principal) -> bool:
+    rows = (await conn.execute(select(sales_order_history.c.action, sales_order_history.c.actor,
+                                      sales_order_history.c.user_id)
+                               .where(sales_order_history.c.order_id == order_id)
+                               .order_by(sales_order_history.c.id.desc()))).all()
+    for r in rows:
+        if r.action == "submitted":
+            return False
+        if r.action == "approved" and ((principal.user_id is not None and r.user_id == principal.user_id)
+                                       or r.actor == principal.label):
+            return True
+    return False
+
+
+async def do_approve_sales_order(db: Database, order_id: int, principal: Principal, comment: str = "") -> str:
+    """Approve the current step (amount, discount or credit); the last one approves the order and
+    reserves its stock. Returns the new status."""
+    comment = _comment(comment)
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, ("submitted",), "sales_order", "approve")
+        steps = json.loads(row.approvals_required)
+        step = steps[row.approvals_done]
+        require_permission(principal, step["permission"])
+        settings = await load_sales_settings(conn)
+        if settings.separation_of_duties and _is_creator(row, principal):
+            raise SalesError("SELF_APPROVAL", "id")
+        if step["role"] and step["role"] not in principal.roles and "admin" not in principal.roles:
+            raise SalesError("APPROVER_ROLE_REQUIRED", "id", role=step["role"])
+        if await _approved_this_round(conn, order_id, principal):
+            raise SalesError("ALREADY_APPROVED_BY_YOU", "id")
+        done = row.approvals_done + 1
+        if done < len(steps):
+            await _transition(conn, row, "approved", "submitted", principal, comment=comment, reason=step["reason"],
+                              approvals_done=done)
+            return "submitted"
+        await _approve_finally(conn, row, principal, comment, done, step["reason"])
+        return "approved"
+
+
+async def do_reject_sales_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
+    comment = _comment(comment, required=True)
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, ("submitted",), "sales_order", "reject")
+        step = json.loads(row.approvals_required)[row.approvals_done]
+        require_permission(principal, step["permission"])
+        await _transition(conn, row, "rejected", "rejected", principal, comment=comment, reason=step["reason"])
+
+
+async def do_cancel_sales_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
+    """Cancel an order before anything was shipped; its reservation is released."""
+    require_permission(principal, "sales.order.edit")
+    comment = _comment(comment)
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, CANCELLABLE, "sales_order", "cancel")
+        await release_order(conn, order_id)
+        await _transition(conn, row, "cancelled", "cancelled", principal, comment=comment)
+
+
+async def do_close_sales_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
+    """Close an order: nothing more will be shipped or invoiced; what it still reserves is released."""
+    require_permission(principal, "sales.order.edit")
+    comment = _comment(comment)
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        require_status(row, ("partially_shipped", "shipped", "invoiced"), "sales_order", "close")
+        await release_order(conn, order_id)
+        await _transition(conn, row, "closed", "closed", principal, comment=comment)
+
+
+async def refresh_order_status(conn: AsyncConnection, order_id: int, principal: Principal | None) -> None:
+    """After a shipment or an invoice: shipped when every line is shipped, invoiced when every line
+    is invoiced (returned goods need no invoice)."""
+    row = await lock_row(conn, sales_order, order_id, "sales_order")
+    if row.status in ("closed", "cancelled"):
+        return
+    lines = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == order_id))).all()
+    shipped = all(ln.shipped_qty >= ln.qty for ln in lines)
+    to_invoice = (await conn.execute(
+        select(func.coalesce(func.sum(shipment_line.c.qty - shipment_line.c.invoiced_qty - shipment_line.c.returned_qty
+                                      + shipment_line.c.credited_qty), 0))
+        .join(shipment, shipment.c.id == shipment_line.c.shipment_id).where(shipment.c.order_id == order_id))
+    ).scalar_one()
+    invoiced = shipped and to_invoice == 0
+    new = "invoiced" if invoiced else "shipped" if shipped else \
+        "partially_shipped" if any(ln.shipped_qty for ln in lines) else row.status
+    if new != row.status:
+        await _transition(conn, row, new, new, principal)
