@@ -20,7 +20,7 @@ from server.auth.services import Principal, authenticate
 from server.database import Database
 from server.events.bus import EventTailer
 from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
-from server.partners.models import customer, supplier
+from server.partners.models import customer, partner_address, supplier
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -30,6 +30,15 @@ from server.purchasing.models import (
     purchase_order_line,
     supplier_bill,
     supplier_bill_line,
+)
+from server.sales.models import (
+    sales_invoice,
+    sales_invoice_line,
+    sales_order,
+    sales_order_history,
+    sales_order_line,
+    shipment,
+    shipment_line,
 )
 from server.settings import Settings
 
@@ -52,6 +61,24 @@ def _many(db: Database, table: Table, key: str, order_by) -> DataLoader:
         return [groups.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
+
+
+def _addresses(kind: str):
+    def factory(db: Database) -> DataLoader:
+        async def load(partner_ids: list[int]):
+            groups = defaultdict(list)
+            async with db.read() as conn:
+                rows = await conn.execute(select(partner_address).where(
+                    partner_address.c.partner_kind == kind, partner_address.c.partner_id.in_(set(partner_ids)),
+                    partner_address.c.active).order_by(partner_address.c.kind, partner_address.c.is_default.desc(),
+                                                       partner_address.c.id))
+                for r in rows:
+                    groups[r.partner_id].append(r)
+            return [groups.get(i, []) for i in partner_ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory
 
 
 def _roles_by_user(db: Database) -> DataLoader:
@@ -93,6 +120,15 @@ _LOADERS = {
     "receipt_lines": lambda db: _many(db, goods_receipt_line, "receipt_id", goods_receipt_line.c.line_no),
     "bill_lines": lambda db: _many(db, supplier_bill_line, "bill_id", supplier_bill_line.c.line_no),
     "allocations_by_payment": lambda db: _many(db, payment_allocation, "payment_id", payment_allocation.c.id),
+    "supplier_addresses": _addresses("supplier"),
+    "customer_addresses": _addresses("customer"),
+    "sales_order": lambda db: _by_id(db, sales_order),
+    "shipment": lambda db: _by_id(db, shipment),
+    "sales_invoice": lambda db: _by_id(db, sales_invoice),
+    "so_lines": lambda db: _many(db, sales_order_line, "order_id", sales_order_line.c.line_no),
+    "so_history": lambda db: _many(db, sales_order_history, "order_id", sales_order_history.c.id),
+    "shipment_lines": lambda db: _many(db, shipment_line, "shipment_id", shipment_line.c.line_no),
+    "invoice_lines": lambda db: _many(db, sales_invoice_line, "invoice_id", sales_invoice_line.c.line_no),
 }
 
 

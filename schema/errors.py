@@ -16,6 +16,7 @@ PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCo
 InventoryErrorCode = strawberry.enum(domain.InventoryErrorCode, name="InventoryErrorCode")
 AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
 PurchasingErrorCode = strawberry.enum(domain.PurchasingErrorCode, name="PurchasingErrorCode")
+SalesErrorCode = strawberry.enum(domain.SalesErrorCode, name="SalesErrorCode")
 
 
 @strawberry.type(description="A business-rule violation; nothing was changed.")
@@ -53,7 +54,15 @@ class PurchasingError:
     message: str
 
 
+@strawberry.type(description="A sales rule violation; nothing was changed.")
+class SalesError:
+    field: str | None
+    code: SalesErrorCode
+    message: str
+
+
 ERROR_TYPES: dict[type[enum.Enum], type] = {
+    domain.SalesErrorCode: SalesError,
     domain.PurchasingErrorCode: PurchasingError,
     domain.AuthErrorCode: AuthError,
     domain.CatalogErrorCode: CatalogError,

@@ -69,6 +69,11 @@ DOCUMENT_PERMISSIONS = {
     "purchase_return": "purchase.view",
     "supplier_bill": "purchase.view",
     "supplier_payment": "purchase.view",
+    "sales_order": "sales.view",
+    "shipment": "sales.view",
+    "sales_invoice": "sales.view",
+    "customer_receipt": "sales.view",
+    "sales_return": "sales.view",
 }
 
 
@@ -85,7 +90,9 @@ class DocumentStatusChanged:
 
 
 _GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
-                "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment"}
+                "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment", "sales_order": "SalesOrder",
+                "shipment": "Shipment", "sales_invoice": "SalesInvoice", "customer_receipt": "CustomerReceipt",
+                "sales_return": "SalesReturn"}
 
 
 @strawberry.type

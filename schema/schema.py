@@ -37,6 +37,8 @@ from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
 from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
+from schema.sales.schema import SalesMutation, SalesQuery
+from schema.sales.types import SalesInvoice, SalesOrder, Shipment
 from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
 from schema.scalars import SCALAR_MAP
@@ -77,6 +79,9 @@ NODE_RESOLVERS = {
     "PurchaseOrder": lambda info, pk: _simple(info, "purchase_order", PurchaseOrder.from_row, pk),
     "GoodsReceipt": lambda info, pk: _simple(info, "receipt", GoodsReceipt.from_row, pk),
     "SupplierBill": lambda info, pk: _simple(info, "bill", SupplierBill.from_row, pk),
+    "SalesOrder": lambda info, pk: _simple(info, "sales_order", SalesOrder.from_row, pk),
+    "Shipment": lambda info, pk: _simple(info, "shipment", Shipment.from_row, pk),
+    "SalesInvoice": lambda info, pk: _simple(info, "sales_invoice", SalesInvoice.from_row, pk),
 }
 
 
@@ -84,6 +89,7 @@ NODE_PERMISSIONS = {
     "Product": "catalog.view", "Unit": "catalog.view", "Category": "catalog.view",
     "Supplier": "partner.view", "Customer": "partner.view",
     "PurchaseOrder": "purchase.view", "GoodsReceipt": "purchase.view", "SupplierBill": "purchase.view",
+    "SalesOrder": "sales.view", "Shipment": "sales.view", "SalesInvoice": "sales.view",
 }
 
 
@@ -112,7 +118,7 @@ async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
         ends = [i for i in (node._from_id, node._to_id) if i]
         rows = await info.context.loaders.location.load_many(ends)
         return any(r.warehouse_id in allowed for r in rows if r)
-    if isinstance(node, (PurchaseOrder, GoodsReceipt)):
+    if isinstance(node, (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)):
         return node._row.warehouse_id in allowed
     if isinstance(node, (StockOperation, Lot)):
         return False  # may span warehouses: not offered to restricted callers by id
@@ -133,13 +139,14 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery):
+class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
+            SalesQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation):
+               PurchasingMutation, SalesMutation):
     pass
 
 

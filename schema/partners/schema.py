@@ -8,11 +8,12 @@ from strawberry.types import Info
 
 from schema.auth import needs
 from schema.errors import PartnerError, invalid_id, run_action
-from schema.partners.types import Customer, Supplier
-from schema.relay import Connection, decode_id, paginate
+from schema.partners.types import Customer, PartnerAddress, Supplier
+from schema.relay import Connection, decode_id, from_global_id, paginate
+from server.errors import PartnerError as PartnerErrorCls
 from server.errors import PartnerErrorCode
 from server.partners import services
-from server.partners.models import customer, supplier
+from server.partners.models import customer, partner_address, supplier
 from server.sql import like_pattern
 
 CODES = PartnerErrorCode
@@ -37,13 +38,22 @@ class PartnerInput:
     currency: str | None = strawberry.field(default=None, description="Suppliers only: ISO 4217, default CNY.")
     bank_name: str | None = strawberry.field(default=None, description="Suppliers only.")
     bank_account: str | None = strawberry.field(default=None, description="Suppliers only.")
+    credit_rating: str | None = strawberry.field(default=None, description="Customers only: A/B/C/D.")
+    credit_limit: str | None = strawberry.field(default=None, description="Customers only: yuan; \"\" removes it.")
+    invoice_title: str | None = strawberry.field(default=None, description="Customers only: 发票抬头.")
+    invoice_type: str | None = strawberry.field(default=None, description="Customers only: special | normal.")
+    discount: str | None = strawberry.field(default=None, description="Customers only: e.g. \"0.05\".")
+    salesperson: str | None = strawberry.field(default=None, description="Customers only: the salesperson's username.")
 
 
 def _domain(data: PartnerInput) -> services.PartnerInput:
     return services.PartnerInput(code=data.code, name=data.name, contact_name=data.contact_name, phone=data.phone,
                                  email=data.email, address=data.address, tax_id=data.tax_id,
                                  payment_terms_days=data.payment_terms_days, currency=data.currency,
-                                 bank_name=data.bank_name, bank_account=data.bank_account)
+                                 bank_name=data.bank_name, bank_account=data.bank_account,
+                                 credit_rating=data.credit_rating, credit_limit=data.credit_limit,
+                                 invoice_title=data.invoice_title, invoice_type=data.invoice_type,
+                                 discount=data.discount, salesperson=data.salesperson)
 
 
 def _query(table, f: PartnerFilter | None):
@@ -127,6 +137,54 @@ def _partner_mutations(kind: str):
     }
 
 
+@strawberry.input
+class AddressInput:
+    kind: str = strawberry.field(description="ship_to | bill_to | office")
+    address: str
+    contact_name: str = ""
+    phone: str = ""
+    is_default: bool = False
+
+
+@strawberry.type
+class AddressPayload:
+    address: PartnerAddress | None
+    errors: list[PartnerError]
+
+
+async def _address_payload(info: Info, action) -> AddressPayload:
+    address_id, errors = await run_action(info, CODES, action)
+    if errors:
+        return AddressPayload(address=None, errors=errors)
+    async with info.context.db.read() as conn:
+        row = (await conn.execute(select(partner_address).where(partner_address.c.id == address_id))).one()
+    return AddressPayload(address=PartnerAddress.from_row(row), errors=[])
+
+
+@strawberry.type
+class AddressMutation:
+    @strawberry.mutation(description="Add a contact/address to a supplier or customer.", extensions=needs("partner.edit"))
+    async def add_partner_address(self, info: Info, partner_id: strawberry.ID, input: AddressInput) -> AddressPayload:
+        async def action():
+            kind, pk = from_global_id(partner_id)
+            if kind not in ("Supplier", "Customer"):
+                raise PartnerErrorCls("NOT_FOUND", "partnerId", what="customer")
+            return await services.do_add_partner_address(info.context.db, kind.lower(), pk, services.AddressInput(
+                kind=input.kind, address=input.address, contact_name=input.contact_name, phone=input.phone,
+                is_default=input.is_default))
+        return await _address_payload(info, action)
+
+    @strawberry.mutation(description="Archive or restore an address.", extensions=needs("partner.edit"))
+    async def set_partner_address_active(self, info: Info, id: strawberry.ID, active: bool) -> AddressPayload:
+        async def action():
+            pk = decode_id(id, "PartnerAddress")
+            if pk is None:
+                raise PartnerErrorCls("NOT_FOUND", "id", what="address")
+            await services.do_set_partner_address_active(info.context.db, pk, active)
+            return pk
+        return await _address_payload(info, action)
+
+
 PartnersMutation = strawberry.type(
-    type("PartnersMutation", (), {**_partner_mutations("supplier"), **_partner_mutations("customer")})
+    type("PartnersMutation", (AddressMutation,), {**_partner_mutations("supplier"), **_partner_mutations("customer")})
 )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
 
 from schema.relay import Node, to_global_id
+from schema.scalars import Decimal_, Money
+from server.numbers import fen_to_decimal, rate_to_decimal
 
 
 def _partner_fields(type_name: str, r) -> dict:
@@ -14,6 +17,21 @@ def _partner_fields(type_name: str, r) -> dict:
         id=to_global_id(type_name, r.id), code=r.code, name=r.name, contact_name=r.contact_name, phone=r.phone,
         email=r.email, address=r.address, tax_id=r.tax_id, active=r.active, created_at=r.created_at,
     )
+
+
+@strawberry.type(description="A contact and address of a supplier or customer (ship-to, bill-to, office).")
+class PartnerAddress:
+    id: strawberry.ID
+    kind: str
+    contact_name: str
+    phone: str
+    address: str
+    is_default: bool
+
+    @classmethod
+    def from_row(cls, r) -> PartnerAddress:
+        return cls(id=to_global_id("PartnerAddress", r.id), kind=r.kind, contact_name=r.contact_name, phone=r.phone,
+                   address=r.address, is_default=r.is_default)
 
 
 @strawberry.interface(description="Common fields of suppliers and customers.")
@@ -36,15 +54,35 @@ class Supplier(Partner):
     currency: str
     bank_name: str
     bank_account: str
+    _pk: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, r) -> Supplier:
         return cls(**_partner_fields("Supplier", r), payment_terms_days=r.payment_terms_days, currency=r.currency,
-                   bank_name=r.bank_name, bank_account=r.bank_account)
+                   bank_name=r.bank_name, bank_account=r.bank_account, _pk=r.id)
+
+    @strawberry.field(description="Contacts and addresses.")
+    async def addresses(self, info: Info) -> list[PartnerAddress]:
+        return [PartnerAddress.from_row(r) for r in await info.context.loaders.supplier_addresses.load(self._pk)]
 
 
 @strawberry.type(description="A customer (客户).")
 class Customer(Partner):
+    credit_rating: str = strawberry.field(description="A/B/C/D; D always needs a credit approval.")
+    credit_limit: Money | None = strawberry.field(description="Null: not checked; 0: no credit.")
+    payment_terms_days: int
+    invoice_title: str = strawberry.field(description="发票抬头")
+    invoice_type: str = strawberry.field(description="special 专票 | normal 普票")
+    discount: Decimal_ = strawberry.field(description="Default discount on list prices.")
+    _pk: strawberry.Private[int]
+
     @classmethod
     def from_row(cls, r) -> Customer:
-        return cls(**_partner_fields("Customer", r))
+        return cls(**_partner_fields("Customer", r), credit_rating=r.credit_rating,
+                   credit_limit=None if r.credit_limit_fen is None else Money(str(fen_to_decimal(r.credit_limit_fen))),
+                   payment_terms_days=r.payment_terms_days, invoice_title=r.invoice_title,
+                   invoice_type=r.invoice_type, discount=Decimal_(str(rate_to_decimal(r.discount_bp))), _pk=r.id)
+
+    @strawberry.field(description="Contacts and addresses (ship-to, bill-to).")
+    async def addresses(self, info: Info) -> list[PartnerAddress]:
+        return [PartnerAddress.from_row(r) for r in await info.context.loaders.customer_addresses.load(self._pk)]

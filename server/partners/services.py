@@ -12,6 +12,7 @@ from server.errors import PartnerError
 from server.masterdata import TextRules, create_record, set_active, update_record
 from server.numbers import NumberError, money_to_fen, parse_rate
 from server.audit import note_change
+from server.auth.models import app_user
 from server.partners.models import customer, partner_address, supplier
 
 PARTNER_TABLES = {"supplier": supplier, "customer": customer}
@@ -38,11 +39,12 @@ class PartnerInput:
     invoice_title: str | None = None
     invoice_type: str | None = None  # special 专票 | normal 普票
     discount: str | None = None  # default discount as a fraction, e.g. "0.05"
-    salesperson_user_id: int | None = None
+    salesperson: str | None = None  # username of the customer's salesperson
+    salesperson_user_id: int | None = None  # resolved from ``salesperson``
 
 
 SUPPLIER_ONLY = ("currency", "bank_name", "bank_account")
-CUSTOMER_ONLY = ("credit_rating", "credit_limit", "invoice_title", "invoice_type", "discount", "salesperson_user_id")
+CUSTOMER_ONLY = ("credit_rating", "credit_limit", "invoice_title", "invoice_type", "discount", "salesperson")
 
 
 def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict:
@@ -111,14 +113,28 @@ def _table(kind: str) -> Table:
     return PARTNER_TABLES[kind]
 
 
+async def _check_salesperson(db: Database, data: PartnerInput) -> None:
+    """Resolve the salesperson's username to the user id stored on the customer."""
+    if not data.salesperson:
+        return
+    async with db.read() as conn:
+        user_id = (await conn.execute(select(app_user.c.id).where(app_user.c.username == data.salesperson.strip()))
+                   ).scalar()
+    if user_id is None:
+        raise PartnerError("NOT_FOUND", "salesperson", what="user")
+    data.salesperson_user_id = user_id
+
+
 async def do_create_partner(db: Database, kind: str, data: PartnerInput, *, idempotency_key: str | None = None) -> int:
     """Create a supplier (``kind="supplier"``) or customer (``kind="customer"``)."""
+    await _check_salesperson(db, data)
     values = {k: v for k, v in _values(data, creating=True, kind=kind).items() if v is not CLEAR}
     values["created_at"] = utcnow()
     return await create_record(db, _table(kind), values, error_cls=PartnerError, idempotency_key=idempotency_key)
 
 
 async def do_update_partner(db: Database, kind: str, partner_id: int, data: PartnerInput) -> None:
+    await _check_salesperson(db, data)
     values = _values(data, creating=False, kind=kind)
     clear = tuple(k for k, v in values.items() if v is CLEAR)
     await update_record(db, _table(kind), partner_id, {k: v for k, v in values.items() if v is not CLEAR},
