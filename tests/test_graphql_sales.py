@@ -116,3 +116,25 @@ async def test_credit_limit_needs_a_credit_approval_through_the_api(gql):
     o = ok["approveSalesOrder"]["order"]
     assert o["status"] == "APPROVED" and o["lines"][0]["reservedQuantity"] == "90"
     assert o["history"][-1] == {"action": "approved", "reason": "credit", "comment": "老客户，同意"}
+
+
+async def test_jxc_check_finds_reservations_that_do_not_add_up(db):
+    from sqlalchemy import update
+
+    from server.inventory.check import verify_ledger
+    from server.sales import orders
+    from server.sales.models import stock_reservation
+    from tests.sales_helpers import SALES
+
+    sw = await make_sales_world(db)
+    order_id = await orders.do_create_sales_order(db, orders.SalesOrderInput(
+        customer_id=sw.customer, warehouse_id=sw.w.wh1, lines=[orders.SalesLineInput(sw.widget, "5")]), SALES)
+    assert await orders.do_submit_sales_order(db, order_id, SALES) == "approved"
+    async with db.read() as conn:
+        assert await verify_ledger(conn) == []
+    async with db.write() as conn:  # tamper: more reserved than the order holds and than is on hand
+        await conn.execute(update(stock_reservation).values(reserved_qty=500 * 10**6))
+    async with db.read() as conn:
+        problems = await verify_ledger(conn)
+    assert any("Σ order lines 5000000" in p for p in problems)
+    assert any("reserved > 100000000 on hand" in p for p in problems)

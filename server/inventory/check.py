@@ -1,4 +1,5 @@
-"""``jxc check``: prove on a live database that the running totals equal the ledger.
+"""``jxc check``: prove on a live database that the running totals equal the ledger (and that sales
+reservations equal what the orders hold and never exceed stock on hand).
 
 Every check is a GROUP BY over integers, exact on both databases. Returns one line per mismatch.
 """
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.events.models import event, event_counter
 from server.inventory.models import product_cost, stock_level, stock_move
+from server.sales.models import sales_order_line, stock_reservation
 
 
 def _signed_moves():
@@ -68,6 +70,25 @@ async def verify_ledger(conn: AsyncConnection) -> list[str]:
             problems.append(f"product {product_id}: negative stock value {value}")
         if qty == 0 and value != 0:
             problems.append(f"product {product_id}: value {value} with zero quantity")
+
+    # reservations: each (product, warehouse) total = Σ what open order lines hold, and ≤ on hand
+    reserved = {(r.product_id, r.warehouse_id): int(r.reserved_qty)
+                for r in await conn.execute(select(stock_reservation)) if r.reserved_qty}
+    held = {(r.product_id, r.warehouse_id): int(r.qty) for r in await conn.execute(
+        select(sales_order_line.c.product_id, sales_order_line.c.warehouse_id,
+               func.sum(sales_order_line.c.reserved_qty).label("qty"))
+        .where(sales_order_line.c.reserved_qty > 0)
+        .group_by(sales_order_line.c.product_id, sales_order_line.c.warehouse_id))}
+    on_hand: dict[tuple[int, int], int] = {}
+    for r in await conn.execute(select(stock_level.c.product_id, stock_level.c.warehouse_id, stock_level.c.qty)):
+        on_hand[(r.product_id, r.warehouse_id)] = on_hand.get((r.product_id, r.warehouse_id), 0) + int(r.qty)
+    for key in sorted(set(reserved) | set(held)):
+        if reserved.get(key, 0) != held.get(key, 0):
+            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} != "
+                            f"Σ order lines {held.get(key, 0)}")
+        if reserved.get(key, 0) > on_hand.get(key, 0):
+            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} reserved > "
+                            f"{on_hand.get(key, 0)} on hand")
 
     # the journal: sequence numbers 1..last with no gap
     last = (await conn.execute(select(event_counter.c.last_seq))).scalar() or 0
