@@ -1,5 +1,6 @@
 """Demo data: a small trading company (上海 head warehouse, 北京 branch) to explore the system with:
-master data, opening stock, and purchasing documents in every state (``demo_purchasing``).
+master data, opening stock, and purchasing and sales documents in every state (``demo_purchasing``,
+``demo_sales``).
 
 ``load_demo_data`` creates everything through the ordinary ``do_*`` actions, so the demo obeys the
 same validation and ledger rules as real data. It is deterministic (no randomness; only the lot dates
@@ -30,7 +31,8 @@ from server.catalog.services import (
     do_create_unit,
 )
 from server.database import Database
-from server.demo_purchasing import LAST_STEP_KEY, load_purchasing_demo
+from server.demo_purchasing import load_purchasing_demo
+from server.demo_sales import LAST_STEP_KEY, load_sales_demo
 from server.events.models import idempotency_key
 from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
@@ -347,4 +349,5 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
         await do_receive_stock(db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON,
                                idempotency_key=f"demo-opening-{wh_code}")
     await load_purchasing_demo(db, today, products, partners, warehouses, bin_of)
+    await load_sales_demo(db, today, products, partners, warehouses, bin_of)
     return True

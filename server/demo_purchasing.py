@@ -25,7 +25,6 @@ from server.purchasing.models import (
     supplier_price,
 )
 
-LAST_STEP_KEY = "demo-payment-paid"  # the demo is complete once this payment exists
 
 PURCHASER = Principal(kind="user", name="demo-purchaser", user_id=None, token_id=None,
                       permissions=BUILTIN_ROLES["purchaser"][2], roles=("purchaser",))
@@ -49,7 +48,6 @@ PRICES = [
 ]
 
 # key, supplier, warehouse, days ago, [(sku, quantity, unit price or None)], target state;
-# the paid order comes last: its payment is the demo's final step (``LAST_STEP_KEY``)
 ORDERS = [
     ("partial", "S001", "SH01", 6, [("DRK-003", "192", None), ("DRK-004", "192", None)], "partial"),
     ("submitted", "S005", "SH01", 1, [("DRK-005", "96", None)], "submitted"),
@@ -124,7 +122,7 @@ async def load_purchasing_demo(db: Database, today: date, products: dict[str, in
             supplier_id=suppliers[sup], amount=str(fen_to_decimal(total + 100_000)),
             payment_date=receipt_date + timedelta(days=7), reference="网银 demo transfer",
             allocations=[bills.Allocation(bill_id, str(fen_to_decimal(total)))]),
-            CASHIER, idempotency_key=LAST_STEP_KEY)
+            CASHIER, idempotency_key="demo-payment-paid")
 
 
 async def _status(db: Database, order_id: int) -> str:

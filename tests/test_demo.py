@@ -10,6 +10,7 @@ from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.demo import LOTS, PRODUCTS, load_demo_data
 from server.demo_purchasing import ORDERS
+from server.demo_sales import ORDERS as SALES_ORDERS
 from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
 from server.numbers import QTY_SCALE
@@ -87,6 +88,7 @@ async def test_demo_content(db):
                       .where(stock_operation.c.reference == "OPENING"))
     assert sorted(ops) == [("OPENING", "demo-opening-BJ01"), ("OPENING", "demo-opening-SH01")]
     purchased = {sku for _, _, _, _, lines, target in ORDERS if target in ("paid", "partial") for sku, _, _ in lines}
+    purchased |= {sku for *_, lines, target in SALES_ORDERS if target == "paid" for sku, _, _ in lines}  # shipped
     costs = {r.product_id: r for r in await _rows(db, select(product_cost))}
     skus = {r.sku: r.id for r in await _rows(db, select(product.c.sku, product.c.id))}
     for p in PRODUCTS:
@@ -118,6 +120,22 @@ async def test_demo_purchasing_documents(db):
     assert [r.rejected_qty for r in rejected] == [12 * QTY_SCALE]
     # the received goods are in stock at order price + allocated freight, and the books balance
     await assert_ledger_consistent(db)
+
+
+async def test_demo_sales_documents(db):
+    from server.inventory.check import verify_ledger
+    from server.sales.invoicing import receivables_query
+    from server.sales.models import sales_order, stock_reservation
+
+    assert await load_demo_data(db, today=TODAY) is True
+    statuses = sorted(r.status for r in await _rows(db, select(sales_order)))
+    assert statuses == ["approved", "draft", "invoiced", "submitted"]
+    reserved = [r.reserved_qty for r in await _rows(db, select(stock_reservation)) if r.reserved_qty]
+    assert reserved == [48 * QTY_SCALE]  # the approved order holds its stock
+    async with db.read() as conn:
+        (ar,) = (await conn.execute(receivables_query(TODAY))).all()
+        assert await verify_ledger(conn) == []
+    assert ar.invoices_open > 0 and ar.balance == ar.invoices_open  # half of the invoice is still open
 
 
 async def test_interrupted_load_resumes(db, monkeypatch):
