@@ -33,6 +33,7 @@ from schema.inventory.types import (
     Warehouse,
     moves_from_rows,
 )
+from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
 from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
@@ -140,18 +141,18 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery):
+            SalesQuery, ReorderQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation, SalesMutation):
+               PurchasingMutation, SalesMutation, ReorderMutation):
     pass
 
 
 @strawberry.type
-class Subscription(InventorySubscription, DocumentsSubscription):
+class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription):
     pass
 
 

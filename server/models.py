@@ -8,6 +8,7 @@ from server.inventory.models import (
     location,
     lot,
     product_cost,
+    reorder_rule,
     stock_level,
     stock_move,
     stock_operation,
@@ -55,5 +56,5 @@ __all__ = [
     "purchase_return_line", "supplier_bill", "supplier_bill_line", "supplier_payment", "payment_allocation",
     "partner_address", "stock_reservation", "sales_order", "sales_order_line", "sales_order_history", "shipment",
     "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
-    "sales_return_line",
+    "sales_return_line", "reorder_rule",
 ]

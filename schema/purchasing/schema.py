@@ -207,6 +207,7 @@ class SupplierPriceInput:
     unit_price: Decimal_ = strawberry.field(description="Yuan per base unit excl. VAT.")
     vat_rate: Decimal_ | None = None
     min_order_quantity: Quantity = Quantity("0")
+    pack_quantity: Quantity = strawberry.field(default=Quantity("0"), description="Order in multiples of this.")
     lead_time_days: int = 0
     valid_from: date | None = None
     valid_to: date | None = None
@@ -588,7 +589,7 @@ class PurchasingMutation:
             return await prices.do_create_supplier_price(info.context.db, prices.SupplierPriceInput(
                 supplier_id=pk(input.supplier_id, "Supplier", "supplierId"),
                 product_id=pk(input.product_id, "Product", "productId"), unit_price=input.unit_price,
-                vat_rate=input.vat_rate, min_order_qty=input.min_order_quantity,
+                vat_rate=input.vat_rate, min_order_qty=input.min_order_quantity, pack_qty=input.pack_quantity,
                 lead_time_days=input.lead_time_days, valid_from=input.valid_from, valid_to=input.valid_to),
                 _principal(info))
         return await _price_payload(info, action)

@@ -442,6 +442,7 @@ class SupplierPrice(Node):
     id: strawberry.ID
     vat_rate: Decimal_
     min_order_quantity: Quantity
+    pack_quantity: Quantity
     lead_time_days: int
     valid_from: date
     valid_to: date | None
@@ -450,7 +451,8 @@ class SupplierPrice(Node):
     @classmethod
     def from_row(cls, r) -> SupplierPrice:
         return cls(id=to_global_id("SupplierPrice", r.id), vat_rate=_rate(r.vat_rate_bp),
-                   min_order_quantity=_qty(r.min_order_qty), lead_time_days=r.lead_time_days,
+                   min_order_quantity=_qty(r.min_order_qty), pack_quantity=_qty(r.pack_qty),
+                   lead_time_days=r.lead_time_days,
                    valid_from=r.valid_from, valid_to=r.valid_to, _row=r)
 
     @strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))

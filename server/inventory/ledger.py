@@ -12,9 +12,12 @@
    sales orders — reserved stock cannot be issued, transferred or adjusted away by anything else;
 3. locks each product's ``product_cost`` row (sorted by product) and applies the costing method;
 4. inserts the operation and its immutable moves;
-5. appends one ``stock.changed`` event per changed level to the journal (last, see journal.py).
+5. re-evaluates the reorder rules of the touched (product, warehouse) pairs (``reorder.py``);
+6. appends one ``stock.changed`` event per changed level, and any ``stock.low`` event, to the journal
+   (last, see journal.py).
 
-Lock order everywhere: stock levels → serial lots → reservations → product cost → event counter.
+Lock order everywhere: stock levels → serial lots → reservations → product cost → reorder rules →
+event counter.
 Reserving stock for a sales order takes only reservation rows (and reads levels without locking).
 
 Any error raises and the caller's transaction rolls back as a whole.
@@ -34,6 +37,7 @@ from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
+from server.inventory.reorder import low_stock_events
 from server.sales.models import stock_reservation
 from server.numbers import QTY_SCALE, scaled_to_decimal
 from server.sql import prepared
@@ -392,6 +396,7 @@ async def post_moves(
                 product_id=side.product_id,
             )
         )
+    events += await low_stock_events(conn, {(side.product_id, warehouse_of[side.location_id]) for side in sides})
     await append_events(conn, events)
     note_change(conn, f"stock_operation:{operation_id}", after={
         "op_type": operation["op_type"], "reference": reference, "reason": reason,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -124,3 +125,17 @@ stock_move = Table(
     ),
 )
 Index("ix_stock_move_product_created", stock_move.c.product_id, stock_move.c.id)
+
+reorder_rule = Table(
+    "reorder_rule",
+    metadata,
+    # min/max per product and warehouse; ``below`` remembers the side of the minimum available stock
+    # was on, so the low-stock event fires once per crossing, not on every move
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("min_qty", BigInteger, nullable=False),
+    Column("max_qty", BigInteger, nullable=False),
+    Column("below", Boolean, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("product_id", "warehouse_id"),
+    CheckConstraint("min_qty >= 0 AND max_qty >= min_qty", name="min_max"),
+)

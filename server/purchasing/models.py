@@ -33,6 +33,7 @@ supplier_price = Table(
     Column("unit_price_micro", BigInteger, nullable=False),  # per base unit, excl. VAT
     Column("vat_rate_bp", Integer, nullable=False),  # 1300 = 13 %
     Column("min_order_qty", BigInteger, nullable=False, server_default="0"),
+    Column("pack_qty", BigInteger, nullable=False, server_default="0"),  # order in multiples of this; 0: any
     Column("lead_time_days", Integer, nullable=False, server_default="0"),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=True),

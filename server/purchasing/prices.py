@@ -28,6 +28,7 @@ class SupplierPriceInput:
     unit_price: str  # yuan per base unit, excl. VAT
     vat_rate: str | None = None  # default: the product's rate
     min_order_qty: str = "0"  # base unit
+    pack_qty: str = "0"  # base unit; orders are rounded up to multiples of it (0: any quantity)
     lead_time_days: int = 0
     valid_from: date | None = None  # default: today
     valid_to: date | None = None
@@ -56,9 +57,10 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
         p = (await load_products(conn, [data.product_id]))[data.product_id]
         rate = p.vat_rate_bp if data.vat_rate is None else c.rate(data.vat_rate, "vatRate")
         moq = quantity_in_unit(c, p, None, data.min_order_qty, "minOrderQty", allow_zero=True)
+        pack = quantity_in_unit(c, p, None, data.pack_qty, "packQty", allow_zero=True)
         c.raise_if_failed()
         values = dict(supplier_id=data.supplier_id, product_id=data.product_id, unit_price_micro=price,
-                      vat_rate_bp=rate, min_order_qty=moq[1], lead_time_days=data.lead_time_days,
+                      vat_rate_bp=rate, min_order_qty=moq[1], pack_qty=pack[1], lead_time_days=data.lead_time_days,
                       valid_from=valid_from, valid_to=data.valid_to, created_at=utcnow())
         new_id = (await conn.execute(supplier_price.insert().values(**values).returning(supplier_price.c.id))).scalar_one()
         note_change(conn, f"supplier_price:{new_id}", after=values)

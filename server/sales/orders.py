@@ -29,7 +29,9 @@ from server.database import Database
 from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import SalesError
+from server.events.journal import append_events
 from server.inventory.models import stock_level, warehouse
+from server.inventory.reorder import low_stock_events
 from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.partners.models import customer, partner_address
 from server.sales.common import (
@@ -328,6 +330,7 @@ async def reserve_order(conn: AsyncConnection, order_id: int) -> None:
             .values(reserved_qty=stock_reservation.c.reserved_qty + need[key]))
     await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id)
                        .values(reserved_qty=sales_order_line.c.qty - sales_order_line.c.shipped_qty))
+    await append_events(conn, await low_stock_events(conn, need))
 
 
 async def release_order(conn: AsyncConnection, order_id: int) -> None:
@@ -344,6 +347,7 @@ async def release_order(conn: AsyncConnection, order_id: int) -> None:
             stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
             .values(reserved_qty=stock_reservation.c.reserved_qty - qty))
     await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id).values(reserved_qty=0))
+    await append_events(conn, await low_stock_events(conn, held))
 
 
 def _is_creator(row, principal: Principal) -> bool:

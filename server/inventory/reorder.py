@@ -1,0 +1,174 @@
+"""Reorder rules, low-stock alerts and reorder suggestions (自动库存预警).
+
+A rule gives a minimum and maximum per product and warehouse. *Available* = on hand − reserved for
+sales orders. Whenever an operation changes on hand or reservations of a (product, warehouse) with a
+rule, ``low_stock_events`` locks the rule row (after the stock levels, reservations and product
+cost — the global lock order) and compares available with the minimum. ``reorder_rule.below``
+remembers which side it was on, so a ``stock.low`` event is written once per crossing below the
+minimum, in the same transaction as the change; going back up re-arms the rule silently.
+
+A suggestion orders max − (available + on order), raised to the preferred supplier's minimum order
+quantity and rounded up to its pack size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.audit import note_change
+from server.auth.services import Principal
+from server.database import Database
+from server.errors import InventoryError
+from server.events.journal import NewEvent, append_events
+from server.inventory.models import reorder_rule, stock_level, warehouse
+from server.catalog.models import product, unit
+from server.numbers import NumberError, qty_to_scaled, scaled_to_decimal
+from server.purchasing.models import preferred_supplier, purchase_order, purchase_order_line, supplier_price
+from server.sales.models import stock_reservation
+from server.sql import dialect_insert
+
+STOCK_LOW = "stock.low"
+ON_ORDER_STATUSES = ("submitted", "approved", "partially_received")
+
+
+async def _available(conn: AsyncConnection, product_id: int, warehouse_id: int) -> int:
+    on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+        stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
+    reserved = (await conn.execute(select(stock_reservation.c.reserved_qty).where(
+        stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id))).scalar()
+    return int(on_hand) - int(reserved or 0)
+
+
+async def low_stock_events(conn: AsyncConnection, keys) -> list[NewEvent]:
+    """Re-evaluate the rules of these (product, warehouse) pairs; the ``stock.low`` events to append."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    rules = (await conn.execute(select(reorder_rule.c.product_id, reorder_rule.c.warehouse_id).where(
+        or_(*(and_(reorder_rule.c.product_id == p, reorder_rule.c.warehouse_id == w) for p, w in keys))))).all()
+    events = []
+    for product_id, warehouse_id in sorted((r.product_id, r.warehouse_id) for r in rules):
+        rule = (await conn.execute(select(reorder_rule).where(
+            reorder_rule.c.product_id == product_id, reorder_rule.c.warehouse_id == warehouse_id).with_for_update())).one()
+        available = await _available(conn, product_id, warehouse_id)
+        below = available < rule.min_qty
+        if below != rule.below:
+            await conn.execute(update(reorder_rule).where(
+                reorder_rule.c.product_id == product_id, reorder_rule.c.warehouse_id == warehouse_id).values(below=below))
+            if below:
+                events.append(NewEvent(STOCK_LOW, {"product_id": product_id, "warehouse_id": warehouse_id,
+                                                   "available": available, "min": rule.min_qty, "max": rule.max_qty},
+                                       product_id=product_id))
+    return events
+
+
+async def do_set_reorder_rule(db: Database, product_id: int, warehouse_id: int, min_qty: str, max_qty: str,
+                              principal: Principal | None = None) -> None:
+    """Create or change a rule (quantities in the base unit). A product already below its new
+    minimum raises the alert right away."""
+    if principal is not None and not principal.can("stock.adjust"):
+        raise InventoryError("PERMISSION_DENIED", None, permission="stock.adjust")
+    async with db.write() as conn:
+        p = (await conn.execute(select(product.c.id, unit.c.precision).join(unit, unit.c.id == product.c.base_unit_id)
+                                .where(product.c.id == product_id))).first()
+        if p is None:
+            raise InventoryError("NOT_FOUND", "productId", what="product")
+        if (await conn.execute(select(warehouse.c.id).where(warehouse.c.id == warehouse_id))).first() is None:
+            raise InventoryError("NOT_FOUND", "warehouseId", what="warehouse")
+        if principal is not None and principal.warehouse_ids is not None and warehouse_id not in principal.warehouse_ids:
+            raise InventoryError("PERMISSION_DENIED", "warehouseId", permission=f"warehouse {warehouse_id}")
+        values = {}
+        for name, value in (("min_qty", min_qty), ("max_qty", max_qty)):
+            try:
+                values[name] = qty_to_scaled(value, p.precision)
+            except NumberError as exc:
+                code = "TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE"
+                raise InventoryError(code, "minQty" if name == "min_qty" else "maxQty", precision=p.precision,
+                                     detail=str(value)) from None
+        if values["min_qty"] < 0 or values["max_qty"] < values["min_qty"]:
+            raise InventoryError("INVALID_VALUE", "maxQty", detail="0 ≤ min ≤ max")
+        stmt = dialect_insert(conn, reorder_rule).values(product_id=product_id, warehouse_id=warehouse_id, below=False,
+                                                         **values)
+        await conn.execute(stmt.on_conflict_do_update(index_elements=["product_id", "warehouse_id"],
+                                                      set_={"min_qty": stmt.excluded.min_qty,
+                                                            "max_qty": stmt.excluded.max_qty}))
+        note_change(conn, f"reorder_rule:{product_id}:{warehouse_id}", after=values)
+        await append_events(conn, await low_stock_events(conn, [(product_id, warehouse_id)]))
+
+
+async def do_delete_reorder_rule(db: Database, product_id: int, warehouse_id: int) -> None:
+    async with db.write() as conn:
+        await conn.execute(reorder_rule.delete().where(reorder_rule.c.product_id == product_id,
+                                                       reorder_rule.c.warehouse_id == warehouse_id))
+        note_change(conn, f"reorder_rule:{product_id}:{warehouse_id}", before={"deleted": False},
+                    after={"deleted": True})
+
+
+@dataclass
+class ReorderSuggestion:
+    product_id: int
+    warehouse_id: int
+    available: int
+    on_order: int
+    min_qty: int
+    max_qty: int
+    quantity: int  # suggested order quantity, base unit (scaled)
+    supplier_id: int | None
+    lead_time_days: int | None
+    precision: int
+
+
+def _round_up(qty: int, moq: int, pack: int) -> int:
+    qty = max(qty, moq)
+    if pack > 0 and qty % pack:
+        qty += pack - qty % pack
+    return qty
+
+
+async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None = None,
+                              warehouses: frozenset[int] | None = None, on: date | None = None) -> list[ReorderSuggestion]:
+    """What to order now: rules whose available stock is below the minimum."""
+    on = on or date.today()
+    q = select(reorder_rule, unit.c.precision).join(product, product.c.id == reorder_rule.c.product_id).join(
+        unit, unit.c.id == product.c.base_unit_id).order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
+    if warehouse_id is not None:
+        q = q.where(reorder_rule.c.warehouse_id == warehouse_id)
+    if warehouses is not None:
+        q = q.where(reorder_rule.c.warehouse_id.in_(sorted(warehouses)))
+    out = []
+    for rule in (await conn.execute(q)).all():
+        available = await _available(conn, rule.product_id, rule.warehouse_id)
+        if available >= rule.min_qty:
+            continue
+        open_qty = purchase_order_line.c.qty - purchase_order_line.c.accepted_qty
+        on_order = int((await conn.execute(
+            select(func.coalesce(func.sum(open_qty), 0))
+            .join(purchase_order, purchase_order.c.id == purchase_order_line.c.order_id)
+            .where(purchase_order_line.c.product_id == rule.product_id,
+                   purchase_order_line.c.warehouse_id == rule.warehouse_id,
+                   purchase_order.c.status.in_(ON_ORDER_STATUSES), open_qty > 0))).scalar_one())
+        wanted = rule.max_qty - (available + on_order)
+        if wanted <= 0:
+            continue
+        supplier_id = (await conn.execute(select(preferred_supplier.c.supplier_id).where(
+            preferred_supplier.c.product_id == rule.product_id))).scalar()
+        price = None
+        if supplier_id is not None:
+            price = (await conn.execute(
+                select(supplier_price).where(supplier_price.c.product_id == rule.product_id,
+                                             supplier_price.c.supplier_id == supplier_id, supplier_price.c.valid_from <= on,
+                                             or_(supplier_price.c.valid_to.is_(None), supplier_price.c.valid_to >= on))
+                .order_by(supplier_price.c.valid_from.desc(), supplier_price.c.id.desc()))).first()
+        quantity = _round_up(wanted, price.min_order_qty if price else 0, price.pack_qty if price else 0)
+        out.append(ReorderSuggestion(rule.product_id, rule.warehouse_id, available, on_order, rule.min_qty,
+                                     rule.max_qty, quantity, supplier_id, price.lead_time_days if price else None,
+                                     rule.precision))
+    return out
+
+
+def quantity_text(s: ReorderSuggestion, qty: int) -> str:
+    return str(scaled_to_decimal(qty, s.precision))
