@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.audit import note_change
@@ -26,10 +26,10 @@ from server.errors import InventoryError
 from server.events.journal import NewEvent, append_events
 from server.inventory.models import reorder_rule, stock_level, warehouse
 from server.catalog.models import product, unit
-from server.numbers import NumberError, qty_to_scaled, scaled_to_decimal
+from server.numbers import NumberError, qty_to_scaled
 from server.purchasing.models import preferred_supplier, purchase_order, purchase_order_line, supplier_price
 from server.sales.models import stock_reservation
-from server.sql import dialect_insert
+from server.sql import dialect_insert, prepared
 
 STOCK_LOW = "stock.low"
 ON_ORDER_STATUSES = ("submitted", "approved", "partially_received")
@@ -43,15 +43,20 @@ async def _available(conn: AsyncConnection, product_id: int, warehouse_id: int) 
     return int(on_hand) - int(reserved or 0)
 
 
+def _build_rules(_insert):
+    """One cached statement whatever the number of products (most operations touch one)."""
+    return select(reorder_rule.c.product_id, reorder_rule.c.warehouse_id).where(
+        reorder_rule.c.product_id.in_(bindparam("pids", expanding=True)))
+
+
 async def low_stock_events(conn: AsyncConnection, keys) -> list[NewEvent]:
     """Re-evaluate the rules of these (product, warehouse) pairs; the ``stock.low`` events to append."""
-    keys = sorted(set(keys))
+    keys = set(keys)
     if not keys:
         return []
-    rules = (await conn.execute(select(reorder_rule.c.product_id, reorder_rule.c.warehouse_id).where(
-        or_(*(and_(reorder_rule.c.product_id == p, reorder_rule.c.warehouse_id == w) for p, w in keys))))).all()
+    rows = await conn.execute(prepared(conn, "reorder.rules", _build_rules), {"pids": sorted({p for p, _ in keys})})
     events = []
-    for product_id, warehouse_id in sorted((r.product_id, r.warehouse_id) for r in rules):
+    for product_id, warehouse_id in sorted(k for k in ((r.product_id, r.warehouse_id) for r in rows) if k in keys):
         rule = (await conn.execute(select(reorder_rule).where(
             reorder_rule.c.product_id == product_id, reorder_rule.c.warehouse_id == warehouse_id).with_for_update())).one()
         available = await _available(conn, product_id, warehouse_id)
@@ -168,7 +173,3 @@ async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None
                                      rule.max_qty, quantity, supplier_id, price.lead_time_days if price else None,
                                      rule.precision))
     return out
-
-
-def quantity_text(s: ReorderSuggestion, qty: int) -> str:
-    return str(scaled_to_decimal(qty, s.precision))
