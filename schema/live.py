@@ -74,6 +74,7 @@ DOCUMENT_PERMISSIONS = {
     "sales_invoice": "sales.view",
     "customer_receipt": "sales.view",
     "sales_return": "sales.view",
+    "transfer_order": "stock.view",
 }
 
 
@@ -92,7 +93,7 @@ class DocumentStatusChanged:
 _GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
                 "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment", "sales_order": "SalesOrder",
                 "shipment": "Shipment", "sales_invoice": "SalesInvoice", "customer_receipt": "CustomerReceipt",
-                "sales_return": "SalesReturn"}
+                "sales_return": "SalesReturn", "transfer_order": "Transfer"}
 
 
 @strawberry.type

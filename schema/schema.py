@@ -34,6 +34,7 @@ from schema.inventory.types import (
     moves_from_rows,
 )
 from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
+from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
@@ -141,13 +142,13 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery):
+            SalesQuery, ReorderQuery, TransferQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation, SalesMutation, ReorderMutation):
+               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation):
     pass
 
 

@@ -52,6 +52,9 @@ class InventoryErrorCode(enum.Enum):
     EMPTY_OPERATION = "EMPTY_OPERATION"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    INVALID_STATUS = "INVALID_STATUS"
+    WRONG_WAREHOUSE = "WRONG_WAREHOUSE"
+    TRANSFER_EXCEEDED = "TRANSFER_EXCEEDED"
 
 
 class AuthErrorCode(enum.Enum):
@@ -187,6 +190,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "OVER_SHIPMENT": ("发货数量超过订单未发数量 {open}。", "The shipment exceeds the quantity still to ship, {open}."),
     "OVER_INVOICE": ("开票数量超过已发货未开票数量 {open}。",
                      "The invoice exceeds the shipped and not yet invoiced quantity, {open}."),
+    "TRANSFER_EXCEEDED": ("到货数量超过在途数量 {open}。", "More arrived than is in transit ({open})."),
     "CUSTOMER_MISMATCH": ("单据属于另一个客户。", "The document belongs to another customer."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
@@ -219,6 +223,8 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "bill": ("采购发票", "Supplier bill"),
     "payment": ("付款单", "Payment"),
     "supplier_price": ("供应商报价", "Supplier price"),
+    "transfer": ("调拨单", "Transfer"),
+    "transfer_line": ("调拨单行", "Transfer line"),
     "sales_order": ("销售订单", "Sales order"),
     "sales_order_line": ("销售订单行", "Sales order line"),
     "shipment": ("发货单", "Shipment"),
@@ -232,7 +238,7 @@ STATUS_NAMES: dict[str, str] = {
     "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
     "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
     "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
-    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票",
+    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途",
 }
 
 ACTION_NAMES: dict[str, str] = {

@@ -12,6 +12,8 @@ from server.inventory.models import (
     stock_level,
     stock_move,
     stock_operation,
+    transfer_order,
+    transfer_order_line,
     warehouse,
 )
 from server.documents import app_setting, document_sequence
@@ -56,5 +58,5 @@ __all__ = [
     "purchase_return_line", "supplier_bill", "supplier_bill_line", "supplier_payment", "payment_allocation",
     "partner_address", "stock_reservation", "sales_order", "sales_order_line", "sales_order_history", "shipment",
     "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
-    "sales_return_line", "reorder_rule",
+    "sales_return_line", "reorder_rule", "transfer_order", "transfer_order_line",
 ]

@@ -43,6 +43,8 @@ location = Table(
     Column("name", String(128), nullable=False, server_default=""),
     Column("sort_order", Integer, nullable=False, server_default="0"),
     Column("active", Boolean, nullable=False, server_default="1"),
+    # bin: a place on the shelves; transit: goods on their way to this warehouse (not pickable)
+    Column("kind", String(8), nullable=False, server_default="bin"),
 )
 
 lot = Table(
@@ -138,4 +140,37 @@ reorder_rule = Table(
     Column("below", Boolean, nullable=False, server_default="0"),
     PrimaryKeyConstraint("product_id", "warehouse_id"),
     CheckConstraint("min_qty >= 0 AND max_qty >= min_qty", name="min_max"),
+)
+
+transfer_order = Table(
+    "transfer_order",
+    metadata,
+    # a transfer between warehouses: dispatched into the destination's transit location, then
+    # received into its bins; differences on arrival are recorded and written off
+    Column("id", IdType, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("from_warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("to_warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # in_transit | partially_received | received
+    Column("dispatch_date", Date, nullable=False),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("actor", String(96), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+transfer_order_line = Table(
+    "transfer_order_line",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("transfer_id", IdType, ForeignKey("transfer_order.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("lot_id", IdType, ForeignKey("lot.id"), nullable=True),
+    Column("from_location_id", IdType, ForeignKey("location.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),  # dispatched
+    Column("received_qty", BigInteger, nullable=False, server_default="0"),
+    Column("difference_qty", BigInteger, nullable=False, server_default="0"),  # lost or damaged on the way
+    Column("difference_reason", String(200), nullable=False, server_default=""),
+    Column("done", Boolean, nullable=False, server_default="0"),
+    CheckConstraint("qty > 0 AND received_qty + difference_qty <= qty", name="quantities"),
 )

@@ -352,9 +352,9 @@ async def post_document_moves(
 ) -> PostedOperation:
     """Post a document's stock lines inside the document's own write transaction.
 
-    ``direction`` is ``"in"`` (receipts: ``StockLine.value_fen`` is the exact line value) or
+    ``direction`` is ``"in"`` (receipts: ``StockLine.value_fen`` is the exact line value),
     ``"out"`` (issues at moving average, or at ``value_fen`` when given: purchase returns leave at
-    their original receipt cost). The document keeps the idempotency key, so the operation has none.
+    their original receipt cost) or ``"move"`` (transfers to ``to_location_id``). The document keeps the idempotency key, so the operation has none.
     Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``. A shipment passes
     ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships.
     """
@@ -363,7 +363,7 @@ async def post_document_moves(
     async def build(conn, v):
         if direction == "in":
             return await _receipt_specs(conn, v, lines, move_type)
-        return await _outbound_specs(conn, v, lines, move_type, transfer=False)
+        return await _outbound_specs(conn, v, lines, move_type, transfer=direction == "move")
 
     return await _validate_and_post(conn, operation, lines, build, warehouses, consume_reservations)
 

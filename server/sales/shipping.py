@@ -74,7 +74,8 @@ async def pick_list(conn: AsyncConnection, order_ids: list[int]) -> tuple[list[P
                    lot.c.expiry_date)
             .join(location, location.c.id == stock_level.c.location_id)
             .outerjoin(lot, lot.c.id == stock_level.c.lot_id)
-            .where(stock_level.c.product_id.in_({p for p, _ in keys}), stock_level.c.qty > 0, location.c.active))).all()
+            .where(stock_level.c.product_id.in_({p for p, _ in keys}), stock_level.c.qty > 0, location.c.active,
+                   location.c.kind == "bin"))).all()
         for r in rows:
             if (r.product_id, r.warehouse_id) in stock:
                 stock[(r.product_id, r.warehouse_id)].append([r, r.qty])
