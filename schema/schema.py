@@ -34,6 +34,7 @@ from schema.inventory.types import (
     moves_from_rows,
 )
 from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
+from schema.inventory.lots import LotQuery
 from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
@@ -142,7 +143,7 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery, TransferQuery):
+            SalesQuery, ReorderQuery, TransferQuery, LotQuery):
     pass
 
 
