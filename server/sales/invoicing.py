@@ -233,6 +233,7 @@ async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits
     """Credit notes for returned goods that had been invoiced, against their invoices (latest first);
     one credit note per original invoice. Returns the first credit note's id."""
     per_invoice: dict[int, list[dict]] = {}
+    credited: dict[int, tuple[int, int]] = {}  # invoice line → (quantity, fen) credited so far, this request too
     for ship_line, qty in credits:
         inv_lines = (await conn.execute(
             select(sales_invoice_line).join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
@@ -241,11 +242,15 @@ async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits
         for il in inv_lines:
             if qty == 0:
                 break
-            take = min(qty, il.qty - il.credited_qty)
+            done_qty, done_fen = credited.get(il.id, (il.credited_qty, il.credited_fen))
+            take = min(qty, il.qty - done_qty)
             if take <= 0:
                 continue
             qty -= take
-            per_invoice.setdefault(il.invoice_id, []).append(_credit_line(il, take))
+            line = _credit_line(il, take, credited_before=done_qty, value_left=il.amount_fen + il.tax_fen - done_fen)
+            credited[il.id] = (done_qty + take, done_fen + line["_credited"][2])
+            if line["_credited"][2] > 0:
+                per_invoice.setdefault(il.invoice_id, []).append(line)
     first = None
     for invoice_id, lines in sorted(per_invoice.items()):
         note_id = await _credit_note(conn, customer_id, invoice_id, lines, on, f"退货 {reference}", principal)
@@ -253,15 +258,23 @@ async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits
     return first
 
 
-def _credit_line(il, qty: int | None, amount_fen: int | None = None) -> dict:
-    """A negative line crediting ``qty`` of an invoice line (cumulative share), or an allowance
-    (折让) of ``amount_fen`` incl. VAT split at the line's rate."""
+def _credit_line(il, qty: int | None, amount_fen: int | None = None, *, credited_before: int | None = None,
+                 value_left: int | None = None) -> dict:
+    """A negative line crediting ``qty`` of an invoice line (cumulative share, but never more than
+    the ``value_left`` after earlier credits such as allowances), or an allowance (折让) of
+    ``amount_fen`` incl. VAT split at the line's rate."""
     if qty is not None:
+        before = il.credited_qty if credited_before is None else credited_before
+
         def upto(q):
             return (round_half_up_div(il.amount_fen * q, il.qty), round_half_up_div(il.tax_fen * q, il.qty))
-        a1, t1 = upto(il.credited_qty + qty)
-        a0, t0 = upto(il.credited_qty)
+        a1, t1 = upto(before + qty)
+        a0, t0 = upto(before)
         amount, tax = a1 - a0, t1 - t0
+        if value_left is not None and amount + tax > value_left:  # an allowance already took part of it
+            left = max(value_left, 0)
+            amount = round_half_up_div(left * 10_000, 10_000 + il.vat_rate_bp)
+            tax = left - amount
     else:
         amount = round_half_up_div(amount_fen * 10_000, 10_000 + il.vat_rate_bp)
         tax = amount_fen - amount
@@ -334,7 +347,12 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                     c.fail("OVER_RETURN", f"lines.{i}.quantity",
                            available=str(scaled_to_decimal(il.qty - il.credited_qty, products[il.product_id].precision)))
                     continue
-                lines.append(_credit_line(il, q[1]))
+                line = _credit_line(il, q[1])
+                left = il.amount_fen + il.tax_fen - il.credited_fen
+                if line["_credited"][2] > left:  # allowances already credited this line's value
+                    c.fail("OVER_RETURN", f"lines.{i}.quantity", available=str(fen_to_decimal(left)))
+                    continue
+                lines.append(line)
             else:
                 fen = c.money(ln.amount, f"lines.{i}.amount", positive=True)
                 if fen is None:

@@ -445,4 +445,5 @@ async def refresh_order_status(conn: AsyncConnection, order_id: int, principal: 
     new = "invoiced" if invoiced else "shipped" if shipped else \
         "partially_shipped" if any(ln.shipped_qty for ln in lines) else row.status
     if new != row.status:
-        await _transition(conn, row, new, new, principal)
+        action = {"partially_shipped": "shipped_part"}.get(new, new)  # history actions are ≤ 16 characters
+        await _transition(conn, row, action, new, principal)

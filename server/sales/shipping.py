@@ -311,9 +311,12 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
     from server.sales.invoicing import credit_returned_goods
 
     credits = []  # (shipment line, quantity to credit)
+    # goods not invoiced yet are returned first; what this request already returned of a line counts
+    uninvoiced = {r.id: r.qty - r.invoiced_qty - (r.returned_qty - r.credited_qty) for r in rows.values()}
     for _, r, qty, loc, cost in entries:
-        uninvoiced = r.qty - r.invoiced_qty - (r.returned_qty - r.credited_qty)
-        to_credit = max(0, qty - max(uninvoiced, 0))
+        absorbed = min(qty, max(uninvoiced[r.id], 0))
+        uninvoiced[r.id] -= absorbed
+        to_credit = qty - absorbed
         await conn.execute(update(shipment_line).where(shipment_line.c.id == r.id).values(
             returned_qty=shipment_line.c.returned_qty + qty, returned_cost_fen=shipment_line.c.returned_cost_fen + cost,
             credited_qty=shipment_line.c.credited_qty + to_credit))
