@@ -75,6 +75,7 @@ DOCUMENT_PERMISSIONS = {
     "customer_receipt": "sales.view",
     "sales_return": "sales.view",
     "transfer_order": "stock.view",
+    "stock_count": "stock.count",
 }
 
 
@@ -93,7 +94,7 @@ class DocumentStatusChanged:
 _GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
                 "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment", "sales_order": "SalesOrder",
                 "shipment": "Shipment", "sales_invoice": "SalesInvoice", "customer_receipt": "CustomerReceipt",
-                "sales_return": "SalesReturn", "transfer_order": "Transfer"}
+                "sales_return": "SalesReturn", "transfer_order": "Transfer", "stock_count": "StockCount"}
 
 
 @strawberry.type

@@ -34,6 +34,7 @@ from schema.inventory.types import (
     moves_from_rows,
 )
 from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
+from schema.inventory.counts import CountMutation, CountQuery
 from schema.inventory.lots import LotQuery
 from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.live import DocumentsSubscription
@@ -143,13 +144,13 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery, TransferQuery, LotQuery):
+            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation):
+               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation):
     pass
 
 

@@ -55,6 +55,9 @@ class InventoryErrorCode(enum.Enum):
     INVALID_STATUS = "INVALID_STATUS"
     WRONG_WAREHOUSE = "WRONG_WAREHOUSE"
     TRANSFER_EXCEEDED = "TRANSFER_EXCEEDED"
+    LOCATION_FROZEN = "LOCATION_FROZEN"
+    COUNT_INCOMPLETE = "COUNT_INCOMPLETE"
+    SAME_PERSON = "SAME_PERSON"
 
 
 class AuthErrorCode(enum.Enum):
@@ -96,6 +99,7 @@ class PurchasingErrorCode(enum.Enum):
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    LOCATION_FROZEN = "LOCATION_FROZEN"
 
 
 class SalesErrorCode(enum.Enum):
@@ -126,6 +130,7 @@ class SalesErrorCode(enum.Enum):
     SERIAL_IN_STOCK = "SERIAL_IN_STOCK"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    LOCATION_FROZEN = "LOCATION_FROZEN"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -190,6 +195,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "OVER_SHIPMENT": ("发货数量超过订单未发数量 {open}。", "The shipment exceeds the quantity still to ship, {open}."),
     "OVER_INVOICE": ("开票数量超过已发货未开票数量 {open}。",
                      "The invoice exceeds the shipped and not yet invoiced quantity, {open}."),
+    "LOCATION_FROZEN": ("库位 {location} 正在冻结盘点（{count}），盘点结束前不能出入库。",
+                        "Location {location} is frozen for stock count {count}: no moves until the count is closed."),
+    "COUNT_INCOMPLETE": ("还有 {open} 行未盘点或待复盘。", "{open} lines are not counted or wait for a recount."),
+    "SAME_PERSON": ("{rule}", "{rule_en}"),
     "TRANSFER_EXCEEDED": ("到货数量超过在途数量 {open}。", "More arrived than is in transit ({open})."),
     "CUSTOMER_MISMATCH": ("单据属于另一个客户。", "The document belongs to another customer."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
@@ -224,6 +233,7 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "payment": ("付款单", "Payment"),
     "supplier_price": ("供应商报价", "Supplier price"),
     "transfer": ("调拨单", "Transfer"),
+    "stock_count": ("盘点单", "Stock count"),
     "transfer_line": ("调拨单行", "Transfer line"),
     "sales_order": ("销售订单", "Sales order"),
     "sales_order_line": ("销售订单行", "Sales order line"),
@@ -238,7 +248,7 @@ STATUS_NAMES: dict[str, str] = {
     "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
     "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
     "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
-    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途",
+    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途", "count": "盘点",
 }
 
 ACTION_NAMES: dict[str, str] = {

@@ -31,6 +31,7 @@ from server.catalog.models import product, unit
 from server.errors import InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
 from server.inventory import services, warehouses
+from server.inventory.counts import blind_count_locations
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
 from server.numbers import scaled_to_decimal
 from server.sql import like_pattern
@@ -140,6 +141,8 @@ class InventoryQuery:
         q = stock_level_query()
         if (only := _in_allowed_warehouses(info, stock_level.c.warehouse_id)) is not None:
             q = q.where(only)
+        if not info.context.principal.can("stock.count.approve"):  # blind counts: no book quantities to counters
+            q = q.where(stock_level.c.location_id.not_in(blind_count_locations()))
         if not (f.include_empty or f.below_reorder_point):  # a reorder list shows empty bins too
             q = q.where(stock_level.c.qty > 0)
         if f.product_id is not None:

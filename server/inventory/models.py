@@ -174,3 +174,50 @@ transfer_order_line = Table(
     Column("done", Boolean, nullable=False, server_default="0"),
     CheckConstraint("qty > 0 AND received_qty + difference_qty <= qty", name="quantities"),
 )
+
+stock_count = Table(
+    "stock_count",
+    metadata,
+    # 盘点: open (counting) → approved (variances posted) | cancelled
+    Column("id", IdType, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("mode", String(8), nullable=False),  # snapshot | freeze
+    Column("blind", Boolean, nullable=False, server_default="1"),
+    Column("status", String(12), nullable=False, index=True),
+    Column("count_date", Date, nullable=False),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("created_by", String(96), nullable=False),
+    Column("approved_by", String(96), nullable=False, server_default=""),
+    Column("gain_fen", BigInteger, nullable=False, server_default="0"),
+    Column("loss_fen", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+
+stock_count_line = Table(
+    "stock_count_line",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("count_id", IdType, ForeignKey("stock_count.id"), nullable=False, index=True),
+    Column("location_id", IdType, ForeignKey("location.id"), nullable=False),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("lot_id", IdType, ForeignKey("lot.id"), nullable=True),
+    Column("snapshot_qty", BigInteger, nullable=False),  # book quantity when the count was opened
+    Column("counted_qty", BigInteger, nullable=True),
+    Column("book_qty", BigInteger, nullable=True),  # snapshot + net moves since, when the count was recorded
+    Column("counted_by", String(96), nullable=False, server_default=""),
+    Column("recount_required", Boolean, nullable=False, server_default="0"),
+    Column("recounted_qty", BigInteger, nullable=True),
+    Column("recounted_by", String(96), nullable=False, server_default=""),
+    Column("variance_qty", BigInteger, nullable=True),  # final counted − book
+    Column("variance_fen", BigInteger, nullable=True),  # value posted (gain +, loss −)
+)
+
+frozen_location = Table(
+    "frozen_location",
+    metadata,
+    # locations under a freeze count: the ledger refuses moves into or out of them
+    Column("location_id", IdType, ForeignKey("location.id"), primary_key=True, autoincrement=False),
+    Column("count_id", IdType, ForeignKey("stock_count.id"), nullable=False),
+)

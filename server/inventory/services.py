@@ -21,7 +21,16 @@ from server.database import Database
 from server.errors import ErrorDetail, InventoryError
 from server.idempotency import check_key, request_hash
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
-from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
+from server.inventory.models import (
+    frozen_location,
+    location,
+    lot,
+    product_cost,
+    stock_level,
+    stock_move,
+    stock_operation,
+    warehouse,
+)
 from server.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -91,6 +100,8 @@ class _LocationRef(NamedTuple):
     id: int
     warehouse_id: int
     active: bool
+    code: str
+    frozen_by: int  # the freeze count holding it, or 0
 
 
 def _refs_stmt(_insert):
@@ -102,9 +113,10 @@ def _refs_stmt(_insert):
         .where(product.c.id.in_(bindparam("pids", expanding=True)))
     )
     locations = (
-        select(literal("l"), location.c.id, location.c.warehouse_id, literal("none"),
-               and_(location.c.active, warehouse.c.active), literal(0), literal(0))
+        select(literal("l"), location.c.id, location.c.warehouse_id, location.c.code,
+               and_(location.c.active, warehouse.c.active), func.coalesce(frozen_location.c.count_id, 0), literal(0))
         .join(warehouse, warehouse.c.id == location.c.warehouse_id)
+        .outerjoin(frozen_location, frozen_location.c.location_id == location.c.id)
         .where(location.c.id.in_(bindparam("lids", expanding=True)))
     )
     return union_all(products, locations)
@@ -132,7 +144,7 @@ class _Validator:
             if r.kind == "p":
                 self.products[r.id] = _ProductRef(r.id, r.ref, r.tracking, r.active, r.price, r.precision)
             else:
-                self.locations[r.id] = _LocationRef(r.id, r.ref, r.active)
+                self.locations[r.id] = _LocationRef(r.id, r.ref, r.active, r.tracking, r.price)
         alt = {(ln.product_id, ln.unit_id) for ln in lines if ln.unit_id is not None}
         if alt:
             rows = await self.conn.execute(
@@ -160,6 +172,9 @@ class _Validator:
             self.fail("NOT_FOUND", field, what="location")
         elif not loc.active:
             self.fail("INACTIVE", field, what="location")
+            return None
+        elif loc.frozen_by:
+            self.fail("LOCATION_FROZEN", field, location=loc.code, count=loc.frozen_by)
             return None
         return loc
 
@@ -349,6 +364,7 @@ async def post_document_moves(
     reason: str = "",
     warehouses: frozenset[int] | None = None,
     consume_reservations: dict[tuple[int, int], int] | None = None,
+    at_average: bool = False,
 ) -> PostedOperation:
     """Post a document's stock lines inside the document's own write transaction.
 
@@ -356,13 +372,14 @@ async def post_document_moves(
     ``"out"`` (issues at moving average, or at ``value_fen`` when given: purchase returns leave at
     their original receipt cost) or ``"move"`` (transfers to ``to_location_id``). The document keeps the idempotency key, so the operation has none.
     Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``. A shipment passes
-    ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships.
+    ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships; a count
+    posts its gains ``at_average``.
     """
     operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason)
 
     async def build(conn, v):
         if direction == "in":
-            return await _receipt_specs(conn, v, lines, move_type)
+            return await _receipt_specs(conn, v, lines, move_type, at_average)
         return await _outbound_specs(conn, v, lines, move_type, transfer=direction == "move")
 
     return await _validate_and_post(conn, operation, lines, build, warehouses, consume_reservations)
@@ -388,7 +405,10 @@ async def do_receive_stock(
                       reference=reference, reason=reason, idempotency_key=idempotency_key, warehouses=warehouses)
 
 
-async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type: str) -> list[MoveSpec]:
+async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type: str,
+                         at_average: bool = False) -> list[MoveSpec]:
+    """Inbound specs. ``at_average``: value at the current moving average (count gains), or at the
+    purchase price when there is no stock and so no average."""
     checked = []
     for i, ln in enumerate(lines):
         p = v.product(ln, i)
@@ -400,7 +420,7 @@ async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type:
         if qty is None:
             continue
         value = ln.value_fen if ln.value_fen is not None else v.unit_cost_value(ln, i, qty, p)
-        if value is None and ln.unit_cost is None:
+        if value is None and ln.unit_cost is None and not at_average:
             value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
         checked.append((i, ln, p, qty, value, tracked))
     v.raise_if_failed()
@@ -418,6 +438,7 @@ async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type:
             to_location_id=ln.location_id,
             lot_id=lots.get((ln.product_id, ln.lot_code)) if tracked else None,
             inbound_value_fen=value,
+            fallback_value_fen=line_value_fen(qty, _fen_price(p.purchase_price_fen)),
             source_line_id=ln.source_line_id,
             precision=p.precision,
             serial=p.tracking == "serial",
