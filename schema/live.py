@@ -76,6 +76,7 @@ DOCUMENT_PERMISSIONS = {
     "sales_return": "sales.view",
     "transfer_order": "stock.view",
     "stock_count": "stock.count",
+    "production_order": "stock.view",
 }
 
 
@@ -94,7 +95,8 @@ class DocumentStatusChanged:
 _GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
                 "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment", "sales_order": "SalesOrder",
                 "shipment": "Shipment", "sales_invoice": "SalesInvoice", "customer_receipt": "CustomerReceipt",
-                "sales_return": "SalesReturn", "transfer_order": "Transfer", "stock_count": "StockCount"}
+                "sales_return": "SalesReturn", "transfer_order": "Transfer", "stock_count": "StockCount",
+                "production_order": "ProductionOrder"}
 
 
 @strawberry.type

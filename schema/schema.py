@@ -36,6 +36,7 @@ from schema.inventory.types import (
 from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
 from schema.inventory.counts import CountMutation, CountQuery
 from schema.inventory.lots import LotQuery
+from schema.inventory.production import ProductionMutation, ProductionQuery
 from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
@@ -144,13 +145,14 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery):
+            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery, ProductionQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation):
+               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation,
+               ProductionMutation):
     pass
 
 

@@ -234,6 +234,7 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "supplier_price": ("供应商报价", "Supplier price"),
     "transfer": ("调拨单", "Transfer"),
     "stock_count": ("盘点单", "Stock count"),
+    "production_order": ("生产单", "Production order"),
     "transfer_line": ("调拨单行", "Transfer line"),
     "sales_order": ("销售订单", "Sales order"),
     "sales_order_line": ("销售订单行", "Sales order line"),
@@ -248,7 +249,7 @@ STATUS_NAMES: dict[str, str] = {
     "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
     "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
     "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
-    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途", "count": "盘点",
+    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途", "count": "盘点", "in_progress": "生产中", "completed": "已完工",
 }
 
 ACTION_NAMES: dict[str, str] = {

@@ -11,7 +11,10 @@ from server.inventory.models import (
     reorder_rule,
     stock_level,
     stock_move,
+    bill_of_materials,
     frozen_location,
+    production_order,
+    production_order_line,
     stock_count,
     stock_count_line,
     stock_operation,
@@ -62,5 +65,6 @@ __all__ = [
     "partner_address", "stock_reservation", "sales_order", "sales_order_line", "sales_order_history", "shipment",
     "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
     "sales_return_line", "reorder_rule", "transfer_order", "transfer_order_line",
-    "stock_count", "stock_count_line", "frozen_location",
+    "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
+    "production_order_line",
 ]

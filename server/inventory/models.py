@@ -221,3 +221,47 @@ frozen_location = Table(
     Column("location_id", IdType, ForeignKey("location.id"), primary_key=True, autoincrement=False),
     Column("count_id", IdType, ForeignKey("stock_count.id"), nullable=False),
 )
+
+bill_of_materials = Table(
+    "bill_of_materials",
+    metadata,
+    # a simple one-level BOM: one finished base unit needs ``qty_per`` base units of the component
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("component_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("qty_per", BigInteger, nullable=False),
+    PrimaryKeyConstraint("product_id", "component_id"),
+    CheckConstraint("qty_per > 0 AND product_id <> component_id", name="component"),
+)
+
+production_order = Table(
+    "production_order",
+    metadata,
+    # 生产单: open → in_progress → completed; cancelled before anything was issued
+    Column("id", IdType, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("planned_qty", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("labour_fen", BigInteger, nullable=False, server_default="0"),
+    Column("overhead_fen", BigInteger, nullable=False, server_default="0"),
+    Column("received_qty", BigInteger, nullable=False, server_default="0"),
+    Column("received_value_fen", BigInteger, nullable=False, server_default="0"),
+    Column("actor", String(96), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("planned_qty > 0", name="planned"),
+)
+
+production_order_line = Table(
+    "production_order_line",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("order_id", IdType, ForeignKey("production_order.id"), nullable=False, index=True),
+    Column("component_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("required_qty", BigInteger, nullable=False),
+    Column("issued_qty", BigInteger, nullable=False, server_default="0"),
+    Column("issued_value_fen", BigInteger, nullable=False, server_default="0"),
+    Column("returned_qty", BigInteger, nullable=False, server_default="0"),
+    Column("returned_value_fen", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("returned_qty <= issued_qty", name="returned_within_issued"),
+)

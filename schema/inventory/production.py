@@ -1,0 +1,195 @@
+"""Bills of materials and production orders (生产领料 / 生产入库) in the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from schema.auth import needs
+from schema.catalog.types import Product, product_from_id
+from schema.errors import InventoryError, run_action
+from schema.inventory.types import Warehouse
+from schema.relay import Connection, decode_id, paginate, to_global_id
+from schema.scalars import Money, Quantity
+from server.errors import InventoryError as DomainInventoryError
+from server.errors import InventoryErrorCode
+from server.inventory import production
+from server.inventory.models import production_order, production_order_line
+from server.numbers import fen_to_decimal, scaled_to_decimal
+
+
+def _qty(q: int) -> Quantity:
+    return Quantity(str(scaled_to_decimal(q, 0)))
+
+
+def pk(global_id, type_name: str, field: str, what: str) -> int:
+    value = decode_id(global_id, type_name)
+    if value is None:
+        raise DomainInventoryError("NOT_FOUND", field, what=what)
+    return value
+
+
+@strawberry.type
+class ProductionOrderLine:
+    id: strawberry.ID
+    required_quantity: Quantity
+    issued_quantity: Quantity
+    returned_quantity: Quantity
+    _row: strawberry.Private[object]
+
+    @strawberry.field
+    async def component(self, info: Info) -> Product | None:
+        return await product_from_id(info, self._row.component_id)
+
+    @strawberry.field(description="Net value issued; needs cost.view.", extensions=needs("cost.view"))
+    def issued_value(self) -> Money | None:
+        return Money(str(fen_to_decimal(self._row.issued_value_fen - self._row.returned_value_fen)))
+
+
+@strawberry.type(description="A production order (生产单).")
+class ProductionOrder:
+    id: strawberry.ID
+    number: str
+    status: str = strawberry.field(description="open | in_progress | completed")
+    planned_quantity: Quantity
+    received_quantity: Quantity
+    created_at: datetime
+    _row: strawberry.Private[object]
+
+    @classmethod
+    def from_row(cls, r) -> ProductionOrder:
+        return cls(id=to_global_id("ProductionOrder", r.id), number=r.number, status=r.status,
+                   planned_quantity=_qty(r.planned_qty), received_quantity=_qty(r.received_qty),
+                   created_at=r.created_at, _row=r)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_from_id(info, self._row.product_id)
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> Warehouse:
+        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._row.warehouse_id))
+
+    @strawberry.field(description="Value of the finished goods received so far; needs cost.view.",
+                      extensions=needs("cost.view"))
+    def received_value(self) -> Money | None:
+        return Money(str(fen_to_decimal(self._row.received_value_fen)))
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[ProductionOrderLine]:
+        async with info.context.db.read() as conn:
+            rows = (await conn.execute(select(production_order_line).where(
+                production_order_line.c.order_id == self._row.id).order_by(production_order_line.c.id))).all()
+        return [ProductionOrderLine(id=to_global_id("ProductionOrderLine", r.id), required_quantity=_qty(r.required_qty),
+                                    issued_quantity=_qty(r.issued_qty), returned_quantity=_qty(r.returned_qty), _row=r)
+                for r in rows]
+
+
+@strawberry.input
+class ComponentInput:
+    component_id: strawberry.ID
+    quantity: Quantity = strawberry.field(description="Per one base unit of the finished product.")
+
+
+@strawberry.input
+class MaterialLineInput:
+    line_id: strawberry.ID
+    quantity: Quantity
+    location_id: strawberry.ID
+    lot: str | None = None
+
+
+@strawberry.type
+class ProductionPayload:
+    order: ProductionOrder | None
+    errors: list[InventoryError]
+
+
+@strawberry.type
+class BomPayload:
+    ok: bool
+    errors: list[InventoryError]
+
+
+async def _payload(info: Info, action) -> ProductionPayload:
+    order_id, errors = await run_action(info, InventoryErrorCode, action)
+    if errors:
+        return ProductionPayload(order=None, errors=errors)
+    async with info.context.db.read() as conn:
+        row = (await conn.execute(select(production_order).where(production_order.c.id == order_id))).one()
+    return ProductionPayload(order=ProductionOrder.from_row(row), errors=[])
+
+
+def _materials(lines) -> list[production.MaterialLine]:
+    return [production.MaterialLine(pk(ln.line_id, "ProductionOrderLine", f"lines.{i}.lineId", "production_order"),
+                                    ln.quantity, pk(ln.location_id, "Location", f"lines.{i}.locationId", "location"),
+                                    ln.lot) for i, ln in enumerate(lines)]
+
+
+@strawberry.type
+class ProductionQuery:
+    @strawberry.field(description="Production orders, newest first.", extensions=needs("stock.view"))
+    async def production_orders(self, info: Info, status: str | None = None, first: int | None = None,
+                                after: str | None = None) -> Connection[ProductionOrder]:
+        q = select(production_order).order_by(production_order.c.id.desc())
+        if status:
+            q = q.where(production_order.c.status == status)
+        allowed = info.context.principal.warehouse_ids
+        if allowed is not None:
+            q = q.where(production_order.c.warehouse_id.in_(sorted(allowed)))
+        return await paginate(info, q, ProductionOrder.from_row, first=first, after=after)
+
+
+@strawberry.type
+class ProductionMutation:
+    @strawberry.mutation(description="Replace a product's bill of materials (物料清单).", extensions=needs("catalog.edit"))
+    async def set_bill_of_materials(self, info: Info, product_id: strawberry.ID,
+                                    components: list[ComponentInput]) -> BomPayload:
+        async def action():
+            await production.do_set_bill_of_materials(
+                info.context.db, pk(product_id, "Product", "productId", "product"),
+                [production.ComponentInput(pk(x.component_id, "Product", f"components.{i}.componentId", "product"),
+                                           x.quantity) for i, x in enumerate(components)], info.context.principal)
+        _, errors = await run_action(info, InventoryErrorCode, action)
+        return BomPayload(ok=not errors, errors=errors)
+
+    @strawberry.mutation(description="Create a production order from the product's BOM.", extensions=needs("stock.issue"))
+    async def create_production_order(self, info: Info, product_id: strawberry.ID, warehouse_id: strawberry.ID,
+                                      quantity: Quantity, labour: Money = Money("0"),
+                                      overhead: Money = Money("0")) -> ProductionPayload:
+        return await _payload(info, lambda: production.do_create_production_order(info.context.db, production.ProductionInput(
+            pk(product_id, "Product", "productId", "product"), pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"),
+            quantity, labour, overhead), info.context.principal))
+
+    @strawberry.mutation(description="Issue components to an order (生产领料).", extensions=needs("stock.issue"))
+    async def issue_materials(self, info: Info, id: strawberry.ID, lines: list[MaterialLineInput]) -> ProductionPayload:
+        async def action():
+            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            await production.do_issue_materials(info.context.db, order_id, _materials(lines), info.context.principal)
+            return order_id
+        return await _payload(info, action)
+
+    @strawberry.mutation(description="Return unused components (退料) at their issue value.", extensions=needs("stock.issue"))
+    async def return_materials(self, info: Info, id: strawberry.ID, lines: list[MaterialLineInput]) -> ProductionPayload:
+        async def action():
+            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            await production.do_issue_materials(info.context.db, order_id, _materials(lines), info.context.principal,
+                                                returning=True)
+            return order_id
+        return await _payload(info, action)
+
+    @strawberry.mutation(description="Receive finished goods (生产入库); `complete` takes the rest of the cost.",
+                         extensions=needs("stock.receive"))
+    async def receive_finished_goods(self, info: Info, id: strawberry.ID, quantity: Quantity, location_id: strawberry.ID,
+                                     complete: bool = False, lot: str | None = None,
+                                     expiry_date: date | None = None) -> ProductionPayload:
+        async def action():
+            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            await production.do_receive_finished_goods(info.context.db, order_id, production.FinishedGoodsInput(
+                quantity, pk(location_id, "Location", "locationId", "location"), lot, complete, expiry_date),
+                info.context.principal)
+            return order_id
+        return await _payload(info, action)
