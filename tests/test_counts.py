@@ -127,3 +127,32 @@ async def test_blind_counts_hide_book_quantities_from_counters(gql):
     seen = await gql.execute("query { stockCounts { edges { node { lines { snapshotQuantity } } } } }",
                              token=accountant)
     assert [ln["snapshotQuantity"] for ln in seen["stockCounts"]["edges"][0]["node"]["lines"]] == ["100", "50"]
+
+
+async def test_cycle_counts_follow_the_abc_classes(db):
+    from datetime import date, timedelta
+
+    from server.inventory.counts import abc_classes, cycle_count_due, do_generate_cycle_count
+
+    w = await make_world(db)
+    products = [await make_product(db, w) for _ in range(10)]
+    await do_receive_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="100", unit_cost="1.00")
+                                for p in products])
+    # consumption value: product i issues 10·(10 − i) units, so product 0 is the biggest mover
+    await do_issue_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity=str(10 - i))
+                              for i, p in enumerate(products)])
+    today = date.today()
+    async with db.read() as conn:
+        classes = await abc_classes(conn, w.wh1, today)
+        assert [classes[p] for p in products] == ["A"] * 2 + ["B"] * 3 + ["C"] * 5
+        assert await cycle_count_due(conn, w.wh1, today) == sorted(products)  # never counted: all due
+    count_id = await do_generate_cycle_count(db, w.wh1, COUNTER)
+    lines = await lines_of(db, count_id)
+    await do_record_counts(db, count_id, [CountEntry(str(100 - (10 - i)), ln.id) for i, ln in enumerate(lines)],
+                           COUNTER)
+    await do_approve_count(db, count_id, APPROVER)
+    async with db.read() as conn:
+        assert await cycle_count_due(conn, w.wh1, today) == []
+        # 40 days later only the A items are due again; after 100 days A and B
+        assert await cycle_count_due(conn, w.wh1, today + timedelta(days=40)) == sorted(products[:2])
+        assert await cycle_count_due(conn, w.wh1, today + timedelta(days=100)) == sorted(products[:5])

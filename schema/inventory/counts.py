@@ -179,6 +179,18 @@ class CountMutation:
                 info.context.principal)
         return await _payload(info, action)
 
+    @strawberry.mutation(description="Open a blind cycle count of the products due by ABC class (A monthly, B "
+                                     "quarterly, C yearly); count null when nothing is due.",
+                         extensions=needs("stock.count"))
+    async def generate_cycle_count(self, info: Info, warehouse_id: strawberry.ID) -> StockCountPayload:
+        count_id, errors = await run_action(info, InventoryErrorCode, lambda: counts.do_generate_cycle_count(
+            info.context.db, pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"), info.context.principal))
+        if errors or count_id is None:
+            return StockCountPayload(count=None, errors=errors)
+        async with info.context.db.read() as conn:
+            row = (await conn.execute(select(stock_count).where(stock_count.c.id == count_id))).one()
+        return StockCountPayload(count=StockCount.from_row(row), errors=[])
+
     @strawberry.mutation(description="Record counted quantities or recounts.", extensions=needs("stock.count"))
     async def record_stock_counts(self, info: Info, id: strawberry.ID, entries: list[CountEntryInput]) -> StockCountPayload:
         async def action():

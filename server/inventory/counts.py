@@ -11,6 +11,9 @@
   locations (``LOCATION_FROZEN``) until the count is approved or cancelled.
 * A variance above ``recount_threshold`` (a fraction of the book quantity; any variance when the book
   says 0) requires a recount by a different person, whose figure is final.
+* Cycle counts (``do_generate_cycle_count``): products are classed A/B/C by consumption value over a
+  year (top 20 % of items A, next 30 % B, the rest C; §5.2) and are due monthly, quarterly or yearly
+  after their last count.
 * Approval — by someone who counted nothing on it — posts gains and losses (盘盈/盘亏) through the
   ledger as adjustments at the current moving average, writes a ``stock.count_posted`` event with the
   values (the finance poster takes it to 1901 待处理财产损溢) and unfreezes the locations.
@@ -19,7 +22,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -39,6 +42,7 @@ from server.inventory.models import (
     stock_count,
     stock_count_line,
     stock_level,
+    stock_move,
     warehouse,
 )
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
@@ -294,3 +298,57 @@ async def do_cancel_count(db: Database, count_id: int, principal: Principal | No
         note_change(conn, f"stock_count:{count_id}", before={"status": "open"}, after={"status": "cancelled"})
         await status_event(conn, "stock_count", count_id, count.number, "open", "cancelled", principal,
                            warehouse_id=count.warehouse_id)
+
+
+# ---- cycle counts by ABC class (domain reference §5.2) -----------------------------------------------
+
+CYCLE_DAYS = {"A": 30, "B": 91, "C": 365}  # monthly, quarterly, yearly
+
+
+async def abc_classes(conn, warehouse_id: int, on: date, days: int = 365) -> dict[int, str]:
+    """ABC class per product of the warehouse by consumption value (issues and production issues out
+    of it over ``days``): the top 20 % of items are A, the next 30 % B, the rest C."""
+    since = on - timedelta(days=days)
+    out = (select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
+           .join(location, location.c.id == stock_move.c.from_location_id)
+           .where(location.c.warehouse_id == warehouse_id, stock_move.c.to_location_id.is_(None),
+                  stock_move.c.move_type.in_(("issue", "production_issue")),
+                  stock_move.c.created_at >= datetime.combine(since, time(), tzinfo=UTC))
+           .group_by(stock_move.c.product_id))
+    consumption = {r.product_id: int(r.value) for r in await conn.execute(out)}
+    stocked = {r.product_id for r in await conn.execute(select(stock_level.c.product_id).where(
+        stock_level.c.warehouse_id == warehouse_id, stock_level.c.qty > 0))}
+    items = sorted(set(consumption) | stocked, key=lambda p: (-consumption.get(p, 0), p))
+    n = len(items)
+    classes = {}
+    for rank, product_id in enumerate(items):
+        classes[product_id] = "A" if rank < round(n * 0.2) else "B" if rank < round(n * 0.5) else "C"
+        if consumption.get(product_id, 0) == 0:
+            classes[product_id] = "C"
+    return classes
+
+
+async def cycle_count_due(conn, warehouse_id: int, on: date) -> list[int]:
+    """Products in stock whose last approved count in the warehouse is older than their class allows."""
+    classes = await abc_classes(conn, warehouse_id, on)
+    last = dict((await conn.execute(
+        select(stock_count_line.c.product_id, func.max(stock_count.c.count_date))
+        .join(stock_count, stock_count.c.id == stock_count_line.c.count_id)
+        .where(stock_count.c.warehouse_id == warehouse_id, stock_count.c.status.in_(("approved", "open")))
+        .group_by(stock_count_line.c.product_id))).all())
+    stocked = {r.product_id for r in await conn.execute(select(stock_level.c.product_id).where(
+        stock_level.c.warehouse_id == warehouse_id, stock_level.c.qty > 0))}
+    return sorted(p for p in stocked
+                  if last.get(p) is None or last[p] <= on - timedelta(days=CYCLE_DAYS[classes.get(p, "C")]))
+
+
+async def do_generate_cycle_count(db: Database, warehouse_id: int, principal: Principal | None,
+                                  *, on: date | None = None) -> int | None:
+    """Open a blind snapshot count of the products due by their ABC class; ``None`` when none is due."""
+    on = on or date.today()
+    async with db.read() as conn:
+        due = await cycle_count_due(conn, warehouse_id, on)
+    if not due:
+        return None
+    return await do_open_count(db, CountInput(warehouse_id, product_ids=due, count_date=on,
+                                              note="循环盘点 cycle count (ABC)"), principal)
