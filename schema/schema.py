@@ -35,7 +35,7 @@ from schema.inventory.types import (
 )
 from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
 from schema.inventory.counts import CountMutation, CountQuery
-from schema.inventory.lots import LotQuery
+from schema.inventory.lots import LotQuery, LotSubscription
 from schema.inventory.production import ProductionMutation, ProductionQuery
 from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.live import DocumentsSubscription
@@ -157,7 +157,7 @@ class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, I
 
 
 @strawberry.type
-class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription):
+class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription, LotSubscription):
     pass
 
 

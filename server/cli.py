@@ -242,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database schema in place")
     sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger")
+    sub.add_parser("expiring", help="write a lot.expiring event for lots expiring soon (run daily)").add_argument(
+        "--days", type=int, default=30)
     users = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     for action in ("create", "passwd"):
         p = users.add_parser(action)
@@ -291,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
         return 1 if problems else 0
+    if args.command == "expiring":
+        from server.inventory.lots import do_alert_expiring_lots
+
+        count = asyncio.run(_with_db(settings, lambda db: do_alert_expiring_lots(db, args.days)))
+        print(f"{count} lot(s) expiring within {args.days} days alerted / 个批次临期预警")
+        return 0
     if args.command == "serve":
         host = args.host or settings.host
         port = args.port or settings.port

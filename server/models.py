@@ -7,6 +7,7 @@ from server.events.models import event, event_counter, idempotency_key
 from server.inventory.models import (
     location,
     lot,
+    lot_expiry_alert,
     product_cost,
     reorder_rule,
     stock_level,
@@ -66,5 +67,5 @@ __all__ = [
     "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
     "sales_return_line", "reorder_rule", "transfer_order", "transfer_order_line",
     "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
-    "production_order_line",
+    "production_order_line", "lot_expiry_alert",
 ]

@@ -62,3 +62,20 @@ async def test_a_lot_is_traced_from_supplier_to_customer(gql):
     keeper = await admin_token(db, "scanner")
     body = await gql.post(TRACE, {"p": to_global_id("Product", pw.lotted), "c": "B2026"}, token=keeper)
     assert body["data"]["lotTrace"]["shipments"] is None and body["data"]["lotTrace"]["onHand"]
+
+
+async def test_expiring_lots_are_alerted_once(db):
+    import json
+
+    from server.events.models import event
+    from server.inventory.lots import LOT_EXPIRING, do_alert_expiring_lots
+    from tests.sales_helpers import make_sales_world
+
+    await make_sales_world(db)  # lot SOON expires in 10 days, LATE in 90
+    assert await do_alert_expiring_lots(db, 30) == 1
+    assert await do_alert_expiring_lots(db, 30) == 0  # once per lot
+    assert await do_alert_expiring_lots(db, 120) == 1  # LATE enters a wider window
+    async with db.read() as conn:
+        rows = (await conn.execute(select(event.c.payload).where(event.c.event_type == LOT_EXPIRING)
+                                   .order_by(event.c.seq))).all()
+    assert [json.loads(r.payload)["code"] for r in rows] == ["SOON", "LATE"]

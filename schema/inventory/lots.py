@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date
 
 import strawberry
@@ -11,6 +12,7 @@ from strawberry.types import Info
 from schema.auth import needs
 from schema.catalog.types import Product, product_from_id
 from schema.inventory.types import Location, Lot, StockMove, moves_from_rows
+from schema.live import live_events
 from schema.partners.types import Customer, Supplier
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Quantity
@@ -99,6 +101,33 @@ class ExpiringStock:
     @strawberry.field
     async def location(self, info: Info) -> Location:
         return Location.from_row(await info.context.loaders.location.load(self._location_id))
+
+
+@strawberry.type(description="A lot in stock will expire soon (临期预警); written once per lot by `jxc expiring`.")
+class LotExpiringEvent:
+    seq: int
+    lot: str
+    expiry_date: date
+    _product_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_from_id(info, self._product_id)
+
+
+@strawberry.type
+class LotSubscription:
+    @strawberry.subscription(description="Lots expiring soon, live (`since` replays).", extensions=needs("stock.view"))
+    async def lot_expiring(self, info: Info, since: int | None = None) -> AsyncGenerator[LotExpiringEvent, None]:
+        allowed = info.context.principal.warehouse_ids
+
+        def predicate(ev) -> bool:
+            return ev.event_type == lots.LOT_EXPIRING and (allowed is None or ev.payload.get("warehouse_id") in allowed)
+
+        async for ev in live_events(info, predicate, since, lots.LOT_EXPIRING, "stock.view"):
+            p = ev.payload
+            yield LotExpiringEvent(seq=ev.seq, lot=p["code"], expiry_date=date.fromisoformat(p["expiry_date"]),
+                                   _product_id=p["product_id"])
 
 
 @strawberry.type

@@ -12,7 +12,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.inventory.models import location, lot, stock_level, stock_move, stock_operation
+from server.database import Database
+from server.db_types import utcnow
+from server.events.journal import NewEvent, append_events
+from server.inventory.models import location, lot, lot_expiry_alert, stock_level, stock_move, stock_operation
 from server.purchasing.models import goods_receipt, goods_receipt_line
 from server.sales.models import sales_order, shipment, shipment_line
 
@@ -69,3 +72,27 @@ def expiring_soon(within_days: int, *, on: date | None = None, warehouse_id: int
     if warehouses is not None:
         q = q.where(stock_level.c.warehouse_id.in_(sorted(warehouses)))
     return q
+
+
+LOT_EXPIRING = "lot.expiring"
+
+
+async def do_alert_expiring_lots(db: Database, within_days: int = 30, *, on: date | None = None) -> int:
+    """Write one ``lot.expiring`` event per lot in stock that expires within ``within_days`` and was
+    not alerted before (run it daily: ``jxc expiring``); returns the number of new alerts."""
+    async with db.write() as conn:
+        rows = (await conn.execute(expiring_soon(within_days, on=on).where(
+            lot.c.id.not_in(select(lot_expiry_alert.c.lot_id))))).all()
+        events, seen = [], set()
+        for r in rows:
+            if r.lot_id in seen:
+                continue
+            seen.add(r.lot_id)
+            events.append(NewEvent(LOT_EXPIRING, {"lot_id": r.lot_id, "product_id": r.product_id, "code": r.code,
+                                                  "expiry_date": r.expiry_date.isoformat(),
+                                                  "warehouse_id": r.warehouse_id}, product_id=r.product_id))
+        if events:
+            now = utcnow()
+            await conn.execute(lot_expiry_alert.insert(), [{"lot_id": lot_id, "alerted_at": now} for lot_id in seen])
+            await append_events(conn, events)
+    return len(events)

@@ -265,3 +265,11 @@ production_order_line = Table(
     Column("returned_value_fen", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("returned_qty <= issued_qty", name="returned_within_issued"),
 )
+
+lot_expiry_alert = Table(
+    "lot_expiry_alert",
+    metadata,
+    # a lot for which the "expiring soon" event was written (once per lot)
+    Column("lot_id", IdType, ForeignKey("lot.id"), primary_key=True, autoincrement=False),
+    Column("alerted_at", UtcDateTime, nullable=False),
+)
