@@ -218,3 +218,52 @@ async def create_once(error_cls: type[DomainError], db: Database, scope: str, da
         if idempotency_key is not None:
             await store_result(conn, idempotency_key, {"id": new_id})
     return new_id
+
+
+# ---- approvals shared by purchase and sales orders ------------------------------------------------------
+
+
+def is_creator(row, principal: Principal) -> bool:
+    """Whether ``principal`` created the document (separation of duties): the same user, or for API
+    tokens the same token."""
+    if principal.user_id is not None and row.created_by_user_id is not None:
+        return principal.user_id == row.created_by_user_id
+    return principal.label == row.created_by
+
+
+async def approved_this_round(conn: AsyncConnection, history: Table, order_id: int, principal: Principal) -> bool:
+    """Whether ``principal`` already signed a step since the order was last submitted."""
+    rows = (await conn.execute(select(history.c.action, history.c.actor, history.c.user_id)
+                               .where(history.c.order_id == order_id).order_by(history.c.id.desc()))).all()
+    for r in rows:
+        if r.action == "submitted":
+            return False
+        if r.action == "approved" and ((principal.user_id is not None and r.user_id == principal.user_id)
+                                       or r.actor == principal.label):
+            return True
+    return False
+
+
+def clean_comment(error_cls: type[DomainError], comment: str, *, required: bool = False, max_len: int = 500) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise error_cls("REQUIRED", "comment")
+    if len(comment) > max_len:
+        raise error_cls("INVALID_VALUE", "comment", detail=f"≤ {max_len} chars")
+    return comment
+
+
+def parse_thresholds(error_cls: type[DomainError], thresholds: list[tuple[str, str]], role_codes: set[str]) -> list[dict]:
+    """Approval thresholds ``(amount in yuan, role code)`` as ``[{"above_fen", "role"}]``, ascending."""
+    out = []
+    for i, (amount, role_code) in enumerate(thresholds):
+        try:
+            fen = money_to_fen(amount)
+        except NumberError:
+            fen = -1
+        if fen < 0:
+            raise error_cls("INVALID_VALUE", f"approvalThresholds.{i}.amount", detail=amount)
+        if role_code not in role_codes:
+            raise error_cls("NOT_FOUND", f"approvalThresholds.{i}.role", what="role")
+        out.append({"above_fen": fen, "role": role_code})
+    return sorted(out, key=lambda t: t["above_fen"])

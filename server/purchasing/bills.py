@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.audit import note_change
@@ -33,6 +33,7 @@ from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import PurchasingError
 from server.numbers import fen_to_decimal
+from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
@@ -202,43 +203,18 @@ class PaymentInput:
     allocations: list[Allocation] = field(default_factory=list)
 
 
+PAYABLES = OpenItemBook(
+    error_cls=PurchasingError, documents=supplier_bill, document_kind="bill", document_type="supplier_bill",
+    what="bill", party=supplier, party_fk="supplier_id", settled="paid_fen", date_col="bill_date",
+    mismatch="SUPPLIER_MISMATCH", allocations=payment_allocation, document_fk="bill_id", opposite_fk="debit_note_id",
+    money=supplier_payment, money_fk="payment_id", money_date="payment_date")
+
+
 async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allocation], principal, on: date,
                     *, payment_id: int | None = None, debit_note_id: int | None = None) -> int:
-    """Settle bills; returns the total allocated. Every amount is checked against the bill's open
-    balance by the ``UPDATE`` itself."""
-    total = 0
-    parsed = []
-    for i, a in enumerate(allocations):
-        fen = c.money(a.amount, f"allocations.{i}.amount", positive=True)
-        if fen is not None:
-            parsed.append((i, a.bill_id, fen))
-    c.raise_if_failed()
-    for i, bill_id, fen in sorted(parsed, key=lambda t: t[1]):  # lock bills in id order
-        bill = (await conn.execute(select(supplier_bill).where(supplier_bill.c.id == bill_id))).first()
-        if bill is None or bill.kind != "bill":
-            raise PurchasingError("NOT_FOUND", f"allocations.{i}.billId", what="bill")
-        if bill.supplier_id != supplier_id:
-            raise PurchasingError("SUPPLIER_MISMATCH", f"allocations.{i}.billId")
-        if bill.status not in ("open",):
-            raise PurchasingError("INVALID_STATUS", f"allocations.{i}.billId", what="bill", status=bill.status,
-                                  action="pay")
-        row = (await conn.execute(
-            update(supplier_bill).where(supplier_bill.c.id == bill_id,
-                                        supplier_bill.c.paid_fen + fen <= supplier_bill.c.total_fen)
-            .values(paid_fen=supplier_bill.c.paid_fen + fen)
-            .returning(supplier_bill.c.paid_fen, supplier_bill.c.total_fen))).first()
-        if row is None:
-            current = (await conn.execute(select(supplier_bill.c.total_fen - supplier_bill.c.paid_fen).where(
-                supplier_bill.c.id == bill_id))).scalar_one()
-            raise PurchasingError("OVER_PAYMENT", f"allocations.{i}.amount", open=str(fen_to_decimal(current)))
-        if row.paid_fen == row.total_fen:
-            await conn.execute(update(supplier_bill).where(supplier_bill.c.id == bill_id).values(status="paid"))
-            await status_event(conn, "supplier_bill", bill_id, bill.number, "open", "paid", principal)
-        await conn.execute(payment_allocation.insert().values(
-            payment_id=payment_id, debit_note_id=debit_note_id, bill_id=bill_id, amount_fen=fen,
-            effective_date=on, actor=actor_label(principal), at=utcnow()))
-        total += fen
-    return total
+    """Settle bills with a payment or a debit note; returns the total allocated (``open_items``)."""
+    return await settle(conn, PAYABLES, c, supplier_id, allocations, principal, on, field_of_id="bill_id",
+                        source={"payment_id": payment_id, "debit_note_id": debit_note_id})
 
 
 async def do_record_supplier_payment(db: Database, data: PaymentInput, principal: Principal | None,
@@ -321,80 +297,10 @@ async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, am
             await status_event(conn, "supplier_bill", debit_note_id, note.number, "open", "paid", principal)
 
 
-AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
-
-
 def payables_query(as_of: date, supplier_id: int | None = None):
-    """Per supplier, as of the end of ``as_of``: open bills, open debit notes (negative),
-    prepayments and the balance we owe, with open bills aged by due date. Only bills, payments and
-    settlements dated on or before ``as_of`` count, so the report for a past date does not change
-    when later payments arrive. Everything is summed in SQL over integer fen."""
-    settled_bill = (
-        select(payment_allocation.c.bill_id.label("bid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
-        .where(payment_allocation.c.effective_date <= as_of).group_by(payment_allocation.c.bill_id).subquery()
-    )
-    used_note = (
-        select(payment_allocation.c.debit_note_id.label("bid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
-        .where(payment_allocation.c.effective_date <= as_of, payment_allocation.c.debit_note_id.is_not(None))
-        .group_by(payment_allocation.c.debit_note_id).subquery()
-    )
-    used_payment = (
-        select(payment_allocation.c.payment_id.label("pid"), func.sum(payment_allocation.c.amount_fen).label("amount"))
-        .where(payment_allocation.c.effective_date <= as_of, payment_allocation.c.payment_id.is_not(None))
-        .group_by(payment_allocation.c.payment_id).subquery()
-    )
-    is_bill = supplier_bill.c.kind == "bill"
-    # a bill's open amount: total − settled; a debit note's: total (negative) + what was offset
-    open_fen = case((is_bill, supplier_bill.c.total_fen - func.coalesce(settled_bill.c.amount, 0)),
-                    else_=supplier_bill.c.total_fen + func.coalesce(used_note.c.amount, 0))
-
-    def bucket(cond):
-        return func.coalesce(func.sum(case((and_(is_bill, cond), open_fen), else_=0)), 0)
-
-    due = supplier_bill.c.due_date
-    bills = (
-        select(
-            supplier_bill.c.supplier_id.label("sid"),
-            func.coalesce(func.sum(case((is_bill, open_fen), else_=0)), 0).label("bills_open"),
-            func.coalesce(func.sum(case((is_bill, literal(0)), else_=open_fen)), 0).label("debit_open"),
-            bucket(due >= as_of).label("not_due"),
-            bucket(and_(due < as_of, due >= as_of - timedelta(days=30))).label("days_1_30"),
-            bucket(and_(due < as_of - timedelta(days=30), due >= as_of - timedelta(days=60))).label("days_31_60"),
-            bucket(and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90))).label("days_61_90"),
-            bucket(due < as_of - timedelta(days=90)).label("over_90"),
-        )
-        .select_from(supplier_bill)
-        .outerjoin(settled_bill, settled_bill.c.bid == supplier_bill.c.id)
-        .outerjoin(used_note, used_note.c.bid == supplier_bill.c.id)
-        .where(supplier_bill.c.status.in_(("open", "paid")), supplier_bill.c.bill_date <= as_of)
-        .group_by(supplier_bill.c.supplier_id)
-        .subquery()
-    )
-    unused = supplier_payment.c.amount_fen - func.coalesce(used_payment.c.amount, 0)
-    prepaid = (
-        select(supplier_payment.c.supplier_id.label("sid"), func.sum(unused).label("prepaid"))
-        .select_from(supplier_payment)
-        .outerjoin(used_payment, used_payment.c.pid == supplier_payment.c.id)
-        .where(supplier_payment.c.payment_date <= as_of)
-        .group_by(supplier_payment.c.supplier_id)
-        .subquery()
-    )
-    bills_open = func.coalesce(bills.c.bills_open, 0)
-    debit_open = func.coalesce(bills.c.debit_open, 0)
-    prepayments = func.coalesce(prepaid.c.prepaid, 0)
-    q = (
-        select(
-            supplier.c.id.label("supplier_id"), supplier.c.code, bills_open.label("bills_open"),
-            debit_open.label("debit_open"), prepayments.label("prepayments"),
-            (bills_open + debit_open - prepayments).label("balance"),
-            *(func.coalesce(bills.c[b], 0).label(b) for b in AGING_BUCKETS),
-        )
-        .select_from(supplier)
-        .outerjoin(bills, bills.c.sid == supplier.c.id)
-        .outerjoin(prepaid, prepaid.c.sid == supplier.c.id)
-        .where(or_(bills_open != 0, debit_open != 0, prepayments != 0))
-        .order_by(supplier.c.code, supplier.c.id)
-    )
-    if supplier_id is not None:
-        q = q.where(supplier.c.id == supplier_id)
-    return q
+    """Per supplier, as of the end of ``as_of``: open bills, open debit notes (negative), prepayments
+    and the balance we owe, with open bills aged by due date (``open_items.balances_query``)."""
+    q = balances_query(PAYABLES, as_of, supplier_id).subquery()
+    return select(q.c.party_id.label("supplier_id"), q.c.code, q.c.documents_open.label("bills_open"),
+                  q.c.opposite_open.label("debit_open"), q.c.unallocated.label("prepayments"), q.c.balance,
+                  *(q.c[b] for b in AGING_BUCKETS)).order_by(q.c.code, q.c.party_id)

@@ -25,6 +25,7 @@ from server.errors import PurchasingError
 from server.numbers import scaled_to_decimal
 from server.inventory.models import warehouse
 from server.partners.models import supplier
+from server.doc_kit import approved_this_round, clean_comment, is_creator
 from server.purchasing.common import (
     Collector,
     actor_label,
@@ -204,15 +205,6 @@ async def _transition(conn, row, action: str, to_status: str, principal, *, comm
                            warehouse_id=row.warehouse_id)
 
 
-def _comment(comment: str, *, required: bool = False) -> str:
-    comment = (comment or "").strip()
-    if required and not comment:
-        raise PurchasingError("REQUIRED", "comment")
-    if len(comment) > NOTE_MAX:
-        raise PurchasingError("INVALID_VALUE", "comment", detail=f"≤ {NOTE_MAX} chars")
-    return comment
-
-
 async def do_submit_purchase_order(db: Database, order_id: int, principal: Principal | None) -> None:
     """Submit a draft for approval; the approval steps follow the thresholds in force now."""
     require_permission(principal, "purchase.order.edit")
@@ -232,20 +224,20 @@ async def do_approve_purchase_order(db: Database, order_id: int, principal: Prin
     on by default), ``APPROVER_ROLE_REQUIRED`` when the step needs a role the approver lacks and
     ``ALREADY_APPROVED_BY_YOU`` when the approver signed an earlier step of this submission.
     """
-    comment = _comment(comment)
+    comment = clean_comment(PurchasingError, comment)
     require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, ("submitted",), "purchase_order", "approve")
         settings = await load_purchase_settings(conn)
-        if settings.separation_of_duties and _is_creator(row, principal):
+        if settings.separation_of_duties and is_creator(row, principal):
             raise PurchasingError("SELF_APPROVAL", "id")
         roles = json.loads(row.approvals_required)
         step = row.approvals_done
         role_code = roles[step]
         if role_code and role_code not in principal.roles and "admin" not in principal.roles:
             raise PurchasingError("APPROVER_ROLE_REQUIRED", "id", role=role_code)
-        if await _approved_this_round(conn, row.id, principal):
+        if await approved_this_round(conn, purchase_order_history, row.id, principal):
             raise PurchasingError("ALREADY_APPROVED_BY_YOU", "id")
         last = step + 1 == len(roles)
         new_status = "approved" if last else "submitted"
@@ -255,28 +247,9 @@ async def do_approve_purchase_order(db: Database, order_id: int, principal: Prin
     return new_status
 
 
-def _is_creator(row, principal: Principal) -> bool:
-    if principal.user_id is not None and row.created_by_user_id is not None:
-        return principal.user_id == row.created_by_user_id
-    return principal.label == row.created_by
-
-
-async def _approved_this_round(conn, order_id: int, principal: Principal) -> bool:
-    rows = (await conn.execute(
-        select(purchase_order_history.c.action, purchase_order_history.c.actor, purchase_order_history.c.user_id)
-        .where(purchase_order_history.c.order_id == order_id).order_by(purchase_order_history.c.id.desc()))).all()
-    for r in rows:
-        if r.action == "submitted":
-            return False
-        if r.action == "approved" and (
-                (principal.user_id is not None and r.user_id == principal.user_id) or r.actor == principal.label):
-            return True
-    return False
-
-
 async def do_reject_purchase_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
     """Reject a submitted order with a comment; the purchaser may correct it and submit again."""
-    comment = _comment(comment, required=True)
+    comment = clean_comment(PurchasingError, comment, required=True)
     require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
@@ -287,7 +260,7 @@ async def do_reject_purchase_order(db: Database, order_id: int, principal: Princ
 async def do_cancel_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Cancel an order before anything was received against it."""
     require_permission(principal, "purchase.order.edit")
-    comment = _comment(comment)
+    comment = clean_comment(PurchasingError, comment)
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, CANCELLABLE, "purchase_order", "cancel")
@@ -301,7 +274,7 @@ async def do_close_purchase_order(db: Database, order_id: int, principal: Princi
     """Close an order something was received against (also when all of it was rejected): nothing
     more will be received. An order with no receipt at all is cancelled instead."""
     require_permission(principal, "purchase.order.edit")
-    comment = _comment(comment)
+    comment = clean_comment(PurchasingError, comment)
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, RECEIVABLE, "purchase_order", "close")

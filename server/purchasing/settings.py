@@ -14,9 +14,10 @@ from decimal import Decimal
 from server.auth.services import Principal
 from server.database import Database
 from server.audit import note_change
+from server.doc_kit import parse_thresholds
 from server.documents import read_setting, write_setting
 from server.errors import PurchasingError
-from server.numbers import NumberError, money_to_fen, parse_decimal
+from server.numbers import NumberError, parse_decimal
 
 KEY = "purchasing"
 
@@ -91,18 +92,7 @@ async def do_change_purchase_settings(db: Database, change: PurchaseSettingsChan
                 setattr(current, name, _fraction(getattr(change, name), name))
         if change.approval_thresholds is not None:
             codes = {r for (r,) in await conn.execute(role.select().with_only_columns(role.c.code))}
-            thresholds = []
-            for i, (amount, role_code) in enumerate(change.approval_thresholds):
-                try:
-                    fen = money_to_fen(amount)
-                except NumberError:
-                    raise PurchasingError("INVALID_VALUE", f"approvalThresholds.{i}.amount", detail=amount) from None
-                if fen < 0:
-                    raise PurchasingError("INVALID_VALUE", f"approvalThresholds.{i}.amount", detail=amount)
-                if role_code not in codes:
-                    raise PurchasingError("NOT_FOUND", f"approvalThresholds.{i}.role", what="role")
-                thresholds.append({"above_fen": fen, "role": role_code})
-            current.approval_thresholds = sorted(thresholds, key=lambda t: t["above_fen"])
+            current.approval_thresholds = parse_thresholds(PurchasingError, change.approval_thresholds, codes)
         if change.scorecard_weights is not None:
             weights = {}
             for name in ("on_time", "acceptance", "lead_time", "price"):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import cn2an
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.audit import note_change
@@ -29,6 +29,7 @@ from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import SalesError
 from server.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import customer
 from server.sales.common import (
     Collector,
@@ -388,41 +389,18 @@ class CustomerReceiptInput:
     allocations: list[Allocation] = field(default_factory=list)
 
 
+RECEIVABLES = OpenItemBook(
+    error_cls=SalesError, documents=sales_invoice, document_kind="invoice", document_type="sales_invoice",
+    what="invoice", party=customer, party_fk="customer_id", settled="received_fen", date_col="invoice_date",
+    mismatch="CUSTOMER_MISMATCH", allocations=receipt_allocation, document_fk="invoice_id",
+    opposite_fk="credit_note_id", money=customer_receipt, money_fk="receipt_id", money_date="receipt_date")
+
+
 async def _allocate(conn, c: Collector, customer_id: int, allocations: list[Allocation], principal, on: date,
                     *, receipt_id: int | None = None, credit_note_id: int | None = None) -> int:
-    parsed = []
-    for i, a in enumerate(allocations):
-        fen = c.money(a.amount, f"allocations.{i}.amount", positive=True)
-        if fen is not None:
-            parsed.append((i, a.invoice_id, fen))
-    c.raise_if_failed()
-    total = 0
-    for i, invoice_id, fen in sorted(parsed, key=lambda t: t[1]):
-        inv = (await conn.execute(select(sales_invoice).where(sales_invoice.c.id == invoice_id))).first()
-        if inv is None or inv.kind != "invoice":
-            raise SalesError("NOT_FOUND", f"allocations.{i}.invoiceId", what="invoice")
-        if inv.customer_id != customer_id:
-            raise SalesError("CUSTOMER_MISMATCH", f"allocations.{i}.invoiceId")
-        if inv.status != "open":
-            raise SalesError("INVALID_STATUS", f"allocations.{i}.invoiceId", what="invoice", status=inv.status,
-                             action="pay")
-        row = (await conn.execute(
-            update(sales_invoice).where(sales_invoice.c.id == invoice_id,
-                                        sales_invoice.c.received_fen + fen <= sales_invoice.c.total_fen)
-            .values(received_fen=sales_invoice.c.received_fen + fen)
-            .returning(sales_invoice.c.received_fen, sales_invoice.c.total_fen))).first()
-        if row is None:
-            current = (await conn.execute(select(sales_invoice.c.total_fen - sales_invoice.c.received_fen).where(
-                sales_invoice.c.id == invoice_id))).scalar_one()
-            raise SalesError("OVER_PAYMENT", f"allocations.{i}.amount", open=str(fen_to_decimal(current)))
-        if row.received_fen == row.total_fen:
-            await conn.execute(update(sales_invoice).where(sales_invoice.c.id == invoice_id).values(status="paid"))
-            await status_event(conn, "sales_invoice", invoice_id, inv.number, "open", "paid", principal)
-        await conn.execute(receipt_allocation.insert().values(
-            receipt_id=receipt_id, credit_note_id=credit_note_id, invoice_id=invoice_id, amount_fen=fen,
-            effective_date=on, actor=actor_label(principal), at=utcnow()))
-        total += fen
-    return total
+    """Settle invoices with a receipt or a credit note; returns the total allocated (``open_items``)."""
+    return await settle(conn, RECEIVABLES, c, customer_id, allocations, principal, on, field_of_id="invoice_id",
+                        source={"receipt_id": receipt_id, "credit_note_id": credit_note_id})
 
 
 async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, principal: Principal | None,
@@ -501,67 +479,10 @@ async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: in
             await status_event(conn, "sales_invoice", credit_note_id, note.number, "open", "paid", principal)
 
 
-AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
-
-
 def receivables_query(as_of: date, customer_id: int | None = None):
     """Per customer, as of the end of ``as_of``: open invoices, open credit notes (negative), advances
-    and the balance owed to us, with open invoices aged by due date; only what is dated on or before
-    ``as_of`` counts. Summed in SQL over integer fen."""
-    settled = (select(receipt_allocation.c.invoice_id.label("iid"), func.sum(receipt_allocation.c.amount_fen).label("amount"))
-               .where(receipt_allocation.c.effective_date <= as_of).group_by(receipt_allocation.c.invoice_id).subquery())
-    used_note = (select(receipt_allocation.c.credit_note_id.label("iid"),
-                        func.sum(receipt_allocation.c.amount_fen).label("amount"))
-                 .where(receipt_allocation.c.effective_date <= as_of, receipt_allocation.c.credit_note_id.is_not(None))
-                 .group_by(receipt_allocation.c.credit_note_id).subquery())
-    used_receipt = (select(receipt_allocation.c.receipt_id.label("rid"),
-                           func.sum(receipt_allocation.c.amount_fen).label("amount"))
-                    .where(receipt_allocation.c.effective_date <= as_of, receipt_allocation.c.receipt_id.is_not(None))
-                    .group_by(receipt_allocation.c.receipt_id).subquery())
-    is_invoice = sales_invoice.c.kind == "invoice"
-    open_fen = case((is_invoice, sales_invoice.c.total_fen - func.coalesce(settled.c.amount, 0)),
-                    else_=sales_invoice.c.total_fen + func.coalesce(used_note.c.amount, 0))
-
-    def bucket(cond):
-        return func.coalesce(func.sum(case((and_(is_invoice, cond), open_fen), else_=0)), 0)
-
-    due = sales_invoice.c.due_date
-    invoices = (
-        select(
-            sales_invoice.c.customer_id.label("cid"),
-            func.coalesce(func.sum(case((is_invoice, open_fen), else_=0)), 0).label("invoices_open"),
-            func.coalesce(func.sum(case((is_invoice, literal(0)), else_=open_fen)), 0).label("credit_open"),
-            bucket(due >= as_of).label("not_due"),
-            bucket(and_(due < as_of, due >= as_of - timedelta(days=30))).label("days_1_30"),
-            bucket(and_(due < as_of - timedelta(days=30), due >= as_of - timedelta(days=60))).label("days_31_60"),
-            bucket(and_(due < as_of - timedelta(days=60), due >= as_of - timedelta(days=90))).label("days_61_90"),
-            bucket(due < as_of - timedelta(days=90)).label("over_90"),
-        )
-        .select_from(sales_invoice)
-        .outerjoin(settled, settled.c.iid == sales_invoice.c.id)
-        .outerjoin(used_note, used_note.c.iid == sales_invoice.c.id)
-        .where(sales_invoice.c.invoice_date <= as_of)
-        .group_by(sales_invoice.c.customer_id)
-        .subquery()
-    )
-    unused = customer_receipt.c.amount_fen - func.coalesce(used_receipt.c.amount, 0)
-    advances = (select(customer_receipt.c.customer_id.label("cid"), func.sum(unused).label("advance"))
-                .select_from(customer_receipt).outerjoin(used_receipt, used_receipt.c.rid == customer_receipt.c.id)
-                .where(customer_receipt.c.receipt_date <= as_of).group_by(customer_receipt.c.customer_id).subquery())
-    invoices_open = func.coalesce(invoices.c.invoices_open, 0)
-    credit_open = func.coalesce(invoices.c.credit_open, 0)
-    advance = func.coalesce(advances.c.advance, 0)
-    q = (
-        select(customer.c.id.label("customer_id"), customer.c.code, invoices_open.label("invoices_open"),
-               credit_open.label("credit_open"), advance.label("advances"),
-               (invoices_open + credit_open - advance).label("balance"),
-               *(func.coalesce(invoices.c[b], 0).label(b) for b in AGING_BUCKETS))
-        .select_from(customer)
-        .outerjoin(invoices, invoices.c.cid == customer.c.id)
-        .outerjoin(advances, advances.c.cid == customer.c.id)
-        .where(or_(invoices_open != 0, credit_open != 0, advance != 0))
-        .order_by(customer.c.code, customer.c.id)
-    )
-    if customer_id is not None:
-        q = q.where(customer.c.id == customer_id)
-    return q
+    and the balance owed to us, with open invoices aged by due date (``open_items.balances_query``)."""
+    q = balances_query(RECEIVABLES, as_of, customer_id).subquery()
+    return select(q.c.party_id.label("customer_id"), q.c.code, q.c.documents_open.label("invoices_open"),
+                  q.c.opposite_open.label("credit_open"), q.c.unallocated.label("advances"), q.c.balance,
+                  *(q.c[b] for b in AGING_BUCKETS)).order_by(q.c.code, q.c.party_id)

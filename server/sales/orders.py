@@ -34,6 +34,7 @@ from server.inventory.models import stock_level, warehouse
 from server.inventory.reorder import low_stock_events
 from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.partners.models import customer, partner_address
+from server.doc_kit import approved_this_round, clean_comment, is_creator
 from server.sales.common import (
     Collector,
     actor_label,
@@ -230,15 +231,6 @@ async def _transition(conn, row, action: str, to_status: str, principal, *, comm
                            warehouse_id=row.warehouse_id)
 
 
-def _comment(comment: str, *, required: bool = False) -> str:
-    comment = (comment or "").strip()
-    if required and not comment:
-        raise SalesError("REQUIRED", "comment")
-    if len(comment) > NOTE_MAX:
-        raise SalesError("INVALID_VALUE", "comment", detail=f"≤ {NOTE_MAX} chars")
-    return comment
-
-
 async def credit_exposure(conn: AsyncConnection, customer_id: int, *, exclude_order: int | None = None) -> dict:
     """What the customer owes or will owe: open receivables (invoices − credit notes − advances) and
     orders approved but not yet invoiced, in fen."""
@@ -350,30 +342,10 @@ async def release_order(conn: AsyncConnection, order_id: int) -> None:
     await append_events(conn, await low_stock_events(conn, held))
 
 
-def _is_creator(row, principal: Principal) -> bool:
-    if principal.user_id is not None and row.created_by_user_id is not None:
-        return principal.user_id == row.created_by_user_id
-    return principal.label == row.created_by
-
-
-async def _approved_this_round(conn, order_id: int, principal: Principal) -> bool:
-    rows = (await conn.execute(select(sales_order_history.c.action, sales_order_history.c.actor,
-                                      sales_order_history.c.user_id)
-                               .where(sales_order_history.c.order_id == order_id)
-                               .order_by(sales_order_history.c.id.desc()))).all()
-    for r in rows:
-        if r.action == "submitted":
-            return False
-        if r.action == "approved" and ((principal.user_id is not None and r.user_id == principal.user_id)
-                                       or r.actor == principal.label):
-            return True
-    return False
-
-
 async def do_approve_sales_order(db: Database, order_id: int, principal: Principal, comment: str = "") -> str:
     """Approve the current step (amount, discount or credit); the last one approves the order and
     reserves its stock. Returns the new status."""
-    comment = _comment(comment)
+    comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
         row = await lock_row(conn, sales_order, order_id, "sales_order")
         require_status(row, ("submitted",), "sales_order", "approve")
@@ -381,11 +353,11 @@ async def do_approve_sales_order(db: Database, order_id: int, principal: Princip
         step = steps[row.approvals_done]
         require_permission(principal, step["permission"])
         settings = await load_sales_settings(conn)
-        if settings.separation_of_duties and _is_creator(row, principal):
+        if settings.separation_of_duties and is_creator(row, principal):
             raise SalesError("SELF_APPROVAL", "id")
         if step["role"] and step["role"] not in principal.roles and "admin" not in principal.roles:
             raise SalesError("APPROVER_ROLE_REQUIRED", "id", role=step["role"])
-        if await _approved_this_round(conn, order_id, principal):
+        if await approved_this_round(conn, sales_order_history, order_id, principal):
             raise SalesError("ALREADY_APPROVED_BY_YOU", "id")
         done = row.approvals_done + 1
         if done < len(steps):
@@ -397,7 +369,7 @@ async def do_approve_sales_order(db: Database, order_id: int, principal: Princip
 
 
 async def do_reject_sales_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
-    comment = _comment(comment, required=True)
+    comment = clean_comment(SalesError, comment, required=True)
     async with db.write() as conn:
         row = await lock_row(conn, sales_order, order_id, "sales_order")
         require_status(row, ("submitted",), "sales_order", "reject")
@@ -409,7 +381,7 @@ async def do_reject_sales_order(db: Database, order_id: int, principal: Principa
 async def do_cancel_sales_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Cancel an order before anything was shipped; its reservation is released."""
     require_permission(principal, "sales.order.edit")
-    comment = _comment(comment)
+    comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
         row = await lock_row(conn, sales_order, order_id, "sales_order")
         require_status(row, CANCELLABLE, "sales_order", "cancel")
@@ -420,7 +392,7 @@ async def do_cancel_sales_order(db: Database, order_id: int, principal: Principa
 async def do_close_sales_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Close an order: nothing more will be shipped or invoiced; what it still reserves is released."""
     require_permission(principal, "sales.order.edit")
-    comment = _comment(comment)
+    comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
         row = await lock_row(conn, sales_order, order_id, "sales_order")
         require_status(row, ("partially_shipped", "shipped", "invoiced"), "sales_order", "close")

@@ -20,9 +20,10 @@ from decimal import Decimal
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
+from server.doc_kit import parse_thresholds
 from server.documents import read_setting, write_setting
 from server.errors import SalesError
-from server.numbers import NumberError, money_to_fen, parse_decimal
+from server.numbers import NumberError, parse_decimal
 
 KEY = "sales"
 
@@ -100,18 +101,7 @@ async def do_change_sales_settings(db: Database, change: SalesSettingsChange, pr
                 setattr(current, name, value.strip())
         if change.approval_thresholds is not None:
             codes = {r for (r,) in await conn.execute(role.select().with_only_columns(role.c.code))}
-            thresholds = []
-            for i, (amount, role_code) in enumerate(change.approval_thresholds):
-                try:
-                    fen = money_to_fen(amount)
-                except NumberError:
-                    fen = -1
-                if fen < 0:
-                    raise SalesError("INVALID_VALUE", f"approvalThresholds.{i}.amount", detail=amount)
-                if role_code not in codes:
-                    raise SalesError("NOT_FOUND", f"approvalThresholds.{i}.role", what="role")
-                thresholds.append({"above_fen": fen, "role": role_code})
-            current.approval_thresholds = sorted(thresholds, key=lambda t: t["above_fen"])
+            current.approval_thresholds = parse_thresholds(SalesError, change.approval_thresholds, codes)
         after = asdict(current)
         await write_setting(conn, KEY, after, principal.label if principal else "system")
         note_change(conn, "setting:sales", before=before, after=after)
