@@ -7,8 +7,6 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-from sqlalchemy import select
 
 from server.auth.services import Principal
 from server.documents import document_sequence
@@ -30,6 +28,8 @@ from server.purchasing.receipts import (ReceiptInput, ReceiptLineInput, ReturnIn
                                         do_receive_goods, do_return_to_supplier)
 from server.purchasing.scorecard import rank_suppliers, supplier_scorecard
 from server.purchasing.settings import PurchaseSettings, PurchaseSettingsChange, do_change_purchase_settings
+from tests.doc_asserts import cost, get, rows, snapshot_of
+from tests.doc_asserts import fails as _fails
 from tests.invariants import assert_ledger_consistent
 from tests.purchasing_helpers import (ACCOUNTANT, ADMIN, CASHIER, KEEPER, MANAGER, MANAGER2, PURCHASER,
                                       make_purchasing_world, principal)
@@ -43,36 +43,12 @@ SNAPSHOT = (purchase_order, purchase_order_line, purchase_order_history, goods_r
 
 # ---- helpers ----------------------------------------------------------------------------------------
 
-async def fails(coro, code: str, field: str | None = None):
-    with pytest.raises(PurchasingError) as ei:
-        await coro
-    codes = [d.code for d in ei.value.details]
-    assert code in codes, codes
-    detail = ei.value.details[codes.index(code)]
-    if field is not None:
-        assert detail.field == field
-    return detail
-
-
-async def rows(db, table, *where, order=None):
-    async with db.read() as conn:
-        q = select(table).where(*where).order_by(*([order] if order is not None else table.primary_key.columns))
-        return (await conn.execute(q)).all()
-
-
-async def get(db, table, row_id):
-    return (await rows(db, table, table.c.id == row_id))[0]
+async def fails(coro, code: str, field: str | None = None, error=None):
+    return await _fails(coro, code, field, error or PurchasingError)
 
 
 async def snapshot(db) -> dict:
-    async with db.read() as conn:
-        return {t.name: [tuple(r) for r in await conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in SNAPSHOT}
-
-
-async def cost(db, product_id) -> tuple[int, int]:
-    r = await rows(db, product_cost, product_cost.c.product_id == product_id)
-    return (r[0].qty, r[0].value_fen) if r else (0, 0)
+    return await snapshot_of(db, SNAPSHOT)
 
 
 async def po_lines(db, order_id):

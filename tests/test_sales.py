@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-import pytest
-from sqlalchemy import select
 
 from server.auth.services import Principal
 from server.documents import document_sequence
@@ -35,6 +33,8 @@ from server.sales.orders import (SalesLineInput, SalesOrderInput, do_approve_sal
 from server.sales.settings import SalesSettingsChange, do_change_sales_settings
 from server.sales.shipping import (SalesReturnInput, SalesReturnLineInput, ShipmentInput, ShipmentLineInput,
                                    do_ship_goods, do_take_back_goods, pick_list)
+from tests.doc_asserts import cost, get, rows, snapshot_of
+from tests.doc_asserts import fails as _fails
 from tests.invariants import assert_ledger_consistent
 from tests.sales_helpers import (ACCOUNTANT, ADMIN, CASHIER, KEEPER, SALES, SALES2, SALES_MANAGER, SALES_MANAGER2,
                                  make_sales_world)
@@ -48,36 +48,12 @@ SNAPSHOT = (sales_order, sales_order_line, sales_order_history, stock_reservatio
 
 # ---- helpers ----------------------------------------------------------------------------------------
 
-async def fails(coro, code: str, field: str | None = None, error=SalesError):
-    with pytest.raises(error) as ei:
-        await coro
-    codes = [d.code for d in ei.value.details]
-    assert code in codes, codes
-    detail = ei.value.details[codes.index(code)]
-    if field is not None:
-        assert detail.field == field
-    return detail
-
-
-async def rows(db, table, *where, order=None):
-    async with db.read() as conn:
-        q = select(table).where(*where).order_by(*([order] if order is not None else table.primary_key.columns))
-        return (await conn.execute(q)).all()
-
-
-async def get(db, table, row_id):
-    return (await rows(db, table, table.c.id == row_id))[0]
+async def fails(coro, code: str, field: str | None = None, error=None):
+    return await _fails(coro, code, field, error or SalesError)
 
 
 async def snapshot(db) -> dict:
-    async with db.read() as conn:
-        return {t.name: [tuple(r) for r in await conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in SNAPSHOT}
-
-
-async def cost(db, product_id) -> tuple[int, int]:
-    r = await rows(db, product_cost, product_cost.c.product_id == product_id)
-    return (r[0].qty, r[0].value_fen) if r else (0, 0)
+    return await snapshot_of(db, SNAPSHOT)
 
 
 async def reserved(db) -> dict:
