@@ -36,7 +36,7 @@ from server.db_types import utcnow
 from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
-from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
+from server.inventory.models import frozen_location, lot, product_cost, stock_level, stock_move, stock_operation
 from server.inventory.reorder import low_stock_events
 from server.sales.models import stock_reservation
 from server.numbers import QTY_SCALE, scaled_to_decimal
@@ -196,6 +196,21 @@ async def _check_serials(conn: AsyncConnection, locked: dict[int, tuple[str, int
             raise InventoryError("SERIAL_IN_STOCK", f"lines.{line_no - 1}.lot", line=line_no, serial=code)
 
 
+async def _check_frozen(conn: AsyncConnection, sides: list[_Side], specs: list[MoveSpec]) -> None:
+    """Refuse moves touching a location frozen by a stock count. Checked again here, after the
+    levels are locked: a count that froze the location meanwhile has committed by now (it locks the
+    same level rows while it opens), so no move can slip in between its snapshot and its freeze."""
+    frozen = (await conn.execute(
+        prepared(conn, "frozen.check", lambda _i: select(frozen_location.c.location_id, frozen_location.c.count_id)
+                 .where(frozen_location.c.location_id.in_(bindparam("lids", expanding=True)))),
+        {"lids": sorted({side.location_id for side in sides})})).first()
+    if frozen is not None:
+        side = next(sd for sd in sides if sd.location_id == frozen.location_id)
+        spec = specs[side.spec_index]
+        raise InventoryError("LOCATION_FROZEN", f"lines.{spec.line_no - 1}.locationId", location=frozen.location_id,
+                             count=frozen.count_id)
+
+
 def _build_lock_reservation(insert):
     ins = insert(stock_reservation).values(product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"),
                                            reserved_qty=0)
@@ -341,6 +356,7 @@ async def post_moves(
             new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
 
     await _check_serials(conn, serial_lots)
+    await _check_frozen(conn, sides, specs)
     await _check_reservations(conn, sides, specs, warehouse_of, consume_reservations or {})
     values = await _apply_costs(conn, specs)
 
