@@ -17,6 +17,7 @@ InventoryErrorCode = strawberry.enum(domain.InventoryErrorCode, name="InventoryE
 AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
 PurchasingErrorCode = strawberry.enum(domain.PurchasingErrorCode, name="PurchasingErrorCode")
 SalesErrorCode = strawberry.enum(domain.SalesErrorCode, name="SalesErrorCode")
+ScanningErrorCode = strawberry.enum(domain.ScanningErrorCode, name="ScanningErrorCode")
 
 
 @strawberry.type(description="A business-rule violation; nothing was changed.")
@@ -61,7 +62,15 @@ class SalesError:
     message: str
 
 
+@strawberry.type(description="A scan that was not understood; tells the worker what to check.")
+class ScanningError:
+    field: str | None
+    code: ScanningErrorCode
+    message: str
+
+
 ERROR_TYPES: dict[type[enum.Enum], type] = {
+    domain.ScanningErrorCode: ScanningError,
     domain.SalesErrorCode: SalesError,
     domain.PurchasingErrorCode: PurchasingError,
     domain.AuthErrorCode: AuthError,

@@ -75,11 +75,15 @@ class Database:
         """A write transaction; commits on success, rolls back on any exception."""
         async with self._write_lock or contextlib.nullcontext():
             async with self._write_engine.connect() as conn:
+                from server.events.journal import discard_events, flush_events
+
                 conn.info.pop(COMMIT_HOOKS_KEY, None)
                 audit.discard(conn)
+                discard_events(conn)
                 async with conn.begin():
                     yield conn
                     await audit.flush(conn)  # the audit entry commits with the change, or not at all
+                    await flush_events(conn)  # last: the event counter lock is held only to commit
                 wrote_events = conn.info.pop(COMMIT_HOOKS_KEY, None)
         if wrote_events:
             for callback in self.after_commit:

@@ -133,6 +133,13 @@ class SalesErrorCode(enum.Enum):
     LOCATION_FROZEN = "LOCATION_FROZEN"
 
 
+class ScanningErrorCode(enum.Enum):
+    UNKNOWN_BARCODE = "UNKNOWN_BARCODE"
+    BAD_CHECK_DIGIT = "BAD_CHECK_DIGIT"
+    INVALID_BARCODE = "INVALID_BARCODE"
+    REQUIRED = "REQUIRED"
+
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "NOT_FOUND": ("找不到{what}。", "{what_en} not found."),
     "DUPLICATE_CODE": ("编码“{code}”已存在。", "Code “{code}” already exists."),
@@ -195,6 +202,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "OVER_SHIPMENT": ("发货数量超过订单未发数量 {open}。", "The shipment exceeds the quantity still to ship, {open}."),
     "OVER_INVOICE": ("开票数量超过已发货未开票数量 {open}。",
                      "The invoice exceeds the shipped and not yet invoiced quantity, {open}."),
+    "UNKNOWN_BARCODE": ("系统里没有这个条码：{code}。请检查商品或库位标签。",
+                        "Unknown barcode {code}: check the product or bin label."),
     "LOCATION_FROZEN": ("库位 {location} 正在冻结盘点（{count}），盘点结束前不能出入库。",
                         "Location {location} is frozen for stock count {count}: no moves until the count is closed."),
     "COUNT_INCOMPLETE": ("还有 {open} 行未盘点或待复盘。", "{open} lines are not counted or wait for a recount."),
@@ -324,6 +333,10 @@ class InventoryError(DomainError):
 
 class AuthError(DomainError):
     codes = AuthErrorCode
+
+
+class ScanningError(DomainError):
+    codes = ScanningErrorCode
 
 
 class SalesError(DomainError):

@@ -47,8 +47,25 @@ def _build_append(_insert):
     return event.insert().from_select(["seq", "event_type", "product_id", "payload", "created_at"], source)
 
 
+PENDING_KEY = "jxc_pending_events"
+
+
 async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> None:
-    """Append events in order, numbered in commit order. Call it last in the transaction."""
+    """Queue events for this transaction; ``Database.write`` writes them, in order, as the very last
+    statement before commit (``flush_events``). The event counter lock is therefore always the last
+    lock a transaction takes, whatever order the business code produced its events in — which keeps
+    the global lock order and holds the counter for the shortest time."""
+    if events:
+        conn.info.setdefault(PENDING_KEY, []).extend(events)
+
+
+def discard_events(conn: AsyncConnection) -> None:
+    conn.info.pop(PENDING_KEY, None)
+
+
+async def flush_events(conn: AsyncConnection) -> None:
+    """Write the queued events, numbered in commit order (see the module docstring)."""
+    events = conn.info.pop(PENDING_KEY, None)
     if not events:
         return
     now = utcnow()

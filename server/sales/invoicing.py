@@ -47,6 +47,7 @@ from server.sales.models import (
     receipt_allocation,
     sales_invoice,
     sales_invoice_line,
+    sales_order,
     sales_order_line,
     shipment,
     shipment_line,
@@ -164,6 +165,12 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
     if len(remarks) > 300:
         c.fail("INVALID_VALUE", "remarks", detail="≤ 300 chars")
     ids = sorted({w.shipment_line_id for w in wanted})
+    # lock order: the orders first (as shipping and closing do), then their lines
+    order_ids = sorted({r.order_id for r in await conn.execute(
+        select(shipment.c.order_id).join(shipment_line, shipment_line.c.shipment_id == shipment.c.id)
+        .where(shipment_line.c.id.in_(ids)))})
+    for order_id in order_ids:
+        await lock_row(conn, sales_order, order_id, "sales_order")
     rows = {r.id: r for r in await conn.execute(
         select(shipment_line, shipment.c.customer_id, shipment.c.order_id).join(
             shipment, shipment.c.id == shipment_line.c.shipment_id)

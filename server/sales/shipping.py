@@ -257,6 +257,10 @@ async def do_take_back_goods(db: Database, data: SalesReturnInput, principal: Pr
 
 async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Principal | None) -> int:
     c = Collector()
+    ship = (await conn.execute(select(shipment).where(shipment.c.id == data.shipment_id))).first()
+    if ship is None:
+        raise SalesError("NOT_FOUND", "shipmentId", what="shipment")
+    await lock_row(conn, sales_order, ship.order_id, "sales_order")  # lock order: the order first, as shipping
     ship = await lock_row(conn, shipment, data.shipment_id, "shipment")
     reason = data.reason.strip()
     if not reason:
