@@ -46,3 +46,12 @@ async def gql(db_url):
 
     async with gql_client(db_url) as client:
         yield client
+
+
+@pytest.fixture
+async def dbs(db_url):
+    """Several independent ``Database`` objects for the concurrency tests (``tests/race.py``)."""
+    from tests.race import open_databases
+
+    async with open_databases(db_url) as databases:
+        yield databases

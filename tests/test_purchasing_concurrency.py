@@ -10,11 +10,8 @@ is waiting for a lock, then lets them all go at once — the worst case for a ch
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
@@ -57,6 +54,7 @@ from server.purchasing.orders import (
 )
 from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, do_receive_goods
 from tests.factories import make_product
+from tests.race import Call, race
 from tests.purchasing_helpers import (
     ACCOUNTANT,
     ADMIN,
@@ -72,73 +70,10 @@ from tests.purchasing_helpers import (
 pytestmark = pytest.mark.postgres
 
 Q = 10**6  # quantities are stored scaled by 10^6
-N_DATABASES = 4
-CONNECTIONS_EACH = 6
 UNKNOWN_PRODUCT = 987_654_321
 ADMIN2 = principal("admin", 8, "root2")  # a second administrator for the last approval step
 
 
-# ---- racing machinery ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def dbs(db_url):
-    """Independent ``Database`` objects, each with its connections already open."""
-    databases = [Database(db_url, pool_size=CONNECTIONS_EACH) for _ in range(N_DATABASES)]
-    try:
-        # concurrent pings force every pool to open CONNECTIONS_EACH connections and keep them
-        await asyncio.gather(*(d.ping() for d in databases for _ in range(CONNECTIONS_EACH)))
-        yield databases
-    finally:
-        for d in databases:
-            await d.dispose()
-
-
-Call = Callable[[Database], Awaitable[object]]
-
-
-async def _lock_waiters(db: Database) -> int:
-    async with db.read() as conn:
-        return (await conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"))).scalar_one()
-
-
-async def race(dbs: list[Database], calls: list[Call], *, observer: Database | None = None,
-               hold: Callable | None = None, waiters: int | None = None) -> list[object]:
-    """Run ``calls`` at once, call i on ``dbs[i % len(dbs)]``; returns each result or the exception
-    it raised (``PurchasingError`` or anything else — the caller asserts what it expects).
-
-    With ``hold`` (``async (conn) -> None``), a blocker transaction on ``observer`` runs it first and
-    keeps its locks until ``waiters`` backends (default: all calls) are waiting for a lock, then
-    rolls back, so every call competes for the same row at the same instant."""
-
-    async def one(i: int, call: Call):
-        try:
-            return await call(dbs[i % len(dbs)])
-        except Exception as exc:  # noqa: BLE001 - reported to the caller as the outcome
-            return exc
-
-    if hold is None:
-        return await asyncio.gather(*(one(i, c) for i, c in enumerate(calls)))
-
-    assert observer is not None
-    expected = len(calls) if waiters is None else waiters
-    async with observer.engine.connect() as blocker:
-        trans = await blocker.begin()
-        await hold(blocker)
-        tasks = [asyncio.create_task(one(i, c)) for i, c in enumerate(calls)]
-        deadline = time.monotonic() + 15
-        seen = 0
-        while time.monotonic() < deadline:
-            seen = await _lock_waiters(observer)
-            if seen >= expected or all(t.done() for t in tasks):
-                break
-            await asyncio.sleep(0.01)
-        await trans.rollback()
-        results = await asyncio.gather(*tasks)
-    assert seen >= expected, f"only {seen} of {expected} actions queued on the held lock: {results}"
-    return results
 
 
 def codes(outcome) -> list[str]:

@@ -19,11 +19,8 @@ customer (submission now locks the customer row).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
@@ -74,6 +71,7 @@ from server.sales.orders import (
 from server.sales.settings import SalesSettingsChange, do_change_sales_settings
 from server.sales.shipping import ShipmentInput, ShipmentLineInput, do_ship_goods
 from tests.factories import make_product
+from tests.race import Call, race, staged_race
 from tests.sales_helpers import (
     ACCOUNTANT,
     ADMIN,
@@ -89,96 +87,6 @@ from tests.sales_helpers import (
 pytestmark = pytest.mark.postgres
 
 Q = 10**6  # quantities are stored scaled by 10^6
-N_DATABASES = 4
-CONNECTIONS_EACH = 4
-
-
-# ---- racing machinery (as in test_purchasing_concurrency) ---------------------------------------
-
-
-@pytest.fixture
-async def dbs(db_url):
-    """Independent ``Database`` objects, each with its connections already open."""
-    databases = [Database(db_url, pool_size=CONNECTIONS_EACH) for _ in range(N_DATABASES)]
-    try:
-        # concurrent pings force every pool to open CONNECTIONS_EACH connections and keep them
-        await asyncio.gather(*(d.ping() for d in databases for _ in range(CONNECTIONS_EACH)))
-        yield databases
-    finally:
-        for d in databases:
-            await d.dispose()
-
-
-Call = Callable[[Database], Awaitable[object]]
-
-
-async def _lock_waiters(db: Database) -> int:
-    async with db.read() as conn:
-        return (await conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"))).scalar_one()
-
-
-async def _wait_for_waiters(observer: Database, expected: int, tasks: list[asyncio.Task]) -> int:
-    deadline = time.monotonic() + 15
-    seen = 0
-    while time.monotonic() < deadline:
-        seen = await _lock_waiters(observer)
-        if seen >= expected or all(t.done() for t in tasks):
-            break
-        await asyncio.sleep(0.01)
-    return seen
-
-
-async def _outcome(call: Call, d: Database):
-    try:
-        return await call(d)
-    except Exception as exc:  # noqa: BLE001 - reported to the caller as the outcome
-        return exc
-
-
-async def race(dbs: list[Database], calls: list[Call], *, observer: Database | None = None,
-               hold: Callable | None = None, waiters: int | None = None) -> list[object]:
-    """Run ``calls`` at once, call i on ``dbs[i % len(dbs)]``; returns each result or the exception
-    it raised (the caller asserts what it expects).
-
-    With ``hold`` (``async (conn) -> None``), a blocker transaction on ``observer`` runs it first and
-    keeps its locks until ``waiters`` backends (default: all calls) are waiting for a lock, then
-    rolls back, so every call competes for the same row at the same instant."""
-    if hold is None:
-        return await asyncio.gather(*(_outcome(c, dbs[i % len(dbs)]) for i, c in enumerate(calls)))
-
-    assert observer is not None
-    expected = len(calls) if waiters is None else waiters
-    async with observer.engine.connect() as blocker:
-        trans = await blocker.begin()
-        await hold(blocker)
-        tasks = [asyncio.create_task(_outcome(c, dbs[i % len(dbs)])) for i, c in enumerate(calls)]
-        seen = await _wait_for_waiters(observer, expected, tasks)
-        await trans.rollback()
-        results = await asyncio.gather(*tasks)
-    assert seen >= expected, f"only {seen} of {expected} actions queued on the held lock: {results}"
-    return results
-
-
-async def staged_race(dbs: list[Database], calls: list[Call], *, observer: Database, hold: Callable) -> list[object]:
-    """Like a gated ``race``, but call i is started only once calls 0..i-1 wait for a lock, so the
-    calls reach their contended locks in exactly the given order: one chosen interleaving, replayed
-    deterministically."""
-    async with observer.engine.connect() as blocker:
-        trans = await blocker.begin()
-        await hold(blocker)
-        tasks: list[asyncio.Task] = []
-        for i, c in enumerate(calls):
-            tasks.append(asyncio.create_task(_outcome(c, dbs[i % len(dbs)])))
-            seen = await _wait_for_waiters(observer, i + 1, tasks)
-            if seen < i + 1:
-                break
-        await trans.rollback()
-        results = await asyncio.gather(*tasks)
-    assert len(results) == len(calls) and seen >= len(calls), \
-        f"only {seen} of {len(calls)} actions queued on the held lock: {results}"
-    return results
 
 
 def codes(outcome) -> list[str]:
