@@ -52,3 +52,10 @@ SCALAR_MAP = {
         parse_value=_parse_decimal_string,
     ),
 }
+
+
+def quantity_of(scaled: int | None) -> Quantity | None:
+    """A scaled quantity (10⁻⁶ base units) as the decimal string the API shows (no trailing zeros)."""
+    from server.numbers import scaled_to_decimal
+
+    return None if scaled is None else Quantity(str(scaled_to_decimal(scaled, 0)))

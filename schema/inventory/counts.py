@@ -12,25 +12,13 @@ from strawberry.types import Info
 from schema.auth import needs
 from schema.catalog.types import Product, product_from_id
 from schema.errors import InventoryError, run_action
-from schema.inventory.types import Location, Lot, Warehouse
-from schema.relay import Connection, decode_id, paginate, to_global_id
-from schema.scalars import Money, Quantity
-from server.errors import InventoryError as DomainInventoryError
+from schema.inventory.types import Location, Lot, Warehouse, inventory_pk
+from schema.relay import Connection, paginate, to_global_id
+from schema.scalars import Money, Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import counts
 from server.inventory.models import stock_count, stock_count_line
-from server.numbers import fen_to_decimal, scaled_to_decimal
-
-
-def _qty(q: int | None) -> Quantity | None:
-    return None if q is None else Quantity(str(scaled_to_decimal(q, 0)))
-
-
-def pk(global_id, type_name: str, field: str, what: str) -> int:
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainInventoryError("NOT_FOUND", field, what=what)
-    return value
+from server.numbers import fen_to_decimal
 
 
 @strawberry.type(description="One place and product to count. Book quantities need stock.count.approve.")
@@ -57,15 +45,15 @@ class StockCountLine:
 
     @strawberry.field(description="Book quantity when the count opened.", extensions=needs("stock.count.approve"))
     def snapshot_quantity(self) -> Quantity | None:
-        return _qty(self._row.snapshot_qty)
+        return quantity_of(self._row.snapshot_qty)
 
     @strawberry.field(description="Book quantity when the count was recorded.", extensions=needs("stock.count.approve"))
     def book_quantity(self) -> Quantity | None:
-        return _qty(self._row.book_qty)
+        return quantity_of(self._row.book_qty)
 
     @strawberry.field(description="Final counted − book.", extensions=needs("stock.count.approve"))
     def variance(self) -> Quantity | None:
-        return _qty(self._row.variance_qty)
+        return quantity_of(self._row.variance_qty)
 
     @strawberry.field(description="Value posted (gain +, loss −); needs cost.view.", extensions=needs("cost.view"))
     def variance_value(self) -> Money | None:
@@ -110,9 +98,9 @@ class StockCount:
             rows = (await conn.execute(select(stock_count_line).where(stock_count_line.c.count_id == self._row.id)
                                        .order_by(stock_count_line.c.location_id, stock_count_line.c.product_id,
                                                  stock_count_line.c.id))).all()
-        return [StockCountLine(id=to_global_id("StockCountLine", r.id), counted_quantity=_qty(r.counted_qty),
+        return [StockCountLine(id=to_global_id("StockCountLine", r.id), counted_quantity=quantity_of(r.counted_qty),
                                counted_by=r.counted_by, recount_required=r.recount_required,
-                               recounted_quantity=_qty(r.recounted_qty), recounted_by=r.recounted_by, _row=r)
+                               recounted_quantity=quantity_of(r.recounted_qty), recounted_by=r.recounted_by, _row=r)
                 for r in rows]
 
 
@@ -172,10 +160,10 @@ class CountMutation:
     async def open_stock_count(self, info: Info, input: OpenCountInput) -> StockCountPayload:
         async def action():
             return await counts.do_open_count(info.context.db, counts.CountInput(
-                warehouse_id=pk(input.warehouse_id, "Warehouse", "warehouseId", "warehouse"), mode=input.mode,
+                warehouse_id=inventory_pk(input.warehouse_id, "Warehouse", "warehouseId", "warehouse"), mode=input.mode,
                 blind=input.blind, count_date=input.count_date, note=input.note,
-                location_ids=[pk(x, "Location", "locationIds", "location") for x in input.location_ids],
-                product_ids=[pk(x, "Product", "productIds", "product") for x in input.product_ids]),
+                location_ids=[inventory_pk(x, "Location", "locationIds", "location") for x in input.location_ids],
+                product_ids=[inventory_pk(x, "Product", "productIds", "product") for x in input.product_ids]),
                 info.context.principal)
         return await _payload(info, action)
 
@@ -184,7 +172,7 @@ class CountMutation:
                          extensions=needs("stock.count"))
     async def generate_cycle_count(self, info: Info, warehouse_id: strawberry.ID) -> StockCountPayload:
         count_id, errors = await run_action(info, InventoryErrorCode, lambda: counts.do_generate_cycle_count(
-            info.context.db, pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"), info.context.principal))
+            info.context.db, inventory_pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"), info.context.principal))
         if errors or count_id is None:
             return StockCountPayload(count=None, errors=errors)
         async with info.context.db.read() as conn:
@@ -194,12 +182,12 @@ class CountMutation:
     @strawberry.mutation(description="Record counted quantities or recounts.", extensions=needs("stock.count"))
     async def record_stock_counts(self, info: Info, id: strawberry.ID, entries: list[CountEntryInput]) -> StockCountPayload:
         async def action():
-            count_id = pk(id, "StockCount", "id", "stock_count")
+            count_id = inventory_pk(id, "StockCount", "id", "stock_count")
             await counts.do_record_counts(info.context.db, count_id, [counts.CountEntry(
                 quantity=e.quantity,
-                line_id=pk(e.line_id, "StockCountLine", f"entries.{i}.lineId", "location") if e.line_id else None,
-                location_id=pk(e.location_id, "Location", f"entries.{i}.locationId", "location") if e.location_id else None,
-                product_id=pk(e.product_id, "Product", f"entries.{i}.productId", "product") if e.product_id else None,
+                line_id=inventory_pk(e.line_id, "StockCountLine", f"entries.{i}.lineId", "location") if e.line_id else None,
+                location_id=inventory_pk(e.location_id, "Location", f"entries.{i}.locationId", "location") if e.location_id else None,
+                product_id=inventory_pk(e.product_id, "Product", f"entries.{i}.productId", "product") if e.product_id else None,
                 lot=e.lot) for i, e in enumerate(entries)], info.context.principal)
             return count_id
         return await _payload(info, action)
@@ -208,7 +196,7 @@ class CountMutation:
                          extensions=needs("stock.count.approve"))
     async def approve_stock_count(self, info: Info, id: strawberry.ID, reason: str = "") -> StockCountPayload:
         async def action():
-            count_id = pk(id, "StockCount", "id", "stock_count")
+            count_id = inventory_pk(id, "StockCount", "id", "stock_count")
             await counts.do_approve_count(info.context.db, count_id, info.context.principal, reason)
             return count_id
         return await _payload(info, action)
@@ -216,7 +204,7 @@ class CountMutation:
     @strawberry.mutation(description="Cancel an open count (unfreezes its locations).", extensions=needs("stock.count"))
     async def cancel_stock_count(self, info: Info, id: strawberry.ID) -> StockCountPayload:
         async def action():
-            count_id = pk(id, "StockCount", "id", "stock_count")
+            count_id = inventory_pk(id, "StockCount", "id", "stock_count")
             await counts.do_cancel_count(info.context.db, count_id, info.context.principal)
             return count_id
         return await _payload(info, action)

@@ -15,14 +15,9 @@ from schema.inventory.types import Location, Lot, StockMove, moves_from_rows
 from schema.live import live_events
 from schema.partners.types import Customer, Supplier
 from schema.relay import Connection, decode_id, paginate
-from schema.scalars import Quantity
+from schema.scalars import Quantity, quantity_of
 from server.inventory import lots
 from server.inventory.models import lot
-from server.numbers import scaled_to_decimal
-
-
-def _qty(q: int) -> Quantity:
-    return Quantity(str(scaled_to_decimal(q, 0)))
 
 
 @strawberry.type
@@ -74,14 +69,14 @@ class LotTrace:
 
     @strawberry.field(description="The receipts it came in with; needs purchase.view.", extensions=needs("purchase.view"))
     def receipts(self) -> list[LotReceipt] | None:
-        return [LotReceipt(number=r.number, receipt_date=r.receipt_date, accepted_quantity=_qty(r.accepted_qty),
-                           returned_quantity=_qty(r.returned_qty), _supplier_id=r.supplier_id)
+        return [LotReceipt(number=r.number, receipt_date=r.receipt_date, accepted_quantity=quantity_of(r.accepted_qty),
+                           returned_quantity=quantity_of(r.returned_qty), _supplier_id=r.supplier_id)
                 for r in self._trace.receipts]
 
     @strawberry.field(description="The customers who got it; needs sales.view.", extensions=needs("sales.view"))
     def shipments(self) -> list[LotShipment] | None:
         return [LotShipment(number=r.number, order_number=r.order_number, ship_date=r.ship_date,
-                            quantity=_qty(r.qty), returned_quantity=_qty(r.returned_qty), _customer_id=r.customer_id)
+                            quantity=quantity_of(r.qty), returned_quantity=quantity_of(r.returned_qty), _customer_id=r.customer_id)
                 for r in self._trace.shipments]
 
 
@@ -149,7 +144,7 @@ class LotQuery:
         if trace is None:
             return None
         return LotTrace(lot=Lot.from_row(trace.lot), on_hand=[
-            LotOnHand(quantity=_qty(r.qty), _location_id=r.location_id) for r in trace.on_hand], _trace=trace)
+            LotOnHand(quantity=quantity_of(r.qty), _location_id=r.location_id) for r in trace.on_hand], _trace=trace)
 
     @strawberry.field(description="Stock of lots expiring within `days` (default 30), earliest first.",
                       extensions=needs("stock.view"))
@@ -159,5 +154,5 @@ class LotQuery:
         wh = (decode_id(warehouse_id, "Warehouse") or 0) if warehouse_id is not None else None
         q = lots.expiring_soon(max(days, 0), on=today, warehouse_id=wh, warehouses=info.context.principal.warehouse_ids)
         return await paginate(info, q, lambda r: ExpiringStock(
-            lot=r.code, expiry_date=r.expiry_date, days_left=(r.expiry_date - today).days, quantity=_qty(r.qty),
+            lot=r.code, expiry_date=r.expiry_date, days_left=(r.expiry_date - today).days, quantity=quantity_of(r.qty),
             _product_id=r.product_id, _location_id=r.location_id), first=first, after=after)

@@ -11,25 +11,13 @@ from strawberry.types import Info
 from schema.auth import needs
 from schema.catalog.types import Product, product_from_id
 from schema.errors import InventoryError, run_action
-from schema.inventory.types import Warehouse
-from schema.relay import Connection, decode_id, paginate, to_global_id
-from schema.scalars import Money, Quantity
-from server.errors import InventoryError as DomainInventoryError
+from schema.inventory.types import Warehouse, inventory_pk
+from schema.relay import Connection, paginate, to_global_id
+from schema.scalars import Money, Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import production
 from server.inventory.models import production_order, production_order_line
-from server.numbers import fen_to_decimal, scaled_to_decimal
-
-
-def _qty(q: int) -> Quantity:
-    return Quantity(str(scaled_to_decimal(q, 0)))
-
-
-def pk(global_id, type_name: str, field: str, what: str) -> int:
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainInventoryError("NOT_FOUND", field, what=what)
-    return value
+from server.numbers import fen_to_decimal
 
 
 @strawberry.type
@@ -62,7 +50,7 @@ class ProductionOrder:
     @classmethod
     def from_row(cls, r) -> ProductionOrder:
         return cls(id=to_global_id("ProductionOrder", r.id), number=r.number, status=r.status,
-                   planned_quantity=_qty(r.planned_qty), received_quantity=_qty(r.received_qty),
+                   planned_quantity=quantity_of(r.planned_qty), received_quantity=quantity_of(r.received_qty),
                    created_at=r.created_at, _row=r)
 
     @strawberry.field
@@ -83,8 +71,8 @@ class ProductionOrder:
         async with info.context.db.read() as conn:
             rows = (await conn.execute(select(production_order_line).where(
                 production_order_line.c.order_id == self._row.id).order_by(production_order_line.c.id))).all()
-        return [ProductionOrderLine(id=to_global_id("ProductionOrderLine", r.id), required_quantity=_qty(r.required_qty),
-                                    issued_quantity=_qty(r.issued_qty), returned_quantity=_qty(r.returned_qty), _row=r)
+        return [ProductionOrderLine(id=to_global_id("ProductionOrderLine", r.id), required_quantity=quantity_of(r.required_qty),
+                                    issued_quantity=quantity_of(r.issued_qty), returned_quantity=quantity_of(r.returned_qty), _row=r)
                 for r in rows]
 
 
@@ -124,8 +112,8 @@ async def _payload(info: Info, action) -> ProductionPayload:
 
 
 def _materials(lines) -> list[production.MaterialLine]:
-    return [production.MaterialLine(pk(ln.line_id, "ProductionOrderLine", f"lines.{i}.lineId", "production_order"),
-                                    ln.quantity, pk(ln.location_id, "Location", f"lines.{i}.locationId", "location"),
+    return [production.MaterialLine(inventory_pk(ln.line_id, "ProductionOrderLine", f"lines.{i}.lineId", "production_order"),
+                                    ln.quantity, inventory_pk(ln.location_id, "Location", f"lines.{i}.locationId", "location"),
                                     ln.lot) for i, ln in enumerate(lines)]
 
 
@@ -150,8 +138,8 @@ class ProductionMutation:
                                     components: list[ComponentInput]) -> BomPayload:
         async def action():
             await production.do_set_bill_of_materials(
-                info.context.db, pk(product_id, "Product", "productId", "product"),
-                [production.ComponentInput(pk(x.component_id, "Product", f"components.{i}.componentId", "product"),
+                info.context.db, inventory_pk(product_id, "Product", "productId", "product"),
+                [production.ComponentInput(inventory_pk(x.component_id, "Product", f"components.{i}.componentId", "product"),
                                            x.quantity) for i, x in enumerate(components)], info.context.principal)
         _, errors = await run_action(info, InventoryErrorCode, action)
         return BomPayload(ok=not errors, errors=errors)
@@ -161,13 +149,13 @@ class ProductionMutation:
                                       quantity: Quantity, labour: Money = Money("0"),
                                       overhead: Money = Money("0")) -> ProductionPayload:
         return await _payload(info, lambda: production.do_create_production_order(info.context.db, production.ProductionInput(
-            pk(product_id, "Product", "productId", "product"), pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"),
+            inventory_pk(product_id, "Product", "productId", "product"), inventory_pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"),
             quantity, labour, overhead), info.context.principal))
 
     @strawberry.mutation(description="Issue components to an order (生产领料).", extensions=needs("stock.issue"))
     async def issue_materials(self, info: Info, id: strawberry.ID, lines: list[MaterialLineInput]) -> ProductionPayload:
         async def action():
-            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            order_id = inventory_pk(id, "ProductionOrder", "id", "production_order")
             await production.do_issue_materials(info.context.db, order_id, _materials(lines), info.context.principal)
             return order_id
         return await _payload(info, action)
@@ -175,7 +163,7 @@ class ProductionMutation:
     @strawberry.mutation(description="Return unused components (退料) at their issue value.", extensions=needs("stock.issue"))
     async def return_materials(self, info: Info, id: strawberry.ID, lines: list[MaterialLineInput]) -> ProductionPayload:
         async def action():
-            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            order_id = inventory_pk(id, "ProductionOrder", "id", "production_order")
             await production.do_issue_materials(info.context.db, order_id, _materials(lines), info.context.principal,
                                                 returning=True)
             return order_id
@@ -187,9 +175,9 @@ class ProductionMutation:
                                      complete: bool = False, lot: str | None = None,
                                      expiry_date: date | None = None) -> ProductionPayload:
         async def action():
-            order_id = pk(id, "ProductionOrder", "id", "production_order")
+            order_id = inventory_pk(id, "ProductionOrder", "id", "production_order")
             await production.do_receive_finished_goods(info.context.db, order_id, production.FinishedGoodsInput(
-                quantity, pk(location_id, "Location", "locationId", "location"), lot, complete, expiry_date),
+                quantity, inventory_pk(location_id, "Location", "locationId", "location"), lot, complete, expiry_date),
                 info.context.principal)
             return order_id
         return await _payload(info, action)

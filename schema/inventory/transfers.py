@@ -11,25 +11,12 @@ from strawberry.types import Info
 from schema.auth import needs
 from schema.catalog.types import Product, product_from_id
 from schema.errors import InventoryError, run_action
-from schema.inventory.types import Location, Warehouse
-from schema.relay import Connection, decode_id, paginate, to_global_id
-from schema.scalars import Quantity
-from server.errors import InventoryError as DomainInventoryError
+from schema.inventory.types import Location, Warehouse, inventory_pk
+from schema.relay import Connection, paginate, to_global_id
+from schema.scalars import Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import transfers
 from server.inventory.models import transfer_order, transfer_order_line
-from server.numbers import scaled_to_decimal
-
-
-def _qty(q: int) -> Quantity:
-    return Quantity(str(scaled_to_decimal(q, 0)))
-
-
-def pk(global_id, type_name: str, field: str, what: str) -> int:
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainInventoryError("NOT_FOUND", field, what=what)
-    return value
 
 
 @strawberry.type
@@ -81,8 +68,8 @@ class Transfer:
         async with info.context.db.read() as conn:
             rows = (await conn.execute(select(transfer_order_line).where(
                 transfer_order_line.c.transfer_id == self._row.id).order_by(transfer_order_line.c.line_no))).all()
-        return [TransferLine(id=to_global_id("TransferLine", r.id), line_no=r.line_no, quantity=_qty(r.qty),
-                             received_quantity=_qty(r.received_qty), difference_quantity=_qty(r.difference_qty),
+        return [TransferLine(id=to_global_id("TransferLine", r.id), line_no=r.line_no, quantity=quantity_of(r.qty),
+                             received_quantity=quantity_of(r.received_qty), difference_quantity=quantity_of(r.difference_qty),
                              difference_reason=r.difference_reason, done=r.done, _row=r) for r in rows]
 
 
@@ -143,12 +130,12 @@ class TransferMutation:
                                 note: str = "") -> TransferPayload:
         async def action():
             data = transfers.DispatchInput(
-                to_warehouse_id=pk(to_warehouse_id, "Warehouse", "toWarehouseId", "warehouse"),
+                to_warehouse_id=inventory_pk(to_warehouse_id, "Warehouse", "toWarehouseId", "warehouse"),
                 dispatch_date=dispatch_date, note=note,
                 lines=[transfers.DispatchLineInput(
-                    product_id=pk(ln.product_id, "Product", f"lines.{i}.productId", "product"), quantity=ln.quantity,
-                    from_location_id=pk(ln.from_location_id, "Location", f"lines.{i}.fromLocationId", "location"),
-                    lot=ln.lot, unit_id=pk(ln.unit_id, "Unit", f"lines.{i}.unitId", "unit") if ln.unit_id else None)
+                    product_id=inventory_pk(ln.product_id, "Product", f"lines.{i}.productId", "product"), quantity=ln.quantity,
+                    from_location_id=inventory_pk(ln.from_location_id, "Location", f"lines.{i}.fromLocationId", "location"),
+                    lot=ln.lot, unit_id=inventory_pk(ln.unit_id, "Unit", f"lines.{i}.unitId", "unit") if ln.unit_id else None)
                     for i, ln in enumerate(lines)])
             return await transfers.do_dispatch_transfer(info.context.db, data, info.context.principal,
                                                         idempotency_key=idempotency_key)
@@ -158,11 +145,11 @@ class TransferMutation:
                          extensions=needs("stock.transfer"))
     async def receive_transfer(self, info: Info, id: strawberry.ID, lines: list[ArrivalLineInput]) -> TransferPayload:
         async def action():
-            tid = pk(id, "Transfer", "id", "transfer")
+            tid = inventory_pk(id, "Transfer", "id", "transfer")
             await transfers.do_receive_transfer(info.context.db, tid, [transfers.ArrivalLineInput(
-                transfer_line_id=pk(ln.transfer_line_id, "TransferLine", f"lines.{i}.transferLineId", "transfer_line"),
+                transfer_line_id=inventory_pk(ln.transfer_line_id, "TransferLine", f"lines.{i}.transferLineId", "transfer_line"),
                 received_quantity=ln.received_quantity,
-                to_location_id=pk(ln.to_location_id, "Location", f"lines.{i}.toLocationId", "location"),
+                to_location_id=inventory_pk(ln.to_location_id, "Location", f"lines.{i}.toLocationId", "location"),
                 close=ln.close, difference_reason=ln.difference_reason) for i, ln in enumerate(lines)],
                 info.context.principal)
             return tid

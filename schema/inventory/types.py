@@ -251,3 +251,14 @@ class StockChangedEvent(StockPlace):
     async def move(self, info: Info) -> StockMove:
         row = await info.context.loaders.move.load(self._move_id)
         return StockMove.from_row(row, await precision_of(info, row.product_id))
+
+
+def inventory_pk(global_id, type_name: str, field: str, what: str) -> int:
+    """Decode a global ID inside an inventory action: a wrong one is a ``NOT_FOUND`` payload error."""
+    from server.errors import InventoryError as DomainInventoryError
+    from schema.relay import decode_id
+
+    value = decode_id(global_id, type_name)
+    if value is None:
+        raise DomainInventoryError("NOT_FOUND", field, what=what)
+    return value
