@@ -63,6 +63,12 @@ def bearer_token(header: str | None) -> str | None:
     return None
 
 
+def label_routes():
+    from server.scanning.http import ROUTES
+
+    return ROUTES
+
+
 def schema_for(settings: Settings):
     """The schema; with ``JXC_INTROSPECTION=0`` a copy that refuses introspection queries."""
     from schema.schema import schema, schema_without_introspection
@@ -113,6 +119,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            *label_routes(),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],

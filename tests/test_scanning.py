@@ -100,3 +100,46 @@ async def test_resolve_through_the_api_with_a_scanner_token(gql):
                             token=scanner, lang="en")
     assert bad["resolveBarcode"]["errors"][0]["code"] == "BAD_CHECK_DIGIT"
     assert "expected 3" in bad["resolveBarcode"]["errors"][0]["message"]
+
+
+async def test_labels_decode_back_to_their_content(gql):
+    """Every kind of label, downloaded over HTTP, is read back by a real decoder (zxing-cpp)."""
+    import io
+    from datetime import date as d
+
+    import zxingcpp
+    from PIL import Image
+
+    from schema.relay import to_global_id
+
+    w = await make_world(gql.db)
+    item = await make_product(gql.db, w, barcodes=("9521234543213",))
+    pid = to_global_id("Product", item)
+
+    async def read(url):
+        resp = await gql.http.get(url, headers={"authorization": f"Bearer {gql.token}"})
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"] == "image/png"
+        return [(r.text, r.format.name) for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(resp.content)))]
+
+    assert await read(f"/labels/product/{pid}.png") == [("9521234543213", "EAN13")]
+    assert (await read(f"/labels/product/{pid}.png?kind=code128"))[0][1] == "Code128"
+    gs1 = await read(f"/labels/product/{pid}.png?kind=gs1_128&lot=ABC123&expiry=2025-12-31")
+    assert gs1 == [("(01)09521234543213(17)251231(10)ABC123", "Code128")]
+    qr = await read(f"/labels/product/{pid}.png?kind=qr&lot=ABC123")
+    assert qr == [("https://id.gs1.org/01/09521234543213/10/ABC123", "QRCode")]
+    assert await read(f"/labels/location/{to_global_id('Location', w.a1)}.png") == [("WH1-A-01", "Code128")]
+    assert await read("/labels/document/PO2026-000123.png") == [("PO2026-000123", "Code128")]
+    # and what the labels say is understood by resolveBarcode
+    async with gql.db.read() as conn:
+        r = await resolve_barcode(conn, "]C1" + "0109521234543213" + "1725123110ABC123")
+    assert (r.product_id, r.lot, r.expiry_date) == (item, "ABC123", d(2025, 12, 31))
+
+    sheet = await gql.http.get(f"/labels/sheet.pdf?products={pid},{pid}&locations={to_global_id('Location', w.a1)}",
+                               headers={"authorization": f"Bearer {gql.token}"})
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    anonymous = await gql.http.get(f"/labels/product/{pid}.png")
+    assert anonymous.status_code == 403 and anonymous.json()["error"]["code"] == "PERMISSION_DENIED"
+    missing = await gql.http.get(f"/labels/product/{to_global_id('Product', 999)}.png",
+                                 headers={"authorization": f"Bearer {gql.token}"})
+    assert missing.status_code == 404
