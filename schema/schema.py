@@ -43,7 +43,7 @@ from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
 from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
 from schema.sales.schema import SalesMutation, SalesQuery
-from schema.scanning.schema import ScanningQuery
+from schema.scanning.schema import ScanningMutation, ScanningQuery, ScanningSubscription
 from schema.sales.types import SalesInvoice, SalesOrder, Shipment
 from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
@@ -153,12 +153,13 @@ class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, Inven
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
                PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation,
-               ProductionMutation):
+               ProductionMutation, ScanningMutation):
     pass
 
 
 @strawberry.type
-class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription, LotSubscription):
+class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription, LotSubscription,
+                   ScanningSubscription):
     pass
 
 

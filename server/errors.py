@@ -138,6 +138,22 @@ class ScanningErrorCode(enum.Enum):
     BAD_CHECK_DIGIT = "BAD_CHECK_DIGIT"
     INVALID_BARCODE = "INVALID_BARCODE"
     REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_STATUS = "INVALID_STATUS"
+    WRONG_PRODUCT = "WRONG_PRODUCT"
+    WRONG_LOCATION = "WRONG_LOCATION"
+    LOCATION_REQUIRED = "LOCATION_REQUIRED"
+    OVER_RECEIPT = "OVER_RECEIPT"
+    OVER_SHIPMENT = "OVER_SHIPMENT"
+    SERIAL_ALREADY_SCANNED = "SERIAL_ALREADY_SCANNED"
+    EXPIRED_LOT = "EXPIRED_LOT"
+    LOT_REQUIRED = "LOT_REQUIRED"
+    NOTHING_SCANNED = "NOTHING_SCANNED"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    LOCATION_FROZEN = "LOCATION_FROZEN"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -202,6 +218,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "OVER_SHIPMENT": ("发货数量超过订单未发数量 {open}。", "The shipment exceeds the quantity still to ship, {open}."),
     "OVER_INVOICE": ("开票数量超过已发货未开票数量 {open}。",
                      "The invoice exceeds the shipped and not yet invoiced quantity, {open}."),
+    "WRONG_PRODUCT": ("{product} 不在单据 {document} 上，请放回。", "{product} is not on {document}: put it back."),
+    "WRONG_LOCATION": ("库位 {location} 不在本次作业范围内。", "Location {location} is not part of this job."),
+    "LOCATION_REQUIRED": ("请先扫描库位条码。", "Scan a bin label first."),
+    "SERIAL_ALREADY_SCANNED": ("序列号 {serial} 已经扫过。", "Serial {serial} was already scanned."),
+    "EXPIRED_LOT": ("批次 {lot} 已过期（{expiry}），请隔离。", "Lot {lot} expired on {expiry}: set it aside."),
+    "NOTHING_SCANNED": ("还没有扫描任何商品。", "Nothing has been scanned yet."),
     "UNKNOWN_BARCODE": ("系统里没有这个条码：{code}。请检查商品或库位标签。",
                         "Unknown barcode {code}: check the product or bin label."),
     "LOCATION_FROZEN": ("库位 {location} 正在冻结盘点（{count}），盘点结束前不能出入库。",
@@ -244,6 +266,7 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "transfer": ("调拨单", "Transfer"),
     "stock_count": ("盘点单", "Stock count"),
     "production_order": ("生产单", "Production order"),
+    "scan_session": ("扫码作业", "Scan session"),
     "transfer_line": ("调拨单行", "Transfer line"),
     "sales_order": ("销售订单", "Sales order"),
     "sales_order_line": ("销售订单行", "Sales order line"),

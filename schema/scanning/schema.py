@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import enum
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -12,10 +14,13 @@ from schema.catalog.types import Product, Unit, product_from_id
 from schema.errors import ScanningError, to_payload_errors
 from schema.inventory.types import Location
 from schema.relay import to_global_id
-from schema.scalars import Decimal_, Quantity
+from schema.live import live_events
+from schema.scalars import Decimal_, Quantity, quantity_of
 from server.errors import ScanningError as DomainScanningError
 from server.errors import ScanningErrorCode
 from server.numbers import scaled_to_decimal
+from server.audit import audited
+from server.scanning import sessions
 from server.scanning.barcodes import resolve_barcode
 
 
@@ -83,3 +88,124 @@ class ScanningQuery:
             net_weight_kg=None if r.net_weight_kg is None else Decimal_(str(r.net_weight_kg)),
             pack_quantity=None if r.pack_quantity is None else Quantity(str(scaled_to_decimal(r.pack_quantity, 0))),
             document_type=r.document_type, document_number=r.document_number, sscc=r.sscc, _r=r), errors=[])
+
+
+# ---- scan sessions ------------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="What a scan session does.")
+class ScanMode(enum.Enum):
+    RECEIVE = "RECEIVE"
+    PICK = "PICK"
+    TRANSFER = "TRANSFER"
+    COUNT = "COUNT"
+
+
+@strawberry.type(description="The feedback for one scan: what it did and what the document needs now.")
+class ScanAnswer:
+    ok: bool
+    kind: str
+    message: str
+    replayed: bool = strawberry.field(description="True when this scanId was applied before: nothing changed.")
+    done: Quantity | None
+    needed: Quantity | None
+
+
+def _answer(a, lang: str) -> ScanAnswer:
+    return ScanAnswer(ok=a.ok, kind=a.kind, message=a.message_en if lang.startswith("en") else a.message_zh,
+                      replayed=a.replayed, done=quantity_of(a.done), needed=quantity_of(a.needed))
+
+
+@strawberry.type
+class ScanSessionPayload:
+    session_id: strawberry.ID | None
+    errors: list[ScanningError]
+
+
+@strawberry.type
+class ScanPayload:
+    answer: ScanAnswer | None
+    errors: list[ScanningError]
+
+
+@strawberry.type
+class CompletePayload:
+    document_number: str | None = strawberry.field(description="The receipt, shipment, transfer or count posted.")
+    errors: list[ScanningError]
+
+
+@strawberry.type(description="A scan applied in a session, live.")
+class ScanEvent:
+    seq: int
+    scan_id: str
+    message: str
+
+
+def _session_pk(global_id) -> int:
+    from schema.relay import decode_id
+
+    value = decode_id(global_id, "ScanSession")
+    if value is None:
+        raise DomainScanningError("NOT_FOUND", "sessionId", what="scan_session")
+    return value
+
+
+async def _run(info: Info, action):
+    try:
+        with audited(info.context.actor, info.field_name):
+            return await action(), []
+    except DomainScanningError as exc:
+        return None, to_payload_errors(exc, ScanningErrorCode, info.context.lang)
+
+
+@strawberry.type
+class ScanningMutation:
+    @strawberry.mutation(description="Start a scan session: RECEIVE against a PO, PICK against an SO, COUNT against "
+                                     "a stock count (by number), or TRANSFER.", extensions=needs("scan.use"))
+    async def start_scan_session(self, info: Info, mode: ScanMode, document_number: str = "",
+                                 location_code: str = "") -> ScanSessionPayload:
+        pk, errors = await _run(info, lambda: sessions.do_start_session(
+            info.context.db, mode.value, info.context.principal, document_number=document_number,
+            location_code=location_code))
+        return ScanSessionPayload(session_id=None if errors else to_global_id("ScanSession", pk), errors=errors)
+
+    @strawberry.mutation(description="One scan. `scanId` (made by the device) is the idempotency key: the same scan "
+                                     "sent again returns the first answer.", extensions=needs("scan.use"))
+    async def scan(self, info: Info, session_id: strawberry.ID, code: str, scan_id: str,
+                   quantity: Quantity | None = None, device_time: datetime | None = None,
+                   gs_substitute: str = "") -> ScanPayload:
+        answer, errors = await _run(info, lambda: sessions.do_scan(
+            info.context.db, _session_pk(session_id), code, scan_id, info.context.principal, quantity=quantity,
+            device_time=device_time, gs_substitutes=gs_substitute[:4]))
+        return ScanPayload(answer=None if errors else _answer(answer, info.context.lang), errors=errors)
+
+    @strawberry.mutation(description="Take back the last product scan of a session.", extensions=needs("scan.use"))
+    async def undo_last_scan(self, info: Info, session_id: strawberry.ID) -> ScanPayload:
+        answer, errors = await _run(info, lambda: sessions.do_undo_last_scan(
+            info.context.db, _session_pk(session_id), info.context.principal))
+        return ScanPayload(answer=None if errors or answer is None else _answer(answer, info.context.lang),
+                           errors=errors)
+
+    @strawberry.mutation(description="Post the session through the document services (receipt, shipment, transfer, "
+                                     "count entries); repeating it posts once.", extensions=needs("scan.use"))
+    async def complete_scan_session(self, info: Info, session_id: strawberry.ID) -> CompletePayload:
+        number, errors = await _run(info, lambda: sessions.do_complete_session(
+            info.context.db, _session_pk(session_id), info.context.principal))
+        return CompletePayload(document_number=number, errors=errors)
+
+
+@strawberry.type
+class ScanningSubscription:
+    @strawberry.subscription(description="Follow a scan session live (a supervisor's screen).",
+                             extensions=needs("scan.use"))
+    async def scan_session(self, info: Info, session_id: strawberry.ID,
+                           since: int | None = None) -> AsyncGenerator[ScanEvent, None]:
+        pk = _session_pk(session_id)
+        en = info.context.lang.startswith("en")
+
+        def predicate(ev) -> bool:
+            return ev.event_type == sessions.SCAN_RECORDED and ev.payload.get("session_id") == pk
+
+        async for ev in live_events(info, predicate, since, sessions.SCAN_RECORDED, "scan.use"):
+            p = ev.payload
+            yield ScanEvent(seq=ev.seq, scan_id=p["scan_id"], message=p["message_en"] if en else p["message_zh"])

@@ -1,0 +1,147 @@
+"""Scan sessions: receive against a PO, pick against an SO, transfer and count by scanning; a repeated
+scan id is applied once; typed errors tell the worker what to do; completion posts through the
+document services."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from server.errors import ScanningError
+from server.inventory.counts import CountInput, do_open_count
+from server.inventory.models import stock_count_line, stock_level
+from server.purchasing import orders as po
+from server.purchasing.models import purchase_order, purchase_order_line
+from server.sales import orders as so
+from server.sales.models import sales_order
+from server.scanning.sessions import do_complete_session, do_scan, do_start_session, do_undo_last_scan
+from tests.factories import make_product
+from tests.invariants import assert_ledger_consistent
+from tests.purchasing_helpers import MANAGER, PURCHASER, make_purchasing_world, principal
+from tests.sales_helpers import SALES, make_sales_world
+
+Q = 10**6
+GUN = principal("scanner", 80, "gun-01")
+EAN = "9521234543213"
+
+
+async def fails(coro, code):
+    with pytest.raises(ScanningError) as exc:
+        await coro
+    assert exc.value.details[0].code == code, exc.value.details
+    return exc.value.details[0]
+
+
+async def test_receive_by_scanning_with_retries_undo_and_over_receipt(db):
+    pw = await make_purchasing_world(db)
+    item = await make_product(db, pw.w, barcodes=(EAN,))
+    order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
+        po.OrderLineInput(item, "12")]), PURCHASER)
+    await po.do_submit_purchase_order(db, order_id, PURCHASER)
+    await po.do_approve_purchase_order(db, order_id, MANAGER)
+    async with db.read() as conn:
+        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    sid = await do_start_session(db, "RECEIVE", GUN, document_number=number)
+    await fails(do_scan(db, sid, EAN, "s1", GUN), "LOCATION_REQUIRED")
+    await do_scan(db, sid, "WH1-A-01", "s2", GUN)
+    first = await do_scan(db, sid, EAN, "s3", GUN, quantity="5")
+    assert (first.done, first.needed) == (5 * Q, 12 * Q) and first.message_en.endswith(": 5 / 12")
+    again = await do_scan(db, sid, EAN, "s3", GUN, quantity="5")  # a retry: applied once
+    assert again.replayed and again.done == 5 * Q
+    await do_scan(db, sid, EAN, "s4", GUN, quantity="5")
+    await fails(do_scan(db, sid, EAN, "s5", GUN, quantity="3"), "OVER_RECEIPT")  # 13 > 12
+    await do_undo_last_scan(db, sid, GUN)  # takes back the second 5
+    await fails(do_scan(db, sid, "9521234999997", "s6", GUN), "UNKNOWN_BARCODE")
+    await fails(do_scan(db, sid, "0" + "952123454321" + "4", "s7", GUN), "BAD_CHECK_DIGIT")
+    other = await make_product(db, pw.w, barcodes=("9521234000013",))
+    await fails(do_scan(db, sid, "9521234000013", "s8", GUN), "WRONG_PRODUCT")
+    assert other
+    await do_scan(db, sid, "WH1-A-02", "s9", GUN)
+    await do_scan(db, sid, EAN, "s10", GUN, quantity="7")
+    number_rc = await do_complete_session(db, sid, GUN)
+    assert number_rc.startswith("RC") and await do_complete_session(db, sid, GUN) == number_rc
+    async with db.read() as conn:
+        (line,) = (await conn.execute(select(purchase_order_line))).all()
+        levels = {r.location_id: r.qty for r in await conn.execute(select(stock_level).where(
+            stock_level.c.product_id == item))}
+        status = (await conn.execute(select(purchase_order.c.status))).scalar_one()
+    assert line.accepted_qty == 12 * Q and status == "received"
+    assert levels == {pw.w.a1: 5 * Q, pw.w.a2: 7 * Q}
+    await fails(do_scan(db, sid, EAN, "s11", GUN), "INVALID_STATUS")
+    await assert_ledger_consistent(db)
+
+
+async def test_pick_count_and_transfer_by_scanning(db):
+    sw = await make_sales_world(db)  # 100 widgets in A-01
+    from server.catalog.models import barcode
+    async with db.write() as conn:
+        await conn.execute(barcode.insert().values(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"))
+    order_id = await so.do_create_sales_order(db, so.SalesOrderInput(sw.customer, sw.w.wh1, [
+        so.SalesLineInput(sw.widget, "3")]), SALES)
+    assert await so.do_submit_sales_order(db, order_id, SALES) == "approved"
+    async with db.read() as conn:
+        number = (await conn.execute(select(sales_order.c.number))).scalar_one()
+    pick = await do_start_session(db, "PICK", GUN, document_number=number, location_code="WH1-A-01")
+    await do_scan(db, pick, EAN, "p1", GUN, quantity="2")
+    await fails(do_scan(db, pick, EAN, "p2", GUN, quantity="2"), "OVER_SHIPMENT")
+    await do_scan(db, pick, EAN, "p3", GUN)
+    assert (await do_complete_session(db, pick, GUN)).startswith("SH")
+
+    move = await do_start_session(db, "TRANSFER", GUN)
+    await do_scan(db, move, "WH1-A-01", "t1", GUN)
+    await do_scan(db, move, EAN, "t2", GUN, quantity="10")
+    await do_scan(db, move, "WH1-A-02", "t3", GUN)  # after the goods: the destination
+    await do_complete_session(db, move, GUN)
+
+    count_id = await do_open_count(db, CountInput(sw.w.wh1, location_ids=[sw.w.a2]), principal("warehouse_keeper", 81))
+    count = await do_start_session(db, "COUNT", GUN, document_number="SC" + number[2:6] + "-000001")
+    await fails(do_scan(db, count, "WH2-B-01", "c0", GUN), "WRONG_LOCATION")
+    await do_scan(db, count, "WH1-A-02", "c1", GUN)
+    await do_scan(db, count, EAN, "c2", GUN, quantity="9")
+    await do_complete_session(db, count, GUN)
+    async with db.read() as conn:
+        lines = {(r.location_id, r.product_id): r for r in await conn.execute(
+            select(stock_count_line).where(stock_count_line.c.count_id == count_id))}
+    counted = lines[(sw.w.a2, sw.widget)]
+    assert (counted.counted_qty, counted.book_qty) == (9 * Q, 10 * Q)
+    await assert_ledger_consistent(db)
+
+
+async def test_only_scanners_and_valid_documents(db):
+    await make_purchasing_world(db)
+    viewer = principal("viewer", 82)
+    await fails(do_start_session(db, "RECEIVE", viewer, document_number="PO2026-000001"), "PERMISSION_DENIED")
+    await fails(do_start_session(db, "RECEIVE", GUN, document_number="PO2026-000099"), "NOT_FOUND")
+    await fails(do_start_session(db, "DANCE", GUN), "INVALID_VALUE")
+
+
+async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql):
+    from tests.gql import admin_token
+
+    db = gql.db
+    pw = await make_purchasing_world(db)
+    item = await make_product(db, pw.w, barcodes=(EAN,))
+    order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
+        po.OrderLineInput(item, "2")]), PURCHASER)
+    await po.do_submit_purchase_order(db, order_id, PURCHASER)
+    await po.do_approve_purchase_order(db, order_id, MANAGER)
+    async with db.read() as conn:
+        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    gun = await admin_token(db, "scanner")
+    start = await gql.execute("""mutation($n: String!) { startScanSession(mode: RECEIVE, documentNumber: $n,
+        locationCode: "WH1-A-01") { sessionId errors { code } } }""", {"n": number}, token=gun)
+    sid = start["startScanSession"]["sessionId"]
+    scan = """mutation($s: ID!, $c: String!, $k: String!) { scan(sessionId: $s, code: $c, scanId: $k) {
+        answer { ok message replayed done needed } errors { code message } } }"""
+    a = (await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0001"}, token=gun, lang="en"))["scan"]["answer"]
+    assert (a["done"], a["needed"], a["replayed"]) == ("1", "2", False) and a["message"].startswith(number)
+    b = (await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0001"}, token=gun))["scan"]["answer"]
+    assert b["replayed"] and b["done"] == "1"
+    await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0002"}, token=gun)
+    bad = await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0003"}, token=gun)
+    assert bad["scan"]["errors"][0]["code"] == "OVER_RECEIPT"
+    done = await gql.execute("""mutation($s: ID!) { completeScanSession(sessionId: $s) { documentNumber
+        errors { code } } }""", {"s": sid}, token=gun)
+    assert done["completeScanSession"]["documentNumber"].startswith("RC")
+    denied = await gql.post("""mutation { receiveGoods(input: {lines: []}) { errors { code } } }""", token=gun)
+    assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
