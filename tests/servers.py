@@ -50,9 +50,9 @@ def auth_headers(base) -> dict:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, *, workers: int = 1):
-    """Start ``jxc serve`` on a free port and wait until /healthz answers; stop it afterwards."""
-    port = free_port()
+def running_server(database_url: str, *, workers: int = 1, port: int | None = None):
+    """Start ``jxc serve`` on a free port (or ``port``) and wait until /healthz answers; stop it afterwards."""
+    port = port or free_port()
     token = _admin_token(database_url)
     env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning")
     proc = subprocess.Popen(
