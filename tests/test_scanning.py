@@ -62,6 +62,8 @@ async def test_substitutes_plain_codes_and_errors(db, scan_world):
     w, item, bin_ = scan_world
     r = await resolve(db, V2.replace("\x1d", "|"), gs_substitutes="|")  # a wedge scanner without ASCII 29
     assert (r.lot, r.expiry_date) == ("A1B2C3", date(2028, 2, 29))
+    r = await resolve(db, "(01)09521234543213(17)251231(10)ABC123")  # the human-readable form
+    assert (r.product_id, r.lot, r.expiry_date) == (item, "ABC123", date(2025, 12, 31))
     r = await resolve(db, "0109521234543213")  # no symbology identifier
     assert r.product_id == item
     assert (await resolve(db, "9521234543213")).pack_quantity == 10**6

@@ -51,10 +51,16 @@ class Resolution:
     sscc: str | None = None
 
 
+HRI = re.compile(r"\((\d{2,4})\)([^()]*)")
+
+
 def _clean(raw: str, substitutes: str) -> str:
     code = raw.strip("\r\n")
     for ch in substitutes:
         code = code.replace(ch, GS)
+    if code.startswith("(") and (pairs := HRI.findall(code)) and "".join(f"({a}){v}" for a, v in pairs) == code:
+        # the human-readable form printed under GS1-128 bars (and returned by decoders): (01)…(10)…
+        code = "]C1" + GS.join(a + v for a, v in pairs)
     return code
 
 
