@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     login.add_argument("--token", required=True)
     login.add_argument("--lang", default="zh-CN")
     start = sub.add_parser("start")
-    start.add_argument("mode", choices=["RECEIVE", "PICK", "TRANSFER", "COUNT"])
+    start.add_argument("mode", choices=["RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT"])
     start.add_argument("--document", default="")
     start.add_argument("--location", default="")
     sub.add_parser("run")

@@ -87,7 +87,7 @@ async def test_pick_count_and_transfer_by_scanning(db):
     await do_scan(db, pick, EAN, "p3", GUN)
     assert (await do_complete_session(db, pick, GUN)).startswith("SH")
 
-    move = await do_start_session(db, "TRANSFER", GUN)
+    move = await do_start_session(db, "PUTAWAY", GUN)  # from the dock to a bin, like a transfer
     await do_scan(db, move, "WH1-A-01", "t1", GUN)
     await do_scan(db, move, EAN, "t2", GUN, quantity="10")
     await do_scan(db, move, "WH1-A-02", "t3", GUN)  # after the goods: the destination

@@ -96,6 +96,7 @@ class ScanningQuery:
 @strawberry.enum(description="What a scan session does.")
 class ScanMode(enum.Enum):
     RECEIVE = "RECEIVE"
+    PUTAWAY = "PUTAWAY"
     PICK = "PICK"
     TRANSFER = "TRANSFER"
     COUNT = "COUNT"

@@ -38,7 +38,7 @@ from server.sales.models import sales_order, sales_order_line
 from server.scanning.barcodes import resolve_barcode
 from server.scanning.models import scan_record, scan_session
 
-MODES = ("RECEIVE", "PICK", "TRANSFER", "COUNT")
+MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
 SCAN_RECORDED = "scan.recorded"
 DOCUMENTS = {"RECEIVE": ("PO", purchase_order, ("approved", "partially_received", "received")),
              "PICK": ("SO", sales_order, ("approved", "partially_shipped")),
@@ -152,7 +152,8 @@ async def _scan_location(conn, session, location_id: int) -> ScanAnswer:
         if not inside:
             raise ScanningError("WRONG_LOCATION", "code", location=code)
     values = {"location_id": location_id}
-    if session.mode == "TRANSFER" and session.location_id is not None and await _has_products(conn, session.id):
+    if session.mode in ("TRANSFER", "PUTAWAY") and session.location_id is not None and \
+            await _has_products(conn, session.id):
         values = {"to_location_id": location_id}  # after the goods: where they go
     await conn.execute(update(scan_session).where(scan_session.c.id == session.id).values(**values))
     target = "目的库位" if "to_location_id" in values else "库位"
@@ -297,7 +298,7 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
 
 
 POSTING_PERMISSIONS = {"RECEIVE": "stock.receive", "PICK": "sales.ship", "TRANSFER": "stock.transfer",
-                       "COUNT": "stock.count"}
+                       "PUTAWAY": "stock.transfer", "COUNT": "stock.count"}
 
 
 def _acting(principal: Principal | None, mode: str) -> Principal | None:
@@ -342,7 +343,7 @@ async def _post(db: Database, session, lines, principal, key: str) -> str:
                                        location_id=ln.location_id, lot=ln.lot)
             for ol, ln, qty in picks]), principal, idempotency_key=key)
         return await _number(db, "shipment", shipment_id)
-    if session.mode == "TRANSFER":
+    if session.mode in ("TRANSFER", "PUTAWAY"):
         if session.to_location_id is None:
             raise ScanningError("LOCATION_REQUIRED", "sessionId")
         result = await do_transfer_stock(db, [StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.qty),
