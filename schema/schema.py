@@ -43,7 +43,7 @@ from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
 from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
 from schema.sales.schema import SalesMutation, SalesQuery
-from schema.scanning.schema import ScanningMutation, ScanningQuery, ScanningSubscription
+from schema.scanning.schema import LabelQuery, ScanningMutation, ScanningQuery, ScanningSubscription
 from schema.sales.types import SalesInvoice, SalesOrder, Shipment
 from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
@@ -146,7 +146,8 @@ class NodeQuery:
 
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery, ProductionQuery, ScanningQuery):
+            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery, ProductionQuery, ScanningQuery,
+            LabelQuery):
     pass
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from server.settings import load_settings
 
@@ -44,6 +45,39 @@ async def _check(settings) -> list[str]:
             return await verify_ledger(conn)
     finally:
         await db.dispose()
+
+
+async def _labels(db, args) -> int:
+    """All active products (or bins) on label sheets, with a progress bar on stderr."""
+    from sqlalchemy import select
+
+    from server.catalog.models import product
+    from server.inventory.models import location, warehouse
+    from server.scanning import labels
+
+    async with db.read() as conn:
+        if args.what == "products":
+            ids = [r.id for r in await conn.execute(select(product.c.id).where(product.c.active).order_by(product.c.sku))]
+        else:
+            q = select(location.c.id).join(warehouse, warehouse.c.id == location.c.warehouse_id).where(
+                location.c.active, location.c.kind == "bin").order_by(location.c.code)
+            if args.warehouse:
+                q = q.where(warehouse.c.code == args.warehouse)
+            ids = [r.id for r in await conn.execute(q)]
+        items = []
+        for n, pk in enumerate(ids, start=1):
+            if args.what == "products":
+                try:
+                    items.append(await labels.product_label(conn, pk, args.kind))
+                except Exception as exc:  # a product without a GTIN gets no EAN label: say so, go on
+                    print(f"\nskipped product {pk}: {exc}", file=sys.stderr)
+            else:
+                items.append(await labels.location_label(conn, pk))
+            done = n * 30 // max(len(ids), 1)
+            print(f"\r[{'#' * done}{'.' * (30 - done)}] {n}/{len(ids)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    Path(args.output).write_bytes(labels.labels_pdf(items, args.layout))
+    return len(items)
 
 
 async def _with_db(settings, fn):
@@ -242,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database schema in place")
     sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger")
+    labels = sub.add_parser("labels", help="print barcode labels to a PDF (products or bins)")
+    labels.add_argument("what", choices=["products", "locations"])
+    labels.add_argument("--kind", default="ean13", help="products: ean13 | code128 | gs1_128 | qr")
+    labels.add_argument("--layout", default="a4_3x8", help="a4_3x8 | 50x30")
+    labels.add_argument("--warehouse", help="locations: only this warehouse (code)")
+    labels.add_argument("-o", "--output", required=True)
     sub.add_parser("expiring", help="write a lot.expiring event for lots expiring soon (run daily)").add_argument(
         "--days", type=int, default=30)
     users = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
@@ -293,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
         return 1 if problems else 0
+    if args.command == "labels":
+        count = asyncio.run(_with_db(settings, lambda db: _labels(db, args)))
+        print(f"{count} label(s) → {args.output}")
+        return 0
     if args.command == "expiring":
         from server.inventory.lots import do_alert_expiring_lots
 

@@ -145,3 +145,25 @@ async def test_labels_decode_back_to_their_content(gql):
     missing = await gql.http.get(f"/labels/product/{to_global_id('Product', 999)}.png",
                                  headers={"authorization": f"Bearer {gql.token}"})
     assert missing.status_code == 404
+
+
+async def test_label_links_and_the_labels_command(gql, db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from schema.relay import to_global_id
+
+    w = await make_world(gql.db)
+    item = await make_product(gql.db, w, barcodes=("9521234543213",))
+    links = await gql.execute("""query($p: [ID!]) { labelLinks(productIds: $p, kind: "qr") { images sheetPdf } }""",
+                              {"p": [to_global_id("Product", item)]})
+    (image,) = links["labelLinks"]["images"]
+    resp = await gql.http.get(image, headers={"authorization": f"Bearer {gql.token}"})
+    assert resp.status_code == 200
+    out = tmp_path / "bins.pdf"
+    done = subprocess.run([sys.executable, "-m", "server.cli", "labels", "locations", "--warehouse", "WH1", "-o",
+                           str(out)], env=dict(os.environ, DATABASE_URL=db_url), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2 label(s)" in done.stdout and out.read_bytes().startswith(b"%PDF")

@@ -210,3 +210,26 @@ class ScanningSubscription:
         async for ev in live_events(info, predicate, since, sessions.SCAN_RECORDED, "scan.use"):
             p = ev.payload
             yield ScanEvent(seq=ev.seq, scan_id=p["scan_id"], message=p["message_en"] if en else p["message_zh"])
+
+
+@strawberry.type(description="Where to download labels (GET with the same Bearer token).")
+class LabelLinks:
+    images: list[str] = strawberry.field(description="One PNG per product, then per location.")
+    sheet_pdf: str = strawberry.field(description="All of them on printable sheets.")
+
+
+@strawberry.type
+class LabelQuery:
+    @strawberry.field(description="Label download links for products (EAN-13, Code 128, GS1-128, QR) and bins.",
+                      extensions=needs("catalog.view"))
+    def label_links(self, product_ids: list[strawberry.ID] | None = None,
+                    location_ids: list[strawberry.ID] | None = None, kind: str = "ean13",
+                    layout: str = "a4_3x8") -> LabelLinks:
+        from urllib.parse import quote
+
+        products, locations = list(product_ids or []), list(location_ids or [])
+        images = [f"/labels/product/{quote(p)}.png?kind={quote(kind)}" for p in products]
+        images += [f"/labels/location/{quote(x)}.png" for x in locations]
+        sheet = (f"/labels/sheet.pdf?products={quote(','.join(products))}&locations={quote(','.join(locations))}"
+                 f"&kind={quote(kind)}&layout={quote(layout)}")
+        return LabelLinks(images=images, sheet_pdf=sheet)
