@@ -1,6 +1,18 @@
 """Scan sessions (the handheld workflow) and every scan they received."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from server.db_types import IdType, UtcDateTime, metadata
 
@@ -41,3 +53,4 @@ scan_record = Table(
     Column("seq", Integer, nullable=False),
     UniqueConstraint("scan_id"),
 )
+Index("ix_scan_record_session_serial", scan_record.c.session_id, scan_record.c.serial)
