@@ -40,7 +40,7 @@ from server.purchasing.models import (
     supplier_payment,
     supplier_price,
 )
-from server.scanning.models import scan_record, scan_session
+from server.scanning.models import scan_record, scan_session, scan_tally
 from server.sales.models import (
     customer_receipt,
     receipt_allocation,
@@ -68,5 +68,5 @@ __all__ = [
     "shipment_line", "sales_invoice", "sales_invoice_line", "customer_receipt", "receipt_allocation", "sales_return",
     "sales_return_line", "reorder_rule", "transfer_order", "transfer_order_line",
     "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
-    "production_order_line", "lot_expiry_alert", "scan_session", "scan_record",
+    "production_order_line", "lot_expiry_alert", "scan_session", "scan_record", "scan_tally",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -27,6 +28,7 @@ scan_session = Table(
     Column("location_id", IdType, ForeignKey("location.id"), nullable=True),  # the bin scanned last
     Column("to_location_id", IdType, ForeignKey("location.id"), nullable=True),  # transfer destination
     Column("result_number", String(20), nullable=False, server_default=""),  # the receipt, shipment… posted
+    Column("scans", Integer, nullable=False, server_default="0"),  # records so far: the next scan's seq
     Column("actor", String(96), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime, nullable=True),
@@ -54,3 +56,13 @@ scan_record = Table(
     UniqueConstraint("scan_id"),
 )
 Index("ix_scan_record_session_serial", scan_record.c.session_id, scan_record.c.serial)
+
+scan_tally = Table(
+    "scan_tally",
+    metadata,
+    # what a session holds per product (not undone), kept with each scan: no re-summing per scan
+    Column("session_id", IdType, ForeignKey("scan_session.id"), nullable=False),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    PrimaryKeyConstraint("session_id", "product_id"),
+)

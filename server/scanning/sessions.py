@@ -36,7 +36,8 @@ from server.purchasing.models import purchase_order, purchase_order_line
 from server.purchasing.settings import load_purchase_settings
 from server.sales.models import sales_order, sales_order_line
 from server.scanning.barcodes import resolve_barcode
-from server.scanning.models import scan_record, scan_session
+from server.scanning.models import scan_record, scan_session, scan_tally
+from server.sql import dialect_insert
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
 SCAN_RECORDED = "scan.recorded"
@@ -105,9 +106,14 @@ async def _lock_open(conn, session_id: int):
 
 
 async def _tally(conn, session_id: int, product_id: int) -> int:
-    return int((await conn.execute(select(func.coalesce(func.sum(scan_record.c.qty), 0)).where(
-        scan_record.c.session_id == session_id, scan_record.c.product_id == product_id,
-        scan_record.c.undone.is_(False)))).scalar_one())
+    return int((await conn.execute(select(scan_tally.c.qty).where(
+        scan_tally.c.session_id == session_id, scan_tally.c.product_id == product_id))).scalar() or 0)
+
+
+async def _add_to_tally(conn, session_id: int, product_id: int, qty: int) -> None:
+    stmt = dialect_insert(conn, scan_tally).values(session_id=session_id, product_id=product_id, qty=qty)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "product_id"],
+                                                  set_={"qty": scan_tally.c.qty + stmt.excluded.qty}))
 
 
 async def do_scan(db: Database, session_id: int, code: str, scan_id: str, principal: Principal | None, *,
@@ -125,9 +131,8 @@ async def do_scan(db: Database, session_id: int, code: str, scan_id: str, princi
             return ScanAnswer(**json.loads(earlier.answer), replayed=True)
         session = await _lock_open(conn, session_id)
         r = await resolve_barcode(conn, code, gs_substitutes=gs_substitutes)
-        seq = int((await conn.execute(select(func.count()).where(scan_record.c.session_id == session_id))).scalar_one())
         base = dict(session_id=session_id, scan_id=scan_id, code=code[:300], device_time=device_time,
-                    created_at=utcnow(), seq=seq + 1)
+                    created_at=utcnow(), seq=session.scans + 1)
         if r.kind == "location":
             answer = await _scan_location(conn, session, r.location_id)
             await conn.execute(scan_record.insert().values(kind="location", location_id=r.location_id,
@@ -135,8 +140,10 @@ async def do_scan(db: Database, session_id: int, code: str, scan_id: str, princi
         elif r.kind == "product":
             answer, record = await _scan_product(conn, session, r, quantity)
             await conn.execute(scan_record.insert().values(kind="product", answer=answer.to_json(), **record, **base))
+            await _add_to_tally(conn, session_id, r.product_id, record["qty"])
         else:
             raise ScanningError("WRONG_PRODUCT", "code", product=code, document=session.document_number or session.mode)
+        await conn.execute(update(scan_session).where(scan_session.c.id == session_id).values(scans=session.scans + 1))
         await append_events(conn, [NewEvent(SCAN_RECORDED, {"session_id": session_id, "scan_id": scan_id,
                                                             "message_zh": answer.message_zh,
                                                             "message_en": answer.message_en})])
@@ -252,6 +259,7 @@ async def do_undo_last_scan(db: Database, session_id: int, principal: Principal 
         if last is None:
             return None
         await conn.execute(update(scan_record).where(scan_record.c.id == last.id).values(undone=True))
+        await _add_to_tally(conn, session_id, last.product_id, -last.qty)
         answer = ScanAnswer(**json.loads(last.answer))
         answer.message_zh = f"已撤销：{answer.message_zh}"
         answer.message_en = f"Undone: {answer.message_en}"
