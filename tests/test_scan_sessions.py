@@ -145,3 +145,26 @@ async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql)
     assert done["completeScanSession"]["documentNumber"].startswith("RC")
     denied = await gql.post("""mutation { receiveGoods(input: {lines: []}) { errors { code } } }""", token=gun)
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_a_supervisor_follows_a_session_live(db, db_url):
+    import asyncio
+
+    from schema.relay import to_global_id
+    from server.auth.services import do_create_api_token
+    from tests.servers import running_server, subscribe
+
+    sw = await make_sales_world(db)
+    from server.catalog.models import barcode
+    async with db.write() as conn:
+        await conn.execute(barcode.insert().values(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"))
+    sid = await do_start_session(db, "TRANSFER", GUN, location_code="WH1-A-01")
+    _, token = await do_create_api_token(db, name="supervisor-screen", role_code="scanner")
+    query = "subscription($s: ID!) { scanSession(sessionId: $s) { scanId message } }"
+    with running_server(db_url) as base:
+        base.token = token
+        async with subscribe(base, query, {"s": to_global_id("ScanSession", sid)}) as sub:
+            await asyncio.sleep(0.3)
+            await do_scan(db, sid, EAN, "live-1", GUN, quantity="2")
+            event = (await sub.next(timeout=10))["scanSession"]
+    assert event["scanId"] == "live-1" and event["message"].endswith(": 2")
