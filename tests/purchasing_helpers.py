@@ -45,3 +45,23 @@ async def make_purchasing_world(db, *, payment_terms_days: int = 30) -> Purchasi
     serial = await make_product(db, w, tracking="serial", purchase_price="1000.00")
     lotted = await make_product(db, w, tracking="lot", purchase_price="3.00")
     return PurchasingWorld(w, s1, s2, widget, flour, serial, lotted)
+
+
+async def approved_order_for_scanning(db, quantity: str, ean: str = "9521234543213"):
+    """A purchasing world, a product labelled ``ean`` and an approved PO for ``quantity`` of it:
+    (world, product id, PO number)."""
+    from sqlalchemy import select
+
+    from server.purchasing import orders
+    from server.purchasing.models import purchase_order
+    from tests.factories import make_product
+
+    pw = await make_purchasing_world(db)
+    item = await make_product(db, pw.w, barcodes=(ean,))
+    order_id = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
+        orders.OrderLineInput(item, quantity)]), PURCHASER)
+    await orders.do_submit_purchase_order(db, order_id, PURCHASER)
+    await orders.do_approve_purchase_order(db, order_id, MANAGER)
+    async with db.read() as conn:
+        number = (await conn.execute(select(purchase_order.c.number).where(purchase_order.c.id == order_id))).scalar_one()
+    return pw, item, number

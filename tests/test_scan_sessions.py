@@ -10,14 +10,13 @@ from sqlalchemy import select
 from server.errors import ScanningError
 from server.inventory.counts import CountInput, do_open_count
 from server.inventory.models import stock_count_line, stock_level
-from server.purchasing import orders as po
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.sales import orders as so
 from server.sales.models import sales_order
 from server.scanning.sessions import do_complete_session, do_scan, do_start_session, do_undo_last_scan
 from tests.factories import make_product
 from tests.invariants import assert_ledger_consistent
-from tests.purchasing_helpers import MANAGER, PURCHASER, make_purchasing_world, principal
+from tests.purchasing_helpers import approved_order_for_scanning, make_purchasing_world, principal
 from tests.sales_helpers import SALES, make_sales_world
 
 Q = 10**6
@@ -33,14 +32,7 @@ async def fails(coro, code):
 
 
 async def test_receive_by_scanning_with_retries_undo_and_over_receipt(db):
-    pw = await make_purchasing_world(db)
-    item = await make_product(db, pw.w, barcodes=(EAN,))
-    order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
-        po.OrderLineInput(item, "12")]), PURCHASER)
-    await po.do_submit_purchase_order(db, order_id, PURCHASER)
-    await po.do_approve_purchase_order(db, order_id, MANAGER)
-    async with db.read() as conn:
-        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    pw, item, number = await approved_order_for_scanning(db, "12")
     sid = await do_start_session(db, "RECEIVE", GUN, document_number=number)
     await fails(do_scan(db, sid, EAN, "s1", GUN), "LOCATION_REQUIRED")
     await do_scan(db, sid, "WH1-A-01", "s2", GUN)
@@ -119,14 +111,7 @@ async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql)
     from tests.gql import admin_token
 
     db = gql.db
-    pw = await make_purchasing_world(db)
-    item = await make_product(db, pw.w, barcodes=(EAN,))
-    order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
-        po.OrderLineInput(item, "2")]), PURCHASER)
-    await po.do_submit_purchase_order(db, order_id, PURCHASER)
-    await po.do_approve_purchase_order(db, order_id, MANAGER)
-    async with db.read() as conn:
-        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    pw, item, number = await approved_order_for_scanning(db, "2")
     gun = await admin_token(db, "scanner")
     start = await gql.execute("""mutation($n: String!) { startScanSession(mode: RECEIVE, documentNumber: $n,
         locationCode: "WH1-A-01") { sessionId errors { code } } }""", {"n": number}, token=gun)

@@ -13,10 +13,8 @@ import sys
 from sqlalchemy import select
 
 from server.auth.services import do_create_api_token
-from server.purchasing import orders as po
-from server.purchasing.models import goods_receipt_line, purchase_order
-from tests.factories import make_product
-from tests.purchasing_helpers import MANAGER, PURCHASER, make_purchasing_world
+from server.purchasing.models import goods_receipt_line
+from tests.purchasing_helpers import approved_order_for_scanning
 from tests.servers import free_port, running_server
 
 EAN = "9521234543213"
@@ -28,14 +26,7 @@ def jxc_scan(home, *args, stdin: str = "") -> subprocess.CompletedProcess:
 
 
 async def test_offline_scans_are_replayed_once(db, db_url, tmp_path):
-    pw = await make_purchasing_world(db)
-    item = await make_product(db, pw.w, barcodes=(EAN,))
-    order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
-        po.OrderLineInput(item, "20")]), PURCHASER)
-    await po.do_submit_purchase_order(db, order_id, PURCHASER)
-    await po.do_approve_purchase_order(db, order_id, MANAGER)
-    async with db.read() as conn:
-        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    pw, item, number = await approved_order_for_scanning(db, "20")
     _, token = await do_create_api_token(db, name="handheld-07", role_code="scanner")
     port = free_port()
     home = tmp_path / "client"
