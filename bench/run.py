@@ -168,18 +168,24 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                     await conn.fetch(
                         "SELECT 'p' AS kind, p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
                         "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = ANY($1::bigint[]) UNION ALL "
-                        "SELECT 'l', id, warehouse_id, 'none', active, 0, 0 FROM location WHERE id = ANY($2::bigint[])",
+                        "SELECT 'l', l.id, l.warehouse_id, l.code, l.active, coalesce(f.count_id, 0), 0 FROM location l "
+                        "LEFT JOIN frozen_location f ON f.location_id = l.id WHERE l.id = ANY($2::bigint[])",
                         [p], [loc])
                     qty = await conn.fetchval(
                         "INSERT INTO stock_level (product_id, location_id, warehouse_id, lot_id, lot_key, qty, updated_at) "
                         "VALUES ($1, $2, (SELECT warehouse_id FROM location WHERE id = $2), NULL, 0, 1000000, now()) "
                         "ON CONFLICT (product_id, location_id, lot_key) DO UPDATE SET qty = stock_level.qty + excluded.qty, "
                         "updated_at = excluded.updated_at RETURNING qty", p, loc)
+                    # the checks every stock operation makes: frozen locations, reorder rules
+                    await conn.fetch("SELECT location_id, count_id FROM frozen_location WHERE location_id = ANY($1::bigint[])",
+                                     [loc])
                     await conn.fetchrow("INSERT INTO product_cost (product_id, qty, value_fen) VALUES ($1, 0, 0) "
                                         "ON CONFLICT (product_id) DO UPDATE SET qty = product_cost.qty "
                                         "RETURNING qty, value_fen, method", p)
                     await conn.execute("UPDATE product_cost SET qty = qty + 1000000, value_fen = value_fen + 250 "
                                        "WHERE product_id = $1", p)
+                    await conn.fetch("SELECT product_id, warehouse_id FROM reorder_rule WHERE product_id = ANY($1::bigint[])",
+                                     [p])
                     move = await conn.fetchval(
                         "INSERT INTO stock_move (operation_id, line_no, move_type, product_id, lot_id, from_location_id, "
                         "to_location_id, qty, value_fen, reason, source_document, source_line_id, actor, created_at) "
