@@ -129,8 +129,8 @@ async def do_scan(db: Database, session_id: int, code: str, scan_id: str, princi
             if earlier.session_id != session_id or earlier.code != code:
                 raise ScanningError("IDEMPOTENCY_KEY_REUSED", "scanId")
             return ScanAnswer(**json.loads(earlier.answer), replayed=True)
+        r = await resolve_barcode(conn, code, gs_substitutes=gs_substitutes)  # before the lock: keep it short
         session = await _lock_open(conn, session_id)
-        r = await resolve_barcode(conn, code, gs_substitutes=gs_substitutes)
         base = dict(session_id=session_id, scan_id=scan_id, code=code[:300], device_time=device_time,
                     created_at=utcnow(), seq=session.scans + 1)
         if r.kind == "location":
