@@ -43,6 +43,9 @@ from server.numbers import QTY_SCALE, scaled_to_decimal
 from server.sql import prepared
 
 
+CHUNK = 1000  # ids per statement when a document carries thousands of serials
+
+
 @dataclass(frozen=True)
 class MoveSpec:
     line_no: int  # 1-based line of the request, used in error messages
@@ -178,21 +181,25 @@ async def _lock_serial_lots(conn: AsyncConnection, specs: list[MoveSpec]) -> dic
         if s.serial and s.to_location_id and s.lot_id:
             wanted.setdefault(s.lot_id, s.line_no)
     locked = {}
-    for lot_id in sorted(wanted):
-        code = (
-            await conn.execute(select(lot.c.code).where(lot.c.id == lot_id).with_for_update(key_share=True))
-        ).scalar_one()
-        locked[lot_id] = (code, wanted[lot_id])
+    ids = sorted(wanted)
+    for start in range(0, len(ids), CHUNK):  # one statement per chunk; rows are locked in id order
+        rows = await conn.execute(select(lot.c.id, lot.c.code).where(lot.c.id.in_(ids[start:start + CHUNK]))
+                                  .order_by(lot.c.id).with_for_update(key_share=True))
+        for lot_id, code in rows:
+            locked[lot_id] = (code, wanted[lot_id])
     return locked
 
 
 async def _check_serials(conn: AsyncConnection, locked: dict[int, tuple[str, int]]) -> None:
     """A serial number may be on hand at most once in total (its lot row is already locked)."""
-    for lot_id, (code, line_no) in locked.items():
-        total = (
-            await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(stock_level.c.lot_key == lot_id))
-        ).scalar_one()
-        if total > QTY_SCALE:
+    ids = sorted(locked)
+    for start in range(0, len(ids), CHUNK):
+        over = (await conn.execute(
+            select(stock_level.c.lot_key).where(stock_level.c.lot_key.in_(ids[start:start + CHUNK]))
+            .group_by(stock_level.c.lot_key).having(func.sum(stock_level.c.qty) > QTY_SCALE)
+            .order_by(stock_level.c.lot_key).limit(1))).scalar()
+        if over is not None:
+            code, line_no = locked[over]
             raise InventoryError("SERIAL_IN_STOCK", f"lines.{line_no - 1}.lot", line=line_no, serial=code)
 
 

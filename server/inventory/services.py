@@ -257,13 +257,12 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
     if not wanted:
         return {}
     if create:
-        # sorted, so that two requests creating the same new lots lock them in the same order
-        for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0]):
-            await conn.execute(
-                dialect_insert(conn, lot)
-                .values(product_id=product_id, code=code, expiry_date=expiry)
-                .on_conflict_do_nothing(index_elements=["product_id", "code"])
-            )
+        # sorted, so that two requests creating the same new lots lock them in the same order; one
+        # batched statement (a receipt of 5,000 serials creates 5,000 lots)
+        rows = [{"product_id": product_id, "code": code, "expiry_date": expiry}
+                for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0])]
+        await conn.execute(dialect_insert(conn, lot).on_conflict_do_nothing(index_elements=["product_id", "code"]),
+                           rows)
     rows = await conn.execute(
         select(lot.c.id, lot.c.product_id, lot.c.code).where(
             lot.c.product_id.in_({p for p, _ in wanted}), lot.c.code.in_({c for _, c in wanted})

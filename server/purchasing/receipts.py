@@ -312,17 +312,17 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         goods_value_fen=sum(ln.goods for ln in lines), note=data.note.strip(), actor=actor, created_at=utcnow(),
     ).returning(goods_receipt.c.id))).scalar_one()
 
+    rows = [dict(receipt_id=receipt_id, line_no=no, order_line_id=ln.order_line.id if ln.order_line is not None else None,
+                 product_id=ln.product_id, received_qty=ln.received, accepted_qty=ln.accepted, rejected_qty=ln.rejected,
+                 reject_reason=ln.reason, location_id=ln.location_id if ln.accepted else None, unit_factor=ln.factor,
+                 unit_price_micro=ln.price, vat_rate_bp=ln.rate, goods_value_fen=ln.goods, landed_fen=ln.landed,
+                 value_fen=ln.goods + ln.landed, on_time=ln.on_time)
+            for no, ln in enumerate(lines, start=1)]
+    # one batched statement (a receipt of 5,000 serials has 5,000 lines), ids back in line order
+    line_ids = [r[0] for r in await conn.execute(
+        goods_receipt_line.insert().returning(goods_receipt_line.c.id, sort_by_parameter_order=True), rows)]
     stock_lines, stock_index = [], []
-    line_ids = []
-    for no, ln in enumerate(lines, start=1):
-        line_id = (await conn.execute(goods_receipt_line.insert().values(
-            receipt_id=receipt_id, line_no=no, order_line_id=ln.order_line.id if ln.order_line is not None else None,
-            product_id=ln.product_id, received_qty=ln.received, accepted_qty=ln.accepted, rejected_qty=ln.rejected,
-            reject_reason=ln.reason, location_id=ln.location_id if ln.accepted else None, unit_factor=ln.factor,
-            unit_price_micro=ln.price, vat_rate_bp=ln.rate, goods_value_fen=ln.goods, landed_fen=ln.landed,
-            value_fen=ln.goods + ln.landed, on_time=ln.on_time,
-        ).returning(goods_receipt_line.c.id))).scalar_one()
-        line_ids.append(line_id)
+    for ln, line_id in zip(lines, line_ids):
         if ln.accepted:
             stock_lines.append(StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.accepted),
                                          location_id=ln.location_id, lot_code=ln.lot_code, expiry_date=ln.expiry,
