@@ -9,9 +9,15 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import text
+import json
+
+from sqlalchemy import select, text
 
 from server.database import Database
+from server.errors import DomainError
+from server.events.journal import DOCUMENT_STATUS_CHANGED
+from server.events.models import event
+from server.inventory.check import verify_ledger
 
 N_DATABASES = 4
 CONNECTIONS_EACH = 6
@@ -100,3 +106,46 @@ async def staged_race(dbs: list[Database], calls: list[Call], *, observer: Datab
     assert len(results) == len(calls) and seen >= len(calls), \
         f"only {seen} of {len(calls)} actions queued on the held lock: {results}"
     return results
+
+
+def codes(outcome) -> list[str]:
+    assert isinstance(outcome, DomainError), f"expected a domain error, got {outcome!r}"
+    return [d.code for d in outcome.details]
+
+
+def split(results: list[object], allowed: tuple[type, ...] = (DomainError,)) -> tuple[list[object], list[object]]:
+    """(successes, failures); any failure that is not one of ``allowed`` fails the test right here."""
+    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, allowed)]
+    assert not unexpected, unexpected
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    failed = [r for r in results if isinstance(r, allowed)]
+    return ok, failed
+
+
+def lock_row_sql(table: str, row_id: int):
+    async def hold(conn):
+        await conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
+    return hold
+
+
+async def status_events(db: Database, doc_type: str, row_id: int) -> list[tuple[str, str]]:
+    """(from, to) of every ``document.status_changed`` event of one document, in journal order."""
+    async with db.read() as conn:
+        rows = (await conn.execute(select(event.c.payload).where(event.c.event_type == DOCUMENT_STATUS_CHANGED)
+                                   .order_by(event.c.seq))).scalars().all()
+    out = []
+    for raw in rows:
+        p = json.loads(raw)
+        if p["doc_type"] == doc_type and p["id"] == row_id:
+            out.append((p["from"], p["to"]))
+    return out
+
+
+async def assert_ledger_clean(db: Database) -> None:
+    async with db.read() as conn:
+        problems = await verify_ledger(conn)
+    assert problems == [], problems
+
+
+def numbers_1_to(prefix: str, year: int, n: int) -> list[str]:
+    return [f"{prefix}{year}-{i:06d}" for i in range(1, n + 1)]

@@ -15,14 +15,13 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from server.database import Database
 from server.documents import document_sequence, next_number
 from server.errors import PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
-from server.inventory.check import verify_ledger
 from server.inventory.models import product_cost, stock_level
 from server.numbers import fen_to_decimal
 from server.purchasing import orders as orders_module
@@ -54,7 +53,8 @@ from server.purchasing.orders import (
 )
 from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, do_receive_goods
 from tests.factories import make_product
-from tests.race import Call, race
+from tests.race import Call, assert_ledger_clean, codes, lock_row_sql, numbers_1_to, race, status_events
+from tests.race import split as split_any
 from tests.purchasing_helpers import (
     ACCOUNTANT,
     ADMIN,
@@ -69,6 +69,10 @@ from tests.purchasing_helpers import (
 
 pytestmark = pytest.mark.postgres
 
+
+def split(results):
+    return split_any(results, (PurchasingError,))
+
 Q = 10**6  # quantities are stored scaled by 10^6
 UNKNOWN_PRODUCT = 987_654_321
 ADMIN2 = principal("admin", 8, "root2")  # a second administrator for the last approval step
@@ -76,42 +80,9 @@ ADMIN2 = principal("admin", 8, "root2")  # a second administrator for the last a
 
 
 
-def codes(outcome) -> list[str]:
-    assert isinstance(outcome, PurchasingError), f"expected a PurchasingError, got {outcome!r}"
-    return [d.code for d in outcome.details]
 
 
-def split(results: list[object]) -> tuple[list[object], list[object]]:
-    """(successes, failures); any failure that is not a PurchasingError fails the test right here."""
-    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, PurchasingError)]
-    assert not unexpected, unexpected
-    ok = [r for r in results if not isinstance(r, BaseException)]
-    failed = [r for r in results if isinstance(r, PurchasingError)]
-    return ok, failed
 
-
-def lock_row_sql(table: str, row_id: int):
-    async def hold(conn):
-        await conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
-    return hold
-
-
-async def status_events(db: Database, doc_type: str, row_id: int) -> list[tuple[str, str]]:
-    async with db.read() as conn:
-        rows = (await conn.execute(select(event.c.payload).where(event.c.event_type == DOCUMENT_STATUS_CHANGED)
-                                   .order_by(event.c.seq))).scalars().all()
-    out = []
-    for raw in rows:
-        p = json.loads(raw)
-        if p["doc_type"] == doc_type and p["id"] == row_id:
-            out.append((p["from"], p["to"]))
-    return out
-
-
-async def assert_ledger_clean(db: Database) -> None:
-    async with db.read() as conn:
-        problems = await verify_ledger(conn)
-    assert problems == [], problems
 
 
 async def sequence_last(db: Database, doc_type: str, year: int) -> int:
@@ -119,9 +90,6 @@ async def sequence_last(db: Database, doc_type: str, year: int) -> int:
         return (await conn.execute(select(document_sequence.c.last_no).where(
             document_sequence.c.doc_type == doc_type, document_sequence.c.year == year))).scalar() or 0
 
-
-def numbers_1_to(prefix: str, year: int, n: int) -> list[str]:
-    return [f"{prefix}{year}-{i:06d}" for i in range(1, n + 1)]
 
 
 # ---- purchasing set-up --------------------------------------------------------------------------

@@ -19,7 +19,6 @@ customer (submission now locks the customer row).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
 
@@ -27,12 +26,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server.auth.services import ensure_builtin_roles
-from server.database import Database
 from server.documents import next_number
-from server.errors import DomainError, InventoryError, SalesError
-from server.events.journal import DOCUMENT_STATUS_CHANGED
-from server.events.models import event
-from server.inventory.check import verify_ledger
+from server.errors import InventoryError, SalesError
 from server.inventory.models import product_cost, stock_level
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
 from server.numbers import fen_to_decimal
@@ -71,7 +66,7 @@ from server.sales.orders import (
 from server.sales.settings import SalesSettingsChange, do_change_sales_settings
 from server.sales.shipping import ShipmentInput, ShipmentLineInput, do_ship_goods
 from tests.factories import make_product
-from tests.race import Call, race, staged_race
+from tests.race import Call, assert_ledger_clean, codes, lock_row_sql, numbers_1_to, race, split, staged_race, status_events
 from tests.sales_helpers import (
     ACCOUNTANT,
     ADMIN,
@@ -89,24 +84,7 @@ pytestmark = pytest.mark.postgres
 Q = 10**6  # quantities are stored scaled by 10^6
 
 
-def codes(outcome) -> list[str]:
-    assert isinstance(outcome, DomainError), f"expected a domain error, got {outcome!r}"
-    return [d.code for d in outcome.details]
 
-
-def split(results: list[object], allowed: tuple[type, ...] = (SalesError,)) -> tuple[list[object], list[object]]:
-    """(successes, failures); any failure that is not one of ``allowed`` fails the test right here."""
-    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, allowed)]
-    assert not unexpected, unexpected
-    ok = [r for r in results if not isinstance(r, BaseException)]
-    failed = [r for r in results if isinstance(r, allowed)]
-    return ok, failed
-
-
-def lock_row_sql(table: str, row_id: int):
-    async def hold(conn):
-        await conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
-    return hold
 
 
 def lock_reservation(product_id: int, warehouse_id: int):
@@ -120,26 +98,7 @@ def lock_reservation(product_id: int, warehouse_id: int):
     return hold
 
 
-async def status_events(db: Database, doc_type: str, row_id: int) -> list[tuple[str, str]]:
-    async with db.read() as conn:
-        rows = (await conn.execute(select(event.c.payload).where(event.c.event_type == DOCUMENT_STATUS_CHANGED)
-                                   .order_by(event.c.seq))).scalars().all()
-    out = []
-    for raw in rows:
-        p = json.loads(raw)
-        if p["doc_type"] == doc_type and p["id"] == row_id:
-            out.append((p["from"], p["to"]))
-    return out
 
-
-async def assert_ledger_clean(db: Database) -> None:
-    async with db.read() as conn:
-        problems = await verify_ledger(conn)
-    assert problems == [], problems
-
-
-def numbers_1_to(prefix: str, year: int, n: int) -> list[str]:
-    return [f"{prefix}{year}-{i:06d}" for i in range(1, n + 1)]
 
 
 # ---- sales set-up -------------------------------------------------------------------------------
