@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
+from server.db_types import utcnow
 from server.idempotency import claim_key, store_result
 from server.catalog.models import product, product_unit, unit
 from server.errors import DomainError, ErrorDetail
@@ -221,6 +223,23 @@ async def create_once(error_cls: type[DomainError], db: Database, scope: str, da
 
 
 # ---- approvals shared by purchase and sales orders ------------------------------------------------------
+
+
+async def transition(conn: AsyncConnection, table: Table, history: Table, row, action: str, to_status: str,
+                     principal: Principal | None, *, comment: str = "", history_values: dict | None = None,
+                     **values) -> None:
+    """Move an order to ``to_status`` (with ``values``): one history row, one audit note and, when the
+    status changes, one ``document.status_changed`` event."""
+    if to_status != row.status or values:
+        await conn.execute(update(table).where(table.c.id == row.id).values(status=to_status, **values))
+    await conn.execute(history.insert().values(
+        order_id=row.id, action=action, from_status=row.status, to_status=to_status, actor=actor_label(principal),
+        user_id=principal.user_id if principal else None, comment=comment, at=utcnow(), **(history_values or {})))
+    note_change(conn, f"{table.name}:{row.id}", before={"status": row.status},
+                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
+    if to_status != row.status:
+        await status_event(conn, table.name, row.id, row.number, row.status, to_status, principal,
+                           warehouse_id=row.warehouse_id)
 
 
 def is_creator(row, principal: Principal) -> bool:

@@ -25,7 +25,7 @@ from server.errors import PurchasingError
 from server.numbers import scaled_to_decimal
 from server.inventory.models import warehouse
 from server.partners.models import supplier
-from server.doc_kit import approved_this_round, clean_comment, is_creator
+from server.doc_kit import approved_this_round, clean_comment, is_creator, transition
 from server.purchasing.common import (
     Collector,
     actor_label,
@@ -181,28 +181,13 @@ async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput
         note_change(conn, f"purchase_order:{order_id}",
                     before={k: getattr(row, k) for k in header}, after=dict(header, lines=lines))
         if row.status != "draft":
-            await _history(conn, row, "edited", "draft", principal)
-            await status_event(conn, "purchase_order", order_id, row.number, row.status, "draft", principal,
-                               warehouse_id=header["warehouse_id"])
-
-
-async def _history(conn, row, action: str, to_status: str, principal: Principal | None, *,
-                   role_code: str = "", comment: str = "") -> None:
-    await conn.execute(purchase_order_history.insert().values(
-        order_id=row.id, action=action, from_status=row.status, to_status=to_status, role_code=role_code,
-        actor=actor_label(principal), user_id=principal.user_id if principal else None, comment=comment,
-        at=utcnow()))
+            await _transition(conn, row, "edited", "draft", principal)
 
 
 async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "",
                       role_code: str = "", **values) -> None:
-    await conn.execute(update(purchase_order).where(purchase_order.c.id == row.id).values(status=to_status, **values))
-    await _history(conn, row, action, to_status, principal, role_code=role_code, comment=comment)
-    note_change(conn, f"purchase_order:{row.id}", before={"status": row.status},
-                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
-    if to_status != row.status:
-        await status_event(conn, "purchase_order", row.id, row.number, row.status, to_status, principal,
-                           warehouse_id=row.warehouse_id)
+    await transition(conn, purchase_order, purchase_order_history, row, action, to_status, principal,
+                     comment=comment, history_values={"role_code": role_code}, **values)
 
 
 async def do_submit_purchase_order(db: Database, order_id: int, principal: Principal | None) -> None:

@@ -34,7 +34,7 @@ from server.inventory.models import stock_level, warehouse
 from server.inventory.reorder import low_stock_events
 from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.partners.models import customer, partner_address
-from server.doc_kit import approved_this_round, clean_comment, is_creator
+from server.doc_kit import approved_this_round, clean_comment, is_creator, transition
 from server.sales.common import (
     Collector,
     actor_label,
@@ -213,22 +213,10 @@ async def do_update_sales_order(db: Database, order_id: int, data: SalesOrderInp
             await _transition(conn, row, "edited", "draft", principal)
 
 
-async def _history(conn, row, action: str, to_status: str, principal, *, reason: str = "", comment: str = ""):
-    await conn.execute(sales_order_history.insert().values(
-        order_id=row.id, action=action, from_status=row.status, to_status=to_status, reason=reason,
-        actor=actor_label(principal), user_id=principal.user_id if principal else None, comment=comment, at=utcnow()))
-
-
 async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "", reason: str = "",
                       **values) -> None:
-    if to_status != row.status or values:
-        await conn.execute(update(sales_order).where(sales_order.c.id == row.id).values(status=to_status, **values))
-    await _history(conn, row, action, to_status, principal, reason=reason, comment=comment)
-    note_change(conn, f"sales_order:{row.id}", before={"status": row.status},
-                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
-    if to_status != row.status:
-        await status_event(conn, "sales_order", row.id, row.number, row.status, to_status, principal,
-                           warehouse_id=row.warehouse_id)
+    await transition(conn, sales_order, sales_order_history, row, action, to_status, principal, comment=comment,
+                     history_values={"reason": reason}, **values)
 
 
 async def credit_exposure(conn: AsyncConnection, customer_id: int, *, exclude_order: int | None = None) -> dict:
