@@ -19,7 +19,16 @@ from server.auth.models import role, role_permission, user_role
 from server.auth.services import Principal, authenticate
 from server.database import Database
 from server.events.bus import EventTailer
-from server.inventory.models import location, lot, stock_move, stock_operation, warehouse
+from server.inventory.models import (
+    location,
+    lot,
+    production_order_line,
+    stock_count_line,
+    stock_move,
+    stock_operation,
+    transfer_order_line,
+    warehouse,
+)
 from server.partners.models import customer, partner_address, supplier
 from server.purchasing.models import (
     goods_receipt,
@@ -129,6 +138,9 @@ _LOADERS = {
     "so_history": lambda db: _many(db, sales_order_history, "order_id", sales_order_history.c.id),
     "shipment_lines": lambda db: _many(db, shipment_line, "shipment_id", shipment_line.c.line_no),
     "invoice_lines": lambda db: _many(db, sales_invoice_line, "invoice_id", sales_invoice_line.c.line_no),
+    "transfer_lines": lambda db: _many(db, transfer_order_line, "transfer_id", transfer_order_line.c.line_no),
+    "count_lines": lambda db: _many(db, stock_count_line, "count_id", stock_count_line.c.id),
+    "production_lines": lambda db: _many(db, production_order_line, "order_id", production_order_line.c.id),
 }
 
 

@@ -128,3 +128,22 @@ async def test_counter_sees_every_request_statement(gql):
     with count_statements(gql.db) as statements:
         pass
     assert statements == []
+
+
+async def test_document_lines_are_loaded_in_one_batch(gql):
+    """Listing transfers with their lines: one statement for the page, one for all their lines."""
+    from server.inventory.transfers import DispatchInput, DispatchLineInput, do_dispatch_transfer
+    from tests.factories import make_product
+
+    w = await make_world(gql.db)
+    p = await make_product(gql.db, w)
+    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="20")])
+    for _ in range(5):
+        await do_dispatch_transfer(gql.db, DispatchInput(w.wh2, [DispatchLineInput(p, "1", w.a1),
+                                                                 DispatchLineInput(p, "2", w.a1)]), None)
+    await gql.execute("{ me { name } }")
+    with count_statements(gql.db) as statements:
+        body = await gql.post("{ transfers { edges { node { number lines { quantity } } } } }")
+    assert [[ln["quantity"] for ln in e["node"]["lines"]] for e in body["data"]["transfers"]["edges"]] == [["1", "2"]] * 5
+    queries = [s for s in statements if s.strip().upper() != "BEGIN"]
+    assert len(queries) == 2, "\n---\n".join(queries)

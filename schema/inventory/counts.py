@@ -17,7 +17,7 @@ from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import counts
-from server.inventory.models import stock_count, stock_count_line
+from server.inventory.models import stock_count
 from server.numbers import fen_to_decimal
 
 
@@ -94,10 +94,8 @@ class StockCount:
 
     @strawberry.field
     async def lines(self, info: Info) -> list[StockCountLine]:
-        async with info.context.db.read() as conn:
-            rows = (await conn.execute(select(stock_count_line).where(stock_count_line.c.count_id == self._row.id)
-                                       .order_by(stock_count_line.c.location_id, stock_count_line.c.product_id,
-                                                 stock_count_line.c.id))).all()
+        rows = sorted(await info.context.loaders.count_lines.load(self._row.id),
+                      key=lambda r: (r.location_id, r.product_id, r.id))
         return [StockCountLine(id=to_global_id("StockCountLine", r.id), counted_quantity=quantity_of(r.counted_qty),
                                counted_by=r.counted_by, recount_required=r.recount_required,
                                recounted_quantity=quantity_of(r.recounted_qty), recounted_by=r.recounted_by, _row=r)

@@ -16,7 +16,7 @@ from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import production
-from server.inventory.models import production_order, production_order_line
+from server.inventory.models import production_order
 from server.numbers import fen_to_decimal
 
 
@@ -68,9 +68,7 @@ class ProductionOrder:
 
     @strawberry.field
     async def lines(self, info: Info) -> list[ProductionOrderLine]:
-        async with info.context.db.read() as conn:
-            rows = (await conn.execute(select(production_order_line).where(
-                production_order_line.c.order_id == self._row.id).order_by(production_order_line.c.id))).all()
+        rows = await info.context.loaders.production_lines.load(self._row.id)
         return [ProductionOrderLine(id=to_global_id("ProductionOrderLine", r.id), required_quantity=quantity_of(r.required_qty),
                                     issued_quantity=quantity_of(r.issued_qty), returned_quantity=quantity_of(r.returned_qty), _row=r)
                 for r in rows]

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth import needs
@@ -21,9 +21,7 @@ from server.catalog.models import product, unit
 from server.errors import InventoryError as DomainInventoryError
 from server.errors import InventoryErrorCode
 from server.inventory import reorder
-from server.inventory.models import reorder_rule, stock_level
 from server.numbers import scaled_to_decimal
-from server.sales.models import stock_reservation
 
 
 def _q(scaled: int, precision: int) -> Quantity:
@@ -115,23 +113,14 @@ class ReorderQuery:
             return []
         precision = await _precision(info, pid)
         async with info.context.db.read() as conn:
-            on_hand = dict((await conn.execute(select(stock_level.c.warehouse_id, func.sum(stock_level.c.qty))
-                                               .where(stock_level.c.product_id == pid)
-                                               .group_by(stock_level.c.warehouse_id))).all())
-            reserved = dict((await conn.execute(select(stock_reservation.c.warehouse_id, stock_reservation.c.reserved_qty)
-                                                .where(stock_reservation.c.product_id == pid))).all())
-            rules = {r.warehouse_id: r for r in await conn.execute(select(reorder_rule).where(
-                reorder_rule.c.product_id == pid))}
-        allowed = _allowed(info)
-        out = []
-        for wh in sorted(set(on_hand) | set(reserved) | set(rules)):
-            if allowed is not None and wh not in allowed:
-                continue
-            oh, rs, rule = int(on_hand.get(wh, 0)), int(reserved.get(wh, 0)), rules.get(wh)
-            out.append(Availability(on_hand=_q(oh, precision), reserved=_q(rs, precision), available=_q(oh - rs, precision),
-                                    min_quantity=_q(rule.min_qty, precision) if rule else None,
-                                    max_quantity=_q(rule.max_qty, precision) if rule else None, _warehouse_id=wh))
-        return out
+            found = await reorder.availability(conn, pid, _allowed(info))
+
+        def q(v):
+            return None if v is None else _q(v, precision)
+
+        return [Availability(on_hand=q(a.on_hand), reserved=q(a.reserved), available=q(a.available),
+                             min_quantity=q(a.min_qty), max_quantity=q(a.max_qty), _warehouse_id=a.warehouse_id)
+                for a in found]
 
     @strawberry.field(description="Reorder suggestions for products below their minimum (补货建议).",
                       extensions=needs("stock.view"))

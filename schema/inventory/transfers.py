@@ -16,7 +16,7 @@ from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Quantity, quantity_of
 from server.errors import InventoryErrorCode
 from server.inventory import transfers
-from server.inventory.models import transfer_order, transfer_order_line
+from server.inventory.models import transfer_order
 
 
 @strawberry.type
@@ -65,9 +65,7 @@ class Transfer:
 
     @strawberry.field
     async def lines(self, info: Info) -> list[TransferLine]:
-        async with info.context.db.read() as conn:
-            rows = (await conn.execute(select(transfer_order_line).where(
-                transfer_order_line.c.transfer_id == self._row.id).order_by(transfer_order_line.c.line_no))).all()
+        rows = await info.context.loaders.transfer_lines.load(self._row.id)
         return [TransferLine(id=to_global_id("TransferLine", r.id), line_no=r.line_no, quantity=quantity_of(r.qty),
                              received_quantity=quantity_of(r.received_qty), difference_quantity=quantity_of(r.difference_qty),
                              difference_reason=r.difference_reason, done=r.done, _row=r) for r in rows]

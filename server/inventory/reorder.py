@@ -173,3 +173,32 @@ async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None
                                      rule.max_qty, quantity, supplier_id, price.lead_time_days if price else None,
                                      rule.precision))
     return out
+
+
+@dataclass
+class Availability:
+    warehouse_id: int
+    on_hand: int
+    reserved: int
+    min_qty: int | None
+    max_qty: int | None
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+async def availability(conn: AsyncConnection, product_id: int,
+                       warehouses: frozenset[int] | None = None) -> list[Availability]:
+    """On hand, reserved for sales orders and the reorder rule, per warehouse of a product."""
+    on_hand = dict((await conn.execute(select(stock_level.c.warehouse_id, func.sum(stock_level.c.qty))
+                                       .where(stock_level.c.product_id == product_id)
+                                       .group_by(stock_level.c.warehouse_id))).all())
+    reserved = dict((await conn.execute(select(stock_reservation.c.warehouse_id, stock_reservation.c.reserved_qty)
+                                        .where(stock_reservation.c.product_id == product_id))).all())
+    rules = {r.warehouse_id: r for r in await conn.execute(select(reorder_rule).where(
+        reorder_rule.c.product_id == product_id))}
+    return [Availability(wh, int(on_hand.get(wh, 0)), int(reserved.get(wh, 0)),
+                         rules[wh].min_qty if wh in rules else None, rules[wh].max_qty if wh in rules else None)
+            for wh in sorted(set(on_hand) | set(reserved) | set(rules))
+            if warehouses is None or wh in warehouses]
