@@ -18,6 +18,7 @@ AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
 PurchasingErrorCode = strawberry.enum(domain.PurchasingErrorCode, name="PurchasingErrorCode")
 SalesErrorCode = strawberry.enum(domain.SalesErrorCode, name="SalesErrorCode")
 ScanningErrorCode = strawberry.enum(domain.ScanningErrorCode, name="ScanningErrorCode")
+FinanceErrorCode = strawberry.enum(domain.FinanceErrorCode, name="FinanceErrorCode")
 
 
 @strawberry.type(description="A business-rule violation; nothing was changed.")
@@ -69,7 +70,15 @@ class ScanningError:
     message: str
 
 
+@strawberry.type(description="A finance rule violation; nothing was changed.")
+class FinanceError:
+    field: str | None
+    code: FinanceErrorCode
+    message: str
+
+
 ERROR_TYPES: dict[type[enum.Enum], type] = {
+    domain.FinanceErrorCode: FinanceError,
     domain.ScanningErrorCode: ScanningError,
     domain.SalesErrorCode: SalesError,
     domain.PurchasingErrorCode: PurchasingError,

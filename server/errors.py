@@ -70,6 +70,37 @@ class AuthErrorCode(enum.Enum):
     WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
+class FinanceErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    REQUIRED = "REQUIRED"
+    INVALID_VALUE = "INVALID_VALUE"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    INVALID_STATUS = "INVALID_STATUS"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    NOT_SET_UP = "NOT_SET_UP"
+    ALREADY_SET_UP = "ALREADY_SET_UP"
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    NOT_LEAF_ACCOUNT = "NOT_LEAF_ACCOUNT"
+    ACCOUNT_IN_USE = "ACCOUNT_IN_USE"
+    UNBALANCED = "UNBALANCED"
+    EMPTY_VOUCHER = "EMPTY_VOUCHER"
+    PERIOD_CLOSED = "PERIOD_CLOSED"
+    SUSPENSE_NOT_CLEAR = "SUSPENSE_NOT_CLEAR"
+    PROFIT_NOT_CLOSED = "PROFIT_NOT_CLOSED"
+    UNPOSTED_VOUCHERS = "UNPOSTED_VOUCHERS"
+    PREVIOUS_PERIOD_OPEN = "PREVIOUS_PERIOD_OPEN"
+    LATER_PERIOD_CLOSED = "LATER_PERIOD_CLOSED"
+    POSTER_BEHIND = "POSTER_BEHIND"
+    SELF_REVIEW = "SELF_REVIEW"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    ALREADY_REVERSED = "ALREADY_REVERSED"
+    ALREADY_DISPOSED = "ALREADY_DISPOSED"
+    NOTHING_TO_DISPOSE = "NOTHING_TO_DISPOSE"
+    OVER_PAYMENT = "OVER_PAYMENT"
+
+
 class PurchasingErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     REQUIRED = "REQUIRED"
@@ -232,6 +263,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SAME_PERSON": ("{rule}", "{rule_en}"),
     "TRANSFER_EXCEEDED": ("到货数量超过在途数量 {open}。", "More arrived than is in transit ({open})."),
     "CUSTOMER_MISMATCH": ("单据属于另一个客户。", "The document belongs to another customer."),
+    "NOT_SET_UP": ("账套尚未建立：请先选择会计准则建账（jxc finance setup）。",
+                   "The books are not set up yet: choose an accounting standard first (jxc finance setup)."),
+    "ALREADY_SET_UP": ("账套已经建立，不能重复建账。", "The books are already set up."),
+    "UNKNOWN_ACCOUNT": ("科目 {code} 不存在或已停用。", "Account {code} does not exist or is inactive."),
+    "NOT_LEAF_ACCOUNT": ("科目 {code} 有下级科目，只能记入末级科目。",
+                         "Account {code} has sub-accounts: post to a leaf account."),
+    "ACCOUNT_IN_USE": ("科目 {code} 已有凭证，不能再增加下级科目或修改。",
+                       "Account {code} already has postings: it cannot get sub-accounts or change."),
+    "UNBALANCED": ("借贷不平衡：借方 {debit}，贷方 {credit}。", "Debits and credits differ: debit {debit}, credit {credit}."),
+    "EMPTY_VOUCHER": ("凭证至少需要两行且金额不能为零。", "A voucher needs at least two lines and a non-zero amount."),
+    "PERIOD_CLOSED": ("会计期间 {period} 已结账，不能记账。", "Accounting period {period} is closed: no postings."),
+    "SUSPENSE_NOT_CLEAR": ("待处理财产损溢（{code}）还有余额 {balance}，请先处理盘盈盘亏。",
+                           "Stock differences awaiting approval ({code}) still hold {balance}: clear them first."),
+    "PROFIT_NOT_CLOSED": ("损益类科目还有余额，请先结转损益。", "Profit and loss accounts still have balances: close them to current-year profit first."),
+    "UNPOSTED_VOUCHERS": ("本期还有 {count} 张未记账凭证。", "{count} vouchers of the period are not posted yet."),
+    "PREVIOUS_PERIOD_OPEN": ("上一期间 {period} 尚未结账。", "The previous period {period} is still open."),
+    "LATER_PERIOD_CLOSED": ("之后的期间 {period} 已结账，请先反结账该期间。",
+                            "A later period ({period}) is closed: reopen it first."),
+    "POSTER_BEHIND": ("还有 {count} 个业务事件未生成凭证。", "{count} business events are not posted yet."),
+    "SELF_REVIEW": ("职责分离：制单人不能审核自己的凭证。", "Separation of duties: the preparer cannot review the voucher."),
+    "ALREADY_REVERSED": ("该凭证已被冲销。", "This voucher has already been reversed."),
+    "ALREADY_DISPOSED": ("该笔待处理财产损溢已经处理。", "These stock differences were already cleared."),
+    "NOTHING_TO_DISPOSE": ("该凭证没有待处理财产损溢。", "This voucher holds no stock differences to clear."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
@@ -274,6 +328,13 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
     "shipment_line": ("发货单行", "Shipment line"),
     "invoice": ("销售发票", "Invoice"),
     "customer_receipt": ("收款单", "Customer receipt"),
+    "account": ("会计科目", "Account"),
+    "voucher": ("凭证", "Voucher"),
+    "period": ("会计期间", "Accounting period"),
+    "expense": ("费用单", "Expense bill"),
+    "expense_category": ("费用类别", "Expense category"),
+    "department": ("部门", "Department"),
+    "posting_rule": ("记账规则", "Posting rule"),
 }
 
 
@@ -282,11 +343,13 @@ STATUS_NAMES: dict[str, str] = {
     "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
     "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
     "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途", "count": "盘点", "in_progress": "生产中", "completed": "已完工",
+    "reviewed": "已审核", "posted": "已记账",
 }
 
 ACTION_NAMES: dict[str, str] = {
     "edit": "修改", "submit": "提交", "approve": "审批", "reject": "驳回", "cancel": "取消", "close": "关闭",
     "receive": "收货", "bill": "开票", "pay": "付款", "ship": "发货", "invoice": "开票", "return": "退货",
+    "review": "审核", "post": "记账", "reverse": "冲销", "delete": "删除", "reopen": "反结账",
 }
 
 
@@ -368,6 +431,10 @@ class SalesError(DomainError):
 
 class PurchasingError(DomainError):
     codes = PurchasingErrorCode
+
+
+class FinanceError(DomainError):
+    codes = FinanceErrorCode
 
 
 class ApiError(Exception):

@@ -24,6 +24,19 @@ from server.inventory.models import (
     warehouse,
 )
 from server.documents import app_setting, document_sequence
+from server.finance.models import (
+    account,
+    accounting_period,
+    cash_flow_rule,
+    department,
+    expense_bill,
+    expense_category,
+    expense_payment,
+    poster_state,
+    posting_rule,
+    voucher,
+    voucher_line,
+)
 from server.partners.models import customer, partner_address, supplier
 from server.purchasing.models import (
     goods_receipt,
@@ -69,4 +82,6 @@ __all__ = [
     "sales_return_line", "reorder_rule", "transfer_order", "transfer_order_line",
     "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
     "production_order_line", "lot_expiry_alert", "scan_session", "scan_record", "scan_tally",
+    "account", "posting_rule", "cash_flow_rule", "accounting_period", "department", "voucher", "voucher_line",
+    "poster_state", "expense_category", "expense_bill", "expense_payment",
 ]

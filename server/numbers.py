@@ -131,3 +131,19 @@ def parse_rate(value: str | int | Decimal) -> int:
 
 def rate_to_decimal(bp: int) -> Decimal:
     return (Decimal(bp) / 10000).quantize(Decimal("0.0001")).normalize() if bp else Decimal("0")
+
+
+def allocate_largest_remainder(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` fen in proportion to ``weights`` (largest remainder; ties to the first line).
+    The shares always add up to ``total``; equal weights get shares that differ by at most 1 fen."""
+    if not weights:
+        return []
+    s = sum(weights)
+    if s == 0:
+        weights, s = [1] * len(weights), len(weights)
+    shares = [total * w // s for w in weights]
+    left = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % s), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares

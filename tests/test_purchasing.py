@@ -24,7 +24,8 @@ from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_pur
                                       do_close_purchase_order, do_create_purchase_order, do_reject_purchase_order,
                                       do_submit_purchase_order, do_update_purchase_order)
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price
-from server.purchasing.receipts import (ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput, allocate,
+from server.numbers import allocate_largest_remainder
+from server.purchasing.receipts import (ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput,
                                         do_receive_goods, do_return_to_supplier)
 from server.purchasing.scorecard import rank_suppliers, supplier_scorecard
 from server.purchasing.settings import PurchaseSettings, PurchaseSettingsChange, do_change_purchase_settings
@@ -382,9 +383,9 @@ async def test_receipt_without_order_setting_and_wrong_warehouse(db):
 
 
 async def test_landed_cost_by_value_adds_up_to_the_fen(db):
-    assert allocate(10000, [3000, 3000, 3000]) == [3334, 3333, 3333]
-    assert allocate(1000, [10000, 20000]) == [333, 667]
-    assert allocate(5, [0, 0]) == [3, 2]
+    assert allocate_largest_remainder(10000, [3000, 3000, 3000]) == [3334, 3333, 3333]
+    assert allocate_largest_remainder(1000, [10000, 20000]) == [333, 667]
+    assert allocate_largest_remainder(5, [0, 0]) == [3, 2]
     pw = await make_purchasing_world(db)
     oid = await approved_po(db, pw, [ln(pw.widget, "10"), ln(pw.widget, "10"), ln(pw.widget, "10")])
     rid = await receive(db, oid, *[(p, "10") for p in await po_lines(db, oid)], location=pw.w.a1, landed_cost="100.00")

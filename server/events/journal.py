@@ -24,6 +24,9 @@ NOTIFY_CHANNEL = "jxc_events"
 
 STOCK_CHANGED = "stock.changed"
 DOCUMENT_STATUS_CHANGED = "document.status_changed"  # payload: doc_type, id, number, from, to, actor
+# a prepayment or customer advance used later to settle bills or invoices; payload: side (payable |
+# receivable), money_id, party_id, amount_fen, date — the finance poster books it (1123 → 2202, 2203 → 1122)
+MONEY_APPLIED = "money.applied"
 
 
 @dataclass(frozen=True)

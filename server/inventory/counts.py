@@ -267,7 +267,7 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
                         conn, direction, [StockLine(product_id=ln.product_id, location_id=ln.location_id,
                                                     quantity=scaled_to_decimal(abs(ln.variance_qty)),
                                                     lot_code=ln.lot_code, source_line_id=ln.id) for ln in group],
-                        move_type=ADJUSTMENT, actor=actor_label(principal), reference=count.number, reason=text,
+                        move_type=ADJUSTMENT, actor=actor_label(principal), reference=count.number, source_type="stock_count", reason=text,
                         at_average=True)
                     for ln, move in zip(group, posted.moves):
                         signed = move["value_fen"] if direction == "in" else -move["value_fen"]

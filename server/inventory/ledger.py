@@ -287,7 +287,7 @@ def _build_open_operation(insert):
         insert(stock_operation)
         .values(op_type=bindparam("b_op_type"), reference=bindparam("b_reference"), reason=bindparam("b_reason"),
                 actor=bindparam("b_actor"), idempotency_key=bindparam("b_key"), request_hash=bindparam("b_hash"),
-                created_at=bindparam("b_created_at"))
+                created_at=bindparam("b_created_at"), source_type=bindparam("b_source_type"))
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(stock_operation.c.id)
     )
@@ -302,6 +302,7 @@ async def open_operation(
     reason: str = "",
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    source_type: str = "",
 ) -> dict | None:
     """Insert the operation row first; ``None`` when its idempotency key is already taken.
 
@@ -315,12 +316,14 @@ async def open_operation(
         "actor": actor,
         "idempotency_key": idempotency_key,
         "created_at": utcnow(),
+        "source_type": source_type,
     }
     row = (
         await conn.execute(
             prepared(conn, "operation.open", _build_open_operation),
             {"b_op_type": op_type, "b_reference": reference, "b_reason": reason, "b_actor": actor,
-             "b_key": idempotency_key, "b_hash": request_hash, "b_created_at": operation["created_at"]},
+             "b_key": idempotency_key, "b_hash": request_hash, "b_created_at": operation["created_at"],
+             "b_source_type": source_type},
         )
     ).first()
     if row is None:

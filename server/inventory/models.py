@@ -99,6 +99,8 @@ stock_operation = Table(
     Column("idempotency_key", String(128), nullable=True, unique=True),
     Column("request_hash", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # the document type that posted it (goods_receipt, shipment …); "" for the plain stock primitives
+    Column("source_type", String(24), nullable=False, server_default=""),
 )
 
 stock_move = Table(

@@ -168,7 +168,7 @@ async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLi
         move_type = PRODUCTION_RECEIPT if returning else PRODUCTION_ISSUE
         try:
             posted = await post_document_moves(conn, "in" if returning else "out", stock_lines, move_type=move_type,
-                                               actor=actor_label(principal), reference=order.number,
+                                               actor=actor_label(principal), reference=order.number, source_type="production_order",
                                                reason="生产退料 material returned" if returning else "生产领料 material issue",
                                                warehouses=principal.warehouse_ids if principal else None)
         except DomainError as exc:
@@ -227,7 +227,7 @@ async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedG
                                                              expiry_date=data.expiry_date, value_fen=value,
                                                              source_line_id=order.id)],
                                       move_type=PRODUCTION_RECEIPT, actor=actor_label(principal),
-                                      reference=order.number, reason="生产入库 finished goods",
+                                      reference=order.number, reason="生产入库 finished goods", source_type="production_order",
                                       warehouses=principal.warehouse_ids if principal else None)
         except DomainError as exc:
             raise InventoryError.from_inventory(exc) from None

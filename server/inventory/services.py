@@ -364,6 +364,7 @@ async def post_document_moves(
     warehouses: frozenset[int] | None = None,
     consume_reservations: dict[tuple[int, int], int] | None = None,
     at_average: bool = False,
+    source_type: str,
 ) -> PostedOperation:
     """Post a document's stock lines inside the document's own write transaction.
 
@@ -372,9 +373,11 @@ async def post_document_moves(
     their original receipt cost) or ``"move"`` (transfers to ``to_location_id``). The document keeps the idempotency key, so the operation has none.
     Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``. A shipment passes
     ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships; a count
-    posts its gains ``at_average``.
+    posts its gains ``at_average``. ``source_type`` names the document type (``goods_receipt`` …): the
+    finance poster books the operation by it.
     """
-    operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason)
+    operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason,
+                                     source_type=source_type)
 
     async def build(conn, v):
         if direction == "in":

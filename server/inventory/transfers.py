@@ -115,7 +115,7 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
         if allowed is not None and from_warehouses - allowed:
             raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {min(from_warehouses)}")
         try:  # the restricted caller needs the source only: the destination's transit is not theirs to pick from
-            posted = await post_document_moves(conn, "move", lines, move_type=TRANSFER, actor=actor, reference=number,
+            posted = await post_document_moves(conn, "move", lines, move_type=TRANSFER, actor=actor, reference=number, source_type="transfer_order",
                                                reason=f"调拨在途 → {dest.code}")
         except DomainError as exc:
             raise _map(exc) from None
@@ -206,10 +206,10 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
         try:
             if moves:
                 await post_document_moves(conn, "move", [m for _, m in moves], move_type=TRANSFER, actor=actor,
-                                          reference=tr.number, reason="调拨到货 transfer received")
+                                          reference=tr.number, reason="调拨到货 transfer received", source_type="transfer_order")
             if losses:
                 await post_document_moves(conn, "out", [m for _, m in losses], move_type=ADJUSTMENT, actor=actor,
-                                          reference=tr.number, reason="调拨差异 transfer difference")
+                                          reference=tr.number, reason="调拨差异 transfer difference", source_type="transfer_order")
         except DomainError as exc:
             raise _map(exc) from None
         for line_id, qty, difference, reason, close in updates:

@@ -32,6 +32,7 @@ from server.database import Database
 from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import PurchasingError
+from server.events.journal import MONEY_APPLIED, NewEvent, append_events
 from server.numbers import fen_to_decimal
 from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import supplier
@@ -247,7 +248,8 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
                            .values(unallocated_fen=amount - allocated))
         note_change(conn, f"supplier_payment:{payment_id}", after={
             "number": number, "amount_fen": amount, "allocated_fen": allocated, "method": data.method})
-        await status_event(conn, "supplier_payment", payment_id, number, "", "posted", principal)
+        await status_event(conn, "supplier_payment", payment_id, number, "", "posted", principal,
+                           allocated_fen=allocated)
         return payment_id
 
     return await create_once(db, "purchase.payment", data, idempotency_key, record)
@@ -268,6 +270,9 @@ async def do_allocate_prepayment(db: Database, payment_id: int, allocations: lis
                            .values(unallocated_fen=pay.unallocated_fen - allocated))
         note_change(conn, f"supplier_payment:{payment_id}", before={"unallocated_fen": pay.unallocated_fen},
                     after={"unallocated_fen": pay.unallocated_fen - allocated})
+        await append_events(conn, [NewEvent(MONEY_APPLIED, {
+            "side": "payable", "money_id": payment_id, "party_id": pay.supplier_id, "amount_fen": allocated,
+            "date": max(on or date.today(), pay.payment_date).isoformat(), "number": pay.number})])
 
 
 async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,

@@ -29,9 +29,10 @@ from server.database import Database
 from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import DomainError, PurchasingError
+from server.events.journal import DOCUMENT_STATUS_CHANGED, NewEvent, append_events
 from server.inventory.models import location, lot
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
-from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
+from server.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
@@ -89,22 +90,6 @@ class ReceiptInput:
     landed_cost: str = "0"  # yuan, allocated to the accepted lines
     landed_allocation: str = "value"  # "value" or "quantity"
     note: str = ""
-
-
-def allocate(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` fen in proportion to ``weights`` (largest remainder; ties to the first line).
-    The shares always add up to ``total``; equal weights get shares that differ by at most 1 fen."""
-    if not weights:
-        return []
-    s = sum(weights)
-    if s == 0:
-        weights, s = [1] * len(weights), len(weights)
-    shares = [total * w // s for w in weights]
-    left = total - sum(shares)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % s), i))
-    for i in by_remainder[:left]:
-        shares[i] += 1
-    return shares
 
 
 @dataclass
@@ -291,7 +276,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     if landed_total and not stocked:
         raise PurchasingError("INVALID_VALUE", "landedCost", detail="nothing accepted to carry the landed cost")
     weights = [ln.goods if data.landed_allocation == "value" else ln.accepted for ln in stocked]
-    for ln, share in zip(stocked, allocate(landed_total or 0, weights)):
+    for ln, share in zip(stocked, allocate_largest_remainder(landed_total or 0, weights)):
         ln.landed = share
     for ln in lines:
         check_amount(c, ln.goods + ln.landed, f"lines.{ln.index}.receivedQuantity")
@@ -331,7 +316,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     operation_id = None
     if stock_lines:
         try:
-            posted = await post_document_moves(conn, "in", stock_lines, move_type=RECEIPT, actor=actor,
+            posted = await post_document_moves(conn, "in", stock_lines, move_type=RECEIPT, actor=actor, source_type="goods_receipt",
                                                reference=number, reason=inspection_number,
                                                warehouses=principal.warehouse_ids if principal else None)
         except DomainError as exc:
@@ -447,7 +432,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         stock_lines.append(StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=loc,
                                      lot_code=r.lot_code, value_fen=value, source_line_id=r.id))
     try:
-        posted = await post_document_moves(conn, "out", stock_lines, move_type=ISSUE, actor=actor, reference=number,
+        posted = await post_document_moves(conn, "out", stock_lines, move_type=ISSUE, actor=actor, reference=number, source_type="purchase_return",
                                            reason=reason, warehouses=principal.warehouse_ids if principal else None)
     except DomainError as exc:
         index = [i for i, *_ in checked]
@@ -498,4 +483,7 @@ async def _debit_note(conn, receipt, out: list[dict], on: date, return_number: s
              qty=-e["qty"], unit_factor=e["row"].unit_factor, unit_price_micro=e["row"].unit_price_micro,
              vat_rate_bp=e["row"].vat_rate_bp, amount_fen=-e["amount_fen"], tax_fen=-e["tax_fen"])
         for no, e in enumerate(out, start=1)])
+    await append_events(conn, [NewEvent(DOCUMENT_STATUS_CHANGED, {
+        "doc_type": "supplier_bill", "id": bill_id, "number": number, "from": "", "to": "open", "actor": actor,
+        "kind": "debit_note"})])
     return bill_id

@@ -28,6 +28,7 @@ from server.database import Database
 from server.db_types import utcnow
 from server.documents import next_number
 from server.errors import SalesError
+from server.events.journal import MONEY_APPLIED, NewEvent, append_events
 from server.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import customer
@@ -438,7 +439,8 @@ async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, p
                            .values(unallocated_fen=amount - allocated))
         note_change(conn, f"customer_receipt:{receipt_id}", after={"number": number, "amount_fen": amount,
                                                                    "allocated_fen": allocated})
-        await status_event(conn, "customer_receipt", receipt_id, number, "", "posted", principal)
+        await status_event(conn, "customer_receipt", receipt_id, number, "", "posted", principal,
+                           allocated_fen=allocated)
         return receipt_id
 
     return await create_once(db, "sales.receipt", data, idempotency_key, record)
@@ -459,6 +461,9 @@ async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allo
                            .values(unallocated_fen=rec.unallocated_fen - allocated))
         note_change(conn, f"customer_receipt:{receipt_id}", before={"unallocated_fen": rec.unallocated_fen},
                     after={"unallocated_fen": rec.unallocated_fen - allocated})
+        await append_events(conn, [NewEvent(MONEY_APPLIED, {
+            "side": "receivable", "money_id": receipt_id, "party_id": rec.customer_id, "amount_fen": allocated,
+            "date": max(on or date.today(), rec.receipt_date).isoformat(), "number": rec.number})])
 
 
 async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: int, amount: str,

@@ -193,7 +193,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
             conn, "out",
             [StockLine(product_id=ol.product_id, quantity=scaled_to_decimal(qty), location_id=loc, lot_code=lot_code,
                        source_line_id=ol.id) for _, ol, qty, loc, lot_code in out],
-            move_type=ISSUE, actor=actor, reference=number, reason=f"销售出库 {order.number}",
+            move_type=ISSUE, actor=actor, reference=number, source_type="shipment", reason=f"销售出库 {order.number}",
             consume_reservations=consume)
     except DomainError as exc:
         index = [i for i, *_ in out]
@@ -306,7 +306,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
             conn, "in", [StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=loc,
                                    lot_code=r.lot_code, value_fen=cost, source_line_id=r.id)
                          for _, r, qty, loc, cost in entries],
-            move_type=RECEIPT, actor=actor, reference=number, reason=reason,
+            move_type=RECEIPT, actor=actor, reference=number, source_type="sales_return", reason=reason,
             warehouses=principal.warehouse_ids if principal else None)
     except DomainError as exc:
         index = [i for i, *_ in entries]

@@ -1,0 +1,423 @@
+"""The poster: turns business events of the journal into vouchers (domain reference §3.4).
+
+It reads the event journal in sequence order from ``poster_state.last_seq`` and books, per event:
+
+* ``stock.changed`` — one voucher per stock operation (the first of its events), by the document type
+  that posted it: goods receipt (库存商品 / 暂估应付 + 暂估运杂费), purchase return (at the cost it left
+  with; the difference to the supplier credit is a price variance), shipment and sales return (主营业务成本),
+  stock count, transfer differences and stock moved without a document (待处理财产损溢 1901, cleared
+  after approval), transfers between warehouses (库存商品 by warehouse), production issue and receipt
+  (生产成本).
+* ``document.status_changed`` — supplier bills and debit notes once booked (暂估 reversed, 进项税额,
+  应付账款), supplier payments and prepayments, sales invoices and red-letter credit notes (应收账款,
+  主营业务收入, 销项税额), customer receipts and advances, production conversion costs, expenses and
+  their payments.
+* ``money.applied`` — a prepayment or advance used later (预付 → 应付, 预收 → 应收).
+
+Exactly once: the batch of vouchers and the new ``last_seq`` commit in one transaction, under the
+``poster_state`` row lock (several processes queue on it; a crash rolls the whole batch back), and
+each voucher carries a unique ``source_key`` as a second guard. Accounts come from ``posting_rule``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.database import Database
+from server.db_types import utcnow
+from server.events.journal import DOCUMENT_STATUS_CHANGED, MONEY_APPLIED, STOCK_CHANGED, last_sequence, read_events
+from server.finance.ledger import Line, VoucherSpec, rule_accounts, write_voucher
+from server.finance.models import expense_bill, expense_category, expense_payment, poster_state, voucher
+from server.inventory.models import location, production_order, stock_move, stock_operation
+from server.numbers import round_half_up_div
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    purchase_return,
+    purchase_return_line,
+    supplier_bill,
+    supplier_bill_line,
+    supplier_payment,
+)
+from server.sales.models import customer_receipt, sales_invoice, sales_return, shipment
+
+log = logging.getLogger("jxc.finance.poster")
+
+BATCH = 200
+
+
+def _signed(account: str, amount: int, **dims) -> Line:
+    """A variance: positive on the debit side, negative as a credit."""
+    return Line(account, debit=amount, **dims) if amount >= 0 else Line(account, credit=-amount, **dims)
+
+
+def _merge(lines: list[Line]) -> list[Line]:
+    """One line per account, side and dimensions (a 40-line shipment books one COGS line)."""
+    merged: dict[tuple, Line] = {}
+    for ln in lines:
+        side = "d" if ln.debit else "c"
+        key = (ln.account, side, ln.customer_id, ln.supplier_id, ln.warehouse_id, ln.department_id, ln.memo)
+        if key in merged:
+            merged[key].debit += ln.debit
+            merged[key].credit += ln.credit
+        else:
+            merged[key] = Line(**vars(ln))
+    return list(merged.values())
+
+
+class Poster:
+    """Books one batch of events inside the caller's transaction."""
+
+    def __init__(self, conn: AsyncConnection, rules: dict[str, str]):
+        self.conn = conn
+        self.rules = rules
+        self.done_keys: set[str] = set()
+
+    def acc(self, role: str) -> str:
+        return self.rules[role]
+
+    def money_account(self, method: str) -> str:
+        return self.acc("cash") if method == "cash" else self.acc("bank")
+
+    async def _seen(self, key: str) -> bool:
+        if key in self.done_keys:
+            return True
+        self.done_keys.add(key)
+        return (await self.conn.execute(select(voucher.c.id).where(voucher.c.source_key == key))).first() is not None
+
+    async def _book(self, key: str, lines: list[Line], on: date, memo: str, *, source_type: str, source_id: int | None,
+                    number: str, seq: int, actor: str) -> None:
+        spec = VoucherSpec(lines=_merge(lines), document_date=on, memo=memo, origin="auto", source_key=key,
+                           source_type=source_type, source_id=source_id, source_number=number, event_seq=seq)
+        await write_voucher(self.conn, spec, actor or "system")
+
+    async def post(self, seq: int, event_type: str, payload: dict) -> None:
+        if event_type == STOCK_CHANGED:
+            await self._stock_operation(seq, payload["operation_id"])
+        elif event_type == DOCUMENT_STATUS_CHANGED:
+            handler = DOCUMENT_HANDLERS.get(payload["doc_type"])
+            if handler is not None:
+                await handler(self, seq, payload)
+        elif event_type == MONEY_APPLIED:
+            await self._money_applied(seq, payload)
+
+    # ---- stock operations --------------------------------------------------------------------------
+
+    async def _stock_operation(self, seq: int, op_id: int) -> None:
+        key = f"stock_operation:{op_id}"
+        if await self._seen(key):
+            return
+        op = (await self.conn.execute(select(stock_operation).where(stock_operation.c.id == op_id))).one()
+        src, dst = location.alias("src"), location.alias("dst")
+        moves = (await self.conn.execute(
+            select(stock_move.c.id, stock_move.c.move_type, stock_move.c.value_fen, stock_move.c.source_line_id,
+                   stock_move.c.from_location_id, stock_move.c.to_location_id,
+                   src.c.warehouse_id.label("from_wh"), dst.c.warehouse_id.label("to_wh"))
+            .select_from(stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id)
+                         .outerjoin(dst, dst.c.id == stock_move.c.to_location_id))
+            .where(stock_move.c.operation_id == op_id).order_by(stock_move.c.id))).all()
+        on = op.created_at.astimezone().date()
+        inv = self.acc("inventory")
+        lines: list[Line] = []
+        number, doc_id, supplier_id = op.reference, None, None
+        kind = op.source_type
+        if kind in ("goods_receipt", "purchase_return"):
+            table, date_col = (goods_receipt, "receipt_date") if kind == "goods_receipt" else (purchase_return,
+                                                                                                "return_date")
+            doc = (await self.conn.execute(select(table).where(table.c.number == op.reference))).one()
+            doc_id, supplier_id, on = doc.id, doc.supplier_id, doc._mapping[date_col]
+        elif kind in ("shipment", "sales_return"):
+            table, date_col = (shipment, "ship_date") if kind == "shipment" else (sales_return, "return_date")
+            doc = (await self.conn.execute(select(table).where(table.c.number == op.reference))).one()
+            doc_id, on = doc.id, doc._mapping[date_col]
+
+        for m in moves:
+            v = m.value_fen
+            if m.from_location_id and m.to_location_id:  # a move between bins, maybe between warehouses
+                if m.from_wh != m.to_wh:
+                    lines += [Line(inv, debit=v, warehouse_id=m.to_wh), Line(inv, credit=v, warehouse_id=m.from_wh)]
+                continue
+            incoming = m.to_location_id is not None
+            wh = m.to_wh if incoming else m.from_wh
+            stock_side = Line(inv, debit=v, warehouse_id=wh) if incoming else Line(inv, credit=v, warehouse_id=wh)
+            lines.append(stock_side)
+            if kind == "goods_receipt":
+                continue  # counter lines below, from the receipt's goods and landed costs
+            if kind == "purchase_return":
+                continue  # counter lines below, from the return's supplier credit
+            if kind in ("shipment", "sales_return"):
+                counter = self.acc("cost_of_sales")
+                lines.append(Line(counter, credit=v) if incoming else Line(counter, debit=v))
+            elif kind == "production_order":
+                counter = self.acc("work_in_progress")
+                lines.append(Line(counter, credit=v) if incoming else Line(counter, debit=v))
+            elif kind in ("stock_count", "transfer_order") or m.move_type == "adjustment":
+                counter = self.acc("suspense")
+                lines.append(Line(counter, credit=v, warehouse_id=wh) if incoming
+                             else Line(counter, debit=v, warehouse_id=wh))
+            else:  # stock received or issued without a document
+                if incoming:
+                    lines.append(Line(self.acc("other_stock_in"), credit=v, warehouse_id=wh))
+                else:
+                    lines.append(Line(self.acc("other_stock_out"), debit=v, warehouse_id=wh))
+
+        total = sum(m.value_fen for m in moves if not (m.from_location_id and m.to_location_id))
+        if kind == "goods_receipt":
+            line_ids = {m.source_line_id for m in moves}
+            landed = (await self.conn.execute(select(func.coalesce(func.sum(goods_receipt_line.c.landed_fen), 0))
+                                              .where(goods_receipt_line.c.id.in_(line_ids)))).scalar_one()
+            lines += [Line(self.acc("goods_not_billed"), credit=total - landed, supplier_id=supplier_id),
+                      Line(self.acc("landed_cost_accrual"), credit=landed, supplier_id=supplier_id)]
+        elif kind == "purchase_return":
+            credit = (await self.conn.execute(select(func.coalesce(func.sum(purchase_return_line.c.amount_fen), 0))
+                                              .where(purchase_return_line.c.return_id == doc_id))).scalar_one()
+            lines += [Line(self.acc("goods_not_billed"), debit=credit, supplier_id=supplier_id),
+                      _signed(self.acc("purchase_price_variance"), total - credit)]
+        memo = f"{op.reason or op.op_type} {op.reference}".strip()
+        await self._book(key, lines, on, memo, source_type=kind or "stock_operation",
+                         source_id=doc_id if doc_id else op.id, number=number, seq=seq, actor=op.actor)
+
+    # ---- purchasing --------------------------------------------------------------------------------
+
+    async def _supplier_bill(self, seq: int, ev: dict) -> None:
+        if ev["to"] != "open" or ev["from"] not in ("", "needs_approval", "pending_approval", "draft"):
+            return
+        key = f"supplier_bill:{ev['id']}"
+        if await self._seen(key):
+            return
+        bill = (await self.conn.execute(select(supplier_bill).where(supplier_bill.c.id == ev["id"]))).one()
+        sup = bill.supplier_id
+        if bill.kind == "bill":
+            cleared = await self._goods_share(bill)
+            variance = bill.amount_fen - cleared
+        else:  # a debit note (红字): the return already moved 暂估 by the supplier credit
+            cleared, variance = bill.amount_fen, 0
+        lines = [Line(self.acc("goods_not_billed"), debit=cleared, supplier_id=sup),
+                 _signed(self.acc("purchase_price_variance"), variance),
+                 Line(self.acc("input_vat"), debit=bill.tax_fen),
+                 Line(self.acc("payable"), credit=bill.total_fen, supplier_id=sup)]
+        memo = ("采购发票 supplier bill " if bill.kind == "bill" else "红字发票 debit note ") + bill.number
+        await self._book(key, lines, bill.bill_date, memo, source_type="supplier_bill", source_id=bill.id,
+                         number=bill.number, seq=seq, actor=ev.get("actor", ""))
+
+    async def _goods_share(self, bill) -> int:
+        """The receipt value (goods, without landed costs) of the billed quantities: what this bill
+        takes out of 暂估. Shares are cumulative per receipt line over the earlier bills, so partial
+        bills of one line add up to its goods value exactly."""
+        gl, bl, b = goods_receipt_line, supplier_bill_line, supplier_bill
+        lines = (await self.conn.execute(
+            select(bl.c.receipt_line_id, bl.c.qty, gl.c.goods_value_fen, gl.c.accepted_qty)
+            .select_from(bl.join(gl, gl.c.id == bl.c.receipt_line_id)).where(bl.c.bill_id == bill.id))).all()
+        total = 0
+        for ln in lines:
+            before = (await self.conn.execute(
+                select(func.coalesce(func.sum(bl.c.qty), 0)).select_from(bl.join(b, b.c.id == bl.c.bill_id))
+                .where(bl.c.receipt_line_id == ln.receipt_line_id, b.c.kind == "bill", b.c.id < bill.id,
+                       b.c.status.in_(("open", "paid"))))).scalar_one()
+            if ln.accepted_qty <= 0:
+                continue
+            upto = min(before + ln.qty, ln.accepted_qty)
+            prior = min(before, ln.accepted_qty)
+            total += round_half_up_div(ln.goods_value_fen * upto, ln.accepted_qty) - \
+                round_half_up_div(ln.goods_value_fen * prior, ln.accepted_qty)
+        return total
+
+    async def _supplier_payment(self, seq: int, ev: dict) -> None:
+        key = f"supplier_payment:{ev['id']}"
+        if await self._seen(key):
+            return
+        pay = (await self.conn.execute(select(supplier_payment).where(supplier_payment.c.id == ev["id"]))).one()
+        allocated = ev.get("allocated_fen", pay.amount_fen - pay.unallocated_fen)
+        lines = [Line(self.acc("payable"), debit=allocated, supplier_id=pay.supplier_id),
+                 Line(self.acc("supplier_prepayment"), debit=pay.amount_fen - allocated, supplier_id=pay.supplier_id),
+                 Line(self.money_account(pay.method), credit=pay.amount_fen)]
+        await self._book(key, lines, pay.payment_date, f"付款 payment {pay.number}", source_type="supplier_payment",
+                         source_id=pay.id, number=pay.number, seq=seq, actor=ev.get("actor", ""))
+
+    async def _money_applied(self, seq: int, ev: dict) -> None:
+        key = f"money_applied:{seq}"
+        if await self._seen(key) or not ev["amount_fen"]:
+            return
+        amount, party = ev["amount_fen"], ev["party_id"]
+        if ev["side"] == "payable":
+            lines = [Line(self.acc("payable"), debit=amount, supplier_id=party),
+                     Line(self.acc("supplier_prepayment"), credit=amount, supplier_id=party)]
+            memo, source_type = f"预付冲应付 prepayment applied {ev['number']}", "supplier_payment"
+        else:
+            lines = [Line(self.acc("customer_advance"), debit=amount, customer_id=party),
+                     Line(self.acc("receivable"), credit=amount, customer_id=party)]
+            memo, source_type = f"预收冲应收 advance applied {ev['number']}", "customer_receipt"
+        await self._book(key, lines, date.fromisoformat(ev["date"]), memo, source_type=source_type,
+                         source_id=ev["money_id"], number=ev["number"], seq=seq, actor="")
+
+    # ---- sales ---------------------------------------------------------------------------------------
+
+    async def _sales_invoice(self, seq: int, ev: dict) -> None:
+        if ev["to"] != "open" or ev["from"] != "":
+            return
+        key = f"sales_invoice:{ev['id']}"
+        if await self._seen(key):
+            return
+        inv = (await self.conn.execute(select(sales_invoice).where(sales_invoice.c.id == ev["id"]))).one()
+        cust = inv.customer_id
+        lines = [Line(self.acc("receivable"), debit=inv.total_fen, customer_id=cust),
+                 Line(self.acc("revenue"), credit=inv.amount_fen, customer_id=cust),
+                 Line(self.acc("output_vat"), credit=inv.tax_fen)]
+        memo = ("销售发票 invoice " if inv.kind == "invoice" else "红字发票 credit note ") + inv.number
+        await self._book(key, lines, inv.invoice_date, memo, source_type="sales_invoice", source_id=inv.id,
+                         number=inv.number, seq=seq, actor=ev.get("actor", ""))
+
+    async def _customer_receipt(self, seq: int, ev: dict) -> None:
+        key = f"customer_receipt:{ev['id']}"
+        if await self._seen(key):
+            return
+        rec = (await self.conn.execute(select(customer_receipt).where(customer_receipt.c.id == ev["id"]))).one()
+        allocated = ev.get("allocated_fen", rec.amount_fen - rec.unallocated_fen)
+        lines = [Line(self.money_account(rec.method), debit=rec.amount_fen),
+                 Line(self.acc("receivable"), credit=allocated, customer_id=rec.customer_id),
+                 Line(self.acc("customer_advance"), credit=rec.amount_fen - allocated, customer_id=rec.customer_id)]
+        await self._book(key, lines, rec.receipt_date, f"收款 receipt {rec.number}", source_type="customer_receipt",
+                         source_id=rec.id, number=rec.number, seq=seq, actor=ev.get("actor", ""))
+
+    # ---- production and expenses --------------------------------------------------------------------
+
+    async def _production_order(self, seq: int, ev: dict) -> None:
+        """Labour and overhead go into 生产成本 when production starts (the order leaves ``open``); the
+        finished-goods receipts then take them out with the materials (the last receipt takes the rest)."""
+        if ev["from"] != "open" or ev["to"] not in ("in_progress", "completed"):
+            return
+        key = f"production_conversion:{ev['id']}"
+        if await self._seen(key):
+            return
+        order = (await self.conn.execute(select(production_order).where(production_order.c.id == ev["id"]))).one()
+        lines = [Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
+                 Line(self.acc("labour_applied"), credit=order.labour_fen),
+                 Line(self.acc("overhead_applied"), credit=order.overhead_fen)]
+        await self._book(key, lines, order.created_at.astimezone().date(),
+                         f"人工及制造费用 conversion costs {order.number}", source_type="production_order",
+                         source_id=order.id, number=order.number, seq=seq, actor=ev.get("actor", ""))
+
+    async def _expense_bill(self, seq: int, ev: dict) -> None:
+        if ev["to"] != "approved":
+            return
+        key = f"expense_bill:{ev['id']}"
+        if await self._seen(key):
+            return
+        exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == ev["id"]))).one()
+        cat = (await self.conn.execute(select(expense_category)
+                                       .where(expense_category.c.code == exp.category_code))).one()
+        target = cat.account_code or self.acc(cat.role)
+        deductible = exp.tax_fen if exp.special_invoice else 0
+        lines = [Line(target, debit=exp.total_fen - deductible, department_id=exp.department_id,
+                      memo=exp.description[:100]),
+                 Line(self.acc("input_vat"), debit=deductible),
+                 Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id)]
+        await self._book(key, lines, exp.expense_date, f"费用 expense {exp.number} {exp.description}",
+                         source_type="expense_bill", source_id=exp.id, number=exp.number, seq=seq,
+                         actor=ev.get("actor", ""))
+
+    async def _expense_payment(self, seq: int, ev: dict) -> None:
+        key = f"expense_payment:{ev['id']}"
+        if await self._seen(key):
+            return
+        pay = (await self.conn.execute(select(expense_payment).where(expense_payment.c.id == ev["id"]))).one()
+        exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == pay.expense_id))).one()
+        lines = [Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
+                 Line(self.money_account(pay.method), credit=pay.amount_fen)]
+        await self._book(key, lines, pay.payment_date, f"费用付款 expense payment {pay.number} ({exp.number})",
+                         source_type="expense_payment", source_id=pay.id, number=pay.number, seq=seq,
+                         actor=ev.get("actor", ""))
+
+
+DOCUMENT_HANDLERS = {
+    "supplier_bill": Poster._supplier_bill,
+    "supplier_payment": Poster._supplier_payment,
+    "sales_invoice": Poster._sales_invoice,
+    "customer_receipt": Poster._customer_receipt,
+    "production_order": Poster._production_order,
+    "expense_bill": Poster._expense_bill,
+    "expense_payment": Poster._expense_payment,
+}
+
+
+async def post_pending(db: Database, *, batch: int = BATCH) -> int:
+    """Book every event not booked yet; returns how many events were read. Safe to call from several
+    processes at once (they queue on the ``poster_state`` row). Nothing happens before set-up."""
+    done = 0
+    while True:
+        async with db.write() as conn:
+            state = (await conn.execute(select(poster_state).where(poster_state.c.id == 1)
+                                        .with_for_update())).first()
+            if state is None:
+                return done
+            events = await read_events(conn, state.last_seq, batch)
+            if not events:
+                return done
+            poster = Poster(conn, await rule_accounts(conn))
+            for seq, event_type, _created_at, payload in events:
+                await poster.post(seq, event_type, payload)
+            await conn.execute(update(poster_state).where(poster_state.c.id == 1)
+                               .values(last_seq=events[-1][0], last_error="", updated_at=utcnow()))
+        done += len(events)
+        if len(events) < batch:
+            return done
+
+
+async def poster_lag(conn: AsyncConnection) -> tuple[int, int]:
+    """(last booked event, last event) — equal when the books have caught up."""
+    booked = (await conn.execute(select(poster_state.c.last_seq).where(poster_state.c.id == 1))).scalar()
+    return booked or 0, await last_sequence(conn)
+
+
+class PosterRunner:
+    """Runs the poster in the server process after commits and every few seconds (other processes'
+    commits); failures are logged and stored in ``poster_state.last_error`` and retried."""
+
+    def __init__(self, db: Database, *, interval: float = 3.0):
+        self.db = db
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self.db.after_commit.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name="jxc-finance-poster")
+
+    async def stop(self) -> None:
+        if self.wake in self.db.after_commit:
+            self.db.after_commit.remove(self.wake)
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await post_pending(self.db)
+            except Exception as exc:  # keep the server up; the next round retries from last_seq
+                log.exception("finance poster failed")
+                try:
+                    async with self.db.write() as conn:
+                        await conn.execute(update(poster_state).where(poster_state.c.id == 1)
+                                           .values(last_error=str(exc)[:500], updated_at=utcnow()))
+                except Exception:
+                    log.exception("could not record the poster error")
+                await asyncio.sleep(self.interval)
+
+

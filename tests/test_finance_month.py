@@ -1,0 +1,180 @@
+"""A worked month (企业会计准则) covering the business events, with every statement line asserted to
+the fen. The hand computation is in the comments; docs/finance.md walks through the same month."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from server.finance.closing import do_close_period, do_close_profit, do_transfer_vat
+from server.finance.expenses import ExpenseInput, ExpensePaymentInput, do_create_expense, do_decide_expense, do_pay_expense
+from server.finance.ledger import period_of
+from server.finance.models import accounting_period
+from server.finance.statements import balance_sheet, cash_flow_statement, income_statement, trial_balance
+from server.finance.vouchers import (VoucherInput, VoucherLineInput, do_clear_suspense, do_create_voucher,
+                                     do_post_voucher, do_review_voucher)
+from server.inventory.services import StockLine, do_adjust_stock, do_receive_stock
+from server.partners.services import PartnerInput, do_create_partner
+from server.purchasing.bills import Allocation, BillInput, BillLineInput, PaymentInput, do_create_supplier_bill, \
+    do_record_supplier_payment
+from server.purchasing.models import goods_receipt_line, purchase_order_line
+from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_purchase_order, do_create_purchase_order,
+                                      do_submit_purchase_order)
+from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput, do_receive_goods, \
+    do_return_to_supplier
+from server.sales.invoicing import Allocation as SalesAllocation
+from server.sales.invoicing import CustomerReceiptInput, InvoiceInput, do_create_invoice, do_record_customer_receipt
+from server.sales.models import shipment_line
+from server.sales.orders import SalesLineInput, SalesOrderInput, do_create_sales_order, do_submit_sales_order
+from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, ShipmentInput, ShipmentLineInput, \
+    do_ship_goods, do_take_back_goods
+from tests.finance_helpers import ACCOUNTANT, FINANCE_MANAGER, CASHIER, assert_books_clean, balances, setup_books, \
+    vouchers_of
+from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
+from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
+from tests.sales_helpers import SALES
+
+TODAY = date.today()
+P = period_of(TODAY)
+
+
+def fen(yuan: str) -> int:
+    whole, _, cents = yuan.partition(".")
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole)) * 100 + int((cents + "00")[:2]))
+
+
+async def run_month(db):
+    await setup_books(db, "enterprise")
+    pw = await make_purchasing_world(db)
+    w, widget = pw.w, pw.widget
+    customer = await do_create_partner(db, "customer", PartnerInput(code="C100", name="华联超市"))
+
+    # 1. opening stock contributed by the owners: 100 × 10.00 → 1901, then cleared to 实收资本
+    await do_receive_stock(db, [StockLine(product_id=widget, quantity="100", location_id=w.a1, unit_cost="10.00")])
+    opening = (await vouchers_of(db, "stock_operation"))[-1]
+    await do_clear_suspense(db, opening.id, FINANCE_MANAGER, gain_treatment="capital", on=TODAY)
+    # … and 50,000.00 paid into the bank: a manual voucher, reviewed by another person, then posted
+    vid = await do_create_voucher(db, VoucherInput(TODAY, "股东投入 capital paid in", [
+        VoucherLineInput("1002", debit="50000"), VoucherLineInput("4001", credit="50000")]), ACCOUNTANT)
+    await do_review_voucher(db, vid, FINANCE_MANAGER)
+    await do_post_voucher(db, vid, ACCOUNTANT)
+
+    # 2. goods receipt: 50 × 12.00 + landed cost 30.00 → 1405 630.00 / 暂估 600.00 + 运杂费 30.00
+    po = await do_create_purchase_order(db, OrderInput(pw.supplier, w.wh1, [
+        OrderLineInput(widget, "50", unit_price="12.00", vat_rate="0.13")], order_date=TODAY), PURCHASER)
+    await do_submit_purchase_order(db, po, PURCHASER)
+    await do_approve_purchase_order(db, po, MANAGER)
+    async with db.read() as conn:
+        pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
+    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput("50", order_line_id=pol.id, location_id=w.a1)],
+                                                 order_id=po, receipt_date=TODAY, landed_cost="30.00"), KEEPER)
+    async with db.read() as conn:
+        rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
+    # 3. supplier bill at 12.10 (within the 1 % tolerance): 605.00 + 78.65 → variance 5.00 to 6401
+    bill = await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, "50", "12.10")],
+                                                       bill_date=TODAY), BILL_CLERK)
+    # 4. payment 1,000.00: 683.65 settles the bill, 316.35 is a prepayment
+    await do_record_supplier_payment(db, PaymentInput(pw.supplier, "1000.00", payment_date=TODAY,
+                                                      allocations=[Allocation(bill, "683.65")]), CASHIER)
+
+    # 5. sale of 80 at 20.00: COGS at moving average 1,630.00 × 80 / 150 = 869.33
+    so = await do_create_sales_order(db, SalesOrderInput(customer, w.wh1, [SalesLineInput(widget, "80", None, "20.00")],
+                                                         order_date=TODAY), SALES)
+    assert await do_submit_sales_order(db, so, SALES) == "approved"
+    from server.sales.models import sales_order_line
+    async with db.read() as conn:
+        sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
+    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, "80", w.a1)], ship_date=TODAY), KEEPER)
+    # 6. invoice 1,600.00 + 208.00; 7. receipt 2,000.00: 1,808.00 settles it, 192.00 is an advance
+    inv = await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), BILL_CLERK)
+    await do_record_customer_receipt(db, CustomerReceiptInput(customer, "2000.00", receipt_date=TODAY,
+                                                              allocations=[SalesAllocation(inv, "1808.00")]), CASHIER)
+    # 8. 5 come back: stock at the cost they left with (869.33 × 5 / 80 = 54.33) and a red credit note −113.00
+    async with db.read() as conn:
+        shl = (await conn.execute(select(shipment_line).where(shipment_line.c.shipment_id == sh))).one()
+    await do_take_back_goods(db, SalesReturnInput(sh, [SalesReturnLineInput(shl.id, "5")], "破损 damaged",
+                                                  return_date=TODAY), KEEPER)
+    # 9. 10 go back to the supplier at receipt cost 126.00 (credit 120.00 + 15.60 VAT; 6.00 landed cost lost)
+    await do_return_to_supplier(db, ReturnInput(rc, [ReturnLineInput(rl.id, "10")], "质量问题", return_date=TODAY),
+                                PURCHASER)
+    # 10. 2 lost (poor management): 689.00 × 2 / 65 = 21.20 to 1901; cleared to 管理费用 with 13 % input VAT reversed
+    await do_adjust_stock(db, [StockLine(product_id=widget, quantity="-2", location_id=w.a1)], reason="丢失 lost")
+    loss = (await vouchers_of(db, "stock_operation"))[-1]
+    await do_clear_suspense(db, loss.id, FINANCE_MANAGER, loss_treatment="normal", abnormal_vat_rate="0.13", on=TODAY)
+
+    # 11. expenses: rent 3,000.00 + 270.00 VAT on a normal invoice (not deductible), paid;
+    #     freight-out 100.00 + 9.00 on a special invoice (deductible), not paid yet
+    rent = await do_create_expense(db, ExpenseInput("rent", "3000.00", "十月房租 rent", vat_rate="0.09",
+                                                    expense_date=TODAY), ACCOUNTANT)
+    freight = await do_create_expense(db, ExpenseInput("freight_out", "100.00", "送货运费 delivery", vat_rate="0.09",
+                                                       special_invoice=True, supplier_id=pw.supplier2,
+                                                       expense_date=TODAY), ACCOUNTANT)
+    await do_decide_expense(db, rent, True, FINANCE_MANAGER)
+    await do_decide_expense(db, freight, True, FINANCE_MANAGER)
+    await do_pay_expense(db, ExpensePaymentInput(rent, "3270.00", payment_date=TODAY), CASHIER)
+    return pw, customer
+
+
+async def test_worked_month_statements_to_the_fen(db):
+    pw, customer = await run_month(db)
+    await assert_books_clean(db)
+    b = await balances(db)
+    assert b["1405"] == fen("667.80")  # 1000 + 630 − 869.33 + 54.33 − 126 − 21.20: the shelves' value
+    assert b.get("1901", 0) == 0 and b.get("220202", 0) == 0
+
+    # period end: VAT 195.00 + 2.76 − 72.05 = 125.71 to 未交增值税, then P&L to 本年利润, then close
+    v = await do_transfer_vat(db, P, FINANCE_MANAGER)
+    assert v is not None
+    b = await balances(db)
+    assert b["22210104"] == fen("125.71") and b["222102"] == -fen("125.71")
+    await do_close_profit(db, P, FINANCE_MANAGER)
+    await do_close_period(db, P, FINANCE_MANAGER)
+    async with db.read() as conn:
+        assert (await conn.execute(select(accounting_period.c.status)
+                                   .where(accounting_period.c.period == P))).scalar_one() == "closed"
+        income = await income_statement(conn, P)
+        sheet = await balance_sheet(conn, P)
+        cash = await cash_flow_statement(conn, P)
+        tb = await trial_balance(conn, P)
+
+    expected_income = {
+        "revenue": "1500.00", "cost_of_sales": "826.00", "taxes_and_surcharges": "0", "selling_expenses": "100.00",
+        "admin_expenses": "3293.96", "finance_costs": "0", "operating_profit": "-2719.96",
+        "non_operating_income": "0", "non_operating_expenses": "0", "profit_before_tax": "-2719.96",
+        "income_tax": "0", "net_profit": "-2719.96"}
+    for key, value in expected_income.items():
+        assert income.row(key).values == [fen(value), fen(value)], key
+
+    expected_sheet = {
+        "cash": "47730.00", "receivables": "-113.00", "prepayments": "316.35", "inventories": "667.80",
+        "other_current_assets": "0", "total_assets": "48601.15",
+        "payables": "-135.60", "advances": "192.00", "taxes": "125.71", "other_payables": "139.00",
+        "total_liabilities": "321.11", "capital": "51000.00", "undistributed_profit": "-2719.96",
+        "total_equity": "48280.04", "total_liabilities_and_equity": "48601.15"}
+    for key, value in expected_sheet.items():
+        assert sheet.row(key).values[0] == fen(value), key
+
+    expected_cash = {"sales_receipts": "2000.00", "purchase_payments": "-1000.00",
+                     "other_operating_payments": "-3270.00", "net_operating": "-2270.00", "net_investing": "0",
+                     "net_financing": "50000.00", "net_increase": "47730.00", "closing_cash": "47730.00"}
+    for key, value in expected_cash.items():
+        assert cash.row(key).values[0] == fen(value), key
+
+    leaves = [r for r in tb if r["is_leaf"]]
+    assert sum(r["debit"] for r in leaves) == sum(r["credit"] for r in leaves)
+    assert sum(r["closing"] for r in leaves) == 0
+    row_2221 = next(r for r in tb if r["code"] == "2221")
+    assert row_2221["closing"] == -fen("125.71")  # the parent rolls up its sub-accounts
+
+
+async def test_every_voucher_links_its_source_and_balances(db):
+    await run_month(db)
+    await assert_books_clean(db)
+    kinds = {v.source_type for v in await vouchers_of(db)}
+    assert {"stock_operation", "goods_receipt", "supplier_bill", "supplier_payment", "shipment", "sales_invoice",
+            "customer_receipt", "sales_return", "purchase_return", "expense_bill", "expense_payment",
+            "voucher"} <= kinds
+    numbers = [v.number for v in await vouchers_of(db) if v.status == "posted"]
+    assert sorted(numbers) == [f"记-{i:04d}" for i in range(1, len(numbers) + 1)]  # gap-free
