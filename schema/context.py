@@ -19,6 +19,7 @@ from server.auth.models import role, role_permission, user_role
 from server.auth.services import Principal, authenticate
 from server.database import Database
 from server.events.bus import EventTailer
+from server.finance.models import voucher_line
 from server.inventory.models import (
     location,
     lot,
@@ -129,6 +130,7 @@ _LOADERS = {
     "receipt_lines": lambda db: _many(db, goods_receipt_line, "receipt_id", goods_receipt_line.c.line_no),
     "bill_lines": lambda db: _many(db, supplier_bill_line, "bill_id", supplier_bill_line.c.line_no),
     "allocations_by_payment": lambda db: _many(db, payment_allocation, "payment_id", payment_allocation.c.id),
+    "voucher_lines": lambda db: _many(db, voucher_line, "voucher_id", voucher_line.c.line_no),
     "supplier_addresses": _addresses("supplier"),
     "customer_addresses": _addresses("customer"),
     "sales_order": lambda db: _by_id(db, sales_order),

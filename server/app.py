@@ -16,6 +16,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from server.database import Database
 from server.events.bus import EventTailer
+from server.finance.export import finance_routes
+from server.finance.poster import PosterRunner
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("jxc")
@@ -87,13 +89,16 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
     state.settings = settings
     state.db = Database(settings.database_url)
     state.tailer = EventTailer(state.db)
+    state.poster = PosterRunner(state.db)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await state.tailer.start()
+        await state.poster.start()
         try:
             yield
         finally:
+            await state.poster.stop()
             await state.tailer.stop()
             await state.db.dispose()
 
@@ -120,6 +125,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
             Route("/", root),
             Route("/healthz", healthz),
             *label_routes(),
+            *finance_routes(),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],

@@ -39,10 +39,43 @@ async def _check(settings) -> list[str]:
     from server.database import Database
     from server.inventory.check import verify_ledger
 
+    from server.finance.check import books_problems
+    from server.finance.poster import post_pending
+
     db = Database(settings.database_url)
     try:
+        await post_pending(db)  # the books are compared once every business event is booked
         async with db.read() as conn:
-            return await verify_ledger(conn)
+            return await verify_ledger(conn) + await books_problems(conn)
+    finally:
+        await db.dispose()
+
+
+async def _finance(settings, args) -> int:
+    """``jxc finance setup|post|close|status``."""
+    from server.database import Database
+    from server.finance import closing
+    from server.finance.books import do_setup_books
+    from server.finance.poster import post_pending, poster_lag
+
+    db = Database(settings.database_url)
+    try:
+        if args.action == "setup":
+            await do_setup_books(db, args.standard, None)
+            print(f"books set up ({args.standard}) / 已建账")
+        booked = await post_pending(db)
+        if args.action == "post":
+            print(f"{booked} event(s) read / 个业务事件已处理")
+        if args.action == "close":
+            await closing.do_transfer_vat(db, args.period, None)
+            await closing.do_close_profit(db, args.period, None)
+            await closing.do_close_period(db, args.period, None)
+            print(f"period {args.period} closed / 已结账")
+        if args.action == "status":
+            async with db.read() as conn:
+                done, last = await poster_lag(conn)
+            print(f"booked up to event {done} of {last} / 已记账到事件 {done}（共 {last}）")
+        return 0
     finally:
         await db.dispose()
 
@@ -275,7 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=None)
     sub.add_parser("migrate", help="upgrade the database schema in place")
     sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
-    sub.add_parser("check", help="verify that stock levels and values equal the ledger")
+    sub.add_parser("check", help="verify that stock levels and values equal the ledger, and the books agree")
+    fin = sub.add_parser("finance", help="books: setup, post pending events, close a period, status").add_subparsers(
+        dest="action", required=True)
+    fin.add_parser("setup").add_argument("standard", choices=("enterprise", "small"),
+                                         help="企业会计准则 (enterprise) or 小企业会计准则 (small)")
+    fin.add_parser("post")
+    fin.add_parser("close").add_argument("period", type=int, help="yyyymm")
+    fin.add_parser("status")
     labels = sub.add_parser("labels", help="print barcode labels to a PDF (products or bins)")
     labels.add_argument("what", choices=["products", "locations"])
     labels.add_argument("--kind", default="ean13", help="products: ean13 | code128 | gs1_128 | qr")
@@ -333,6 +373,15 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
         return 1 if problems else 0
+    if args.command == "finance":
+        from server.errors import DomainError
+
+        try:
+            return asyncio.run(_finance(settings, args))
+        except DomainError as exc:
+            for d in exc.details:
+                print(f"{d.code}: {d.message('zh')} / {d.message('en')}", file=sys.stderr)
+            return 1
     if args.command == "labels":
         count = asyncio.run(_with_db(settings, lambda db: _labels(db, args)))
         print(f"{count} label(s) → {args.output}")

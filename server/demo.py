@@ -327,6 +327,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             units=alt_units, barcodes=barcodes,
         ), idempotency_key=f"demo-product-{p.sku}")
 
+    await _set_up_demo_books(db)
     bin_of: dict[tuple[str, str], int] = {}
     for wh_code, _, _, _ in WAREHOUSES:
         lines = []
@@ -348,6 +349,40 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
                                        unit_cost=p.purchase))
         await do_receive_stock(db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON,
                                idempotency_key=f"demo-opening-{wh_code}")
+    await _opening_stock_is_capital(db, today)
     await load_purchasing_demo(db, today, products, partners, warehouses, bin_of)
     await load_sales_demo(db, today, products, partners, warehouses, bin_of)
+    from server.finance.poster import post_pending
+
+    await post_pending(db)
     return True
+
+
+async def _set_up_demo_books(db: Database) -> None:
+    """The demo company keeps its books under 企业会计准则 from its first business event."""
+    from server.errors import FinanceError
+    from server.finance.books import do_setup_books
+
+    try:
+        await do_setup_books(db, "enterprise", None)
+    except FinanceError as exc:
+        if exc.details[0].code != "ALREADY_SET_UP":
+            raise
+
+
+async def _opening_stock_is_capital(db: Database, today: date) -> None:
+    """The opening stock arrived without documents (待处理财产损溢); the owners contributed it, so it is
+    cleared to 实收资本."""
+    from sqlalchemy import select
+
+    from server.finance.models import voucher
+    from server.finance.poster import post_pending
+    from server.finance.vouchers import do_clear_suspense
+
+    await post_pending(db)
+    async with db.read() as conn:
+        ids = (await conn.execute(select(voucher.c.id).where(voucher.c.source_number == OPENING_REFERENCE,
+                                                             voucher.c.origin == "auto",
+                                                             voucher.c.disposed_by.is_(None)))).scalars().all()
+    for voucher_id in ids:
+        await do_clear_suspense(db, voucher_id, None, gain_treatment="capital", on=today)

@@ -348,6 +348,10 @@ DOCUMENT_HANDLERS = {
 async def post_pending(db: Database, *, batch: int = BATCH) -> int:
     """Book every event not booked yet; returns how many events were read. Safe to call from several
     processes at once (they queue on the ``poster_state`` row). Nothing happens before set-up."""
+    async with db.read() as conn:  # the common case, nothing new: no write transaction at all
+        state = (await conn.execute(select(poster_state.c.last_seq).where(poster_state.c.id == 1))).first()
+        if state is None or state.last_seq >= await last_sequence(conn):
+            return 0
     done = 0
     while True:
         async with db.write() as conn:

@@ -1,0 +1,122 @@
+"""Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, Chinese text
+through its built-in CID font), served at ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm``
+with ``Authorization: Bearer <token>`` and ``finance.view``. Amounts are exact: fen turned into
+yuan with two decimals, written as numbers with a ``#,##0.00`` format in XLSX.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.styles import ParagraphStyle
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.auth.services import authenticate
+from server.errors import DomainError, render_message
+from server.finance.statements import STATEMENTS, Statement, StatementRow, trial_balance
+from server.numbers import fen_to_decimal
+
+FONT = "STSong-Light"
+
+
+def _trial_balance_statement(rows: list[dict], period: int) -> Statement:
+    st = Statement("trial_balance", "科目余额表", "Trial balance", period,
+                   [("期初余额", "Opening"), ("本期借方", "Debit"), ("本期贷方", "Credit"), ("期末余额", "Closing")])
+    for r in rows:
+        st.rows.append(StatementRow(r["code"], f'{r["code"]} {r["name"]}', r["name_en"],
+                                    [r["opening"], r["debit"], r["credit"], r["closing"]], 0 if r["is_leaf"] else 1))
+    return st
+
+
+def to_xlsx(st: Statement) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = st.kind[:31]
+    ws.append([f"{st.title} {st.title_en}", f"{st.period // 100}-{st.period % 100:02d}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["项目 Item"] + [f"{zh} {en}" for zh, en in st.columns])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for r in st.rows:
+        ws.append([f"{r.label} {r.label_en}"] + [Decimal(fen_to_decimal(v)) for v in r.values])
+        row = ws.max_row
+        for col in range(2, 2 + len(r.values)):
+            ws.cell(row=row, column=col).number_format = "#,##0.00"
+        if r.level:
+            for cell in ws[row]:
+                cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 48
+    for col in "BCDE":
+        ws.column_dimensions[col].width = 20
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def to_pdf(st: Statement) -> bytes:
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, title=f"{st.title} {st.title_en} {st.period}")
+    title = ParagraphStyle("t", fontName=FONT, fontSize=14, leading=18)
+    data = [["项目 Item"] + [f"{zh}\n{en}" for zh, en in st.columns]]
+    data += [[f"{r.label} {r.label_en}"[:60]] + [f"{fen_to_decimal(v):,.2f}" for v in r.values] for r in st.rows]
+    table = Table(data, repeatRows=1, colWidths=[230] + [(A4[0] - 300) / max(len(st.columns), 1)] * len(st.columns))
+    style = [("FONT", (0, 0), (-1, -1), FONT, 8), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]
+    for i, r in enumerate(st.rows, start=1):
+        if r.level:
+            style.append(("BACKGROUND", (0, i), (-1, i), colors.Color(0.94, 0.94, 0.94)))
+    table.setStyle(TableStyle(style))
+    doc.build([Paragraph(f"{st.title} {st.title_en} · {st.period // 100}-{st.period % 100:02d}", title),
+               Spacer(1, 8), table])
+    return out.getvalue()
+
+
+async def build_statement(conn, kind: str, period: int) -> Statement:
+    if kind == "trial_balance":
+        return _trial_balance_statement(await trial_balance(conn, period), period)
+    make = STATEMENTS.get(kind)
+    if make is None:
+        raise ValueError(f"unknown statement {kind}: balance_sheet | income_statement | cash_flow | trial_balance")
+    return await make(conn, period)
+
+
+async def statement_download(request: Request):
+    header = request.headers.get("authorization") or ""
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    principal = await authenticate(request.app.state.jxc.db, token)
+    if principal is None or not principal.can("finance.view"):
+        return JSONResponse({"error": {"code": "PERMISSION_DENIED", "message": render_message(
+            "PERMISSION_DENIED", "en", {"permission": "finance.view"})}}, status_code=403)
+    fmt = request.path_params["fmt"]
+    try:
+        period = int(request.query_params.get("period", ""))
+        if fmt not in ("xlsx", "pdf"):
+            raise ValueError("format: xlsx | pdf")
+        async with request.app.state.jxc.db.read() as conn:
+            st = await build_statement(conn, request.path_params["kind"], period)
+    except DomainError as exc:
+        d = exc.details[0]
+        return JSONResponse({"error": {"code": d.code, "message": d.message("en")}}, status_code=400)
+    except ValueError as exc:
+        return JSONResponse({"error": {"code": "INVALID_VALUE", "message": str(exc)}}, status_code=400)
+    name = f"{st.kind}-{period}.{fmt}"
+    if fmt == "xlsx":
+        return Response(to_xlsx(st), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    return Response(to_pdf(st), media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def finance_routes() -> list[Route]:
+    return [Route("/finance/statements/{kind}.{fmt}", statement_download)]
