@@ -240,6 +240,14 @@ class DetailLedger:
     lines: list[LedgerLine]
 
 
+@strawberry.type(description="A line of the cash-flow statement (direct method).")
+class CashFlowItem:
+    key: str
+    section: str
+    label: str
+    label_en: str
+
+
 @strawberry.type
 class PosterStatus:
     standard: str
@@ -467,8 +475,8 @@ class FinanceQuery:
 
     @strawberry.field(description="Cash-flow statement items (for reclassifying a cash line).",
                       extensions=needs("finance.view"))
-    def cash_flow_items(self) -> list[str]:
-        return list(CASH_FLOW_ITEMS)
+    def cash_flow_items(self) -> list[CashFlowItem]:
+        return [CashFlowItem(key=k, section=sec, label=zh, label_en=en) for k, (sec, zh, en) in CASH_FLOW_ITEMS.items()]
 
 
 # ---- mutations ------------------------------------------------------------------------------------------------

@@ -387,6 +387,7 @@ class PosterRunner:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -396,22 +397,25 @@ class PosterRunner:
         self._task = asyncio.create_task(self._run(), name="jxc-finance-poster")
 
     async def stop(self) -> None:
+        """Let a running round finish (cancelling a database call half-way can hang the driver)."""
+        self._stopping = True
         if self.wake in self.db.after_commit:
             self.db.after_commit.remove(self.wake)
+        self._wake.set()
         if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+            done, _ = await asyncio.wait({self._task}, timeout=10)
+            if not done:
+                self._task.cancel()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await post_pending(self.db)
             except Exception as exc:  # keep the server up; the next round retries from last_seq
