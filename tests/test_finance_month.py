@@ -178,3 +178,27 @@ async def test_every_voucher_links_its_source_and_balances(db):
             "voucher"} <= kinds
     numbers = [v.number for v in await vouchers_of(db) if v.status == "posted"]
     assert sorted(numbers) == [f"记-{i:04d}" for i in range(1, len(numbers) + 1)]  # gap-free
+
+
+async def test_partner_statements_and_general_ledger(db):
+    from server.finance.statements import general_ledger, partner_statement
+
+    pw, customer = await run_month(db)
+    await assert_books_clean(db)
+    async with db.read() as conn:
+        cust = await partner_statement(conn, "customer", customer, TODAY, TODAY)
+        sup = await partner_statement(conn, "supplier", pw.supplier, TODAY, TODAY)
+        gl = await general_ledger(conn, "1405", TODAY.year)
+    # invoice +1,808.00, receipt −2,000.00 (1,808.00 settled + 192.00 advance), credit note −113.00
+    assert [(ln["document_type"], ln["increase"], ln["decrease"]) for ln in cust["lines"]] == [
+        ("sales_invoice", fen("1808.00"), 0), ("customer_receipt", 0, fen("2000.00")),
+        ("sales_invoice", 0, fen("113.00"))]
+    assert cust["opening"] == 0 and cust["closing"] == -fen("305.00")
+    # bill +683.65, payment −1,000.00 (with the prepayment), debit note −135.60: the supplier owes us 451.95
+    assert [(ln["document_type"], ln["increase"], ln["decrease"]) for ln in sup["lines"]] == [
+        ("supplier_bill", fen("683.65"), 0), ("supplier_payment", 0, fen("1000.00")),
+        ("supplier_bill", 0, fen("135.60"))]
+    assert sup["closing"] == -fen("451.95")
+    month = next(m for m in gl if m["period"] == P)
+    assert month["closing"] == fen("667.80") and month["opening"] == 0
+    assert month["debit"] - month["credit"] == fen("667.80")

@@ -240,6 +240,34 @@ class DetailLedger:
     lines: list[LedgerLine]
 
 
+@strawberry.type
+class GeneralLedgerMonth:
+    period: int
+    opening: Money
+    debit: Money
+    credit: Money
+    closing: Money
+
+
+@strawberry.type
+class PartnerStatementLine:
+    date: date
+    voucher: str
+    document_type: str
+    document: str
+    memo: str
+    increase: Money
+    decrease: Money
+    balance: Money
+
+
+@strawberry.type(description="对账单: what a customer owes us (or we owe a supplier), document by document.")
+class PartnerStatement:
+    opening: Money
+    closing: Money
+    lines: list[PartnerStatementLine]
+
+
 @strawberry.type(description="A line of the cash-flow statement (direct method).")
 class CashFlowItem:
     key: str
@@ -456,6 +484,29 @@ class FinanceQuery:
                                            date=ln["date"], account_code=ln["account_code"], memo=ln["memo"],
                                            debit=_money(ln["debit"]), credit=_money(ln["credit"]),
                                            balance=_money(ln["balance"])) for ln in led["lines"]])
+
+    @strawberry.field(description="总账: an account's months of a year.", extensions=needs("finance.view"))
+    async def general_ledger(self, info: Info, account_code: str, year: int) -> list[GeneralLedgerMonth]:
+        async with info.context.db.read() as conn:
+            rows = await statements.general_ledger(conn, account_code, year)
+        return [GeneralLedgerMonth(period=r["period"], opening=_money(r["opening"]), debit=_money(r["debit"]),
+                                   credit=_money(r["credit"]), closing=_money(r["closing"])) for r in rows]
+
+    @strawberry.field(description="对账单 of a customer or supplier between two dates.",
+                      extensions=needs("finance.view"))
+    async def partner_statement(self, info: Info, partner_id: strawberry.ID, from_date: date,
+                                to_date: date) -> PartnerStatement | None:
+        kind = "customer" if decode_id(partner_id, "Customer") else "supplier"
+        pid = decode_id(partner_id, "Customer") or decode_id(partner_id, "Supplier")
+        if pid is None:
+            return None
+        async with info.context.db.read() as conn:
+            st = await statements.partner_statement(conn, kind, pid, from_date, to_date)
+        return PartnerStatement(opening=_money(st["opening"]), closing=_money(st["closing"]), lines=[
+            PartnerStatementLine(date=ln["date"], voucher=ln["voucher"], document_type=ln["document_type"],
+                                 document=ln["document"], memo=ln["memo"], increase=_money(ln["increase"]),
+                                 decrease=_money(ln["decrease"]), balance=_money(ln["balance"]))
+            for ln in st["lines"]])
 
     @strawberry.field(description="Expense bills, newest first.", extensions=needs("finance.view"))
     async def expense_bills(self, info: Info, status: str | None = None, first: int | None = None,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.finance.chart import CASH_FLOW_ITEMS, account_code
 from server.finance.ledger import books_standard, period_end
-from server.finance.models import account, cash_flow_rule, voucher, voucher_line
+from server.finance.models import account, cash_flow_rule, posting_rule, voucher, voucher_line
 from server.numbers import allocate_largest_remainder
 
 
@@ -156,6 +157,39 @@ async def general_ledger(conn: AsyncConnection, code: str, year: int) -> list[di
         out.append({"period": p, "opening": balance, "debit": d, "credit": c, "closing": balance + d - c})
         balance += d - c
     return out
+
+
+async def partner_statement(conn: AsyncConnection, kind: str, partner_id: int, frm: date, to: date) -> dict:
+    """对账单 of a customer (receivables and advances) or supplier (payables and prepayments): the
+    balance owed at the start, every booked document in between (invoice, receipt, credit note …)
+    with a running balance, and the balance at the end — from the ledger lines carrying the partner.
+    Positive balances are what the customer owes us / what we owe the supplier."""
+    rules = {r.role: r.account_code for r in await conn.execute(select(posting_rule))}
+    if kind == "customer":
+        codes, col, sign = [rules["receivable"], rules["customer_advance"]], voucher_line.c.customer_id, 1
+    else:
+        codes, col, sign = [rules["payable"], rules["supplier_prepayment"]], voucher_line.c.supplier_id, -1
+    base = [voucher_line.c.posted.is_(True), voucher_line.c.account_code.in_(codes), col == partner_id]
+    amount = sign * (voucher_line.c.debit_fen - voucher_line.c.credit_fen)
+    opening = (await conn.execute(select(func.coalesce(func.sum(amount), 0)).join(
+        voucher, voucher.c.id == voucher_line.c.voucher_id).where(*base, voucher.c.document_date < frm))).scalar_one()
+    rows = (await conn.execute(
+        select(voucher.c.document_date, voucher.c.number, voucher.c.source_type, voucher.c.source_number,
+               voucher.c.memo, func.sum(amount).label("amount"))
+        .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+        .where(*base, voucher.c.document_date >= frm, voucher.c.document_date <= to)
+        .group_by(voucher.c.id, voucher.c.document_date, voucher.c.number, voucher.c.source_type,
+                  voucher.c.source_number, voucher.c.memo)
+        .order_by(voucher.c.document_date, voucher.c.id))).all()
+    balance, lines = int(opening), []
+    for r in rows:
+        if not r.amount:
+            continue
+        balance += int(r.amount)
+        lines.append({"date": r.document_date, "voucher": r.number, "document_type": r.source_type,
+                      "document": r.source_number, "memo": r.memo, "increase": max(int(r.amount), 0),
+                      "decrease": max(-int(r.amount), 0), "balance": balance})
+    return {"opening": int(opening), "lines": lines, "closing": balance}
 
 
 # ---- balance sheet ----------------------------------------------------------------------------------------
