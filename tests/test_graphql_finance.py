@@ -68,6 +68,9 @@ async def test_voucher_flow_statements_and_exports(gql):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     tb_pdf = await gql.http.get(f"/finance/statements/trial_balance.pdf?period={P}", headers=headers)
     assert tb_pdf.status_code == 200
+    ledger = await gql.http.get(f"/finance/statements/detail_ledger.xlsx?period={P}&account=1002", headers=headers)
+    rows = list(load_workbook(io.BytesIO(ledger.content)).active.iter_rows(min_row=3, values_only=True))
+    assert rows[-1][1:] == (800, 0, 800) and "记-0001" in rows[1][0]
     denied = await gql.http.get(st["financialStatement"]["xlsxUrl"])
     assert denied.status_code == 403
 

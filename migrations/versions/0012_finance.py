@@ -32,7 +32,9 @@ BEGIN
     END IF;
     IF OLD.status = 'posted' THEN
         IF NEW.status <> 'posted' OR NEW.total_fen <> OLD.total_fen OR NEW.number <> OLD.number
-           OR NEW.period IS DISTINCT FROM OLD.period THEN
+           OR NEW.period IS DISTINCT FROM OLD.period OR NEW.voucher_date <> OLD.voucher_date
+           OR NEW.document_date <> OLD.document_date OR NEW.memo <> OLD.memo OR NEW.origin <> OLD.origin
+           OR NEW.source_key IS DISTINCT FROM OLD.source_key THEN
             RAISE EXCEPTION 'posted voucher % cannot change: reverse it', OLD.id;
         END IF;
         RETURN NEW;
@@ -51,25 +53,45 @@ $$ LANGUAGE plpgsql
 
 LINE_GUARD_PG = """
 CREATE FUNCTION jxc_voucher_line_guard() RETURNS trigger AS $$
-DECLARE s TEXT;
+DECLARE s_old TEXT; s_new TEXT; p_new INT;
 BEGIN
-    SELECT status INTO s FROM voucher WHERE id = COALESCE(OLD.voucher_id, NEW.voucher_id);
-    IF s = 'posted' THEN
-        IF TG_OP = 'UPDATE' AND NEW.voucher_id = OLD.voucher_id AND NEW.account_code = OLD.account_code
-           AND NEW.debit_fen = OLD.debit_fen AND NEW.credit_fen = OLD.credit_fen
-           AND NEW.period IS NOT DISTINCT FROM OLD.period AND NEW.posted = OLD.posted
-           AND NEW.customer_id IS NOT DISTINCT FROM OLD.customer_id
-           AND NEW.supplier_id IS NOT DISTINCT FROM OLD.supplier_id
-           AND NEW.warehouse_id IS NOT DISTINCT FROM OLD.warehouse_id
-           AND NEW.department_id IS NOT DISTINCT FROM OLD.department_id THEN
-            RETURN NEW;  -- only the cash-flow classification may change
+    IF TG_OP <> 'INSERT' THEN
+        SELECT status INTO s_old FROM voucher WHERE id = OLD.voucher_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        SELECT status, period INTO s_new, p_new FROM voucher WHERE id = NEW.voucher_id;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF s_new = 'posted' OR NEW.posted THEN
+            RAISE EXCEPTION 'lines of a posted voucher cannot change';
         END IF;
-        RAISE EXCEPTION 'lines of posted voucher % cannot change', COALESCE(OLD.voucher_id, NEW.voucher_id);
+        RETURN NEW;
     END IF;
     IF TG_OP = 'DELETE' THEN
+        IF s_old = 'posted' THEN
+            RAISE EXCEPTION 'lines of posted voucher % cannot change', OLD.voucher_id;
+        END IF;
         RETURN OLD;
     END IF;
-    RETURN NEW;
+    IF NEW.voucher_id <> OLD.voucher_id AND (s_old = 'posted' OR s_new = 'posted') THEN
+        RAISE EXCEPTION 'a line cannot move into or out of a posted voucher';
+    END IF;
+    IF s_new <> 'posted' AND NEW.posted THEN
+        RAISE EXCEPTION 'only the lines of a posted voucher are posted';
+    END IF;
+    IF s_old = 'posted' THEN
+        IF NEW.account_code <> OLD.account_code OR NEW.debit_fen <> OLD.debit_fen
+           OR NEW.credit_fen <> OLD.credit_fen
+           OR NEW.customer_id IS DISTINCT FROM OLD.customer_id
+           OR NEW.supplier_id IS DISTINCT FROM OLD.supplier_id
+           OR NEW.warehouse_id IS DISTINCT FROM OLD.warehouse_id
+           OR NEW.department_id IS DISTINCT FROM OLD.department_id
+           OR NOT ((NEW.posted = OLD.posted AND NEW.period IS NOT DISTINCT FROM OLD.period)
+                   OR (NOT OLD.posted AND NEW.posted AND NEW.period = p_new)) THEN
+            RAISE EXCEPTION 'lines of posted voucher % cannot change', OLD.voucher_id;
+        END IF;
+    END IF;
+    RETURN NEW;  -- the cash-flow classification may change; posting marks the lines once
 END;
 $$ LANGUAGE plpgsql
 """
@@ -86,28 +108,39 @@ SQLITE_TRIGGERS = (
        BEGIN SELECT RAISE(ABORT, 'voucher does not balance'); END""",
     """CREATE TRIGGER voucher_posted_frozen BEFORE UPDATE ON voucher
        WHEN OLD.status = 'posted' AND (NEW.status <> 'posted' OR NEW.total_fen <> OLD.total_fen
-            OR NEW.number <> OLD.number OR NEW.period IS NOT OLD.period)
+            OR NEW.number <> OLD.number OR NEW.period IS NOT OLD.period OR NEW.voucher_date <> OLD.voucher_date
+            OR NEW.document_date <> OLD.document_date OR NEW.memo <> OLD.memo OR NEW.origin <> OLD.origin
+            OR NEW.source_key IS NOT OLD.source_key)
        BEGIN SELECT RAISE(ABORT, 'a posted voucher cannot change: reverse it'); END""",
     """CREATE TRIGGER voucher_posted_no_delete BEFORE DELETE ON voucher WHEN OLD.status = 'posted'
        BEGIN SELECT RAISE(ABORT, 'a posted voucher cannot be deleted'); END""",
     """CREATE TRIGGER voucher_line_posted_no_insert BEFORE INSERT ON voucher_line
-       WHEN (SELECT status FROM voucher WHERE id = NEW.voucher_id) = 'posted'
+       WHEN (SELECT status FROM voucher WHERE id = NEW.voucher_id) = 'posted' OR NEW.posted
        BEGIN SELECT RAISE(ABORT, 'lines of a posted voucher cannot change'); END""",
     """CREATE TRIGGER voucher_line_posted_no_delete BEFORE DELETE ON voucher_line
        WHEN (SELECT status FROM voucher WHERE id = OLD.voucher_id) = 'posted'
        BEGIN SELECT RAISE(ABORT, 'lines of a posted voucher cannot change'); END""",
+    """CREATE TRIGGER voucher_line_no_move BEFORE UPDATE ON voucher_line
+       WHEN NEW.voucher_id <> OLD.voucher_id AND ((SELECT status FROM voucher WHERE id = OLD.voucher_id) = 'posted'
+            OR (SELECT status FROM voucher WHERE id = NEW.voucher_id) = 'posted')
+       BEGIN SELECT RAISE(ABORT, 'a line cannot move into or out of a posted voucher'); END""",
+    """CREATE TRIGGER voucher_line_posted_flag BEFORE UPDATE ON voucher_line
+       WHEN NEW.posted AND (SELECT status FROM voucher WHERE id = NEW.voucher_id) <> 'posted'
+       BEGIN SELECT RAISE(ABORT, 'only the lines of a posted voucher are posted'); END""",
     """CREATE TRIGGER voucher_line_posted_no_update BEFORE UPDATE ON voucher_line
        WHEN (SELECT status FROM voucher WHERE id = OLD.voucher_id) = 'posted' AND (
-            NEW.voucher_id <> OLD.voucher_id OR NEW.account_code <> OLD.account_code
-         OR NEW.debit_fen <> OLD.debit_fen OR NEW.credit_fen <> OLD.credit_fen OR NEW.period IS NOT OLD.period
-         OR NEW.posted <> OLD.posted OR NEW.customer_id IS NOT OLD.customer_id
-         OR NEW.supplier_id IS NOT OLD.supplier_id OR NEW.warehouse_id IS NOT OLD.warehouse_id
-         OR NEW.department_id IS NOT OLD.department_id)
+            NEW.account_code <> OLD.account_code
+         OR NEW.debit_fen <> OLD.debit_fen OR NEW.credit_fen <> OLD.credit_fen
+         OR NEW.customer_id IS NOT OLD.customer_id OR NEW.supplier_id IS NOT OLD.supplier_id
+         OR NEW.warehouse_id IS NOT OLD.warehouse_id OR NEW.department_id IS NOT OLD.department_id
+         OR NOT ((NEW.posted = OLD.posted AND NEW.period IS OLD.period)
+                 OR (OLD.posted = 0 AND NEW.posted = 1
+                     AND NEW.period = (SELECT period FROM voucher WHERE id = OLD.voucher_id))))
        BEGIN SELECT RAISE(ABORT, 'lines of a posted voucher cannot change'); END""",
 )
 SQLITE_TRIGGER_NAMES = ("voucher_insert_unposted", "voucher_balance", "voucher_posted_frozen",
                         "voucher_posted_no_delete", "voucher_line_posted_no_insert", "voucher_line_posted_no_delete",
-                        "voucher_line_posted_no_update")
+                        "voucher_line_no_move", "voucher_line_posted_flag", "voucher_line_posted_no_update")
 
 
 def _create_voucher_guards() -> None:

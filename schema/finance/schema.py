@@ -240,6 +240,13 @@ class DetailLedger:
     lines: list[LedgerLine]
 
 
+@strawberry.type(description="A department (部门), an auxiliary dimension of expenses.")
+class Department:
+    id: strawberry.ID
+    code: str
+    name: str
+
+
 @strawberry.type
 class GeneralLedgerMonth:
     period: int
@@ -485,6 +492,14 @@ class FinanceQuery:
                                            debit=_money(ln["debit"]), credit=_money(ln["credit"]),
                                            balance=_money(ln["balance"])) for ln in led["lines"]])
 
+    @strawberry.field(description="Departments (辅助核算).", extensions=needs("finance.view"))
+    async def departments(self, info: Info) -> list[Department]:
+        from server.finance.models import department
+
+        async with info.context.db.read() as conn:
+            rows = (await conn.execute(select(department).order_by(department.c.code))).all()
+        return [Department(id=to_global_id("Department", r.id), code=r.code, name=r.name) for r in rows]
+
     @strawberry.field(description="总账: an account's months of a year.", extensions=needs("finance.view"))
     async def general_ledger(self, info: Info, account_code: str, year: int) -> list[GeneralLedgerMonth]:
         async with info.context.db.read() as conn:
@@ -548,6 +563,10 @@ class FinanceMutation:
     async def set_posting_rule(self, info: Info, role: str, account_code: str) -> FinancePayload:
         return await _ok(info, lambda: books.do_set_posting_rule(info.context.db, role, account_code,
                                                                  _principal(info)))
+
+    @strawberry.mutation(description="Add a department.", extensions=needs("finance.admin"))
+    async def create_department(self, info: Info, code: str, name: str) -> FinancePayload:
+        return await _ok(info, lambda: books.do_create_department(info.context.db, code, name, _principal(info)))
 
     @strawberry.mutation(description="A manual voucher (draft).", extensions=needs("finance.post"))
     async def create_voucher(self, info: Info, input: VoucherInput) -> VoucherPayload:

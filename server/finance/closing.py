@@ -60,11 +60,20 @@ async def _pl_codes(conn) -> list[str]:
 
 
 async def _vat_codes(conn, rules) -> list[str]:
-    """The leaf accounts under 应交增值税 (the parent of the output-VAT account)."""
-    parent = (await conn.execute(select(account.c.parent_code).where(account.c.code == rules["output_vat"]))).scalar()
-    if parent is None:
-        return [rules[r] for r in ("input_vat", "output_vat", "input_vat_reversed", "vat_transferred_out")]
-    return list((await conn.execute(select(account.c.code).where(account.c.code.like(f"{parent}%"),
+    """The leaf accounts under 应交增值税: the nearest common parent of the input- and output-VAT
+    accounts (so sub-accounts an accountant adds, e.g. 销项税额 by rate, stay inside)."""
+    parents = {r.code: r.parent_code for r in await conn.execute(select(account.c.code, account.c.parent_code))}
+
+    def chain(code):
+        out = []
+        while code is not None:
+            out.append(code)
+            code = parents.get(code)
+        return out
+
+    common = [c for c in chain(rules["input_vat"]) if c in set(chain(rules["output_vat"]))]
+    root = common[0] if common else rules["output_vat"]
+    return list((await conn.execute(select(account.c.code).where(account.c.code.like(f"{root}%"),
                                                                  account.c.is_leaf.is_(True)))).scalars())
 
 

@@ -1,5 +1,6 @@
 """Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, Chinese text
-through its built-in CID font), served at ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm``
+through its built-in CID font), served at ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm`` (kinds: balance_sheet,
+income_statement, cash_flow, trial_balance, detail_ledger with ``&account=code``)
 with ``Authorization: Bearer <token>`` and ``finance.view``. Amounts are exact: fen turned into
 yuan with two decimals, written as numbers with a ``#,##0.00`` format in XLSX.
 """
@@ -23,7 +24,7 @@ from starlette.routing import Route
 
 from server.auth.services import authenticate
 from server.errors import DomainError, render_message
-from server.finance.statements import STATEMENTS, Statement, StatementRow, trial_balance
+from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, trial_balance
 from server.numbers import fen_to_decimal
 
 FONT = "STSong-Light"
@@ -82,9 +83,26 @@ def to_pdf(st: Statement) -> bytes:
     return out.getvalue()
 
 
-async def build_statement(conn, kind: str, period: int) -> Statement:
+async def _detail_ledger_statement(conn, code: str, period: int) -> Statement:
+    led = await detail_ledger(conn, code, period, period, limit=100_000)
+    st = Statement("detail_ledger", f"明细账 {code}", f"Detail ledger {code}", period,
+                   [("借方", "Debit"), ("贷方", "Credit"), ("余额", "Balance")])
+    st.rows.append(StatementRow("opening", "期初余额", "Opening balance", [0, 0, led["opening"]], 1))
+    for ln in led["lines"]:
+        st.rows.append(StatementRow(str(ln["line_id"]), f'{ln["date"]} {ln["number"]} {ln["memo"]}', "",
+                                    [ln["debit"], ln["credit"], ln["balance"]]))
+    st.rows.append(StatementRow("closing", "本期合计 / 期末余额", "Period total / closing",
+                                [led["debit"], led["credit"], led["closing"]], 1))
+    return st
+
+
+async def build_statement(conn, kind: str, period: int, account: str | None = None) -> Statement:
     if kind == "trial_balance":
         return _trial_balance_statement(await trial_balance(conn, period), period)
+    if kind == "detail_ledger":
+        if not account:
+            raise ValueError("detail_ledger needs ?account=code")
+        return await _detail_ledger_statement(conn, account, period)
     make = STATEMENTS.get(kind)
     if make is None:
         raise ValueError(f"unknown statement {kind}: balance_sheet | income_statement | cash_flow | trial_balance")
@@ -104,7 +122,7 @@ async def statement_download(request: Request):
         if fmt not in ("xlsx", "pdf"):
             raise ValueError("format: xlsx | pdf")
         async with request.app.state.jxc.db.read() as conn:
-            st = await build_statement(conn, request.path_params["kind"], period)
+            st = await build_statement(conn, request.path_params["kind"], period, request.query_params.get("account"))
     except DomainError as exc:
         d = exc.details[0]
         return JSONResponse({"error": {"code": d.code, "message": d.message("en")}}, status_code=400)

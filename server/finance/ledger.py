@@ -7,7 +7,8 @@ refuses any later change to a posted voucher's amounts or lines. Corrections are
 
 Periods (会计期间) are calendar months ``yyyymm``. A business document dated in a closed period posts
 into the first open period after it, keeping its own date as ``document_date``; an accountant's
-voucher dated in a closed period is refused. Posting takes a shared lock on the period row and
+voucher dated in a closed period is refused. A month at or before the latest closed period counts as
+closed even when nothing was ever posted in it (it has no row). Posting takes a shared lock on the period row and
 closing takes an exclusive one, so no voucher slips into a period while it is being closed.
 """
 
@@ -103,6 +104,13 @@ async def posting_period(conn: AsyncConnection, on: date, *, strict: bool) -> tu
     Holds a shared lock on that period's row until commit."""
     period = period_of(on)
     voucher_date = on
+    latest_closed = (await conn.execute(select(func.max(accounting_period.c.period))
+                                        .where(accounting_period.c.status == "closed"))).scalar()
+    if latest_closed is not None and period <= latest_closed:  # a month with no row behind a closed one
+        if strict:
+            raise FinanceError("PERIOD_CLOSED", "date", period=str(period))
+        period = next_period(latest_closed)
+        voucher_date = period_start(period)
     while True:
         await _ensure_period(conn, period)
         status = (await conn.execute(select(accounting_period.c.status)
@@ -168,11 +176,13 @@ async def insert_voucher(conn: AsyncConnection, spec: VoucherSpec, actor: str, *
 async def post_existing(conn: AsyncConnection, voucher_id: int, period: int, voucher_date: date, actor: str) -> str:
     """Number a draft/reviewed voucher and post it (the trigger checks the balance)."""
     number = await next_voucher_number(conn, period)
-    await conn.execute(update(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
-                       .values(period=period, posted=True))
     await conn.execute(update(voucher).where(voucher.c.id == voucher_id).values(
         status="posted", number=number, period=period, voucher_date=voucher_date, posted_by=actor,
         posted_at=utcnow()))
+    # then the lines, once: the triggers let a posted voucher's lines be marked posted in its period and
+    # refuse the flag on any other voucher's lines
+    await conn.execute(update(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
+                       .values(period=period, posted=True))
     return number
 
 

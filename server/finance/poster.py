@@ -77,6 +77,7 @@ class Poster:
         self.conn = conn
         self.rules = rules
         self.done_keys: set[str] = set()
+        self.done_operations: set[int] = set()
 
     def acc(self, role: str) -> str:
         return self.rules[role]
@@ -109,10 +110,20 @@ class Poster:
     # ---- stock operations --------------------------------------------------------------------------
 
     async def _stock_operation(self, seq: int, op_id: int) -> None:
-        key = f"stock_operation:{op_id}"
+        if op_id in self.done_operations:  # an operation has one event per side it touched
+            return
+        self.done_operations.add(op_id)
+        op = (await self.conn.execute(select(stock_operation).where(stock_operation.c.id == op_id))).one()
+        # an approved count posts its gains and its losses as two operations: one voucher for the count
+        per_count = op.source_type == "stock_count"
+        key = f"stock_count:{op.reference}" if per_count else f"stock_operation:{op_id}"
         if await self._seen(key):
             return
-        op = (await self.conn.execute(select(stock_operation).where(stock_operation.c.id == op_id))).one()
+        op_ids = [op_id]
+        if per_count:
+            op_ids = list((await self.conn.execute(select(stock_operation.c.id).where(
+                stock_operation.c.source_type == "stock_count", stock_operation.c.reference == op.reference)
+                .order_by(stock_operation.c.id))).scalars())
         src, dst = location.alias("src"), location.alias("dst")
         moves = (await self.conn.execute(
             select(stock_move.c.id, stock_move.c.move_type, stock_move.c.value_fen, stock_move.c.source_line_id,
@@ -120,7 +131,7 @@ class Poster:
                    src.c.warehouse_id.label("from_wh"), dst.c.warehouse_id.label("to_wh"))
             .select_from(stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id)
                          .outerjoin(dst, dst.c.id == stock_move.c.to_location_id))
-            .where(stock_move.c.operation_id == op_id).order_by(stock_move.c.id))).all()
+            .where(stock_move.c.operation_id.in_(op_ids)).order_by(stock_move.c.id))).all()
         on = op.created_at.astimezone().date()
         inv = self.acc("inventory")
         lines: list[Line] = []

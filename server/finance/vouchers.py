@@ -138,6 +138,8 @@ async def do_reverse_voucher(db: Database, voucher_id: int, principal: Principal
             raise FinanceError("ALREADY_REVERSED", "id")
         if row.disposed_by is not None:
             raise FinanceError("ALREADY_DISPOSED", "id")
+        if row.origin == "disposal":  # the differences it cleared wait in 1901 again, to be cleared anew
+            await conn.execute(update(voucher).where(voucher.c.disposed_by == voucher_id).values(disposed_by=None))
         lines = [Line(r.account_code, -r.debit_fen, -r.credit_fen, r.memo, r.customer_id, r.supplier_id,
                       r.warehouse_id, r.department_id)
                  for r in await conn.execute(select(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
@@ -183,6 +185,8 @@ async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal 
         require_status(row, ("posted",), "voucher", "post")
         if row.disposed_by is not None:
             raise FinanceError("ALREADY_DISPOSED", "id")
+        if row.origin not in ("auto", "manual"):  # clearing or reversal vouchers are not differences
+            raise FinanceError("NOTHING_TO_DISPOSE", "id")
         suspense = rules["suspense"]
         held = (await conn.execute(select(voucher_line.c.warehouse_id, voucher_line.c.debit_fen,
                                           voucher_line.c.credit_fen)
