@@ -39,6 +39,7 @@ from schema.inventory.lots import LotQuery, LotSubscription
 from schema.inventory.production import ProductionMutation, ProductionQuery
 from schema.inventory.transfers import TransferMutation, TransferQuery
 from schema.finance.schema import FinanceMutation, FinanceQuery
+from schema.reports.schema import ReportsMutation, ReportsQuery
 from schema.live import DocumentsSubscription
 from schema.partners.schema import PartnersMutation, PartnersQuery
 from schema.partners.types import Customer, Supplier
@@ -148,14 +149,14 @@ class NodeQuery:
 @strawberry.type
 class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
             SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery, ProductionQuery, ScanningQuery,
-            LabelQuery, FinanceQuery):
+            LabelQuery, FinanceQuery, ReportsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
                PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation,
-               ProductionMutation, ScanningMutation, FinanceMutation):
+               ProductionMutation, ScanningMutation, FinanceMutation, ReportsMutation):
     pass
 
 

@@ -16,8 +16,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from server.database import Database
 from server.events.bus import EventTailer
+from server.automation.jobs import JobRunner
 from server.finance.export import finance_routes
 from server.finance.poster import PosterRunner
+from server.reports.export import report_routes
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("jxc")
@@ -90,14 +92,19 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
     state.db = Database(settings.database_url)
     state.tailer = EventTailer(state.db)
     state.poster = PosterRunner(state.db)
+    state.jobs = JobRunner(state.db) if settings.jobs else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await state.tailer.start()
         await state.poster.start()
+        if state.jobs:
+            await state.jobs.start()
         try:
             yield
         finally:
+            if state.jobs:
+                await state.jobs.stop()
             await state.poster.stop()
             await state.tailer.stop()
             await state.db.dispose()
@@ -126,6 +133,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
             Route("/healthz", healthz),
             *label_routes(),
             *finance_routes(),
+            *report_routes(),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],

@@ -51,6 +51,40 @@ async def _check(settings) -> list[str]:
         await db.dispose()
 
 
+async def _job_worker(settings, args) -> int:
+    """``jxc worker [--once | --job NAME]`` and ``jxc jobs``."""
+    from sqlalchemy import select
+
+    from server.automation.jobs import JOBS, JobRunner, ensure_jobs, process_name, run_due_jobs, run_job
+    from server.automation.models import job
+    from server.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        await ensure_jobs(db)
+        if args.command == "jobs":
+            async with db.read() as conn:
+                for r in await conn.execute(select(job).order_by(job.c.name)):
+                    print(f"{r.name:22} {JOBS[r.name][2]:8} every {r.interval_seconds:>6}s  next {r.next_run_at:%Y-%m-%d %H:%M}"
+                          f"  last {r.last_status or '-':5} {r.last_result[:80]}")
+            return 0
+        if args.job:
+            if args.job not in JOBS:
+                print(f"unknown job {args.job}: {' | '.join(JOBS)}", file=sys.stderr)
+                return 2
+            ran = await run_job(db, args.job, process_name(), force=True)
+            print(f"{args.job}: {'ran' if ran else 'busy elsewhere'}")
+            return 0
+        if args.once:
+            print("ran: " + (", ".join(await run_due_jobs(db)) or "nothing due"))
+            return 0
+        print("jxc worker: running scheduled jobs (Ctrl-C to stop) / 定时任务运行中")
+        await JobRunner(db).run_forever()
+        return 0
+    finally:
+        await db.dispose()
+
+
 async def _finance(settings, args) -> int:
     """``jxc finance setup|post|close|status``."""
     from server.database import Database
@@ -309,6 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database schema in place")
     sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger, and the books agree")
+    worker = sub.add_parser("worker", help="run the scheduled jobs (forecasts, automatic POs, expiry alerts, posting)")
+    worker.add_argument("--once", action="store_true", help="run what is due now and exit")
+    worker.add_argument("--job", help="run this job now, due or not, and exit")
+    sub.add_parser("jobs", help="list the scheduled jobs with their last result")
     fin = sub.add_parser("finance", help="books: setup, post pending events, close a period, status").add_subparsers(
         dest="action", required=True)
     fin.add_parser("setup").add_argument("standard", choices=("enterprise", "small"),
@@ -373,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
         return 1 if problems else 0
+    if args.command in ("worker", "jobs"):
+        return asyncio.run(_job_worker(settings, args))
     if args.command == "finance":
         from server.errors import DomainError
 

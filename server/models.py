@@ -23,6 +23,7 @@ from server.inventory.models import (
     transfer_order_line,
     warehouse,
 )
+from server.automation.models import automation_log, demand_forecast, job
 from server.documents import app_setting, document_sequence
 from server.finance.models import (
     account,
@@ -83,5 +84,6 @@ __all__ = [
     "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
     "production_order_line", "lot_expiry_alert", "scan_session", "scan_record", "scan_tally",
     "account", "posting_rule", "cash_flow_rule", "accounting_period", "department", "voucher", "voucher_line",
-    "poster_state", "expense_category", "expense_bill", "expense_payment",
+    "poster_state", "expense_category", "expense_bill", "expense_payment", "job", "automation_log",
+    "demand_forecast",
 ]

@@ -24,6 +24,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     introspection: bool = True
     max_request_bytes: int = 1_048_576
+    jobs: bool = True  # run the job scheduler inside the server (JXC_JOBS=0: only in `jxc worker`)
 
     @property
     def is_sqlite(self) -> bool:
@@ -54,4 +55,5 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         cors_origins=tuple(o.strip() for o in env.get("JXC_CORS_ORIGINS", "").split(",") if o.strip()),
         introspection=env.get("JXC_INTROSPECTION", "1") not in ("0", "false", "no"),
         max_request_bytes=int(env.get("JXC_MAX_REQUEST_BYTES", "1048576")),
+        jobs=env.get("JXC_JOBS", "1") not in ("0", "false", "no"),
     )

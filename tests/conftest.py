@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# tests run jobs themselves; a test server must not start automations behind their back
+os.environ.setdefault("JXC_JOBS", "0")
 
 from server.database import Database
 from tests.dbutil import TestDatabases, backend

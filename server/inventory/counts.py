@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -42,11 +42,11 @@ from server.inventory.models import (
     stock_count,
     stock_count_line,
     stock_level,
-    stock_move,
     warehouse,
 )
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
 from server.numbers import scaled_to_decimal
+from server.reports.abc import abc_classes
 
 COUNT_POSTED = "stock.count_posted"
 RECOUNT_THRESHOLD = Decimal("0.05")
@@ -303,29 +303,6 @@ async def do_cancel_count(db: Database, count_id: int, principal: Principal | No
 # ---- cycle counts by ABC class (domain reference §5.2) -----------------------------------------------
 
 CYCLE_DAYS = {"A": 30, "B": 91, "C": 365}  # monthly, quarterly, yearly
-
-
-async def abc_classes(conn, warehouse_id: int, on: date, days: int = 365) -> dict[int, str]:
-    """ABC class per product of the warehouse by consumption value (issues and production issues out
-    of it over ``days``): the top 20 % of items are A, the next 30 % B, the rest C."""
-    since = on - timedelta(days=days)
-    out = (select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
-           .join(location, location.c.id == stock_move.c.from_location_id)
-           .where(location.c.warehouse_id == warehouse_id, stock_move.c.to_location_id.is_(None),
-                  stock_move.c.move_type.in_(("issue", "production_issue")),
-                  stock_move.c.created_at >= datetime.combine(since, time(), tzinfo=UTC))
-           .group_by(stock_move.c.product_id))
-    consumption = {r.product_id: int(r.value) for r in await conn.execute(out)}
-    stocked = {r.product_id for r in await conn.execute(select(stock_level.c.product_id).where(
-        stock_level.c.warehouse_id == warehouse_id, stock_level.c.qty > 0))}
-    items = sorted(set(consumption) | stocked, key=lambda p: (-consumption.get(p, 0), p))
-    n = len(items)
-    classes = {}
-    for rank, product_id in enumerate(items):
-        classes[product_id] = "A" if rank < round(n * 0.2) else "B" if rank < round(n * 0.5) else "C"
-        if consumption.get(product_id, 0) == 0:
-            classes[product_id] = "C"
-    return classes
 
 
 async def cycle_count_due(conn, warehouse_id: int, on: date) -> list[int]:

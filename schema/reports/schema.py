@@ -1,0 +1,397 @@
+"""Reports, forecasts, automations and jobs over GraphQL. The figures come from ``server.reports``
+(exact: money as decimal strings from integer fen); every report also downloads as CSV/XLSX from
+``/reports/{name}.{csv|xlsx}`` (``csvUrl``/``xlsxUrl`` fields)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from schema.auth import needs
+from schema.errors import InventoryError, PurchasingError, run_action
+from schema.relay import decode_id, to_global_id
+from schema.scalars import Decimal_, Money, Quantity
+from server.automation import auto_po, jobs
+from server.automation.models import automation_log, job
+from server.errors import InventoryErrorCode, PurchasingErrorCode
+from server.errors import PurchasingError as DomainPurchasingError
+from server.numbers import fen_to_decimal, scaled_to_decimal
+from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
+
+
+def _money(fen: int | None) -> Money | None:
+    return None if fen is None else Money(str(fen_to_decimal(fen)))
+
+
+def _qty(scaled: int) -> Quantity:
+    return Quantity(str(scaled_to_decimal(scaled, 3)))
+
+
+def _dec(d) -> Decimal_ | None:
+    return None if d is None else Decimal_(str(d))
+
+
+def _links(name: str, **params) -> tuple[str, str]:
+    q = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"/reports/{name}.csv?{q}", f"/reports/{name}.xlsx?{q}"
+
+
+def _range(start: date | None, end: date | None) -> tuple[date, date]:
+    end = end or date.today()
+    return start or end - timedelta(days=29), end
+
+
+@strawberry.type
+class SalesReportRow:
+    key: str
+    label: str
+    quantity: Quantity
+    revenue: Money
+    cost: Money
+    margin: Money
+    margin_percent: Decimal_ | None
+    share_percent: Decimal_ | None
+    return_rate_percent: Decimal_ | None
+    previous_revenue: Money | None
+
+
+@strawberry.type(description="销售报表: revenue (invoiced, excl. VAT), cost of goods shipped, margin.")
+class SalesReport:
+    group_by: str
+    start: date
+    end: date
+    rows: list[SalesReportRow]
+    total: SalesReportRow
+    csv_url: str
+    xlsx_url: str
+
+
+@strawberry.type
+class StockReportRow:
+    key: str
+    label: str
+    quantity: Quantity
+    value: Money
+
+
+@strawberry.type
+class TurnoverRow:
+    key: str
+    label: str
+    cost_of_sales: Money
+    opening_value: Money
+    closing_value: Money
+    turnover: Decimal_ | None
+    days_of_inventory: Decimal_ | None
+
+
+@strawberry.type(description="库存周转: cost of sales ÷ average inventory; days = average × basis ÷ cost.")
+class TurnoverReport:
+    day_basis: int
+    rows: list[TurnoverRow]
+    total: TurnoverRow
+
+
+@strawberry.type
+class AgingRow:
+    product_id: strawberry.ID
+    label: str
+    quantity: Quantity
+    buckets: list[Quantity] = strawberry.field(description="0–30, 31–60, 61–90, 91–180, over 180 days.")
+
+
+@strawberry.type
+class SlowMoverRow:
+    product_id: strawberry.ID
+    label: str
+    quantity: Quantity
+    value: Money
+    last_issue: date | None
+    days_since_issue: int | None
+    dead: bool
+
+
+@strawberry.type
+class StockAlertRow:
+    product_id: strawberry.ID
+    warehouse_id: strawberry.ID
+    label: str
+    available: Quantity
+    min_quantity: Quantity
+    max_quantity: Quantity
+    kind: str
+
+
+@strawberry.type
+class SpendRow:
+    key: str
+    label: str
+    amount: Money
+    tax: Money
+    quantity: Quantity
+
+
+@strawberry.type
+class PricePoint:
+    month: str
+    quantity: Quantity
+    value: Money
+    average_unit_price: Decimal_
+    suppliers: int
+
+
+@strawberry.type
+class AbcRow:
+    product_id: strawberry.ID
+    consumption: Money
+    rank: int
+    abc_class: str
+
+
+@strawberry.type(description="经营看板: the day's key figures.")
+class Dashboard:
+    date: date
+    sales_today: Money
+    margin_today: Money
+    sales_month_to_date: Money
+    margin_month_to_date: Money
+    stock_value: Money
+    turnover_30_days: Decimal_ | None
+    overdue_receivables: Money
+    low_stock_count: int
+    open_purchase_orders: int
+    open_sales_orders: int
+
+
+@strawberry.type(description="需求预测 with the method of lower hold-out error, safety stock and reorder point.")
+class DemandForecast:
+    method: str
+    mape_percent: Decimal_ | None
+    next_week: Decimal_
+    weekly_mean: Decimal_
+    weekly_stdev: Decimal_
+    safety_stock: Decimal_
+    reorder_point: Decimal_
+    history: list[Decimal_]
+
+
+@strawberry.type
+class Job:
+    name: str
+    label: str
+    enabled: bool
+    interval_seconds: int
+    next_run_at: datetime
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_status: str
+    last_result: str
+    runs: int
+    running: bool
+
+
+@strawberry.type
+class AutomationRun:
+    automation: str
+    at: datetime
+    trigger: str
+    summary: str
+
+
+@strawberry.type
+class AutomationPayload:
+    ok: bool
+    result: str | None
+    errors: list[PurchasingError]
+
+
+@strawberry.type
+class AbcSplitPayload:
+    ok: bool
+    errors: list[InventoryError]
+
+
+def _sales_row(r: sales.SalesRow, rep: sales.SalesReport) -> SalesReportRow:
+    return SalesReportRow(key=r.key, label=r.label, quantity=_qty(r.quantity), revenue=_money(r.revenue),
+                          cost=_money(r.cost), margin=_money(r.margin), margin_percent=_dec(r.margin_pct),
+                          share_percent=_dec(rep.share(r)), return_rate_percent=_dec(r.return_rate),
+                          previous_revenue=_money(r.previous_revenue))
+
+
+def _turnover_row(r: inventory.TurnoverRow, basis: int) -> TurnoverRow:
+    return TurnoverRow(key=r.key, label=r.label, cost_of_sales=_money(r.cost_of_sales),
+                       opening_value=_money(r.opening_value), closing_value=_money(r.closing_value),
+                       turnover=_dec(r.turnover()), days_of_inventory=_dec(r.days(basis)))
+
+
+@strawberry.type
+class ReportsQuery:
+    @strawberry.field(description="Sales by product | category | customer | salesperson | warehouse | day | week | "
+                                  "month, with the previous period, shares, top/bottom N and return rates.",
+                      extensions=needs("report.view"))
+    async def sales_report(self, info: Info, group_by: str = "product", start: date | None = None,
+                           end: date | None = None, top: int | None = None, bottom: int | None = None) -> SalesReport:
+        start, end = _range(start, end)
+        async with info.context.db.read() as conn:
+            rep = await sales.sales_report(conn, start, end, group_by, top=top, bottom=bottom)
+        csv_url, xlsx_url = _links("sales", start=start, end=end, group_by=group_by)
+        return SalesReport(group_by=group_by, start=start, end=end, rows=[_sales_row(r, rep) for r in rep.rows],
+                           total=_sales_row(rep.total, rep), csv_url=csv_url, xlsx_url=xlsx_url)
+
+    @strawberry.field(description="Stock as of the end of a day, by product | warehouse | location | category.",
+                      extensions=needs("report.view"))
+    async def stock_as_of(self, info: Info, on: date, group_by: str = "product",
+                          warehouse_id: strawberry.ID | None = None) -> list[StockReportRow]:
+        async with info.context.db.read() as conn:
+            rows = await inventory.stock_as_of(conn, on, group_by,
+                                               warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None)
+        return [StockReportRow(key=r.key, label=r.label, quantity=_qty(r.quantity), value=_money(r.value))
+                for r in rows]
+
+    @strawberry.field(description="Inventory turnover and days of inventory; dayBasis 360 | 365 | actual.",
+                      extensions=needs("report.view"))
+    async def inventory_turnover(self, info: Info, start: date | None = None, end: date | None = None,
+                                 group_by: str = "product", day_basis: str = "360") -> TurnoverReport:
+        start, end = _range(start, end)
+        async with info.context.db.read() as conn:
+            rows, total, basis = await inventory.turnover(conn, start, end, group_by, day_basis)
+        return TurnoverReport(day_basis=basis, rows=[_turnover_row(r, basis) for r in rows],
+                              total=_turnover_row(total, basis))
+
+    @strawberry.field(description="库龄: on-hand quantity by days since receipt (first in, first out).",
+                      extensions=needs("report.view"))
+    async def stock_aging(self, info: Info, on: date | None = None) -> list[AgingRow]:
+        async with info.context.db.read() as conn:
+            rows = await inventory.stock_aging(conn, on or date.today())
+        return [AgingRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
+                         buckets=[_qty(b) for b in r.buckets]) for r in rows]
+
+    @strawberry.field(description="滞销与呆滞: in stock, nothing issued for more than `days` days.",
+                      extensions=needs("report.view"))
+    async def slow_movers(self, info: Info, days: int = 90, on: date | None = None) -> list[SlowMoverRow]:
+        async with info.context.db.read() as conn:
+            rows = await inventory.slow_movers(conn, on or date.today(), days)
+        return [SlowMoverRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
+                             value=_money(r.value), last_issue=r.last_issue, days_since_issue=r.days_since_issue,
+                             dead=r.dead) for r in rows]
+
+    @strawberry.field(description="库存积压与短缺 against the reorder rules.", extensions=needs("report.view"))
+    async def overstock_and_shortage(self, info: Info) -> list[StockAlertRow]:
+        async with info.context.db.read() as conn:
+            rows = await inventory.overstock_and_shortage(conn)
+        return [StockAlertRow(product_id=to_global_id("Product", r.product_id),
+                              warehouse_id=to_global_id("Warehouse", r.warehouse_id), label=r.label,
+                              available=_qty(r.available), min_quantity=_qty(r.min_qty), max_quantity=_qty(r.max_qty),
+                              kind=r.kind) for r in rows]
+
+    @strawberry.field(description="Purchase spend by supplier | product (bills excl. VAT).",
+                      extensions=needs("report.view"))
+    async def purchase_spend(self, info: Info, group_by: str = "supplier", start: date | None = None,
+                             end: date | None = None) -> list[SpendRow]:
+        start, end = _range(start, end)
+        async with info.context.db.read() as conn:
+            rows = await purchasing.purchase_spend(conn, start, end, group_by)
+        return [SpendRow(key=r.key, label=r.label, amount=_money(r.amount), tax=_money(r.tax), quantity=_qty(r.quantity))
+                for r in rows]
+
+    @strawberry.field(description="Purchase price per month of a product (accepted goods value ÷ quantity).",
+                      extensions=needs("report.view"))
+    async def purchase_price_trend(self, info: Info, product_id: strawberry.ID, start: date | None = None,
+                                   end: date | None = None) -> list[PricePoint]:
+        end = end or date.today()
+        start = start or end - timedelta(days=365)
+        async with info.context.db.read() as conn:
+            points = await purchasing.price_trend(conn, decode_id(product_id, "Product") or 0, start, end)
+        return [PricePoint(month=p.month, quantity=_qty(p.quantity), value=_money(p.value),
+                           average_unit_price=Decimal_(str(Decimal(p.unit_price_micro) / 10**6)),
+                           suppliers=p.supplier_count) for p in points]
+
+    @strawberry.field(description="ABC classes by consumption value (the split is a setting).",
+                      extensions=needs("report.view"))
+    async def abc_classification(self, info: Info, on: date | None = None, days: int = 365,
+                                 warehouse_id: strawberry.ID | None = None) -> list[AbcRow]:
+        async with info.context.db.read() as conn:
+            items = await abc.abc_items(conn, on or date.today(), days=days,
+                                        warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None)
+        return [AbcRow(product_id=to_global_id("Product", i.product_id), consumption=_money(i.consumption),
+                       rank=i.rank, abc_class=i.cls) for i in items]
+
+    @strawberry.field(description="The day's KPIs.", extensions=needs("report.view"))
+    async def dashboard(self, info: Info, on: date | None = None) -> Dashboard:
+        async with info.context.db.read() as conn:
+            d = await dashboard.dashboard(conn, on)
+        return Dashboard(date=d.on, sales_today=_money(d.sales_today), margin_today=_money(d.margin_today),
+                         sales_month_to_date=_money(d.sales_month), margin_month_to_date=_money(d.margin_month),
+                         stock_value=_money(d.stock_value), turnover_30_days=_dec(d.turnover_30d),
+                         overdue_receivables=_money(d.overdue_receivables), low_stock_count=d.low_stock,
+                         open_purchase_orders=d.open_purchase_orders, open_sales_orders=d.open_sales_orders)
+
+    @strawberry.field(description="Demand forecast of a product (optionally per warehouse) from weekly sales.",
+                      extensions=needs("report.view"))
+    async def demand_forecast(self, info: Info, product_id: strawberry.ID, warehouse_id: strawberry.ID | None = None,
+                              weeks: int = 26, lead_time_days: int = 7, service_level: str = "0.95") -> DemandForecast:
+        async with info.context.db.read() as conn:
+            f = await forecast.forecast_product(
+                conn, decode_id(product_id, "Product") or 0, weeks=max(4, min(weeks, 156)),
+                warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None,
+                lead_time_days=max(lead_time_days, 0), service_level=service_level)
+        return DemandForecast(method=f.method, mape_percent=_dec(f.mape), next_week=_dec(f.next_week),
+                              weekly_mean=_dec(f.mean), weekly_stdev=_dec(f.stdev), safety_stock=_dec(f.safety_stock),
+                              reorder_point=_dec(f.reorder_point), history=[_dec(x) for x in f.history])
+
+    @strawberry.field(description="Scheduled jobs with their last result.", extensions=needs("automation.manage"))
+    async def jobs(self, info: Info) -> list[Job]:
+        await jobs.ensure_jobs(info.context.db)
+        now = datetime.now().astimezone()
+        async with info.context.db.read() as conn:
+            rows = (await conn.execute(select(job).order_by(job.c.name))).all()
+        return [Job(name=r.name, label=f"{jobs.JOBS[r.name][2]} {jobs.JOBS[r.name][3]}", enabled=r.enabled,
+                    interval_seconds=r.interval_seconds, next_run_at=r.next_run_at, last_started_at=r.last_started_at,
+                    last_finished_at=r.last_finished_at, last_status=r.last_status, last_result=r.last_result,
+                    runs=r.runs, running=r.lease_until is not None and r.lease_until > now) for r in rows
+                if r.name in jobs.JOBS]
+
+    @strawberry.field(description="What the automations did, newest first.", extensions=needs("automation.manage"))
+    async def automation_log(self, info: Info, limit: int = 50) -> list[AutomationRun]:
+        async with info.context.db.read() as conn:
+            rows = (await conn.execute(select(automation_log).order_by(automation_log.c.id.desc())
+                                       .limit(max(1, min(limit, 500))))).all()
+        return [AutomationRun(automation=r.automation, at=r.at, trigger=r.trigger, summary=r.summary) for r in rows]
+
+
+@strawberry.type
+class ReportsMutation:
+    @strawberry.mutation(description="Switch an automation on or off (auto_purchase_orders).",
+                         extensions=needs("automation.manage"))
+    async def set_automation(self, info: Info, name: str, enabled: bool) -> AutomationPayload:
+        _r, errors = await run_action(info, PurchasingErrorCode, lambda: auto_po.do_set_automation(
+            info.context.db, name, enabled, info.context.principal))
+        return AutomationPayload(ok=not errors, result=None, errors=errors)
+
+    @strawberry.mutation(description="Run a scheduled job now (once, even with several servers).",
+                         extensions=needs("automation.manage"))
+    async def run_job(self, info: Info, name: str) -> AutomationPayload:
+        if name not in jobs.JOBS:
+            async def unknown():
+                raise DomainPurchasingError("INVALID_VALUE", "name", detail=" | ".join(jobs.JOBS))
+            _r, errors = await run_action(info, PurchasingErrorCode, unknown)
+            return AutomationPayload(ok=False, result=None, errors=errors)
+        await jobs.ensure_jobs(info.context.db)
+        ran = await jobs.run_job(info.context.db, name, jobs.process_name(), force=True)
+        async with info.context.db.read() as conn:
+            row = (await conn.execute(select(job).where(job.c.name == name))).one()
+        return AutomationPayload(ok=ran, result=json.dumps({"ran": ran, "status": row.last_status,
+                                                            "result": row.last_result}, ensure_ascii=False), errors=[])
+
+    @strawberry.mutation(description="ABC split: shares of the items in classes A and B.",
+                         extensions=needs("stock.count.approve"))
+    async def set_abc_split(self, info: Info, a: Decimal_, b: Decimal_) -> AbcSplitPayload:
+        _r, errors = await run_action(info, InventoryErrorCode, lambda: abc.do_set_abc_split(
+            info.context.db, a, b, info.context.principal))
+        return AbcSplitPayload(ok=not errors, errors=errors)
