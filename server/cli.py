@@ -341,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=None)
     sub.add_parser("migrate", help="upgrade the database schema in place")
-    sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
+    demo = sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
+    demo.add_argument("--scale", choices=("normal", "large"), default="normal",
+                      help="large: ≥ 10,000 products, ≥ 1,000,000 stock moves, ≥ 200,000 sales lines (benchmarks)")
+    demo.add_argument("--products", type=int, default=10_000, help="with --scale large")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger, and the books agree")
     worker = sub.add_parser("worker", help="run the scheduled jobs (forecasts, automatic POs, expiry alerts, posting)")
     worker.add_argument("--once", action="store_true", help="run what is due now and exit")
@@ -401,6 +404,19 @@ def main(argv: list[str] | None = None) -> int:
         return _tokens(args, settings)
     if args.command == "role":
         return _roles(args, settings)
+    if args.command == "demo-data" and args.scale == "large":
+        from server.database import Database
+        from server.demo_large import load_large_demo
+
+        async def large():
+            db = Database(settings.database_url)
+            try:
+                return await load_large_demo(db, products=args.products)
+            finally:
+                await db.dispose()
+        loaded = asyncio.run(large())
+        print("large demo loaded / 已加载大数据演示" if loaded else "large demo already present / 已存在")
+        return 0
     if args.command == "demo-data":
         loaded = asyncio.run(_demo(settings))
         print("demo data loaded / 已加载演示数据" if loaded else "demo data already present / 演示数据已存在")

@@ -23,7 +23,7 @@ from server.inventory.models import (
     transfer_order_line,
     warehouse,
 )
-from server.automation.models import automation_log, demand_forecast, job
+from server.automation.models import automation_log, demand_forecast, job, stock_snapshot
 from server.documents import app_setting, document_sequence
 from server.finance.models import (
     account,
@@ -85,5 +85,5 @@ __all__ = [
     "production_order_line", "lot_expiry_alert", "scan_session", "scan_record", "scan_tally",
     "account", "posting_rule", "cash_flow_rule", "accounting_period", "department", "voucher", "voucher_line",
     "poster_state", "expense_category", "expense_bill", "expense_payment", "job", "automation_log",
-    "demand_forecast",
+    "demand_forecast", "stock_snapshot",
 ]

@@ -263,3 +263,29 @@ async def test_reports_over_graphql_and_downloads(gql):
     assert (await gql.http.get(r["salesReport"]["csvUrl"], headers={"authorization": f"Bearer {keeper}"})).status_code == 403
     jobs = await gql.execute("mutation { runJob(name: \"demand_forecast\") { ok result errors { code } } }")
     assert jobs["runJob"]["ok"] is True and '"status": "ok"' in jobs["runJob"]["result"]
+
+
+async def test_month_end_snapshots_change_no_figure(db):
+    from server.automation.models import stock_snapshot
+    from server.reports.snapshots import month_end, positions_as_of, refresh_stock_snapshots
+
+    pw, gadget, _dusty, _c1, _c2 = await small_shop(db)
+    await do_issue_stock(db, [StockLine(product_id=gadget, quantity="1", location_id=pw.w.a1)])
+    days = [TODAY, month_end(TODAY), month_end(TODAY) + timedelta(days=1), TODAY + timedelta(days=45)]
+    async with db.read() as conn:
+        before = [await inventory.stock_as_of(conn, d, "location") for d in days]
+    # pretend 70 days went by: the job snapshots every month that ended since
+    later = TODAY + timedelta(days=70)
+    expected, m = 0, month_end(TODAY)
+    while m < later - timedelta(days=1):
+        expected, m = expected + 1, month_end(m + timedelta(days=1))
+    assert await refresh_stock_snapshots(db, today=later) == expected >= 2
+    assert await refresh_stock_snapshots(db, today=later) == 0  # incremental
+    async with db.read() as conn:
+        months = (await conn.execute(select(func.count(func.distinct(stock_snapshot.c.month_end))))).scalar_one()
+        after = [await inventory.stock_as_of(conn, d, "location") for d in days]
+        full = positions_as_of(days[3], None)
+        total = (await conn.execute(select(func.sum(full.c.value)))).scalar_one()
+    assert months == expected
+    assert after == before  # the same figures, read from a snapshot and the moves after it
+    assert sum(r.value for r in after[3]) == total and sum(r.quantity for r in after[0]) == (75 + 39 + 7) * Q

@@ -76,6 +76,12 @@ async def _expiry(db: Database, _trigger: str) -> dict:
     return {"lots_alerted": await do_alert_expiring_lots(db, 30)}
 
 
+async def _snapshots(db: Database, _trigger: str) -> dict:
+    from server.reports.snapshots import refresh_stock_snapshots
+
+    return {"months": await refresh_stock_snapshots(db)}
+
+
 async def _post_vouchers(db: Database, _trigger: str) -> dict:
     from server.finance.poster import post_pending
 
@@ -87,6 +93,7 @@ JOBS: dict[str, tuple[int, Callable[[Database, str], Awaitable[dict]], str, str]
     "auto_purchase_orders": (3600, _auto_po, "自动补货下单", "Automatic purchase orders"),
     "demand_forecast": (86400, _forecasts, "需求预测", "Demand forecasts"),
     "expiry_alerts": (86400, _expiry, "临期预警", "Expiry alerts"),
+    "stock_snapshot": (86400, _snapshots, "月末库存快照", "Month-end stock snapshots"),
     "post_vouchers": (60, _post_vouchers, "业务凭证过账", "Book business events"),
 }
 TRIGGERS = {"auto_purchase_orders": "stock.low"}

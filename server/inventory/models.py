@@ -129,6 +129,7 @@ stock_move = Table(
     ),
 )
 Index("ix_stock_move_product_created", stock_move.c.product_id, stock_move.c.id)
+Index("ix_stock_move_created_at", stock_move.c.created_at)  # the reports read the ledger by time
 
 reorder_rule = Table(
     "reorder_rule",

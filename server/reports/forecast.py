@@ -101,7 +101,7 @@ async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks
                         warehouse_id: int | None = None) -> list[Decimal]:
     """Shipped − returned per week (oldest first) for the ``weeks`` weeks ending on ``end``."""
     start = end - timedelta(days=7 * weeks - 1)
-    f = sales_facts(start, end)
+    f = sales_facts(start, end, dims=frozenset({"warehouse"}), invoices=False)
     q = (select(f.c.on, func.sum(f.c.shipped - f.c.returned)).where(f.c.product_id == product_id)
          .group_by(f.c.on))
     if warehouse_id is not None:

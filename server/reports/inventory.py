@@ -10,35 +10,20 @@ against the reorder rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import category, product
-from server.inventory.models import location, reorder_rule, stock_level, stock_move, warehouse
+from server.inventory.models import location, product_cost, reorder_rule, stock_level, stock_move, warehouse
 from server.reports.sales import sales_facts
+from server.reports.snapshots import latest_snapshot, positions_as_of
 from server.sales.models import stock_reservation
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, None))
 DAY_BASES = ("360", "365", "actual")
-
-
-def end_of(on: date) -> datetime:
-    """The first instant after ``on`` in server time, as an aware datetime."""
-    return datetime.combine(on + timedelta(days=1), time()).astimezone()
-
-
-def _signed_moves(before: datetime):
-    """Each move as +qty/+value at its destination and −qty/−value at its source, before ``before``."""
-    into = select(stock_move.c.product_id, stock_move.c.to_location_id.label("location_id"),
-                  stock_move.c.qty.label("qty"), stock_move.c.value_fen.label("value")).where(
-        stock_move.c.to_location_id.is_not(None), stock_move.c.created_at < before)
-    out = select(stock_move.c.product_id, stock_move.c.from_location_id.label("location_id"),
-                 (-stock_move.c.qty).label("qty"), (-stock_move.c.value_fen).label("value")).where(
-        stock_move.c.from_location_id.is_not(None), stock_move.c.created_at < before)
-    return union_all(into, out).subquery("signed")
 
 
 @dataclass
@@ -52,7 +37,7 @@ class StockRow:
 async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product", *,
                       warehouse_id: int | None = None) -> list[StockRow]:
     """Quantity and value at the end of ``on`` per product, warehouse, location or category."""
-    m = _signed_moves(end_of(on))
+    m = positions_as_of(on, await latest_snapshot(conn, on))
     src = m.join(location, location.c.id == m.c.location_id)
     keys = {"product": [m.c.product_id], "warehouse": [location.c.warehouse_id], "location": [m.c.location_id],
             "category": [product.c.category_id], "product_warehouse": [m.c.product_id, location.c.warehouse_id]}
@@ -89,7 +74,7 @@ async def _labels(conn, group_by: str, ids) -> dict:
 
 
 async def stock_value_as_of(conn: AsyncConnection, on: date) -> int:
-    m = _signed_moves(end_of(on))
+    m = positions_as_of(on, await latest_snapshot(conn, on))
     return int((await conn.execute(select(func.coalesce(func.sum(m.c.value), 0)))).scalar_one())
 
 
@@ -123,10 +108,10 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     if day_basis not in DAY_BASES:
         raise ValueError("day_basis: 360 | 365 | actual")
     basis = (end - start).days + 1 if day_basis == "actual" else int(day_basis)
-    f = sales_facts(start, end)
+    f = sales_facts(start, end, invoices=False)
     col = product.c.category_id if group_by == "category" else f.c.product_id
-    cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(
-        f.join(product, product.c.id == f.c.product_id)).group_by(col))).all())
+    src = f.join(product, product.c.id == f.c.product_id) if group_by == "category" else f
+    cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(src).group_by(col))).all())
     opening = {int(r.key) if r.key.isdigit() else r.key: r.value
                for r in await stock_as_of(conn, start - timedelta(days=1), group_by)}
     closing = {int(r.key) if r.key.isdigit() else r.key: r.value for r in await stock_as_of(conn, end, group_by)}
@@ -189,7 +174,8 @@ class SlowMover:
 
 
 async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[SlowMover]:
-    """Products in stock whose last issue (sale or production) is more than ``days`` ago, or never."""
+    """Products in stock now whose last issue (sale or production) is more than ``days`` before ``on``,
+    or never; valued at the current cost."""
     stock = (await conn.execute(select(stock_level.c.product_id, func.sum(stock_level.c.qty))
                                 .group_by(stock_level.c.product_id).having(func.sum(stock_level.c.qty) > 0))).all()
     if not stock:
@@ -198,7 +184,7 @@ async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[S
         select(stock_move.c.product_id, func.max(stock_move.c.created_at))
         .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")))
         .group_by(stock_move.c.product_id))).all())
-    values = {int(r.key): r.value for r in await stock_as_of(conn, on, "product")}
+    values = dict((await conn.execute(select(product_cost.c.product_id, product_cost.c.value_fen))).all())
     labels = await _labels(conn, "product", [p for p, _ in stock])
     out = []
     for p, qty in stock:

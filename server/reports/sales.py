@@ -72,37 +72,52 @@ class SalesReport:
         return (Decimal(row.revenue) * 100 / self.total.revenue).quantize(Decimal("0.01"))
 
 
-def sales_facts(start: date, end: date):
-    """One row per invoice line, shipment line and return line in ``start..end`` with the dimensions."""
-    inv = (select(sales_invoice.c.invoice_date.label("on"), sales_invoice_line.c.product_id,
-                  sales_invoice.c.customer_id, shipment.c.warehouse_id, sales_order.c.salesperson_user_id,
-                  literal(0).label("shipped"), literal(0).label("returned"),
-                  sales_invoice_line.c.amount_fen.label("revenue"), literal(0).label("cost"))
-           .select_from(sales_invoice_line.join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
-                        .outerjoin(shipment_line, shipment_line.c.id == sales_invoice_line.c.shipment_line_id)
-                        .outerjoin(shipment, shipment.c.id == shipment_line.c.shipment_id)
-                        .outerjoin(sales_order, sales_order.c.id == shipment.c.order_id))
-           .where(sales_invoice.c.status.in_(("open", "paid")), sales_invoice.c.invoice_date >= start,
-                  sales_invoice.c.invoice_date <= end))
-    shp = (select(shipment.c.ship_date.label("on"), shipment_line.c.product_id, shipment.c.customer_id,
-                  shipment.c.warehouse_id, sales_order.c.salesperson_user_id, shipment_line.c.qty.label("shipped"),
-                  literal(0).label("returned"), literal(0).label("revenue"), shipment_line.c.cost_fen.label("cost"))
-           .select_from(shipment_line.join(shipment, shipment.c.id == shipment_line.c.shipment_id)
-                        .join(sales_order, sales_order.c.id == shipment.c.order_id))
-           .where(shipment.c.ship_date >= start, shipment.c.ship_date <= end))
-    ret = (select(sales_return.c.return_date.label("on"), sales_return_line.c.product_id, sales_return.c.customer_id,
-                  shipment.c.warehouse_id, sales_order.c.salesperson_user_id, literal(0).label("shipped"),
-                  sales_return_line.c.qty.label("returned"), literal(0).label("revenue"),
-                  (-sales_return_line.c.cost_fen).label("cost"))
-           .select_from(sales_return_line.join(sales_return, sales_return.c.id == sales_return_line.c.return_id)
-                        .join(shipment, shipment.c.id == sales_return.c.shipment_id)
-                        .join(sales_order, sales_order.c.id == shipment.c.order_id))
-           .where(sales_return.c.return_date >= start, sales_return.c.return_date <= end))
-    return union_all(inv, shp, ret).subquery("facts")
+def sales_facts(start: date, end: date, *, dims: frozenset[str] = frozenset(("customer", "warehouse", "salesperson")),
+                invoices: bool = True):
+    """One row per invoice line, shipment line and return line in ``start..end``; only the joins the
+    requested dimensions need are made (the customer is on every document header)."""
+    def dim(col, label):
+        return col if label.split("_")[0] in dims else literal(None).label(label)
+
+    parts = []
+    if invoices:
+        src = sales_invoice_line.join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
+        if dims & {"warehouse", "salesperson"}:
+            src = (src.outerjoin(shipment_line, shipment_line.c.id == sales_invoice_line.c.shipment_line_id)
+                   .outerjoin(shipment, shipment.c.id == shipment_line.c.shipment_id))
+        if "salesperson" in dims:
+            src = src.outerjoin(sales_order, sales_order.c.id == shipment.c.order_id)
+        parts.append(select(sales_invoice.c.invoice_date.label("on"), sales_invoice_line.c.product_id,
+                            sales_invoice.c.customer_id, dim(shipment.c.warehouse_id, "warehouse_id"),
+                            dim(sales_order.c.salesperson_user_id, "salesperson_user_id"),
+                            literal(0).label("shipped"), literal(0).label("returned"),
+                            sales_invoice_line.c.amount_fen.label("revenue"), literal(0).label("cost"))
+                     .select_from(src)
+                     .where(sales_invoice.c.status.in_(("open", "paid")), sales_invoice.c.invoice_date >= start,
+                            sales_invoice.c.invoice_date <= end))
+    src = shipment_line.join(shipment, shipment.c.id == shipment_line.c.shipment_id)
+    if "salesperson" in dims:
+        src = src.join(sales_order, sales_order.c.id == shipment.c.order_id)
+    parts.append(select(shipment.c.ship_date.label("on"), shipment_line.c.product_id, shipment.c.customer_id,
+                        shipment.c.warehouse_id, dim(sales_order.c.salesperson_user_id, "salesperson_user_id"),
+                        shipment_line.c.qty.label("shipped"), literal(0).label("returned"), literal(0).label("revenue"),
+                        shipment_line.c.cost_fen.label("cost"))
+                 .select_from(src).where(shipment.c.ship_date >= start, shipment.c.ship_date <= end))
+    src = (sales_return_line.join(sales_return, sales_return.c.id == sales_return_line.c.return_id)
+           .join(shipment, shipment.c.id == sales_return.c.shipment_id))
+    if "salesperson" in dims:
+        src = src.join(sales_order, sales_order.c.id == shipment.c.order_id)
+    parts.append(select(sales_return.c.return_date.label("on"), sales_return_line.c.product_id,
+                        sales_return.c.customer_id, shipment.c.warehouse_id,
+                        dim(sales_order.c.salesperson_user_id, "salesperson_user_id"), literal(0).label("shipped"),
+                        sales_return_line.c.qty.label("returned"), literal(0).label("revenue"),
+                        (-sales_return_line.c.cost_fen).label("cost"))
+                 .select_from(src).where(sales_return.c.return_date >= start, sales_return.c.return_date <= end))
+    return union_all(*parts).subquery("facts")
 
 
 async def _grouped(conn: AsyncConnection, start: date, end: date, group_by: str) -> dict:
-    f = sales_facts(start, end)
+    f = sales_facts(start, end, dims=frozenset({group_by}) & frozenset(("warehouse", "salesperson")))
     if group_by == "category":
         key = product.c.category_id
         src = f.join(product, product.c.id == f.c.product_id)

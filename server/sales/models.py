@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -248,3 +249,8 @@ sales_return_line = Table(
     Column("amount_fen", BigInteger, nullable=False),  # credited to the customer, excl. VAT
     Column("tax_fen", BigInteger, nullable=False),
 )
+
+# the reports select document lines by date (server/reports/sales.py)
+Index("ix_sales_invoice_invoice_date", sales_invoice.c.invoice_date)
+Index("ix_shipment_ship_date", shipment.c.ship_date)
+Index("ix_sales_return_return_date", sales_return.c.return_date)
