@@ -22,7 +22,7 @@ from server.catalog.services import do_create_category, do_create_unit
 from server.database import Database
 from server.db_types import utcnow
 from server.documents import write_setting
-from server.inventory.models import product_cost, stock_level, stock_move, stock_operation
+from server.inventory.models import product_cost, reorder_rule, stock_level, stock_move, stock_operation
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.numbers import QTY_SCALE
 from server.partners.models import customer
@@ -135,6 +135,7 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
     # pass 1: simulate every product in integer arithmetic into compact tuples
     levels: list[dict] = []
     costs: list[dict] = []
+    rules: list[dict] = []
     moves: list[tuple] = []  # (op, type, product, qty, value, from, to, day, minute)
     sale_lines: list[tuple] = []  # (doc key, product, qty, cost, location, warehouse, n)
     for n, pid in enumerate(product_ids):
@@ -146,7 +147,7 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
         sales_by_day: dict[int, list] = {}
         for day, cid, q in sales_plan[pid]:
             sales_by_day.setdefault(day, []).append((cid, q))
-        transfer_days = set(rnd.sample(range(1, days), TRANSFERS_PER_PRODUCT))
+        transfer_days = set(rnd.sample(range(1, days), min(TRANSFERS_PER_PRODUCT, days - 1)))
         for day in range(days):
             wanted = sum(q for _c, q in sales_by_day.get(day, []))
             if day == 0 or qty[a] + qty[b] < wanted + 10:  # receive before selling short
@@ -180,6 +181,8 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
                 levels.append({"product_id": pid, "location_id": loc, "warehouse_id": wh, "lot_key": 0,
                                "qty": q * QTY_SCALE, "updated_at": now})
         costs.append({"product_id": pid, "qty": (qty[a] + qty[b]) * QTY_SCALE, "value_fen": value})
+        rules.append({"product_id": pid, "warehouse_id": wh, "min_qty": 20 * QTY_SCALE, "max_qty": 150 * QTY_SCALE,
+                      "below": qty[a] + qty[b] < 20})
         if n % 200 == 199 or n == products - 1:
             _bar("simulate", n + 1, products)
 
@@ -257,6 +260,7 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
             await conn.execute(stock_level.insert(), levels[i:i + BATCH])
         for i in range(0, len(costs), BATCH):
             await conn.execute(product_cost.insert(), costs[i:i + BATCH])
+            await conn.execute(reorder_rule.insert(), rules[i:i + BATCH])
         if db.dialect == "postgresql":  # the explicit ids moved past the sequences
             for t in (product, customer, sales_order, sales_order_line, shipment, shipment_line, sales_invoice,
                       sales_invoice_line, stock_operation, stock_move):

@@ -289,3 +289,20 @@ async def test_month_end_snapshots_change_no_figure(db):
     assert months == expected
     assert after == before  # the same figures, read from a snapshot and the moves after it
     assert sum(r.value for r in after[3]) == total and sum(r.quantity for r in after[0]) == (75 + 39 + 7) * Q
+
+
+async def test_large_demo_generator_keeps_the_ledger_consistent(db):
+    from server.demo_large import SALES_PER_PRODUCT, load_large_demo
+    from server.inventory.check import verify_ledger
+    from server.inventory.models import product_cost
+
+    assert await load_large_demo(db, products=40, days=60)
+    assert not await load_large_demo(db, products=40, days=60)  # once
+    async with db.read() as conn:
+        assert await verify_ledger(conn) == []
+        lines = (await conn.execute(select(func.count()).select_from(shipment_line))).scalar_one()
+        value = (await conn.execute(select(func.sum(product_cost.c.value_fen)))).scalar_one()
+        rep = await sales.sales_report(conn, TODAY - timedelta(days=59), TODAY, "product")
+        stock_value = await inventory.stock_value_as_of(conn, TODAY)
+    assert lines == 40 * SALES_PER_PRODUCT and rep.total.shipped > 0 and rep.total.revenue > rep.total.cost > 0
+    assert stock_value == value

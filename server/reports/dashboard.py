@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.inventory.models import product_cost, reorder_rule
 from server.purchasing.models import purchase_order
-from server.reports.inventory import turnover
+from server.reports.inventory import total_turnover
 from server.reports.sales import sales_report
 from server.sales.invoicing import receivables_query
 from server.sales.models import sales_order
@@ -41,7 +41,7 @@ async def dashboard(conn: AsyncConnection, on: date | None = None) -> Dashboard:
     today = (await sales_report(conn, on, on, "day", compare=False)).total
     month = (await sales_report(conn, on.replace(day=1), on, "day", compare=False)).total
     stock_value = int((await conn.execute(select(func.coalesce(func.sum(product_cost.c.value_fen), 0)))).scalar_one())
-    _rows, total, _basis = await turnover(conn, on - timedelta(days=29), on, "product")
+    total = await total_turnover(conn, on - timedelta(days=29), on)
     rec = (await conn.execute(receivables_query(on))).all()
     overdue = sum(r.days_1_30 + r.days_31_60 + r.days_61_90 + r.over_90 for r in rec)
     low = (await conn.execute(select(func.count()).select_from(reorder_rule).where(reorder_rule.c.below.is_(True))))

@@ -35,7 +35,7 @@ class StockRow:
 
 
 async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product", *,
-                      warehouse_id: int | None = None) -> list[StockRow]:
+                      warehouse_id: int | None = None, with_labels: bool = True) -> list[StockRow]:
     """Quantity and value at the end of ``on`` per product, warehouse, location or category."""
     m = positions_as_of(on, await latest_snapshot(conn, on))
     src = m.join(location, location.c.id == m.c.location_id)
@@ -49,7 +49,7 @@ async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product"
     if warehouse_id is not None:
         q = q.where(location.c.warehouse_id == warehouse_id)
     rows = [r for r in (await conn.execute(q)).all() if r[-2] or r[-1]]
-    labels = await _labels(conn, group_by, {r[0] for r in rows})
+    labels = await _labels(conn, group_by, {r[0] for r in rows}) if with_labels else {}
     out = []
     for r in rows:
         key = "/".join(str(x) for x in r[:-2])
@@ -58,7 +58,7 @@ async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product"
             label = f"{label} @ {(await _labels(conn, 'warehouse', {r[1]})).get(r[1], r[1])}"
         out.append(StockRow(key, label, int(r[-2]) if group_by in ("product", "product_warehouse", "location")
                             else 0, int(r[-1])))
-    return sorted(out, key=lambda s: s.label)
+    return sorted(out, key=lambda s: (s.label, s.key))
 
 
 async def _labels(conn, group_by: str, ids) -> dict:
@@ -113,8 +113,9 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     src = f.join(product, product.c.id == f.c.product_id) if group_by == "category" else f
     cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(src).group_by(col))).all())
     opening = {int(r.key) if r.key.isdigit() else r.key: r.value
-               for r in await stock_as_of(conn, start - timedelta(days=1), group_by)}
-    closing = {int(r.key) if r.key.isdigit() else r.key: r.value for r in await stock_as_of(conn, end, group_by)}
+               for r in await stock_as_of(conn, start - timedelta(days=1), group_by, with_labels=False)}
+    closing = {int(r.key) if r.key.isdigit() else r.key: r.value
+               for r in await stock_as_of(conn, end, group_by, with_labels=False)}
     keys = set(cost) | set(opening) | set(closing)
     labels = await _labels(conn, group_by, keys)
     rows = [TurnoverRow(str(k), labels.get(k, str(k)), int(cost.get(k) or 0), opening.get(k, 0), closing.get(k, 0))
@@ -123,6 +124,14 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     total = TurnoverRow("total", "合计 Total", sum(r.cost_of_sales for r in rows), sum(r.opening_value for r in rows),
                         sum(r.closing_value for r in rows))
     return rows, total, basis
+
+
+async def total_turnover(conn: AsyncConnection, start: date, end: date) -> TurnoverRow:
+    """The whole stock's turnover over ``start..end`` (one row, no per-product work)."""
+    f = sales_facts(start, end, dims=frozenset(), invoices=False)
+    cost = int((await conn.execute(select(func.coalesce(func.sum(f.c.cost), 0)))).scalar_one())
+    return TurnoverRow("total", "合计 Total", cost, await stock_value_as_of(conn, start - timedelta(days=1)),
+                       await stock_value_as_of(conn, end))
 
 
 @dataclass
