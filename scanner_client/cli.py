@@ -28,6 +28,11 @@ SCAN = """mutation($s: ID!, $c: String!, $k: String!, $q: Quantity, $t: DateTime
     answer { ok message replayed } errors { code message } } }"""
 
 
+SCAN_BATCH = """mutation($s: ID!, $scans: [ScanItemInput!]!) { scanBatch(sessionId: $s, scans: $scans) {
+    results { answer { ok message replayed } errors { code message } } errors { code message } } }"""
+REPLAY_BATCH = 100
+
+
 class Offline(Exception):
     """The server cannot be reached now: keep the scan queued."""
 
@@ -56,24 +61,44 @@ def call(queue: ScanQueue, query: str, variables: dict, timeout: float = 5.0) ->
     return data["data"]
 
 
+def _results(queue: ScanQueue, chunk) -> list[dict]:
+    """Send one queued scan, or several of one session in one ``scanBatch`` (replaying after being
+    offline); one ``{answer, errors}`` per scan, in order."""
+    if len(chunk) == 1:
+        row = chunk[0]
+        return [call(queue, SCAN, {"s": row["session_id"], "c": row["code"], "k": row["scan_id"],
+                                   "q": row["quantity"], "t": row["device_time"]})["scan"]]
+    data = call(queue, SCAN_BATCH, {"s": chunk[0]["session_id"], "scans": [
+        {"code": r["code"], "scanId": r["scan_id"], "quantity": r["quantity"], "deviceTime": r["device_time"]}
+        for r in chunk]})["scanBatch"]
+    if data["errors"]:  # the batch itself was refused (e.g. the session is closed): each scan says so
+        return [{"answer": None, "errors": data["errors"]} for _ in chunk]
+    return data["results"]
+
+
 def send_pending(queue: ScanQueue, out=sys.stdout) -> int:
-    """Replay queued scans in order; stops at the first one the server cannot be reached for."""
-    sent = 0
-    for row in queue.pending():
+    """Replay queued scans in order (consecutive scans of a session in batches); stops when the server
+    cannot be reached, leaving the rest queued."""
+    sent, rows = 0, queue.pending()
+    while sent < len(rows):
+        chunk = [rows[sent]]
+        while (sent + len(chunk) < len(rows) and len(chunk) < REPLAY_BATCH
+               and rows[sent + len(chunk)]["session_id"] == chunk[0]["session_id"]):
+            chunk.append(rows[sent + len(chunk)])
         try:
-            data = call(queue, SCAN, {"s": row["session_id"], "c": row["code"], "k": row["scan_id"],
-                                      "q": row["quantity"], "t": row["device_time"]})["scan"]
+            results = _results(queue, chunk)
         except Offline:
             break
-        if data["errors"]:
-            message = data["errors"][0]["message"]
-            queue.mark(row["scan_id"], "refused", message)
-            print(f"{RED}✗ {row['code']}: {message}{RESET}{BELL}", file=out, flush=True)
-        else:
-            answer = data["answer"]
-            queue.mark(row["scan_id"], "sent", answer["message"])
-            print(f"{GREEN}✓ {answer['message']}{RESET}", file=out, flush=True)
-        sent += 1
+        for row, data in zip(chunk, results):
+            if data["errors"]:
+                message = data["errors"][0]["message"]
+                queue.mark(row["scan_id"], "refused", message)
+                print(f"{RED}✗ {row['code']}: {message}{RESET}{BELL}", file=out, flush=True)
+            else:
+                answer = data["answer"]
+                queue.mark(row["scan_id"], "sent", answer["message"])
+                print(f"{GREEN}✓ {answer['message']}{RESET}", file=out, flush=True)
+        sent += len(chunk)
     return sent
 
 

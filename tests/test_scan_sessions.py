@@ -122,9 +122,14 @@ async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql)
     assert (a["done"], a["needed"], a["replayed"]) == ("1", "2", False) and a["message"].startswith(number)
     b = (await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0001"}, token=gun))["scan"]["answer"]
     assert b["replayed"] and b["done"] == "1"
-    await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0002"}, token=gun)
-    bad = await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0003"}, token=gun)
-    assert bad["scan"]["errors"][0]["code"] == "OVER_RECEIPT"
+    batch = await gql.execute("""mutation($s: ID!, $scans: [ScanItemInput!]!) { scanBatch(sessionId: $s,
+        scans: $scans) { results { scanId answer { done replayed } errors { code } } errors { code } } }""",
+                              {"s": sid, "scans": [{"code": EAN, "scanId": "dev1-0001"}, {"code": EAN, "scanId": "dev1-0002"},
+                                                   {"code": EAN, "scanId": "dev1-0003"}]}, token=gun)
+    assert batch["scanBatch"]["errors"] == [] and batch["scanBatch"]["results"] == [
+        {"scanId": "dev1-0001", "answer": {"done": "1", "replayed": True}, "errors": []},
+        {"scanId": "dev1-0002", "answer": {"done": "2", "replayed": False}, "errors": []},
+        {"scanId": "dev1-0003", "answer": None, "errors": [{"code": "OVER_RECEIPT"}]}]
     done = await gql.execute("""mutation($s: ID!) { completeScanSession(sessionId: $s) { documentNumber
         errors { code } } }""", {"s": sid}, token=gun)
     assert done["completeScanSession"]["documentNumber"].startswith("RC")
@@ -153,3 +158,57 @@ async def test_a_supervisor_follows_a_session_live(db, db_url):
             await do_scan(db, sid, EAN, "live-1", GUN, quantity="2")
             event = (await sub.next(timeout=10))["scanSession"]
     assert event["scanId"] == "live-1" and event["message"].endswith(": 2")
+
+
+async def test_a_batch_of_scans_answers_each_one_and_applies_each_scan_id_once(db):
+    from server.scanning.models import scan_record, scan_tally
+    from server.scanning.sessions import ScanInput, do_scan_batch
+
+    pw, item, number = await approved_order_for_scanning(db, "6")
+    sid = await do_start_session(db, "RECEIVE", GUN, document_number=number)
+    batch = [ScanInput(EAN, "b1"), ScanInput("WH1-A-01", "b2"), ScanInput(EAN, "b3", quantity="2"),
+             ScanInput("9521234999997", "b4"), ScanInput(EAN, "b3", quantity="2"), ScanInput(EAN, "b5", quantity="5"),
+             ScanInput(EAN, "b6", quantity="4")]
+    results = await do_scan_batch(db, sid, batch, GUN)
+    codes = [r.details[0].code if isinstance(r, ScanningError) else (r.done, r.replayed) for r in results]
+    # no bin yet; the bin; 2 of 6; unknown; the same scan id again (once); 2 + 5 > 6; 2 + 4 = 6
+    assert codes == ["LOCATION_REQUIRED", (None, False), (2 * Q, False), "UNKNOWN_BARCODE", (2 * Q, True),
+                     "OVER_RECEIPT", (6 * Q, False)]
+    again = await do_scan_batch(db, sid, batch[1:3] + batch[6:], GUN)  # the handheld resends after a timeout
+    assert [r.replayed for r in again] == [True, True, True]
+    async with db.read() as conn:
+        records = (await conn.execute(select(scan_record.c.scan_id, scan_record.c.seq)
+                                      .where(scan_record.c.session_id == sid).order_by(scan_record.c.seq))).all()
+        tally = (await conn.execute(select(scan_tally.c.qty).where(scan_tally.c.session_id == sid))).scalar_one()
+    assert [(r.scan_id, r.seq) for r in records] == [("b2", 1), ("b3", 2), ("b6", 3)] and tally == 6 * Q
+    await fails(do_scan(db, sid, EAN, "b2", GUN), "IDEMPOTENCY_KEY_REUSED")  # another code under a used id
+    assert (await do_complete_session(db, sid, GUN)).startswith("RC")
+
+
+async def test_serials_in_a_batch_are_checked_against_the_session_and_each_other(db):
+    from server.catalog.services import BarcodeInput, ProductInput, do_create_product
+    from server.purchasing import orders
+    from server.scanning.sessions import ScanInput, do_scan_batch
+
+    pw = await make_purchasing_world(db)
+    gtin = "09521234543220"
+    item = await do_create_product(db, ProductInput(sku="SN-B", name="序列号", base_unit_id=pw.w.pcs, tracking="serial",
+                                                    purchase_price="5", barcodes=[BarcodeInput(code=gtin[1:])]))
+    oid = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
+        orders.OrderLineInput(item, "10")]), principal("purchaser", 81))
+    await orders.do_submit_purchase_order(db, oid, principal("purchaser", 81))
+    await orders.do_approve_purchase_order(db, oid, principal("purchase_manager", 82))
+    async with db.read() as conn:
+        number = (await conn.execute(select(purchase_order.c.number))).scalar_one()
+    sid = await do_start_session(db, "RECEIVE", GUN, document_number=number, location_code="WH1-A-01")
+
+    def code(sn):
+        return f"]C101{gtin}21{sn}"
+    first = await do_scan_batch(db, sid, [ScanInput(code("A1"), "x1"), ScanInput(code("A2"), "x2"),
+                                          ScanInput(code("A1"), "x3")], GUN)
+    assert [getattr(r, "done", None) for r in first[:2]] == [Q, 2 * Q]
+    assert first[2].details[0].code == "SERIAL_ALREADY_SCANNED"
+    second = await do_scan_batch(db, sid, [ScanInput(code("A2"), "x4"), ScanInput(code("A3"), "x5")], GUN)
+    assert second[0].details[0].code == "SERIAL_ALREADY_SCANNED" and second[1].done == 3 * Q
+    await do_undo_last_scan(db, sid, GUN)  # A3 taken back: it can be scanned again
+    assert (await do_scan_batch(db, sid, [ScanInput(code("A3"), "x6")], GUN))[0].done == 3 * Q

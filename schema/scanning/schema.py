@@ -129,6 +129,27 @@ class ScanPayload:
     errors: list[ScanningError]
 
 
+@strawberry.type(description="The result of one scan of a batch: its answer, or why it was refused.")
+class BatchScanResult:
+    scan_id: str
+    answer: ScanAnswer | None
+    errors: list[ScanningError]
+
+
+@strawberry.input
+class ScanItemInput:
+    code: str
+    scan_id: str
+    quantity: Quantity | None = None
+    device_time: datetime | None = None
+
+
+@strawberry.type
+class ScanBatchPayload:
+    results: list[BatchScanResult]
+    errors: list[ScanningError] = strawberry.field(description="About the batch itself (session, size).")
+
+
 @strawberry.type
 class CompletePayload:
     document_number: str | None = strawberry.field(description="The receipt, shipment, transfer or count posted.")
@@ -179,6 +200,22 @@ class ScanningMutation:
             info.context.db, _session_pk(session_id), code, scan_id, info.context.principal, quantity=quantity,
             device_time=device_time, gs_substitutes=gs_substitute[:4]))
         return ScanPayload(answer=None if errors else _answer(answer, info.context.lang), errors=errors)
+
+    @strawberry.mutation(description="Several scans in order, in one transaction (a buffered handheld, an offline "
+                                     "queue being replayed); each scanId is applied once and gets its own answer or "
+                                     "error.", extensions=needs("scan.use"))
+    async def scan_batch(self, info: Info, session_id: strawberry.ID, scans: list[ScanItemInput],
+                         gs_substitute: str = "") -> ScanBatchPayload:
+        items = [sessions.ScanInput(s.code, s.scan_id, s.quantity, s.device_time) for s in scans]
+        results, errors = await _run(info, lambda: sessions.do_scan_batch(
+            info.context.db, _session_pk(session_id), items, info.context.principal,
+            gs_substitutes=gs_substitute[:4]))
+        lang = info.context.lang
+        return ScanBatchPayload(errors=errors, results=[
+            BatchScanResult(scan_id=item.scan_id, answer=None, errors=to_payload_errors(r, ScanningErrorCode, lang))
+            if isinstance(r, DomainScanningError) else BatchScanResult(scan_id=item.scan_id, answer=_answer(r, lang),
+                                                                       errors=[])
+            for item, r in zip(items, results or [])])
 
     @strawberry.mutation(description="Take back the last product scan of a session.", extensions=needs("scan.use"))
     async def undo_last_scan(self, info: Info, session_id: strawberry.ID) -> ScanPayload:

@@ -64,6 +64,54 @@ def _clean(raw: str, substitutes: str) -> str:
     return code
 
 
+class Lookups:
+    """The table lookups of resolving codes, cached for a batch of scans: ``prefetch`` reads the
+    location and barcode rows of all the batch's codes in two statements, and products by GTIN and
+    pack quantities are read once per batch instead of once per scan."""
+
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+        self.locations: dict[str, int | None] = {}
+        self.barcodes: dict[str, object] = {}
+        self.gtins: dict[str, object] = {}
+        self.packs: dict[tuple[int, int | None], int] = {}
+
+    async def prefetch(self, codes: list[str]) -> None:
+        plain = sorted({c.strip() for c in codes if c.strip()})
+        for i in range(0, len(plain), 1000):
+            part = plain[i:i + 1000]
+            found = dict((await self.conn.execute(select(location.c.code, location.c.id)
+                                                  .where(location.c.code.in_(part)))).all())
+            rows = {r.code: r for r in await self.conn.execute(
+                select(barcode.c.code, barcode.c.product_id, barcode.c.unit_id).where(barcode.c.code.in_(part)))}
+            for c in part:
+                self.locations[c] = found.get(c)
+                self.barcodes[c] = rows.get(c)
+
+    async def location(self, code: str) -> int | None:
+        if code not in self.locations:
+            self.locations[code] = (await self.conn.execute(select(location.c.id)
+                                                            .where(location.c.code == code))).scalar()
+        return self.locations[code]
+
+    async def barcode(self, code: str):
+        if code not in self.barcodes:
+            self.barcodes[code] = (await self.conn.execute(select(barcode.c.product_id, barcode.c.unit_id)
+                                                           .where(barcode.c.code == code))).first()
+        return self.barcodes[code]
+
+    async def gtin_product(self, gtin: str):
+        if gtin not in self.gtins:
+            self.gtins[gtin] = await _gtin_product(self.conn, gtin)
+        return self.gtins[gtin]
+
+    async def pack_quantity(self, product_id: int, unit_id: int | None) -> int:
+        key = (product_id, unit_id)
+        if key not in self.packs:
+            self.packs[key] = await _pack_quantity(self.conn, product_id, unit_id)
+        return self.packs[key]
+
+
 async def _gtin_product(conn: AsyncConnection, gtin: str):
     """The barcode row of a GTIN, stored as GTIN-13 (or 8/12/14): try the forms without leading zeros."""
     forms = {gtin, gtin.lstrip("0")} | {gtin[-n:] for n in (8, 12, 13) if len(gtin) >= n}
@@ -83,21 +131,28 @@ async def _pack_quantity(conn, product_id: int, unit_id: int | None) -> int:
     return factor or QTY_SCALE
 
 
-async def resolve_barcode(conn: AsyncConnection, raw: str, *, gs_substitutes: str = "") -> Resolution:
-    """What ``raw`` is; ``ScanningError`` ``UNKNOWN_BARCODE`` / ``BAD_CHECK_DIGIT`` / ``INVALID_BARCODE``."""
+def clean_code(raw: str, gs_substitutes: str = "") -> str:
+    return _clean(raw, gs_substitutes).strip()
+
+
+async def resolve_barcode(conn: AsyncConnection, raw: str, *, gs_substitutes: str = "",
+                          lookups: Lookups | None = None) -> Resolution:
+    """What ``raw`` is; ``ScanningError`` ``UNKNOWN_BARCODE`` / ``BAD_CHECK_DIGIT`` / ``INVALID_BARCODE``.
+    ``lookups`` shares table reads across a batch of scans."""
+    lookups = lookups or Lookups(conn)
     code = _clean(raw, gs_substitutes)
     if not code.strip():
         raise ScanningError("REQUIRED", "code")
     plain = code.strip()
-    loc = (await conn.execute(select(location.c.id).where(location.c.code == plain))).scalar()
+    loc = await lookups.location(plain)
     if loc is not None:
         return Resolution("location", plain, location_id=loc)
     if m := DOCUMENT_NUMBER.match(plain):
         return Resolution("document", plain, document_type=m.group(1), document_number=plain)
-    row = (await conn.execute(select(barcode.c.product_id, barcode.c.unit_id).where(barcode.c.code == plain))).first()
+    row = await lookups.barcode(plain)
     if row is not None:
         return Resolution("product", plain, product_id=row.product_id, unit_id=row.unit_id,
-                          pack_quantity=await _pack_quantity(conn, row.product_id, row.unit_id), gtin=plain)
+                          pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id), gtin=plain)
     if looks_like_gtin(plain) and (problem := gtin_problem(plain)) is not None:
         raise ScanningError(problem[0], "code", **{k: str(v) for k, v in problem[1].items()})
     try:
@@ -108,21 +163,21 @@ async def resolve_barcode(conn: AsyncConnection, raw: str, *, gs_substitutes: st
     if message is None and result.gs1_digital_link_uri is not None:
         message = result.gs1_digital_link_uri.to_gs1_message()
     if message is not None:
-        return await _from_gs1(conn, plain, result, message)
+        return await _from_gs1(conn, plain, result, message, lookups)
     if result.gtin is not None:  # EAN/UPC with a symbology identifier, a UPC-E…
-        return await _product(conn, plain, result.gtin.value)
+        return await _product(lookups, plain, result.gtin.value)
     raise ScanningError("UNKNOWN_BARCODE", "code", code=plain)
 
 
-async def _product(conn, code: str, gtin: str) -> Resolution:
-    row = await _gtin_product(conn, gtin)
+async def _product(lookups: Lookups, code: str, gtin: str) -> Resolution:
+    row = await lookups.gtin_product(gtin)
     if row is None:
         raise ScanningError("UNKNOWN_BARCODE", "code", code=code)
     return Resolution("product", code, product_id=row.product_id, unit_id=row.unit_id,
-                      pack_quantity=await _pack_quantity(conn, row.product_id, row.unit_id), gtin=gtin)
+                      pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id), gtin=gtin)
 
 
-async def _from_gs1(conn, code: str, result, message) -> Resolution:
+async def _from_gs1(conn, code: str, result, message, lookups: Lookups) -> Resolution:
     values = {es.ai.ai: es for es in message.element_strings}
     for ai in ("00", "01", "02", "414"):  # keys with a check digit
         if ai in values:
@@ -144,7 +199,7 @@ async def _from_gs1(conn, code: str, result, message) -> Resolution:
         if "00" in values:
             return Resolution("sscc", code, sscc=values["00"].value)
         raise ScanningError("UNKNOWN_BARCODE", "code", code=code)
-    res = await _product(conn, code, gtin.value)
+    res = await _product(lookups, code, gtin.value)
     if "00" in values:
         res.sscc = values["00"].value
     res.lot = values["10"].value if "10" in values else None

@@ -35,7 +35,7 @@ from server.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_deci
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.purchasing.settings import load_purchase_settings
 from server.sales.models import sales_order, sales_order_line
-from server.scanning.barcodes import resolve_barcode
+from server.scanning.barcodes import Lookups, clean_code, resolve_barcode
 from server.scanning.models import scan_record, scan_session, scan_tally
 from server.sql import dialect_insert
 
@@ -105,147 +105,261 @@ async def _lock_open(conn, session_id: int):
     return row
 
 
-async def _tally(conn, session_id: int, product_id: int) -> int:
-    return int((await conn.execute(select(scan_tally.c.qty).where(
-        scan_tally.c.session_id == session_id, scan_tally.c.product_id == product_id))).scalar() or 0)
-
-
 async def _add_to_tally(conn, session_id: int, product_id: int, qty: int) -> None:
     stmt = dialect_insert(conn, scan_tally).values(session_id=session_id, product_id=product_id, qty=qty)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "product_id"],
                                                   set_={"qty": scan_tally.c.qty + stmt.excluded.qty}))
 
 
+@dataclass
+class ScanInput:
+    code: str
+    scan_id: str
+    quantity: str | None = None
+    device_time: datetime | None = None
+
+
 async def do_scan(db: Database, session_id: int, code: str, scan_id: str, principal: Principal | None, *,
                   quantity: str | None = None, device_time: datetime | None = None,
                   gs_substitutes: str = "") -> ScanAnswer:
     """Apply one scan (see the module docstring); a repeated ``scan_id`` returns the first answer."""
+    [result] = await do_scan_batch(db, session_id, [ScanInput(code, scan_id, quantity, device_time)], principal,
+                                   gs_substitutes=gs_substitutes)
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], principal: Principal | None, *,
+                        gs_substitutes: str = "") -> list[ScanAnswer | ScanningError]:
+    """Apply scans in order, in one transaction: each gets its answer or its own typed error (a
+    refused scan changes nothing; the others still apply). A handheld that buffered scans, or a
+    client replaying its offline queue, sends them together: the session lock, the lookups and the
+    writes are then paid once per batch instead of once per scan. ``do_scan`` is a batch of one."""
     _require(principal)
-    if not scan_id or len(scan_id) > 128:
-        raise ScanningError("INVALID_VALUE", "scanId", detail="1–128 chars")
+    if not scans or len(scans) > MAX_BATCH:
+        raise ScanningError("INVALID_VALUE", "scans", detail=f"1–{MAX_BATCH} scans")
+    for i, sc in enumerate(scans):
+        if not sc.scan_id or len(sc.scan_id) > 128:
+            raise ScanningError("INVALID_VALUE", f"scans.{i}.scanId" if len(scans) > 1 else "scanId",
+                                detail="1–128 chars")
     async with db.write() as conn:
-        earlier = (await conn.execute(select(scan_record).where(scan_record.c.scan_id == scan_id))).first()
-        if earlier is not None:
-            if earlier.session_id != session_id or earlier.code != code:
-                raise ScanningError("IDEMPOTENCY_KEY_REUSED", "scanId")
-            return ScanAnswer(**json.loads(earlier.answer), replayed=True)
-        r = await resolve_barcode(conn, code, gs_substitutes=gs_substitutes)  # before the lock: keep it short
-        session = await _lock_open(conn, session_id)
-        base = dict(session_id=session_id, scan_id=scan_id, code=code[:300], device_time=device_time,
-                    created_at=utcnow(), seq=session.scans + 1)
+        ids = sorted({sc.scan_id for sc in scans})
+        earlier = {r.scan_id: r for r in await conn.execute(select(scan_record).where(scan_record.c.scan_id.in_(ids)))}
+        lookups = Lookups(conn)
+        await lookups.prefetch([clean_code(sc.code, gs_substitutes) for sc in scans if sc.scan_id not in earlier])
+        resolved: dict[int, object] = {}
+        for i, sc in enumerate(scans):  # what each code is, before taking the session lock
+            if sc.scan_id not in earlier:
+                try:
+                    resolved[i] = await resolve_barcode(conn, sc.code, gs_substitutes=gs_substitutes, lookups=lookups)
+                except ScanningError as exc:
+                    resolved[i] = exc
+        batch = _Batch(conn, await _lock_open(conn, session_id))
+        await batch.load_serials([r for r in resolved.values() if not isinstance(r, ScanningError) and r.serial])
+        results: list[ScanAnswer | ScanningError] = []
+        for i, sc in enumerate(scans):
+            first = earlier.get(sc.scan_id) or batch.seen.get(sc.scan_id)
+            if first is not None:  # a retry, a replay, or the same scan twice in one batch
+                if first.session_id != session_id or first.code != sc.code[:300]:
+                    results.append(ScanningError("IDEMPOTENCY_KEY_REUSED", "scanId"))
+                else:
+                    results.append(ScanAnswer(**json.loads(first.answer), replayed=True))
+                continue
+            try:
+                if isinstance(resolved[i], ScanningError):
+                    raise resolved[i]
+                results.append(await batch.apply(sc, resolved[i]))
+            except ScanningError as exc:
+                results.append(exc)
+        await batch.write()
+    return results
+
+
+MAX_BATCH = 500
+
+
+class _Batch:
+    """One transaction's scans on one session: the session's state, the tallies and what every scan
+    of a product looks up (the product, the document's lines, the settings, the serials already
+    scanned) are read once; records, tallies, the session row and the events are written once, at
+    the end, so a refused scan never leaves anything behind."""
+
+    def __init__(self, conn, session):
+        self.conn, self.session = conn, session
+        self.location_id, self.to_location_id = session.location_id, session.to_location_id
+        self.scans = session.scans
+        self.records: list[dict] = []
+        self.events: list[NewEvent] = []
+        self.seen: dict[str, object] = {}
+        self.tallies: dict[int, int] = {}
+        self.added: dict[int, int] = {}
+        self.products: dict[int, object] = {}
+        self.needs: dict[int, object] = {}
+        self.serials: dict[int, set[str]] = {}  # per product: serials scanned (not undone) in the session
+        self.has_products: bool | None = None
+        self.session_changed = False
+
+    async def load_serials(self, resolutions) -> None:
+        """The serials of this batch that the session already holds, in one statement per 1,000."""
+        wanted = sorted({r.serial for r in resolutions})
+        for pid in {r.product_id for r in resolutions}:
+            self.serials.setdefault(pid, set())
+        for i in range(0, len(wanted), 1000):
+            for pid, serial in await self.conn.execute(select(scan_record.c.product_id, scan_record.c.serial).where(
+                    scan_record.c.session_id == self.session.id, scan_record.c.undone.is_(False),
+                    scan_record.c.serial.in_(wanted[i:i + 1000]))):
+                self.serials.setdefault(pid, set()).add(serial)
+
+    async def apply(self, sc: ScanInput, r) -> ScanAnswer:
+        base = dict(session_id=self.session.id, scan_id=sc.scan_id, code=sc.code[:300], device_time=sc.device_time,
+                    created_at=utcnow(), seq=self.scans + 1)
         if r.kind == "location":
-            answer = await _scan_location(conn, session, r.location_id)
-            await conn.execute(scan_record.insert().values(kind="location", location_id=r.location_id,
-                                                           answer=answer.to_json(), **base))
+            answer = await self._location(r.location_id)
+            record = dict(kind="location", location_id=r.location_id, **base)
         elif r.kind == "product":
-            answer, record = await _scan_product(conn, session, r, quantity)
-            await conn.execute(scan_record.insert().values(kind="product", answer=answer.to_json(), **record, **base))
-            await _add_to_tally(conn, session_id, r.product_id, record["qty"])
+            answer, values = await self._product(r, sc.quantity)
+            record = dict(kind="product", **values, **base)
+            self.added[r.product_id] = self.added.get(r.product_id, 0) + values["qty"]
+            self.tallies[r.product_id] += values["qty"]
+            if values["serial"]:
+                self.serials[r.product_id].add(values["serial"])
+            self.has_products = True
         else:
-            raise ScanningError("WRONG_PRODUCT", "code", product=code, document=session.document_number or session.mode)
-        await conn.execute(update(scan_session).where(scan_session.c.id == session_id).values(scans=session.scans + 1))
-        await append_events(conn, [NewEvent(SCAN_RECORDED, {"session_id": session_id, "scan_id": scan_id,
-                                                            "message_zh": answer.message_zh,
-                                                            "message_en": answer.message_en})])
-    return answer
+            raise ScanningError("WRONG_PRODUCT", "code", product=sc.code,
+                                document=self.session.document_number or self.session.mode)
+        record["answer"] = answer.to_json()
+        self.records.append(record)
+        self.seen[sc.scan_id] = _Seen(self.session.id, sc.code[:300], record["answer"])
+        self.scans += 1
+        self.events.append(NewEvent(SCAN_RECORDED, {"session_id": self.session.id, "scan_id": sc.scan_id,
+                                                    "message_zh": answer.message_zh, "message_en": answer.message_en}))
+        return answer
 
+    async def write(self) -> None:
+        if not self.records:
+            return
+        await self.conn.execute(scan_record.insert(), [
+            {"location_id": None, "product_id": None, "qty": 0, "lot": None, "serial": None, "expiry_date": None, **r}
+            for r in self.records])
+        for product_id, qty in sorted(self.added.items()):
+            await _add_to_tally(self.conn, self.session.id, product_id, qty)
+        await self.conn.execute(update(scan_session).where(scan_session.c.id == self.session.id).values(
+            scans=self.scans, location_id=self.location_id, to_location_id=self.to_location_id))
+        await append_events(self.conn, self.events)
 
-async def _scan_location(conn, session, location_id: int) -> ScanAnswer:
-    code = (await conn.execute(select(location.c.code).where(location.c.id == location_id))).scalar_one()
-    if session.mode == "COUNT":
-        inside = (await conn.execute(select(stock_count.c.warehouse_id).where(stock_count.c.id == session.document_id))
-                  ).scalar_one() == (await conn.execute(select(location.c.warehouse_id).where(
-                      location.c.id == location_id))).scalar_one()
-        if not inside:
-            raise ScanningError("WRONG_LOCATION", "code", location=code)
-    values = {"location_id": location_id}
-    if session.mode in ("TRANSFER", "PUTAWAY") and session.location_id is not None and \
-            await _has_products(conn, session.id):
-        values = {"to_location_id": location_id}  # after the goods: where they go
-    await conn.execute(update(scan_session).where(scan_session.c.id == session.id).values(**values))
-    target = "目的库位" if "to_location_id" in values else "库位"
-    return ScanAnswer(session.id, True, "location", f"{target} {code}", f"{'To ' if target == '目的库位' else ''}bin {code}")
+    async def _location(self, location_id: int) -> ScanAnswer:
+        conn, session = self.conn, self.session
+        code = (await conn.execute(select(location.c.code).where(location.c.id == location_id))).scalar_one()
+        if session.mode == "COUNT":
+            inside = (await conn.execute(select(stock_count.c.warehouse_id).where(
+                stock_count.c.id == session.document_id))).scalar_one() == (await conn.execute(
+                    select(location.c.warehouse_id).where(location.c.id == location_id))).scalar_one()
+            if not inside:
+                raise ScanningError("WRONG_LOCATION", "code", location=code)
+        if session.mode in ("TRANSFER", "PUTAWAY") and self.location_id is not None and await self._has_products():
+            self.to_location_id = location_id  # after the goods: where they go
+            return ScanAnswer(session.id, True, "location", f"目的库位 {code}", f"To bin {code}")
+        self.location_id = location_id
+        return ScanAnswer(session.id, True, "location", f"库位 {code}", f"Bin {code}")
 
+    async def _has_products(self) -> bool:
+        if self.has_products is None:
+            self.has_products = (await self.conn.execute(select(scan_record.c.id).where(
+                scan_record.c.session_id == self.session.id, scan_record.c.kind == "product",
+                scan_record.c.undone.is_(False)).limit(1))).first() is not None
+        return self.has_products
 
-async def _has_products(conn, session_id: int) -> bool:
-    return (await conn.execute(select(scan_record.c.id).where(
-        scan_record.c.session_id == session_id, scan_record.c.kind == "product",
-        scan_record.c.undone.is_(False)).limit(1))).first() is not None
-
-
-async def _scan_product(conn, session, r, quantity: str | None):
-    p = (await conn.execute(select(product.c.name, product.c.tracking, unit.c.precision)
-                            .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id == r.product_id))).one()
-    if session.location_id is None:
-        raise ScanningError("LOCATION_REQUIRED", "code")
-    if quantity is not None:
-        try:
-            typed = parse_decimal(quantity)
-        except NumberError:
-            raise ScanningError("INVALID_VALUE", "quantity", detail=quantity) from None
-        if typed <= 0:
-            raise ScanningError("INVALID_VALUE", "quantity", detail=quantity)
-    else:
-        typed = r.count or 1
-    qty = int(typed * (r.pack_quantity or QTY_SCALE))
-    if p.tracking == "serial":
-        if not r.serial:
+    async def _product(self, r, quantity: str | None):
+        conn, session = self.conn, self.session
+        if r.product_id not in self.products:
+            self.products[r.product_id] = (await conn.execute(
+                select(product.c.name, product.c.tracking, unit.c.precision)
+                .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id == r.product_id))).one()
+            self.tallies[r.product_id] = int((await conn.execute(select(scan_tally.c.qty).where(
+                scan_tally.c.session_id == session.id, scan_tally.c.product_id == r.product_id))).scalar() or 0)
+            self.serials.setdefault(r.product_id, set())
+        p = self.products[r.product_id]
+        if self.location_id is None:
+            raise ScanningError("LOCATION_REQUIRED", "code")
+        if quantity is not None:
+            try:
+                typed = parse_decimal(quantity)
+            except NumberError:
+                raise ScanningError("INVALID_VALUE", "quantity", detail=quantity) from None
+            if typed <= 0:
+                raise ScanningError("INVALID_VALUE", "quantity", detail=quantity)
+        else:
+            typed = r.count or 1
+        qty = int(typed * (r.pack_quantity or QTY_SCALE))
+        if p.tracking == "serial":
+            if not r.serial:
+                raise ScanningError("LOT_REQUIRED", "code")
+            qty = QTY_SCALE
+            if r.serial in self.serials[r.product_id]:
+                raise ScanningError("SERIAL_ALREADY_SCANNED", "code", serial=r.serial)
+        elif p.tracking == "lot" and not r.lot:
             raise ScanningError("LOT_REQUIRED", "code")
-        qty = QTY_SCALE
-        dup = (await conn.execute(select(scan_record.c.id).where(
-            scan_record.c.session_id == session.id, scan_record.c.serial == r.serial,
-            scan_record.c.product_id == r.product_id, scan_record.c.undone.is_(False)))).first()
-        if dup is not None:
-            raise ScanningError("SERIAL_ALREADY_SCANNED", "code", serial=r.serial)
-    elif p.tracking == "lot" and not r.lot:
-        raise ScanningError("LOT_REQUIRED", "code")
-    if r.expiry_date is not None and r.expiry_date < date.today() and session.mode in ("RECEIVE", "PICK"):
-        raise ScanningError("EXPIRED_LOT", "code", lot=r.lot or "", expiry=r.expiry_date.isoformat())
-    done = await _tally(conn, session.id, r.product_id) + qty
-    needed = await _needed(conn, session, r.product_id, p, done, qty)
-    shown = lambda v: str(scaled_to_decimal(v, p.precision))  # noqa: E731
-    prefix = f"{session.document_number} · " if session.document_number else ""
-    tail = f"{shown(done)} / {shown(needed)}" if needed is not None else shown(done)
-    answer = ScanAnswer(session.id, True, "product", f"{prefix}{p.name}: {tail}", f"{prefix}{p.name}: {tail}",
-                        product_id=r.product_id, quantity=qty, done=done, needed=needed)
-    record = dict(product_id=r.product_id, location_id=session.location_id, qty=qty, lot=r.serial or r.lot,
-                  serial=r.serial, expiry_date=r.expiry_date)
-    return answer, record
+        if r.expiry_date is not None and r.expiry_date < date.today() and session.mode in ("RECEIVE", "PICK"):
+            raise ScanningError("EXPIRED_LOT", "code", lot=r.lot or "", expiry=r.expiry_date.isoformat())
+        done = self.tallies[r.product_id] + qty
+        needed = await self._needed(r.product_id, p, done, qty)
+        shown = lambda v: str(scaled_to_decimal(v, p.precision))  # noqa: E731
+        prefix = f"{session.document_number} · " if session.document_number else ""
+        tail = f"{shown(done)} / {shown(needed)}" if needed is not None else shown(done)
+        answer = ScanAnswer(session.id, True, "product", f"{prefix}{p.name}: {tail}", f"{prefix}{p.name}: {tail}",
+                            product_id=r.product_id, quantity=qty, done=done, needed=needed)
+        return answer, dict(product_id=r.product_id, location_id=self.location_id, qty=qty, lot=r.serial or r.lot,
+                            serial=r.serial, expiry_date=r.expiry_date)
+
+    async def _needed(self, product_id: int, p, done: int, qty: int) -> int | None:
+        """What the document allows for ``product_id`` (read once per batch), checked against ``done``."""
+        conn, session, doc = self.conn, self.session, self.session.document_number
+        if product_id not in self.needs:
+            if session.mode == "RECEIVE":
+                rows = (await conn.execute(select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
+                    purchase_order_line.c.order_id == session.document_id,
+                    purchase_order_line.c.product_id == product_id))).all()
+                tolerance = (await load_purchase_settings(conn)).tolerance("over_receipt_tolerance")
+                self.needs[product_id] = (rows, tolerance)
+            elif session.mode == "PICK":
+                self.needs[product_id] = int((await conn.execute(
+                    select(func.coalesce(func.sum(sales_order_line.c.reserved_qty), 0)).where(
+                        sales_order_line.c.order_id == session.document_id,
+                        sales_order_line.c.product_id == product_id))).scalar_one())
+        if session.mode == "RECEIVE":
+            rows, tolerance = self.needs[product_id]
+            if not rows:
+                raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
+            open_qty = sum(max(r.qty - r.accepted_qty, 0) for r in rows)
+            if done > int(open_qty * (1 + tolerance)):
+                raise ScanningError("OVER_RECEIPT", "code", ordered=str(scaled_to_decimal(open_qty, p.precision)),
+                                    received=str(scaled_to_decimal(done - qty, p.precision)),
+                                    requested=str(scaled_to_decimal(qty, p.precision)), tolerance=f"{tolerance:%}")
+            return open_qty
+        if session.mode == "PICK":
+            reserved = self.needs[product_id]
+            if reserved == 0:
+                raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
+            if done > reserved:
+                raise ScanningError("OVER_SHIPMENT", "code",
+                                    open=str(scaled_to_decimal(reserved - done + qty, p.precision)))
+            return reserved
+        if session.mode == "COUNT":
+            in_scope = (await conn.execute(select(stock_count_line.c.id).where(
+                stock_count_line.c.count_id == session.document_id,
+                stock_count_line.c.location_id == self.location_id).limit(1))).first()
+            if in_scope is None:
+                code = (await conn.execute(select(location.c.code).where(location.c.id == self.location_id))).scalar()
+                raise ScanningError("WRONG_LOCATION", "code", location=code)
+        return None
 
 
-async def _needed(conn, session, product_id: int, p, done: int, qty: int) -> int | None:
-    doc = session.document_number
-    if session.mode == "RECEIVE":
-        rows = (await conn.execute(select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
-            purchase_order_line.c.order_id == session.document_id,
-            purchase_order_line.c.product_id == product_id))).all()
-        if not rows:
-            raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
-        open_qty = sum(max(r.qty - r.accepted_qty, 0) for r in rows)
-        tolerance = (await load_purchase_settings(conn)).tolerance("over_receipt_tolerance")
-        limit = int(open_qty * (1 + tolerance))
-        if done > limit:
-            raise ScanningError("OVER_RECEIPT", "code", ordered=str(scaled_to_decimal(open_qty, p.precision)),
-                                received=str(scaled_to_decimal(done - qty, p.precision)),
-                                requested=str(scaled_to_decimal(qty, p.precision)), tolerance=f"{tolerance:%}")
-        return open_qty
-    if session.mode == "PICK":
-        reserved = int((await conn.execute(select(func.coalesce(func.sum(sales_order_line.c.reserved_qty), 0)).where(
-            sales_order_line.c.order_id == session.document_id, sales_order_line.c.product_id == product_id))
-        ).scalar_one())
-        if reserved == 0:
-            raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
-        if done > reserved:
-            raise ScanningError("OVER_SHIPMENT", "code", open=str(scaled_to_decimal(reserved - done + qty, p.precision)))
-        return reserved
-    if session.mode == "COUNT":
-        in_scope = (await conn.execute(select(stock_count_line.c.id).where(
-            stock_count_line.c.count_id == session.document_id, stock_count_line.c.location_id == session.location_id)
-            .limit(1))).first()
-        if in_scope is None:
-            code = (await conn.execute(select(location.c.code).where(location.c.id == session.location_id))).scalar()
-            raise ScanningError("WRONG_LOCATION", "code", location=code)
-    return None
+@dataclass
+class _Seen:
+    session_id: int
+    code: str
+    answer: str
 
 
 async def do_undo_last_scan(db: Database, session_id: int, principal: Principal | None) -> ScanAnswer | None:
