@@ -29,7 +29,7 @@ from server.sales.models import shipment_line
 from server.sales.orders import SalesLineInput, SalesOrderInput, do_create_sales_order, do_submit_sales_order
 from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, ShipmentInput, ShipmentLineInput, \
     do_ship_goods, do_take_back_goods
-from tests.finance_helpers import ACCOUNTANT, FINANCE_MANAGER, CASHIER, assert_books_clean, balances, setup_books, \
+from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_books_clean, balances, setup_books, \
     vouchers_of
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
@@ -202,3 +202,112 @@ async def test_partner_statements_and_general_ledger(db):
     month = next(m for m in gl if m["period"] == P)
     assert month["closing"] == fen("667.80") and month["opening"] == 0
     assert month["debit"] - month["credit"] == fen("667.80")
+
+
+async def run_month_two(db):
+    """The events the first month leaves out: a prepayment and an advance applied later, production
+    (materials, labour, overhead, finished goods), a real stock count with a gain and a loss cleared
+    through 1901, an expense paid from the bank."""
+    from server.inventory.counts import CountEntry, CountInput, do_approve_count, do_open_count, do_record_counts
+    from server.inventory.models import stock_count_line
+    from server.inventory.production import (ComponentInput, FinishedGoodsInput, MaterialLine, ProductionInput,
+                                             do_create_production_order, do_issue_materials,
+                                             do_receive_finished_goods, do_set_bill_of_materials)
+    from server.inventory.models import production_order_line
+    from server.purchasing.bills import do_allocate_prepayment
+    from server.sales.invoicing import do_apply_advance
+    from tests.factories import make_product
+    from tests.purchasing_helpers import principal
+
+    await setup_books(db, "enterprise")
+    pw = await make_purchasing_world(db)
+    w = pw.w
+    a = await make_product(db, w, purchase_price="2.00")
+    b = await make_product(db, w, purchase_price="3.00")
+    kit = await make_product(db, w, purchase_price="0.00")
+    customer = await do_create_partner(db, "customer", PartnerInput(code="C200", name="联华超市"))
+    vid = await do_create_voucher(db, VoucherInput(TODAY, "股东投入 capital", [
+        VoucherLineInput("1002", debit="10000"), VoucherLineInput("4001", credit="10000")]), ACCOUNTANT)
+    await do_review_voucher(db, vid, FINANCE_MANAGER)
+    await do_post_voucher(db, vid, ACCOUNTANT)
+    # opening stock contributed by the owners: A 50 × 2.00, B 50 × 3.00
+    await do_receive_stock(db, [StockLine(product_id=a, quantity="50", location_id=w.a1, unit_cost="2.00"),
+                                StockLine(product_id=b, quantity="50", location_id=w.a1, unit_cost="3.00")])
+    await do_clear_suspense(db, (await vouchers_of(db, "stock_operation"))[-1].id, FINANCE_MANAGER,
+                            gain_treatment="capital", on=TODAY)
+    # a prepayment of 500.00, later used for a bill of 226.00 (100 A × 2.00 + 13 %)
+    pay = await do_record_supplier_payment(db, PaymentInput(pw.supplier, "500.00", payment_date=TODAY), CASHIER)
+    po = await do_create_purchase_order(db, OrderInput(pw.supplier, w.wh1, [
+        OrderLineInput(a, "100", unit_price="2.00", vat_rate="0.13")], order_date=TODAY), PURCHASER)
+    await do_submit_purchase_order(db, po, PURCHASER)
+    await do_approve_purchase_order(db, po, MANAGER)
+    async with db.read() as conn:
+        pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
+    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput("100", order_line_id=pol.id, location_id=w.a1)],
+                                                 order_id=po, receipt_date=TODAY), KEEPER)
+    async with db.read() as conn:
+        rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
+    bill = await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, "100")], bill_date=TODAY),
+                                         BILL_CLERK)
+    await do_allocate_prepayment(db, pay, [Allocation(bill, "226.00")], CASHIER, on=TODAY)
+    # production of 10 kits: 20 A (40.00) + 10 B (30.00) + labour 15.00 + overhead 5.00 = 90.00
+    await do_set_bill_of_materials(db, kit, [ComponentInput(a, "2"), ComponentInput(b, "1")])
+    mo = await do_create_production_order(db, ProductionInput(kit, w.wh1, "10", labour="15.00", overhead="5.00"),
+                                          KEEPER)
+    async with db.read() as conn:
+        la, lb = (await conn.execute(select(production_order_line).order_by(production_order_line.c.id))).all()
+    await do_issue_materials(db, mo, [MaterialLine(la.id, "20", w.a1), MaterialLine(lb.id, "10", w.a1)], KEEPER)
+    assert await do_receive_finished_goods(db, mo, FinishedGoodsInput("10", w.a2, complete=True), KEEPER) == 9000
+    # an advance of 1,000.00, later used for an invoice of 8 kits at 20.00 (160.00 + 20.80)
+    adv = await do_record_customer_receipt(db, CustomerReceiptInput(customer, "1000.00", receipt_date=TODAY), CASHIER)
+    so = await do_create_sales_order(db, SalesOrderInput(customer, w.wh1, [SalesLineInput(kit, "8", None, "20.00")],
+                                                         order_date=TODAY), SALES)
+    assert await do_submit_sales_order(db, so, SALES) == "approved"
+    from server.sales.models import sales_order_line
+    async with db.read() as conn:
+        sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
+    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, "8", w.a2)], ship_date=TODAY), KEEPER)
+    inv = await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), BILL_CLERK)
+    await do_apply_advance(db, adv, [SalesAllocation(inv, "180.80")], CASHIER, on=TODAY)
+    # a blind count of A-01: A 130 → 128 (loss 4.00), B 40 → 41 (gain 3.00); approved, then cleared
+    counter, approver = principal("warehouse_keeper", 90, "pd1"), principal("accountant", 91, "sh1")
+    count = await do_open_count(db, CountInput(w.wh1, location_ids=[w.a1]), counter)
+    async with db.read() as conn:
+        lines = {r.product_id: r.id for r in await conn.execute(
+            select(stock_count_line).where(stock_count_line.c.count_id == count))}
+    await do_record_counts(db, count, [CountEntry("128", lines[a]), CountEntry("41", lines[b])], counter)
+    await do_approve_count(db, count, approver, "月末盘点")
+    counted = (await vouchers_of(db, "stock_count"))[-1]
+    await do_clear_suspense(db, counted.id, FINANCE_MANAGER, loss_treatment="normal", gain_treatment="income", on=TODAY)
+    # bank fees 12.00, approved and paid
+    fee = await do_create_expense(db, ExpenseInput("bank_fees", "12.00", "手续费 bank fees", expense_date=TODAY),
+                                  ACCOUNTANT)
+    await do_decide_expense(db, fee, True, FINANCE_MANAGER)
+    await do_pay_expense(db, ExpensePaymentInput(fee, "12.00", payment_date=TODAY), CASHIER)
+
+
+async def test_worked_month_two_production_count_and_applied_money_to_the_fen(db):
+    await run_month_two(db)
+    await assert_books_clean(db)
+    b = await balances(db)
+    # 1405: 250 + 200 − 70 + 90 − 72 + 3 − 4 = 397.00; WIP 70 + 20 − 90 = 0; overhead applied −5.00
+    assert (b["1405"], b.get("5001", 0), b["5101"], b["2211"]) == (fen("397"), 0, -fen("5"), -fen("15"))
+    assert (b["1123"], b.get("220201", 0), b["2203"], b.get("1122", 0)) == (fen("274"), 0, -fen("819.20"), 0)
+    assert await do_transfer_vat(db, P, FINANCE_MANAGER) is None  # input 26.00 > output 20.80: 留抵 5.20
+    await do_close_profit(db, P, FINANCE_MANAGER)
+    await do_close_period(db, P, FINANCE_MANAGER)
+    async with db.read() as conn:
+        income = await income_statement(conn, P)
+        sheet = await balance_sheet(conn, P)
+        cash = await cash_flow_statement(conn, P)
+    for key, value in {"revenue": "160", "cost_of_sales": "72", "admin_expenses": "1.00", "finance_costs": "12",
+                       "selling_expenses": "0", "operating_profit": "75", "net_profit": "75"}.items():
+        assert income.row(key).values[0] == fen(value), key
+    for key, value in {"cash": "10488", "receivables": "0", "prepayments": "274", "inventories": "392",
+                       "total_assets": "11154", "payables": "0", "advances": "819.20", "payroll": "15",
+                       "taxes": "-5.20", "other_payables": "0", "total_liabilities": "829", "capital": "10250",
+                       "undistributed_profit": "75", "total_liabilities_and_equity": "11154"}.items():
+        assert sheet.row(key).values[0] == fen(value), key
+    for key, value in {"sales_receipts": "1000", "purchase_payments": "-500", "other_operating_payments": "-12",
+                       "net_operating": "488", "net_financing": "10000", "net_increase": "10488"}.items():
+        assert cash.row(key).values[0] == fen(value), key
