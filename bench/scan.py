@@ -30,7 +30,7 @@ START = ("mutation($n:String!){startScanSession(mode:RECEIVE,documentNumber:$n,l
          "{sessionId errors{code}}}")
 SCAN_BATCH = ("mutation($s:ID!,$scans:[ScanItemInput!]!){scanBatch(sessionId:$s,scans:$scans)"
               "{results{answer{ok} errors{code}} errors{code}}}")
-BATCH = int(os.environ.get("JXC_SCAN_BATCH", "25"))  # scans a handheld buffers before it syncs
+BATCH = int(os.environ.get("JXC_SCAN_BATCH", "50"))  # scans a handheld buffers before it syncs
 COMPLETE = "mutation($s:ID!){completeScanSession(sessionId:$s){documentNumber errors{code message}}}"
 
 

@@ -389,6 +389,9 @@ async def poster_lag(conn: AsyncConnection) -> tuple[int, int]:
     return booked or 0, await last_sequence(conn)
 
 
+MIN_GAP = 1.0  # seconds between two rounds in a busy server
+
+
 class PosterRunner:
     """Runs the poster in the server process after commits and every few seconds (other processes'
     commits); failures are logged and stored in ``poster_state.last_error`` and retried."""
@@ -427,6 +430,8 @@ class PosterRunner:
             self._wake.clear()
             if self._stopping:
                 return
+            await asyncio.sleep(MIN_GAP)  # let a burst of commits through: one round books them all
+            self._wake.clear()
             try:
                 await post_pending(self.db)
             except Exception as exc:  # keep the server up; the next round retries from last_seq
