@@ -92,7 +92,6 @@ class FinanceErrorCode(enum.Enum):
     UNPOSTED_VOUCHERS = "UNPOSTED_VOUCHERS"
     PREVIOUS_PERIOD_OPEN = "PREVIOUS_PERIOD_OPEN"
     LATER_PERIOD_CLOSED = "LATER_PERIOD_CLOSED"
-    POSTER_BEHIND = "POSTER_BEHIND"
     SELF_REVIEW = "SELF_REVIEW"
     SELF_APPROVAL = "SELF_APPROVAL"
     ALREADY_REVERSED = "ALREADY_REVERSED"
@@ -185,6 +184,7 @@ class ScanningErrorCode(enum.Enum):
     LOCATION_FROZEN = "LOCATION_FROZEN"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -281,7 +281,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "PREVIOUS_PERIOD_OPEN": ("上一期间 {period} 尚未结账。", "The previous period {period} is still open."),
     "LATER_PERIOD_CLOSED": ("之后的期间 {period} 已结账，请先反结账该期间。",
                             "A later period ({period}) is closed: reopen it first."),
-    "POSTER_BEHIND": ("还有 {count} 个业务事件未生成凭证。", "{count} business events are not posted yet."),
     "SELF_REVIEW": ("职责分离：制单人不能审核自己的凭证。", "Separation of duties: the preparer cannot review the voucher."),
     "ALREADY_REVERSED": ("该凭证已被冲销。", "This voucher has already been reversed."),
     "ALREADY_DISPOSED": ("该笔待处理财产损溢已经处理。", "These stock differences were already cleared."),

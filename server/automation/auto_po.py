@@ -22,7 +22,7 @@ from server.database import Database
 from server.db_types import utcnow
 from server.doc_kit import actor_label, require_permission
 from server.documents import read_setting, write_setting
-from server.errors import PurchasingError
+from server.errors import DomainError, PurchasingError
 from server.inventory.reorder import reorder_suggestions
 from server.numbers import scaled_to_decimal
 from server.automation.models import automation_log
@@ -60,16 +60,21 @@ async def do_auto_purchase_orders(db: Database, *, trigger: str = "schedule") ->
             unassigned.append(s.product_id)
         else:
             groups[(s.supplier_id, s.warehouse_id)].append(s)
-    created = []
+    created, failed = [], []
     for (supplier_id, warehouse_id), items in sorted(groups.items()):
         lines = [OrderLineInput(s.product_id, str(scaled_to_decimal(s.quantity, precision.get(s.product_id, 3))))
                  for s in sorted(items, key=lambda s: s.product_id)]
-        order_id = await do_create_purchase_order(db, OrderInput(supplier_id, warehouse_id, lines,
-                                                                 note="自动补货 automatic reorder"), None)
-        await do_submit_purchase_order(db, order_id, None)
+        try:  # one supplier that cannot be ordered from (archived, …) must not stop the others
+            order_id = await do_create_purchase_order(db, OrderInput(supplier_id, warehouse_id, lines,
+                                                                     note="自动补货 automatic reorder"), None)
+            await do_submit_purchase_order(db, order_id, None)
+        except DomainError as exc:
+            failed.append({"supplier_id": supplier_id, "warehouse_id": warehouse_id,
+                           "errors": [f"{d.code}: {d.message('zh')} / {d.message('en')}" for d in exc.details]})
+            continue
         created.append({"order_id": order_id, "supplier_id": supplier_id, "warehouse_id": warehouse_id,
                         "lines": [{"product_id": s.product_id, "quantity": s.quantity} for s in items]})
-    summary = {"orders": created, "without_supplier": unassigned}
+    summary = {"orders": created, "without_supplier": unassigned, "failed": failed}
     async with db.write() as conn:
         await conn.execute(automation_log.insert().values(automation="auto_purchase_orders", at=utcnow(),
                                                           trigger=trigger, summary=json.dumps(summary)))

@@ -197,17 +197,3 @@ async def write_voucher(conn: AsyncConnection, spec: VoucherSpec, actor: str, *,
     voucher_id = await insert_voucher(conn, spec, actor, status="draft", period=period, voucher_date=voucher_date)
     await post_existing(conn, voucher_id, period, voucher_date, actor)
     return voucher_id
-
-
-def balance_query(*, up_to_period: int | None = None, period: int | None = None, accounts=None):
-    """Posted debit − credit per account (and its sums), optionally up to or within a period."""
-    q = (select(voucher_line.c.account_code, func.sum(voucher_line.c.debit_fen).label("debit"),
-                func.sum(voucher_line.c.credit_fen).label("credit"))
-         .where(voucher_line.c.posted.is_(True)).group_by(voucher_line.c.account_code))
-    if up_to_period is not None:
-        q = q.where(voucher_line.c.period <= up_to_period)
-    if period is not None:
-        q = q.where(voucher_line.c.period == period)
-    if accounts is not None:
-        q = q.where(voucher_line.c.account_code.in_(accounts))
-    return q

@@ -18,7 +18,7 @@ from server.database import Database
 from server.doc_kit import actor_label, require_permission
 from server.documents import read_setting, write_setting
 from server.errors import InventoryError
-from server.inventory.models import location, stock_level, stock_move
+from server.inventory.models import location, stock_level, stock_move, stock_operation
 
 SETTING = "reports.abc_split"
 DEFAULT_SPLIT = {"a": "0.2", "b": "0.3"}
@@ -37,30 +37,37 @@ async def abc_split(conn: AsyncConnection) -> tuple[Decimal, Decimal]:
     return Decimal(split["a"]), Decimal(split["b"])
 
 
+def consumption(query, on: date):
+    """Restrict a select over ``stock_move`` to consumption up to the end of ``on``: goods issued to
+    customers, to production or for use — not what went back to a supplier."""
+    end = datetime.combine(on + timedelta(days=1), time()).astimezone()
+    return (query.join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
+            .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")),
+                   stock_operation.c.source_type != "purchase_return", stock_move.c.created_at < end))
+
+
 async def abc_items(conn: AsyncConnection, on: date, *, warehouse_id: int | None = None,
                     days: int = 365) -> list[AbcItem]:
     since = on - timedelta(days=days)
-    out = (select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
-           .join(location, location.c.id == stock_move.c.from_location_id)
-           .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")),
-                  stock_move.c.created_at >= datetime.combine(since, time(), tzinfo=UTC))
-           .group_by(stock_move.c.product_id))
+    out = consumption(select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
+                      .join(location, location.c.id == stock_move.c.from_location_id), on) \
+        .where(stock_move.c.created_at >= datetime.combine(since, time(), tzinfo=UTC)).group_by(stock_move.c.product_id)
     stocked_q = select(stock_level.c.product_id).where(stock_level.c.qty > 0)
     if warehouse_id is not None:
         out = out.where(location.c.warehouse_id == warehouse_id)
         stocked_q = stocked_q.where(stock_level.c.warehouse_id == warehouse_id)
-    consumption = {r.product_id: int(r.value) for r in await conn.execute(out)}
+    used = {r.product_id: int(r.value) for r in await conn.execute(out)}
     stocked = set((await conn.execute(stocked_q)).scalars())
     a, b = await abc_split(conn)
-    items = sorted(set(consumption) | stocked, key=lambda p: (-consumption.get(p, 0), p))
+    items = sorted(set(used) | stocked, key=lambda p: (-used.get(p, 0), p))
     n = len(items)
     a_end, b_end = round(n * a), round(n * (a + b))
     result = []
     for rank, product_id in enumerate(items):
         cls = "A" if rank < a_end else "B" if rank < b_end else "C"
-        if consumption.get(product_id, 0) == 0:
+        if used.get(product_id, 0) == 0:
             cls = "C"
-        result.append(AbcItem(product_id, consumption.get(product_id, 0), rank + 1, cls))
+        result.append(AbcItem(product_id, used.get(product_id, 0), rank + 1, cls))
     return result
 
 

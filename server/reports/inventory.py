@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import category, product
 from server.inventory.models import location, product_cost, reorder_rule, stock_level, stock_move, warehouse
+from server.reports.abc import consumption
 from server.reports.sales import sales_facts
-from server.reports.snapshots import latest_snapshot, positions_as_of
+from server.reports.snapshots import end_of, latest_snapshot, positions_as_of
 from server.sales.models import stock_reservation
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, None))
@@ -62,7 +63,7 @@ async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product"
 
 
 async def _labels(conn, group_by: str, ids) -> dict:
-    ids = [i for i in ids if i is not None]
+    ids = [i for i in ids if isinstance(i, int)]
     if not ids:
         return {}
     t, code, name = {"product": (product, product.c.sku, product.c.name),
@@ -107,19 +108,22 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     product or category and in total; returns (rows, total, the day basis used)."""
     if day_basis not in DAY_BASES:
         raise ValueError("day_basis: 360 | 365 | actual")
+    if group_by not in ("product", "category"):
+        raise ValueError("group_by: product | category")
     basis = (end - start).days + 1 if day_basis == "actual" else int(day_basis)
     f = sales_facts(start, end, invoices=False)
     col = product.c.category_id if group_by == "category" else f.c.product_id
     src = f.join(product, product.c.id == f.c.product_id) if group_by == "category" else f
     cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(src).group_by(col))).all())
-    opening = {int(r.key) if r.key.isdigit() else r.key: r.value
-               for r in await stock_as_of(conn, start - timedelta(days=1), group_by, with_labels=False)}
-    closing = {int(r.key) if r.key.isdigit() else r.key: r.value
-               for r in await stock_as_of(conn, end, group_by, with_labels=False)}
+    def key(k: str) -> int | None:  # "None": products without a category
+        return int(k) if k.isdigit() else None
+    opening = {key(r.key): r.value for r in await stock_as_of(conn, start - timedelta(days=1), group_by,
+                                                               with_labels=False)}
+    closing = {key(r.key): r.value for r in await stock_as_of(conn, end, group_by, with_labels=False)}
     keys = set(cost) | set(opening) | set(closing)
     labels = await _labels(conn, group_by, keys)
-    rows = [TurnoverRow(str(k), labels.get(k, str(k)), int(cost.get(k) or 0), opening.get(k, 0), closing.get(k, 0))
-            for k in keys]
+    rows = [TurnoverRow(str(k), labels.get(k, "未分类 uncategorised" if k is None else str(k)), int(cost.get(k) or 0),
+                        opening.get(k, 0), closing.get(k, 0)) for k in keys]
     rows.sort(key=lambda r: (-(r.turnover() or Decimal(0)), r.label))
     total = TurnoverRow("total", "合计 Total", sum(r.cost_of_sales for r in rows), sum(r.opening_value for r in rows),
                         sum(r.closing_value for r in rows))
@@ -143,15 +147,17 @@ class AgingRow:
 
 
 async def stock_aging(conn: AsyncConnection, on: date) -> list[AgingRow]:
-    """On-hand quantity by age, assuming first in, first out: what is on hand is the latest receipts."""
-    on_hand = dict((await conn.execute(select(stock_level.c.product_id, func.sum(stock_level.c.qty))
-                                       .group_by(stock_level.c.product_id).having(func.sum(stock_level.c.qty) > 0))).all())
+    """On-hand quantity at the end of ``on`` by age, assuming first in, first out: what is on hand is
+    the latest receipts up to that day."""
+    m = positions_as_of(on, await latest_snapshot(conn, on))
+    on_hand = dict((await conn.execute(select(m.c.product_id, func.sum(m.c.qty)).group_by(m.c.product_id)
+                                       .having(func.sum(m.c.qty) > 0))).all())
     if not on_hand:
         return []
     inbound = (await conn.execute(
         select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty)
         .where(stock_move.c.product_id.in_(list(on_hand)), stock_move.c.from_location_id.is_(None),
-               stock_move.c.to_location_id.is_not(None))
+               stock_move.c.to_location_id.is_not(None), stock_move.c.created_at < end_of(on))
         .order_by(stock_move.c.product_id, stock_move.c.created_at.desc(), stock_move.c.id.desc()))).all()
     labels = await _labels(conn, "product", on_hand)
     left = {p: int(q) for p, q in on_hand.items()}
@@ -161,7 +167,7 @@ async def stock_aging(conn: AsyncConnection, on: date) -> list[AgingRow]:
         if take <= 0:
             continue
         left[r.product_id] -= take
-        age = (on - r.created_at.astimezone().date()).days
+        age = max((on - r.created_at.astimezone().date()).days, 0)
         for i, (lo, hi) in enumerate(AGING_BUCKETS):
             if age >= lo and (hi is None or age <= hi):
                 buckets[r.product_id][i] += take
@@ -179,7 +185,7 @@ class SlowMover:
     value: int
     last_issue: date | None
     days_since_issue: int | None
-    dead: bool  # nothing issued within the window
+    dead: bool  # never issued at all (呆滞); the others are slow (滞销)
 
 
 async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[SlowMover]:
@@ -189,10 +195,8 @@ async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[S
                                 .group_by(stock_level.c.product_id).having(func.sum(stock_level.c.qty) > 0))).all()
     if not stock:
         return []
-    last = dict((await conn.execute(
-        select(stock_move.c.product_id, func.max(stock_move.c.created_at))
-        .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")))
-        .group_by(stock_move.c.product_id))).all())
+    last = dict((await conn.execute(consumption(
+        select(stock_move.c.product_id, func.max(stock_move.c.created_at)), on).group_by(stock_move.c.product_id))).all())
     values = dict((await conn.execute(select(product_cost.c.product_id, product_cost.c.value_fen))).all())
     labels = await _labels(conn, "product", [p for p, _ in stock])
     out = []
@@ -201,8 +205,7 @@ async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[S
         since = (on - last_day).days if last_day else None
         if since is not None and since <= days:
             continue
-        out.append(SlowMover(p, labels.get(p, str(p)), int(qty), values.get(p, 0), last_day, since,
-                             since is None or since > days))
+        out.append(SlowMover(p, labels.get(p, str(p)), int(qty), values.get(p, 0), last_day, since, last_day is None))
     return sorted(out, key=lambda s: (-(s.days_since_issue or 10**6), -s.value))
 
 

@@ -165,8 +165,9 @@ async def sales_report(conn: AsyncConnection, start: date, end: date, group_by: 
     report = SalesReport(group_by, start, end)
     for k, (shipped, returned, revenue, cost) in data.items():
         label = labels.get(k) or ("未指定 unassigned" if k is None else str(k))
+        by_time = group_by in ("day", "week", "month")  # a day has no "same day" in the previous period
         row = SalesRow(str(k) if k is not None else "", label, shipped - returned, shipped, returned, revenue, cost,
-                       previous.get(k, [0, 0, 0, 0])[2] if compare else None)
+                       previous.get(k, [0, 0, 0, 0])[2] if compare and not by_time else None)
         report.rows.append(row)
         t = report.total
         t.quantity += row.quantity

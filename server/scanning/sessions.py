@@ -155,16 +155,19 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
                     resolved[i] = await resolve_barcode(conn, sc.code, gs_substitutes=gs_substitutes, lookups=lookups)
                 except ScanningError as exc:
                     resolved[i] = exc
+        if all(sc.scan_id in earlier for sc in scans):  # only resends: answered even after completion
+            return [_replay(earlier[sc.scan_id], sc, session_id) for sc in scans]
         batch = _Batch(conn, await _lock_open(conn, session_id))
+        # a resend that raced its first request: that one committed while we waited for the lock
+        missing = [i for i in ids if i not in earlier]
+        earlier.update({r.scan_id: r for r in await conn.execute(
+            select(scan_record).where(scan_record.c.scan_id.in_(missing)))})
         await batch.load_serials([r for r in resolved.values() if not isinstance(r, ScanningError) and r.serial])
         results: list[ScanAnswer | ScanningError] = []
         for i, sc in enumerate(scans):
             first = earlier.get(sc.scan_id) or batch.seen.get(sc.scan_id)
             if first is not None:  # a retry, a replay, or the same scan twice in one batch
-                if first.session_id != session_id or first.code != sc.code[:300]:
-                    results.append(ScanningError("IDEMPOTENCY_KEY_REUSED", "scanId"))
-                else:
-                    results.append(ScanAnswer(**json.loads(first.answer), replayed=True))
+                results.append(_replay(first, sc, session_id))
                 continue
             try:
                 if isinstance(resolved[i], ScanningError):
@@ -177,6 +180,13 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
 
 
 MAX_BATCH = 500
+
+
+def _replay(first, sc: ScanInput, session_id: int) -> ScanAnswer | ScanningError:
+    """The stored answer of a scan id used before; the same id with another code or session is refused."""
+    if first.session_id != session_id or first.code != sc.code[:300]:
+        return ScanningError("IDEMPOTENCY_KEY_REUSED", "scanId")
+    return ScanAnswer(**json.loads(first.answer), replayed=True)
 
 
 class _Batch:
@@ -292,6 +302,8 @@ class _Batch:
         else:
             typed = r.count or 1
         qty = int(typed * (r.pack_quantity or QTY_SCALE))
+        if qty <= 0 or qty % (QTY_SCALE // 10 ** p.precision):  # finer than the unit allows
+            raise ScanningError("TOO_MANY_DECIMALS", "quantity", precision=p.precision)
         if p.tracking == "serial":
             if not r.serial:
                 raise ScanningError("LOT_REQUIRED", "code")
