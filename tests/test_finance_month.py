@@ -18,22 +18,15 @@ from server.inventory.services import StockLine, do_adjust_stock, do_receive_sto
 from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing.bills import Allocation, BillInput, BillLineInput, PaymentInput, do_create_supplier_bill, \
     do_record_supplier_payment
-from server.purchasing.models import goods_receipt_line, purchase_order_line
-from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_purchase_order, do_create_purchase_order,
-                                      do_submit_purchase_order)
-from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput, do_receive_goods, \
-    do_return_to_supplier
+from server.purchasing.receipts import ReturnInput, ReturnLineInput, do_return_to_supplier
 from server.sales.invoicing import Allocation as SalesAllocation
-from server.sales.invoicing import CustomerReceiptInput, InvoiceInput, do_create_invoice, do_record_customer_receipt
+from server.sales.invoicing import CustomerReceiptInput, do_record_customer_receipt
 from server.sales.models import shipment_line
-from server.sales.orders import SalesLineInput, SalesOrderInput, do_create_sales_order, do_submit_sales_order
-from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, ShipmentInput, ShipmentLineInput, \
-    do_ship_goods, do_take_back_goods
-from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_books_clean, balances, setup_books, \
-    vouchers_of
-from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
+from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, do_take_back_goods
+from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_books_clean, balances, buy, sell, \
+    setup_books, vouchers_of
+from tests.purchasing_helpers import KEEPER, PURCHASER, make_purchasing_world
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
-from tests.sales_helpers import SALES
 
 TODAY = date.today()
 P = period_of(TODAY)
@@ -62,16 +55,7 @@ async def run_month(db):
     await do_post_voucher(db, vid, ACCOUNTANT)
 
     # 2. goods receipt: 50 × 12.00 + landed cost 30.00 → 1405 630.00 / 暂估 600.00 + 运杂费 30.00
-    po = await do_create_purchase_order(db, OrderInput(pw.supplier, w.wh1, [
-        OrderLineInput(widget, "50", unit_price="12.00", vat_rate="0.13")], order_date=TODAY), PURCHASER)
-    await do_submit_purchase_order(db, po, PURCHASER)
-    await do_approve_purchase_order(db, po, MANAGER)
-    async with db.read() as conn:
-        pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
-    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput("50", order_line_id=pol.id, location_id=w.a1)],
-                                                 order_id=po, receipt_date=TODAY, landed_cost="30.00"), KEEPER)
-    async with db.read() as conn:
-        rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
+    _po, rc, rl = await buy(db, pw, widget, "50", "12.00", w.a1, TODAY, landed="30.00")
     # 3. supplier bill at 12.10 (within the 1 % tolerance): 605.00 + 78.65 → variance 5.00 to 6401
     bill = await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, "50", "12.10")],
                                                        bill_date=TODAY), BILL_CLERK)
@@ -80,15 +64,8 @@ async def run_month(db):
                                                       allocations=[Allocation(bill, "683.65")]), CASHIER)
 
     # 5. sale of 80 at 20.00: COGS at moving average 1,630.00 × 80 / 150 = 869.33
-    so = await do_create_sales_order(db, SalesOrderInput(customer, w.wh1, [SalesLineInput(widget, "80", None, "20.00")],
-                                                         order_date=TODAY), SALES)
-    assert await do_submit_sales_order(db, so, SALES) == "approved"
-    from server.sales.models import sales_order_line
-    async with db.read() as conn:
-        sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
-    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, "80", w.a1)], ship_date=TODAY), KEEPER)
-    # 6. invoice 1,600.00 + 208.00; 7. receipt 2,000.00: 1,808.00 settles it, 192.00 is an advance
-    inv = await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), BILL_CLERK)
+    _so, sh, inv = await sell(db, w, customer, widget, "80", "20.00", w.a1, TODAY)
+    # 6. invoiced 1,600.00 + 208.00; 7. receipt 2,000.00: 1,808.00 settles it, 192.00 is an advance
     await do_record_customer_receipt(db, CustomerReceiptInput(customer, "2000.00", receipt_date=TODAY,
                                                               allocations=[SalesAllocation(inv, "1808.00")]), CASHIER)
     # 8. 5 come back: stock at the cost they left with (869.33 × 5 / 80 = 54.33) and a red credit note −113.00
@@ -237,16 +214,7 @@ async def run_month_two(db):
                             gain_treatment="capital", on=TODAY)
     # a prepayment of 500.00, later used for a bill of 226.00 (100 A × 2.00 + 13 %)
     pay = await do_record_supplier_payment(db, PaymentInput(pw.supplier, "500.00", payment_date=TODAY), CASHIER)
-    po = await do_create_purchase_order(db, OrderInput(pw.supplier, w.wh1, [
-        OrderLineInput(a, "100", unit_price="2.00", vat_rate="0.13")], order_date=TODAY), PURCHASER)
-    await do_submit_purchase_order(db, po, PURCHASER)
-    await do_approve_purchase_order(db, po, MANAGER)
-    async with db.read() as conn:
-        pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
-    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput("100", order_line_id=pol.id, location_id=w.a1)],
-                                                 order_id=po, receipt_date=TODAY), KEEPER)
-    async with db.read() as conn:
-        rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
+    _po, _rc, rl = await buy(db, pw, a, "100", "2.00", w.a1, TODAY)
     bill = await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, "100")], bill_date=TODAY),
                                          BILL_CLERK)
     await do_allocate_prepayment(db, pay, [Allocation(bill, "226.00")], CASHIER, on=TODAY)
@@ -260,14 +228,7 @@ async def run_month_two(db):
     assert await do_receive_finished_goods(db, mo, FinishedGoodsInput("10", w.a2, complete=True), KEEPER) == 9000
     # an advance of 1,000.00, later used for an invoice of 8 kits at 20.00 (160.00 + 20.80)
     adv = await do_record_customer_receipt(db, CustomerReceiptInput(customer, "1000.00", receipt_date=TODAY), CASHIER)
-    so = await do_create_sales_order(db, SalesOrderInput(customer, w.wh1, [SalesLineInput(kit, "8", None, "20.00")],
-                                                         order_date=TODAY), SALES)
-    assert await do_submit_sales_order(db, so, SALES) == "approved"
-    from server.sales.models import sales_order_line
-    async with db.read() as conn:
-        sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
-    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, "8", w.a2)], ship_date=TODAY), KEEPER)
-    inv = await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), BILL_CLERK)
+    _so, _sh, inv = await sell(db, w, customer, kit, "8", "20.00", w.a2, TODAY)
     await do_apply_advance(db, adv, [SalesAllocation(inv, "180.80")], CASHIER, on=TODAY)
     # a blind count of A-01: A 130 → 128 (loss 4.00), B 40 → 41 (gain 3.00); approved, then cleared
     counter, approver = principal("warehouse_keeper", 90, "pd1"), principal("accountant", 91, "sh1")

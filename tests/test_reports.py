@@ -26,15 +26,11 @@ from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price, do_set_preferred_supplier
 from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
-from server.sales.invoicing import InvoiceInput, do_create_invoice
-from server.sales.models import sales_order_line, shipment_line
-from server.sales.orders import SalesLineInput, SalesOrderInput, do_create_sales_order, do_submit_sales_order
-from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, ShipmentInput, ShipmentLineInput, \
-    do_ship_goods, do_take_back_goods
+from server.sales.models import shipment_line
+from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, do_take_back_goods
 from tests.factories import make_product
-from tests.finance_helpers import balances, setup_books
-from tests.purchasing_helpers import ACCOUNTANT, KEEPER, make_purchasing_world
-from tests.sales_helpers import SALES
+from tests.finance_helpers import balances, sell, setup_books
+from tests.purchasing_helpers import KEEPER, make_purchasing_world
 from tests.test_finance_month import fen, run_month
 
 TODAY = date.today()
@@ -42,13 +38,7 @@ Q = QTY_SCALE
 
 
 async def _sell(db, w, customer, product_id, qty: str, price: str) -> tuple[int, int]:
-    so = await do_create_sales_order(db, SalesOrderInput(customer, w.wh1, [SalesLineInput(product_id, qty, None, price)],
-                                                         order_date=TODAY), SALES)
-    assert await do_submit_sales_order(db, so, SALES) == "approved"
-    async with db.read() as conn:
-        sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
-    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, qty, w.a1)], ship_date=TODAY), KEEPER)
-    await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), ACCOUNTANT)
+    so, sh, _inv = await sell(db, w, customer, product_id, qty, price, w.a1, TODAY)
     return so, sh
 
 
