@@ -327,7 +327,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             units=alt_units, barcodes=barcodes,
         ), idempotency_key=f"demo-product-{p.sku}")
 
-    await _set_up_demo_books(db)
+    await _set_up_demo_books(db, today)
     bin_of: dict[tuple[str, str], int] = {}
     for wh_code, _, _, _ in WAREHOUSES:
         lines = []
@@ -358,16 +358,25 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
     return True
 
 
-async def _set_up_demo_books(db: Database) -> None:
+async def _set_up_demo_books(db: Database, today: date) -> None:
     """The demo company keeps its books under 企业会计准则 from its first business event."""
     from server.errors import FinanceError
     from server.finance.books import do_setup_books
+
+    from server.finance.vouchers import (VoucherInput, VoucherLineInput, do_create_voucher, do_post_voucher,
+                                         do_review_voucher)
 
     try:
         await do_setup_books(db, "enterprise", None)
     except FinanceError as exc:
         if exc.details[0].code != "ALREADY_SET_UP":
             raise
+        return
+    # the owners paid 200,000.00 into the bank: the first voucher of the books
+    vid = await do_create_voucher(db, VoucherInput(today, "股东投入资本 capital paid in", [
+        VoucherLineInput("1002", debit="200000"), VoucherLineInput("4001", credit="200000")]), None)
+    await do_review_voucher(db, vid, None)
+    await do_post_voucher(db, vid, None)
 
 
 async def _opening_stock_is_capital(db: Database, today: date) -> None:

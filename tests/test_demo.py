@@ -181,3 +181,16 @@ async def test_load_interrupted_during_purchasing_resumes(db, monkeypatch):
     assert statuses == ["draft", "partially_received", "received", "submitted"]
     assert len(await _rows(db, select(goods_receipt_line.c.id))) == 3
     await assert_ledger_consistent(db)
+
+
+async def test_demo_books_agree_with_the_goods(db):
+    from server.finance.check import books_problems
+    from server.finance.ledger import period_of
+    from server.finance.statements import balance_sheet
+
+    assert await load_demo_data(db, today=TODAY) is True
+    async with db.read() as conn:
+        assert await books_problems(conn) == []  # every event booked, GL = stock and open items
+        sheet = await balance_sheet(conn, period_of(date.today()))  # all months up to now
+    assert sheet.row("cash").values[0] > 0 and sheet.row("capital").values[0] > 20_000_000
+    assert sheet.row("total_assets").values == sheet.row("total_liabilities_and_equity").values
