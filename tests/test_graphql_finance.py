@@ -71,6 +71,12 @@ async def test_voucher_flow_statements_and_exports(gql):
     ledger = await gql.http.get(f"/finance/statements/detail_ledger.xlsx?period={P}&account=1002", headers=headers)
     rows = list(load_workbook(io.BytesIO(ledger.content)).active.iter_rows(min_row=3, values_only=True))
     assert rows[-1][1:] == (800, 0, 800) and "记-0001" in rows[1][0]
+    gl = await gql.http.get(f"/finance/statements/general_ledger.pdf?period={P}&account=1002", headers=headers)
+    assert gl.status_code == 200 and gl.content.startswith(b"%PDF")
+    months = list(load_workbook(io.BytesIO((await gql.http.get(
+        f"/finance/statements/general_ledger.xlsx?period={P}&account=4001", headers=headers)).content)).active
+        .iter_rows(min_row=3, values_only=True))
+    assert len(months) == 12 and months[P % 100 - 1][1:] == (0, 0, 800, -800)
     denied = await gql.http.get(st["financialStatement"]["xlsxUrl"])
     assert denied.status_code == 403
 

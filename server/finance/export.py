@@ -1,6 +1,6 @@
 """Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, Chinese text
 through its built-in CID font), served at ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm`` (kinds: balance_sheet,
-income_statement, cash_flow, trial_balance, detail_ledger with ``&account=code``)
+income_statement, cash_flow, trial_balance, detail_ledger and general_ledger with ``&account=code``)
 with ``Authorization: Bearer <token>`` and ``finance.view``. Amounts are exact: fen turned into
 yuan with two decimals, written as numbers with a ``#,##0.00`` format in XLSX.
 """
@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from server.auth.services import authenticate
 from server.errors import DomainError, render_message
-from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, trial_balance
+from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
 from server.numbers import fen_to_decimal
 
 FONT = "STSong-Light"
@@ -96,13 +96,23 @@ async def _detail_ledger_statement(conn, code: str, period: int) -> Statement:
     return st
 
 
+async def _general_ledger_statement(conn, code: str, period: int) -> Statement:
+    st = Statement("general_ledger", f"总账 {code}", f"General ledger {code}", period,
+                   [("期初", "Opening"), ("借方", "Debit"), ("贷方", "Credit"), ("期末", "Closing")])
+    for m in await general_ledger(conn, code, period // 100):
+        st.rows.append(StatementRow(str(m["period"]), f'{m["period"] // 100}-{m["period"] % 100:02d}', "",
+                                    [m["opening"], m["debit"], m["credit"], m["closing"]]))
+    return st
+
+
 async def build_statement(conn, kind: str, period: int, account: str | None = None) -> Statement:
     if kind == "trial_balance":
         return _trial_balance_statement(await trial_balance(conn, period), period)
-    if kind == "detail_ledger":
+    if kind in ("detail_ledger", "general_ledger"):
         if not account:
-            raise ValueError("detail_ledger needs ?account=code")
-        return await _detail_ledger_statement(conn, account, period)
+            raise ValueError(f"{kind} needs ?account=code")
+        make = _detail_ledger_statement if kind == "detail_ledger" else _general_ledger_statement
+        return await make(conn, account, period)
     make = STATEMENTS.get(kind)
     if make is None:
         raise ValueError(f"unknown statement {kind}: balance_sheet | income_statement | cash_flow | trial_balance")
