@@ -40,7 +40,7 @@ from server.inventory.models import frozen_location, lot, product_cost, stock_le
 from server.inventory.reorder import low_stock_events
 from server.sales.models import stock_reservation
 from server.numbers import QTY_SCALE, scaled_to_decimal
-from server.sql import prepared
+from server.sql import dialect_insert, prepared
 
 
 CHUNK = 1000  # ids per statement when a document carries thousands of serials
@@ -130,6 +130,10 @@ def _build_set_cost(_insert):
     )
 
 
+def _level(side: _Side) -> tuple[int, int, int]:
+    return side.product_id, side.location_id, side.lot_key
+
+
 def _side_params(side: _Side) -> dict:
     return {"b_product_id": side.product_id, "b_location_id": side.location_id, "b_lot_key": side.lot_key}
 
@@ -157,6 +161,28 @@ async def _increase(conn: AsyncConnection, side: _Side, warehouse_id: int, now) 
     params = dict(_side_params(side), b_warehouse_id=warehouse_id, b_lot_id=side.lot_key or None, b_n=side.delta,
                   b_now=now)
     return (await conn.execute(prepared(conn, "level.increase", _build_increase), params)).scalar_one()
+
+
+INCREASE_CHUNK = 500  # rows per multi-row upsert (SQLite allows 32,766 parameters)
+
+
+async def _increase_many(conn: AsyncConnection, sides: list[_Side], warehouse_of: dict[int, int], now) -> list[int]:
+    """Increases of distinct levels (e.g. the 5,000 serial lots of one receipt) as multi-row upserts,
+    in the given (lock) order; returns the new quantities in that order. A multi-row ``INSERT … ON
+    CONFLICT DO UPDATE`` locks its rows in VALUES order, so the global lock order holds."""
+    out: dict[tuple[int, int, int], int] = {}
+    for i in range(0, len(sides), INCREASE_CHUNK):
+        part = sides[i:i + INCREASE_CHUNK]
+        ins = dialect_insert(conn, stock_level).values([
+            {"product_id": sd.product_id, "location_id": sd.location_id, "warehouse_id": warehouse_of[sd.location_id],
+             "lot_id": sd.lot_key or None, "lot_key": sd.lot_key, "qty": sd.delta, "updated_at": now} for sd in part])
+        stmt = ins.on_conflict_do_update(
+            index_elements=["product_id", "location_id", "lot_key"],
+            set_={"qty": stock_level.c.qty + ins.excluded.qty, "updated_at": ins.excluded.updated_at},
+        ).returning(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.lot_key, stock_level.c.qty)
+        for r in await conn.execute(stmt):
+            out[(r.product_id, r.location_id, r.lot_key)] = r.qty
+    return [out[(sd.product_id, sd.location_id, sd.lot_key)] for sd in sides]
 
 
 async def _lock_cost(conn: AsyncConnection, product_id: int) -> tuple[CostState, str]:
@@ -355,15 +381,30 @@ async def post_moves(
             sides.append(_Side(spec.product_id, spec.to_location_id, lot_key, spec.qty, i))
     serial_lots = await _lock_serial_lots(conn, specs)
     new_qty: dict[int, int] = {}
+    pending: list[int] = []  # consecutive increases of distinct levels, booked together
+
+    async def book_pending() -> None:
+        if len(pending) == 1:
+            side = sides[pending[0]]
+            new_qty[pending[0]] = await _increase(conn, side, warehouse_of[side.location_id], now)
+        elif pending:
+            for idx, qty in zip(pending, await _increase_many(conn, [sides[i] for i in pending], warehouse_of, now)):
+                new_qty[idx] = qty
+        pending.clear()
+
     for idx in sorted(
         range(len(sides)),
         key=lambda k: (sides[k].product_id, sides[k].location_id, sides[k].lot_key, sides[k].spec_index),
     ):
         side = sides[idx]
         if side.delta < 0:
+            await book_pending()
             new_qty[idx] = await _decrease(conn, side, specs[side.spec_index], now)
         else:
-            new_qty[idx] = await _increase(conn, side, warehouse_of[side.location_id], now)
+            if pending and _level(sides[pending[-1]]) == _level(side):  # the same level twice: one at a time
+                await book_pending()
+            pending.append(idx)
+    await book_pending()
 
     await _check_serials(conn, serial_lots)
     await _check_frozen(conn, sides, specs)
