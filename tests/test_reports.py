@@ -251,6 +251,11 @@ async def test_reports_over_graphql_and_downloads(gql):
         assert resp.status_code == 200, (name, resp.text)
     keeper = await admin_token(gql.db, "warehouse_keeper")
     assert (await gql.http.get(r["salesReport"]["csvUrl"], headers={"authorization": f"Bearer {keeper}"})).status_code == 403
+    listed = await gql.execute("{ jobs { name runs nextRunAt } }")
+    assert {j["name"] for j in listed["jobs"]} >= {"auto_purchase_orders", "demand_forecast"}
+    assert all(j["runs"] == 0 and j["nextRunAt"] is None for j in listed["jobs"])  # nothing scheduled yet
+    async with gql.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(job))).scalar_one() == 0  # the query wrote nothing
     jobs = await gql.execute("mutation { runJob(name: \"demand_forecast\") { ok result errors { code } } }")
     assert jobs["runJob"]["ok"] is True and '"status": "ok"' in jobs["runJob"]["result"]
 

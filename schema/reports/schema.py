@@ -187,7 +187,7 @@ class Job:
     label: str
     enabled: bool
     interval_seconds: int
-    next_run_at: datetime
+    next_run_at: datetime | None = strawberry.field(description="null: no scheduler has picked it up yet.")
     last_started_at: datetime | None
     last_finished_at: datetime | None
     last_status: str
@@ -347,15 +347,22 @@ class ReportsQuery:
 
     @strawberry.field(description="Scheduled jobs with their last result.", extensions=needs("automation.manage"))
     async def jobs(self, info: Info) -> list[Job]:
-        await jobs.ensure_jobs(info.context.db)
+        """Every registered job; one no scheduler has picked up yet shows as never run (a read, no write)."""
         now = datetime.now().astimezone()
         async with info.context.db.read() as conn:
-            rows = (await conn.execute(select(job).order_by(job.c.name))).all()
-        return [Job(name=r.name, label=f"{jobs.JOBS[r.name][2]} {jobs.JOBS[r.name][3]}", enabled=r.enabled,
-                    interval_seconds=r.interval_seconds, next_run_at=r.next_run_at, last_started_at=r.last_started_at,
-                    last_finished_at=r.last_finished_at, last_status=r.last_status, last_result=r.last_result,
-                    runs=r.runs, running=r.lease_until is not None and r.lease_until > now) for r in rows
-                if r.name in jobs.JOBS]
+            rows = {r.name: r for r in await conn.execute(select(job))}
+        out = []
+        for name, (interval, _fn, zh, en) in sorted(jobs.JOBS.items()):
+            r = rows.get(name)
+            out.append(Job(name=name, label=f"{zh} {en}", enabled=r.enabled if r else True,
+                           interval_seconds=r.interval_seconds if r else interval,
+                           next_run_at=r.next_run_at if r else None,
+                           last_started_at=r.last_started_at if r else None,
+                           last_finished_at=r.last_finished_at if r else None,
+                           last_status=r.last_status if r else "", last_result=r.last_result if r else "",
+                           runs=r.runs if r else 0,
+                           running=bool(r and r.lease_until is not None and r.lease_until > now)))
+        return out
 
     @strawberry.field(description="What the automations did, newest first.", extensions=needs("automation.manage"))
     async def automation_log(self, info: Info, limit: int = 50) -> list[AutomationRun]:
