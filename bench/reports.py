@@ -22,6 +22,7 @@ from server.demo_large import load_large_demo
 from server.inventory.models import stock_move
 from server.reports import abc, dashboard, inventory, purchasing, sales
 from server.sales.models import shipment_line
+from server import clock
 
 PRODUCTS = int(os.environ.get("JXC_BENCH_PRODUCTS", "10000"))
 TARGET_S = 1.0
@@ -55,7 +56,7 @@ async def bench_reports(url: str, *, generate: bool = True) -> dict[str, float]:
             moves = (await conn.execute(select(func.count()).select_from(stock_move))).scalar_one()
             lines = (await conn.execute(select(func.count()).select_from(shipment_line))).scalar_one()
         print(f"  {moves:,} stock moves, {lines:,} sales lines", flush=True)
-        today = date.today()
+        today = clock.today()
         out = {}
         for label, make in _reports(today):
             times = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.models import audit_log
-from server.db_types import utcnow
+from server.clock import utcnow
 
 _NOTES_KEY = "jxc_audit_notes"
 _SECRET_FIELDS = {"password_hash", "token_hash", "request_hash"}

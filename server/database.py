@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from server import audit
+from server.settings import pool_limits
 
 COMMIT_HOOKS_KEY = "jxc_after_commit"
 
@@ -47,7 +48,19 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False):
+    """Engine, write/read transactions and after-commit hooks of one database.
+
+    On PostgreSQL the pool holds ``pool_size`` connections and opens up to ``max_overflow`` more
+    under load (defaults from ``JXC_DB_POOL_SIZE`` / ``JXC_DB_MAX_OVERFLOW``); each server process also
+    keeps one listener connection for the event bus. The server's PostgreSQL must therefore allow
+    ``workers × (pool_size + max_overflow + 1)`` connections for jxc, besides everything else it serves.
+    """
+
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
+                 echo: bool = False):
+        default_size, default_overflow = pool_limits()
+        pool_size = default_size if pool_size is None else pool_size
+        max_overflow = default_overflow if max_overflow is None else max_overflow
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -56,7 +69,7 @@ class Database:
             _configure_sqlite(engine)
         else:
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=False,
+                url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False,
                 hide_parameters=True,
             )
         self.engine = engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import BigInteger, Integer, MetaData
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -37,6 +37,3 @@ class UtcDateTime(TypeDecorator):
             value = value.replace(tzinfo=UTC)
         return value
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -38,6 +38,7 @@ from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
+from server import clock
 
 GS1_PREFIX = "9521234"  # 952 (GS1 China range reserved for demos) + company 1234
 BOX_ITEM_OFFSET = 50000
@@ -268,7 +269,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
     """
     if await demo_data_present(db):
         return False
-    today = today or date.today()
+    today = today or clock.today()
 
     units = {}
     for code, name, name_en, precision in UNITS:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
 from server.catalog.models import product
 from server.catalog.services import do_create_category, do_create_unit
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import write_setting
 from server.inventory.models import product_cost, reorder_rule, stock_level, stock_move, stock_operation
 from server.inventory.warehouses import do_create_location, do_create_warehouse
@@ -34,6 +34,7 @@ from server.sales.models import (
     shipment,
     shipment_line,
 )
+from server import clock
 
 MARKER = "demo.large"
 BATCH = 5000
@@ -85,7 +86,7 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
         if await read_setting(conn, MARKER, None) is not None:
             return False
     rnd = random.Random(seed)
-    today = today or date.today()
+    today = today or clock.today()
     first_day = today - timedelta(days=days - 1)
     now = utcnow()
 
@@ -125,7 +126,7 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
     transfer_ops = {d: take(stock_operation) for d in range(days)}
 
     def stamp(day: int, minute: int = 0) -> datetime:
-        return datetime.combine(first_day + timedelta(days=day), time(9, 0)).astimezone() + timedelta(minutes=minute)
+        return clock.start_of(first_day + timedelta(days=day)) + timedelta(hours=9, minutes=minute)
 
     for d in range(days):
         for op_id, kind in ((receipt_ops[d], "receipt"), (transfer_ops[d], "transfer")):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.idempotency import claim_key, store_result
 from server.catalog.models import product, product_unit, unit
 from server.errors import DomainError, ErrorDetail

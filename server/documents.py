@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy import BigInteger, Column, Integer, PrimaryKeyConstraint, String, Table, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db_types import UtcDateTime, metadata, utcnow
+from server.clock import utcnow
+from server.db_types import UtcDateTime, metadata
 from server.sql import dialect_insert
 
 document_sequence = Table(

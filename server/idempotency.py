@@ -17,7 +17,7 @@ import json
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import DomainError
 from server.events.models import idempotency_key
 from server.sql import prepared

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import Table, and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, status_event
 from server.errors import DomainError
 from server.numbers import fen_to_decimal

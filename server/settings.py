@@ -8,6 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from server import clock
+
 DEFAULT_SQLITE_PATH = "./var/jxc.sqlite3"
 
 
@@ -31,6 +33,26 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+DEFAULT_POOL_SIZE = 5
+DEFAULT_MAX_OVERFLOW = 10
+
+
+def pool_limits(env=None) -> tuple[int, int]:
+    """PostgreSQL pool size and overflow per process (``JXC_DB_POOL_SIZE``, ``JXC_DB_MAX_OVERFLOW``)."""
+    env = os.environ if env is None else env
+    return (_int(env, "JXC_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 1000),
+            _int(env, "JXC_DB_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW, 0, 1000))
+
+
+def _int(env, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
 def _sqlite_url(path: str) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
@@ -40,6 +62,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     if env_file and Path(env_file).exists():
         load_dotenv(env_file, override=False)
     env = os.environ
+    clock.configure_from_env(env)
     url = env.get("DATABASE_URL") or _sqlite_url(env.get("JXC_SQLITE_PATH", DEFAULT_SQLITE_PATH))
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]

@@ -26,7 +26,7 @@ CONNECTIONS_EACH = 6
 @contextlib.asynccontextmanager
 async def open_databases(db_url: str):
     """Independent ``Database`` objects, each with its connections already open (the ``dbs`` fixture)."""
-    databases = [Database(db_url, pool_size=CONNECTIONS_EACH) for _ in range(N_DATABASES)]
+    databases = [Database(db_url, pool_size=CONNECTIONS_EACH, max_overflow=2) for _ in range(N_DATABASES)]
     try:
         # concurrent pings force every pool to open CONNECTIONS_EACH connections and keep them
         await asyncio.gather(*(d.ping() for d in databases for _ in range(CONNECTIONS_EACH)))

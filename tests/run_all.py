@@ -1,4 +1,5 @@
-"""``make test``: run the suite on SQLite, then on PostgreSQL when reachable; print both summaries."""
+"""``make test``: run the suite on SQLite, then on PostgreSQL when reachable; then the tests about dates
+(marker ``dates``) on SQLite with the clock set to the awkward days; print every summary."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from tests.dbutil import pg_base_url, pg_reachable
 TOTALS = {"passed": 0, "failed": 0, "skipped": 0}
 
 
-def _pytest(kind: str) -> int:
+# year end, new year, leap day: each has broken date arithmetic somewhere
+AWKWARD_DAYS = ("2026-12-31T23:30:00+08:00", "2027-01-01T00:30:00+08:00", "2028-02-29T12:00:00+08:00")
+
+
+def _pytest(kind: str, *args: str, now: str | None = None) -> int:
     env = dict(os.environ, JXC_TEST_DB=kind)
-    print(f"\n===== jxc test suite on {kind} =====", flush=True)
+    if now:
+        env["JXC_TEST_NOW"] = now
+    print(f"\n===== jxc test suite on {kind}{f' at {now}' if now else ''} =====", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "junit.xml")
         code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                f"--junitxml={report}"], env=env)
+                                f"--junitxml={report}", *args], env=env)
         if os.path.exists(report):
             suite = ET.parse(report).getroot()
             suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
@@ -41,6 +48,8 @@ def main() -> int:
         results["postgres"] = 1
     else:
         print(f"\nPostgreSQL not reachable at {pg_base_url()}: skipped the PostgreSQL pass", flush=True)
+    for now in AWKWARD_DAYS:
+        results[f"sqlite, dates, {now[:10]}"] = _pytest("sqlite", "-m", "dates", now=now)
     print("\n===== summary =====")
     for kind, code in results.items():
         print(f"{kind}: {'passed' if code == 0 else f'FAILED (exit {code})'}")

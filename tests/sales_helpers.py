@@ -8,6 +8,7 @@ from server.inventory.services import StockLine, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
 from tests.factories import World, make_product, make_world
 from tests.purchasing_helpers import principal
+from server import clock
 
 SALES = principal("sales", 11, "xiaoli")
 SALES2 = principal("sales", 12, "xiaowang")
@@ -29,7 +30,7 @@ class SalesWorld:
 
 
 async def make_sales_world(db) -> SalesWorld:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     w = await make_world(db)
     customer = await do_create_partner(db, "customer", PartnerInput(
@@ -38,7 +39,7 @@ async def make_sales_world(db) -> SalesWorld:
     retail = await do_create_partner(db, "customer", PartnerInput(code="C002", name="零售客户"))
     widget = await make_product(db, w)
     lotted = await make_product(db, w, tracking="lot", purchase_price="3.00")
-    today = date.today()
+    today = clock.today()
     await do_receive_stock(db, [
         StockLine(product_id=widget, quantity="100", location_id=w.a1, unit_cost="10.00"),
         StockLine(product_id=lotted, quantity="5", location_id=w.a1, lot_code="LATE",

@@ -15,6 +15,8 @@ import time
 import httpx
 import websockets
 
+from server import clock
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -54,7 +56,8 @@ def running_server(database_url: str, *, workers: int = 1, port: int | None = No
     """Start ``jxc serve`` on a free port (or ``port``) and wait until /healthz answers; stop it afterwards."""
     port = port or free_port()
     token = _admin_token(database_url)
-    env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning")
+    env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning",
+               JXC_CLOCK=clock.utcnow().isoformat(), JXC_TIMEZONE=str(clock.business_zone()))
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -11,8 +11,10 @@ from sqlalchemy import func, select, text, update
 from server.auth import services as auth
 from server.auth.models import app_user, audit_log, auth_token
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import AuthError
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 
 async def _audit(db, operation: str) -> list:

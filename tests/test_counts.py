@@ -20,6 +20,9 @@ from tests.factories import make_product, make_world
 from tests.gql import admin_token
 from tests.invariants import assert_ledger_consistent
 from tests.purchasing_helpers import principal
+from server import clock
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 Q = 10**6
 COUNTER = principal("warehouse_keeper", 50, "pandian1")
@@ -130,7 +133,7 @@ async def test_blind_counts_hide_book_quantities_from_counters(gql):
 
 
 async def test_cycle_counts_follow_the_abc_classes(db):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from server.inventory.counts import abc_classes, cycle_count_due, do_generate_cycle_count
 
@@ -141,7 +144,7 @@ async def test_cycle_counts_follow_the_abc_classes(db):
     # consumption value: product i issues 10·(10 − i) units, so product 0 is the biggest mover
     await do_issue_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity=str(10 - i))
                               for i, p in enumerate(products)])
-    today = date.today()
+    today = clock.today()
     async with db.read() as conn:
         classes = await abc_classes(conn, w.wh1, today)
         assert [classes[p] for p in products] == ["A"] * 2 + ["B"] * 3 + ["C"] * 5

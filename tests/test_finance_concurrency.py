@@ -5,7 +5,7 @@ no voucher in while the poster waits for it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -26,10 +26,11 @@ from tests.finance_helpers import ACCOUNTANT, ACCOUNTANT2, CASHIER, FINANCE_MANA
     setup_books
 from tests.purchasing_helpers import make_purchasing_world
 from tests.race import _lock_waiters, codes, lock_row_sql, race, split
+from server import clock
 
 pytestmark = pytest.mark.postgres
 
-TODAY = date.today()
+TODAY = clock.today()
 P = period_of(TODAY)
 LAST = previous_period(P)
 LAST_DAY = period_start(P) - timedelta(days=1)

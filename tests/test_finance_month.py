@@ -3,7 +3,6 @@ the fen. The hand computation is in the comments; docs/finance.md walks through 
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlalchemy import select
 
@@ -27,8 +26,12 @@ from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_b
     setup_books, vouchers_of
 from tests.purchasing_helpers import KEEPER, PURCHASER, make_purchasing_world
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
+from server import clock
+import pytest
 
-TODAY = date.today()
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
+TODAY = clock.today()
 P = period_of(TODAY)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from server.audit import audited
 from server.auth.models import audit_log
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import actor_label
 from server.errors import DomainError, FinanceError
 from server.finance.books import AccountInput, do_add_account, do_set_posting_rule
@@ -55,8 +55,11 @@ from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_b
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world, principal
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
 from tests.sales_helpers import SALES
+from server import clock
 
-TODAY = date.today()
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
+TODAY = clock.today()
 P = period_of(TODAY)
 LAST = previous_period(P)
 LAST_DAY = period_start(P) - timedelta(days=1)  # a date in the previous month
@@ -374,12 +377,17 @@ async def test_closed_periods_refuse_manual_vouchers_and_move_documents_forward(
     await fails(do_close_period(db, P, FINANCE_MANAGER), "UNPOSTED_VOUCHERS", "period")
     await do_delete_voucher(db, draft, ACCOUNTANT)
     await fails(do_close_period(db, P, FINANCE_MANAGER), "PROFIT_NOT_CLOSED", "period")
-    (pl_close,) = await do_close_profit(db, P, FINANCE_MANAGER)
+    pl_close, *year_end = await do_close_profit(db, P, FINANCE_MANAGER)
     assert sorted(await lines_of(db, pl_close)) == [("4103", 0, 1000), ("6602", 1000, 0)]
     await do_close_period(db, P, FINANCE_MANAGER)
     assert await period_status(db, P) == "closed"
     b = await balances(db)
-    assert (b.get("6602", 0), b["4103"], b.get("1901", 0)) == (0, -1000, 0)
+    if P % 100 == 12:  # 年末: 本年利润 goes on to 利润分配 (run on 12-31 by `make test`)
+        assert [sorted(await lines_of(db, v)) for v in year_end] == [[("4103", 1000, 0), ("4104", 0, 1000)]]
+        assert (b.get("6602", 0), b.get("4103", 0), b["4104"], b.get("1901", 0)) == (0, 0, -1000, 0)
+    else:
+        assert year_end == []
+        assert (b.get("6602", 0), b["4103"], b.get("1901", 0)) == (0, -1000, 0)
     with audited("user:zhuguan", "reopenPeriod"):  # only the latest closed period can be reopened
         await fails(do_reopen_period(db, LAST, "wrong month", FINANCE_MANAGER), "LATER_PERIOD_CLOSED", "period")
     assert await period_status(db, LAST) == "closed"

@@ -11,6 +11,8 @@ from server.catalog.gtin import gs1_check_digit
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
 
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
 GTIN_PAYLOAD = "952123454321"
 GTIN13 = GTIN_PAYLOAD + str(gs1_check_digit(GTIN_PAYLOAD))
 BAD_GTIN13 = GTIN_PAYLOAD + str((gs1_check_digit(GTIN_PAYLOAD) + 1) % 10)

@@ -4,15 +4,18 @@ statements and their XLSX/PDF downloads."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from openpyxl import load_workbook
 
 from server.finance.ledger import period_of
 from tests.gql import admin_token
+from server import clock
+import pytest
 
-TODAY = date.today().isoformat()
-P = period_of(date.today())
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
+TODAY = clock.today().isoformat()
+P = period_of(clock.today())
 
 CREATE = """mutation($input: VoucherInput!) { createVoucher(input: $input) {
   voucher { id number status total lines { accountCode debit credit } } errors { field code message } } }"""

@@ -3,9 +3,17 @@ with the roles that do it, payload errors and cost fields hidden from sales staf
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from schema.relay import to_global_id
+from server import clock
 from tests.gql import admin_token
 from tests.sales_helpers import make_sales_world
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+TODAY = clock.today()
 
 CREATE = """mutation($input: SalesOrderInput!) { createSalesOrder(input: $input) {
   order { id number status amount tax total lines { id baseQuantity unitPrice amount tax total } }
@@ -67,13 +75,13 @@ async def test_order_to_cash_through_the_api(gql):
         invoice { id number invoiceType buyerName sellerName sellerTaxId amount tax total totalInWords dueDate
                   lines { itemName quantity amount tax } } errors { code } } }""",
                             {"input": {"customerId": to_global_id("Customer", sw.customer),
-                                       "shipmentIds": [ship["id"]], "invoiceDate": "2026-11-01"}},
+                                       "shipmentIds": [ship["id"]], "invoiceDate": TODAY.isoformat()}},
                             token=t["accountant"])
     invoice = inv["createSalesInvoice"]["invoice"]
     assert (invoice["amount"], invoice["tax"], invoice["total"]) == ("150.37", "19.55", "169.92")
     assert invoice["totalInWords"] == "壹佰陆拾玖元玖角贰分"
     assert (invoice["invoiceType"], invoice["sellerName"], invoice["dueDate"]) == ("special", "示例商贸有限公司",
-                                                                                 "2026-12-01")
+                                                                                 (TODAY + timedelta(days=30)).isoformat())
     again = await gql.execute("""mutation($input: InvoiceInput!) { createSalesInvoice(input: $input) {
         errors { code } } }""", {"input": {"customerId": to_global_id("Customer", sw.customer),
                                            "shipmentIds": [ship["id"]]}}, token=t["accountant"])

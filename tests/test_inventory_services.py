@@ -26,6 +26,8 @@ from server.inventory.warehouses import do_set_location_active
 from tests.factories import make_product, make_world
 from tests.invariants import assert_ledger_consistent
 
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
 Q = 10**6  # QTY_SCALE: one base unit
 MISSING_ID = 987_654
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -15,6 +15,10 @@ from server.sales import shipping
 from server.sales.models import sales_order_line
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
 from tests.sales_helpers import SALES
+from server import clock
+import pytest
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 TRACE = """query($p: ID!, $c: String!) { lotTrace(productId: $p, code: $c) {
   lot { code expiryDate } onHand { quantity location { code } }
@@ -29,7 +33,7 @@ async def test_a_lot_is_traced_from_supplier_to_customer(gql):
     db = gql.db
     pw = await make_purchasing_world(db)
     customer = await do_create_partner(db, "customer", PartnerInput(code="C9", name="医院药房"))
-    expiry = date.today() + timedelta(days=20)
+    expiry = clock.today() + timedelta(days=20)
     order_id = await po.do_create_purchase_order(db, po.OrderInput(pw.supplier, pw.w.wh1, [
         po.OrderLineInput(pw.lotted, "10")]), PURCHASER)
     await po.do_submit_purchase_order(db, order_id, PURCHASER)

@@ -34,6 +34,9 @@ from tests.doc_asserts import fails as _fails
 from tests.invariants import assert_ledger_consistent
 from tests.purchasing_helpers import (ACCOUNTANT, ADMIN, CASHIER, KEEPER, MANAGER, MANAGER2, PURCHASER,
                                       make_purchasing_world, principal)
+import pytest
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 D = date(2025, 3, 10)
 Q = 10**6  # QTY_SCALE

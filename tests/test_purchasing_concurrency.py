@@ -66,6 +66,7 @@ from tests.purchasing_helpers import (
     make_purchasing_world,
     principal,
 )
+from server import clock
 
 pytestmark = pytest.mark.postgres
 
@@ -247,7 +248,7 @@ async def test_two_receipts_of_one_line_never_exceed_the_order(db, dbs):
         assert receipts == ok
         await assert_ledger_clean(db)
     # the refused receipts gave their RC / QC numbers back
-    year = date.today().year
+    year = clock.today().year
     async with db.read() as conn:
         rows = (await conn.execute(select(goods_receipt.c.number, goods_receipt.c.inspection_number)
                                    .order_by(goods_receipt.c.id))).all()
@@ -289,7 +290,7 @@ async def test_eight_receipts_of_one_unit_against_five_ordered(db, dbs):
 
 
 async def take_a_po_number(conn) -> None:
-    await next_number(conn, "PO", date.today())
+    await next_number(conn, "PO", clock.today())
 
 
 class InjectedFailure(Exception):
@@ -301,7 +302,7 @@ async def test_concurrent_order_creation_numbers_are_gap_free(db, dbs, monkeypat
     their number was taken (rolled back), some dated last year (their own sequence). The committed
     numbers are exactly 1..N per year with no gap or duplicate."""
     pw = await make_purchasing_world(db)
-    this_year = date.today().year
+    this_year = clock.today().year
     last_year_date = date(this_year - 1, 6, 30)
 
     real_status_event = orders_module.status_event

@@ -8,7 +8,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -32,8 +32,11 @@ from tests.factories import make_product
 from tests.finance_helpers import balances, sell, setup_books
 from tests.purchasing_helpers import KEEPER, make_purchasing_world
 from tests.test_finance_month import fen, run_month
+from server import clock
 
-TODAY = date.today()
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
+TODAY = clock.today()
 Q = QTY_SCALE
 
 
@@ -206,7 +209,7 @@ async def test_a_job_runs_once_across_processes_and_again_after_a_crashed_lease(
     ran = await asyncio.gather(*(run_job(d, "auto_purchase_orders", f"proc{i}") for i, d in enumerate(dbs)))
     assert sum(ran) == 1 and len(await _auto_orders(dbs[0])) == 1
     # a process died holding the lease: nobody runs it until the lease expires, then it runs again
-    from server.db_types import utcnow
+    from server.clock import utcnow
     from sqlalchemy import update
     async with dbs[0].write() as conn:
         await conn.execute(update(job).where(job.c.name == "expiry_alerts").values(

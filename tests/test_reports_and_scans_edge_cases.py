@@ -5,7 +5,7 @@ the automatic orders, resends after completion or racing the first request, frac
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,8 +26,11 @@ from tests.purchasing_helpers import KEEPER, approved_order_for_scanning, make_p
 from tests.test_finance_month import fen
 from tests.test_purchasing import ln, received_po
 from tests.test_reports import small_shop
+from server import clock
 
-TODAY = date.today()
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
+TODAY = clock.today()
 Q = QTY_SCALE
 GUN = principal("scanner", 80, "gun-01")
 EAN = "9521234543213"

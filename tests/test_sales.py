@@ -38,6 +38,9 @@ from tests.doc_asserts import fails as _fails
 from tests.invariants import assert_ledger_consistent
 from tests.sales_helpers import (ACCOUNTANT, ADMIN, CASHIER, KEEPER, SALES, SALES2, SALES_MANAGER, SALES_MANAGER2,
                                  make_sales_world)
+import pytest
+
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 D = date(2025, 3, 10)
 Q = 10**6  # QTY_SCALE

@@ -20,7 +20,6 @@ customer (submission now locks the customer row).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -78,6 +77,7 @@ from tests.sales_helpers import (
     SalesWorld,
     make_sales_world,
 )
+from server import clock
 
 pytestmark = pytest.mark.postgres
 
@@ -449,13 +449,13 @@ async def test_two_shipments_of_one_line_never_exceed_the_reservation(db, dbs, s
         assert shipped == n * Q
         await assert_ledger_clean(db)
     # the refused shipments took no SH number
-    assert await _shipment_numbers(db) == numbers_1_to("SH", date.today().year, len(plan))
+    assert await _shipment_numbers(db) == numbers_1_to("SH", clock.today().year, len(plan))
 
 
 async def test_eight_shipments_of_two_against_ten_reserved(db, dbs, sw):
     """Ordered and reserved 10: eight shipments of 2 at once — five ship, three are refused; the
     order passes through partially shipped to shipped once."""
-    year = date.today().year
+    year = clock.today().year
     total = 0
     for rnd in range(2):
         product_id = await stocked_product(db, sw, "10", "10")
@@ -520,7 +520,7 @@ async def _invoiced(db, sl_id: int, line_id: int) -> tuple[int, int, int, int, i
 async def test_concurrent_invoices_of_one_shipment_line_never_exceed_the_shipment(db, dbs, sw):
     """Shipped 10: two invoices of 6 at once — one is issued, the other refused with OVER_INVOICE;
     then six "invoice the whole shipment" requests at once for the remaining 4 — one gets them."""
-    year = date.today().year
+    year = clock.today().year
     issued = 0
     for rnd in range(2):
         order_id, line_id, shipment_id, sl = await shipped_line(db, sw, "10")
@@ -567,7 +567,7 @@ async def test_invoicing_a_shipment_while_its_order_is_closed_or_shipped_again(d
             results = await race(dbs, calls, observer=db)
         else:
             async def take_an_si_number(conn):
-                await next_number(conn, "SI", date.today())
+                await next_number(conn, "SI", clock.today())
             results = await staged_race(dbs, calls, observer=db, hold=take_an_si_number)
         unexpected = [r for r in results if isinstance(r, BaseException)]
         assert not unexpected, results

@@ -14,6 +14,8 @@ from server.scanning.barcodes import resolve_barcode
 from tests.factories import make_product, make_world
 from tests.gql import admin_token
 
+pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
+
 V1 = "]C101095212345432131725123110ABC123"
 V2 = "]C1010952123454321310A1B2C3\x1d17280200"
 V3 = "]C10010614141123456789702095212345432133748\x1d400PO20250042"

@@ -18,6 +18,7 @@ from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Quantity, quantity_of
 from server.inventory import lots
 from server.inventory.models import lot
+from server import clock
 
 
 @strawberry.type
@@ -150,7 +151,7 @@ class LotQuery:
                       extensions=needs("stock.view"))
     async def expiring_soon(self, info: Info, days: int = 30, warehouse_id: strawberry.ID | None = None,
                             first: int | None = None, after: str | None = None) -> Connection[ExpiringStock]:
-        today = date.today()
+        today = clock.today()
         wh = (decode_id(warehouse_id, "Warehouse") or 0) if warehouse_id is not None else None
         q = lots.expiring_soon(max(days, 0), on=today, warehouse_id=wh, warehouses=info.context.principal.warehouse_ids)
         return await paginate(info, q, lambda r: ExpiringStock(

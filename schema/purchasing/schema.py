@@ -41,6 +41,7 @@ from server.purchasing.models import (
     supplier_price,
 )
 from server.sql import like_pattern
+from server import clock
 
 CODES = PurchasingErrorCode
 
@@ -266,7 +267,7 @@ def _supplier_filter(q, table, supplier_id):
 
 
 def _period(start: date | None, end: date | None) -> tuple[date, date]:
-    end = end or date.today()
+    end = end or clock.today()
     return start or end - timedelta(days=365), end
 
 
@@ -371,7 +372,7 @@ class PurchasingQuery:
     async def supplier_payables(self, info: Info, as_of: date | None = None, supplier_id: strawberry.ID | None = None,
                                 first: int | None = None, after: str | None = None) -> Connection[SupplierPayable]:
         sid = decode_id(supplier_id, "Supplier") or 0 if supplier_id is not None else None
-        q = bills.payables_query(as_of or date.today(), sid)
+        q = bills.payables_query(as_of or clock.today(), sid)
         return await paginate(info, q, SupplierPayable.from_row, first=first, after=after)
 
     @strawberry.field(extensions=needs("purchase.view"))

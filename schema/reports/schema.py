@@ -23,6 +23,7 @@ from server.errors import InventoryErrorCode, PurchasingErrorCode
 from server.errors import PurchasingError as DomainPurchasingError
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
+from server import clock
 
 
 def _money(fen: int | None) -> Money | None:
@@ -43,7 +44,7 @@ def _links(name: str, **params) -> tuple[str, str]:
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
-    end = end or date.today()
+    end = end or clock.today()
     return start or end - timedelta(days=29), end
 
 
@@ -268,7 +269,7 @@ class ReportsQuery:
                       extensions=needs("report.view"))
     async def stock_aging(self, info: Info, on: date | None = None) -> list[AgingRow]:
         async with info.context.db.read() as conn:
-            rows = await inventory.stock_aging(conn, on or date.today())
+            rows = await inventory.stock_aging(conn, on or clock.today())
         return [AgingRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
                          buckets=[_qty(b) for b in r.buckets]) for r in rows]
 
@@ -276,7 +277,7 @@ class ReportsQuery:
                       extensions=needs("report.view"))
     async def slow_movers(self, info: Info, days: int = 90, on: date | None = None) -> list[SlowMoverRow]:
         async with info.context.db.read() as conn:
-            rows = await inventory.slow_movers(conn, on or date.today(), days)
+            rows = await inventory.slow_movers(conn, on or clock.today(), days)
         return [SlowMoverRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
                              value=_money(r.value), last_issue=r.last_issue, days_since_issue=r.days_since_issue,
                              dead=r.dead) for r in rows]
@@ -304,7 +305,7 @@ class ReportsQuery:
                       extensions=needs("report.view"))
     async def purchase_price_trend(self, info: Info, product_id: strawberry.ID, start: date | None = None,
                                    end: date | None = None) -> list[PricePoint]:
-        end = end or date.today()
+        end = end or clock.today()
         start = start or end - timedelta(days=365)
         async with info.context.db.read() as conn:
             points = await purchasing.price_trend(conn, decode_id(product_id, "Product") or 0, start, end)
@@ -317,7 +318,7 @@ class ReportsQuery:
     async def abc_classification(self, info: Info, on: date | None = None, days: int = 365,
                                  warehouse_id: strawberry.ID | None = None) -> list[AbcRow]:
         async with info.context.db.read() as conn:
-            items = await abc.abc_items(conn, on or date.today(), days=days,
+            items = await abc.abc_items(conn, on or clock.today(), days=days,
                                         warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None)
         return [AbcRow(product_id=to_global_id("Product", i.product_id), consumption=_money(i.consumption),
                        rank=i.rank, abc_class=i.cls) for i in items]
@@ -348,7 +349,7 @@ class ReportsQuery:
     @strawberry.field(description="Scheduled jobs with their last result.", extensions=needs("automation.manage"))
     async def jobs(self, info: Info) -> list[Job]:
         """Every registered job; one no scheduler has picked up yet shows as never run (a read, no write)."""
-        now = datetime.now().astimezone()
+        now = clock.local_now()
         async with info.context.db.read() as conn:
             rows = {r.name: r for r in await conn.execute(select(job))}
         out = []

@@ -35,6 +35,7 @@ from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.sales import customers, invoicing, orders, settings, shipping
 from server.sales.models import customer_receipt, sales_invoice, sales_order, sales_return, shipment
 from server.sql import like_pattern
+from server import clock
 
 CODES = SalesErrorCode
 WHAT = {"Customer": "customer", "Product": "product", "Warehouse": "warehouse", "Unit": "unit",
@@ -293,7 +294,7 @@ class SalesQuery:
                                    customer_id: strawberry.ID | None = None, first: int | None = None,
                                    after: str | None = None) -> Connection[CustomerReceivable]:
         cid = (decode_id(customer_id, "Customer") or 0) if customer_id is not None else None
-        return await paginate(info, invoicing.receivables_query(as_of or date.today(), cid), CustomerReceivable.from_row,
+        return await paginate(info, invoicing.receivables_query(as_of or clock.today(), cid), CustomerReceivable.from_row,
                               first=first, after=after)
 
     @strawberry.field(description="A customer at a glance: open orders, receivables and aging, top products.",
@@ -303,7 +304,7 @@ class SalesQuery:
         cid = decode_id(customer_id, "Customer")
         if cid is None:
             return None
-        end = end or date.today()
+        end = end or clock.today()
         async with info.context.db.read() as conn:
             o = await customers.customer_overview(conn, cid, start or end - timedelta(days=365), end, min(max(top, 1), 100))
 

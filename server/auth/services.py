@@ -27,7 +27,7 @@ from server.auth.models import app_user, audit_log, auth_token, role, role_permi
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.inventory.models import warehouse
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import AuthError
 from server.sql import dialect_insert
 

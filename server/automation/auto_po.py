@@ -19,7 +19,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import actor_label, require_permission
 from server.documents import read_setting, write_setting
 from server.errors import DomainError, PurchasingError

@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select, update
 from server.automation.auto_po import do_auto_purchase_orders
 from server.automation.models import demand_forecast, job
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.events.journal import last_sequence
 from server.events.models import event
 from server.inventory.models import reorder_rule

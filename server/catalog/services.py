@@ -9,7 +9,7 @@ from sqlalchemy import select
 from server.catalog.gtin import gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import CatalogError
 from server.masterdata import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
 from server.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled

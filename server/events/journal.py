@@ -16,7 +16,8 @@ from sqlalchemy import BigInteger, String, Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import mark_events_written
-from server.db_types import UtcDateTime, utcnow
+from server.clock import utcnow
+from server.db_types import UtcDateTime
 from server.events.models import event, event_counter
 from server.sql import prepared
 

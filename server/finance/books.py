@@ -14,7 +14,7 @@ from sqlalchemy import exists, select, update
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import FinanceError
 from server.finance.chart import (
     CHART,

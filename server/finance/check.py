@@ -18,6 +18,7 @@ from server.inventory.models import location, product_cost, stock_move
 from server.numbers import fen_to_decimal
 from server.purchasing.bills import payables_query
 from server.sales.invoicing import receivables_query
+from server import clock
 
 FAR = date(9999, 12, 31)
 
@@ -55,7 +56,7 @@ async def books_problems(conn: AsyncConnection) -> list[str]:
     if d != c:
         problems.append(f"trial balance: debits {fen_to_decimal(d)} ≠ credits {fen_to_decimal(c)}")
     latest = (await conn.execute(select(func.max(voucher_line.c.period)).where(voucher_line.c.posted.is_(True)))).scalar()
-    bs = await balance_sheet(conn, max(latest or 0, period_of(date.today())))
+    bs = await balance_sheet(conn, max(latest or 0, period_of(clock.today())))
     assets, le = bs.row("total_assets").values[0], bs.row("total_liabilities_and_equity").values[0]
     if assets != le:
         problems.append(f"balance sheet: assets {fen_to_decimal(assets)} ≠ liabilities + equity {fen_to_decimal(le)}")

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import FinanceError
 from server.finance.common import (
@@ -32,6 +32,7 @@ from server.numbers import fen_to_decimal
 from server.partners.models import supplier
 from server.purchasing.bills import PAYMENT_METHODS
 from server.doc_kit import tax_fen
+from server import clock
 
 
 @dataclass
@@ -68,7 +69,7 @@ async def do_create_expense(db: Database, data: ExpenseInput, principal: Princip
         if data.department_id is not None and (await conn.execute(
                 select(department.c.id).where(department.c.id == data.department_id))).first() is None:
             raise FinanceError("NOT_FOUND", "departmentId", what="department")
-        on = data.expense_date or date.today()
+        on = data.expense_date or clock.today()
         number = await next_number(conn, "EX", on)
         tax = tax_fen(amount, rate)
         expense_id = (await conn.execute(expense_bill.insert().values(
@@ -123,7 +124,7 @@ async def do_pay_expense(db: Database, data: ExpensePaymentInput, principal: Pri
         require_status(row, ("approved",), "expense", "pay")
         if row.paid_fen + amount > row.total_fen:
             raise FinanceError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(row.total_fen - row.paid_fen)))
-        on = max(data.payment_date or date.today(), row.expense_date)
+        on = max(data.payment_date or clock.today(), row.expense_date)
         number = await next_number(conn, "EP", on)
         payment_id = (await conn.execute(expense_payment.insert().values(
             number=number, expense_id=row.id, payment_date=on, amount_fen=amount, method=data.method,

@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import document_sequence
 from server.errors import FinanceError
 from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line

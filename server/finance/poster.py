@@ -28,8 +28,9 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server import clock
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.events.journal import DOCUMENT_STATUS_CHANGED, MONEY_APPLIED, STOCK_CHANGED, last_sequence, read_events
 from server.finance.ledger import Line, VoucherSpec, rule_accounts, write_voucher
 from server.finance.models import expense_bill, expense_category, expense_payment, poster_state, voucher
@@ -132,7 +133,7 @@ class Poster:
             .select_from(stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id)
                          .outerjoin(dst, dst.c.id == stock_move.c.to_location_id))
             .where(stock_move.c.operation_id.in_(op_ids)).order_by(stock_move.c.id))).all()
-        on = op.created_at.astimezone().date()
+        on = clock.business_date(op.created_at)
         inv = self.acc("inventory")
         lines: list[Line] = []
         number, doc_id, supplier_id = op.reference, None, None
@@ -309,7 +310,7 @@ class Poster:
         lines = [Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
                  Line(self.acc("labour_applied"), credit=order.labour_fen),
                  Line(self.acc("overhead_applied"), credit=order.overhead_fen)]
-        await self._book(key, lines, order.created_at.astimezone().date(),
+        await self._book(key, lines, clock.business_date(order.created_at),
                          f"人工及制造费用 conversion costs {order.number}", source_type="production_order",
                          source_id=order.id, number=order.number, seq=seq, actor=ev.get("actor", ""))
 

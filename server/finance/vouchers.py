@@ -28,6 +28,7 @@ from server.finance.ledger import (
 )
 from server.finance.models import account, voucher, voucher_line
 from server.numbers import NumberError, parse_rate, round_half_up_div
+from server import clock
 
 
 @dataclass
@@ -144,7 +145,7 @@ async def do_reverse_voucher(db: Database, voucher_id: int, principal: Principal
                       r.warehouse_id, r.department_id)
                  for r in await conn.execute(select(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
                                              .order_by(voucher_line.c.line_no))]
-        on = on or date.today()
+        on = on or clock.today()
         spec = VoucherSpec(lines=lines, document_date=on, memo=f"冲销 reversal of {row.number}: {row.memo}",
                            origin="reversal", source_type="voucher", source_id=voucher_id,
                            source_number=row.number, reversal_of=voucher_id)
@@ -209,7 +210,7 @@ async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal 
                 vat = round_half_up_div(fen * rate_bp, 10_000)
                 lines += [Line(loss_account, debit=fen + vat), Line(suspense, credit=fen, warehouse_id=wh),
                           Line(rules["input_vat_reversed"], credit=vat)]
-        spec = VoucherSpec(lines=lines, document_date=on or max(date.today(), row.document_date),
+        spec = VoucherSpec(lines=lines, document_date=on or max(clock.today(), row.document_date),
                            memo=f"处理待处理财产损溢 clear stock differences {row.number} {row.source_number}",
                            origin="disposal", source_type="voucher", source_id=voucher_id,
                            source_number=row.number)

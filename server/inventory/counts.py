@@ -30,7 +30,7 @@ from sqlalchemy import func, select, update
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
 from server.errors import DomainError, InventoryError
@@ -47,6 +47,7 @@ from server.inventory.models import (
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
 from server.numbers import scaled_to_decimal
 from server.reports.abc import abc_classes
+from server import clock
 
 COUNT_POSTED = "stock.count_posted"
 RECOUNT_THRESHOLD = Decimal("0.05")
@@ -110,7 +111,7 @@ async def do_open_count(db: Database, data: CountInput, principal: Principal | N
         # the levels are locked while the count opens, so the snapshot is a consistent book quantity
         rows = (await conn.execute(levels.order_by(stock_level.c.location_id, stock_level.c.product_id,
                                                    stock_level.c.lot_key).with_for_update())).all()
-        on = data.count_date or date.today()
+        on = data.count_date or clock.today()
         number = await next_number(conn, "SC", on)
         count_id = (await conn.execute(stock_count.insert().values(
             number=number, warehouse_id=wh.id, mode=data.mode, blind=data.blind, status="open", count_date=on,
@@ -322,7 +323,7 @@ async def cycle_count_due(conn, warehouse_id: int, on: date) -> list[int]:
 async def do_generate_cycle_count(db: Database, warehouse_id: int, principal: Principal | None,
                                   *, on: date | None = None) -> int | None:
     """Open a blind snapshot count of the products due by their ABC class; ``None`` when none is due."""
-    on = on or date.today()
+    on = on or clock.today()
     async with db.read() as conn:
         due = await cycle_count_due(conn, warehouse_id, on)
     if not due:

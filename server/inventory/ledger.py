@@ -32,7 +32,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.audit import note_change
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState

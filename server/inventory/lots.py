@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.events.journal import NewEvent, append_events
 from server.inventory.models import location, lot, lot_expiry_alert, stock_level, stock_move, stock_operation
 from server.purchasing.models import goods_receipt, goods_receipt_line
 from server.sales.models import sales_order, shipment, shipment_line
+from server import clock
 
 
 @dataclass
@@ -61,7 +62,7 @@ def expiring_soon(within_days: int, *, on: date | None = None, warehouse_id: int
                   warehouses: frozenset[int] | None = None):
     """The query of stock of lots that expire within ``within_days`` (or already expired), earliest
     first (paginated by the caller)."""
-    limit = (on or date.today()) + timedelta(days=within_days)
+    limit = (on or clock.today()) + timedelta(days=within_days)
     q = (select(lot.c.id.label("lot_id"), lot.c.code, lot.c.expiry_date, stock_level.c.product_id,
                 stock_level.c.location_id, stock_level.c.warehouse_id, stock_level.c.qty)
          .join(stock_level, stock_level.c.lot_id == lot.c.id)

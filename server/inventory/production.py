@@ -16,10 +16,11 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server import clock
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
 from server.errors import DomainError, InventoryError
@@ -97,7 +98,7 @@ async def do_create_production_order(db: Database, data: ProductionInput, princi
                                   .order_by(bill_of_materials.c.component_id))).all()
         if not bom:
             raise InventoryError("REQUIRED", "productId", detail="no bill of materials")
-        number = await next_number(conn, "MO", utcnow().date())
+        number = await next_number(conn, "MO", clock.today())
         order_id = (await conn.execute(production_order.insert().values(
             number=number, product_id=p.id, warehouse_id=data.warehouse_id, planned_qty=q[1], status="open",
             labour_fen=labour, overhead_fen=overhead, actor=actor_label(principal), created_at=utcnow(),

@@ -30,6 +30,7 @@ from server.numbers import NumberError, qty_to_scaled
 from server.purchasing.models import preferred_supplier, purchase_order, purchase_order_line, supplier_price
 from server.sales.models import stock_reservation
 from server.sql import dialect_insert, prepared
+from server import clock
 
 STOCK_LOW = "stock.low"
 ON_ORDER_STATUSES = ("submitted", "approved", "partially_received")
@@ -137,7 +138,7 @@ def _round_up(qty: int, moq: int, pack: int) -> int:
 async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None = None,
                               warehouses: frozenset[int] | None = None, on: date | None = None) -> list[ReorderSuggestion]:
     """What to order now: rules whose available stock is below the minimum."""
-    on = on or date.today()
+    on = on or clock.today()
     q = select(reorder_rule, unit.c.precision).join(product, product.c.id == reorder_rule.c.product_id).join(
         unit, unit.c.id == product.c.base_unit_id).order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
     if warehouse_id is not None:

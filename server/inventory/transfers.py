@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
 from server.errors import DomainError, InventoryError
@@ -28,6 +28,7 @@ from server.inventory.models import location, lot, transfer_order, transfer_orde
 from server.inventory.services import ADJUSTMENT, TRANSFER, StockLine, post_document_moves
 from server.numbers import scaled_to_decimal
 from server.sql import dialect_insert
+from server import clock
 
 TRANSIT = "transit"
 
@@ -105,7 +106,7 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
         if len(from_warehouses) != 1:
             raise InventoryError("WRONG_WAREHOUSE", "lines", detail="one source warehouse per transfer")
         transit = await transit_location(conn, data.to_warehouse_id)
-        on = data.dispatch_date or date.today()
+        on = data.dispatch_date or clock.today()
         number = await next_number(conn, "TR", on)
         actor = actor_label(principal)
         lines = [StockLine(product_id=ln.product_id, quantity=ln.quantity, location_id=ln.from_location_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table, select, update
 
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import PartnerError
 from server.masterdata import TextRules, create_record, set_active, update_record
 from server.numbers import NumberError, money_to_fen, parse_rate

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import PurchasingError
 from server.events.journal import MONEY_APPLIED, NewEvent, append_events
@@ -60,6 +60,7 @@ from server.purchasing.models import (
     supplier_payment,
 )
 from server.purchasing.settings import load_purchase_settings
+from server import clock
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "bank_draft", "other")
 
@@ -144,7 +145,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
                           unit_factor=r.unit_factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
                           tax_fen=tax_fen(amount, rate), flags=",".join(flags), _order_line=r.order_line_id))
     c.raise_if_failed()
-    bill_date = data.bill_date or date.today()
+    bill_date = data.bill_date or clock.today()
     due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
     if due_date < bill_date:
         raise PurchasingError("INVALID_VALUE", "dueDate", detail="before the bill date")
@@ -234,7 +235,7 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
         sup = (await conn.execute(select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first()
         if sup is None:
             raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
-        payment_date = data.payment_date or date.today()
+        payment_date = data.payment_date or clock.today()
         number = await next_number(conn, "PP", payment_date)
         payment_id = (await conn.execute(supplier_payment.insert().values(
             number=number, supplier_id=data.supplier_id, payment_date=payment_date, amount_fen=amount,
@@ -263,7 +264,7 @@ async def do_allocate_prepayment(db: Database, payment_id: int, allocations: lis
     async with db.write() as conn:
         pay = await lock_row(conn, supplier_payment, payment_id, "payment")
         allocated = await _allocate(conn, c, pay.supplier_id, allocations, principal,
-                                    max(on or date.today(), pay.payment_date), payment_id=payment_id)
+                                    max(on or clock.today(), pay.payment_date), payment_id=payment_id)
         if allocated > pay.unallocated_fen:
             raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(pay.unallocated_fen)))
         await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
@@ -272,7 +273,7 @@ async def do_allocate_prepayment(db: Database, payment_id: int, allocations: lis
                     after={"unallocated_fen": pay.unallocated_fen - allocated})
         await append_events(conn, [NewEvent(MONEY_APPLIED, {
             "side": "payable", "money_id": payment_id, "party_id": pay.supplier_id, "amount_fen": allocated,
-            "date": max(on or date.today(), pay.payment_date).isoformat(), "number": pay.number})])
+            "date": max(on or clock.today(), pay.payment_date).isoformat(), "number": pay.number})])
 
 
 async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,
@@ -291,7 +292,7 @@ async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, am
         if fen > note.paid_fen - note.total_fen:
             raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
         await _allocate(conn, c, note.supplier_id, [Allocation(bill_id, amount)], principal,
-                        max(on or date.today(), note.bill_date), debit_note_id=debit_note_id)
+                        max(on or clock.today(), note.bill_date), debit_note_id=debit_note_id)
         new_paid = note.paid_fen - fen
         values = {"paid_fen": new_paid}
         if new_paid == note.total_fen:

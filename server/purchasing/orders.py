@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import PurchasingError
 from server.numbers import scaled_to_decimal
@@ -44,6 +44,7 @@ from server.purchasing.common import (
 from server.purchasing.models import purchase_order, purchase_order_history, purchase_order_line
 from server.purchasing.prices import current_prices
 from server.purchasing.settings import load_purchase_settings
+from server import clock
 
 NOTE_MAX = 500
 EDITABLE = ("draft", "rejected")
@@ -85,7 +86,7 @@ async def _check_ref(conn, table, row_id, what, field_name, c: Collector) -> boo
 async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
     """Validate an order and compute its lines and totals (VAT per line, to the fen)."""
     c = Collector()
-    order_date = data.order_date or date.today()
+    order_date = data.order_date or clock.today()
     if len(data.note) > NOTE_MAX:
         c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     await _check_ref(conn, supplier, data.supplier_id, "supplier", "supplierId", c)

@@ -13,12 +13,13 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.errors import PurchasingError
 from server.partners.models import supplier
 from server.purchasing.common import Collector, load_products, quantity_in_unit, require_permission
 from server.purchasing.models import preferred_supplier, supplier_price
 from server.sql import dialect_insert
+from server import clock
 
 
 @dataclass
@@ -48,7 +49,7 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
     price = c.price(data.unit_price, "unitPrice")
     if not 0 <= data.lead_time_days <= 3650:
         c.fail("INVALID_VALUE", "leadTimeDays", detail="0–3650")
-    valid_from = data.valid_from or date.today()
+    valid_from = data.valid_from or clock.today()
     if data.valid_to is not None and data.valid_to < valid_from:
         c.fail("INVALID_VALUE", "validTo", detail="before validFrom")
     async with db.write() as conn:

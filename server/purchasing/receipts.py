@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import DomainError, PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED, NewEvent, append_events
@@ -61,6 +61,7 @@ from server.purchasing.models import (
 )
 from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
 from server.purchasing.settings import load_purchase_settings
+from server import clock
 
 REASON_MAX = 200
 
@@ -129,7 +130,7 @@ async def do_receive_goods(db: Database, data: ReceiptInput, principal: Principa
 async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Principal | None) -> int:
     c = Collector()
     settings = await load_purchase_settings(conn)
-    receipt_date = data.receipt_date or date.today()
+    receipt_date = data.receipt_date or clock.today()
     order = None
     order_lines: dict[int, object] = {}
     if data.order_id is not None:
@@ -415,7 +416,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         checked.append((i, r, qty, ln.location_id or r.location_id))
     c.raise_if_failed()
 
-    return_date = data.return_date or date.today()
+    return_date = data.return_date or clock.today()
     number = await next_number(conn, "PR", return_date)
     actor = actor_label(principal)
     stock_lines, out = [], []

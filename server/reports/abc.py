@@ -6,12 +6,13 @@ issued (sales and production) over a window; the first ``a`` share of the items 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server import clock
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -40,7 +41,7 @@ async def abc_split(conn: AsyncConnection) -> tuple[Decimal, Decimal]:
 def consumption(query, on: date):
     """Restrict a select over ``stock_move`` to consumption up to the end of ``on``: goods issued to
     customers, to production or for use — not what went back to a supplier."""
-    end = datetime.combine(on + timedelta(days=1), time()).astimezone()
+    end = clock.end_of(on)
     return (query.join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
             .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")),
                    stock_operation.c.source_type != "purchase_return", stock_move.c.created_at < end))
@@ -51,7 +52,7 @@ async def abc_items(conn: AsyncConnection, on: date, *, warehouse_id: int | None
     since = on - timedelta(days=days)
     out = consumption(select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
                       .join(location, location.c.id == stock_move.c.from_location_id), on) \
-        .where(stock_move.c.created_at >= datetime.combine(since, time(), tzinfo=UTC)).group_by(stock_move.c.product_id)
+        .where(stock_move.c.created_at >= clock.start_of(since)).group_by(stock_move.c.product_id)
     stocked_q = select(stock_level.c.product_id).where(stock_level.c.qty > 0)
     if warehouse_id is not None:
         out = out.where(location.c.warehouse_id == warehouse_id)

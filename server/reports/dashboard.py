@@ -16,6 +16,7 @@ from server.reports.inventory import total_turnover
 from server.reports.sales import sales_report
 from server.sales.invoicing import receivables_query
 from server.sales.models import sales_order
+from server import clock
 
 OPEN_PO = ("submitted", "approved", "partially_received")
 OPEN_SO = ("submitted", "approved", "partially_shipped")
@@ -37,7 +38,7 @@ class Dashboard:
 
 
 async def dashboard(conn: AsyncConnection, on: date | None = None) -> Dashboard:
-    on = on or date.today()
+    on = on or clock.today()
     today = (await sales_report(conn, on, on, "day", compare=False)).total
     month = (await sales_report(conn, on.replace(day=1), on, "day", compare=False)).total
     stock_value = int((await conn.execute(select(func.coalesce(func.sum(product_cost.c.value_fen), 0)))).scalar_one())

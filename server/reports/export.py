@@ -19,6 +19,7 @@ from server.auth.services import authenticate
 from server.errors import render_message
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.reports import abc, inventory, purchasing, sales
+from server import clock
 
 
 def _money(fen):
@@ -30,7 +31,7 @@ def _qty(scaled):
 
 
 def _dates(p) -> tuple[date, date]:
-    end = date.fromisoformat(p["end"]) if p.get("end") else date.today()
+    end = date.fromisoformat(p["end"]) if p.get("end") else clock.today()
     start = date.fromisoformat(p["start"]) if p.get("start") else end - timedelta(days=29)
     if start > end:
         raise ValueError("start after end")
@@ -48,7 +49,7 @@ async def _sales(conn, p):
 
 
 async def _stock(conn, p):
-    on = date.fromisoformat(p["on"]) if p.get("on") else date.today()
+    on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
     rows = await inventory.stock_as_of(conn, on, p.get("group_by", "product"))
     return (f"库存 Stock as of {on}", ["项目 Item", "数量 Quantity", "金额 Value"],
             [[r.label, _qty(r.quantity), _money(r.value)] for r in rows])
@@ -66,14 +67,14 @@ async def _turnover(conn, p):
 
 
 async def _aging(conn, p):
-    on = date.fromisoformat(p["on"]) if p.get("on") else date.today()
+    on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
     rows = await inventory.stock_aging(conn, on)
     head = ["商品 Product", "数量 Quantity"] + [f"{lo}–{hi if hi else ''} 天 days" for lo, hi in inventory.AGING_BUCKETS]
     return f"库龄 Stock aging {on}", head, [[r.label, _qty(r.quantity), *map(_qty, r.buckets)] for r in rows]
 
 
 async def _slow(conn, p):
-    on = date.fromisoformat(p["on"]) if p.get("on") else date.today()
+    on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
     rows = await inventory.slow_movers(conn, on, int(p.get("days", "90")))
     return (f"滞销/呆滞 Slow movers {on}", ["商品 Product", "数量 Quantity", "金额 Value", "最后出库 Last issue",
                                        "天数 Days", "呆滞 Dead"],
@@ -95,7 +96,7 @@ async def _spend(conn, p):
 
 
 async def _abc(conn, p):
-    on = date.fromisoformat(p["on"]) if p.get("on") else date.today()
+    on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
     items = await abc.abc_items(conn, on, days=int(p.get("days", "365")))
     return (f"ABC 分类 ABC classes {on}", ["商品 Product ID", "消耗金额 Consumption", "排名 Rank", "类别 Class"],
             [[i.product_id, _money(i.consumption), i.rank, i.cls] for i in items])

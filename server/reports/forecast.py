@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.numbers import QTY_SCALE
 from server.reports.sales import sales_facts
+from server import clock
 
 SERVICE_Z = {"0.90": Decimal("1.28"), "0.95": Decimal("1.65"), "0.98": Decimal("2.05"), "0.99": Decimal("2.33")}
 MA_WINDOWS = (3, 6, 12)
@@ -116,7 +117,7 @@ async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks
 async def forecast_product(conn: AsyncConnection, product_id: int, *, end: date | None = None, weeks: int = 26,
                            warehouse_id: int | None = None, lead_time_days: int = 7,
                            service_level: str = "0.95", holdout: int = 4) -> Forecast:
-    end = end or date.today()
+    end = end or clock.today()
     series = await weekly_demand(conn, product_id, end, weeks, warehouse_id)
     return forecast_series(series, lead_time_days=lead_time_days, service_level=service_level, holdout=holdout)
 

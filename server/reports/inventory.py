@@ -16,11 +16,12 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server import clock
 from server.catalog.models import category, product
 from server.inventory.models import location, product_cost, reorder_rule, stock_level, stock_move, warehouse
 from server.reports.abc import consumption
 from server.reports.sales import sales_facts
-from server.reports.snapshots import end_of, latest_snapshot, positions_as_of
+from server.reports.snapshots import latest_snapshot, positions_as_of
 from server.sales.models import stock_reservation
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, None))
@@ -157,7 +158,7 @@ async def stock_aging(conn: AsyncConnection, on: date) -> list[AgingRow]:
     inbound = (await conn.execute(
         select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty)
         .where(stock_move.c.product_id.in_(list(on_hand)), stock_move.c.from_location_id.is_(None),
-               stock_move.c.to_location_id.is_not(None), stock_move.c.created_at < end_of(on))
+               stock_move.c.to_location_id.is_not(None), stock_move.c.created_at < clock.end_of(on))
         .order_by(stock_move.c.product_id, stock_move.c.created_at.desc(), stock_move.c.id.desc()))).all()
     labels = await _labels(conn, "product", on_hand)
     left = {p: int(q) for p, q in on_hand.items()}
@@ -167,7 +168,7 @@ async def stock_aging(conn: AsyncConnection, on: date) -> list[AgingRow]:
         if take <= 0:
             continue
         left[r.product_id] -= take
-        age = max((on - r.created_at.astimezone().date()).days, 0)
+        age = max((on - clock.business_date(r.created_at)).days, 0)
         for i, (lo, hi) in enumerate(AGING_BUCKETS):
             if age >= lo and (hi is None or age <= hi):
                 buckets[r.product_id][i] += take
@@ -201,7 +202,7 @@ async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[S
     labels = await _labels(conn, "product", [p for p, _ in stock])
     out = []
     for p, qty in stock:
-        last_day = last[p].astimezone().date() if p in last else None
+        last_day = clock.business_date(last[p]) if p in last else None
         since = (on - last_day).days if last_day else None
         if since is not None and since <= days:
             continue

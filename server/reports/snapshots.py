@@ -9,7 +9,7 @@ after it — a month of moves instead of the whole ledger.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,11 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.automation.models import stock_snapshot
 from server.database import Database
 from server.inventory.models import stock_move
-
-
-def end_of(on: date) -> datetime:
-    """The first instant after ``on`` in server time, as an aware datetime."""
-    return datetime.combine(on + timedelta(days=1), time()).astimezone()
+from server import clock
 
 
 def month_end(d: date) -> date:
@@ -51,23 +47,23 @@ async def latest_snapshot(conn: AsyncConnection, on: date) -> date | None:
 def positions_as_of(on: date, snapshot: date | None):
     """(product_id, location_id, qty, value) rows whose sums are the stock at the end of ``on``."""
     if snapshot is None:
-        into, out = signed_moves(end_of(on))
+        into, out = signed_moves(clock.end_of(on))
         return union_all(into, out).subquery("signed")
     base = select(stock_snapshot.c.product_id, stock_snapshot.c.location_id, stock_snapshot.c.qty,
                   stock_snapshot.c.value_fen.label("value")).where(stock_snapshot.c.month_end == snapshot)
-    into, out = signed_moves(end_of(on), end_of(snapshot))
+    into, out = signed_moves(clock.end_of(on), clock.end_of(snapshot))
     return union_all(base, into, out).subquery("signed")
 
 
 async def refresh_stock_snapshots(db: Database, today: date | None = None) -> int:
     """Write the snapshots of every completed month not yet snapshotted; returns how many months."""
-    today = today or date.today()
+    today = today or clock.today()
     async with db.read() as conn:
         first_move = (await conn.execute(select(func.min(stock_move.c.created_at)))).scalar()
         last = (await conn.execute(select(func.max(stock_snapshot.c.month_end)))).scalar()
     if first_move is None:
         return 0
-    month = month_end(first_move.astimezone().date()) if last is None else month_end(last + timedelta(days=1))
+    month = month_end(clock.business_date(first_move)) if last is None else month_end(last + timedelta(days=1))
     written = 0
     while month < today - timedelta(days=1):
         async with db.write() as conn:

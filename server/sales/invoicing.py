@@ -25,7 +25,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import SalesError
 from server.events.journal import MONEY_APPLIED, NewEvent, append_events
@@ -55,6 +55,7 @@ from server.sales.models import (
 )
 from server.sales.orders import refresh_order_status
 from server.sales.settings import load_sales_settings
+from server import clock
 
 RECEIPT_METHODS = ("bank_transfer", "cash", "bank_draft", "wechat", "alipay", "other")
 
@@ -144,7 +145,7 @@ async def do_create_invoice(db: Database, data: InvoiceInput, principal: Princip
             rows = await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id.in_(data.shipment_ids))
                                       .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no))
             lines += [InvoiceLineInput(r.id) for r in rows]
-        return await _invoice(conn, data.customer_id, lines, data.invoice_date or date.today(), principal,
+        return await _invoice(conn, data.customer_id, lines, data.invoice_date or clock.today(), principal,
                               data.remarks, explicit=len(data.lines))
 
     return await create_once(db, "sales.invoice", data, idempotency_key, create)
@@ -372,7 +373,7 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                     continue
                 lines.append(_credit_line(il, None, fen))
         c.raise_if_failed()
-        return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or date.today(),
+        return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or clock.today(),
                                   data.reason.strip(), principal)
 
     return await create_once(db, "sales.credit_note", data, idempotency_key, create)
@@ -426,7 +427,7 @@ async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, p
     async def record(conn) -> int:
         if (await conn.execute(select(customer.c.id).where(customer.c.id == data.customer_id))).first() is None:
             raise SalesError("NOT_FOUND", "customerId", what="customer")
-        on = data.receipt_date or date.today()
+        on = data.receipt_date or clock.today()
         number = await next_number(conn, "CR", on)
         receipt_id = (await conn.execute(customer_receipt.insert().values(
             number=number, customer_id=data.customer_id, receipt_date=on, amount_fen=amount, unallocated_fen=amount,
@@ -454,7 +455,7 @@ async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allo
     async with db.write() as conn:
         rec = await lock_row(conn, customer_receipt, receipt_id, "customer_receipt")
         allocated = await _allocate(conn, c, rec.customer_id, allocations, principal,
-                                    max(on or date.today(), rec.receipt_date), receipt_id=receipt_id)
+                                    max(on or clock.today(), rec.receipt_date), receipt_id=receipt_id)
         if allocated > rec.unallocated_fen:
             raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(rec.unallocated_fen)))
         await conn.execute(update(customer_receipt).where(customer_receipt.c.id == receipt_id)
@@ -463,7 +464,7 @@ async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allo
                     after={"unallocated_fen": rec.unallocated_fen - allocated})
         await append_events(conn, [NewEvent(MONEY_APPLIED, {
             "side": "receivable", "money_id": receipt_id, "party_id": rec.customer_id, "amount_fen": allocated,
-            "date": max(on or date.today(), rec.receipt_date).isoformat(), "number": rec.number})])
+            "date": max(on or clock.today(), rec.receipt_date).isoformat(), "number": rec.number})])
 
 
 async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: int, amount: str,
@@ -481,7 +482,7 @@ async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: in
         if fen > note.received_fen - note.total_fen:
             raise SalesError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.received_fen - note.total_fen)))
         await _allocate(conn, c, note.customer_id, [Allocation(invoice_id, amount)], principal,
-                        max(on or date.today(), note.invoice_date), credit_note_id=credit_note_id)
+                        max(on or clock.today(), note.invoice_date), credit_note_id=credit_note_id)
         values = {"received_fen": note.received_fen - fen}
         if values["received_fen"] == note.total_fen:
             values["status"] = "paid"

@@ -26,7 +26,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import SalesError
 from server.events.journal import append_events
@@ -60,6 +60,7 @@ from server.sales.models import (
 )
 from server.sales.settings import load_sales_settings
 from server.sql import prepared
+from server import clock
 
 NOTE_MAX = 500
 EDITABLE = ("draft", "rejected")
@@ -115,7 +116,7 @@ async def _check_ref(conn, table, row_id, what, field_name, c: Collector):
 
 async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
     c = Collector()
-    order_date = data.order_date or date.today()
+    order_date = data.order_date or clock.today()
     if len(data.note) > NOTE_MAX:
         c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     cust = await _check_ref(conn, customer, data.customer_id, "customer", "customerId", c)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.documents import next_number
 from server.errors import DomainError, SalesError
 from server.inventory.models import location, lot, stock_level
@@ -43,6 +43,7 @@ from server.sales.common import (
 from server.sales.models import sales_order, sales_order_line, sales_return, sales_return_line, shipment, shipment_line
 from server.sales.orders import SHIPPABLE, refresh_order_status
 from server.sales.settings import load_sales_settings
+from server import clock
 
 
 @dataclass
@@ -182,7 +183,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
             out.append((i, ol, qty, ln.location_id, ln.lot.strip() if ln.lot else None))
     c.raise_if_failed()
 
-    ship_date = data.ship_date or date.today()
+    ship_date = data.ship_date or clock.today()
     number = await next_number(conn, "SH", ship_date)
     actor = actor_label(principal)
     consume: dict[tuple[int, int], int] = {}
@@ -291,7 +292,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
         checked.append((i, r, q[1], ln.location_id or r.location_id))
     c.raise_if_failed()
 
-    return_date = data.return_date or date.today()
+    return_date = data.return_date or clock.today()
     number = await next_number(conn, "SR", return_date)
     actor = actor_label(principal)
     done = {r.id: (r.returned_qty, r.returned_cost_fen) for r in rows.values()}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
@@ -26,7 +26,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
 from server.database import Database
-from server.db_types import utcnow
+from server.clock import utcnow
 from server.doc_kit import actor_label
 from server.errors import DomainError, ScanningError
 from server.events.journal import NewEvent, append_events
@@ -38,6 +38,7 @@ from server.sales.models import sales_order, sales_order_line
 from server.scanning.barcodes import Lookups, clean_code, resolve_barcode
 from server.scanning.models import scan_record, scan_session, scan_tally
 from server.sql import dialect_insert
+from server import clock
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
 SCAN_RECORDED = "scan.recorded"
@@ -312,7 +313,7 @@ class _Batch:
                 raise ScanningError("SERIAL_ALREADY_SCANNED", "code", serial=r.serial)
         elif p.tracking == "lot" and not r.lot:
             raise ScanningError("LOT_REQUIRED", "code")
-        if r.expiry_date is not None and r.expiry_date < date.today() and session.mode in ("RECEIVE", "PICK"):
+        if r.expiry_date is not None and r.expiry_date < clock.today() and session.mode in ("RECEIVE", "PICK"):
             raise ScanningError("EXPIRED_LOT", "code", lot=r.lot or "", expiry=r.expiry_date.isoformat())
         done = self.tallies[r.product_id] + qty
         needed = await self._needed(r.product_id, p, done, qty)
