@@ -6,15 +6,25 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
 export TEST_DATABASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install check clean
+.PHONY: run test test-sqlite test-postgres bench install check clean lock
 
-$(STAMP): pyproject.toml
+# The exact tested versions, with hashes (requirements.lock), then jxc itself without resolving again;
+# re-run whenever pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Re-resolve requirements.lock after changing the dependency ranges in pyproject.toml
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+		--custom-compile-command "make lock" -o requirements.lock
 
 ## Create .venv, install, migrate, load demo data on first start, serve http://127.0.0.1:8000/graphql
 run: $(STAMP)

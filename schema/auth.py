@@ -12,11 +12,13 @@ from datetime import datetime
 
 import strawberry
 from sqlalchemy import select
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from schema.errors import AuthError, run_action
 from schema.relay import Connection, decode_id, paginate
+from server.auth import scope
 from server.auth.models import app_user, audit_log, role
 from server.auth.permissions import BUILTIN_ROLES
 from server.auth import services as auth
@@ -25,21 +27,65 @@ from server.errors import ApiError, AuthErrorCode
 
 
 class Requires(BasePermission):
-    def __init__(self, permission: str | None):
-        self.permission = permission
+    """Any one of ``permissions`` (none given: any signed-in caller)."""
+
+    def __init__(self, *permissions: str):
+        self.permissions = permissions
+
+    @property
+    def permission(self) -> str | None:
+        return " | ".join(self.permissions) or None
 
     def has_permission(self, source, info: Info, **kwargs) -> bool:
-        principal = info.context.principal
-        return principal is not None and (self.permission is None or principal.can(self.permission))
+        if not self.permissions:
+            return caller_can(info, None)
+        return any(caller_can(info, p) for p in self.permissions)
 
     def on_unauthorized(self) -> None:
         raise ApiError("PERMISSION_DENIED", permission=self.permission or "sign-in / 登录")
 
 
-def needs(permission: str | None) -> list:
-    if permission is not None and permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission}")
-    return [PermissionExtension(permissions=[Requires(permission)], use_directives=False)]
+class CheckPrincipalPerOperation(SchemaExtension):
+    """Every operation is authenticated, not just the connection.
+
+    Over HTTP the context (and its principal) is built per request. A WebSocket authenticates once, in
+    ``connection_init``; queries, mutations and subscriptions sent over it later would otherwise run
+    on that first principal after its token was revoked, its session ended or its user disabled.
+    So each operation on a socket looks its token up again (cached for seconds, and the cache is
+    dropped in every process when credentials change, see ``server/auth/revocation.py``). A dead
+    token leaves the principal empty: every field then answers ``PERMISSION_DENIED``.
+    """
+
+    async def on_operation(self):
+        context = self.execution_context.context
+        if getattr(context, "over_websocket", False) and context.token:
+            context.principal = await auth.authenticate(context.db, context.token)
+        yield
+
+
+def caller_can(info: Info, permission: str | None) -> bool:
+    """Whether the signed-in caller holds ``permission`` (``None``: any signed-in caller). An anonymous
+    caller holds nothing. Decided by server/auth/scope.py."""
+    principal = info.context.principal
+    return principal is not None and (permission is None or scope.can(principal, permission))
+
+
+def caller_warehouses(info: Info) -> frozenset[int] | None:
+    """The warehouses the caller is limited to (``None``: all), for list filters and predicates."""
+    return scope.warehouses(info.context.principal)
+
+
+def needs(permission: str | None, *alternatives: str) -> list:
+    """The field needs ``permission`` (or any of ``alternatives``); ``needs(None)``: any signed-in caller."""
+    wanted = tuple(p for p in (permission, *alternatives) if p is not None)
+    unknown = [p for p in wanted if p not in PERMISSIONS]
+    if unknown:
+        raise ValueError(f"unknown permission {unknown}")
+    return [PermissionExtension(permissions=[Requires(*wanted)], use_directives=False)]
+
+
+# amounts owed to or paid to suppliers reveal purchase costs: cost.view, or the books (finance.view)
+PAYABLE_AMOUNTS = ("cost.view", "finance.view")
 
 
 def required_permission(field) -> str | None | bool:
@@ -70,6 +116,7 @@ class LoginPayload:
 @strawberry.type
 class LogoutPayload:
     ok: bool
+    errors: list[AuthError]
 
 
 @strawberry.type(description="An immutable audit entry: who changed what, when.")
@@ -116,7 +163,7 @@ class AuthQuery:
                               (audit_log.c.target, f.target)):
             if value:
                 q = q.where(column == value)
-        costs = info.context.principal.can("cost.view")
+        costs = caller_can(info, scope.COST_VIEW)
         return await paginate(info, q.order_by(audit_log.c.id.desc()), lambda r: AuditEntry.from_row(r, costs=costs),
                               first=first, after=after, keyset=(audit_log.c.id, True))
 
@@ -130,17 +177,19 @@ class AuthQuery:
 class AuthMutation:
     @strawberry.mutation(description="Sign in with username and password; returns a session token.")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
-        result, errors = await run_action(info, AuthErrorCode, lambda: auth.do_login(info.context.db, username, password))
+        result, errors = await run_action(info, AuthErrorCode, lambda: auth.do_login(
+            info.context.db, username, password, client=info.context.client_address))
         if errors:
             return LoginPayload(token=None, expires_at=None, errors=errors)
         token, expires = result
         return LoginPayload(token=token, expires_at=expires, errors=[])
 
-    @strawberry.mutation(description="End this session.", extensions=needs(None))
+    @strawberry.mutation(description="End this session. An API token cannot log out (`NOT_A_SESSION`): an "
+                                     "administrator revokes it.", extensions=needs(None))
     async def logout(self, info: Info) -> LogoutPayload:
-        if info.context.token and info.context.principal.kind == "user":
-            await auth.do_logout(info.context.db, info.context.token, actor=info.context.actor)
-        return LogoutPayload(ok=True)
+        _, errors = await run_action(info, AuthErrorCode, lambda: auth.do_logout(
+            info.context.db, info.context.token or "", actor=info.context.actor))
+        return LogoutPayload(ok=not errors, errors=errors)
 
 
 # ---- administration of users, roles and tokens (user.admin) -------------------------------------

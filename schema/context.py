@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from strawberry.dataloader import DataLoader
 
 from server.catalog.models import barcode, category, product, product_unit, unit
@@ -73,6 +73,44 @@ def _many(db: Database, table: Table, key: str, order_by) -> DataLoader:
     return DataLoader(load_fn=load)
 
 
+def child_pages(db: Database, table: Table, key: str, order_by, where=None) -> DataLoader:
+    """Pages of the children of many parents in one statement per page window: keys are
+    ``(parent_id, offset, limit)``; ``ROW_NUMBER() OVER (PARTITION BY parent ORDER BY …)`` cuts each
+    parent's page in SQL (SQLite ≥ 3.25 and PostgreSQL), so a list of parents never costs a query each
+    and a parent with thousands of children never reads them all."""
+    async def load(keys: list[tuple[int, int, int]]):
+        windows = defaultdict(set)
+        for parent, start, limit in keys:
+            windows[(start, limit)].add(parent)
+        pages = {}
+        async with db.read() as conn:
+            for (start, limit), parents in windows.items():
+                rn = func.row_number().over(partition_by=table.c[key], order_by=order_by).label("rn")
+                inner = select(table, rn).where(table.c[key].in_(parents))
+                if where is not None:
+                    inner = inner.where(where)
+                sub = inner.subquery()
+                rows = await conn.execute(select(sub).where(sub.c.rn > start, sub.c.rn <= start + limit)
+                                          .order_by(sub.c[key], sub.c.rn))
+                for r in rows:
+                    pages.setdefault((r._mapping[key], start, limit), []).append(r)
+        return [pages.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def child_counts(db: Database, table: Table, key: str, where=None) -> DataLoader:
+    async def load(parents: list[int]):
+        q = select(table.c[key], func.count()).where(table.c[key].in_(set(parents)))
+        if where is not None:
+            q = q.where(where)
+        async with db.read() as conn:
+            counts = dict((await conn.execute(q.group_by(table.c[key]))).all())
+        return [counts.get(p, 0) for p in parents]
+
+    return DataLoader(load_fn=load)
+
+
 def _addresses(kind: str):
     def factory(db: Database) -> DataLoader:
         async def load(partner_ids: list[int]):
@@ -117,9 +155,7 @@ _LOADERS = {
     "move": lambda db: _by_id(db, stock_move),
     "product_units": lambda db: _many(db, product_unit, "product_id", product_unit.c.id),
     "barcodes": lambda db: _many(db, barcode, "product_id", barcode.c.id),
-    "moves_by_operation": lambda db: _many(db, stock_move, "operation_id", stock_move.c.line_no),
     "child_categories": lambda db: _many(db, category, "parent_id", category.c.code),
-    "locations_by_warehouse": lambda db: _many(db, location, "warehouse_id", location.c.code),
     "role_permissions": lambda db: _many(db, role_permission, "role_id", role_permission.c.permission),
     "roles_by_user": _roles_by_user,
     "purchase_order": lambda db: _by_id(db, purchase_order),
@@ -151,6 +187,16 @@ class Loaders:
 
     def __init__(self, db: Database):
         self._db = db
+        # the moves a mutation of this request just posted, by operation: its payload needs no read-back
+        self.posted_moves: dict[int, list] = {}
+
+    def custom(self, name: str, factory) -> DataLoader:
+        """A loader made by ``factory(db)`` once per request under ``name`` (e.g. pages filtered for the
+        caller's warehouses, which are the same for the whole request)."""
+        loader = self.__dict__.get(name)
+        if loader is None:
+            loader = self.__dict__[name] = factory(self._db)
+        return loader
 
     def __getattr__(self, name: str) -> DataLoader:
         try:
@@ -188,6 +234,16 @@ class Context:
     @property
     def actor(self) -> str:
         return self.principal.label if self.principal else ""
+
+    @property
+    def client_address(self) -> str:
+        """The caller's address (from the proxy's forwarded headers where uvicorn trusts the proxy)."""
+        client = getattr(self.request, "client", None)
+        return client.host if client and client.host else ""
+
+    @property
+    def over_websocket(self) -> bool:
+        return getattr(self.request, "scope", {}).get("type") == "websocket"
 
     async def sign_in(self, token: str | None) -> None:
         self.token = token

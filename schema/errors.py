@@ -10,6 +10,7 @@ import strawberry
 
 from server import errors as domain
 from server.audit import audited
+from server.idempotency import keys_owned_by
 
 CatalogErrorCode = strawberry.enum(domain.CatalogErrorCode, name="CatalogErrorCode")
 PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCode")
@@ -110,8 +111,9 @@ def invalid_id(codes: type[enum.Enum], field: str, what: str, lang: str) -> list
 
 async def run_action(info, codes: type[enum.Enum], action: Callable[[], Awaitable[R]]) -> tuple[R | None, list]:
     """Run a domain action; domain errors become payload errors in the caller's language."""
+    principal = info.context.principal
     try:
-        with audited(info.context.actor, info.field_name):
+        with audited(info.context.actor, info.field_name), keys_owned_by(principal.key_owner if principal else ""):
             result = await action()
     except domain.DomainError as exc:
         return None, to_payload_errors(exc, codes, info.context.lang)

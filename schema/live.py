@@ -15,7 +15,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_can, caller_warehouses, needs
+from schema.enums import options_enum
+from server.auth import scope
 from server.auth.services import authenticate
 from server.errors import ApiError
 from server.events.bus import JournalEvent
@@ -50,7 +52,7 @@ async def live_events(info: Info, predicate: Callable[[JournalEvent], bool], sin
         if not context.token:
             return True
         principal = await authenticate(context.db, context.token)
-        return principal is not None and (permission is None or principal.can(permission))
+        return principal is not None and (permission is None or scope.can(principal, permission))
 
     async for ev in context.tailer.stream(predicate, since, event_type, still_allowed):
         # a revoked or expired token ends the subscription: at its next event, or when idle
@@ -78,6 +80,7 @@ DOCUMENT_PERMISSIONS = {
     "stock_count": "stock.count",
     "production_order": "stock.view",
 }
+DocumentType = options_enum("DocumentType", DOCUMENT_PERMISSIONS, "A kind of business document.")
 
 
 @strawberry.type(description="A document changed status (created documents go from '' to their first status).")
@@ -105,21 +108,20 @@ class DocumentsSubscription:
         "Status changes of documents (orders submitted/approved/received…, receipts, bills) the caller may "
         "see, in journal order; `since` replays what was missed. A caller restricted to some warehouses "
         "sees only the orders and receipts of those."), extensions=needs(None))
-    async def document_status_changed(self, info: Info, document_types: list[str] | None = None,
+    async def document_status_changed(self, info: Info, document_types: list[DocumentType] | None = None,
                                       since: int | None = None) -> AsyncGenerator[DocumentStatusChanged, None]:
         from schema.relay import to_global_id
 
-        principal = info.context.principal
-        visible = {t for t, perm in DOCUMENT_PERMISSIONS.items() if principal.can(perm)}
+        visible = {t for t, perm in DOCUMENT_PERMISSIONS.items() if caller_can(info, perm)}
         if document_types is not None:
-            visible &= set(document_types)
+            visible &= {t.value for t in document_types}
 
-        allowed = principal.warehouse_ids
+        allowed = caller_warehouses(info)
 
         def predicate(ev: JournalEvent) -> bool:
             p = ev.payload
             return (ev.event_type == DOCUMENT_STATUS_CHANGED and p.get("doc_type") in visible
-                    and (allowed is None or p.get("warehouse_id", -1) in allowed))
+                    and scope.allows(allowed, p.get("warehouse_id")))
 
         async for ev in live_events(info, predicate, since, DOCUMENT_STATUS_CHANGED, None):
             p = ev.payload

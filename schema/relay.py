@@ -11,38 +11,28 @@ import strawberry
 from sqlalchemy import Select, func, select
 
 from server.errors import ApiError
+from server.global_ids import MAX_PK, decode, encode, pk_of
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
-MAX_PK = 2**63 - 1  # BIGINT
 MAX_OFFSET = 10**9
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
+    return strawberry.ID(encode(type_name, pk))
 
 
 def from_global_id(global_id: str) -> tuple[str, int]:
-    try:
-        type_name, _, raw = base64.b64decode(global_id, validate=True).decode().partition(":")
-        pk = int(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError("INVALID_ID") from None
-    if not type_name or not 0 < pk <= MAX_PK:
+    parsed = decode(global_id)  # server/global_ids.py: shared with the HTTP routes
+    if parsed is None:
         raise ApiError("INVALID_ID")
-    return type_name, pk
+    return parsed
 
 
 def decode_id(global_id: str | None, type_name: str) -> int | None:
     """The primary key of a global ID that must be of ``type_name``; ``None`` if malformed or of another type."""
-    if global_id is None:
-        return None
-    try:
-        actual, pk = from_global_id(global_id)
-    except ApiError:
-        return None
-    return pk if actual == type_name else None
+    return pk_of(global_id, type_name)
 
 
 @strawberry.interface(description="An object with a global ID (Relay).")
@@ -105,6 +95,29 @@ def _key(cursor: str) -> int:
     if kind != "key" or not 0 <= value <= MAX_PK:
         raise ApiError("INVALID_CURSOR")
     return value
+
+
+def page_window(info, first: int | None, after: str | None) -> tuple[int, int]:
+    """The (offset, size) an offset-cursor page asks for; refuses sizes above ``JXC_MAX_PAGE_SIZE``."""
+    max_size = info.context.settings.max_page_size
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if size < 0 or size > max_size:
+        raise ApiError("PAGE_SIZE_TOO_LARGE", max=max_size)
+    return _offset(after), size
+
+
+def connection_of(rows: list, start: int, size: int, to_node: Callable, count: Callable[[], Awaitable[int]]) -> Connection:
+    """A connection from the rows of one page read with one row more than ``size`` (to know about a next
+    page), with offset cursors."""
+    has_next = len(rows) > size
+    edges = [Edge(node=to_node(row), cursor=_cursor(start + i)) for i, row in enumerate(rows[:size])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, has_previous_page=start > 0,
+                           start_cursor=edges[0].cursor if edges else None,
+                           end_cursor=edges[-1].cursor if edges else None),
+        _count=count,
+    )
 
 
 async def paginate(

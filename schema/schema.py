@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
@@ -19,10 +20,21 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from schema.auth import AdminMutation, AdminQuery, AuthMutation, AuthQuery, needs
+from schema.auth import (
+    AdminMutation,
+    AdminQuery,
+    AuthMutation,
+    AuthQuery,
+    CheckPrincipalPerOperation,
+    caller_can,
+    caller_warehouses,
+    needs,
+)
 from schema.catalog.schema import CatalogMutation, CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context
+from schema.cost import QueryCostLimit
+from schema.introspection import extensions_for, suggestions_disabled
 from schema.inventory.schema import InventoryMutation, InventoryQuery, InventorySubscription, stock_level_query
 from schema.inventory.types import (
     Location,
@@ -50,7 +62,10 @@ from schema.sales.types import SalesInvoice, SalesOrder, Shipment
 from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
 from schema.scalars import SCALAR_MAP
-from server.errors import ApiError, render_message
+from schema.text_guard import TextGuard
+from server.auth import scope
+from server.errors import ApiError, DomainError, render_message
+from server.inventory import counts
 from server.inventory.models import stock_level
 
 log = logging.getLogger("jxc.graphql")
@@ -107,30 +122,47 @@ async def resolve_node(info: Info, global_id: str):
     if resolver is None:
         raise ApiError("INVALID_ID")
     permission = NODE_PERMISSIONS.get(type_name, "stock.view")
-    if not info.context.principal.can(permission):
+    if not caller_can(info, permission):
         raise ApiError("PERMISSION_DENIED", permission=permission)
     node = await resolver(info, pk)
-    allowed = info.context.principal.warehouse_ids
+    allowed = caller_warehouses(info)
     if node is not None and allowed is not None and not await _inside(info, node, allowed):
         raise ApiError("PERMISSION_DENIED", permission="warehouse")
+    if node is not None and await _book_quantity_hidden(info, node):
+        raise ApiError("PERMISSION_DENIED", permission=scope.BOOK_QUANTITIES)
     return node
 
 
 async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
     """Whether a stock-side object belongs to the caller's warehouses (catalog and partners always do)."""
     if isinstance(node, Warehouse):
-        return node._pk in allowed
+        return scope.allows(allowed, node._pk)
     if isinstance(node, (Location, StockLevel)):
-        return node._warehouse_id in allowed
+        return scope.allows(allowed, node._warehouse_id)
     if isinstance(node, StockMove):
         ends = [i for i in (node._from_id, node._to_id) if i]
         rows = await info.context.loaders.location.load_many(ends)
-        return any(r.warehouse_id in allowed for r in rows if r)
+        return any(scope.allows(allowed, r.warehouse_id) for r in rows if r)
     if isinstance(node, (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)):
-        return node._row.warehouse_id in allowed
+        return scope.allows(allowed, node._row.warehouse_id)
     if isinstance(node, (StockOperation, Lot)):
         return False  # may span warehouses: not offered to restricted callers by id
     return True
+
+
+async def _book_quantity_hidden(info: Info, node) -> bool:
+    """A stock level or move of a location under an open blind count, asked by a counter."""
+    if isinstance(node, StockLevel):
+        ends = [node._location_id]
+    elif isinstance(node, StockMove):
+        ends = [i for i in (node._from_id, node._to_id) if i]
+    else:
+        return False
+    async with info.context.db.read() as conn:
+        for location_id in ends:
+            if await counts.location_hidden(conn, info.context.principal, location_id):
+                return True
+    return False
 
 
 @strawberry.type
@@ -166,9 +198,74 @@ class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscrip
     pass
 
 
+QUERY_LOG_CHARS = 500  # an unexpected error logs this much of its query; refused requests log no query
+_SECRET_LITERAL = re.compile(r'((?:password|token|secret)\w*\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+
+
+def _cause(error: GraphQLError):
+    """The exception under a GraphQL error (graphql-core wraps a refused variable twice), or ``None``."""
+    cause = error.original_error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    return cause
+
+
+def _refused_value(error: GraphQLError) -> bool:
+    """A literal or variable a scalar refused (a float for a Quantity, "1e3", a date out of range)."""
+    return error.path is None and isinstance(_cause(error), (ValueError, TypeError)) and not isinstance(
+        _cause(error), GraphQLError)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An exception of our code (a bug): masked as INTERNAL_ERROR and logged at ERROR. Everything else —
+    parse and validation errors, refused scalars and variables, ApiError and domain error codes — is the
+    client's."""
+    original = error.original_error
+    if original is None or isinstance(original, (ApiError, DomainError, GraphQLError)):
+        return False
+    return not _refused_value(error)
+
+
+def loggable_query(query: str | None) -> str:
+    """One line, string values of password/token arguments blanked, at most ``QUERY_LOG_CHARS``."""
+    text = _SECRET_LITERAL.sub(r'\1"***"', " ".join((query or "").split()))
+    return text if len(text) <= QUERY_LOG_CHARS else text[:QUERY_LOG_CHARS] + f"… ({len(text)} chars)"
+
+
+class JxcSchema(strawberry.Schema):
+    """``process_errors`` is strawberry's one logging hook; it sees every error once, before ErrorPolicy
+    masks it. strawberry's default logs each error at ERROR with its traceback and the whole source
+    (one 300 KB anonymous request wrote 4.7 MB). Here an unexpected exception is logged once at ERROR —
+    request id, operation, the query shortened, the traceback — and a refused request (permission,
+    validation, bad value) is one DEBUG line without query or traceback."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
+        ctx = getattr(execution_context, "context", None)
+        request_id = getattr(ctx, "request_id", "-")
+        operation = None
+        if execution_context is not None:
+            try:
+                operation = execution_context.operation_name
+            except Exception:  # noqa: BLE001 - no document (a parse error)
+                operation = None
+        for error in errors:
+            if is_unexpected(error):
+                original = error.original_error
+                log.error("unexpected error, request %s, operation %s, path %s: %s: %s; query: %s", request_id,
+                          operation or "-", ".".join(map(str, error.path or [])) or "-", type(original).__name__,
+                          str(original)[:200], loggable_query(getattr(execution_context, "query", None)),
+                          exc_info=original)
+            elif log.isEnabledFor(logging.DEBUG):
+                original = error.original_error
+                code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "REFUSED"
+                log.debug("refused, request %s, operation %s: %s %s", request_id, operation or "-", code,
+                          error.message[:160])
+
+
 class ErrorPolicy(SchemaExtension):
-    """Request errors (ApiError) keep their code and get a bilingual message; any other exception
-    is logged with the request id and masked. Validation and parse errors pass unchanged."""
+    """Request errors (ApiError) keep their code and get a bilingual message; a value refused by a scalar
+    or a variable type gets ``INVALID_VALUE``; any other exception is masked as ``INTERNAL_ERROR`` with the
+    request id (``JxcSchema.process_errors`` has logged it). Parse and validation errors pass unchanged."""
 
     def on_operation(self):
         self._streamed = False
@@ -195,19 +292,23 @@ class ErrorPolicy(SchemaExtension):
         original = error.original_error
         if original is None:
             return error  # parse and validation errors are the client's
-        if error.path is None and isinstance(original, (ValueError, TypeError)):
-            return error  # a variable refused by a scalar (e.g. a float for a Quantity)
         if isinstance(original, ApiError):
             return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
                                 path=error.path, extensions={"code": original.code})
-        if isinstance(original, GraphQLError):
-            return error
-        log.error("unexpected error, request %s", request_id, exc_info=original)
+        if isinstance(original, DomainError):  # a query has no payload: the domain's code as a GraphQL error
+            detail = original.details[0]
+            extensions = {"code": detail.code, **({"field": detail.field} if detail.field else {})}
+            return GraphQLError(detail.message(lang), nodes=error.nodes, path=error.path, extensions=extensions)
+        if not is_unexpected(error):
+            if (error.extensions or {}).get("code") or not _refused_value(error):
+                return error
+            # a variable or literal refused by a scalar (a float for a Quantity, "1e3", a date out of range)
+            return GraphQLError(render_message("INVALID_VALUE", lang, {"detail": error.message}), nodes=error.nodes,
+                                path=error.path, extensions={"code": "INVALID_VALUE"})
         return GraphQLError(render_message("INTERNAL_ERROR", lang, {"request_id": request_id}), nodes=error.nodes,
                             path=error.path, extensions={"code": "INTERNAL_ERROR", "requestId": request_id})
 
-
-MAX_DEPTH = 10
+MAX_DEPTH = 16  # connections nest edges { node }; the cost limit (schema/cost.py) bounds the work
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 # Rules are created once: the validation cache is keyed by the rule classes, so limiters built per
@@ -215,20 +316,24 @@ MAX_TOKENS = 4000
 GUARD_RULES = [depth_limit_rule(MAX_DEPTH, None), alias_limit_rule(MAX_ALIASES)]
 
 def _build_schema(rules: list) -> strawberry.Schema:
-    return strawberry.Schema(
+    return JxcSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Product, Unit, Category, Warehouse, Location, Lot, Supplier, Customer, StockLevel, StockMove,
                StockOperation],
         extensions=[
+            CheckPrincipalPerOperation,
             ErrorPolicy,
+            TextGuard,  # schema/text_guard.py: no NUL or lone surrogate in any text
+            QueryCostLimit,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            *extensions_for(rules),  # schema/introspection.py: who may introspect, suggestions
         ],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=suggestions_disabled(rules)),
     )
 
 

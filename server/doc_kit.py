@@ -184,17 +184,6 @@ def require_status(error_cls: type[DomainError], row, allowed: tuple[str, ...], 
         raise error_cls("INVALID_STATUS", "id", what=what, status=row.status, action=action)
 
 
-def require_permission(error_cls: type[DomainError], principal: Principal | None, permission: str) -> None:
-    """Actions check their permission themselves too, for callers other than the API (``None``:
-    the system itself, e.g. the demo loader or a CLI command)."""
-    if principal is not None and not principal.can(permission):
-        raise error_cls("PERMISSION_DENIED", None, permission=permission)
-
-
-def warehouse_allowed(principal: Principal | None, warehouse_id: int) -> bool:
-    return principal is None or principal.warehouse_ids is None or warehouse_id in principal.warehouse_ids
-
-
 def actor_label(principal: Principal | None) -> str:
     return principal.label if principal else "system"
 

@@ -68,6 +68,8 @@ class AuthErrorCode(enum.Enum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    NOT_A_SESSION = "NOT_A_SESSION"
 
 
 class FinanceErrorCode(enum.Enum):
@@ -225,6 +227,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "PERMISSION_DENIED": ("没有权限：需要 {permission}。", "Permission denied: {permission} is required."),
     "WEAK_PASSWORD": ("密码至少 {min} 个字符。", "A password needs at least {min} characters."),
+    "TOO_MANY_ATTEMPTS": ("此地址登录失败次数过多，请 {minutes} 分钟后再试。",
+                          "Too many failed sign-ins from this address; try again in {minutes} minute(s)."),
+    "NOT_A_SESSION": ("API 令牌不是登录会话，不能注销；请管理员吊销它（revokeApiToken 或 jxc token revoke）。",
+                      "An API token is not a session and cannot log out; an administrator revokes it "
+                      "(revokeApiToken or jxc token revoke)."),
     "INVALID_STATUS": ("{what}当前状态为“{status}”，不能{action}。", "{what_en} is {status}: cannot {action_en}."),
     "BELOW_MIN_ORDER_QTY": ("低于供应商最小起订量 {min}。", "Below the supplier's minimum order quantity {min}."),
     "SELF_APPROVAL": ("职责分离：单据的制单人不能审批自己的单据。",
@@ -286,6 +293,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ALREADY_DISPOSED": ("该笔待处理财产损溢已经处理。", "These stock differences were already cleared."),
     "NOTHING_TO_DISPOSE": ("该凭证没有待处理财产损溢。", "This voucher holds no stock differences to clear."),
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
+    "QUERY_TOO_COMPLEX": ("查询过于复杂：估计要生成 {cost} 个对象，上限 {max}；请减少嵌套列表或每页条数。",
+                          "Query too complex: it would build about {cost} objects, the limit is {max}; "
+                          "nest fewer lists or ask for smaller pages."),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
         "since={since} 超出事件日志末尾（{last}）：该游标不属于这个数据库。",

@@ -11,6 +11,8 @@ different payload is refused with ``IDEMPOTENCY_KEY_REUSED``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 
@@ -23,6 +25,29 @@ from server.events.models import idempotency_key
 from server.sql import prepared
 
 MAX_KEY_LENGTH = 128
+STORED_KEY_LENGTH = 160  # owner prefix ("u123/", "t45/") + the caller's key
+
+_owner: contextvars.ContextVar[str] = contextvars.ContextVar("jxc_idempotency_owner", default="")
+
+
+@contextlib.contextmanager
+def keys_owned_by(owner: str):
+    """Scope the idempotency keys used inside to ``owner`` (a user or an API token, see
+    ``Principal.key_owner``): another principal's key with the same text neither answers nor blocks.
+    Outside any scope (CLI, demo, jobs) keys are the system's own."""
+    token = _owner.set(owner)
+    try:
+        yield
+    finally:
+        _owner.reset(token)
+
+
+def stored_key(key: str | None) -> str | None:
+    """The key as stored: prefixed with its owner."""
+    if key is None:
+        return None
+    owner = _owner.get()
+    return f"{owner}/{key}" if owner else key
 
 
 def check_key(key: str, error_cls: type[DomainError]) -> None:
@@ -50,6 +75,7 @@ async def claim_key(
 ) -> dict | None:
     """Claim ``key`` for this request. Returns the stored result of an earlier identical request."""
     check_key(key, error_cls)
+    key = stored_key(key)
     digest = request_hash(scope, payload)
     stmt = prepared(conn, "idempotency.claim", _build_claim)
     params = {"b_key": key, "b_scope": scope, "b_hash": digest, "b_created_at": utcnow()}
@@ -69,5 +95,5 @@ async def claim_key(
 
 async def store_result(conn: AsyncConnection, key: str, result: dict) -> None:
     await conn.execute(
-        update(idempotency_key).where(idempotency_key.c.key == key).values(result=json.dumps(result))
+        update(idempotency_key).where(idempotency_key.c.key == stored_key(key)).values(result=json.dumps(result))
     )

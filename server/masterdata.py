@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, exists, select, update
+from sqlalchemy import Column, Table, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.database import Database
 from server.errors import DomainError, ErrorDetail
 from server.audit import note_change
 from server.idempotency import claim_key, store_result
+from server.text_limits import max_length
 
 
 class TextRules:
@@ -18,7 +19,9 @@ class TextRules:
         self.error_cls = error_cls
         self.errors: list[ErrorDetail] = []
 
-    def text(self, value: str | None, field: str, max_len: int, *, required: bool = False) -> str | None:
+    def text(self, value: str | None, field: str, max_len: int | Column, *, required: bool = False) -> str | None:
+        """The stripped value; ``max_len`` is best the column it goes to (its ``String(n)`` length)."""
+        max_len = max_length(max_len)
         if value is None:
             if required:
                 self.errors.append(ErrorDetail("REQUIRED", field))
@@ -30,7 +33,8 @@ class TextRules:
             self.errors.append(ErrorDetail("INVALID_VALUE", field, {"detail": f"≤ {max_len} chars"}))
         return value
 
-    def code(self, value: str | None, field: str = "code", max_len: int = 32, *, required: bool = True) -> str | None:
+    def code(self, value: str | None, field: str = "code", max_len: int | Column = 32, *,
+             required: bool = True) -> str | None:
         value = self.text(value, field, max_len, required=required)
         if value and any(ch.isspace() for ch in value):
             self.errors.append(ErrorDetail("INVALID_VALUE", field, {"detail": "no spaces in codes"}))

@@ -1,6 +1,15 @@
 """All tables, imported in one place so that ``metadata`` is complete (Alembic, tests, checks)."""
 
-from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
+from server.auth.models import (
+    app_user,
+    audit_log,
+    auth_token,
+    role,
+    role_permission,
+    sign_in_lock,
+    user_role,
+    user_warehouse,
+)
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.db_types import metadata
 from server.events.models import event, event_counter, idempotency_key
@@ -33,6 +42,7 @@ from server.finance.models import (
     expense_bill,
     expense_category,
     expense_payment,
+    poster_failure,
     poster_state,
     posting_rule,
     voucher,
@@ -74,7 +84,7 @@ __all__ = [
     "metadata", "unit", "category", "product", "product_unit", "barcode", "supplier", "customer",
     "warehouse", "location", "lot", "stock_level", "product_cost", "stock_operation", "stock_move",
     "event", "event_counter", "idempotency_key",
-    "app_user", "role", "role_permission", "user_role", "user_warehouse", "auth_token", "audit_log",
+    "app_user", "role", "role_permission", "user_role", "user_warehouse", "auth_token", "audit_log", "sign_in_lock",
     "document_sequence", "app_setting", "supplier_price", "preferred_supplier", "purchase_order",
     "purchase_order_line", "purchase_order_history", "goods_receipt", "goods_receipt_line", "purchase_return",
     "purchase_return_line", "supplier_bill", "supplier_bill_line", "supplier_payment", "payment_allocation",
@@ -84,6 +94,6 @@ __all__ = [
     "stock_count", "stock_count_line", "frozen_location", "bill_of_materials", "production_order",
     "production_order_line", "lot_expiry_alert", "scan_session", "scan_record", "scan_tally",
     "account", "posting_rule", "cash_flow_rule", "accounting_period", "department", "voucher", "voucher_line",
-    "poster_state", "expense_category", "expense_bill", "expense_payment", "job", "automation_log",
+    "poster_state", "poster_failure", "expense_category", "expense_bill", "expense_payment", "job", "automation_log",
     "demand_forecast", "stock_snapshot",
 ]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 QTY_DIGITS = 6
@@ -19,6 +20,8 @@ MAX_UNIT_PRECISION = QTY_DIGITS
 FEN_PER_YUAN = 100
 MAX_QTY = 10**15  # scaled: one billion base units
 MAX_FEN = 10**16  # one hundred trillion yuan; sums of these stay far inside BIGINT
+MAX_NUMBER_CHARS = 64  # longer text is no quantity or amount we can hold (18 digits each side of the point)
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # [0-9]: ASCII only
 
 
 class NumberError(ValueError):
@@ -30,13 +33,37 @@ class NumberError(ValueError):
         self.detail = detail
 
 
+def is_decimal_text(text: str) -> bool:
+    """ASCII digits with an optional sign and at most one decimal point: ``12``, ``-0.5``, ``.5``, ``12.``."""
+    return _DECIMAL_TEXT.fullmatch(text) is not None
+
+
 def parse_decimal(value: str | int | Decimal) -> Decimal:
-    if isinstance(value, float):  # pragma: no cover - guarded by types; floats are never accepted
+    """A number from user text (or an int/Decimal from our own code), exactly.
+
+    Text is ASCII digits, an optional sign and at most one decimal point; surrounding ASCII spaces are
+    ignored. Refused as ``INVALID_NUMBER``: exponent notation (``"1e3"`` — no client of ours sends it and
+    none is documented, and it lets a short string name a huge number), digit separators (``"1_000"``,
+    ``"1,000"``), full-width and other scripts' digits (``"１２"``, ``"١٢"``), ``NaN`` and ``Infinity`` —
+    Python's ``Decimal()`` would take every one of them. Text longer than ``MAX_NUMBER_CHARS`` and
+    numbers beyond 18 digits on either side of the point are ``OUT_OF_RANGE``.
+    """
+    if isinstance(value, (float, bool)):  # pragma: no cover - guarded by types; floats are never accepted
         raise NumberError("INVALID_NUMBER")
-    try:
-        d = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise NumberError("INVALID_NUMBER") from None
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    else:
+        text = str(value).strip(" \t\r\n")
+        if len(text) > MAX_NUMBER_CHARS:
+            raise NumberError("OUT_OF_RANGE")
+        if not is_decimal_text(text):
+            raise NumberError("INVALID_NUMBER")
+        try:
+            d = Decimal(text)
+        except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only valid decimals
+            raise NumberError("INVALID_NUMBER") from None
     if not d.is_finite():
         raise NumberError("INVALID_NUMBER")
     if d and (d.adjusted() > 18 or d.as_tuple().exponent < -18):

@@ -26,7 +26,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     introspection: bool = True
     max_request_bytes: int = 1_048_576
+    max_query_cost: int = 50_000  # objects one request may make the server build (schema/cost.py)
     jobs: bool = True  # run the job scheduler inside the server (JXC_JOBS=0: only in `jxc worker`)
+    graphiql: bool = True  # serve the GraphiQL page on GET /graphql (JXC_GRAPHIQL=0: not)
+    environment: str = "development"  # JXC_ENV; "production" turns GraphiQL and introspection off by default
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,7 +79,32 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         default_language=env.get("JXC_LANGUAGE", "zh-CN"),
         debug=env.get("JXC_DEBUG", "") in ("1", "true", "yes"),
         cors_origins=tuple(o.strip() for o in env.get("JXC_CORS_ORIGINS", "").split(",") if o.strip()),
-        introspection=env.get("JXC_INTROSPECTION", "1") not in ("0", "false", "no"),
+        introspection=_flag(env, "JXC_INTROSPECTION", not _production(env)),
         max_request_bytes=int(env.get("JXC_MAX_REQUEST_BYTES", "1048576")),
+        max_query_cost=_int(env, "JXC_MAX_QUERY_COST", 50_000, 100, 10_000_000),
         jobs=env.get("JXC_JOBS", "1") not in ("0", "false", "no"),
+        graphiql=_flag(env, "JXC_GRAPHIQL", not _production(env)),
+        environment=_environment(env),
     )
+
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+def _environment(env) -> str:
+    value = env.get("JXC_ENV", "").strip().lower() or "development"
+    if value not in ENVIRONMENTS:  # a typo must not leave a production server open
+        raise ValueError(f"JXC_ENV must be one of {' | '.join(ENVIRONMENTS)}, not {value!r}")
+    return value
+
+
+def _production(env) -> bool:
+    return _environment(env) == "production"
+
+
+def _flag(env, name: str, default: bool) -> bool:
+    """An on/off setting: ``0``/``false``/``no``/``off`` is off, any other value on, unset the default."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw not in ("0", "false", "no", "off")

@@ -12,6 +12,7 @@ os.environ.setdefault("JXC_DB_POOL_SIZE", "3")
 os.environ.setdefault("JXC_DB_MAX_OVERFLOW", "5")
 
 from server import clock
+from server.auth import throttle
 from server.database import Database
 
 # No test reads the real date: the clock is set before any test module is imported (module-level
@@ -32,6 +33,7 @@ def pytest_report_header(config):
 def _test_clock():
     """Every test starts at ``TEST_NOW`` (ticking); a test about dates moves it with ``set_clock``."""
     clock.set_clock(TEST_NOW)
+    throttle.reset()  # the sign-in windows are process memory
     yield
     clock.set_clock(TEST_NOW)
 

@@ -7,7 +7,7 @@ import dataclasses
 
 import httpx
 
-from server.app import create_app
+from server.web.app import create_app
 from server.settings import load_settings
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from schema.relay import to_global_id
 from server.auth import services as auth
-from server.auth.models import app_user, audit_log
+from server.auth.models import audit_log, sign_in_lock
 from server.errors import AuthError
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
@@ -28,7 +28,7 @@ async def _restricted_keeper(gql, w):
 async def test_node_respects_the_warehouse_restriction(gql):
     w = await make_world(gql.db)
     token, _ = await _restricted_keeper(gql, w)
-    body = await gql.post("""query($id: ID!) { node(id: $id) { ... on Warehouse { code locations { code } } } }""",
+    body = await gql.post("""query($id: ID!) { node(id: $id) { ... on Warehouse { code locations { edges { node { code } } } } } }""",
                           {"id": to_global_id("Warehouse", w.wh1)}, token=token)
     node = (body.get("data") or {}).get("node")
     assert node is None, node  # WH1 and its bins are outside zhao's warehouses
@@ -102,7 +102,7 @@ async def test_concurrent_wrong_passwords_all_count_towards_the_lock(db):
 
     await asyncio.gather(*(guess(i) for i in range(2 * auth.MAX_FAILED_LOGINS)))
     async with db.read() as conn:
-        row = (await conn.execute(select(app_user.c.failed_logins, app_user.c.locked_until))).one()
+        row = (await conn.execute(select(sign_in_lock.c.failed_logins, sign_in_lock.c.locked_until))).one()
     assert row.failed_logins == 2 * auth.MAX_FAILED_LOGINS and row.locked_until is not None, row
 
 

@@ -9,7 +9,7 @@ import sqlalchemy.exc
 from sqlalchemy import func, select, text, update
 
 from server.auth import services as auth
-from server.auth.models import app_user, audit_log, auth_token
+from server.auth.models import app_user, audit_log, auth_token, sign_in_lock
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.clock import utcnow
 from server.errors import AuthError
@@ -44,7 +44,7 @@ async def test_wrong_password_and_unknown_user_are_indistinguishable_and_audited
         errors.append((exc.value.details[0].code, exc.value.details[0].field, exc.value.details[0].message("en")))
     assert errors[0] == errors[1]
     assert [r.details for r in await _audit(db, "auth.login_failed")] == [
-        '{"reason":"password"}', '{"reason":"unknown"}']
+        '{"reason":"password","client":""}', '{"reason":"unknown","client":""}']
 
 
 async def test_repeated_failures_lock_the_account_for_a_while(db):
@@ -56,11 +56,11 @@ async def test_repeated_failures_lock_the_account_for_a_while(db):
         await auth.do_login(db, "li", "correct horse")
     assert exc.value.details[0].code == "INVALID_CREDENTIALS"
     async with db.write() as conn:  # the lock runs out
-        await conn.execute(update(app_user).values(locked_until=utcnow() - timedelta(seconds=1)))
+        await conn.execute(update(sign_in_lock).values(locked_until=utcnow() - timedelta(seconds=1)))
     token, _ = await auth.do_login(db, "li", "correct horse")
     assert await auth.authenticate(db, token) is not None
-    async with db.read() as conn:
-        assert (await conn.execute(select(app_user.c.failed_logins))).scalar_one() == 0
+    async with db.read() as conn:  # a good sign-in clears the address's failures
+        assert (await conn.execute(select(func.count()).select_from(sign_in_lock))).scalar_one() == 0
 
 
 async def test_logout_expiry_disable_and_new_password_end_sessions(db):
@@ -140,17 +140,17 @@ async def test_a_lock_that_ran_out_starts_the_count_again_and_attempts_during_it
         with pytest.raises(AuthError):
             await auth.do_login(db, "li", "guess")
     async with db.read() as conn:
-        locked_until = (await conn.execute(select(app_user.c.locked_until))).scalar_one()
+        locked_until = (await conn.execute(select(sign_in_lock.c.locked_until))).scalar_one()
     with pytest.raises(AuthError):
         await auth.do_login(db, "li", "another guess")  # during the lock: neither counted nor extended
     async with db.read() as conn:
-        assert (await conn.execute(select(app_user.c.locked_until))).scalar_one() == locked_until
+        assert (await conn.execute(select(sign_in_lock.c.locked_until))).scalar_one() == locked_until
     async with db.write() as conn:
-        await conn.execute(update(app_user).values(locked_until=utcnow() - timedelta(seconds=1)))
+        await conn.execute(update(sign_in_lock).values(locked_until=utcnow() - timedelta(seconds=1)))
     with pytest.raises(AuthError):
         await auth.do_login(db, "li", "one typo")  # after the lock: one failure, not locked again
     async with db.read() as conn:
-        row = (await conn.execute(select(app_user.c.failed_logins, app_user.c.locked_until))).one()
+        row = (await conn.execute(select(sign_in_lock.c.failed_logins, sign_in_lock.c.locked_until))).one()
     assert row.failed_logins == 1 and row.locked_until is None
     principal = await auth.authenticate(db, (await auth.do_login(db, "li", "correct horse"))[0])
     assert principal.roles == ("viewer",)

@@ -180,7 +180,7 @@ async def test_duplicate_alt_unit_reports_the_right_field(db):
 # ---- GraphQL: N+1 and pagination ---------------------------------------------------------------
 
 
-OP_MOVES = "query($id: ID!) { node(id: $id) { ... on StockOperation { moves { quantity } } } }"
+OP_MOVES = "query($id: ID!) { node(id: $id) { ... on StockOperation { moves(first: 50) { edges { node { quantity } } } } } }"
 
 
 async def test_operation_moves_constant_queries(gql):

@@ -28,7 +28,8 @@ CREATE_LOCATION = f"""mutation($input: CreateLocationInput!) {{
   createLocation(input: $input) {{ location {{ id code name sortOrder active warehouse {{ code }} parent {{ code }} }}
   {ERR} }} }}"""
 
-OP = f"replayed {ERR} operation {{ id operationType reference reason moves {{ lineNo moveType quantity value }} }}"
+OP = (f"replayed {ERR} operation {{ id operationType reference reason "
+      f"moves {{ totalCount edges {{ node {{ lineNo moveType quantity value }} }} }} }}")
 RECEIVE = f"""mutation($lines: [ReceiveLineInput!]!, $key: String!, $ref: String! = "") {{
   receiveStock(lines: $lines, idempotencyKey: $key, reference: $ref) {{ {OP} }} }}"""
 ISSUE = f"""mutation($lines: [IssueLineInput!]!, $key: String!) {{
@@ -73,8 +74,14 @@ async def product_stock(gql, product_id: str):
 
 
 async def op(gql, mutation: str, lines: list[dict], key: str, lang: str | None = None, **extra) -> dict:
+    """The payload, with the operation's first page of moves as a plain list of nodes."""
     data = await gql.execute(mutation, {"lines": lines, "key": key, **extra}, lang=lang)
-    return next(iter(data.values()))
+    payload = next(iter(data.values()))
+    if payload.get("operation"):
+        page = payload["operation"]["moves"]
+        assert page["totalCount"] == len(page["edges"])
+        payload["operation"]["moves"] = [e["node"] for e in page["edges"]]
+    return payload
 
 
 def codes(payload) -> list[tuple[str, str]]:
@@ -233,11 +240,11 @@ async def test_warehouses_locations_and_location_by_code(gql):
                      "parent": {"code": "SH-A"}}
     assert (await gql.execute(by_code, {"c": "BJ-02"}))["locationByCode"] is None
 
-    listing = await gql.execute("""{ warehouses { totalCount edges { node { code locations { code } } } }
+    listing = await gql.execute("""{ warehouses { totalCount edges { node { code locations { edges { node { code } } } } } }
                                       locations { totalCount } }""")
     assert listing["warehouses"]["edges"] == [
-        {"node": {"code": "BJ", "locations": [{"code": "BJ-01"}]}},
-        {"node": {"code": "SH", "locations": [{"code": "SH-A"}, {"code": "SH-A-01"}]}},
+        {"node": {"code": "BJ", "locations": {"edges": [{"node": {"code": "BJ-01"}}]}}},
+        {"node": {"code": "SH", "locations": {"edges": [{"node": {"code": "SH-A"}}, {"node": {"code": "SH-A-01"}}]}}},
     ]
     assert listing["locations"]["totalCount"] == 3
     in_sh = await gql.execute("query($w: ID) { locations(filter: {warehouseId: $w}) { edges { node { code } } } }",
@@ -296,11 +303,11 @@ async def test_location_queries(gql):
     assert (await gql.execute(by_code, {"c": "BJ-02"}))["locationByCode"] is None
     assert (await gql.execute(by_code, {"c": "sh-a-01"}))["locationByCode"] is None  # codes are exact
 
-    listing = await gql.execute("""{ warehouses { totalCount edges { node { code locations { code } } } }
+    listing = await gql.execute("""{ warehouses { totalCount edges { node { code locations { edges { node { code } } } } } }
                                       locations { totalCount } }""")
     assert listing["warehouses"]["edges"] == [
-        {"node": {"code": "BJ", "locations": [{"code": "BJ-01"}]}},
-        {"node": {"code": "SH", "locations": [{"code": "SH-A"}, {"code": "SH-A-01"}]}},
+        {"node": {"code": "BJ", "locations": {"edges": [{"node": {"code": "BJ-01"}}]}}},
+        {"node": {"code": "SH", "locations": {"edges": [{"node": {"code": "SH-A"}}, {"node": {"code": "SH-A-01"}}]}}},
     ]
     assert listing["locations"]["totalCount"] == 3
     lq = "query($f: LocationFilter) { locations(filter: $f) { edges { node { code } } } }"
@@ -499,7 +506,7 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(gql):
         (RECEIVE, [dict(line, quantity="1.5")], [("lines.0.quantity", "TOO_MANY_DECIMALS")]),
         (RECEIVE, [{"productId": ids.k, "locationId": ids.a1, "quantity": "0.0005"}],
          [("lines.0.quantity", "TOO_MANY_DECIMALS")]),
-        (RECEIVE, [dict(line, quantity="1e20")], [("lines.0.quantity", "INVALID_VALUE")]),  # out of range
+        (RECEIVE, [dict(line, quantity="1" + "0" * 20)], [("lines.0.quantity", "INVALID_VALUE")]),  # out of range
         (RECEIVE, [dict(line, quantity="1", unitCost="-2")], [("lines.0.unitCost", "INVALID_VALUE")]),
         (RECEIVE, [dict(line, quantity="1", unitId=ids.kg)], [("lines.0.unitId", "WRONG_UNIT")]),
         (RECEIVE, [dict(line, quantity="1", lot="L1")], [("lines.0.lot", "LOT_NOT_ALLOWED")]),
@@ -647,16 +654,16 @@ def _nested_categories(depth: int) -> str:
 
 
 async def test_query_depth_and_alias_limits(gql):
-    # products > edges > node > category is depth 4; each parent adds one
-    ok = await gql.post(_nested_categories(6))
+    # products > edges > node > category is depth 4; each parent adds one (MAX_DEPTH 16)
+    ok = await gql.post(_nested_categories(12))
     assert not ok.get("errors") and ok["data"] == {"products": {"edges": []}}
-    too_deep = await gql.post(_nested_categories(7))
+    too_deep = await gql.post(_nested_categories(13))
     assert too_deep.get("data") is None
-    assert "exceeds maximum operation depth of 10" in too_deep["errors"][0]["message"]
+    assert "exceeds maximum operation depth of 16" in too_deep["errors"][0]["message"]
     far_too_deep = await gql.post(_nested_categories(40))
     assert "maximum operation depth" in far_too_deep["errors"][0]["message"]
     # the limit also holds inside fragments
-    frag = ("fragment P on Category { " + "parent { " * 7 + "name" + " }" * 7 + " }"
+    frag = ("fragment P on Category { " + "parent { " * 13 + "name" + " }" * 13 + " }"
             " { products { edges { node { category { ...P } } } } }")
     assert "maximum operation depth" in (await gql.post(frag))["errors"][0]["message"]
 

@@ -11,15 +11,15 @@ async def test_receive_then_list_stock_levels(gql):
         """mutation($lines: [ReceiveLineInput!]!, $key: String!) {
              receiveStock(lines: $lines, idempotencyKey: $key, reference: "PO-1") {
                replayed errors { field code message }
-               operation { operationType moves { quantity value moveType toLocation { code } } }
+               operation { operationType moves { edges { node { quantity value moveType toLocation { code } } } } }
              } }""",
         {"lines": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1),
                     "quantity": "2", "unitId": to_global_id("Unit", w.box), "unitCost": "120.00"}], "key": "k1"},
     )
     payload = data["receiveStock"]
     assert payload["errors"] == []
-    assert payload["operation"]["moves"] == [
-        {"quantity": "24", "value": "240.00", "moveType": "RECEIPT", "toLocation": {"code": "WH1-A-01"}}
+    assert payload["operation"]["moves"]["edges"] == [
+        {"node": {"quantity": "24", "value": "240.00", "moveType": "RECEIPT", "toLocation": {"code": "WH1-A-01"}}}
     ]
     levels = await gql.execute("{ stockLevels { totalCount edges { node { quantity product { sku } } } } }")
     assert levels["stockLevels"]["totalCount"] == 1

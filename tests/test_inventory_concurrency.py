@@ -46,7 +46,7 @@ async def test_freeze_count_opened_during_issues(db, db_url):
     p = await make_product(db, w)
     await do_receive_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="40", unit_cost="1.00")])
     line = {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}
-    open_count = {"query": """mutation($w: ID!) { openStockCount(input: {warehouseId: $w, mode: "freeze"}) {
+    open_count = {"query": """mutation($w: ID!) { openStockCount(input: {warehouseId: $w, mode: FREEZE}) {
         count { id } errors { code } } }""", "variables": {"w": to_global_id("Warehouse", w.wh1)}}
     bodies = [{"query": ISSUE, "variables": {"lines": [line], "key": f"fz-{i}"}} for i in range(20)]
     bodies.insert(10, open_count)

@@ -325,10 +325,10 @@ async def test_a_restricted_user_does_not_see_the_far_end_of_a_transfer(gql):
                               warehouse_ids=[w.wh2])
     token = (await auth.do_login(gql.db, "qian", "correct horse"))[0]
     data = await gql.execute("""{ stockMoves { edges { node { fromLocation { code } toLocation { code }
-        operation { moves { fromLocation { code } toLocation { code } } } } } } }""", token=token)
+        operation { moves { edges { node { fromLocation { code } toLocation { code } } } } } } } } }""", token=token)
     nodes = [e["node"] for e in data["stockMoves"]["edges"]]
     moves = [(n["fromLocation"], n["toLocation"]) for n in nodes]
     assert sorted(moves, key=str) == sorted([(None, {"code": "WH2-B-01"}), (None, {"code": "WH2-B-01"})], key=str)
     # the receipt into both warehouses shows only its WH2 move
     for n in nodes:
-        assert all(m["toLocation"] == {"code": "WH2-B-01"} for m in n["operation"]["moves"])
+        assert all(m["node"]["toLocation"] == {"code": "WH2-B-01"} for m in n["operation"]["moves"]["edges"])

@@ -238,7 +238,7 @@ async def test_reports_over_graphql_and_downloads(gql):
 
     await small_shop(gql.db)
     manager = await admin_token(gql.db, "sales_manager")
-    r = await gql.execute("""{ salesReport(groupBy: "customer") { total { revenue cost margin marginPercent }
+    r = await gql.execute("""{ salesReport(groupBy: CUSTOMER) { total { revenue cost margin marginPercent }
         rows { label revenue sharePercent } csvUrl xlsxUrl } dashboard { salesToday stockValue openSalesOrders } }""",
                           token=manager)
     assert r["salesReport"]["total"] == {"revenue": "590.00", "cost": "290.00", "margin": "300.00",
@@ -259,7 +259,7 @@ async def test_reports_over_graphql_and_downloads(gql):
     assert all(j["runs"] == 0 and j["nextRunAt"] is None for j in listed["jobs"])  # nothing scheduled yet
     async with gql.db.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(job))).scalar_one() == 0  # the query wrote nothing
-    jobs = await gql.execute("mutation { runJob(name: \"demand_forecast\") { ok result errors { code } } }")
+    jobs = await gql.execute("mutation { runJob(name: DEMAND_FORECAST) { ok result errors { code } } }")
     assert jobs["runJob"]["ok"] is True and '"status": "ok"' in jobs["runJob"]["result"]
 
 

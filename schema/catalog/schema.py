@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from schema.auth import needs
-from schema.catalog.types import Category, Product, Unit, product_from_id
+from schema.catalog.types import Category, Product, TrackingMode, Unit, product_from_id
+from schema.enums import value_of
 from schema.errors import CatalogError, invalid_id, run_action
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Money, Quantity
@@ -187,7 +188,7 @@ class ProductInput:
     vat_rate: Decimal_ | None = None
     reorder_point: Quantity | None = None
     reorder_quantity: Quantity | None = None
-    tracking: str | None = strawberry.field(default=None, description="none | lot | serial")
+    tracking: TrackingMode | None = None
     units: list[ProductUnitInput] = strawberry.field(default_factory=list)
     barcodes: list[BarcodeInput] = strawberry.field(default_factory=list)
 
@@ -212,7 +213,7 @@ def _to_domain(data: ProductInput) -> services.ProductInput:
         category_id=_id(data.category_id, "Category", "categoryId", "category"),
         base_unit_id=_id(data.base_unit_id, "Unit", "baseUnitId", "unit"),
         sale_price=data.sale_price, purchase_price=data.purchase_price, vat_rate=data.vat_rate,
-        reorder_point=data.reorder_point, reorder_quantity=data.reorder_quantity, tracking=data.tracking,
+        reorder_point=data.reorder_point, reorder_quantity=data.reorder_quantity, tracking=value_of(data.tracking),
         units=[services.AltUnitInput(_id(u.unit_id, "Unit", f"units.{i}.unitId", "unit"), u.factor)
                for i, u in enumerate(data.units)],
         barcodes=[services.BarcodeInput(b.code, _id(b.unit_id, "Unit", f"barcodes.{i}.unitId", "unit"))

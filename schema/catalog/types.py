@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_can, needs
 from server.errors import ApiError
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
@@ -139,8 +139,7 @@ class Product(Node):
 
 async def product_from_id(info: Info, product_id: int) -> Product | None:
     """A product for any field that leads to one (stock levels, moves, events): needs catalog.view."""
-    principal = info.context.principal
-    if principal is not None and not principal.can("catalog.view"):
+    if not caller_can(info, "catalog.view"):
         raise ApiError("PERMISSION_DENIED", permission="catalog.view")
     row = await info.context.loaders.product.load(product_id)
     if row is None:

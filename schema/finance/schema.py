@@ -13,6 +13,9 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth import needs
+from schema.bounds import check_period, check_year
+from schema.enums import (AccountDimension, CashFlowItemKey, ExpenseStatus, GainTreatment, LossTreatment, PaymentMethod,
+                          StatementKind, VoucherStatus, value_of)
 from schema.errors import FinanceError, run_action
 from schema.relay import Connection, decode_id, paginate, to_global_id
 from schema.scalars import Decimal_, Money
@@ -22,7 +25,7 @@ from server.finance import books, closing, expenses, statements, vouchers
 from server.finance.chart import CASH_FLOW_ITEMS, ROLE_NAMES
 from server.finance.ledger import books_standard
 from server.finance.models import account, accounting_period, expense_bill, expense_category, posting_rule, voucher
-from server.finance.poster import poster_lag
+from server.finance.poster import poster_lag, set_aside_count, set_aside_events
 from server.numbers import fen_to_decimal
 
 CODES = FinanceErrorCode
@@ -277,10 +280,24 @@ class PartnerStatement:
 
 @strawberry.type(description="A line of the cash-flow statement (direct method).")
 class CashFlowItem:
-    key: str
+    key: CashFlowItemKey = strawberry.field(description="Pass it to reclassifyCashFlow(item:).")
     section: str
     label: str
     label_en: str
+
+
+@strawberry.type(description="A business event the poster could not book: set aside with its error, retried on "
+                               "every run and booked once the cause is fixed.")
+class PosterFailure:
+    seq: int = strawberry.field(description="The event's sequence number in the journal.")
+    event_type: str
+    source: str = strawberry.field(description="The document it stands for, e.g. goods_receipt GR2026-000012.")
+    error: str = strawberry.field(description="Why it cannot be booked, or which set-aside event it waits for.")
+    waiting_for: int | None = strawberry.field(
+        description="Held back behind this set-aside event (same document or one it depends on), not failed itself.")
+    attempts: int
+    first_failed_at: datetime
+    last_tried_at: datetime
 
 
 @strawberry.type
@@ -289,6 +306,9 @@ class PosterStatus:
     booked_until: int = strawberry.field(description="The last journal event turned into vouchers.")
     last_event: int
     last_error: str
+    failure_count: int = strawberry.field(description="How many events are set aside.")
+    failures: list[PosterFailure] = strawberry.field(
+        description="Events set aside, in journal order (the first 100).")
 
 
 # ---- payloads -----------------------------------------------------------------------------------------------
@@ -375,7 +395,7 @@ class AccountInput:
     code: str
     name: str
     name_en: str = ""
-    dimensions: list[str] | None = None
+    dimensions: list[AccountDimension] | None = None
 
 
 @strawberry.input
@@ -393,8 +413,8 @@ class ExpenseInput:
 @strawberry.input
 class ClearSuspenseInput:
     voucher_id: strawberry.ID
-    loss_treatment: str = strawberry.field(default="normal", description="normal | disaster | compensation")
-    gain_treatment: str = strawberry.field(default="income", description="income | capital")
+    loss_treatment: LossTreatment = LossTreatment.NORMAL
+    gain_treatment: GainTreatment = GainTreatment.INCOME
     abnormal_vat_rate: Decimal_ | None = strawberry.field(
         default=None, description="Abnormal loss: reverse input VAT at this rate (进项税额转出), e.g. 0.13.")
     on: date | None = None
@@ -423,14 +443,15 @@ class FinanceQuery:
                 for r in rows]
 
     @strawberry.field(description="Vouchers, newest first.", extensions=needs("finance.view"))
-    async def vouchers(self, info: Info, period: int | None = None, status: str | None = None,
+    async def vouchers(self, info: Info, period: int | None = None, status: VoucherStatus | None = None,
                        source_type: str | None = None, first: int | None = None,
                        after: str | None = None) -> Connection[Voucher]:
+        check_period(period)
         q = select(voucher).order_by(voucher.c.id.desc())
         if period is not None:
             q = q.where(voucher.c.period == period)
         if status:
-            q = q.where(voucher.c.status == status)
+            q = q.where(voucher.c.status == status.value)
         if source_type:
             q = q.where(voucher.c.source_type == source_type)
         return await paginate(info, q, Voucher.from_row, first=first, after=after)
@@ -452,10 +473,16 @@ class FinanceQuery:
             booked, last = await poster_lag(conn)
             from server.finance.models import poster_state
             error = (await conn.execute(select(poster_state.c.last_error))).scalar() or ""
-        return PosterStatus(standard=standard, booked_until=booked, last_event=last, last_error=error)
+            failures = [PosterFailure(seq=f.seq, event_type=f.event_type, source=f.source, error=f.error,
+                                      waiting_for=f.waiting_for, attempts=f.attempts, first_failed_at=f.first_failed_at,
+                                      last_tried_at=f.last_tried_at) for f in await set_aside_events(conn, 100)]
+            count = await set_aside_count(conn) if len(failures) == 100 else len(failures)
+        return PosterStatus(standard=standard, booked_until=booked, last_event=last, last_error=error,
+                            failure_count=count, failures=failures)
 
     @strawberry.field(description="科目余额表 for a period (yyyymm).", extensions=needs("finance.view"))
     async def trial_balance(self, info: Info, period: int) -> list[TrialBalanceRow]:
+        check_period(period)
         async with info.context.db.read() as conn:
             rows = await statements.trial_balance(conn, period)
         return [TrialBalanceRow(code=r["code"], name=r["name"], name_en=r["name_en"], category=r["category"],
@@ -464,8 +491,9 @@ class FinanceQuery:
 
     @strawberry.field(description="A financial statement: BALANCE_SHEET | INCOME_STATEMENT | CASH_FLOW.",
                       extensions=needs("finance.view"))
-    async def financial_statement(self, info: Info, kind: str, period: int) -> FinancialStatement | None:
-        make = statements.STATEMENTS.get(kind.lower())
+    async def financial_statement(self, info: Info, kind: StatementKind, period: int) -> FinancialStatement | None:
+        check_period(period)
+        make = statements.STATEMENTS.get(kind.value)
         if make is None:
             return None
         async with info.context.db.read() as conn:
@@ -476,6 +504,8 @@ class FinanceQuery:
     async def detail_ledger(self, info: Info, account_code: str, from_period: int, to_period: int,
                             customer_id: strawberry.ID | None = None, supplier_id: strawberry.ID | None = None,
                             warehouse_id: strawberry.ID | None = None, first: int = 200, offset: int = 0) -> DetailLedger:
+        check_period(from_period, "fromPeriod")
+        check_period(to_period, "toPeriod")
         first = min(max(first, 1), info.context.settings.max_page_size)
         async with info.context.db.read() as conn:
             led = await statements.detail_ledger(
@@ -502,6 +532,7 @@ class FinanceQuery:
 
     @strawberry.field(description="总账: an account's months of a year.", extensions=needs("finance.view"))
     async def general_ledger(self, info: Info, account_code: str, year: int) -> list[GeneralLedgerMonth]:
+        check_year(year)
         async with info.context.db.read() as conn:
             rows = await statements.general_ledger(conn, account_code, year)
         return [GeneralLedgerMonth(period=r["period"], opening=_money(r["opening"]), debit=_money(r["debit"]),
@@ -524,11 +555,11 @@ class FinanceQuery:
             for ln in st["lines"]])
 
     @strawberry.field(description="Expense bills, newest first.", extensions=needs("finance.view"))
-    async def expense_bills(self, info: Info, status: str | None = None, first: int | None = None,
+    async def expense_bills(self, info: Info, status: ExpenseStatus | None = None, first: int | None = None,
                             after: str | None = None) -> Connection[ExpenseBill]:
         q = select(expense_bill).order_by(expense_bill.c.id.desc())
         if status:
-            q = q.where(expense_bill.c.status == status)
+            q = q.where(expense_bill.c.status == status.value)
         return await paginate(info, q, ExpenseBill.from_row, first=first, after=after)
 
     @strawberry.field(description="Expense categories and where they post.", extensions=needs("finance.view"))
@@ -542,7 +573,8 @@ class FinanceQuery:
     @strawberry.field(description="Cash-flow statement items (for reclassifying a cash line).",
                       extensions=needs("finance.view"))
     def cash_flow_items(self) -> list[CashFlowItem]:
-        return [CashFlowItem(key=k, section=sec, label=zh, label_en=en) for k, (sec, zh, en) in CASH_FLOW_ITEMS.items()]
+        return [CashFlowItem(key=CashFlowItemKey(k), section=sec, label=zh, label_en=en)
+                for k, (sec, zh, en) in CASH_FLOW_ITEMS.items()]
 
 
 # ---- mutations ------------------------------------------------------------------------------------------------
@@ -556,7 +588,8 @@ class FinanceMutation:
 
     @strawberry.mutation(description="Add a sub-account (明细科目).", extensions=needs("finance.admin"))
     async def add_account(self, info: Info, input: AccountInput) -> FinancePayload:
-        data = books.AccountInput(input.parent_code, input.code, input.name, input.name_en, input.dimensions)
+        dimensions = None if input.dimensions is None else [d.value for d in input.dimensions]
+        data = books.AccountInput(input.parent_code, input.code, input.name, input.name_en, dimensions)
         return await _ok(info, lambda: books.do_add_account(info.context.db, data, _principal(info)))
 
     @strawberry.mutation(description="Point a business role at another account.", extensions=needs("finance.admin"))
@@ -610,14 +643,14 @@ class FinanceMutation:
     async def clear_stock_differences(self, info: Info, input: ClearSuspenseInput) -> VoucherPayload:
         return await _voucher_payload(info, lambda: vouchers.do_clear_suspense(
             info.context.db, pk(input.voucher_id, "Voucher", "voucherId"), _principal(info),
-            loss_treatment=input.loss_treatment, gain_treatment=input.gain_treatment,
+            loss_treatment=input.loss_treatment.value, gain_treatment=input.gain_treatment.value,
             abnormal_vat_rate=input.abnormal_vat_rate, on=input.on))
 
     @strawberry.mutation(description="Put a cash line into another cash-flow item (null: back to the rule).",
                          extensions=needs("finance.post"))
-    async def reclassify_cash_flow(self, info: Info, line_id: strawberry.ID, item: str | None) -> FinancePayload:
+    async def reclassify_cash_flow(self, info: Info, line_id: strawberry.ID, item: CashFlowItemKey | None) -> FinancePayload:
         return await _ok(info, lambda: vouchers.do_reclassify_cash_flow(
-            info.context.db, pk(line_id, "VoucherLine", "lineId"), item, _principal(info)))
+            info.context.db, pk(line_id, "VoucherLine", "lineId"), value_of(item), _principal(info)))
 
     @strawberry.mutation(description="Enter an expense bill (费用单).", extensions=needs("expense.edit"))
     async def create_expense(self, info: Info, input: ExpenseInput, idempotency_key: str | None = None) -> ExpensePayload:
@@ -638,11 +671,11 @@ class FinanceMutation:
         return await _expense_payload(info, action)
 
     @strawberry.mutation(description="Pay an approved expense bill.", extensions=needs("finance.payment"))
-    async def pay_expense(self, info: Info, id: strawberry.ID, amount: Money, method: str = "bank_transfer",
+    async def pay_expense(self, info: Info, id: strawberry.ID, amount: Money, method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
                           payment_date: date | None = None, idempotency_key: str | None = None) -> ExpensePayload:
         async def action():
             eid = pk(id, "ExpenseBill", "id")
-            await expenses.do_pay_expense(info.context.db, expenses.ExpensePaymentInput(eid, amount, method, payment_date),
+            await expenses.do_pay_expense(info.context.db, expenses.ExpensePaymentInput(eid, amount, method.value, payment_date),
                                           _principal(info), idempotency_key=idempotency_key)
             return eid
         return await _expense_payload(info, action)

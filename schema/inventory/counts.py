@@ -9,12 +9,14 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
+from schema.enums import CountMode, StockCountStatus
 from schema.errors import InventoryError, run_action
 from schema.inventory.types import Location, Lot, Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
+from server.auth import scope
 from server.errors import InventoryErrorCode
 from server.inventory import counts
 from server.inventory.models import stock_count
@@ -105,7 +107,7 @@ class StockCount:
 @strawberry.input
 class OpenCountInput:
     warehouse_id: strawberry.ID
-    mode: str = strawberry.field(default="snapshot", description="snapshot (live operations) | freeze")
+    mode: CountMode = CountMode.SNAPSHOT
     blind: bool = True
     location_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     product_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
@@ -140,25 +142,23 @@ async def _payload(info: Info, action) -> StockCountPayload:
 @strawberry.type
 class CountQuery:
     @strawberry.field(description="Stock counts, newest first.", extensions=needs("stock.view"))
-    async def stock_counts(self, info: Info, status: str | None = None, first: int | None = None,
+    async def stock_counts(self, info: Info, status: StockCountStatus | None = None, first: int | None = None,
                            after: str | None = None) -> Connection[StockCount]:
         q = select(stock_count).order_by(stock_count.c.id.desc())
         if status:
-            q = q.where(stock_count.c.status == status)
-        allowed = info.context.principal.warehouse_ids
-        if allowed is not None:
-            q = q.where(stock_count.c.warehouse_id.in_(sorted(allowed)))
+            q = q.where(stock_count.c.status == status.value)
+        q = q.where(scope.within(caller_warehouses(info), stock_count.c.warehouse_id))
         return await paginate(info, q, StockCount.from_row, first=first, after=after)
 
 
 @strawberry.type
 class CountMutation:
     @strawberry.mutation(description="Open a count (盘点): blind by default, snapshot or freeze.",
-                         extensions=needs("stock.count"))
+                         extensions=needs("stock.count.manage"))
     async def open_stock_count(self, info: Info, input: OpenCountInput) -> StockCountPayload:
         async def action():
             return await counts.do_open_count(info.context.db, counts.CountInput(
-                warehouse_id=inventory_pk(input.warehouse_id, "Warehouse", "warehouseId", "warehouse"), mode=input.mode,
+                warehouse_id=inventory_pk(input.warehouse_id, "Warehouse", "warehouseId", "warehouse"), mode=input.mode.value,
                 blind=input.blind, count_date=input.count_date, note=input.note,
                 location_ids=[inventory_pk(x, "Location", "locationIds", "location") for x in input.location_ids],
                 product_ids=[inventory_pk(x, "Product", "productIds", "product") for x in input.product_ids]),
@@ -167,7 +167,7 @@ class CountMutation:
 
     @strawberry.mutation(description="Open a blind cycle count of the products due by ABC class (A monthly, B "
                                      "quarterly, C yearly); count null when nothing is due.",
-                         extensions=needs("stock.count"))
+                         extensions=needs("stock.count.manage"))
     async def generate_cycle_count(self, info: Info, warehouse_id: strawberry.ID) -> StockCountPayload:
         count_id, errors = await run_action(info, InventoryErrorCode, lambda: counts.do_generate_cycle_count(
             info.context.db, inventory_pk(warehouse_id, "Warehouse", "warehouseId", "warehouse"), info.context.principal))
@@ -199,7 +199,8 @@ class CountMutation:
             return count_id
         return await _payload(info, action)
 
-    @strawberry.mutation(description="Cancel an open count (unfreezes its locations).", extensions=needs("stock.count"))
+    @strawberry.mutation(description="Cancel an open count (unfreezes its locations).",
+                         extensions=needs("stock.count.manage"))
     async def cancel_stock_count(self, info: Info, id: strawberry.ID) -> StockCountPayload:
         async def action():
             count_id = inventory_pk(id, "StockCount", "id", "stock_count")

@@ -9,13 +9,15 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
+from schema.bounds import check_days
 from schema.catalog.types import Product, product_from_id
 from schema.inventory.types import Location, Lot, StockMove, moves_from_rows
 from schema.live import live_events
 from schema.partners.types import Customer, Supplier
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Quantity, quantity_of
+from server.auth import scope
 from server.inventory import lots
 from server.inventory.models import lot
 from server import clock
@@ -115,10 +117,10 @@ class LotExpiringEvent:
 class LotSubscription:
     @strawberry.subscription(description="Lots expiring soon, live (`since` replays).", extensions=needs("stock.view"))
     async def lot_expiring(self, info: Info, since: int | None = None) -> AsyncGenerator[LotExpiringEvent, None]:
-        allowed = info.context.principal.warehouse_ids
+        allowed = caller_warehouses(info)
 
         def predicate(ev) -> bool:
-            return ev.event_type == lots.LOT_EXPIRING and (allowed is None or ev.payload.get("warehouse_id") in allowed)
+            return ev.event_type == lots.LOT_EXPIRING and scope.allows(allowed, ev.payload.get("warehouse_id"))
 
         async for ev in live_events(info, predicate, since, lots.LOT_EXPIRING, "stock.view"):
             p = ev.payload
@@ -141,7 +143,7 @@ class LotQuery:
                                                                  lot.c.code == (code or "").strip()))).scalar()
             if lid is None:
                 return None
-            trace = await lots.lot_trace(conn, lid, info.context.principal.warehouse_ids)
+            trace = await lots.lot_trace(conn, lid, caller_warehouses(info))
         if trace is None:
             return None
         return LotTrace(lot=Lot.from_row(trace.lot), on_hand=[
@@ -151,9 +153,10 @@ class LotQuery:
                       extensions=needs("stock.view"))
     async def expiring_soon(self, info: Info, days: int = 30, warehouse_id: strawberry.ID | None = None,
                             first: int | None = None, after: str | None = None) -> Connection[ExpiringStock]:
+        check_days(days)
         today = clock.today()
         wh = (decode_id(warehouse_id, "Warehouse") or 0) if warehouse_id is not None else None
-        q = lots.expiring_soon(max(days, 0), on=today, warehouse_id=wh, warehouses=info.context.principal.warehouse_ids)
+        q = lots.expiring_soon(max(days, 0), on=today, warehouse_id=wh, warehouses=caller_warehouses(info))
         return await paginate(info, q, lambda r: ExpiringStock(
             lot=r.code, expiry_date=r.expiry_date, days_left=(r.expiry_date - today).days, quantity=quantity_of(r.qty),
             _product_id=r.product_id, _location_id=r.location_id), first=first, after=after)

@@ -8,12 +8,14 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
+from schema.enums import ProductionStatus
 from schema.errors import InventoryError, run_action
 from schema.inventory.types import Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
+from server.auth import scope
 from server.errors import InventoryErrorCode
 from server.inventory import production
 from server.inventory.models import production_order
@@ -118,14 +120,12 @@ def _materials(lines) -> list[production.MaterialLine]:
 @strawberry.type
 class ProductionQuery:
     @strawberry.field(description="Production orders, newest first.", extensions=needs("stock.view"))
-    async def production_orders(self, info: Info, status: str | None = None, first: int | None = None,
+    async def production_orders(self, info: Info, status: ProductionStatus | None = None, first: int | None = None,
                                 after: str | None = None) -> Connection[ProductionOrder]:
         q = select(production_order).order_by(production_order.c.id.desc())
         if status:
-            q = q.where(production_order.c.status == status)
-        allowed = info.context.principal.warehouse_ids
-        if allowed is not None:
-            q = q.where(production_order.c.warehouse_id.in_(sorted(allowed)))
+            q = q.where(production_order.c.status == status.value)
+        q = q.where(scope.within(caller_warehouses(info), production_order.c.warehouse_id))
         return await paginate(info, q, ProductionOrder.from_row, first=first, after=after)
 
 

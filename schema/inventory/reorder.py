@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
 from schema.errors import InventoryError, run_action
 from schema.inventory.types import Warehouse
@@ -17,10 +17,11 @@ from schema.live import live_events
 from schema.relay import decode_id
 from schema.scalars import Quantity
 from schema.partners.types import Supplier
+from server.auth import scope
 from server.catalog.models import product, unit
 from server.errors import InventoryError as DomainInventoryError
 from server.errors import InventoryErrorCode
-from server.inventory import reorder
+from server.inventory import counts, reorder
 from server.numbers import scaled_to_decimal
 
 
@@ -93,8 +94,7 @@ class ReorderRulePayload:
     errors: list[InventoryError]
 
 
-def _allowed(info: Info):
-    return info.context.principal.warehouse_ids
+_allowed = caller_warehouses
 
 
 async def _precision(info: Info, product_id: int) -> int:
@@ -113,7 +113,8 @@ class ReorderQuery:
             return []
         precision = await _precision(info, pid)
         async with info.context.db.read() as conn:
-            found = await reorder.availability(conn, pid, _allowed(info))
+            found = await reorder.availability(conn, pid, _allowed(info),
+                                               counts.hidden_book_locations(info.context.principal))
 
         def q(v):
             return None if v is None else _q(v, precision)
@@ -163,7 +164,7 @@ class ReorderSubscription:
 
         def predicate(ev) -> bool:
             w = ev.payload.get("warehouse_id")
-            return ev.event_type == reorder.STOCK_LOW and (wh is None or w == wh) and (allowed is None or w in allowed)
+            return ev.event_type == reorder.STOCK_LOW and (wh is None or w == wh) and scope.allows(allowed, w)
 
         async for ev in live_events(info, predicate, since, reorder.STOCK_LOW, "stock.view"):
             p = ev.payload

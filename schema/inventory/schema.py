@@ -8,10 +8,10 @@ from datetime import date
 from types import SimpleNamespace
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.errors import InventoryError, invalid_id, run_action
 from schema.live import live_events
 from schema.inventory.types import (
@@ -30,8 +30,8 @@ from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
 from server.errors import InventoryErrorCode
 from server.events.journal import STOCK_CHANGED
-from server.inventory import services, warehouses
-from server.inventory.counts import blind_count_locations
+from server.auth import scope
+from server.inventory import counts, services, warehouses
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
 from server.numbers import scaled_to_decimal
 from server.sql import like_pattern
@@ -71,15 +71,7 @@ class LocationFilter:
     active: bool | None = None
 
 
-def _warehouses(info: Info) -> frozenset[int] | None:
-    principal = info.context.principal
-    return principal.warehouse_ids if principal else None
-
-
-def _in_allowed_warehouses(info: Info, column):
-    """``column IN (allowed warehouses)`` for a restricted user, else ``None`` (no restriction)."""
-    allowed = _warehouses(info)
-    return None if allowed is None else column.in_(sorted(allowed))
+_warehouses = caller_warehouses
 
 
 def _pk(global_id, type_name: str) -> int:
@@ -103,8 +95,7 @@ class InventoryQuery:
     async def warehouses(self, info: Info, active: bool | None = None, first: int | None = None,
                          after: str | None = None) -> Connection[Warehouse]:
         q = select(warehouse).order_by(warehouse.c.code)
-        if (only := _in_allowed_warehouses(info, warehouse.c.id)) is not None:
-            q = q.where(only)
+        q = q.where(scope.within(_warehouses(info), warehouse.c.id))
         if active is not None:
             q = q.where(warehouse.c.active == active)
         return await paginate(info, q, Warehouse.from_row, first=first, after=after)
@@ -113,8 +104,7 @@ class InventoryQuery:
     async def locations(self, info: Info, filter: LocationFilter | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Location]:
         q = select(location).order_by(location.c.warehouse_id, location.c.sort_order, location.c.code)
-        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
-            q = q.where(only)
+        q = q.where(scope.within(_warehouses(info), location.c.warehouse_id))
         f = filter or LocationFilter()
         if f.warehouse_id is not None:
             q = q.where(location.c.warehouse_id == _pk(f.warehouse_id, "Warehouse"))
@@ -127,8 +117,7 @@ class InventoryQuery:
     @strawberry.field(description="The location with this scanned code.", extensions=needs('stock.view'))
     async def location_by_code(self, info: Info, code: str) -> Location | None:
         q = select(location).where(location.c.code == code.strip())
-        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
-            q = q.where(only)
+        q = q.where(scope.within(_warehouses(info), location.c.warehouse_id))
         async with info.context.db.read() as conn:
             row = (await conn.execute(q)).first()
         return Location.from_row(row) if row else None
@@ -139,10 +128,9 @@ class InventoryQuery:
                            first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
         q = stock_level_query()
-        if (only := _in_allowed_warehouses(info, stock_level.c.warehouse_id)) is not None:
-            q = q.where(only)
-        if not info.context.principal.can("stock.count.approve"):  # blind counts: no book quantities to counters
-            q = q.where(stock_level.c.location_id.not_in(blind_count_locations()))
+        q = q.where(scope.within(_warehouses(info), stock_level.c.warehouse_id))
+        if (hidden := counts.hidden_book_locations(info.context.principal)) is not None:
+            q = q.where(stock_level.c.location_id.not_in(hidden))  # blind counts: no book quantities to counters
         if not (f.include_empty or f.below_reorder_point):  # a reorder list shows empty bins too
             q = q.where(stock_level.c.qty > 0)
         if f.product_id is not None:
@@ -174,9 +162,12 @@ class InventoryQuery:
             .join(unit, unit.c.id == product.c.base_unit_id)
             .order_by(stock_move.c.id.desc())
         )
-        if (only := _in_allowed_warehouses(info, location.c.warehouse_id)) is not None:
-            visible = select(location.c.id).where(only)
+        if (allowed := _warehouses(info)) is not None:
+            visible = select(location.c.id).where(scope.within(allowed, location.c.warehouse_id))
             q = q.where(stock_move.c.from_location_id.in_(visible) | stock_move.c.to_location_id.in_(visible))
+        if (hidden := counts.hidden_book_locations(info.context.principal)) is not None:
+            q = q.where(or_(stock_move.c.from_location_id.is_(None), stock_move.c.from_location_id.not_in(hidden)),
+                        or_(stock_move.c.to_location_id.is_(None), stock_move.c.to_location_id.not_in(hidden)))
         if f.product_id is not None:
             q = q.where(stock_move.c.product_id == _pk(f.product_id, "Product"))
         if f.location_id is not None:
@@ -194,7 +185,8 @@ class InventoryQuery:
         if row is None:
             return None
         precision = await precision_of(info, pk)
-        qty, value = await services.stock_of_product(info.context.db, pk, warehouses=_warehouses(info))
+        qty, value = await services.stock_of_product(info.context.db, pk, warehouses=_warehouses(info),
+                                                     hidden=counts.hidden_book_locations(info.context.principal))
         if value is None:
             return ProductStock(quantity=str(scaled_to_decimal(qty, precision)), value=None, average_cost=None)
         return ProductStock.from_values(qty, value, precision)
@@ -303,7 +295,7 @@ async def _operation_payload(info: Info, action) -> StockOperationPayload:
     loaders = info.context.loaders
     if result.posted is not None:  # the rows just written: no need to read them back
         loaders.operation.prime(result.operation_id, SimpleNamespace(**result.posted.operation))
-        loaders.moves_by_operation.prime(result.operation_id, [SimpleNamespace(**m) for m in result.posted.moves])
+        loaders.posted_moves[result.operation_id] = [SimpleNamespace(**m) for m in result.posted.moves]
     row = await loaders.operation.load(result.operation_id)
     return StockOperationPayload(operation=StockOperation.from_row(row), replayed=result.replayed, errors=[])
 
@@ -318,7 +310,7 @@ class InventoryMutation:
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
             info.context.db, code=input.code, name=input.name, address=input.address,
-            idempotency_key=input.idempotency_key, allowed=_warehouses(info)))
+            idempotency_key=input.idempotency_key, principal=info.context.principal))
         node = await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk)
         return WarehousePayload(warehouse=node, errors=errors)
 
@@ -328,7 +320,7 @@ class InventoryMutation:
         if pk is None:
             return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(
-            info.context.db, pk, active, allowed=_warehouses(info)))
+            info.context.db, pk, active, principal=info.context.principal))
         node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
 
@@ -341,7 +333,7 @@ class InventoryMutation:
             return LocationPayload(location=None, errors=invalid_id(CODES, field, what, info.context.lang))
         pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
             info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
-            sort_order=input.sort_order, idempotency_key=input.idempotency_key, allowed=_warehouses(info)))
+            sort_order=input.sort_order, idempotency_key=input.idempotency_key, principal=info.context.principal))
         node = await _load_or_none(info.context.loaders.location, Location.from_row, pk)
         return LocationPayload(location=node, errors=errors)
 
@@ -351,7 +343,7 @@ class InventoryMutation:
         if pk is None:
             return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
         _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(
-            info.context.db, pk, active, allowed=_warehouses(info)))
+            info.context.db, pk, active, principal=info.context.principal))
         node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
         return LocationPayload(location=node, errors=errors)
 
@@ -415,10 +407,15 @@ class InventorySubscription:
 
         def predicate(ev) -> bool:
             return (ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
-                    and (allowed is None or ev.payload.get("warehouse_id") in allowed))
+                    and scope.allows(allowed, ev.payload.get("warehouse_id")))
 
+        counter = counts.hidden_book_locations(info.context.principal) is not None
         async for ev in live_events(info, predicate, since, STOCK_CHANGED, "stock.view"):
             p = ev.payload
+            if counter:  # a counter gets no event of a location under a blind count (checked at delivery)
+                async with info.context.db.read() as conn:
+                    if await counts.location_hidden(conn, info.context.principal, p["location_id"]):
+                        continue
             precision = await precision_of(info, p["product_id"])
             yield StockChangedEvent(
                 seq=ev.seq, occurred_at=ev.created_at,

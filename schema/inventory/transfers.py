@@ -8,12 +8,14 @@ import strawberry
 from sqlalchemy import or_, select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
+from schema.enums import TransferStatus
 from schema.errors import InventoryError, run_action
 from schema.inventory.types import Location, Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Quantity, quantity_of
+from server.auth import scope
 from server.errors import InventoryErrorCode
 from server.inventory import transfers
 from server.inventory.models import transfer_order
@@ -107,15 +109,14 @@ async def _payload(info: Info, action) -> TransferPayload:
 @strawberry.type
 class TransferQuery:
     @strawberry.field(description="Transfers between warehouses, newest first.", extensions=needs("stock.view"))
-    async def transfers(self, info: Info, status: str | None = None, first: int | None = None,
+    async def transfers(self, info: Info, status: TransferStatus | None = None, first: int | None = None,
                         after: str | None = None) -> Connection[Transfer]:
         q = select(transfer_order).order_by(transfer_order.c.id.desc())
         if status:
-            q = q.where(transfer_order.c.status == status)
-        allowed = info.context.principal.warehouse_ids
-        if allowed is not None:
-            q = q.where(or_(transfer_order.c.from_warehouse_id.in_(sorted(allowed)),
-                            transfer_order.c.to_warehouse_id.in_(sorted(allowed))))
+            q = q.where(transfer_order.c.status == status.value)
+        allowed = caller_warehouses(info)
+        q = q.where(or_(scope.within(allowed, transfer_order.c.from_warehouse_id),
+                        scope.within(allowed, transfer_order.c.to_warehouse_id)))
         return await paginate(info, q, Transfer.from_row, first=first, after=after)
 
 

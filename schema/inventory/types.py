@@ -6,13 +6,17 @@ import asyncio
 from datetime import date, datetime
 
 import strawberry
+from sqlalchemy import or_, select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
-from schema.relay import Node, to_global_id
+from schema.context import child_counts, child_pages
+from schema.relay import Connection, Node, connection_of, page_window, to_global_id
 from schema.scalars import Money, Quantity
+from server.auth import scope
 from server.inventory import services
+from server.inventory.models import location, stock_move
 from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 
 
@@ -30,9 +34,14 @@ class Warehouse(Node):
         return cls(id=to_global_id("Warehouse", r.id), code=r.code, name=r.name, address=r.address,
                    active=r.active, _pk=r.id)
 
-    @strawberry.field(description="All locations (bins) of this warehouse, by code.")
-    async def locations(self, info: Info) -> list[Location]:
-        return [Location.from_row(r) for r in await info.context.loaders.locations_by_warehouse.load(self._pk)]
+    @strawberry.field(description="The locations (bins) of this warehouse, by code, a page at a time.")
+    async def locations(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Location]:
+        start, size = page_window(info, first, after)
+        loaders = info.context.loaders
+        pages = loaders.custom("location_pages", lambda db: child_pages(db, location, "warehouse_id", location.c.code))
+        totals = loaders.custom("location_counts", lambda db: child_counts(db, location, "warehouse_id"))
+        rows = await pages.load((self._pk, start, size + 1))
+        return connection_of(rows, start, size, Location.from_row, lambda: totals.load(self._pk))
 
 
 @strawberry.type(description="A location (库位) in a warehouse; its code is printed on the bin label.")
@@ -82,8 +91,7 @@ async def _visible_location(info: Info, location_id: int | None) -> Location | N
     """A move's end, unless the caller is restricted to warehouses that do not include it (the other
     end of a transfer between warehouses stays hidden)."""
     loc = await _location(info, location_id)
-    allowed = info.context.principal.warehouse_ids if info.context.principal else None
-    if loc is None or allowed is None or loc._warehouse_id in allowed:
+    if loc is None or scope.allows(caller_warehouses(info), loc._warehouse_id):
         return loc
     return None
 
@@ -210,17 +218,33 @@ class StockOperation(Node):
         return cls(id=to_global_id("StockOperation", r.id), operation_type=r.op_type, reference=r.reference,
                    reason=r.reason, actor=r.actor, created_at=r.created_at, _pk=r.id)
 
-    @strawberry.field(description="The operation's moves; a caller restricted to some warehouses sees only "
-                                  "the moves that touch them.")
-    async def moves(self, info: Info) -> list[StockMove]:
-        rows = await info.context.loaders.moves_by_operation.load(self._pk)
-        allowed = info.context.principal.warehouse_ids if info.context.principal else None
-        if allowed is not None:
-            ends = {i for r in rows for i in (r.from_location_id, r.to_location_id) if i}
-            locations = dict(zip(ends, await info.context.loaders.location.load_many(list(ends))))
-            rows = [r for r in rows if any(locations[i].warehouse_id in allowed
-                                           for i in (r.from_location_id, r.to_location_id) if i)]
-        return await moves_from_rows(info, rows)
+    @strawberry.field(description="The operation's moves by line, a page at a time; a caller restricted to some "
+                                  "warehouses sees only the moves that touch them.")
+    async def moves(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[StockMove]:
+        start, size = page_window(info, first, after)
+        loaders = info.context.loaders
+        allowed = caller_warehouses(info)
+        every = loaders.posted_moves.get(self._pk) if allowed is None else None
+        if every is not None:  # the moves a mutation just wrote (its payload)
+            rows = every[start:start + size + 1]
+            total = len(every)
+
+            async def count() -> int:
+                return total
+        else:
+            where = None
+            if allowed is not None:
+                visible = select(location.c.id).where(scope.within(allowed, location.c.warehouse_id))
+                where = or_(stock_move.c.from_location_id.in_(visible), stock_move.c.to_location_id.in_(visible))
+            pages = loaders.custom("move_pages", lambda db: child_pages(db, stock_move, "operation_id",
+                                                                        stock_move.c.line_no, where))
+            totals = loaders.custom("move_counts", lambda db: child_counts(db, stock_move, "operation_id", where))
+            rows = await pages.load((self._pk, start, size + 1))
+
+            async def count() -> int:
+                return await totals.load(self._pk)
+        moves = await moves_from_rows(info, rows)
+        return connection_of(moves, start, size, lambda m: m, count)
 
 
 @strawberry.type(description="Total stock and moving-average value of a product.")

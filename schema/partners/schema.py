@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from schema.auth import needs
+from schema.enums import AddressKind, CreditRating, InvoiceType, value_of
 from schema.errors import PartnerError, invalid_id, run_action
 from schema.partners.types import Customer, PartnerAddress, Supplier
 from schema.relay import Connection, decode_id, from_global_id, paginate
@@ -38,10 +39,10 @@ class PartnerInput:
     currency: str | None = strawberry.field(default=None, description="Suppliers only: ISO 4217, default CNY.")
     bank_name: str | None = strawberry.field(default=None, description="Suppliers only.")
     bank_account: str | None = strawberry.field(default=None, description="Suppliers only.")
-    credit_rating: str | None = strawberry.field(default=None, description="Customers only: A/B/C/D.")
+    credit_rating: CreditRating | None = strawberry.field(default=None, description="Customers only: A/B/C/D.")
     credit_limit: str | None = strawberry.field(default=None, description="Customers only: yuan; \"\" removes it.")
     invoice_title: str | None = strawberry.field(default=None, description="Customers only: 发票抬头.")
-    invoice_type: str | None = strawberry.field(default=None, description="Customers only: special | normal.")
+    invoice_type: InvoiceType | None = strawberry.field(default=None, description="Customers only: SPECIAL | NORMAL.")
     discount: str | None = strawberry.field(default=None, description="Customers only: e.g. \"0.05\".")
     salesperson: str | None = strawberry.field(default=None, description="Customers only: the salesperson's username.")
 
@@ -51,8 +52,8 @@ def _domain(data: PartnerInput) -> services.PartnerInput:
                                  email=data.email, address=data.address, tax_id=data.tax_id,
                                  payment_terms_days=data.payment_terms_days, currency=data.currency,
                                  bank_name=data.bank_name, bank_account=data.bank_account,
-                                 credit_rating=data.credit_rating, credit_limit=data.credit_limit,
-                                 invoice_title=data.invoice_title, invoice_type=data.invoice_type,
+                                 credit_rating=value_of(data.credit_rating), credit_limit=data.credit_limit,
+                                 invoice_title=data.invoice_title, invoice_type=value_of(data.invoice_type),
                                  discount=data.discount, salesperson=data.salesperson)
 
 
@@ -139,7 +140,7 @@ def _partner_mutations(kind: str):
 
 @strawberry.input
 class AddressInput:
-    kind: str = strawberry.field(description="ship_to | bill_to | office")
+    kind: AddressKind
     address: str
     contact_name: str = ""
     phone: str = ""
@@ -170,7 +171,7 @@ class AddressMutation:
             if kind not in ("Supplier", "Customer"):
                 raise PartnerErrorCls("NOT_FOUND", "partnerId", what="customer")
             return await services.do_add_partner_address(info.context.db, kind.lower(), pk, services.AddressInput(
-                kind=input.kind, address=input.address, contact_name=input.contact_name, phone=input.phone,
+                kind=input.kind.value, address=input.address, contact_name=input.contact_name, phone=input.phone,
                 is_default=input.is_default))
         return await _address_payload(info, action)
 

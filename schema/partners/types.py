@@ -7,8 +7,10 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from schema.auth import needs
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money
+from server.auth import scope
 from server.numbers import fen_to_decimal, rate_to_decimal
 
 
@@ -34,16 +36,24 @@ class PartnerAddress:
                    address=r.address, is_default=r.is_default)
 
 
+CONTACT = "Contact data; needs partner.view (documents show a partner's code and name to everyone who may " \
+          "see them)."
+
+
+def _contact(description: str = CONTACT):
+    return strawberry.field(description=description, extensions=needs(scope.PARTNER_VIEW))
+
+
 @strawberry.interface(description="Common fields of suppliers and customers.")
 class Partner(Node):
     id: strawberry.ID
     code: str
     name: str
-    contact_name: str
-    phone: str
-    email: str
-    address: str
-    tax_id: str = strawberry.field(description="统一社会信用代码 / tax id")
+    contact_name: str | None = _contact()
+    phone: str | None = _contact()
+    email: str | None = _contact()
+    address: str | None = _contact()
+    tax_id: str | None = _contact("统一社会信用代码 / tax id; needs partner.view.")
     active: bool
     created_at: datetime
 
@@ -52,8 +62,8 @@ class Partner(Node):
 class Supplier(Partner):
     payment_terms_days: int
     currency: str
-    bank_name: str
-    bank_account: str
+    bank_name: str | None = _contact()
+    bank_account: str | None = _contact()
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -61,19 +71,19 @@ class Supplier(Partner):
         return cls(**_partner_fields("Supplier", r), payment_terms_days=r.payment_terms_days, currency=r.currency,
                    bank_name=r.bank_name, bank_account=r.bank_account, _pk=r.id)
 
-    @strawberry.field(description="Contacts and addresses.")
-    async def addresses(self, info: Info) -> list[PartnerAddress]:
+    @strawberry.field(description="Contacts and addresses; needs partner.view.", extensions=needs(scope.PARTNER_VIEW))
+    async def addresses(self, info: Info) -> list[PartnerAddress] | None:
         return [PartnerAddress.from_row(r) for r in await info.context.loaders.supplier_addresses.load(self._pk)]
 
 
 @strawberry.type(description="A customer (客户).")
 class Customer(Partner):
-    credit_rating: str = strawberry.field(description="A/B/C/D; D always needs a credit approval.")
-    credit_limit: Money | None = strawberry.field(description="Null: not checked; 0: no credit.")
+    credit_rating: str | None = _contact("A/B/C/D; D always needs a credit approval. Needs partner.view.")
+    credit_limit: Money | None = _contact("Null: not checked (or no partner.view); 0: no credit.")
     payment_terms_days: int
     invoice_title: str = strawberry.field(description="发票抬头")
     invoice_type: str = strawberry.field(description="special 专票 | normal 普票")
-    discount: Decimal_ = strawberry.field(description="Default discount on list prices.")
+    discount: Decimal_ | None = _contact("Default discount on list prices. Needs partner.view.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -83,6 +93,7 @@ class Customer(Partner):
                    payment_terms_days=r.payment_terms_days, invoice_title=r.invoice_title,
                    invoice_type=r.invoice_type, discount=Decimal_(str(rate_to_decimal(r.discount_bp))), _pk=r.id)
 
-    @strawberry.field(description="Contacts and addresses (ship-to, bill-to).")
-    async def addresses(self, info: Info) -> list[PartnerAddress]:
+    @strawberry.field(description="Contacts and addresses (ship-to, bill-to); needs partner.view.",
+                      extensions=needs(scope.PARTNER_VIEW))
+    async def addresses(self, info: Info) -> list[PartnerAddress] | None:
         return [PartnerAddress.from_row(r) for r in await info.context.loaders.customer_addresses.load(self._pk)]

@@ -10,7 +10,8 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
+from schema.enums import LandedAllocation, PaymentMethod
 from schema.errors import PurchasingError, run_action
 from schema.purchasing.types import (
     BillKind,
@@ -29,6 +30,7 @@ from schema.purchasing.types import (
 )
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Money, Quantity
+from server.auth import scope
 from server.errors import PurchasingError as DomainPurchasingError
 from server.errors import PurchasingErrorCode
 from server.purchasing import bills, orders, prices, receipts, scorecard, settings
@@ -66,8 +68,8 @@ def _principal(info: Info):
 
 
 def _allowed_warehouses(info: Info, column):
-    allowed = info.context.principal.warehouse_ids
-    return None if allowed is None else column.in_(sorted(allowed))
+    allowed = caller_warehouses(info)
+    return None if allowed is None else scope.within(allowed, column)
 
 
 # ---- inputs -----------------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ class GoodsReceiptInput:
     supplier_id: strawberry.ID | None = None
     receipt_date: date | None = None
     landed_cost: Money = strawberry.field(default=Money("0"), description="Freight, insurance… (采购费用).")
-    landed_allocation: str = strawberry.field(default="value", description="value | quantity")
+    landed_allocation: LandedAllocation = LandedAllocation.VALUE
     note: str = ""
 
 
@@ -136,7 +138,7 @@ def _receipt_input(data: GoodsReceiptInput) -> receipts.ReceiptInput:
     return receipts.ReceiptInput(
         order_id=pk(data.order_id, "PurchaseOrder", "orderId"),
         supplier_id=pk(data.supplier_id, "Supplier", "supplierId"), receipt_date=data.receipt_date,
-        landed_cost=data.landed_cost, landed_allocation=data.landed_allocation, note=data.note,
+        landed_cost=data.landed_cost, landed_allocation=data.landed_allocation.value, note=data.note,
         lines=[receipts.ReceiptLineInput(
             received_quantity=ln.received_quantity,
             order_line_id=pk(ln.order_line_id, "PurchaseOrderLine", f"lines.{i}.orderLineId"),
@@ -195,7 +197,7 @@ def _allocations(items: list[AllocationInput]) -> list[bills.Allocation]:
 class SupplierPaymentInput:
     supplier_id: strawberry.ID
     amount: Money
-    method: str = strawberry.field(default="bank_transfer", description="bank_transfer | cash | bank_draft | other")
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     payment_date: date | None = None
     reference: str = ""
     allocations: list[AllocationInput] = strawberry.field(default_factory=list)
@@ -558,7 +560,7 @@ class PurchasingMutation:
         async def action():
             data = bills.PaymentInput(
                 supplier_id=pk(input.supplier_id, "Supplier", "supplierId"), amount=input.amount,
-                method=input.method, payment_date=input.payment_date, reference=input.reference,
+                method=input.method.value, payment_date=input.payment_date, reference=input.reference,
                 allocations=_allocations(input.allocations))
             return await bills.do_record_supplier_payment(info.context.db, data, _principal(info),
                                                           idempotency_key=idempotency_key)

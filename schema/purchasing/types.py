@@ -10,7 +10,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import PAYABLE_AMOUNTS, needs
 from schema.catalog.types import Product, Unit, product_from_id
 from schema.inventory.types import Location, Lot, StockOperation, Warehouse
 from schema.partners.types import Supplier
@@ -22,6 +22,12 @@ from server.doc_kit import micro_to_decimal
 
 def _money(fen: int) -> Money:
     return Money(str(fen_to_decimal(fen)))
+
+
+def _payable(description: str = ""):
+    """An amount owed or paid to a supplier: needs cost.view or finance.view (the cashier pays bills)."""
+    text = f"{description} Needs cost.view or finance.view.".strip()
+    return strawberry.field(description=text, extensions=needs(*PAYABLE_AMOUNTS))
 
 
 def _qty(scaled: int) -> Quantity:
@@ -303,10 +309,10 @@ class GoodsReceipt(Node):
 class SupplierBillLine:
     line_no: int
     quantity: Quantity
-    unit_price: Decimal_
+    unit_price: Decimal_ | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     vat_rate: Decimal_
-    amount: Money
-    tax: Money
+    amount: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
+    tax: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     flags: list[str] = strawberry.field(description="Three-way-match flags: PRICE_MISMATCH, QTY_EXCEEDS_RECEIVED, "
                                                     "QTY_EXCEEDS_ORDERED.")
     _row: strawberry.Private[object]
@@ -335,11 +341,11 @@ class SupplierBill(Node):
     supplier_invoice_no: str
     bill_date: date
     due_date: date
-    amount: Money
-    tax: Money
-    total: Money
-    paid: Money
-    open_amount: Money = strawberry.field(description="Total − paid.")
+    amount: Money | None = _payable()
+    tax: Money | None = _payable()
+    total: Money | None = _payable()
+    paid: Money | None = _payable()
+    open_amount: Money | None = _payable("Total − paid.")
     approved_by: str
     actor: str
     created_at: datetime
@@ -399,7 +405,7 @@ class PurchaseReturn(Node):
 
 @strawberry.type(description="Part of a payment or debit note applied to a bill.")
 class PaymentAllocation:
-    amount: Money
+    amount: Money | None = _payable()
     at: datetime
     _bill_id: strawberry.Private[int]
 
@@ -413,8 +419,8 @@ class SupplierPayment(Node):
     id: strawberry.ID
     number: str
     payment_date: date
-    amount: Money
-    unallocated: Money
+    amount: Money | None = _payable()
+    unallocated: Money | None = _payable()
     method: str
     reference: str
     actor: str
@@ -511,15 +517,15 @@ class SupplierRanking:
 
 @strawberry.type(description="What we owe a supplier, and how overdue (应付账款及账龄).")
 class SupplierPayable:
-    open_bills: Money
-    open_debit_notes: Money = strawberry.field(description="Negative: credit from returns.")
-    prepayments: Money
-    balance: Money = strawberry.field(description="Open bills + open debit notes − prepayments.")
-    not_due: Money
-    days_1_30: Money
-    days_31_60: Money
-    days_61_90: Money
-    over_90: Money
+    open_bills: Money | None = _payable()
+    open_debit_notes: Money | None = _payable("Negative: credit from returns.")
+    prepayments: Money | None = _payable()
+    balance: Money | None = _payable("Open bills + open debit notes − prepayments.")
+    not_due: Money | None = _payable()
+    days_1_30: Money | None = _payable()
+    days_31_60: Money | None = _payable()
+    days_61_90: Money | None = _payable()
+    over_90: Money | None = _payable()
     _supplier_id: strawberry.Private[int]
 
     @classmethod

@@ -1,6 +1,15 @@
 """Reports, forecasts, automations and jobs over GraphQL. The figures come from ``server.reports``
 (exact: money as decimal strings from integer fen); every report also downloads as CSV/XLSX from
-``/reports/{name}.{csv|xlsx}`` (``csvUrl``/``xlsxUrl`` fields)."""
+``/reports/{name}.{csv|xlsx}`` (``csvUrl``/``xlsxUrl`` fields).
+
+Who sees what (decided by ``server.auth.scope``): every report needs ``report.view``. Figures that
+reveal costs — cost, margin and margin %, stock values, cost of sales and opening/closing inventory,
+purchase amounts and prices, consumption values — also need ``cost.view``: without it they answer
+null with a ``PERMISSION_DENIED`` error beside the data. Quantities, revenue, shares, return rates,
+turnover and days of inventory (ratios of two costs: the money cancels out) and ABC classes stay.
+A caller limited to some warehouses gets the figures of those warehouses (the domain functions take
+``warehouses``, see their module docstrings), totals over what it may see, and ``PERMISSION_DENIED``
+for a ``warehouseId`` outside them."""
 
 from __future__ import annotations
 
@@ -13,13 +22,17 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
+from schema.bounds import MAX_WEEKS, check_days, check_range, check_rows
+from schema.enums import (AutomationName, DayBasis, JobName, SalesGrouping, ServiceLevel, SpendGrouping, StockGrouping,
+                          TurnoverGrouping)
 from schema.errors import InventoryError, PurchasingError, run_action
 from schema.relay import decode_id, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
 from server.automation import auto_po, jobs
 from server.automation.models import automation_log, job
-from server.errors import InventoryErrorCode, PurchasingErrorCode
+from server.auth import scope
+from server.errors import ApiError, InventoryErrorCode, PurchasingErrorCode
 from server.errors import PurchasingError as DomainPurchasingError
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
@@ -48,15 +61,31 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
     return start or end - timedelta(days=29), end
 
 
+def _cost(description: str = ""):
+    """A figure that reveals costs: needs cost.view besides report.view (else null + PERMISSION_DENIED)."""
+    return strawberry.field(description=f"{description} Needs cost.view.".strip(), extensions=needs("cost.view"))
+
+
+def _warehouse_arg(info: Info, warehouse_id: strawberry.ID | None) -> int | None:
+    """The ``warehouseId`` argument's key (``None``: not given); ``PERMISSION_DENIED`` for a warehouse
+    outside the caller's."""
+    if not warehouse_id:
+        return None
+    wh = decode_id(warehouse_id, "Warehouse")
+    if not scope.allows(caller_warehouses(info), wh):
+        raise ApiError("PERMISSION_DENIED", permission=f"仓库 warehouse {warehouse_id}")
+    return wh
+
+
 @strawberry.type
 class SalesReportRow:
     key: str
     label: str
     quantity: Quantity
     revenue: Money
-    cost: Money
-    margin: Money
-    margin_percent: Decimal_ | None
+    cost: Money | None = _cost("Cost of goods shipped minus returned.")
+    margin: Money | None = _cost()
+    margin_percent: Decimal_ | None = _cost()
     share_percent: Decimal_ | None
     return_rate_percent: Decimal_ | None
     previous_revenue: Money | None
@@ -78,17 +107,18 @@ class StockReportRow:
     key: str
     label: str
     quantity: Quantity
-    value: Money
+    value: Money | None = _cost()
 
 
 @strawberry.type
 class TurnoverRow:
     key: str
     label: str
-    cost_of_sales: Money
-    opening_value: Money
-    closing_value: Money
-    turnover: Decimal_ | None
+    cost_of_sales: Money | None = _cost()
+    opening_value: Money | None = _cost()
+    closing_value: Money | None = _cost()
+    turnover: Decimal_ | None = strawberry.field(description="Cost of sales ÷ average inventory (the money cancels "
+                                                             "out: needs report.view only).")
     days_of_inventory: Decimal_ | None
 
 
@@ -112,7 +142,7 @@ class SlowMoverRow:
     product_id: strawberry.ID
     label: str
     quantity: Quantity
-    value: Money
+    value: Money | None = _cost()
     last_issue: date | None
     days_since_issue: int | None
     dead: bool
@@ -133,8 +163,8 @@ class StockAlertRow:
 class SpendRow:
     key: str
     label: str
-    amount: Money
-    tax: Money
+    amount: Money | None = _cost()
+    tax: Money | None = _cost()
     quantity: Quantity
 
 
@@ -142,15 +172,15 @@ class SpendRow:
 class PricePoint:
     month: str
     quantity: Quantity
-    value: Money
-    average_unit_price: Decimal_
+    value: Money | None = _cost()
+    average_unit_price: Decimal_ | None = _cost()
     suppliers: int
 
 
 @strawberry.type
 class AbcRow:
     product_id: strawberry.ID
-    consumption: Money
+    consumption: Money | None = _cost()
     rank: int
     abc_class: str
 
@@ -159,15 +189,22 @@ class AbcRow:
 class Dashboard:
     date: date
     sales_today: Money
-    margin_today: Money
+    margin_today: Money | None = _cost()
     sales_month_to_date: Money
-    margin_month_to_date: Money
-    stock_value: Money
+    margin_month_to_date: Money | None = _cost()
+    stock_value: Money | None = _cost()
     turnover_30_days: Decimal_ | None
-    overdue_receivables: Money
     low_stock_count: int
     open_purchase_orders: int
     open_sales_orders: int
+    _overdue: strawberry.Private[int | None]
+
+    @strawberry.field(description="Overdue receivables of all customers. Receivables belong to no warehouse: a caller "
+                                  "limited to some warehouses gets null and PERMISSION_DENIED.")
+    def overdue_receivables(self) -> Money | None:
+        if self._overdue is None:
+            raise ApiError("PERMISSION_DENIED", permission="全部仓库 all warehouses")
+        return _money(self._overdue)
 
 
 @strawberry.type(description="需求预测 with the method of lower hold-out error, safety stock and reorder point.")
@@ -236,32 +273,39 @@ class ReportsQuery:
     @strawberry.field(description="Sales by product | category | customer | salesperson | warehouse | day | week | "
                                   "month, with the previous period, shares, top/bottom N and return rates.",
                       extensions=needs("report.view"))
-    async def sales_report(self, info: Info, group_by: str = "product", start: date | None = None,
+    async def sales_report(self, info: Info, group_by: SalesGrouping = SalesGrouping.PRODUCT, start: date | None = None,
                            end: date | None = None, top: int | None = None, bottom: int | None = None) -> SalesReport:
+        check_rows(top, "top")
+        check_rows(bottom, "bottom")
+        group_by = group_by.value
         start, end = _range(start, end)
         async with info.context.db.read() as conn:
-            rep = await sales.sales_report(conn, start, end, group_by, top=top, bottom=bottom)
+            rep = await sales.sales_report(conn, start, end, group_by, top=top, bottom=bottom,
+                                           warehouses=caller_warehouses(info))
         csv_url, xlsx_url = _links("sales", start=start, end=end, group_by=group_by)
         return SalesReport(group_by=group_by, start=start, end=end, rows=[_sales_row(r, rep) for r in rep.rows],
                            total=_sales_row(rep.total, rep), csv_url=csv_url, xlsx_url=xlsx_url)
 
     @strawberry.field(description="Stock as of the end of a day, by product | warehouse | location | category.",
                       extensions=needs("report.view"))
-    async def stock_as_of(self, info: Info, on: date, group_by: str = "product",
+    async def stock_as_of(self, info: Info, on: date, group_by: StockGrouping = StockGrouping.PRODUCT,
                           warehouse_id: strawberry.ID | None = None) -> list[StockReportRow]:
+        wh = _warehouse_arg(info, warehouse_id)
         async with info.context.db.read() as conn:
-            rows = await inventory.stock_as_of(conn, on, group_by,
-                                               warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None)
+            rows = await inventory.stock_as_of(conn, on, group_by.value, warehouse_id=wh,
+                                               warehouses=caller_warehouses(info))
         return [StockReportRow(key=r.key, label=r.label, quantity=_qty(r.quantity), value=_money(r.value))
                 for r in rows]
 
     @strawberry.field(description="Inventory turnover and days of inventory; dayBasis 360 | 365 | actual.",
                       extensions=needs("report.view"))
     async def inventory_turnover(self, info: Info, start: date | None = None, end: date | None = None,
-                                 group_by: str = "product", day_basis: str = "360") -> TurnoverReport:
+                                 group_by: TurnoverGrouping = TurnoverGrouping.PRODUCT,
+                                 day_basis: DayBasis = DayBasis.DAYS_360) -> TurnoverReport:
         start, end = _range(start, end)
         async with info.context.db.read() as conn:
-            rows, total, basis = await inventory.turnover(conn, start, end, group_by, day_basis)
+            rows, total, basis = await inventory.turnover(conn, start, end, group_by.value, day_basis.value,
+                                                          warehouses=caller_warehouses(info))
         return TurnoverReport(day_basis=basis, rows=[_turnover_row(r, basis) for r in rows],
                               total=_turnover_row(total, basis))
 
@@ -269,15 +313,16 @@ class ReportsQuery:
                       extensions=needs("report.view"))
     async def stock_aging(self, info: Info, on: date | None = None) -> list[AgingRow]:
         async with info.context.db.read() as conn:
-            rows = await inventory.stock_aging(conn, on or clock.today())
+            rows = await inventory.stock_aging(conn, on or clock.today(), warehouses=caller_warehouses(info))
         return [AgingRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
                          buckets=[_qty(b) for b in r.buckets]) for r in rows]
 
     @strawberry.field(description="滞销与呆滞: in stock, nothing issued for more than `days` days.",
                       extensions=needs("report.view"))
     async def slow_movers(self, info: Info, days: int = 90, on: date | None = None) -> list[SlowMoverRow]:
+        check_days(days)
         async with info.context.db.read() as conn:
-            rows = await inventory.slow_movers(conn, on or clock.today(), days)
+            rows = await inventory.slow_movers(conn, on or clock.today(), days, warehouses=caller_warehouses(info))
         return [SlowMoverRow(product_id=to_global_id("Product", r.product_id), label=r.label, quantity=_qty(r.quantity),
                              value=_money(r.value), last_issue=r.last_issue, days_since_issue=r.days_since_issue,
                              dead=r.dead) for r in rows]
@@ -285,7 +330,7 @@ class ReportsQuery:
     @strawberry.field(description="库存积压与短缺 against the reorder rules.", extensions=needs("report.view"))
     async def overstock_and_shortage(self, info: Info) -> list[StockAlertRow]:
         async with info.context.db.read() as conn:
-            rows = await inventory.overstock_and_shortage(conn)
+            rows = await inventory.overstock_and_shortage(conn, warehouses=caller_warehouses(info))
         return [StockAlertRow(product_id=to_global_id("Product", r.product_id),
                               warehouse_id=to_global_id("Warehouse", r.warehouse_id), label=r.label,
                               available=_qty(r.available), min_quantity=_qty(r.min_qty), max_quantity=_qty(r.max_qty),
@@ -293,11 +338,11 @@ class ReportsQuery:
 
     @strawberry.field(description="Purchase spend by supplier | product (bills excl. VAT).",
                       extensions=needs("report.view"))
-    async def purchase_spend(self, info: Info, group_by: str = "supplier", start: date | None = None,
+    async def purchase_spend(self, info: Info, group_by: SpendGrouping = SpendGrouping.SUPPLIER, start: date | None = None,
                              end: date | None = None) -> list[SpendRow]:
         start, end = _range(start, end)
         async with info.context.db.read() as conn:
-            rows = await purchasing.purchase_spend(conn, start, end, group_by)
+            rows = await purchasing.purchase_spend(conn, start, end, group_by.value, warehouses=caller_warehouses(info))
         return [SpendRow(key=r.key, label=r.label, amount=_money(r.amount), tax=_money(r.tax), quantity=_qty(r.quantity))
                 for r in rows]
 
@@ -308,7 +353,8 @@ class ReportsQuery:
         end = end or clock.today()
         start = start or end - timedelta(days=365)
         async with info.context.db.read() as conn:
-            points = await purchasing.price_trend(conn, decode_id(product_id, "Product") or 0, start, end)
+            points = await purchasing.price_trend(conn, decode_id(product_id, "Product") or 0, start, end,
+                                                  warehouses=caller_warehouses(info))
         return [PricePoint(month=p.month, quantity=_qty(p.quantity), value=_money(p.value),
                            average_unit_price=Decimal_(str(Decimal(p.unit_price_micro) / 10**6)),
                            suppliers=p.supplier_count) for p in points]
@@ -317,31 +363,36 @@ class ReportsQuery:
                       extensions=needs("report.view"))
     async def abc_classification(self, info: Info, on: date | None = None, days: int = 365,
                                  warehouse_id: strawberry.ID | None = None) -> list[AbcRow]:
+        check_days(days, low=1)
+        wh = _warehouse_arg(info, warehouse_id)
         async with info.context.db.read() as conn:
-            items = await abc.abc_items(conn, on or clock.today(), days=days,
-                                        warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None)
+            items = await abc.abc_items(conn, on or clock.today(), days=days, warehouse_id=wh,
+                                        warehouses=caller_warehouses(info))
         return [AbcRow(product_id=to_global_id("Product", i.product_id), consumption=_money(i.consumption),
                        rank=i.rank, abc_class=i.cls) for i in items]
 
     @strawberry.field(description="The day's KPIs.", extensions=needs("report.view"))
     async def dashboard(self, info: Info, on: date | None = None) -> Dashboard:
         async with info.context.db.read() as conn:
-            d = await dashboard.dashboard(conn, on)
+            d = await dashboard.dashboard(conn, on, warehouses=caller_warehouses(info))
         return Dashboard(date=d.on, sales_today=_money(d.sales_today), margin_today=_money(d.margin_today),
                          sales_month_to_date=_money(d.sales_month), margin_month_to_date=_money(d.margin_month),
                          stock_value=_money(d.stock_value), turnover_30_days=_dec(d.turnover_30d),
-                         overdue_receivables=_money(d.overdue_receivables), low_stock_count=d.low_stock,
+                         _overdue=d.overdue_receivables, low_stock_count=d.low_stock,
                          open_purchase_orders=d.open_purchase_orders, open_sales_orders=d.open_sales_orders)
 
     @strawberry.field(description="Demand forecast of a product (optionally per warehouse) from weekly sales.",
                       extensions=needs("report.view"))
     async def demand_forecast(self, info: Info, product_id: strawberry.ID, warehouse_id: strawberry.ID | None = None,
-                              weeks: int = 26, lead_time_days: int = 7, service_level: str = "0.95") -> DemandForecast:
+                              weeks: int = 26, lead_time_days: int = 7,
+                              service_level: ServiceLevel = ServiceLevel.PERCENT_95) -> DemandForecast:
+        check_range(weeks, "weeks", 1, MAX_WEEKS)
+        check_days(lead_time_days, "leadTimeDays")
+        wh = _warehouse_arg(info, warehouse_id)
         async with info.context.db.read() as conn:
             f = await forecast.forecast_product(
-                conn, decode_id(product_id, "Product") or 0, weeks=max(4, min(weeks, 156)),
-                warehouse_id=decode_id(warehouse_id, "Warehouse") if warehouse_id else None,
-                lead_time_days=max(lead_time_days, 0), service_level=service_level)
+                conn, decode_id(product_id, "Product") or 0, weeks=max(4, min(weeks, 156)), warehouse_id=wh,
+                lead_time_days=lead_time_days, service_level=service_level.value, warehouses=caller_warehouses(info))
         return DemandForecast(method=f.method, mape_percent=_dec(f.mape), next_week=_dec(f.next_week),
                               weekly_mean=_dec(f.mean), weekly_stdev=_dec(f.stdev), safety_stock=_dec(f.safety_stock),
                               reorder_point=_dec(f.reorder_point), history=[_dec(x) for x in f.history])
@@ -377,14 +428,15 @@ class ReportsQuery:
 class ReportsMutation:
     @strawberry.mutation(description="Switch an automation on or off (auto_purchase_orders).",
                          extensions=needs("automation.manage"))
-    async def set_automation(self, info: Info, name: str, enabled: bool) -> AutomationPayload:
+    async def set_automation(self, info: Info, name: AutomationName, enabled: bool) -> AutomationPayload:
         _r, errors = await run_action(info, PurchasingErrorCode, lambda: auto_po.do_set_automation(
-            info.context.db, name, enabled, info.context.principal))
+            info.context.db, name.value, enabled, info.context.principal))
         return AutomationPayload(ok=not errors, result=None, errors=errors)
 
     @strawberry.mutation(description="Run a scheduled job now (once, even with several servers).",
                          extensions=needs("automation.manage"))
-    async def run_job(self, info: Info, name: str) -> AutomationPayload:
+    async def run_job(self, info: Info, name: JobName) -> AutomationPayload:
+        name = name.value
         if name not in jobs.JOBS:
             async def unknown():
                 raise DomainPurchasingError("INVALID_VALUE", "name", detail=" | ".join(jobs.JOBS))

@@ -10,7 +10,8 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth import caller_warehouses, needs
+from schema.enums import CreditMode, ReceiptMethod, value_of
 from schema.errors import SalesError, run_action
 from schema.relay import Connection, decode_id, paginate
 from schema.sales.types import (
@@ -29,6 +30,7 @@ from schema.sales.types import (
     TopProduct,
 )
 from schema.scalars import Decimal_, Money, Quantity
+from server.auth import scope
 from server.errors import SalesError as DomainSalesError
 from server.errors import SalesErrorCode
 from server.numbers import fen_to_decimal, scaled_to_decimal
@@ -58,8 +60,7 @@ def _principal(info: Info):
 
 
 def _restricted(info: Info, q, column):
-    allowed = info.context.principal.warehouse_ids
-    return q if allowed is None else q.where(column.in_(sorted(allowed)))
+    return q.where(scope.within(caller_warehouses(info), column))
 
 
 # ---- inputs ---------------------------------------------------------------------------------------------
@@ -157,8 +158,7 @@ class ReceiptAllocationInput:
 class CustomerReceiptInput:
     customer_id: strawberry.ID
     amount: Money
-    method: str = strawberry.field(default="bank_transfer",
-                                   description="bank_transfer | cash | bank_draft | wechat | alipay | other")
+    method: ReceiptMethod = ReceiptMethod.BANK_TRANSFER
     receipt_date: date | None = None
     reference: str = ""
     allocations: list[ReceiptAllocationInput] = strawberry.field(default_factory=list)
@@ -195,7 +195,7 @@ class SalesSettingsInput:
     separation_of_duties: bool | None = None
     approval_thresholds: list[SalesThresholdInput] | None = None
     max_discount: Decimal_ | None = None
-    credit_mode: str | None = strawberry.field(default=None, description="approve | refuse")
+    credit_mode: CreditMode | None = None
     auto_approve: bool | None = None
     auto_invoice: bool | None = None
     seller_name: str | None = None
@@ -246,10 +246,10 @@ class SalesQuery:
         ids = [i for i in (decode_id(o, "SalesOrder") for o in order_ids) if i is not None]
         async with info.context.db.read() as conn:
             picks, _short = await shipping.pick_list(conn, ids)
-        allowed = info.context.principal.warehouse_ids
+        allowed = caller_warehouses(info)
         if allowed is not None:
             locations = await info.context.loaders.location.load_many([p.location_id for p in picks])
-            picks = [p for p, loc in zip(picks, locations) if loc.warehouse_id in allowed]
+            picks = [p for p, loc in zip(picks, locations) if scope.allows(allowed, loc.warehouse_id)]
         return [PickSuggestion(quantity=Quantity(str(scaled_to_decimal(p.quantity, 0))), lot=p.lot_code,
                                expiry_date=p.expiry_date, _order_id=p.order_id, _order_line_id=p.order_line_id,
                                _product_id=p.product_id, _location_id=p.location_id) for p in picks]
@@ -478,7 +478,7 @@ class SalesMutation:
                                       idempotency_key: str | None = None) -> CustomerReceiptPayload:
         async def action():
             data = invoicing.CustomerReceiptInput(
-                customer_id=pk(input.customer_id, "Customer", "customerId"), amount=input.amount, method=input.method,
+                customer_id=pk(input.customer_id, "Customer", "customerId"), amount=input.amount, method=input.method.value,
                 receipt_date=input.receipt_date, reference=input.reference, allocations=_allocations(input.allocations))
             return await invoicing.do_record_customer_receipt(info.context.db, data, _principal(info),
                                                               idempotency_key=idempotency_key)
@@ -536,7 +536,7 @@ class SalesMutation:
             separation_of_duties=input.separation_of_duties,
             approval_thresholds=None if input.approval_thresholds is None else
             [(t.above, t.role) for t in input.approval_thresholds],
-            max_discount=input.max_discount, credit_mode=input.credit_mode, auto_approve=input.auto_approve,
+            max_discount=input.max_discount, credit_mode=value_of(input.credit_mode), auto_approve=input.auto_approve,
             auto_invoice=input.auto_invoice, seller_name=input.seller_name, seller_tax_id=input.seller_tax_id)
         result, errors = await run_action(info, CODES, lambda: settings.do_change_sales_settings(
             info.context.db, change, _principal(info)))

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from schema.auth import needs
 from schema.catalog.types import Product, Unit, product_from_id
+from schema.enums import LabelKind, LabelLayout
 from schema.errors import ScanningError, to_payload_errors
 from schema.inventory.types import Location
 from schema.relay import to_global_id
@@ -260,10 +261,11 @@ class LabelQuery:
     @strawberry.field(description="Label download links for products (EAN-13, Code 128, GS1-128, QR) and bins.",
                       extensions=needs("catalog.view"))
     def label_links(self, product_ids: list[strawberry.ID] | None = None,
-                    location_ids: list[strawberry.ID] | None = None, kind: str = "ean13",
-                    layout: str = "a4_3x8") -> LabelLinks:
+                    location_ids: list[strawberry.ID] | None = None, kind: LabelKind = LabelKind.EAN13,
+                    layout: LabelLayout = LabelLayout.A4_3X8) -> LabelLinks:
         from urllib.parse import quote
 
+        kind, layout = kind.value, layout.value  # the download routes take the domain's names
         products, locations = list(product_ids or []), list(location_ids or [])
         images = [f"/labels/product/{quote(p)}.png?kind={quote(kind)}" for p in products]
         images += [f"/labels/location/{quote(x)}.png" for x in locations]

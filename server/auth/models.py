@@ -21,9 +21,18 @@ app_user = Table(
     Column("display_name", String(128), nullable=False, server_default=""),
     Column("password_hash", String(256), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Failed sign-ins per account *and client address*: a lock keeps that address out of that account
+# only, so nobody can lock a user out from elsewhere (addresses are also throttled, see throttle.py).
+sign_in_lock = Table(
+    "sign_in_lock",
+    metadata,
+    Column("user_id", IdType, ForeignKey("app_user.id"), primary_key=True),
+    Column("client", String(64), primary_key=True),  # '' when unknown (in-process callers)
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", UtcDateTime, nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
 )
 
 role = Table(

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "stock.transfer": ("调拨", "Transfer stock"),
     "stock.adjust": ("库存调整", "Adjust stock"),
     "stock.count": ("盘点录入", "Count stock"),
+    "stock.count.manage": ("开启与取消盘点（冻结库位）", "Open and cancel stock counts (freezes locations)"),
     "stock.count.approve": ("盘点审批（可见账面数）", "Approve counts (sees book quantities)"),
     "cost.view": ("查看成本", "View costs"),
     "purchase.view": ("查看采购单据", "View purchasing documents"),
@@ -64,7 +65,7 @@ BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
                                             "cost.view", "report.view"})),
     "warehouse_keeper": ("仓管员", "Warehouse keeper",
                          frozenset(_VIEW | {"purchase.view", "sales.view", "stock.receive", "stock.issue",
-                                            "stock.transfer", "stock.adjust", "stock.count", "purchase.return", "sales.ship",
+                                            "stock.transfer", "stock.adjust", "stock.count", "stock.count.manage", "purchase.return", "sales.ship",
                                             "sales.return", "warehouse.edit", "scan.use"})),
     "sales": ("销售员", "Salesperson", frozenset(_VIEW | {"sales.view", "sales.order.edit", "sales.return"})),
     "sales_manager": ("销售经理", "Sales manager",
@@ -83,5 +84,7 @@ BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
     "cashier": ("出纳", "Cashier",
                 frozenset(_VIEW | {"purchase.view", "sales.view", "finance.view", "finance.payment", "expense.edit"})),
     "viewer": ("只读", "Viewer", frozenset(_VIEW | {"purchase.view", "sales.view"})),
-    "scanner": ("扫码枪", "Scanner device", frozenset({"scan.use", "catalog.view", "stock.view", "stock.count"})),
+    # a device scans and nothing else: counting happens in COUNT scan sessions (server/scanning/sessions.py),
+    # never by opening, cancelling or recording counts directly (a stolen handheld must not halt a warehouse)
+    "scanner": ("扫码枪", "Scanner device", frozenset({"scan.use", "catalog.view", "stock.view"})),
 }

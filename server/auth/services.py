@@ -15,22 +15,36 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.auth.models import app_user, audit_log, auth_token, role, role_permission, user_role, user_warehouse
+from server.auth import throttle
+from server.auth.models import (
+    app_user,
+    audit_log,
+    auth_token,
+    role,
+    role_permission,
+    sign_in_lock,
+    user_role,
+    user_warehouse,
+)
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.inventory.models import warehouse
 from server.database import Database
 from server.clock import utcnow
 from server.errors import AuthError
+from server.events.journal import NewEvent, append_events
 from server.sql import dialect_insert
 
+AUTH_CHANGED = "auth.changed"  # journal event: credentials revoked or changed somewhere
+AUTH_CHANNEL = "jxc_auth"  # PostgreSQL NOTIFY channel of the same
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 SESSION_HOURS = 12
@@ -56,6 +70,11 @@ class Principal:
     @property
     def label(self) -> str:
         return f"{self.kind}:{self.name}"
+
+    @property
+    def key_owner(self) -> str:
+        """Whose idempotency keys these are: one user (every session of it) or one API token."""
+        return f"u{self.user_id}" if self.kind == "user" else f"t{self.token_id}"
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -133,7 +152,7 @@ async def do_create_user(db: Database, *, username: str, password: str, display_
         role_ids = await _role_ids(conn, list(roles))
         user_id = (await conn.execute(app_user.insert().values(
             username=username, display_name=display_name or username, password_hash=password_hash,
-            active=True, failed_logins=0, created_at=utcnow()).returning(app_user.c.id))).scalar_one()
+            active=True, created_at=utcnow()).returning(app_user.c.id))).scalar_one()
         if role_ids:
             await conn.execute(user_role.insert(), [{"user_id": user_id, "role_id": r} for r in role_ids])
         if warehouse_ids:
@@ -155,9 +174,10 @@ async def do_set_password(db: Database, username: str, password: str, *, actor: 
     password_hash = await _hash(password)
     async with db.write() as conn:
         user = await _user(conn, username)
-        await conn.execute(update(app_user).where(app_user.c.id == user.id).values(
-            password_hash=password_hash, failed_logins=0, locked_until=None))
+        await conn.execute(update(app_user).where(app_user.c.id == user.id).values(password_hash=password_hash))
         await _revoke_sessions(conn, user.id)
+        await conn.execute(delete(sign_in_lock).where(sign_in_lock.c.user_id == user.id))
+        await announce_credentials_changed(conn, reason="user.password", user_id=user.id)
         await write_audit(conn, actor, "user.password", f"user:{username}")
     forget_tokens()
 
@@ -169,6 +189,7 @@ async def do_set_user_active(db: Database, username: str, active: bool, *, actor
         await conn.execute(update(app_user).where(app_user.c.id == user.id).values(active=active))
         if not active:
             await _revoke_sessions(conn, user.id)
+            await announce_credentials_changed(conn, reason="user.disable", user_id=user.id)
         await write_audit(conn, actor, "user.enable" if active else "user.disable", f"user:{username}")
     forget_tokens()
 
@@ -179,48 +200,86 @@ async def _revoke_sessions(conn: AsyncConnection, user_id: int) -> None:
     ).values(revoked_at=utcnow()))
 
 
-async def do_login(db: Database, username: str, password: str) -> tuple[str, datetime]:
-    """Check the password and open a session; returns the token (shown once) and its expiry."""
+async def do_login(db: Database, username: str, password: str, *, client: str = "") -> tuple[str, datetime]:
+    """Check the password and open a session; returns the token (shown once) and its expiry.
+
+    ``client`` is the caller's address. An address that failed too often lately is refused before
+    the password is checked (``throttle.py``). ``MAX_FAILED_LOGINS`` wrong passwords in a row from one
+    address lock that address out of the account for ``LOCK_MINUTES`` — other addresses can still
+    sign in, so nobody can lock a user out from outside. The error never tells whether the user
+    exists or is locked.
+    """
+    client = (client or "")[:64]
+    if not throttle.allowed(client):
+        raise AuthError("TOO_MANY_ATTEMPTS", "password", minutes=throttle.retry_after_minutes(client))
     now = utcnow()
-    async with db.write() as conn:
-        row = (await conn.execute(select(app_user).where(app_user.c.username == (username or "").strip()[:64]))).first()
-        ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password or "")
-        locked = row is not None and row.locked_until is not None and row.locked_until > now
-        if row is None or not row.active or locked or not ok:
+    name = (username or "").strip()[:64]
+    async with db.read() as conn:
+        row = (await conn.execute(select(app_user).where(app_user.c.username == name))).first()
+        lock = None if row is None else (await conn.execute(select(sign_in_lock).where(
+            sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client))).first()
+    # argon2 runs outside any transaction: a sign-in never holds SQLite's write lock for ~50 ms
+    ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password or "")
+    locked = lock is not None and lock.locked_until is not None and lock.locked_until > now
+    if row is None or not row.active or locked or not ok:
+        if not ok:
+            throttle.failed(client)
+        async with db.write() as conn:
             if row is not None and not ok and not locked:
-                # One atomic increment, so parallel wrong guesses all count; after a lock has run out
-                # the count starts again. Attempts during a lock neither count nor extend it.
-                expired = and_(app_user.c.locked_until.is_not(None), app_user.c.locked_until <= now)
-                failures = case((expired, 1), else_=app_user.c.failed_logins + 1)
-                await conn.execute(update(app_user).where(app_user.c.id == row.id).values(
-                    failed_logins=failures,
-                    locked_until=case(
-                        (failures >= MAX_FAILED_LOGINS, now + timedelta(minutes=LOCK_MINUTES)),
-                        (expired, None),
-                        else_=app_user.c.locked_until,
-                    ),
-                ))
+                await _count_failure(conn, row.id, client, now)
             reason = "unknown" if row is None else "inactive" if not row.active else "locked" if locked else "password"
-            await write_audit(conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason)
-            failed = True
-        else:
-            failed = False
-            token = _new_token()
-            expires = now + timedelta(hours=SESSION_HOURS)
-            await conn.execute(update(app_user).where(app_user.c.id == row.id).values(failed_logins=0, locked_until=None))
-            await conn.execute(auth_token.insert().values(kind="session", name=row.username, token_hash=token_hash(token),
-                                                          user_id=row.id, created_at=now, expires_at=expires))
-            await write_audit(conn, f"user:{row.username}", "auth.login", f"user:{row.username}")
-    if failed:  # raised after commit: the failure count and the audit entry are kept
+            await write_audit(conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason,
+                              client=client)
         raise AuthError("INVALID_CREDENTIALS", "password")
+    token = _new_token()
+    expires = now + timedelta(hours=SESSION_HOURS)
+    async with db.write() as conn:
+        await conn.execute(delete(sign_in_lock).where(sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client))
+        await conn.execute(auth_token.insert().values(kind="session", name=row.username, token_hash=token_hash(token),
+                                                      user_id=row.id, created_at=now, expires_at=expires))
+        await write_audit(conn, f"user:{row.username}", "auth.login", f"user:{row.username}", client=client)
     return token, expires
 
 
+async def _count_failure(conn: AsyncConnection, user_id: int, client: str, now: datetime) -> None:
+    """One atomic upsert, so parallel wrong guesses all count; after a lock has run out the count starts
+    again. Attempts during a lock neither count nor extend it (the caller skips them)."""
+    expired = and_(sign_in_lock.c.locked_until.is_not(None), sign_in_lock.c.locked_until <= now)
+    failures = case((expired, 1), else_=sign_in_lock.c.failed_logins + 1)
+    lock_at = now + timedelta(minutes=LOCK_MINUTES)
+    first_lock = lock_at if MAX_FAILED_LOGINS <= 1 else None
+    await conn.execute(dialect_insert(conn, sign_in_lock).values(
+        user_id=user_id, client=client, failed_logins=1, locked_until=first_lock,
+    ).on_conflict_do_update(index_elements=["user_id", "client"], set_={
+        "failed_logins": failures,
+        "locked_until": case((failures >= MAX_FAILED_LOGINS, lock_at), (expired, None),
+                             else_=sign_in_lock.c.locked_until),
+    }))
+
+
+async def announce_credentials_changed(conn: AsyncConnection, **what) -> None:
+    """In the transaction that revokes or changes credentials: tell every server process.
+
+    An ``auth.changed`` event goes into the journal (durable, in order); on PostgreSQL a NOTIFY on
+    ``AUTH_CHANNEL`` is delivered on commit, so the other processes drop their cached principals and
+    re-check their open subscriptions at once (SQLite processes poll the journal for it).
+    """
+    await append_events(conn, [NewEvent(AUTH_CHANGED, what)])
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"SELECT pg_notify('{AUTH_CHANNEL}', '')"))
+
+
 async def do_logout(db: Database, token: str, *, actor: str = "") -> None:
+    """End the session of ``token``. An API token is not a session: it is refused with
+    ``NOT_A_SESSION`` and stays valid (an administrator revokes it)."""
+    digest = token_hash(token)
     async with db.write() as conn:
+        kind = (await conn.execute(select(auth_token.c.kind).where(auth_token.c.token_hash == digest))).scalar()
+        if kind != "session":
+            raise AuthError("NOT_A_SESSION", None)
         await conn.execute(update(auth_token).where(
-            auth_token.c.token_hash == token_hash(token), auth_token.c.revoked_at.is_(None)
-        ).values(revoked_at=utcnow()))
+            auth_token.c.token_hash == digest, auth_token.c.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        await announce_credentials_changed(conn, reason="logout")
         await write_audit(conn, actor or "anonymous", "auth.logout", actor)
     forget_tokens()
 
@@ -242,11 +301,14 @@ async def do_create_api_token(db: Database, *, name: str, role_code: str, actor:
 
 
 async def do_revoke_token(db: Database, token_id: int, *, actor: str = "system") -> None:
+    """Revoke an API token (sessions end by logout, a new password or disabling the user)."""
     async with db.write() as conn:
-        result = await conn.execute(update(auth_token).where(auth_token.c.id == token_id, auth_token.c.revoked_at.is_(None))
-                                    .values(revoked_at=utcnow()))
+        result = await conn.execute(update(auth_token).where(
+            auth_token.c.id == token_id, auth_token.c.kind == "api", auth_token.c.revoked_at.is_(None),
+        ).values(revoked_at=utcnow()))
         if result.rowcount == 0:
             raise AuthError("NOT_FOUND", "id", what="token")
+        await announce_credentials_changed(conn, reason="token.revoke", token_id=token_id)
         await write_audit(conn, actor, "token.revoke", f"token:{token_id}")
     forget_tokens()
 
@@ -271,9 +333,22 @@ CACHE_SECONDS = 5.0
 CACHE_SIZE = 10_000
 
 
+_forget_listeners: list[Callable[[], None]] = []
+
+
+def on_tokens_forgotten(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` whenever cached principals are dropped (open subscriptions re-check then);
+    returns the function that unregisters it."""
+    _forget_listeners.append(callback)
+    return lambda: _forget_listeners.remove(callback) if callback in _forget_listeners else None
+
+
 def forget_tokens() -> None:
-    """Drop cached principals (after a revocation, logout or role change in this process)."""
+    """Drop cached principals: after a revocation, logout or role change here, or when another
+    process announced one (``announce_credentials_changed``); open subscriptions re-check at once."""
     _cache.clear()
+    for callback in list(_forget_listeners):
+        callback()
 
 
 async def authenticate(db: Database, token: str | None) -> Principal | None:

@@ -15,12 +15,13 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
 from server.database import Database
 from server.clock import utcnow
-from server.doc_kit import actor_label, require_permission
+from server.doc_kit import actor_label
 from server.documents import read_setting, write_setting
 from server.errors import DomainError, PurchasingError
 from server.inventory.reorder import reorder_suggestions
@@ -36,7 +37,7 @@ async def automation_enabled(conn, name: str) -> bool:
 
 
 async def do_set_automation(db: Database, name: str, enabled: bool, principal: Principal | None) -> None:
-    require_permission(PurchasingError, principal, "automation.manage")
+    scope.require(principal, "automation.manage", PurchasingError)
     if name not in AUTOMATIONS:
         raise PurchasingError("INVALID_VALUE", "name", detail=" | ".join(AUTOMATIONS))
     async with db.write() as conn:

@@ -21,9 +21,9 @@ async def do_create_unit(db: Database, *, code: str, name: str, precision: int, 
                          idempotency_key: str | None = None) -> int:
     rules = TextRules(CatalogError)
     values = {
-        "code": rules.code(code),
-        "name": rules.text(name, "name", 64, required=True),
-        "name_en": rules.text(name_en, "nameEn", 64) or "",
+        "code": rules.code(code, max_len=unit.c.code),
+        "name": rules.text(name, "name", unit.c.name, required=True),
+        "name_en": rules.text(name_en, "nameEn", unit.c.name_en) or "",
         "precision": precision,
     }
     if not 0 <= precision <= MAX_UNIT_PRECISION:
@@ -48,7 +48,8 @@ async def _check_category_parent(conn, category_id: int | None, parent_id: int |
 async def do_create_category(db: Database, *, code: str, name: str, parent_id: int | None = None,
                              idempotency_key: str | None = None) -> int:
     rules = TextRules(CatalogError)
-    values = {"code": rules.code(code), "name": rules.text(name, "name", 128, required=True), "parent_id": parent_id}
+    values = {"code": rules.code(code, max_len=category.c.code),
+              "name": rules.text(name, "name", category.c.name, required=True), "parent_id": parent_id}
     rules.raise_if_failed()
 
     async def check(conn):
@@ -61,7 +62,7 @@ async def do_create_category(db: Database, *, code: str, name: str, parent_id: i
 async def do_update_category(db: Database, category_id: int, *, name: str | None = None,
                              parent_id: int | None = None, clear_parent: bool = False) -> None:
     rules = TextRules(CatalogError)
-    values = {"name": rules.text(name, "name", 128, required=name is not None)}
+    values = {"name": rules.text(name, "name", category.c.name, required=name is not None)}
     rules.raise_if_failed()
     if parent_id is not None:
         values["parent_id"] = parent_id
@@ -131,7 +132,7 @@ def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None
 
 
 def _barcode_code(rules: TextRules, code: str, field_name: str, *, gtin_only: bool = False) -> str | None:
-    code = rules.code(code, field_name, 64)
+    code = rules.code(code, field_name, barcode.c.code)
     if not code:
         return None
     if looks_like_gtin(code) or gtin_only or code.isdigit():
@@ -154,9 +155,10 @@ async def _unit_precision(conn, unit_id: int, field_name: str) -> int:
 
 def _product_values(rules: TextRules, data: ProductInput, precision: int, *, creating: bool) -> dict:
     values = {
-        "sku": rules.code(data.sku, "sku", 64, required=creating) if data.sku is not None or creating else None,
-        "name": rules.text(data.name, "name", 200, required=creating or data.name is not None),
-        "spec": rules.text(data.spec, "spec", 200),
+        "sku": rules.code(data.sku, "sku", product.c.sku, required=creating) if data.sku is not None or creating
+        else None,
+        "name": rules.text(data.name, "name", product.c.name, required=creating or data.name is not None),
+        "spec": rules.text(data.spec, "spec", product.c.spec),
         "category_id": data.category_id,
         "base_unit_id": data.base_unit_id,
         "sale_price_fen": _money(rules, data.sale_price, "salePrice"),

@@ -11,6 +11,12 @@ offers them to local subscriptions. It is woken:
 
 A subscription registers first and then replays the journal from its cursor, dropping anything at
 or below the cursor, so a client that resumes with ``since`` sees every event once, in order.
+
+**Watches.** ``watch(event_type, callback, channel)`` calls ``callback`` soon after an event of that
+type commits in any process, whether or not anyone subscribes: on PostgreSQL a NOTIFY on ``channel``
+(sent by the writer in its transaction) wakes it at once; otherwise the journal is polled for that
+type every ``WATCH_POLL_SECONDS`` (one indexed ``max(seq)`` query). Revoked credentials use it to end
+open subscriptions in every process within a second.
 """
 
 from __future__ import annotations
@@ -27,13 +33,15 @@ import asyncpg
 
 from server.database import Database
 from server.errors import ApiError
-from server.events.journal import NOTIFY_CHANNEL, last_sequence, read_events
+from server.events.journal import NOTIFY_CHANNEL, last_sequence, last_sequence_of, read_events
 
 log = logging.getLogger("jxc.events")
 
 QUEUE_SIZE = 1000
 PAGE = 500
 RECHECK_SECONDS = 2.0
+WATCH_POLL_SECONDS = 0.5  # without NOTIFY (SQLite); with it, a slow safety poll
+WATCH_SAFETY_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,20 +52,37 @@ class JournalEvent:
     payload: dict
 
 
+RECHECK = None  # queued to a subscriber: ask ``still_allowed`` now (credentials changed somewhere)
+
+
 class _Subscriber:
     def __init__(self, predicate: Callable[[JournalEvent], bool]):
         self.predicate = predicate
-        self.queue: asyncio.Queue[JournalEvent] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.queue: asyncio.Queue[JournalEvent | None] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.overflowed = False
 
     def offer(self, ev: JournalEvent) -> None:
         if self.overflowed or not self.predicate(ev):
             return
+        self._put(ev)
+
+    def poke(self) -> None:
+        self._put(RECHECK)
+
+    def _put(self, item: JournalEvent | None) -> None:
         try:
-            self.queue.put_nowait(ev)
+            self.queue.put_nowait(item)
         except asyncio.QueueFull:
-            # a slow consumer falls back to reading the journal; it never silently loses events
+            # a slow consumer falls back to reading the journal (and re-checks); it never silently loses events
             self.overflowed = True
+
+
+@dataclass
+class _Watch:
+    event_type: str
+    callback: Callable[[], None]
+    channel: str | None
+    last_seq: int = 0
 
 
 class EventTailer:
@@ -70,10 +95,24 @@ class EventTailer:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._watches: list[_Watch] = []
+        self._watch_wake = asyncio.Event()
+
+    def watch(self, event_type: str, callback: Callable[[], None], *, channel: str | None = None) -> None:
+        """Call ``callback`` after events of ``event_type`` commit anywhere (see the module docstring).
+        Register before ``start``."""
+        self._watches.append(_Watch(event_type, callback, channel))
+
+    def recheck_subscribers(self) -> None:
+        """Make every open subscription ask its ``still_allowed`` now."""
+        for sub in list(self._subscribers):
+            sub.poke()
 
     async def start(self) -> None:
         self.db.after_commit.append(self.wake)
         self._tasks.append(asyncio.create_task(self._run(), name="jxc-event-tailer"))
+        if self._watches:
+            self._tasks.append(asyncio.create_task(self._run_watches(), name="jxc-event-watches"))
         if not self.db.is_sqlite:
             self._tasks.append(asyncio.create_task(self._listen(), name="jxc-event-listener"))
 
@@ -122,6 +161,33 @@ class EventTailer:
             if len(rows) < PAGE:
                 return
 
+    async def _run_watches(self) -> None:
+        poll = WATCH_POLL_SECONDS if self.db.is_sqlite else WATCH_SAFETY_POLL_SECONDS
+        anchored = False
+        while not self._stopping and not anchored:  # what happened before we started is no news
+            try:
+                async with self.db.read() as conn:
+                    for w in self._watches:
+                        w.last_seq = await last_sequence_of(conn, w.event_type)
+                anchored = True
+            except Exception as exc:  # the database is not reachable yet: /healthz says so; keep trying
+                log.warning("event watch cannot read the journal yet (%s)", exc)
+                await asyncio.sleep(poll)
+        while not self._stopping:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._watch_wake.wait(), poll)
+            self._watch_wake.clear()
+            try:
+                async with self.db.read() as conn:
+                    for w in self._watches:
+                        seq = await last_sequence_of(conn, w.event_type)
+                        if seq > w.last_seq:
+                            w.last_seq = seq
+                            w.callback()
+            except Exception:  # keep watching; the next wake or poll retries
+                log.exception("event watch failed to read the journal")
+                await asyncio.sleep(0.5)
+
     async def _listen(self) -> None:
         dsn = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         backoff = 0.2
@@ -132,7 +198,10 @@ class EventTailer:
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _c: closed.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+                for channel in {w.channel for w in self._watches if w.channel}:
+                    await conn.add_listener(channel, lambda *_args: self._watch_wake.set())
                 self.wake()  # read whatever was committed while we were not listening
+                self._watch_wake.set()
                 backoff = 0.2
                 while not closed.is_set():
                     try:
@@ -190,6 +259,11 @@ class EventTailer:
                             if not await still_allowed():
                                 return
                             checked = time.monotonic()
+                        continue
+                    if ev is RECHECK:
+                        if still_allowed is not None and not await still_allowed():
+                            return
+                        checked = time.monotonic()
                         continue
                     if ev.seq <= cursor:
                         continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, Text, bindparam, select
+from sqlalchemy import BigInteger, String, Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.database import mark_events_written
@@ -101,3 +101,8 @@ async def read_events(conn: AsyncConnection, after_seq: int, limit: int = 500, e
 
 async def last_sequence(conn: AsyncConnection) -> int:
     return (await conn.execute(select(event_counter.c.last_seq).where(event_counter.c.id == 1))).scalar_one()
+
+
+async def last_sequence_of(conn: AsyncConnection, event_type: str) -> int:
+    """The newest sequence number of one event type (index ``ix_event_type_seq``), 0 if none."""
+    return (await conn.execute(select(func.max(event.c.seq)).where(event.c.event_type == event_type))).scalar() or 0

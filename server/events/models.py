@@ -27,7 +27,7 @@ event_counter = Table(
 idempotency_key = Table(
     "idempotency_key",
     metadata,
-    Column("key", String(128), primary_key=True),
+    Column("key", String(160), primary_key=True),  # owner prefix + the caller's key (≤ 128)
     Column("scope", String(64), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("result", Text, nullable=True),

@@ -27,6 +27,7 @@ from server.finance.chart import (
 )
 from server.finance.common import actor_label, require_permission
 from server.finance.ledger import DIMENSIONS, books_standard
+from server.text_limits import check_length, max_length
 from server.finance.models import (
     account,
     cash_flow_rule,
@@ -97,19 +98,23 @@ async def do_add_account(db: Database, data: AccountInput, principal: Principal 
                                      .with_for_update())).first()
         if parent is None:
             raise FinanceError("NOT_FOUND", "parentCode", what="account")
-        if not code.isdigit() or not code.startswith(parent.code) or len(code) <= len(parent.code) or len(code) > 16:
+        if not code.isdigit() or not code.startswith(parent.code) or len(code) <= len(parent.code) \
+                or len(code) > max_length(account.c.code):
             raise FinanceError("INVALID_VALUE", "code", detail=f"{parent.code} + digits")
-        if not name or len(name) > 64:
-            raise FinanceError("REQUIRED" if not name else "INVALID_VALUE", "name", detail="≤ 64")
+        if not name:
+            raise FinanceError("REQUIRED", "name")
+        check_length(name, account.c.name, FinanceError, "name")
+        check_length(data.name_en.strip(), account.c.name_en, FinanceError, "nameEn")
         dims = parent.dimensions if data.dimensions is None else ",".join(data.dimensions)
         if any(d and d not in DIMENSIONS for d in dims.split(",")):
             raise FinanceError("INVALID_VALUE", "dimensions", detail=" | ".join(DIMENSIONS))
+        check_length(dims, account.c.dimensions, FinanceError, "dimensions")  # e.g. one named ten times
         if (await conn.execute(select(account.c.code).where(account.c.code == code))).first() is not None:
             raise FinanceError("DUPLICATE_CODE", "code", code=code)
         if parent.is_leaf and await _has_postings(conn, parent.code):
             raise FinanceError("ACCOUNT_IN_USE", "parentCode", code=parent.code)
         await conn.execute(account.insert().values(
-            code=code, parent_code=parent.code, name=name, name_en=data.name_en.strip()[:96],
+            code=code, parent_code=parent.code, name=name, name_en=data.name_en.strip(),
             category=parent.category, direction=parent.direction, dimensions=dims, is_cash=parent.is_cash,
             is_leaf=True, active=True, created_by=actor_label(principal)))
         if parent.is_leaf:
@@ -142,10 +147,12 @@ async def do_set_posting_rule(db: Database, role: str, account_code_: str, princ
 async def do_create_department(db: Database, code: str, name: str, principal: Principal | None) -> int:
     require_permission(principal, "finance.admin")
     code, name = code.strip(), name.strip()
-    if not code or len(code) > 32:
-        raise FinanceError("REQUIRED" if not code else "INVALID_VALUE", "code", detail="≤ 32")
-    if not name or len(name) > 64:
-        raise FinanceError("REQUIRED" if not name else "INVALID_VALUE", "name", detail="≤ 64")
+    if not code:
+        raise FinanceError("REQUIRED", "code")
+    check_length(code, department.c.code, FinanceError, "code")
+    if not name:
+        raise FinanceError("REQUIRED", "name")
+    check_length(name, department.c.name, FinanceError, "name")
     async with db.write() as conn:
         if (await conn.execute(select(department.c.id).where(department.c.code == code))).first() is not None:
             raise FinanceError("DUPLICATE_CODE", "code", code=code)

@@ -30,6 +30,7 @@ from server.finance.ledger import books_standard
 from server.finance.models import department, expense_bill, expense_category, expense_payment
 from server.numbers import fen_to_decimal
 from server.partners.models import supplier
+from server.text_limits import collect_length
 from server.purchasing.bills import PAYMENT_METHODS
 from server.doc_kit import tax_fen
 from server import clock
@@ -54,8 +55,9 @@ async def do_create_expense(db: Database, data: ExpenseInput, principal: Princip
     amount = c.money(data.amount, "amount", positive=True)
     rate = c.rate(data.vat_rate or "0", "vatRate")
     description = data.description.strip()
-    if not description or len(description) > 200:
-        c.fail("REQUIRED" if not description else "INVALID_VALUE", "description", detail="≤ 200")
+    if not description:
+        c.fail("REQUIRED", "description")
+    collect_length(c, description, expense_bill.c.description, "description")
     c.raise_if_failed()
 
     async def create(conn) -> int:

@@ -1,8 +1,9 @@
 """Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, Chinese text
-through its built-in CID font), served at ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm`` (kinds: balance_sheet,
-income_statement, cash_flow, trial_balance, detail_ledger and general_ledger with ``&account=code``)
-with ``Authorization: Bearer <token>`` and ``finance.view``. Amounts are exact: fen turned into
-yuan with two decimals, written as numbers with a ``#,##0.00`` format in XLSX.
+through its built-in CID font): ``build_statement`` (kinds: balance_sheet, income_statement,
+cash_flow, trial_balance, detail_ledger and general_ledger of an account), ``to_xlsx``, ``to_pdf``.
+The HTTP route ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm`` is
+``server/web/downloads.py``. Amounts are exact: fen turned into yuan with two decimals, written as
+numbers with a ``#,##0.00`` format in XLSX.
 """
 
 from __future__ import annotations
@@ -18,12 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.lib.styles import ParagraphStyle
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from server.auth.services import authenticate
-from server.errors import DomainError, render_message
 from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
 from server.numbers import fen_to_decimal
 
@@ -117,34 +113,3 @@ async def build_statement(conn, kind: str, period: int, account: str | None = No
     if make is None:
         raise ValueError(f"unknown statement {kind}: balance_sheet | income_statement | cash_flow | trial_balance")
     return await make(conn, period)
-
-
-async def statement_download(request: Request):
-    header = request.headers.get("authorization") or ""
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    principal = await authenticate(request.app.state.jxc.db, token)
-    if principal is None or not principal.can("finance.view"):
-        return JSONResponse({"error": {"code": "PERMISSION_DENIED", "message": render_message(
-            "PERMISSION_DENIED", "en", {"permission": "finance.view"})}}, status_code=403)
-    fmt = request.path_params["fmt"]
-    try:
-        period = int(request.query_params.get("period", ""))
-        if fmt not in ("xlsx", "pdf"):
-            raise ValueError("format: xlsx | pdf")
-        async with request.app.state.jxc.db.read() as conn:
-            st = await build_statement(conn, request.path_params["kind"], period, request.query_params.get("account"))
-    except DomainError as exc:
-        d = exc.details[0]
-        return JSONResponse({"error": {"code": d.code, "message": d.message("en")}}, status_code=400)
-    except ValueError as exc:
-        return JSONResponse({"error": {"code": "INVALID_VALUE", "message": str(exc)}}, status_code=400)
-    name = f"{st.kind}-{period}.{fmt}"
-    if fmt == "xlsx":
-        return Response(to_xlsx(st), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"content-disposition": f'attachment; filename="{name}"'})
-    return Response(to_pdf(st), media_type="application/pdf",
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
-
-
-def finance_routes() -> list[Route]:
-    return [Route("/finance/statements/{kind}.{fmt}", statement_download)]

@@ -26,6 +26,7 @@ from server.errors import FinanceError
 from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
 from server.numbers import fen_to_decimal
 from server.sql import dialect_insert
+from server.text_limits import check_length, fit
 
 DIMENSIONS = ("customer", "supplier", "warehouse", "department")
 
@@ -157,16 +158,23 @@ async def check_lines(conn: AsyncConnection, lines: list[Line]) -> list[Line]:
 
 async def insert_voucher(conn: AsyncConnection, spec: VoucherSpec, actor: str, *, status: str,
                          period: int | None, voucher_date: date) -> int:
+    """Insert the voucher and its lines. The identifying strings (source key, type and number) must fit
+    their columns — a longer one is refused (``INVALID_VALUE``), never cut, so two documents cannot
+    end up with one number; memos and the actor label are derived text and are cut to fit."""
     lines = spec.lines
+    for value, column, name in ((spec.source_key, voucher.c.source_key, "sourceKey"),
+                                (spec.source_type, voucher.c.source_type, "sourceType"),
+                                (spec.source_number, voucher.c.source_number, "sourceNumber")):
+        check_length(value, column, FinanceError, name)
     voucher_id = (await conn.execute(voucher.insert().values(
         period=period, voucher_date=voucher_date, document_date=spec.document_date, status=status,
         origin=spec.origin, source_key=spec.source_key, source_type=spec.source_type, source_id=spec.source_id,
-        source_number=spec.source_number, event_seq=spec.event_seq, memo=spec.memo[:200],
-        total_fen=sum(ln.debit for ln in lines), reversal_of=spec.reversal_of, created_by=actor,
-        created_at=utcnow()).returning(voucher.c.id))).scalar_one()
+        source_number=spec.source_number, event_seq=spec.event_seq, memo=fit(spec.memo, voucher.c.memo),
+        total_fen=sum(ln.debit for ln in lines), reversal_of=spec.reversal_of,
+        created_by=fit(actor, voucher.c.created_by), created_at=utcnow()).returning(voucher.c.id))).scalar_one()
     await conn.execute(voucher_line.insert(), [
         {"voucher_id": voucher_id, "line_no": i + 1, "account_code": ln.account, "debit_fen": ln.debit,
-         "credit_fen": ln.credit, "memo": ln.memo[:200], "customer_id": ln.customer_id,
+         "credit_fen": ln.credit, "memo": fit(ln.memo, voucher_line.c.memo), "customer_id": ln.customer_id,
          "supplier_id": ln.supplier_id, "warehouse_id": ln.warehouse_id, "department_id": ln.department_id,
          "cash_flow_item": ln.cash_flow_item, "period": period, "posted": False}
         for i, ln in enumerate(lines)])
@@ -177,7 +185,7 @@ async def post_existing(conn: AsyncConnection, voucher_id: int, period: int, vou
     """Number a draft/reviewed voucher and post it (the trigger checks the balance)."""
     number = await next_voucher_number(conn, period)
     await conn.execute(update(voucher).where(voucher.c.id == voucher_id).values(
-        status="posted", number=number, period=period, voucher_date=voucher_date, posted_by=actor,
+        status="posted", number=number, period=period, voucher_date=voucher_date, posted_by=fit(actor, voucher.c.posted_by),
         posted_at=utcnow()))
     # then the lines, once: the triggers let a posted voucher's lines be marked posted in its period and
     # refuse the flag on any other voucher's lines

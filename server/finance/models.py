@@ -1,5 +1,5 @@
 """Finance tables: chart of accounts, posting rules, accounting periods, vouchers and their lines,
-the poster's progress, departments, expense categories and expense bills.
+the poster's progress and the events it set aside, departments, expense categories and expense bills.
 
 Money is integer fen. A voucher line carries either a debit or a credit; red-letter (红字) amounts
 are negative on the natural side, so column totals equal what the tax return shows (domain
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
 )
 
 from server.db_types import IdType, UtcDateTime, metadata
@@ -89,7 +90,8 @@ voucher = Table(
     Column("source_key", String(64), nullable=True, unique=True),  # exactly once per business source
     Column("source_type", String(24), nullable=False, server_default=""),
     Column("source_id", BigInteger, nullable=True),
-    Column("source_number", String(32), nullable=False, server_default=""),
+    # the document number (a stock operation's reference: up to 64, as stock_operation.reference)
+    Column("source_number", String(64), nullable=False, server_default=""),
     Column("event_seq", BigInteger, nullable=True),
     Column("memo", String(200), nullable=False, server_default=""),
     Column("total_fen", BigInteger, nullable=False, server_default="0"),
@@ -135,6 +137,23 @@ poster_state = Table(
     Column("standard", String(12), nullable=False),  # enterprise | small (企业 / 小企业会计准则)
     Column("last_error", String(500), nullable=False, server_default=""),
     Column("updated_at", UtcDateTime, nullable=True),
+)
+
+poster_failure = Table(
+    "poster_failure",
+    metadata,
+    # a business event the poster could not book (set aside, retried on later runs; migration 0014)
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # the journal event
+    Column("event_type", String(64), nullable=False),
+    Column("source", String(120), nullable=False, server_default=""),  # e.g. "goods_receipt GR2026-000012"
+    # the documents it stands for, space-separated (``goods_receipt:GR2026-000012``): later events of
+    # them, or that depend on them, wait behind it
+    Column("keys", Text, nullable=False, server_default=""),
+    Column("waiting_for", BigInteger, nullable=True),  # held back behind this set-aside event, not failed itself
+    Column("error", String(500), nullable=False, server_default=""),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("first_failed_at", UtcDateTime, nullable=False),
+    Column("last_tried_at", UtcDateTime, nullable=False),
 )
 
 expense_category = Table(

@@ -17,35 +17,93 @@ It reads the event journal in sequence order from ``poster_state.last_seq`` and 
 Exactly once: the batch of vouchers and the new ``last_seq`` commit in one transaction, under the
 ``poster_state`` row lock (several processes queue on it; a crash rolls the whole batch back), and
 each voucher carries a unique ``source_key`` as a second guard. Accounts come from ``posting_rule``.
+
+Events that cannot be booked. A batch runs without savepoints; when an event of it fails, the batch is
+rolled back and run again with each event in its own savepoint. The event that fails is rolled back
+alone and *set aside* in ``poster_failure`` with its error (logged once, as a WARNING), and the poster
+moves on — but only where that is sound. Each event stands for documents, as ``doc_type:number`` keys
+(``event_dependencies``): the ones it books (a stock operation also books its document — a goods
+receipt, a shipment, a production order …) and the ones whose vouchers it builds on (a supplier bill
+reverses the 暂估 of its receipts; a purchase return and its debit note the receipt's; a payment or a
+customer receipt settles its bills or invoices; a prepayment or advance applied later needs the payment's
+voucher; a credit note reverses its invoice; an expense payment settles its expense). **Rule: a later
+event that books or needs a document held by a set-aside event is held back too** (set aside as
+"waiting for" it, without being tried); every other event is booked as usual. No voucher amount
+depends on the order of booking (each comes from its own documents), so booking an independent event
+early changes only the order of voucher numbers — and a voucher booked after its month was closed goes
+to the first open period, like any late document.
+
+Set-aside events are retried at the start of every run, in sequence order, before new events — at
+once by ``jxc finance post``, ``jxc check``, period end and direct calls, with back-off (10 s doubling
+to 10 min) by the server's runner — and are booked once the cause is fixed: exactly once, by the
+``source_key`` guard, and held-back events right after the one they waited for. Only deterministic
+failures set an event aside (``is_deterministic``: a domain error in a posting rule, a missing
+document or posting-rule role, a ``DataError``, an ``IntegrityError`` other than the duplicate
+``source_key`` — which means the source is booked already); transient ones (a lost connection, a
+deadlock, a serialization failure, a busy SQLite), errors about the code rather than the event (a
+statement the schema does not fit) and errors of unknown kind roll the round back and it is retried
+whole, as before. ``jxc finance status``, ``posterStatus.failures`` and ``jxc check`` show the
+set-aside events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server import clock
-from server.database import Database
 from server.clock import utcnow
-from server.events.journal import DOCUMENT_STATUS_CHANGED, MONEY_APPLIED, STOCK_CHANGED, last_sequence, read_events
+from server.database import Database
+from server.errors import DomainError
+from server.events.journal import (
+    DOCUMENT_STATUS_CHANGED,
+    MONEY_APPLIED,
+    STOCK_CHANGED,
+    last_sequence,
+    read_events,
+)
+from server.events.models import event
 from server.finance.ledger import Line, VoucherSpec, rule_accounts, write_voucher
-from server.finance.models import expense_bill, expense_category, expense_payment, poster_state, voucher
-from server.inventory.models import location, production_order, stock_move, stock_operation
+from server.finance.models import (
+    expense_bill,
+    expense_category,
+    expense_payment,
+    poster_failure,
+    poster_state,
+    voucher,
+)
+from server.inventory.models import (
+    location,
+    production_order,
+    stock_move,
+    stock_operation,
+)
 from server.numbers import round_half_up_div
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
+    payment_allocation,
     purchase_return,
     purchase_return_line,
     supplier_bill,
     supplier_bill_line,
     supplier_payment,
 )
-from server.sales.models import customer_receipt, sales_invoice, sales_return, shipment
+from server.sales.models import (
+    customer_receipt,
+    receipt_allocation,
+    sales_invoice,
+    sales_return,
+    shipment,
+)
+from server.text_limits import fit
 
 log = logging.getLogger("jxc.finance.poster")
 
@@ -99,12 +157,12 @@ class Poster:
         await write_voucher(self.conn, spec, actor or "system")
 
     async def post(self, seq: int, event_type: str, payload: dict) -> None:
+        if not books_voucher(event_type, payload):
+            return
         if event_type == STOCK_CHANGED:
             await self._stock_operation(seq, payload["operation_id"])
         elif event_type == DOCUMENT_STATUS_CHANGED:
-            handler = DOCUMENT_HANDLERS.get(payload["doc_type"])
-            if handler is not None:
-                await handler(self, seq, payload)
+            await DOCUMENT_HANDLERS[payload["doc_type"]](self, seq, payload)
         elif event_type == MONEY_APPLIED:
             await self._money_applied(seq, payload)
 
@@ -197,8 +255,6 @@ class Poster:
     # ---- purchasing --------------------------------------------------------------------------------
 
     async def _supplier_bill(self, seq: int, ev: dict) -> None:
-        if ev["to"] != "open" or ev["from"] not in ("", "needs_approval", "pending_approval", "draft"):
-            return
         key = f"supplier_bill:{ev['id']}"
         if await self._seen(key):
             return
@@ -270,8 +326,6 @@ class Poster:
     # ---- sales ---------------------------------------------------------------------------------------
 
     async def _sales_invoice(self, seq: int, ev: dict) -> None:
-        if ev["to"] != "open" or ev["from"] != "":
-            return
         key = f"sales_invoice:{ev['id']}"
         if await self._seen(key):
             return
@@ -301,8 +355,6 @@ class Poster:
     async def _production_order(self, seq: int, ev: dict) -> None:
         """Labour and overhead go into 生产成本 when production starts (the order leaves ``open``); the
         finished-goods receipts then take them out with the materials (the last receipt takes the rest)."""
-        if ev["from"] != "open" or ev["to"] not in ("in_progress", "completed"):
-            return
         key = f"production_conversion:{ev['id']}"
         if await self._seen(key):
             return
@@ -315,8 +367,6 @@ class Poster:
                          source_id=order.id, number=order.number, seq=seq, actor=ev.get("actor", ""))
 
     async def _expense_bill(self, seq: int, ev: dict) -> None:
-        if ev["to"] != "approved":
-            return
         key = f"expense_bill:{ev['id']}"
         if await self._seen(key):
             return
@@ -357,31 +407,347 @@ DOCUMENT_HANDLERS = {
 }
 
 
-async def post_pending(db: Database, *, batch: int = BATCH) -> int:
-    """Book every event not booked yet; returns how many events were read. Safe to call from several
-    processes at once (they queue on the ``poster_state`` row). Nothing happens before set-up."""
+# ---- which events book a voucher, and what they depend on ------------------------------------------
+
+# the status changes that book a voucher (the others — a bill paid, an order approved — book nothing)
+BOOKS_ON = {
+    "supplier_bill": lambda ev: ev["to"] == "open" and ev["from"] in ("", "needs_approval", "pending_approval",
+                                                                       "draft"),
+    "supplier_payment": lambda ev: True,
+    "sales_invoice": lambda ev: ev["to"] == "open" and ev["from"] == "",
+    "customer_receipt": lambda ev: True,
+    "production_order": lambda ev: ev["from"] == "open" and ev["to"] in ("in_progress", "completed"),
+    "expense_bill": lambda ev: ev["to"] == "approved",
+    "expense_payment": lambda ev: True,
+}
+
+
+def books_voucher(event_type: str, payload: dict) -> bool:
+    """Whether the poster books anything for this event."""
+    if event_type == STOCK_CHANGED:
+        return True
+    if event_type == DOCUMENT_STATUS_CHANGED:
+        guard = BOOKS_ON.get(payload.get("doc_type"))
+        return guard is not None and guard(payload)
+    if event_type == MONEY_APPLIED:
+        return bool(payload.get("amount_fen"))
+    return False
+
+
+@dataclass
+class Dependencies:
+    """The documents an event books (``provides``) and those whose vouchers it builds on (``needs``),
+    as ``doc_type:number`` keys; ``source`` names the event's document for people."""
+
+    provides: set[str] = field(default_factory=set)
+    needs: set[str] = field(default_factory=set)
+    source: str = ""
+
+    @property
+    def keys(self) -> set[str]:
+        return self.provides | self.needs
+
+
+async def _numbers(conn: AsyncConnection, q) -> set[str]:
+    return {n for n in (await conn.execute(q)).scalars() if n}
+
+
+async def event_dependencies(conn: AsyncConnection, event_type: str, payload: dict) -> Dependencies:
+    """See the module docstring, "Events that cannot be booked". A bill reverses its receipts' 暂估, a
+    purchase return and its debit note the receipt's; a payment or a customer receipt settles the bills or
+    invoices it was allocated to (and a prepayment or advance applied later, ``money.applied``, needs the
+    payment's voucher and those documents); a credit note reverses its invoice; an expense payment settles
+    its expense; the stock operations of one document (a production order, a transfer, a count) share it."""
+    if not books_voucher(event_type, payload):
+        return Dependencies()
+    if event_type == STOCK_CHANGED:
+        op = (await conn.execute(select(stock_operation.c.id, stock_operation.c.source_type,
+                                        stock_operation.c.reference)
+                                 .where(stock_operation.c.id == payload["operation_id"]))).one()
+        deps = Dependencies({f"stock_operation:{op.id}"}, set(),
+                            f"{op.source_type or 'stock_operation'} {op.reference or op.id}")
+        if op.source_type and op.reference:
+            deps.provides.add(f"{op.source_type}:{op.reference}")
+        if op.source_type == "purchase_return":
+            deps.needs |= {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).join(
+                purchase_return, purchase_return.c.receipt_id == goods_receipt.c.id)
+                .where(purchase_return.c.number == op.reference))}
+        return deps
+    if event_type == MONEY_APPLIED:
+        doc_type = "supplier_payment" if payload["side"] == "payable" else "customer_receipt"
+        deps = Dependencies({f"{doc_type}:{payload['number']}"}, set(), f"{doc_type} {payload['number']}")
+        deps.needs |= await _settled(conn, doc_type, payload["money_id"])
+        return deps
+    doc_type, doc_id, number = payload["doc_type"], payload["id"], payload.get("number", "")
+    deps = Dependencies({f"{doc_type}:{number or doc_id}"}, set(), f"{doc_type} {number or doc_id}")
+    if doc_type == "supplier_bill":
+        gl, bl = goods_receipt_line, supplier_bill_line
+        deps.needs |= {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).select_from(
+            bl.join(gl, gl.c.id == bl.c.receipt_line_id).join(goods_receipt, goods_receipt.c.id == gl.c.receipt_id))
+            .where(bl.c.bill_id == doc_id))}
+        deps.needs |= {f"purchase_return:{n}" for n in await _numbers(conn, select(purchase_return.c.number)
+                                                                         .where(purchase_return.c.debit_note_id == doc_id))}
+    elif doc_type in ("supplier_payment", "customer_receipt"):
+        deps.needs |= await _settled(conn, doc_type, doc_id)
+    elif doc_type == "sales_invoice":
+        orig = sales_invoice.alias("orig")
+        deps.needs |= {f"sales_invoice:{n}" for n in await _numbers(conn, select(orig.c.number).join(
+            sales_invoice, sales_invoice.c.original_invoice_id == orig.c.id).where(sales_invoice.c.id == doc_id))}
+    elif doc_type == "expense_payment":
+        deps.needs |= {f"expense_bill:{n}" for n in await _numbers(conn, select(expense_bill.c.number).join(
+            expense_payment, expense_payment.c.expense_id == expense_bill.c.id).where(expense_payment.c.id == doc_id))}
+    return deps  # a production order's conversion costs share its key with its stock operations
+
+
+async def _settled(conn: AsyncConnection, doc_type: str, money_id: int) -> set[str]:
+    """The bills a supplier payment settles, or the invoices a customer receipt settles."""
+    if doc_type == "supplier_payment":
+        q = select(supplier_bill.c.number).join(payment_allocation, payment_allocation.c.bill_id == supplier_bill.c.id) \
+            .where(payment_allocation.c.payment_id == money_id)
+        return {f"supplier_bill:{n}" for n in await _numbers(conn, q)}
+    q = select(sales_invoice.c.number).join(receipt_allocation, receipt_allocation.c.invoice_id == sales_invoice.c.id) \
+        .where(receipt_allocation.c.receipt_id == money_id)
+    return {f"sales_invoice:{n}" for n in await _numbers(conn, q)}
+
+
+# ---- failures: transient or not -------------------------------------------------------------------------
+
+# PostgreSQL SQLSTATEs that say "try again": connection (08…), insufficient resources (53…), serialization
+# failure, deadlock, lock not available, statement cancelled, server shutting down
+TRANSIENT_SQLSTATES = ("08", "53", "40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that says nothing about the event (a lost connection, a deadlock, a busy database):
+    the whole round is rolled back and retried later, nothing is set aside."""
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError, sa_exc.TimeoutError,
+                        sa_exc.DisconnectionError, sa_exc.PendingRollbackError, sa_exc.ResourceClosedError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+            return True  # SQLite "database is locked", a server gone away
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+        return any(state.startswith(code) for code in TRANSIENT_SQLSTATES)
+    return False
+
+
+# errors that say something about the event itself: a domain error in a posting rule, a document or a
+# posting-rule role that is not there, a value the database refuses (DBAPIErrors other than transient)
+DETERMINISTIC = (DomainError, sa_exc.NoResultFound, sa_exc.MultipleResultsFound, LookupError, ValueError, TypeError,
+                 ArithmeticError)
+
+
+def is_deterministic(exc: BaseException) -> bool:
+    """Whether booking the event again would fail the same way, so it is set aside. Anything else —
+    transient errors, and exceptions of unknown kind — rolls the round back to be retried whole."""
+    if isinstance(exc, sa_exc.ProgrammingError):
+        return False  # a statement the schema does not fit (a missing migration): about the code, not the event
+    if isinstance(exc, sa_exc.DBAPIError):
+        return not is_transient(exc)
+    if isinstance(exc, sa_exc.StatementError) and exc.orig is not None:  # a parameter the driver refused
+        return is_deterministic(exc.orig)
+    return isinstance(exc, DETERMINISTIC) and not is_transient(exc)
+
+
+def _duplicate_source(exc: BaseException) -> bool:
+    """The unique ``voucher.source_key`` refused a second voucher: the source is booked already."""
+    return isinstance(exc, sa_exc.IntegrityError) and "source_key" in str(exc.orig)
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, DomainError):
+        text = "; ".join(f"{d.code}{f' ({d.field})' if d.field else ''}: {d.message('en')}" for d in exc.details)
+    elif isinstance(exc, sa_exc.DBAPIError):
+        text = f"{type(exc).__name__}: {exc.orig}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return fit(" ".join(text.split()), poster_failure.c.error)
+
+
+RETRY_FIRST = 10.0  # seconds after a failure before the runner retries; doubles per attempt
+RETRY_MAX = 600.0
+
+
+def retry_delay(attempts: int) -> float:
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)
+
+
+# ---- the rounds -----------------------------------------------------------------------------------------
+
+
+class _Round:
+    """One transaction of the poster: set-aside events first (in their order), then the next batch.
+
+    ``careful`` books each event in its own savepoint, so a failing one is rolled back alone and set
+    aside; otherwise the batch runs without savepoints (the common case) and a failure rolls back the
+    round, which ``post_pending`` then repeats carefully."""
+
+    def __init__(self, conn: AsyncConnection, poster: Poster, careful: bool):
+        self.conn = conn
+        self.poster = poster
+        self.careful = careful
+        self.now = utcnow()
+        self.blocked: dict[str, int] = {}  # document key → the set-aside event holding it
+        self.logs: list[tuple[int, str]] = []  # emitted after commit only
+
+    async def _dependencies(self, event_type: str, payload: dict, seq: int) -> Dependencies:
+        try:
+            async with self.conn.begin_nested():
+                return await event_dependencies(self.conn, event_type, payload)
+        except Exception as exc:
+            if not is_deterministic(exc):
+                raise
+            return Dependencies({f"event:{seq}"}, set(), event_type)  # unknown: it holds back only itself
+
+    def _waits_for(self, deps: Dependencies) -> int | None:
+        hits = [self.blocked[k] for k in deps.keys if k in self.blocked]
+        return min(hits) if hits else None
+
+    def _hold(self, seq: int, deps: Dependencies) -> None:
+        for k in deps.provides:
+            self.blocked.setdefault(k, seq)
+
+    async def _book(self, seq: int, event_type: str, payload: dict) -> BaseException | None:
+        """Book one event in a savepoint; the error when it cannot be booked (transient errors raise)."""
+        saved = set(self.poster.done_keys), set(self.poster.done_operations)
+        try:
+            async with self.conn.begin_nested():
+                await self.poster.post(seq, event_type, payload)
+        except Exception as exc:
+            self.poster.done_keys, self.poster.done_operations = saved
+            if _duplicate_source(exc):
+                return None  # its voucher exists: booked, exactly once
+            if not is_deterministic(exc):
+                raise
+            return exc
+        return None
+
+    async def _set_aside(self, seq: int, event_type: str, deps: Dependencies, *, error: str, waiting_for: int | None,
+                         row=None) -> None:
+        values = {"event_type": event_type, "source": fit(deps.source, poster_failure.c.source),
+                  "keys": " ".join(sorted(deps.provides)), "waiting_for": waiting_for, "error": error,
+                  "last_tried_at": self.now}
+        failed = waiting_for is None
+        if row is None:
+            await self.conn.execute(poster_failure.insert().values(seq=seq, attempts=int(failed),
+                                                                   first_failed_at=self.now, **values))
+        else:
+            await self.conn.execute(update(poster_failure).where(poster_failure.c.seq == seq)
+                                    .values(attempts=row.attempts + int(failed), **values))
+        if failed and (row is None or row.attempts == 0):  # logged once: when it first fails
+            self.logs.append((logging.WARNING, (f"finance poster: event {seq} ({event_type}, {deps.source}) "
+                                                f"cannot be booked and is set aside: {error}")))
+        elif row is None:
+            self.logs.append((logging.INFO, (f"finance poster: event {seq} ({event_type}, {deps.source}) waits "
+                                             f"for set-aside event {waiting_for}")))
+        self._hold(seq, deps)
+
+    async def event(self, seq: int, event_type: str, payload: dict, row=None) -> None:
+        """Book one event, or set it aside (``row``: its ``poster_failure`` row when it is a retry)."""
+        deps = None
+        if self.blocked:
+            deps = await self._dependencies(event_type, payload, seq)
+            blocker = self._waits_for(deps)
+            if blocker is not None:
+                await self._set_aside(seq, event_type, deps, waiting_for=blocker, row=row,
+                                      error=f"waiting for set-aside event {blocker} (same document or one it "
+                                            f"depends on)")
+                return
+        if not self.careful and row is None:
+            await self.poster.post(seq, event_type, payload)  # a failure rolls the round back
+            return
+        exc = await self._book(seq, event_type, payload)
+        if exc is None:
+            if row is not None:
+                await self.conn.execute(delete(poster_failure).where(poster_failure.c.seq == seq))
+                self.logs.append((logging.INFO, f"finance poster: set-aside event {seq} ({row.source}) booked"))
+            return
+        deps = deps or await self._dependencies(event_type, payload, seq)
+        await self._set_aside(seq, event_type, deps, error=describe_error(exc), waiting_for=None, row=row)
+
+    async def retry_set_aside(self, retry: bool) -> None:
+        """Retry every set-aside event in sequence order (``retry``), or only hold their documents."""
+        rows = (await self.conn.execute(select(poster_failure).order_by(poster_failure.c.seq))).all()
+        if not rows:
+            return
+        if not retry:
+            for r in rows:
+                for k in r.keys.split():
+                    self.blocked.setdefault(k, r.seq)
+            return
+        events = {e.seq: e for e in await self.conn.execute(
+            select(event.c.seq, event.c.event_type, event.c.payload).where(event.c.seq.in_([r.seq for r in rows])))}
+        for r in rows:
+            e = events.get(r.seq)
+            if e is None:  # the journal is append-only: cannot happen, but never book twice
+                continue
+            await self.event(r.seq, e.event_type, json.loads(e.payload), row=r)
+
+
+async def _round(db: Database, batch: int, *, careful: bool, retry: bool) -> tuple[int, bool]:
+    """(events read, whether more may be waiting)."""
+    async with db.write() as conn:
+        state = (await conn.execute(select(poster_state).where(poster_state.c.id == 1).with_for_update())).first()
+        if state is None:
+            return 0, False
+        rnd = _Round(conn, Poster(conn, await rule_accounts(conn)), careful)
+        await rnd.retry_set_aside(retry)
+        events = await read_events(conn, state.last_seq, batch)
+        for seq, event_type, _created_at, payload in events:
+            await rnd.event(seq, event_type, payload)
+        values = {"last_error": "", "updated_at": utcnow()}
+        if events:
+            values["last_seq"] = events[-1][0]
+        await conn.execute(update(poster_state).where(poster_state.c.id == 1).values(**values))
+    for level, message in rnd.logs:
+        log.log(level, message)
+    return len(events), len(events) == batch
+
+
+async def _retry_due(conn: AsyncConnection, backoff: bool) -> bool:
+    rows = (await conn.execute(select(poster_failure.c.seq, poster_failure.c.attempts, poster_failure.c.waiting_for,
+                                      poster_failure.c.last_tried_at))).all()
+    if not rows or not backoff:
+        return bool(rows)
+    now, seqs = utcnow(), {r.seq for r in rows}
+    return any((r.waiting_for is None or r.waiting_for not in seqs)
+               and (now - r.last_tried_at).total_seconds() >= retry_delay(r.attempts) for r in rows)
+
+
+async def post_pending(db: Database, *, batch: int = BATCH, backoff: bool = False) -> int:
+    """Book every event not booked yet and retry the set-aside ones; returns how many new events were
+    read. Safe to call from several processes at once (they queue on the ``poster_state`` row). Nothing
+    happens before set-up. ``backoff`` (the server's runner): retry set-aside events only once their
+    delay has passed (10 s after the first failure, doubling up to 10 min); otherwise at once."""
     async with db.read() as conn:  # the common case, nothing new: no write transaction at all
         state = (await conn.execute(select(poster_state.c.last_seq).where(poster_state.c.id == 1))).first()
-        if state is None or state.last_seq >= await last_sequence(conn):
+        if state is None:
+            return 0
+        retry = await _retry_due(conn, backoff)
+        if state.last_seq >= await last_sequence(conn) and not retry:
             return 0
     done = 0
     while True:
-        async with db.write() as conn:
-            state = (await conn.execute(select(poster_state).where(poster_state.c.id == 1)
-                                        .with_for_update())).first()
-            if state is None:
-                return done
-            events = await read_events(conn, state.last_seq, batch)
-            if not events:
-                return done
-            poster = Poster(conn, await rule_accounts(conn))
-            for seq, event_type, _created_at, payload in events:
-                await poster.post(seq, event_type, payload)
-            await conn.execute(update(poster_state).where(poster_state.c.id == 1)
-                               .values(last_seq=events[-1][0], last_error="", updated_at=utcnow()))
-        done += len(events)
-        if len(events) < batch:
+        try:
+            read, more = await _round(db, batch, careful=False, retry=retry)
+        except Exception as exc:
+            if not is_deterministic(exc) and not _duplicate_source(exc):
+                raise
+            # an event of the batch cannot be booked: again, event by event, setting it aside
+            read, more = await _round(db, batch, careful=True, retry=retry)
+        retry = False  # once per call
+        done += read
+        if not more:
             return done
+
+
+async def set_aside_events(conn: AsyncConnection, limit: int | None = None) -> list:
+    """The events the poster set aside, in order (``poster_failure`` rows; the first ``limit``)."""
+    return (await conn.execute(select(poster_failure).order_by(poster_failure.c.seq).limit(limit))).all()
+
+
+async def set_aside_count(conn: AsyncConnection) -> int:
+    return (await conn.execute(select(func.count()).select_from(poster_failure))).scalar_one()
 
 
 async def poster_lag(conn: AsyncConnection) -> tuple[int, int]:
@@ -395,7 +761,9 @@ MIN_GAP = 1.0  # seconds between two rounds in a busy server
 
 class PosterRunner:
     """Runs the poster in the server process after commits and every few seconds (other processes'
-    commits); failures are logged and stored in ``poster_state.last_error`` and retried."""
+    commits). An event that cannot be booked is set aside by ``post_pending`` (retried with back-off);
+    transient failures (a lost connection …) are logged, stored in ``poster_state.last_error`` and the
+    round is retried."""
 
     def __init__(self, db: Database, *, interval: float = 3.0):
         self.db = db
@@ -423,10 +791,11 @@ class PosterRunner:
                 self._task.cancel()
 
     async def _run(self) -> None:
+        first = True
         while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
             if self._stopping:
@@ -434,7 +803,8 @@ class PosterRunner:
             await asyncio.sleep(MIN_GAP)  # let a burst of commits through: one round books them all
             self._wake.clear()
             try:
-                await post_pending(self.db)
+                await post_pending(self.db, backoff=not first)  # a restart retries set-aside events at once
+                first = False
             except Exception as exc:  # keep the server up; the next round retries from last_seq
                 log.exception("finance poster failed")
                 try:

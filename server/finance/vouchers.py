@@ -28,6 +28,7 @@ from server.finance.ledger import (
 )
 from server.finance.models import account, voucher, voucher_line
 from server.numbers import NumberError, parse_rate, round_half_up_div
+from server.text_limits import collect_length
 from server import clock
 
 
@@ -52,8 +53,9 @@ class VoucherInput:
 
 async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
     c = Collector()
-    if not data.memo.strip() or len(data.memo) > 200:
-        c.fail("REQUIRED" if not data.memo.strip() else "INVALID_VALUE", "memo", detail="≤ 200")
+    if not data.memo.strip():
+        c.fail("REQUIRED", "memo")
+    collect_length(c, data.memo.strip(), voucher.c.memo, "memo")
     lines = []
     dims_of = {r.code: r.dimensions for r in await conn.execute(
         select(account.c.code, account.c.dimensions).where(account.c.code.in_({ln.account for ln in data.lines})))}
@@ -63,8 +65,7 @@ async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
         for dim in filter(None, (dims_of.get(ln.account) or "").split(",")):
             if getattr(ln, f"{dim}_id") is None:
                 c.fail("REQUIRED", f"lines.{i}.{dim}Id")
-        if len(ln.memo) > 200:
-            c.fail("INVALID_VALUE", f"lines.{i}.memo", detail="≤ 200")
+        collect_length(c, ln.memo.strip(), voucher_line.c.memo, f"lines.{i}.memo")
         lines.append(Line(ln.account.strip(), debit or 0, credit or 0, ln.memo.strip(), ln.customer_id,
                           ln.supplier_id, ln.warehouse_id, ln.department_id))
     c.raise_if_failed()

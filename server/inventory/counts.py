@@ -26,7 +26,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -42,9 +44,11 @@ from server.inventory.models import (
     stock_count,
     stock_count_line,
     stock_level,
+    stock_operation,
     warehouse,
 )
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
+from server.text_limits import check_length, collect_length, max_length
 from server.numbers import scaled_to_decimal
 from server.reports.abc import abc_classes
 from server import clock
@@ -59,14 +63,27 @@ def blind_count_locations():
             .where(stock_count.c.status == "open", stock_count.c.blind))
 
 
-def _require(principal, permission: str) -> None:
-    if principal is not None and not principal.can(permission):
-        raise InventoryError("PERMISSION_DENIED", None, permission=permission)
+def hidden_book_locations(principal: Principal | None):
+    """The locations whose book quantities ``principal`` may not see — those of open blind counts,
+    unless it may approve counts — as a subquery of ids; ``None`` when nothing is hidden. Every read
+    that shows a quantity of a location (levels, moves, totals, availability, live events) applies it,
+    since any of them would let a counter work out what the books say."""
+    return None if scope.sees_book_quantities(principal) else blind_count_locations()
+
+
+async def location_hidden(conn: AsyncConnection, principal: Principal | None, location_id: int | None) -> bool:
+    """Whether one location's book quantity is hidden from ``principal`` (a live event, a node)."""
+    hidden = hidden_book_locations(principal)
+    if hidden is None or location_id is None:
+        return False
+    return (await conn.execute(select(hidden.where(stock_count_line.c.location_id == location_id).exists()))).scalar()
+
+
+_require = scope.checker(InventoryError)
 
 
 def _allowed(principal, warehouse_id: int) -> None:
-    if principal is not None and principal.warehouse_ids is not None and warehouse_id not in principal.warehouse_ids:
-        raise InventoryError("PERMISSION_DENIED", "warehouseId", permission=f"warehouse {warehouse_id}")
+    scope.require_warehouse(principal, warehouse_id, InventoryError)
 
 
 @dataclass
@@ -82,11 +99,10 @@ class CountInput:
 
 async def do_open_count(db: Database, data: CountInput, principal: Principal | None) -> int:
     """Open a count: lines for every stock level in scope, with the snapshot of the book quantity."""
-    _require(principal, "stock.count")
+    _require(principal, "stock.count.manage")
     if data.mode not in ("snapshot", "freeze"):
         raise InventoryError("INVALID_VALUE", "mode", detail="snapshot | freeze")
-    if len(data.note) > 300:
-        raise InventoryError("INVALID_VALUE", "note", detail="≤ 300 chars")
+    check_length(data.note.strip(), stock_count.c.note, InventoryError, "note")
     async with db.write() as conn:
         wh = (await conn.execute(select(warehouse).where(warehouse.c.id == data.warehouse_id))).first()
         if wh is None:
@@ -204,6 +220,8 @@ async def _new_line(conn, c: Collector, count, e: CountEntry, i: int, products):
         if not e.lot:
             c.fail("LOT_REQUIRED", f"entries.{i}.lot")
             return None
+        if not collect_length(c, e.lot.strip(), lot.c.code, f"entries.{i}.lot"):  # before a new lot is written
+            return None
         lot_id = (await conn.execute(select(lot.c.id).where(lot.c.product_id == p.id, lot.c.code == e.lot.strip()))
                   ).scalar()
         if lot_id is None:  # a lot nobody recorded: it is created with the gain at approval
@@ -253,11 +271,14 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
         if principal.label in counters:
             raise InventoryError("SAME_PERSON", "id", rule="审批人不能是盘点人。",
                                  rule_en="The approver cannot be one of the counters.")
+        prefix, reason = f"盘点差异 {count.number}：", (reason or "").strip()
+        # the reason goes into the stock operation's reason after the prefix: it must fit there
+        check_length(reason, max_length(stock_operation.c.reason) - len(prefix), InventoryError, "reason")
         await conn.execute(frozen_location.delete().where(frozen_location.c.count_id == count_id))
         posting = [ln for ln in lines if ln.variance_qty]
         gain = loss = 0
         if posting:
-            text = f"盘点差异 {count.number}" + (f"：{reason.strip()[:200]}" if reason.strip() else "")
+            text = prefix + reason if reason else prefix[:-1]
             gains = [ln for ln in posting if ln.variance_qty > 0]
             losses = [ln for ln in posting if ln.variance_qty < 0]
             try:
@@ -289,7 +310,7 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
 
 
 async def do_cancel_count(db: Database, count_id: int, principal: Principal | None) -> None:
-    _require(principal, "stock.count")
+    _require(principal, "stock.count.manage")
     async with db.write() as conn:
         count = await _lock_open(conn, count_id)
         _allowed(principal, count.warehouse_id)

@@ -33,10 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.audit import note_change
 from server.clock import utcnow
+from server.idempotency import stored_key
 from server.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, NewEvent, append_events
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.models import frozen_location, lot, product_cost, stock_level, stock_move, stock_operation
+from server.text_limits import check_length, fit
 from server.inventory.reorder import low_stock_events
 from server.sales.models import stock_reservation
 from server.numbers import QTY_SCALE, scaled_to_decimal
@@ -335,6 +337,12 @@ async def open_operation(
     The unique key doubles as the idempotency claim: on PostgreSQL a concurrent request with the same
     key waits here until the first one commits (then gets ``None``) or rolls back (then proceeds).
     """
+    idempotency_key = stored_key(idempotency_key)  # scoped to the caller (server/idempotency.py)
+    # callers check user input first; this refuses (both databases alike) what slipped through, and cuts
+    # the derived actor label ("user:<name>") to its column
+    check_length(reference, stock_operation.c.reference, InventoryError, "reference")
+    check_length(reason, stock_operation.c.reason, InventoryError, "reason")
+    actor = fit(actor, stock_operation.c.actor)
     operation = {
         "op_type": op_type,
         "reference": reference,

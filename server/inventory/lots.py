@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.database import Database
 from server.clock import utcnow
 from server.events.journal import NewEvent, append_events
@@ -35,15 +36,15 @@ async def lot_trace(conn: AsyncConnection, lot_id: int, warehouses: frozenset[in
     if row is None:
         return None
     levels = select(stock_level).where(stock_level.c.lot_id == lot_id, stock_level.c.qty > 0)
-    if warehouses is not None:
-        levels = levels.where(stock_level.c.warehouse_id.in_(sorted(warehouses)))
+    levels = levels.where(scope.within(warehouses, stock_level.c.warehouse_id))
     moves = (await conn.execute(
         select(stock_move, stock_operation.c.reference, stock_operation.c.op_type)
         .join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
         .where(stock_move.c.lot_id == lot_id).order_by(stock_move.c.id))).all()
     if warehouses is not None:  # only moves with an end in the caller's warehouses
         ends = {r.id: r.warehouse_id for r in await conn.execute(select(location.c.id, location.c.warehouse_id))}
-        moves = [m for m in moves if any(ends.get(x) in warehouses for x in (m.from_location_id, m.to_location_id) if x)]
+        moves = [m for m in moves if any(scope.allows(warehouses, ends.get(x))
+                                         for x in (m.from_location_id, m.to_location_id) if x)]
     receipts = (await conn.execute(
         select(goods_receipt.c.number, goods_receipt.c.supplier_id, goods_receipt.c.receipt_date,
                goods_receipt_line.c.accepted_qty, goods_receipt_line.c.returned_qty)
@@ -70,9 +71,7 @@ def expiring_soon(within_days: int, *, on: date | None = None, warehouse_id: int
          .order_by(lot.c.expiry_date, lot.c.code, stock_level.c.location_id))
     if warehouse_id is not None:
         q = q.where(stock_level.c.warehouse_id == warehouse_id)
-    if warehouses is not None:
-        q = q.where(stock_level.c.warehouse_id.in_(sorted(warehouses)))
-    return q
+    return q.where(scope.within(warehouses, stock_level.c.warehouse_id))
 
 
 LOT_EXPIRING = "lot.expiring"

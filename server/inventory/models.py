@@ -96,7 +96,7 @@ stock_operation = Table(
     Column("reason", String(300), nullable=False, server_default=""),
     Column("actor", String(64), nullable=False, server_default=""),
     # a retried request with the same key finds this row; the hash tells a different payload apart
-    Column("idempotency_key", String(128), nullable=True, unique=True),
+    Column("idempotency_key", String(160), nullable=True, unique=True),  # owner prefix + key (server/idempotency.py)
     Column("request_hash", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     # the document type that posted it (goods_receipt, shipment …); "" for the plain stock primitives

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server import clock
 from server.audit import note_change
 from server.auth.services import Principal
@@ -33,9 +34,7 @@ PRODUCTION_ISSUE = MoveType.PRODUCTION_ISSUE.value
 PRODUCTION_RECEIPT = MoveType.PRODUCTION_RECEIPT.value
 
 
-def _require(principal, permission: str) -> None:
-    if principal is not None and not principal.can(permission):
-        raise InventoryError("PERMISSION_DENIED", None, permission=permission)
+_require = scope.checker(InventoryError)
 
 
 @dataclass
@@ -171,7 +170,7 @@ async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLi
             posted = await post_document_moves(conn, "in" if returning else "out", stock_lines, move_type=move_type,
                                                actor=actor_label(principal), reference=order.number, source_type="production_order",
                                                reason="生产退料 material returned" if returning else "生产领料 material issue",
-                                               warehouses=principal.warehouse_ids if principal else None)
+                                               warehouses=scope.warehouses(principal))
         except DomainError as exc:
             raise InventoryError.from_inventory(exc) from None
         for (r, qty, _), move in zip(checked, posted.moves):
@@ -229,7 +228,7 @@ async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedG
                                                              source_line_id=order.id)],
                                       move_type=PRODUCTION_RECEIPT, actor=actor_label(principal),
                                       reference=order.number, reason="生产入库 finished goods", source_type="production_order",
-                                      warehouses=principal.warehouse_ids if principal else None)
+                                      warehouses=scope.warehouses(principal))
         except DomainError as exc:
             raise InventoryError.from_inventory(exc) from None
         values = {"received_qty": order.received_qty + qty, "received_value_fen": order.received_value_fen + value}

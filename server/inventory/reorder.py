@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -76,8 +77,7 @@ async def do_set_reorder_rule(db: Database, product_id: int, warehouse_id: int, 
                               principal: Principal | None = None) -> None:
     """Create or change a rule (quantities in the base unit). A product already below its new
     minimum raises the alert right away."""
-    if principal is not None and not principal.can("stock.adjust"):
-        raise InventoryError("PERMISSION_DENIED", None, permission="stock.adjust")
+    scope.require(principal, "stock.adjust", InventoryError)
     async with db.write() as conn:
         p = (await conn.execute(select(product.c.id, unit.c.precision).join(unit, unit.c.id == product.c.base_unit_id)
                                 .where(product.c.id == product_id))).first()
@@ -85,8 +85,7 @@ async def do_set_reorder_rule(db: Database, product_id: int, warehouse_id: int, 
             raise InventoryError("NOT_FOUND", "productId", what="product")
         if (await conn.execute(select(warehouse.c.id).where(warehouse.c.id == warehouse_id))).first() is None:
             raise InventoryError("NOT_FOUND", "warehouseId", what="warehouse")
-        if principal is not None and principal.warehouse_ids is not None and warehouse_id not in principal.warehouse_ids:
-            raise InventoryError("PERMISSION_DENIED", "warehouseId", permission=f"warehouse {warehouse_id}")
+        scope.require_warehouse(principal, warehouse_id, InventoryError)
         values = {}
         for name, value in (("min_qty", min_qty), ("max_qty", max_qty)):
             try:
@@ -143,8 +142,7 @@ async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None
         unit, unit.c.id == product.c.base_unit_id).order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
     if warehouse_id is not None:
         q = q.where(reorder_rule.c.warehouse_id == warehouse_id)
-    if warehouses is not None:
-        q = q.where(reorder_rule.c.warehouse_id.in_(sorted(warehouses)))
+    q = q.where(scope.within(warehouses, reorder_rule.c.warehouse_id))
     out = []
     for rule in (await conn.execute(q)).all():
         available = await _available(conn, rule.product_id, rule.warehouse_id)
@@ -190,11 +188,13 @@ class Availability:
 
 
 async def availability(conn: AsyncConnection, product_id: int,
-                       warehouses: frozenset[int] | None = None) -> list[Availability]:
-    """On hand, reserved for sales orders and the reorder rule, per warehouse of a product."""
-    on_hand = dict((await conn.execute(select(stock_level.c.warehouse_id, func.sum(stock_level.c.qty))
-                                       .where(stock_level.c.product_id == product_id)
-                                       .group_by(stock_level.c.warehouse_id))).all())
+                       warehouses: frozenset[int] | None = None, hidden=None) -> list[Availability]:
+    """On hand, reserved for sales orders and the reorder rule, per warehouse of a product; on hand
+    leaves out the locations of the subquery ``hidden`` (book quantities the caller may not see)."""
+    levels = select(stock_level.c.warehouse_id, func.sum(stock_level.c.qty)).where(stock_level.c.product_id == product_id)
+    if hidden is not None:
+        levels = levels.where(stock_level.c.location_id.not_in(hidden))
+    on_hand = dict((await conn.execute(levels.group_by(stock_level.c.warehouse_id))).all())
     reserved = dict((await conn.execute(select(stock_reservation.c.warehouse_id, stock_reservation.c.reserved_qty)
                                         .where(stock_reservation.c.product_id == product_id))).all())
     rules = {r.warehouse_id: r for r in await conn.execute(select(reorder_rule).where(
@@ -202,4 +202,4 @@ async def availability(conn: AsyncConnection, product_id: int,
     return [Availability(wh, int(on_hand.get(wh, 0)), int(reserved.get(wh, 0)),
                          rules[wh].min_qty if wh in rules else None, rules[wh].max_qty if wh in rules else None)
             for wh in sorted(set(on_hand) | set(reserved) | set(rules))
-            if warehouses is None or wh in warehouses]
+            if scope.allows(warehouses, wh)]

@@ -16,10 +16,11 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.catalog.models import product, product_unit, unit
 from server.database import Database
 from server.errors import ErrorDetail, InventoryError
-from server.idempotency import check_key, request_hash
+from server.idempotency import check_key, request_hash, stored_key
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
 from server.inventory.models import (
     frozen_location,
@@ -41,10 +42,11 @@ from server.numbers import (
     qty_to_scaled,
 )
 from server.sql import dialect_insert, prepared
+from server.text_limits import max_length
 
-LOT_CODE_MAX = 64  # lot.code
-REFERENCE_MAX = 64  # stock_operation.reference
-REASON_MAX = 300  # stock_operation.reason
+LOT_CODE_MAX = max_length(lot.c.code)
+REFERENCE_MAX = max_length(stock_operation.c.reference)
+REASON_MAX = max_length(stock_operation.c.reason)
 
 
 class MoveType(str, enum.Enum):
@@ -276,7 +278,7 @@ async def _within(conn: AsyncConnection, operation_id: int, warehouses: frozense
     ends = select(stock_move.c.from_location_id.label("loc")).where(stock_move.c.operation_id == operation_id).union(
         select(stock_move.c.to_location_id).where(stock_move.c.operation_id == operation_id)).subquery()
     rows = await conn.execute(select(location.c.warehouse_id).where(location.c.id.in_(select(ends.c.loc))))
-    return all(w in warehouses for (w,) in rows)
+    return all(scope.allows(warehouses, w) for (w,) in rows)
 
 
 async def _check_expiry(conn: AsyncConnection, v: _Validator, entries) -> None:
@@ -321,7 +323,7 @@ async def _run(
         if operation is None:  # this key was applied before: the same request again, or a misuse
             first = (
                 await conn.execute(select(stock_operation.c.id, stock_operation.c.request_hash).where(
-                    stock_operation.c.idempotency_key == idempotency_key))
+                    stock_operation.c.idempotency_key == stored_key(idempotency_key)))
             ).one()
             if first.request_hash != digest:
                 raise InventoryError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
@@ -338,10 +340,9 @@ async def _validate_and_post(conn, operation: dict, lines: list[StockLine], buil
         raise InventoryError("EMPTY_OPERATION", "lines")
     v = _Validator(conn)
     await v.load(lines)
-    if warehouses is not None:  # a user restricted to some warehouses
-        for loc in v.locations.values():
-            if loc.warehouse_id not in warehouses:
-                raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {loc.warehouse_id}")
+    for loc in v.locations.values():  # a user restricted to some warehouses
+        if not scope.allows(warehouses, loc.warehouse_id):
+            raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {loc.warehouse_id}")
     specs = await build(conn, v)
     for spec in specs:  # default values (purchase price × quantity) must fit too
         if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
@@ -599,15 +600,18 @@ async def do_adjust_stock(
                       idempotency_key=idempotency_key, warehouses=warehouses)
 
 
-async def stock_of_product(db: Database, product_id: int, *,
-                           warehouses: frozenset[int] | None = None) -> tuple[int, int | None]:
-    """Quantity (scaled) and value (fen) on hand. For a caller restricted to some warehouses, the
-    quantity in those only and no value: the moving average is one figure per product, not split."""
+async def stock_of_product(db: Database, product_id: int, *, warehouses: frozenset[int] | None = None,
+                           hidden=None) -> tuple[int, int | None]:
+    """Quantity (scaled) and value (fen) on hand. For a caller restricted to some warehouses, or one
+    that may not see the locations in the subquery ``hidden`` (open blind counts), the quantity of
+    what it may see and no value: the moving average is one figure per product, not split."""
     async with db.read() as conn:
-        if warehouses is not None:
-            qty = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-                stock_level.c.product_id == product_id, stock_level.c.warehouse_id.in_(sorted(warehouses))))).scalar_one()
-            return int(qty), None
+        if warehouses is not None or hidden is not None:
+            q = select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                stock_level.c.product_id == product_id, scope.within(warehouses, stock_level.c.warehouse_id))
+            if hidden is not None:
+                q = q.where(stock_level.c.location_id.not_in(hidden))
+            return int((await conn.execute(q)).scalar_one()), None
         row = (await conn.execute(select(product_cost.c.qty, product_cost.c.value_fen).where(
             product_cost.c.product_id == product_id))).first()
     return (row.qty, row.value_fen) if row else (0, 0)

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -25,6 +26,7 @@ from server.documents import next_number
 from server.errors import DomainError, InventoryError
 from server.idempotency import claim_key, store_result
 from server.inventory.models import location, lot, transfer_order, transfer_order_line, warehouse
+from server.text_limits import check_length
 from server.inventory.services import ADJUSTMENT, TRANSFER, StockLine, post_document_moves
 from server.numbers import scaled_to_decimal
 from server.sql import dialect_insert
@@ -63,13 +65,7 @@ class DispatchInput:
     note: str = ""
 
 
-def _principal_warehouses(principal):
-    return principal.warehouse_ids if principal else None
-
-
-def _require(principal, permission: str) -> None:
-    if principal is not None and not principal.can(permission):
-        raise InventoryError("PERMISSION_DENIED", None, permission=permission)
+_require = scope.checker(InventoryError)
 
 
 def _map(exc: DomainError, field_of=lambda f: f) -> InventoryError:
@@ -87,8 +83,7 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
                 return stored["id"]
         if not data.lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
-        if len(data.note) > 300:
-            raise InventoryError("INVALID_VALUE", "note", detail="≤ 300 chars")
+        check_length(data.note.strip(), transfer_order.c.note, InventoryError, "note")
         dest = (await conn.execute(select(warehouse).where(warehouse.c.id == data.to_warehouse_id))).first()
         if dest is None:
             raise InventoryError("NOT_FOUND", "toWarehouseId", what="warehouse")
@@ -112,7 +107,7 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
         lines = [StockLine(product_id=ln.product_id, quantity=ln.quantity, location_id=ln.from_location_id,
                            to_location_id=transit, unit_id=ln.unit_id, lot_code=ln.lot.strip() if ln.lot else None)
                  for ln in data.lines]
-        allowed = _principal_warehouses(principal)
+        allowed = scope.warehouses(principal)
         if allowed is not None and from_warehouses - allowed:
             raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {min(from_warehouses)}")
         try:  # the restricted caller needs the source only: the destination's transit is not theirs to pick from
@@ -157,8 +152,8 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
             raise InventoryError("NOT_FOUND", "id", what="transfer")
         if tr.status not in ("in_transit", "partially_received"):
             raise InventoryError("INVALID_STATUS", "id", what="transfer", status=tr.status, action="receive")
-        allowed = _principal_warehouses(principal)
-        if allowed is not None and tr.to_warehouse_id not in allowed:
+        allowed = scope.warehouses(principal)
+        if not scope.allows(allowed, tr.to_warehouse_id):
             raise InventoryError("PERMISSION_DENIED", "id", permission=f"warehouse {tr.to_warehouse_id}")
         if not lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
@@ -196,13 +191,15 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
             difference = open_qty - qty if ln.close else 0
             if difference and not ln.difference_reason.strip():
                 raise InventoryError("REQUIRED", f"lines.{i}.differenceReason")
+            check_length(ln.difference_reason.strip(), transfer_order_line.c.difference_reason, InventoryError,
+                         f"lines.{i}.differenceReason")
             if qty:
                 moves.append((i, StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=transit,
                                            to_location_id=ln.to_location_id, lot_code=r.lot_code, source_line_id=r.id)))
             if difference:
                 losses.append((i, StockLine(product_id=r.product_id, quantity=scaled_to_decimal(difference),
                                             location_id=transit, lot_code=r.lot_code, source_line_id=r.id)))
-            updates.append((r.id, qty, difference, ln.difference_reason.strip()[:200], ln.close))
+            updates.append((r.id, qty, difference, ln.difference_reason.strip(), ln.close))
         actor = actor_label(principal)
         try:
             if moves:

@@ -1,39 +1,47 @@
 """Warehouse and location (bin hierarchy) actions.
 
-``allowed`` is the caller's warehouse restriction (``None``: every warehouse). A restricted user may
-only change locations and warehouses inside it, and may not create warehouses.
+``principal`` is the caller (``None``: the system). A user restricted to some warehouses may only
+change locations and warehouses inside them, and may not create warehouses (server/auth/scope.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.auth import scope
+from server.auth.services import Principal
 from server.database import Database
 from server.errors import InventoryError
 from server.masterdata import TextRules, create_record, ensure_exists, set_active, update_record
 from server.inventory.models import location, warehouse
 
 
-def _check_allowed(allowed: frozenset[int] | None, warehouse_id: int | None) -> None:
-    if allowed is not None and warehouse_id not in allowed:
-        raise InventoryError("PERMISSION_DENIED", "id", permission="warehouse")
+def _check_allowed(principal: Principal | None, warehouse_id: int | None) -> None:
+    scope.require_warehouse(principal, warehouse_id, InventoryError, "id")
+
+
+async def _warehouse_of_location(db: Database, location_id: int) -> int | None:
+    async with db.read() as conn:
+        return (await conn.execute(select(location.c.warehouse_id).where(location.c.id == location_id))).scalar()
 
 
 async def do_create_warehouse(db: Database, *, code: str, name: str, address: str = "",
-                              idempotency_key: str | None = None, allowed: frozenset[int] | None = None) -> int:
-    _check_allowed(allowed, None)
+                              idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+    _check_allowed(principal, None)
     rules = TextRules(InventoryError)
-    values = {"code": rules.code(code), "name": rules.text(name, "name", 128, required=True),
-              "address": rules.text(address, "address", 300) or ""}
+    values = {"code": rules.code(code, max_len=warehouse.c.code),
+              "name": rules.text(name, "name", warehouse.c.name, required=True),
+              "address": rules.text(address, "address", warehouse.c.address) or ""}
     rules.raise_if_failed()
     return await create_record(db, warehouse, values, error_cls=InventoryError, idempotency_key=idempotency_key)
 
 
 async def do_update_warehouse(db: Database, warehouse_id: int, *, name: str | None = None,
-                              address: str | None = None) -> None:
+                              address: str | None = None, principal: Principal | None = None) -> None:
+    _check_allowed(principal, warehouse_id)
     rules = TextRules(InventoryError)
-    values = {"name": rules.text(name, "name", 128, required=name is not None),
-              "address": rules.text(address, "address", 300)}
+    values = {"name": rules.text(name, "name", warehouse.c.name, required=name is not None),
+              "address": rules.text(address, "address", warehouse.c.address)}
     rules.raise_if_failed()
     await update_record(db, warehouse, warehouse_id, values, error_cls=InventoryError, what="warehouse", unique_fields=())
 
@@ -55,11 +63,11 @@ async def _check_location_parent(conn, warehouse_id: int, location_id: int | Non
 
 async def do_create_location(db: Database, *, warehouse_id: int, code: str, name: str = "",
                              parent_id: int | None = None, sort_order: int = 0,
-                             idempotency_key: str | None = None, allowed: frozenset[int] | None = None) -> int:
-    _check_allowed(allowed, warehouse_id)
+                             idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+    _check_allowed(principal, warehouse_id)
     rules = TextRules(InventoryError)
-    values = {"warehouse_id": warehouse_id, "code": rules.code(code, max_len=64),
-              "name": rules.text(name, "name", 128) or "", "parent_id": parent_id, "sort_order": sort_order}
+    values = {"warehouse_id": warehouse_id, "code": rules.code(code, max_len=location.c.code),
+              "name": rules.text(name, "name", location.c.name) or "", "parent_id": parent_id, "sort_order": sort_order}
     rules.raise_if_failed()
 
     async def check(conn):
@@ -71,23 +79,23 @@ async def do_create_location(db: Database, *, warehouse_id: int, code: str, name
 
 
 async def do_update_location(db: Database, location_id: int, *, name: str | None = None,
-                             sort_order: int | None = None) -> None:
+                             sort_order: int | None = None, principal: Principal | None = None) -> None:
+    if scope.warehouses(principal) is not None:
+        _check_allowed(principal, await _warehouse_of_location(db, location_id))
     rules = TextRules(InventoryError)
-    values = {"name": rules.text(name, "name", 128), "sort_order": sort_order}
+    values = {"name": rules.text(name, "name", location.c.name), "sort_order": sort_order}
     rules.raise_if_failed()
     await update_record(db, location, location_id, values, error_cls=InventoryError, what="location", unique_fields=())
 
 
 async def do_set_warehouse_active(db: Database, warehouse_id: int, active: bool, *,
-                                  allowed: frozenset[int] | None = None) -> None:
-    _check_allowed(allowed, warehouse_id)
+                                  principal: Principal | None = None) -> None:
+    _check_allowed(principal, warehouse_id)
     await set_active(db, warehouse, warehouse_id, active, error_cls=InventoryError, what="warehouse")
 
 
 async def do_set_location_active(db: Database, location_id: int, active: bool, *,
-                                 allowed: frozenset[int] | None = None) -> None:
-    if allowed is not None:
-        async with db.read() as conn:
-            _check_allowed(allowed, (await conn.execute(
-                select(location.c.warehouse_id).where(location.c.id == location_id))).scalar())
+                                 principal: Principal | None = None) -> None:
+    if scope.warehouses(principal) is not None:
+        _check_allowed(principal, await _warehouse_of_location(db, location_id))
     await set_active(db, location, location_id, active, error_cls=InventoryError, what="location")

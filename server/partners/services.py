@@ -49,14 +49,15 @@ CUSTOMER_ONLY = ("credit_rating", "credit_limit", "invoice_title", "invoice_type
 
 def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict:
     rules = TextRules(PartnerError)
+    t = _table(kind).c  # suppliers and customers share these columns
     values = {
-        "code": rules.code(data.code, required=creating) if creating or data.code is not None else None,
-        "name": rules.text(data.name, "name", 200, required=creating or data.name is not None),
-        "contact_name": rules.text(data.contact_name, "contactName", 64),
-        "phone": rules.text(data.phone, "phone", 32),
-        "email": rules.text(data.email, "email", 128),
-        "address": rules.text(data.address, "address", 300),
-        "tax_id": rules.code(data.tax_id, "taxId", 32, required=False),
+        "code": rules.code(data.code, max_len=t.code, required=creating) if creating or data.code is not None else None,
+        "name": rules.text(data.name, "name", t.name, required=creating or data.name is not None),
+        "contact_name": rules.text(data.contact_name, "contactName", t.contact_name),
+        "phone": rules.text(data.phone, "phone", t.phone),
+        "email": rules.text(data.email, "email", t.email),
+        "address": rules.text(data.address, "address", t.address),
+        "tax_id": rules.code(data.tax_id, "taxId", t.tax_id, required=False),
     }
     if values["email"] and "@" not in values["email"]:
         rules.fail("INVALID_VALUE", "email", detail=values["email"])
@@ -68,9 +69,9 @@ def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> di
         if getattr(data, name) is not None:
             rules.fail("INVALID_VALUE", name, detail=f"{'customers' if kind == 'supplier' else 'suppliers'} only")
     if kind == "supplier":
-        values["bank_name"] = rules.text(data.bank_name, "bankName", 100)
-        values["bank_account"] = rules.code(data.bank_account, "bankAccount", 64, required=False)
-        values["currency"] = rules.code(data.currency, "currency", 3, required=False)
+        values["bank_name"] = rules.text(data.bank_name, "bankName", supplier.c.bank_name)
+        values["bank_account"] = rules.code(data.bank_account, "bankAccount", supplier.c.bank_account, required=False)
+        values["currency"] = rules.code(data.currency, "currency", supplier.c.currency, required=False)
         if values["currency"] is not None and (len(values["currency"]) != 3 or not values["currency"].isalpha()):
             rules.fail("INVALID_VALUE", "currency", detail="ISO 4217, e.g. CNY")
         elif values["currency"]:
@@ -97,7 +98,7 @@ def _customer_values(data: PartnerInput, rules: TextRules, values: dict) -> None
             if fen < 0:
                 rules.fail("INVALID_VALUE", "creditLimit", detail=data.credit_limit)
             values["credit_limit_fen"] = fen
-    values["invoice_title"] = rules.text(data.invoice_title, "invoiceTitle", 200)
+    values["invoice_title"] = rules.text(data.invoice_title, "invoiceTitle", customer.c.invoice_title)
     if data.invoice_type is not None and data.invoice_type not in ("special", "normal"):
         rules.fail("INVALID_VALUE", "invoiceType", detail="special | normal")
     values["invoice_type"] = data.invoice_type
@@ -163,9 +164,9 @@ async def do_add_partner_address(db: Database, kind: str, partner_id: int, data:
     if data.kind not in ADDRESS_KINDS:
         rules.fail("INVALID_VALUE", "kind", detail=" | ".join(ADDRESS_KINDS))
     values = {
-        "address": rules.text(data.address, "address", 300, required=True),
-        "contact_name": rules.text(data.contact_name, "contactName", 64),
-        "phone": rules.text(data.phone, "phone", 32),
+        "address": rules.text(data.address, "address", partner_address.c.address, required=True),
+        "contact_name": rules.text(data.contact_name, "contactName", partner_address.c.contact_name),
+        "phone": rules.text(data.phone, "phone", partner_address.c.phone),
     }
     rules.raise_if_failed()
     table = _table(kind)

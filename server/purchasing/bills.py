@@ -60,6 +60,7 @@ from server.purchasing.models import (
     supplier_payment,
 )
 from server.purchasing.settings import load_purchase_settings
+from server.text_limits import collect_length
 from server import clock
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "bank_draft", "other")
@@ -96,8 +97,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
         raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
     if not data.lines:
         raise PurchasingError("EMPTY_OPERATION", "lines")
-    if len(data.supplier_invoice_no) > 64:
-        c.fail("INVALID_VALUE", "supplierInvoiceNo", detail="≤ 64 chars")
+    collect_length(c, data.supplier_invoice_no.strip(), supplier_bill.c.supplier_invoice_no, "supplierInvoiceNo")
     settings = await load_purchase_settings(conn)
     price_tol, qty_tol = settings.tolerance("match_price_tolerance"), settings.tolerance("match_qty_tolerance")
     ids = sorted({ln.receipt_line_id for ln in data.lines})
@@ -227,8 +227,7 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in PAYMENT_METHODS:
         c.fail("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
-    if len(data.reference) > 64:
-        c.fail("INVALID_VALUE", "reference", detail="≤ 64 chars")
+    collect_length(c, data.reference.strip(), supplier_payment.c.reference, "reference")
     c.raise_if_failed()
 
     async def record(conn) -> int:

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -39,14 +40,14 @@ from server.purchasing.common import (
     status_event,
     tax_fen,
     value_fen,
-    warehouse_allowed,
 )
 from server.purchasing.models import purchase_order, purchase_order_history, purchase_order_line
+from server.text_limits import max_length
 from server.purchasing.prices import current_prices
 from server.purchasing.settings import load_purchase_settings
 from server import clock
 
-NOTE_MAX = 500
+NOTE_MAX = max_length(purchase_order.c.note)
 EDITABLE = ("draft", "rejected")
 CANCELLABLE = ("draft", "submitted", "approved", "rejected")
 RECEIVABLE = ("approved", "partially_received", "received")  # received: within the over-receipt tolerance
@@ -87,13 +88,13 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
     """Validate an order and compute its lines and totals (VAT per line, to the fen)."""
     c = Collector()
     order_date = data.order_date or clock.today()
-    if len(data.note) > NOTE_MAX:
+    if len(data.note.strip()) > NOTE_MAX:
         c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     await _check_ref(conn, supplier, data.supplier_id, "supplier", "supplierId", c)
     wh_ids = {data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}
     for wh in sorted(wh_ids):
         fld = "warehouseId" if wh == data.warehouse_id else "lines"
-        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not warehouse_allowed(principal, wh):
+        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
             c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
     if not data.lines:
         c.fail("EMPTY_OPERATION", "lines")
@@ -172,7 +173,7 @@ async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput
     async with db.write() as conn:
         row = await lock_row(conn, purchase_order, order_id, "purchase_order")
         require_status(row, EDITABLE, "purchase_order", "edit")
-        if not warehouse_allowed(principal, row.warehouse_id):
+        if not scope.in_scope(principal, row.warehouse_id):
             raise PurchasingError("PERMISSION_DENIED", "id", permission=f"warehouse {row.warehouse_id}")
         header, lines = await _build(conn, data, principal)
         await conn.execute(delete(purchase_order_line).where(purchase_order_line.c.order_id == order_id))

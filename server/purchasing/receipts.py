@@ -23,6 +23,7 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -47,7 +48,6 @@ from server.purchasing.common import (
     status_event,
     tax_fen,
     value_fen,
-    warehouse_allowed,
 )
 from server.purchasing.models import (
     goods_receipt,
@@ -61,9 +61,10 @@ from server.purchasing.models import (
 )
 from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
 from server.purchasing.settings import load_purchase_settings
+from server.text_limits import collect_length, max_length
 from server import clock
 
-REASON_MAX = 200
+REASON_MAX = max_length(goods_receipt_line.c.reject_reason)
 
 
 @dataclass
@@ -153,8 +154,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     if data.landed_allocation not in ("value", "quantity"):
         c.fail("INVALID_VALUE", "landedAllocation", detail="value | quantity")
     landed_total = c.money(data.landed_cost, "landedCost")
-    if len(data.note) > 500:
-        c.fail("INVALID_VALUE", "note", detail="≤ 500 chars")
+    collect_length(c, data.note.strip(), goods_receipt.c.note, "note")
 
     product_ids = {ln.product_id for ln in data.lines if ln.product_id}
     product_ids |= {order_lines[ln.order_line_id].product_id for ln in data.lines if ln.order_line_id in order_lines}
@@ -193,8 +193,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             continue
         if rejected and not ln.reject_reason.strip():
             c.fail("REQUIRED", f"{f}.rejectReason")
-        if len(ln.reject_reason) > REASON_MAX:
-            c.fail("INVALID_VALUE", f"{f}.rejectReason", detail=f"≤ {REASON_MAX} chars")
+        collect_length(c, ln.reject_reason.strip(), REASON_MAX, f"{f}.rejectReason")
         accepted = received - rejected
         if ol is not None:
             price, factor, rate, wh = ol.unit_price_micro, ol.unit_factor, ol.vat_rate_bp, ol.warehouse_id
@@ -217,7 +216,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             if wh is not None and loc.warehouse_id != wh:
                 c.fail("WRONG_WAREHOUSE", f"{f}.locationId")
                 continue
-            if not warehouse_allowed(principal, loc.warehouse_id):
+            if not scope.in_scope(principal, loc.warehouse_id):
                 c.fail("PERMISSION_DENIED", f"{f}.locationId", permission=f"warehouse {loc.warehouse_id}")
                 continue
         on_time = None if ol is None or ol.expected_date is None else receipt_date <= ol.expected_date
@@ -319,7 +318,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         try:
             posted = await post_document_moves(conn, "in", stock_lines, move_type=RECEIPT, actor=actor, source_type="goods_receipt",
                                                reference=number, reason=inspection_number,
-                                               warehouses=principal.warehouse_ids if principal else None)
+                                               warehouses=scope.warehouses(principal))
         except DomainError as exc:
             raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, stock_index)) from None
         operation_id = posted.operation["id"]
@@ -389,8 +388,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
     reason = data.reason.strip()
     if not reason:
         c.fail("REQUIRED", "reason")
-    if len(reason) > 300:
-        c.fail("INVALID_VALUE", "reason", detail="≤ 300 chars")
+    collect_length(c, reason, purchase_return.c.reason, "reason")
     rows = {r.id: r for r in await conn.execute(
         select(goods_receipt_line, lot.c.code.label("lot_code"))
         .outerjoin(lot, lot.c.id == goods_receipt_line.c.lot_id)
@@ -434,7 +432,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
                                      lot_code=r.lot_code, value_fen=value, source_line_id=r.id))
     try:
         posted = await post_document_moves(conn, "out", stock_lines, move_type=ISSUE, actor=actor, reference=number, source_type="purchase_return",
-                                           reason=reason, warehouses=principal.warehouse_ids if principal else None)
+                                           reason=reason, warehouses=scope.warehouses(principal))
     except DomainError as exc:
         index = [i for i, *_ in checked]
         raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, index).replace(

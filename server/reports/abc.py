@@ -1,7 +1,11 @@
 """ABC classification by consumption value (domain reference §5.2): products ranked by the value
 issued (sales and production) over a window; the first ``a`` share of the items is class A, the next
 ``b`` share class B, the rest C; nothing consumed is always C. The split is a business setting
-(``reports.abc_split``, default 20 % / 30 % / 50 %) and the cycle counts use the same classes."""
+(``reports.abc_split``, default 20 % / 30 % / 50 %) and the cycle counts use the same classes.
+
+``warehouses`` (from ``server.auth.scope.warehouses``; ``None``: all) ranks only what was issued from
+and is stocked in those warehouses, so a caller limited to some warehouses sees the classes of
+their consumption, not the company's."""
 
 from __future__ import annotations
 
@@ -12,14 +16,16 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server import clock
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.doc_kit import actor_label, require_permission
+from server.doc_kit import actor_label
 from server.documents import read_setting, write_setting
 from server.errors import InventoryError
 from server.inventory.models import location, stock_level, stock_move, stock_operation
+from server.numbers import NumberError, parse_decimal
 
 SETTING = "reports.abc_split"
 DEFAULT_SPLIT = {"a": "0.2", "b": "0.3"}
@@ -48,7 +54,7 @@ def consumption(query, on: date):
 
 
 async def abc_items(conn: AsyncConnection, on: date, *, warehouse_id: int | None = None,
-                    days: int = 365) -> list[AbcItem]:
+                    days: int = 365, warehouses: frozenset[int] | None = None) -> list[AbcItem]:
     since = on - timedelta(days=days)
     out = consumption(select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
                       .join(location, location.c.id == stock_move.c.from_location_id), on) \
@@ -57,6 +63,8 @@ async def abc_items(conn: AsyncConnection, on: date, *, warehouse_id: int | None
     if warehouse_id is not None:
         out = out.where(location.c.warehouse_id == warehouse_id)
         stocked_q = stocked_q.where(stock_level.c.warehouse_id == warehouse_id)
+    out = out.where(scope.within(warehouses, location.c.warehouse_id))
+    stocked_q = stocked_q.where(scope.within(warehouses, stock_level.c.warehouse_id))
     used = {r.product_id: int(r.value) for r in await conn.execute(out)}
     stocked = set((await conn.execute(stocked_q)).scalars())
     a, b = await abc_split(conn)
@@ -78,10 +86,10 @@ async def abc_classes(conn: AsyncConnection, warehouse_id: int, on: date, days: 
 
 async def do_set_abc_split(db: Database, a: str, b: str, principal: Principal | None) -> None:
     """Shares of the items in classes A and B (fractions, e.g. "0.2" and "0.3")."""
-    require_permission(InventoryError, principal, "stock.count.approve")
+    scope.require(principal, "stock.count.approve", InventoryError)
     try:
-        da, db_ = Decimal(a), Decimal(b)
-    except ArithmeticError:
+        da, db_ = parse_decimal(a), parse_decimal(b)  # ASCII digits only, no exponent (server/numbers.py)
+    except (ArithmeticError, NumberError):
         raise InventoryError("INVALID_VALUE", "a", detail="fractions, e.g. 0.2") from None
     if not (0 < da < 1 and 0 <= db_ < 1 and da + db_ <= 1):
         raise InventoryError("INVALID_VALUE", "a", detail="0 < a, a + b ≤ 1")

@@ -1,7 +1,13 @@
-"""Every report as a table, downloadable as CSV or XLSX:
-``GET /reports/{name}.{csv|xlsx}?start=YYYY-MM-DD&end=YYYY-MM-DD&group_by=…`` with
-``Authorization: Bearer <token>`` and ``report.view``. Money in yuan with two decimals, quantities in
-base units, exact (from integer fen and scaled quantities)."""
+"""Every report as a table (title, header, rows), and the tables as CSV or XLSX bytes. The HTTP
+route ``GET /reports/{name}.{csv|xlsx}`` is ``server/web/downloads.py``, which validates the
+parameters before they reach ``REPORTS``. Money in yuan with two decimals, quantities in base units,
+exact (from integer fen and scaled quantities).
+
+Each report takes the caller (``principal``; ``None``: the system, which sees everything), decided by
+``server.auth.scope``: without ``cost.view`` the columns of costs, stock values, margins, purchase
+amounts and consumption values are left out (quantities, revenue, turnover ratios and classes stay);
+a caller limited to some warehouses gets the figures of those warehouses only, with totals over
+what it may see (the report functions in ``server.reports`` restrict their SQL)."""
 
 from __future__ import annotations
 
@@ -11,12 +17,8 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from server.auth.services import authenticate
-from server.errors import render_message
+from server.auth import scope
+from server.auth.services import Principal
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.reports import abc, inventory, purchasing, sales
 from server import clock
@@ -38,68 +40,98 @@ def _dates(p) -> tuple[date, date]:
     return start, end
 
 
-async def _sales(conn, p):
+class _Caller:
+    """What the caller of a download may see: cost columns (``cost.view``) and which warehouses."""
+
+    def __init__(self, principal: Principal | None):
+        self.costs = scope.sees_costs(principal)
+        self.warehouses = scope.warehouses(principal)
+
+
+def _table(caller: _Caller, columns: list[tuple[str, bool]], rows: list[list]) -> tuple[list, list]:
+    """Header and rows without the columns marked as costs when the caller lacks ``cost.view``."""
+    keep = [i for i, (_h, cost) in enumerate(columns) if caller.costs or not cost]
+    return [columns[i][0] for i in keep], [[r[i] for i in keep] for r in rows]
+
+
+async def _sales(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     start, end = _dates(p)
-    r = await sales.sales_report(conn, start, end, p.get("group_by", "product"))
-    head = ["项目 Item", "数量 Quantity", "收入 Revenue", "成本 Cost", "毛利 Margin", "毛利率% Margin %", "占比% Share",
-            "退货率% Return rate", "上期收入 Previous revenue"]
+    r = await sales.sales_report(conn, start, end, p.get("group_by", "product"), warehouses=c.warehouses)
+    cols = [("项目 Item", False), ("数量 Quantity", False), ("收入 Revenue", False), ("成本 Cost", True),
+            ("毛利 Margin", True), ("毛利率% Margin %", True), ("占比% Share", False),
+            ("退货率% Return rate", False), ("上期收入 Previous revenue", False)]
     rows = [[x.label, _qty(x.quantity), _money(x.revenue), _money(x.cost), _money(x.margin), x.margin_pct,
              r.share(x), x.return_rate, _money(x.previous_revenue or 0)] for x in r.rows + [r.total]]
-    return f"销售报表 Sales {start}–{end}", head, rows
+    return (f"销售报表 Sales {start}–{end}", *_table(c, cols, rows))
 
 
-async def _stock(conn, p):
+async def _stock(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
-    rows = await inventory.stock_as_of(conn, on, p.get("group_by", "product"))
-    return (f"库存 Stock as of {on}", ["项目 Item", "数量 Quantity", "金额 Value"],
-            [[r.label, _qty(r.quantity), _money(r.value)] for r in rows])
+    rows = await inventory.stock_as_of(conn, on, p.get("group_by", "product"), warehouses=c.warehouses)
+    return (f"库存 Stock as of {on}",
+            *_table(c, [("项目 Item", False), ("数量 Quantity", False), ("金额 Value", True)],
+                    [[r.label, _qty(r.quantity), _money(r.value)] for r in rows]))
 
 
-async def _turnover(conn, p):
+async def _turnover(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     start, end = _dates(p)
     rows, total, basis = await inventory.turnover(conn, start, end, p.get("group_by", "product"),
-                                                  p.get("day_basis", "360"))
-    head = ["项目 Item", "销售成本 Cost of sales", "期初 Opening", "期末 Closing", "周转率 Turnover",
-            f"周转天数 Days ({basis})"]
-    return (f"库存周转 Turnover {start}–{end}", head,
-            [[r.label, _money(r.cost_of_sales), _money(r.opening_value), _money(r.closing_value), r.turnover(),
-              r.days(basis)] for r in rows + [total]])
+                                                  p.get("day_basis", "360"), warehouses=c.warehouses)
+    # turnover and days are ratios of two costs: the money cancels out, they stay visible
+    cols = [("项目 Item", False), ("销售成本 Cost of sales", True), ("期初 Opening", True), ("期末 Closing", True),
+            ("周转率 Turnover", False), (f"周转天数 Days ({basis})", False)]
+    return (f"库存周转 Turnover {start}–{end}",
+            *_table(c, cols, [[r.label, _money(r.cost_of_sales), _money(r.opening_value), _money(r.closing_value),
+                               r.turnover(), r.days(basis)] for r in rows + [total]]))
 
 
-async def _aging(conn, p):
+async def _aging(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
-    rows = await inventory.stock_aging(conn, on)
+    rows = await inventory.stock_aging(conn, on, warehouses=c.warehouses)
     head = ["商品 Product", "数量 Quantity"] + [f"{lo}–{hi if hi else ''} 天 days" for lo, hi in inventory.AGING_BUCKETS]
     return f"库龄 Stock aging {on}", head, [[r.label, _qty(r.quantity), *map(_qty, r.buckets)] for r in rows]
 
 
-async def _slow(conn, p):
+async def _slow(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
-    rows = await inventory.slow_movers(conn, on, int(p.get("days", "90")))
-    return (f"滞销/呆滞 Slow movers {on}", ["商品 Product", "数量 Quantity", "金额 Value", "最后出库 Last issue",
-                                       "天数 Days", "呆滞 Dead"],
-            [[r.label, _qty(r.quantity), _money(r.value), r.last_issue, r.days_since_issue, r.dead] for r in rows])
+    rows = await inventory.slow_movers(conn, on, int(p.get("days", "90")), warehouses=c.warehouses)
+    cols = [("商品 Product", False), ("数量 Quantity", False), ("金额 Value", True), ("最后出库 Last issue", False),
+            ("天数 Days", False), ("呆滞 Dead", False)]
+    return (f"滞销/呆滞 Slow movers {on}",
+            *_table(c, cols, [[r.label, _qty(r.quantity), _money(r.value), r.last_issue, r.days_since_issue, r.dead]
+                              for r in rows]))
 
 
-async def _alerts(conn, _p):
-    rows = await inventory.overstock_and_shortage(conn)
+async def _alerts(conn, _p, *, principal: Principal | None):
+    c = _Caller(principal)
+    rows = await inventory.overstock_and_shortage(conn, warehouses=c.warehouses)
     return ("积压/短缺 Overstock and shortage", ["商品 Product", "仓库 Warehouse", "可用 Available", "下限 Min",
                                              "上限 Max", "类型 Kind"],
             [[r.label, r.warehouse_id, _qty(r.available), _qty(r.min_qty), _qty(r.max_qty), r.kind] for r in rows])
 
 
-async def _spend(conn, p):
+async def _spend(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     start, end = _dates(p)
-    rows = await purchasing.purchase_spend(conn, start, end, p.get("group_by", "supplier"))
-    return (f"采购额 Purchase spend {start}–{end}", ["项目 Item", "金额 Amount", "税额 Tax", "数量 Quantity"],
-            [[r.label, _money(r.amount), _money(r.tax), _qty(r.quantity)] for r in rows])
+    rows = await purchasing.purchase_spend(conn, start, end, p.get("group_by", "supplier"), warehouses=c.warehouses)
+    return (f"采购额 Purchase spend {start}–{end}",
+            *_table(c, [("项目 Item", False), ("金额 Amount", True), ("税额 Tax", True), ("数量 Quantity", False)],
+                    [[r.label, _money(r.amount), _money(r.tax), _qty(r.quantity)] for r in rows]))
 
 
-async def _abc(conn, p):
+async def _abc(conn, p, *, principal: Principal | None):
+    c = _Caller(principal)
     on = date.fromisoformat(p["on"]) if p.get("on") else clock.today()
-    items = await abc.abc_items(conn, on, days=int(p.get("days", "365")))
-    return (f"ABC 分类 ABC classes {on}", ["商品 Product ID", "消耗金额 Consumption", "排名 Rank", "类别 Class"],
-            [[i.product_id, _money(i.consumption), i.rank, i.cls] for i in items])
+    items = await abc.abc_items(conn, on, days=int(p.get("days", "365")), warehouses=c.warehouses)
+    return (f"ABC 分类 ABC classes {on}",
+            *_table(c, [("商品 Product ID", False), ("消耗金额 Consumption", True), ("排名 Rank", False),
+                        ("类别 Class", False)],
+                    [[i.product_id, _money(i.consumption), i.rank, i.cls] for i in items]))
 
 
 REPORTS = {"sales": _sales, "stock": _stock, "turnover": _turnover, "aging": _aging, "slow_movers": _slow,
@@ -130,30 +162,3 @@ def to_xlsx(title: str, head: list, rows: list) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-async def report_download(request: Request):
-    header = request.headers.get("authorization") or ""
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    principal = await authenticate(request.app.state.jxc.db, token)
-    if principal is None or not principal.can("report.view"):
-        return JSONResponse({"error": {"code": "PERMISSION_DENIED", "message": render_message(
-            "PERMISSION_DENIED", "en", {"permission": "report.view"})}}, status_code=403)
-    name, fmt = request.path_params["name"], request.path_params["fmt"]
-    make = REPORTS.get(name)
-    if make is None or fmt not in ("csv", "xlsx"):
-        return JSONResponse({"error": {"code": "NOT_FOUND", "message": f"reports: {' | '.join(REPORTS)}; csv | xlsx"}},
-                            status_code=404)
-    try:
-        async with request.app.state.jxc.db.read() as conn:
-            title, head, rows = await make(conn, dict(request.query_params))
-    except ValueError as exc:
-        return JSONResponse({"error": {"code": "INVALID_VALUE", "message": str(exc)}}, status_code=400)
-    body = to_csv(title, head, rows) if fmt == "csv" else to_xlsx(title, head, rows)
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
-
-
-def report_routes() -> list[Route]:
-    return [Route("/reports/{name}.{fmt}", report_download)]

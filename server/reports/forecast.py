@@ -7,6 +7,9 @@ weeks, fitted only on what came before each week) with MAPE, the mean absolute p
 weeks with demand; the method with the lower error wins (ties go to the simpler moving average).
 Safety stock = z × σ(weekly demand) × √(lead time in weeks); reorder point = forecast × lead time +
 safety stock.
+
+The demand of a warehouse is what its shipments sent out minus what came back against them;
+``warehouses`` (from ``server.auth.scope.warehouses``; ``None``: all) limits the history to those.
 """
 
 from __future__ import annotations
@@ -99,10 +102,10 @@ def _stdev(series: list[Decimal]) -> Decimal:
 
 
 async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks: int,
-                        warehouse_id: int | None = None) -> list[Decimal]:
+                        warehouse_id: int | None = None, warehouses: frozenset[int] | None = None) -> list[Decimal]:
     """Shipped − returned per week (oldest first) for the ``weeks`` weeks ending on ``end``."""
     start = end - timedelta(days=7 * weeks - 1)
-    f = sales_facts(start, end, dims=frozenset({"warehouse"}), invoices=False)
+    f = sales_facts(start, end, dims=frozenset({"warehouse"}), invoices=False, warehouses=warehouses)
     q = (select(f.c.on, func.sum(f.c.shipped - f.c.returned)).where(f.c.product_id == product_id)
          .group_by(f.c.on))
     if warehouse_id is not None:
@@ -116,9 +119,10 @@ async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks
 
 async def forecast_product(conn: AsyncConnection, product_id: int, *, end: date | None = None, weeks: int = 26,
                            warehouse_id: int | None = None, lead_time_days: int = 7,
-                           service_level: str = "0.95", holdout: int = 4) -> Forecast:
+                           service_level: str = "0.95", holdout: int = 4,
+                           warehouses: frozenset[int] | None = None) -> Forecast:
     end = end or clock.today()
-    series = await weekly_demand(conn, product_id, end, weeks, warehouse_id)
+    series = await weekly_demand(conn, product_id, end, weeks, warehouse_id, warehouses)
     return forecast_series(series, lead_time_days=lead_time_days, service_level=service_level, holdout=holdout)
 
 

@@ -5,6 +5,16 @@ against the reorder rules.
 
 "As of" means at the end of that day (server time). Quantities and values are sums of the append-only
 ``stock_move`` rows — the same numbers ``jxc check`` proves equal to the levels and to GL 1405.
+
+Warehouse scope: every report takes ``warehouses`` (from ``server.auth.scope.warehouses``; ``None``:
+every warehouse) and counts only stock whose location belongs to one of them (transit stock belongs
+to the destination warehouse, like its transit location); the cost of sales in the turnover comes
+from ``sales_facts`` with the same set. Totals are those of the visible warehouses. The value of a
+part of the warehouses is the ledger value of their locations (the values of the moves into them
+minus those out of them, as ``stock_as_of`` by warehouse has always shown; the moving average is one
+per product, company-wide, so only the sum over all warehouses is GL 1405). Stock aging of a part
+of the warehouses counts as an arrival what entered them from outside (a receipt, or a transfer
+from a warehouse the caller does not see).
 """
 
 from __future__ import annotations
@@ -13,10 +23,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server import clock
+from server.auth import scope
 from server.catalog.models import category, product
 from server.inventory.models import location, product_cost, reorder_rule, stock_level, stock_move, warehouse
 from server.reports.abc import consumption
@@ -37,8 +48,10 @@ class StockRow:
 
 
 async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product", *,
-                      warehouse_id: int | None = None, with_labels: bool = True) -> list[StockRow]:
-    """Quantity and value at the end of ``on`` per product, warehouse, location or category."""
+                      warehouse_id: int | None = None, with_labels: bool = True,
+                      warehouses: frozenset[int] | None = None) -> list[StockRow]:
+    """Quantity and value at the end of ``on`` per product, warehouse, location or category, in
+    ``warehouse_id`` (if given) and ``warehouses`` (``None``: all)."""
     m = positions_as_of(on, await latest_snapshot(conn, on))
     src = m.join(location, location.c.id == m.c.location_id)
     keys = {"product": [m.c.product_id], "warehouse": [location.c.warehouse_id], "location": [m.c.location_id],
@@ -50,6 +63,7 @@ async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product"
     q = select(*keys[group_by], func.sum(m.c.qty), func.sum(m.c.value)).select_from(src).group_by(*keys[group_by])
     if warehouse_id is not None:
         q = q.where(location.c.warehouse_id == warehouse_id)
+    q = q.where(scope.within(warehouses, location.c.warehouse_id))
     rows = [r for r in (await conn.execute(q)).all() if r[-2] or r[-1]]
     labels = await _labels(conn, group_by, {r[0] for r in rows}) if with_labels else {}
     out = []
@@ -75,9 +89,13 @@ async def _labels(conn, group_by: str, ids) -> dict:
     return {r[0]: f"{r[1]} {r[2]}".strip() for r in await conn.execute(select(t.c.id, code, name).where(t.c.id.in_(ids)))}
 
 
-async def stock_value_as_of(conn: AsyncConnection, on: date) -> int:
+async def stock_value_as_of(conn: AsyncConnection, on: date, warehouses: frozenset[int] | None = None) -> int:
     m = positions_as_of(on, await latest_snapshot(conn, on))
-    return int((await conn.execute(select(func.coalesce(func.sum(m.c.value), 0)))).scalar_one())
+    q = select(func.coalesce(func.sum(m.c.value), 0))
+    if warehouses is not None:
+        q = (q.select_from(m.join(location, location.c.id == m.c.location_id))
+             .where(scope.within(warehouses, location.c.warehouse_id)))
+    return int((await conn.execute(q)).scalar_one())
 
 
 @dataclass
@@ -104,23 +122,26 @@ class TurnoverRow:
 
 
 async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str = "product",
-                   day_basis: str = "360") -> tuple[list[TurnoverRow], TurnoverRow, int]:
+                   day_basis: str = "360", *,
+                   warehouses: frozenset[int] | None = None) -> tuple[list[TurnoverRow], TurnoverRow, int]:
     """Turnover = cost of sales ÷ average inventory ((opening + closing) ÷ 2) over ``start..end``, per
-    product or category and in total; returns (rows, total, the day basis used)."""
+    product or category and in total, of ``warehouses`` (``None``: all); returns (rows, total, the
+    day basis used)."""
     if day_basis not in DAY_BASES:
         raise ValueError("day_basis: 360 | 365 | actual")
     if group_by not in ("product", "category"):
         raise ValueError("group_by: product | category")
     basis = (end - start).days + 1 if day_basis == "actual" else int(day_basis)
-    f = sales_facts(start, end, invoices=False)
+    f = sales_facts(start, end, invoices=False, warehouses=warehouses)
     col = product.c.category_id if group_by == "category" else f.c.product_id
     src = f.join(product, product.c.id == f.c.product_id) if group_by == "category" else f
     cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(src).group_by(col))).all())
     def key(k: str) -> int | None:  # "None": products without a category
         return int(k) if k.isdigit() else None
     opening = {key(r.key): r.value for r in await stock_as_of(conn, start - timedelta(days=1), group_by,
-                                                               with_labels=False)}
-    closing = {key(r.key): r.value for r in await stock_as_of(conn, end, group_by, with_labels=False)}
+                                                               with_labels=False, warehouses=warehouses)}
+    closing = {key(r.key): r.value for r in await stock_as_of(conn, end, group_by, with_labels=False,
+                                                               warehouses=warehouses)}
     keys = set(cost) | set(opening) | set(closing)
     labels = await _labels(conn, group_by, keys)
     rows = [TurnoverRow(str(k), labels.get(k, "未分类 uncategorised" if k is None else str(k)), int(cost.get(k) or 0),
@@ -131,12 +152,14 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     return rows, total, basis
 
 
-async def total_turnover(conn: AsyncConnection, start: date, end: date) -> TurnoverRow:
-    """The whole stock's turnover over ``start..end`` (one row, no per-product work)."""
-    f = sales_facts(start, end, dims=frozenset(), invoices=False)
+async def total_turnover(conn: AsyncConnection, start: date, end: date,
+                         warehouses: frozenset[int] | None = None) -> TurnoverRow:
+    """The whole stock's turnover over ``start..end`` (one row, no per-product work), of ``warehouses``."""
+    f = sales_facts(start, end, dims=frozenset(), invoices=False, warehouses=warehouses)
     cost = int((await conn.execute(select(func.coalesce(func.sum(f.c.cost), 0)))).scalar_one())
-    return TurnoverRow("total", "合计 Total", cost, await stock_value_as_of(conn, start - timedelta(days=1)),
-                       await stock_value_as_of(conn, end))
+    return TurnoverRow("total", "合计 Total", cost,
+                       await stock_value_as_of(conn, start - timedelta(days=1), warehouses),
+                       await stock_value_as_of(conn, end, warehouses))
 
 
 @dataclass
@@ -147,19 +170,32 @@ class AgingRow:
     buckets: list[int]  # scaled quantities per AGING_BUCKETS, by days since receipt (oldest last)
 
 
-async def stock_aging(conn: AsyncConnection, on: date) -> list[AgingRow]:
+async def stock_aging(conn: AsyncConnection, on: date, *, warehouses: frozenset[int] | None = None) -> list[AgingRow]:
     """On-hand quantity at the end of ``on`` by age, assuming first in, first out: what is on hand is
-    the latest receipts up to that day."""
+    the latest arrivals up to that day — receipts, and for a part of the warehouses (``warehouses``)
+    also transfers into them from the others."""
     m = positions_as_of(on, await latest_snapshot(conn, on))
-    on_hand = dict((await conn.execute(select(m.c.product_id, func.sum(m.c.qty)).group_by(m.c.product_id)
-                                       .having(func.sum(m.c.qty) > 0))).all())
+    held = select(m.c.product_id, func.sum(m.c.qty))
+    if warehouses is not None:
+        held = (held.select_from(m.join(location, location.c.id == m.c.location_id))
+                .where(scope.within(warehouses, location.c.warehouse_id)))
+    on_hand = dict((await conn.execute(held.group_by(m.c.product_id).having(func.sum(m.c.qty) > 0))).all())
     if not on_hand:
         return []
-    inbound = (await conn.execute(
-        select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty)
-        .where(stock_move.c.product_id.in_(list(on_hand)), stock_move.c.from_location_id.is_(None),
-               stock_move.c.to_location_id.is_not(None), stock_move.c.created_at < clock.end_of(on))
-        .order_by(stock_move.c.product_id, stock_move.c.created_at.desc(), stock_move.c.id.desc()))).all()
+    arrivals = (select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty)
+                .where(stock_move.c.product_id.in_(list(on_hand)), stock_move.c.to_location_id.is_not(None),
+                       stock_move.c.created_at < clock.end_of(on)))
+    if warehouses is None:
+        arrivals = arrivals.where(stock_move.c.from_location_id.is_(None))
+    else:
+        dst, src = location.alias("dst"), location.alias("src")
+        arrivals = (arrivals.select_from(stock_move.join(dst, dst.c.id == stock_move.c.to_location_id)
+                                         .outerjoin(src, src.c.id == stock_move.c.from_location_id))
+                    .where(scope.within(warehouses, dst.c.warehouse_id),
+                           or_(stock_move.c.from_location_id.is_(None),
+                               not_(scope.within(warehouses, src.c.warehouse_id)))))
+    inbound = (await conn.execute(arrivals.order_by(stock_move.c.product_id, stock_move.c.created_at.desc(),
+                                                    stock_move.c.id.desc()))).all()
     labels = await _labels(conn, "product", on_hand)
     left = {p: int(q) for p, q in on_hand.items()}
     buckets = {p: [0] * len(AGING_BUCKETS) for p in on_hand}
@@ -189,16 +225,26 @@ class SlowMover:
     dead: bool  # never issued at all (呆滞); the others are slow (滞销)
 
 
-async def slow_movers(conn: AsyncConnection, on: date, days: int = 90) -> list[SlowMover]:
-    """Products in stock now whose last issue (sale or production) is more than ``days`` before ``on``,
-    or never; valued at the current cost."""
+async def slow_movers(conn: AsyncConnection, on: date, days: int = 90, *,
+                      warehouses: frozenset[int] | None = None) -> list[SlowMover]:
+    """Products in stock now (in ``warehouses``; ``None``: all) whose last issue there (sale or
+    production) is more than ``days`` before ``on``, or never; valued at the current cost (the
+    product's whole value; for a part of the warehouses the ledger value of their locations)."""
     stock = (await conn.execute(select(stock_level.c.product_id, func.sum(stock_level.c.qty))
+                                .where(scope.within(warehouses, stock_level.c.warehouse_id))
                                 .group_by(stock_level.c.product_id).having(func.sum(stock_level.c.qty) > 0))).all()
     if not stock:
         return []
-    last = dict((await conn.execute(consumption(
-        select(stock_move.c.product_id, func.max(stock_move.c.created_at)), on).group_by(stock_move.c.product_id))).all())
-    values = dict((await conn.execute(select(product_cost.c.product_id, product_cost.c.value_fen))).all())
+    issued = select(stock_move.c.product_id, func.max(stock_move.c.created_at))
+    if warehouses is not None:
+        issued = issued.join(location, location.c.id == stock_move.c.from_location_id).where(
+            scope.within(warehouses, location.c.warehouse_id))
+    last = dict((await conn.execute(consumption(issued, on).group_by(stock_move.c.product_id))).all())
+    if warehouses is None:
+        values = dict((await conn.execute(select(product_cost.c.product_id, product_cost.c.value_fen))).all())
+    else:  # the ledger value of the stock in those warehouses' locations
+        values = {int(r.key): r.value for r in await stock_as_of(conn, clock.today(), "product", with_labels=False,
+                                                                 warehouses=warehouses)}
     labels = await _labels(conn, "product", [p for p, _ in stock])
     out = []
     for p, qty in stock:
@@ -221,8 +267,10 @@ class StockAlert:
     kind: str  # overstock | shortage
 
 
-async def overstock_and_shortage(conn: AsyncConnection) -> list[StockAlert]:
-    """Available (on hand − reserved) above the rule's maximum or below its minimum."""
+async def overstock_and_shortage(conn: AsyncConnection, *,
+                                 warehouses: frozenset[int] | None = None) -> list[StockAlert]:
+    """Available (on hand − reserved) above the rule's maximum or below its minimum, for the rules of
+    ``warehouses`` (``None``: all)."""
     on_hand = (select(stock_level.c.product_id, stock_level.c.warehouse_id, func.sum(stock_level.c.qty).label("qty"))
                .group_by(stock_level.c.product_id, stock_level.c.warehouse_id).subquery())
     available = func.coalesce(on_hand.c.qty, 0) - func.coalesce(stock_reservation.c.reserved_qty, 0)
@@ -233,7 +281,8 @@ async def overstock_and_shortage(conn: AsyncConnection) -> list[StockAlert]:
                                              & (on_hand.c.warehouse_id == reorder_rule.c.warehouse_id))
                       .outerjoin(stock_reservation, (stock_reservation.c.product_id == reorder_rule.c.product_id)
                                  & (stock_reservation.c.warehouse_id == reorder_rule.c.warehouse_id)))
-         .where((available > reorder_rule.c.max_qty) | (available < reorder_rule.c.min_qty)))
+         .where((available > reorder_rule.c.max_qty) | (available < reorder_rule.c.min_qty),
+                scope.within(warehouses, reorder_rule.c.warehouse_id)))
     rows = (await conn.execute(q)).all()
     labels = await _labels(conn, "product", {r.product_id for r in rows})
     return [StockAlert(r.product_id, r.warehouse_id, labels.get(r.product_id, ""), int(r.available), r.min_qty,

@@ -6,6 +6,12 @@ Sources, so that totals agree with the books: revenue is the invoiced amount exc
 red credit notes — what 主营业务收入 receives), cost is the value that left stock with the shipments
 minus what came back with returns (the 主营业务成本 of those documents), quantities are shipped minus
 returned. Everything is one SQL aggregation over a UNION ALL of the three document line tables.
+
+Warehouse scope (``warehouses``, from ``server.auth.scope.warehouses``; ``None``: every warehouse):
+shipment lines count by their shipment's warehouse, return lines by the warehouse of the shipment
+they came back from, invoice and credit-note lines through the shipment line they bill. An invoice
+line without a shipment line has no warehouse and is left out for a caller limited to some
+warehouses. Totals, shares and the previous period are those of the rows the caller may see.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.auth.models import app_user
 from server.catalog.models import category, product
 from server.inventory.models import warehouse
@@ -73,16 +80,18 @@ class SalesReport:
 
 
 def sales_facts(start: date, end: date, *, dims: frozenset[str] = frozenset(("customer", "warehouse", "salesperson")),
-                invoices: bool = True):
+                invoices: bool = True, warehouses: frozenset[int] | None = None):
     """One row per invoice line, shipment line and return line in ``start..end``; only the joins the
-    requested dimensions need are made (the customer is on every document header)."""
+    requested dimensions need are made (the customer is on every document header). ``warehouses``
+    keeps the lines of those warehouses (see the module docstring)."""
     def dim(col, label):
         return col if label.split("_")[0] in dims else literal(None).label(label)
 
+    in_scope = scope.within(warehouses, shipment.c.warehouse_id)
     parts = []
     if invoices:
         src = sales_invoice_line.join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
-        if dims & {"warehouse", "salesperson"}:
+        if dims & {"warehouse", "salesperson"} or warehouses is not None:
             src = (src.outerjoin(shipment_line, shipment_line.c.id == sales_invoice_line.c.shipment_line_id)
                    .outerjoin(shipment, shipment.c.id == shipment_line.c.shipment_id))
         if "salesperson" in dims:
@@ -94,7 +103,7 @@ def sales_facts(start: date, end: date, *, dims: frozenset[str] = frozenset(("cu
                             sales_invoice_line.c.amount_fen.label("revenue"), literal(0).label("cost"))
                      .select_from(src)
                      .where(sales_invoice.c.status.in_(("open", "paid")), sales_invoice.c.invoice_date >= start,
-                            sales_invoice.c.invoice_date <= end))
+                            sales_invoice.c.invoice_date <= end, in_scope))
     src = shipment_line.join(shipment, shipment.c.id == shipment_line.c.shipment_id)
     if "salesperson" in dims:
         src = src.join(sales_order, sales_order.c.id == shipment.c.order_id)
@@ -102,7 +111,7 @@ def sales_facts(start: date, end: date, *, dims: frozenset[str] = frozenset(("cu
                         shipment.c.warehouse_id, dim(sales_order.c.salesperson_user_id, "salesperson_user_id"),
                         shipment_line.c.qty.label("shipped"), literal(0).label("returned"), literal(0).label("revenue"),
                         shipment_line.c.cost_fen.label("cost"))
-                 .select_from(src).where(shipment.c.ship_date >= start, shipment.c.ship_date <= end))
+                 .select_from(src).where(shipment.c.ship_date >= start, shipment.c.ship_date <= end, in_scope))
     src = (sales_return_line.join(sales_return, sales_return.c.id == sales_return_line.c.return_id)
            .join(shipment, shipment.c.id == sales_return.c.shipment_id))
     if "salesperson" in dims:
@@ -112,12 +121,15 @@ def sales_facts(start: date, end: date, *, dims: frozenset[str] = frozenset(("cu
                         dim(sales_order.c.salesperson_user_id, "salesperson_user_id"), literal(0).label("shipped"),
                         sales_return_line.c.qty.label("returned"), literal(0).label("revenue"),
                         (-sales_return_line.c.cost_fen).label("cost"))
-                 .select_from(src).where(sales_return.c.return_date >= start, sales_return.c.return_date <= end))
+                 .select_from(src).where(sales_return.c.return_date >= start, sales_return.c.return_date <= end,
+                                         in_scope))
     return union_all(*parts).subquery("facts")
 
 
-async def _grouped(conn: AsyncConnection, start: date, end: date, group_by: str) -> dict:
-    f = sales_facts(start, end, dims=frozenset({group_by}) & frozenset(("warehouse", "salesperson")))
+async def _grouped(conn: AsyncConnection, start: date, end: date, group_by: str,
+                   warehouses: frozenset[int] | None = None) -> dict:
+    f = sales_facts(start, end, dims=frozenset({group_by}) & frozenset(("warehouse", "salesperson")),
+                    warehouses=warehouses)
     if group_by == "category":
         key = product.c.category_id
         src = f.join(product, product.c.id == f.c.product_id)
@@ -151,16 +163,19 @@ async def _labels(conn: AsyncConnection, group_by: str, keys) -> dict:
 
 
 async def sales_report(conn: AsyncConnection, start: date, end: date, group_by: str = "product", *,
-                       top: int | None = None, bottom: int | None = None, compare: bool = True) -> SalesReport:
+                       top: int | None = None, bottom: int | None = None, compare: bool = True,
+                       warehouses: frozenset[int] | None = None) -> SalesReport:
     """Grouped sales with totals; ``top``/``bottom`` keep the N best or worst by revenue; ``compare``
-    adds the revenue of the previous period of the same length (period-over-period trend)."""
+    adds the revenue of the previous period of the same length (period-over-period trend);
+    ``warehouses`` limits everything to those warehouses (``None``: all)."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by: {' | '.join(GROUPINGS)}")
-    data = await _grouped(conn, start, end, group_by)
+    data = await _grouped(conn, start, end, group_by, warehouses)
     previous = {}
     if compare:
         length = (end - start).days + 1
-        previous = await _grouped(conn, start - timedelta(days=length), start - timedelta(days=1), group_by)
+        previous = await _grouped(conn, start - timedelta(days=length), start - timedelta(days=1), group_by,
+                                  warehouses)
     labels = await _labels(conn, group_by, data)
     report = SalesReport(group_by, start, end)
     for k, (shipped, returned, revenue, cost) in data.items():

@@ -55,6 +55,7 @@ from server.sales.models import (
 )
 from server.sales.orders import refresh_order_status
 from server.sales.settings import load_sales_settings
+from server.text_limits import check_length, collect_length
 from server import clock
 
 RECEIPT_METHODS = ("bank_transfer", "cash", "bank_draft", "wechat", "alipay", "other")
@@ -102,14 +103,16 @@ async def _item_info(conn, product_ids) -> dict:
 
 
 async def _insert_invoice(conn, header: dict, lines: list[dict], principal, remarks: str,
-                          original_invoice_id: int | None = None) -> int:
+                          original_invoice_id: int | None = None, *, remarks_field: str = "remarks") -> int:
+    # a credit note's remarks are its reason and the original's number: the whole must fit the column
+    check_length(remarks, sales_invoice.c.remarks, SalesError, remarks_field)
     prefix = "SI" if header["kind"] == "invoice" else "CN"
     number = await next_number(conn, prefix, header["invoice_date"])
     amount = sum(ln["amount_fen"] for ln in lines)
     tax = sum(ln["tax_fen"] for ln in lines)
     invoice_id = (await conn.execute(sales_invoice.insert().values(
         number=number, original_invoice_id=original_invoice_id, amount_fen=amount, tax_fen=tax,
-        total_fen=amount + tax, status="open", remarks=remarks[:300], actor=actor_label(principal),
+        total_fen=amount + tax, status="open", remarks=remarks, actor=actor_label(principal),
         created_at=utcnow(), **header).returning(sales_invoice.c.id))).scalar_one()
     await conn.execute(sales_invoice_line.insert(), [dict(ln, invoice_id=invoice_id, line_no=no)
                                                      for no, ln in enumerate(lines, start=1)])
@@ -164,8 +167,7 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
     c = Collector()
     if not wanted:
         raise SalesError("EMPTY_OPERATION", "lines")
-    if len(remarks) > 300:
-        c.fail("INVALID_VALUE", "remarks", detail="≤ 300 chars")
+    collect_length(c, remarks, sales_invoice.c.remarks, "remarks")
     ids = sorted({w.shipment_line_id for w in wanted})
     # lock order: the orders first (as shipping and closing do), then their lines
     order_ids = sorted({r.order_id for r in await conn.execute(
@@ -294,13 +296,13 @@ def _credit_line(il, qty: int | None, amount_fen: int | None = None, *, credited
 
 
 async def _credit_note(conn, customer_id: int, invoice_id: int, lines: list[dict], on: date, remarks: str,
-                       principal) -> int:
+                       principal, *, remarks_field: str = "remarks") -> int:
     original = (await conn.execute(select(sales_invoice).where(sales_invoice.c.id == invoice_id))).one()
     header = await _header(conn, customer_id, on, "credit_note")
     header["invoice_type"] = original.invoice_type
     credited = [ln.pop("_credited") for ln in lines]
     note_id = await _insert_invoice(conn, header, lines, principal, f"{remarks} 原发票 {original.number}",
-                                    original_invoice_id=invoice_id)
+                                    original_invoice_id=invoice_id, remarks_field=remarks_field)
     for il_id, qty, fen in credited:
         await conn.execute(update(sales_invoice_line).where(sales_invoice_line.c.id == il_id).values(
             credited_qty=sales_invoice_line.c.credited_qty + qty, credited_fen=sales_invoice_line.c.credited_fen + fen))
@@ -374,7 +376,7 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                 lines.append(_credit_line(il, None, fen))
         c.raise_if_failed()
         return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or clock.today(),
-                                  data.reason.strip(), principal)
+                                  data.reason.strip(), principal, remarks_field="reason")
 
     return await create_once(db, "sales.credit_note", data, idempotency_key, create)
 
@@ -420,8 +422,7 @@ async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, p
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in RECEIPT_METHODS:
         c.fail("INVALID_VALUE", "method", detail=" | ".join(RECEIPT_METHODS))
-    if len(data.reference) > 64:
-        c.fail("INVALID_VALUE", "reference", detail="≤ 64 chars")
+    collect_length(c, data.reference.strip(), customer_receipt.c.reference, "reference")
     c.raise_if_failed()
 
     async def record(conn) -> int:

@@ -22,6 +22,7 @@ from datetime import date
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
@@ -46,7 +47,6 @@ from server.sales.common import (
     require_permission,
     require_status,
     status_event,
-    warehouse_allowed,
 )
 from server.sales.models import (
     customer_receipt,
@@ -60,9 +60,10 @@ from server.sales.models import (
 )
 from server.sales.settings import load_sales_settings
 from server.sql import prepared
+from server.text_limits import max_length
 from server import clock
 
-NOTE_MAX = 500
+NOTE_MAX = max_length(sales_order.c.note)
 EDITABLE = ("draft", "rejected")
 CANCELLABLE = ("draft", "submitted", "approved", "rejected")
 SHIPPABLE = ("approved", "partially_shipped")
@@ -117,12 +118,12 @@ async def _check_ref(conn, table, row_id, what, field_name, c: Collector):
 async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
     c = Collector()
     order_date = data.order_date or clock.today()
-    if len(data.note) > NOTE_MAX:
+    if len(data.note.strip()) > NOTE_MAX:
         c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     cust = await _check_ref(conn, customer, data.customer_id, "customer", "customerId", c)
     for wh in sorted({data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}):
         fld = "warehouseId" if wh == data.warehouse_id else "lines"
-        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not warehouse_allowed(principal, wh):
+        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
             c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
     if data.ship_to_address_id is not None:
         addr = (await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))).first()

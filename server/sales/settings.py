@@ -24,6 +24,8 @@ from server.doc_kit import parse_thresholds
 from server.documents import read_setting, write_setting
 from server.errors import SalesError
 from server.numbers import NumberError, parse_decimal
+from server.sales.models import sales_invoice
+from server.text_limits import check_length
 
 KEY = "sales"
 
@@ -93,11 +95,10 @@ async def do_change_sales_settings(db: Database, change: SalesSettingsChange, pr
             if change.credit_mode not in ("approve", "refuse"):
                 raise SalesError("INVALID_VALUE", "creditMode", detail="approve | refuse")
             current.credit_mode = change.credit_mode
-        for name, limit in (("seller_name", 200), ("seller_tax_id", 32)):
+        for name in ("seller_name", "seller_tax_id"):  # copied onto every invoice: its columns' limits
             value = getattr(change, name)
             if value is not None:
-                if len(value.strip()) > limit:
-                    raise SalesError("INVALID_VALUE", name, detail=f"≤ {limit} chars")
+                check_length(value.strip(), sales_invoice.c[name], SalesError, name)
                 setattr(current, name, value.strip())
         if change.approval_thresholds is not None:
             codes = {r for (r,) in await conn.execute(role.select().with_only_columns(role.c.code))}

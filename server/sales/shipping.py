@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
@@ -38,11 +39,11 @@ from server.sales.common import (
     require_permission,
     require_status,
     status_event,
-    warehouse_allowed,
 )
 from server.sales.models import sales_order, sales_order_line, sales_return, sales_return_line, shipment, shipment_line
 from server.sales.orders import SHIPPABLE, refresh_order_status
 from server.sales.settings import load_sales_settings
+from server.text_limits import collect_length
 from server import clock
 
 
@@ -160,7 +161,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
         if loc.warehouse_id != ol.warehouse_id:
             c.fail("WRONG_WAREHOUSE", f"lines.{i}.locationId")
             continue
-        if not warehouse_allowed(principal, loc.warehouse_id):
+        if not scope.in_scope(principal, loc.warehouse_id):
             c.fail("PERMISSION_DENIED", f"lines.{i}.locationId", permission=f"warehouse {loc.warehouse_id}")
             continue
         p = products[ol.product_id]
@@ -266,8 +267,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
     reason = data.reason.strip()
     if not reason:
         c.fail("REQUIRED", "reason")
-    if len(reason) > 300:
-        c.fail("INVALID_VALUE", "reason", detail="≤ 300 chars")
+    collect_length(c, reason, sales_return.c.reason, "reason")
     if not data.lines:
         raise SalesError("EMPTY_OPERATION", "lines")
     rows = {r.id: r for r in await conn.execute(
@@ -308,7 +308,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
                                    lot_code=r.lot_code, value_fen=cost, source_line_id=r.id)
                          for _, r, qty, loc, cost in entries],
             move_type=RECEIPT, actor=actor, reference=number, source_type="sales_return", reason=reason,
-            warehouses=principal.warehouse_ids if principal else None)
+            warehouses=scope.warehouses(principal))
     except DomainError as exc:
         index = [i for i, *_ in entries]
         raise SalesError.from_inventory(exc, lambda fld: _map_field(fld, index)) from None

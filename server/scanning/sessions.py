@@ -22,12 +22,14 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
 from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import actor_label
+from server.idempotency import keys_owned_by
 from server.errors import DomainError, ScanningError
 from server.events.journal import NewEvent, append_events
 from server.inventory.models import location, stock_count, stock_count_line
@@ -48,8 +50,7 @@ DOCUMENTS = {"RECEIVE": ("PO", purchase_order, ("approved", "partially_received"
 
 
 def _require(principal, permission: str = "scan.use") -> None:
-    if principal is not None and not principal.can(permission):
-        raise ScanningError("PERMISSION_DENIED", None, permission=permission)
+    scope.require(principal, permission, ScanningError)
 
 
 async def do_start_session(db: Database, mode: str, principal: Principal | None, *, document_number: str = "",
@@ -61,18 +62,22 @@ async def do_start_session(db: Database, mode: str, principal: Principal | None,
         doc_id = None
         if mode in DOCUMENTS:
             prefix, table, statuses = DOCUMENTS[mode]
-            doc = (await conn.execute(select(table.c.id, table.c.status).where(
+            doc = (await conn.execute(select(table.c.id, table.c.status, table.c.warehouse_id).where(
                 table.c.number == document_number.strip()))).first()
             if doc is None or not document_number.strip().startswith(prefix):
                 raise ScanningError("NOT_FOUND", "document", what="scan_session")
             if doc.status not in statuses:
                 raise ScanningError("INVALID_STATUS", "document", what="scan_session", status=doc.status, action="scan")
+            scope.require_warehouse(principal, doc.warehouse_id, ScanningError, "document")
             doc_id = doc.id
         loc_id = None
         if location_code:
-            loc_id = (await conn.execute(select(location.c.id).where(location.c.code == location_code.strip()))).scalar()
-            if loc_id is None:
+            loc = (await conn.execute(select(location.c.id, location.c.warehouse_id).where(
+                location.c.code == location_code.strip()))).first()
+            if loc is None:
                 raise ScanningError("UNKNOWN_BARCODE", "location", code=location_code)
+            scope.require_warehouse(principal, loc.warehouse_id, ScanningError, "location")
+            loc_id = loc.id
         session_id = (await conn.execute(scan_session.insert().values(
             mode=mode, status="open", document_id=doc_id, document_number=document_number.strip(), location_id=loc_id,
             actor=actor_label(principal), created_at=utcnow()).returning(scan_session.c.id))).scalar_one()
@@ -97,13 +102,26 @@ class ScanAnswer:
         return json.dumps({k: v for k, v in self.__dict__.items() if k != "replayed"})
 
 
-async def _lock_open(conn, session_id: int):
+async def _lock_open(conn, session_id: int, principal: Principal | None = None):
+    """The open session, locked; one of another warehouse than the caller's is refused."""
     row = (await conn.execute(select(scan_session).where(scan_session.c.id == session_id).with_for_update())).first()
     if row is None:
         raise ScanningError("NOT_FOUND", "sessionId", what="scan_session")
     if row.status != "open":
         raise ScanningError("INVALID_STATUS", "sessionId", what="scan_session", status=row.status, action="scan")
+    if scope.warehouses(principal) is not None:
+        scope.require_warehouse(principal, await _session_warehouse(conn, row), ScanningError, "sessionId")
     return row
+
+
+async def _session_warehouse(conn, session) -> int | None:
+    """The warehouse a session works in: its document's, else its bin's (``None``: not known yet)."""
+    if session.mode in DOCUMENTS and session.document_id is not None:
+        table = DOCUMENTS[session.mode][1]
+        return (await conn.execute(select(table.c.warehouse_id).where(table.c.id == session.document_id))).scalar()
+    if session.location_id is not None:
+        return (await conn.execute(select(location.c.warehouse_id).where(location.c.id == session.location_id))).scalar()
+    return None
 
 
 async def _add_to_tally(conn, session_id: int, product_id: int, qty: int) -> None:
@@ -158,7 +176,7 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
                     resolved[i] = exc
         if all(sc.scan_id in earlier for sc in scans):  # only resends: answered even after completion
             return [_replay(earlier[sc.scan_id], sc, session_id) for sc in scans]
-        batch = _Batch(conn, await _lock_open(conn, session_id))
+        batch = _Batch(conn, await _lock_open(conn, session_id, principal), principal)
         # a resend that raced its first request: that one committed while we waited for the lock
         missing = [i for i in ids if i not in earlier]
         earlier.update({r.scan_id: r for r in await conn.execute(
@@ -196,8 +214,8 @@ class _Batch:
     scanned) are read once; records, tallies, the session row and the events are written once, at
     the end, so a refused scan never leaves anything behind."""
 
-    def __init__(self, conn, session):
-        self.conn, self.session = conn, session
+    def __init__(self, conn, session, principal: Principal | None = None):
+        self.conn, self.session, self.principal = conn, session, principal
         self.location_id, self.to_location_id = session.location_id, session.to_location_id
         self.scans = session.scans
         self.records: list[dict] = []
@@ -261,7 +279,10 @@ class _Batch:
 
     async def _location(self, location_id: int) -> ScanAnswer:
         conn, session = self.conn, self.session
-        code = (await conn.execute(select(location.c.code).where(location.c.id == location_id))).scalar_one()
+        code, warehouse_id = (await conn.execute(select(location.c.code, location.c.warehouse_id).where(
+            location.c.id == location_id))).one()
+        if not scope.in_scope(self.principal, warehouse_id):  # another warehouse's bin: refused at the scan
+            raise ScanningError("PERMISSION_DENIED", "code", permission=f"warehouse {warehouse_id}")
         if session.mode == "COUNT":
             inside = (await conn.execute(select(stock_count.c.warehouse_id).where(
                 stock_count.c.id == session.document_id))).scalar_one() == (await conn.execute(
@@ -379,7 +400,7 @@ async def do_undo_last_scan(db: Database, session_id: int, principal: Principal 
     """Take back the last product scan of the session; ``None`` when there is none."""
     _require(principal)
     async with db.write() as conn:
-        await _lock_open(conn, session_id)
+        await _lock_open(conn, session_id, principal)
         last = (await conn.execute(select(scan_record).where(
             scan_record.c.session_id == session_id, scan_record.c.kind == "product", scan_record.c.undone.is_(False))
             .order_by(scan_record.c.seq.desc()).limit(1))).first()
@@ -411,6 +432,8 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
         session = (await conn.execute(select(scan_session).where(scan_session.c.id == session_id))).first()
         if session is None:
             raise ScanningError("NOT_FOUND", "sessionId", what="scan_session")
+        if scope.warehouses(principal) is not None:
+            scope.require_warehouse(principal, await _session_warehouse(conn, session), ScanningError, "sessionId")
         if session.status == "completed":
             return session.result_number
         if session.status != "open":
@@ -421,11 +444,13 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
         raise ScanningError("NOTHING_SCANNED", "sessionId")
     key = f"scan-session-{session_id}"
     try:
-        number = await _post(db, session, lines, _acting(principal, session.mode), key)
+        # the session's own key, whoever completes it: a retry by a supervisor finds the first posting
+        with keys_owned_by(""):
+            number = await _post(db, session, lines, _acting(principal, session.mode), key)
     except DomainError as exc:
         raise ScanningError.from_inventory(exc) from None
     async with db.write() as conn:
-        await _lock_open(conn, session_id)
+        await _lock_open(conn, session_id, principal)
         await conn.execute(update(scan_session).where(scan_session.c.id == session_id).values(
             status="completed", result_number=number, completed_at=utcnow()))
         note_change(conn, f"scan_session:{session_id}", after={"status": "completed", "result": number})
@@ -486,7 +511,7 @@ async def _post(db: Database, session, lines, principal, key: str) -> str:
                                                         lot_code=ln.lot) for ln in lines],
                                          actor=actor_label(principal), reference=f"SCAN-{session.id}",
                                          idempotency_key=key,
-                                         warehouses=principal.warehouse_ids if principal else None)
+                                         warehouses=scope.warehouses(principal))
         return f"OP{result.operation_id}"
     await do_record_counts(db, session.document_id, [
         CountEntry(str(scaled_to_decimal(ln.qty)), location_id=ln.location_id, product_id=ln.product_id, lot=ln.lot)

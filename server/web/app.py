@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL (HTTP + WebSocket ``graphql-transport-ws``), GraphiQL and ``/healthz``."""
+"""The ASGI application: GraphQL (HTTP + WebSocket ``graphql-transport-ws``), our GraphiQL page with
+its vendored assets, the downloads (reports, statements, labels) and ``/healthz``."""
 
 from __future__ import annotations
 
@@ -9,27 +10,38 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from server.auth.revocation import follow_revocations
 from server.database import Database
 from server.events.bus import EventTailer
 from server.automation.jobs import JobRunner
-from server.finance.export import finance_routes
 from server.finance.poster import PosterRunner
-from server.reports.export import report_routes
 from server.settings import Settings, load_settings
+from server.web import downloads, graphiql, labels
+from server.web.guard import bearer_token
 
 log = logging.getLogger("jxc")
 
 
 class JxcGraphQL(GraphQL):
     def __init__(self, schema, app_state, **kwargs):
+        settings = app_state.settings
+        # strawberry checks a WebSocket's Origin against allowed_origins (a CORS middleware does not
+        # cover the socket): the same origins as JXC_CORS_ORIGINS; same-origin and no-Origin clients
+        # are always let in
         super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         max_subscriptions_per_connection=20, **kwargs)
+                         max_subscriptions_per_connection=20, allowed_origins=tuple(settings.cors_origins),
+                         graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
         self.app_state = app_state
+
+    async def render_graphql_ide(self, request):
+        """Our page, with assets from /static/graphiql (strawberry's loads them from a CDN)."""
+        return HTMLResponse(graphiql.PAGE)
 
     async def get_context(self, request, response):
         from schema.context import Context, language
@@ -61,20 +73,9 @@ class JxcGraphQL(GraphQL):
         return UNSET
 
 
-def bearer_token(header: str | None) -> str | None:
-    if header and header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return None
-
-
-def label_routes():
-    from server.scanning.http import ROUTES
-
-    return ROUTES
-
-
 def schema_for(settings: Settings):
-    """The schema; with ``JXC_INTROSPECTION=0`` a copy that refuses introspection queries."""
+    """The schema (introspection for signed-in callers); with ``JXC_INTROSPECTION=0`` a copy that
+    refuses introspection to everybody and gives no field suggestions."""
     from schema.schema import schema, schema_without_introspection
 
     return schema if settings.introspection else schema_without_introspection()
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        unfollow_revocations = follow_revocations(state.tailer)
         await state.tailer.start()
         await state.poster.start()
         if state.jobs:
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
                 await state.jobs.stop()
             await state.poster.stop()
             await state.tailer.stop()
+            unfollow_revocations()
             await state.db.dispose()
 
     async def healthz(_request: Request):
@@ -126,14 +129,15 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_credentials=False,
                                      allow_headers=["authorization", "content-type", "accept-language"]))
+    static = [Mount("/static", StaticFiles(directory=graphiql.STATIC_DIR), name="static")] if settings.graphiql else []
     app = Starlette(
         middleware=middleware,
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
-            *label_routes(),
-            *finance_routes(),
-            *report_routes(),
+            *labels.ROUTES,
+            *downloads.ROUTES,
+            *static,
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
         ],
