@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
 export TEST_DATABASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install check clean lock
+.PHONY: run test test-sqlite test-postgres bench install check clean lock schema
 
 # The exact tested versions, with hashes (requirements.lock), then jxc itself without resolving again;
 # re-run whenever pyproject.toml or the lock changes.
@@ -47,6 +47,10 @@ bench: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/jxc check
+
+## Regenerate schema.graphql (the committed SDL) from the served schema; prints what changes for clients
+schema: $(STAMP)
+	$(BIN)/python -m schema.sdl
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

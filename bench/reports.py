@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from server.database import Database
-from server.demo_large import load_large_demo
+from server.demo.large import load_large_demo
 from server.inventory.models import stock_move
 from server.reports import abc, dashboard, inventory, purchasing, sales
 from server.sales.models import shipment_line

@@ -23,7 +23,8 @@ from server.auth.models import app_user, audit_log, role
 from server.auth.permissions import BUILTIN_ROLES
 from server.auth import services as auth
 from server.auth.permissions import PERMISSIONS
-from server.errors import ApiError, AuthErrorCode
+from server.errors import ApiError
+from server.auth.errors import AuthErrorCode
 
 
 class Requires(BasePermission):
@@ -188,7 +189,7 @@ class AuthMutation:
                                      "administrator revokes it.", extensions=needs(None))
     async def logout(self, info: Info) -> LogoutPayload:
         _, errors = await run_action(info, AuthErrorCode, lambda: auth.do_logout(
-            info.context.db, info.context.token or "", actor=info.context.actor))
+            info.context.db, info.context.token or "", principal=info.context.principal))
         return LogoutPayload(ok=not errors, errors=errors)
 
 
@@ -278,33 +279,33 @@ class AdminMutation:
         warehouses = [decode_id(w, "Warehouse") or 0 for w in input.warehouse_ids]
         return await _admin(info, lambda: auth.do_create_user(
             info.context.db, username=input.username, password=input.password, display_name=input.display_name,
-            roles=input.roles, warehouse_ids=warehouses, actor=info.context.actor))
+            roles=input.roles, warehouse_ids=warehouses, principal=info.context.principal))
 
     @strawberry.mutation(extensions=needs("user.admin"))
     async def set_user_active(self, info: Info, username: str, active: bool) -> AdminPayload:
         return await _admin(info, lambda: auth.do_set_user_active(info.context.db, username, active,
-                                                                  actor=info.context.actor))
+                                                                  principal=info.context.principal))
 
     @strawberry.mutation(extensions=needs("user.admin"))
     async def set_user_password(self, info: Info, username: str, password: str) -> AdminPayload:
         return await _admin(info, lambda: auth.do_set_password(info.context.db, username, password,
-                                                               actor=info.context.actor))
+                                                               principal=info.context.principal))
 
     @strawberry.mutation(description="A custom role bundling permission codes.", extensions=needs("user.admin"))
     async def create_role(self, info: Info, code: str, name: str, permissions: list[str],
                           name_en: str = "") -> AdminPayload:
         return await _admin(info, lambda: auth.do_create_role(info.context.db, code=code, name=name, name_en=name_en,
-                                                              permissions=permissions, actor=info.context.actor))
+                                                              permissions=permissions, principal=info.context.principal))
 
     @strawberry.mutation(description="A token for a device or an integration, scoped to a role.",
                          extensions=needs("user.admin"))
     async def create_api_token(self, info: Info, name: str, role: str) -> TokenPayload:
         result, errors = await run_action(info, AuthErrorCode, lambda: auth.do_create_api_token(
-            info.context.db, name=name, role_code=role, actor=info.context.actor))
+            info.context.db, name=name, role_code=role, principal=info.context.principal))
         if errors:
             return TokenPayload(id=None, token=None, errors=errors)
         return TokenPayload(id=result[0], token=result[1], errors=[])
 
     @strawberry.mutation(extensions=needs("user.admin"))
     async def revoke_api_token(self, info: Info, id: int) -> AdminPayload:
-        return await _admin(info, lambda: auth.do_revoke_token(info.context.db, id, actor=info.context.actor))
+        return await _admin(info, lambda: auth.do_revoke_token(info.context.db, id, principal=info.context.principal))

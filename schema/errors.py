@@ -1,4 +1,6 @@
-"""Payload error types, one per domain, each with its own error-code enum."""
+"""Payload error types, one per domain, each with its error-code enum — generated from the domains'
+declarations (``server/<domain>/errors.py``): an enum has every code its domain's actions can raise,
+those of the domains they call included (``tests/test_error_vocabulary.py`` proves it)."""
 
 from __future__ import annotations
 
@@ -10,96 +12,65 @@ import strawberry
 
 from server import errors as domain
 from server.audit import audited
+from server.auth.errors import AUTH
+from server.catalog.errors import CATALOG
+from server.finance.errors import FINANCE
 from server.idempotency import keys_owned_by
-
-CatalogErrorCode = strawberry.enum(domain.CatalogErrorCode, name="CatalogErrorCode")
-PartnerErrorCode = strawberry.enum(domain.PartnerErrorCode, name="PartnerErrorCode")
-InventoryErrorCode = strawberry.enum(domain.InventoryErrorCode, name="InventoryErrorCode")
-AuthErrorCode = strawberry.enum(domain.AuthErrorCode, name="AuthErrorCode")
-PurchasingErrorCode = strawberry.enum(domain.PurchasingErrorCode, name="PurchasingErrorCode")
-SalesErrorCode = strawberry.enum(domain.SalesErrorCode, name="SalesErrorCode")
-ScanningErrorCode = strawberry.enum(domain.ScanningErrorCode, name="ScanningErrorCode")
-FinanceErrorCode = strawberry.enum(domain.FinanceErrorCode, name="FinanceErrorCode")
+from server.inventory.errors import INVENTORY
+from server.partners.errors import PARTNERS
+from server.purchasing.errors import PURCHASING
+from server.sales.errors import SALES
+from server.scanning.errors import SCANNING
 
 
-@strawberry.type(description="A business-rule violation; nothing was changed.")
-class CatalogError:
-    field: str | None
-    code: CatalogErrorCode
-    message: str
+def payload_error(vocabulary: domain.ErrorVocabulary, description: str) -> tuple[type[enum.Enum], type]:
+    """The GraphQL enum ``<Name>ErrorCode`` of a domain's codes and the payload error type
+    ``<Name>Error {field code message}`` that carries one of them."""
+    codes = strawberry.enum(vocabulary.codes, name=f"{vocabulary.name}ErrorCode")
+    cls = type(f"{vocabulary.name}Error", (), {
+        "__module__": __name__,
+        "__annotations__": {"field": str | None, "code": codes, "message": str},
+    })
+    return codes, strawberry.type(cls, description=description)
 
 
-@strawberry.type(description="A business-rule violation; nothing was changed.")
-class PartnerError:
-    field: str | None
-    code: PartnerErrorCode
-    message: str
+CatalogErrorCode, CatalogError = payload_error(CATALOG, "A business-rule violation; nothing was changed.")
+PartnerErrorCode, PartnerError = payload_error(PARTNERS, "A business-rule violation; nothing was changed.")
+InventoryErrorCode, InventoryError = payload_error(INVENTORY, "A business-rule violation; nothing was changed.")
+AuthErrorCode, AuthError = payload_error(AUTH, "A sign-in or access problem; nothing was changed.")
+PurchasingErrorCode, PurchasingError = payload_error(PURCHASING, "A purchasing rule violation; nothing was changed.")
+SalesErrorCode, SalesError = payload_error(SALES, "A sales rule violation; nothing was changed.")
+ScanningErrorCode, ScanningError = payload_error(
+    SCANNING, "A scan that was not understood; tells the worker what to check.")
+FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
 
-
-@strawberry.type(description="A business-rule violation; nothing was changed.")
-class InventoryError:
-    field: str | None
-    code: InventoryErrorCode
-    message: str
-
-
-@strawberry.type(description="A sign-in or access problem; nothing was changed.")
-class AuthError:
-    field: str | None
-    code: AuthErrorCode
-    message: str
-
-
-@strawberry.type(description="A purchasing rule violation; nothing was changed.")
-class PurchasingError:
-    field: str | None
-    code: PurchasingErrorCode
-    message: str
-
-
-@strawberry.type(description="A sales rule violation; nothing was changed.")
-class SalesError:
-    field: str | None
-    code: SalesErrorCode
-    message: str
-
-
-@strawberry.type(description="A scan that was not understood; tells the worker what to check.")
-class ScanningError:
-    field: str | None
-    code: ScanningErrorCode
-    message: str
-
-
-@strawberry.type(description="A finance rule violation; nothing was changed.")
-class FinanceError:
-    field: str | None
-    code: FinanceErrorCode
-    message: str
-
-
+#: The payload error type of each domain's code enum (and so of each vocabulary).
 ERROR_TYPES: dict[type[enum.Enum], type] = {
-    domain.FinanceErrorCode: FinanceError,
-    domain.ScanningErrorCode: ScanningError,
-    domain.SalesErrorCode: SalesError,
-    domain.PurchasingErrorCode: PurchasingError,
-    domain.AuthErrorCode: AuthError,
-    domain.CatalogErrorCode: CatalogError,
-    domain.PartnerErrorCode: PartnerError,
-    domain.InventoryErrorCode: InventoryError,
+    FinanceErrorCode: FinanceError,
+    ScanningErrorCode: ScanningError,
+    SalesErrorCode: SalesError,
+    PurchasingErrorCode: PurchasingError,
+    AuthErrorCode: AuthError,
+    CatalogErrorCode: CatalogError,
+    PartnerErrorCode: PartnerError,
+    InventoryErrorCode: InventoryError,
 }
 
 R = TypeVar("R")
 
 
 def to_payload_errors(exc: domain.DomainError, codes: type[enum.Enum], lang: str) -> list:
+    """``exc``'s details as payload errors of ``codes``. A code outside ``codes`` is a programming
+    error (``UnknownErrorCode``, so ``INTERNAL_ERROR`` for the caller): the raising domain's vocabulary
+    or the caller's ``calls`` misses it, and the error-vocabulary test fails first."""
     error_type = ERROR_TYPES[codes]
     out = []
     for d in exc.details:
-        try:
-            code = codes(d.code)
-        except ValueError:
-            code = codes("INVALID_VALUE")
+        code = codes.__members__.get(d.code)
+        if code is None:
+            raise domain.UnknownErrorCode(
+                f"{d.code} (field {d.field}) is not a {codes.__name__}: declare it in the raising domain's "
+                f"server/<domain>/errors.py, or that domain in the calls= of the caller's") from exc
         out.append(error_type(field=d.field, code=code, message=d.message(lang)))
     return out
 

@@ -21,7 +21,7 @@ from server.auth import scope
 from server.auth.services import authenticate
 from server.errors import ApiError
 from server.events.bus import JournalEvent
-from server.events.journal import DOCUMENT_STATUS_CHANGED
+from server.events.types import DOCUMENT_STATUS_CHANGED
 
 CLOSE_CODE = 4403
 _closing: set[asyncio.Task] = set()
@@ -119,13 +119,12 @@ class DocumentsSubscription:
         allowed = caller_warehouses(info)
 
         def predicate(ev: JournalEvent) -> bool:
-            p = ev.payload
-            return (ev.event_type == DOCUMENT_STATUS_CHANGED and p.get("doc_type") in visible
-                    and scope.allows(allowed, p.get("warehouse_id")))
+            return (ev.event_type == DOCUMENT_STATUS_CHANGED and ev.data.doc_type in visible
+                    and scope.allows(allowed, ev.data.warehouse_id))
 
         async for ev in live_events(info, predicate, since, DOCUMENT_STATUS_CHANGED, None):
-            p = ev.payload
+            d = ev.data
             yield DocumentStatusChanged(
-                seq=ev.seq, occurred_at=ev.created_at, document_type=p["doc_type"],
-                document_id=to_global_id(_GLOBAL_TYPE.get(p["doc_type"], p["doc_type"]), p["id"]),
-                number=p["number"], from_status=p["from"], to_status=p["to"], actor=p["actor"])
+                seq=ev.seq, occurred_at=ev.created_at, document_type=d.doc_type,
+                document_id=to_global_id(_GLOBAL_TYPE.get(d.doc_type, d.doc_type), d.id),
+                number=d.number, from_status=d.from_status, to_status=d.to_status, actor=d.actor)

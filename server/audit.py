@@ -39,6 +39,15 @@ def audited(actor: str, operation: str):
         _scope.reset(token)
 
 
+def actor_of(principal) -> str:
+    """Who acts: the principal's label (``user:li``, ``token:gun-7``); for the system itself the actor of
+    the audit scope it runs in (``system:cli``, ``job:auto_purchase_orders``), else ``system``."""
+    if principal is not None:
+        return principal.label
+    scope = _scope.get()
+    return scope.actor if scope is not None else "system"
+
+
 def _compact(values: dict | None) -> dict | None:
     if values is None:
         return None
@@ -51,11 +60,12 @@ def note_change(conn: AsyncConnection, target: str, *, before: dict | None = Non
 
 
 async def flush(conn: AsyncConnection) -> None:
-    """Write the noted changes of an audited scope; called by ``Database.write`` before commit."""
+    """Write the noted changes; called by ``Database.write`` before commit. Outside any audited scope
+    (a domain action called by code, not by the API, the CLI or a job) the actor is ``system``."""
     notes = conn.info.pop(_NOTES_KEY, None)
-    scope = _scope.get()
-    if not notes or scope is None:
+    if not notes:
         return
+    scope = _scope.get() or AuditScope("system", "system")
     now = utcnow()
     await conn.execute(audit_log.insert(), [
         {"at": now, "actor": scope.actor, "operation": scope.operation, "target": target,

@@ -11,14 +11,16 @@ from decimal import Decimal
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import note_change
+from server.auth import scope
+from server.audit import actor_of, note_change
 from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.idempotency import claim_key, store_result
 from server.catalog.models import product, product_unit, unit
-from server.errors import DomainError, ErrorDetail
-from server.events.journal import DOCUMENT_STATUS_CHANGED, NewEvent, append_events
+from server.errors import DomainError, ErrorCollector
+from server.events.journal import append_events
+from server.events.types import DocumentStatusChanged
 from server.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -54,31 +56,20 @@ def micro_to_decimal(micro: int) -> Decimal:
     return d.quantize(Decimal("0.01")) if d == d.quantize(Decimal("0.01")) else d.normalize()
 
 
-class Collector:
-    """Collects field problems so the caller sees all of them at once."""
-
-    def __init__(self, error_cls: type[DomainError]):
-        self.error_cls = error_cls
-        self.errors: list[ErrorDetail] = []
-
-    def fail(self, code: str, field: str | None, **params) -> None:
-        self.errors.append(ErrorDetail(code, field, params))
-
-    def raise_if_failed(self) -> None:
-        if self.errors:
-            raise self.error_cls.many(self.errors)
+class Collector(ErrorCollector):
+    """The error collector with the documents' number rules (prices, VAT rates, amounts)."""
 
     def price(self, value, field: str) -> int | None:
         try:
             micro = price_to_micro(value)
         except NumberError as exc:
             if exc.code == "TOO_MANY_DECIMALS":
-                self.fail("TOO_MANY_DECIMALS", field, precision=6)
+                self.add("TOO_MANY_DECIMALS", field, precision=6)
             else:
-                self.fail("INVALID_VALUE", field, detail=str(value))
+                self.add("INVALID_VALUE", field, detail=str(value))
             return None
         if micro < 0:
-            self.fail("INVALID_VALUE", field, detail=str(value))
+            self.add("INVALID_VALUE", field, detail=str(value))
             return None
         return micro
 
@@ -86,7 +77,7 @@ class Collector:
         try:
             return parse_rate(value)
         except NumberError:
-            self.fail("INVALID_VALUE", field, detail=str(value))
+            self.add("INVALID_VALUE", field, detail=str(value))
             return None
 
     def money(self, value, field: str, *, positive: bool = False) -> int | None:
@@ -94,10 +85,10 @@ class Collector:
             fen = money_to_fen(value)
         except NumberError as exc:
             code = "TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE"
-            self.fail(code, field, precision=2, detail=str(value))
+            self.add(code, field, precision=2, detail=str(value))
             return None
         if fen < 0 or (positive and fen == 0):
-            self.fail("INVALID_VALUE", field, detail=str(value))
+            self.add("INVALID_VALUE", field, detail=str(value))
             return None
         return fen
 
@@ -140,42 +131,46 @@ def quantity_in_unit(c: Collector, p: ProductInfo, unit_id: int | None, value, f
     quantity in base units scaled, factor); too many decimals is an error, never rounded."""
     unit_id = unit_id or p.base_unit_id
     if unit_id not in p.factors:
-        c.fail("WRONG_UNIT", field.rsplit(".", 1)[0] + ".unitId")
+        c.add("WRONG_UNIT", field.rsplit(".", 1)[0] + ".unitId")
         return None
     factor, precision = p.factors[unit_id]
     try:
         qty = qty_to_scaled(value, precision)
     except NumberError as exc:
         if exc.code == "TOO_MANY_DECIMALS":
-            c.fail("TOO_MANY_DECIMALS", field, precision=precision)
+            c.add("TOO_MANY_DECIMALS", field, precision=precision)
         else:
-            c.fail("INVALID_VALUE", field, detail=str(value))
+            c.add("INVALID_VALUE", field, detail=str(value))
         return None
     if qty < 0 or (qty == 0 and not allow_zero):
-        c.fail("INVALID_QUANTITY", field)
+        c.add("INVALID_QUANTITY", field)
         return None
     base, rem = divmod(qty * factor, QTY_SCALE)
     if rem or base % (10 ** (6 - p.precision)):
-        c.fail("TOO_MANY_DECIMALS", field, precision=p.precision)
+        c.add("TOO_MANY_DECIMALS", field, precision=p.precision)
         return None
     if base > MAX_QTY:
-        c.fail("INVALID_VALUE", field, detail=str(value))
+        c.add("INVALID_VALUE", field, detail=str(value))
         return None
     return qty, base, factor
 
 
 def check_amount(c: Collector, fen: int, field: str) -> None:
     if fen > MAX_FEN:
-        c.fail("INVALID_VALUE", field, detail="amount out of range")
+        c.add("INVALID_VALUE", field, detail="amount out of range")
 
 
-async def lock_row(error_cls: type[DomainError], conn: AsyncConnection, table: Table, row_id: int, what: str):
+async def lock_row(error_cls: type[DomainError], conn: AsyncConnection, table: Table, row_id: int, what: str,
+                   principal: Principal | None = None):
     """Read a document row and hold its lock to commit (``FOR UPDATE`` on PostgreSQL; SQLite's
     ``BEGIN IMMEDIATE`` already serialises writers). Concurrent actions on one document queue here
-    and each then sees the previous one's result."""
+    and each then sees the previous one's result. With ``principal``, a document of a warehouse
+    outside the principal's is refused (``PERMISSION_DENIED``)."""
     row = (await conn.execute(select(table).where(table.c.id == row_id).with_for_update())).first()
     if row is None:
         raise error_cls("NOT_FOUND", "id", what=what)
+    if principal is not None and "warehouse_id" in table.c:
+        scope.require_warehouse(principal, row.warehouse_id, error_cls, "id")
     return row
 
 
@@ -185,15 +180,16 @@ def require_status(error_cls: type[DomainError], row, allowed: tuple[str, ...], 
 
 
 def actor_label(principal: Principal | None) -> str:
-    return principal.label if principal else "system"
+    """The actor recorded on documents and moves (see ``audit.actor_of``)."""
+    return actor_of(principal)
 
 
 async def status_event(conn: AsyncConnection, doc_type: str, row_id: int, number: str, old: str, new: str,
                        principal: Principal | None, **extra) -> None:
-    """The ``document.status_changed`` journal event; call last in the transaction."""
-    await append_events(conn, [NewEvent(DOCUMENT_STATUS_CHANGED, {
-        "doc_type": doc_type, "id": row_id, "number": number, "from": old, "to": new,
-        "actor": actor_label(principal), **extra})])
+    """The ``document.status_changed`` journal event; call last in the transaction. ``extra``: the
+    fields of ``DocumentStatusChanged`` a document type carries (``server/events/types.py``)."""
+    await append_events(conn, [DocumentStatusChanged(doc_type=doc_type, id=row_id, number=number, from_status=old,
+                                                     to_status=new, actor=actor_label(principal), **extra)])
 
 
 async def create_once(error_cls: type[DomainError], db: Database, scope: str, data, idempotency_key: str | None,

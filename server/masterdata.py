@@ -6,46 +6,36 @@ from sqlalchemy import Column, Table, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.database import Database
-from server.errors import DomainError, ErrorDetail
+from server.errors import DomainError, ErrorCollector
 from server.audit import note_change
 from server.idempotency import claim_key, store_result
 from server.text_limits import max_length
 
 
-class TextRules:
-    """Collects field problems for one request so the caller sees all of them at once."""
-
-    def __init__(self, error_cls: type[DomainError]):
-        self.error_cls = error_cls
-        self.errors: list[ErrorDetail] = []
+class TextRules(ErrorCollector):
+    """The error collector with the master-data text rules (stripped, required, fits its column, codes
+    without spaces)."""
 
     def text(self, value: str | None, field: str, max_len: int | Column, *, required: bool = False) -> str | None:
         """The stripped value; ``max_len`` is best the column it goes to (its ``String(n)`` length)."""
         max_len = max_length(max_len)
         if value is None:
             if required:
-                self.errors.append(ErrorDetail("REQUIRED", field))
+                self.add("REQUIRED", field)
             return None
         value = value.strip()
         if required and not value:
-            self.errors.append(ErrorDetail("REQUIRED", field))
+            self.add("REQUIRED", field)
         elif len(value) > max_len:
-            self.errors.append(ErrorDetail("INVALID_VALUE", field, {"detail": f"≤ {max_len} chars"}))
+            self.add("INVALID_VALUE", field, detail=f"≤ {max_len} chars")
         return value
 
     def code(self, value: str | None, field: str = "code", max_len: int | Column = 32, *,
              required: bool = True) -> str | None:
         value = self.text(value, field, max_len, required=required)
-        if value and any(ch.isspace() for ch in value):
-            self.errors.append(ErrorDetail("INVALID_VALUE", field, {"detail": "no spaces in codes"}))
+        if value:
+            self.check(not any(ch.isspace() for ch in value), "INVALID_VALUE", field, detail="no spaces in codes")
         return value
-
-    def fail(self, error_code: str, field: str, **params) -> None:
-        self.errors.append(ErrorDetail(error_code, field, params))
-
-    def raise_if_failed(self) -> None:
-        if self.errors:
-            raise self.error_cls.many(self.errors)
 
 
 def drop_none(values: dict) -> dict:

@@ -57,7 +57,7 @@ async def settle(conn: AsyncConnection, book: OpenItemBook, c: Collector, party_
         fen = c.money(a.amount, f"allocations.{i}.amount", positive=True)
         if fen is not None:
             parsed.append((i, getattr(a, field_of_id), fen))
-    c.raise_if_failed()
+    c.raise_if_any()
     id_field = "billId" if book.document_fk == "bill_id" else "invoiceId"
     total = 0
     for i, doc_id, fen in sorted(parsed, key=lambda t: t[1]):  # documents in id order

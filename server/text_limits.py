@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column
 
-from server.errors import DomainError, ErrorDetail
+from server.errors import DomainError, ErrorCollector, ErrorDetail
 
 
 def max_length(column: Column | int) -> int | None:
@@ -30,12 +30,12 @@ def length_problem(value: str | None, column: Column | int, field: str) -> Error
     return ErrorDetail("INVALID_VALUE", field, {"detail": f"≤ {limit} chars"})
 
 
-def collect_length(collector, value: str | None, column: Column | int, field: str) -> bool:
-    """Add the problem to ``collector.errors`` (a ``Collector``, ``TextRules``, the stock validator …)
-    instead of raising, so a request gets every problem at once; ``True`` when the value fits."""
+def collect_length(collector: ErrorCollector, value: str | None, column: Column | int, field: str) -> bool:
+    """Add the problem to ``collector`` (an ``ErrorCollector``) instead of raising, so a request gets
+    every problem at once; ``True`` when the value fits."""
     problem = length_problem(value, column, field)
     if problem is not None:
-        collector.errors.append(problem)
+        collector.add(problem.code, problem.field, **problem.params)
     return problem is None
 
 

@@ -1,6 +1,7 @@
 """The expected access matrix (see tests/test_access_matrix.py): the permission each root field needs, and
 each field carrying costs, prices, values, margins, amounts or partner contact data (None: any signed-in
-caller / whoever may see the object it belongs to). "a | b" means either. Review changes here like code."""
+caller / whoever may see the object it belongs to: sales figures under sales.view, the books under
+finance.view, a payload under its mutation). "a | b" means either. Review changes here like code."""
 
 # fmt: off
 ROOT_FIELDS = {
@@ -100,6 +101,8 @@ ROOT_FIELDS = {
     'Mutation.updateCustomer': 'partner.edit',
     'Mutation.setCustomerActive': 'partner.edit',
     'Mutation.createWarehouse': 'warehouse.edit',
+    'Mutation.updateWarehouse': 'warehouse.edit',
+    'Mutation.updateLocation': 'warehouse.edit',
     'Mutation.setWarehouseActive': 'warehouse.edit',
     'Mutation.createLocation': 'warehouse.edit',
     'Mutation.setLocationActive': 'warehouse.edit',
@@ -141,6 +144,7 @@ ROOT_FIELDS = {
     'Mutation.takeBackGoods': 'sales.return',
     'Mutation.changeSalesSettings': 'sales.settings',
     'Mutation.setReorderRule': 'stock.adjust',
+    'Mutation.deleteReorderRule': 'stock.adjust',
     'Mutation.dispatchTransfer': 'stock.transfer',
     'Mutation.receiveTransfer': 'stock.transfer',
     'Mutation.openStockCount': 'stock.count.manage',

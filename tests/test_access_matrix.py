@@ -200,7 +200,7 @@ def _values_at(data, path: list[str], leaf: str) -> list:
 
 @pytest.fixture
 async def demo(gql):
-    from server.demo import load_demo_data
+    from server.demo.company import load_demo_data
 
     await load_demo_data(gql.db)
     return gql

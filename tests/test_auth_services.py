@@ -8,11 +8,12 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import func, select, text, update
 
+from server.auth import scope
 from server.auth import services as auth
 from server.auth.models import app_user, audit_log, auth_token, sign_in_lock
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.clock import utcnow
-from server.errors import AuthError
+from server.auth.errors import AuthError
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -29,7 +30,7 @@ async def test_login_gives_a_session_whose_principal_carries_the_role_permission
     principal = await auth.authenticate(db, token)
     assert principal.label == "user:li"
     assert principal.permissions == BUILTIN_ROLES["warehouse_keeper"][2]
-    assert principal.can("stock.receive") and not principal.can("cost.view")
+    assert scope.can(principal, "stock.receive") and not scope.can(principal, "cost.view")
     async with db.read() as conn:  # only the hash is stored
         stored = (await conn.execute(select(auth_token.c.token_hash))).scalars().all()
     assert token not in stored and auth.token_hash(token) in stored

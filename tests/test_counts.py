@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from schema.relay import to_global_id
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.events.models import event
 from server.inventory.counts import CountEntry, CountInput, do_approve_count, do_cancel_count, do_open_count, \
     do_record_counts

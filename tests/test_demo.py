@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import barcode, category, product, product_unit, unit
-from server.demo import LOTS, PRODUCTS, load_demo_data
-from server.demo_purchasing import ORDERS
-from server.demo_sales import ORDERS as SALES_ORDERS
+from server.demo.company import LOTS, PRODUCTS, load_demo_data
+from server.demo.purchasing import ORDERS
+from server.demo.sales import ORDERS as SALES_ORDERS
 from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
 from server.numbers import QTY_SCALE
@@ -143,7 +143,7 @@ async def test_demo_sales_documents(db):
 
 async def test_interrupted_load_resumes(db, monkeypatch):
     """A load that stopped half-way (here: the opening stock failed) completes on the next call."""
-    import server.demo as demo
+    import server.demo.company as demo
 
     real_receive = demo.do_receive_stock
 
@@ -164,7 +164,7 @@ async def test_interrupted_load_resumes(db, monkeypatch):
 
 async def test_load_interrupted_during_purchasing_resumes(db, monkeypatch):
     """Orders already submitted or approved are not submitted again; receipts are not repeated."""
-    import server.demo_purchasing as demo_purchasing
+    import server.demo.purchasing as demo_purchasing
 
     real = demo_purchasing.receipts.do_receive_goods
     calls = []

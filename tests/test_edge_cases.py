@@ -9,7 +9,7 @@ import pytest
 
 from schema.relay import to_global_id as gid
 from server.catalog.services import AltUnitInput, ProductInput, do_create_product, do_update_product
-from server.errors import CatalogError
+from server.catalog.errors import CatalogError
 from server.events import bus
 from server.events.bus import EventTailer
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock

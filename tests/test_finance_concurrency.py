@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.documents import document_sequence
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.events.journal import last_sequence
 from server.finance import closing
 from server.finance.closing import do_close_period

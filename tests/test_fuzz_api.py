@@ -31,7 +31,7 @@ from hypothesis_graphql import mutations, nodes, queries
 
 from schema.schema import schema
 from server.auth.services import do_create_user, do_login
-from server.demo import load_demo_data
+from server.demo.company import load_demo_data
 from server.global_ids import decode, encode
 from server.inventory.models import warehouse
 from server.models import metadata

@@ -290,7 +290,7 @@ async def test_location_queries(gql):
     zone = await do_create_location(gql.db, warehouse_id=sh, code="SH-A", name="A区")
     binloc = await do_create_location(gql.db, warehouse_id=sh, code="SH-A-01", name="A区1号", parent_id=zone, sort_order=2)
     await do_create_location(gql.db, warehouse_id=bj, code="BJ-01")
-    from server.errors import InventoryError
+    from server.inventory.errors import InventoryError
     with pytest.raises(InventoryError) as exc:  # a parent in another warehouse
         await do_create_location(gql.db, warehouse_id=bj, code="BJ-02", parent_id=zone)
     assert [(d.field, d.code) for d in exc.value.details] == [("parentId", "INVALID_PARENT")]

@@ -223,6 +223,12 @@ CASES: list[Case] = [
          lambda ids: {"input": {"code": "WH9", "name": "广州仓", "address": "广州"}},
          [(("input", "code"), warehouse.c.code, "code"), (("input", "name"), warehouse.c.name, "name"),
           (("input", "address"), warehouse.c.address, "address")]),
+    Case("updateWarehouse", f"mutation($input: UpdateWarehouseInput!) {{ updateWarehouse(input: $input) {{ {ERR} }} }}",
+         lambda ids: {"input": {"id": ids["wh1"], "name": "北京仓", "address": "北京"}},
+         [(("input", "name"), warehouse.c.name, "name"), (("input", "address"), warehouse.c.address, "address")]),
+    Case("updateLocation", f"mutation($input: UpdateLocationInput!) {{ updateLocation(input: $input) {{ {ERR} }} }}",
+         lambda ids: {"input": {"id": ids["a1"], "name": "A-01"}},
+         [(("input", "name"), location.c.name, "name")]),
     Case("createLocation", f"mutation($input: CreateLocationInput!) {{ createLocation(input: $input) {{ {ERR} }} }}",
          lambda ids: {"input": {"warehouseId": ids["wh1"], "code": "WH1-Z-01", "name": "Z-01"}},
          [(("input", "code"), location.c.code, "code"), (("input", "name"), location.c.name, "name")]),
@@ -461,7 +467,7 @@ async def test_derived_actor_labels_fit_their_columns(db):
     w = await make_world(db)
     p = await make_product(db, w)
     long_name = principal("warehouse_keeper", 99, "k" * 64)
-    res = await do_receive_stock(db, [StockLine(product_id=p, quantity="1", location_id=w.a1)], actor=long_name.label)
+    res = await do_receive_stock(db, [StockLine(product_id=p, quantity="1", location_id=w.a1)], principal=long_name)
     async with db.read() as conn:
         actor = (await conn.execute(select(stock_operation.c.actor).where(stock_operation.c.id == res.operation_id))
                  ).scalar_one()
@@ -582,7 +588,7 @@ def test_every_mutation_string_argument_is_accounted_for():
 
 @pytest.mark.parametrize("value,ok", [("x" * 64, True), ("x" * 65, False), ("参" * 64, True), ("", True)])
 def test_check_length_reads_the_column(value, ok):
-    from server.errors import InventoryError
+    from server.inventory.errors import InventoryError
     from server.text_limits import check_length, fit
 
     if ok:

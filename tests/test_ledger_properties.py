@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.database import Database
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.events.journal import last_sequence
 from server.events.models import event
 from server.inventory.check import verify_ledger

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 
 from server import cli, clock
 from server.database import Database
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.check import books_problems
 from server.finance.models import poster_failure, poster_state, voucher, voucher_line
 from server.finance.poster import Poster, is_deterministic, is_transient, post_pending

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.inventory.models import product_cost, production_order, production_order_line
 from server.inventory.production import (ComponentInput, FinishedGoodsInput, MaterialLine, ProductionInput,
                                          do_create_production_order, do_issue_materials, do_receive_finished_goods,

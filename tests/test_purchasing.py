@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from server.auth.services import Principal
 from server.documents import document_sequence
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import lot, product_cost, stock_level, stock_move

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from server.database import Database
 from server.documents import document_sequence, next_number
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import product_cost, stock_level

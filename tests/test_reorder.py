@@ -55,7 +55,7 @@ async def test_a_new_rule_below_its_minimum_alerts_at_once_and_rules_are_validat
     sw = await make_sales_world(db)
     await do_set_reorder_rule(db, sw.widget, sw.w.wh1, "200", "500")
     assert [e["available"] for e in await low_events(db)] == [100 * Q]
-    from server.errors import InventoryError
+    from server.inventory.errors import InventoryError
     with pytest.raises(InventoryError) as exc:
         await do_set_reorder_rule(db, sw.widget, sw.w.wh1, "10", "5")
     assert exc.value.details[0].code == "INVALID_VALUE"

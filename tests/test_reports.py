@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from server.auth.models import audit_log
 from sqlalchemy import func, select
 
 from server.automation.auto_po import do_set_automation
@@ -199,6 +200,10 @@ async def test_automatic_purchase_orders_follow_a_low_stock_event_once(db):
         row = (await conn.execute(select(job).where(job.c.name == "auto_purchase_orders"))).one()
     assert [lg.trigger for lg in logs] == ["stock.low", "manual"]
     assert json.loads(logs[1].summary)["orders"] == [] and row.last_status == "ok" and row.runs == 3
+    async with db.read() as conn:  # what the job did is audited like an API call, under the job's name
+        audited = (await conn.execute(select(audit_log.c.operation, audit_log.c.target)
+                                      .where(audit_log.c.actor == "job:auto_purchase_orders"))).all()
+    assert {(a.operation, a.target) for a in audited} >= {("auto_purchase_orders", f"purchase_order:{orders[0].id}")}
 
 
 async def test_a_job_runs_once_across_processes_and_again_after_a_crashed_lease(dbs):
@@ -290,7 +295,7 @@ async def test_month_end_snapshots_change_no_figure(db):
 
 
 async def test_large_demo_generator_keeps_the_ledger_consistent(db):
-    from server.demo_large import SALES_PER_PRODUCT, load_large_demo
+    from server.demo.large import SALES_PER_PRODUCT, load_large_demo
     from server.inventory.check import verify_ledger
     from server.inventory.models import product_cost
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server.automation.auto_po import do_auto_purchase_orders, do_set_automation
 from server.automation.models import automation_log
-from server.errors import ScanningError
+from server.scanning.errors import ScanningError
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_receive_stock
 from server.numbers import QTY_SCALE

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from server.auth.services import Principal
 from server.documents import document_sequence
-from server.errors import InventoryError, PartnerError, SalesError
+from server.inventory.errors import InventoryError
+from server.partners.errors import PartnerError
+from server.sales.errors import SalesError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import lot, product_cost, stock_level, stock_move

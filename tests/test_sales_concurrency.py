@@ -26,7 +26,8 @@ from sqlalchemy import func, select, text
 
 from server.auth.services import ensure_builtin_roles
 from server.documents import next_number
-from server.errors import InventoryError, SalesError
+from server.inventory.errors import InventoryError
+from server.sales.errors import SalesError
 from server.inventory.models import product_cost, stock_level
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
 from server.numbers import fen_to_decimal

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.errors import ScanningError
+from server.scanning.errors import ScanningError
 from server.inventory.counts import CountInput, do_open_count
 from server.inventory.models import stock_count_line, stock_level
 from server.purchasing.models import purchase_order, purchase_order_line

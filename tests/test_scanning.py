@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from server.errors import ScanningError
+from server.scanning.errors import ScanningError
 from server.inventory.warehouses import do_create_location
 from server.scanning.barcodes import resolve_barcode
 from tests.factories import make_product, make_world

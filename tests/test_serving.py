@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from schema.relay import to_global_id
-from server import cli
+from server.cli import serve as cli
 from server.settings import load_settings
 from tests.factories import make_product, make_world
 from tests.gql import admin_token, gql_client

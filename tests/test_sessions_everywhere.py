@@ -18,7 +18,7 @@ import websockets
 from schema.relay import to_global_id
 from server.auth import services as auth
 from server.auth import throttle
-from server.errors import AuthError
+from server.auth.errors import AuthError
 from tests.factories import make_product, make_world
 from tests.servers import running_server
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.inventory.models import location, product_cost, stock_level, stock_move, transfer_order, transfer_order_line
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.transfers import ArrivalLineInput, DispatchInput, DispatchLineInput, do_dispatch_transfer, \

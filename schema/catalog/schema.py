@@ -16,7 +16,7 @@ from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Money, Quantity
 from server.catalog import services
 from server.catalog.models import barcode, category, product, unit
-from server.errors import CatalogErrorCode
+from server.catalog.errors import CatalogErrorCode
 from server.sql import like_pattern
 
 CODES = CatalogErrorCode
@@ -239,7 +239,7 @@ class CatalogMutation:
     async def create_unit(self, info: Info, input: CreateUnitInput) -> UnitPayload:
         pk, errors = await run_action(info, CODES, lambda: services.do_create_unit(
             info.context.db, code=input.code, name=input.name, name_en=input.name_en, precision=input.precision,
-            idempotency_key=input.idempotency_key))
+            idempotency_key=input.idempotency_key, principal=info.context.principal))
         return UnitPayload(unit=await _load(info, info.context.loaders.unit, Unit.from_row, pk), errors=errors)
 
     @strawberry.mutation(description="Create a category, optionally under a parent.", extensions=needs('catalog.edit'))
@@ -248,7 +248,8 @@ class CatalogMutation:
         if input.parent_id and parent is None:
             return CategoryPayload(category=None, errors=invalid_id(CODES, "parentId", "category", info.context.lang))
         pk, errors = await run_action(info, CODES, lambda: services.do_create_category(
-            info.context.db, code=input.code, name=input.name, parent_id=parent, idempotency_key=input.idempotency_key))
+            info.context.db, code=input.code, name=input.name, parent_id=parent, idempotency_key=input.idempotency_key,
+            principal=info.context.principal))
         return CategoryPayload(category=await _load(info, info.context.loaders.category, Category.from_row, pk),
                                errors=errors)
 
@@ -262,7 +263,7 @@ class CatalogMutation:
 
         async def action():
             await services.do_update_category(info.context.db, pk, name=input.name, parent_id=parent,
-                                              clear_parent=input.make_root)
+                                              clear_parent=input.make_root, principal=info.context.principal)
             return pk
 
         pk, errors = await run_action(info, CODES, action)
@@ -272,14 +273,14 @@ class CatalogMutation:
     @strawberry.mutation(description="Create a product with its alternative units and barcodes (GTINs are checked).", extensions=needs('catalog.edit'))
     async def create_product(self, info: Info, input: ProductInput, idempotency_key: str | None = None) -> ProductPayload:
         return await _product_payload(info, lambda: services.do_create_product(
-            info.context.db, _to_domain(input), idempotency_key=idempotency_key))
+            info.context.db, _to_domain(input), idempotency_key=idempotency_key, principal=info.context.principal))
 
     @strawberry.mutation(description="Change a product's fields (those given).", extensions=needs('catalog.edit'))
     async def update_product(self, info: Info, id: strawberry.ID, input: ProductInput) -> ProductPayload:
         async def action():
             pk = _id(id, "Product", "id", "product")
             data = _to_domain(input)
-            await services.do_update_product(info.context.db, pk, data)
+            await services.do_update_product(info.context.db, pk, data, principal=info.context.principal)
             return pk
 
         return await _product_payload(info, action)
@@ -288,7 +289,7 @@ class CatalogMutation:
     async def set_product_active(self, info: Info, id: strawberry.ID, active: bool) -> ProductPayload:
         async def action():
             pk = _id(id, "Product", "id", "product")
-            await services.do_set_product_active(info.context.db, pk, active)
+            await services.do_set_product_active(info.context.db, pk, active, principal=info.context.principal)
             return pk
 
         return await _product_payload(info, action)

@@ -19,8 +19,8 @@ from schema.enums import (AccountDimension, CashFlowItemKey, ExpenseStatus, Gain
 from schema.errors import FinanceError, run_action
 from schema.relay import Connection, decode_id, paginate, to_global_id
 from schema.scalars import Decimal_, Money
-from server.errors import FinanceError as DomainFinanceError
-from server.errors import FinanceErrorCode
+from server.finance.errors import FinanceError as DomainFinanceError
+from server.finance.errors import FinanceErrorCode
 from server.finance import books, closing, expenses, statements, vouchers
 from server.finance.chart import CASH_FLOW_ITEMS, ROLE_NAMES
 from server.finance.ledger import books_standard

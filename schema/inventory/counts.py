@@ -17,7 +17,7 @@ from schema.inventory.types import Location, Lot, Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
 from server.auth import scope
-from server.errors import InventoryErrorCode
+from server.inventory.errors import InventoryErrorCode
 from server.inventory import counts
 from server.inventory.models import stock_count
 from server.numbers import fen_to_decimal

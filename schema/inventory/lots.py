@@ -18,6 +18,7 @@ from schema.partners.types import Customer, Supplier
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Quantity, quantity_of
 from server.auth import scope
+from server.events.types import LOT_EXPIRING
 from server.inventory import lots
 from server.inventory.models import lot
 from server import clock
@@ -120,12 +121,11 @@ class LotSubscription:
         allowed = caller_warehouses(info)
 
         def predicate(ev) -> bool:
-            return ev.event_type == lots.LOT_EXPIRING and scope.allows(allowed, ev.payload.get("warehouse_id"))
+            return ev.event_type == LOT_EXPIRING and scope.allows(allowed, ev.data.warehouse_id)
 
-        async for ev in live_events(info, predicate, since, lots.LOT_EXPIRING, "stock.view"):
-            p = ev.payload
-            yield LotExpiringEvent(seq=ev.seq, lot=p["code"], expiry_date=date.fromisoformat(p["expiry_date"]),
-                                   _product_id=p["product_id"])
+        async for ev in live_events(info, predicate, since, LOT_EXPIRING, "stock.view"):
+            d = ev.data
+            yield LotExpiringEvent(seq=ev.seq, lot=d.code, expiry_date=d.expiry_date, _product_id=d.product_id)
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from schema.inventory.types import Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Money, Quantity, quantity_of
 from server.auth import scope
-from server.errors import InventoryErrorCode
+from server.inventory.errors import InventoryErrorCode
 from server.inventory import production
 from server.inventory.models import production_order
 from server.numbers import fen_to_decimal

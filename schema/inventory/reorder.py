@@ -19,8 +19,9 @@ from schema.scalars import Quantity
 from schema.partners.types import Supplier
 from server.auth import scope
 from server.catalog.models import product, unit
-from server.errors import InventoryError as DomainInventoryError
-from server.errors import InventoryErrorCode
+from server.inventory.errors import InventoryError as DomainInventoryError
+from server.inventory.errors import InventoryErrorCode
+from server.events.types import STOCK_LOW
 from server.inventory import counts, reorder
 from server.numbers import scaled_to_decimal
 
@@ -152,6 +153,18 @@ class ReorderMutation:
         _, errors = await run_action(info, InventoryErrorCode, action)
         return ReorderRulePayload(ok=not errors, errors=errors)
 
+    @strawberry.mutation(description="Remove a product's min/max in a warehouse.", extensions=needs("stock.adjust"))
+    async def delete_reorder_rule(self, info: Info, product_id: strawberry.ID,
+                                  warehouse_id: strawberry.ID) -> ReorderRulePayload:
+        async def action():
+            pid, wh = decode_id(product_id, "Product"), decode_id(warehouse_id, "Warehouse")
+            if pid is None or wh is None:
+                raise DomainInventoryError("NOT_FOUND", "productId" if pid is None else "warehouseId",
+                                           what="product" if pid is None else "warehouse")
+            await reorder.do_delete_reorder_rule(info.context.db, pid, wh, info.context.principal)
+        _, errors = await run_action(info, InventoryErrorCode, action)
+        return ReorderRulePayload(ok=not errors, errors=errors)
+
 
 @strawberry.type
 class ReorderSubscription:
@@ -163,12 +176,14 @@ class ReorderSubscription:
         allowed = _allowed(info)
 
         def predicate(ev) -> bool:
-            w = ev.payload.get("warehouse_id")
-            return ev.event_type == reorder.STOCK_LOW and (wh is None or w == wh) and scope.allows(allowed, w)
+            if ev.event_type != STOCK_LOW:
+                return False
+            w = ev.data.warehouse_id
+            return (wh is None or w == wh) and scope.allows(allowed, w)
 
-        async for ev in live_events(info, predicate, since, reorder.STOCK_LOW, "stock.view"):
-            p = ev.payload
-            precision = await _precision(info, p["product_id"])
-            yield LowStockEvent(seq=ev.seq, occurred_at=ev.created_at, available=_q(p["available"], precision),
-                                min_quantity=_q(p["min"], precision), _product_id=p["product_id"],
-                                _warehouse_id=p["warehouse_id"])
+        async for ev in live_events(info, predicate, since, STOCK_LOW, "stock.view"):
+            d = ev.data
+            precision = await _precision(info, d.product_id)
+            yield LowStockEvent(seq=ev.seq, occurred_at=ev.created_at, available=_q(d.available, precision),
+                                min_quantity=_q(d.min_qty, precision), _product_id=d.product_id,
+                                _warehouse_id=d.warehouse_id)

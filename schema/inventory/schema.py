@@ -28,8 +28,8 @@ from schema.inventory.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Quantity
 from server.catalog.models import product, unit
-from server.errors import InventoryErrorCode
-from server.events.journal import STOCK_CHANGED
+from server.inventory.errors import InventoryErrorCode
+from server.events.types import STOCK_CHANGED
 from server.auth import scope
 from server.inventory import counts, services, warehouses
 from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
@@ -223,6 +223,20 @@ class CreateWarehouseInput:
 
 
 @strawberry.input
+class UpdateWarehouseInput:
+    id: strawberry.ID
+    name: str | None = None
+    address: str | None = None
+
+
+@strawberry.input
+class UpdateLocationInput:
+    id: strawberry.ID
+    name: str | None = None
+    sort_order: int | None = None
+
+
+@strawberry.input
 class CreateLocationInput:
     warehouse_id: strawberry.ID
     code: str
@@ -314,6 +328,28 @@ class InventoryMutation:
         node = await _load_or_none(info.context.loaders.warehouse, Warehouse.from_row, pk)
         return WarehousePayload(warehouse=node, errors=errors)
 
+    @strawberry.mutation(description="Rename a warehouse or change its address (the fields given).",
+                         extensions=needs('warehouse.edit'))
+    async def update_warehouse(self, info: Info, input: UpdateWarehouseInput) -> WarehousePayload:
+        pk = decode_id(input.id, "Warehouse")
+        if pk is None:
+            return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_update_warehouse(
+            info.context.db, pk, name=input.name, address=input.address, principal=info.context.principal))
+        node = None if errors else Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
+        return WarehousePayload(warehouse=node, errors=errors)
+
+    @strawberry.mutation(description="Rename a location or change its sort order (the fields given).",
+                         extensions=needs('warehouse.edit'))
+    async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationPayload:
+        pk = decode_id(input.id, "Location")
+        if pk is None:
+            return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
+        _, errors = await run_action(info, CODES, lambda: warehouses.do_update_location(
+            info.context.db, pk, name=input.name, sort_order=input.sort_order, principal=info.context.principal))
+        node = None if errors else Location.from_row(await info.context.loaders.location.load(pk))
+        return LocationPayload(location=node, errors=errors)
+
     @strawberry.mutation(extensions=needs('warehouse.edit'))
     async def set_warehouse_active(self, info: Info, id: strawberry.ID, active: bool) -> WarehousePayload:
         pk = decode_id(id, "Warehouse")
@@ -351,14 +387,14 @@ class InventoryMutation:
     async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,
                             reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_receive_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.", extensions=needs('stock.issue'))
     async def issue_stock(self, info: Info, lines: list[IssueLineInput], idempotency_key: str,
                           reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_issue_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reference=reference, reason=reason,
+            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reference=reference, reason=reason,
             idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Move goods between locations or warehouses (调拨).", extensions=needs('stock.transfer'))
@@ -366,14 +402,13 @@ class InventoryMutation:
                              reference: str = "", reason: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_transfer_stock(
             info.context.db, [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
-            actor=info.context.actor, warehouses=_warehouses(info),
-            reference=reference, reason=reason, idempotency_key=idempotency_key))
+            principal=info.context.principal, reference=reference, reason=reason, idempotency_key=idempotency_key))
 
     @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs('stock.adjust'))
     async def adjust_stock(self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str,
                            reference: str = "") -> StockOperationPayload:
         return await _operation_payload(info, lambda: services.do_adjust_stock(
-            info.context.db, [_line(ln) for ln in lines], actor=info.context.actor, warehouses=_warehouses(info), reason=reason, reference=reference,
+            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reason=reason, reference=reference,
             idempotency_key=idempotency_key))
 
 
@@ -406,22 +441,22 @@ class InventorySubscription:
         allowed = _warehouses(info)
 
         def predicate(ev) -> bool:
-            return (ev.event_type == STOCK_CHANGED and all(ev.payload.get(k) == v for k, v in wanted.items())
-                    and scope.allows(allowed, ev.payload.get("warehouse_id")))
+            return (ev.event_type == STOCK_CHANGED and all(getattr(ev.data, k) == v for k, v in wanted.items())
+                    and scope.allows(allowed, ev.data.warehouse_id))
 
         counter = counts.hidden_book_locations(info.context.principal) is not None
         async for ev in live_events(info, predicate, since, STOCK_CHANGED, "stock.view"):
-            p = ev.payload
+            d = ev.data
             if counter:  # a counter gets no event of a location under a blind count (checked at delivery)
                 async with info.context.db.read() as conn:
-                    if await counts.location_hidden(conn, info.context.principal, p["location_id"]):
+                    if await counts.location_hidden(conn, info.context.principal, d.location_id):
                         continue
-            precision = await precision_of(info, p["product_id"])
+            precision = await precision_of(info, d.product_id)
             yield StockChangedEvent(
                 seq=ev.seq, occurred_at=ev.created_at,
-                delta=str(scaled_to_decimal(p["delta"], precision)),
-                quantity=str(scaled_to_decimal(p["quantity"], precision)),
-                move_type=MoveType(p["move_type"]),
-                _product_id=p["product_id"], _location_id=p["location_id"], _warehouse_id=p["warehouse_id"],
-                _lot_id=p.get("lot_id"), _move_id=p["move_id"],
+                delta=str(scaled_to_decimal(d.delta, precision)),
+                quantity=str(scaled_to_decimal(d.quantity, precision)),
+                move_type=MoveType(d.move_type),
+                _product_id=d.product_id, _location_id=d.location_id, _warehouse_id=d.warehouse_id,
+                _lot_id=d.lot_id, _move_id=d.move_id,
             )

@@ -16,7 +16,7 @@ from schema.inventory.types import Location, Warehouse, inventory_pk
 from schema.relay import Connection, paginate, to_global_id
 from schema.scalars import Quantity, quantity_of
 from server.auth import scope
-from server.errors import InventoryErrorCode
+from server.inventory.errors import InventoryErrorCode
 from server.inventory import transfers
 from server.inventory.models import transfer_order
 

@@ -279,7 +279,7 @@ class StockChangedEvent(StockPlace):
 
 def inventory_pk(global_id, type_name: str, field: str, what: str) -> int:
     """Decode a global ID inside an inventory action: a wrong one is a ``NOT_FOUND`` payload error."""
-    from server.errors import InventoryError as DomainInventoryError
+    from server.inventory.errors import InventoryError as DomainInventoryError
     from schema.relay import decode_id
 
     value = decode_id(global_id, type_name)

@@ -11,8 +11,8 @@ from schema.enums import AddressKind, CreditRating, InvoiceType, value_of
 from schema.errors import PartnerError, invalid_id, run_action
 from schema.partners.types import Customer, PartnerAddress, Supplier
 from schema.relay import Connection, decode_id, from_global_id, paginate
-from server.errors import PartnerError as PartnerErrorCls
-from server.errors import PartnerErrorCode
+from server.partners.errors import PartnerError as PartnerErrorCls
+from server.partners.errors import PartnerErrorCode
 from server.partners import services
 from server.partners.models import customer, partner_address, supplier
 from server.sql import like_pattern
@@ -118,13 +118,15 @@ def _partner_mutations(kind: str):
 
     async def create(self, info: Info, input: PartnerInput, idempotency_key: str | None = None):
         return await _save(info, kind, lambda _pk: services.do_create_partner(
-            info.context.db, kind, _domain(input), idempotency_key=idempotency_key))
+            info.context.db, kind, _domain(input), idempotency_key=idempotency_key, principal=info.context.principal))
 
     async def update(self, info: Info, id: strawberry.ID, input: PartnerInput):
-        return await _save(info, kind, lambda pk: services.do_update_partner(info.context.db, kind, pk, _domain(input)), id)
+        return await _save(info, kind, lambda pk: services.do_update_partner(
+            info.context.db, kind, pk, _domain(input), principal=info.context.principal), id)
 
     async def set_active(self, info: Info, id: strawberry.ID, active: bool):
-        return await _save(info, kind, lambda pk: services.do_set_partner_active(info.context.db, kind, pk, active), id)
+        return await _save(info, kind, lambda pk: services.do_set_partner_active(
+            info.context.db, kind, pk, active, principal=info.context.principal), id)
 
     payload = KINDS[kind][2]
     for fn in (create, update, set_active):
@@ -172,7 +174,7 @@ class AddressMutation:
                 raise PartnerErrorCls("NOT_FOUND", "partnerId", what="customer")
             return await services.do_add_partner_address(info.context.db, kind.lower(), pk, services.AddressInput(
                 kind=input.kind.value, address=input.address, contact_name=input.contact_name, phone=input.phone,
-                is_default=input.is_default))
+                is_default=input.is_default), principal=info.context.principal)
         return await _address_payload(info, action)
 
     @strawberry.mutation(description="Archive or restore an address.", extensions=needs("partner.edit"))
@@ -181,7 +183,7 @@ class AddressMutation:
             pk = decode_id(id, "PartnerAddress")
             if pk is None:
                 raise PartnerErrorCls("NOT_FOUND", "id", what="address")
-            await services.do_set_partner_address_active(info.context.db, pk, active)
+            await services.do_set_partner_address_active(info.context.db, pk, active, principal=info.context.principal)
             return pk
         return await _address_payload(info, action)
 

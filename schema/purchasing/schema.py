@@ -31,8 +31,8 @@ from schema.purchasing.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_, Money, Quantity
 from server.auth import scope
-from server.errors import PurchasingError as DomainPurchasingError
-from server.errors import PurchasingErrorCode
+from server.purchasing.errors import PurchasingError as DomainPurchasingError
+from server.purchasing.errors import PurchasingErrorCode
 from server.purchasing import bills, orders, prices, receipts, scorecard, settings
 from server.purchasing.models import (
     goods_receipt,
@@ -601,7 +601,7 @@ class PurchasingMutation:
     async def end_supplier_price(self, info: Info, id: strawberry.ID, valid_to: date) -> SupplierPricePayload:
         async def action():
             price_id = pk(id, "SupplierPrice", "id")
-            await prices.do_end_supplier_price(info.context.db, price_id, valid_to)
+            await prices.do_end_supplier_price(info.context.db, price_id, valid_to, info.context.principal)
             return price_id
         return await _price_payload(info, action)
 
@@ -610,7 +610,8 @@ class PurchasingMutation:
     async def set_preferred_supplier(self, info: Info, product_id: strawberry.ID,
                                      supplier_id: strawberry.ID | None = None) -> PurchasingMutationPayload:
         _, errors = await run_action(info, CODES, lambda: prices.do_set_preferred_supplier(
-            info.context.db, pk(product_id, "Product", "productId"), pk(supplier_id, "Supplier", "supplierId")))
+            info.context.db, pk(product_id, "Product", "productId"), pk(supplier_id, "Supplier", "supplierId"),
+            info.context.principal))
         return PurchasingMutationPayload(ok=not errors, errors=errors)
 
     @strawberry.mutation(description="Change purchasing settings (thresholds, tolerances, separation of duties).",

@@ -32,8 +32,10 @@ from schema.scalars import Decimal_, Money, Quantity
 from server.automation import auto_po, jobs
 from server.automation.models import automation_log, job
 from server.auth import scope
-from server.errors import ApiError, InventoryErrorCode, PurchasingErrorCode
-from server.errors import PurchasingError as DomainPurchasingError
+from server.errors import ApiError
+from server.inventory.errors import InventoryErrorCode
+from server.purchasing.errors import PurchasingErrorCode
+from server.purchasing.errors import PurchasingError as DomainPurchasingError
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
 from server import clock

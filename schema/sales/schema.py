@@ -31,8 +31,8 @@ from schema.sales.types import (
 )
 from schema.scalars import Decimal_, Money, Quantity
 from server.auth import scope
-from server.errors import SalesError as DomainSalesError
-from server.errors import SalesErrorCode
+from server.sales.errors import SalesError as DomainSalesError
+from server.sales.errors import SalesErrorCode
 from server.numbers import fen_to_decimal, scaled_to_decimal
 from server.sales import customers, invoicing, orders, settings, shipping
 from server.sales.models import customer_receipt, sales_invoice, sales_order, sales_return, shipment

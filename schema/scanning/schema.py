@@ -17,10 +17,11 @@ from schema.inventory.types import Location
 from schema.relay import to_global_id
 from schema.live import live_events
 from schema.scalars import Decimal_, Quantity, quantity_of
-from server.errors import ScanningError as DomainScanningError
-from server.errors import ScanningErrorCode
+from server.scanning.errors import ScanningError as DomainScanningError
+from server.scanning.errors import ScanningErrorCode
 from server.numbers import scaled_to_decimal
 from server.audit import audited
+from server.events.types import SCAN_RECORDED
 from server.scanning import sessions
 from server.scanning.barcodes import resolve_barcode
 
@@ -243,11 +244,11 @@ class ScanningSubscription:
         en = info.context.lang.startswith("en")
 
         def predicate(ev) -> bool:
-            return ev.event_type == sessions.SCAN_RECORDED and ev.payload.get("session_id") == pk
+            return ev.event_type == SCAN_RECORDED and ev.data.session_id == pk
 
-        async for ev in live_events(info, predicate, since, sessions.SCAN_RECORDED, "scan.use"):
-            p = ev.payload
-            yield ScanEvent(seq=ev.seq, scan_id=p["scan_id"], message=p["message_en"] if en else p["message_zh"])
+        async for ev in live_events(info, predicate, since, SCAN_RECORDED, "scan.use"):
+            d = ev.data
+            yield ScanEvent(seq=ev.seq, scan_id=d.scan_id, message=d.message_en if en else d.message_zh)
 
 
 @strawberry.type(description="Where to download labels (GET with the same Bearer token).")

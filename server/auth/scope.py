@@ -16,11 +16,12 @@ action asks here; nothing else compares permission codes or warehouse ids.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, false, true
 
 from server.auth.permissions import PERMISSIONS
-from server.auth.services import Principal
+from server.auth.principal import Principal
 from server.errors import DomainError
 
 COST_VIEW = "cost.view"  # costs, purchase prices, stock values, margins
@@ -51,6 +52,14 @@ def checker(error_cls: type[DomainError]) -> Callable[..., None]:
         require(principal, permission, error_cls, field)
 
     return require_permission
+
+
+def granting(principal: Principal | None, permission: str) -> Principal | None:
+    """``principal`` with one more permission, for an action that posts on its behalf what it was
+    allowed to start (a scan session completes as a receipt, a shipment, a transfer or a count)."""
+    if principal is None or can(principal, permission):
+        return principal
+    return replace(principal, permissions=principal.permissions | {permission})
 
 
 def warehouses(principal: Principal | None) -> frozenset[int] | None:

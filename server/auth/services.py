@@ -16,7 +16,6 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -24,7 +23,8 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import and_, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.auth import throttle
+from server.audit import actor_of, audited
+from server.auth import scope, throttle
 from server.auth.models import (
     app_user,
     audit_log,
@@ -36,15 +36,17 @@ from server.auth.models import (
     user_warehouse,
 )
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
+from server.auth.principal import Principal
 from server.inventory.models import warehouse
 from server.database import Database
 from server.clock import utcnow
-from server.errors import AuthError
-from server.events.journal import NewEvent, append_events
+from server.auth.errors import AuthError
+from server.events.journal import append_events
+from server.events.types import AUTH_CHANGED as AUTH_CHANGED  # the name, re-exported
+from server.events.types import AuthChanged
 from server.sql import dialect_insert
 
-AUTH_CHANGED = "auth.changed"  # journal event: credentials revoked or changed somewhere
-AUTH_CHANNEL = "jxc_auth"  # PostgreSQL NOTIFY channel of the same
+AUTH_CHANNEL = "jxc_auth"  # PostgreSQL NOTIFY channel of the auth.changed journal events
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 SESSION_HOURS = 12
@@ -53,31 +55,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("jxc-dummy-password-for-timing")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a signed-in user (session token) or an API token scoped to a role."""
-
-    kind: str  # "user" | "token"
-    name: str
-    user_id: int | None
-    token_id: int | None
-    permissions: frozenset[str]
-    warehouse_ids: frozenset[int] | None = None  # None: every warehouse
-    roles: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind}:{self.name}"
-
-    @property
-    def key_owner(self) -> str:
-        """Whose idempotency keys these are: one user (every session of it) or one API token."""
-        return f"u{self.user_id}" if self.kind == "user" else f"t{self.token_id}"
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -131,7 +108,9 @@ async def _role_ids(conn: AsyncConnection, codes: list[str]) -> list[int]:
 
 
 async def do_create_user(db: Database, *, username: str, password: str, display_name: str = "",
-                         roles: list[str] = (), warehouse_ids: list[int] = (), actor: str = "system") -> int:
+                         roles: list[str] = (), warehouse_ids: list[int] = (), principal: Principal | None = None) -> int:
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     username = (username or "").strip()
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         raise AuthError("INVALID_VALUE", "username", detail="1–64 chars, no spaces")
@@ -169,7 +148,9 @@ async def _user(conn: AsyncConnection, username: str):
     return row
 
 
-async def do_set_password(db: Database, username: str, password: str, *, actor: str = "system") -> None:
+async def do_set_password(db: Database, username: str, password: str, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     _check_password(password)
     password_hash = await _hash(password)
     async with db.write() as conn:
@@ -182,8 +163,10 @@ async def do_set_password(db: Database, username: str, password: str, *, actor: 
     forget_tokens()
 
 
-async def do_set_user_active(db: Database, username: str, active: bool, *, actor: str = "system") -> None:
+async def do_set_user_active(db: Database, username: str, active: bool, *, principal: Principal | None = None) -> None:
     """Disable (or enable) a user; disabling also ends every session of the user."""
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     async with db.write() as conn:
         user = await _user(conn, username)
         await conn.execute(update(app_user).where(app_user.c.id == user.id).values(active=active))
@@ -257,19 +240,20 @@ async def _count_failure(conn: AsyncConnection, user_id: int, client: str, now: 
     }))
 
 
-async def announce_credentials_changed(conn: AsyncConnection, **what) -> None:
+async def announce_credentials_changed(conn: AsyncConnection, reason: str, *, user_id: int | None = None,
+                                       token_id: int | None = None) -> None:
     """In the transaction that revokes or changes credentials: tell every server process.
 
     An ``auth.changed`` event goes into the journal (durable, in order); on PostgreSQL a NOTIFY on
     ``AUTH_CHANNEL`` is delivered on commit, so the other processes drop their cached principals and
     re-check their open subscriptions at once (SQLite processes poll the journal for it).
     """
-    await append_events(conn, [NewEvent(AUTH_CHANGED, what)])
+    await append_events(conn, [AuthChanged(reason=reason, user_id=user_id, token_id=token_id)])
     if conn.dialect.name == "postgresql":
         await conn.execute(text(f"SELECT pg_notify('{AUTH_CHANNEL}', '')"))
 
 
-async def do_logout(db: Database, token: str, *, actor: str = "") -> None:
+async def do_logout(db: Database, token: str, *, principal: Principal | None = None) -> None:
     """End the session of ``token``. An API token is not a session: it is refused with
     ``NOT_A_SESSION`` and stays valid (an administrator revokes it)."""
     digest = token_hash(token)
@@ -280,12 +264,14 @@ async def do_logout(db: Database, token: str, *, actor: str = "") -> None:
         await conn.execute(update(auth_token).where(
             auth_token.c.token_hash == digest, auth_token.c.revoked_at.is_(None)).values(revoked_at=utcnow()))
         await announce_credentials_changed(conn, reason="logout")
-        await write_audit(conn, actor or "anonymous", "auth.logout", actor)
+        await write_audit(conn, actor_of(principal), "auth.logout", actor_of(principal))
     forget_tokens()
 
 
-async def do_create_api_token(db: Database, *, name: str, role_code: str, actor: str = "system") -> tuple[int, str]:
+async def do_create_api_token(db: Database, *, name: str, role_code: str, principal: Principal | None = None) -> tuple[int, str]:
     """An API token for a device or an integration, scoped to one role; the token is returned once."""
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     name = (name or "").strip()
     if not name or len(name) > 64:
         raise AuthError("INVALID_VALUE", "name", detail="1–64 chars")
@@ -300,8 +286,10 @@ async def do_create_api_token(db: Database, *, name: str, role_code: str, actor:
     return token_id, token
 
 
-async def do_revoke_token(db: Database, token_id: int, *, actor: str = "system") -> None:
+async def do_revoke_token(db: Database, token_id: int, *, principal: Principal | None = None) -> None:
     """Revoke an API token (sessions end by logout, a new password or disabling the user)."""
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     async with db.write() as conn:
         result = await conn.execute(update(auth_token).where(
             auth_token.c.id == token_id, auth_token.c.kind == "api", auth_token.c.revoked_at.is_(None),
@@ -401,8 +389,10 @@ async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime |
 
 
 async def do_create_role(db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "",
-                         actor: str = "system") -> int:
+                         principal: Principal | None = None) -> int:
     """A custom role bundling any of the permission codes."""
+    scope.require(principal, "user.admin", AuthError)
+    actor = actor_of(principal)
     code = (code or "").strip()
     if not code or len(code) > 32 or any(ch.isspace() for ch in code):
         raise AuthError("INVALID_VALUE", "code", detail="1–32 chars, no spaces")
@@ -445,8 +435,9 @@ async def ensure_admin(db: Database, password: str | None) -> str | None:
     generated = None
     if not password:
         password = generated = secrets.token_urlsafe(12)
-    await do_create_user(db, username="admin", password=password, display_name="管理员 Administrator",
-                         roles=["admin"], actor="system:first-run")
+    with audited("system:first-run", "user.create"):
+        await do_create_user(db, username="admin", password=password, display_name="管理员 Administrator",
+                             roles=["admin"])
     return generated
 
 

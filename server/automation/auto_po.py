@@ -23,7 +23,8 @@ from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import actor_label
 from server.documents import read_setting, write_setting
-from server.errors import DomainError, PurchasingError
+from server.errors import DomainError
+from server.purchasing.errors import PurchasingError
 from server.inventory.reorder import reorder_suggestions
 from server.numbers import scaled_to_decimal
 from server.automation.models import automation_log

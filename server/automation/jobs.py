@@ -21,12 +21,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from server.audit import audited
 from server.automation.auto_po import do_auto_purchase_orders
 from server.automation.models import demand_forecast, job
 from server.database import Database
 from server.clock import utcnow
 from server.events.journal import last_sequence
 from server.events.models import event
+from server.events.types import STOCK_LOW
 from server.inventory.models import reorder_rule
 from server.purchasing.models import preferred_supplier, supplier_price
 from server.sql import dialect_insert
@@ -96,7 +98,7 @@ JOBS: dict[str, tuple[int, Callable[[Database, str], Awaitable[dict]], str, str]
     "stock_snapshot": (86400, _snapshots, "月末库存快照", "Month-end stock snapshots"),
     "post_vouchers": (60, _post_vouchers, "业务凭证过账", "Book business events"),
 }
-TRIGGERS = {"auto_purchase_orders": "stock.low"}
+TRIGGERS = {"auto_purchase_orders": STOCK_LOW}  # job → the journal event type that runs it early
 
 
 def process_name() -> str:
@@ -143,7 +145,8 @@ async def run_job(db: Database, name: str, owner: str, *, force: bool = False, n
     trigger = "manual" if force else TRIGGERS[name] if trigger_seq is not None and row.next_run_at > now else "schedule"
     interval, fn, *_ = JOBS[name]
     try:
-        result = await fn(db, trigger)
+        with audited(f"job:{name}", name):  # what a job changes is audited like an API call
+            result = await fn(db, trigger)
         status, text = "ok", json.dumps(result, ensure_ascii=False, default=str)[:4000]
     except Exception as exc:  # the job's failure is its result; the scheduler goes on
         log.exception("job %s failed", name)

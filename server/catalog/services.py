@@ -6,11 +6,13 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
+from server.auth import scope
+from server.auth.services import Principal
 from server.catalog.gtin import gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, category, product, product_unit, unit
 from server.database import Database
 from server.clock import utcnow
-from server.errors import CatalogError
+from server.catalog.errors import CatalogError
 from server.masterdata import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
 from server.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
 
@@ -18,7 +20,8 @@ TRACKING_MODES = ("none", "lot", "serial")
 
 
 async def do_create_unit(db: Database, *, code: str, name: str, precision: int, name_en: str = "",
-                         idempotency_key: str | None = None) -> int:
+                         idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+    scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     values = {
         "code": rules.code(code, max_len=unit.c.code),
@@ -27,8 +30,8 @@ async def do_create_unit(db: Database, *, code: str, name: str, precision: int, 
         "precision": precision,
     }
     if not 0 <= precision <= MAX_UNIT_PRECISION:
-        rules.fail("INVALID_VALUE", "precision", detail=f"0–{MAX_UNIT_PRECISION}")
-    rules.raise_if_failed()
+        rules.add("INVALID_VALUE", "precision", detail=f"0–{MAX_UNIT_PRECISION}")
+    rules.raise_if_any()
     return await create_record(db, unit, values, error_cls=CatalogError, idempotency_key=idempotency_key)
 
 
@@ -46,11 +49,12 @@ async def _check_category_parent(conn, category_id: int | None, parent_id: int |
 
 
 async def do_create_category(db: Database, *, code: str, name: str, parent_id: int | None = None,
-                             idempotency_key: str | None = None) -> int:
+                             idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+    scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     values = {"code": rules.code(code, max_len=category.c.code),
               "name": rules.text(name, "name", category.c.name, required=True), "parent_id": parent_id}
-    rules.raise_if_failed()
+    rules.raise_if_any()
 
     async def check(conn):
         await _check_category_parent(conn, None, parent_id)
@@ -60,10 +64,11 @@ async def do_create_category(db: Database, *, code: str, name: str, parent_id: i
 
 
 async def do_update_category(db: Database, category_id: int, *, name: str | None = None,
-                             parent_id: int | None = None, clear_parent: bool = False) -> None:
+                             parent_id: int | None = None, clear_parent: bool = False, principal: Principal | None = None) -> None:
+    scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     values = {"name": rules.text(name, "name", category.c.name, required=name is not None)}
-    rules.raise_if_failed()
+    rules.raise_if_any()
     if parent_id is not None:
         values["parent_id"] = parent_id
 
@@ -109,11 +114,11 @@ def _money(rules: TextRules, value, field_name: str) -> int | None:
     try:
         fen = money_to_fen(value)
     except NumberError as exc:
-        rules.fail("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
+        rules.add("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
                    precision=2, detail=str(value))
         return None
     if fen < 0:
-        rules.fail("INVALID_VALUE", field_name, detail=str(value))
+        rules.add("INVALID_VALUE", field_name, detail=str(value))
     return fen
 
 
@@ -123,11 +128,11 @@ def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None
     try:
         q = qty_to_scaled(value, precision)
     except NumberError as exc:
-        rules.fail("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
+        rules.add("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
                    precision=precision, detail=str(value))
         return None
     if q < 0:
-        rules.fail("INVALID_VALUE", field_name, detail=str(value))
+        rules.add("INVALID_VALUE", field_name, detail=str(value))
     return q
 
 
@@ -138,10 +143,10 @@ def _barcode_code(rules: TextRules, code: str, field_name: str, *, gtin_only: bo
     if looks_like_gtin(code) or gtin_only or code.isdigit():
         problem = gtin_problem(code)
         if problem:
-            rules.fail(problem[0], field_name, **problem[1])
+            rules.add(problem[0], field_name, **problem[1])
             return None
     elif not code.isprintable() or not code.isascii():
-        rules.fail("INVALID_BARCODE", field_name, detail="ASCII only")
+        rules.add("INVALID_BARCODE", field_name, detail="ASCII only")
         return None
     return code
 
@@ -171,9 +176,9 @@ def _product_values(rules: TextRules, data: ProductInput, precision: int, *, cre
         try:
             values["vat_rate_bp"] = parse_rate(data.vat_rate)
         except NumberError:
-            rules.fail("INVALID_VALUE", "vatRate", detail=str(data.vat_rate))
+            rules.add("INVALID_VALUE", "vatRate", detail=str(data.vat_rate))
     if data.tracking is not None and data.tracking not in TRACKING_MODES:
-        rules.fail("INVALID_VALUE", "tracking", detail=data.tracking)
+        rules.add("INVALID_VALUE", "tracking", detail=data.tracking)
     return drop_none(values)
 
 
@@ -183,34 +188,34 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
     for i, alt in enumerate(data.units):
         await ensure_exists(conn, unit, alt.unit_id, CatalogError, "unit", f"units.{i}.unitId")
         if alt.unit_id == base_unit_id:
-            rules.fail("INVALID_VALUE", f"units.{i}.unitId", detail="base unit")
+            rules.add("INVALID_VALUE", f"units.{i}.unitId", detail="base unit")
         try:
             factor = qty_to_scaled(alt.factor, 6)
         except NumberError:
-            rules.fail("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
+            rules.add("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
             continue
         if factor <= 0:
-            rules.fail("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
+            rules.add("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
         unit_rows.append({"product_id": product_id, "unit_id": alt.unit_id, "factor": factor})
     existing = {r[0] for r in await conn.execute(select(product_unit.c.unit_id).where(product_unit.c.product_id == product_id))}
     seen: set[int] = set()
     for i, row in enumerate(unit_rows):
         if row["unit_id"] in existing or row["unit_id"] in seen:
-            rules.fail("DUPLICATE_CODE", f"units.{i}.unitId", code=str(row["unit_id"]))
+            rules.add("DUPLICATE_CODE", f"units.{i}.unitId", code=str(row["unit_id"]))
         seen.add(row["unit_id"])
     known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
     barcode_rows = []
     for i, bc in enumerate(data.barcodes):
         code = _barcode_code(rules, bc.code, f"barcodes.{i}.code")
         if bc.unit_id is not None and bc.unit_id not in known_units | existing:
-            rules.fail("INVALID_VALUE", f"barcodes.{i}.unitId", detail="unit not defined for product")
+            rules.add("INVALID_VALUE", f"barcodes.{i}.unitId", detail="unit not defined for product")
         if code:
             barcode_rows.append({
                 "code": code, "product_id": product_id,
                 "unit_id": None if bc.unit_id == base_unit_id else bc.unit_id,
                 "kind": "gtin" if code.isdigit() else "internal",
             })
-    rules.raise_if_failed()
+    rules.raise_if_any()
     codes = [r["code"] for r in barcode_rows]
     if len(set(codes)) != len(codes):
         raise CatalogError("DUPLICATE_CODE", "barcodes", code=next(c for c in codes if codes.count(c) > 1))
@@ -224,15 +229,16 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
         await conn.execute(barcode.insert(), barcode_rows)
 
 
-async def do_create_product(db: Database, data: ProductInput, *, idempotency_key: str | None = None) -> int:
+async def do_create_product(db: Database, data: ProductInput, *, idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+    scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     if data.base_unit_id is None:
-        rules.fail("REQUIRED", "baseUnitId")
-        rules.raise_if_failed()
+        rules.add("REQUIRED", "baseUnitId")
+        rules.raise_if_any()
     async with db.read() as conn:
         precision = await _unit_precision(conn, data.base_unit_id, "baseUnitId")
     values = _product_values(rules, data, precision, creating=True)
-    rules.raise_if_failed()
+    rules.raise_if_any()
     now = utcnow()
     values.update(created_at=now, updated_at=now)
 
@@ -247,7 +253,8 @@ async def do_create_product(db: Database, data: ProductInput, *, idempotency_key
                                request=asdict(data))
 
 
-async def do_update_product(db: Database, product_id: int, data: ProductInput) -> None:
+async def do_update_product(db: Database, product_id: int, data: ProductInput, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     async with db.read() as conn:
         row = (await conn.execute(select(product.c.base_unit_id, product.c.tracking).where(product.c.id == product_id))).first()
@@ -255,9 +262,9 @@ async def do_update_product(db: Database, product_id: int, data: ProductInput) -
             raise CatalogError("NOT_FOUND", "id", what="product")
         precision = await _unit_precision(conn, row.base_unit_id, "baseUnitId")
     if data.base_unit_id is not None and data.base_unit_id != row.base_unit_id:
-        rules.fail("INVALID_VALUE", "baseUnitId", detail="the base unit cannot change")
+        rules.add("INVALID_VALUE", "baseUnitId", detail="the base unit cannot change")
     values = _product_values(rules, data, precision, creating=False)
-    rules.raise_if_failed()
+    rules.raise_if_any()
     values["updated_at"] = utcnow()
 
     async def before(conn):
@@ -279,5 +286,6 @@ async def _has_stock(conn, product_id: int) -> bool:
     return bool(qty)
 
 
-async def do_set_product_active(db: Database, product_id: int, active: bool) -> None:
+async def do_set_product_active(db: Database, product_id: int, active: bool, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "catalog.edit", CatalogError)
     await set_active(db, product, product_id, active, error_cls=CatalogError, what="product")

@@ -28,12 +28,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import asyncpg
 
 from server.database import Database
 from server.errors import ApiError
 from server.events.journal import NOTIFY_CHANNEL, last_sequence, last_sequence_of, read_events
+from server.events.types import EventData, EventFormatError, parse_event
 
 log = logging.getLogger("jxc.events")
 
@@ -46,13 +48,31 @@ WATCH_SAFETY_POLL_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class JournalEvent:
+    """One journal row as the tailer offers it to subscriptions: ``data`` is the typed event
+    (``server/events/types.py``), parsed once per row on first use and shared by every subscriber;
+    ``payload`` the stored JSON object."""
+
     seq: int
     event_type: str
     created_at: datetime
     payload: dict
 
+    @cached_property
+    def data(self) -> EventData:
+        return parse_event(self.event_type, self.payload)
+
 
 RECHECK = None  # queued to a subscriber: ask ``still_allowed`` now (credentials changed somewhere)
+
+
+def _matches(predicate: Callable[[JournalEvent], bool], ev: JournalEvent) -> bool:
+    """``predicate(ev)``; a row whose payload does not fit its type (``EventFormatError``, none is known)
+    is passed over with a warning instead of stopping the tailer for every subscription."""
+    try:
+        return predicate(ev)
+    except EventFormatError as exc:
+        log.warning("journal event %s (%s) does not fit its type, not delivered: %s", ev.seq, ev.event_type, exc)
+        return False
 
 
 class _Subscriber:
@@ -62,7 +82,7 @@ class _Subscriber:
         self.overflowed = False
 
     def offer(self, ev: JournalEvent) -> None:
-        if self.overflowed or not self.predicate(ev):
+        if self.overflowed or not _matches(self.predicate, ev):
             return
         self._put(ev)
 
@@ -279,7 +299,7 @@ class EventTailer:
             for seq, et, created_at, payload in rows:
                 cursor = seq
                 ev = JournalEvent(seq, et, created_at, payload)
-                if predicate(ev):
+                if _matches(predicate, ev):
                     yield ev
             if len(rows) < PAGE:
                 return

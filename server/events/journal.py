@@ -10,7 +10,7 @@ tailers gap-free.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from sqlalchemy import BigInteger, String, Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,22 +19,15 @@ from server.database import mark_events_written
 from server.clock import utcnow
 from server.db_types import UtcDateTime
 from server.events.models import event, event_counter
+from server.events.types import DOCUMENT_STATUS_CHANGED as DOCUMENT_STATUS_CHANGED
+from server.events.types import MONEY_APPLIED as MONEY_APPLIED
+from server.events.types import STOCK_CHANGED as STOCK_CHANGED
+from server.events.types import EventData, serialize_event
 from server.sql import prepared
 
 NOTIFY_CHANNEL = "jxc_events"
-
-STOCK_CHANGED = "stock.changed"
-DOCUMENT_STATUS_CHANGED = "document.status_changed"  # payload: doc_type, id, number, from, to, actor
-# a prepayment or customer advance used later to settle bills or invoices; payload: side (payable |
-# receivable), money_id, party_id, amount_fen, date — the finance poster books it (1123 → 2202, 2203 → 1122)
-MONEY_APPLIED = "money.applied"
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    event_type: str
-    payload: dict
-    product_id: int | None = None
+# The event names, their fields and the payload format: server/events/types.py (the names above are
+# re-exported from there for older imports).
 
 
 def _build_append(_insert):
@@ -54,11 +47,16 @@ def _build_append(_insert):
 PENDING_KEY = "jxc_pending_events"
 
 
-async def append_events(conn: AsyncConnection, events: list[NewEvent]) -> None:
-    """Queue events for this transaction; ``Database.write`` writes them, in order, as the very last
-    statement before commit (``flush_events``). The event counter lock is therefore always the last
-    lock a transaction takes, whatever order the business code produced its events in — which keeps
-    the global lock order and holds the counter for the shortest time."""
+async def append_events(conn: AsyncConnection, events: Iterable[EventData]) -> None:
+    """Queue events (the typed events of ``server/events/types.py``) for this transaction;
+    ``Database.write`` writes them, in order, as the very last statement before commit
+    (``flush_events``). The event counter lock is therefore always the last lock a transaction takes,
+    whatever order the business code produced its events in — which keeps the global lock order and
+    holds the counter for the shortest time."""
+    events = list(events)
+    for ev in events:
+        if not isinstance(ev, EventData):
+            raise TypeError(f"not a journal event (server/events/types.py): {ev!r}")
     if events:
         conn.info.setdefault(PENDING_KEY, []).extend(events)
 
@@ -76,8 +74,8 @@ async def flush_events(conn: AsyncConnection) -> None:
     rows = [
         {
             "b_type": ev.event_type,
-            "b_product_id": ev.product_id,
-            "b_payload": json.dumps(ev.payload, separators=(",", ":"), ensure_ascii=False),
+            "b_product_id": ev.journal_product_id,
+            "b_payload": serialize_event(ev),
             "b_created_at": now,
         }
         for ev in events
@@ -89,7 +87,8 @@ async def flush_events(conn: AsyncConnection) -> None:
 
 
 async def read_events(conn: AsyncConnection, after_seq: int, limit: int = 500, event_type: str | None = None):
-    """Events with ``seq > after_seq`` in order, as ``(seq, type, created_at, payload dict)``."""
+    """Events with ``seq > after_seq`` in order, as ``(seq, type, created_at, payload dict)``; the typed
+    event of a row is ``parse_event(type, payload)`` (``server/events/types.py``)."""
     q = select(event.c.seq, event.c.event_type, event.c.created_at, event.c.payload).where(
         event.c.seq > after_seq
     )

@@ -15,7 +15,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.chart import (
     CHART,
     DEFAULT_CASH_FLOW_RULES,

@@ -11,7 +11,7 @@ from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.common import actor_label, require_permission
 from server.finance.ledger import (
     Line,

@@ -5,7 +5,7 @@ from functools import partial
 from server import doc_kit
 from server.auth import scope
 from server.doc_kit import actor_label, status_event
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 
 Collector = partial(doc_kit.Collector, FinanceError)
 lock_row = partial(doc_kit.lock_row, FinanceError)

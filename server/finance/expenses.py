@@ -16,7 +16,7 @@ from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.common import (
     Collector,
     actor_label,
@@ -56,9 +56,9 @@ async def do_create_expense(db: Database, data: ExpenseInput, principal: Princip
     rate = c.rate(data.vat_rate or "0", "vatRate")
     description = data.description.strip()
     if not description:
-        c.fail("REQUIRED", "description")
+        c.add("REQUIRED", "description")
     collect_length(c, description, expense_bill.c.description, "description")
-    c.raise_if_failed()
+    c.raise_if_any()
 
     async def create(conn) -> int:
         await books_standard(conn)
@@ -118,8 +118,8 @@ async def do_pay_expense(db: Database, data: ExpensePaymentInput, principal: Pri
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in PAYMENT_METHODS:
-        c.fail("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
-    c.raise_if_failed()
+        c.add("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
+    c.raise_if_any()
 
     async def pay(conn) -> int:
         row = await lock_row(conn, expense_bill, data.expense_id, "expense")

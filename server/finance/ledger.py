@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.clock import utcnow
 from server.documents import document_sequence
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
 from server.numbers import fen_to_decimal
 from server.sql import dialect_insert

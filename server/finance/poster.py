@@ -14,6 +14,21 @@ It reads the event journal in sequence order from ``poster_state.last_seq`` and 
   their payments.
 * ``money.applied`` — a prepayment or advance used later (预付 → 应付, 预收 → 应收).
 
+One handler per event source. Events arrive typed (``server/events/types.py``). ``EVENT_HANDLERS`` maps
+the event type to its handler; a stock operation goes on to the handler of the document type that
+posted it (``STOCK_SOURCES`` by ``stock_operation.source_type``: goods receipt, purchase return,
+shipment, sales return, stock count, transfer, production; ``NO_DOCUMENT`` for stock moved without a
+document), a status change to the handler of its document type and kind (``DOCUMENT_SOURCES``: supplier
+bill, debit note, supplier payment, sales invoice, credit note, customer receipt, production conversion,
+expense, expense payment), and ``money.applied`` has its own. The same tables say which events book
+anything and what each builds on (``event_dependencies``).
+
+A stock operation's document is found by id: the goods receipt, purchase return, shipment or sales
+return whose ``operation_id`` is the operation (``document_of_operation``) — not by matching the
+operation's reference against document numbers. Every such document has recorded its operation since
+its table was created, so old journal rows book the same way; an operation no document links to falls
+back to the document numbered like its reference (none is known).
+
 Exactly once: the batch of vouchers and the new ``last_seq`` commit in one transaction, under the
 ``poster_state`` row lock (several processes queue on it; a crash rolls the whole batch back), and
 each voucher carries a unique ``source_key`` as a second guard. Accounts come from ``posting_rule``.
@@ -51,10 +66,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -62,14 +79,19 @@ from server import clock
 from server.clock import utcnow
 from server.database import Database
 from server.errors import DomainError
-from server.events.journal import (
+from server.events.journal import last_sequence, read_events
+from server.events.models import event
+from server.events.types import (
     DOCUMENT_STATUS_CHANGED,
     MONEY_APPLIED,
     STOCK_CHANGED,
-    last_sequence,
-    read_events,
+    DocumentStatusChanged,
+    EventData,
+    EventFormatError,
+    MoneyApplied,
+    StockChanged,
+    parse_event,
 )
-from server.events.models import event
 from server.finance.ledger import Line, VoucherSpec, rule_accounts, write_voucher
 from server.finance.models import (
     expense_bill,
@@ -130,7 +152,10 @@ def _merge(lines: list[Line]) -> list[Line]:
 
 
 class Poster:
-    """Books one batch of events inside the caller's transaction."""
+    """Books one batch of events inside the caller's transaction. ``post`` hands an event to the handler
+    of its type (``EVENT_HANDLERS``); a stock operation goes on to the handler of the document type that
+    posted it (``STOCK_SOURCES``), a status change to that of its document type and kind
+    (``DOCUMENT_SOURCES``). Each handler builds the lines of one kind of voucher."""
 
     def __init__(self, conn: AsyncConnection, rules: dict[str, str]):
         self.conn = conn
@@ -156,32 +181,32 @@ class Poster:
                            source_type=source_type, source_id=source_id, source_number=number, event_seq=seq)
         await write_voucher(self.conn, spec, actor or "system")
 
-    async def post(self, seq: int, event_type: str, payload: dict) -> None:
-        if not books_voucher(event_type, payload):
-            return
-        if event_type == STOCK_CHANGED:
-            await self._stock_operation(seq, payload["operation_id"])
-        elif event_type == DOCUMENT_STATUS_CHANGED:
-            await DOCUMENT_HANDLERS[payload["doc_type"]](self, seq, payload)
-        elif event_type == MONEY_APPLIED:
-            await self._money_applied(seq, payload)
+    async def post(self, seq: int, event_type: str, data: EventData) -> None:
+        """Book one journal event; ``data`` is its typed payload (a stored payload dict is parsed)."""
+        if not isinstance(data, EventData):
+            data = parse_event(event_type, data)
+        handler = EVENT_HANDLERS.get(event_type)
+        if handler is not None and handler.books(data):
+            await handler.book(self, seq, data)
 
-    # ---- stock operations --------------------------------------------------------------------------
+    # ---- stock operations: one voucher per operation, built by the handler of its document type -------
+
+    async def _stock_changed(self, seq: int, ev: StockChanged) -> None:
+        await self._stock_operation(seq, ev.operation_id)
 
     async def _stock_operation(self, seq: int, op_id: int) -> None:
         if op_id in self.done_operations:  # an operation has one event per side it touched
             return
         self.done_operations.add(op_id)
         op = (await self.conn.execute(select(stock_operation).where(stock_operation.c.id == op_id))).one()
-        # an approved count posts its gains and its losses as two operations: one voucher for the count
-        per_count = op.source_type == "stock_count"
-        key = f"stock_count:{op.reference}" if per_count else f"stock_operation:{op_id}"
+        source = STOCK_SOURCES.get(op.source_type, NO_DOCUMENT)
+        key = f"{op.source_type}:{op.reference}" if source.per_document else f"stock_operation:{op_id}"
         if await self._seen(key):
             return
         op_ids = [op_id]
-        if per_count:
+        if source.per_document:
             op_ids = list((await self.conn.execute(select(stock_operation.c.id).where(
-                stock_operation.c.source_type == "stock_count", stock_operation.c.reference == op.reference)
+                stock_operation.c.source_type == op.source_type, stock_operation.c.reference == op.reference)
                 .order_by(stock_operation.c.id))).scalars())
         src, dst = location.alias("src"), location.alias("dst")
         moves = (await self.conn.execute(
@@ -191,87 +216,132 @@ class Poster:
             .select_from(stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id)
                          .outerjoin(dst, dst.c.id == stock_move.c.to_location_id))
             .where(stock_move.c.operation_id.in_(op_ids)).order_by(stock_move.c.id))).all()
-        on = clock.business_date(op.created_at)
+        so = StockOp(op, moves, on=clock.business_date(op.created_at), source_id=op.id)
+        lines = await source.lines(self, so)
+        memo = f"{op.reason or op.op_type} {op.reference}".strip()
+        await self._book(key, lines, so.on, memo, source_type=op.source_type or "stock_operation",
+                         source_id=so.source_id, number=op.reference, seq=seq, actor=op.actor)
+
+    def _stock_lines(self, so: StockOp, counter: Callable[[Any, bool, int], Line] | None = None) -> list[Line]:
+        """Per move: 库存商品 of the warehouse it entered or left, and ``counter(move, incoming, warehouse)``,
+        the other side of it (none: the handler adds the other side for the whole operation). A move
+        between bins of two warehouses moves 库存商品 between them; within one warehouse it books nothing."""
         inv = self.acc("inventory")
         lines: list[Line] = []
-        number, doc_id, supplier_id = op.reference, None, None
-        kind = op.source_type
-        if kind in ("goods_receipt", "purchase_return"):
-            table, date_col = (goods_receipt, "receipt_date") if kind == "goods_receipt" else (purchase_return,
-                                                                                                "return_date")
-            doc = (await self.conn.execute(select(table).where(table.c.number == op.reference))).one()
-            doc_id, supplier_id, on = doc.id, doc.supplier_id, doc._mapping[date_col]
-        elif kind in ("shipment", "sales_return"):
-            table, date_col = (shipment, "ship_date") if kind == "shipment" else (sales_return, "return_date")
-            doc = (await self.conn.execute(select(table).where(table.c.number == op.reference))).one()
-            doc_id, on = doc.id, doc._mapping[date_col]
-
-        for m in moves:
+        for m in so.moves:
             v = m.value_fen
-            if m.from_location_id and m.to_location_id:  # a move between bins, maybe between warehouses
+            if m.from_location_id and m.to_location_id:
                 if m.from_wh != m.to_wh:
                     lines += [Line(inv, debit=v, warehouse_id=m.to_wh), Line(inv, credit=v, warehouse_id=m.from_wh)]
                 continue
             incoming = m.to_location_id is not None
             wh = m.to_wh if incoming else m.from_wh
-            stock_side = Line(inv, debit=v, warehouse_id=wh) if incoming else Line(inv, credit=v, warehouse_id=wh)
-            lines.append(stock_side)
-            if kind == "goods_receipt":
-                continue  # counter lines below, from the receipt's goods and landed costs
-            if kind == "purchase_return":
-                continue  # counter lines below, from the return's supplier credit
-            if kind in ("shipment", "sales_return"):
-                counter = self.acc("cost_of_sales")
-                lines.append(Line(counter, credit=v) if incoming else Line(counter, debit=v))
-            elif kind == "production_order":
-                counter = self.acc("work_in_progress")
-                lines.append(Line(counter, credit=v) if incoming else Line(counter, debit=v))
-            elif kind in ("stock_count", "transfer_order") or m.move_type == "adjustment":
-                counter = self.acc("suspense")
-                lines.append(Line(counter, credit=v, warehouse_id=wh) if incoming
-                             else Line(counter, debit=v, warehouse_id=wh))
-            else:  # stock received or issued without a document
-                if incoming:
-                    lines.append(Line(self.acc("other_stock_in"), credit=v, warehouse_id=wh))
-                else:
-                    lines.append(Line(self.acc("other_stock_out"), debit=v, warehouse_id=wh))
+            lines.append(Line(inv, debit=v, warehouse_id=wh) if incoming else Line(inv, credit=v, warehouse_id=wh))
+            if counter is not None:
+                lines.append(counter(m, incoming, wh))
+        return lines
 
-        total = sum(m.value_fen for m in moves if not (m.from_location_id and m.to_location_id))
-        if kind == "goods_receipt":
-            line_ids = {m.source_line_id for m in moves}
-            landed = (await self.conn.execute(select(func.coalesce(func.sum(goods_receipt_line.c.landed_fen), 0))
-                                              .where(goods_receipt_line.c.id.in_(line_ids)))).scalar_one()
-            lines += [Line(self.acc("goods_not_billed"), credit=total - landed, supplier_id=supplier_id),
-                      Line(self.acc("landed_cost_accrual"), credit=landed, supplier_id=supplier_id)]
-        elif kind == "purchase_return":
-            credit = (await self.conn.execute(select(func.coalesce(func.sum(purchase_return_line.c.amount_fen), 0))
-                                              .where(purchase_return_line.c.return_id == doc_id))).scalar_one()
-            lines += [Line(self.acc("goods_not_billed"), debit=credit, supplier_id=supplier_id),
-                      _signed(self.acc("purchase_price_variance"), total - credit)]
-        memo = f"{op.reason or op.op_type} {op.reference}".strip()
-        await self._book(key, lines, on, memo, source_type=kind or "stock_operation",
-                         source_id=doc_id if doc_id else op.id, number=number, seq=seq, actor=op.actor)
+    def _opposite(self, role: str, *, per_warehouse: bool = False) -> Callable[[Any, bool, int], Line]:
+        """The other side of each move on ``role``'s account: a credit for stock that came in, a debit for
+        stock that went out (with the move's warehouse when ``per_warehouse``)."""
+        def line(m, incoming: bool, wh: int) -> Line:
+            account, dims = self.acc(role), {"warehouse_id": wh} if per_warehouse else {}
+            return Line(account, credit=m.value_fen, **dims) if incoming else Line(account, debit=m.value_fen, **dims)
+        return line
 
-    # ---- purchasing --------------------------------------------------------------------------------
+    async def _document_of(self, table: Table, so: StockOp):
+        """The document that posted the operation, linked by id (see ``document_of_operation``); the
+        voucher's ``source_id`` becomes the document's."""
+        doc = await document_of_operation(self.conn, table, so.op)
+        so.source_id = doc.id
+        return doc
 
-    async def _supplier_bill(self, seq: int, ev: dict) -> None:
-        key = f"supplier_bill:{ev['id']}"
+    async def _goods_receipt(self, so: StockOp) -> list[Line]:
+        """Dr 1405 (goods + landed costs) / Cr 220202 暂估 (goods), Cr 2241 (landed costs accrued)."""
+        doc = await self._document_of(goods_receipt, so)
+        so.on = doc.receipt_date
+        lines = self._stock_lines(so)
+        line_ids = {m.source_line_id for m in so.moves}
+        landed = (await self.conn.execute(select(func.coalesce(func.sum(goods_receipt_line.c.landed_fen), 0))
+                                          .where(goods_receipt_line.c.id.in_(line_ids)))).scalar_one()
+        return lines + [Line(self.acc("goods_not_billed"), credit=so.total - landed, supplier_id=doc.supplier_id),
+                        Line(self.acc("landed_cost_accrual"), credit=landed, supplier_id=doc.supplier_id)]
+
+    async def _purchase_return(self, so: StockOp) -> list[Line]:
+        """Cr 1405 at the cost it left with / Dr 220202 暂估 by the supplier credit, the difference (the
+        landed-cost share) to the price variance."""
+        doc = await self._document_of(purchase_return, so)
+        so.on = doc.return_date
+        lines = self._stock_lines(so)
+        credit = (await self.conn.execute(select(func.coalesce(func.sum(purchase_return_line.c.amount_fen), 0))
+                                          .where(purchase_return_line.c.return_id == doc.id))).scalar_one()
+        return lines + [Line(self.acc("goods_not_billed"), debit=credit, supplier_id=doc.supplier_id),
+                        _signed(self.acc("purchase_price_variance"), so.total - credit)]
+
+    async def _shipment(self, so: StockOp) -> list[Line]:
+        """Dr 6401 主营业务成本 / Cr 1405 at moving average."""
+        so.on = (await self._document_of(shipment, so)).ship_date
+        return self._stock_lines(so, self._opposite("cost_of_sales"))
+
+    async def _sales_return(self, so: StockOp) -> list[Line]:
+        """Dr 1405 / Cr 6401 at the cost it left with."""
+        so.on = (await self._document_of(sales_return, so)).return_date
+        return self._stock_lines(so, self._opposite("cost_of_sales"))
+
+    async def _stock_count(self, so: StockOp) -> list[Line]:
+        """Gains and losses of an approved count: 1405 ↔ 1901 待处理财产损溢 (one voucher for the count)."""
+        return self._stock_lines(so, self._opposite("suspense", per_warehouse=True))
+
+    async def _transfer(self, so: StockOp) -> list[Line]:
+        """Between warehouses Dr 1405 [to] / Cr 1405 [from]; a difference on arrival 1405 ↔ 1901."""
+        return self._stock_lines(so, self._opposite("suspense", per_warehouse=True))
+
+    async def _production(self, so: StockOp) -> list[Line]:
+        """Materials issued Dr 5001 生产成本 / Cr 1405; finished goods Dr 1405 / Cr 5001."""
+        return self._stock_lines(so, self._opposite("work_in_progress"))
+
+    async def _stock_without_document(self, so: StockOp) -> list[Line]:
+        """The stock primitives: an adjustment 1405 ↔ 1901; other stock received or issued against the
+        other_stock_in / other_stock_out roles."""
+        suspense = self._opposite("suspense", per_warehouse=True)
+
+        def counter(m, incoming: bool, wh: int) -> Line:
+            if m.move_type == "adjustment":
+                return suspense(m, incoming, wh)
+            if incoming:
+                return Line(self.acc("other_stock_in"), credit=m.value_fen, warehouse_id=wh)
+            return Line(self.acc("other_stock_out"), debit=m.value_fen, warehouse_id=wh)
+        return self._stock_lines(so, counter)
+
+    # ---- documents: one voucher per document, built by the handler of its type and kind -------------
+
+    async def _document(self, seq: int, ev: DocumentStatusChanged) -> None:
+        source = DOCUMENT_SOURCES[ev.doc_type]
+        key = f"{source.key}:{ev.id}"
         if await self._seen(key):
             return
-        bill = (await self.conn.execute(select(supplier_bill).where(supplier_bill.c.id == ev["id"]))).one()
+        row = (await self.conn.execute(select(source.table).where(source.table.c.id == ev.id))).one()
+        entry = await source.handler(row)(self, row, ev)
+        await self._book(key, entry.lines, entry.on, entry.memo, source_type=ev.doc_type, source_id=row.id,
+                         number=row.number, seq=seq, actor=ev.actor)
+
+    async def _supplier_bill(self, bill, ev: DocumentStatusChanged) -> Entry:
+        """Dr 220202 (the billed quantities' receipt value), Dr/Cr 6401 price variance, Dr 22210101 进项 /
+        Cr 220201 应付账款."""
+        cleared = await self._goods_share(bill)
+        return self._bill_entry(bill, cleared, bill.amount_fen - cleared, "采购发票 supplier bill ")
+
+    async def _debit_note(self, bill, ev: DocumentStatusChanged) -> Entry:
+        """红字: the return already moved 暂估 by the supplier credit; Dr 220202 −x, Dr 进项 −tax / Cr 220201 −total."""
+        return self._bill_entry(bill, bill.amount_fen, 0, "红字发票 debit note ")
+
+    def _bill_entry(self, bill, cleared: int, variance: int, memo: str) -> Entry:
         sup = bill.supplier_id
-        if bill.kind == "bill":
-            cleared = await self._goods_share(bill)
-            variance = bill.amount_fen - cleared
-        else:  # a debit note (红字): the return already moved 暂估 by the supplier credit
-            cleared, variance = bill.amount_fen, 0
-        lines = [Line(self.acc("goods_not_billed"), debit=cleared, supplier_id=sup),
-                 _signed(self.acc("purchase_price_variance"), variance),
-                 Line(self.acc("input_vat"), debit=bill.tax_fen),
-                 Line(self.acc("payable"), credit=bill.total_fen, supplier_id=sup)]
-        memo = ("采购发票 supplier bill " if bill.kind == "bill" else "红字发票 debit note ") + bill.number
-        await self._book(key, lines, bill.bill_date, memo, source_type="supplier_bill", source_id=bill.id,
-                         number=bill.number, seq=seq, actor=ev.get("actor", ""))
+        return Entry([Line(self.acc("goods_not_billed"), debit=cleared, supplier_id=sup),
+                      _signed(self.acc("purchase_price_variance"), variance),
+                      Line(self.acc("input_vat"), debit=bill.tax_fen),
+                      Line(self.acc("payable"), credit=bill.total_fen, supplier_id=sup)],
+                     bill.bill_date, memo + bill.number)
 
     async def _goods_share(self, bill) -> int:
         """The receipt value (goods, without landed costs) of the billed quantities: what this bill
@@ -295,143 +365,126 @@ class Poster:
                 round_half_up_div(ln.goods_value_fen * prior, ln.accepted_qty)
         return total
 
-    async def _supplier_payment(self, seq: int, ev: dict) -> None:
-        key = f"supplier_payment:{ev['id']}"
-        if await self._seen(key):
-            return
-        pay = (await self.conn.execute(select(supplier_payment).where(supplier_payment.c.id == ev["id"]))).one()
-        allocated = ev.get("allocated_fen", pay.amount_fen - pay.unallocated_fen)
-        lines = [Line(self.acc("payable"), debit=allocated, supplier_id=pay.supplier_id),
-                 Line(self.acc("supplier_prepayment"), debit=pay.amount_fen - allocated, supplier_id=pay.supplier_id),
-                 Line(self.money_account(pay.method), credit=pay.amount_fen)]
-        await self._book(key, lines, pay.payment_date, f"付款 payment {pay.number}", source_type="supplier_payment",
-                         source_id=pay.id, number=pay.number, seq=seq, actor=ev.get("actor", ""))
+    async def _supplier_payment(self, pay, ev: DocumentStatusChanged) -> Entry:
+        """Dr 220201 (allocated) + Dr 1123 预付 (the rest) / Cr 1002 or 1001."""
+        allocated = ev.allocated_fen if ev.allocated_fen is not None else pay.amount_fen - pay.unallocated_fen
+        return Entry([Line(self.acc("payable"), debit=allocated, supplier_id=pay.supplier_id),
+                      Line(self.acc("supplier_prepayment"), debit=pay.amount_fen - allocated,
+                           supplier_id=pay.supplier_id),
+                      Line(self.money_account(pay.method), credit=pay.amount_fen)],
+                     pay.payment_date, f"付款 payment {pay.number}")
 
-    async def _money_applied(self, seq: int, ev: dict) -> None:
-        key = f"money_applied:{seq}"
-        if await self._seen(key) or not ev["amount_fen"]:
-            return
-        amount, party = ev["amount_fen"], ev["party_id"]
-        if ev["side"] == "payable":
-            lines = [Line(self.acc("payable"), debit=amount, supplier_id=party),
-                     Line(self.acc("supplier_prepayment"), credit=amount, supplier_id=party)]
-            memo, source_type = f"预付冲应付 prepayment applied {ev['number']}", "supplier_payment"
-        else:
-            lines = [Line(self.acc("customer_advance"), debit=amount, customer_id=party),
-                     Line(self.acc("receivable"), credit=amount, customer_id=party)]
-            memo, source_type = f"预收冲应收 advance applied {ev['number']}", "customer_receipt"
-        await self._book(key, lines, date.fromisoformat(ev["date"]), memo, source_type=source_type,
-                         source_id=ev["money_id"], number=ev["number"], seq=seq, actor="")
+    async def _sales_invoice(self, inv, ev: DocumentStatusChanged) -> Entry:
+        """Dr 1122 应收账款 / Cr 6001 主营业务收入, Cr 22210102 销项."""
+        return self._invoice_entry(inv, "销售发票 invoice ")
 
-    # ---- sales ---------------------------------------------------------------------------------------
+    async def _credit_note(self, inv, ev: DocumentStatusChanged) -> Entry:
+        """红字: the invoice's voucher with negative amounts."""
+        return self._invoice_entry(inv, "红字发票 credit note ")
 
-    async def _sales_invoice(self, seq: int, ev: dict) -> None:
-        key = f"sales_invoice:{ev['id']}"
-        if await self._seen(key):
-            return
-        inv = (await self.conn.execute(select(sales_invoice).where(sales_invoice.c.id == ev["id"]))).one()
+    def _invoice_entry(self, inv, memo: str) -> Entry:
         cust = inv.customer_id
-        lines = [Line(self.acc("receivable"), debit=inv.total_fen, customer_id=cust),
-                 Line(self.acc("revenue"), credit=inv.amount_fen, customer_id=cust),
-                 Line(self.acc("output_vat"), credit=inv.tax_fen)]
-        memo = ("销售发票 invoice " if inv.kind == "invoice" else "红字发票 credit note ") + inv.number
-        await self._book(key, lines, inv.invoice_date, memo, source_type="sales_invoice", source_id=inv.id,
-                         number=inv.number, seq=seq, actor=ev.get("actor", ""))
+        return Entry([Line(self.acc("receivable"), debit=inv.total_fen, customer_id=cust),
+                      Line(self.acc("revenue"), credit=inv.amount_fen, customer_id=cust),
+                      Line(self.acc("output_vat"), credit=inv.tax_fen)],
+                     inv.invoice_date, memo + inv.number)
 
-    async def _customer_receipt(self, seq: int, ev: dict) -> None:
-        key = f"customer_receipt:{ev['id']}"
-        if await self._seen(key):
-            return
-        rec = (await self.conn.execute(select(customer_receipt).where(customer_receipt.c.id == ev["id"]))).one()
-        allocated = ev.get("allocated_fen", rec.amount_fen - rec.unallocated_fen)
-        lines = [Line(self.money_account(rec.method), debit=rec.amount_fen),
-                 Line(self.acc("receivable"), credit=allocated, customer_id=rec.customer_id),
-                 Line(self.acc("customer_advance"), credit=rec.amount_fen - allocated, customer_id=rec.customer_id)]
-        await self._book(key, lines, rec.receipt_date, f"收款 receipt {rec.number}", source_type="customer_receipt",
-                         source_id=rec.id, number=rec.number, seq=seq, actor=ev.get("actor", ""))
+    async def _customer_receipt(self, rec, ev: DocumentStatusChanged) -> Entry:
+        """Dr 1002 or 1001 / Cr 1122 (allocated), Cr 2203 预收 (the rest)."""
+        allocated = ev.allocated_fen if ev.allocated_fen is not None else rec.amount_fen - rec.unallocated_fen
+        return Entry([Line(self.money_account(rec.method), debit=rec.amount_fen),
+                      Line(self.acc("receivable"), credit=allocated, customer_id=rec.customer_id),
+                      Line(self.acc("customer_advance"), credit=rec.amount_fen - allocated,
+                           customer_id=rec.customer_id)],
+                     rec.receipt_date, f"收款 receipt {rec.number}")
 
-    # ---- production and expenses --------------------------------------------------------------------
-
-    async def _production_order(self, seq: int, ev: dict) -> None:
+    async def _production_conversion(self, order, ev: DocumentStatusChanged) -> Entry:
         """Labour and overhead go into 生产成本 when production starts (the order leaves ``open``); the
         finished-goods receipts then take them out with the materials (the last receipt takes the rest)."""
-        key = f"production_conversion:{ev['id']}"
-        if await self._seen(key):
-            return
-        order = (await self.conn.execute(select(production_order).where(production_order.c.id == ev["id"]))).one()
-        lines = [Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
-                 Line(self.acc("labour_applied"), credit=order.labour_fen),
-                 Line(self.acc("overhead_applied"), credit=order.overhead_fen)]
-        await self._book(key, lines, clock.business_date(order.created_at),
-                         f"人工及制造费用 conversion costs {order.number}", source_type="production_order",
-                         source_id=order.id, number=order.number, seq=seq, actor=ev.get("actor", ""))
+        return Entry([Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
+                      Line(self.acc("labour_applied"), credit=order.labour_fen),
+                      Line(self.acc("overhead_applied"), credit=order.overhead_fen)],
+                     clock.business_date(order.created_at), f"人工及制造费用 conversion costs {order.number}")
 
-    async def _expense_bill(self, seq: int, ev: dict) -> None:
-        key = f"expense_bill:{ev['id']}"
-        if await self._seen(key):
-            return
-        exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == ev["id"]))).one()
+    async def _expense(self, exp, ev: DocumentStatusChanged) -> Entry:
+        """Dr 66xx [department] (+ 进项 with a special invoice) / Cr 2241."""
         cat = (await self.conn.execute(select(expense_category)
                                        .where(expense_category.c.code == exp.category_code))).one()
         target = cat.account_code or self.acc(cat.role)
         deductible = exp.tax_fen if exp.special_invoice else 0
-        lines = [Line(target, debit=exp.total_fen - deductible, department_id=exp.department_id,
-                      memo=exp.description[:100]),
-                 Line(self.acc("input_vat"), debit=deductible),
-                 Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id)]
-        await self._book(key, lines, exp.expense_date, f"费用 expense {exp.number} {exp.description}",
-                         source_type="expense_bill", source_id=exp.id, number=exp.number, seq=seq,
-                         actor=ev.get("actor", ""))
+        return Entry([Line(target, debit=exp.total_fen - deductible, department_id=exp.department_id,
+                           memo=exp.description[:100]),
+                      Line(self.acc("input_vat"), debit=deductible),
+                      Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id)],
+                     exp.expense_date, f"费用 expense {exp.number} {exp.description}")
 
-    async def _expense_payment(self, seq: int, ev: dict) -> None:
-        key = f"expense_payment:{ev['id']}"
-        if await self._seen(key):
-            return
-        pay = (await self.conn.execute(select(expense_payment).where(expense_payment.c.id == ev["id"]))).one()
+    async def _expense_payment(self, pay, ev: DocumentStatusChanged) -> Entry:
+        """Dr 2241 / Cr 1002 or 1001."""
         exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == pay.expense_id))).one()
-        lines = [Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
-                 Line(self.money_account(pay.method), credit=pay.amount_fen)]
-        await self._book(key, lines, pay.payment_date, f"费用付款 expense payment {pay.number} ({exp.number})",
-                         source_type="expense_payment", source_id=pay.id, number=pay.number, seq=seq,
-                         actor=ev.get("actor", ""))
+        return Entry([Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
+                      Line(self.money_account(pay.method), credit=pay.amount_fen)],
+                     pay.payment_date, f"费用付款 expense payment {pay.number} ({exp.number})")
+
+    # ---- money applied later ------------------------------------------------------------------------
+
+    async def _money_applied(self, seq: int, ev: MoneyApplied) -> None:
+        """A prepayment used later: Dr 220201 / Cr 1123; an advance: Dr 2203 / Cr 1122."""
+        key = f"money_applied:{seq}"
+        if await self._seen(key) or not ev.amount_fen:
+            return
+        amount, party = ev.amount_fen, ev.party_id
+        if ev.side == "payable":
+            lines = [Line(self.acc("payable"), debit=amount, supplier_id=party),
+                     Line(self.acc("supplier_prepayment"), credit=amount, supplier_id=party)]
+            memo, source_type = f"预付冲应付 prepayment applied {ev.number}", "supplier_payment"
+        else:
+            lines = [Line(self.acc("customer_advance"), debit=amount, customer_id=party),
+                     Line(self.acc("receivable"), credit=amount, customer_id=party)]
+            memo, source_type = f"预收冲应收 advance applied {ev.number}", "customer_receipt"
+        await self._book(key, lines, ev.on, memo, source_type=source_type, source_id=ev.money_id,
+                         number=ev.number, seq=seq, actor="")
 
 
-DOCUMENT_HANDLERS = {
-    "supplier_bill": Poster._supplier_bill,
-    "supplier_payment": Poster._supplier_payment,
-    "sales_invoice": Poster._sales_invoice,
-    "customer_receipt": Poster._customer_receipt,
-    "production_order": Poster._production_order,
-    "expense_bill": Poster._expense_bill,
-    "expense_payment": Poster._expense_payment,
-}
+@dataclass
+class StockOp:
+    """A stock operation being booked: its row, its moves (with their warehouses), and the voucher's date
+    and source id — the operation's, until the handler finds its document."""
+
+    op: Any
+    moves: list
+    on: date
+    source_id: int
+
+    @property
+    def total(self) -> int:
+        """The value that entered or left stock (moves between bins left out)."""
+        return sum(m.value_fen for m in self.moves if not (m.from_location_id and m.to_location_id))
+
+
+@dataclass
+class Entry:
+    """What a document handler books: the voucher's lines, date and memo."""
+
+    lines: list[Line]
+    on: date
+    memo: str
+
+
+async def document_of_operation(conn: AsyncConnection, table: Table, op, *, required: bool = True):
+    """The document row (goods receipt, purchase return, shipment, sales return) that posted stock
+    operation ``op``, linked by id: the document's ``operation_id`` column, which each of these documents
+    has recorded since its table was created, so old journal rows link the same way (the journal
+    payload is not involved). Fallback, for an operation that no row links to (none is known; a goods
+    receipt's column is nullable): the document whose number is the operation's reference, as the
+    poster found documents before."""
+    row = (await conn.execute(select(table).where(table.c.operation_id == op.id))).one_or_none()
+    if row is not None:
+        return row
+    result = await conn.execute(select(table).where(table.c.number == op.reference))
+    return result.one() if required else result.first()
 
 
 # ---- which events book a voucher, and what they depend on ------------------------------------------
-
-# the status changes that book a voucher (the others — a bill paid, an order approved — book nothing)
-BOOKS_ON = {
-    "supplier_bill": lambda ev: ev["to"] == "open" and ev["from"] in ("", "needs_approval", "pending_approval",
-                                                                       "draft"),
-    "supplier_payment": lambda ev: True,
-    "sales_invoice": lambda ev: ev["to"] == "open" and ev["from"] == "",
-    "customer_receipt": lambda ev: True,
-    "production_order": lambda ev: ev["from"] == "open" and ev["to"] in ("in_progress", "completed"),
-    "expense_bill": lambda ev: ev["to"] == "approved",
-    "expense_payment": lambda ev: True,
-}
-
-
-def books_voucher(event_type: str, payload: dict) -> bool:
-    """Whether the poster books anything for this event."""
-    if event_type == STOCK_CHANGED:
-        return True
-    if event_type == DOCUMENT_STATUS_CHANGED:
-        guard = BOOKS_ON.get(payload.get("doc_type"))
-        return guard is not None and guard(payload)
-    if event_type == MONEY_APPLIED:
-        return bool(payload.get("amount_fen"))
-    return False
 
 
 @dataclass
@@ -452,53 +505,6 @@ async def _numbers(conn: AsyncConnection, q) -> set[str]:
     return {n for n in (await conn.execute(q)).scalars() if n}
 
 
-async def event_dependencies(conn: AsyncConnection, event_type: str, payload: dict) -> Dependencies:
-    """See the module docstring, "Events that cannot be booked". A bill reverses its receipts' 暂估, a
-    purchase return and its debit note the receipt's; a payment or a customer receipt settles the bills or
-    invoices it was allocated to (and a prepayment or advance applied later, ``money.applied``, needs the
-    payment's voucher and those documents); a credit note reverses its invoice; an expense payment settles
-    its expense; the stock operations of one document (a production order, a transfer, a count) share it."""
-    if not books_voucher(event_type, payload):
-        return Dependencies()
-    if event_type == STOCK_CHANGED:
-        op = (await conn.execute(select(stock_operation.c.id, stock_operation.c.source_type,
-                                        stock_operation.c.reference)
-                                 .where(stock_operation.c.id == payload["operation_id"]))).one()
-        deps = Dependencies({f"stock_operation:{op.id}"}, set(),
-                            f"{op.source_type or 'stock_operation'} {op.reference or op.id}")
-        if op.source_type and op.reference:
-            deps.provides.add(f"{op.source_type}:{op.reference}")
-        if op.source_type == "purchase_return":
-            deps.needs |= {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).join(
-                purchase_return, purchase_return.c.receipt_id == goods_receipt.c.id)
-                .where(purchase_return.c.number == op.reference))}
-        return deps
-    if event_type == MONEY_APPLIED:
-        doc_type = "supplier_payment" if payload["side"] == "payable" else "customer_receipt"
-        deps = Dependencies({f"{doc_type}:{payload['number']}"}, set(), f"{doc_type} {payload['number']}")
-        deps.needs |= await _settled(conn, doc_type, payload["money_id"])
-        return deps
-    doc_type, doc_id, number = payload["doc_type"], payload["id"], payload.get("number", "")
-    deps = Dependencies({f"{doc_type}:{number or doc_id}"}, set(), f"{doc_type} {number or doc_id}")
-    if doc_type == "supplier_bill":
-        gl, bl = goods_receipt_line, supplier_bill_line
-        deps.needs |= {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).select_from(
-            bl.join(gl, gl.c.id == bl.c.receipt_line_id).join(goods_receipt, goods_receipt.c.id == gl.c.receipt_id))
-            .where(bl.c.bill_id == doc_id))}
-        deps.needs |= {f"purchase_return:{n}" for n in await _numbers(conn, select(purchase_return.c.number)
-                                                                         .where(purchase_return.c.debit_note_id == doc_id))}
-    elif doc_type in ("supplier_payment", "customer_receipt"):
-        deps.needs |= await _settled(conn, doc_type, doc_id)
-    elif doc_type == "sales_invoice":
-        orig = sales_invoice.alias("orig")
-        deps.needs |= {f"sales_invoice:{n}" for n in await _numbers(conn, select(orig.c.number).join(
-            sales_invoice, sales_invoice.c.original_invoice_id == orig.c.id).where(sales_invoice.c.id == doc_id))}
-    elif doc_type == "expense_payment":
-        deps.needs |= {f"expense_bill:{n}" for n in await _numbers(conn, select(expense_bill.c.number).join(
-            expense_payment, expense_payment.c.expense_id == expense_bill.c.id).where(expense_payment.c.id == doc_id))}
-    return deps  # a production order's conversion costs share its key with its stock operations
-
-
 async def _settled(conn: AsyncConnection, doc_type: str, money_id: int) -> set[str]:
     """The bills a supplier payment settles, or the invoices a customer receipt settles."""
     if doc_type == "supplier_payment":
@@ -508,6 +514,185 @@ async def _settled(conn: AsyncConnection, doc_type: str, money_id: int) -> set[s
     q = select(sales_invoice.c.number).join(receipt_allocation, receipt_allocation.c.invoice_id == sales_invoice.c.id) \
         .where(receipt_allocation.c.receipt_id == money_id)
     return {f"sales_invoice:{n}" for n in await _numbers(conn, q)}
+
+
+async def _receipt_of_return(conn: AsyncConnection, op) -> set[str]:
+    """A purchase return moves its goods receipt's 暂估 back."""
+    ret = await document_of_operation(conn, purchase_return, op, required=False)
+    if ret is None:
+        return set()
+    return {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number)
+                                                           .where(goods_receipt.c.id == ret.receipt_id))}
+
+
+async def _bill_needs(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
+    """A bill reverses its receipts' 暂估; a debit note builds on its purchase return."""
+    gl, bl = goods_receipt_line, supplier_bill_line
+    needs = {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).select_from(
+        bl.join(gl, gl.c.id == bl.c.receipt_line_id).join(goods_receipt, goods_receipt.c.id == gl.c.receipt_id))
+        .where(bl.c.bill_id == ev.id))}
+    return needs | {f"purchase_return:{n}" for n in await _numbers(conn, select(purchase_return.c.number)
+                                                                   .where(purchase_return.c.debit_note_id == ev.id))}
+
+
+async def _money_needs(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
+    return await _settled(conn, ev.doc_type, ev.id)
+
+
+async def _original_invoice(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
+    """A credit note reverses its original invoice."""
+    orig = sales_invoice.alias("orig")
+    return {f"sales_invoice:{n}" for n in await _numbers(conn, select(orig.c.number).join(
+        sales_invoice, sales_invoice.c.original_invoice_id == orig.c.id).where(sales_invoice.c.id == ev.id))}
+
+
+async def _expense_of_payment(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
+    return {f"expense_bill:{n}" for n in await _numbers(conn, select(expense_bill.c.number).join(
+        expense_payment, expense_payment.c.expense_id == expense_bill.c.id).where(expense_payment.c.id == ev.id))}
+
+
+async def _stock_dependencies(conn: AsyncConnection, ev: StockChanged) -> Dependencies:
+    """A stock operation books itself and its document; a purchase return needs its goods receipt."""
+    op = (await conn.execute(select(stock_operation.c.id, stock_operation.c.source_type, stock_operation.c.reference)
+                             .where(stock_operation.c.id == ev.operation_id))).one()
+    deps = Dependencies({f"stock_operation:{op.id}"}, set(),
+                        f"{op.source_type or 'stock_operation'} {op.reference or op.id}")
+    if op.source_type and op.reference:
+        deps.provides.add(f"{op.source_type}:{op.reference}")
+    source = STOCK_SOURCES.get(op.source_type, NO_DOCUMENT)
+    if source.needs is not None:
+        deps.needs |= await source.needs(conn, op)
+    return deps
+
+
+async def _document_dependencies(conn: AsyncConnection, ev: DocumentStatusChanged) -> Dependencies:
+    """A status change books its document (a production order's conversion costs share its key with
+    its stock operations) and builds on what its source names."""
+    name = f"{ev.doc_type}:{ev.number or ev.id}"
+    deps = Dependencies({name}, set(), f"{ev.doc_type} {ev.number or ev.id}")
+    source = DOCUMENT_SOURCES[ev.doc_type]
+    if source.needs is not None:
+        deps.needs |= await source.needs(conn, ev)
+    return deps
+
+
+async def _money_dependencies(conn: AsyncConnection, ev: MoneyApplied) -> Dependencies:
+    """A prepayment or advance applied later needs the payment's voucher and those of what it settles."""
+    doc_type = "supplier_payment" if ev.side == "payable" else "customer_receipt"
+    deps = Dependencies({f"{doc_type}:{ev.number}"}, set(), f"{doc_type} {ev.number}")
+    deps.needs |= await _settled(conn, doc_type, ev.money_id)
+    return deps
+
+
+# ---- the handler tables ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockSource:
+    """How the voucher of a stock operation posted by one document type is built: ``lines`` (a handler
+    of ``Poster``); ``per_document``: one voucher for all operations of the document (a count's gains and
+    losses), keyed ``doc_type:number``; ``needs``: what its voucher builds on (``event_dependencies``)."""
+
+    lines: Callable[[Poster, StockOp], Awaitable[list[Line]]]
+    per_document: bool = False
+    needs: Callable[[AsyncConnection, Any], Awaitable[set[str]]] | None = None
+
+
+# by stock_operation.source_type, the document type that posted the operation
+STOCK_SOURCES: dict[str, StockSource] = {
+    "goods_receipt": StockSource(Poster._goods_receipt),
+    "purchase_return": StockSource(Poster._purchase_return, needs=_receipt_of_return),
+    "shipment": StockSource(Poster._shipment),
+    "sales_return": StockSource(Poster._sales_return),
+    "stock_count": StockSource(Poster._stock_count, per_document=True),
+    "transfer_order": StockSource(Poster._transfer),
+    "production_order": StockSource(Poster._production),
+}
+NO_DOCUMENT = StockSource(Poster._stock_without_document)  # "" — the stock primitives (and any other type)
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """A document whose status change books a voucher: its table, the voucher's ``source_key`` prefix,
+    which status changes book (``books_on``; the others — a bill paid, an order approved — book nothing),
+    the handlers by the document's ``kind`` (``""``: a document of one kind) and what it builds on."""
+
+    table: Table
+    key: str
+    books_on: Callable[[DocumentStatusChanged], bool]
+    handlers: dict[str, Callable[[Poster, Any, DocumentStatusChanged], Awaitable[Entry]]]
+    needs: Callable[[AsyncConnection, DocumentStatusChanged], Awaitable[set[str]]] | None = None
+
+    def handler(self, row):
+        return self.handlers[""] if "" in self.handlers else self.handlers[row.kind]
+
+
+def _always(ev: DocumentStatusChanged) -> bool:
+    return True
+
+
+# by document type (``document.status_changed`` doc_type)
+DOCUMENT_SOURCES: dict[str, DocumentSource] = {
+    "supplier_bill": DocumentSource(
+        supplier_bill, "supplier_bill",
+        lambda ev: ev.to_status == "open" and ev.from_status in ("", "needs_approval", "pending_approval", "draft"),
+        {"bill": Poster._supplier_bill, "debit_note": Poster._debit_note}, needs=_bill_needs),
+    "supplier_payment": DocumentSource(supplier_payment, "supplier_payment", _always,
+                                       {"": Poster._supplier_payment}, needs=_money_needs),
+    "sales_invoice": DocumentSource(
+        sales_invoice, "sales_invoice", lambda ev: ev.to_status == "open" and ev.from_status == "",
+        {"invoice": Poster._sales_invoice, "credit_note": Poster._credit_note}, needs=_original_invoice),
+    "customer_receipt": DocumentSource(customer_receipt, "customer_receipt", _always,
+                                       {"": Poster._customer_receipt}, needs=_money_needs),
+    "production_order": DocumentSource(
+        production_order, "production_conversion",
+        lambda ev: ev.from_status == "open" and ev.to_status in ("in_progress", "completed"),
+        {"": Poster._production_conversion}),
+    "expense_bill": DocumentSource(expense_bill, "expense_bill", lambda ev: ev.to_status == "approved",
+                                   {"": Poster._expense}),
+    "expense_payment": DocumentSource(expense_payment, "expense_payment", _always, {"": Poster._expense_payment},
+                                      needs=_expense_of_payment),
+}
+
+
+@dataclass(frozen=True)
+class EventHandler:
+    """What the poster does with one event type: whether an event books anything, the handler that books
+    it and the documents it stands for (``event_dependencies``)."""
+
+    books: Callable[[Any], bool]
+    book: Callable[[Poster, int, Any], Awaitable[None]]
+    dependencies: Callable[[AsyncConnection, Any], Awaitable[Dependencies]]
+
+
+def _document_books(ev: DocumentStatusChanged) -> bool:
+    source = DOCUMENT_SOURCES.get(ev.doc_type)
+    return source is not None and source.books_on(ev)
+
+
+# by event type; every other event type (stock.low, scan.recorded …) books nothing
+EVENT_HANDLERS: dict[str, EventHandler] = {
+    STOCK_CHANGED: EventHandler(lambda ev: True, Poster._stock_changed, _stock_dependencies),
+    DOCUMENT_STATUS_CHANGED: EventHandler(_document_books, Poster._document, _document_dependencies),
+    MONEY_APPLIED: EventHandler(lambda ev: bool(ev.amount_fen), Poster._money_applied, _money_dependencies),
+}
+
+
+def books_voucher(event_type: str, data: EventData) -> bool:
+    """Whether the poster books anything for this event."""
+    handler = EVENT_HANDLERS.get(event_type)
+    return handler is not None and handler.books(data)
+
+
+async def event_dependencies(conn: AsyncConnection, event_type: str, data: EventData) -> Dependencies:
+    """See the module docstring, "Events that cannot be booked". A bill reverses its receipts' 暂估, a
+    purchase return and its debit note the receipt's; a payment or a customer receipt settles the bills or
+    invoices it was allocated to (and a prepayment or advance applied later, ``money.applied``, needs the
+    payment's voucher and those documents); a credit note reverses its invoice; an expense payment settles
+    its expense; the stock operations of one document (a production order, a transfer, a count) share it."""
+    if not books_voucher(event_type, data):
+        return Dependencies()
+    return await EVENT_HANDLERS[event_type].dependencies(conn, data)
 
 
 # ---- failures: transient or not -------------------------------------------------------------------------
@@ -590,10 +775,10 @@ class _Round:
         self.blocked: dict[str, int] = {}  # document key → the set-aside event holding it
         self.logs: list[tuple[int, str]] = []  # emitted after commit only
 
-    async def _dependencies(self, event_type: str, payload: dict, seq: int) -> Dependencies:
+    async def _dependencies(self, event_type: str, data: EventData, seq: int) -> Dependencies:
         try:
             async with self.conn.begin_nested():
-                return await event_dependencies(self.conn, event_type, payload)
+                return await event_dependencies(self.conn, event_type, data)
         except Exception as exc:
             if not is_deterministic(exc):
                 raise
@@ -607,12 +792,12 @@ class _Round:
         for k in deps.provides:
             self.blocked.setdefault(k, seq)
 
-    async def _book(self, seq: int, event_type: str, payload: dict) -> BaseException | None:
+    async def _book(self, seq: int, event_type: str, data: EventData) -> BaseException | None:
         """Book one event in a savepoint; the error when it cannot be booked (transient errors raise)."""
         saved = set(self.poster.done_keys), set(self.poster.done_operations)
         try:
             async with self.conn.begin_nested():
-                await self.poster.post(seq, event_type, payload)
+                await self.poster.post(seq, event_type, data)
         except Exception as exc:
             self.poster.done_keys, self.poster.done_operations = saved
             if _duplicate_source(exc):
@@ -643,10 +828,24 @@ class _Round:
         self._hold(seq, deps)
 
     async def event(self, seq: int, event_type: str, payload: dict, row=None) -> None:
-        """Book one event, or set it aside (``row``: its ``poster_failure`` row when it is a retry)."""
+        """Book one event, or set it aside (``row``: its ``poster_failure`` row when it is a retry). The
+        stored ``payload`` is read as its typed event (``server/events/types.py``) first; one that does
+        not fit its type is set aside like any event that cannot be booked."""
+        if event_type not in EVENT_HANDLERS:  # books nothing (stock.low, scan.recorded …)
+            if row is not None:  # cannot happen: only events that book anything are set aside
+                await self.conn.execute(delete(poster_failure).where(poster_failure.c.seq == seq))
+            return
+        try:
+            data = parse_event(event_type, payload)
+        except EventFormatError as exc:
+            if not self.careful and row is None:
+                raise  # the round is rolled back and run again carefully, which sets it aside
+            await self._set_aside(seq, event_type, Dependencies({f"event:{seq}"}, set(), event_type),
+                                  error=describe_error(exc), waiting_for=None, row=row)
+            return
         deps = None
         if self.blocked:
-            deps = await self._dependencies(event_type, payload, seq)
+            deps = await self._dependencies(event_type, data, seq)
             blocker = self._waits_for(deps)
             if blocker is not None:
                 await self._set_aside(seq, event_type, deps, waiting_for=blocker, row=row,
@@ -654,15 +853,15 @@ class _Round:
                                             f"depends on)")
                 return
         if not self.careful and row is None:
-            await self.poster.post(seq, event_type, payload)  # a failure rolls the round back
+            await self.poster.post(seq, event_type, data)  # a failure rolls the round back
             return
-        exc = await self._book(seq, event_type, payload)
+        exc = await self._book(seq, event_type, data)
         if exc is None:
             if row is not None:
                 await self.conn.execute(delete(poster_failure).where(poster_failure.c.seq == seq))
                 self.logs.append((logging.INFO, f"finance poster: set-aside event {seq} ({row.source}) booked"))
             return
-        deps = deps or await self._dependencies(event_type, payload, seq)
+        deps = deps or await self._dependencies(event_type, data, seq)
         await self._set_aside(seq, event_type, deps, error=describe_error(exc), waiting_for=None, row=row)
 
     async def retry_set_aside(self, retry: bool) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.errors import FinanceError
+from server.finance.errors import FinanceError
 from server.finance.common import Collector, actor_label, lock_row, require_permission, require_status
 from server.finance.ledger import (
     Line,
@@ -54,7 +54,7 @@ class VoucherInput:
 async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
     c = Collector()
     if not data.memo.strip():
-        c.fail("REQUIRED", "memo")
+        c.add("REQUIRED", "memo")
     collect_length(c, data.memo.strip(), voucher.c.memo, "memo")
     lines = []
     dims_of = {r.code: r.dimensions for r in await conn.execute(
@@ -64,11 +64,11 @@ async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
         credit = c.money(ln.credit or "0", f"lines.{i}.credit")
         for dim in filter(None, (dims_of.get(ln.account) or "").split(",")):
             if getattr(ln, f"{dim}_id") is None:
-                c.fail("REQUIRED", f"lines.{i}.{dim}Id")
+                c.add("REQUIRED", f"lines.{i}.{dim}Id")
         collect_length(c, ln.memo.strip(), voucher_line.c.memo, f"lines.{i}.memo")
         lines.append(Line(ln.account.strip(), debit or 0, credit or 0, ln.memo.strip(), ln.customer_id,
                           ln.supplier_id, ln.warehouse_id, ln.department_id))
-    c.raise_if_failed()
+    c.raise_if_any()
     return await check_lines(conn, lines)
 
 
@@ -171,16 +171,16 @@ async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal 
     require_permission(principal, "finance.post")
     c = Collector()
     if loss_treatment not in LOSS_TREATMENTS:
-        c.fail("INVALID_VALUE", "lossTreatment", detail=" | ".join(LOSS_TREATMENTS))
+        c.add("INVALID_VALUE", "lossTreatment", detail=" | ".join(LOSS_TREATMENTS))
     if gain_treatment not in GAIN_TREATMENTS:
-        c.fail("INVALID_VALUE", "gainTreatment", detail=" | ".join(GAIN_TREATMENTS))
+        c.add("INVALID_VALUE", "gainTreatment", detail=" | ".join(GAIN_TREATMENTS))
     rate_bp = 0
     if abnormal_vat_rate not in (None, ""):
         try:
             rate_bp = parse_rate(abnormal_vat_rate)
         except NumberError:
-            c.fail("INVALID_VALUE", "abnormalVatRate", detail="0–1, e.g. 0.13")
-    c.raise_if_failed()
+            c.add("INVALID_VALUE", "abnormalVatRate", detail="0–1, e.g. 0.13")
+    c.raise_if_any()
     async with db.write() as conn:
         rules = await rule_accounts(conn)
         row = await lock_row(conn, voucher, voucher_id, "voucher")

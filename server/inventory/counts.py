@@ -35,8 +35,11 @@ from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
-from server.errors import DomainError, InventoryError
-from server.events.journal import NewEvent, append_events
+from server.errors import DomainError
+from server.inventory.errors import InventoryError
+from server.events.journal import append_events
+from server.events.types import COUNT_POSTED as COUNT_POSTED  # the name, re-exported
+from server.events.types import CountPosted
 from server.inventory.models import (
     frozen_location,
     location,
@@ -53,7 +56,6 @@ from server.numbers import scaled_to_decimal
 from server.reports.abc import abc_classes
 from server import clock
 
-COUNT_POSTED = "stock.count_posted"
 RECOUNT_THRESHOLD = Decimal("0.05")
 
 
@@ -172,7 +174,7 @@ async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry
         for i, e in enumerate(entries):
             line = lines.get(e.line_id) if e.line_id is not None else None
             if e.line_id is not None and line is None:
-                c.fail("NOT_FOUND", f"entries.{i}.lineId", what="location")
+                c.add("NOT_FOUND", f"entries.{i}.lineId", what="location")
                 continue
             if line is None:
                 line = await _new_line(conn, c, count, e, i, products)
@@ -194,31 +196,31 @@ async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry
                     recounted_qty=None, recounted_by="", variance_qty=None if recount else variance))
             else:
                 if who == line.counted_by:
-                    c.fail("SAME_PERSON", f"entries.{i}.quantity", rule="复盘必须由另一人完成。",
+                    c.add("SAME_PERSON", f"entries.{i}.quantity", rule="复盘必须由另一人完成。",
                            rule_en="A recount must be done by another person.")
                     continue
                 await conn.execute(update(stock_count_line).where(stock_count_line.c.id == line.id).values(
                     recounted_qty=qty, recounted_by=who, recount_required=False, variance_qty=qty - line.book_qty))
-        c.raise_if_failed()
+        c.raise_if_any()
         note_change(conn, f"stock_count:{count_id}", after={"entries": len(entries), "by": who})
 
 
 async def _new_line(conn, c: Collector, count, e: CountEntry, i: int, products):
     if e.location_id is None or e.product_id is None:
-        c.fail("REQUIRED", f"entries.{i}.lineId")
+        c.add("REQUIRED", f"entries.{i}.lineId")
         return None
     loc = (await conn.execute(select(location).where(location.c.id == e.location_id))).first()
     if loc is None or loc.warehouse_id != count.warehouse_id:
-        c.fail("WRONG_WAREHOUSE", f"entries.{i}.locationId")
+        c.add("WRONG_WAREHOUSE", f"entries.{i}.locationId")
         return None
     p = products.get(e.product_id)
     if p is None:
-        c.fail("NOT_FOUND", f"entries.{i}.productId", what="product")
+        c.add("NOT_FOUND", f"entries.{i}.productId", what="product")
         return None
     lot_id = None
     if p.tracking in ("lot", "serial"):
         if not e.lot:
-            c.fail("LOT_REQUIRED", f"entries.{i}.lot")
+            c.add("LOT_REQUIRED", f"entries.{i}.lot")
             return None
         if not collect_length(c, e.lot.strip(), lot.c.code, f"entries.{i}.lot"):  # before a new lot is written
             return None
@@ -302,9 +304,8 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
             status="approved", approved_by=principal.label, gain_fen=gain, loss_fen=loss, closed_at=utcnow()))
         note_change(conn, f"stock_count:{count_id}", before={"status": "open"},
                     after={"status": "approved", "gain_fen": gain, "loss_fen": loss})
-        await append_events(conn, [NewEvent(COUNT_POSTED, {"count_id": count_id, "number": count.number,
-                                                           "warehouse_id": count.warehouse_id, "gain_fen": gain,
-                                                           "loss_fen": loss})])
+        await append_events(conn, [CountPosted(count_id=count_id, number=count.number, warehouse_id=count.warehouse_id,
+                                               gain_fen=gain, loss_fen=loss)])
         await status_event(conn, "stock_count", count_id, count.number, "open", "approved", principal,
                            warehouse_id=count.warehouse_id)
 

@@ -34,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.audit import note_change
 from server.clock import utcnow
 from server.idempotency import stored_key
-from server.errors import InventoryError
-from server.events.journal import STOCK_CHANGED, NewEvent, append_events
+from server.inventory.errors import InventoryError
+from server.events.journal import append_events
+from server.events.types import StockChanged
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.models import frozen_location, lot, product_cost, stock_level, stock_move, stock_operation
 from server.text_limits import check_length, fit
@@ -455,20 +456,16 @@ async def post_moves(
     for idx, side in enumerate(sides):
         spec = specs[side.spec_index]
         events.append(
-            NewEvent(
-                STOCK_CHANGED,
-                {
-                    "product_id": side.product_id,
-                    "location_id": side.location_id,
-                    "warehouse_id": warehouse_of[side.location_id],
-                    "lot_id": spec.lot_id,
-                    "delta": side.delta,
-                    "quantity": new_qty[idx],
-                    "move_id": move_ids[side.spec_index],
-                    "operation_id": operation_id,
-                    "move_type": spec.move_type,
-                },
+            StockChanged(
                 product_id=side.product_id,
+                location_id=side.location_id,
+                warehouse_id=warehouse_of[side.location_id],
+                lot_id=spec.lot_id,
+                delta=side.delta,
+                quantity=new_qty[idx],
+                move_id=move_ids[side.spec_index],
+                operation_id=operation_id,
+                move_type=spec.move_type,
             )
         )
     events += await low_stock_events(conn, {(side.product_id, warehouse_of[side.location_id]) for side in sides})

@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth import scope
 from server.database import Database
 from server.clock import utcnow
-from server.events.journal import NewEvent, append_events
+from server.events.journal import append_events
+from server.events.types import LOT_EXPIRING as LOT_EXPIRING  # the name, re-exported
+from server.events.types import LotExpiring
 from server.inventory.models import location, lot, lot_expiry_alert, stock_level, stock_move, stock_operation
 from server.purchasing.models import goods_receipt, goods_receipt_line
 from server.sales.models import sales_order, shipment, shipment_line
@@ -74,9 +76,6 @@ def expiring_soon(within_days: int, *, on: date | None = None, warehouse_id: int
     return q.where(scope.within(warehouses, stock_level.c.warehouse_id))
 
 
-LOT_EXPIRING = "lot.expiring"
-
-
 async def do_alert_expiring_lots(db: Database, within_days: int = 30, *, on: date | None = None) -> int:
     """Write one ``lot.expiring`` event per lot in stock that expires within ``within_days`` and was
     not alerted before (run it daily: ``jxc expiring``); returns the number of new alerts."""
@@ -88,9 +87,8 @@ async def do_alert_expiring_lots(db: Database, within_days: int = 30, *, on: dat
             if r.lot_id in seen:
                 continue
             seen.add(r.lot_id)
-            events.append(NewEvent(LOT_EXPIRING, {"lot_id": r.lot_id, "product_id": r.product_id, "code": r.code,
-                                                  "expiry_date": r.expiry_date.isoformat(),
-                                                  "warehouse_id": r.warehouse_id}, product_id=r.product_id))
+            events.append(LotExpiring(lot_id=r.lot_id, product_id=r.product_id, code=r.code,
+                                      expiry_date=r.expiry_date, warehouse_id=r.warehouse_id))
         if events:
             now = utcnow()
             await conn.execute(lot_expiry_alert.insert(), [{"lot_id": lot_id, "alerted_at": now} for lot_id in seen])

@@ -24,7 +24,8 @@ from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
-from server.errors import DomainError, InventoryError
+from server.errors import DomainError
+from server.inventory.errors import InventoryError
 from server.inventory.models import bill_of_materials, production_order, production_order_line, warehouse
 from server.inventory.services import MoveType, StockLine, post_document_moves
 from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
@@ -56,15 +57,15 @@ async def do_set_bill_of_materials(db: Database, product_id: int, components: li
         for i, x in enumerate(components):
             p = products.get(x.component_id)
             if p is None or x.component_id == product_id:
-                c.fail("NOT_FOUND" if p is None else "INVALID_VALUE", f"components.{i}.componentId", what="product",
+                c.add("NOT_FOUND" if p is None else "INVALID_VALUE", f"components.{i}.componentId", what="product",
                        detail="a product cannot be its own component")
                 continue
             q = quantity_in_unit(c, p, None, x.quantity, f"components.{i}.quantity")
             if q is not None:
                 rows.append({"product_id": product_id, "component_id": x.component_id, "qty_per": q[1]})
         if len({r["component_id"] for r in rows}) != len(rows):
-            c.fail("INVALID_VALUE", "components", detail="a component is listed twice")
-        c.raise_if_failed()
+            c.add("INVALID_VALUE", "components", detail="a component is listed twice")
+        c.raise_if_any()
         await conn.execute(bill_of_materials.delete().where(bill_of_materials.c.product_id == product_id))
         if rows:
             await conn.execute(dialect_insert(conn, bill_of_materials), rows)
@@ -92,7 +93,7 @@ async def do_create_production_order(db: Database, data: ProductionInput, princi
         q = quantity_in_unit(c, p, None, data.quantity, "quantity")
         labour = c.money(data.labour, "labour")
         overhead = c.money(data.overhead, "overhead")
-        c.raise_if_failed()
+        c.raise_if_any()
         bom = (await conn.execute(select(bill_of_materials).where(bill_of_materials.c.product_id == p.id)
                                   .order_by(bill_of_materials.c.component_id))).all()
         if not bom:
@@ -146,16 +147,16 @@ async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLi
         for i, ln in enumerate(lines):
             r = order_lines.get(ln.line_id)
             if r is None:
-                c.fail("NOT_FOUND", f"lines.{i}.lineId", what="production_order")
+                c.add("NOT_FOUND", f"lines.{i}.lineId", what="production_order")
                 continue
             q = quantity_in_unit(c, products[r.component_id], None, ln.quantity, f"lines.{i}.quantity")
             if q is None:
                 continue
             if returning and q[1] > r.issued_qty - r.returned_qty:
-                c.fail("INVALID_QUANTITY", f"lines.{i}.quantity")
+                c.add("INVALID_QUANTITY", f"lines.{i}.quantity")
                 continue
             checked.append((r, q[1], ln))
-        c.raise_if_failed()
+        c.raise_if_any()
         stock_lines = []
         for r, qty, ln in checked:
             value = None
@@ -212,7 +213,7 @@ async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedG
         p = (await load_products(conn, [order.product_id]))[order.product_id]
         c = Collector(InventoryError)
         q = quantity_in_unit(c, p, None, data.quantity, "quantity")
-        c.raise_if_failed()
+        c.raise_if_any()
         qty = q[1]
         pool = await cost_pool(conn, order)
         if data.complete:

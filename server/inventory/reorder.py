@@ -23,8 +23,10 @@ from server.auth import scope
 from server.audit import note_change
 from server.auth.services import Principal
 from server.database import Database
-from server.errors import InventoryError
-from server.events.journal import NewEvent, append_events
+from server.inventory.errors import InventoryError
+from server.events.journal import append_events
+from server.events.types import STOCK_LOW as STOCK_LOW  # the name, re-exported
+from server.events.types import StockLow
 from server.inventory.models import reorder_rule, stock_level, warehouse
 from server.catalog.models import product, unit
 from server.numbers import NumberError, qty_to_scaled
@@ -33,7 +35,6 @@ from server.sales.models import stock_reservation
 from server.sql import dialect_insert, prepared
 from server import clock
 
-STOCK_LOW = "stock.low"
 ON_ORDER_STATUSES = ("submitted", "approved", "partially_received")
 
 
@@ -51,7 +52,7 @@ def _build_rules(_insert):
         reorder_rule.c.product_id.in_(bindparam("pids", expanding=True)))
 
 
-async def low_stock_events(conn: AsyncConnection, keys) -> list[NewEvent]:
+async def low_stock_events(conn: AsyncConnection, keys) -> list[StockLow]:
     """Re-evaluate the rules of these (product, warehouse) pairs; the ``stock.low`` events to append."""
     keys = set(keys)
     if not keys:
@@ -67,9 +68,8 @@ async def low_stock_events(conn: AsyncConnection, keys) -> list[NewEvent]:
             await conn.execute(update(reorder_rule).where(
                 reorder_rule.c.product_id == product_id, reorder_rule.c.warehouse_id == warehouse_id).values(below=below))
             if below:
-                events.append(NewEvent(STOCK_LOW, {"product_id": product_id, "warehouse_id": warehouse_id,
-                                                   "available": available, "min": rule.min_qty, "max": rule.max_qty},
-                                       product_id=product_id))
+                events.append(StockLow(product_id=product_id, warehouse_id=warehouse_id, available=available,
+                                       min_qty=rule.min_qty, max_qty=rule.max_qty))
     return events
 
 
@@ -105,10 +105,16 @@ async def do_set_reorder_rule(db: Database, product_id: int, warehouse_id: int, 
         await append_events(conn, await low_stock_events(conn, [(product_id, warehouse_id)]))
 
 
-async def do_delete_reorder_rule(db: Database, product_id: int, warehouse_id: int) -> None:
+async def do_delete_reorder_rule(db: Database, product_id: int, warehouse_id: int,
+                                 principal: Principal | None = None) -> None:
+    """Remove a product's min/max in a warehouse (no more low-stock alerts or automatic orders there)."""
+    scope.require(principal, "stock.adjust", InventoryError)
+    scope.require_warehouse(principal, warehouse_id, InventoryError)
     async with db.write() as conn:
-        await conn.execute(reorder_rule.delete().where(reorder_rule.c.product_id == product_id,
-                                                       reorder_rule.c.warehouse_id == warehouse_id))
+        deleted = await conn.execute(reorder_rule.delete().where(reorder_rule.c.product_id == product_id,
+                                                                 reorder_rule.c.warehouse_id == warehouse_id))
+        if deleted.rowcount == 0:
+            raise InventoryError("NOT_FOUND", "productId", what="reorder_rule")
         note_change(conn, f"reorder_rule:{product_id}:{warehouse_id}", before={"deleted": False},
                     after={"deleted": True})
 

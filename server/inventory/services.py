@@ -17,9 +17,12 @@ from sqlalchemy import and_, bindparam, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
+from server.auth.services import Principal
 from server.catalog.models import product, product_unit, unit
 from server.database import Database
-from server.errors import ErrorDetail, InventoryError
+from server.doc_kit import actor_label
+from server.errors import ErrorCollector
+from server.inventory.errors import InventoryError
 from server.idempotency import check_key, request_hash, stored_key
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
 from server.inventory.models import (
@@ -124,18 +127,15 @@ def _refs_stmt(_insert):
     return union_all(products, locations)
 
 
-class _Validator:
+class _Validator(ErrorCollector):
     """Loads the master data a request refers to and collects every problem before raising."""
 
     def __init__(self, conn: AsyncConnection):
+        super().__init__(InventoryError)
         self.conn = conn
-        self.errors: list[ErrorDetail] = []
         self.products: dict[int, _ProductRef] = {}
         self.locations: dict[int, _LocationRef] = {}
         self.factors: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def fail(self, error_code: str, field: str, **params) -> None:
-        self.errors.append(ErrorDetail(error_code, field, params))
 
     async def load(self, lines: list[StockLine]) -> None:
         product_ids = {ln.product_id for ln in lines}
@@ -159,24 +159,24 @@ class _Validator:
     def product(self, ln: StockLine, i: int):
         p = self.products.get(ln.product_id)
         if p is None:
-            self.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+            self.add("NOT_FOUND", f"lines.{i}.productId", what="product")
         elif not p.active:
-            self.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            self.add("INACTIVE", f"lines.{i}.productId", what="product")
             return None
         return p
 
     def location(self, location_id: int | None, field: str):
         if location_id is None:
-            self.fail("REQUIRED", field)
+            self.add("REQUIRED", field)
             return None
         loc = self.locations.get(location_id)
         if loc is None:
-            self.fail("NOT_FOUND", field, what="location")
+            self.add("NOT_FOUND", field, what="location")
         elif not loc.active:
-            self.fail("INACTIVE", field, what="location")
+            self.add("INACTIVE", field, what="location")
             return None
         elif loc.frozen_by:
-            self.fail("LOCATION_FROZEN", field, location=loc.code, count=loc.frozen_by)
+            self.add("LOCATION_FROZEN", field, location=loc.code, count=loc.frozen_by)
             return None
         return loc
 
@@ -186,41 +186,41 @@ class _Validator:
         factor, precision = QTY_SCALE, p.precision
         if ln.unit_id is not None and ln.unit_id != p.base_unit_id:
             if (ln.product_id, ln.unit_id) not in self.factors:
-                self.fail("WRONG_UNIT", f"lines.{i}.unitId")
+                self.add("WRONG_UNIT", f"lines.{i}.unitId")
                 return None
             factor, precision = self.factors[(ln.product_id, ln.unit_id)]
         try:
             qty = qty_to_scaled(ln.quantity, precision)
         except NumberError as exc:
             if exc.code == "TOO_MANY_DECIMALS":
-                self.fail("TOO_MANY_DECIMALS", field, precision=precision)
+                self.add("TOO_MANY_DECIMALS", field, precision=precision)
             else:
-                self.fail("INVALID_VALUE", field, detail=str(ln.quantity))
+                self.add("INVALID_VALUE", field, detail=str(ln.quantity))
             return None
         if qty == 0 or (qty < 0 and not signed):
-            self.fail("INVALID_QUANTITY", field)
+            self.add("INVALID_QUANTITY", field)
             return None
         base, rem = divmod(qty * factor, QTY_SCALE)
         if abs(base) > MAX_QTY:
-            self.fail("INVALID_VALUE", field, detail=str(ln.quantity))
+            self.add("INVALID_VALUE", field, detail=str(ln.quantity))
             return None
         step = 10 ** (6 - p.precision)
         if rem or base % step:
-            self.fail("TOO_MANY_DECIMALS", field, precision=p.precision)
+            self.add("TOO_MANY_DECIMALS", field, precision=p.precision)
             return None
         if p.tracking == "serial" and abs(base) != QTY_SCALE:
-            self.fail("SERIAL_QUANTITY", field)
+            self.add("SERIAL_QUANTITY", field)
             return None
         return base
 
     def lot_required(self, ln: StockLine, i: int, p) -> bool:
         tracked = p.tracking in ("lot", "serial")
         if tracked and not ln.lot_code:
-            self.fail("LOT_REQUIRED", f"lines.{i}.lot")
+            self.add("LOT_REQUIRED", f"lines.{i}.lot")
         elif not tracked and ln.lot_code:
-            self.fail("LOT_NOT_ALLOWED", f"lines.{i}.lot")
+            self.add("LOT_NOT_ALLOWED", f"lines.{i}.lot")
         elif ln.lot_code and len(ln.lot_code) > LOT_CODE_MAX:
-            self.fail("INVALID_VALUE", f"lines.{i}.lot", detail=f"≤ {LOT_CODE_MAX} chars")
+            self.add("INVALID_VALUE", f"lines.{i}.lot", detail=f"≤ {LOT_CODE_MAX} chars")
             return False
         return tracked and bool(ln.lot_code)
 
@@ -232,12 +232,12 @@ class _Validator:
             price = parse_unit_price(ln.unit_cost)
         except NumberError as exc:
             if exc.code == "TOO_MANY_DECIMALS":
-                self.fail("TOO_MANY_DECIMALS", f"lines.{i}.unitCost", precision=6)
+                self.add("TOO_MANY_DECIMALS", f"lines.{i}.unitCost", precision=6)
             else:
-                self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+                self.add("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
             return None
         if price < 0:
-            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+            self.add("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
             return None
         factor = QTY_SCALE
         if ln.unit_id is not None and ln.unit_id != p.base_unit_id:
@@ -245,13 +245,9 @@ class _Validator:
         qty_in_unit = qty_base * QTY_SCALE // factor
         value = line_value_fen(abs(qty_in_unit), price)
         if value > MAX_FEN:
-            self.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
+            self.add("INVALID_VALUE", f"lines.{i}.unitCost", detail=str(ln.unit_cost))
             return None
         return value
-
-    def raise_if_failed(self) -> None:
-        if self.errors:
-            raise InventoryError.many(self.errors)
 
 
 async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | None], create: bool) -> dict:
@@ -290,11 +286,16 @@ async def _check_expiry(conn: AsyncConnection, v: _Validator, entries) -> None:
     for r in rows:
         i, expiry = wanted[r.id]
         if r.expiry_date is not None and r.expiry_date != expiry:
-            v.fail("INVALID_VALUE", f"lines.{i}.expiryDate", detail=f"lot expires {r.expiry_date}")
+            v.add("INVALID_VALUE", f"lines.{i}.expiryDate", detail=f"lot expires {r.expiry_date}")
 
 
 def _payload(lines: list[StockLine], **extra) -> dict:
     return {"lines": [asdict(ln) for ln in lines], **extra}
+
+
+# the permission each stock primitive needs (documents post through ``post_document_moves`` instead)
+PRIMITIVE_PERMISSIONS = {RECEIPT: "stock.receive", ISSUE: "stock.issue", TRANSFER: "stock.transfer",
+                         ADJUSTMENT: "stock.adjust"}
 
 
 async def _run(
@@ -303,12 +304,15 @@ async def _run(
     lines: list[StockLine],
     build,
     *,
-    actor: str,
+    principal: Principal | None,
     reference: str,
     reason: str,
     idempotency_key: str | None,
-    warehouses: frozenset[int] | None = None,
 ) -> OperationResult:
+    """One stock primitive, as ``principal`` (``None``: the system): its permission and warehouses
+    decide through server/auth/scope.py."""
+    scope.require(principal, PRIMITIVE_PERMISSIONS.get(op_type, "stock.adjust"), InventoryError)
+    actor, warehouses = actor_label(principal), scope.warehouses(principal)
     if len(reference) > REFERENCE_MAX:
         raise InventoryError("INVALID_VALUE", "reference", detail=f"≤ {REFERENCE_MAX} chars")
     if len(reason) > REASON_MAX:
@@ -346,8 +350,8 @@ async def _validate_and_post(conn, operation: dict, lines: list[StockLine], buil
     specs = await build(conn, v)
     for spec in specs:  # default values (purchase price × quantity) must fit too
         if max(spec.inbound_value_fen or 0, spec.fallback_value_fen) > MAX_FEN:
-            v.fail("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
-    v.raise_if_failed()
+            v.add("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
+    v.raise_if_any()
     warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
     return await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of,
                             consume_reservations=consume_reservations)
@@ -393,19 +397,18 @@ async def do_receive_stock(
     lines: list[StockLine],
     *,
     move_type: str = RECEIPT,
-    actor: str = "",
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
-    warehouses: frozenset[int] | None = None,
+    principal: Principal | None = None,
 ) -> OperationResult:
     """Receive goods into locations at a unit cost (default: the product's purchase price)."""
 
     async def build(conn, v: _Validator) -> list[MoveSpec]:
         return await _receipt_specs(conn, v, lines, move_type)
 
-    return await _run(db, move_type, lines, build, actor=actor,
-                      reference=reference, reason=reason, idempotency_key=idempotency_key, warehouses=warehouses)
+    return await _run(db, move_type, lines, build, principal=principal,
+                      reference=reference, reason=reason, idempotency_key=idempotency_key)
 
 
 async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type: str,
@@ -426,12 +429,12 @@ async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type:
         if value is None and ln.unit_cost is None and not at_average:
             value = line_value_fen(qty, _fen_price(p.purchase_price_fen))
         checked.append((i, ln, p, qty, value, tracked))
-    v.raise_if_failed()
+    v.raise_if_any()
     lots = await _lot_ids(
         conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
     )
     await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
-    v.raise_if_failed()
+    v.raise_if_any()
     return [
         MoveSpec(
             line_no=i + 1,
@@ -463,19 +466,19 @@ async def _outbound_specs(conn, v: _Validator, lines: list[StockLine], move_type
         if p is None or src is None or (transfer and dst is None):
             continue
         if transfer and ln.location_id == ln.to_location_id:
-            v.fail("SAME_LOCATION", f"lines.{i}.toLocationId")
+            v.add("SAME_LOCATION", f"lines.{i}.toLocationId")
             continue
         qty = v.quantity(ln, i, p)
         tracked = v.lot_required(ln, i, p)
         if qty is not None:
             checked.append((i, ln, p, qty, tracked))
-    v.raise_if_failed()
+    v.raise_if_any()
     lots = await _lot_ids(conn, {(ln.product_id, ln.lot_code): None for _, ln, _, _, t in checked if t}, False)
     specs = []
     for i, ln, p, qty, tracked in checked:
         lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
         if tracked and lot_id is None:
-            v.fail("NOT_FOUND", f"lines.{i}.lot", what="lot")
+            v.add("NOT_FOUND", f"lines.{i}.lot", what="lot")
             continue
         specs.append(
             MoveSpec(
@@ -500,38 +503,36 @@ async def do_issue_stock(
     lines: list[StockLine],
     *,
     move_type: str = ISSUE,
-    actor: str = "",
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
-    warehouses: frozenset[int] | None = None,
+    principal: Principal | None = None,
 ) -> OperationResult:
     """Issue goods out of locations at moving-average cost; all lines or none."""
 
     async def build(conn, v):
         return await _outbound_specs(conn, v, lines, move_type, transfer=False)
 
-    return await _run(db, move_type, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key, warehouses=warehouses)
+    return await _run(db, move_type, lines, build, principal=principal, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
 
 
 async def do_transfer_stock(
     db: Database,
     lines: list[StockLine],
     *,
-    actor: str = "",
     reference: str = "",
     reason: str = "",
     idempotency_key: str | None = None,
-    warehouses: frozenset[int] | None = None,
+    principal: Principal | None = None,
 ) -> OperationResult:
     """Move goods between locations (any warehouses); value is unchanged."""
 
     async def build(conn, v):
         return await _outbound_specs(conn, v, lines, TRANSFER, transfer=True)
 
-    return await _run(db, TRANSFER, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key, warehouses=warehouses)
+    return await _run(db, TRANSFER, lines, build, principal=principal, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
 
 
 async def do_adjust_stock(
@@ -539,17 +540,16 @@ async def do_adjust_stock(
     lines: list[StockLine],
     *,
     reason: str,
-    actor: str = "",
     reference: str = "",
     idempotency_key: str | None = None,
-    warehouses: frozenset[int] | None = None,
+    principal: Principal | None = None,
 ) -> OperationResult:
     """Correct stock by a signed quantity with a reason. Gains enter at ``unit_cost`` or else the
     current average (or the purchase price when there is no stock); losses leave at average."""
 
     async def build(conn, v: _Validator):
         if not reason or not reason.strip():
-            v.fail("REQUIRED", "reason")
+            v.add("REQUIRED", "reason")
         checked = []
         for i, ln in enumerate(lines):
             p = v.product(ln, i)
@@ -561,11 +561,11 @@ async def do_adjust_stock(
             if qty is None:
                 continue
             if qty < 0 and ln.unit_cost is not None:
-                v.fail("INVALID_VALUE", f"lines.{i}.unitCost", detail="a loss leaves at the average cost")
+                v.add("INVALID_VALUE", f"lines.{i}.unitCost", detail="a loss leaves at the average cost")
                 continue
             value = v.unit_cost_value(ln, i, qty, p) if qty > 0 else None
             checked.append((i, ln, p, qty, value, tracked))
-        v.raise_if_failed()
+        v.raise_if_any()
         gains = {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, q, _, t in checked if t and q > 0}
         losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
         lots = await _lot_ids(conn, gains, True)
@@ -576,7 +576,7 @@ async def do_adjust_stock(
         for i, ln, p, qty, value, tracked in checked:
             lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
             if tracked and lot_id is None:
-                v.fail("NOT_FOUND", f"lines.{i}.lot", what="lot")
+                v.add("NOT_FOUND", f"lines.{i}.lot", what="lot")
                 continue
             specs.append(
                 MoveSpec(
@@ -596,8 +596,8 @@ async def do_adjust_stock(
             )
         return specs
 
-    return await _run(db, ADJUSTMENT, lines, build, actor=actor, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key, warehouses=warehouses)
+    return await _run(db, ADJUSTMENT, lines, build, principal=principal, reference=reference, reason=reason,
+                      idempotency_key=idempotency_key)
 
 
 async def stock_of_product(db: Database, product_id: int, *, warehouses: frozenset[int] | None = None,

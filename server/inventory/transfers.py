@@ -23,7 +23,8 @@ from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.documents import next_number
-from server.errors import DomainError, InventoryError
+from server.errors import DomainError
+from server.inventory.errors import InventoryError
 from server.idempotency import claim_key, store_result
 from server.inventory.models import location, lot, transfer_order, transfer_order_line, warehouse
 from server.text_limits import check_length
@@ -183,7 +184,7 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
             c = Collector(InventoryError)
             q = quantity_in_unit(c, products[r.product_id], None, ln.received_quantity, f"lines.{i}.receivedQuantity",
                                  allow_zero=True)
-            c.raise_if_failed()
+            c.raise_if_any()
             qty = q[1]
             if qty > open_qty:
                 raise InventoryError("TRANSFER_EXCEEDED", f"lines.{i}.receivedQuantity",

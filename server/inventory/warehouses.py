@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.auth import scope
 from server.auth.services import Principal
 from server.database import Database
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.masterdata import TextRules, create_record, ensure_exists, set_active, update_record
 from server.inventory.models import location, warehouse
 
@@ -32,7 +32,7 @@ async def do_create_warehouse(db: Database, *, code: str, name: str, address: st
     values = {"code": rules.code(code, max_len=warehouse.c.code),
               "name": rules.text(name, "name", warehouse.c.name, required=True),
               "address": rules.text(address, "address", warehouse.c.address) or ""}
-    rules.raise_if_failed()
+    rules.raise_if_any()
     return await create_record(db, warehouse, values, error_cls=InventoryError, idempotency_key=idempotency_key)
 
 
@@ -42,7 +42,7 @@ async def do_update_warehouse(db: Database, warehouse_id: int, *, name: str | No
     rules = TextRules(InventoryError)
     values = {"name": rules.text(name, "name", warehouse.c.name, required=name is not None),
               "address": rules.text(address, "address", warehouse.c.address)}
-    rules.raise_if_failed()
+    rules.raise_if_any()
     await update_record(db, warehouse, warehouse_id, values, error_cls=InventoryError, what="warehouse", unique_fields=())
 
 
@@ -68,7 +68,7 @@ async def do_create_location(db: Database, *, warehouse_id: int, code: str, name
     rules = TextRules(InventoryError)
     values = {"warehouse_id": warehouse_id, "code": rules.code(code, max_len=location.c.code),
               "name": rules.text(name, "name", location.c.name) or "", "parent_id": parent_id, "sort_order": sort_order}
-    rules.raise_if_failed()
+    rules.raise_if_any()
 
     async def check(conn):
         await ensure_exists(conn, warehouse, warehouse_id, InventoryError, "warehouse", "warehouseId", active=True)
@@ -84,7 +84,7 @@ async def do_update_location(db: Database, location_id: int, *, name: str | None
         _check_allowed(principal, await _warehouse_of_location(db, location_id))
     rules = TextRules(InventoryError)
     values = {"name": rules.text(name, "name", location.c.name), "sort_order": sort_order}
-    rules.raise_if_failed()
+    rules.raise_if_any()
     await update_record(db, location, location_id, values, error_cls=InventoryError, what="location", unique_fields=())
 
 

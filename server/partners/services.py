@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table, select, update
 
+from server.auth import scope
+from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
-from server.errors import PartnerError
+from server.partners.errors import PartnerError
 from server.masterdata import TextRules, create_record, set_active, update_record
 from server.numbers import NumberError, money_to_fen, parse_rate
 from server.audit import note_change
@@ -60,32 +62,32 @@ def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> di
         "tax_id": rules.code(data.tax_id, "taxId", t.tax_id, required=False),
     }
     if values["email"] and "@" not in values["email"]:
-        rules.fail("INVALID_VALUE", "email", detail=values["email"])
+        rules.add("INVALID_VALUE", "email", detail=values["email"])
     if data.payment_terms_days is not None and not 0 <= data.payment_terms_days <= 3650:
-        rules.fail("INVALID_VALUE", "paymentTermsDays", detail="0–3650")
+        rules.add("INVALID_VALUE", "paymentTermsDays", detail="0–3650")
     values["payment_terms_days"] = data.payment_terms_days
     wrong_kind = CUSTOMER_ONLY if kind == "supplier" else SUPPLIER_ONLY
     for name in wrong_kind:
         if getattr(data, name) is not None:
-            rules.fail("INVALID_VALUE", name, detail=f"{'customers' if kind == 'supplier' else 'suppliers'} only")
+            rules.add("INVALID_VALUE", name, detail=f"{'customers' if kind == 'supplier' else 'suppliers'} only")
     if kind == "supplier":
         values["bank_name"] = rules.text(data.bank_name, "bankName", supplier.c.bank_name)
         values["bank_account"] = rules.code(data.bank_account, "bankAccount", supplier.c.bank_account, required=False)
         values["currency"] = rules.code(data.currency, "currency", supplier.c.currency, required=False)
         if values["currency"] is not None and (len(values["currency"]) != 3 or not values["currency"].isalpha()):
-            rules.fail("INVALID_VALUE", "currency", detail="ISO 4217, e.g. CNY")
+            rules.add("INVALID_VALUE", "currency", detail="ISO 4217, e.g. CNY")
         elif values["currency"]:
             values["currency"] = values["currency"].upper()
     else:
         _customer_values(data, rules, values)
-    rules.raise_if_failed()
+    rules.raise_if_any()
     return {k: v for k, v in values.items() if v is not None}
 
 
 def _customer_values(data: PartnerInput, rules: TextRules, values: dict) -> None:
     if data.credit_rating is not None:
         if data.credit_rating not in ("A", "B", "C", "D"):
-            rules.fail("INVALID_VALUE", "creditRating", detail="A | B | C | D")
+            rules.add("INVALID_VALUE", "creditRating", detail="A | B | C | D")
         values["credit_rating"] = data.credit_rating
     if data.credit_limit is not None:
         if data.credit_limit.strip() == "":
@@ -96,17 +98,17 @@ def _customer_values(data: PartnerInput, rules: TextRules, values: dict) -> None
             except NumberError:
                 fen = -1
             if fen < 0:
-                rules.fail("INVALID_VALUE", "creditLimit", detail=data.credit_limit)
+                rules.add("INVALID_VALUE", "creditLimit", detail=data.credit_limit)
             values["credit_limit_fen"] = fen
     values["invoice_title"] = rules.text(data.invoice_title, "invoiceTitle", customer.c.invoice_title)
     if data.invoice_type is not None and data.invoice_type not in ("special", "normal"):
-        rules.fail("INVALID_VALUE", "invoiceType", detail="special | normal")
+        rules.add("INVALID_VALUE", "invoiceType", detail="special | normal")
     values["invoice_type"] = data.invoice_type
     if data.discount is not None:
         try:
             values["discount_bp"] = parse_rate(data.discount)
         except NumberError:
-            rules.fail("INVALID_VALUE", "discount", detail=data.discount)
+            rules.add("INVALID_VALUE", "discount", detail=data.discount)
     values["salesperson_user_id"] = data.salesperson_user_id
 
 
@@ -126,15 +128,17 @@ async def _check_salesperson(db: Database, data: PartnerInput) -> None:
     data.salesperson_user_id = user_id
 
 
-async def do_create_partner(db: Database, kind: str, data: PartnerInput, *, idempotency_key: str | None = None) -> int:
+async def do_create_partner(db: Database, kind: str, data: PartnerInput, *, idempotency_key: str | None = None, principal: Principal | None = None) -> int:
     """Create a supplier (``kind="supplier"``) or customer (``kind="customer"``)."""
+    scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
     values = {k: v for k, v in _values(data, creating=True, kind=kind).items() if v is not CLEAR}
     values["created_at"] = utcnow()
     return await create_record(db, _table(kind), values, error_cls=PartnerError, idempotency_key=idempotency_key)
 
 
-async def do_update_partner(db: Database, kind: str, partner_id: int, data: PartnerInput) -> None:
+async def do_update_partner(db: Database, kind: str, partner_id: int, data: PartnerInput, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
     values = _values(data, creating=False, kind=kind)
     clear = tuple(k for k, v in values.items() if v is CLEAR)
@@ -142,7 +146,8 @@ async def do_update_partner(db: Database, kind: str, partner_id: int, data: Part
                         error_cls=PartnerError, what=kind, clear=clear)
 
 
-async def do_set_partner_active(db: Database, kind: str, partner_id: int, active: bool) -> None:
+async def do_set_partner_active(db: Database, kind: str, partner_id: int, active: bool, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "partner.edit", PartnerError)
     await set_active(db, _table(kind), partner_id, active, error_cls=PartnerError, what=kind)
 
 
@@ -158,17 +163,18 @@ class AddressInput:
     is_default: bool = False
 
 
-async def do_add_partner_address(db: Database, kind: str, partner_id: int, data: AddressInput) -> int:
+async def do_add_partner_address(db: Database, kind: str, partner_id: int, data: AddressInput, *, principal: Principal | None = None) -> int:
     """Add a contact/address to a supplier or customer; a new default replaces the old one of its kind."""
+    scope.require(principal, "partner.edit", PartnerError)
     rules = TextRules(PartnerError)
     if data.kind not in ADDRESS_KINDS:
-        rules.fail("INVALID_VALUE", "kind", detail=" | ".join(ADDRESS_KINDS))
+        rules.add("INVALID_VALUE", "kind", detail=" | ".join(ADDRESS_KINDS))
     values = {
         "address": rules.text(data.address, "address", partner_address.c.address, required=True),
         "contact_name": rules.text(data.contact_name, "contactName", partner_address.c.contact_name),
         "phone": rules.text(data.phone, "phone", partner_address.c.phone),
     }
-    rules.raise_if_failed()
+    rules.raise_if_any()
     table = _table(kind)
     async with db.write() as conn:
         if (await conn.execute(select(table.c.id).where(table.c.id == partner_id))).first() is None:
@@ -184,5 +190,6 @@ async def do_add_partner_address(db: Database, kind: str, partner_id: int, data:
     return address_id
 
 
-async def do_set_partner_address_active(db: Database, address_id: int, active: bool) -> None:
+async def do_set_partner_address_active(db: Database, address_id: int, active: bool, *, principal: Principal | None = None) -> None:
+    scope.require(principal, "partner.edit", PartnerError)
     await set_active(db, partner_address, address_id, active, error_cls=PartnerError, what="address")

@@ -31,8 +31,9 @@ from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import PurchasingError
-from server.events.journal import MONEY_APPLIED, NewEvent, append_events
+from server.purchasing.errors import PurchasingError
+from server.events.journal import append_events
+from server.events.types import MoneyApplied
 from server.numbers import fen_to_decimal
 from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import supplier
@@ -116,10 +117,10 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
     for i, ln in enumerate(data.lines):
         r = rows.get(ln.receipt_line_id)
         if r is None:
-            c.fail("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
+            c.add("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
             continue
         if r.supplier_id != data.supplier_id:
-            c.fail("SUPPLIER_MISMATCH", f"lines.{i}.receiptLineId")
+            c.add("SUPPLIER_MISMATCH", f"lines.{i}.receiptLineId")
             continue
         p = products[r.product_id]
         q = quantity_in_unit(c, p, None, ln.quantity, f"lines.{i}.quantity")
@@ -144,7 +145,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
         lines.append(dict(line_no=i + 1, receipt_line_id=r.id, product_id=r.product_id, qty=qty,
                           unit_factor=r.unit_factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
                           tax_fen=tax_fen(amount, rate), flags=",".join(flags), _order_line=r.order_line_id))
-    c.raise_if_failed()
+    c.raise_if_any()
     bill_date = data.bill_date or clock.today()
     due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
     if due_date < bill_date:
@@ -226,9 +227,9 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in PAYMENT_METHODS:
-        c.fail("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
+        c.add("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
     collect_length(c, data.reference.strip(), supplier_payment.c.reference, "reference")
-    c.raise_if_failed()
+    c.raise_if_any()
 
     async def record(conn) -> int:
         sup = (await conn.execute(select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first()
@@ -270,9 +271,9 @@ async def do_allocate_prepayment(db: Database, payment_id: int, allocations: lis
                            .values(unallocated_fen=pay.unallocated_fen - allocated))
         note_change(conn, f"supplier_payment:{payment_id}", before={"unallocated_fen": pay.unallocated_fen},
                     after={"unallocated_fen": pay.unallocated_fen - allocated})
-        await append_events(conn, [NewEvent(MONEY_APPLIED, {
-            "side": "payable", "money_id": payment_id, "party_id": pay.supplier_id, "amount_fen": allocated,
-            "date": max(on or clock.today(), pay.payment_date).isoformat(), "number": pay.number})])
+        await append_events(conn, [MoneyApplied(side="payable", money_id=payment_id, party_id=pay.supplier_id,
+                                                amount_fen=allocated, on=max(on or clock.today(), pay.payment_date),
+                                                number=pay.number)])
 
 
 async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,
@@ -287,7 +288,7 @@ async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, am
             raise PurchasingError("NOT_FOUND", "debitNoteId", what="bill")
         require_status(note, ("open",), "bill", "pay")
         fen = c.money(amount, "amount", positive=True)
-        c.raise_if_failed()
+        c.raise_if_any()
         if fen > note.paid_fen - note.total_fen:
             raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
         await _allocate(conn, c, note.supplier_id, [Allocation(bill_id, amount)], principal,

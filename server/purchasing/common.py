@@ -13,7 +13,7 @@ from server.doc_kit import (
     tax_fen,
     value_fen,
 )
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 
 Collector = partial(doc_kit.Collector, PurchasingError)
 lock_row = partial(doc_kit.lock_row, PurchasingError)

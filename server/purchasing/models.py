@@ -266,3 +266,7 @@ payment_allocation = Table(
     CheckConstraint("amount_fen > 0", name="positive"),
     CheckConstraint("(payment_id IS NULL) <> (debit_note_id IS NULL)", name="one_source"),
 )
+
+# the finance poster finds the document of a stock operation by its id (server/finance/poster.py)
+Index("ix_goods_receipt_operation_id", goods_receipt.c.operation_id)
+Index("ix_purchase_return_operation_id", purchase_return.c.operation_id)

@@ -22,7 +22,7 @@ from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 from server.numbers import scaled_to_decimal
 from server.inventory.models import warehouse
 from server.partners.models import supplier
@@ -76,9 +76,9 @@ class OrderInput:
 async def _check_ref(conn, table, row_id, what, field_name, c: Collector) -> bool:
     row = (await conn.execute(select(table.c.active).where(table.c.id == row_id))).first()
     if row is None:
-        c.fail("NOT_FOUND", field_name, what=what)
+        c.add("NOT_FOUND", field_name, what=what)
     elif not row.active:
-        c.fail("INACTIVE", field_name, what=what)
+        c.add("INACTIVE", field_name, what=what)
     else:
         return True
     return False
@@ -89,25 +89,25 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
     c = Collector()
     order_date = data.order_date or clock.today()
     if len(data.note.strip()) > NOTE_MAX:
-        c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
+        c.add("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     await _check_ref(conn, supplier, data.supplier_id, "supplier", "supplierId", c)
     wh_ids = {data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}
     for wh in sorted(wh_ids):
         fld = "warehouseId" if wh == data.warehouse_id else "lines"
         if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
-            c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+            c.add("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
     if not data.lines:
-        c.fail("EMPTY_OPERATION", "lines")
+        c.add("EMPTY_OPERATION", "lines")
     products = await load_products(conn, [ln.product_id for ln in data.lines])
     prices = await current_prices(conn, data.supplier_id, products, order_date)
     lines = []
     for i, ln in enumerate(data.lines):
         p = products.get(ln.product_id)
         if p is None:
-            c.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+            c.add("NOT_FOUND", f"lines.{i}.productId", what="product")
             continue
         if not p.active:
-            c.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            c.add("INACTIVE", f"lines.{i}.productId", what="product")
             continue
         q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
         listed = prices.get(p.id)
@@ -125,7 +125,7 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
         else:
             rate = listed.vat_rate_bp if listed is not None else p.vat_rate_bp
         if listed is not None and qty < listed.min_order_qty:
-            c.fail("BELOW_MIN_ORDER_QTY", f"lines.{i}.quantity", min=str(scaled_to_decimal(listed.min_order_qty,
+            c.add("BELOW_MIN_ORDER_QTY", f"lines.{i}.quantity", min=str(scaled_to_decimal(listed.min_order_qty,
                                                                                          p.precision)))
         if price is None or rate is None:
             continue
@@ -135,13 +135,13 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
                           qty=qty, unit_factor=factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
                           tax_fen=tax_fen(amount, rate), expected_date=ln.expected_date,
                           warehouse_id=ln.warehouse_id or data.warehouse_id))
-    c.raise_if_failed()
+    c.raise_if_any()
     amount = sum(ln["amount_fen"] for ln in lines)
     tax = sum(ln["tax_fen"] for ln in lines)
     header = dict(supplier_id=data.supplier_id, warehouse_id=data.warehouse_id, order_date=order_date,
                   note=data.note.strip(), amount_fen=amount, tax_fen=tax, total_fen=amount + tax)
     check_amount(c, amount + tax, "lines")
-    c.raise_if_failed()
+    c.raise_if_any()
     return header, lines
 
 
@@ -171,10 +171,8 @@ async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput
     """Replace a draft's header and lines. A rejected order may be corrected too: it becomes a draft."""
     require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, EDITABLE, "purchase_order", "edit")
-        if not scope.in_scope(principal, row.warehouse_id):
-            raise PurchasingError("PERMISSION_DENIED", "id", permission=f"warehouse {row.warehouse_id}")
         header, lines = await _build(conn, data, principal)
         await conn.execute(delete(purchase_order_line).where(purchase_order_line.c.order_id == order_id))
         await conn.execute(update(purchase_order).where(purchase_order.c.id == order_id)
@@ -196,7 +194,7 @@ async def do_submit_purchase_order(db: Database, order_id: int, principal: Princ
     """Submit a draft for approval; the approval steps follow the thresholds in force now."""
     require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, ("draft",), "purchase_order", "submit")
         settings = await load_purchase_settings(conn)
         roles = settings.approval_roles(row.total_fen)
@@ -214,7 +212,7 @@ async def do_approve_purchase_order(db: Database, order_id: int, principal: Prin
     comment = clean_comment(PurchasingError, comment)
     require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, ("submitted",), "purchase_order", "approve")
         settings = await load_purchase_settings(conn)
         if settings.separation_of_duties and is_creator(row, principal):
@@ -239,7 +237,7 @@ async def do_reject_purchase_order(db: Database, order_id: int, principal: Princ
     comment = clean_comment(PurchasingError, comment, required=True)
     require_permission(principal, "purchase.order.approve")
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, ("submitted",), "purchase_order", "reject")
         await _transition(conn, row, "rejected", "rejected", principal, comment=comment)
 
@@ -249,7 +247,7 @@ async def do_cancel_purchase_order(db: Database, order_id: int, principal: Princ
     require_permission(principal, "purchase.order.edit")
     comment = clean_comment(PurchasingError, comment)
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, CANCELLABLE, "purchase_order", "cancel")
         if await _anything_received(conn, order_id):  # e.g. a receipt whose goods were all rejected
             raise PurchasingError("INVALID_STATUS", "id", what="purchase_order", status="partially_received",
@@ -263,7 +261,7 @@ async def do_close_purchase_order(db: Database, order_id: int, principal: Princi
     require_permission(principal, "purchase.order.edit")
     comment = clean_comment(PurchasingError, comment)
     async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order")
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, RECEIVABLE, "purchase_order", "close")
         if row.status == "approved" and not await _anything_received(conn, order_id):
             raise PurchasingError("INVALID_STATUS", "id", what="purchase_order", status=row.status, action="close")

@@ -14,7 +14,7 @@ from server.auth.services import Principal
 from server.catalog.models import product
 from server.database import Database
 from server.clock import utcnow
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 from server.partners.models import supplier
 from server.purchasing.common import Collector, load_products, quantity_in_unit, require_permission
 from server.purchasing.models import preferred_supplier, supplier_price
@@ -48,10 +48,10 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
     c = Collector()
     price = c.price(data.unit_price, "unitPrice")
     if not 0 <= data.lead_time_days <= 3650:
-        c.fail("INVALID_VALUE", "leadTimeDays", detail="0–3650")
+        c.add("INVALID_VALUE", "leadTimeDays", detail="0–3650")
     valid_from = data.valid_from or clock.today()
     if data.valid_to is not None and data.valid_to < valid_from:
-        c.fail("INVALID_VALUE", "validTo", detail="before validFrom")
+        c.add("INVALID_VALUE", "validTo", detail="before validFrom")
     async with db.write() as conn:
         await _active(conn, supplier, data.supplier_id, "supplier", "supplierId")
         await _active(conn, product, data.product_id, "product", "productId")
@@ -59,7 +59,7 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
         rate = p.vat_rate_bp if data.vat_rate is None else c.rate(data.vat_rate, "vatRate")
         moq = quantity_in_unit(c, p, None, data.min_order_qty, "minOrderQty", allow_zero=True)
         pack = quantity_in_unit(c, p, None, data.pack_qty, "packQty", allow_zero=True)
-        c.raise_if_failed()
+        c.raise_if_any()
         values = dict(supplier_id=data.supplier_id, product_id=data.product_id, unit_price_micro=price,
                       vat_rate_bp=rate, min_order_qty=moq[1], pack_qty=pack[1], lead_time_days=data.lead_time_days,
                       valid_from=valid_from, valid_to=data.valid_to, created_at=utcnow())
@@ -68,8 +68,10 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
     return new_id
 
 
-async def do_end_supplier_price(db: Database, price_id: int, valid_to: date) -> None:
+async def do_end_supplier_price(db: Database, price_id: int, valid_to: date,
+                                principal: Principal | None = None) -> None:
     """End a price's validity (prices are never edited in place: a new price gets a new row)."""
+    require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
         row = (await conn.execute(select(supplier_price).where(supplier_price.c.id == price_id))).first()
         if row is None:
@@ -80,8 +82,10 @@ async def do_end_supplier_price(db: Database, price_id: int, valid_to: date) -> 
         note_change(conn, f"supplier_price:{price_id}", before={"valid_to": row.valid_to}, after={"valid_to": valid_to})
 
 
-async def do_set_preferred_supplier(db: Database, product_id: int, supplier_id: int | None) -> None:
+async def do_set_preferred_supplier(db: Database, product_id: int, supplier_id: int | None,
+                                    principal: Principal | None = None) -> None:
     """Set (or clear, with ``None``) the preferred supplier of a product."""
+    require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
         await _active(conn, product, product_id, "product", "productId")
         if supplier_id is None:

@@ -29,8 +29,10 @@ from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import DomainError, PurchasingError
-from server.events.journal import DOCUMENT_STATUS_CHANGED, NewEvent, append_events
+from server.errors import DomainError
+from server.purchasing.errors import PurchasingError
+from server.events.journal import append_events
+from server.events.types import DocumentStatusChanged
 from server.inventory.models import location, lot
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
 from server.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
@@ -135,7 +137,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     order = None
     order_lines: dict[int, object] = {}
     if data.order_id is not None:
-        order = await lock_row(conn, purchase_order, data.order_id, "purchase_order")
+        order = await lock_row(conn, purchase_order, data.order_id, "purchase_order", principal)
         require_status(order, RECEIVABLE, "purchase_order", "receive")
         supplier_id = order.supplier_id
         order_lines = {r.id: r for r in await conn.execute(
@@ -152,7 +154,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     if not data.lines:
         raise PurchasingError("EMPTY_OPERATION", "lines")
     if data.landed_allocation not in ("value", "quantity"):
-        c.fail("INVALID_VALUE", "landedAllocation", detail="value | quantity")
+        c.add("INVALID_VALUE", "landedAllocation", detail="value | quantity")
     landed_total = c.money(data.landed_cost, "landedCost")
     collect_length(c, data.note.strip(), goods_receipt.c.note, "note")
 
@@ -166,21 +168,21 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         ol = None
         if order is not None:
             if ln.order_line_id is None:
-                c.fail("REQUIRED", f"{f}.orderLineId")
+                c.add("REQUIRED", f"{f}.orderLineId")
                 continue
             ol = order_lines.get(ln.order_line_id)
             if ol is None:
-                c.fail("WRONG_ORDER", f"{f}.orderLineId")
+                c.add("WRONG_ORDER", f"{f}.orderLineId")
                 continue
             product_id = ol.product_id
         elif ln.product_id is None:
-            c.fail("REQUIRED", f"{f}.productId")
+            c.add("REQUIRED", f"{f}.productId")
             continue
         else:
             product_id = ln.product_id
         p = products.get(product_id)
         if p is None:
-            c.fail("NOT_FOUND", f"{f}.productId", what="product")
+            c.add("NOT_FOUND", f"{f}.productId", what="product")
             continue
         unit_id = ln.unit_id or (ol.unit_id if ol is not None else None)
         received = quantity_in_unit(c, p, unit_id, ln.received_quantity, f"{f}.receivedQuantity")
@@ -189,10 +191,10 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             continue
         received, rejected = received[1], rejected[1]
         if rejected > received:
-            c.fail("INVALID_QUANTITY", f"{f}.rejectedQuantity")
+            c.add("INVALID_QUANTITY", f"{f}.rejectedQuantity")
             continue
         if rejected and not ln.reject_reason.strip():
-            c.fail("REQUIRED", f"{f}.rejectReason")
+            c.add("REQUIRED", f"{f}.rejectReason")
         collect_length(c, ln.reject_reason.strip(), REASON_MAX, f"{f}.rejectReason")
         accepted = received - rejected
         if ol is not None:
@@ -208,16 +210,16 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         if accepted:
             loc = locations.get(ln.location_id) if ln.location_id else None
             if ln.location_id is None:
-                c.fail("REQUIRED", f"{f}.locationId")
+                c.add("REQUIRED", f"{f}.locationId")
                 continue
             if loc is None:
-                c.fail("NOT_FOUND", f"{f}.locationId", what="location")
+                c.add("NOT_FOUND", f"{f}.locationId", what="location")
                 continue
             if wh is not None and loc.warehouse_id != wh:
-                c.fail("WRONG_WAREHOUSE", f"{f}.locationId")
+                c.add("WRONG_WAREHOUSE", f"{f}.locationId")
                 continue
             if not scope.in_scope(principal, loc.warehouse_id):
-                c.fail("PERMISSION_DENIED", f"{f}.locationId", permission=f"warehouse {loc.warehouse_id}")
+                c.add("PERMISSION_DENIED", f"{f}.locationId", permission=f"warehouse {loc.warehouse_id}")
                 continue
         on_time = None if ol is None or ol.expected_date is None else receipt_date <= ol.expected_date
         common = dict(product_id=product_id, order_line=ol, reason=ln.reject_reason.strip(),
@@ -226,7 +228,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         if p.tracking == "serial" and accepted:
             serials = [s.strip() for s in ln.serials if s.strip()]
             if len(serials) * QTY_SCALE != accepted or len(set(serials)) != len(serials):
-                c.fail("SERIAL_COUNT", f"{f}.serials", serials=len(serials),
+                c.add("SERIAL_COUNT", f"{f}.serials", serials=len(serials),
                        accepted=str(scaled_to_decimal(accepted, p.precision)))
                 continue
             for s in serials:  # one receipt line per serial: each can be returned on its own
@@ -235,11 +237,11 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                 lines.append(_Line(i, received=rejected, accepted=0, rejected=rejected, lot_code=None, **common))
         else:
             if ln.serials:
-                c.fail("LOT_NOT_ALLOWED", f"{f}.serials")
+                c.add("LOT_NOT_ALLOWED", f"{f}.serials")
                 continue
             lines.append(_Line(i, received=received, accepted=accepted, rejected=rejected,
                                lot_code=ln.lot.strip() if ln.lot else None, **common))
-    c.raise_if_failed()
+    c.raise_if_any()
 
     # over-receipt, per order line, counting every line of this receipt
     tolerance = settings.tolerance("over_receipt_tolerance")
@@ -280,7 +282,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         ln.landed = share
     for ln in lines:
         check_amount(c, ln.goods + ln.landed, f"lines.{ln.index}.receivedQuantity")
-    c.raise_if_failed()
+    c.raise_if_any()
 
     warehouse_id = order.warehouse_id if order is not None else None
     if stocked:
@@ -387,7 +389,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         raise PurchasingError("EMPTY_OPERATION", "lines")
     reason = data.reason.strip()
     if not reason:
-        c.fail("REQUIRED", "reason")
+        c.add("REQUIRED", "reason")
     collect_length(c, reason, purchase_return.c.reason, "reason")
     rows = {r.id: r for r in await conn.execute(
         select(goods_receipt_line, lot.c.code.label("lot_code"))
@@ -399,7 +401,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
     for i, ln in enumerate(data.lines):
         r = rows.get(ln.receipt_line_id)
         if r is None:
-            c.fail("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
+            c.add("NOT_FOUND", f"lines.{i}.receiptLineId", what="receipt_line")
             continue
         q = quantity_in_unit(c, products[r.product_id], None, ln.quantity, f"lines.{i}.quantity")
         if q is None:
@@ -408,11 +410,11 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         wanted[r.id] = wanted.get(r.id, 0) + qty
         available = r.accepted_qty - r.returned_qty
         if wanted[r.id] > available:
-            c.fail("OVER_RETURN", f"lines.{i}.quantity",
+            c.add("OVER_RETURN", f"lines.{i}.quantity",
                    available=str(scaled_to_decimal(available, products[r.product_id].precision)))
             continue
         checked.append((i, r, qty, ln.location_id or r.location_id))
-    c.raise_if_failed()
+    c.raise_if_any()
 
     return_date = data.return_date or clock.today()
     number = await next_number(conn, "PR", return_date)
@@ -482,7 +484,6 @@ async def _debit_note(conn, receipt, out: list[dict], on: date, return_number: s
              qty=-e["qty"], unit_factor=e["row"].unit_factor, unit_price_micro=e["row"].unit_price_micro,
              vat_rate_bp=e["row"].vat_rate_bp, amount_fen=-e["amount_fen"], tax_fen=-e["tax_fen"])
         for no, e in enumerate(out, start=1)])
-    await append_events(conn, [NewEvent(DOCUMENT_STATUS_CHANGED, {
-        "doc_type": "supplier_bill", "id": bill_id, "number": number, "from": "", "to": "open", "actor": actor,
-        "kind": "debit_note"})])
+    await append_events(conn, [DocumentStatusChanged(doc_type="supplier_bill", id=bill_id, number=number, from_status="",
+                                                     to_status="open", actor=actor, kind="debit_note")])
     return bill_id

@@ -16,7 +16,7 @@ from server.database import Database
 from server.audit import note_change
 from server.doc_kit import parse_thresholds
 from server.documents import read_setting, write_setting
-from server.errors import PurchasingError
+from server.purchasing.errors import PurchasingError
 from server.numbers import NumberError, parse_decimal
 
 KEY = "purchasing"

@@ -23,7 +23,7 @@ from server.auth.services import Principal
 from server.database import Database
 from server.doc_kit import actor_label
 from server.documents import read_setting, write_setting
-from server.errors import InventoryError
+from server.inventory.errors import InventoryError
 from server.inventory.models import location, stock_level, stock_move, stock_operation
 from server.numbers import NumberError, parse_decimal
 

@@ -11,7 +11,7 @@ from server.doc_kit import (
     quantity_in_unit,
     status_event,
 )
-from server.errors import SalesError
+from server.sales.errors import SalesError
 
 Collector = partial(doc_kit.Collector, SalesError)
 lock_row = partial(doc_kit.lock_row, SalesError)

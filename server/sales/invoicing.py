@@ -27,8 +27,9 @@ from server.catalog.models import product, unit
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import SalesError
-from server.events.journal import MONEY_APPLIED, NewEvent, append_events
+from server.sales.errors import SalesError
+from server.events.journal import append_events
+from server.events.types import MoneyApplied
 from server.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import customer
@@ -190,10 +191,10 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
         field_name = f"lines.{i}" if i < explicit else "shipmentIds"
         r = rows.get(w.shipment_line_id)
         if r is None:
-            c.fail("NOT_FOUND", f"{field_name}.shipmentLineId", what="shipment_line")
+            c.add("NOT_FOUND", f"{field_name}.shipmentLineId", what="shipment_line")
             continue
         if r.customer_id != customer_id:
-            c.fail("CUSTOMER_MISMATCH", f"{field_name}.shipmentLineId")
+            c.add("CUSTOMER_MISMATCH", f"{field_name}.shipmentLineId")
             continue
         open_qty = r.qty - r.invoiced_qty - (r.returned_qty - r.credited_qty) - taken.get(r.id, 0)
         p = products[r.product_id]
@@ -201,7 +202,7 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
             qty = open_qty
             if qty <= 0:
                 if i < explicit:
-                    c.fail("OVER_INVOICE", f"{field_name}.quantity", open="0")
+                    c.add("OVER_INVOICE", f"{field_name}.quantity", open="0")
                 continue
         else:
             q = quantity_in_unit(c, p, None, w.quantity, f"{field_name}.quantity")
@@ -209,7 +210,7 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
                 continue
             qty = q[1]
             if qty > open_qty:
-                c.fail("OVER_INVOICE", f"{field_name}.quantity", open=str(scaled_to_decimal(max(open_qty, 0),
+                c.add("OVER_INVOICE", f"{field_name}.quantity", open=str(scaled_to_decimal(max(open_qty, 0),
                                                                                          p.precision)))
                 continue
         taken[r.id] = taken.get(r.id, 0) + qty
@@ -221,7 +222,7 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
         lines.append(dict(shipment_line_id=r.id, product_id=r.product_id, item_name=item.name, spec=item.spec,
                           unit_name=item.unit_name, qty=qty, unit_price_micro=_unit_price_micro(amount, qty),
                           vat_rate_bp=ol.vat_rate_bp, amount_fen=amount, tax_fen=tax))
-    c.raise_if_failed()
+    c.raise_if_any()
     if not lines:
         raise SalesError("OVER_INVOICE", "shipmentIds", open="0")
     header = await _header(conn, customer_id, on, "invoice")
@@ -336,7 +337,7 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
         if original.kind != "invoice":
             raise SalesError("NOT_FOUND", "invoiceId", what="invoice")
         if not data.reason.strip():
-            c.fail("REQUIRED", "reason")
+            c.add("REQUIRED", "reason")
         if not data.lines:
             raise SalesError("EMPTY_OPERATION", "lines")
         inv_lines = {r.id: r for r in await conn.execute(select(sales_invoice_line).where(
@@ -346,23 +347,23 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
         for i, ln in enumerate(data.lines):
             il = inv_lines.get(ln.invoice_line_id)
             if il is None:
-                c.fail("NOT_FOUND", f"lines.{i}.invoiceLineId", what="invoice")
+                c.add("NOT_FOUND", f"lines.{i}.invoiceLineId", what="invoice")
                 continue
             if (ln.quantity is None) == (ln.amount is None):
-                c.fail("INVALID_VALUE", f"lines.{i}", detail="quantity or amount, one of them")
+                c.add("INVALID_VALUE", f"lines.{i}", detail="quantity or amount, one of them")
                 continue
             if ln.quantity is not None:
                 q = quantity_in_unit(c, products[il.product_id], None, ln.quantity, f"lines.{i}.quantity")
                 if q is None:
                     continue
                 if q[1] > il.qty - il.credited_qty:
-                    c.fail("OVER_RETURN", f"lines.{i}.quantity",
+                    c.add("OVER_RETURN", f"lines.{i}.quantity",
                            available=str(scaled_to_decimal(il.qty - il.credited_qty, products[il.product_id].precision)))
                     continue
                 line = _credit_line(il, q[1])
                 left = il.amount_fen + il.tax_fen - il.credited_fen
                 if line["_credited"][2] > left:  # allowances already credited this line's value
-                    c.fail("OVER_RETURN", f"lines.{i}.quantity", available=str(fen_to_decimal(left)))
+                    c.add("OVER_RETURN", f"lines.{i}.quantity", available=str(fen_to_decimal(left)))
                     continue
                 lines.append(line)
             else:
@@ -370,11 +371,11 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                 if fen is None:
                     continue
                 if fen > il.amount_fen + il.tax_fen - il.credited_fen:
-                    c.fail("OVER_RETURN", f"lines.{i}.amount",
+                    c.add("OVER_RETURN", f"lines.{i}.amount",
                            available=str(fen_to_decimal(il.amount_fen + il.tax_fen - il.credited_fen)))
                     continue
                 lines.append(_credit_line(il, None, fen))
-        c.raise_if_failed()
+        c.raise_if_any()
         return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or clock.today(),
                                   data.reason.strip(), principal, remarks_field="reason")
 
@@ -421,9 +422,9 @@ async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, p
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
     if data.method not in RECEIPT_METHODS:
-        c.fail("INVALID_VALUE", "method", detail=" | ".join(RECEIPT_METHODS))
+        c.add("INVALID_VALUE", "method", detail=" | ".join(RECEIPT_METHODS))
     collect_length(c, data.reference.strip(), customer_receipt.c.reference, "reference")
-    c.raise_if_failed()
+    c.raise_if_any()
 
     async def record(conn) -> int:
         if (await conn.execute(select(customer.c.id).where(customer.c.id == data.customer_id))).first() is None:
@@ -463,9 +464,9 @@ async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allo
                            .values(unallocated_fen=rec.unallocated_fen - allocated))
         note_change(conn, f"customer_receipt:{receipt_id}", before={"unallocated_fen": rec.unallocated_fen},
                     after={"unallocated_fen": rec.unallocated_fen - allocated})
-        await append_events(conn, [NewEvent(MONEY_APPLIED, {
-            "side": "receivable", "money_id": receipt_id, "party_id": rec.customer_id, "amount_fen": allocated,
-            "date": max(on or clock.today(), rec.receipt_date).isoformat(), "number": rec.number})])
+        await append_events(conn, [MoneyApplied(side="receivable", money_id=receipt_id, party_id=rec.customer_id,
+                                                amount_fen=allocated, on=max(on or clock.today(), rec.receipt_date),
+                                                number=rec.number)])
 
 
 async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: int, amount: str,
@@ -479,7 +480,7 @@ async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: in
             raise SalesError("NOT_FOUND", "creditNoteId", what="invoice")
         require_status(note, ("open",), "invoice", "pay")
         fen = c.money(amount, "amount", positive=True)
-        c.raise_if_failed()
+        c.raise_if_any()
         if fen > note.received_fen - note.total_fen:
             raise SalesError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.received_fen - note.total_fen)))
         await _allocate(conn, c, note.customer_id, [Allocation(invoice_id, amount)], principal,

@@ -254,3 +254,6 @@ sales_return_line = Table(
 Index("ix_sales_invoice_invoice_date", sales_invoice.c.invoice_date)
 Index("ix_shipment_ship_date", shipment.c.ship_date)
 Index("ix_sales_return_return_date", sales_return.c.return_date)
+# the finance poster finds the document of a stock operation by its id (server/finance/poster.py)
+Index("ix_shipment_operation_id", shipment.c.operation_id)
+Index("ix_sales_return_operation_id", sales_return.c.operation_id)

@@ -29,7 +29,7 @@ from server.catalog.models import product
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import SalesError
+from server.sales.errors import SalesError
 from server.events.journal import append_events
 from server.inventory.models import stock_level, warehouse
 from server.inventory.reorder import low_stock_events
@@ -107,9 +107,9 @@ def line_amounts(qty: int, price_micro: int, factor: int, discount_bp: int, rate
 async def _check_ref(conn, table, row_id, what, field_name, c: Collector):
     row = (await conn.execute(select(table).where(table.c.id == row_id))).first()
     if row is None:
-        c.fail("NOT_FOUND", field_name, what=what)
+        c.add("NOT_FOUND", field_name, what=what)
     elif not row.active:
-        c.fail("INACTIVE", field_name, what=what)
+        c.add("INACTIVE", field_name, what=what)
     else:
         return row
     return None
@@ -119,18 +119,18 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
     c = Collector()
     order_date = data.order_date or clock.today()
     if len(data.note.strip()) > NOTE_MAX:
-        c.fail("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
+        c.add("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
     cust = await _check_ref(conn, customer, data.customer_id, "customer", "customerId", c)
     for wh in sorted({data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}):
         fld = "warehouseId" if wh == data.warehouse_id else "lines"
         if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
-            c.fail("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+            c.add("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
     if data.ship_to_address_id is not None:
         addr = (await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))).first()
         if addr is None or addr.partner_kind != "customer" or addr.partner_id != data.customer_id:
-            c.fail("NOT_FOUND", "shipToAddressId", what="address")
+            c.add("NOT_FOUND", "shipToAddressId", what="address")
     if not data.lines:
-        c.fail("EMPTY_OPERATION", "lines")
+        c.add("EMPTY_OPERATION", "lines")
     products = await load_products(conn, [ln.product_id for ln in data.lines])
     sale_prices = dict((await conn.execute(select(product.c.id, product.c.sale_price_fen).where(
         product.c.id.in_(products)))).all())
@@ -138,10 +138,10 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
     for i, ln in enumerate(data.lines):
         p = products.get(ln.product_id)
         if p is None:
-            c.fail("NOT_FOUND", f"lines.{i}.productId", what="product")
+            c.add("NOT_FOUND", f"lines.{i}.productId", what="product")
             continue
         if not p.active:
-            c.fail("INACTIVE", f"lines.{i}.productId", what="product")
+            c.add("INACTIVE", f"lines.{i}.productId", what="product")
             continue
         q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
         rate = p.vat_rate_bp if ln.vat_rate is None else c.rate(ln.vat_rate, f"lines.{i}.vatRate")
@@ -165,14 +165,14 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
                           quantity=quantity, qty=qty, unit_price_micro=price, discount_bp=discount, vat_rate_bp=rate,
                           amount_fen=amount, tax_fen=tax, total_fen=total, requested_date=ln.requested_date,
                           warehouse_id=ln.warehouse_id or data.warehouse_id))
-    c.raise_if_failed()
+    c.raise_if_any()
     header = dict(customer_id=data.customer_id, warehouse_id=data.warehouse_id, order_date=order_date,
                   prices_include_vat=data.prices_include_vat, ship_to_address_id=data.ship_to_address_id,
                   salesperson_user_id=cust.salesperson_user_id, note=data.note.strip(),
                   amount_fen=sum(ln["amount_fen"] for ln in lines), tax_fen=sum(ln["tax_fen"] for ln in lines),
                   total_fen=sum(ln["total_fen"] for ln in lines))
     check_amount(c, header["total_fen"], "lines")
-    c.raise_if_failed()
+    c.raise_if_any()
     return header, lines
 
 
@@ -202,7 +202,7 @@ async def do_update_sales_order(db: Database, order_id: int, data: SalesOrderInp
     """Replace a draft's (or a rejected order's) header and lines; it is a draft again."""
     require_permission(principal, "sales.order.edit")
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, EDITABLE, "sales_order", "edit")
         header, lines = await _build(conn, data, principal)
         await conn.execute(sales_order_line.delete().where(sales_order_line.c.order_id == order_id))
@@ -243,7 +243,7 @@ async def do_submit_sales_order(db: Database, order_id: int, principal: Principa
     none is approved (and reserves its stock) at once. Returns the new status."""
     require_permission(principal, "sales.order.edit")
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, ("draft",), "sales_order", "submit")
         settings = await load_sales_settings(conn)
         # the customer row is locked: two orders of one customer pass the credit check one after the other
@@ -265,7 +265,7 @@ async def do_submit_sales_order(db: Database, order_id: int, principal: Principa
                           approvals_done=0, credit_check=json.dumps(check))
         if steps:
             return "submitted"
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         await _approve_finally(conn, row, principal, "approved automatically (no rule applies)", 0)
         return "approved"
 
@@ -338,7 +338,7 @@ async def do_approve_sales_order(db: Database, order_id: int, principal: Princip
     reserves its stock. Returns the new status."""
     comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, ("submitted",), "sales_order", "approve")
         steps = json.loads(row.approvals_required)
         step = steps[row.approvals_done]
@@ -362,7 +362,7 @@ async def do_approve_sales_order(db: Database, order_id: int, principal: Princip
 async def do_reject_sales_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
     comment = clean_comment(SalesError, comment, required=True)
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, ("submitted",), "sales_order", "reject")
         step = json.loads(row.approvals_required)[row.approvals_done]
         require_permission(principal, step["permission"])
@@ -374,7 +374,7 @@ async def do_cancel_sales_order(db: Database, order_id: int, principal: Principa
     require_permission(principal, "sales.order.edit")
     comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, CANCELLABLE, "sales_order", "cancel")
         await release_order(conn, order_id)
         await _transition(conn, row, "cancelled", "cancelled", principal, comment=comment)
@@ -385,7 +385,7 @@ async def do_close_sales_order(db: Database, order_id: int, principal: Principal
     require_permission(principal, "sales.order.edit")
     comment = clean_comment(SalesError, comment)
     async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order")
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
         require_status(row, ("partially_shipped", "shipped", "invoiced"), "sales_order", "close")
         await release_order(conn, order_id)
         await _transition(conn, row, "closed", "closed", principal, comment=comment)
@@ -394,7 +394,7 @@ async def do_close_sales_order(db: Database, order_id: int, principal: Principal
 async def refresh_order_status(conn: AsyncConnection, order_id: int, principal: Principal | None) -> None:
     """After a shipment or an invoice: shipped when every line is shipped, invoiced when every line
     is invoiced (returned goods need no invoice)."""
-    row = await lock_row(conn, sales_order, order_id, "sales_order")
+    row = await lock_row(conn, sales_order, order_id, "sales_order")  # a consequence: the shipment was checked
     if row.status in ("closed", "cancelled"):
         return
     lines = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == order_id))).all()

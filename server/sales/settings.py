@@ -22,7 +22,7 @@ from server.auth.services import Principal
 from server.database import Database
 from server.doc_kit import parse_thresholds
 from server.documents import read_setting, write_setting
-from server.errors import SalesError
+from server.sales.errors import SalesError
 from server.numbers import NumberError, parse_decimal
 from server.sales.models import sales_invoice
 from server.text_limits import check_length

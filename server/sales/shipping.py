@@ -25,7 +25,8 @@ from server.auth.services import Principal
 from server.database import Database
 from server.clock import utcnow
 from server.documents import next_number
-from server.errors import DomainError, SalesError
+from server.errors import DomainError
+from server.sales.errors import SalesError
 from server.inventory.models import location, lot, stock_level
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
 from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
@@ -138,7 +139,7 @@ async def do_ship_goods(db: Database, data: ShipmentInput, principal: Principal 
 
 async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal | None) -> int:
     c = Collector()
-    order = await lock_row(conn, sales_order, data.order_id, "sales_order")
+    order = await lock_row(conn, sales_order, data.order_id, "sales_order", principal)
     require_status(order, SHIPPABLE, "sales_order", "ship")
     if not data.lines:
         raise SalesError("EMPTY_OPERATION", "lines")
@@ -152,17 +153,17 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
     for i, ln in enumerate(data.lines):
         ol = order_lines.get(ln.order_line_id)
         if ol is None:
-            c.fail("WRONG_ORDER", f"lines.{i}.orderLineId")
+            c.add("WRONG_ORDER", f"lines.{i}.orderLineId")
             continue
         loc = locations.get(ln.location_id)
         if loc is None:
-            c.fail("NOT_FOUND", f"lines.{i}.locationId", what="location")
+            c.add("NOT_FOUND", f"lines.{i}.locationId", what="location")
             continue
         if loc.warehouse_id != ol.warehouse_id:
-            c.fail("WRONG_WAREHOUSE", f"lines.{i}.locationId")
+            c.add("WRONG_WAREHOUSE", f"lines.{i}.locationId")
             continue
         if not scope.in_scope(principal, loc.warehouse_id):
-            c.fail("PERMISSION_DENIED", f"lines.{i}.locationId", permission=f"warehouse {loc.warehouse_id}")
+            c.add("PERMISSION_DENIED", f"lines.{i}.locationId", permission=f"warehouse {loc.warehouse_id}")
             continue
         p = products[ol.product_id]
         q = quantity_in_unit(c, p, ol.unit_id, ln.quantity, f"lines.{i}.quantity")
@@ -171,18 +172,18 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
         qty = q[1]
         wanted[ol.id] = wanted.get(ol.id, 0) + qty
         if wanted[ol.id] > ol.reserved_qty:
-            c.fail("OVER_SHIPMENT", f"lines.{i}.quantity",
+            c.add("OVER_SHIPMENT", f"lines.{i}.quantity",
                    open=str(scaled_to_decimal(ol.reserved_qty, p.precision)))
             continue
         if p.tracking == "serial":
             serials = [s.strip() for s in ln.serials if s.strip()] or ([ln.lot.strip()] if ln.lot else [])
             if len(serials) * QTY_SCALE != qty or len(set(serials)) != len(serials):
-                c.fail("SERIAL_QUANTITY", f"lines.{i}.serials")
+                c.add("SERIAL_QUANTITY", f"lines.{i}.serials")
                 continue
             out.extend((i, ol, QTY_SCALE, ln.location_id, s) for s in serials)
         else:
             out.append((i, ol, qty, ln.location_id, ln.lot.strip() if ln.lot else None))
-    c.raise_if_failed()
+    c.raise_if_any()
 
     ship_date = data.ship_date or clock.today()
     number = await next_number(conn, "SH", ship_date)
@@ -266,7 +267,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
     ship = await lock_row(conn, shipment, data.shipment_id, "shipment")
     reason = data.reason.strip()
     if not reason:
-        c.fail("REQUIRED", "reason")
+        c.add("REQUIRED", "reason")
     collect_length(c, reason, sales_return.c.reason, "reason")
     if not data.lines:
         raise SalesError("EMPTY_OPERATION", "lines")
@@ -279,18 +280,18 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
     for i, ln in enumerate(data.lines):
         r = rows.get(ln.shipment_line_id)
         if r is None:
-            c.fail("NOT_FOUND", f"lines.{i}.shipmentLineId", what="shipment_line")
+            c.add("NOT_FOUND", f"lines.{i}.shipmentLineId", what="shipment_line")
             continue
         q = quantity_in_unit(c, products[r.product_id], None, ln.quantity, f"lines.{i}.quantity")
         if q is None:
             continue
         wanted[r.id] = wanted.get(r.id, 0) + q[1]
         if wanted[r.id] > r.qty - r.returned_qty:
-            c.fail("OVER_RETURN", f"lines.{i}.quantity",
+            c.add("OVER_RETURN", f"lines.{i}.quantity",
                    available=str(scaled_to_decimal(r.qty - r.returned_qty, products[r.product_id].precision)))
             continue
         checked.append((i, r, q[1], ln.location_id or r.location_id))
-    c.raise_if_failed()
+    c.raise_if_any()
 
     return_date = data.return_date or clock.today()
     number = await next_number(conn, "SR", return_date)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.gtin import gs1_check_digit, gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, product_unit
-from server.errors import ScanningError
+from server.scanning.errors import ScanningError
 from server.inventory.models import location
 from server.numbers import QTY_SCALE
 

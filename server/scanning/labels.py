@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import barcode as barcode_table
 from server.catalog.models import product
-from server.errors import ScanningError
+from server.scanning.errors import ScanningError
 from server.inventory.models import location
 
 KINDS = ("ean13", "code128", "gs1_128", "qr")

@@ -30,8 +30,11 @@ from server.database import Database
 from server.clock import utcnow
 from server.doc_kit import actor_label
 from server.idempotency import keys_owned_by
-from server.errors import DomainError, ScanningError
-from server.events.journal import NewEvent, append_events
+from server.errors import DomainError
+from server.scanning.errors import ScanningError
+from server.events.journal import append_events
+from server.events.types import SCAN_RECORDED as SCAN_RECORDED  # the name, re-exported
+from server.events.types import ScanRecorded
 from server.inventory.models import location, stock_count, stock_count_line
 from server.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
 from server.purchasing.models import purchase_order, purchase_order_line
@@ -43,7 +46,6 @@ from server.sql import dialect_insert
 from server import clock
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
-SCAN_RECORDED = "scan.recorded"
 DOCUMENTS = {"RECEIVE": ("PO", purchase_order, ("approved", "partially_received", "received")),
              "PICK": ("SO", sales_order, ("approved", "partially_shipped")),
              "COUNT": ("SC", stock_count, ("open",))}
@@ -219,7 +221,7 @@ class _Batch:
         self.location_id, self.to_location_id = session.location_id, session.to_location_id
         self.scans = session.scans
         self.records: list[dict] = []
-        self.events: list[NewEvent] = []
+        self.events: list[ScanRecorded] = []
         self.seen: dict[str, object] = {}
         self.tallies: dict[int, int] = {}
         self.added: dict[int, int] = {}
@@ -261,8 +263,8 @@ class _Batch:
         self.records.append(record)
         self.seen[sc.scan_id] = _Seen(self.session.id, sc.code[:300], record["answer"])
         self.scans += 1
-        self.events.append(NewEvent(SCAN_RECORDED, {"session_id": self.session.id, "scan_id": sc.scan_id,
-                                                    "message_zh": answer.message_zh, "message_en": answer.message_en}))
+        self.events.append(ScanRecorded(session_id=self.session.id, scan_id=sc.scan_id, message_zh=answer.message_zh,
+                                        message_en=answer.message_en))
         return answer
 
     async def write(self) -> None:
@@ -464,11 +466,7 @@ POSTING_PERMISSIONS = {"RECEIVE": "stock.receive", "PICK": "sales.ship", "TRANSF
 def _acting(principal: Principal | None, mode: str) -> Principal | None:
     """A scanning device posts what it scanned: ``scan.use`` carries the one permission its session's
     mode needs (a scanner token can scan and nothing else — no other door is opened)."""
-    if principal is None:
-        return None
-    from dataclasses import replace
-
-    return replace(principal, permissions=principal.permissions | {POSTING_PERMISSIONS[mode]})
+    return scope.granting(principal, POSTING_PERMISSIONS[mode])
 
 
 async def _post(db: Database, session, lines, principal, key: str) -> str:
@@ -509,9 +507,8 @@ async def _post(db: Database, session, lines, principal, key: str) -> str:
         result = await do_transfer_stock(db, [StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.qty),
                                                         location_id=ln.location_id, to_location_id=session.to_location_id,
                                                         lot_code=ln.lot) for ln in lines],
-                                         actor=actor_label(principal), reference=f"SCAN-{session.id}",
-                                         idempotency_key=key,
-                                         warehouses=scope.warehouses(principal))
+                                         principal=principal, reference=f"SCAN-{session.id}",
+                                         idempotency_key=key)
         return f"OP{result.operation_id}"
     await do_record_counts(db, session.document_id, [
         CountEntry(str(scaled_to_decimal(ln.qty)), location_id=ln.location_id, product_id=ln.product_id, lot=ln.lot)

@@ -1,6 +1,6 @@
 """Demo data: a small trading company (上海 head warehouse, 北京 branch) to explore the system with:
-master data, opening stock, and purchasing and sales documents in every state (``demo_purchasing``,
-``demo_sales``).
+master data, opening stock, and purchasing and sales documents in every state (``server.demo.purchasing``,
+``server.demo.sales``).
 
 ``load_demo_data`` creates everything through the ordinary ``do_*`` actions, so the demo obeys the
 same validation and ledger rules as real data. It is deterministic (no randomness; only the lot dates
@@ -31,8 +31,8 @@ from server.catalog.services import (
     do_create_unit,
 )
 from server.database import Database
-from server.demo_purchasing import load_purchasing_demo
-from server.demo_sales import LAST_STEP_KEY, load_sales_demo
+from server.demo.purchasing import load_purchasing_demo
+from server.demo.sales import LAST_STEP_KEY, load_sales_demo
 from server.events.models import idempotency_key
 from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
@@ -361,7 +361,7 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
 
 async def _set_up_demo_books(db: Database, today: date) -> None:
     """The demo company keeps its books under 企业会计准则 from its first business event."""
-    from server.errors import FinanceError
+    from server.finance.errors import FinanceError
     from server.finance.books import do_setup_books
 
     from server.finance.vouchers import (VoucherInput, VoucherLineInput, do_create_voucher, do_post_voucher,

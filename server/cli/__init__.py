@@ -1,0 +1,37 @@
+"""The ``jxc`` command: serve, migrate, demo-data, check, …, one module per command group.
+
+Each group module registers its subcommands (``add_parser(sub)``), names them (``COMMANDS``) and
+runs them (``run(args, settings) -> int``); ``main`` parses, loads the settings, configures logging
+and hands the command to its group."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from server.audit import audited
+from server.cli import access, database, finance, jobs, labels, serve
+from server.settings import load_settings
+
+GROUPS = (serve, database, jobs, finance, labels, access)
+
+# the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, worker, jobs, finance,
+# labels, expiring, user, role, token
+_REGISTER = (serve.add_parser, database.add_parser, jobs.add_parser, finance.add_parser, labels.add_parser,
+             jobs.add_expiring_parser, access.add_parser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jxc", description="jxc 进销存 server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for register in _REGISTER:
+        register(sub)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for group in GROUPS:
+        if args.command in group.COMMANDS:
+            with audited("system:cli", args.command):  # what a command changes is audited as the CLI's
+                return group.run(args, settings)
+    return 2  # pragma: no cover

@@ -1,0 +1,101 @@
+"""``jxc migrate``, ``jxc demo-data`` and ``jxc check``: the schema, the demo company, the consistency check."""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.cli.common import with_db
+
+COMMANDS = ("migrate", "demo-data", "check")
+
+
+def add_parser(sub) -> None:
+    sub.add_parser("migrate", help="upgrade the database schema in place")
+    demo = sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
+    demo.add_argument("--scale", choices=("normal", "large"), default="normal",
+                      help="large: ≥ 10,000 products, ≥ 1,000,000 stock moves, ≥ 200,000 sales lines (benchmarks)")
+    demo.add_argument("--products", type=int, default=10_000, help="with --scale large")
+    sub.add_parser("check", help="verify that stock levels and values equal the ledger, and the books agree")
+
+
+def run(args, settings) -> int:
+    if args.command == "migrate":
+        _migrate(settings)
+        asyncio.run(with_db(settings, _first_run))
+        return 0
+    if args.command == "demo-data" and args.scale == "large":
+        from server.database import Database
+        from server.demo.large import load_large_demo
+
+        async def large():
+            db = Database(settings.database_url)
+            try:
+                return await load_large_demo(db, products=args.products)
+            finally:
+                await db.dispose()
+        loaded = asyncio.run(large())
+        print("large demo loaded / 已加载大数据演示" if loaded else "large demo already present / 已存在")
+        return 0
+    if args.command == "demo-data":
+        loaded = asyncio.run(_demo(settings))
+        print("demo data loaded / 已加载演示数据" if loaded else "demo data already present / 演示数据已存在")
+        return 0
+    if args.command == "check":
+        problems = asyncio.run(_check(settings))
+        for line in problems:
+            print(line)
+        print(f"{len(problems)} mismatch(es) / 处不一致" if problems else "ledger OK / 账实一致")
+        return 1 if problems else 0
+    return 2  # pragma: no cover
+
+
+def _migrate(settings) -> None:
+    from server.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"database is up to date: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _first_run(db) -> None:
+    import os
+
+    from server.auth import services as auth
+
+    await auth.ensure_builtin_roles(db)
+    generated = await auth.ensure_admin(db, os.environ.get("JXC_ADMIN_PASSWORD"))
+    if generated:
+        print(f"created user admin with password / 已创建管理员 admin，密码: {generated}")
+        print("  (shown once; change it with `jxc user passwd admin` / 只显示一次)")
+
+
+async def _demo(settings) -> bool:
+    from server.database import Database
+    from server.demo.company import load_demo_data
+
+    db = Database(settings.database_url)
+    try:
+        return await load_demo_data(db)
+    finally:
+        await db.dispose()
+
+
+async def _check(settings) -> list[str]:
+    from server.database import Database
+    from server.inventory.check import verify_ledger
+
+    from server.finance.check import books_problems
+    from server.finance.poster import post_pending
+
+    db = Database(settings.database_url)
+    try:
+        await post_pending(db)  # the books are compared once every business event is booked
+        async with db.read() as conn:
+            return await verify_ledger(conn) + await books_problems(conn)
+    finally:
+        await db.dispose()
