@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
 export TEST_DATABASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install check clean lock schema
+.PHONY: run test test-sqlite test-postgres bench install check clean lock schema lint
 
 # The exact tested versions, with hashes (requirements.lock), then jxc itself without resolving again;
 # re-run whenever pyproject.toml or the lock changes.
@@ -35,6 +35,10 @@ run: $(STAMP)
 ## The whole suite on SQLite, then on PostgreSQL when one is reachable (required when JXC_REQUIRE_POSTGRES=1)
 test: $(STAMP)
 	$(BIN)/python -m tests.run_all
+
+## The layers point one way: the import contracts of pyproject.toml ([tool.importlinter], docs/architecture.md)
+lint: $(STAMP)
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
 	JXC_TEST_DB=sqlite $(BIN)/pytest -q

@@ -17,12 +17,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from server.database import Database
+from server.core.database import Database
 from server.demo.large import load_large_demo
 from server.inventory.models import stock_move
-from server.reports import abc, dashboard, inventory, purchasing, sales
+from server.inventory import abc
+from server.reports import dashboard, inventory, purchasing, sales
 from server.sales.models import shipment_line
-from server import clock
+from server.core import clock
 
 PRODUCTS = int(os.environ.get("JXC_BENCH_PRODUCTS", "10000"))
 TARGET_S = 1.0

@@ -28,8 +28,8 @@ from bench.reports import bench_reports
 from bench.scan import bench_scans, seed_scan
 from schema.relay import to_global_id
 from server.catalog.services import ProductInput, do_create_product, do_create_unit
-from server.database import Database
-from server.inventory.check import verify_ledger
+from server.core.database import Database
+from server.sales.check import verify_ledger
 from server.inventory.models import stock_move
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse

@@ -14,7 +14,7 @@ from bench.loadgen import Connection, run_load
 from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import unit
 from server.catalog.services import BarcodeInput, ProductInput, do_create_product
-from server.database import Database
+from server.core.database import Database
 from server.partners.services import PartnerInput, do_create_partner
 from server.inventory.models import warehouse
 from server.purchasing import orders

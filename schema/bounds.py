@@ -9,7 +9,7 @@ error with ``extensions.code``) for queries; mutations with a payload report the
 
 from __future__ import annotations
 
-from server.errors import ApiError
+from server.core.errors import ApiError
 
 MIN_YEAR, MAX_YEAR = 1900, 2999  # also the range of the Date scalar (schema/scalars.py)
 MAX_DAYS = 36_600  # a hundred years

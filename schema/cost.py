@@ -40,7 +40,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from schema.relay import DEFAULT_PAGE_SIZE
-from server.errors import ApiError
+from server.core.errors import ApiError
 
 DEFAULT_MAX_COST = 50_000
 UNPAGED_LIST_BOUND = 50

@@ -72,9 +72,10 @@ AutomationName = options_enum("AutomationName", AUTOMATIONS, "An automation that
 
 # ---- scanning ---------------------------------------------------------------------------------------------
 
-LabelKind = options_enum("LabelKind", LABEL_KINDS, "The symbology of a product label.")
-LabelLayout = options_enum("LabelLayout", LABEL_LAYOUTS, "A label sheet layout: A4 with 3×8 labels, or single "
-                           "50×30 mm labels.", prefix="LABEL")
+LabelKind = options_enum("LabelKind", LABEL_KINDS, "The symbology of a product label: EAN-13, Code 128 (SKU), "
+                         "GS1-128, QR (GS1 Digital Link) or GS1 DataMatrix.")
+LabelLayout = options_enum("LabelLayout", LABEL_LAYOUTS, "A label layout: an A4 sheet of 3×8 labels, or single "
+                           "thermal labels of 50×30, 60×40 or 100×50 mm.", prefix="LABEL")
 
 # ---- finance ----------------------------------------------------------------------------------------------
 

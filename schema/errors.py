@@ -10,12 +10,12 @@ from typing import TypeVar
 
 import strawberry
 
-from server import errors as domain
-from server.audit import audited
+from server.core import errors as domain
+from server.core.audit import audited
 from server.auth.errors import AUTH
 from server.catalog.errors import CATALOG
 from server.finance.errors import FINANCE
-from server.idempotency import keys_owned_by
+from server.core.idempotency import keys_owned_by
 from server.inventory.errors import INVENTORY
 from server.partners.errors import PARTNERS
 from server.purchasing.errors import PURCHASING

@@ -24,7 +24,7 @@ from graphql import FieldNode, GraphQLError, NoSchemaIntrospectionCustomRule, Vi
 from graphql.language.visitor import BREAK
 from strawberry.extensions import SchemaExtension
 
-from server.errors import render_message
+from server.core.errors import render_message
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 _MENTIONS = re.compile(r"__(?:schema|type)\b")  # __typename does not match

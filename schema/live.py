@@ -15,11 +15,11 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import caller_can, caller_warehouses, needs
+from schema.auth.permissions import caller_can, caller_warehouses, needs
 from schema.enums import options_enum
 from server.auth import scope
 from server.auth.services import authenticate
-from server.errors import ApiError
+from server.core.errors import ApiError
 from server.events.bus import JournalEvent
 from server.events.types import DOCUMENT_STATUS_CHANGED
 

@@ -10,8 +10,8 @@ from typing import Generic, TypeVar
 import strawberry
 from sqlalchemy import Select, func, select
 
-from server.errors import ApiError
-from server.global_ids import MAX_PK, decode, encode, pk_of
+from server.core.errors import ApiError
+from server.core.global_ids import MAX_PK, decode, encode, pk_of
 
 T = TypeVar("T")
 

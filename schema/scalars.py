@@ -17,7 +17,7 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from server.numbers import MAX_NUMBER_CHARS, is_decimal_text
+from server.core.numbers import MAX_NUMBER_CHARS, is_decimal_text
 
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # schema/bounds.py: MIN_YEAR, MAX_YEAR
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -111,6 +111,6 @@ SCALAR_MAP = {
 
 def quantity_of(scaled: int | None) -> Quantity | None:
     """A scaled quantity (10⁻⁶ base units) as the decimal string the API shows (no trailing zeros)."""
-    from server.numbers import scaled_to_decimal
+    from server.core.numbers import scaled_to_decimal
 
     return None if scaled is None else Quantity(str(scaled_to_decimal(scaled, 0)))

@@ -1,74 +1,72 @@
-"""The one GraphQL schema, merged from the per-domain modules (NetBox style)."""
+"""The one GraphQL schema, merged from the per-domain packages (NetBox style).
+
+Each ``schema/<domain>/`` declares its ``XQuery`` / ``XMutation`` / ``XSubscription`` classes; this
+module merges them, resolves ``node(id:)`` across the domains, and lists the extensions. The error
+policy and logging are ``schema/error_policy.py``, the guard rails ``schema/limits.py`` and
+``schema/cost.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
+from graphql import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from schema.auth import (
-    AdminMutation,
-    AdminQuery,
-    AuthMutation,
-    AuthQuery,
-    CheckPrincipalPerOperation,
-    caller_can,
-    caller_warehouses,
-    needs,
-)
-from schema.catalog.schema import CatalogMutation, CatalogQuery
+from schema.auth.mutations import AdminMutation, AuthMutation
+from schema.auth.permissions import CheckPrincipalPerOperation, caller_can, caller_warehouses, needs
+from schema.auth.queries import AdminQuery, AuthQuery
+from schema.batching import ById
+from schema.catalog.mutations import CatalogMutation
+from schema.catalog.queries import CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context
 from schema.cost import QueryCostLimit
+from schema.error_policy import ErrorPolicy, JxcSchema
+from schema.finance.mutations import FinanceMutation
+from schema.finance.queries import FinanceQuery
 from schema.introspection import extensions_for, suggestions_disabled
-from schema.inventory.schema import InventoryMutation, InventoryQuery, InventorySubscription, stock_level_query
-from schema.inventory.types import (
-    Location,
-    Lot,
-    StockLevel,
-    StockMove,
-    StockOperation,
-    Warehouse,
-    moves_from_rows,
-)
-from schema.inventory.reorder import ReorderMutation, ReorderQuery, ReorderSubscription
-from schema.inventory.counts import CountMutation, CountQuery
-from schema.inventory.lots import LotQuery, LotSubscription
-from schema.inventory.production import ProductionMutation, ProductionQuery
-from schema.inventory.transfers import TransferMutation, TransferQuery
-from schema.finance.schema import FinanceMutation, FinanceQuery
-from schema.reports.schema import ReportsMutation, ReportsQuery
+from schema.inventory.counts.mutations import CountMutation
+from schema.inventory.counts.queries import CountQuery
+from schema.inventory.lots.queries import LotQuery
+from schema.inventory.lots.subscriptions import LotSubscription
+from schema.inventory.mutations import InventoryMutation
+from schema.inventory.production.mutations import ProductionMutation
+from schema.inventory.production.queries import ProductionQuery
+from schema.inventory.queries import InventoryQuery, stock_level_query
+from schema.inventory.reorder.mutations import ReorderMutation
+from schema.inventory.reorder.queries import ReorderQuery
+from schema.inventory.reorder.subscriptions import ReorderSubscription
+from schema.inventory.subscriptions import InventorySubscription
+from schema.inventory.transfers.mutations import TransferMutation
+from schema.inventory.transfers.queries import TransferQuery
+from schema.inventory.types import Location, Lot, StockLevel, StockMove, StockOperation, Warehouse, moves_from_rows
+from schema.limits import GUARD_RULES, MAX_TOKENS
 from schema.live import DocumentsSubscription
-from schema.partners.schema import PartnersMutation, PartnersQuery
+from schema.partners.mutations import PartnersMutation
+from schema.partners.queries import PartnersQuery
 from schema.partners.types import Customer, Supplier
-from schema.purchasing.schema import PurchasingMutation, PurchasingQuery
-from schema.sales.schema import SalesMutation, SalesQuery
-from schema.scanning.schema import LabelQuery, ScanningMutation, ScanningQuery, ScanningSubscription
-from schema.sales.types import SalesInvoice, SalesOrder, Shipment
+from schema.purchasing.mutations import PurchasingMutation
+from schema.purchasing.queries import PurchasingQuery
 from schema.purchasing.types import GoodsReceipt, PurchaseOrder, SupplierBill
 from schema.relay import Node, from_global_id
+from schema.reports.mutations import ReportsMutation
+from schema.reports.queries import ReportsQuery
+from schema.sales.mutations import SalesMutation
+from schema.sales.queries import SalesQuery
+from schema.sales.types import SalesInvoice, SalesOrder, Shipment
 from schema.scalars import SCALAR_MAP
+from schema.scanning.mutations import ScanningMutation
+from schema.scanning.queries import LabelQuery, ScanningQuery
+from schema.scanning.subscriptions import ScanningSubscription
 from schema.text_guard import TextGuard
 from server.auth import scope
-from server.errors import ApiError, DomainError, render_message
+from server.core.errors import ApiError
 from server.inventory import counts
 from server.inventory.models import stock_level
-
-log = logging.getLogger("jxc.graphql")
 
 
 async def _stock_level(info: Info, pk: int):
@@ -77,34 +75,34 @@ async def _stock_level(info: Info, pk: int):
     return StockLevel.from_row(row) if row else None
 
 
-async def _simple(info: Info, loader: str, to_type, pk: int):
-    row = await getattr(info.context.loaders, loader).load(pk)
+async def _row_node(loader: ById, to_type, pk: int):
+    row = await loader.load(pk)
     return to_type(row) if row else None
 
 
 async def _move(info: Info, pk: int):
-    row = await info.context.loaders.move.load(pk)
+    row = await info.context.loaders.inventory.move.load(pk)
     return (await moves_from_rows(info, [row]))[0] if row else None
 
 
 NODE_RESOLVERS = {
     "Product": lambda info, pk: product_from_id(info, pk),
-    "Unit": lambda info, pk: _simple(info, "unit", Unit.from_row, pk),
-    "Category": lambda info, pk: _simple(info, "category", Category.from_row, pk),
-    "Warehouse": lambda info, pk: _simple(info, "warehouse", Warehouse.from_row, pk),
-    "Location": lambda info, pk: _simple(info, "location", Location.from_row, pk),
-    "Lot": lambda info, pk: _simple(info, "lot", Lot.from_row, pk),
-    "Supplier": lambda info, pk: _simple(info, "supplier", Supplier.from_row, pk),
-    "Customer": lambda info, pk: _simple(info, "customer", Customer.from_row, pk),
-    "StockOperation": lambda info, pk: _simple(info, "operation", StockOperation.from_row, pk),
+    "Unit": lambda info, pk: _row_node(info.context.loaders.catalog.unit, Unit.from_row, pk),
+    "Category": lambda info, pk: _row_node(info.context.loaders.catalog.category, Category.from_row, pk),
+    "Warehouse": lambda info, pk: _row_node(info.context.loaders.inventory.warehouse, Warehouse.from_row, pk),
+    "Location": lambda info, pk: _row_node(info.context.loaders.inventory.location, Location.from_row, pk),
+    "Lot": lambda info, pk: _row_node(info.context.loaders.inventory.lot, Lot.from_row, pk),
+    "Supplier": lambda info, pk: _row_node(info.context.loaders.partners.supplier, Supplier.from_row, pk),
+    "Customer": lambda info, pk: _row_node(info.context.loaders.partners.customer, Customer.from_row, pk),
+    "StockOperation": lambda info, pk: _row_node(info.context.loaders.inventory.operation, StockOperation.from_row, pk),
     "StockMove": _move,
     "StockLevel": _stock_level,
-    "PurchaseOrder": lambda info, pk: _simple(info, "purchase_order", PurchaseOrder.from_row, pk),
-    "GoodsReceipt": lambda info, pk: _simple(info, "receipt", GoodsReceipt.from_row, pk),
-    "SupplierBill": lambda info, pk: _simple(info, "bill", SupplierBill.from_row, pk),
-    "SalesOrder": lambda info, pk: _simple(info, "sales_order", SalesOrder.from_row, pk),
-    "Shipment": lambda info, pk: _simple(info, "shipment", Shipment.from_row, pk),
-    "SalesInvoice": lambda info, pk: _simple(info, "sales_invoice", SalesInvoice.from_row, pk),
+    "PurchaseOrder": lambda info, pk: _row_node(info.context.loaders.purchasing.purchase_order, PurchaseOrder.from_row, pk),
+    "GoodsReceipt": lambda info, pk: _row_node(info.context.loaders.purchasing.receipt, GoodsReceipt.from_row, pk),
+    "SupplierBill": lambda info, pk: _row_node(info.context.loaders.purchasing.bill, SupplierBill.from_row, pk),
+    "SalesOrder": lambda info, pk: _row_node(info.context.loaders.sales.sales_order, SalesOrder.from_row, pk),
+    "Shipment": lambda info, pk: _row_node(info.context.loaders.sales.shipment, Shipment.from_row, pk),
+    "SalesInvoice": lambda info, pk: _row_node(info.context.loaders.sales.sales_invoice, SalesInvoice.from_row, pk),
 }
 
 
@@ -141,7 +139,7 @@ async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
         return scope.allows(allowed, node._warehouse_id)
     if isinstance(node, StockMove):
         ends = [i for i in (node._from_id, node._to_id) if i]
-        rows = await info.context.loaders.location.load_many(ends)
+        rows = await info.context.loaders.inventory.location.load_many(ends)
         return any(scope.allows(allowed, r.warehouse_id) for r in rows if r)
     if isinstance(node, (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)):
         return scope.allows(allowed, node._row.warehouse_id)
@@ -198,123 +196,6 @@ class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscrip
     pass
 
 
-QUERY_LOG_CHARS = 500  # an unexpected error logs this much of its query; refused requests log no query
-_SECRET_LITERAL = re.compile(r'((?:password|token|secret)\w*\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
-
-
-def _cause(error: GraphQLError):
-    """The exception under a GraphQL error (graphql-core wraps a refused variable twice), or ``None``."""
-    cause = error.original_error
-    while isinstance(cause, GraphQLError) and cause.original_error is not None:
-        cause = cause.original_error
-    return cause
-
-
-def _refused_value(error: GraphQLError) -> bool:
-    """A literal or variable a scalar refused (a float for a Quantity, "1e3", a date out of range)."""
-    return error.path is None and isinstance(_cause(error), (ValueError, TypeError)) and not isinstance(
-        _cause(error), GraphQLError)
-
-
-def is_unexpected(error: GraphQLError) -> bool:
-    """An exception of our code (a bug): masked as INTERNAL_ERROR and logged at ERROR. Everything else —
-    parse and validation errors, refused scalars and variables, ApiError and domain error codes — is the
-    client's."""
-    original = error.original_error
-    if original is None or isinstance(original, (ApiError, DomainError, GraphQLError)):
-        return False
-    return not _refused_value(error)
-
-
-def loggable_query(query: str | None) -> str:
-    """One line, string values of password/token arguments blanked, at most ``QUERY_LOG_CHARS``."""
-    text = _SECRET_LITERAL.sub(r'\1"***"', " ".join((query or "").split()))
-    return text if len(text) <= QUERY_LOG_CHARS else text[:QUERY_LOG_CHARS] + f"… ({len(text)} chars)"
-
-
-class JxcSchema(strawberry.Schema):
-    """``process_errors`` is strawberry's one logging hook; it sees every error once, before ErrorPolicy
-    masks it. strawberry's default logs each error at ERROR with its traceback and the whole source
-    (one 300 KB anonymous request wrote 4.7 MB). Here an unexpected exception is logged once at ERROR —
-    request id, operation, the query shortened, the traceback — and a refused request (permission,
-    validation, bad value) is one DEBUG line without query or traceback."""
-
-    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
-        ctx = getattr(execution_context, "context", None)
-        request_id = getattr(ctx, "request_id", "-")
-        operation = None
-        if execution_context is not None:
-            try:
-                operation = execution_context.operation_name
-            except Exception:  # noqa: BLE001 - no document (a parse error)
-                operation = None
-        for error in errors:
-            if is_unexpected(error):
-                original = error.original_error
-                log.error("unexpected error, request %s, operation %s, path %s: %s: %s; query: %s", request_id,
-                          operation or "-", ".".join(map(str, error.path or [])) or "-", type(original).__name__,
-                          str(original)[:200], loggable_query(getattr(execution_context, "query", None)),
-                          exc_info=original)
-            elif log.isEnabledFor(logging.DEBUG):
-                original = error.original_error
-                code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "REFUSED"
-                log.debug("refused, request %s, operation %s: %s %s", request_id, operation or "-", code,
-                          error.message[:160])
-
-
-class ErrorPolicy(SchemaExtension):
-    """Request errors (ApiError) keep their code and get a bilingual message; a value refused by a scalar
-    or a variable type gets ``INVALID_VALUE``; any other exception is masked as ``INTERNAL_ERROR`` with the
-    request id (``JxcSchema.process_errors`` has logged it). Parse and validation errors pass unchanged."""
-
-    def on_operation(self):
-        self._streamed = False
-        yield
-        if not self._streamed:  # subscription results were handled one by one below
-            self._rewrite(self.execution_context.result)
-
-    def on_stream_result(self, result):
-        """Each subscription event's result, before it reaches the client."""
-        self._streamed = True
-        self._rewrite(result)
-        yield None
-
-    def _rewrite(self, result) -> None:
-        if not result or not getattr(result, "errors", None):
-            return
-        ctx = self.execution_context.context
-        lang = getattr(ctx, "lang", "zh-CN")
-        request_id = getattr(ctx, "request_id", "-")
-        result.errors = [self._convert(e, lang, request_id) for e in result.errors]
-
-    @staticmethod
-    def _convert(error: GraphQLError, lang: str, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if original is None:
-            return error  # parse and validation errors are the client's
-        if isinstance(original, ApiError):
-            return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
-                                path=error.path, extensions={"code": original.code})
-        if isinstance(original, DomainError):  # a query has no payload: the domain's code as a GraphQL error
-            detail = original.details[0]
-            extensions = {"code": detail.code, **({"field": detail.field} if detail.field else {})}
-            return GraphQLError(detail.message(lang), nodes=error.nodes, path=error.path, extensions=extensions)
-        if not is_unexpected(error):
-            if (error.extensions or {}).get("code") or not _refused_value(error):
-                return error
-            # a variable or literal refused by a scalar (a float for a Quantity, "1e3", a date out of range)
-            return GraphQLError(render_message("INVALID_VALUE", lang, {"detail": error.message}), nodes=error.nodes,
-                                path=error.path, extensions={"code": "INVALID_VALUE"})
-        return GraphQLError(render_message("INTERNAL_ERROR", lang, {"request_id": request_id}), nodes=error.nodes,
-                            path=error.path, extensions={"code": "INTERNAL_ERROR", "requestId": request_id})
-
-MAX_DEPTH = 16  # connections nest edges { node }; the cost limit (schema/cost.py) bounds the work
-MAX_ALIASES = 30
-MAX_TOKENS = 4000
-# Rules are created once: the validation cache is keyed by the rule classes, so limiters built per
-# request (QueryDepthLimiter, MaxAliasesLimiter) would make every request miss it.
-GUARD_RULES = [depth_limit_rule(MAX_DEPTH, None), alias_limit_rule(MAX_ALIASES)]
-
 def _build_schema(rules: list) -> strawberry.Schema:
     return JxcSchema(
         query=Query,
@@ -346,5 +227,6 @@ def schema_without_introspection() -> strawberry.Schema:
     if not _closed:
         _closed.append(_build_schema([*GUARD_RULES, NoSchemaIntrospectionCustomRule]))
     return _closed[0]
+
 
 __all__ = ["schema", "Context"]

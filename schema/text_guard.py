@@ -21,7 +21,7 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from server.errors import ApiError
+from server.core.errors import ApiError
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 

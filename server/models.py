@@ -2,7 +2,6 @@
 
 from server.auth.models import (
     app_user,
-    audit_log,
     auth_token,
     role,
     role_permission,
@@ -11,8 +10,10 @@ from server.auth.models import (
     user_warehouse,
 )
 from server.catalog.models import barcode, category, product, product_unit, unit
-from server.db_types import metadata
-from server.events.models import event, event_counter, idempotency_key
+from server.core.audit import audit_log
+from server.core.db_types import metadata
+from server.core.idempotency import idempotency_key
+from server.events.models import event, event_counter
 from server.inventory.models import (
     location,
     lot,
@@ -21,6 +22,7 @@ from server.inventory.models import (
     reorder_rule,
     stock_level,
     stock_move,
+    stock_reservation,
     bill_of_materials,
     frozen_location,
     production_order,
@@ -32,8 +34,9 @@ from server.inventory.models import (
     transfer_order_line,
     warehouse,
 )
-from server.automation.models import automation_log, demand_forecast, job, stock_snapshot
-from server.documents import app_setting, document_sequence
+from server.automation.models import automation_log, demand_forecast, job
+from server.core.business_settings import app_setting
+from server.core.numbering import document_sequence
 from server.finance.models import (
     account,
     accounting_period,
@@ -64,6 +67,7 @@ from server.purchasing.models import (
     supplier_payment,
     supplier_price,
 )
+from server.reports.models import stock_snapshot
 from server.scanning.models import scan_record, scan_session, scan_tally
 from server.sales.models import (
     customer_receipt,
@@ -77,7 +81,6 @@ from server.sales.models import (
     sales_return_line,
     shipment,
     shipment_line,
-    stock_reservation,
 )
 
 __all__ = [

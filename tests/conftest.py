@@ -11,9 +11,9 @@ os.environ.setdefault("JXC_JOBS", "0")
 os.environ.setdefault("JXC_DB_POOL_SIZE", "3")
 os.environ.setdefault("JXC_DB_MAX_OVERFLOW", "5")
 
-from server import clock
+from server.core import clock
 from server.auth import throttle
-from server.database import Database
+from server.core.database import Database
 
 # No test reads the real date: the clock is set before any test module is imported (module-level
 # ``TODAY = clock.today()`` sees it) and again before every test. ``make test`` runs the tests marked

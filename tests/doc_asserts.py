@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.errors import DomainError
+from server.core.errors import DomainError
 from server.inventory.models import product_cost
 
 

@@ -8,7 +8,7 @@ import dataclasses
 import httpx
 
 from server.web.app import create_app
-from server.settings import load_settings
+from server.core.settings import load_settings
 
 
 class GqlClient:

@@ -1,6 +1,6 @@
 """Assertions shared by tests: the ledger invariants hold."""
 
-from server.inventory.check import verify_ledger
+from server.sales.check import verify_ledger
 
 
 async def assert_ledger_consistent(db) -> None:

@@ -13,11 +13,11 @@ import json
 
 from sqlalchemy import select, text
 
-from server.database import Database
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.errors import DomainError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
-from server.inventory.check import verify_ledger
+from server.sales.check import verify_ledger
 
 N_DATABASES = 4
 CONNECTIONS_EACH = 6

@@ -8,7 +8,7 @@ from server.inventory.services import StockLine, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
 from tests.factories import World, make_product, make_world
 from tests.purchasing_helpers import principal
-from server import clock
+from server.core import clock
 
 SALES = principal("sales", 11, "xiaoli")
 SALES2 = principal("sales", 12, "xiaowang")

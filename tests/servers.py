@@ -15,7 +15,7 @@ import time
 import httpx
 import websockets
 
-from server import clock
+from server.core import clock
 
 
 def free_port() -> int:
@@ -32,7 +32,7 @@ class Server(str):
 
 
 def _admin_token(database_url: str) -> str:
-    from server.database import Database
+    from server.core.database import Database
     from tests.gql import admin_token
 
     async def make():

@@ -23,7 +23,7 @@ from graphql import (
     get_named_type,
 )
 
-from schema.auth import required_permission
+from schema.auth.permissions import required_permission
 from schema.schema import schema
 from server.auth.permissions import BUILTIN_ROLES
 from tests.access_matrix import ROOT_FIELDS, SENSITIVE_FIELDS
@@ -249,7 +249,7 @@ async def test_each_role_reads_sensitive_fields_only_with_their_permission(demo)
 
 async def test_sensitive_fields_behind_required_arguments(demo):
     """The types only reachable through root fields with required arguments, asked with real ids."""
-    from server import clock
+    from server.core import clock
 
     product = (await demo.execute('{ products(first: 1, filter: {text: "DRK-001"}) { edges { node { id } } } }')
                )["products"]["edges"][0]["node"]["id"]

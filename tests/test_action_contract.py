@@ -12,7 +12,7 @@ import pytest
 import server
 from schema.relay import to_global_id
 from server.auth import services as auth
-from server.errors import DomainError
+from server.core.errors import DomainError
 from tests.factories import make_product, make_world
 from tests.gql import admin_token
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from schema.relay import to_global_id
 from server.auth import services as auth
-from server.auth.models import audit_log, sign_in_lock
+from server.auth.models import sign_in_lock
+from server.core.audit import audit_log
 from server.auth.errors import AuthError
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world

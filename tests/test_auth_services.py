@@ -10,9 +10,10 @@ from sqlalchemy import func, select, text, update
 
 from server.auth import scope
 from server.auth import services as auth
-from server.auth.models import app_user, audit_log, auth_token, sign_in_lock
+from server.auth.models import app_user, auth_token, sign_in_lock
+from server.core.audit import audit_log
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
-from server.clock import utcnow
+from server.core.clock import utcnow
 from server.auth.errors import AuthError
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`

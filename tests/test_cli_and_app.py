@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from schema.relay import to_global_id
 from server import cli
-from server.database import Database
+from server.core.database import Database
 from server.migrate import upgrade
 from server.models import metadata
-from server.settings import load_settings
+from server.core.settings import load_settings
 from tests.factories import make_product, make_world
 from tests.gql import gql_client
 
@@ -114,7 +114,7 @@ async def test_healthz_reports_the_database(db_url, tmp_path):
 
 
 async def test_unexpected_errors_are_masked_and_logged_with_a_request_id(db_url, monkeypatch, caplog):
-    import schema.inventory.schema as inventory_schema
+    import schema.inventory.mutations as inventory_schema
 
     async def explode(*args, **kwargs):
         raise RuntimeError("secret internal detail")

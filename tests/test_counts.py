@@ -20,7 +20,7 @@ from tests.factories import make_product, make_world
 from tests.gql import admin_token
 from tests.invariants import assert_ledger_consistent
 from tests.purchasing_helpers import principal
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 

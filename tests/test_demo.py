@@ -13,10 +13,10 @@ from server.demo.purchasing import ORDERS
 from server.demo.sales import ORDERS as SALES_ORDERS
 from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
-from server.numbers import QTY_SCALE
+from server.core.numbers import QTY_SCALE
 from server.partners.models import customer, supplier
 from tests.invariants import assert_ledger_consistent
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -126,9 +126,10 @@ async def test_demo_purchasing_documents(db):
 
 
 async def test_demo_sales_documents(db):
-    from server.inventory.check import verify_ledger
+    from server.sales.check import verify_ledger
     from server.sales.invoicing import receivables_query
-    from server.sales.models import sales_order, stock_reservation
+    from server.inventory.models import stock_reservation
+    from server.sales.models import sales_order
 
     assert await load_demo_data(db, today=TODAY) is True
     statuses = sorted(r.status for r in await _rows(db, select(sales_order)))

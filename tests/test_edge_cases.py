@@ -62,7 +62,7 @@ async def test_slow_subscriber_overflow_loses_no_event(db, monkeypatch):
 
 async def test_since_beyond_the_journal_is_refused(db):
     """A cursor from another database (or a restored one) must not silently swallow events."""
-    from server.errors import ApiError
+    from server.core.errors import ApiError
 
     tailer = EventTailer(db)
     await tailer.start()
@@ -140,7 +140,7 @@ async def test_overlong_text_is_a_typed_error(gql, field):
 async def test_subscription_errors_are_masked(db, monkeypatch):
     from schema.context import Context
     from schema.schema import schema
-    from server.settings import load_settings
+    from server.core.settings import load_settings
 
     async def boom(self, *a, **k):
         raise RuntimeError("secret internal detail")

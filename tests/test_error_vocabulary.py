@@ -8,8 +8,8 @@ The source of ``server/`` (and of ``schema/``) is read with ``ast``:
   may be a literal, ``"A" if … else "B"``, or a local variable assigned such a value;
 * a site belongs to the domain of its error class; a site with a generic class (``error_cls``,
   ``DomainError``, a collector) belongs to the domain of its module (``server/<domain>/``, or the one
-  domain whose class the module raises), and the codes of a shared module (``server/doc_kit.py``,
-  ``server/masterdata.py`` …) reach every domain that imports it; a helper that takes ``error_cls``
+  domain whose class the module raises), and the codes of a shared module (``server/documents/actions.py``,
+  ``server/core/master_records.py`` …) reach every domain that imports it; a helper that takes ``error_cls``
   raises in its caller's domain, wherever it lives (``server/auth/scope.py``);
 * a domain passes on the errors of the domains in its ``calls`` (``server/<domain>/errors.py``), and
   a domain that imports another's actions must declare it there.
@@ -31,8 +31,8 @@ from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectT
 
 import schema.errors as api_errors
 from schema.schema import schema as served_schema
-from server import errors as core
-from server.errors import DomainError, ErrorVocabulary, UnknownErrorCode, load_vocabularies, messages_of
+from server.core import errors as core
+from server.core.errors import DomainError, ErrorVocabulary, UnknownErrorCode, load_vocabularies, messages_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
@@ -279,7 +279,7 @@ def test_the_source_has_raise_sites_of_every_domain():
     assert "SERIAL_IN_STOCK" in found["Inventory"] and "OVER_RECEIPT" in found["Purchasing"]
     assert "BAD_CHECK_DIGIT" in found["Catalog"]  # through gtin_problem's (code, params)
     assert "PERMISSION_DENIED" in found["Partner"]  # through scope.require(error_cls)
-    assert "DUPLICATE_CODE" in found["Partner"]  # through server/masterdata.py
+    assert "DUPLICATE_CODE" in found["Partner"]  # through server/core/master_records.py
 
 
 def test_every_code_a_domain_can_raise_is_in_its_enum():

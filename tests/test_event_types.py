@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from server import clock
-from server.clock import utcnow
+from server.core import clock
+from server.core.clock import utcnow
 from server.events import types
 from server.events.bus import JournalEvent, _matches
 from server.events.journal import _build_append, last_sequence
@@ -107,7 +107,7 @@ def test_every_event_emitted_in_server_is_declared_in_the_types_module():
                         problems.append(f"{where}:{node.lineno}: {doc_type.value} status event without "
                                         f"{set(DOCUMENT_FIELDS[doc_type.value]) - extras}")
     assert problems == []
-    # every declared event type is emitted somewhere (status changes also through doc_kit.status_event)
+    # every declared event type is emitted somewhere (status changes also through documents.actions.status_event)
     assert set(built) == set(EVENT_CLASSES), set(EVENT_CLASSES) - set(built)
     assert {cls.event_type for cls in EVENT_CLASSES.values()} == names
     assert all(EVENT_TYPES[cls.event_type] is cls for cls in EVENT_CLASSES.values())

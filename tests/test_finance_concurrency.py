@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.documents import document_sequence
+from server.core.numbering import document_sequence
 from server.finance.errors import FinanceError
 from server.events.journal import last_sequence
 from server.finance import closing
@@ -26,7 +26,7 @@ from tests.finance_helpers import ACCOUNTANT, ACCOUNTANT2, CASHIER, FINANCE_MANA
     setup_books
 from tests.purchasing_helpers import make_purchasing_world
 from tests.race import _lock_waiters, codes, lock_row_sql, race, split
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.postgres
 

@@ -26,7 +26,7 @@ from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_b
     setup_books, vouchers_of
 from tests.purchasing_helpers import KEEPER, PURCHASER, make_purchasing_world
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
-from server import clock
+from server.core import clock
 import pytest
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`

@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from server.audit import audited
-from server.auth.models import audit_log
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import actor_label
-from server.errors import DomainError
+from server.core.audit import audited
+from server.core.audit import audit_log
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import actor_label
+from server.core.errors import DomainError
 from server.finance.errors import FinanceError
 from server.finance.books import AccountInput, do_add_account, do_set_posting_rule
 from server.finance.closing import do_close_period, do_close_profit, do_reopen_period, do_transfer_vat
@@ -56,7 +56,7 @@ from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_b
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world, principal
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
 from tests.sales_helpers import SALES
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 

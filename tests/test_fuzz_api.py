@@ -32,7 +32,7 @@ from hypothesis_graphql import mutations, nodes, queries
 from schema.schema import schema
 from server.auth.services import do_create_user, do_login
 from server.demo.company import load_demo_data
-from server.global_ids import decode, encode
+from server.core.global_ids import decode, encode
 from server.inventory.models import warehouse
 from server.models import metadata
 
@@ -164,7 +164,7 @@ class _Errors(logging.Handler):
 
 def _overlong_text(cause: str) -> bool:
     """PostgreSQL refusing text longer than its varchar column: the length checks in the domain modules are
-    another change in progress (server/text_limits.py); reported, not failed, until they land."""
+    another change in progress (server/core/text_limits.py); reported, not failed, until they land."""
     return bool(re.search(r"StringDataRightTruncation|value too long for type character varying", cause))
 
 

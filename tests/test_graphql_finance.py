@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from server.finance.ledger import period_of
 from tests.gql import admin_token
-from server import clock
+from server.core import clock
 import pytest
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`

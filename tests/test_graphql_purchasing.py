@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from schema.relay import to_global_id
-from server import clock
+from server.core import clock
 from server.auth.services import do_create_api_token
 from tests.factories import make_product, make_world
 from tests.gql import admin_token

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from schema.relay import to_global_id
-from server import clock
+from server.core import clock
 from tests.gql import admin_token
 from tests.sales_helpers import make_sales_world
 
@@ -129,9 +129,9 @@ async def test_credit_limit_needs_a_credit_approval_through_the_api(gql):
 async def test_jxc_check_finds_reservations_that_do_not_add_up(db):
     from sqlalchemy import update
 
-    from server.inventory.check import verify_ledger
+    from server.sales.check import verify_ledger
     from server.sales import orders
-    from server.sales.models import stock_reservation
+    from server.inventory.models import stock_reservation
     from tests.sales_helpers import SALES
 
     sw = await make_sales_world(db)

@@ -15,10 +15,11 @@ from graphql import GraphQLEnumType, get_named_type
 from sqlalchemy import func, select
 
 from schema.relay import to_global_id
-from schema.schema import loggable_query, schema
+from schema.error_policy import loggable_query
+from schema.schema import schema
 from server.catalog.models import category
 from server.inventory.models import stock_move
-from server.numbers import NumberError, parse_decimal, qty_to_scaled
+from server.core.numbers import NumberError, parse_decimal, qty_to_scaled
 from tests.factories import make_product, make_world
 from tests.gql import admin_token
 
@@ -267,7 +268,7 @@ async def test_quantities_and_prices_refuse_other_digits_separators_and_exponent
 
 
 async def test_string_numbers_reaching_the_domain_refuse_other_digits(gql):
-    """creditLimit and discount are plain strings parsed by the domain (server/numbers.py)."""
+    """creditLimit and discount are plain strings parsed by the domain (server/core/numbers.py)."""
     body = await gql.execute("""mutation($i: PartnerInput!) { createCustomer(input: $i) {
         customer { id } errors { field code } } }""", {"i": {"code": "C1", "name": "客户", "creditLimit": "１０００",
                                                               "discount": "0.1e0"}})
@@ -300,7 +301,7 @@ async def test_refused_requests_write_no_error_and_no_query(gql, caplog):
 
 
 async def test_an_unexpected_error_is_logged_once_with_request_id_and_a_short_query(gql, caplog, monkeypatch):
-    import schema.reports.schema as reports_schema
+    import schema.reports.queries as reports_schema
 
     async def explode(*args, **kwargs):
         raise RuntimeError("boom")

@@ -28,7 +28,7 @@ from sqlalchemy import Column, func, inspect, select
 
 from schema.relay import to_global_id
 from schema.schema import schema
-from server import clock
+from server.core import clock
 from server.catalog.models import barcode, category, product, unit
 from server.finance.models import (
     account,
@@ -96,7 +96,7 @@ from server.sales.orders import (
     do_submit_sales_order,
 )
 from server.sales.shipping import ShipmentInput, ShipmentLineInput, do_ship_goods
-from server.text_limits import max_length
+from server.core.text_limits import max_length
 from tests.finance_helpers import sell, setup_books
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
 from tests.sales_helpers import KEEPER as SALES_KEEPER
@@ -589,7 +589,7 @@ def test_every_mutation_string_argument_is_accounted_for():
 @pytest.mark.parametrize("value,ok", [("x" * 64, True), ("x" * 65, False), ("参" * 64, True), ("", True)])
 def test_check_length_reads_the_column(value, ok):
     from server.inventory.errors import InventoryError
-    from server.text_limits import check_length, fit
+    from server.core.text_limits import check_length, fit
 
     if ok:
         assert check_length(value, stock_operation.c.reference, InventoryError, "reference") == value

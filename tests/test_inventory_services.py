@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select, update
 from server.catalog.services import do_set_product_active
 from server.inventory.errors import InventoryError
 from server.events.journal import STOCK_CHANGED, last_sequence, read_events
-from server.events.models import event, idempotency_key
+from server.core.idempotency import idempotency_key
+from server.events.models import event
 from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
 from server.inventory.services import (
     StockLine,

@@ -21,11 +21,11 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from server.database import Database
+from server.core.database import Database
 from server.inventory.errors import InventoryError
 from server.events.journal import last_sequence
 from server.events.models import event
-from server.inventory.check import verify_ledger
+from server.sales.check import verify_ledger
 from server.inventory.models import product_cost, stock_level, stock_move
 from server.inventory.services import (
     StockLine,

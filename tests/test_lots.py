@@ -15,7 +15,7 @@ from server.sales import shipping
 from server.sales.models import sales_order_line
 from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world
 from tests.sales_helpers import SALES
-from server import clock
+from server.core import clock
 import pytest
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`

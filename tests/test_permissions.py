@@ -15,7 +15,7 @@ from graphql import (
 )
 from sqlalchemy import func, select
 
-from schema.auth import required_permission
+from schema.auth.permissions import required_permission
 from schema.relay import to_global_id
 from schema.schema import schema
 from server.auth import services as auth
@@ -228,7 +228,7 @@ async def test_cors_allows_only_configured_origins(db_url):
 async def test_passwords_and_tokens_never_reach_the_logs(gql, caplog):
     import logging
 
-    import schema.inventory.schema as inventory_schema
+    import schema.inventory.mutations as inventory_schema
 
     caplog.set_level(logging.DEBUG)
     await auth.do_create_user(gql.db, username="li", password="s3cret-password", roles=["admin"])

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select
 
-from server import cli, clock
-from server.database import Database
+from server import cli
+from server.core import clock
+from server.core.database import Database
 from server.finance.errors import FinanceError
 from server.finance.check import books_problems
 from server.finance.models import poster_failure, poster_state, voucher, voucher_line

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 
 from server.auth.services import Principal
-from server.documents import document_sequence
+from server.core.numbering import document_sequence
 from server.purchasing.errors import PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
@@ -24,7 +24,7 @@ from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_pur
                                       do_close_purchase_order, do_create_purchase_order, do_reject_purchase_order,
                                       do_submit_purchase_order, do_update_purchase_order)
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price
-from server.numbers import allocate_largest_remainder
+from server.core.numbers import allocate_largest_remainder
 from server.purchasing.receipts import (ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput,
                                         do_receive_goods, do_return_to_supplier)
 from server.purchasing.scorecard import rank_suppliers, supplier_scorecard

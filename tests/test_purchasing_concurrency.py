@@ -17,13 +17,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from server.database import Database
-from server.documents import document_sequence, next_number
+from server.core.database import Database
+from server.core.numbering import document_sequence, next_number
 from server.purchasing.errors import PurchasingError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import product_cost, stock_level
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.purchasing import orders as orders_module
 from server.purchasing.bills import (
     Allocation,
@@ -66,7 +66,7 @@ from tests.purchasing_helpers import (
     make_purchasing_world,
     principal,
 )
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.postgres
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from schema.relay import to_global_id
 from server.events.models import event
-from server.inventory.reorder import STOCK_LOW, do_set_reorder_rule, reorder_suggestions
+from server.inventory.reorder import STOCK_LOW, do_set_reorder_rule
+from server.purchasing.replenishment import reorder_suggestions
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
 from server.purchasing import orders as po
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price, do_set_preferred_supplier

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from schema.relay import to_global_id
-from server import clock
+from server.core import clock
 from server.auth.services import do_create_role, do_create_user, do_login
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_receive_stock, do_transfer_stock

@@ -12,28 +12,29 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from server.auth.models import audit_log
+from server.core.audit import audit_log
 from sqlalchemy import func, select
 
 from server.automation.auto_po import do_set_automation
 from server.automation.jobs import ensure_jobs, run_due_jobs, run_job
 from server.automation.models import automation_log, job
 from server.finance.poster import post_pending
-from server.numbers import QTY_SCALE
+from server.core.numbers import QTY_SCALE
 from server.inventory.models import stock_move, stock_operation
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price, do_set_preferred_supplier
-from server.reports import abc, dashboard, forecast, inventory, purchasing, sales
+from server.inventory import abc
+from server.reports import dashboard, forecast, inventory, purchasing, sales
 from server.sales.models import shipment_line
 from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, do_take_back_goods
 from tests.factories import make_product
 from tests.finance_helpers import balances, sell, setup_books
 from tests.purchasing_helpers import KEEPER, make_purchasing_world
 from tests.test_finance_month import fen, run_month
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -214,7 +215,7 @@ async def test_a_job_runs_once_across_processes_and_again_after_a_crashed_lease(
     ran = await asyncio.gather(*(run_job(d, "auto_purchase_orders", f"proc{i}") for i, d in enumerate(dbs)))
     assert sum(ran) == 1 and len(await _auto_orders(dbs[0])) == 1
     # a process died holding the lease: nobody runs it until the lease expires, then it runs again
-    from server.clock import utcnow
+    from server.core.clock import utcnow
     from sqlalchemy import update
     async with dbs[0].write() as conn:
         await conn.execute(update(job).where(job.c.name == "expiry_alerts").values(
@@ -269,7 +270,7 @@ async def test_reports_over_graphql_and_downloads(gql):
 
 
 async def test_month_end_snapshots_change_no_figure(db):
-    from server.automation.models import stock_snapshot
+    from server.reports.models import stock_snapshot
     from server.reports.snapshots import month_end, positions_as_of, refresh_stock_snapshots
 
     pw, gadget, _dusty, _c1, _c2 = await small_shop(db)
@@ -296,7 +297,7 @@ async def test_month_end_snapshots_change_no_figure(db):
 
 async def test_large_demo_generator_keeps_the_ledger_consistent(db):
     from server.demo.large import SALES_PER_PRODUCT, load_large_demo
-    from server.inventory.check import verify_ledger
+    from server.sales.check import verify_ledger
     from server.inventory.models import product_cost
 
     assert await load_large_demo(db, products=40, days=60)

@@ -15,18 +15,19 @@ from server.automation.models import automation_log
 from server.scanning.errors import ScanningError
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_receive_stock
-from server.numbers import QTY_SCALE
+from server.core.numbers import QTY_SCALE
 from server.partners.services import do_set_partner_active
 from server.purchasing.models import purchase_order
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price, do_set_preferred_supplier
 from server.purchasing.receipts import ReturnInput, ReturnLineInput, do_return_to_supplier
-from server.reports import abc, inventory
+from server.inventory import abc
+from server.reports import inventory
 from server.scanning.sessions import ScanInput, do_complete_session, do_scan, do_scan_batch, do_start_session
 from tests.purchasing_helpers import KEEPER, approved_order_for_scanning, make_purchasing_world, principal
 from tests.test_finance_month import fen
 from tests.test_purchasing import ln, received_po
 from tests.test_reports import small_shop
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 

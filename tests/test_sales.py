@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 
 from server.auth.services import Principal
-from server.documents import document_sequence
+from server.core.numbering import document_sequence
 from server.inventory.errors import InventoryError
 from server.partners.errors import PartnerError
 from server.sales.errors import SalesError
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
-from server.inventory.models import lot, product_cost, stock_level, stock_move
+from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_reservation
 from server.inventory.services import StockLine, do_adjust_stock, do_issue_stock, do_receive_stock, do_transfer_stock
 from server.inventory.warehouses import do_update_location
 from server.partners.models import customer, partner_address
@@ -28,7 +28,7 @@ from server.sales.invoicing import (Allocation, CreditLineInput, CreditNoteInput
                                     do_record_customer_receipt, receivables_query)
 from server.sales.models import (customer_receipt, receipt_allocation, sales_invoice, sales_invoice_line, sales_order,
                                  sales_order_history, sales_order_line, sales_return, sales_return_line, shipment,
-                                 shipment_line, stock_reservation)
+                                 shipment_line)
 from server.sales.orders import (SalesLineInput, SalesOrderInput, do_approve_sales_order, do_cancel_sales_order,
                                  do_close_sales_order, do_create_sales_order, do_reject_sales_order,
                                  do_submit_sales_order, do_update_sales_order)

@@ -25,12 +25,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server.auth.services import ensure_builtin_roles
-from server.documents import next_number
+from server.core.numbering import next_number
 from server.inventory.errors import InventoryError
 from server.sales.errors import SalesError
-from server.inventory.models import product_cost, stock_level
+from server.inventory.models import product_cost, stock_level, stock_reservation
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.partners.services import PartnerInput, do_create_partner
 from server.sales.invoicing import (
     Allocation,
@@ -51,7 +51,6 @@ from server.sales.models import (
     sales_order_line,
     shipment,
     shipment_line,
-    stock_reservation,
 )
 from server.sales.orders import (
     SHIPPABLE,
@@ -78,7 +77,7 @@ from tests.sales_helpers import (
     SalesWorld,
     make_sales_world,
 )
-from server import clock
+from server.core import clock
 
 pytestmark = pytest.mark.postgres
 
@@ -212,7 +211,7 @@ def approve(order_id: int, who) -> Call:
 
 def issue(product_id: int, quantity: str, location_id: int) -> Call:
     return lambda d: do_issue_stock(d, [StockLine(product_id=product_id, quantity=quantity, location_id=location_id)],
-                                    actor="keeper", reason="领用")
+                                    principal=KEEPER, reason="领用")
 
 
 def ship(order_id: int, line_id: int, quantity: str, location_id: int) -> Call:

@@ -17,7 +17,7 @@ import pytest
 
 from schema.relay import to_global_id
 from server.cli import serve as cli
-from server.settings import load_settings
+from server.core.settings import load_settings
 from tests.factories import make_product, make_world
 from tests.gql import admin_token, gql_client
 
@@ -338,4 +338,4 @@ def test_domain_export_modules_do_not_speak_http():
         assert "starlette" not in (root / module).read_text(), module
     assert not (root / "server/app.py").exists() and not (root / "server/scanning/http.py").exists()
     labels = (root / "server/web/labels.py").read_text()
-    assert "schema.relay" not in labels and "from schema" not in labels  # IDs: server/global_ids.py
+    assert "schema.relay" not in labels and "from schema" not in labels  # IDs: server/core/global_ids.py

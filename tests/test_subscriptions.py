@@ -15,7 +15,7 @@ from schema.relay import to_global_id
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
 from tests.servers import graphql, running_server, subscribe
-from server import clock
+from server.core import clock
 
 SUB = """subscription($filter: StockChangedFilter, $since: Int) {
   stockChanged(filter: $filter, since: $since) {

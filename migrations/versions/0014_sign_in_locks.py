@@ -34,7 +34,7 @@ def upgrade() -> None:
 
 
 def _widen_keys(length: int, before: int) -> None:
-    """Idempotency keys are stored with their owner's prefix (server/idempotency.py)."""
+    """Idempotency keys are stored with their owner's prefix (server/core/idempotency.py)."""
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column('idempotency_key', 'key', type_=sa.String(length=length), existing_nullable=False)
         op.alter_column('stock_operation', 'idempotency_key', type_=sa.String(length=length), existing_nullable=True)

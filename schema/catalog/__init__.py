@@ -1,0 +1,1 @@
+"""The catalog API package: units, categories, products with their units and barcodes."""

@@ -8,11 +8,11 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import caller_can, needs
-from server.errors import ApiError
+from schema.auth.permissions import caller_can, needs
+from server.core.errors import ApiError
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from server.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
+from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
 
 
 @strawberry.enum(description="How a product's stock is tracked.")
@@ -55,11 +55,11 @@ class Category(Node):
     async def parent(self, info: Info) -> Category | None:
         if self._parent_id is None:
             return None
-        return Category.from_row(await info.context.loaders.category.load(self._parent_id))
+        return Category.from_row(await info.context.loaders.catalog.category.load(self._parent_id))
 
     @strawberry.field
     async def children(self, info: Info) -> list[Category]:
-        return [Category.from_row(r) for r in await info.context.loaders.child_categories.load(self._pk)]
+        return [Category.from_row(r) for r in await info.context.loaders.catalog.child_categories.load(self._pk)]
 
 
 @strawberry.type(description="An alternative unit of a product, e.g. a box of 12 pieces.")
@@ -69,7 +69,7 @@ class ProductUnit:
 
     @strawberry.field
     async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.unit.load(self._unit_id))
+        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._unit_id))
 
 
 @strawberry.type(description="A barcode of a product (GTIN or internal code), optionally for a pack unit.")
@@ -82,7 +82,7 @@ class Barcode:
     async def unit(self, info: Info) -> Unit | None:
         if self._unit_id is None:
             return None
-        return Unit.from_row(await info.context.loaders.unit.load(self._unit_id))
+        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._unit_id))
 
 
 @strawberry.type(description="A product (商品).")
@@ -120,20 +120,20 @@ class Product(Node):
     async def category(self, info: Info) -> Category | None:
         if self._category_id is None:
             return None
-        return Category.from_row(await info.context.loaders.category.load(self._category_id))
+        return Category.from_row(await info.context.loaders.catalog.category.load(self._category_id))
 
     @strawberry.field
     async def base_unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.unit.load(self._base_unit_id))
+        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._base_unit_id))
 
     @strawberry.field(description="Alternative units with conversion factors.")
     async def units(self, info: Info) -> list[ProductUnit]:
-        rows = await info.context.loaders.product_units.load(self._pk)
+        rows = await info.context.loaders.catalog.product_units.load(self._pk)
         return [ProductUnit(factor=format(scaled_to_decimal(r.factor, 0).normalize(), "f"), _unit_id=r.unit_id) for r in rows]
 
     @strawberry.field
     async def barcodes(self, info: Info) -> list[Barcode]:
-        rows = await info.context.loaders.barcodes.load(self._pk)
+        rows = await info.context.loaders.catalog.barcodes.load(self._pk)
         return [Barcode(code=r.code, kind=r.kind, _unit_id=r.unit_id) for r in rows]
 
 
@@ -141,8 +141,8 @@ async def product_from_id(info: Info, product_id: int) -> Product | None:
     """A product for any field that leads to one (stock levels, moves, events): needs catalog.view."""
     if not caller_can(info, "catalog.view"):
         raise ApiError("PERMISSION_DENIED", permission="catalog.view")
-    row = await info.context.loaders.product.load(product_id)
+    row = await info.context.loaders.catalog.product.load(product_id)
     if row is None:
         return None
-    unit_row = await info.context.loaders.unit.load(row.base_unit_id)
+    unit_row = await info.context.loaders.catalog.unit.load(row.base_unit_id)
     return Product.from_row(row, unit_row.precision)

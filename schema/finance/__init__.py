@@ -1,0 +1,1 @@
+"""The finance API package: books, vouchers, expenses, period end, ledgers and statements."""

@@ -9,15 +9,14 @@ import strawberry
 from sqlalchemy import or_, select
 from strawberry.types import Info
 
-from schema.auth import caller_warehouses, needs
+from schema.auth.permissions import caller_warehouses, needs
 from schema.catalog.types import Product, product_from_id
-from schema.context import child_counts, child_pages
 from schema.relay import Connection, Node, connection_of, page_window, to_global_id
 from schema.scalars import Money, Quantity
 from server.auth import scope
+from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.inventory import services
 from server.inventory.models import location, stock_move
-from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 
 
 @strawberry.type(description="A warehouse (仓库).")
@@ -37,9 +36,8 @@ class Warehouse(Node):
     @strawberry.field(description="The locations (bins) of this warehouse, by code, a page at a time.")
     async def locations(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Location]:
         start, size = page_window(info, first, after)
-        loaders = info.context.loaders
-        pages = loaders.custom("location_pages", lambda db: child_pages(db, location, "warehouse_id", location.c.code))
-        totals = loaders.custom("location_counts", lambda db: child_counts(db, location, "warehouse_id"))
+        loaders = info.context.loaders.inventory
+        pages, totals = loaders.location_pages, loaders.location_counts
         rows = await pages.load((self._pk, start, size + 1))
         return connection_of(rows, start, size, Location.from_row, lambda: totals.load(self._pk))
 
@@ -61,13 +59,13 @@ class Location(Node):
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
-        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
+        return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._warehouse_id))
 
     @strawberry.field
     async def parent(self, info: Info) -> Location | None:
         if self._parent_id is None:
             return None
-        return Location.from_row(await info.context.loaders.location.load(self._parent_id))
+        return Location.from_row(await info.context.loaders.inventory.location.load(self._parent_id))
 
 
 @strawberry.type(description="A lot or serial number of a product.")
@@ -84,7 +82,7 @@ class Lot(Node):
 async def _location(info: Info, location_id: int | None) -> Location | None:
     if location_id is None:
         return None
-    return Location.from_row(await info.context.loaders.location.load(location_id))
+    return Location.from_row(await info.context.loaders.inventory.location.load(location_id))
 
 
 async def _visible_location(info: Info, location_id: int | None) -> Location | None:
@@ -99,7 +97,7 @@ async def _visible_location(info: Info, location_id: int | None) -> Location | N
 async def _lot(info: Info, lot_id: int | None) -> Lot | None:
     if lot_id is None:
         return None
-    return Lot.from_row(await info.context.loaders.lot.load(lot_id))
+    return Lot.from_row(await info.context.loaders.inventory.lot.load(lot_id))
 
 
 @strawberry.type(description="Where stock is: product, location, warehouse and lot.")
@@ -119,7 +117,7 @@ class StockPlace:
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
-        return Warehouse.from_row(await info.context.loaders.warehouse.load(self._warehouse_id))
+        return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._warehouse_id))
 
     @strawberry.field
     async def lot(self, info: Info) -> Lot | None:
@@ -189,12 +187,12 @@ class StockMove(Node):
 
     @strawberry.field
     async def operation(self, info: Info) -> StockOperation:
-        return StockOperation.from_row(await info.context.loaders.operation.load(self._operation_id))
+        return StockOperation.from_row(await info.context.loaders.inventory.operation.load(self._operation_id))
 
 
 async def precision_of(info: Info, product_id: int) -> int:
-    row = await info.context.loaders.product.load(product_id)
-    return (await info.context.loaders.unit.load(row.base_unit_id)).precision
+    row = await info.context.loaders.catalog.product.load(product_id)
+    return (await info.context.loaders.catalog.unit.load(row.base_unit_id)).precision
 
 
 async def moves_from_rows(info: Info, rows) -> list[StockMove]:
@@ -222,7 +220,7 @@ class StockOperation(Node):
                                   "warehouses sees only the moves that touch them.")
     async def moves(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[StockMove]:
         start, size = page_window(info, first, after)
-        loaders = info.context.loaders
+        loaders = info.context.loaders.inventory
         allowed = caller_warehouses(info)
         every = loaders.posted_moves.get(self._pk) if allowed is None else None
         if every is not None:  # the moves a mutation just wrote (its payload)
@@ -236,9 +234,7 @@ class StockOperation(Node):
             if allowed is not None:
                 visible = select(location.c.id).where(scope.within(allowed, location.c.warehouse_id))
                 where = or_(stock_move.c.from_location_id.in_(visible), stock_move.c.to_location_id.in_(visible))
-            pages = loaders.custom("move_pages", lambda db: child_pages(db, stock_move, "operation_id",
-                                                                        stock_move.c.line_no, where))
-            totals = loaders.custom("move_counts", lambda db: child_counts(db, stock_move, "operation_id", where))
+            pages, totals = loaders.move_pages(where), loaders.move_counts(where)
             rows = await pages.load((self._pk, start, size + 1))
 
             async def count() -> int:
@@ -273,16 +269,5 @@ class StockChangedEvent(StockPlace):
 
     @strawberry.field
     async def move(self, info: Info) -> StockMove:
-        row = await info.context.loaders.move.load(self._move_id)
+        row = await info.context.loaders.inventory.move.load(self._move_id)
         return StockMove.from_row(row, await precision_of(info, row.product_id))
-
-
-def inventory_pk(global_id, type_name: str, field: str, what: str) -> int:
-    """Decode a global ID inside an inventory action: a wrong one is a ``NOT_FOUND`` payload error."""
-    from server.inventory.errors import InventoryError as DomainInventoryError
-    from schema.relay import decode_id
-
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainInventoryError("NOT_FOUND", field, what=what)
-    return value

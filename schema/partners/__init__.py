@@ -1,0 +1,1 @@
+"""The partners API package: suppliers, customers and their addresses."""

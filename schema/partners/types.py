@@ -7,11 +7,11 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth.permissions import needs
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money
 from server.auth import scope
-from server.numbers import fen_to_decimal, rate_to_decimal
+from server.core.numbers import fen_to_decimal, rate_to_decimal
 
 
 def _partner_fields(type_name: str, r) -> dict:
@@ -73,7 +73,7 @@ class Supplier(Partner):
 
     @strawberry.field(description="Contacts and addresses; needs partner.view.", extensions=needs(scope.PARTNER_VIEW))
     async def addresses(self, info: Info) -> list[PartnerAddress] | None:
-        return [PartnerAddress.from_row(r) for r in await info.context.loaders.supplier_addresses.load(self._pk)]
+        return [PartnerAddress.from_row(r) for r in await info.context.loaders.partners.supplier_addresses.load(self._pk)]
 
 
 @strawberry.type(description="A customer (客户).")
@@ -96,4 +96,4 @@ class Customer(Partner):
     @strawberry.field(description="Contacts and addresses (ship-to, bill-to); needs partner.view.",
                       extensions=needs(scope.PARTNER_VIEW))
     async def addresses(self, info: Info) -> list[PartnerAddress] | None:
-        return [PartnerAddress.from_row(r) for r in await info.context.loaders.customer_addresses.load(self._pk)]
+        return [PartnerAddress.from_row(r) for r in await info.context.loaders.partners.customer_addresses.load(self._pk)]

@@ -1,0 +1,1 @@
+"""The purchasing API package: prices, orders and approval, receipts, returns, bills, payments."""

@@ -10,14 +10,16 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import PAYABLE_AMOUNTS, needs
+from schema.auth.permissions import PAYABLE_AMOUNTS, needs
 from schema.catalog.types import Product, Unit, product_from_id
 from schema.inventory.types import Location, Lot, StockOperation, Warehouse
 from schema.partners.types import Supplier
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from server.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
-from server.doc_kit import micro_to_decimal
+from schema.enums import LabelKind, LabelLayout
+from schema.scanning.labels import ReceiptLabelLinks, receipt_label_links
+from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
+from server.documents.actions import micro_to_decimal
 
 
 def _money(fen: int) -> Money:
@@ -68,11 +70,11 @@ class BillKind(enum.Enum):
 
 
 async def _supplier(info: Info, pk: int) -> Supplier:
-    return Supplier.from_row(await info.context.loaders.supplier.load(pk))
+    return Supplier.from_row(await info.context.loaders.partners.supplier.load(pk))
 
 
 async def _warehouse(info: Info, pk: int) -> Warehouse:
-    return Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
+    return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
 
 
 @strawberry.type(description="One step of an order's history: submitted, approved (per step), rejected…")
@@ -118,7 +120,7 @@ class PurchaseOrderLine(Node):
 
     @strawberry.field
     async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.unit.load(self._row.unit_id))
+        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._row.unit_id))
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
@@ -189,11 +191,11 @@ class PurchaseOrder(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        return [PurchaseOrderLine.from_row(r) for r in await info.context.loaders.po_lines.load(self._row.id)]
+        return [PurchaseOrderLine.from_row(r) for r in await info.context.loaders.purchasing.po_lines.load(self._row.id)]
 
     @strawberry.field(description="Submissions, approvals with who/when/comment, rejections…")
     async def history(self, info: Info) -> list[PurchaseOrderHistoryEntry]:
-        return [PurchaseOrderHistoryEntry.from_row(r) for r in await info.context.loaders.po_history.load(self._row.id)]
+        return [PurchaseOrderHistoryEntry.from_row(r) for r in await info.context.loaders.purchasing.po_history.load(self._row.id)]
 
 
 @strawberry.type(description="A receipt line: received = accepted + rejected; accepted goods were put away.")
@@ -228,13 +230,13 @@ class GoodsReceiptLine(Node):
     async def location(self, info: Info) -> Location | None:
         if self._row.location_id is None:
             return None
-        return Location.from_row(await info.context.loaders.location.load(self._row.location_id))
+        return Location.from_row(await info.context.loaders.inventory.location.load(self._row.location_id))
 
     @strawberry.field
     async def lot(self, info: Info) -> Lot | None:
         if self._row.lot_id is None:
             return None
-        return Lot.from_row(await info.context.loaders.lot.load(self._row.lot_id))
+        return Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
 
     @strawberry.field(description="Order price per order unit excl. VAT; needs cost.view.", extensions=needs("cost.view"))
     def unit_price(self) -> Decimal_ | None:
@@ -284,13 +286,13 @@ class GoodsReceipt(Node):
     async def order(self, info: Info) -> PurchaseOrder | None:
         if self._row.order_id is None:
             return None
-        return PurchaseOrder.from_row(await info.context.loaders.purchase_order.load(self._row.order_id))
+        return PurchaseOrder.from_row(await info.context.loaders.purchasing.purchase_order.load(self._row.order_id))
 
     @strawberry.field(description="The stock operation that put the accepted goods away.")
     async def operation(self, info: Info) -> StockOperation | None:
         if self._row.operation_id is None:
             return None
-        return StockOperation.from_row(await info.context.loaders.operation.load(self._row.operation_id))
+        return StockOperation.from_row(await info.context.loaders.inventory.operation.load(self._row.operation_id))
 
     @strawberry.field(description="Landed costs (运费、保险…); needs cost.view.", extensions=needs("cost.view"))
     def landed_cost(self) -> Money | None:
@@ -302,7 +304,14 @@ class GoodsReceipt(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[GoodsReceiptLine]:
-        return [GoodsReceiptLine.from_row(r) for r in await info.context.loaders.receipt_lines.load(self._row.id)]
+        return [GoodsReceiptLine.from_row(r) for r in await info.context.loaders.purchasing.receipt_lines.load(self._row.id)]
+
+    @strawberry.field(description="Labels of the lots and serials this receipt accepted (PDF and ZPL downloads; "
+                                  "kind GS1 DataMatrix unless given), with what would not fit the layout.",
+                      extensions=needs("catalog.view"))
+    async def label_links(self, info: Info, kind: LabelKind | None = None, layout: LabelLayout = LabelLayout.LABEL_50X30,
+                          dpi: int | None = None) -> ReceiptLabelLinks:
+        return await receipt_label_links(info, self._row.id, self.id, kind, layout, dpi)
 
 
 @strawberry.type(description="A line of a supplier bill or debit note.")
@@ -365,7 +374,7 @@ class SupplierBill(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SupplierBillLine]:
-        return [SupplierBillLine.from_row(r) for r in await info.context.loaders.bill_lines.load(self._row.id)]
+        return [SupplierBillLine.from_row(r) for r in await info.context.loaders.purchasing.bill_lines.load(self._row.id)]
 
 
 @strawberry.type(description="A purchase return (采购退货) with its debit note.")
@@ -385,7 +394,7 @@ class PurchaseReturn(Node):
 
     @strawberry.field
     async def receipt(self, info: Info) -> GoodsReceipt:
-        return GoodsReceipt.from_row(await info.context.loaders.receipt.load(self._row.receipt_id))
+        return GoodsReceipt.from_row(await info.context.loaders.purchasing.receipt.load(self._row.receipt_id))
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -400,7 +409,7 @@ class PurchaseReturn(Node):
     async def debit_note(self, info: Info) -> SupplierBill | None:
         if self._row.debit_note_id is None:
             return None
-        return SupplierBill.from_row(await info.context.loaders.bill.load(self._row.debit_note_id))
+        return SupplierBill.from_row(await info.context.loaders.purchasing.bill.load(self._row.debit_note_id))
 
 
 @strawberry.type(description="Part of a payment or debit note applied to a bill.")
@@ -411,7 +420,7 @@ class PaymentAllocation:
 
     @strawberry.field
     async def bill(self, info: Info) -> SupplierBill:
-        return SupplierBill.from_row(await info.context.loaders.bill.load(self._bill_id))
+        return SupplierBill.from_row(await info.context.loaders.purchasing.bill.load(self._bill_id))
 
 
 @strawberry.type(description="A payment to a supplier (付款); the unallocated part is a prepayment (预付款).")
@@ -439,7 +448,7 @@ class SupplierPayment(Node):
 
     @strawberry.field
     async def allocations(self, info: Info) -> list[PaymentAllocation]:
-        rows = await info.context.loaders.allocations_by_payment.load(self._row.id)
+        rows = await info.context.loaders.purchasing.allocations_by_payment.load(self._row.id)
         return [PaymentAllocation(amount=_money(r.amount_fen), at=r.at, _bill_id=r.bill_id) for r in rows]
 
 

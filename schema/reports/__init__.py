@@ -1,0 +1,1 @@
+"""The reports API package: reports, forecasts, the dashboard, jobs and automations."""

@@ -1,0 +1,1 @@
+"""The sales API package: orders and approval, shipments, invoices, receipts, returns, receivables."""

@@ -10,14 +10,14 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from schema.auth import needs
+from schema.auth.permissions import needs
 from schema.catalog.types import Product, Unit, product_from_id
 from schema.inventory.types import Location, Lot, StockOperation, Warehouse
 from schema.partners.types import Customer
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from server.doc_kit import micro_to_decimal
-from server.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
+from server.documents.actions import micro_to_decimal
+from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
 from server.sales.invoicing import amount_in_words
 
 
@@ -34,11 +34,11 @@ def _rate(bp: int) -> Decimal_:
 
 
 async def _customer(info: Info, pk: int) -> Customer:
-    return Customer.from_row(await info.context.loaders.customer.load(pk))
+    return Customer.from_row(await info.context.loaders.partners.customer.load(pk))
 
 
 async def _warehouse(info: Info, pk: int) -> Warehouse:
-    return Warehouse.from_row(await info.context.loaders.warehouse.load(pk))
+    return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
 
 
 @strawberry.enum(description="Sales order status (销售订单状态).")
@@ -129,7 +129,7 @@ class SalesOrderLine(Node):
 
     @strawberry.field
     async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.unit.load(self._row.unit_id))
+        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._row.unit_id))
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
@@ -183,13 +183,13 @@ class SalesOrder(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SalesOrderLine]:
-        return [SalesOrderLine.from_row(r) for r in await info.context.loaders.so_lines.load(self._row.id)]
+        return [SalesOrderLine.from_row(r) for r in await info.context.loaders.sales.so_lines.load(self._row.id)]
 
     @strawberry.field
     async def history(self, info: Info) -> list[SalesOrderHistoryEntry]:
         return [SalesOrderHistoryEntry(action=r.action, from_status=r.from_status, to_status=r.to_status,
                                        reason=r.reason, actor=r.actor, comment=r.comment, at=r.at)
-                for r in await info.context.loaders.so_history.load(self._row.id)]
+                for r in await info.context.loaders.sales.so_history.load(self._row.id)]
 
 
 @strawberry.type(description="Where to pick: FEFO for lot-tracked goods, otherwise the bin order.")
@@ -216,7 +216,7 @@ class PickSuggestion:
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location.load(self._location_id))
+        return Location.from_row(await info.context.loaders.inventory.location.load(self._location_id))
 
 
 @strawberry.type
@@ -243,13 +243,13 @@ class ShipmentLine(Node):
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location.load(self._row.location_id))
+        return Location.from_row(await info.context.loaders.inventory.location.load(self._row.location_id))
 
     @strawberry.field
     async def lot(self, info: Info) -> Lot | None:
         if self._row.lot_id is None:
             return None
-        return Lot.from_row(await info.context.loaders.lot.load(self._row.lot_id))
+        return Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
 
     @strawberry.field(description="Cost of goods sold at moving average; needs cost.view.", extensions=needs("cost.view"))
     def cost(self) -> Money | None:
@@ -272,7 +272,7 @@ class Shipment(Node):
 
     @strawberry.field
     async def order(self, info: Info) -> SalesOrder:
-        return SalesOrder.from_row(await info.context.loaders.sales_order.load(self._row.order_id))
+        return SalesOrder.from_row(await info.context.loaders.sales.sales_order.load(self._row.order_id))
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -280,7 +280,7 @@ class Shipment(Node):
 
     @strawberry.field
     async def operation(self, info: Info) -> StockOperation:
-        return StockOperation.from_row(await info.context.loaders.operation.load(self._row.operation_id))
+        return StockOperation.from_row(await info.context.loaders.inventory.operation.load(self._row.operation_id))
 
     @strawberry.field(description="Cost of goods sold; needs cost.view.", extensions=needs("cost.view"))
     def cost(self) -> Money | None:
@@ -288,7 +288,7 @@ class Shipment(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[ShipmentLine]:
-        return [ShipmentLine.from_row(r) for r in await info.context.loaders.shipment_lines.load(self._row.id)]
+        return [ShipmentLine.from_row(r) for r in await info.context.loaders.sales.shipment_lines.load(self._row.id)]
 
 
 @strawberry.type(description="An invoice line (项目): name, specification, unit, quantity, price, amount, rate, tax.")
@@ -361,11 +361,11 @@ class SalesInvoice(Node):
     async def original_invoice(self, info: Info) -> SalesInvoice | None:
         if self._row.original_invoice_id is None:
             return None
-        return SalesInvoice.from_row(await info.context.loaders.sales_invoice.load(self._row.original_invoice_id))
+        return SalesInvoice.from_row(await info.context.loaders.sales.sales_invoice.load(self._row.original_invoice_id))
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SalesInvoiceLine]:
-        return [SalesInvoiceLine.from_row(r) for r in await info.context.loaders.invoice_lines.load(self._row.id)]
+        return [SalesInvoiceLine.from_row(r) for r in await info.context.loaders.sales.invoice_lines.load(self._row.id)]
 
 
 @strawberry.type(description="Money received from a customer (收款); the unallocated part is an advance (预收).")
@@ -412,13 +412,13 @@ class SalesReturn(Node):
 
     @strawberry.field
     async def shipment(self, info: Info) -> Shipment:
-        return Shipment.from_row(await info.context.loaders.shipment.load(self._row.shipment_id))
+        return Shipment.from_row(await info.context.loaders.sales.shipment.load(self._row.shipment_id))
 
     @strawberry.field
     async def credit_note(self, info: Info) -> SalesInvoice | None:
         if self._row.credit_note_id is None:
             return None
-        return SalesInvoice.from_row(await info.context.loaders.sales_invoice.load(self._row.credit_note_id))
+        return SalesInvoice.from_row(await info.context.loaders.sales.sales_invoice.load(self._row.credit_note_id))
 
 
 @strawberry.type(description="What a customer owes us, and how overdue (应收账款及账龄).")

@@ -1,0 +1,1 @@
+"""The scanning API package: resolving scanned codes, scan sessions and labels."""

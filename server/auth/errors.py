@@ -1,11 +1,11 @@
 """Sign-in and access errors: users, roles, tokens and sessions.
 
 Each code is declared here with its messages (Chinese, English); ``AuthErrorCode`` — and so
-the API's ``AuthErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``AuthErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 
 
 AUTH = error_vocabulary(

@@ -1,4 +1,4 @@
-"""Access-control tables: users, roles, their permissions, warehouse restrictions, tokens, audit log."""
+"""Access-control tables: users, roles, their permissions, warehouse restrictions, tokens (the audit log: server/core/audit.py)."""
 
 from sqlalchemy import (
     Boolean,
@@ -8,10 +8,9 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
 )
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 app_user = Table(
     "app_user",
@@ -84,15 +83,4 @@ auth_token = Table(
     Column("last_used_at", UtcDateTime, nullable=True),
     CheckConstraint("kind IN ('session', 'api')", name="kind"),
     CheckConstraint("user_id IS NOT NULL OR role_id IS NOT NULL", name="owner"),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", IdType, primary_key=True),
-    Column("at", UtcDateTime, nullable=False, index=True),
-    Column("actor", String(96), nullable=False),
-    Column("operation", String(64), nullable=False, index=True),
-    Column("target", String(96), nullable=False, server_default=""),
-    Column("details", Text, nullable=False, server_default="{}"),
 )

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, false, true
 
 from server.auth.permissions import PERMISSIONS
 from server.auth.principal import Principal
-from server.errors import DomainError
+from server.core.errors import DomainError
 
 COST_VIEW = "cost.view"  # costs, purchase prices, stock values, margins
 PARTNER_VIEW = "partner.view"  # supplier and customer contact data (tax id, phone, e-mail, address, bank)

@@ -20,14 +20,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import and_, case, delete, func, select, text, update
+from sqlalchemy import and_, case, column, delete, func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import actor_of, audited
+from server.core.audit import actor_of, audit_log, audited
 from server.auth import scope, throttle
 from server.auth.models import (
     app_user,
-    audit_log,
     auth_token,
     role,
     role_permission,
@@ -37,14 +36,18 @@ from server.auth.models import (
 )
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.auth.principal import Principal
-from server.inventory.models import warehouse
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.db_types import IdType
+from server.core.clock import utcnow
 from server.auth.errors import AuthError
 from server.events.journal import append_events
 from server.events.types import AUTH_CHANGED as AUTH_CHANGED  # the name, re-exported
 from server.events.types import AuthChanged
-from server.sql import dialect_insert
+from server.core.sql import dialect_insert
+
+# Warehouses are inventory's table (server/inventory/models.py), a layer above access control: a user's
+# warehouse restriction refers to them by key only, as the foreign key of ``user_warehouse`` does.
+warehouse = table("warehouse", column("id", IdType))
 
 AUTH_CHANNEL = "jxc_auth"  # PostgreSQL NOTIFY channel of the auth.changed journal events
 MAX_FAILED_LOGINS = 5

@@ -16,17 +16,17 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import actor_label
-from server.documents import read_setting, write_setting
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import actor_label
+from server.core.business_settings import read_setting, write_setting
+from server.core.errors import DomainError
 from server.purchasing.errors import PurchasingError
-from server.inventory.reorder import reorder_suggestions
-from server.numbers import scaled_to_decimal
+from server.purchasing.replenishment import reorder_suggestions
+from server.core.numbers import scaled_to_decimal
 from server.automation.models import automation_log
 from server.purchasing.orders import OrderInput, OrderLineInput, do_create_purchase_order, do_submit_purchase_order
 

@@ -21,17 +21,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
-from server.audit import audited
+from server.core.audit import audited
 from server.automation.auto_po import do_auto_purchase_orders
 from server.automation.models import demand_forecast, job
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.clock import utcnow
 from server.events.journal import last_sequence
 from server.events.models import event
 from server.events.types import STOCK_LOW
 from server.inventory.models import reorder_rule
 from server.purchasing.models import preferred_supplier, supplier_price
-from server.sql import dialect_insert
+from server.core.sql import dialect_insert
 
 log = logging.getLogger("jxc.jobs")
 

@@ -1,8 +1,9 @@
-"""Scheduled jobs (with their lease and last result), the automation log and stored demand forecasts."""
+"""Scheduled jobs (with their lease and last result), the automation log and stored demand forecasts (the
+monthly stock snapshots the jobs refresh are the reports' table: server/reports/models.py)."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 job = Table(
     "job",
@@ -44,16 +45,4 @@ demand_forecast = Table(
     Column("safety_stock", String(24), nullable=False),
     Column("reorder_point", String(24), nullable=False),
     Column("computed_at", UtcDateTime, nullable=False),
-)
-
-stock_snapshot = Table(
-    "stock_snapshot",
-    metadata,
-    # quantity and value per product and location at the end of a completed month (server time), so that
-    # "stock as of a date" reads one snapshot and the moves after it instead of the whole ledger
-    Column("month_end", Date, primary_key=True),
-    Column("product_id", IdType, ForeignKey("product.id"), primary_key=True, autoincrement=False),
-    Column("location_id", IdType, ForeignKey("location.id"), primary_key=True, autoincrement=False),
-    Column("qty", BigInteger, nullable=False),
-    Column("value_fen", BigInteger, nullable=False),
 )

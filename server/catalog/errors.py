@@ -1,11 +1,11 @@
 """Catalog errors: units, categories, products and their barcodes.
 
 Each code is declared here with its messages (Chinese, English); ``CatalogErrorCode`` — and so
-the API's ``CatalogErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``CatalogErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 
 
 CATALOG = error_vocabulary(

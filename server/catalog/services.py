@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, column, select, table
 
 from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.gtin import gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, category, product, product_unit, unit
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.db_types import IdType
+from server.core.clock import utcnow
 from server.catalog.errors import CatalogError
-from server.masterdata import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
-from server.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
+from server.core.master_records import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
+from server.core.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
 
 TRACKING_MODES = ("none", "lot", "serial")
 
@@ -279,9 +280,12 @@ async def do_update_product(db: Database, product_id: int, data: ProductInput, *
                         unique_fields=("sku",), before_update=before)
 
 
-async def _has_stock(conn, product_id: int) -> bool:
-    from server.inventory.models import product_cost
+# Stock is inventory's (server/inventory/models.py), a layer above the catalog: the one question the catalog
+# asks of it — is any of this product on hand? — reads the running total by name (its foreign key points here).
+product_cost = table("product_cost", column("product_id", IdType), column("qty", BigInteger))
 
+
+async def _has_stock(conn, product_id: int) -> bool:
     qty = (await conn.execute(select(product_cost.c.qty).where(product_cost.c.product_id == product_id))).scalar()
     return bool(qty)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from server.audit import audited
+from server.core.audit import audited
 from server.cli import access, database, finance, jobs, labels, serve
-from server.settings import load_settings
+from server.core.settings import load_settings
 
 GROUPS = (serve, database, jobs, finance, labels, access)
 

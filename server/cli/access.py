@@ -49,7 +49,7 @@ def run(args, settings) -> int:
 
 def _admin_command(settings, run) -> int:
     """Run an administrative action; a domain error is printed (in English) and exits 1."""
-    from server.errors import DomainError
+    from server.core.errors import DomainError
 
     try:
         return asyncio.run(with_db(settings, run))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 async def with_db(settings, fn):
-    from server.database import Database
+    from server.core.database import Database
 
     db = Database(settings.database_url)
     try:

@@ -24,7 +24,7 @@ def run(args, settings) -> int:
         asyncio.run(with_db(settings, _first_run))
         return 0
     if args.command == "demo-data" and args.scale == "large":
-        from server.database import Database
+        from server.core.database import Database
         from server.demo.large import load_large_demo
 
         async def large():
@@ -75,7 +75,7 @@ async def _first_run(db) -> None:
 
 
 async def _demo(settings) -> bool:
-    from server.database import Database
+    from server.core.database import Database
     from server.demo.company import load_demo_data
 
     db = Database(settings.database_url)
@@ -86,8 +86,8 @@ async def _demo(settings) -> bool:
 
 
 async def _check(settings) -> list[str]:
-    from server.database import Database
-    from server.inventory.check import verify_ledger
+    from server.core.database import Database
+    from server.sales.check import verify_ledger
 
     from server.finance.check import books_problems
     from server.finance.poster import post_pending

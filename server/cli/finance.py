@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
 
 
 def run(args, settings) -> int:
-    from server.errors import DomainError
+    from server.core.errors import DomainError
 
     try:
         return asyncio.run(_finance(settings, args))
@@ -31,7 +31,7 @@ def run(args, settings) -> int:
 
 async def _finance(settings, args) -> int:
     """``jxc finance setup|post|close|status``."""
-    from server.database import Database
+    from server.core.database import Database
     from server.finance import closing
     from server.finance.books import do_setup_books
     from server.finance.poster import post_pending, poster_lag, set_aside_events

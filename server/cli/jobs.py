@@ -41,7 +41,7 @@ async def _job_worker(settings, args) -> int:
 
     from server.automation.jobs import JOBS, JobRunner, ensure_jobs, process_name, run_due_jobs, run_job
     from server.automation.models import job
-    from server.database import Database
+    from server.core.database import Database
 
     db = Database(settings.database_url)
     try:

@@ -30,15 +30,15 @@ from server.catalog.services import (
     do_create_product,
     do_create_unit,
 )
-from server.database import Database
+from server.core.database import Database
 from server.demo.purchasing import load_purchasing_demo
 from server.demo.sales import LAST_STEP_KEY, load_sales_demo
-from server.events.models import idempotency_key
+from server.core.idempotency import idempotency_key
 from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
-from server import clock
+from server.core import clock
 
 GS1_PREFIX = "9521234"  # 952 (GS1 China range reserved for demos) + company 1234
 BOX_ITEM_OFFSET = 50000

@@ -19,12 +19,12 @@ from sqlalchemy import func, select, text
 
 from server.catalog.models import product
 from server.catalog.services import do_create_category, do_create_unit
-from server.database import Database
-from server.clock import utcnow
-from server.documents import write_setting
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.business_settings import write_setting
 from server.inventory.models import product_cost, reorder_rule, stock_level, stock_move, stock_operation
 from server.inventory.warehouses import do_create_location, do_create_warehouse
-from server.numbers import QTY_SCALE
+from server.core.numbers import QTY_SCALE
 from server.partners.models import customer
 from server.sales.models import (
     sales_invoice,
@@ -34,7 +34,7 @@ from server.sales.models import (
     shipment,
     shipment_line,
 )
-from server import clock
+from server.core import clock
 
 MARKER = "demo.large"
 BATCH = 5000
@@ -81,7 +81,7 @@ async def _next_ids(db: Database, tables) -> dict:
 async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 365, seed: int = 7,
                           today: date | None = None) -> bool:
     async with db.read() as conn:
-        from server.documents import read_setting
+        from server.core.business_settings import read_setting
 
         if await read_setting(conn, MARKER, None) is not None:
             return False

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from server.auth.permissions import BUILTIN_ROLES
 from server.auth.services import Principal
-from server.database import Database
+from server.core.database import Database
 from server.purchasing import bills, orders, prices, receipts
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.purchasing.models import (
     goods_receipt_line,
     purchase_order,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from server.auth.permissions import BUILTIN_ROLES
 from server.auth.services import Principal
-from server.database import Database
-from server.numbers import fen_to_decimal
+from server.core.database import Database
+from server.core.numbers import fen_to_decimal
 from server.partners.services import PartnerInput, do_update_partner
 from server.sales import invoicing, orders, settings, shipping
 from server.sales.models import sales_invoice, sales_order, sales_order_line, shipment

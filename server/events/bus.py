@@ -32,8 +32,8 @@ from functools import cached_property
 
 import asyncpg
 
-from server.database import Database
-from server.errors import ApiError
+from server.core.database import Database
+from server.core.errors import ApiError
 from server.events.journal import NOTIFY_CHANNEL, last_sequence, last_sequence_of, read_events
 from server.events.types import EventData, EventFormatError, parse_event
 

@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from sqlalchemy import BigInteger, String, Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.database import mark_events_written
-from server.clock import utcnow
-from server.db_types import UtcDateTime
+from server.core.database import EVENTS_ORDER, mark_events_written, on_before_commit
+from server.core.clock import utcnow
+from server.core.db_types import UtcDateTime
 from server.events.models import event, event_counter
 from server.events.types import DOCUMENT_STATUS_CHANGED as DOCUMENT_STATUS_CHANGED
 from server.events.types import MONEY_APPLIED as MONEY_APPLIED
 from server.events.types import STOCK_CHANGED as STOCK_CHANGED
 from server.events.types import EventData, serialize_event
-from server.sql import prepared
+from server.core.sql import prepared
 
 NOTIFY_CHANNEL = "jxc_events"
 # The event names, their fields and the payload format: server/events/types.py (the names above are
@@ -84,6 +84,11 @@ async def flush_events(conn: AsyncConnection) -> None:
     stmt = prepared(conn, "event.append", _build_append)
     await conn.execute(stmt, rows[0] if len(rows) == 1 else rows)
     mark_events_written(conn)
+
+
+# ``Database.write`` writes the queued events as the last statement before every commit: the kernel offers
+# the hook, the journal registers on it (so server/core never imports the journal).
+on_before_commit("events", order=EVENTS_ORDER, flush=flush_events, discard=discard_events)
 
 
 async def read_events(conn: AsyncConnection, after_seq: int, limit: int = 500, event_type: str | None = None):

@@ -1,8 +1,9 @@
-"""The event journal (outbox) and the idempotency-key store."""
+"""The event journal (outbox): the events and the counter that numbers them (the idempotency-key store:
+server/core/idempotency.py)."""
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, String, Table, Text
 
-from server.db_types import UtcDateTime, metadata
+from server.core.db_types import UtcDateTime, metadata
 
 event = Table(
     "event",
@@ -24,14 +25,4 @@ event_counter = Table(
     CheckConstraint("id = 1", name="single_row"),
 )
 
-idempotency_key = Table(
-    "idempotency_key",
-    metadata,
-    Column("key", String(160), primary_key=True),  # owner prefix + the caller's key (≤ 128)
-    Column("scope", String(64), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("result", Text, nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-
-__all__ = ["event", "event_counter", "idempotency_key"]
+__all__ = ["event", "event_counter"]

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select, update
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.clock import utcnow
 from server.finance.errors import FinanceError
 from server.finance.chart import (
     CHART,
@@ -27,7 +27,7 @@ from server.finance.chart import (
 )
 from server.finance.common import actor_label, require_permission
 from server.finance.ledger import DIMENSIONS, books_standard
-from server.text_limits import check_length, max_length
+from server.core.text_limits import check_length, max_length
 from server.finance.models import (
     account,
     cash_flow_rule,

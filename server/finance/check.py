@@ -16,10 +16,10 @@ from server.finance.models import poster_state, voucher, voucher_line
 from server.finance.poster import poster_lag, set_aside_events
 from server.finance.statements import balance_sheet
 from server.inventory.models import location, product_cost, stock_move
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.purchasing.bills import payables_query
 from server.sales.invoicing import receivables_query
-from server import clock
+from server.core import clock
 
 FAR = date(9999, 12, 31)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.clock import utcnow
 from server.finance.errors import FinanceError
 from server.finance.common import actor_label, require_permission
 from server.finance.ledger import (
@@ -23,8 +23,8 @@ from server.finance.ledger import (
 )
 from server.finance.models import account, accounting_period, voucher, voucher_line
 from server.finance.poster import post_pending
-from server.numbers import fen_to_decimal
-from server.sql import dialect_insert
+from server.core.numbers import fen_to_decimal
+from server.core.sql import dialect_insert
 
 PL_CATEGORIES = ("revenue", "expense")
 

@@ -1,11 +1,11 @@
 """Finance errors: the books and chart of accounts, vouchers, expenses, period end.
 
 Each code is declared here with its messages (Chinese, English); ``FinanceErrorCode`` — and so
-the API's ``FinanceErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``FinanceErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 
 
 FINANCE = error_vocabulary(

@@ -11,11 +11,11 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
 from server.finance.errors import FinanceError
 from server.finance.common import (
     Collector,
@@ -28,12 +28,12 @@ from server.finance.common import (
 )
 from server.finance.ledger import books_standard
 from server.finance.models import department, expense_bill, expense_category, expense_payment
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.partners.models import supplier
-from server.text_limits import collect_length
+from server.core.text_limits import collect_length
 from server.purchasing.bills import PAYMENT_METHODS
-from server.doc_kit import tax_fen
-from server import clock
+from server.documents.actions import tax_fen
+from server.core import clock
 
 
 @dataclass

@@ -21,7 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.lib.styles import ParagraphStyle
 
 from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
-from server.numbers import fen_to_decimal
+from server.core.numbers import fen_to_decimal
 
 FONT = "STSong-Light"
 

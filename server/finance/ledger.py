@@ -20,13 +20,13 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.clock import utcnow
-from server.documents import document_sequence
+from server.core.clock import utcnow
+from server.core.numbering import document_sequence
 from server.finance.errors import FinanceError
 from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
-from server.numbers import fen_to_decimal
-from server.sql import dialect_insert
-from server.text_limits import check_length, fit
+from server.core.numbers import fen_to_decimal
+from server.core.sql import dialect_insert
+from server.core.text_limits import check_length, fit
 
 DIMENSIONS = ("customer", "supplier", "warehouse", "department")
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 account = Table(
     "account",

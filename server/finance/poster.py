@@ -75,10 +75,10 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server import clock
-from server.clock import utcnow
-from server.database import Database
-from server.errors import DomainError
+from server.core import clock
+from server.core.clock import utcnow
+from server.core.database import Database
+from server.core.errors import DomainError
 from server.events.journal import last_sequence, read_events
 from server.events.models import event
 from server.events.types import (
@@ -107,7 +107,7 @@ from server.inventory.models import (
     stock_move,
     stock_operation,
 )
-from server.numbers import round_half_up_div
+from server.core.numbers import round_half_up_div
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -125,7 +125,7 @@ from server.sales.models import (
     sales_return,
     shipment,
 )
-from server.text_limits import fit
+from server.core.text_limits import fit
 
 log = logging.getLogger("jxc.finance.poster")
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.finance.chart import CASH_FLOW_ITEMS, account_code
 from server.finance.ledger import books_standard, period_end
 from server.finance.models import account, cash_flow_rule, posting_rule, voucher, voucher_line
-from server.numbers import allocate_largest_remainder
+from server.core.numbers import allocate_largest_remainder
 
 
 @dataclass

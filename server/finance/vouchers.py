@@ -10,9 +10,9 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
+from server.core.database import Database
 from server.finance.errors import FinanceError
 from server.finance.common import Collector, actor_label, lock_row, require_permission, require_status
 from server.finance.ledger import (
@@ -27,9 +27,9 @@ from server.finance.ledger import (
     write_voucher,
 )
 from server.finance.models import account, voucher, voucher_line
-from server.numbers import NumberError, parse_rate, round_half_up_div
-from server.text_limits import collect_length
-from server import clock
+from server.core.numbers import NumberError, parse_rate, round_half_up_div
+from server.core.text_limits import collect_length
+from server.core import clock
 
 
 @dataclass

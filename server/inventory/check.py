@@ -1,5 +1,6 @@
-"""``jxc check``: prove on a live database that the running totals equal the ledger (and that sales
-reservations equal what the orders hold and never exceed stock on hand).
+"""``jxc check``, the stock part: prove on a live database that the running totals equal the ledger and
+that the event journal has no gap (the reservations against sales orders: server/sales/check.py, which
+also runs the whole check as ``verify_ledger``).
 
 Every check is a GROUP BY over integers, exact on both databases. Returns one line per mismatch.
 """
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.events.models import event, event_counter
 from server.inventory.models import product_cost, stock_level, stock_move
-from server.sales.models import sales_order_line, stock_reservation
 
 
 def _signed_moves():
@@ -26,7 +26,8 @@ def _signed_moves():
     return union_all(inbound, outbound).subquery("signed")
 
 
-async def verify_ledger(conn: AsyncConnection) -> list[str]:
+async def stock_problems(conn: AsyncConnection) -> list[str]:
+    """Stock levels = the ledger, never negative; product cost = Σ levels and the ledger's value."""
     problems: list[str] = []
     signed = _signed_moves()
     ledger = (
@@ -70,27 +71,12 @@ async def verify_ledger(conn: AsyncConnection) -> list[str]:
             problems.append(f"product {product_id}: negative stock value {value}")
         if qty == 0 and value != 0:
             problems.append(f"product {product_id}: value {value} with zero quantity")
+    return problems
 
-    # reservations: each (product, warehouse) total = Σ what open order lines hold, and ≤ on hand
-    reserved = {(r.product_id, r.warehouse_id): int(r.reserved_qty)
-                for r in await conn.execute(select(stock_reservation)) if r.reserved_qty}
-    held = {(r.product_id, r.warehouse_id): int(r.qty) for r in await conn.execute(
-        select(sales_order_line.c.product_id, sales_order_line.c.warehouse_id,
-               func.sum(sales_order_line.c.reserved_qty).label("qty"))
-        .where(sales_order_line.c.reserved_qty > 0)
-        .group_by(sales_order_line.c.product_id, sales_order_line.c.warehouse_id))}
-    on_hand: dict[tuple[int, int], int] = {}
-    for r in await conn.execute(select(stock_level.c.product_id, stock_level.c.warehouse_id, stock_level.c.qty)):
-        on_hand[(r.product_id, r.warehouse_id)] = on_hand.get((r.product_id, r.warehouse_id), 0) + int(r.qty)
-    for key in sorted(set(reserved) | set(held)):
-        if reserved.get(key, 0) != held.get(key, 0):
-            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} != "
-                            f"Σ order lines {held.get(key, 0)}")
-        if reserved.get(key, 0) > on_hand.get(key, 0):
-            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} reserved > "
-                            f"{on_hand.get(key, 0)} on hand")
 
-    # the journal: sequence numbers 1..last with no gap
+async def journal_problems(conn: AsyncConnection) -> list[str]:
+    """The journal: sequence numbers 1..last with no gap."""
+    problems: list[str] = []
     last = (await conn.execute(select(event_counter.c.last_seq))).scalar() or 0
     count, max_seq = (await conn.execute(select(func.count(), func.coalesce(func.max(event.c.seq), 0)).select_from(event))).one()
     if max_seq != last or (count and count != max_seq):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.numbers import round_half_up_div
+from server.core.numbers import round_half_up_div
 
 
 @dataclass

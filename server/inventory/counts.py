@@ -3,7 +3,7 @@
 * A count covers a warehouse, optionally narrowed to locations and/or products. Opening it takes the
   book quantity of every stock level in scope (``snapshot_qty``).
 * **Blind** by default: counters record what they find; the API shows book quantities and
-  variances only to callers with ``stock.count.approve`` (``schema/inventory/counts.py``), and hides
+  variances only to callers with ``stock.count.approve`` (``schema/inventory/counts/``), and hides
   stock levels of locations under an open blind count from everybody else.
 * **Mode snapshot**: operations go on. When a count is recorded, its book quantity is the snapshot
   plus the net moves at that location since the snapshot, i.e. the level at that moment, and the
@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,13 +29,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.documents import next_number
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
+from server.core.numbering import next_number
+from server.core.errors import DomainError
+from server.core.idempotency import claim_key, store_result
 from server.inventory.errors import InventoryError
 from server.events.journal import append_events
 from server.events.types import COUNT_POSTED as COUNT_POSTED  # the name, re-exported
@@ -51,10 +52,10 @@ from server.inventory.models import (
     warehouse,
 )
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
-from server.text_limits import check_length, collect_length, max_length
-from server.numbers import scaled_to_decimal
-from server.reports.abc import abc_classes
-from server import clock
+from server.core.text_limits import check_length, collect_length, max_length
+from server.core.numbers import scaled_to_decimal
+from server.inventory.abc import abc_classes
+from server.core import clock
 
 RECOUNT_THRESHOLD = Decimal("0.05")
 
@@ -157,11 +158,17 @@ class CountEntry:
     lot: str | None = None
 
 
-async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry], principal: Principal | None) -> None:
-    """Record counted quantities (or recounts, for lines that need one: by another person)."""
+async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry], principal: Principal | None,
+                           *, idempotency_key: str | None = None) -> None:
+    """Record counted quantities (or recounts, for lines that need one: by another person). With an
+    idempotency key (a scan session's completion) a repeat of the same entries applies once."""
     _require(principal, "stock.count")
     who = actor_label(principal)
     async with db.write() as conn:
+        if idempotency_key is not None and await claim_key(
+                conn, idempotency_key, "stock.count.record",
+                {"count_id": count_id, "entries": [asdict(e) for e in entries]}, InventoryError) is not None:
+            return
         count = await _lock_open(conn, count_id)
         _allowed(principal, count.warehouse_id)
         if not entries:
@@ -203,6 +210,8 @@ async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry
                     recounted_qty=qty, recounted_by=who, recount_required=False, variance_qty=qty - line.book_qty))
         c.raise_if_any()
         note_change(conn, f"stock_count:{count_id}", after={"entries": len(entries), "by": who})
+        if idempotency_key is not None:
+            await store_result(conn, idempotency_key, {"count_id": count_id})
 
 
 async def _new_line(conn, c: Collector, count, e: CountEntry, i: int, products):

@@ -2,11 +2,11 @@
 reorder rules.
 
 Each code is declared here with its messages (Chinese, English); ``InventoryErrorCode`` — and so
-the API's ``InventoryErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``InventoryErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 
 
 INVENTORY = error_vocabulary(

@@ -31,19 +31,26 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import note_change
-from server.clock import utcnow
-from server.idempotency import stored_key
+from server.core.audit import note_change
+from server.core.clock import utcnow
+from server.core.idempotency import stored_key
 from server.inventory.errors import InventoryError
 from server.events.journal import append_events
 from server.events.types import StockChanged
 from server.inventory.costing import COSTING_METHODS, CostState
-from server.inventory.models import frozen_location, lot, product_cost, stock_level, stock_move, stock_operation
-from server.text_limits import check_length, fit
+from server.inventory.models import (
+    frozen_location,
+    lot,
+    product_cost,
+    stock_level,
+    stock_move,
+    stock_operation,
+    stock_reservation,
+)
+from server.core.text_limits import check_length, fit
 from server.inventory.reorder import low_stock_events
-from server.sales.models import stock_reservation
-from server.numbers import QTY_SCALE, scaled_to_decimal
-from server.sql import dialect_insert, prepared
+from server.core.numbers import QTY_SCALE, scaled_to_decimal
+from server.core.sql import dialect_insert, prepared
 
 
 CHUNK = 1000  # ids per statement when a document carries thousands of serials
@@ -338,7 +345,7 @@ async def open_operation(
     The unique key doubles as the idempotency claim: on PostgreSQL a concurrent request with the same
     key waits here until the first one commits (then gets ``None``) or rolls back (then proceeds).
     """
-    idempotency_key = stored_key(idempotency_key)  # scoped to the caller (server/idempotency.py)
+    idempotency_key = stored_key(idempotency_key)  # scoped to the caller (server/core/idempotency.py)
     # callers check user input first; this refuses (both databases alike) what slipped through, and cuts
     # the derived actor label ("user:<name>") to its column
     check_length(reference, stock_operation.c.reference, InventoryError, "reference")

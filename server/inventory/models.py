@@ -1,4 +1,4 @@
-"""Inventory tables: warehouses, locations, lots, the stock ledger, stock levels and product cost.
+"""Inventory tables: warehouses, locations, lots, the stock ledger, stock levels, reservations and product cost.
 
 ``stock_move`` is the ledger and is append-only (database triggers refuse UPDATE and DELETE).
 ``stock_level`` and ``product_cost`` are running totals maintained in the same transaction as the
@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 warehouse = Table(
     "warehouse",
@@ -87,6 +87,18 @@ product_cost = Table(
     CheckConstraint("qty > 0 OR value_fen = 0", name="no_value_without_qty"),
 )
 
+# reserved for sales orders per product and warehouse: the ledger refuses to take stock below it
+stock_reservation = Table(
+    "stock_reservation",
+    metadata,
+    # reserved quantity per product and warehouse; available = on hand − reserved, never negative
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("reserved_qty", BigInteger, nullable=False),
+    PrimaryKeyConstraint("product_id", "warehouse_id"),
+    CheckConstraint("reserved_qty >= 0", name="not_negative"),
+)
+
 stock_operation = Table(
     "stock_operation",
     metadata,
@@ -96,7 +108,7 @@ stock_operation = Table(
     Column("reason", String(300), nullable=False, server_default=""),
     Column("actor", String(64), nullable=False, server_default=""),
     # a retried request with the same key finds this row; the hash tells a different payload apart
-    Column("idempotency_key", String(160), nullable=True, unique=True),  # owner prefix + key (server/idempotency.py)
+    Column("idempotency_key", String(160), nullable=True, unique=True),  # owner prefix + key (server/core/idempotency.py)
     Column("request_hash", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     # the document type that posted it (goods_receipt, shipment …); "" for the plain stock primitives

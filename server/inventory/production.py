@@ -17,19 +17,19 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server import clock
-from server.audit import note_change
+from server.core import clock
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.documents import next_number
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
+from server.core.numbering import next_number
+from server.core.errors import DomainError
 from server.inventory.errors import InventoryError
 from server.inventory.models import bill_of_materials, production_order, production_order_line, warehouse
 from server.inventory.services import MoveType, StockLine, post_document_moves
-from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
-from server.sql import dialect_insert
+from server.core.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
+from server.core.sql import dialect_insert
 
 PRODUCTION_ISSUE = MoveType.PRODUCTION_ISSUE.value
 PRODUCTION_RECEIPT = MoveType.PRODUCTION_RECEIPT.value

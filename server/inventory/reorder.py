@@ -1,4 +1,4 @@
-"""Reorder rules, low-stock alerts and reorder suggestions (自动库存预警).
+"""Reorder rules and low-stock alerts (自动库存预警).
 
 A rule gives a minimum and maximum per product and warehouse. *Available* = on hand − reserved for
 sales orders. Whenever an operation changes on hand or reservations of a (product, warehouse) with a
@@ -7,38 +7,33 @@ cost — the global lock order) and compares available with the minimum. ``reord
 remembers which side it was on, so a ``stock.low`` event is written once per crossing below the
 minimum, in the same transaction as the change; going back up re-arms the rule silently.
 
-A suggestion orders max − (available + on order), raised to the preferred supplier's minimum order
-quantity and rounded up to its pack size.
+What to order when a rule is crossed is purchasing's decision (``reorder_suggestions``,
+server/purchasing/replenishment.py: it reads orders on their way and the preferred suppliers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
+from server.core.database import Database
 from server.inventory.errors import InventoryError
 from server.events.journal import append_events
 from server.events.types import STOCK_LOW as STOCK_LOW  # the name, re-exported
 from server.events.types import StockLow
-from server.inventory.models import reorder_rule, stock_level, warehouse
+from server.inventory.models import reorder_rule, stock_level, stock_reservation, warehouse
 from server.catalog.models import product, unit
-from server.numbers import NumberError, qty_to_scaled
-from server.purchasing.models import preferred_supplier, purchase_order, purchase_order_line, supplier_price
-from server.sales.models import stock_reservation
-from server.sql import dialect_insert, prepared
-from server import clock
-
-ON_ORDER_STATUSES = ("submitted", "approved", "partially_received")
+from server.core.numbers import NumberError, qty_to_scaled
+from server.core.sql import dialect_insert, prepared
 
 
-async def _available(conn: AsyncConnection, product_id: int, warehouse_id: int) -> int:
+async def available_qty(conn: AsyncConnection, product_id: int, warehouse_id: int) -> int:
+    """On hand − reserved for sales orders of one product in one warehouse (base unit, scaled)."""
     on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
         stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
     reserved = (await conn.execute(select(stock_reservation.c.reserved_qty).where(
@@ -62,7 +57,7 @@ async def low_stock_events(conn: AsyncConnection, keys) -> list[StockLow]:
     for product_id, warehouse_id in sorted(k for k in ((r.product_id, r.warehouse_id) for r in rows) if k in keys):
         rule = (await conn.execute(select(reorder_rule).where(
             reorder_rule.c.product_id == product_id, reorder_rule.c.warehouse_id == warehouse_id).with_for_update())).one()
-        available = await _available(conn, product_id, warehouse_id)
+        available = await available_qty(conn, product_id, warehouse_id)
         below = available < rule.min_qty
         if below != rule.below:
             await conn.execute(update(reorder_rule).where(
@@ -117,67 +112,6 @@ async def do_delete_reorder_rule(db: Database, product_id: int, warehouse_id: in
             raise InventoryError("NOT_FOUND", "productId", what="reorder_rule")
         note_change(conn, f"reorder_rule:{product_id}:{warehouse_id}", before={"deleted": False},
                     after={"deleted": True})
-
-
-@dataclass
-class ReorderSuggestion:
-    product_id: int
-    warehouse_id: int
-    available: int
-    on_order: int
-    min_qty: int
-    max_qty: int
-    quantity: int  # suggested order quantity, base unit (scaled)
-    supplier_id: int | None
-    lead_time_days: int | None
-    precision: int
-
-
-def _round_up(qty: int, moq: int, pack: int) -> int:
-    qty = max(qty, moq)
-    if pack > 0 and qty % pack:
-        qty += pack - qty % pack
-    return qty
-
-
-async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None = None,
-                              warehouses: frozenset[int] | None = None, on: date | None = None) -> list[ReorderSuggestion]:
-    """What to order now: rules whose available stock is below the minimum."""
-    on = on or clock.today()
-    q = select(reorder_rule, unit.c.precision).join(product, product.c.id == reorder_rule.c.product_id).join(
-        unit, unit.c.id == product.c.base_unit_id).order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
-    if warehouse_id is not None:
-        q = q.where(reorder_rule.c.warehouse_id == warehouse_id)
-    q = q.where(scope.within(warehouses, reorder_rule.c.warehouse_id))
-    out = []
-    for rule in (await conn.execute(q)).all():
-        available = await _available(conn, rule.product_id, rule.warehouse_id)
-        if available >= rule.min_qty:
-            continue
-        open_qty = purchase_order_line.c.qty - purchase_order_line.c.accepted_qty
-        on_order = int((await conn.execute(
-            select(func.coalesce(func.sum(open_qty), 0))
-            .join(purchase_order, purchase_order.c.id == purchase_order_line.c.order_id)
-            .where(purchase_order_line.c.product_id == rule.product_id,
-                   purchase_order_line.c.warehouse_id == rule.warehouse_id,
-                   purchase_order.c.status.in_(ON_ORDER_STATUSES), open_qty > 0))).scalar_one())
-        wanted = rule.max_qty - (available + on_order)
-        if wanted <= 0:
-            continue
-        supplier_id = (await conn.execute(select(preferred_supplier.c.supplier_id).where(
-            preferred_supplier.c.product_id == rule.product_id))).scalar()
-        price = None
-        if supplier_id is not None:
-            price = (await conn.execute(
-                select(supplier_price).where(supplier_price.c.product_id == rule.product_id,
-                                             supplier_price.c.supplier_id == supplier_id, supplier_price.c.valid_from <= on,
-                                             or_(supplier_price.c.valid_to.is_(None), supplier_price.c.valid_to >= on))
-                .order_by(supplier_price.c.valid_from.desc(), supplier_price.c.id.desc()))).first()
-        quantity = _round_up(wanted, price.min_order_qty if price else 0, price.pack_qty if price else 0)
-        out.append(ReorderSuggestion(rule.product_id, rule.warehouse_id, available, on_order, rule.min_qty,
-                                     rule.max_qty, quantity, supplier_id, price.lead_time_days if price else None,
-                                     rule.precision))
-    return out
 
 
 @dataclass

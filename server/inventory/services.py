@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.models import product, product_unit, unit
-from server.database import Database
-from server.doc_kit import actor_label
-from server.errors import ErrorCollector
+from server.core.database import Database
+from server.documents.actions import actor_label
+from server.core.errors import ErrorCollector
 from server.inventory.errors import InventoryError
-from server.idempotency import check_key, request_hash, stored_key
+from server.core.idempotency import check_key, request_hash, stored_key
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
 from server.inventory.models import (
     frozen_location,
@@ -35,7 +35,7 @@ from server.inventory.models import (
     stock_operation,
     warehouse,
 )
-from server.numbers import (
+from server.core.numbers import (
     MAX_FEN,
     MAX_QTY,
     QTY_SCALE,
@@ -44,8 +44,8 @@ from server.numbers import (
     parse_unit_price,
     qty_to_scaled,
 )
-from server.sql import dialect_insert, prepared
-from server.text_limits import max_length
+from server.core.sql import dialect_insert, prepared
+from server.core.text_limits import max_length
 
 LOT_CODE_MAX = max_length(lot.c.code)
 REFERENCE_MAX = max_length(stock_operation.c.reference)

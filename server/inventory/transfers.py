@@ -17,21 +17,21 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.documents import next_number
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
+from server.core.numbering import next_number
+from server.core.errors import DomainError
 from server.inventory.errors import InventoryError
-from server.idempotency import claim_key, store_result
+from server.core.idempotency import claim_key, store_result
 from server.inventory.models import location, lot, transfer_order, transfer_order_line, warehouse
-from server.text_limits import check_length
+from server.core.text_limits import check_length
 from server.inventory.services import ADJUSTMENT, TRANSFER, StockLine, post_document_moves
-from server.numbers import scaled_to_decimal
-from server.sql import dialect_insert
-from server import clock
+from server.core.numbers import scaled_to_decimal
+from server.core.sql import dialect_insert
+from server.core import clock
 
 TRANSIT = "transit"
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from server.auth import scope
 from server.auth.services import Principal
-from server.database import Database
+from server.core.database import Database
 from server.inventory.errors import InventoryError
-from server.masterdata import TextRules, create_record, ensure_exists, set_active, update_record
+from server.core.master_records import TextRules, create_record, ensure_exists, set_active, update_record
 from server.inventory.models import location, warehouse
 
 

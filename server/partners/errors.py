@@ -1,11 +1,11 @@
 """Partner errors: suppliers, customers and their addresses.
 
 Each code is declared here with its messages (Chinese, English); ``PartnerErrorCode`` — and so
-the API's ``PartnerErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``PartnerErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 
 
 PARTNERS = error_vocabulary(

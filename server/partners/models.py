@@ -3,7 +3,7 @@ credit control and invoice data; both have any number of contacts/addresses (``p
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 
 def _partner_table(name: str, *extra: Column) -> Table:

@@ -8,12 +8,12 @@ from sqlalchemy import Table, select, update
 
 from server.auth import scope
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.clock import utcnow
 from server.partners.errors import PartnerError
-from server.masterdata import TextRules, create_record, set_active, update_record
-from server.numbers import NumberError, money_to_fen, parse_rate
-from server.audit import note_change
+from server.core.master_records import TextRules, create_record, set_active, update_record
+from server.core.numbers import NumberError, money_to_fen, parse_rate
+from server.core.audit import note_change
 from server.auth.models import app_user
 from server.partners.models import customer, partner_address, supplier
 

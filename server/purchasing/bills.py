@@ -26,16 +26,16 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
 from server.purchasing.errors import PurchasingError
 from server.events.journal import append_events
 from server.events.types import MoneyApplied
-from server.numbers import fen_to_decimal
-from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
+from server.core.numbers import fen_to_decimal
+from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
@@ -61,8 +61,8 @@ from server.purchasing.models import (
     supplier_payment,
 )
 from server.purchasing.settings import load_purchase_settings
-from server.text_limits import collect_length
-from server import clock
+from server.core.text_limits import collect_length
+from server.core import clock
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "bank_draft", "other")
 

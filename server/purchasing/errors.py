@@ -4,11 +4,11 @@ Receipts and returns post stock through the inventory primitives and pass their 
 (``PurchasingError.from_inventory``): purchasing calls inventory.
 
 Each code is declared here with its messages (Chinese, English); ``PurchasingErrorCode`` — and so
-the API's ``PurchasingErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``PurchasingErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 from server.inventory.errors import INVENTORY
 
 

@@ -17,16 +17,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
 from server.purchasing.errors import PurchasingError
-from server.numbers import scaled_to_decimal
+from server.core.numbers import scaled_to_decimal
 from server.inventory.models import warehouse
 from server.partners.models import supplier
-from server.doc_kit import approved_this_round, clean_comment, is_creator, transition
+from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.purchasing.common import (
     Collector,
     actor_label,
@@ -42,10 +42,10 @@ from server.purchasing.common import (
     value_fen,
 )
 from server.purchasing.models import purchase_order, purchase_order_history, purchase_order_line
-from server.text_limits import max_length
+from server.core.text_limits import max_length
 from server.purchasing.prices import current_prices
 from server.purchasing.settings import load_purchase_settings
-from server import clock
+from server.core import clock
 
 NOTE_MAX = max_length(purchase_order.c.note)
 EDITABLE = ("draft", "rejected")

@@ -9,17 +9,17 @@ from datetime import date
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
-from server.database import Database
-from server.clock import utcnow
+from server.core.database import Database
+from server.core.clock import utcnow
 from server.purchasing.errors import PurchasingError
 from server.partners.models import supplier
 from server.purchasing.common import Collector, load_products, quantity_in_unit, require_permission
 from server.purchasing.models import preferred_supplier, supplier_price
-from server.sql import dialect_insert
-from server import clock
+from server.core.sql import dialect_insert
+from server.core import clock
 
 
 @dataclass

@@ -24,18 +24,18 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
+from server.core.errors import DomainError
 from server.purchasing.errors import PurchasingError
 from server.events.journal import append_events
 from server.events.types import DocumentStatusChanged
 from server.inventory.models import location, lot
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
-from server.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
+from server.core.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
@@ -63,8 +63,8 @@ from server.purchasing.models import (
 )
 from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
 from server.purchasing.settings import load_purchase_settings
-from server.text_limits import collect_length, max_length
-from server import clock
+from server.core.text_limits import collect_length, max_length
+from server.core import clock
 
 REASON_MAX = max_length(goods_receipt_line.c.reject_reason)
 

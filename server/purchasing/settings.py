@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from server.auth.services import Principal
-from server.database import Database
-from server.audit import note_change
-from server.doc_kit import parse_thresholds
-from server.documents import read_setting, write_setting
+from server.core.database import Database
+from server.core.audit import note_change
+from server.documents.actions import parse_thresholds
+from server.core.business_settings import read_setting, write_setting
 from server.purchasing.errors import PurchasingError
-from server.numbers import NumberError, parse_decimal
+from server.core.numbers import NumberError, parse_decimal
 
 KEY = "purchasing"
 

@@ -23,7 +23,7 @@ from server.reports.inventory import stock_value_as_of, total_turnover
 from server.reports.sales import sales_report
 from server.sales.invoicing import receivables_query
 from server.sales.models import sales_order
-from server import clock
+from server.core import clock
 
 OPEN_PO = ("submitted", "approved", "partially_received")
 OPEN_SO = ("submitted", "approved", "partially_shipped")

@@ -19,9 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from server.auth import scope
 from server.auth.services import Principal
-from server.numbers import fen_to_decimal, scaled_to_decimal
-from server.reports import abc, inventory, purchasing, sales
-from server import clock
+from server.core.numbers import fen_to_decimal, scaled_to_decimal
+from server.inventory import abc
+from server.reports import inventory, purchasing, sales
+from server.core import clock
 
 
 def _money(fen):

@@ -21,9 +21,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.numbers import QTY_SCALE
+from server.core.numbers import QTY_SCALE
 from server.reports.sales import sales_facts
-from server import clock
+from server.core import clock
 
 SERVICE_Z = {"0.90": Decimal("1.28"), "0.95": Decimal("1.65"), "0.98": Decimal("2.05"), "0.99": Decimal("2.33")}
 MA_WINDOWS = (3, 6, 12)

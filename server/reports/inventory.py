@@ -26,14 +26,21 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server import clock
+from server.core import clock
 from server.auth import scope
 from server.catalog.models import category, product
-from server.inventory.models import location, product_cost, reorder_rule, stock_level, stock_move, warehouse
-from server.reports.abc import consumption
+from server.inventory.models import (
+    location,
+    product_cost,
+    reorder_rule,
+    stock_level,
+    stock_move,
+    stock_reservation,
+    warehouse,
+)
+from server.inventory.abc import consumption
 from server.reports.sales import sales_facts
 from server.reports.snapshots import latest_snapshot, positions_as_of
-from server.sales.models import stock_reservation
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, None))
 DAY_BASES = ("360", "365", "actual")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
 from server.catalog.models import product
-from server.numbers import QTY_SCALE, round_half_up_div
+from server.core.numbers import QTY_SCALE, round_half_up_div
 from server.partners.models import supplier
 from server.purchasing.models import goods_receipt, goods_receipt_line, supplier_bill, supplier_bill_line
 

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.automation.models import stock_snapshot
-from server.database import Database
+from server.reports.models import stock_snapshot
+from server.core.database import Database
 from server.inventory.models import stock_move
-from server import clock
+from server.core import clock
 
 
 def month_end(d: date) -> date:

@@ -1,10 +1,10 @@
-"""The shared document helpers (``server.doc_kit``) bound to sales' error class."""
+"""The shared document helpers (``server.documents.actions``) bound to sales' error class."""
 
 from functools import partial
 
-from server import doc_kit
+from server.documents import actions
 from server.auth import scope
-from server.doc_kit import (
+from server.documents.actions import (
     actor_label,
     check_amount,
     load_products,
@@ -13,11 +13,11 @@ from server.doc_kit import (
 )
 from server.sales.errors import SalesError
 
-Collector = partial(doc_kit.Collector, SalesError)
-lock_row = partial(doc_kit.lock_row, SalesError)
-require_status = partial(doc_kit.require_status, SalesError)
+Collector = partial(actions.Collector, SalesError)
+lock_row = partial(actions.lock_row, SalesError)
+require_status = partial(actions.require_status, SalesError)
 require_permission = scope.checker(SalesError)  # decided by server/auth/scope.py
-create_once = partial(doc_kit.create_once, SalesError)
+create_once = partial(actions.create_once, SalesError)
 
 __all__ = ["Collector", "lock_row", "require_status", "require_permission", "create_once", "actor_label",
            "check_amount", "load_products", "quantity_in_unit", "status_event"]

@@ -4,11 +4,11 @@ Orders reserve stock and shipments and returns post it through the inventory pri
 their errors on (``SalesError.from_inventory``): sales calls inventory.
 
 Each code is declared here with its messages (Chinese, English); ``SalesErrorCode`` — and so
-the API's ``SalesErrorCode`` enum — is built from this declaration (``server/errors.py``)."""
+the API's ``SalesErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
-from server.errors import DomainError, error_vocabulary
+from server.core.errors import DomainError, error_vocabulary
 from server.inventory.errors import INVENTORY
 
 

@@ -21,17 +21,17 @@ import cn2an
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
 from server.sales.errors import SalesError
 from server.events.journal import append_events
 from server.events.types import MoneyApplied
-from server.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
-from server.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
+from server.core.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import customer
 from server.sales.common import (
     Collector,
@@ -56,8 +56,8 @@ from server.sales.models import (
 )
 from server.sales.orders import refresh_order_status
 from server.sales.settings import load_sales_settings
-from server.text_limits import check_length, collect_length
-from server import clock
+from server.core.text_limits import check_length, collect_length
+from server.core import clock
 
 RECEIPT_METHODS = ("bank_transfer", "cash", "bank_draft", "wechat", "alipay", "other")
 

@@ -1,8 +1,9 @@
-"""Sales tables: orders with approval history, stock reservations, shipments (with their cost of
+"""Sales tables: orders with approval history, shipments (with their cost of
 goods sold), invoices and credit notes, customer receipts and their allocation, sales returns.
 
 Same conventions as purchasing: quantities are scaled integers in the base unit, money integer fen,
-unit prices integer micro-yuan per price unit (``unit_factor``); a discount is in 1/10000.
+unit prices integer micro-yuan per price unit (``unit_factor``); a discount is in 1/10000. The
+reservations the orders hold are stock's running total (``stock_reservation``, server/inventory/models.py).
 """
 
 from sqlalchemy import (
@@ -14,25 +15,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-from server.db_types import IdType, UtcDateTime, metadata
-
-stock_reservation = Table(
-    "stock_reservation",
-    metadata,
-    # reserved quantity per product and warehouse; available = on hand − reserved, never negative
-    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
-    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
-    Column("reserved_qty", BigInteger, nullable=False),
-    PrimaryKeyConstraint("product_id", "warehouse_id"),
-    CheckConstraint("reserved_qty >= 0", name="not_negative"),
-)
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 sales_order = Table(
     "sales_order",

@@ -23,19 +23,19 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
 from server.sales.errors import SalesError
 from server.events.journal import append_events
-from server.inventory.models import stock_level, warehouse
+from server.inventory.models import stock_level, stock_reservation, warehouse
 from server.inventory.reorder import low_stock_events
-from server.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.partners.models import customer, partner_address
-from server.doc_kit import approved_this_round, clean_comment, is_creator, transition
+from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.sales.common import (
     Collector,
     actor_label,
@@ -56,12 +56,11 @@ from server.sales.models import (
     sales_order_line,
     shipment,
     shipment_line,
-    stock_reservation,
 )
 from server.sales.settings import load_sales_settings
-from server.sql import prepared
-from server.text_limits import max_length
-from server import clock
+from server.core.sql import prepared
+from server.core.text_limits import max_length
+from server.core import clock
 
 NOTE_MAX = max_length(sales_order.c.note)
 EDITABLE = ("draft", "rejected")

@@ -17,15 +17,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.doc_kit import parse_thresholds
-from server.documents import read_setting, write_setting
+from server.core.database import Database
+from server.documents.actions import parse_thresholds
+from server.core.business_settings import read_setting, write_setting
 from server.sales.errors import SalesError
-from server.numbers import NumberError, parse_decimal
+from server.core.numbers import NumberError, parse_decimal
 from server.sales.models import sales_invoice
-from server.text_limits import check_length
+from server.core.text_limits import check_length
 
 KEY = "sales"
 

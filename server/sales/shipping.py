@@ -20,16 +20,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
-from server.database import Database
-from server.clock import utcnow
-from server.documents import next_number
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.core.numbering import next_number
+from server.core.errors import DomainError
 from server.sales.errors import SalesError
 from server.inventory.models import location, lot, stock_level
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
-from server.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
+from server.core.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
 from server.sales.common import (
     Collector,
     actor_label,
@@ -44,8 +44,8 @@ from server.sales.common import (
 from server.sales.models import sales_order, sales_order_line, sales_return, sales_return_line, shipment, shipment_line
 from server.sales.orders import SHIPPABLE, refresh_order_status
 from server.sales.settings import load_sales_settings
-from server.text_limits import collect_length
-from server import clock
+from server.core.text_limits import collect_length
+from server.core import clock
 
 
 @dataclass

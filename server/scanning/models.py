@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from server.db_types import IdType, UtcDateTime, metadata
+from server.core.db_types import IdType, UtcDateTime, metadata
 
 scan_session = Table(
     "scan_session",

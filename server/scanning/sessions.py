@@ -6,44 +6,54 @@ current location (for a transfer: the first bin is the source, a later one the d
 product adds its quantity — the scanned unit's pack quantity × the quantity typed or encoded (AI
 30/37), one per serial — to the session, after checking it against the document (wrong product,
 over-receipt, more than reserved, expired lot, serial scanned twice, bin outside the count). The
-answer says what the document needs now ("PO2026-000001 · 螺丝 M6: 7 / 12").
+answer says what the document needs now ("PO2026-000001 · 螺丝 M6: 7 / 12"; a line ordered in boxes
+shows boxes and pieces: "2 / 5 箱（24 / 60 个）").
+
+What completion would refuse is refused at the scan: a bin outside the document's warehouse or
+frozen by a count, a transfer's destination equal to its source, a pick, put-away or transfer of
+more than the bin holds (counting the session's earlier scans), a serial that is not in the bin, a
+serial received before and still in stock, a lot with another expiry date, a serial on a product
+tracked by lot. The stock those checks need is read once per batch (``_Batch.load_stock``). When
+completion still refuses (the stock moved meanwhile), the error names the scans it concerns.
 
 ``scan_id`` is the idempotency key: the same scan sent again (a retry, a replay after reconnecting)
 returns the first answer and changes nothing. ``do_complete_session`` posts everything through the
 document services — the receipt, the shipment, the transfer, the count entries — with the session
-as idempotency key, so a repeated completion posts once.
+as idempotency key, so a repeated completion posts once, and concurrent completions all answer with
+the one document.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, null, or_, select, union_all, update
 
 from server.auth import scope
-from server.audit import note_change
+from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.database import Database
-from server.clock import utcnow
-from server.doc_kit import actor_label
-from server.idempotency import keys_owned_by
-from server.errors import DomainError
+from server.core.database import Database
+from server.core.clock import utcnow
+from server.documents.actions import actor_label
+from server.core.idempotency import keys_owned_by
+from server.core.errors import DomainError, ErrorDetail, render_message
 from server.scanning.errors import ScanningError
 from server.events.journal import append_events
 from server.events.types import SCAN_RECORDED as SCAN_RECORDED  # the name, re-exported
 from server.events.types import ScanRecorded
-from server.inventory.models import location, stock_count, stock_count_line
-from server.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
-from server.purchasing.models import purchase_order, purchase_order_line
+from server.inventory.models import frozen_location, location, lot, stock_count, stock_count_line, stock_level
+from server.core.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
+from server.purchasing.models import goods_receipt, purchase_order, purchase_order_line
 from server.purchasing.settings import load_purchase_settings
-from server.sales.models import sales_order, sales_order_line
+from server.sales.models import sales_order, sales_order_line, shipment
 from server.scanning.barcodes import Lookups, clean_code, resolve_barcode
 from server.scanning.models import scan_record, scan_session, scan_tally
-from server.sql import dialect_insert
-from server import clock
+from server.core.sql import dialect_insert
+from server.core import clock
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
 DOCUMENTS = {"RECEIVE": ("PO", purchase_order, ("approved", "partially_received", "received")),
@@ -79,12 +89,25 @@ async def do_start_session(db: Database, mode: str, principal: Principal | None,
             if loc is None:
                 raise ScanningError("UNKNOWN_BARCODE", "location", code=location_code)
             scope.require_warehouse(principal, loc.warehouse_id, ScanningError, "location")
+            if mode in ("RECEIVE", "PICK") and loc.warehouse_id != doc.warehouse_id:
+                raise ScanningError("WRONG_LOCATION", "location", location=location_code.strip())
+            if mode != "COUNT":
+                await _refuse_frozen(conn, loc.id, location_code.strip(), "location")
             loc_id = loc.id
         session_id = (await conn.execute(scan_session.insert().values(
             mode=mode, status="open", document_id=doc_id, document_number=document_number.strip(), location_id=loc_id,
             actor=actor_label(principal), created_at=utcnow()).returning(scan_session.c.id))).scalar_one()
         note_change(conn, f"scan_session:{session_id}", after={"mode": mode, "document": document_number})
     return session_id
+
+
+async def _refuse_frozen(conn, location_id: int, code: str, field: str = "code") -> None:
+    """A bin frozen by a stock count takes no moves until the count is closed."""
+    count = (await conn.execute(select(stock_count.c.number).join(
+        frozen_location, frozen_location.c.count_id == stock_count.c.id).where(
+        frozen_location.c.location_id == location_id))).scalar()
+    if count is not None:
+        raise ScanningError("LOCATION_FROZEN", field, location=code, count=count)
 
 
 @dataclass
@@ -98,6 +121,7 @@ class ScanAnswer:
     quantity: int = 0  # scaled base units added by this scan
     done: int | None = None  # scaled: what the session holds for this product now
     needed: int | None = None  # scaled: what the document needs in total (None: no limit)
+    pack_factor: int | None = None  # scaled base units of the unit the line is ordered in (a box of 12: 12 000 000)
     replayed: bool = False
 
     def to_json(self) -> str:
@@ -183,7 +207,9 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
         missing = [i for i in ids if i not in earlier]
         earlier.update({r.scan_id: r for r in await conn.execute(
             select(scan_record).where(scan_record.c.scan_id.in_(missing)))})
-        await batch.load_serials([r for r in resolved.values() if not isinstance(r, ScanningError) and r.serial])
+        good = [r for r in resolved.values() if not isinstance(r, ScanningError)]
+        await batch.load_serials([r for r in good if r.serial])
+        await batch.load_stock(good)
         results: list[ScanAnswer | ScanningError] = []
         for i, sc in enumerate(scans):
             first = earlier.get(sc.scan_id) or batch.seen.get(sc.scan_id)
@@ -227,9 +253,17 @@ class _Batch:
         self.added: dict[int, int] = {}
         self.products: dict[int, object] = {}
         self.needs: dict[int, object] = {}
+        self.packs: dict[int, tuple[int, str, str]] = {}  # product → (factor, unit 中文, unit English) of its lines
         self.serials: dict[int, set[str]] = {}  # per product: serials scanned (not undone) in the session
         self.has_products: bool | None = None
         self.session_changed = False
+        # (product, bin, lot code or "") → what the bin holds / what the session took from it so far
+        self.stock: dict[tuple[int, int, str], int] = {}
+        self.taken: dict[tuple[int, int, str], int] = {}
+        self.in_stock: dict[tuple[int, str], str] = {}  # RECEIVE: (product, serial) → the bin holding it
+        self.expiries: dict[tuple[int, str], object] = {}  # RECEIVE: (product, lot code) → its expiry date
+        self.bin_codes: dict[int, str] = {}
+        self.doc_warehouse: int | None = None
 
     async def load_serials(self, resolutions) -> None:
         """The serials of this batch that the session already holds, in one statement per 1,000."""
@@ -241,6 +275,63 @@ class _Batch:
                     scan_record.c.session_id == self.session.id, scan_record.c.undone.is_(False),
                     scan_record.c.serial.in_(wanted[i:i + 1000]))):
                 self.serials.setdefault(pid, set()).add(serial)
+
+    async def load_stock(self, resolutions) -> None:
+        """What the checks of this batch's product scans need, in one statement per batch: receiving,
+        the lots and serials they name (their expiry dates, the bin of a serial still in stock, and
+        the expiry dates the session's earlier scans gave them); picking and moving, the stock of
+        their products in the session's bin and the bins the batch scans, with what the session's
+        earlier scans took from those bins."""
+        products = [r for r in resolutions if r.kind == "product"]
+        mode = self.session.mode
+        if not products or mode == "COUNT":
+            return
+        pids = sorted({r.product_id for r in products})
+        codes = sorted({c for r in products for c in (r.serial, r.lot) if c})
+        rec = scan_record.c
+        stock_code = func.coalesce(rec.serial, rec.lot)
+        mine = (rec.session_id == self.session.id, rec.kind == "product", rec.undone.is_(False),
+                rec.product_id.in_(pids))
+        if mode == "RECEIVE":
+            if not codes:
+                return
+            lots = (select(literal("l").label("src"), lot.c.product_id, lot.c.code, lot.c.expiry_date,
+                           location.c.code.label("bin"))
+                    .outerjoin(stock_level, (stock_level.c.lot_key == lot.c.id) & (stock_level.c.qty > 0))
+                    .outerjoin(location, location.c.id == stock_level.c.location_id)
+                    .where(lot.c.product_id.in_(pids), lot.c.code.in_(codes)))
+            dated = sorted({c for r in products if r.expiry_date for c in (r.serial, r.lot) if c})
+            if dated:  # the expiry dates the session's earlier scans gave these lots
+                lots = union_all(lots, select(literal("r"), rec.product_id, stock_code, rec.expiry_date, null()).where(
+                    *mine, rec.expiry_date.is_not(None),
+                    or_(rec.serial.in_(dated), rec.serial.is_(None) & rec.lot.in_(dated))))
+            for r in await self.conn.execute(lots):
+                if r.expiry_date is not None:
+                    self.expiries.setdefault((r.product_id, r.code), r.expiry_date)
+                if r.src == "l" and r.bin is not None:
+                    self.in_stock[(r.product_id, r.code)] = r.bin
+            return
+        bins = sorted({self.location_id} | {r.location_id for r in resolutions if r.kind == "location"} - {None})
+        if not bins:
+            return
+        levels = (select(literal("s").label("src"), stock_level.c.product_id, stock_level.c.location_id,
+                         func.coalesce(lot.c.code, "").label("code"), stock_level.c.qty)
+                  .outerjoin(lot, lot.c.id == stock_level.c.lot_id)
+                  .where(stock_level.c.product_id.in_(pids), stock_level.c.location_id.in_(bins),
+                         or_(stock_level.c.lot_key == 0, lot.c.code.in_(codes))))
+        taken = (select(literal("t"), rec.product_id, rec.location_id, func.coalesce(rec.lot, ""), func.sum(rec.qty))
+                 .where(*mine, rec.serial.is_(None), rec.location_id.in_(bins))  # serials: SERIAL_ALREADY_SCANNED
+                 .group_by(rec.product_id, rec.location_id, rec.lot))
+        for r in await self.conn.execute(union_all(levels, taken)):
+            key = (r.product_id, r.location_id, r.code)
+            target = self.stock if r.src == "s" else self.taken
+            target[key] = target.get(key, 0) + int(r.qty)
+
+    async def _bin_code(self, location_id: int) -> str:
+        if location_id not in self.bin_codes:
+            self.bin_codes[location_id] = (await self.conn.execute(select(location.c.code).where(
+                location.c.id == location_id))).scalar_one()
+        return self.bin_codes[location_id]
 
     async def apply(self, sc: ScanInput, r) -> ScanAnswer:
         base = dict(session_id=self.session.id, scan_id=sc.scan_id, code=sc.code[:300], device_time=sc.device_time,
@@ -281,10 +372,21 @@ class _Batch:
 
     async def _location(self, location_id: int) -> ScanAnswer:
         conn, session = self.conn, self.session
-        code, warehouse_id = (await conn.execute(select(location.c.code, location.c.warehouse_id).where(
-            location.c.id == location_id))).one()
+        code, warehouse_id, frozen_by = (await conn.execute(
+            select(location.c.code, location.c.warehouse_id, stock_count.c.number)
+            .outerjoin(frozen_location, frozen_location.c.location_id == location.c.id)
+            .outerjoin(stock_count, stock_count.c.id == frozen_location.c.count_id)
+            .where(location.c.id == location_id))).one()
+        self.bin_codes[location_id] = code
         if not scope.in_scope(self.principal, warehouse_id):  # another warehouse's bin: refused at the scan
             raise ScanningError("PERMISSION_DENIED", "code", permission=f"warehouse {warehouse_id}")
+        if session.mode in ("RECEIVE", "PICK"):  # the receipt / shipment posts into the document's warehouse
+            if self.doc_warehouse is None:
+                self.doc_warehouse = await _session_warehouse(conn, session)
+            if warehouse_id != self.doc_warehouse:
+                raise ScanningError("WRONG_LOCATION", "code", location=code)
+        if session.mode != "COUNT" and frozen_by is not None:
+            raise ScanningError("LOCATION_FROZEN", "code", location=code, count=frozen_by)
         if session.mode == "COUNT":
             inside = (await conn.execute(select(stock_count.c.warehouse_id).where(
                 stock_count.c.id == session.document_id))).scalar_one() == (await conn.execute(
@@ -292,6 +394,8 @@ class _Batch:
             if not inside:
                 raise ScanningError("WRONG_LOCATION", "code", location=code)
         if session.mode in ("TRANSFER", "PUTAWAY") and self.location_id is not None and await self._has_products():
+            if location_id == self.location_id:
+                raise ScanningError("SAME_LOCATION", "code")
             self.to_location_id = location_id  # after the goods: where they go
             return ScanAnswer(session.id, True, "location", f"目的库位 {code}", f"To bin {code}")
         self.location_id = location_id
@@ -308,7 +412,8 @@ class _Batch:
         conn, session = self.conn, self.session
         if r.product_id not in self.products:
             self.products[r.product_id] = (await conn.execute(
-                select(product.c.name, product.c.tracking, unit.c.precision)
+                select(product.c.name, product.c.tracking, unit.c.precision, unit.c.name.label("unit_name"),
+                       unit.c.name_en.label("unit_name_en"))
                 .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id == r.product_id))).one()
             self.tallies[r.product_id] = int((await conn.execute(select(scan_tally.c.qty).where(
                 scan_tally.c.session_id == session.id, scan_tally.c.product_id == r.product_id))).scalar() or 0)
@@ -328,41 +433,91 @@ class _Batch:
         qty = int(typed * (r.pack_quantity or QTY_SCALE))
         if qty <= 0 or qty % (QTY_SCALE // 10 ** p.precision):  # finer than the unit allows
             raise ScanningError("TOO_MANY_DECIMALS", "quantity", precision=p.precision)
+        lot_code, serial = r.lot, r.serial  # a serial product keeps the lot (10) beside its serial (21)
         if p.tracking == "serial":
-            if not r.serial:
+            if not serial:
                 raise ScanningError("LOT_REQUIRED", "code")
             qty = QTY_SCALE
-            if r.serial in self.serials[r.product_id]:
-                raise ScanningError("SERIAL_ALREADY_SCANNED", "code", serial=r.serial)
-        elif p.tracking == "lot" and not r.lot:
-            raise ScanningError("LOT_REQUIRED", "code")
+            if serial in self.serials[r.product_id]:
+                raise ScanningError("SERIAL_ALREADY_SCANNED", "code", serial=serial)
+            stock_lot = serial  # the serial is the stock's lot
+        elif p.tracking == "lot":
+            if serial:  # the receipt would refuse it ("not lot tracked"): refused here, said plainly
+                raise ScanningError("SERIAL_NOT_TRACKED", "code", product=p.name, serial=serial)
+            if not lot_code:
+                raise ScanningError("LOT_REQUIRED", "code")
+            stock_lot = lot_code
+        else:  # the product's stock has no lots: a lot or serial on its label is not kept
+            lot_code = serial = stock_lot = None
         if r.expiry_date is not None and r.expiry_date < clock.today() and session.mode in ("RECEIVE", "PICK"):
             raise ScanningError("EXPIRED_LOT", "code", lot=r.lot or "", expiry=r.expiry_date.isoformat())
+        shown = lambda v: str(scaled_to_decimal(v, p.precision))  # noqa: E731
+        if session.mode == "RECEIVE" and stock_lot is not None:
+            self._check_receipt_lot(r.product_id, p, stock_lot, r.expiry_date)
+        bin_key = (r.product_id, self.location_id, stock_lot or "")
+        if session.mode in ("PICK", "TRANSFER", "PUTAWAY"):  # from a bin: it must hold the goods
+            on_hand, taken = self.stock.get(bin_key, 0), self.taken.get(bin_key, 0)
+            if taken + qty > on_hand:
+                where = await self._bin_code(self.location_id)
+                if p.tracking == "serial":
+                    raise ScanningError("SERIAL_NOT_IN_BIN", "code", serial=serial, location=where)
+                raise ScanningError("NOT_IN_BIN", "code", location=where, product=p.name,
+                                    lot=f" ({stock_lot})" if stock_lot else "", on_hand=shown(on_hand),
+                                    scanned=shown(taken), requested=shown(qty))
         done = self.tallies[r.product_id] + qty
         needed = await self._needed(r.product_id, p, done, qty)
-        shown = lambda v: str(scaled_to_decimal(v, p.precision))  # noqa: E731
+        pack = self.packs.get(r.product_id)
         prefix = f"{session.document_number} · " if session.document_number else ""
-        tail = f"{shown(done)} / {shown(needed)}" if needed is not None else shown(done)
-        answer = ScanAnswer(session.id, True, "product", f"{prefix}{p.name}: {tail}", f"{prefix}{p.name}: {tail}",
-                            product_id=r.product_id, quantity=qty, done=done, needed=needed)
-        return answer, dict(product_id=r.product_id, location_id=self.location_id, qty=qty, lot=r.serial or r.lot,
-                            serial=r.serial, expiry_date=r.expiry_date)
+        if needed is not None and pack is not None:  # ordered in boxes: boxes, then pieces
+            factor, unit_zh, unit_en = pack
+            tail_zh = (f"{_in_packs(done, factor, unit_zh, p.unit_name, shown)} / "
+                       f"{_in_packs(needed, factor, unit_zh, p.unit_name, shown)}（{shown(done)} / {shown(needed)} "
+                       f"{p.unit_name}）")
+            tail_en = (f"{_in_packs(done, factor, unit_en, p.unit_name_en, shown)} / "
+                       f"{_in_packs(needed, factor, unit_en, p.unit_name_en, shown)} ({shown(done)} / {shown(needed)} "
+                       f"{p.unit_name_en})")
+        else:
+            tail_zh = tail_en = f"{shown(done)} / {shown(needed)}" if needed is not None else shown(done)
+        answer = ScanAnswer(session.id, True, "product", f"{prefix}{p.name}: {tail_zh}", f"{prefix}{p.name}: {tail_en}",
+                            product_id=r.product_id, quantity=qty, done=done, needed=needed,
+                            pack_factor=pack[0] if pack is not None else None)
+        if session.mode in ("PICK", "TRANSFER", "PUTAWAY"):
+            self.taken[bin_key] = self.taken.get(bin_key, 0) + qty
+        if session.mode == "RECEIVE" and stock_lot is not None and r.expiry_date is not None:
+            self.expiries.setdefault((r.product_id, stock_lot), r.expiry_date)
+        return answer, dict(product_id=r.product_id, location_id=self.location_id, qty=qty, lot=lot_code,
+                            serial=serial, expiry_date=r.expiry_date)
+
+    def _check_receipt_lot(self, product_id: int, p, stock_lot: str, expiry) -> None:
+        """A serial still in stock cannot come in again; a lot has one expiry date (the stock's lot
+        table, or what the session's scans gave it)."""
+        if p.tracking == "serial" and (where := self.in_stock.get((product_id, stock_lot))) is not None:
+            raise ScanningError("SERIAL_ALREADY_IN_STOCK", "code", serial=stock_lot, location=where)
+        known = self.expiries.get((product_id, stock_lot))
+        if expiry is not None and known is not None and known != expiry:
+            raise ScanningError("LOT_EXPIRY_MISMATCH", "code", lot=stock_lot, known=known.isoformat(),
+                                expiry=expiry.isoformat())
 
     async def _needed(self, product_id: int, p, done: int, qty: int) -> int | None:
         """What the document allows for ``product_id`` (read once per batch), checked against ``done``."""
         conn, session, doc = self.conn, self.session, self.session.document_number
         if product_id not in self.needs:
             if session.mode == "RECEIVE":
-                rows = (await conn.execute(select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
-                    purchase_order_line.c.order_id == session.document_id,
-                    purchase_order_line.c.product_id == product_id))).all()
+                pol = purchase_order_line.c
+                rows = (await conn.execute(select(pol.qty, pol.accepted_qty, pol.unit_factor, unit.c.name,
+                                                  unit.c.name_en).join(unit, unit.c.id == pol.unit_id).where(
+                    pol.order_id == session.document_id, pol.product_id == product_id))).all()
                 tolerance = (await load_purchase_settings(conn)).tolerance("over_receipt_tolerance")
                 self.needs[product_id] = (rows, tolerance)
             elif session.mode == "PICK":
-                self.needs[product_id] = int((await conn.execute(
-                    select(func.coalesce(func.sum(sales_order_line.c.reserved_qty), 0)).where(
-                        sales_order_line.c.order_id == session.document_id,
-                        sales_order_line.c.product_id == product_id))).scalar_one())
+                sol = sales_order_line.c
+                rows = (await conn.execute(select(sol.reserved_qty, sol.unit_factor, unit.c.name, unit.c.name_en)
+                                           .join(unit, unit.c.id == sol.unit_id).where(
+                    sol.order_id == session.document_id, sol.product_id == product_id))).all()
+                self.needs[product_id] = sum(int(r.reserved_qty) for r in rows)
+            if session.mode in ("RECEIVE", "PICK") and rows and len({r.unit_factor for r in rows}) == 1 \
+                    and rows[0].unit_factor != QTY_SCALE:  # every line of the product ordered in one pack unit
+                self.packs[product_id] = (int(rows[0].unit_factor), rows[0].name, rows[0].name_en)
         if session.mode == "RECEIVE":
             rows, tolerance = self.needs[product_id]
             if not rows:
@@ -389,6 +544,13 @@ class _Batch:
                 code = (await conn.execute(select(location.c.code).where(location.c.id == self.location_id))).scalar()
                 raise ScanningError("WRONG_LOCATION", "code", location=code)
         return None
+
+
+def _in_packs(qty: int, factor: int, pack_unit: str, base_unit: str, shown) -> str:
+    """``qty`` (scaled base units) in whole packs, and the pieces left over: "2 箱", "2 箱 + 1 个"."""
+    packs, rest = divmod(qty, factor)
+    text = f"{packs} {pack_unit}" if packs or not rest else ""
+    return f"{text} + {shown(rest)} {base_unit}".lstrip(" +") if rest else text
 
 
 @dataclass
@@ -445,18 +607,71 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
     if not lines:
         raise ScanningError("NOTHING_SCANNED", "sessionId")
     key = f"scan-session-{session_id}"
+    sources: list = []  # the session line behind each line the document service is given
     try:
-        # the session's own key, whoever completes it: a retry by a supervisor finds the first posting
+        # the session's own key, whoever completes it: a retry by a supervisor, or a completion that
+        # raced this one, finds the first posting
         with keys_owned_by(""):
-            number = await _post(db, session, lines, _acting(principal, session.mode), key)
+            number = await _post(db, session, lines, _acting(principal, session.mode), key, sources)
     except DomainError as exc:
-        raise ScanningError.from_inventory(exc) from None
+        raise await _refusal(db, session, exc, sources) from None
     async with db.write() as conn:
-        await _lock_open(conn, session_id, principal)
+        row = (await conn.execute(select(scan_session.c.status, scan_session.c.result_number).where(
+            scan_session.c.id == session_id).with_for_update())).one()
+        if row.status == "completed":  # a concurrent completion got here first, with the same posting
+            return row.result_number
+        if row.status != "open":
+            raise ScanningError("INVALID_STATUS", "sessionId", what="scan_session", status=row.status,
+                                action="complete")
         await conn.execute(update(scan_session).where(scan_session.c.id == session_id).values(
             status="completed", result_number=number, completed_at=utcnow()))
         note_change(conn, f"scan_session:{session_id}", after={"status": "completed", "result": number})
     return number
+
+
+LINE_FIELD = re.compile(r"^(?:lines|entries)\.(\d+)(?:\.|$)")
+
+
+async def _refusal(db: Database, session, exc: DomainError, sources: list) -> ScanningError:
+    """A document service's refusal of the completion, told by the scans it concerns (the scan ids and
+    their place in the session) instead of the line numbers of a document the worker never saw."""
+    details = []
+    for d in exc.details:
+        m = LINE_FIELD.match(d.field or "")
+        if m is None or int(m.group(1)) >= len(sources):
+            details.append(d)
+            continue
+        ln = sources[int(m.group(1))]
+        async with db.read() as conn:
+            scans = await _scans_of(conn, session.id, ln)
+            name = (await conn.execute(select(product.c.name).where(product.c.id == ln.product_id))).scalar_one()
+            bin_code = (await conn.execute(select(location.c.code).where(location.c.id == ln.location_id))).scalar()
+        if d.code == "INSUFFICIENT_STOCK":
+            details.append(ErrorDetail("STOCK_MOVED", "scans", dict(
+                scans=scans, product=name + (f" ({ln.serial or ln.lot})" if ln.serial or ln.lot else ""),
+                location=bin_code, available=d.params.get("available", ""), requested=d.params.get("requested", ""))))
+        elif d.code == "SERIAL_IN_STOCK":
+            details.append(ErrorDetail("SERIAL_RECEIVED_MEANWHILE", "scans", dict(
+                scans=scans, serial=d.params.get("serial", ln.serial or ""))))
+        else:
+            details.append(ErrorDetail("SCANS_REFUSED", "scans", dict(
+                scans=scans, cause=d.code, reason=render_message(d.code, "zh-CN", d.params),
+                reason_en=render_message(d.code, "en", d.params))))
+    return ScanningError.many(details)
+
+
+async def _scans_of(conn, session_id: int, ln) -> str:
+    """The scans behind one session line: "#3 dev1-0003, #5 dev1-0005" (the first five, then a count)."""
+    rec = scan_record.c
+
+    def same(col, value):
+        return col.is_(None) if value is None else col == value
+    rows = (await conn.execute(select(rec.seq, rec.scan_id).where(
+        rec.session_id == session_id, rec.kind == "product", rec.undone.is_(False), rec.product_id == ln.product_id,
+        rec.location_id == ln.location_id, same(rec.lot, ln.lot), same(rec.serial, ln.serial),
+        same(rec.expiry_date, ln.expiry_date)).order_by(rec.seq))).all()
+    text = ", ".join(f"#{r.seq} {r.scan_id}" for r in rows[:5])
+    return text + (f" (+{len(rows) - 5})" if len(rows) > 5 else "")
 
 
 POSTING_PERMISSIONS = {"RECEIVE": "stock.receive", "PICK": "sales.ship", "TRANSFER": "stock.transfer",
@@ -469,7 +684,9 @@ def _acting(principal: Principal | None, mode: str) -> Principal | None:
     return scope.granting(principal, POSTING_PERMISSIONS[mode])
 
 
-async def _post(db: Database, session, lines, principal, key: str) -> str:
+async def _post(db: Database, session, lines, principal, key: str, sources: list) -> str:
+    """Post through the document service of the session's mode; ``sources`` gets the session line
+    behind each line of the request, so a refusal can name its scans."""
     from server.inventory.counts import CountEntry, do_record_counts
     from server.inventory.services import StockLine, do_transfer_stock
     from server.purchasing import receipts
@@ -487,32 +704,36 @@ async def _post(db: Database, session, lines, principal, key: str) -> str:
             base_units = dict((await conn.execute(select(product.c.id, product.c.base_unit_id).where(
                 product.c.id.in_({ln.product_id for ln in lines})))).all())
         receipt_lines = _split_over_lines(lines, order_lines, lambda ol: ol.qty - ol.accepted_qty)
+        sources.extend(ln for _, ln, _ in receipt_lines)
         receipt_id = await receipts.do_receive_goods(db, receipts.ReceiptInput(order_id=session.document_id, lines=[
             receipts.ReceiptLineInput(received_quantity=str(scaled_to_decimal(qty)), order_line_id=ol.id,
                                       location_id=ln.location_id, unit_id=base_units[ln.product_id],
                                       lot=None if ln.serial else ln.lot,
                                       expiry_date=ln.expiry_date, serials=[ln.serial] if ln.serial else [])
             for ol, ln, qty in receipt_lines]), principal, idempotency_key=key)
-        return await _number(db, "goods_receipt", receipt_id)
+        return await _number(db, goods_receipt, receipt_id)
     if session.mode == "PICK":
         picks = _split_over_lines(lines, order_lines, lambda ol: ol.reserved_qty)
+        sources.extend(ln for _, ln, _ in picks)
         shipment_id = await shipping.do_ship_goods(db, shipping.ShipmentInput(order_id=session.document_id, lines=[
             shipping.ShipmentLineInput(order_line_id=ol.id, quantity=str(scaled_to_decimal(qty * QTY_SCALE // ol.unit_factor)),
-                                       location_id=ln.location_id, lot=ln.lot)
+                                       location_id=ln.location_id, lot=ln.serial or ln.lot)
             for ol, ln, qty in picks]), principal, idempotency_key=key)
-        return await _number(db, "shipment", shipment_id)
+        return await _number(db, shipment, shipment_id)
     if session.mode in ("TRANSFER", "PUTAWAY"):
         if session.to_location_id is None:
             raise ScanningError("LOCATION_REQUIRED", "sessionId")
+        sources.extend(lines)
         result = await do_transfer_stock(db, [StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.qty),
                                                         location_id=ln.location_id, to_location_id=session.to_location_id,
-                                                        lot_code=ln.lot) for ln in lines],
+                                                        lot_code=ln.serial or ln.lot) for ln in lines],
                                          principal=principal, reference=f"SCAN-{session.id}",
                                          idempotency_key=key)
         return f"OP{result.operation_id}"
+    sources.extend(lines)
     await do_record_counts(db, session.document_id, [
-        CountEntry(str(scaled_to_decimal(ln.qty)), location_id=ln.location_id, product_id=ln.product_id, lot=ln.lot)
-        for ln in lines], principal)
+        CountEntry(str(scaled_to_decimal(ln.qty)), location_id=ln.location_id, product_id=ln.product_id,
+                   lot=ln.serial or ln.lot) for ln in lines], principal, idempotency_key=key)
     return session.document_number
 
 
@@ -535,9 +756,6 @@ def _split_over_lines(lines, order_lines, open_of):
     return out
 
 
-async def _number(db: Database, table_name: str, row_id: int) -> str:
-    from server.models import metadata
-
-    table = metadata.tables[table_name]
+async def _number(db: Database, table, row_id: int) -> str:
     async with db.read() as conn:
         return (await conn.execute(select(table.c.number).where(table.c.id == row_id))).scalar_one()

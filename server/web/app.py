@@ -17,11 +17,11 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from server.auth.revocation import follow_revocations
-from server.database import Database
+from server.core.database import Database
 from server.events.bus import EventTailer
 from server.automation.jobs import JobRunner
 from server.finance.poster import PosterRunner
-from server.settings import Settings, load_settings
+from server.core.settings import Settings, load_settings
 from server.web import downloads, graphiql, labels
 from server.web.guard import bearer_token
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import clock
+from server.core import clock
 from server.auth.services import Principal
 from server.finance import export as finance_export
 from server.reports import export as report_export

@@ -4,7 +4,7 @@
 permissions are decided by ``server.auth.scope``. Errors are typed JSON,
 ``{"error": {"code": …, "message": …}}``, in the caller's language (``Accept-Language``: ``en`` →
 English, otherwise Chinese; no header: ``JXC_LANGUAGE``), with messages from
-``server.errors.render_message``:
+``server.core.errors.render_message``:
 
 * 401 ``PERMISSION_DENIED`` (sign-in needed) without a token, or with an invalid, expired or
   revoked one;
@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.auth import scope
 from server.auth.services import Principal, authenticate
-from server.errors import DomainError, render_message
+from server.core.errors import DomainError, render_message
 
 SIGN_IN = "sign-in / 登录"
 NOT_FOUND_CODES = frozenset({"NOT_FOUND", "UNKNOWN_BARCODE"})

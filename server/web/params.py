@@ -6,7 +6,7 @@ malformed one is a 400 with a typed, bilingual error instead of an exception dee
 * integers: ASCII digits only (``int()`` also takes full-width digits, signs, spaces and
   underscores), within bounds;
 * options: one of the allowed values;
-* global IDs: well-formed and of the expected type (``server.global_ids``);
+* global IDs: well-formed and of the expected type (``server.core.global_ids``);
 * free text (lots, document numbers, account codes): a character class and a length.
 """
 
@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from server.global_ids import MAX_ID_LENGTH, pk_of
+from server.core.global_ids import MAX_ID_LENGTH, pk_of
 from server.web.guard import Text, WebError
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -1,0 +1,1 @@
+"""Lot/serial traceability and expiring stock in the API."""

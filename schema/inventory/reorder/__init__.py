@@ -1,0 +1,1 @@
+"""Reorder rules, availability, reorder suggestions and the live ``lowStock`` subscription."""

@@ -1,0 +1,1 @@
+"""Transfers between warehouses (调拨在途) in the API."""
