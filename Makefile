@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
 export TEST_DATABASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install check clean lock schema lint
+.PHONY: run test test-sqlite test-postgres bench install check clean lock schema lint format
 
 # The exact tested versions, with hashes (requirements.lock), then jxc itself without resolving again;
 # re-run whenever pyproject.toml or the lock changes.
@@ -36,9 +36,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m tests.run_all
 
-## The layers point one way: the import contracts of pyproject.toml ([tool.importlinter], docs/architecture.md)
+## Lint, format and layers: ruff ([tool.ruff]) and the import contracts ([tool.importlinter], docs/architecture.md)
+LINTED := server schema tests bench scanner_client migrations
 lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
+
+## Apply ruff's fixes and formatting in place
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 test-sqlite: $(STAMP)
 	JXC_TEST_DB=sqlite $(BIN)/pytest -q

@@ -29,7 +29,7 @@ class RunResult:
         if not self.latencies:
             return float("nan")
         data = sorted(self.latencies)
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))] * 1000
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))] * 1000
 
 
 class Connection:
@@ -67,9 +67,15 @@ class Connection:
             self.writer.close()
 
 
-async def run_load(host: str, port: int, clients: int, duration: float,
-                   make_body: Callable[[int, int], dict], is_ok: Callable[[dict], bool],
-                   token: str | None = None) -> RunResult:
+async def run_load(
+    host: str,
+    port: int,
+    clients: int,
+    duration: float,
+    make_body: Callable[[int, int], dict],
+    is_ok: Callable[[dict], bool],
+    token: str | None = None,
+) -> RunResult:
     """``clients`` connections each send requests back to back for ``duration`` seconds."""
     result = RunResult(clients)
     conns = [Connection(host, port, token) for _ in range(clients)]

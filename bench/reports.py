@@ -17,13 +17,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from server.core import clock
 from server.core.database import Database
 from server.demo.large import load_large_demo
-from server.inventory.models import stock_move
 from server.inventory import abc
+from server.inventory.models import stock_move
 from server.reports import dashboard, inventory, purchasing, sales
 from server.sales.models import shipment_line
-from server.core import clock
 
 PRODUCTS = int(os.environ.get("JXC_BENCH_PRODUCTS", "10000"))
 TARGET_S = 1.0
@@ -68,8 +68,10 @@ async def bench_reports(url: str, *, generate: bool = True) -> dict[str, float]:
                     times.append(time.perf_counter() - t0)
             out[label] = statistics.median(times)
             mark = "ok" if out[label] <= TARGET_S else "SLOW"
-            print(f"  {label:<32} {out[label] * 1000:8.0f} ms  (median of 3; target ≤ {TARGET_S:.0f} s) {mark}",
-                  flush=True)
+            print(
+                f"  {label:<32} {out[label] * 1000:8.0f} ms  (median of 3; target ≤ {TARGET_S:.0f} s) {mark}",
+                flush=True,
+            )
         return out
     finally:
         await db.dispose()
@@ -79,8 +81,8 @@ async def _main(argv: list[str]) -> int:
     if argv:
         await bench_reports(argv[0], generate=False)
         return 0
-    from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
     from server.migrate import upgrade
+    from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
 
     if not await pg_reachable():
         print("PostgreSQL not reachable", file=sys.stderr)

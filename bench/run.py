@@ -29,11 +29,11 @@ from bench.scan import bench_scans, seed_scan
 from schema.relay import to_global_id
 from server.catalog.services import ProductInput, do_create_product, do_create_unit
 from server.core.database import Database
-from server.sales.check import verify_ledger
 from server.inventory.models import stock_move
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.migrate import upgrade
+from server.sales.check import verify_ledger
 from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
 from tests.servers import running_server
 
@@ -43,10 +43,13 @@ PRODUCTS = 64
 LOCATIONS = 8
 LIST_REQUESTS = 200
 
-RECEIVE = ("mutation($l:[ReceiveLineInput!]!,$k:String!){receiveStock(lines:$l,idempotencyKey:$k)"
-           "{errors{code} operation{id}}}")
-LIST = ("{ stockLevels(first: 100) { edges { node { quantity product { sku name baseUnit { code } } "
-        "location { code warehouse { code } } } } } }")
+RECEIVE = (
+    "mutation($l:[ReceiveLineInput!]!,$k:String!){receiveStock(lines:$l,idempotencyKey:$k){errors{code} operation{id}}}"
+)
+LIST = (
+    "{ stockLevels(first: 100) { edges { node { quantity product { sku name baseUnit { code } } "
+    "location { code warehouse { code } } } } } }"
+)
 
 
 async def seed(url: str) -> tuple[list[int], list[int]]:
@@ -55,10 +58,17 @@ async def seed(url: str) -> tuple[list[int], list[int]]:
         pcs = await do_create_unit(db, code="PCS", name="个", precision=0)
         wh = await do_create_warehouse(db, code="BW1", name="基准仓")
         locations = [await do_create_location(db, warehouse_id=wh, code=f"BW1-{i:02d}") for i in range(LOCATIONS)]
-        products = [await do_create_product(db, ProductInput(sku=f"B{i:04d}", name=f"基准商品{i}", base_unit_id=pcs,
-                                                             purchase_price="2.50")) for i in range(PRODUCTS)]
-        await do_receive_stock(db, [StockLine(product_id=p, location_id=loc, quantity="10")
-                                    for p in products for loc in locations[:2]], idempotency_key="seed")
+        products = [
+            await do_create_product(
+                db, ProductInput(sku=f"B{i:04d}", name=f"基准商品{i}", base_unit_id=pcs, purchase_price="2.50")
+            )
+            for i in range(PRODUCTS)
+        ]
+        await do_receive_stock(
+            db,
+            [StockLine(product_id=p, location_id=loc, quantity="10") for p in products for loc in locations[:2]],
+            idempotency_key="seed",
+        )
     finally:
         await db.dispose()
     return products, locations
@@ -89,10 +99,20 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
     def body(client: int, n: int) -> dict:
         p = products[(client * 7 + n) % len(products)]
         loc = locations[(client + n) % len(locations)]
-        return {"query": RECEIVE, "variables": {
-            "l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", loc),
-                   "quantity": "1", "unitCost": "2.50"}],
-            "k": f"{run_id}-{client}-{n}"}}
+        return {
+            "query": RECEIVE,
+            "variables": {
+                "l": [
+                    {
+                        "productId": to_global_id("Product", p),
+                        "locationId": to_global_id("Location", loc),
+                        "quantity": "1",
+                        "unitCost": "2.50",
+                    }
+                ],
+                "k": f"{run_id}-{client}-{n}",
+            },
+        }
 
     def ok(data: dict) -> bool:
         return not data.get("errors") and data["data"]["receiveStock"]["errors"] == []
@@ -108,9 +128,12 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
             cpu = _cpu_seconds(base.pid) - cpu0
             total_ok += res.ok
             out["runs"][clients] = res
-            print(f"  {label:<28} receive  {clients:>2} clients: {res.rate:7.0f}/s  p50 {res.pct(50):6.1f} ms  "
-                  f"p99 {res.pct(99):6.1f} ms  failed {res.failed}  server CPU {cpu:5.1f}s  "
-                  f"loadgen CPU {time.process_time() - t0:4.1f}s", flush=True)
+            print(
+                f"  {label:<28} receive  {clients:>2} clients: {res.rate:7.0f}/s  p50 {res.pct(50):6.1f} ms  "
+                f"p99 {res.pct(99):6.1f} ms  failed {res.failed}  server CPU {cpu:5.1f}s  "
+                f"loadgen CPU {time.process_time() - t0:4.1f}s",
+                flush=True,
+            )
         # list query, sequential
         conn = Connection(host, port, base.token)
         await conn.open()
@@ -126,22 +149,27 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
         lat.sort()
         out["list_p50"] = statistics.median(lat) * 1000
         out["list_p99"] = lat[int(0.99 * (len(lat) - 1))] * 1000
-        print(f"  {label:<28} 100-row nested list: p50 {out['list_p50']:.1f} ms  p99 {out['list_p99']:.1f} ms",
-              flush=True)
+        print(
+            f"  {label:<28} 100-row nested list: p50 {out['list_p50']:.1f} ms  p99 {out['list_p99']:.1f} ms", flush=True
+        )
 
     # a benchmark that loses writes measures nothing: every successful request is exactly one move
     db = Database(url)
     try:
         async with db.read() as c:
-            moves = (await c.execute(select(func.count()).select_from(stock_move).where(
-                stock_move.c.move_type == "receipt"))).scalar()
+            moves = (
+                await c.execute(select(func.count()).select_from(stock_move).where(stock_move.c.move_type == "receipt"))
+            ).scalar()
             problems = await verify_ledger(c)
     finally:
         await db.dispose()
     warmup_and_seed = moves - total_ok
     out["ledger_ok"] = not problems
-    print(f"  {label:<28} ledger: {moves} receipt moves ({total_ok} measured + {warmup_and_seed} seed/warm-up), "
-          f"jxc check: {'OK' if not problems else problems[:3]}", flush=True)
+    print(
+        f"  {label:<28} ledger: {moves} receipt moves ({total_ok} measured + {warmup_and_seed} seed/warm-up), "
+        f"jxc check: {'OK' if not problems else problems[:3]}",
+        flush=True,
+    )
     return out
 
 
@@ -167,41 +195,68 @@ async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> 
                     op = await conn.fetchval(
                         "INSERT INTO stock_operation (op_type, reference, reason, actor, idempotency_key, request_hash, "
                         "created_at) VALUES ('receipt', '', '', '', $1, $2, now()) "
-                        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", key, "h" * 64)
+                        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                        key,
+                        "h" * 64,
+                    )
                     await conn.fetch(
                         "SELECT 'p' AS kind, p.id, p.base_unit_id, p.tracking, p.active, p.purchase_price_fen, u.precision "
                         "FROM product p JOIN unit u ON u.id = p.base_unit_id WHERE p.id = ANY($1::bigint[]) UNION ALL "
                         "SELECT 'l', l.id, l.warehouse_id, l.code, l.active, coalesce(f.count_id, 0), 0 FROM location l "
                         "LEFT JOIN frozen_location f ON f.location_id = l.id WHERE l.id = ANY($2::bigint[])",
-                        [p], [loc])
+                        [p],
+                        [loc],
+                    )
                     qty = await conn.fetchval(
                         "INSERT INTO stock_level (product_id, location_id, warehouse_id, lot_id, lot_key, qty, updated_at) "
                         "VALUES ($1, $2, (SELECT warehouse_id FROM location WHERE id = $2), NULL, 0, 1000000, now()) "
                         "ON CONFLICT (product_id, location_id, lot_key) DO UPDATE SET qty = stock_level.qty + excluded.qty, "
-                        "updated_at = excluded.updated_at RETURNING qty", p, loc)
+                        "updated_at = excluded.updated_at RETURNING qty",
+                        p,
+                        loc,
+                    )
                     # the checks every stock operation makes: frozen locations, reorder rules
-                    await conn.fetch("SELECT location_id, count_id FROM frozen_location WHERE location_id = ANY($1::bigint[])",
-                                     [loc])
-                    await conn.fetchrow("INSERT INTO product_cost (product_id, qty, value_fen) VALUES ($1, 0, 0) "
-                                        "ON CONFLICT (product_id) DO UPDATE SET qty = product_cost.qty "
-                                        "RETURNING qty, value_fen, method", p)
-                    await conn.execute("UPDATE product_cost SET qty = qty + 1000000, value_fen = value_fen + 250 "
-                                       "WHERE product_id = $1", p)
-                    await conn.fetch("SELECT product_id, warehouse_id FROM reorder_rule WHERE product_id = ANY($1::bigint[])",
-                                     [p])
+                    await conn.fetch(
+                        "SELECT location_id, count_id FROM frozen_location WHERE location_id = ANY($1::bigint[])", [loc]
+                    )
+                    await conn.fetchrow(
+                        "INSERT INTO product_cost (product_id, qty, value_fen) VALUES ($1, 0, 0) "
+                        "ON CONFLICT (product_id) DO UPDATE SET qty = product_cost.qty "
+                        "RETURNING qty, value_fen, method",
+                        p,
+                    )
+                    await conn.execute(
+                        "UPDATE product_cost SET qty = qty + 1000000, value_fen = value_fen + 250 "
+                        "WHERE product_id = $1",
+                        p,
+                    )
+                    await conn.fetch(
+                        "SELECT product_id, warehouse_id FROM reorder_rule WHERE product_id = ANY($1::bigint[])", [p]
+                    )
                     move = await conn.fetchval(
                         "INSERT INTO stock_move (operation_id, line_no, move_type, product_id, lot_id, from_location_id, "
                         "to_location_id, qty, value_fen, reason, source_document, source_line_id, actor, created_at) "
                         "VALUES ($1, 1, 'receipt', $2, NULL, NULL, $3, 1000000, 250, '', '', NULL, '', now()) RETURNING id",
-                        op, p, loc)
-                    payload = dict(payload_template, product_id=p, location_id=loc, quantity=qty, move_id=move,
-                                   operation_id=op)
-                    await conn.execute("INSERT INTO event (seq, event_type, product_id, payload, created_at) "
-                                       "SELECT last_seq + 1, 'stock.changed', $1, $2, now() FROM event_counter "
-                                       "WHERE id = 1 FOR UPDATE", p, json.dumps(payload))
-                    await conn.execute("INSERT INTO audit_log (at, actor, operation, target, details) "
-                                       "VALUES (now(), 'token:bench', 'receiveStock', $1, $2)",
-                                       f"stock_operation:{op}", json.dumps({"after": {"moves": [payload]}}))
+                        op,
+                        p,
+                        loc,
+                    )
+                    payload = dict(
+                        payload_template, product_id=p, location_id=loc, quantity=qty, move_id=move, operation_id=op
+                    )
+                    await conn.execute(
+                        "INSERT INTO event (seq, event_type, product_id, payload, created_at) "
+                        "SELECT last_seq + 1, 'stock.changed', $1, $2, now() FROM event_counter "
+                        "WHERE id = 1 FOR UPDATE",
+                        p,
+                        json.dumps(payload),
+                    )
+                    await conn.execute(
+                        "INSERT INTO audit_log (at, actor, operation, target, details) "
+                        "VALUES (now(), 'token:bench', 'receiveStock', $1, $2)",
+                        f"stock_operation:{op}",
+                        json.dumps({"after": {"moves": [payload]}}),
+                    )
                 count += 1
 
     started = time.perf_counter()
@@ -251,20 +306,28 @@ async def main() -> int:
     reports = results.pop("reports", None)
     if reports:
         slowest = max(reports, key=reports.get)
-        print(f"  reports on the large company: slowest {slowest} {reports[slowest] * 1000:.0f} ms "
-              f"(target ≤ 1 s each; {sum(v <= 1 for v in reports.values())}/{len(reports)} within)")
-    for key, res in results.items():
+        print(
+            f"  reports on the large company: slowest {slowest} {reports[slowest] * 1000:.0f} ms "
+            f"(target ≤ 1 s each; {sum(v <= 1 for v in reports.values())}/{len(reports)} within)"
+        )
+    for _key, res in results.items():
         r8 = res["runs"][8]
-        print(f"  {res['label']:<11} 8 clients {r8.rate:6.0f}/s p99 {r8.pct(99):5.1f} ms; "
-              f"list p50 {res['list_p50']:5.1f} ms (target ≤ 30)")
+        print(
+            f"  {res['label']:<11} 8 clients {r8.rate:6.0f}/s p99 {r8.pct(99):5.1f} ms; "
+            f"list p50 {res['list_p50']:5.1f} ms (target ≤ 30)"
+        )
         scan = res["scan"]
-        print(f"  {res['label']:<11} scans from 16 devices {scan['rate'].rate:6.0f}/s p99 {scan['rate'].pct(99):5.1f} ms; "
-              f"5,000 serials end to end {scan['serials_s']:.1f} s (target ≤ 10 s on PostgreSQL)")
+        print(
+            f"  {res['label']:<11} scans from 16 devices {scan['rate'].rate:6.0f}/s p99 {scan['rate'].pct(99):5.1f} ms; "
+            f"5,000 serials end to end {scan['serials_s']:.1f} s (target ≤ 10 s on PostgreSQL)"
+        )
     if raw_rate:
         r8 = results["pg"]["runs"][8]
         ratio = r8.rate / raw_rate
-        print(f"  ratio GraphQL mutation / raw asyncpg at 8 clients: {ratio:.2f} (target ≥ 0.35), "
-              f"p99 {r8.pct(99):.1f} ms (target ≤ 50)")
+        print(
+            f"  ratio GraphQL mutation / raw asyncpg at 8 clients: {ratio:.2f} (target ≥ 0.35), "
+            f"p99 {r8.pct(99):.1f} ms (target ≤ 50)"
+        )
     return 0 if all(r["ledger_ok"] for r in results.values()) else 1
 
 

@@ -15,8 +15,8 @@ from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import unit
 from server.catalog.services import BarcodeInput, ProductInput, do_create_product
 from server.core.database import Database
-from server.partners.services import PartnerInput, do_create_partner
 from server.inventory.models import warehouse
+from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing import orders
 from server.purchasing.models import purchase_order
 from tests.servers import running_server
@@ -26,10 +26,14 @@ SERIALS = 5_000
 GTIN_BODY = "952123499999"
 GTIN = GTIN_BODY + str(gs1_check_digit(GTIN_BODY))
 SCAN = "mutation($s:ID!,$c:String!,$k:String!){scan(sessionId:$s,code:$c,scanId:$k){answer{ok} errors{code}}}"
-START = ("mutation($n:String!){startScanSession(mode:RECEIVE,documentNumber:$n,locationCode:\"BW1-00\")"
-         "{sessionId errors{code}}}")
-SCAN_BATCH = ("mutation($s:ID!,$scans:[ScanItemInput!]!){scanBatch(sessionId:$s,scans:$scans)"
-              "{results{answer{ok} errors{code}} errors{code}}}")
+START = (
+    'mutation($n:String!){startScanSession(mode:RECEIVE,documentNumber:$n,locationCode:"BW1-00")'
+    "{sessionId errors{code}}}"
+)
+SCAN_BATCH = (
+    "mutation($s:ID!,$scans:[ScanItemInput!]!){scanBatch(sessionId:$s,scans:$scans)"
+    "{results{answer{ok} errors{code}} errors{code}}}"
+)
 BATCH = int(os.environ.get("JXC_SCAN_BATCH", "50"))  # scans a handheld buffers before it syncs
 COMPLETE = "mutation($s:ID!){completeScanSession(sessionId:$s){documentNumber errors{code message}}}"
 
@@ -42,18 +46,29 @@ async def seed_scan(url: str) -> tuple[str, str]:
         async with db.read() as conn:
             unit_id = (await conn.execute(select(unit.c.id).where(unit.c.code == "PCS"))).scalar_one()
             warehouse_id = (await conn.execute(select(warehouse.c.id).where(warehouse.c.code == "BW1"))).scalar_one()
-        item = await do_create_product(db, ProductInput(sku="SCAN-SN", name="序列号商品", base_unit_id=unit_id,
-                                                        tracking="serial", purchase_price="9.90",
-                                                        barcodes=[BarcodeInput(code=GTIN)]))
+        item = await do_create_product(
+            db,
+            ProductInput(
+                sku="SCAN-SN",
+                name="序列号商品",
+                base_unit_id=unit_id,
+                tracking="serial",
+                purchase_price="9.90",
+                barcodes=[BarcodeInput(code=GTIN)],
+            ),
+        )
         supplier = await do_create_partner(db, "supplier", PartnerInput(code="BS1", name="基准供应商"))
         for qty in ("1000000", str(SERIALS)):
-            oid = await orders.do_create_purchase_order(db, orders.OrderInput(supplier, warehouse_id, [
-                orders.OrderLineInput(item, qty, unit_price="1")]), None)
+            oid = await orders.do_create_purchase_order(
+                db, orders.OrderInput(supplier, warehouse_id, [orders.OrderLineInput(item, qty, unit_price="1")]), None
+            )
             await orders.do_submit_purchase_order(db, oid, None)
             async with db.write() as conn:  # the benchmark approves as the system (no separation of duties)
                 await conn.execute(update(purchase_order).where(purchase_order.c.id == oid).values(status="approved"))
         async with db.read() as conn:
-            numbers = [r.number for r in await conn.execute(select(purchase_order.c.number).order_by(purchase_order.c.id))]
+            numbers = [
+                r.number for r in await conn.execute(select(purchase_order.c.number).order_by(purchase_order.c.id))
+            ]
     finally:
         await db.dispose()
     return numbers[0], numbers[1]
@@ -79,21 +94,28 @@ async def bench_scans(label: str, url: str, workers: int, rate_po: str, serial_p
     with running_server(url, workers=workers) as base:
         host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
         run = uuid.uuid4().hex[:6]
-        sessions = [(await _call(host, port, base.token, START, {"n": rate_po}))["startScanSession"]["sessionId"]
-                    for _ in range(DEVICES)]
+        sessions = [
+            (await _call(host, port, base.token, START, {"n": rate_po}))["startScanSession"]["sessionId"]
+            for _ in range(DEVICES)
+        ]
 
         def body(client: int, n: int) -> dict:  # each device its own session, as handhelds do
             serial = f"{run}{client:02d}{n:06d}"
-            return {"query": SCAN, "variables": {"s": sessions[client % DEVICES], "c": _code(serial),
-                                                 "k": f"{run}-{client}-{n}"}}
+            return {
+                "query": SCAN,
+                "variables": {"s": sessions[client % DEVICES], "c": _code(serial), "k": f"{run}-{client}-{n}"},
+            }
 
         def ok(data: dict) -> bool:
             return not data.get("errors") and data["data"]["scan"]["errors"] == []
 
         res = await run_load(host, port, DEVICES, duration, body, ok, base.token)
         out["rate"] = res
-        print(f"  {label:<28} scan    {DEVICES} devices: {res.rate:7.0f}/s  p50 {res.pct(50):6.1f} ms  "
-              f"p99 {res.pct(99):6.1f} ms  failed {res.failed}", flush=True)
+        print(
+            f"  {label:<28} scan    {DEVICES} devices: {res.rate:7.0f}/s  p50 {res.pct(50):6.1f} ms  "
+            f"p99 {res.pct(99):6.1f} ms  failed {res.failed}",
+            flush=True,
+        )
 
         # 5,000 serials for one PO line: 16 devices share one session, then complete it
         session = (await _call(host, port, base.token, START, {"n": serial_po}))["startScanSession"]["sessionId"]
@@ -110,12 +132,14 @@ async def bench_scans(label: str, url: str, workers: int, rate_po: str, serial_p
             """A handheld that buffers what its worker scans and syncs every ``BATCH`` scans."""
             nonlocal total_ok
             count = per_device + (SERIALS - per_device * DEVICES if i == 0 else 0)
-            keys = [i * per_device + n if n < per_device else per_device * DEVICES + n - per_device
-                    for n in range(count)]
+            keys = [
+                i * per_device + n if n < per_device else per_device * DEVICES + n - per_device for n in range(count)
+            ]
             for start in range(0, count, BATCH):
-                scans = [{"code": _code(f"{run}{k:05d}"), "scanId": f"{run}-{k}"} for k in keys[start:start + BATCH]]
-                status, data = await clients[i].post_json("/graphql", {"query": SCAN_BATCH, "variables": {
-                    "s": session, "scans": scans}})
+                scans = [{"code": _code(f"{run}{k:05d}"), "scanId": f"{run}-{k}"} for k in keys[start : start + BATCH]]
+                status, data = await clients[i].post_json(
+                    "/graphql", {"query": SCAN_BATCH, "variables": {"s": session, "scans": scans}}
+                )
                 if status == 200 and not data.get("errors") and not data["data"]["scanBatch"]["errors"]:
                     total_ok += sum(not r["errors"] for r in data["data"]["scanBatch"]["results"])
 
@@ -127,8 +151,10 @@ async def bench_scans(label: str, url: str, workers: int, rate_po: str, serial_p
             c.close()
         assert total_ok == SERIALS and not done["completeScanSession"]["errors"], (total_ok, done)
         out["serials_s"] = total
-        print(f"  {label:<28} {SERIALS} serials end to end ({DEVICES} devices syncing every {BATCH} scans): "
-              f"{total:5.1f} s (scans {scanned:.1f} s, complete "
-              f"{total - scanned:.1f} s → {done['completeScanSession']['documentNumber']}; target ≤ 10 s on PostgreSQL)",
-              flush=True)
+        print(
+            f"  {label:<28} {SERIALS} serials end to end ({DEVICES} devices syncing every {BATCH} scans): "
+            f"{total:5.1f} s (scans {scanned:.1f} s, complete "
+            f"{total - scanned:.1f} s → {done['completeScanSession']['documentNumber']}; target ≤ 10 s on PostgreSQL)",
+            flush=True,
+        )
     return out

@@ -13,6 +13,7 @@ def set_declared_type(table: str, column: str, old: str, new: str) -> None:
     bind.exec_driver_sql("PRAGMA writable_schema=ON")
     bind.exec_driver_sql(
         "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?",
-        (f"{column} {old}", f"{column} {new}", table))
+        (f"{column} {old}", f"{column} {new}", table),
+    )
     bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
     bind.exec_driver_sql("PRAGMA writable_schema=OFF")

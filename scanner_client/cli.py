@@ -19,8 +19,16 @@ import argparse
 import sys
 
 from scanner_client import config
-from scanner_client.entry import MODES, Entry, EntryError, check_gs1_text, check_quantity, human, parse_expiry, \
-    parse_line
+from scanner_client.entry import (
+    MODES,
+    Entry,
+    EntryError,
+    check_gs1_text,
+    check_quantity,
+    human,
+    parse_expiry,
+    parse_line,
+)
 from scanner_client.queue import Op, ScanQueue
 from scanner_client.sender import ME, Background, Sender
 from scanner_client.text import DIM, RED, YELLOW, Printer, explain, t
@@ -28,13 +36,22 @@ from scanner_client.transport import Offline, ServerError, SignedOut, post
 
 HELP = [
     t("每行一次扫描：条码、条码*数量", "one scan a line: CODE or CODE*QTY"),
-    t("只有 GTIN 的批次商品：条码 lot=批次 exp=有效期 qty=数量", "a lot for a GTIN-only label: CODE lot=LOT "
-      "exp=YYYY-MM-DD qty=QTY"),
-    t("undo 撤销上一次扫描 · done 完成本作业 · status 状态 · start 模式 单号 库位 开始新作业",
-      "undo the last scan · done completes the session · status · start MODE DOCUMENT BIN"),
+    t(
+        "只有 GTIN 的批次商品：条码 lot=批次 exp=有效期 qty=数量",
+        "a lot for a GTIN-only label: CODE lot=LOT exp=YYYY-MM-DD qty=QTY",
+    ),
+    t(
+        "undo 撤销上一次扫描 · done 完成本作业 · status 状态 · start 模式 单号 库位 开始新作业",
+        "undo the last scan · done completes the session · status · start MODE DOCUMENT BIN",
+    ),
 ]
-STATES = {"starting": ("连接中", "connecting"), "idle": ("在线", "online"), "offline": ("离线，自动重试", "offline, retrying"),
-          "signed_out": ("需要重新登录", "sign in again"), "busy": ("另一个 jxc-scan 在发送", "another jxc-scan sends")}
+STATES = {
+    "starting": ("连接中", "connecting"),
+    "idle": ("在线", "online"),
+    "offline": ("离线，自动重试", "offline, retrying"),
+    "signed_out": ("需要重新登录", "sign in again"),
+    "busy": ("另一个 jxc-scan 在发送", "another jxc-scan sends"),
+}
 
 
 class Reader:
@@ -81,15 +98,25 @@ class Station:
         elif entry.kind == "start":
             mode, document, location = (*entry.args, "", "")[:3]
             self.q.set("session", self.q.new_session(mode, document, location))
-            self.p.ok(t("新作业已保存，后台在服务器上开始", "new session saved: started on the server in the background")
-                      + f": {mode} {document}")
+            self.p.ok(
+                t("新作业已保存，后台在服务器上开始", "new session saved: started on the server in the background")
+                + f": {mode} {document}"
+            )
             self.notify()
         elif session is None:
-            seq = self.q.add("scan" if entry.kind == "scan" else entry.kind.replace("done", "complete"), None, text,
-                             code=entry.to_send() if entry.kind == "scan" else None, quantity=entry.quantity,
-                             status="set_aside", error_code="NO_SESSION")
-            self.p.bad(f"#{seq} {text}: " + t("没有进行中的作业（jxc-scan start），已搁置",
-                                              "no session open (jxc-scan start): set aside"))
+            seq = self.q.add(
+                "scan" if entry.kind == "scan" else entry.kind.replace("done", "complete"),
+                None,
+                text,
+                code=entry.to_send() if entry.kind == "scan" else None,
+                quantity=entry.quantity,
+                status="set_aside",
+                error_code="NO_SESSION",
+            )
+            self.p.bad(
+                f"#{seq} {text}: "
+                + t("没有进行中的作业（jxc-scan start），已搁置", "no session open (jxc-scan start): set aside")
+            )
         elif entry.kind == "undo":
             self.q.add("undo", session, text)
             self.p.line("↶ " + t("撤销已保存，按顺序发送", "undo saved, sent in order"), YELLOW)
@@ -97,8 +124,14 @@ class Station:
         elif entry.kind == "done":
             self.q.add("complete", session, text)
             self.q.unset("session")
-            self.p.line("⏎ " + t("“完成”已保存：前面的扫描发送后完成本作业", "done saved: the session completes after its "
-                                                                   "scans are sent"), YELLOW)
+            self.p.line(
+                "⏎ "
+                + t(
+                    "“完成”已保存：前面的扫描发送后完成本作业",
+                    "done saved: the session completes after its scans are sent",
+                ),
+                YELLOW,
+            )
             self.notify()
         else:
             self.scan(session, text, entry)
@@ -111,13 +144,21 @@ class Station:
             return
         # the server said this code needs a lot: ask for it — the line is on disk first, set aside as
         # unfinished until the answers are in (a crash at the prompt leaves it in the review)
-        seq = self.q.add("scan", session, text, code=entry.code, quantity=entry.quantity, status="set_aside",
-                         error_code="UNFINISHED")
+        seq = self.q.add(
+            "scan", session, text, code=entry.code, quantity=entry.quantity, status="set_aside", error_code="UNFINISHED"
+        )
         if not ask_lot(self.reader, self.p, entry, known[0], known[1]):
             self.p.bad(f"#{seq} {text}: {t(*explain('UNFINISHED'))}")
             return
-        self.q.mark(seq, "pending", error_code="", message="", line=entry.normalized(), code=entry.to_send(),
-                    quantity=entry.quantity)
+        self.q.mark(
+            seq,
+            "pending",
+            error_code="",
+            message="",
+            line=entry.normalized(),
+            code=entry.to_send(),
+            quantity=entry.quantity,
+        )
         self.notify()
 
     def status_line(self) -> None:
@@ -144,13 +185,15 @@ def ask(reader: Reader, p: Printer, prompt: str, check, *, required: bool = Fals
             p.bad(str(exc))
 
 
-def ask_lot(reader: Reader, p: Printer, entry: Entry, tracking: str, name: str = "",
-            default_qty: str | None = None) -> bool:
+def ask_lot(
+    reader: Reader, p: Printer, entry: Entry, tracking: str, name: str = "", default_qty: str | None = None
+) -> bool:
     """Fill ``entry``'s lot (or serial), expiry and quantity from prompts; ``False`` at end of input."""
     what = f" · {name}" if name else ""
     if tracking == "serial":
-        serial = ask(reader, p, f"  序列号 / Serial{what}:", lambda v: check_gs1_text(v, "序列号", "serial"),
-                     required=True)
+        serial = ask(
+            reader, p, f"  序列号 / Serial{what}:", lambda v: check_gs1_text(v, "序列号", "serial"), required=True
+        )
         if serial is False:
             return False
         entry.serial = serial
@@ -181,15 +224,20 @@ def print_status(q: ScanQueue, p: Printer) -> None:
     c = q.counts()
     queued = c.get("pending", 0) + c.get("inflight", 0)
     sent, aside, dropped = c.get("sent", 0), c.get("set_aside", 0), c.get("dropped", 0)
-    p.info(f"待发送 {queued} · 已发送 {sent} · 待复核 {aside} · 已放弃 {dropped} / "
-           f"queued {queued} · sent {sent} · set aside {aside} · dropped {dropped}")
+    p.info(
+        f"待发送 {queued} · 已发送 {sent} · 待复核 {aside} · 已放弃 {dropped} / "
+        f"queued {queued} · sent {sent} · set aside {aside} · dropped {dropped}"
+    )
     current = q.get("session")
     for s in q.sessions_to_show(current):
-        where = {"local": ("尚未在服务器上创建", "not on the server yet"), "open": ("进行中", "open"),
-                 "refused": ("服务器拒绝", "refused by the server"), "completed": ("已完成", "completed")}[s.status]
+        where = {
+            "local": ("尚未在服务器上创建", "not on the server yet"),
+            "open": ("进行中", "open"),
+            "refused": ("服务器拒绝", "refused by the server"),
+            "completed": ("已完成", "completed"),
+        }[s.status]
         label = t("当前作业", "session") if s.local_id == current else t("作业", "session")
-        p.info(f"{label}: {s.mode} {s.document} {s.location} — {t(*where)}"
-               + (f" {s.result}" if s.result else ""))
+        p.info(f"{label}: {s.mode} {s.document} {s.location} — {t(*where)}" + (f" {s.result}" if s.result else ""))
     for op in q.set_aside():
         show(q, p, op, brief=True)
 
@@ -227,8 +275,11 @@ def review(q: ScanQueue, p: Printer, home, reader: Reader | None, retry: list[st
         for op in items:
             show(q, p, op)
             while True:
-                hint = "r 重试/retry · d 放弃/drop · " + ("l 补批次/type the lot · " if _can_add_lot(op) else "") + \
-                       "s 跳过/skip · q 退出/quit"
+                hint = (
+                    "r 重试/retry · d 放弃/drop · "
+                    + ("l 补批次/type the lot · " if _can_add_lot(op) else "")
+                    + "s 跳过/skip · q 退出/quit"
+                )
                 answer = reader.next(f"  {hint} >")
                 choice = (answer or "q").strip().lower()
                 if choice in ("r", "retry", "重试"):
@@ -262,8 +313,10 @@ def _can_add_lot(op: Op) -> bool:
 
 def _retry(q: ScanQueue, p: Printer, op: Op) -> bool:
     if op.error_code == "NOT_UNDERSTOOD":
-        p.bad(f"#{op.seq} " + t("这一行无法识别，不能重试：放弃后重新输入", "this line could not be read: drop it and "
-                                                             "type it again"))
+        p.bad(
+            f"#{op.seq} "
+            + t("这一行无法识别，不能重试：放弃后重新输入", "this line could not be read: drop it and type it again")
+        )
         return False
     session = op.session_id
     if session is None:
@@ -291,8 +344,7 @@ def _add_lot(q: ScanQueue, p: Printer, reader: Reader, op: Op) -> bool | None:
     except EntryError as exc:
         p.bad(str(exc))
         return None
-    if not ask_lot(reader, p, entry, known[0] if known else "lot", known[1] if known else "",
-                   default_qty=op.quantity):
+    if not ask_lot(reader, p, entry, known[0] if known else "lot", known[1] if known else "", default_qty=op.quantity):
         return False
     if not entry.has_lot:
         return None
@@ -314,8 +366,12 @@ def sync(q: ScanQueue, p: Printer, home) -> str:
     finally:
         sender.release()
     if state == "signed_out" and sender.reason == "not signed in":
-        p.bad(t("未登录：jxc-scan login --server URL --token TOKEN", "not signed in: jxc-scan login --server URL "
-                                                                  "--token TOKEN"))
+        p.bad(
+            t(
+                "未登录：jxc-scan login --server URL --token TOKEN",
+                "not signed in: jxc-scan login --server URL --token TOKEN",
+            )
+        )
     return state
 
 
@@ -350,18 +406,29 @@ def start(q: ScanQueue, p: Printer, home, mode: str, document: str, location: st
     q.set("session", local)
     sender = Sender(home, p, q)
     if not sender.acquire():
-        p.ok(t("作业已保存，由正在运行的 jxc-scan 在服务器上开始", "session saved: the running jxc-scan starts it on the "
-                                                                "server") + f": {mode} {document}")
+        p.ok(
+            t(
+                "作业已保存，由正在运行的 jxc-scan 在服务器上开始",
+                "session saved: the running jxc-scan starts it on the server",
+            )
+            + f": {mode} {document}"
+        )
         return 0
     try:
         created = sender.ensure_session(q.session(local))
     except Offline:
-        p.ok(t("已离线开始：连上服务器后自动在服务器上创建", "started offline: created on the server once it is "
-                                                         "reachable") + f": {mode} {document}")
+        p.ok(
+            t(
+                "已离线开始：连上服务器后自动在服务器上创建",
+                "started offline: created on the server once it is reachable",
+            )
+            + f": {mode} {document}"
+        )
         return 0
     except SignedOut:
-        p.warn(t("作业已保存，但令牌被拒绝：请 jxc-scan login", "session saved, but the token was refused: "
-                                                            "jxc-scan login"))
+        p.warn(
+            t("作业已保存，但令牌被拒绝：请 jxc-scan login", "session saved, but the token was refused: jxc-scan login")
+        )
         return 1
     finally:
         sender.release()
@@ -376,8 +443,12 @@ def start(q: ScanQueue, p: Printer, home, mode: str, document: str, location: st
 
 def run(q: ScanQueue, p: Printer, home, source) -> int:
     if q.get("session") is None:
-        p.warn(t("没有进行中的作业：先 jxc-scan start（或输入 start 模式 单号 库位）",
-                 "no session open: jxc-scan start first (or type start MODE DOCUMENT BIN)"))
+        p.warn(
+            t(
+                "没有进行中的作业：先 jxc-scan start（或输入 start 模式 单号 库位）",
+                "no session open: jxc-scan start first (or type start MODE DOCUMENT BIN)",
+            )
+        )
     bg = Background(home, p)
     bg.state = "starting"
     bg.start()
@@ -392,8 +463,12 @@ def run(q: ScanQueue, p: Printer, home, source) -> int:
     c = q.counts()
     queued, aside = c.get("pending", 0) + c.get("inflight", 0), c.get("set_aside", 0)
     if queued or aside:
-        p.warn(t(f"已保存：待发送 {queued}，待复核 {aside}（jxc-scan sync / review）",
-                 f"saved: {queued} queued, {aside} set aside (jxc-scan sync / review)"))
+        p.warn(
+            t(
+                f"已保存：待发送 {queued}，待复核 {aside}（jxc-scan sync / review）",
+                f"saved: {queued} queued, {aside} set aside (jxc-scan sync / review)",
+            )
+        )
     return 0
 
 
@@ -409,8 +484,12 @@ def complete(q: ScanQueue, p: Printer, home) -> int:
     if op.status == "sent":
         return 0
     if op.status in ("pending", "inflight"):
-        p.warn(t("“完成”已保存：连上服务器后发送（jxc-scan sync）", "done saved: sent once the server is reachable "
-                                                           "(jxc-scan sync)"))
+        p.warn(
+            t(
+                "“完成”已保存：连上服务器后发送（jxc-scan sync）",
+                "done saved: sent once the server is reachable (jxc-scan sync)",
+            )
+        )
     return 1
 
 
@@ -422,8 +501,9 @@ def decode(path: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None, stdin=None, stdout=None) -> int:
-    parser = argparse.ArgumentParser(prog="jxc-scan", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="jxc-scan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_login = sub.add_parser("login", help=t("验证并保存设备令牌", "check and store the device token"))
     p_login.add_argument("--server", required=True)

@@ -19,10 +19,30 @@ from dataclasses import dataclass
 from datetime import date
 
 GS = "\x1d"
-KEYS = {"lot": "lot", "批次": "lot", "exp": "exp", "expiry": "exp", "有效期": "exp", "qty": "qty", "数量": "qty",
-        "sn": "sn", "serial": "sn", "序列号": "sn"}
-COMMANDS = {"undo": "undo", "撤销": "undo", "done": "done", "完成": "done", "status": "status", "状态": "status",
-            "help": "help", "帮助": "help", "?": "help", "？": "help"}
+KEYS = {
+    "lot": "lot",
+    "批次": "lot",
+    "exp": "exp",
+    "expiry": "exp",
+    "有效期": "exp",
+    "qty": "qty",
+    "数量": "qty",
+    "sn": "sn",
+    "serial": "sn",
+    "序列号": "sn",
+}
+COMMANDS = {
+    "undo": "undo",
+    "撤销": "undo",
+    "done": "done",
+    "完成": "done",
+    "status": "status",
+    "状态": "status",
+    "help": "help",
+    "帮助": "help",
+    "?": "help",
+    "？": "help",
+}
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")
 # GS1 AI 10 and 21: up to 20 characters of the GS1 character set 82
 GS1_TEXT = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
@@ -75,9 +95,12 @@ def parse_line(text: str) -> Entry:
     head, *rest = text.split()
     if head.lower() == "start" or head == "开始":
         if not rest or rest[0].upper() not in MODES:
-            raise EntryError("用法：start 模式 [单号] [库位]，模式为 " + "|".join(MODES),
-                             "usage: start MODE [DOCUMENT] [BIN], MODE one of " + "|".join(MODES))
+            raise EntryError(
+                "用法：start 模式 [单号] [库位]，模式为 " + "|".join(MODES),
+                "usage: start MODE [DOCUMENT] [BIN], MODE one of " + "|".join(MODES),
+            )
         return Entry("start", args=(rest[0].upper(), *rest[1:3]))
+
     def key_of(token: str) -> str | None:
         key, sep, _ = token.partition("=")
         return (KEYS.get(key.lower()) or KEYS.get(key)) if sep else None
@@ -89,7 +112,9 @@ def parse_line(text: str) -> Entry:
         key, _, value = token.partition("=")
         name = key_of(token)
         if name is None:
-            raise EntryError(f"看不懂：{token}（可用 lot= exp= qty= sn=）", f"cannot read {token} (use lot= exp= qty= sn=)")
+            raise EntryError(
+                f"看不懂：{token}（可用 lot= exp= qty= sn=）", f"cannot read {token} (use lot= exp= qty= sn=)"
+            )
         if name in fields:
             raise EntryError(f"{key}= 重复", f"{key}= given twice")
         fields[name] = value
@@ -120,8 +145,10 @@ def check_quantity(value: str) -> str:
 
 def check_gs1_text(value: str, zh: str, en: str) -> str:
     if not GS1_TEXT.match(value):
-        raise EntryError(f"{zh}无效：{value}（最多 20 个字母、数字或 GS1 允许的符号，不含空格）",
-                         f"invalid {en}: {value} (up to 20 letters, digits or GS1 symbols, no spaces)")
+        raise EntryError(
+            f"{zh}无效：{value}（最多 20 个字母、数字或 GS1 允许的符号，不含空格）",
+            f"invalid {en}: {value} (up to 20 letters, digits or GS1 symbols, no spaces)",
+        )
     return value
 
 
@@ -166,9 +193,10 @@ def is_gtin(code: str) -> bool:
 
 def gtin14(code: str) -> str:
     if not is_gtin(code):
-        raise EntryError(f"{code} 不是有效的 GTIN（8、12、13 或 14 位，含校验位）：无法附带批次",
-                         f"{code} is not a valid GTIN (8, 12, 13 or 14 digits with the check digit): "
-                         "a lot cannot be attached")
+        raise EntryError(
+            f"{code} 不是有效的 GTIN（8、12、13 或 14 位，含校验位）：无法附带批次",
+            f"{code} is not a valid GTIN (8, 12, 13 or 14 digits with the check digit): a lot cannot be attached",
+        )
     return code.zfill(14)
 
 

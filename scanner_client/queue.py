@@ -122,24 +122,39 @@ class ScanQueue:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             sessions = {}
-            for seq, scan_id, session_id, code, qty, device_time, status, message in self.db.execute(
-                    "SELECT seq, scan_id, session_id, code, quantity, device_time, status, message FROM scan "
-                    "ORDER BY seq").fetchall():
+            for _seq, scan_id, session_id, code, qty, device_time, status, message in self.db.execute(
+                "SELECT seq, scan_id, session_id, code, quantity, device_time, status, message FROM scan ORDER BY seq"
+            ).fetchall():
                 if session_id not in sessions:
                     sessions[session_id] = f"S-{uuid.uuid4().hex[:12]}"
-                    self.db.execute("INSERT INTO session (local_id, mode, server_id, status, created_at) "
-                                    "VALUES (?, '', ?, 'open', ?)", (sessions[session_id], session_id, now()))
+                    self.db.execute(
+                        "INSERT INTO session (local_id, mode, server_id, status, created_at) "
+                        "VALUES (?, '', ?, 'open', ?)",
+                        (sessions[session_id], session_id, now()),
+                    )
                 self.db.execute(
                     "INSERT INTO op (kind, session_id, line, scan_id, code, quantity, device_time, status, message) "
                     "VALUES ('scan', ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sessions[session_id], code + (f"*{qty}" if qty else ""), scan_id, code, qty, device_time,
-                     {"refused": "set_aside"}.get(status, status), message))
+                    (
+                        sessions[session_id],
+                        code + (f"*{qty}" if qty else ""),
+                        scan_id,
+                        code,
+                        qty,
+                        device_time,
+                        {"refused": "set_aside"}.get(status, status),
+                        message,
+                    ),
+                )
             current = self.get("session")
             if current is not None:
                 if current not in sessions:
                     sessions[current] = f"S-{uuid.uuid4().hex[:12]}"
-                    self.db.execute("INSERT INTO session (local_id, mode, server_id, status, created_at) "
-                                    "VALUES (?, '', ?, 'open', ?)", (sessions[current], current, now()))
+                    self.db.execute(
+                        "INSERT INTO session (local_id, mode, server_id, status, created_at) "
+                        "VALUES (?, '', ?, 'open', ?)",
+                        (sessions[current], current, now()),
+                    )
                 self.set("session", sessions[current])
             self.db.execute("DROP TABLE scan")
             self.db.execute("COMMIT")
@@ -154,8 +169,10 @@ class ScanQueue:
         return row[0] if row else default
 
     def set(self, key: str, value: str) -> None:
-        self.db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
-                        "excluded.value", (key, value))
+        self.db.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def unset(self, key: str) -> None:
         self.db.execute("DELETE FROM setting WHERE key = ?", (key,))
@@ -171,15 +188,20 @@ class ScanQueue:
 
     def new_session(self, mode: str, document: str = "", location: str = "") -> str:
         local_id = f"S-{self.device_id()}-{uuid.uuid4().hex[:12]}"
-        self.db.execute("INSERT INTO session (local_id, mode, document, location, created_at) VALUES (?, ?, ?, ?, ?)",
-                        (local_id, mode, document, location, now()))
+        self.db.execute(
+            "INSERT INTO session (local_id, mode, document, location, created_at) VALUES (?, ?, ?, ?, ?)",
+            (local_id, mode, document, location, now()),
+        )
         return local_id
 
     def session(self, local_id: str | None) -> Session | None:
         if local_id is None:
             return None
-        row = self.db.execute("SELECT local_id, mode, document, location, server_id, status, error_code, message, "
-                              "result, created_at FROM session WHERE local_id = ?", (local_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT local_id, mode, document, location, server_id, status, error_code, message, "
+            "result, created_at FROM session WHERE local_id = ?",
+            (local_id,),
+        ).fetchone()
         return Session(*row) if row else None
 
     def update_session(self, local_id: str, **values) -> None:
@@ -191,20 +213,36 @@ class ScanQueue:
 
     def sessions_to_show(self, current: str | None) -> list[Session]:
         """The current session and those with operations still queued or set aside."""
-        ids = [r[0] for r in self.db.execute(
-            "SELECT local_id FROM session WHERE local_id = ? OR local_id IN (SELECT session_id FROM op WHERE status "
-            "IN ('pending', 'inflight', 'set_aside')) ORDER BY rowid", (current,)).fetchall()]
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT local_id FROM session WHERE local_id = ? OR local_id IN (SELECT session_id FROM op WHERE status "
+                "IN ('pending', 'inflight', 'set_aside')) ORDER BY rowid",
+                (current,),
+            ).fetchall()
+        ]
         return [self.session(i) for i in ids]
 
     # ---- operations -------------------------------------------------------------------------------
 
-    def add(self, kind: str, session_id: str | None, line: str, *, code: str | None = None,
-            quantity: str | None = None, status: str = "pending", error_code: str = "", message: str = "") -> int:
+    def add(
+        self,
+        kind: str,
+        session_id: str | None,
+        line: str,
+        *,
+        code: str | None = None,
+        quantity: str | None = None,
+        status: str = "pending",
+        error_code: str = "",
+        message: str = "",
+    ) -> int:
         scan_id = f"{self.device_id()}-{uuid.uuid4().hex}" if kind == "scan" else None
         cur = self.db.execute(
             "INSERT INTO op (kind, session_id, line, scan_id, code, quantity, device_time, status, error_code, "
             "message, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, session_id, line, scan_id, code, quantity, now(), status, error_code, message, now()))
+            (kind, session_id, line, scan_id, code, quantity, now(), status, error_code, message, now()),
+        )
         return cur.lastrowid
 
     def op(self, seq: int) -> Op | None:
@@ -224,14 +262,17 @@ class ScanQueue:
         rows = self.db.execute(
             "SELECT * FROM op WHERE status = 'pending' ORDER BY (kind = 'complete' AND EXISTS (SELECT 1 FROM op o "
             "WHERE o.session_id = op.session_id AND o.kind != 'complete' AND o.status IN ('pending', 'inflight'))), "
-            "seq LIMIT ?", (limit,)).fetchall()
+            "seq LIMIT ?",
+            (limit,),
+        ).fetchall()
         return [Op(*r) for r in rows]
 
     def set_aside(self) -> list[Op]:
         return self.ops("status = 'set_aside'")
 
-    def mark(self, seq: int, status: str, *, message: str | None = None, error_code: str | None = None,
-             **values) -> None:
+    def mark(
+        self, seq: int, status: str, *, message: str | None = None, error_code: str | None = None, **values
+    ) -> None:
         values["status"] = status
         if message is not None:
             values["message"] = message
@@ -255,15 +296,18 @@ class ScanQueue:
     def undo_target(self, session_id: str, before: int) -> Op | None:
         """What an undo typed at ``before`` takes back: the session's last scan before it that the server
         counted as a product, or that was set aside — not one already taken back."""
-        rows = self.ops("kind = 'scan' AND session_id = ? AND seq < ? AND undone = 0 AND "
-                        "((status = 'sent' AND answer_kind = 'product') OR status = 'set_aside')",
-                        (session_id, before))
+        rows = self.ops(
+            "kind = 'scan' AND session_id = ? AND seq < ? AND undone = 0 AND "
+            "((status = 'sent' AND answer_kind = 'product') OR status = 'set_aside')",
+            (session_id, before),
+        )
         return rows[-1] if rows else None
 
     def blocking_complete(self, session_id: str) -> list[Op]:
         """The session's scans and undos that are still set aside or queued: a ``done`` waits for them."""
-        return self.ops("session_id = ? AND kind != 'complete' AND status IN ('set_aside', 'pending', 'inflight')",
-                        (session_id,))
+        return self.ops(
+            "session_id = ? AND kind != 'complete' AND status IN ('set_aside', 'pending', 'inflight')", (session_id,)
+        )
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM op GROUP BY status").fetchall())
@@ -271,8 +315,11 @@ class ScanQueue:
     # ---- what the server told us about codes --------------------------------------------------------
 
     def remember_product(self, code: str, tracking: str, name: str = "") -> None:
-        self.db.execute("INSERT INTO product (code, tracking, name) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE "
-                        "SET tracking = excluded.tracking, name = excluded.name", (code, tracking, name))
+        self.db.execute(
+            "INSERT INTO product (code, tracking, name) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE "
+            "SET tracking = excluded.tracking, name = excluded.name",
+            (code, tracking, name),
+        )
 
     def tracking(self, code: str) -> tuple[str, str] | None:
         row = self.db.execute("SELECT tracking, name FROM product WHERE code = ?", (code,)).fetchone()

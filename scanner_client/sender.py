@@ -65,7 +65,7 @@ class Sender:
     def acquire(self) -> bool:
         if self._lock is not None:
             return True
-        handle = open(self.home / "sender.lock", "a+")
+        handle = open(self.home / "sender.lock", "a+")  # noqa: SIM115 - held open: the lock lives as long as the handle
         if fcntl is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -140,14 +140,24 @@ class Sender:
         except Offline as exc:
             if self.state != "offline":
                 n = self.queued()
-                self.p.warn(t(f"连不上服务器，{n} 条已保存待发送，会自动重试", f"server unreachable: {n} saved, "
-                              "retrying by itself") + f" ({exc})")
+                self.p.warn(
+                    t(
+                        f"连不上服务器，{n} 条已保存待发送，会自动重试",
+                        f"server unreachable: {n} saved, retrying by itself",
+                    )
+                    + f" ({exc})"
+                )
             self.state, self.reason = "offline", str(exc)
             return "offline"
         except SignedOut as exc:
             if self.state != "signed_out":
-                self.p.bad(t("令牌被拒绝：请重新 jxc-scan login（扫描都已保存）",
-                             "the token was refused: jxc-scan login again (every scan is kept)") + f" ({exc})")
+                self.p.bad(
+                    t(
+                        "令牌被拒绝：请重新 jxc-scan login（扫描都已保存）",
+                        "the token was refused: jxc-scan login again (every scan is kept)",
+                    )
+                    + f" ({exc})"
+                )
             self.state, self.reason = "signed_out", str(exc)
             return "signed_out"
 
@@ -166,8 +176,10 @@ class Sender:
 
     def _print_set_aside(self, op: Op, code: str, message: str) -> None:
         zh, en = explain(code)
-        self.p.bad(f"#{op.seq} {op.line}: {message or zh + ' / ' + en} — "
-                   + t("已搁置，稍后 jxc-scan review", "set aside: jxc-scan review"))
+        self.p.bad(
+            f"#{op.seq} {op.line}: {message or zh + ' / ' + en} — "
+            + t("已搁置，稍后 jxc-scan review", "set aside: jxc-scan review")
+        )
 
     # ---- sessions --------------------------------------------------------------------------------
 
@@ -175,7 +187,8 @@ class Sender:
         """Create a session started offline on the server; ``False`` if the server refuses it."""
         try:
             data = self.call(START, {"m": session.mode, "d": session.document, "l": session.location})[
-                "startScanSession"]
+                "startScanSession"
+            ]
             errors, server_id = data["errors"], data["sessionId"]
         except ServerError as exc:
             errors, server_id = [{"code": exc.code, "message": exc.message}], None
@@ -184,8 +197,10 @@ class Sender:
         if errors or not server_id:
             err = errors[0] if errors else {"code": "BAD_RESPONSE", "message": ""}
             self.q.update_session(session.local_id, status="refused", error_code=err["code"], message=err["message"])
-            self.p.bad(t("作业无法开始", "the session cannot start") + f": {session.mode} {session.document}: "
-                       f"{err['message'] or t(*explain(err['code']))}")
+            self.p.bad(
+                t("作业无法开始", "the session cannot start") + f": {session.mode} {session.document}: "
+                f"{err['message'] or t(*explain(err['code']))}"
+            )
             return False
         self.q.update_session(session.local_id, server_id=server_id, status="open", error_code="", message="")
         self.p.ok(t("作业已在服务器上开始", "session started on the server") + f": {session.mode} {session.document}")
@@ -195,8 +210,9 @@ class Sender:
 
     def _scan_one(self, server_id: str, op: Op) -> tuple[dict | None, dict | None]:
         try:
-            data = self.call(SCAN, {"s": server_id, "c": op.code, "k": op.scan_id, "q": op.quantity,
-                                    "t": op.device_time})["scan"]
+            data = self.call(
+                SCAN, {"s": server_id, "c": op.code, "k": op.scan_id, "q": op.quantity, "t": op.device_time}
+            )["scan"]
             if data["errors"]:
                 return None, data["errors"][0]
             return {"message": data["answer"]["message"], "kind": data["answer"]["kind"]}, None
@@ -211,15 +227,25 @@ class Sender:
             self._settle(chunk, [self._scan_one(sid, chunk[0])])
             return
         try:
-            data = self.call(SCAN_BATCH, {"s": sid, "scans": [
-                {"code": o.code, "scanId": o.scan_id, "quantity": o.quantity, "deviceTime": o.device_time}
-                for o in chunk]})["scanBatch"]
+            data = self.call(
+                SCAN_BATCH,
+                {
+                    "s": sid,
+                    "scans": [
+                        {"code": o.code, "scanId": o.scan_id, "quantity": o.quantity, "deviceTime": o.device_time}
+                        for o in chunk
+                    ],
+                },
+            )["scanBatch"]
             if data["errors"]:  # the batch itself was refused (e.g. the session is closed): each scan says so
                 results = [(None, data["errors"][0]) for _ in chunk]
             else:
-                results = [(None, r["errors"][0]) if r["errors"] else
-                           ({"message": r["answer"]["message"], "kind": r["answer"]["kind"]}, None)
-                           for r in data["results"]]
+                results = [
+                    (None, r["errors"][0])
+                    if r["errors"]
+                    else ({"message": r["answer"]["message"], "kind": r["answer"]["kind"]}, None)
+                    for r in data["results"]
+                ]
                 if len(results) != len(chunk):
                     raise KeyError("results")
         except (ServerError, KeyError, TypeError):
@@ -238,8 +264,9 @@ class Sender:
                 if error["code"] == "LOT_REQUIRED" and not op.code.startswith("]"):
                     learn.append(op.code)
             else:
-                updates.append((op.seq, "sent", {"message": answer["message"], "answer_kind": answer["kind"],
-                                                 "error_code": ""}))
+                updates.append(
+                    (op.seq, "sent", {"message": answer["message"], "answer_kind": answer["kind"], "error_code": ""})
+                )
         self.q.mark_many(updates)
         for code in dict.fromkeys(learn):  # before the worker reads the refusal and scans the code again
             self._learn(code)
@@ -247,9 +274,14 @@ class Sender:
             if error is not None:
                 self._print_set_aside(op, error["code"], error["message"])
                 if error["code"] == "LOT_REQUIRED" and op.code in learn:
-                    self.p.info("  " + t("下次扫描这个条码时会询问批次和有效期；也可以输入 条码 lot=批次 exp=有效期",
-                                         "the next scan of this code asks for the lot and expiry; or type "
-                                         "CODE lot=LOT exp=YYYY-MM-DD"))
+                    self.p.info(
+                        "  "
+                        + t(
+                            "下次扫描这个条码时会询问批次和有效期；也可以输入 条码 lot=批次 exp=有效期",
+                            "the next scan of this code asks for the lot and expiry; or type "
+                            "CODE lot=LOT exp=YYYY-MM-DD",
+                        )
+                    )
             else:
                 self.p.ok(answer["message"])
 
@@ -274,10 +306,17 @@ class Sender:
             self.p.warn(t("没有可撤销的扫描", "nothing to undo"))
             return
         if target.status == "set_aside":  # never counted: dropping it is the undo
-            self.q.mark_many([(target.seq, "dropped", {"error_code": "UNDONE", "undone": 1}),
-                              (op.seq, "sent", {"message": target.line})])
-            self.p.line(f"↶ {t('已撤销（它已被搁置，未计入）', 'undone (it had been set aside, never counted)')}: "
-                        f"{target.line}", "33")
+            self.q.mark_many(
+                [
+                    (target.seq, "dropped", {"error_code": "UNDONE", "undone": 1}),
+                    (op.seq, "sent", {"message": target.line}),
+                ]
+            )
+            self.p.line(
+                f"↶ {t('已撤销（它已被搁置，未计入）', 'undone (it had been set aside, never counted)')}: "
+                f"{target.line}",
+                "33",
+            )
             return
         self.q.mark(op.seq, "inflight")
         try:
@@ -311,9 +350,14 @@ class Sender:
         blocking = self.q.blocking_complete(op.session_id)
         if blocking:
             seqs = ", ".join(f"#{b.seq}" for b in blocking)
-            self._set_aside(op, "SESSION_HAS_SET_ASIDE", t(f"本作业还有待复核的扫描 {seqs}：先复核，再重试“完成”",
-                                                          f"set-aside scans {seqs} in this session: review them, "
-                                                          "then retry done"))
+            self._set_aside(
+                op,
+                "SESSION_HAS_SET_ASIDE",
+                t(
+                    f"本作业还有待复核的扫描 {seqs}：先复核，再重试“完成”",
+                    f"set-aside scans {seqs} in this session: review them, then retry done",
+                ),
+            )
             return
         try:
             data = self.call(COMPLETE, {"s": session.server_id})["completeScanSession"]
@@ -352,7 +396,7 @@ class Background(threading.Thread):
                 self.wake.clear()
                 try:
                     self.state = sender.step()
-                except Exception as exc:  # noqa: BLE001 - a bug must not stop the sending; all is on disk
+                except Exception as exc:
                     self.printer.bad(t("客户端错误，稍后重试", "client error, retrying later") + f": {exc!r}")
                     self.state = "offline"
                 if self.state == "idle":

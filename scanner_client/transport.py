@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import ssl
 from urllib.parse import urlsplit
 
@@ -47,11 +46,19 @@ def post(server: str, token: str, lang: str, query: str, variables: dict, timeou
         except (OSError, ssl.SSLError) as exc:  # nothing was sent
             raise Offline(str(exc) or type(exc).__name__, delivered=False) from None
         try:
-            conn.request("POST", url.path, body=body, headers={
-                "content-type": "application/json", "authorization": f"Bearer {token}", "accept-language": lang})
+            conn.request(
+                "POST",
+                url.path,
+                body=body,
+                headers={
+                    "content-type": "application/json",
+                    "authorization": f"Bearer {token}",
+                    "accept-language": lang,
+                },
+            )
             resp = conn.getresponse()
             raw = resp.read()
-        except (OSError, http.client.HTTPException, socket.timeout) as exc:  # it may have arrived
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:  # it may have arrived
             raise Offline(str(exc) or type(exc).__name__, delivered=True) from None
     finally:
         conn.close()

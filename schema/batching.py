@@ -34,6 +34,7 @@ class DomainLoaders:
 
 def by_id(db: Database, table: Table) -> ById:
     """Rows of ``table`` by primary key (``None`` for a key not found)."""
+
     async def load(ids: list[int]):
         async with db.read() as conn:
             rows = {r.id: r for r in await conn.execute(select(table).where(table.c.id.in_(set(ids))))}
@@ -44,6 +45,7 @@ def by_id(db: Database, table: Table) -> ById:
 
 def many(db: Database, table: Table, key: str, order_by) -> Children:
     """All rows of ``table`` whose ``key`` column is the loaded key, in ``order_by`` order."""
+
     async def load(keys: list[int]):
         groups = defaultdict(list)
         async with db.read() as conn:
@@ -59,6 +61,7 @@ def child_pages(db: Database, table: Table, key: str, order_by, where=None) -> P
     ``(parent_id, offset, limit)``; ``ROW_NUMBER() OVER (PARTITION BY parent ORDER BY …)`` cuts each
     parent's page in SQL (SQLite ≥ 3.25 and PostgreSQL), so a list of parents never costs a query each
     and a parent with thousands of children never reads them all."""
+
     async def load(keys: list[tuple[int, int, int]]):
         windows: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
         for parent, start, limit in keys:
@@ -71,8 +74,9 @@ def child_pages(db: Database, table: Table, key: str, order_by, where=None) -> P
                 if where is not None:
                     inner = inner.where(where)
                 sub = inner.subquery()
-                rows = await conn.execute(select(sub).where(sub.c.rn > start, sub.c.rn <= start + limit)
-                                          .order_by(sub.c[key], sub.c.rn))
+                rows = await conn.execute(
+                    select(sub).where(sub.c.rn > start, sub.c.rn <= start + limit).order_by(sub.c[key], sub.c.rn)
+                )
                 for r in rows:
                     pages.setdefault((r._mapping[key], start, limit), []).append(r)
         return [pages.get(k, []) for k in keys]
@@ -82,6 +86,7 @@ def child_pages(db: Database, table: Table, key: str, order_by, where=None) -> P
 
 def child_counts(db: Database, table: Table, key: str, where=None) -> Counts:
     """How many children (rows of ``table`` with ``key`` = the parent, and ``where``) each parent has."""
+
     async def load(parents: list[int]):
         q = select(table.c[key], func.count()).where(table.c[key].in_(set(parents)))
         if where is not None:

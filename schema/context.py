@@ -22,8 +22,8 @@ from schema.purchasing.loaders import PurchasingLoaders
 from schema.sales.loaders import SalesLoaders
 from server.auth.services import Principal, authenticate
 from server.core.database import Database
-from server.events.bus import EventTailer
 from server.core.settings import Settings
+from server.events.bus import EventTailer
 
 
 class Loaders:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from graphql import (
     ExecutionResult,
-    GraphQLError,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -54,8 +54,14 @@ def _is_list(gql_type) -> bool:
 
 
 class _Costing:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict,
-                 max_page: int, limit: int):
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict,
+        max_page: int,
+        limit: int,
+    ):
         self.schema, self.fragments, self.variables = schema, fragments, variables
         self.max_page, self.limit = max_page, limit
 
@@ -115,8 +121,15 @@ class _Costing:
         return total
 
 
-def query_cost(schema: GraphQLSchema, document, variables: dict | None, operation_name: str | None, *,
-               max_page: int, limit: int = DEFAULT_MAX_COST) -> int:
+def query_cost(
+    schema: GraphQLSchema,
+    document,
+    variables: dict | None,
+    operation_name: str | None,
+    *,
+    max_page: int,
+    limit: int = DEFAULT_MAX_COST,
+) -> int:
     """The cost of the operation of ``document`` that will run (stops counting once over ``limit``)."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -125,8 +138,9 @@ def query_cost(schema: GraphQLSchema, document, variables: dict | None, operatio
     if not operations:
         return 0
     op = operations[0]
-    root = {"query": schema.query_type, "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type}[op.operation.value]
+    root = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}[
+        op.operation.value
+    ]
     values = dict(variables or {})
     for definition in op.variable_definitions or ():  # defaults of variables not sent
         name = definition.variable.name.value
@@ -144,8 +158,14 @@ class QueryCostLimit(SchemaExtension):
         limit = getattr(settings, "max_query_cost", DEFAULT_MAX_COST)
         max_page = getattr(settings, "max_page_size", 100)
         if ctx.graphql_document is not None:
-            cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.variables, ctx.operation_name,
-                              max_page=max_page, limit=limit)
+            cost = query_cost(
+                ctx.schema._schema,
+                ctx.graphql_document,
+                ctx.variables,
+                ctx.operation_name,
+                max_page=max_page,
+                limit=limit,
+            )
             if cost > limit:  # answered instead of executing; the error policy renders it
                 refused = ApiError("QUERY_TOO_COMPLEX", cost=cost, max=limit)
                 ctx.result = ExecutionResult(data=None, errors=[GraphQLError(str(refused), original_error=refused)])

@@ -40,8 +40,9 @@ def _name(value: str, prefix: str) -> str:
     return name
 
 
-def options_enum(name: str, values: Iterable[str], description: str, *, prefix: str = "",
-                 name_of: Callable[[str], str] | None = None) -> type[enum.Enum]:
+def options_enum(
+    name: str, values: Iterable[str], description: str, *, prefix: str = "", name_of: Callable[[str], str] | None = None
+) -> type[enum.Enum]:
     """A strawberry enum ``NAME = "value"`` for each domain value; ``prefix`` names values such as ``"360"``
     that do not make a GraphQL name by themselves (``DAYS_360``)."""
     values = tuple(values)
@@ -59,23 +60,41 @@ def value_of(option: enum.Enum | None) -> str | None:
 
 SalesGrouping = options_enum("SalesGrouping", SALES_GROUPINGS, "How the sales report groups its rows.")
 # server/reports/inventory.py::stock_as_of, turnover and server/reports/purchasing.py::purchase_spend check these
-StockGrouping = options_enum("StockGrouping", ("product", "warehouse", "location", "category", "product_warehouse"),
-                             "How the stock-as-of report groups its rows.")
+StockGrouping = options_enum(
+    "StockGrouping",
+    ("product", "warehouse", "location", "category", "product_warehouse"),
+    "How the stock-as-of report groups its rows.",
+)
 TurnoverGrouping = options_enum("TurnoverGrouping", ("product", "category"), "How the turnover report groups its rows.")
 SpendGrouping = options_enum("SpendGrouping", ("supplier", "product"), "How the purchase spend report groups its rows.")
-DayBasis = options_enum("DayBasis", DAY_BASES, "Days in a year for days of inventory: 360, 365 or the actual days "
-                        "of the period.", prefix="DAYS")
-ServiceLevel = options_enum("ServiceLevel", SERVICE_Z, "Service level of the safety stock: PERCENT_95 is 0.95.",
-                            name_of=lambda v: f"PERCENT_{v.split('.')[1]}")
+DayBasis = options_enum(
+    "DayBasis",
+    DAY_BASES,
+    "Days in a year for days of inventory: 360, 365 or the actual days of the period.",
+    prefix="DAYS",
+)
+ServiceLevel = options_enum(
+    "ServiceLevel",
+    SERVICE_Z,
+    "Service level of the safety stock: PERCENT_95 is 0.95.",
+    name_of=lambda v: f"PERCENT_{v.split('.')[1]}",
+)
 JobName = options_enum("JobName", JOBS, "A scheduled job.")
 AutomationName = options_enum("AutomationName", AUTOMATIONS, "An automation that can be switched on or off.")
 
 # ---- scanning ---------------------------------------------------------------------------------------------
 
-LabelKind = options_enum("LabelKind", LABEL_KINDS, "The symbology of a product label: EAN-13, Code 128 (SKU), "
-                         "GS1-128, QR (GS1 Digital Link) or GS1 DataMatrix.")
-LabelLayout = options_enum("LabelLayout", LABEL_LAYOUTS, "A label layout: an A4 sheet of 3×8 labels, or single "
-                           "thermal labels of 50×30, 60×40 or 100×50 mm.", prefix="LABEL")
+LabelKind = options_enum(
+    "LabelKind",
+    LABEL_KINDS,
+    "The symbology of a product label: EAN-13, Code 128 (SKU), GS1-128, QR (GS1 Digital Link) or GS1 DataMatrix.",
+)
+LabelLayout = options_enum(
+    "LabelLayout",
+    LABEL_LAYOUTS,
+    "A label layout: an A4 sheet of 3×8 labels, or single thermal labels of 50×30, 60×40 or 100×50 mm.",
+    prefix="LABEL",
+)
 
 # ---- finance ----------------------------------------------------------------------------------------------
 
@@ -93,20 +112,28 @@ PaymentMethod = options_enum("PaymentMethod", PAYMENT_METHODS, "How a payment is
 ReceiptMethod = options_enum("ReceiptMethod", RECEIPT_METHODS, "How a customer pays.")
 AddressKind = options_enum("AddressKind", ADDRESS_KINDS, "What a partner address is for.")
 # server/partners/services.py checks these
-CreditRating = options_enum("CreditRating", ("A", "B", "C", "D"), "Customer credit rating; D always needs a "
-                            "credit approval.")
+CreditRating = options_enum(
+    "CreditRating", ("A", "B", "C", "D"), "Customer credit rating; D always needs a credit approval."
+)
 InvoiceType = options_enum("InvoiceType", ("special", "normal"), "special 增值税专用发票 | normal 普通发票.")
-CreditMode = options_enum("CreditMode", ("approve", "refuse"), "Over the credit limit: ask for an approval, or "
-                          "refuse the order.")  # server/sales/settings.py
+CreditMode = options_enum(
+    "CreditMode", ("approve", "refuse"), "Over the credit limit: ask for an approval, or refuse the order."
+)  # server/sales/settings.py
 
 # ---- purchasing and inventory -----------------------------------------------------------------------------
 
-LandedAllocation = options_enum("LandedAllocation", ("value", "quantity"), "How landed costs are allocated to the "
-                                "lines of a receipt.")  # server/purchasing/receipts.py
-CountMode = options_enum("CountMode", ("snapshot", "freeze"), "snapshot: operations go on during the count; "
-                         "freeze: the counted bins take no moves.")  # server/inventory/counts.py
+LandedAllocation = options_enum(
+    "LandedAllocation", ("value", "quantity"), "How landed costs are allocated to the lines of a receipt."
+)  # server/purchasing/receipts.py
+CountMode = options_enum(
+    "CountMode",
+    ("snapshot", "freeze"),
+    "snapshot: operations go on during the count; freeze: the counted bins take no moves.",
+)  # server/inventory/counts.py
 StockCountStatus = options_enum("StockCountStatus", ("open", "approved", "cancelled"), "Stock count status.")
-TransferStatus = options_enum("TransferStatus", ("in_transit", "partially_received", "received"),
-                              "Transfer status.")  # server/inventory/transfers.py
-ProductionStatus = options_enum("ProductionStatus", ("open", "in_progress", "completed"),
-                                "Production order status.")  # server/inventory/production.py
+TransferStatus = options_enum(
+    "TransferStatus", ("in_transit", "partially_received", "received"), "Transfer status."
+)  # server/inventory/transfers.py
+ProductionStatus = options_enum(
+    "ProductionStatus", ("open", "in_progress", "completed"), "Production order status."
+)  # server/inventory/production.py

@@ -32,8 +32,11 @@ def _cause(error: GraphQLError):
 
 def _refused_value(error: GraphQLError) -> bool:
     """A literal or variable a scalar refused (a float for a Quantity, "1e3", a date out of range)."""
-    return error.path is None and isinstance(_cause(error), (ValueError, TypeError)) and not isinstance(
-        _cause(error), GraphQLError)
+    return (
+        error.path is None
+        and isinstance(_cause(error), (ValueError, TypeError))
+        and not isinstance(_cause(error), GraphQLError)
+    )
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -66,20 +69,27 @@ class JxcSchema(strawberry.Schema):
         if execution_context is not None:
             try:
                 operation = execution_context.operation_name
-            except Exception:  # noqa: BLE001 - no document (a parse error)
+            except Exception:
                 operation = None
         for error in errors:
             if is_unexpected(error):
                 original = error.original_error
-                log.error("unexpected error, request %s, operation %s, path %s: %s: %s; query: %s", request_id,
-                          operation or "-", ".".join(map(str, error.path or [])) or "-", type(original).__name__,
-                          str(original)[:200], loggable_query(getattr(execution_context, "query", None)),
-                          exc_info=original)
+                log.error(
+                    "unexpected error, request %s, operation %s, path %s: %s: %s; query: %s",
+                    request_id,
+                    operation or "-",
+                    ".".join(map(str, error.path or [])) or "-",
+                    type(original).__name__,
+                    str(original)[:200],
+                    loggable_query(getattr(execution_context, "query", None)),
+                    exc_info=original,
+                )
             elif log.isEnabledFor(logging.DEBUG):
                 original = error.original_error
                 code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "REFUSED"
-                log.debug("refused, request %s, operation %s: %s %s", request_id, operation or "-", code,
-                          error.message[:160])
+                log.debug(
+                    "refused, request %s, operation %s: %s %s", request_id, operation or "-", code, error.message[:160]
+                )
 
 
 class ErrorPolicy(SchemaExtension):
@@ -113,8 +123,12 @@ class ErrorPolicy(SchemaExtension):
         if original is None:
             return error  # parse and validation errors are the client's
         if isinstance(original, ApiError):
-            return GraphQLError(render_message(original.code, lang, original.params), nodes=error.nodes,
-                                path=error.path, extensions={"code": original.code})
+            return GraphQLError(
+                render_message(original.code, lang, original.params),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": original.code},
+            )
         if isinstance(original, DomainError):  # a query has no payload: the domain's code as a GraphQL error
             detail = original.details[0]
             extensions = {"code": detail.code, **({"field": detail.field} if detail.field else {})}
@@ -123,7 +137,15 @@ class ErrorPolicy(SchemaExtension):
             if (error.extensions or {}).get("code") or not _refused_value(error):
                 return error
             # a variable or literal refused by a scalar (a float for a Quantity, "1e3", a date out of range)
-            return GraphQLError(render_message("INVALID_VALUE", lang, {"detail": error.message}), nodes=error.nodes,
-                                path=error.path, extensions={"code": "INVALID_VALUE"})
-        return GraphQLError(render_message("INTERNAL_ERROR", lang, {"request_id": request_id}), nodes=error.nodes,
-                            path=error.path, extensions={"code": "INTERNAL_ERROR", "requestId": request_id})
+            return GraphQLError(
+                render_message("INVALID_VALUE", lang, {"detail": error.message}),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INVALID_VALUE"},
+            )
+        return GraphQLError(
+            render_message("INTERNAL_ERROR", lang, {"request_id": request_id}),
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
+        )

@@ -10,12 +10,12 @@ from typing import TypeVar
 
 import strawberry
 
-from server.core import errors as domain
-from server.core.audit import audited
 from server.auth.errors import AUTH
 from server.catalog.errors import CATALOG
-from server.finance.errors import FINANCE
+from server.core import errors as domain
+from server.core.audit import audited
 from server.core.idempotency import keys_owned_by
+from server.finance.errors import FINANCE
 from server.inventory.errors import INVENTORY
 from server.partners.errors import PARTNERS
 from server.purchasing.errors import PURCHASING
@@ -27,10 +27,14 @@ def payload_error(vocabulary: domain.ErrorVocabulary, description: str) -> tuple
     """The GraphQL enum ``<Name>ErrorCode`` of a domain's codes and the payload error type
     ``<Name>Error {field code message}`` that carries one of them."""
     codes = strawberry.enum(vocabulary.codes, name=f"{vocabulary.name}ErrorCode")
-    cls = type(f"{vocabulary.name}Error", (), {
-        "__module__": __name__,
-        "__annotations__": {"field": str | None, "code": codes, "message": str},
-    })
+    cls = type(
+        f"{vocabulary.name}Error",
+        (),
+        {
+            "__module__": __name__,
+            "__annotations__": {"field": str | None, "code": codes, "message": str},
+        },
+    )
     return codes, strawberry.type(cls, description=description)
 
 
@@ -41,7 +45,8 @@ AuthErrorCode, AuthError = payload_error(AUTH, "A sign-in or access problem; not
 PurchasingErrorCode, PurchasingError = payload_error(PURCHASING, "A purchasing rule violation; nothing was changed.")
 SalesErrorCode, SalesError = payload_error(SALES, "A sales rule violation; nothing was changed.")
 ScanningErrorCode, ScanningError = payload_error(
-    SCANNING, "A scan that was not understood; tells the worker what to check.")
+    SCANNING, "A scan that was not understood; tells the worker what to check."
+)
 FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
 
 #: The payload error type of each domain's code enum (and so of each vocabulary).
@@ -70,7 +75,8 @@ def to_payload_errors(exc: domain.DomainError, codes: type[enum.Enum], lang: str
         if code is None:
             raise domain.UnknownErrorCode(
                 f"{d.code} (field {d.field}) is not a {codes.__name__}: declare it in the raising domain's "
-                f"server/<domain>/errors.py, or that domain in the calls= of the caller's") from exc
+                f"server/<domain>/errors.py, or that domain in the calls= of the caller's"
+            ) from exc
         out.append(error_type(field=d.field, code=code, message=d.message(lang)))
     return out
 

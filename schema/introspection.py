@@ -66,8 +66,17 @@ def _without_suggestions(errors: list[GraphQLError] | None) -> list[GraphQLError
         if "Did you mean" not in e.message:
             out.append(e)
             continue
-        out.append(GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source, positions=e.positions,
-                                path=e.path, original_error=e.original_error, extensions=e.extensions))
+        out.append(
+            GraphQLError(
+                _SUGGESTION.sub("", e.message),
+                nodes=e.nodes,
+                source=e.source,
+                positions=e.positions,
+                path=e.path,
+                original_error=e.original_error,
+                extensions=e.extensions,
+            )
+        )
     return out
 
 
@@ -100,8 +109,9 @@ class SignedInIntrospection(SchemaExtension):
         if _principal(ctx) is None and asks_for_introspection(ctx.query, ctx.graphql_document):
             lang = getattr(ctx.context, "lang", "zh-CN")
             message = render_message("PERMISSION_DENIED", lang, {"permission": "sign-in / 登录"})
-            ctx.result = GraphQLExecutionResult(data=None, errors=[
-                GraphQLError(message, extensions={"code": "PERMISSION_DENIED"})])
+            ctx.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(message, extensions={"code": "PERMISSION_DENIED"})]
+            )
         yield
 
 

@@ -43,8 +43,9 @@ def _close_connection_soon(info: Info) -> None:
     task.add_done_callback(_closing.discard)
 
 
-async def live_events(info: Info, predicate: Callable[[JournalEvent], bool], since: int | None, event_type: str,
-                      permission: str | None) -> AsyncIterator[JournalEvent]:
+async def live_events(
+    info: Info, predicate: Callable[[JournalEvent], bool], since: int | None, event_type: str, permission: str | None
+) -> AsyncIterator[JournalEvent]:
     """Journal events after ``since`` then live, while the caller's token stays valid."""
     context = info.context
 
@@ -95,21 +96,36 @@ class DocumentStatusChanged:
     actor: str
 
 
-_GLOBAL_TYPE = {"purchase_order": "PurchaseOrder", "goods_receipt": "GoodsReceipt", "purchase_return": "PurchaseReturn",
-                "supplier_bill": "SupplierBill", "supplier_payment": "SupplierPayment", "sales_order": "SalesOrder",
-                "shipment": "Shipment", "sales_invoice": "SalesInvoice", "customer_receipt": "CustomerReceipt",
-                "sales_return": "SalesReturn", "transfer_order": "Transfer", "stock_count": "StockCount",
-                "production_order": "ProductionOrder"}
+_GLOBAL_TYPE = {
+    "purchase_order": "PurchaseOrder",
+    "goods_receipt": "GoodsReceipt",
+    "purchase_return": "PurchaseReturn",
+    "supplier_bill": "SupplierBill",
+    "supplier_payment": "SupplierPayment",
+    "sales_order": "SalesOrder",
+    "shipment": "Shipment",
+    "sales_invoice": "SalesInvoice",
+    "customer_receipt": "CustomerReceipt",
+    "sales_return": "SalesReturn",
+    "transfer_order": "Transfer",
+    "stock_count": "StockCount",
+    "production_order": "ProductionOrder",
+}
 
 
 @strawberry.type
 class DocumentsSubscription:
-    @strawberry.subscription(description=(
-        "Status changes of documents (orders submitted/approved/received…, receipts, bills) the caller may "
-        "see, in journal order; `since` replays what was missed. A caller restricted to some warehouses "
-        "sees only the orders and receipts of those."), extensions=needs(None))
-    async def document_status_changed(self, info: Info, document_types: list[DocumentType] | None = None,
-                                      since: int | None = None) -> AsyncGenerator[DocumentStatusChanged, None]:
+    @strawberry.subscription(
+        description=(
+            "Status changes of documents (orders submitted/approved/received…, receipts, bills) the caller may "
+            "see, in journal order; `since` replays what was missed. A caller restricted to some warehouses "
+            "sees only the orders and receipts of those."
+        ),
+        extensions=needs(None),
+    )
+    async def document_status_changed(
+        self, info: Info, document_types: list[DocumentType] | None = None, since: int | None = None
+    ) -> AsyncGenerator[DocumentStatusChanged, None]:
         from schema.relay import to_global_id
 
         visible = {t for t, perm in DOCUMENT_PERMISSIONS.items() if caller_can(info, perm)}
@@ -119,12 +135,21 @@ class DocumentsSubscription:
         allowed = caller_warehouses(info)
 
         def predicate(ev: JournalEvent) -> bool:
-            return (ev.event_type == DOCUMENT_STATUS_CHANGED and ev.data.doc_type in visible
-                    and scope.allows(allowed, ev.data.warehouse_id))
+            return (
+                ev.event_type == DOCUMENT_STATUS_CHANGED
+                and ev.data.doc_type in visible
+                and scope.allows(allowed, ev.data.warehouse_id)
+            )
 
         async for ev in live_events(info, predicate, since, DOCUMENT_STATUS_CHANGED, None):
             d = ev.data
             yield DocumentStatusChanged(
-                seq=ev.seq, occurred_at=ev.created_at, document_type=d.doc_type,
+                seq=ev.seq,
+                occurred_at=ev.created_at,
+                document_type=d.doc_type,
                 document_id=to_global_id(_GLOBAL_TYPE.get(d.doc_type, d.doc_type), d.id),
-                number=d.number, from_status=d.from_status, to_status=d.to_status, actor=d.actor)
+                number=d.number,
+                from_status=d.from_status,
+                to_status=d.to_status,
+                actor=d.actor,
+            )

@@ -106,16 +106,21 @@ def page_window(info, first: int | None, after: str | None) -> tuple[int, int]:
     return _offset(after), size
 
 
-def connection_of(rows: list, start: int, size: int, to_node: Callable, count: Callable[[], Awaitable[int]]) -> Connection:
+def connection_of(
+    rows: list, start: int, size: int, to_node: Callable, count: Callable[[], Awaitable[int]]
+) -> Connection:
     """A connection from the rows of one page read with one row more than ``size`` (to know about a next
     page), with offset cursors."""
     has_next = len(rows) > size
     edges = [Edge(node=to_node(row), cursor=_cursor(start + i)) for i, row in enumerate(rows[:size])]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, has_previous_page=start > 0,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         _count=count,
     )
 

@@ -33,8 +33,8 @@ def _shown(value) -> str:
 
 
 def _parse_decimal_string(value):
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ScalarRefused("send decimals as strings, e.g. \"12.50\" (floats are not exact)")
+    if isinstance(value, (bool, float)):
+        raise ScalarRefused('send decimals as strings, e.g. "12.50" (floats are not exact)')
     if isinstance(value, int):
         if len(str(abs(value))) > MAX_NUMBER_CHARS:
             raise ScalarRefused("number out of range")
@@ -42,8 +42,10 @@ def _parse_decimal_string(value):
     if isinstance(value, str):
         text = value.strip(" \t\r\n")
         if len(text) > MAX_NUMBER_CHARS or not is_decimal_text(text):
-            raise ScalarRefused(f"not a decimal number: {_shown(value)} (ASCII digits, an optional sign and "
-                                f"decimal point, e.g. \"12.50\")")
+            raise ScalarRefused(
+                f"not a decimal number: {_shown(value)} (ASCII digits, an optional sign and "
+                f'decimal point, e.g. "12.50")'
+            )
         return text
     raise ScalarRefused("expected a decimal string")
 
@@ -82,27 +84,39 @@ Decimal_ = NewType("Decimal_", str)
 
 SCALAR_MAP = {
     # strawberry's own Date/DateTime, with the characters and the range checked
-    dt.date: ScalarDefinition(name="Date", description="Date (isoformat yyyy-mm-dd, 1900-01-01 … 2999-12-31)",
-                              specified_by_url=None, serialize=methodcaller("isoformat"), parse_value=_parse_date,
-                              parse_literal=None, origin=dt.date),
-    dt.datetime: ScalarDefinition(name="DateTime", description="Date with time (isoformat)", specified_by_url=None,
-                                  serialize=methodcaller("isoformat"), parse_value=_parse_datetime, parse_literal=None,
-                                  origin=dt.datetime),
+    dt.date: ScalarDefinition(
+        name="Date",
+        description="Date (isoformat yyyy-mm-dd, 1900-01-01 … 2999-12-31)",
+        specified_by_url=None,
+        serialize=methodcaller("isoformat"),
+        parse_value=_parse_date,
+        parse_literal=None,
+        origin=dt.date,
+    ),
+    dt.datetime: ScalarDefinition(
+        name="DateTime",
+        description="Date with time (isoformat)",
+        specified_by_url=None,
+        serialize=methodcaller("isoformat"),
+        parse_value=_parse_datetime,
+        parse_literal=None,
+        origin=dt.datetime,
+    ),
     Quantity: strawberry.scalar(
         name="Quantity",
-        description="A quantity as a decimal string, e.g. \"12\" or \"1.250\"; at most as many decimals as its unit allows.",
+        description='A quantity as a decimal string, e.g. "12" or "1.250"; at most as many decimals as its unit allows.',
         serialize=_serialize,
         parse_value=_parse_decimal_string,
     ),
     Money: strawberry.scalar(
         name="Money",
-        description="An amount in CNY as a decimal string with two decimals (fen), e.g. \"1999.50\".",
+        description='An amount in CNY as a decimal string with two decimals (fen), e.g. "1999.50".',
         serialize=_serialize,
         parse_value=_parse_decimal_string,
     ),
     Decimal_: strawberry.scalar(
         name="Decimal",
-        description="An exact decimal as a string (unit prices, rates), e.g. \"0.13\" or \"3.1415\".",
+        description='An exact decimal as a string (unit prices, rates), e.g. "0.13" or "3.1415".',
         serialize=_serialize,
         parse_value=_parse_decimal_string,
     ),

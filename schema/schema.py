@@ -97,7 +97,9 @@ NODE_RESOLVERS = {
     "StockOperation": lambda info, pk: _row_node(info.context.loaders.inventory.operation, StockOperation.from_row, pk),
     "StockMove": _move,
     "StockLevel": _stock_level,
-    "PurchaseOrder": lambda info, pk: _row_node(info.context.loaders.purchasing.purchase_order, PurchaseOrder.from_row, pk),
+    "PurchaseOrder": lambda info, pk: _row_node(
+        info.context.loaders.purchasing.purchase_order, PurchaseOrder.from_row, pk
+    ),
     "GoodsReceipt": lambda info, pk: _row_node(info.context.loaders.purchasing.receipt, GoodsReceipt.from_row, pk),
     "SupplierBill": lambda info, pk: _row_node(info.context.loaders.purchasing.bill, SupplierBill.from_row, pk),
     "SalesOrder": lambda info, pk: _row_node(info.context.loaders.sales.sales_order, SalesOrder.from_row, pk),
@@ -107,10 +109,17 @@ NODE_RESOLVERS = {
 
 
 NODE_PERMISSIONS = {
-    "Product": "catalog.view", "Unit": "catalog.view", "Category": "catalog.view",
-    "Supplier": "partner.view", "Customer": "partner.view",
-    "PurchaseOrder": "purchase.view", "GoodsReceipt": "purchase.view", "SupplierBill": "purchase.view",
-    "SalesOrder": "sales.view", "Shipment": "sales.view", "SalesInvoice": "sales.view",
+    "Product": "catalog.view",
+    "Unit": "catalog.view",
+    "Category": "catalog.view",
+    "Supplier": "partner.view",
+    "Customer": "partner.view",
+    "PurchaseOrder": "purchase.view",
+    "GoodsReceipt": "purchase.view",
+    "SupplierBill": "purchase.view",
+    "SalesOrder": "sales.view",
+    "Shipment": "sales.view",
+    "SalesInvoice": "sales.view",
 }
 
 
@@ -143,9 +152,8 @@ async def _inside(info: Info, node, allowed: frozenset[int]) -> bool:
         return any(scope.allows(allowed, r.warehouse_id) for r in rows if r)
     if isinstance(node, (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)):
         return scope.allows(allowed, node._row.warehouse_id)
-    if isinstance(node, (StockOperation, Lot)):
-        return False  # may span warehouses: not offered to restricted callers by id
-    return True
+    # a stock operation or lot may span warehouses: not offered to restricted callers by id
+    return not isinstance(node, (StockOperation, Lot))
 
 
 async def _book_quantity_hidden(info: Info, node) -> bool:
@@ -169,7 +177,9 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(description="Fetch several objects by global ID (null for those not found).", extensions=needs(None))
+    @strawberry.field(
+        description="Fetch several objects by global ID (null for those not found).", extensions=needs(None)
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > info.context.settings.max_page_size:
             raise ApiError("PAGE_SIZE_TOO_LARGE", max=info.context.settings.max_page_size)
@@ -177,22 +187,52 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, AdminQuery, CatalogQuery, PartnersQuery, InventoryQuery, PurchasingQuery,
-            SalesQuery, ReorderQuery, TransferQuery, LotQuery, CountQuery, ProductionQuery, ScanningQuery,
-            LabelQuery, FinanceQuery, ReportsQuery):
+class Query(
+    NodeQuery,
+    AuthQuery,
+    AdminQuery,
+    CatalogQuery,
+    PartnersQuery,
+    InventoryQuery,
+    PurchasingQuery,
+    SalesQuery,
+    ReorderQuery,
+    TransferQuery,
+    LotQuery,
+    CountQuery,
+    ProductionQuery,
+    ScanningQuery,
+    LabelQuery,
+    FinanceQuery,
+    ReportsQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, AdminMutation, CatalogMutation, PartnersMutation, InventoryMutation,
-               PurchasingMutation, SalesMutation, ReorderMutation, TransferMutation, CountMutation,
-               ProductionMutation, ScanningMutation, FinanceMutation, ReportsMutation):
+class Mutation(
+    AuthMutation,
+    AdminMutation,
+    CatalogMutation,
+    PartnersMutation,
+    InventoryMutation,
+    PurchasingMutation,
+    SalesMutation,
+    ReorderMutation,
+    TransferMutation,
+    CountMutation,
+    ProductionMutation,
+    ScanningMutation,
+    FinanceMutation,
+    ReportsMutation,
+):
     pass
 
 
 @strawberry.type
-class Subscription(InventorySubscription, DocumentsSubscription, ReorderSubscription, LotSubscription,
-                   ScanningSubscription):
+class Subscription(
+    InventorySubscription, DocumentsSubscription, ReorderSubscription, LotSubscription, ScanningSubscription
+):
     pass
 
 
@@ -201,8 +241,19 @@ def _build_schema(rules: list) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Product, Unit, Category, Warehouse, Location, Lot, Supplier, Customer, StockLevel, StockMove,
-               StockOperation],
+        types=[
+            Product,
+            Unit,
+            Category,
+            Warehouse,
+            Location,
+            Lot,
+            Supplier,
+            Customer,
+            StockLevel,
+            StockMove,
+            StockOperation,
+        ],
         extensions=[
             CheckPrincipalPerOperation,
             ErrorPolicy,
@@ -229,4 +280,4 @@ def schema_without_introspection() -> strawberry.Schema:
     return _closed[0]
 
 
-__all__ = ["schema", "Context"]
+__all__ = ["Context", "schema"]

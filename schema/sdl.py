@@ -33,8 +33,12 @@ def client_changes(old_sdl: str, new_sdl: str) -> tuple[list[str], list[str]]:
 
 def report(old_sdl: str, new_sdl: str) -> str:
     breaking, dangerous = client_changes(old_sdl, new_sdl)
-    lines = [f"breaking changes ({len(breaking)}):", *(f"  {b}" for b in breaking),
-             f"dangerous changes ({len(dangerous)}):", *(f"  {d}" for d in dangerous)]
+    lines = [
+        f"breaking changes ({len(breaking)}):",
+        *(f"  {b}" for b in breaking),
+        f"dangerous changes ({len(dangerous)}):",
+        *(f"  {d}" for d in dangerous),
+    ]
     if not breaking and not dangerous:
         lines.append("(additions only, or descriptions and order)")
     return "\n".join(lines)

@@ -31,8 +31,11 @@ def bad_text(value: str) -> bool:
 
 
 def _refusal(where: str) -> ApiError:
-    return ApiError("INVALID_VALUE", detail=f"{where}: NUL (\\u0000) and lone surrogates are not allowed in text "
-                                            f"/ 文本中不能含有 NUL 或孤立代理字符")
+    return ApiError(
+        "INVALID_VALUE",
+        detail=f"{where}: NUL (\\u0000) and lone surrogates are not allowed in text "
+        f"/ 文本中不能含有 NUL 或孤立代理字符",
+    )
 
 
 def _bad_in_value(value, path: str, depth: int = 0) -> str | None:

@@ -11,8 +11,8 @@ os.environ.setdefault("JXC_JOBS", "0")
 os.environ.setdefault("JXC_DB_POOL_SIZE", "3")
 os.environ.setdefault("JXC_DB_MAX_OVERFLOW", "5")
 
-from server.core import clock
 from server.auth import throttle
+from server.core import clock
 from server.core.database import Database
 
 # No test reads the real date: the clock is set before any test module is imported (module-level

@@ -37,7 +37,7 @@ async def pg_reachable(url: str | None = None) -> bool:
     server, _ = _server_and_db(url or pg_base_url())
     try:
         conn = await asyncpg.connect(_raw(server + "/postgres"), timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

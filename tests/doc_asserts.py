@@ -34,8 +34,9 @@ async def get(db, table, row_id):
 async def snapshot_of(db, tables) -> dict:
     """Every row of ``tables``, to compare before and after a refused action."""
     async with db.read() as conn:
-        return {t.name: [tuple(r) for r in await conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in tables}
+        return {
+            t.name: [tuple(r) for r in await conn.execute(select(t).order_by(*t.primary_key.columns))] for t in tables
+        }
 
 
 async def cost(db, product_id) -> tuple[int, int]:

@@ -35,8 +35,15 @@ async def make_world(db) -> World:
     return World(pcs, box, kg, wh1, wh2, a1, a2, b1)
 
 
-async def make_product(db, world: World, *, unit: str = "pcs", tracking: str = "none",
-                       purchase_price: str = "10.00", barcodes: tuple[str, ...] = ()) -> int:
+async def make_product(
+    db,
+    world: World,
+    *,
+    unit: str = "pcs",
+    tracking: str = "none",
+    purchase_price: str = "10.00",
+    barcodes: tuple[str, ...] = (),
+) -> int:
     n = next(_seq)
     unit_id = getattr(world, unit)
     units = [AltUnitInput(unit_id=world.box, factor="12")] if unit == "pcs" else []

@@ -7,8 +7,8 @@ import dataclasses
 
 import httpx
 
-from server.web.app import create_app
 from server.core.settings import load_settings
+from server.web.app import create_app
 
 
 class GqlClient:
@@ -23,8 +23,9 @@ class GqlClient:
     def db(self):
         return self.app.state.jxc.db
 
-    async def post(self, query: str, variables: dict | None = None, *, lang: str | None = None,
-                   token: str | None | bool = True) -> dict:
+    async def post(
+        self, query: str, variables: dict | None = None, *, lang: str | None = None, token: str | bool | None = True
+    ) -> dict:
         headers = {"accept-language": lang} if lang else {}
         token = self.token if token is True else token
         if token:
@@ -33,8 +34,9 @@ class GqlClient:
         assert resp.status_code in (200, 400), resp.text
         return resp.json()
 
-    async def execute(self, query: str, variables: dict | None = None, *, lang: str | None = None,
-                      token: str | None | bool = True) -> dict:
+    async def execute(
+        self, query: str, variables: dict | None = None, *, lang: str | None = None, token: str | bool | None = True
+    ) -> dict:
         """Run an operation that must not produce GraphQL errors; returns ``data``."""
         body = await self.post(query, variables, lang=lang, token=token)
         assert not body.get("errors"), body["errors"]

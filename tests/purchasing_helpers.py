@@ -11,8 +11,15 @@ from tests.factories import World, make_product, make_world
 
 
 def principal(role: str, user_id: int, name: str | None = None, warehouses=None) -> Principal:
-    return Principal(kind="user", name=name or f"{role}{user_id}", user_id=user_id, token_id=None,
-                     permissions=BUILTIN_ROLES[role][2], warehouse_ids=warehouses, roles=(role,))
+    return Principal(
+        kind="user",
+        name=name or f"{role}{user_id}",
+        user_id=user_id,
+        token_id=None,
+        permissions=BUILTIN_ROLES[role][2],
+        warehouse_ids=warehouses,
+        roles=(role,),
+    )
 
 
 PURCHASER = principal("purchaser", 1, "alice")
@@ -37,8 +44,11 @@ class PurchasingWorld:
 
 async def make_purchasing_world(db, *, payment_terms_days: int = 30) -> PurchasingWorld:
     w = await make_world(db)
-    s1 = await do_create_partner(db, "supplier", PartnerInput(code="S001", name="华东五金", tax_id="91310000MA1FL0001X",
-                                                              payment_terms_days=payment_terms_days))
+    s1 = await do_create_partner(
+        db,
+        "supplier",
+        PartnerInput(code="S001", name="华东五金", tax_id="91310000MA1FL0001X", payment_terms_days=payment_terms_days),
+    )
     s2 = await do_create_partner(db, "supplier", PartnerInput(code="S002", name="北方贸易"))
     widget = await make_product(db, w, purchase_price="10.00")
     flour = await make_product(db, w, unit="kg", purchase_price="4.20")
@@ -58,10 +68,13 @@ async def approved_order_for_scanning(db, quantity: str, ean: str = "95212345432
 
     pw = await make_purchasing_world(db)
     item = await make_product(db, pw.w, barcodes=(ean,))
-    order_id = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
-        orders.OrderLineInput(item, quantity)]), PURCHASER)
+    order_id = await orders.do_create_purchase_order(
+        db, orders.OrderInput(pw.supplier, pw.w.wh1, [orders.OrderLineInput(item, quantity)]), PURCHASER
+    )
     await orders.do_submit_purchase_order(db, order_id, PURCHASER)
     await orders.do_approve_purchase_order(db, order_id, MANAGER)
     async with db.read() as conn:
-        number = (await conn.execute(select(purchase_order.c.number).where(purchase_order.c.id == order_id))).scalar_one()
+        number = (
+            await conn.execute(select(purchase_order.c.number).where(purchase_order.c.id == order_id))
+        ).scalar_one()
     return pw, item, number

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Callable
-
-import json
 
 from sqlalchemy import select, text
 
@@ -41,9 +40,14 @@ Call = Callable[[Database], Awaitable[object]]
 
 async def _lock_waiters(db: Database) -> int:
     async with db.read() as conn:
-        return (await conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"))).scalar_one()
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+        ).scalar_one()
 
 
 async def _wait_for_waiters(observer: Database, expected: int, tasks: list[asyncio.Task]) -> int:
@@ -60,12 +64,18 @@ async def _wait_for_waiters(observer: Database, expected: int, tasks: list[async
 async def _outcome(call: Call, d: Database):
     try:
         return await call(d)
-    except Exception as exc:  # noqa: BLE001 - reported to the caller as the outcome
+    except Exception as exc:
         return exc
 
 
-async def race(dbs: list[Database], calls: list[Call], *, observer: Database | None = None,
-               hold: Callable | None = None, waiters: int | None = None) -> list[object]:
+async def race(
+    dbs: list[Database],
+    calls: list[Call],
+    *,
+    observer: Database | None = None,
+    hold: Callable | None = None,
+    waiters: int | None = None,
+) -> list[object]:
     """Run ``calls`` at once, call i on ``dbs[i % len(dbs)]``; returns each result or the exception
     it raised (the caller asserts what it expects).
 
@@ -103,8 +113,9 @@ async def staged_race(dbs: list[Database], calls: list[Call], *, observer: Datab
                 break
         await trans.rollback()
         results = await asyncio.gather(*tasks)
-    assert len(results) == len(calls) and seen >= len(calls), \
+    assert len(results) == len(calls) and seen >= len(calls), (
         f"only {seen} of {len(calls)} actions queued on the held lock: {results}"
+    )
     return results
 
 
@@ -125,14 +136,22 @@ def split(results: list[object], allowed: tuple[type, ...] = (DomainError,)) -> 
 def lock_row_sql(table: str, row_id: int):
     async def hold(conn):
         await conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
+
     return hold
 
 
 async def status_events(db: Database, doc_type: str, row_id: int) -> list[tuple[str, str]]:
     """(from, to) of every ``document.status_changed`` event of one document, in journal order."""
     async with db.read() as conn:
-        rows = (await conn.execute(select(event.c.payload).where(event.c.event_type == DOCUMENT_STATUS_CHANGED)
-                                   .order_by(event.c.seq))).scalars().all()
+        rows = (
+            (
+                await conn.execute(
+                    select(event.c.payload).where(event.c.event_type == DOCUMENT_STATUS_CHANGED).order_by(event.c.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
     out = []
     for raw in rows:
         p = json.loads(raw)

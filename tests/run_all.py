@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 
 from tests.dbutil import pg_base_url, pg_reachable
 
-
 TOTALS = {"passed": 0, "failed": 0, "skipped": 0}
 
 
@@ -27,12 +26,15 @@ def _pytest(kind: str, *args: str, now: str | None = None) -> int:
     print(f"\n===== jxc test suite on {kind}{f' at {now}' if now else ''} =====", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "junit.xml")
-        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                f"--junitxml={report}", *args], env=env)
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *args], env=env
+        )
         if os.path.exists(report):
             suite = ET.parse(report).getroot()
             suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-            tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+            tests, failures, errors, skipped = (
+                int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")
+            )
             TOTALS["passed"] += tests - failures - errors - skipped
             TOTALS["failed"] += failures + errors
             TOTALS["skipped"] += skipped

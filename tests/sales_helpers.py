@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.core import clock
 from server.inventory.services import StockLine, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
 from tests.factories import World, make_product, make_world
 from tests.purchasing_helpers import principal
-from server.core import clock
 
 SALES = principal("sales", 11, "xiaoli")
 SALES2 = principal("sales", 12, "xiaowang")
@@ -33,18 +33,43 @@ async def make_sales_world(db) -> SalesWorld:
     from datetime import timedelta
 
     w = await make_world(db)
-    customer = await do_create_partner(db, "customer", PartnerInput(
-        code="C001", name="上海华联超市有限公司", tax_id="91310000MA1FL0002X", credit_limit="10000",
-        payment_terms_days=30, invoice_type="special", invoice_title="上海华联超市有限公司"))
+    customer = await do_create_partner(
+        db,
+        "customer",
+        PartnerInput(
+            code="C001",
+            name="上海华联超市有限公司",
+            tax_id="91310000MA1FL0002X",
+            credit_limit="10000",
+            payment_terms_days=30,
+            invoice_type="special",
+            invoice_title="上海华联超市有限公司",
+        ),
+    )
     retail = await do_create_partner(db, "customer", PartnerInput(code="C002", name="零售客户"))
     widget = await make_product(db, w)
     lotted = await make_product(db, w, tracking="lot", purchase_price="3.00")
     today = clock.today()
-    await do_receive_stock(db, [
-        StockLine(product_id=widget, quantity="100", location_id=w.a1, unit_cost="10.00"),
-        StockLine(product_id=lotted, quantity="5", location_id=w.a1, lot_code="LATE",
-                  expiry_date=today + timedelta(days=90), unit_cost="3.00"),
-        StockLine(product_id=lotted, quantity="5", location_id=w.a2, lot_code="SOON",
-                  expiry_date=today + timedelta(days=10), unit_cost="3.00"),
-    ])
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=widget, quantity="100", location_id=w.a1, unit_cost="10.00"),
+            StockLine(
+                product_id=lotted,
+                quantity="5",
+                location_id=w.a1,
+                lot_code="LATE",
+                expiry_date=today + timedelta(days=90),
+                unit_cost="3.00",
+            ),
+            StockLine(
+                product_id=lotted,
+                quantity="5",
+                location_id=w.a2,
+                lot_code="SOON",
+                expiry_date=today + timedelta(days=10),
+                unit_cost="3.00",
+            ),
+        ],
+    )
     return SalesWorld(w, customer, retail, widget, lotted)

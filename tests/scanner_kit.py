@@ -25,17 +25,24 @@ UNKNOWN = "9521234999997"  # a valid EAN-13 no product has
 
 
 def client_env(home, **extra) -> dict:
-    env = dict(os.environ, JXC_SCAN_HOME=str(home), JXC_SCAN_TIMEOUT="2", JXC_SCAN_BACKOFF="0.05",
-               JXC_SCAN_BACKOFF_MAX="0.3")
+    env = dict(
+        os.environ, JXC_SCAN_HOME=str(home), JXC_SCAN_TIMEOUT="2", JXC_SCAN_BACKOFF="0.05", JXC_SCAN_BACKOFF_MAX="0.3"
+    )
     env.pop("NO_COLOR", None)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
-def jxc_scan(home, *args, stdin: str = "", timeout: float = 60, umask: int = -1,
-             **env) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "scanner_client.cli", *args], input=stdin, capture_output=True,
-                          text=True, env=client_env(home, **env), timeout=timeout, umask=umask)
+def jxc_scan(home, *args, stdin: str = "", timeout: float = 60, umask: int = -1, **env) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner_client.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=client_env(home, **env),
+        timeout=timeout,
+        umask=umask,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -47,9 +54,15 @@ class Handheld:
     def __init__(self, home, **env):
         os.makedirs(str(home), exist_ok=True)
         self.stderr = open(os.path.join(str(home), f"stderr-{time.monotonic_ns()}.txt"), "w+")
-        self.proc = subprocess.Popen([sys.executable, "-m", "scanner_client.cli", "run"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True, bufsize=1,
-                                     env=client_env(home, **env))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scanner_client.cli", "run"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            bufsize=1,
+            env=client_env(home, **env),
+        )
         self.lines: list[str] = []
         self._eof = False
         self._q: queue.Queue = queue.Queue()
@@ -151,12 +164,31 @@ class FlakyProxy:
                 if proxy.down:
                     return self._send(503, b"<html>503 Service Unavailable</html>", "text/html")
                 if proxy.poison and proxy.poison in body.decode():
-                    return self._send(200, json.dumps({"data": None, "errors": [{
-                        "message": "服务器内部错误，请求编号 test0001。", "path": ["scan"],
-                        "extensions": {"code": "INTERNAL_ERROR", "requestId": "test0001"}}]}).encode())
-                request = urllib.request.Request(proxy.upstream + self.path, data=body, method="POST", headers={
-                    k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type",
-                                                                           "accept-language")})
+                    return self._send(
+                        200,
+                        json.dumps(
+                            {
+                                "data": None,
+                                "errors": [
+                                    {
+                                        "message": "服务器内部错误，请求编号 test0001。",
+                                        "path": ["scan"],
+                                        "extensions": {"code": "INTERNAL_ERROR", "requestId": "test0001"},
+                                    }
+                                ],
+                            }
+                        ).encode(),
+                    )
+                request = urllib.request.Request(
+                    proxy.upstream + self.path,
+                    data=body,
+                    method="POST",
+                    headers={
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() in ("authorization", "content-type", "accept-language")
+                    },
+                )
                 with urllib.request.urlopen(request, timeout=30) as resp:
                     status, data = resp.status, resp.read()
                 time.sleep(proxy.delay)  # applied by the server; the answer is slow to come back
@@ -193,17 +225,35 @@ async def order_to_receive(db, *lines):
 
     pw = await make_purchasing_world(db)
     products = []
-    for i, (ean, qty, tracking, box) in enumerate(lines):
-        products.append(await do_create_product(db, ProductInput(
-            sku=f"SCAN-{i}", name=f"扫码商品 {i}", base_unit_id=pw.w.pcs, purchase_price="2.00", sale_price="5.00",
-            tracking=tracking, units=[AltUnitInput(unit_id=pw.w.box, factor="12")],
-            barcodes=[BarcodeInput(code=ean)] + ([BarcodeInput(code=box, unit_id=pw.w.box)] if box else []))))
-    order_id = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
-        orders.OrderLineInput(pid, qty) for pid, (_, qty, _, _) in zip(products, lines)]), PURCHASER)
+    for i, (ean, _qty, tracking, box) in enumerate(lines):
+        products.append(
+            await do_create_product(
+                db,
+                ProductInput(
+                    sku=f"SCAN-{i}",
+                    name=f"扫码商品 {i}",
+                    base_unit_id=pw.w.pcs,
+                    purchase_price="2.00",
+                    sale_price="5.00",
+                    tracking=tracking,
+                    units=[AltUnitInput(unit_id=pw.w.box, factor="12")],
+                    barcodes=[BarcodeInput(code=ean)] + ([BarcodeInput(code=box, unit_id=pw.w.box)] if box else []),
+                ),
+            )
+        )
+    order_id = await orders.do_create_purchase_order(
+        db,
+        orders.OrderInput(
+            pw.supplier, pw.w.wh1, [orders.OrderLineInput(pid, qty) for pid, (_, qty, _, _) in zip(products, lines)]
+        ),
+        PURCHASER,
+    )
     await orders.do_submit_purchase_order(db, order_id, PURCHASER)
     await orders.do_approve_purchase_order(db, order_id, MANAGER)
     async with db.read() as conn:
-        number = (await conn.execute(select(purchase_order.c.number).where(purchase_order.c.id == order_id))).scalar_one()
+        number = (
+            await conn.execute(select(purchase_order.c.number).where(purchase_order.c.id == order_id))
+        ).scalar_one()
     return products, number
 
 
@@ -214,8 +264,13 @@ async def received(db) -> dict:
 
     out: dict = {}
     async with db.read() as conn:
-        rows = (await conn.execute(select(grl.c.product_id, lot.c.code, lot.c.expiry_date, grl.c.accepted_qty)
-                                   .select_from(grl.outerjoin(lot, lot.c.id == grl.c.lot_id)))).all()
+        rows = (
+            await conn.execute(
+                select(grl.c.product_id, lot.c.code, lot.c.expiry_date, grl.c.accepted_qty).select_from(
+                    grl.outerjoin(lot, lot.c.id == grl.c.lot_id)
+                )
+            )
+        ).all()
     for pid, code, expiry, qty in rows:
         key = (pid, code, expiry.isoformat() if expiry else None)
         out[key] = out.get(key, 0) + qty // 10**6

@@ -56,11 +56,18 @@ def running_server(database_url: str, *, workers: int = 1, port: int | None = No
     """Start ``jxc serve`` on a free port (or ``port``) and wait until /healthz answers; stop it afterwards."""
     port = port or free_port()
     token = _admin_token(database_url)
-    env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning",
-               JXC_CLOCK=clock.utcnow().isoformat(), JXC_TIMEZONE=str(clock.business_zone()))
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        JXC_LOG_LEVEL="warning",
+        JXC_CLOCK=clock.utcnow().isoformat(),
+        JXC_TIMEZONE=str(clock.business_zone()),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = Server(f"http://127.0.0.1:{port}")
     base.pid = proc.pid
@@ -88,8 +95,9 @@ def running_server(database_url: str, *, workers: int = 1, port: int | None = No
 
 
 async def graphql(http: httpx.AsyncClient, base: str, query: str, variables: dict | None = None) -> dict:
-    resp = await http.post(base + "/graphql", json={"query": query, "variables": variables or {}},
-                           headers=auth_headers(base))
+    resp = await http.post(
+        base + "/graphql", json={"query": query, "variables": variables or {}}, headers=auth_headers(base)
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert not body.get("errors"), body
@@ -114,7 +122,7 @@ class Subscription:
     async def nothing_within(self, seconds: float) -> bool:
         try:
             await asyncio.wait_for(self.ws.recv(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False
 
@@ -126,5 +134,7 @@ async def subscribe(base: str, query: str, variables: dict | None = None):
         await ws.send(json.dumps({"type": "connection_init", "payload": {"token": getattr(base, "token", None)}}))
         ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert ack["type"] == "connection_ack", ack
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+        )
         yield Subscription(ws)

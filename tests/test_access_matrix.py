@@ -33,7 +33,9 @@ from tests.test_permissions import _operation, _row_counts
 SENSITIVE_NAME = re.compile(
     r"cost|price|value|margin|amount|tax(?!Rate)|total(?!Count)|spend|consumption|paid|balance|phone|email|"
     r"address|bank|contact|credit(?!Mode)|discount|receivable|payable|advance|prepay|openBills|unallocated|"
-    r"days\d|over90|notDue|revenue|invoiced|exposure|debit|opening|closing|increase|decrease|received", re.I)
+    r"days\d|over90|notDue|revenue|invoiced|exposure|debit|opening|closing|increase|decrease|received",
+    re.I,
+)
 SENSITIVE_TYPES = {"Money"}
 NOT_SENSITIVE_TYPES = {"Quantity", "Int", "Boolean", "Date", "DateTime", "ID"}
 GS = schema._schema
@@ -56,7 +58,11 @@ def _root_declarations() -> dict[str, str | None]:
 def _sensitive_declarations() -> dict[str, str | None]:
     out = {}
     for name, t in sorted(GS.type_map.items()):
-        if name.startswith("__") or name in ("Query", "Mutation", "Subscription") or not isinstance(t, GraphQLObjectType):
+        if (
+            name.startswith("__")
+            or name in ("Query", "Mutation", "Subscription")
+            or not isinstance(t, GraphQLObjectType)
+        ):
             continue
         fields = {CONV.get_graphql_name(f): f for f in getattr(schema.get_type_by_name(name), "fields", [])}
         for fname, f in t.fields.items():
@@ -131,8 +137,9 @@ async def test_each_role_subscribes_only_where_allowed(gql):
             if kind != "Subscription" or _allowed(role, perm):
                 continue
             query, variables = _operation(name, kind)
-            ctx = Context(db=gql.db, settings=gql.app.state.jxc.settings, tailer=gql.app.state.jxc.tailer,
-                          principal=principal)
+            ctx = Context(
+                db=gql.db, settings=gql.app.state.jxc.settings, tailer=gql.app.state.jxc.tailer, principal=principal
+            )
             result = await schema.subscribe(query, variable_values=variables, context_value=ctx)
             first = await result.__anext__() if hasattr(result, "__anext__") else result
             assert first.errors and first.errors[0].extensions["code"] == "PERMISSION_DENIED", (role, key)
@@ -171,7 +178,9 @@ def _paths() -> dict[str, tuple[str, list[str]]]:
                 continue
             found[key] = (perm, step)
             for fname, field in target.fields.items():
-                if _no_required_args(field) and isinstance(_unwrap(field.type), (GraphQLObjectType, GraphQLInterfaceType)):
+                if _no_required_args(field) and isinstance(
+                    _unwrap(field.type), (GraphQLObjectType, GraphQLInterfaceType)
+                ):
                     queue.append((_unwrap(field.type), [*step, fname], perm))
     return found
 
@@ -213,7 +222,11 @@ async def test_each_role_reads_sensitive_fields_only_with_their_permission(demo)
         if perm is not None:
             type_name, field = key.split(".")
             leaf_type = _unwrap(GS.get_type(type_name).fields[field].type)
-            leaf = field if not isinstance(leaf_type, (GraphQLObjectType, GraphQLInterfaceType)) else f"{field} {{ __typename }}"
+            leaf = (
+                field
+                if not isinstance(leaf_type, (GraphQLObjectType, GraphQLInterfaceType))
+                else f"{field} {{ __typename }}"
+            )
             by_type.setdefault(type_name, []).append(leaf)
     checked, wrong, unreachable = set(), [], []
     tokens = {role: await admin_token(demo.db, role=role) for role in ROLES}
@@ -234,8 +247,11 @@ async def test_each_role_reads_sensitive_fields_only_with_their_permission(demo)
                 if not _allowed(role, root_perm):
                     continue  # the role cannot reach the object at all (root fields are checked above)
                 body = await demo.post(query, token=tokens[role])
-                denied_here = any(e.get("extensions", {}).get("code") == "PERMISSION_DENIED"
-                                  and (e.get("path") or [None])[-1] == field for e in body.get("errors") or [])
+                denied_here = any(
+                    e.get("extensions", {}).get("code") == "PERMISSION_DENIED"
+                    and (e.get("path") or [None])[-1] == field
+                    for e in body.get("errors") or []
+                )
                 values = [v for v in _values_at(body.get("data") or {}, path, field) if v is not None]
                 if _allowed(role, perm):
                     if denied_here:
@@ -251,15 +267,20 @@ async def test_sensitive_fields_behind_required_arguments(demo):
     """The types only reachable through root fields with required arguments, asked with real ids."""
     from server.core import clock
 
-    product = (await demo.execute('{ products(first: 1, filter: {text: "DRK-001"}) { edges { node { id } } } }')
-               )["products"]["edges"][0]["node"]["id"]
+    product = (await demo.execute('{ products(first: 1, filter: {text: "DRK-001"}) { edges { node { id } } } }'))[
+        "products"
+    ]["edges"][0]["node"]["id"]
     queries = {
-        "ProductStock.value": ('query($p: ID!) { productStock(productId: $p) { value averageCost } }', {"p": product}),
-        "StockReportRow.value": ('query($on: Date!) { stockAsOf(on: $on) { value } }',
-                                 {"on": clock.today().isoformat()}),
-        "PricePoint.value": ('query($p: ID!) { purchasePriceTrend(productId: $p) { value averageUnitPrice } }',
-                             {"p": product}),
-        "SupplierRanking.unitPrice": ('query($p: ID!) { rankSuppliers(productId: $p) { unitPrice } }', {"p": product}),
+        "ProductStock.value": ("query($p: ID!) { productStock(productId: $p) { value averageCost } }", {"p": product}),
+        "StockReportRow.value": (
+            "query($on: Date!) { stockAsOf(on: $on) { value } }",
+            {"on": clock.today().isoformat()},
+        ),
+        "PricePoint.value": (
+            "query($p: ID!) { purchasePriceTrend(productId: $p) { value averageUnitPrice } }",
+            {"p": product},
+        ),
+        "SupplierRanking.unitPrice": ("query($p: ID!) { rankSuppliers(productId: $p) { unitPrice } }", {"p": product}),
     }
     wrong = []
     for key, (query, variables) in queries.items():

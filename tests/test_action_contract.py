@@ -9,6 +9,7 @@ import inspect
 import pkgutil
 
 import pytest
+
 import server
 from schema.relay import to_global_id
 from server.auth import services as auth
@@ -17,8 +18,11 @@ from tests.factories import make_product, make_world
 from tests.gql import admin_token
 
 # actions a caller cannot have a principal for: signing in, and what only the system does
-NO_PRINCIPAL = {"server.auth.services.do_login",
-                "server.automation.auto_po.do_auto_purchase_orders", "server.inventory.lots.do_alert_expiring_lots"}
+NO_PRINCIPAL = {
+    "server.auth.services.do_login",
+    "server.automation.auto_po.do_auto_purchase_orders",
+    "server.inventory.lots.do_alert_expiring_lots",
+}
 
 
 def _actions():
@@ -32,10 +36,15 @@ def _actions():
 
 
 def test_every_action_takes_the_acting_principal():
-    missing = [name for name, fn in _actions()
-               if "principal" not in inspect.signature(fn).parameters and name not in NO_PRINCIPAL]
+    missing = [
+        name
+        for name, fn in _actions()
+        if "principal" not in inspect.signature(fn).parameters and name not in NO_PRINCIPAL
+    ]
     assert missing == []
-    old_style = [name for name, fn in _actions() if {"actor", "warehouses", "allowed"} & set(inspect.signature(fn).parameters)]
+    old_style = [
+        name for name, fn in _actions() if {"actor", "warehouses", "allowed"} & set(inspect.signature(fn).parameters)
+    ]
     assert old_style == []
 
 
@@ -70,19 +79,25 @@ async def test_catalog_and_partner_actions_check_their_permission(db):
     assert exc.value.details[0].code == "PERMISSION_DENIED"
 
 
-WAREHOUSE = "mutation($i: UpdateWarehouseInput!) { updateWarehouse(input: $i) { warehouse { name address } errors { code } } }"
-LOCATION = "mutation($i: UpdateLocationInput!) { updateLocation(input: $i) { location { name sortOrder } errors { code } } }"
+WAREHOUSE = (
+    "mutation($i: UpdateWarehouseInput!) { updateWarehouse(input: $i) { warehouse { name address } errors { code } } }"
+)
+LOCATION = (
+    "mutation($i: UpdateLocationInput!) { updateLocation(input: $i) { location { name sortOrder } errors { code } } }"
+)
 
 
 async def test_warehouses_and_locations_can_be_renamed_inside_the_callers_warehouses(gql):
     w = await make_world(gql.db)
-    done = await gql.execute(WAREHOUSE, {"i": {"id": to_global_id("Warehouse", w.wh1), "name": "北京一号仓",
-                                               "address": "北京市朝阳区"}})
+    done = await gql.execute(
+        WAREHOUSE, {"i": {"id": to_global_id("Warehouse", w.wh1), "name": "北京一号仓", "address": "北京市朝阳区"}}
+    )
     assert done["updateWarehouse"] == {"warehouse": {"name": "北京一号仓", "address": "北京市朝阳区"}, "errors": []}
     moved = await gql.execute(LOCATION, {"i": {"id": to_global_id("Location", w.a1), "name": "A区", "sortOrder": 5}})
     assert moved["updateLocation"] == {"location": {"name": "A区", "sortOrder": 5}, "errors": []}
-    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
-                              warehouse_ids=[w.wh2])
+    await auth.do_create_user(
+        gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"], warehouse_ids=[w.wh2]
+    )
     zhao = (await auth.do_login(gql.db, "zhao", "correct horse"))[0]
     other = await gql.execute(WAREHOUSE, {"i": {"id": to_global_id("Warehouse", w.wh1), "name": "x"}}, token=zhao)
     assert other["updateWarehouse"] == {"warehouse": None, "errors": [{"code": "PERMISSION_DENIED"}]}
@@ -96,8 +111,13 @@ async def test_a_reorder_rule_can_be_deleted(gql):
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
     ids = {"p": to_global_id("Product", p), "w": to_global_id("Warehouse", w.wh1)}
-    assert (await gql.execute("""mutation($p: ID!, $w: ID!) { setReorderRule(productId: $p, warehouseId: $w,
-        minQuantity: "5", maxQuantity: "20") { ok } }""", ids))["setReorderRule"]["ok"]
+    assert (
+        await gql.execute(
+            """mutation($p: ID!, $w: ID!) { setReorderRule(productId: $p, warehouseId: $w,
+        minQuantity: "5", maxQuantity: "20") { ok } }""",
+            ids,
+        )
+    )["setReorderRule"]["ok"]
     delete = "mutation($p: ID!, $w: ID!) { deleteReorderRule(productId: $p, warehouseId: $w) { ok errors { code } } }"
     assert (await gql.execute(delete, ids))["deleteReorderRule"] == {"ok": True, "errors": []}
     assert (await gql.execute(delete, ids))["deleteReorderRule"] == {"ok": False, "errors": [{"code": "NOT_FOUND"}]}
@@ -111,14 +131,21 @@ async def test_a_restricted_user_cannot_edit_another_warehouses_sales_order(db):
     from tests.sales_helpers import SALES, make_sales_world
 
     sw = await make_sales_world(db)
-    order = await so.do_create_sales_order(db, so.SalesOrderInput(
-        customer_id=sw.customer, warehouse_id=sw.w.wh1, lines=[so.SalesLineInput(product_id=sw.widget, quantity="1")]),
-        SALES)
+    order = await so.do_create_sales_order(
+        db,
+        so.SalesOrderInput(
+            customer_id=sw.customer,
+            warehouse_id=sw.w.wh1,
+            lines=[so.SalesLineInput(product_id=sw.widget, quantity="1")],
+        ),
+        SALES,
+    )
     from dataclasses import replace
 
     outsider = replace(SALES, warehouse_ids=frozenset({sw.w.wh2}))
-    change = so.SalesOrderInput(customer_id=sw.customer, warehouse_id=sw.w.wh2,
-                                lines=[so.SalesLineInput(product_id=sw.widget, quantity="2")])
+    change = so.SalesOrderInput(
+        customer_id=sw.customer, warehouse_id=sw.w.wh2, lines=[so.SalesLineInput(product_id=sw.widget, quantity="2")]
+    )
     with pytest.raises(DomainError) as exc:
         await so.do_update_sales_order(db, order, change, outsider)
     assert exc.value.details[0].code == "PERMISSION_DENIED"

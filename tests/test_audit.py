@@ -20,17 +20,22 @@ async def test_mutations_are_audited_with_actor_target_and_changes(gql):
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
     pid = to_global_id("Product", p)
-    await gql.execute("""mutation($id: ID!) { updateProduct(id: $id, input: {name: "新名字", salePrice: "25.00"}) {
-                         errors { code } } }""", {"id": pid})
+    await gql.execute(
+        """mutation($id: ID!) { updateProduct(id: $id, input: {name: "新名字", salePrice: "25.00"}) {
+                         errors { code } } }""",
+        {"id": pid},
+    )
     [entry] = await _entries(gql, operation="updateProduct")
     assert entry["actor"] == "token:test-admin" and entry["target"] == f"product:{p}"
     details = json.loads(entry["details"])
     assert details["after"]["name"] == "新名字" and details["after"]["sale_price_fen"] == 2500
     assert details["before"]["sale_price_fen"] == 2000 and details["before"]["name"].startswith("测试商品")
 
-    await gql.execute("""mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "a1") {
+    await gql.execute(
+        """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "a1") {
                          errors { code } } }""",
-                      {"l": [{"productId": pid, "locationId": to_global_id("Location", w.a1), "quantity": "3"}]})
+        {"l": [{"productId": pid, "locationId": to_global_id("Location", w.a1), "quantity": "3"}]},
+    )
     [entry] = await _entries(gql, operation="receiveStock")
     moves = json.loads(entry["details"])["after"]["moves"]
     assert entry["target"].startswith("stock_operation:") and moves[0]["qty"] == 3 * 10**6
@@ -60,8 +65,11 @@ async def test_cost_fields_are_left_out_of_the_audit_for_readers_without_cost_vi
 
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
-    await gql.execute("""mutation($id: ID!) { updateProduct(id: $id, input: {purchasePrice: "11.00", name: "改"}) {
-                         errors { code } } }""", {"id": to_global_id("Product", p)})
+    await gql.execute(
+        """mutation($id: ID!) { updateProduct(id: $id, input: {purchasePrice: "11.00", name: "改"}) {
+                         errors { code } } }""",
+        {"id": to_global_id("Product", p)},
+    )
     await do_create_role(gql.db, code="auditor", name="审计", permissions=["audit.view"])
     auditor = await admin_token(gql.db, role="auditor")
     data = await gql.execute(AUDIT, {"f": {"operation": "updateProduct"}}, token=auditor)

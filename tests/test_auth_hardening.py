@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from schema.relay import to_global_id
 from server.auth import services as auth
+from server.auth.errors import AuthError
 from server.auth.models import sign_in_lock
 from server.core.audit import audit_log
-from server.auth.errors import AuthError
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
 
@@ -21,16 +21,20 @@ async def _restricted_keeper(gql, w):
     """A warehouse keeper restricted to WH2, with stock in both warehouses."""
     p = await make_product(gql.db, w)
     await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=loc, quantity="1") for loc in (w.a1, w.b1)])
-    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
-                              warehouse_ids=[w.wh2])
+    await auth.do_create_user(
+        gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"], warehouse_ids=[w.wh2]
+    )
     return (await auth.do_login(gql.db, "zhao", "correct horse"))[0], p
 
 
 async def test_node_respects_the_warehouse_restriction(gql):
     w = await make_world(gql.db)
     token, _ = await _restricted_keeper(gql, w)
-    body = await gql.post("""query($id: ID!) { node(id: $id) { ... on Warehouse { code locations { edges { node { code } } } } } }""",
-                          {"id": to_global_id("Warehouse", w.wh1)}, token=token)
+    body = await gql.post(
+        """query($id: ID!) { node(id: $id) { ... on Warehouse { code locations { edges { node { code } } } } } }""",
+        {"id": to_global_id("Warehouse", w.wh1)},
+        token=token,
+    )
     node = (body.get("data") or {}).get("node")
     assert node is None, node  # WH1 and its bins are outside zhao's warehouses
 
@@ -45,9 +49,12 @@ async def test_location_by_code_respects_the_warehouse_restriction(gql):
 async def test_restricted_keeper_cannot_deactivate_another_warehouse(gql):
     w = await make_world(gql.db)
     token, _ = await _restricted_keeper(gql, w)
-    body = await gql.post("""mutation($id: ID!) { setWarehouseActive(id: $id, active: false) {
+    body = await gql.post(
+        """mutation($id: ID!) { setWarehouseActive(id: $id, active: false) {
                              warehouse { active } errors { code } } }""",
-                          {"id": to_global_id("Warehouse", w.wh1)}, token=token)
+        {"id": to_global_id("Warehouse", w.wh1)},
+        token=token,
+    )
     payload = (body.get("data") or {}).get("setWarehouseActive") or {}
     assert body.get("errors") or payload.get("errors"), body  # must be refused
 
@@ -55,8 +62,9 @@ async def test_restricted_keeper_cannot_deactivate_another_warehouse(gql):
 async def test_create_user_with_bad_warehouse_or_duplicate_role_is_a_typed_error(gql):
     await make_world(gql.db)
     q = """mutation($i: CreateUserInput!) { createUser(input: $i) { ok errors { field code } } }"""
-    body = await gql.post(q, {"i": {"username": "wu", "password": "correct horse",
-                                    "warehouseIds": [to_global_id("Warehouse", 999999)]}})
+    body = await gql.post(
+        q, {"i": {"username": "wu", "password": "correct horse", "warehouseIds": [to_global_id("Warehouse", 999999)]}}
+    )
     assert body["data"]["createUser"] == {"ok": False, "errors": [{"field": "warehouseIds", "code": "NOT_FOUND"}]}
     body = await gql.post(q, {"i": {"username": "wu", "password": "correct horse", "roles": ["viewer", "viewer"]}})
     assert body["data"]["createUser"] == {"ok": True, "errors": []}  # a repeated role is just one role
@@ -77,8 +85,12 @@ async def test_logout_is_audited(gql):
 
 @pytest.mark.postgres
 async def test_login_with_a_long_unknown_username_is_invalid_credentials(gql):
-    body = await gql.post("""mutation($u: String!) { login(username: $u, password: "whatever1") {
-                             token errors { code } } }""", {"u": "x" * 100}, token=None)
+    body = await gql.post(
+        """mutation($u: String!) { login(username: $u, password: "whatever1") {
+                             token errors { code } } }""",
+        {"u": "x" * 100},
+        token=None,
+    )
     assert not body.get("errors"), body
     assert body["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}]
 
@@ -86,8 +98,10 @@ async def test_login_with_a_long_unknown_username_is_invalid_credentials(gql):
 @pytest.mark.postgres
 async def test_create_user_with_long_display_name_is_typed_and_leaks_no_hash(gql, caplog):
     caplog.set_level(logging.DEBUG)
-    body = await gql.post("""mutation($i: CreateUserInput!) { createUser(input: $i) { ok errors { code } } }""",
-                          {"i": {"username": "wu", "password": "correct horse", "displayName": "名" * 200}})
+    body = await gql.post(
+        """mutation($i: CreateUserInput!) { createUser(input: $i) { ok errors { code } } }""",
+        {"i": {"username": "wu", "password": "correct horse", "displayName": "名" * 200}},
+    )
     assert "$argon2" not in caplog.text
     codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
     assert "INTERNAL_ERROR" not in codes, body
@@ -108,16 +122,22 @@ async def test_concurrent_wrong_passwords_all_count_towards_the_lock(db):
 
 
 async def _zhao_token(gql, w) -> str:
-    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
-                              warehouse_ids=[w.wh2])
+    await auth.do_create_user(
+        gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"], warehouse_ids=[w.wh2]
+    )
     return (await auth.do_login(gql.db, "zhao", "correct horse"))[0]
 
 
 async def test_product_stock_of_a_restricted_user_counts_only_its_warehouses(gql):
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
-    await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="5"),
-                                    StockLine(product_id=p, location_id=w.b1, quantity="2")])
+    await do_receive_stock(
+        gql.db,
+        [
+            StockLine(product_id=p, location_id=w.a1, quantity="5"),
+            StockLine(product_id=p, location_id=w.b1, quantity="2"),
+        ],
+    )
     token = await _zhao_token(gql, w)
     q = "query($p: ID!) { productStock(productId: $p) { quantity } }"
     pid = to_global_id("Product", p)
@@ -130,7 +150,9 @@ async def test_replaying_another_users_key_from_outside_the_warehouses_is_denied
     p = await make_product(gql.db, w)
     receive = """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "shared-key") {
                  replayed errors { code } operation { id } } }"""
-    line = {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]}
+    line = {
+        "l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]
+    }
     assert (await gql.execute(receive, line))["receiveStock"]["errors"] == []
     token = await _zhao_token(gql, w)
     replay = (await gql.execute(receive, line, token=token))["receiveStock"]

@@ -10,11 +10,11 @@ from sqlalchemy import func, select, text, update
 
 from server.auth import scope
 from server.auth import services as auth
-from server.auth.models import app_user, auth_token, sign_in_lock
-from server.core.audit import audit_log
-from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
-from server.core.clock import utcnow
 from server.auth.errors import AuthError
+from server.auth.models import app_user, auth_token, sign_in_lock
+from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
+from server.core.audit import audit_log
+from server.core.clock import utcnow
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -46,7 +46,9 @@ async def test_wrong_password_and_unknown_user_are_indistinguishable_and_audited
         errors.append((exc.value.details[0].code, exc.value.details[0].field, exc.value.details[0].message("en")))
     assert errors[0] == errors[1]
     assert [r.details for r in await _audit(db, "auth.login_failed")] == [
-        '{"reason":"password","client":""}', '{"reason":"unknown","client":""}']
+        '{"reason":"password","client":""}',
+        '{"reason":"unknown","client":""}',
+    ]
 
 
 async def test_repeated_failures_lock_the_account_for_a_while(db):
@@ -73,8 +75,11 @@ async def test_logout_expiry_disable_and_new_password_end_sessions(db):
 
     t2, _ = await auth.do_login(db, "li", "correct horse")
     async with db.write() as conn:
-        await conn.execute(update(auth_token).where(auth_token.c.token_hash == auth.token_hash(t2))
-                           .values(expires_at=utcnow() - timedelta(seconds=1)))
+        await conn.execute(
+            update(auth_token)
+            .where(auth_token.c.token_hash == auth.token_hash(t2))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert await auth.authenticate(db, t2) is None
 
     t3, _ = await auth.do_login(db, "li", "correct horse")

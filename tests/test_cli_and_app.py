@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from schema.relay import to_global_id
 from server import cli
 from server.core.database import Database
+from server.core.settings import load_settings
 from server.migrate import upgrade
 from server.models import metadata
-from server.core.settings import load_settings
 from tests.factories import make_product, make_world
 from tests.gql import gql_client
 
@@ -126,8 +126,15 @@ async def test_unexpected_errors_are_masked_and_logged_with_a_request_id(db_url,
         with caplog.at_level(logging.ERROR, logger="jxc.graphql"):
             body = await gql.post(
                 """mutation($l: [IssueLineInput!]!) { issueStock(lines: $l, idempotencyKey: "x") { errors { code } } }""",
-                {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1),
-                        "quantity": "1"}]},
+                {
+                    "l": [
+                        {
+                            "productId": to_global_id("Product", p),
+                            "locationId": to_global_id("Location", w.a1),
+                            "quantity": "1",
+                        }
+                    ]
+                },
                 lang="en",
             )
     error = body["errors"][0]
@@ -168,7 +175,6 @@ async def test_max_page_size_is_configurable(db_url, field):
     async with gql_client(db_url, max_page_size=5) as gql:
         body = await gql.post(f"{{ {field}(first: 6) {{ totalCount }} }}")
     assert body["errors"][0]["extensions"]["code"] == "PAGE_SIZE_TOO_LARGE"
-
 
 
 def test_jxc_migrate_creates_admin_once_and_user_and_token_commands_work(test_databases, monkeypatch, capsys):
@@ -220,13 +226,30 @@ def test_jxc_role_commands_and_warehouse_restricted_users(test_databases, monkey
         await db.dispose()
 
     asyncio.run(world())
-    assert cli.main(["role", "create", "receiver", "--name", "收货员", "--permission", "stock.receive",
-                     "--permission", "stock.view"]) == 0
+    assert (
+        cli.main(
+            [
+                "role",
+                "create",
+                "receiver",
+                "--name",
+                "收货员",
+                "--permission",
+                "stock.receive",
+                "--permission",
+                "stock.view",
+            ]
+        )
+        == 0
+    )
     assert cli.main(["role", "create", "bad", "--name", "x", "--permission", "stock.fly"]) == 1
     assert cli.main(["role", "list"]) == 0
     out = capsys.readouterr().out
     assert "receiver" in out and "custom" in out and "stock.receive stock.view" in out
-    assert cli.main(["user", "create", "zhao", "--role", "receiver", "--warehouse", "WH2", "--password", "long enough"]) == 0
+    assert (
+        cli.main(["user", "create", "zhao", "--role", "receiver", "--warehouse", "WH2", "--password", "long enough"])
+        == 0
+    )
     assert cli.main(["user", "create", "qian", "--warehouse", "NOPE", "--password", "long enough"]) == 1
 
     async def check():

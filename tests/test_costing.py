@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from server.core.numbers import line_value_fen, round_half_up_div
 from server.inventory.models import product_cost, stock_move
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
-from server.core.numbers import line_value_fen, round_half_up_div
 from tests.factories import make_product, make_world
 
 

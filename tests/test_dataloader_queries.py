@@ -62,12 +62,26 @@ async def make_stock(db) -> None:
     products = []
     for i in range(N_PRODUCTS):
         unit = w.kg if i % 5 == 0 else w.pcs
-        products.append((await do_create_product(db, ProductInput(
-            sku=f"SKU-{i:03d}", name=f"商品{i:03d}", base_unit_id=unit, category_id=cats[i % 3],
-            purchase_price="3.00")), unit))
+        products.append(
+            (
+                await do_create_product(
+                    db,
+                    ProductInput(
+                        sku=f"SKU-{i:03d}",
+                        name=f"商品{i:03d}",
+                        base_unit_id=unit,
+                        category_id=cats[i % 3],
+                        purchase_price="3.00",
+                    ),
+                ),
+                unit,
+            )
+        )
     for n, loc in enumerate((w.a1, w.a2, w.b1, b2)):
-        lines = [StockLine(product_id=p, location_id=loc, quantity=str(10 + n + i) if unit == w.pcs else "1.5")
-                 for i, (p, unit) in enumerate(products)]
+        lines = [
+            StockLine(product_id=p, location_id=loc, quantity=str(10 + n + i) if unit == w.pcs else "1.5")
+            for i, (p, unit) in enumerate(products)
+        ]
         await do_receive_stock(db, lines, idempotency_key=f"seed-{n}")
 
 
@@ -91,8 +105,12 @@ async def test_stock_level_list_uses_a_constant_number_of_statements(gql):
     nodes = [e["node"] for e in edges]
     assert len({(n["product"]["sku"], n["location"]["code"]) for n in nodes}) == 100
     first = nodes[0]
-    assert first["product"] == {"sku": "SKU-000", "name": "商品000", "baseUnit": {"code": "KG"},
-                                "category": {"name": "分类0"}}
+    assert first["product"] == {
+        "sku": "SKU-000",
+        "name": "商品000",
+        "baseUnit": {"code": "KG"},
+        "category": {"name": "分类0"},
+    }
     assert first["quantity"] == "1.500" and first["location"] == {"code": "WH1-A-01", "warehouse": {"code": "WH1"}}
     assert {n["location"]["warehouse"]["code"] for n in nodes} == {"WH1", "WH2"}
     assert {n["product"]["category"]["name"] for n in nodes} == {"分类0", "分类1", "分类2"}
@@ -139,11 +157,14 @@ async def test_document_lines_are_loaded_in_one_batch(gql):
     p = await make_product(gql.db, w)
     await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="20")])
     for _ in range(5):
-        await do_dispatch_transfer(gql.db, DispatchInput(w.wh2, [DispatchLineInput(p, "1", w.a1),
-                                                                 DispatchLineInput(p, "2", w.a1)]), None)
+        await do_dispatch_transfer(
+            gql.db, DispatchInput(w.wh2, [DispatchLineInput(p, "1", w.a1), DispatchLineInput(p, "2", w.a1)]), None
+        )
     await gql.execute("{ me { name } }")
     with count_statements(gql.db) as statements:
         body = await gql.post("{ transfers { edges { node { number lines { quantity } } } } }")
-    assert [[ln["quantity"] for ln in e["node"]["lines"]] for e in body["data"]["transfers"]["edges"]] == [["1", "2"]] * 5
+    assert [[ln["quantity"] for ln in e["node"]["lines"]] for e in body["data"]["transfers"]["edges"]] == [
+        ["1", "2"]
+    ] * 5
     queries = [s for s in statements if s.strip().upper() != "BEGIN"]
     assert len(queries) == 2, "\n---\n".join(queries)

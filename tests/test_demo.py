@@ -8,15 +8,15 @@ from sqlalchemy import func, select
 
 from server.catalog.gtin import gs1_check_digit
 from server.catalog.models import barcode, category, product, product_unit, unit
+from server.core import clock
+from server.core.numbers import QTY_SCALE
 from server.demo.company import LOTS, PRODUCTS, load_demo_data
 from server.demo.purchasing import ORDERS
 from server.demo.sales import ORDERS as SALES_ORDERS
-from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from server.inventory.models import location, lot, product_cost, stock_level, stock_move, stock_operation, warehouse
-from server.core.numbers import QTY_SCALE
 from server.partners.models import customer, supplier
+from server.purchasing.models import goods_receipt_line, purchase_order, supplier_bill, supplier_payment
 from tests.invariants import assert_ledger_consistent
-from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -52,7 +52,9 @@ async def test_demo_content(db):
         assert all(len(t) == 18 for t in tax_ids) and len(set(tax_ids)) == len(tax_ids)
 
     # every product has a GTIN-13 under the demo prefix 952 with a valid check digit
-    gtins = await _rows(db, select(barcode.c.code, barcode.c.product_id, barcode.c.unit_id).where(barcode.c.kind == "gtin"))
+    gtins = await _rows(
+        db, select(barcode.c.code, barcode.c.product_id, barcode.c.unit_id).where(barcode.c.kind == "gtin")
+    )
     assert gtins
     for code, _, _ in gtins:
         assert len(code) == 13 and code.isdigit() and code.startswith("952"), code
@@ -61,13 +63,20 @@ async def test_demo_content(db):
 
     # products with the box of 12 have it as an alternative unit (factor 12) and a box barcode
     box_id = (await _rows(db, select(unit.c.id).where(unit.c.code == "BOX12")))[0].id
-    boxed = await _rows(db, select(product_unit.c.product_id, product_unit.c.factor).where(product_unit.c.unit_id == box_id))
+    boxed = await _rows(
+        db, select(product_unit.c.product_id, product_unit.c.factor).where(product_unit.c.unit_id == box_id)
+    )
     assert boxed and all(r.factor == 12 * QTY_SCALE for r in boxed)
     assert {r.product_id for r in gtins if r.unit_id == box_id} == {r.product_id for r in boxed}
 
     # a product sold by weight has a fractional quantity on hand
-    kg_levels = await _rows(db, select(stock_level.c.qty).join(product, product.c.id == stock_level.c.product_id)
-                            .join(unit, unit.c.id == product.c.base_unit_id).where(unit.c.code == "KG"))
+    kg_levels = await _rows(
+        db,
+        select(stock_level.c.qty)
+        .join(product, product.c.id == stock_level.c.product_id)
+        .join(unit, unit.c.id == product.c.base_unit_id)
+        .where(unit.c.code == "KG"),
+    )
     assert any(r.qty % QTY_SCALE for r in kg_levels)
 
     # categories form a two-level tree
@@ -87,8 +96,12 @@ async def test_demo_content(db):
     assert all(r.expiry_date > TODAY for r in lots)
 
     # opening stock: one receipt per warehouse, quantities and values as listed
-    ops = await _rows(db, select(stock_operation.c.reference, stock_operation.c.idempotency_key)
-                      .where(stock_operation.c.reference == "OPENING"))
+    ops = await _rows(
+        db,
+        select(stock_operation.c.reference, stock_operation.c.idempotency_key).where(
+            stock_operation.c.reference == "OPENING"
+        ),
+    )
     assert sorted(ops) == [("OPENING", "demo-opening-BJ01"), ("OPENING", "demo-opening-SH01")]
     purchased = {sku for _, _, _, _, lines, target in ORDERS if target in ("paid", "partial") for sku, _, _ in lines}
     purchased |= {sku for *_, lines, target in SALES_ORDERS if target == "paid" for sku, _, _ in lines}  # shipped
@@ -126,9 +139,9 @@ async def test_demo_purchasing_documents(db):
 
 
 async def test_demo_sales_documents(db):
+    from server.inventory.models import stock_reservation
     from server.sales.check import verify_ledger
     from server.sales.invoicing import receivables_query
-    from server.inventory.models import stock_reservation
     from server.sales.models import sales_order
 
     assert await load_demo_data(db, today=TODAY) is True

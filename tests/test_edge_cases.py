@@ -8,8 +8,8 @@ import base64
 import pytest
 
 from schema.relay import to_global_id as gid
-from server.catalog.services import AltUnitInput, ProductInput, do_create_product, do_update_product
 from server.catalog.errors import CatalogError
+from server.catalog.services import AltUnitInput, ProductInput, do_create_product, do_update_product
 from server.events import bus
 from server.events.bus import EventTailer
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
@@ -89,20 +89,25 @@ async def test_new_lots_in_opposite_order_do_not_deadlock(db):
 
     for k in range(15):
         a, b = f"A{k}", f"B{k}"
-        res = await asyncio.gather(do_receive_stock(db, lines([a, b]), idempotency_key=f"t1-{k}"),
-                                   do_receive_stock(db, lines([b, a]), idempotency_key=f"t2-{k}"),
-                                   return_exceptions=True)
+        res = await asyncio.gather(
+            do_receive_stock(db, lines([a, b]), idempotency_key=f"t1-{k}"),
+            do_receive_stock(db, lines([b, a]), idempotency_key=f"t2-{k}"),
+            return_exceptions=True,
+        )
         assert not [r for r in res if isinstance(r, Exception)], res
 
 
 # ---- validation that ends as INTERNAL_ERROR ----------------------------------------------------
 
 
-@pytest.mark.parametrize("quantity,unit_cost", [
-    ("1000", "10000000000000000"),  # 1e21 fen does not fit BIGINT
-    ("1e999999999", None),          # decimal.Overflow in decimals_of()
-    ("1", "1e999999999"),
-])
+@pytest.mark.parametrize(
+    "quantity,unit_cost",
+    [
+        ("1000", "10000000000000000"),  # 1e21 fen does not fit BIGINT
+        ("1e999999999", None),  # decimal.Overflow in decimals_of()
+        ("1", "1e999999999"),
+    ],
+)
 async def test_huge_numbers_are_typed_errors(gql, quantity, unit_cost):
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
@@ -113,10 +118,13 @@ async def test_huge_numbers_are_typed_errors(gql, quantity, unit_cost):
     assert not _internal(body), body
 
 
-@pytest.mark.parametrize("query,variables", [
-    ("query($id: ID!) { node(id: $id) { id } }", {"id": _b64("Product:99999999999999999999")}),
-    ("query($a: String) { units(after: $a) { edges { cursor } } }", {"a": _b64("offset:99999999999999999999")}),
-])
+@pytest.mark.parametrize(
+    "query,variables",
+    [
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": _b64("Product:99999999999999999999")}),
+        ("query($a: String) { units(after: $a) { edges { cursor } } }", {"a": _b64("offset:99999999999999999999")}),
+    ],
+)
 async def test_out_of_range_ids_and_cursors(gql, query, variables):
     body = await gql.post(query, variables)
     assert not _internal(body), body
@@ -172,15 +180,21 @@ async def test_tracking_change_with_stock_on_hand(db):
 async def test_duplicate_alt_unit_reports_the_right_field(db):
     w = await make_world(db)
     with pytest.raises(CatalogError) as exc:
-        await do_create_product(db, ProductInput(sku="X1", name="x", base_unit_id=w.pcs,
-                                                 units=[AltUnitInput(w.box, "12"), AltUnitInput(w.box, "24")]))
+        await do_create_product(
+            db,
+            ProductInput(
+                sku="X1", name="x", base_unit_id=w.pcs, units=[AltUnitInput(w.box, "12"), AltUnitInput(w.box, "24")]
+            ),
+        )
     assert [(d.code, d.field) for d in exc.value.details] == [("DUPLICATE_CODE", "units.1.unitId")]
 
 
 # ---- GraphQL: N+1 and pagination ---------------------------------------------------------------
 
 
-OP_MOVES = "query($id: ID!) { node(id: $id) { ... on StockOperation { moves(first: 50) { edges { node { quantity } } } } } }"
+OP_MOVES = (
+    "query($id: ID!) { node(id: $id) { ... on StockOperation { moves(first: 50) { edges { node { quantity } } } } } }"
+)
 
 
 async def test_operation_moves_constant_queries(gql):
@@ -202,8 +216,9 @@ async def test_nodes_batches(gql):
     for n in (1, 20):
         ps = [await make_product(gql.db, w) for _ in range(n)]
         with count_statements(gql.db) as st:
-            body = await gql.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-                                  {"ids": [gid("Product", p) for p in ps]})
+            body = await gql.post(
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [gid("Product", p) for p in ps]}
+            )
         assert not body.get("errors")
         counts.append(len(st))
     assert counts[1] <= counts[0] + 2, counts

@@ -83,8 +83,9 @@ class Module:
         self.module_sites: list[tuple[str, int]] = []  # generic class: this module's domain
         self.param_sites: list[tuple[str, int]] = []  # error_cls parameter: the caller's domain
         self.request_sites: list[tuple[str, int]] = []
-        self.defined = {n.name for n in self.tree.body
-                        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        self.defined = {
+            n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
         self._read_imports()
         self._top: str | None = None
         self._raising_tops: set[str] = set()  # top-level functions and classes with a site
@@ -99,8 +100,11 @@ class Module:
         """Top-level functions and classes that raise in this module's domain, directly or through
         another of this module's functions."""
         out = set(self._raising_tops)
-        uses = {n.name: {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} for n in self.tree.body
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        uses = {
+            n.name: {x.id for x in ast.walk(n) if isinstance(x, ast.Name)}
+            for n in self.tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
         grown = True
         while grown:
             grown = False
@@ -142,8 +146,12 @@ class Module:
                         local_codes.setdefault(sub.targets[0].id, set()).update(codes)
         if isinstance(node, ast.Call):
             self._site(node, local_codes)
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2 \
-                and isinstance(node.value.elts[1], ast.Dict):  # a problem helper: return (code, params)
+        if (
+            isinstance(node, ast.Return)
+            and isinstance(node.value, ast.Tuple)
+            and len(node.value.elts) == 2
+            and isinstance(node.value.elts[1], ast.Dict)
+        ):  # a problem helper: return (code, params)
             for code in literal_codes(node.value.elts[0], local_codes):
                 self.module_sites.append((code, node.lineno))
         for child in ast.iter_child_nodes(node):
@@ -289,8 +297,10 @@ def test_every_code_a_domain_can_raise_is_in_its_enum():
         lost = {code: where for code, where in codes.items() if code not in members}
         if lost:
             missing[name] = lost
-    assert not missing, ("codes raised but missing from the domain's vocabulary (declare them in "
-                         f"server/<domain>/errors.py, or the raising domain in calls=): {missing}")
+    assert not missing, (
+        "codes raised but missing from the domain's vocabulary (declare them in "
+        f"server/<domain>/errors.py, or the raising domain in calls=): {missing}"
+    )
 
 
 def test_a_domain_declares_the_domains_whose_actions_it_calls():
@@ -310,8 +320,10 @@ def test_a_domain_declares_the_domains_whose_actions_it_calls():
                 continue
             raising = other_module.raising()  # helpers raising with their caller's class do not count
             if raising and ("*" in names or names & raising):
-                undeclared.append(f"{m.name} imports {sorted(names)} from {target} ({other.name}) "
-                                  f"but {v.name} does not call {other.name}")
+                undeclared.append(
+                    f"{m.name} imports {sorted(names)} from {target} ({other.name}) "
+                    f"but {v.name} does not call {other.name}"
+                )
     assert not undeclared, "\n".join(undeclared)
 
 
@@ -383,21 +395,36 @@ def _schema_action_checks():
     for m in schema_modules().values():
         aliases = {local: target.rsplit(".", 1)[-1] for local, target in m.bindings.items()}
         code_names = {local for local, name in aliases.items() if name in enums}
-        code_names |= {t.id for n in ast.walk(m.tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                       and isinstance(t := n.targets[0], ast.Name) and isinstance(n.value, ast.Name)
-                       and n.value.id in code_names}  # CODES = SalesErrorCode
+        code_names |= {
+            t.id
+            for n in ast.walk(m.tree)
+            if isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(t := n.targets[0], ast.Name)
+            and isinstance(n.value, ast.Name)
+            and n.value.id in code_names
+        }  # CODES = SalesErrorCode
         local_enum = {}
         for n in ast.walk(m.tree):
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
-                    and isinstance(n.value, ast.Name) and n.value.id in aliases:
+            if (
+                isinstance(n, ast.Assign)
+                and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in aliases
+            ):
                 local_enum[n.targets[0].id] = aliases[n.value.id]
         defs = {n.name: n for n in ast.walk(m.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         wrappers = {}  # a function taking ``action`` that runs it with a fixed enum
         for f in defs.values():
             params = {a.arg for a in f.args.args}
             for call in ast.walk(f):
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
-                        and call.func.id in ("run_action", "to_payload_errors") and "action" in params:
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in ("run_action", "to_payload_errors")
+                    and "action" in params
+                ):
                     arg = call.args[1]
                     if isinstance(arg, ast.Name) and arg.id in code_names:
                         wrappers[f.name] = local_enum.get(arg.id, aliases.get(arg.id))
@@ -458,8 +485,7 @@ def test_every_action_runs_with_an_enum_that_can_carry_its_errors():
 def test_every_code_has_a_chinese_and_an_english_message():
     every = {code for v in VOCABULARIES.values() for code in v.codes.__members__}
     every |= {code for codes in reach().values() for code in codes}
-    every |= {code for m in list(modules().values()) + list(schema_modules().values())
-              for code, _ in m.request_sites}
+    every |= {code for m in list(modules().values()) + list(schema_modules().values()) for code, _ in m.request_sites}
     assert {"NOT_FOUND", "SERIAL_IN_STOCK", "PAGE_SIZE_TOO_LARGE", "UNKNOWN_BARCODE"} <= every
     for code in sorted(every):
         messages = messages_of(code)
@@ -501,12 +527,15 @@ def test_lower_domains_codes_reach_the_scanning_payload_by_name():
     from server.purchasing.errors import PurchasingError
     from server.scanning.errors import ScanningError
 
-    wrapped = ScanningError.from_inventory(PurchasingError.from_inventory(
-        InventoryError("SERIAL_IN_STOCK", "lines.0.serial", line=1, serial="SN1")))
+    wrapped = ScanningError.from_inventory(
+        PurchasingError.from_inventory(InventoryError("SERIAL_IN_STOCK", "lines.0.serial", line=1, serial="SN1"))
+    )
     [error] = api_errors.to_payload_errors(wrapped, api_errors.ScanningErrorCode, "en")
     assert error.code is api_errors.ScanningErrorCode.SERIAL_IN_STOCK
     assert error.message == "Line 1: serial SN1 is already in stock; a serial can be in only one place."
-    [error] = api_errors.to_payload_errors(PurchasingError("OVER_RECEIPT", "code", ordered="1", received="1",
-                                                           requested="1", tolerance="0"),
-                                           api_errors.ScanningErrorCode, "zh-CN")
+    [error] = api_errors.to_payload_errors(
+        PurchasingError("OVER_RECEIPT", "code", ordered="1", received="1", requested="1", tolerance="0"),
+        api_errors.ScanningErrorCode,
+        "zh-CN",
+    )
     assert error.code.name == "OVER_RECEIPT" and error.message.startswith("超收")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,8 +47,11 @@ from tests.purchasing_helpers import make_purchasing_world
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = clock.today()
-EVENT_CLASSES = {cls.__name__: cls for cls in vars(types).values()
-                 if isinstance(cls, type) and issubclass(cls, EventData) and cls is not EventData}
+EVENT_CLASSES = {
+    cls.__name__: cls
+    for cls in vars(types).values()
+    if isinstance(cls, type) and issubclass(cls, EventData) and cls is not EventData
+}
 
 
 # ---- the source: every emitted event is declared ----------------------------------------------------------
@@ -73,19 +76,35 @@ def test_every_event_emitted_in_server_is_declared_in_the_types_module():
     for path, tree in _modules():
         where = path.relative_to(ROOT)
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and path != types_path and any(
+            if (
+                isinstance(node, ast.ClassDef)
+                and path != types_path
+                and any(
                     (b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")) in set(EVENT_CLASSES) | {"EventData"}
-                    for b in node.bases):
+                    for b in node.bases
+                )
+            ):
                 problems.append(f"{where}:{node.lineno}: event class {node.name} outside server/events/types.py")
             if isinstance(node, (ast.Name, ast.Attribute, ast.alias)):
-                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) \
+                name = (
+                    node.id
+                    if isinstance(node, ast.Name)
+                    else node.attr
+                    if isinstance(node, ast.Attribute)
                     else node.name
+                )
                 if name == "NewEvent":
                     problems.append(f"{where}:{node.lineno}: an untyped NewEvent")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names \
-                    and path != types_path:
-                problems.append(f"{where}:{node.lineno}: the event name {node.value!r} spelled out; import it "
-                                f"from server/events/types.py")
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in names
+                and path != types_path
+            ):
+                problems.append(
+                    f"{where}:{node.lineno}: the event name {node.value!r} spelled out; import it "
+                    f"from server/events/types.py"
+                )
             if not isinstance(node, ast.Call):
                 continue
             callee = _callee(node)
@@ -94,18 +113,24 @@ def test_every_event_emitted_in_server_is_declared_in_the_types_module():
             if callee == "append_events" and len(node.args) == 2 and isinstance(node.args[1], ast.List):
                 for item in node.args[1].elts:
                     if not (isinstance(item, ast.Call) and _callee(item) in EVENT_CLASSES):
-                        problems.append(f"{where}:{node.lineno}: append_events with something that is not a typed "
-                                        f"event")
+                        problems.append(
+                            f"{where}:{node.lineno}: append_events with something that is not a typed event"
+                        )
             if callee == "status_event":
                 extras = {k.arg for k in node.keywords}
                 unknown = extras - {f.name for f in DocumentStatusChanged.__dataclass_fields__.values()}
                 if unknown:
                     problems.append(f"{where}:{node.lineno}: status_event with undeclared fields {unknown}")
                 doc_type = node.args[1] if len(node.args) > 1 else None
-                if isinstance(doc_type, ast.Constant) and doc_type.value in DOCUMENT_FIELDS:
-                    if set(DOCUMENT_FIELDS[doc_type.value]) - extras:  # always written: always given
-                        problems.append(f"{where}:{node.lineno}: {doc_type.value} status event without "
-                                        f"{set(DOCUMENT_FIELDS[doc_type.value]) - extras}")
+                if (
+                    isinstance(doc_type, ast.Constant)
+                    and doc_type.value in DOCUMENT_FIELDS
+                    and set(DOCUMENT_FIELDS[doc_type.value]) - extras  # always written: always given
+                ):
+                    problems.append(
+                        f"{where}:{node.lineno}: {doc_type.value} status event without "
+                        f"{set(DOCUMENT_FIELDS[doc_type.value]) - extras}"
+                    )
     assert problems == []
     # every declared event type is emitted somewhere (status changes also through documents.actions.status_event)
     assert set(built) == set(EVENT_CLASSES), set(EVENT_CLASSES) - set(built)
@@ -120,81 +145,212 @@ def test_the_domain_modules_re_export_the_names():
     from server.scanning import sessions
 
     assert (journal.STOCK_CHANGED, journal.DOCUMENT_STATUS_CHANGED, journal.MONEY_APPLIED) == (
-        "stock.changed", "document.status_changed", "money.applied")
-    assert (reorder.STOCK_LOW, lots.LOT_EXPIRING, counts.COUNT_POSTED, sessions.SCAN_RECORDED,
-            services.AUTH_CHANGED) == ("stock.low", "lot.expiring", "stock.count_posted", "scan.recorded",
-                                       "auth.changed")
+        "stock.changed",
+        "document.status_changed",
+        "money.applied",
+    )
+    assert (
+        reorder.STOCK_LOW,
+        lots.LOT_EXPIRING,
+        counts.COUNT_POSTED,
+        sessions.SCAN_RECORDED,
+        services.AUTH_CHANGED,
+    ) == ("stock.low", "lot.expiring", "stock.count_posted", "scan.recorded", "auth.changed")
 
 
 # ---- the stored format: byte for byte what the journal holds --------------------------------------------
 
 # (event, the payload text the journal has always stored for it)
 SAMPLES = [
-    (StockChanged(product_id=7, location_id=3, warehouse_id=1, lot_id=None, delta=2000000, quantity=5000000,
-                  move_id=41, operation_id=17, move_type="receipt"),
-     '{"product_id":7,"location_id":3,"warehouse_id":1,"lot_id":null,"delta":2000000,"quantity":5000000,'
-     '"move_id":41,"operation_id":17,"move_type":"receipt"}'),
-    (StockChanged(product_id=7, location_id=3, warehouse_id=1, lot_id=9, delta=-1000000, quantity=0, move_id=42,
-                  operation_id=18, move_type="issue"),
-     '{"product_id":7,"location_id":3,"warehouse_id":1,"lot_id":9,"delta":-1000000,"quantity":0,"move_id":42,'
-     '"operation_id":18,"move_type":"issue"}'),
-    (StockLow(product_id=7, warehouse_id=1, available=1000000, min_qty=5000000, max_qty=20000000),
-     '{"product_id":7,"warehouse_id":1,"available":1000000,"min":5000000,"max":20000000}'),
-    (CountPosted(count_id=2, number="SC20260615-0001", warehouse_id=1, gain_fen=1200, loss_fen=-350),
-     '{"count_id":2,"number":"SC20260615-0001","warehouse_id":1,"gain_fen":1200,"loss_fen":-350}'),
-    (LotExpiring(lot_id=4, product_id=7, code="L2026-06", expiry_date=date(2026, 7, 1), warehouse_id=1),
-     '{"lot_id":4,"product_id":7,"code":"L2026-06","expiry_date":"2026-07-01","warehouse_id":1}'),
-    (MoneyApplied(side="payable", money_id=3, party_id=2, amount_fen=13560, on=date(2026, 6, 15),
-                  number="PAY20260615-0003"),
-     '{"side":"payable","money_id":3,"party_id":2,"amount_fen":13560,"date":"2026-06-15",'
-     '"number":"PAY20260615-0003"}'),
-    (ScanRecorded(session_id=5, scan_id="gun7-0001", message_zh="牛奶 250ml: 2", message_en="Milk 250ml: 2"),
-     '{"session_id":5,"scan_id":"gun7-0001","message_zh":"牛奶 250ml: 2","message_en":"Milk 250ml: 2"}'),
+    (
+        StockChanged(
+            product_id=7,
+            location_id=3,
+            warehouse_id=1,
+            lot_id=None,
+            delta=2000000,
+            quantity=5000000,
+            move_id=41,
+            operation_id=17,
+            move_type="receipt",
+        ),
+        '{"product_id":7,"location_id":3,"warehouse_id":1,"lot_id":null,"delta":2000000,"quantity":5000000,'
+        '"move_id":41,"operation_id":17,"move_type":"receipt"}',
+    ),
+    (
+        StockChanged(
+            product_id=7,
+            location_id=3,
+            warehouse_id=1,
+            lot_id=9,
+            delta=-1000000,
+            quantity=0,
+            move_id=42,
+            operation_id=18,
+            move_type="issue",
+        ),
+        '{"product_id":7,"location_id":3,"warehouse_id":1,"lot_id":9,"delta":-1000000,"quantity":0,"move_id":42,'
+        '"operation_id":18,"move_type":"issue"}',
+    ),
+    (
+        StockLow(product_id=7, warehouse_id=1, available=1000000, min_qty=5000000, max_qty=20000000),
+        '{"product_id":7,"warehouse_id":1,"available":1000000,"min":5000000,"max":20000000}',
+    ),
+    (
+        CountPosted(count_id=2, number="SC20260615-0001", warehouse_id=1, gain_fen=1200, loss_fen=-350),
+        '{"count_id":2,"number":"SC20260615-0001","warehouse_id":1,"gain_fen":1200,"loss_fen":-350}',
+    ),
+    (
+        LotExpiring(lot_id=4, product_id=7, code="L2026-06", expiry_date=date(2026, 7, 1), warehouse_id=1),
+        '{"lot_id":4,"product_id":7,"code":"L2026-06","expiry_date":"2026-07-01","warehouse_id":1}',
+    ),
+    (
+        MoneyApplied(
+            side="payable", money_id=3, party_id=2, amount_fen=13560, on=date(2026, 6, 15), number="PAY20260615-0003"
+        ),
+        '{"side":"payable","money_id":3,"party_id":2,"amount_fen":13560,"date":"2026-06-15",'
+        '"number":"PAY20260615-0003"}',
+    ),
+    (
+        ScanRecorded(session_id=5, scan_id="gun7-0001", message_zh="牛奶 250ml: 2", message_en="Milk 250ml: 2"),
+        '{"session_id":5,"scan_id":"gun7-0001","message_zh":"牛奶 250ml: 2","message_en":"Milk 250ml: 2"}',
+    ),
     (AuthChanged(reason="logout"), '{"reason":"logout"}'),
     (AuthChanged(reason="user.disable", user_id=4), '{"reason":"user.disable","user_id":4}'),
     (AuthChanged(reason="token.revoke", token_id=2), '{"reason":"token.revoke","token_id":2}'),
     # status changes: the extras each document type writes, in its order (null included)
-    (DocumentStatusChanged(doc_type="goods_receipt", id=1, number="GR20260615-0001", from_status="",
-                           to_status="posted", actor="user:cangguan", inspection_number="QC20260615-0001",
-                           order_id=None, warehouse_id=1),
-     '{"doc_type":"goods_receipt","id":1,"number":"GR20260615-0001","from":"","to":"posted",'
-     '"actor":"user:cangguan","inspection_number":"QC20260615-0001","order_id":null,"warehouse_id":1}'),
-    (DocumentStatusChanged(doc_type="shipment", id=2, number="SH20260615-0002", from_status="", to_status="posted",
-                           actor="user:cangguan", warehouse_id=1, order_id=6),
-     '{"doc_type":"shipment","id":2,"number":"SH20260615-0002","from":"","to":"posted","actor":"user:cangguan",'
-     '"warehouse_id":1,"order_id":6}'),
-    (DocumentStatusChanged(doc_type="sales_return", id=1, number="SR20260615-0001", from_status="",
-                           to_status="posted", actor="user:cangguan", warehouse_id=1, credit_note_id=None),
-     '{"doc_type":"sales_return","id":1,"number":"SR20260615-0001","from":"","to":"posted",'
-     '"actor":"user:cangguan","warehouse_id":1,"credit_note_id":null}'),
-    (DocumentStatusChanged(doc_type="purchase_return", id=1, number="PR20260615-0001", from_status="",
-                           to_status="posted", actor="user:cangguan", debit_note_id=4),
-     '{"doc_type":"purchase_return","id":1,"number":"PR20260615-0001","from":"","to":"posted",'
-     '"actor":"user:cangguan","debit_note_id":4}'),
-    (DocumentStatusChanged(doc_type="supplier_payment", id=3, number="PAY20260615-0003", from_status="",
-                           to_status="posted", actor="user:chuna", allocated_fen=0),
-     '{"doc_type":"supplier_payment","id":3,"number":"PAY20260615-0003","from":"","to":"posted",'
-     '"actor":"user:chuna","allocated_fen":0}'),
-    (DocumentStatusChanged(doc_type="sales_invoice", id=8, number="INV20260615-0008", from_status="",
-                           to_status="open", actor="user:kuaiji", kind="credit_note"),
-     '{"doc_type":"sales_invoice","id":8,"number":"INV20260615-0008","from":"","to":"open","actor":"user:kuaiji",'
-     '"kind":"credit_note"}'),
-    (DocumentStatusChanged(doc_type="sales_invoice", id=8, number="INV20260615-0008", from_status="open",
-                           to_status="paid", actor="user:chuna"),
-     '{"doc_type":"sales_invoice","id":8,"number":"INV20260615-0008","from":"open","to":"paid",'
-     '"actor":"user:chuna"}'),
-    (DocumentStatusChanged(doc_type="supplier_bill", id=4, number="DN20260615-0001", from_status="",
-                           to_status="open", actor="user:cangguan", kind="debit_note"),
-     '{"doc_type":"supplier_bill","id":4,"number":"DN20260615-0001","from":"","to":"open",'
-     '"actor":"user:cangguan","kind":"debit_note"}'),
-    (DocumentStatusChanged(doc_type="purchase_order", id=9, number="PO20260615-0009", from_status="submitted",
-                           to_status="approved", actor="user:laozhang", warehouse_id=2),
-     '{"doc_type":"purchase_order","id":9,"number":"PO20260615-0009","from":"submitted","to":"approved",'
-     '"actor":"user:laozhang","warehouse_id":2}'),
-    (DocumentStatusChanged(doc_type="expense_bill", id=1, number="EX20260615-0001", from_status="submitted",
-                           to_status="approved", actor="user:zhuguan"),
-     '{"doc_type":"expense_bill","id":1,"number":"EX20260615-0001","from":"submitted","to":"approved",'
-     '"actor":"user:zhuguan"}'),
+    (
+        DocumentStatusChanged(
+            doc_type="goods_receipt",
+            id=1,
+            number="GR20260615-0001",
+            from_status="",
+            to_status="posted",
+            actor="user:cangguan",
+            inspection_number="QC20260615-0001",
+            order_id=None,
+            warehouse_id=1,
+        ),
+        '{"doc_type":"goods_receipt","id":1,"number":"GR20260615-0001","from":"","to":"posted",'
+        '"actor":"user:cangguan","inspection_number":"QC20260615-0001","order_id":null,"warehouse_id":1}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="shipment",
+            id=2,
+            number="SH20260615-0002",
+            from_status="",
+            to_status="posted",
+            actor="user:cangguan",
+            warehouse_id=1,
+            order_id=6,
+        ),
+        '{"doc_type":"shipment","id":2,"number":"SH20260615-0002","from":"","to":"posted","actor":"user:cangguan",'
+        '"warehouse_id":1,"order_id":6}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="sales_return",
+            id=1,
+            number="SR20260615-0001",
+            from_status="",
+            to_status="posted",
+            actor="user:cangguan",
+            warehouse_id=1,
+            credit_note_id=None,
+        ),
+        '{"doc_type":"sales_return","id":1,"number":"SR20260615-0001","from":"","to":"posted",'
+        '"actor":"user:cangguan","warehouse_id":1,"credit_note_id":null}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="purchase_return",
+            id=1,
+            number="PR20260615-0001",
+            from_status="",
+            to_status="posted",
+            actor="user:cangguan",
+            debit_note_id=4,
+        ),
+        '{"doc_type":"purchase_return","id":1,"number":"PR20260615-0001","from":"","to":"posted",'
+        '"actor":"user:cangguan","debit_note_id":4}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="supplier_payment",
+            id=3,
+            number="PAY20260615-0003",
+            from_status="",
+            to_status="posted",
+            actor="user:chuna",
+            allocated_fen=0,
+        ),
+        '{"doc_type":"supplier_payment","id":3,"number":"PAY20260615-0003","from":"","to":"posted",'
+        '"actor":"user:chuna","allocated_fen":0}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="sales_invoice",
+            id=8,
+            number="INV20260615-0008",
+            from_status="",
+            to_status="open",
+            actor="user:kuaiji",
+            kind="credit_note",
+        ),
+        '{"doc_type":"sales_invoice","id":8,"number":"INV20260615-0008","from":"","to":"open","actor":"user:kuaiji",'
+        '"kind":"credit_note"}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="sales_invoice",
+            id=8,
+            number="INV20260615-0008",
+            from_status="open",
+            to_status="paid",
+            actor="user:chuna",
+        ),
+        '{"doc_type":"sales_invoice","id":8,"number":"INV20260615-0008","from":"open","to":"paid",'
+        '"actor":"user:chuna"}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="supplier_bill",
+            id=4,
+            number="DN20260615-0001",
+            from_status="",
+            to_status="open",
+            actor="user:cangguan",
+            kind="debit_note",
+        ),
+        '{"doc_type":"supplier_bill","id":4,"number":"DN20260615-0001","from":"","to":"open",'
+        '"actor":"user:cangguan","kind":"debit_note"}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="purchase_order",
+            id=9,
+            number="PO20260615-0009",
+            from_status="submitted",
+            to_status="approved",
+            actor="user:laozhang",
+            warehouse_id=2,
+        ),
+        '{"doc_type":"purchase_order","id":9,"number":"PO20260615-0009","from":"submitted","to":"approved",'
+        '"actor":"user:laozhang","warehouse_id":2}',
+    ),
+    (
+        DocumentStatusChanged(
+            doc_type="expense_bill",
+            id=1,
+            number="EX20260615-0001",
+            from_status="submitted",
+            to_status="approved",
+            actor="user:zhuguan",
+        ),
+        '{"doc_type":"expense_bill","id":1,"number":"EX20260615-0001","from":"submitted","to":"approved",'
+        '"actor":"user:zhuguan"}',
+    ),
 ]
 
 
@@ -219,30 +375,39 @@ def test_the_journal_product_column():
 
 def test_old_payloads_still_parse():
     # a status change as a writer before ``actor`` was always there, with a key no class knows
-    old = parse_event("document.status_changed", {"doc_type": "supplier_bill", "id": 3, "number": "BILL-3",
-                                                  "from": "", "to": "open", "legacy": 1})
+    old = parse_event(
+        "document.status_changed",
+        {"doc_type": "supplier_bill", "id": 3, "number": "BILL-3", "from": "", "to": "open", "legacy": 1},
+    )
     assert old == DocumentStatusChanged("supplier_bill", 3, "BILL-3", "", "open", actor="")
     # a payment's status change without allocated_fen: the poster falls back to the payment row
-    pay = parse_event("document.status_changed", '{"doc_type":"supplier_payment","id":1,"number":"P1",'
-                                                 '"from":"","to":"posted","actor":"x"}')
+    pay = parse_event(
+        "document.status_changed",
+        '{"doc_type":"supplier_payment","id":1,"number":"P1","from":"","to":"posted","actor":"x"}',
+    )
     assert pay.allocated_fen is None and pay.actor == "x"
     # an auth event of the first kind, before it named a user or token
     assert parse_event("auth.changed", {"reason": "logout"}) == AuthChanged("logout")
-    applied = parse_event("money.applied", {"side": "receivable", "money_id": 2, "party_id": 1, "amount_fen": 500,
-                                            "date": "2026-05-31", "number": "RC-2"})
+    applied = parse_event(
+        "money.applied",
+        {"side": "receivable", "money_id": 2, "party_id": 1, "amount_fen": 500, "date": "2026-05-31", "number": "RC-2"},
+    )
     assert applied.on == date(2026, 5, 31) and applied.side == "receivable"
 
 
-@pytest.mark.parametrize("event_type, payload, message", [
-    ("stock.changed", {"product_id": 1}, "missing field 'location_id'"),
-    ("stock.changed", dict(json.loads(SAMPLES[0][1]), delta="2"), "field 'delta' has '2'"),
-    ("stock.changed", dict(json.loads(SAMPLES[0][1]), operation_id=True), "field 'operation_id' has True"),
-    ("stock.changed", dict(json.loads(SAMPLES[0][1]), location_id=None), "field 'location_id' has None"),
-    ("lot.expiring", dict(json.loads(SAMPLES[4][1]), expiry_date="31.12.2026"), "expiry_date"),
-    ("money.applied", "[1, 2]", "not a JSON object"),
-    ("money.applied", "{", "not JSON"),
-    ("no.such_event", {}, "unknown event type"),
-])
+@pytest.mark.parametrize(
+    "event_type, payload, message",
+    [
+        ("stock.changed", {"product_id": 1}, "missing field 'location_id'"),
+        ("stock.changed", dict(json.loads(SAMPLES[0][1]), delta="2"), "field 'delta' has '2'"),
+        ("stock.changed", dict(json.loads(SAMPLES[0][1]), operation_id=True), "field 'operation_id' has True"),
+        ("stock.changed", dict(json.loads(SAMPLES[0][1]), location_id=None), "field 'location_id' has None"),
+        ("lot.expiring", dict(json.loads(SAMPLES[4][1]), expiry_date="31.12.2026"), "expiry_date"),
+        ("money.applied", "[1, 2]", "not a JSON object"),
+        ("money.applied", "{", "not JSON"),
+        ("no.such_event", {}, "unknown event type"),
+    ],
+)
 def test_payloads_that_do_not_fit_are_refused(event_type, payload, message):
     with pytest.raises(EventFormatError, match=message.replace("(", r"\(")):
         parse_event(event_type, payload)
@@ -250,8 +415,8 @@ def test_payloads_that_do_not_fit_are_refused(event_type, payload, message):
 
 
 def test_the_tailer_passes_over_a_row_that_does_not_fit():
-    bad = JournalEvent(5, "stock.changed", datetime.now(timezone.utc), {"product_id": 1})
-    good = JournalEvent(6, "stock.changed", datetime.now(timezone.utc), json.loads(SAMPLES[0][1]))
+    bad = JournalEvent(5, "stock.changed", datetime.now(UTC), {"product_id": 1})
+    good = JournalEvent(6, "stock.changed", datetime.now(UTC), json.loads(SAMPLES[0][1]))
 
     def predicate(ev):
         return ev.event_type == "stock.changed" and ev.data.warehouse_id == 1
@@ -265,8 +430,10 @@ def test_the_tailer_passes_over_a_row_that_does_not_fit():
 
 async def _append_raw(db, event_type: str, payload: str) -> int:
     async with db.write() as conn:
-        await conn.execute(_build_append(None), {"b_type": event_type, "b_product_id": None, "b_payload": payload,
-                                                 "b_created_at": utcnow()})
+        await conn.execute(
+            _build_append(None),
+            {"b_type": event_type, "b_product_id": None, "b_payload": payload, "b_created_at": utcnow()},
+        )
     async with db.read() as conn:
         return await last_sequence(conn)
 
@@ -276,8 +443,9 @@ async def test_a_row_that_does_not_fit_its_type_is_set_aside_and_the_poster_goes
     pw = await make_purchasing_world(db)
     bad = await _append_raw(db, "stock.changed", '{"product_id":1,"move_type":"receipt"}')
     await _append_raw(db, "scan.recorded", '{"session_id":1}')  # books nothing: not even read
-    res = await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity="2", location_id=pw.w.a1,
-                                                unit_cost="10.00")])
+    res = await do_receive_stock(
+        db, [StockLine(product_id=pw.widget, quantity="2", location_id=pw.w.a1, unit_cost="10.00")]
+    )
     await post_pending(db)
     async with db.read() as conn:
         [failure] = (await conn.execute(select(poster_failure))).all()
@@ -290,8 +458,7 @@ async def test_a_row_that_does_not_fit_its_type_is_set_aside_and_the_poster_goes
 async def test_a_shipment_voucher_links_its_shipment_by_id(db):
     await setup_books(db)
     pw = await make_purchasing_world(db)
-    await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity="10", location_id=pw.w.a1,
-                                          unit_cost="10.00")])
+    await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity="10", location_id=pw.w.a1, unit_cost="10.00")])
     customer = await do_create_partner(db, "customer", PartnerInput(code="C900", name="华联超市"))
     ship_date = TODAY - timedelta(days=1)  # the voucher takes the shipment's date, not the operation's
     _so, sh, _inv = await sell(db, pw.w, customer, pw.widget, "2", "20.00", pw.w.a1, ship_date)
@@ -300,8 +467,12 @@ async def test_a_shipment_voucher_links_its_shipment_by_id(db):
         # the operation's reference no longer names the shipment: only the id links them
         await conn.execute(update(stock_operation).where(stock_operation.c.id == op_id).values(reference="MOVED"))
     [v] = await vouchers_of(db, "shipment")
-    assert (v.source_key, v.source_id, v.document_date, v.source_number) == (f"stock_operation:{op_id}", sh,
-                                                                             ship_date, "MOVED")
+    assert (v.source_key, v.source_id, v.document_date, v.source_number) == (
+        f"stock_operation:{op_id}",
+        sh,
+        ship_date,
+        "MOVED",
+    )
     await assert_books_clean(db)
 
 

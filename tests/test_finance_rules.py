@@ -14,49 +14,93 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from server.core.audit import audited
-from server.core.audit import audit_log
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import audit_log, audited
 from server.core.clock import utcnow
-from server.documents.actions import actor_label
+from server.core.database import Database
 from server.core.errors import DomainError
-from server.finance.errors import FinanceError
+from server.documents.actions import actor_label
 from server.finance.books import AccountInput, do_add_account, do_set_posting_rule
 from server.finance.closing import do_close_period, do_close_profit, do_reopen_period, do_transfer_vat
+from server.finance.errors import FinanceError
 from server.finance.ledger import period_of, period_start, previous_period
 from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
 from server.finance.poster import Poster, post_pending
-from server.finance.vouchers import (VoucherInput, VoucherLineInput, do_clear_suspense, do_create_voucher,
-                                     do_delete_voucher, do_post_voucher, do_reverse_voucher,
-                                     do_review_voucher)
+from server.finance.vouchers import (
+    VoucherInput,
+    VoucherLineInput,
+    do_clear_suspense,
+    do_create_voucher,
+    do_delete_voucher,
+    do_post_voucher,
+    do_reverse_voucher,
+    do_review_voucher,
+)
 from server.inventory.counts import CountEntry, CountInput, do_approve_count, do_open_count, do_record_counts
-from server.inventory.models import product_cost, production_order, production_order_line, stock_count, \
-    stock_count_line, stock_operation
-from server.inventory.production import (ComponentInput, FinishedGoodsInput, MaterialLine, ProductionInput,
-                                         do_create_production_order, do_issue_materials, do_receive_finished_goods,
-                                         do_set_bill_of_materials)
+from server.inventory.models import (
+    product_cost,
+    production_order,
+    production_order_line,
+    stock_count,
+    stock_count_line,
+    stock_operation,
+)
+from server.inventory.production import (
+    ComponentInput,
+    FinishedGoodsInput,
+    MaterialLine,
+    ProductionInput,
+    do_create_production_order,
+    do_issue_materials,
+    do_receive_finished_goods,
+    do_set_bill_of_materials,
+)
 from server.inventory.services import StockLine, do_adjust_stock, do_issue_stock, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
-from server.purchasing.bills import Allocation, BillInput, BillLineInput, PaymentInput, do_allocate_prepayment, \
-    do_create_supplier_bill, do_record_supplier_payment
+from server.purchasing.bills import (
+    Allocation,
+    BillInput,
+    BillLineInput,
+    PaymentInput,
+    do_allocate_prepayment,
+    do_create_supplier_bill,
+    do_record_supplier_payment,
+)
 from server.purchasing.models import goods_receipt_line, purchase_order_line, supplier_bill
-from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_purchase_order, do_create_purchase_order,
-                                      do_submit_purchase_order)
+from server.purchasing.orders import (
+    OrderInput,
+    OrderLineInput,
+    do_approve_purchase_order,
+    do_create_purchase_order,
+    do_submit_purchase_order,
+)
 from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, do_receive_goods
 from server.sales.invoicing import Allocation as SalesAllocation
-from server.sales.invoicing import CustomerReceiptInput, InvoiceInput, do_apply_advance, do_create_invoice, \
-    do_record_customer_receipt
+from server.sales.invoicing import (
+    CustomerReceiptInput,
+    InvoiceInput,
+    do_apply_advance,
+    do_create_invoice,
+    do_record_customer_receipt,
+)
 from server.sales.models import sales_invoice, sales_order_line
 from server.sales.orders import SalesLineInput, SalesOrderInput, do_create_sales_order, do_submit_sales_order
 from server.sales.shipping import ShipmentInput, ShipmentLineInput, do_ship_goods
 from tests.doc_asserts import fails
 from tests.factories import make_product, make_world
-from tests.finance_helpers import ACCOUNTANT, CASHIER, FINANCE_MANAGER, assert_books_clean, balances, lines_of, \
-    setup_books, vouchers_of
-from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world, principal
+from tests.finance_helpers import (
+    ACCOUNTANT,
+    CASHIER,
+    FINANCE_MANAGER,
+    assert_books_clean,
+    balances,
+    lines_of,
+    setup_books,
+    vouchers_of,
+)
 from tests.purchasing_helpers import ACCOUNTANT as BILL_CLERK
+from tests.purchasing_helpers import KEEPER, MANAGER, PURCHASER, make_purchasing_world, principal
 from tests.sales_helpers import SALES
-from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -90,43 +134,54 @@ async def chart_codes(db) -> set[str]:
 
 async def rule(db, role: str) -> str:
     async with db.read() as conn:
-        return (await conn.execute(select(posting_rule.c.account_code)
-                                   .where(posting_rule.c.role == role))).scalar_one()
+        return (await conn.execute(select(posting_rule.c.account_code).where(posting_rule.c.role == role))).scalar_one()
 
 
 async def period_status(db, period: int) -> str | None:
     async with db.read() as conn:
-        return (await conn.execute(select(accounting_period.c.status)
-                                   .where(accounting_period.c.period == period))).scalar()
+        return (
+            await conn.execute(select(accounting_period.c.status).where(accounting_period.c.period == period))
+        ).scalar()
 
 
 async def received_bill(db, pw, qty: str = "50", price: str = "12.00") -> int:
     """An approved PO for ``qty`` widgets at ``price`` + 13 % VAT, received in full and billed at that price."""
-    po = await do_create_purchase_order(db, OrderInput(pw.supplier, pw.w.wh1, [
-        OrderLineInput(pw.widget, qty, unit_price=price, vat_rate="0.13")], order_date=TODAY), PURCHASER)
+    po = await do_create_purchase_order(
+        db,
+        OrderInput(
+            pw.supplier, pw.w.wh1, [OrderLineInput(pw.widget, qty, unit_price=price, vat_rate="0.13")], order_date=TODAY
+        ),
+        PURCHASER,
+    )
     await do_submit_purchase_order(db, po, PURCHASER)
     await do_approve_purchase_order(db, po, MANAGER)
     async with db.read() as conn:
         pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
-    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput(qty, order_line_id=pol.id,
-                                                                         location_id=pw.w.a1)],
-                                                 order_id=po, receipt_date=TODAY), KEEPER)
+    rc = await do_receive_goods(
+        db,
+        ReceiptInput(
+            lines=[ReceiptLineInput(qty, order_line_id=pol.id, location_id=pw.w.a1)], order_id=po, receipt_date=TODAY
+        ),
+        KEEPER,
+    )
     async with db.read() as conn:
         rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
-    return await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, qty, price)],
-                                                       bill_date=TODAY), BILL_CLERK)
+    return await do_create_supplier_bill(
+        db, BillInput(pw.supplier, [BillLineInput(rl.id, qty, price)], bill_date=TODAY), BILL_CLERK
+    )
 
 
-async def shipped_invoice(db, customer: int, warehouse: int, location: int, product: int, qty: str,
-                          price: str = "20.00") -> int:
+async def shipped_invoice(
+    db, customer: int, warehouse: int, location: int, product: int, qty: str, price: str = "20.00"
+) -> int:
     """A sales order for ``qty`` at ``price`` (+ the product's VAT), shipped and invoiced in full."""
-    so = await do_create_sales_order(db, SalesOrderInput(customer, warehouse, [
-        SalesLineInput(product, qty, None, price)], order_date=TODAY), SALES)
+    so = await do_create_sales_order(
+        db, SalesOrderInput(customer, warehouse, [SalesLineInput(product, qty, None, price)], order_date=TODAY), SALES
+    )
     assert await do_submit_sales_order(db, so, SALES) == "approved"
     async with db.read() as conn:
         sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
-    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, qty, location)], ship_date=TODAY),
-                             KEEPER)
+    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, qty, location)], ship_date=TODAY), KEEPER)
     return await do_create_invoice(db, InvoiceInput(customer, shipment_ids=[sh], invoice_date=TODAY), BILL_CLERK)
 
 
@@ -183,8 +238,15 @@ async def test_manual_voucher_review_post_reverse_and_refusals(db):
     pw = await make_purchasing_world(db)
     customer = await do_create_partner(db, "customer", PartnerInput(code="C100", name="华联超市"))
 
-    vid = await do_create_voucher(db, manual("股东投入 capital paid in", VoucherLineInput("1002", debit="500.00"),
-                                             VoucherLineInput("4001", credit="500.00")), ACCOUNTANT)
+    vid = await do_create_voucher(
+        db,
+        manual(
+            "股东投入 capital paid in",
+            VoucherLineInput("1002", debit="500.00"),
+            VoucherLineInput("4001", credit="500.00"),
+        ),
+        ACCOUNTANT,
+    )
     (draft,) = await vouchers_of(db)
     assert (draft.id, draft.status, draft.number, draft.origin, draft.total_fen) == (vid, "draft", "", "manual", 50000)
     assert await balances(db) == {}  # a draft is not in the ledger
@@ -198,24 +260,57 @@ async def test_manual_voucher_review_post_reverse_and_refusals(db):
     assert await balances(db) == {"1002": 50000, "4001": -50000}
 
     before = await count_rows(db, voucher), await count_rows(db, voucher_line)
-    await fails(do_create_voucher(db, manual("unbalanced", VoucherLineInput("1002", debit="10.00"),
-                                             VoucherLineInput("4001", credit="9.99")), ACCOUNTANT), "UNBALANCED")
-    await fails(do_create_voucher(db, manual("parent account", VoucherLineInput("2221", debit="10.00"),
-                                             VoucherLineInput("1002", credit="10.00")), ACCOUNTANT),
-                "NOT_LEAF_ACCOUNT", "lines.0.account")
-    await fails(do_create_voucher(db, manual("no customer", VoucherLineInput("1122", debit="10.00"),
-                                             VoucherLineInput("6001", credit="10.00", customer_id=customer)),
-                                  ACCOUNTANT), "REQUIRED", "lines.0.customerId")
-    await fails(do_create_voucher(db, manual("unknown account", VoucherLineInput("9999", debit="1.00"),
-                                             VoucherLineInput("1002", credit="1.00")), ACCOUNTANT),
-                "UNKNOWN_ACCOUNT", "lines.0.account")
+    await fails(
+        do_create_voucher(
+            db,
+            manual("unbalanced", VoucherLineInput("1002", debit="10.00"), VoucherLineInput("4001", credit="9.99")),
+            ACCOUNTANT,
+        ),
+        "UNBALANCED",
+    )
+    await fails(
+        do_create_voucher(
+            db,
+            manual("parent account", VoucherLineInput("2221", debit="10.00"), VoucherLineInput("1002", credit="10.00")),
+            ACCOUNTANT,
+        ),
+        "NOT_LEAF_ACCOUNT",
+        "lines.0.account",
+    )
+    await fails(
+        do_create_voucher(
+            db,
+            manual(
+                "no customer",
+                VoucherLineInput("1122", debit="10.00"),
+                VoucherLineInput("6001", credit="10.00", customer_id=customer),
+            ),
+            ACCOUNTANT,
+        ),
+        "REQUIRED",
+        "lines.0.customerId",
+    )
+    await fails(
+        do_create_voucher(
+            db,
+            manual("unknown account", VoucherLineInput("9999", debit="1.00"), VoucherLineInput("1002", credit="1.00")),
+            ACCOUNTANT,
+        ),
+        "UNKNOWN_ACCOUNT",
+        "lines.0.account",
+    )
     assert (await count_rows(db, voucher), await count_rows(db, voucher_line)) == before
 
     # 红字冲销: a new posted voucher with the same lines in negative amounts
     red = await do_reverse_voucher(db, vid, FINANCE_MANAGER, on=TODAY)
     rv = next(v for v in await vouchers_of(db) if v.id == red)
-    assert (rv.status, rv.origin, rv.reversal_of, rv.number, rv.total_fen) == ("posted", "reversal", vid, "记-0002",
-                                                                                -50000)
+    assert (rv.status, rv.origin, rv.reversal_of, rv.number, rv.total_fen) == (
+        "posted",
+        "reversal",
+        vid,
+        "记-0002",
+        -50000,
+    )
     assert await lines_of(db, red) == [("1002", -50000, 0), ("4001", 0, -50000)]
     assert await balances(db) == {}
     await fails(do_reverse_voucher(db, vid, FINANCE_MANAGER, on=TODAY), "ALREADY_REVERSED")
@@ -234,8 +329,11 @@ async def test_manual_voucher_review_post_reverse_and_refusals(db):
 
 async def test_database_refuses_edited_or_unbalanced_posted_vouchers(db):
     await setup_books(db)
-    vid = await do_create_voucher(db, manual("capital", VoucherLineInput("1002", debit="100.00"),
-                                             VoucherLineInput("4001", credit="100.00")), ACCOUNTANT)
+    vid = await do_create_voucher(
+        db,
+        manual("capital", VoucherLineInput("1002", debit="100.00"), VoucherLineInput("4001", credit="100.00")),
+        ACCOUNTANT,
+    )
     await do_review_voucher(db, vid, FINANCE_MANAGER)
     await do_post_voucher(db, vid, FINANCE_MANAGER)
     before = await balances(db)
@@ -266,21 +364,47 @@ async def test_database_refuses_edited_or_unbalanced_posted_vouchers(db):
 
     # a voucher inserted as a draft with unbalanced lines cannot be switched to posted
     async with db.write() as conn:
-        draft = (await conn.execute(voucher.insert().values(
-            period=P, voucher_date=TODAY, document_date=TODAY, status="draft", origin="manual", total_fen=500,
-            created_by="tamper", created_at=utcnow()).returning(voucher.c.id))).scalar_one()
-        await conn.execute(voucher_line.insert(), [
-            {"voucher_id": draft, "line_no": 1, "account_code": "1001", "debit_fen": 500, "credit_fen": 0},
-            {"voucher_id": draft, "line_no": 2, "account_code": "4001", "debit_fen": 0, "credit_fen": 499}])
+        draft = (
+            await conn.execute(
+                voucher.insert()
+                .values(
+                    period=P,
+                    voucher_date=TODAY,
+                    document_date=TODAY,
+                    status="draft",
+                    origin="manual",
+                    total_fen=500,
+                    created_by="tamper",
+                    created_at=utcnow(),
+                )
+                .returning(voucher.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            voucher_line.insert(),
+            [
+                {"voucher_id": draft, "line_no": 1, "account_code": "1001", "debit_fen": 500, "credit_fen": 0},
+                {"voucher_id": draft, "line_no": 2, "account_code": "4001", "debit_fen": 0, "credit_fen": 499},
+            ],
+        )
     with pytest.raises(Exception):  # noqa: B017
         async with db.write() as conn:
             await conn.execute(text(f"UPDATE voucher SET status = 'posted', number = '记-9999' WHERE id = {draft}"))
     # … nor inserted as posted directly
     with pytest.raises(Exception):  # noqa: B017
         async with db.write() as conn:
-            await conn.execute(voucher.insert().values(
-                period=P, voucher_date=TODAY, document_date=TODAY, status="posted", origin="manual", total_fen=0,
-                created_by="tamper", created_at=utcnow()))
+            await conn.execute(
+                voucher.insert().values(
+                    period=P,
+                    voucher_date=TODAY,
+                    document_date=TODAY,
+                    status="posted",
+                    origin="manual",
+                    total_fen=0,
+                    created_by="tamper",
+                    created_at=utcnow(),
+                )
+            )
     async with db.read() as conn:
         assert (await conn.execute(select(voucher.c.status).where(voucher.c.id == draft))).scalar_one() == "draft"
     assert await balances(db) == before
@@ -288,28 +412,38 @@ async def test_database_refuses_edited_or_unbalanced_posted_vouchers(db):
 
 async def test_database_refuses_moving_a_line_into_a_posted_voucher(db):
     await setup_books(db)
-    vid = await do_create_voucher(db, manual("capital", VoucherLineInput("1002", debit="100.00"),
-                                             VoucherLineInput("4001", credit="100.00")), ACCOUNTANT)
+    vid = await do_create_voucher(
+        db,
+        manual("capital", VoucherLineInput("1002", debit="100.00"), VoucherLineInput("4001", credit="100.00")),
+        ACCOUNTANT,
+    )
     await do_review_voucher(db, vid, FINANCE_MANAGER)
     await do_post_voucher(db, vid, FINANCE_MANAGER)
-    other = await do_create_voucher(db, manual("draft", VoucherLineInput("1001", debit="1.00"),
-                                               VoucherLineInput("4001", credit="1.00")), ACCOUNTANT)
+    other = await do_create_voucher(
+        db, manual("draft", VoucherLineInput("1001", debit="1.00"), VoucherLineInput("4001", credit="1.00")), ACCOUNTANT
+    )
     with pytest.raises(Exception):  # noqa: B017
         async with db.write() as conn:
-            await conn.execute(text(f"UPDATE voucher_line SET voucher_id = {vid}, period = {P}, posted = true "
-                                    f"WHERE voucher_id = {other} AND line_no = 1"))
+            await conn.execute(
+                text(
+                    f"UPDATE voucher_line SET voucher_id = {vid}, period = {P}, posted = true "
+                    f"WHERE voucher_id = {other} AND line_no = 1"
+                )
+            )
     assert await balances(db) == {"1002": 10000, "4001": -10000}
     await assert_books_clean(db)
 
 
 async def test_database_refuses_posted_lines_on_a_draft_voucher(db):
     await setup_books(db)
-    draft = await do_create_voucher(db, manual("draft", VoucherLineInput("1001", debit="1.00"),
-                                               VoucherLineInput("4001", credit="1.00")), ACCOUNTANT)
+    draft = await do_create_voucher(
+        db, manual("draft", VoucherLineInput("1001", debit="1.00"), VoucherLineInput("4001", credit="1.00")), ACCOUNTANT
+    )
     with pytest.raises(Exception):  # noqa: B017
         async with db.write() as conn:
-            await conn.execute(text(f"UPDATE voucher_line SET period = {P}, posted = true "
-                                    f"WHERE voucher_id = {draft} AND line_no = 1"))
+            await conn.execute(
+                text(f"UPDATE voucher_line SET period = {P}, posted = true WHERE voucher_id = {draft} AND line_no = 1")
+            )
     assert await balances(db) == {}
 
 
@@ -331,9 +465,20 @@ async def test_closed_periods_refuse_manual_vouchers_and_move_documents_forward(
 
     # an accountant's voucher dated in the closed month is refused, and nothing is written
     before = await count_rows(db, voucher)
-    await fails(do_create_voucher(db, manual("late capital", VoucherLineInput("1001", debit="10.00"),
-                                             VoucherLineInput("4001", credit="10.00"), on=LAST_DAY), ACCOUNTANT),
-                "PERIOD_CLOSED", "date")
+    await fails(
+        do_create_voucher(
+            db,
+            manual(
+                "late capital",
+                VoucherLineInput("1001", debit="10.00"),
+                VoucherLineInput("4001", credit="10.00"),
+                on=LAST_DAY,
+            ),
+            ACCOUNTANT,
+        ),
+        "PERIOD_CLOSED",
+        "date",
+    )
     assert await count_rows(db, voucher) == before
 
     # a business document dated in the closed month posts into the first open period, keeping its date
@@ -352,12 +497,17 @@ async def test_closed_periods_refuse_manual_vouchers_and_move_documents_forward(
         await do_reopen_period(db, LAST, "补录发票 missing invoice", FINANCE_MANAGER)
     assert await period_status(db, LAST) == "open"
     async with db.read() as conn:
-        entries = (await conn.execute(select(audit_log).where(audit_log.c.target == f"period:{LAST}",
-                                                              audit_log.c.actor == "user:zhuguan"))).all()
+        entries = (
+            await conn.execute(
+                select(audit_log).where(audit_log.c.target == f"period:{LAST}", audit_log.c.actor == "user:zhuguan")
+            )
+        ).all()
     assert len(entries) == 1  # (closing the period, done outside the API here, is audited as the system's)
     assert entries[0].operation == "reopenPeriod"
-    assert json.loads(entries[0].details) == {"before": {"status": "closed"},
-                                              "after": {"status": "open", "reason": "补录发票 missing invoice"}}
+    assert json.loads(entries[0].details) == {
+        "before": {"status": "closed"},
+        "after": {"status": "open", "reason": "补录发票 missing invoice"},
+    }
     await fails(do_reopen_period(db, LAST, "again", FINANCE_MANAGER), "INVALID_STATUS", "period")
 
     # the current month cannot be closed while the previous one is open
@@ -374,8 +524,9 @@ async def test_closed_periods_refuse_manual_vouchers_and_move_documents_forward(
     opening = await last_voucher(db, "stock_operation")
     await do_clear_suspense(db, opening.id, FINANCE_MANAGER, gain_treatment="income", on=TODAY)  # 6602 −10.00
     # … nor with a voucher of the month not posted, nor with income and expense not closed to 本年利润
-    draft = await do_create_voucher(db, manual("draft", VoucherLineInput("1001", debit="1.00"),
-                                               VoucherLineInput("4001", credit="1.00")), ACCOUNTANT)
+    draft = await do_create_voucher(
+        db, manual("draft", VoucherLineInput("1001", debit="1.00"), VoucherLineInput("4001", credit="1.00")), ACCOUNTANT
+    )
     await fails(do_close_period(db, P, FINANCE_MANAGER), "UNPOSTED_VOUCHERS", "period")
     await do_delete_voucher(db, draft, ACCOUNTANT)
     await fails(do_close_period(db, P, FINANCE_MANAGER), "PROFIT_NOT_CLOSED", "period")
@@ -401,8 +552,9 @@ async def test_a_month_skipped_before_a_closed_period_is_closed_too(db):
     pw = await make_purchasing_world(db)
     gap = previous_period(LAST)
     before_gap = previous_period(gap)
-    await do_record_supplier_payment(db, PaymentInput(pw.supplier, "1.00", payment_date=period_start(before_gap)),
-                                     CASHIER)
+    await do_record_supplier_payment(
+        db, PaymentInput(pw.supplier, "1.00", payment_date=period_start(before_gap)), CASHIER
+    )
     await do_record_supplier_payment(db, PaymentInput(pw.supplier, "2.00", payment_date=LAST_DAY), CASHIER)
     await do_close_period(db, before_gap, FINANCE_MANAGER)
     try:  # nothing happened in the gap month: either closing skips it, or it must be closed first
@@ -419,9 +571,20 @@ async def test_a_month_skipped_before_a_closed_period_is_closed_too(db):
     late = await last_voucher(db, "supplier_payment")
     assert (late.period, late.voucher_date) == (P, period_start(P))
     assert await balances(db, period=LAST) == closed
-    await fails(do_create_voucher(db, manual("late", VoucherLineInput("1001", debit="1.00"),
-                                             VoucherLineInput("4001", credit="1.00"), on=period_start(gap)),
-                                  ACCOUNTANT), "PERIOD_CLOSED", "date")
+    await fails(
+        do_create_voucher(
+            db,
+            manual(
+                "late",
+                VoucherLineInput("1001", debit="1.00"),
+                VoucherLineInput("4001", credit="1.00"),
+                on=period_start(gap),
+            ),
+            ACCOUNTANT,
+        ),
+        "PERIOD_CLOSED",
+        "date",
+    )
 
 
 # ---- 5. prepayments and advances applied later ------------------------------------------------------
@@ -448,8 +611,9 @@ async def test_prepayment_and_advance_applied_later(db):
     applied = await last_voucher(db, "supplier_payment")
     assert sorted(await lines_of(db, applied.id)) == [("1123", 0, 67800), ("220201", 67800, 0)]
     async with db.read() as conn:
-        assert (await conn.execute(select(supplier_bill.c.status).where(supplier_bill.c.id == bill))
-                ).scalar_one() == "paid"
+        assert (
+            await conn.execute(select(supplier_bill.c.status).where(supplier_bill.c.id == bill))
+        ).scalar_one() == "paid"
     await assert_books_clean(db)
 
     # 500.00 received before any invoice: all of it is an advance (2203)
@@ -467,8 +631,9 @@ async def test_prepayment_and_advance_applied_later(db):
     applied = await last_voucher(db, "customer_receipt")
     assert sorted(await lines_of(db, applied.id)) == [("1122", 0, 22600), ("2203", 22600, 0)]
     async with db.read() as conn:
-        assert (await conn.execute(select(sales_invoice.c.status).where(sales_invoice.c.id == inv))
-                ).scalar_one() == "paid"
+        assert (
+            await conn.execute(select(sales_invoice.c.status).where(sales_invoice.c.id == inv))
+        ).scalar_one() == "paid"
     await assert_books_clean(db)
 
 
@@ -481,18 +646,30 @@ async def test_production_moves_materials_labour_and_overhead_through_wip(db):
     a = await make_product(db, w, purchase_price="2.00")
     b = await make_product(db, w, purchase_price="3.00")
     kit = await make_product(db, w, purchase_price="0.00")
-    await do_receive_stock(db, [StockLine(product_id=a, location_id=w.a1, quantity="50", unit_cost="2.00"),
-                                StockLine(product_id=b, location_id=w.a1, quantity="50", unit_cost="3.00")])
-    await do_clear_suspense(db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER,
-                            gain_treatment="capital", on=TODAY)
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=a, location_id=w.a1, quantity="50", unit_cost="2.00"),
+            StockLine(product_id=b, location_id=w.a1, quantity="50", unit_cost="3.00"),
+        ],
+    )
+    await do_clear_suspense(
+        db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER, gain_treatment="capital", on=TODAY
+    )
     await do_set_bill_of_materials(db, kit, [ComponentInput(a, "2"), ComponentInput(b, "1")])
     keeper = principal("warehouse_keeper", 60, "chejian")
-    order_id = await do_create_production_order(db, ProductionInput(kit, w.wh1, "10", labour="15.00",
-                                                                    overhead="5.00"), keeper)
+    order_id = await do_create_production_order(
+        db, ProductionInput(kit, w.wh1, "10", labour="15.00", overhead="5.00"), keeper
+    )
     assert (await balances(db)).get("5001", 0) == 0  # nothing booked while the order is open
     async with db.read() as conn:
-        la, lb = (await conn.execute(select(production_order_line).where(production_order_line.c.order_id == order_id)
-                                     .order_by(production_order_line.c.id))).all()
+        la, lb = (
+            await conn.execute(
+                select(production_order_line)
+                .where(production_order_line.c.order_id == order_id)
+                .order_by(production_order_line.c.id)
+            )
+        ).all()
     await do_issue_materials(db, order_id, [MaterialLine(la.id, "20", w.a1), MaterialLine(lb.id, "10", w.a1)], keeper)
     mid = await balances(db)
     # materials 40.00 + 30.00 and conversion costs 15.00 + 5.00 sit in 生产成本
@@ -502,8 +679,9 @@ async def test_production_moves_materials_labour_and_overhead_through_wip(db):
     assert (await balances(db))["5001"] == 9000 - 3600
     assert await do_receive_finished_goods(db, order_id, FinishedGoodsInput("6", w.a2, complete=True), keeper) == 5400
     async with db.read() as conn:
-        assert (await conn.execute(select(production_order.c.status)
-                                   .where(production_order.c.id == order_id))).scalar_one() == "completed"
+        assert (
+            await conn.execute(select(production_order.c.status).where(production_order.c.id == order_id))
+        ).scalar_one() == "completed"
     end = await balances(db)
     assert end.get("5001", 0) == 0
     assert (end["2211"], end["5101"]) == (-1500, -500)
@@ -522,14 +700,23 @@ async def approved_count(db):
     await setup_books(db)
     w = await make_world(db)
     p = await make_product(db, w)
-    await do_receive_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="100", unit_cost="2.00"),
-                                StockLine(product_id=p, location_id=w.a2, quantity="50", unit_cost="2.00")])
-    await do_clear_suspense(db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER,
-                            gain_treatment="capital", on=TODAY)
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=p, location_id=w.a1, quantity="100", unit_cost="2.00"),
+            StockLine(product_id=p, location_id=w.a2, quantity="50", unit_cost="2.00"),
+        ],
+    )
+    await do_clear_suspense(
+        db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER, gain_treatment="capital", on=TODAY
+    )
     count_id = await do_open_count(db, CountInput(w.wh1), COUNTER)
     async with db.read() as conn:
-        a1, a2 = (await conn.execute(select(stock_count_line).where(stock_count_line.c.count_id == count_id)
-                                     .order_by(stock_count_line.c.id))).all()
+        a1, a2 = (
+            await conn.execute(
+                select(stock_count_line).where(stock_count_line.c.count_id == count_id).order_by(stock_count_line.c.id)
+            )
+        ).all()
     await do_record_counts(db, count_id, [CountEntry("98", a1.id), CountEntry("51", a2.id)], COUNTER)
     await do_approve_count(db, count_id, APPROVER)
     async with db.read() as conn:
@@ -559,11 +746,17 @@ async def test_count_differences_wait_in_suspense_until_cleared(db):
 async def test_an_approved_count_is_one_voucher(db):
     held = await approved_count(db)
     assert len(held) == 1, [v.source_key for v in held]
-    assert sorted(ln for ln in await lines_of(db, held[0].id) if ln[0] == "1901") == [("1901", 0, 200),
-                                                                                        ("1901", 400, 0)]
+    assert sorted(ln for ln in await lines_of(db, held[0].id) if ln[0] == "1901") == [
+        ("1901", 0, 200),
+        ("1901", 400, 0),
+    ]
     disposal = await do_clear_suspense(db, held[0].id, FINANCE_MANAGER, on=TODAY)
-    assert sorted(await lines_of(db, disposal)) == [("1901", 0, 400), ("1901", 200, 0), ("6602", 0, 200),
-                                                    ("6602", 400, 0)]
+    assert sorted(await lines_of(db, disposal)) == [
+        ("1901", 0, 400),
+        ("1901", 200, 0),
+        ("6602", 0, 200),
+        ("6602", 400, 0),
+    ]
 
 
 async def test_a_disposal_voucher_cannot_itself_be_cleared(db):
@@ -571,8 +764,9 @@ async def test_a_disposal_voucher_cannot_itself_be_cleared(db):
     w = await make_world(db)
     p = await make_product(db, w)
     await do_receive_stock(db, [StockLine(product_id=p, quantity="20", location_id=w.a1, unit_cost="5.00")])
-    disposal = await do_clear_suspense(db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER,
-                                       gain_treatment="capital", on=TODAY)
+    disposal = await do_clear_suspense(
+        db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER, gain_treatment="capital", on=TODAY
+    )
     before = await balances(db)
     assert before == {"1405": 10000, "4001": -10000}
     with pytest.raises(FinanceError):
@@ -603,8 +797,9 @@ async def test_posting_rules_and_sub_accounts_redirect_postings(db):
 
     await setup_books(db)
     sw = await make_sales_world(db)  # 100 widgets at 10.00 in A-01 (stock received without a document)
-    await do_clear_suspense(db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER,
-                            gain_treatment="capital", on=TODAY)
+    await do_clear_suspense(
+        db, (await last_voucher(db, "stock_operation")).id, FINANCE_MANAGER, gain_treatment="capital", on=TODAY
+    )
 
     await do_set_posting_rule(db, "cost_of_sales", "6402", FINANCE_MANAGER)
     assert await rule(db, "cost_of_sales") == "6402"
@@ -624,24 +819,45 @@ async def test_posting_rules_and_sub_accounts_redirect_postings(db):
 
     # a sub-account under 1002 (no postings yet): 1002 becomes a parent and the bank rule follows
     assert "1002" not in b
-    assert await do_add_account(db, AccountInput(parent_code="1002", code="100201", name="工商银行"),
-                                FINANCE_MANAGER) == "100201"
+    assert (
+        await do_add_account(db, AccountInput(parent_code="1002", code="100201", name="工商银行"), FINANCE_MANAGER)
+        == "100201"
+    )
     async with db.read() as conn:
-        accounts = {r.code: r for r in await conn.execute(
-            select(account).where(account.c.code.in_(["1002", "100201"])))}
+        accounts = {
+            r.code: r for r in await conn.execute(select(account).where(account.c.code.in_(["1002", "100201"])))
+        }
     assert (accounts["1002"].is_leaf, accounts["100201"].is_leaf, accounts["100201"].is_cash) == (False, True, True)
     assert await rule(db, "bank") == "100201"
-    await fails(do_add_account(db, AccountInput(parent_code="1002", code="100201", name="again"), FINANCE_MANAGER),
-                "DUPLICATE_CODE", "code")
-    await fails(do_add_account(db, AccountInput(parent_code="1002", code="200201", name="wrong prefix"),
-                               FINANCE_MANAGER), "INVALID_VALUE", "code")
-    await fails(do_add_account(db, AccountInput(parent_code="1122", code="112201", name="in use"), FINANCE_MANAGER),
-                "ACCOUNT_IN_USE", "parentCode")
-    await fails(do_create_voucher(db, manual("parent", VoucherLineInput("1002", debit="1.00"),
-                                             VoucherLineInput("4001", credit="1.00")), ACCOUNTANT), "NOT_LEAF_ACCOUNT")
+    await fails(
+        do_add_account(db, AccountInput(parent_code="1002", code="100201", name="again"), FINANCE_MANAGER),
+        "DUPLICATE_CODE",
+        "code",
+    )
+    await fails(
+        do_add_account(db, AccountInput(parent_code="1002", code="200201", name="wrong prefix"), FINANCE_MANAGER),
+        "INVALID_VALUE",
+        "code",
+    )
+    await fails(
+        do_add_account(db, AccountInput(parent_code="1122", code="112201", name="in use"), FINANCE_MANAGER),
+        "ACCOUNT_IN_USE",
+        "parentCode",
+    )
+    await fails(
+        do_create_voucher(
+            db,
+            manual("parent", VoucherLineInput("1002", debit="1.00"), VoucherLineInput("4001", credit="1.00")),
+            ACCOUNTANT,
+        ),
+        "NOT_LEAF_ACCOUNT",
+    )
 
-    await do_record_customer_receipt(db, CustomerReceiptInput(sw.customer, "67.80", receipt_date=TODAY,
-                                                              allocations=[SalesAllocation(inv, "67.80")]), CASHIER)
+    await do_record_customer_receipt(
+        db,
+        CustomerReceiptInput(sw.customer, "67.80", receipt_date=TODAY, allocations=[SalesAllocation(inv, "67.80")]),
+        CASHIER,
+    )
     receipt = await last_voucher(db, "customer_receipt")
     assert sorted(await lines_of(db, receipt.id)) == [("100201", 6780, 0), ("1122", 0, 6780)]
     b = await balances(db)
@@ -651,8 +867,9 @@ async def test_posting_rules_and_sub_accounts_redirect_postings(db):
 
 async def test_vat_transfer_with_output_vat_split_by_rate(db):
     await setup_books(db)
-    await do_add_account(db, AccountInput(parent_code="22210102", code="2221010201", name="销项税额 13%"),
-                         FINANCE_MANAGER)
+    await do_add_account(
+        db, AccountInput(parent_code="22210102", code="2221010201", name="销项税额 13%"), FINANCE_MANAGER
+    )
     assert await rule(db, "output_vat") == "2221010201"
     pw = await make_purchasing_world(db)
     await received_bill(db, pw)  # input VAT 78.00
@@ -678,8 +895,9 @@ async def test_poster_crash_rolls_back_the_batch_and_a_rerun_books_each_source_o
     assert await count_rows(db, voucher) == 0
 
     for i in range(4):  # four stock operations and three payments
-        await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity=str(i + 1), location_id=w.a1,
-                                              unit_cost="10.00")])
+        await do_receive_stock(
+            db, [StockLine(product_id=pw.widget, quantity=str(i + 1), location_id=w.a1, unit_cost="10.00")]
+        )
     for amount in ("10.00", "20.00", "30.00"):
         await do_record_supplier_payment(db, PaymentInput(pw.supplier, amount, payment_date=TODAY), CASHIER)
 
@@ -689,8 +907,9 @@ async def test_poster_crash_rolls_back_the_batch_and_a_rerun_books_each_source_o
     async def crashing(self, seq, event_type, payload):
         calls["n"] += 1
         if calls["n"] == 3:
-            calls["written_before_crash"] = (await self.conn.execute(select(func.count()).select_from(voucher))
-                                             ).scalar_one()
+            calls["written_before_crash"] = (
+                await self.conn.execute(select(func.count()).select_from(voucher))
+            ).scalar_one()
             raise RuntimeError("poster crashed")
         return await original(self, seq, event_type, payload)
 
@@ -711,8 +930,9 @@ async def test_poster_crash_rolls_back_the_batch_and_a_rerun_books_each_source_o
         ops = (await conn.execute(select(stock_operation.c.id).order_by(stock_operation.c.id))).scalars().all()
     assert all(n == 1 for _, n in keys), keys
     assert len(ops) == 4
-    assert sorted(k for k, _ in keys) == sorted([f"stock_operation:{op}" for op in ops] +
-                                                [f"supplier_payment:{i}" for i in (1, 2, 3)])
+    assert sorted(k for k, _ in keys) == sorted(
+        [f"stock_operation:{op}" for op in ops] + [f"supplier_payment:{i}" for i in (1, 2, 3)]
+    )
     b = await balances(db)
     assert (b["1405"], b["1901"], b["1123"], b["1002"]) == (10000, -10000, 6000, -6000)
     await assert_books_clean(db)
@@ -751,27 +971,35 @@ async def _apply(database, op, w, widget: int, supplier: int, customer: int) -> 
     kind = op[0]
     stock = await _on_hand(database, widget)
     if kind == "receive":
-        await do_receive_stock(database, [StockLine(product_id=widget, quantity=str(op[1]), location_id=w.a1,
-                                                    unit_cost=_yuan(op[2]))])
+        await do_receive_stock(
+            database, [StockLine(product_id=widget, quantity=str(op[1]), location_id=w.a1, unit_cost=_yuan(op[2]))]
+        )
     elif kind == "issue" and stock:
-        await do_issue_stock(database, [StockLine(product_id=widget, quantity=str(min(op[1], stock)),
-                                                  location_id=w.a1)])
+        await do_issue_stock(
+            database, [StockLine(product_id=widget, quantity=str(min(op[1], stock)), location_id=w.a1)]
+        )
     elif kind == "adjust" and (op[1] > 0 or stock):
         qty = op[1] if op[1] > 0 else -min(-op[1], stock)
-        await do_adjust_stock(database, [StockLine(product_id=widget, quantity=str(qty), location_id=w.a1)],
-                              reason="随机调整 random adjustment")
+        await do_adjust_stock(
+            database,
+            [StockLine(product_id=widget, quantity=str(qty), location_id=w.a1)],
+            reason="随机调整 random adjustment",
+        )
     elif kind == "supplier_payment":
-        await do_record_supplier_payment(database, PaymentInput(supplier, _yuan(op[1]), payment_date=TODAY),
-                                         CASHIER)
+        await do_record_supplier_payment(database, PaymentInput(supplier, _yuan(op[1]), payment_date=TODAY), CASHIER)
     elif kind == "customer_receipt":  # applied to the oldest open invoice, the rest is an advance
         async with database.read() as conn:
-            open_inv = (await conn.execute(select(sales_invoice).where(sales_invoice.c.status == "open")
-                                           .order_by(sales_invoice.c.id))).first()
+            open_inv = (
+                await conn.execute(
+                    select(sales_invoice).where(sales_invoice.c.status == "open").order_by(sales_invoice.c.id)
+                )
+            ).first()
         allocations = []
         if open_inv is not None:
             allocations = [SalesAllocation(open_inv.id, _yuan(min(op[1], open_inv.total_fen - open_inv.received_fen)))]
-        await do_record_customer_receipt(database, CustomerReceiptInput(
-            customer, _yuan(op[1]), receipt_date=TODAY, allocations=allocations), CASHIER)
+        await do_record_customer_receipt(
+            database, CustomerReceiptInput(customer, _yuan(op[1]), receipt_date=TODAY, allocations=allocations), CASHIER
+        )
     elif kind == "sale" and stock:
         await shipped_invoice(database, customer, w.wh1, w.a1, widget, str(min(op[1], stock)))
     else:

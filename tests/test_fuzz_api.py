@@ -31,8 +31,8 @@ from hypothesis_graphql import mutations, nodes, queries
 
 from schema.schema import schema
 from server.auth.services import do_create_user, do_login
-from server.demo.company import load_demo_data
 from server.core.global_ids import decode, encode
+from server.demo.company import load_demo_data
 from server.inventory.models import warehouse
 from server.models import metadata
 
@@ -47,8 +47,29 @@ LAST = ("revokeApiToken", "setUserActive", "setUserPassword", "logout")
 # A refused mutation may still write these (by design): failed sign-ins are counted per account and address.
 WRITES_WHEN_REFUSED = {"login": {"sign_in_lock", "audit_log"}}
 
-NUMBERS = ["0", "1", "-1", "12", "2.5", "0.001", "100.00", "99999999", "0.13", ".5", "１２", "١٢", "1_000", "1e3",
-           "NaN", "", " ", "abc", "9" * 25, "0." + "0" * 20 + "1", "-0"]
+NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "12",
+    "2.5",
+    "0.001",
+    "100.00",
+    "99999999",
+    "0.13",
+    ".5",
+    "１２",
+    "١٢",
+    "1_000",
+    "1e3",
+    "NaN",
+    "",
+    " ",
+    "abc",
+    "9" * 25,
+    "0." + "0" * 20 + "1",
+    "-0",
+]
 
 
 async def _row_counts(db) -> dict[str, int]:
@@ -65,6 +86,7 @@ async def _row_counts(db) -> dict[str, int]:
 def _harvest_queries() -> list[str]:
     """Every root query without required arguments, selecting the IDs and short strings of its objects
     (a few levels deep), one request each: the real values the generated requests use."""
+
     def selection(type_, depth: int) -> str:
         type_ = graphql.get_named_type(type_)
         if not isinstance(type_, (graphql.GraphQLObjectType, graphql.GraphQLInterfaceType)):
@@ -109,21 +131,36 @@ def _strings(value, ids: set, texts: set) -> None:
 
 def _scalars(ids: list[str], texts: list[str]) -> dict:
     id_strategy = st.one_of(
-        st.sampled_from(ids), st.sampled_from(ids), st.sampled_from(ids),
-        st.builds(encode, st.sampled_from(["Product", "Location", "Warehouse", "SalesOrder", "Nope"]),
-                  st.integers(1, 2**63 - 1)),
+        st.sampled_from(ids),
+        st.sampled_from(ids),
+        st.sampled_from(ids),
+        st.builds(
+            encode,
+            st.sampled_from(["Product", "Location", "Warehouse", "SalesOrder", "Nope"]),
+            st.integers(1, 2**63 - 1),
+        ),
         st.text(max_size=12),
     )
     chars = st.characters(codec="utf-8", max_codepoint=0xFFFF, exclude_categories=["Cs"])  # NUL included
-    text = st.one_of(st.sampled_from(texts), st.sampled_from(texts), st.text(chars, max_size=16),
-                     st.text(chars, max_size=16), st.text(chars, min_size=60, max_size=400))  # longer than columns
-    number = st.one_of(st.sampled_from(NUMBERS), st.integers(-10**6, 10**9).map(str),
-                       st.decimals(-10**6, 10**6, places=3, allow_nan=False).map(lambda d: f"{d:f}"))
+    text = st.one_of(
+        st.sampled_from(texts),
+        st.sampled_from(texts),
+        st.text(chars, max_size=16),
+        st.text(chars, max_size=16),
+        st.text(chars, min_size=60, max_size=400),
+    )  # longer than columns
+    number = st.one_of(
+        st.sampled_from(NUMBERS),
+        st.integers(-(10**6), 10**9).map(str),
+        st.decimals(-(10**6), 10**6, places=3, allow_nan=False).map(lambda d: f"{d:f}"),
+    )
     date = st.one_of(st.dates(), st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31))).map(str)
     return {
         "ID": id_strategy.map(nodes.String),
         "String": text.map(nodes.String),
-        "Quantity": number.map(nodes.String), "Money": number.map(nodes.String), "Decimal": number.map(nodes.String),
+        "Quantity": number.map(nodes.String),
+        "Money": number.map(nodes.String),
+        "Decimal": number.map(nodes.String),
         "Date": st.one_of(date, st.sampled_from(["2026-02-30", "26-1-1", "２０２６-01-01"])).map(nodes.String),
         "DateTime": st.datetimes().map(lambda d: d.isoformat()).map(nodes.String),
     }
@@ -138,14 +175,19 @@ def _with_errors(document: graphql.DocumentNode) -> str:
         payload = graphql.get_named_type(SDL.mutation_type.fields[sel.name.value].type)
         if not (isinstance(payload, graphql.GraphQLObjectType) and "errors" in payload.fields and sel.selection_set):
             return sel
-        return replace(sel, selection_set=replace(sel.selection_set,
-                                                  selections=(*sel.selection_set.selections, *extra)))
+        return replace(
+            sel, selection_set=replace(sel.selection_set, selections=(*sel.selection_set.selections, *extra))
+        )
 
     definitions = []
     for op in document.definitions:
         if isinstance(op, graphql.OperationDefinitionNode) and op.operation == graphql.OperationType.MUTATION:
-            op = replace(op, selection_set=replace(op.selection_set, selections=tuple(
-                with_errors(s) for s in op.selection_set.selections)))
+            op = replace(
+                op,
+                selection_set=replace(
+                    op.selection_set, selections=tuple(with_errors(s) for s in op.selection_set.selections)
+                ),
+            )
         definitions.append(op)
     return graphql.print_ast(replace(document, definitions=tuple(definitions)))
 
@@ -193,8 +235,11 @@ async def _fuzz(gql, token: str, label: str, *, examples: int) -> tuple[int, lis
         handler.seen.clear()
         before = asyncio.run_coroutine_threadsafe(_row_counts(gql.db), loop).result() if kind == "mutation" else None
         resp = asyncio.run_coroutine_threadsafe(
-            gql.http.post("/graphql", json={"query": query},
-                          headers={"authorization": f"Bearer {token}", "accept-language": "en"}), loop).result()
+            gql.http.post(
+                "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}", "accept-language": "en"}
+            ),
+            loop,
+        ).result()
         where = f"[{label}, seed {SEED}] {query[:600]}"
         if resp.status_code not in (200, 400):
             failures.append(f"HTTP {resp.status_code} {where}")
@@ -227,11 +272,17 @@ async def _fuzz(gql, token: str, label: str, *, examples: int) -> tuple[int, lis
         make = queries if kind == "query" else mutations
 
         @seed(SEED)
-        @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(make(SDL, fields=[name], custom_scalars=strategies, print_ast=_with_errors))
         def run(query):
             check(kind, name, query)
+
         return run
 
     try:
@@ -253,8 +304,11 @@ def _report(sent: int, failures: list[str], tolerated: list[str]) -> None:
     if tolerated:
         import warnings
 
-        warnings.warn(f"{len(tolerated)} over-long text values ended as INTERNAL_ERROR (length checks pending): "
-                      + " | ".join(tolerated[:5]), stacklevel=2)
+        warnings.warn(
+            f"{len(tolerated)} over-long text values ended as INTERNAL_ERROR (length checks pending): "
+            + " | ".join(tolerated[:5]),
+            stacklevel=2,
+        )
     assert not failures, f"{len(failures)} of {sent} requests failed:\n" + "\n".join(failures[:20])
 
 
@@ -265,7 +319,12 @@ async def test_no_generated_request_ends_as_internal_error_for_the_admin(demo):
 async def test_no_generated_request_ends_as_internal_error_for_a_restricted_keeper(demo):
     async with demo.db.read() as conn:
         sh01 = (await conn.execute(warehouse.select().where(warehouse.c.code == "SH01"))).one().id
-    await do_create_user(demo.db, username="fuzz-keeper", password="fuzz-keeper-password",
-                         roles=["warehouse_keeper"], warehouse_ids=[sh01])
+    await do_create_user(
+        demo.db,
+        username="fuzz-keeper",
+        password="fuzz-keeper-password",
+        roles=["warehouse_keeper"],
+        warehouse_ids=[sh01],
+    )
     token, _expires = await do_login(demo.db, "fuzz-keeper", "fuzz-keeper-password")
     _report(*await _fuzz(demo, token, "warehouse_keeper@SH01", examples=EXAMPLES))

@@ -51,8 +51,9 @@ PRODUCTS = """query($filter: ProductFilter, $orderBy: ProductOrder, $first: Int,
 
 
 async def create_unit(gql, code, name, precision=0, name_en="", **kw):
-    data = await gql.execute(CREATE_UNIT, {"input": {"code": code, "name": name, "nameEn": name_en,
-                                                     "precision": precision}}, **kw)
+    data = await gql.execute(
+        CREATE_UNIT, {"input": {"code": code, "name": name, "nameEn": name_en, "precision": precision}}, **kw
+    )
     return data["createUnit"]
 
 
@@ -124,7 +125,12 @@ async def test_create_unit_category_and_product_return_their_fields(gql):
     unit = await create_unit(gql, "PCS", "个", 0, "piece")
     assert unit["errors"] == []
     assert {k: v for k, v in unit["unit"].items() if k != "id"} == {
-        "code": "PCS", "name": "个", "nameEn": "piece", "precision": 0, "active": True}
+        "code": "PCS",
+        "name": "个",
+        "nameEn": "piece",
+        "precision": 0,
+        "active": True,
+    }
     pcs = unit["unit"]["id"]
     box = (await create_unit(gql, "BOX12", "箱", 0))["unit"]["id"]
 
@@ -134,14 +140,25 @@ async def test_create_unit_category_and_product_return_their_fields(gql):
     child = await create_category(gql, "DRINK", "饮料", root["category"]["id"])
     assert child["errors"] == []
     assert child["category"]["code"] == "DRINK" and child["category"]["parent"] == {"code": "FOOD"}
-    tree = await gql.execute("""query($id: ID!) { node(id: $id) { ... on Category { code children { code } } } }""",
-                             {"id": root["category"]["id"]})
+    tree = await gql.execute(
+        """query($id: ID!) { node(id: $id) { ... on Category { code children { code } } } }""",
+        {"id": root["category"]["id"]},
+    )
     assert tree["node"] == {"code": "FOOD", "children": [{"code": "DRINK"}]}
 
     payload = await create_product(
-        gql, sku="SKU-COKE", name="可口可乐 330ml", spec="330ml 罐装", categoryId=child["category"]["id"],
-        baseUnitId=pcs, salePrice="3.50", purchasePrice="2.10", vatRate="0.13", reorderPoint="24",
-        reorderQuantity="48", tracking="LOT",
+        gql,
+        sku="SKU-COKE",
+        name="可口可乐 330ml",
+        spec="330ml 罐装",
+        categoryId=child["category"]["id"],
+        baseUnitId=pcs,
+        salePrice="3.50",
+        purchasePrice="2.10",
+        vatRate="0.13",
+        reorderPoint="24",
+        reorderQuantity="48",
+        tracking="LOT",
         units=[{"unitId": box, "factor": "12"}],
         barcodes=[{"code": GTIN13}, {"code": GTIN14, "unitId": box}, {"code": "INT-0001"}],
     )
@@ -149,10 +166,18 @@ async def test_create_unit_category_and_product_return_their_fields(gql):
     p = payload["product"]
     assert p["id"].startswith(gid("Product", 1)[:8])
     assert {k: v for k, v in p.items() if k != "id"} == {
-        "sku": "SKU-COKE", "name": "可口可乐 330ml", "spec": "330ml 罐装",
-        "salePrice": "3.50", "purchasePrice": "2.10", "vatRate": "0.13",
-        "reorderPoint": "24", "reorderQuantity": "48", "tracking": "LOT", "active": True,
-        "category": {"code": "DRINK"}, "baseUnit": {"code": "PCS", "precision": 0},
+        "sku": "SKU-COKE",
+        "name": "可口可乐 330ml",
+        "spec": "330ml 罐装",
+        "salePrice": "3.50",
+        "purchasePrice": "2.10",
+        "vatRate": "0.13",
+        "reorderPoint": "24",
+        "reorderQuantity": "48",
+        "tracking": "LOT",
+        "active": True,
+        "category": {"code": "DRINK"},
+        "baseUnit": {"code": "PCS", "precision": 0},
         "units": [{"factor": "12", "unit": {"code": "BOX12"}}],
         "barcodes": [
             {"code": GTIN13, "kind": "gtin", "unit": None},
@@ -161,8 +186,9 @@ async def test_create_unit_category_and_product_return_their_fields(gql):
         ],
     }
     # the same product through node() and through the list
-    again = await gql.execute(f"query($id: ID!) {{ node(id: $id) {{ __typename ... on Product {{ {PRODUCT_FIELDS} }} }} }}",
-                              {"id": p["id"]})
+    again = await gql.execute(
+        f"query($id: ID!) {{ node(id: $id) {{ __typename ... on Product {{ {PRODUCT_FIELDS} }} }} }}", {"id": p["id"]}
+    )
     assert again["node"] == {"__typename": "Product", **p}
     assert skus(await products(gql)) == ["SKU-COKE"]
 
@@ -180,13 +206,21 @@ async def test_kg_product_quantities_use_the_unit_precision(gql):
 
 async def test_unit_factor_of_ten_is_rendered_as_plain_decimal(gql):
     w = await units_world(gql)
-    payload = await create_product(gql, sku="EGG", name="鸡蛋", baseUnitId=w["pcs"],
-                                   units=[{"unitId": w["box"], "factor": "10"}, {"unitId": w["kg"], "factor": "100"}])
+    payload = await create_product(
+        gql,
+        sku="EGG",
+        name="鸡蛋",
+        baseUnitId=w["pcs"],
+        units=[{"unitId": w["box"], "factor": "10"}, {"unitId": w["kg"], "factor": "100"}],
+    )
     assert payload["errors"] == []
-    assert payload["product"]["units"] == [{"factor": "10", "unit": {"code": "BOX"}},
-                                           {"factor": "100", "unit": {"code": "KG"}}]
-    rice = await create_product(gql, sku="RICE", name="大米", baseUnitId=w["kg"],
-                                units=[{"unitId": w["box"], "factor": "2.5"}])
+    assert payload["product"]["units"] == [
+        {"factor": "10", "unit": {"code": "BOX"}},
+        {"factor": "100", "unit": {"code": "KG"}},
+    ]
+    rice = await create_product(
+        gql, sku="RICE", name="大米", baseUnitId=w["kg"], units=[{"unitId": w["box"], "factor": "2.5"}]
+    )
     assert rice["product"]["units"] == [{"factor": "2.5", "unit": {"code": "BOX"}}]
 
 
@@ -217,8 +251,9 @@ async def test_duplicate_codes_are_payload_errors_and_create_nothing(gql):
     assert dup_bc["product"] is None
     assert [e["code"] for e in dup_bc["errors"]] == ["DUPLICATE_CODE"]
     # the same barcode twice in one request
-    twice = await create_product(gql, sku="SKU-3", name="三号", baseUnitId=w["pcs"],
-                                 barcodes=[{"code": "INT-X"}, {"code": "INT-X"}])
+    twice = await create_product(
+        gql, sku="SKU-3", name="三号", baseUnitId=w["pcs"], barcodes=[{"code": "INT-X"}, {"code": "INT-X"}]
+    )
     assert twice["product"] is None
     assert [(e["field"], e["code"]) for e in twice["errors"]] == [("barcodes", "DUPLICATE_CODE")]
 
@@ -229,10 +264,12 @@ async def test_duplicate_codes_are_payload_errors_and_create_nothing(gql):
 
 async def test_duplicate_barcode_error_names_the_barcode_line(gql):
     w = await units_world(gql)
-    assert (await create_product(gql, sku="SKU-1", name="一号", baseUnitId=w["pcs"],
-                                 barcodes=[{"code": GTIN13}]))["errors"] == []
-    dup = await create_product(gql, sku="SKU-2", name="二号", baseUnitId=w["pcs"],
-                               barcodes=[{"code": "INT-OK"}, {"code": GTIN13}])
+    assert (await create_product(gql, sku="SKU-1", name="一号", baseUnitId=w["pcs"], barcodes=[{"code": GTIN13}]))[
+        "errors"
+    ] == []
+    dup = await create_product(
+        gql, sku="SKU-2", name="二号", baseUnitId=w["pcs"], barcodes=[{"code": "INT-OK"}, {"code": GTIN13}]
+    )
     assert [(e["field"], e["code"]) for e in dup["errors"]] == [("barcodes.1.code", "DUPLICATE_CODE")]
 
 
@@ -242,22 +279,34 @@ async def test_gtin_with_a_bad_check_digit_is_refused_and_nothing_is_created(gql
     before = (await products(gql))["totalCount"]
     expected = gs1_check_digit(GTIN_PAYLOAD)
 
-    bad = await create_product(gql, sku="BAD", name="坏条码", baseUnitId=w["pcs"],
-                               units=[{"unitId": w["box"], "factor": "12"}],
-                               barcodes=[{"code": BAD_GTIN13}, {"code": "INT-FINE"}])
+    bad = await create_product(
+        gql,
+        sku="BAD",
+        name="坏条码",
+        baseUnitId=w["pcs"],
+        units=[{"unitId": w["box"], "factor": "12"}],
+        barcodes=[{"code": BAD_GTIN13}, {"code": "INT-FINE"}],
+    )
     assert bad["product"] is None
     assert [(e["field"], e["code"]) for e in bad["errors"]] == [("barcodes.0.code", "BAD_CHECK_DIGIT")]
     assert bad["errors"][0]["message"] == f"条码校验位错误：应为 {expected}。"
 
     # the same error in English
-    bad_en = await create_product(gql, sku="BAD", name="坏条码", baseUnitId=w["pcs"],
-                                  barcodes=[{"code": BAD_GTIN13}], lang="en")
-    assert bad_en["errors"] == [{"field": "barcodes.0.code", "code": "BAD_CHECK_DIGIT",
-                                 "message": f"Bad barcode check digit: expected {expected}."}]
+    bad_en = await create_product(
+        gql, sku="BAD", name="坏条码", baseUnitId=w["pcs"], barcodes=[{"code": BAD_GTIN13}], lang="en"
+    )
+    assert bad_en["errors"] == [
+        {
+            "field": "barcodes.0.code",
+            "code": "BAD_CHECK_DIGIT",
+            "message": f"Bad barcode check digit: expected {expected}.",
+        }
+    ]
 
     # a wrong-length all-digit code is malformed, in the second line
-    short = await create_product(gql, sku="BAD", name="坏条码", baseUnitId=w["pcs"],
-                                 barcodes=[{"code": GTIN13}, {"code": "12345"}])
+    short = await create_product(
+        gql, sku="BAD", name="坏条码", baseUnitId=w["pcs"], barcodes=[{"code": GTIN13}, {"code": "12345"}]
+    )
     assert [(e["field"], e["code"]) for e in short["errors"]] == [("barcodes.1.code", "INVALID_BARCODE")]
 
     after = await products(gql)
@@ -273,13 +322,16 @@ async def test_gtin_with_a_bad_check_digit_is_refused_and_nothing_is_created(gql
 
 async def test_several_field_errors_are_reported_together(gql):
     w = await units_world(gql)
-    payload = await create_product(gql, sku="HAS SPACE", name="  ", baseUnitId=w["pcs"], salePrice="1.234",
-                                   vatRate="2")
+    payload = await create_product(gql, sku="HAS SPACE", name="  ", baseUnitId=w["pcs"], salePrice="1.234", vatRate="2")
     assert payload["product"] is None
-    assert sorted((e["field"], e["code"]) for e in payload["errors"]) == sorted([
-        ("sku", "INVALID_VALUE"), ("name", "REQUIRED"), ("salePrice", "TOO_MANY_DECIMALS"),
-        ("vatRate", "INVALID_VALUE"),
-    ])
+    assert sorted((e["field"], e["code"]) for e in payload["errors"]) == sorted(
+        [
+            ("sku", "INVALID_VALUE"),
+            ("name", "REQUIRED"),
+            ("salePrice", "TOO_MANY_DECIMALS"),
+            ("vatRate", "INVALID_VALUE"),
+        ]
+    )
     assert (await products(gql))["totalCount"] == 0
 
 
@@ -380,9 +432,14 @@ async def test_text_filter_treats_like_wildcards_literally(gql):
 
 async def test_product_by_barcode(gql):
     w = await units_world(gql)
-    payload = await create_product(gql, sku="COKE", name="可乐", baseUnitId=w["pcs"],
-                                   units=[{"unitId": w["box"], "factor": "24"}],
-                                   barcodes=[{"code": GTIN13}, {"code": GTIN14, "unitId": w["box"]}])
+    payload = await create_product(
+        gql,
+        sku="COKE",
+        name="可乐",
+        baseUnitId=w["pcs"],
+        units=[{"unitId": w["box"], "factor": "24"}],
+        barcodes=[{"code": GTIN13}, {"code": GTIN14, "unitId": w["box"]}],
+    )
     pid = payload["product"]["id"]
     q = "query($c: String!) { productByBarcode(code: $c) { id sku barcodes { code unit { code } } } }"
     for code in (GTIN13, GTIN14, f"  {GTIN13}\t"):
@@ -400,7 +457,8 @@ async def test_ordering_by_name_desc_and_other_orders(gql):
     by_name = await products(gql, order_by={"field": "NAME"})
     assert skus(by_name) == list(reversed(skus(by_name_desc)))
     assert skus(await products(gql, order_by={"field": "SKU", "direction": "DESC"})) == [
-        f"P-00{i}" for i in range(6, 0, -1)]
+        f"P-00{i}" for i in range(6, 0, -1)
+    ]
     assert skus(await products(gql, order_by={"field": "CREATED_AT"})) == [f"P-00{i}" for i in range(1, 7)]
 
 
@@ -456,8 +514,12 @@ async def test_page_size_limit_and_bad_cursor_are_graphql_errors(gql):
     assert errors_en[0]["message"] == "At most 100 items per page."
     assert errors_en[0]["extensions"]["code"] == "PAGE_SIZE_TOO_LARGE"
     assert (await graphql_errors(gql, PRODUCTS, {"first": -1}))[0]["extensions"]["code"] == "PAGE_SIZE_TOO_LARGE"
-    for q in ("{ units(first: 101) { totalCount } }", "{ categories(first: 101) { totalCount } }",
-              "{ stockLevels(first: 101) { totalCount } }", "{ suppliers(first: 1000) { totalCount } }"):
+    for q in (
+        "{ units(first: 101) { totalCount } }",
+        "{ categories(first: 101) { totalCount } }",
+        "{ stockLevels(first: 101) { totalCount } }",
+        "{ suppliers(first: 1000) { totalCount } }",
+    ):
         assert (await graphql_errors(gql, q))[0]["extensions"]["code"] == "PAGE_SIZE_TOO_LARGE"
 
     bad_cursors = [
@@ -504,19 +566,22 @@ async def test_node_returns_the_right_type_for_each_global_id(gql):
     many = await gql.execute("query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids})
     assert [n and n["__typename"] for n in many["nodes"]] == [t for t, _ in cases.values()] + [None]
     # a well-formed id of a known type that does not exist is simply null
-    assert (await gql.execute('query($id: ID!) { node(id: $id) { id } }', {"id": gid("Unit", 424242)}))["node"] is None
+    assert (await gql.execute("query($id: ID!) { node(id: $id) { id } }", {"id": gid("Unit", 424242)}))["node"] is None
 
 
-@pytest.mark.parametrize("bad_id", [
-    "not-base64!",
-    base64.b64encode(b"Product").decode(),  # no colon
-    base64.b64encode(b"Product:abc").decode(),
-    base64.b64encode(b"Product:0").decode(),
-    base64.b64encode(b"Product:-3").decode(),
-    base64.b64encode(b":5").decode(),
-    base64.b64encode(b"Spaceship:1").decode(),  # unknown type
-    "",
-])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-base64!",
+        base64.b64encode(b"Product").decode(),  # no colon
+        base64.b64encode(b"Product:abc").decode(),
+        base64.b64encode(b"Product:0").decode(),
+        base64.b64encode(b"Product:-3").decode(),
+        base64.b64encode(b":5").decode(),
+        base64.b64encode(b"Spaceship:1").decode(),  # unknown type
+        "",
+    ],
+)
 async def test_malformed_node_id_is_an_invalid_id_error(gql, bad_id):
     body = await gql.post("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
     assert body["data"] == {"node": None}
@@ -544,13 +609,17 @@ async def test_an_id_of_another_type_in_a_mutation_is_not_found(gql):
     assert [(e["field"], e["code"]) for e in bad_unit["errors"]] == [("baseUnitId", "NOT_FOUND")]
     bad_cat = await create_product(gql, sku="NEW", name="新", baseUnitId=w["pcs"], categoryId=w["box"])
     assert [(e["field"], e["code"]) for e in bad_cat["errors"]] == [("categoryId", "NOT_FOUND")]
-    bad_alt = await create_product(gql, sku="NEW", name="新", baseUnitId=w["pcs"],
-                                   units=[{"unitId": w["food"], "factor": "6"}])
+    bad_alt = await create_product(
+        gql, sku="NEW", name="新", baseUnitId=w["pcs"], units=[{"unitId": w["food"], "factor": "6"}]
+    )
     assert [(e["field"], e["code"]) for e in bad_alt["errors"]] == [("units.0.unitId", "NOT_FOUND")]
     bad_parent = await create_category(gql, "NEWCAT", "新分类", product_id)
     assert [(e["field"], e["code"]) for e in bad_parent["errors"]] == [("parentId", "NOT_FOUND")]
-    upd = await gql.execute(f"""mutation($id: ID!) {{ updateProduct(id: $id, input: {{name: "x"}}) {{
-                                 product {{ id }} {ERR} }} }}""", {"id": w["tea"]})
+    upd = await gql.execute(
+        f"""mutation($id: ID!) {{ updateProduct(id: $id, input: {{name: "x"}}) {{
+                                 product {{ id }} {ERR} }} }}""",
+        {"id": w["tea"]},
+    )
     assert [(e["field"], e["code"]) for e in upd["updateProduct"]["errors"]] == [("id", "NOT_FOUND")]
     # and nothing changed
     assert (await products(gql))["totalCount"] == 6

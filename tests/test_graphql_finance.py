@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
+from server.core import clock
 from server.finance.ledger import period_of
 from tests.gql import admin_token
-from server.core import clock
-import pytest
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -30,14 +30,24 @@ async def test_voucher_flow_statements_and_exports(gql):
     accountant = await admin_token(gql.db, "accountant")
     manager = await admin_token(gql.db, "finance_manager")
     lines = [{"accountCode": "1002", "debit": "800.00"}, {"accountCode": "4001", "credit": "800.00"}]
-    made = await gql.execute(CREATE, {"input": {"voucherDate": TODAY, "memo": "投入资本", "lines": lines}},
-                             token=accountant)
+    made = await gql.execute(
+        CREATE, {"input": {"voucherDate": TODAY, "memo": "投入资本", "lines": lines}}, token=accountant
+    )
     v = made["createVoucher"]["voucher"]
     assert v["status"] == "draft" and v["number"] == "" and v["total"] == "800.00"
 
-    bad = await gql.execute(CREATE, {"input": {"voucherDate": TODAY, "memo": "x", "lines": [
-        {"accountCode": "1002", "debit": "1.00"}, {"accountCode": "4001", "credit": "0.99"}]}},
-        token=accountant, lang="en")
+    bad = await gql.execute(
+        CREATE,
+        {
+            "input": {
+                "voucherDate": TODAY,
+                "memo": "x",
+                "lines": [{"accountCode": "1002", "debit": "1.00"}, {"accountCode": "4001", "credit": "0.99"}],
+            }
+        },
+        token=accountant,
+        lang="en",
+    )
     assert bad["createVoucher"]["voucher"] is None
     assert bad["createVoucher"]["errors"][0]["code"] == "UNBALANCED"
     assert "Debits and credits differ" in bad["createVoucher"]["errors"][0]["message"]
@@ -47,12 +57,18 @@ async def test_voucher_flow_statements_and_exports(gql):
     assert own["reviewVoucher"]["errors"] == [{"code": "SELF_REVIEW"}]
     ok = await gql.execute(review, {"id": v["id"]}, token=manager)
     assert ok["reviewVoucher"]["voucher"]["status"] == "reviewed"
-    posted = await gql.execute("mutation($id: ID!) { postVoucher(id: $id) { voucher { number status } errors { code } } }",
-                               {"id": v["id"]}, token=accountant)
+    posted = await gql.execute(
+        "mutation($id: ID!) { postVoucher(id: $id) { voucher { number status } errors { code } } }",
+        {"id": v["id"]},
+        token=accountant,
+    )
     assert posted["postVoucher"]["voucher"] == {"number": "记-0001", "status": "posted"}
 
-    st = await gql.execute("""query($p: Int!) { financialStatement(kind: BALANCE_SHEET, period: $p) {
-      title rows { key values } xlsxUrl pdfUrl } }""", {"p": P})
+    st = await gql.execute(
+        """query($p: Int!) { financialStatement(kind: BALANCE_SHEET, period: $p) {
+      title rows { key values } xlsxUrl pdfUrl } }""",
+        {"p": P},
+    )
     rows = {r["key"]: r["values"] for r in st["financialStatement"]["rows"]}
     assert rows["cash"][0] == "800.00" and rows["capital"][0] == "800.00"
     assert rows["total_assets"][0] == rows["total_liabilities_and_equity"][0] == "800.00"
@@ -76,9 +92,17 @@ async def test_voucher_flow_statements_and_exports(gql):
     assert rows[-1][1:] == (800, 0, 800) and "记-0001" in rows[1][0]
     gl = await gql.http.get(f"/finance/statements/general_ledger.pdf?period={P}&account=1002", headers=headers)
     assert gl.status_code == 200 and gl.content.startswith(b"%PDF")
-    months = list(load_workbook(io.BytesIO((await gql.http.get(
-        f"/finance/statements/general_ledger.xlsx?period={P}&account=4001", headers=headers)).content)).active
-        .iter_rows(min_row=3, values_only=True))
+    months = list(
+        load_workbook(
+            io.BytesIO(
+                (
+                    await gql.http.get(
+                        f"/finance/statements/general_ledger.xlsx?period={P}&account=4001", headers=headers
+                    )
+                ).content
+            )
+        ).active.iter_rows(min_row=3, values_only=True)
+    )
     assert len(months) == 12 and months[P % 100 - 1][1:] == (0, 0, 800, -800)
     denied = await gql.http.get(st["financialStatement"]["xlsxUrl"])
     assert denied.status_code == 401  # not signed in (a missing permission is 403)

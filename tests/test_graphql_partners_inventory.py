@@ -28,8 +28,10 @@ CREATE_LOCATION = f"""mutation($input: CreateLocationInput!) {{
   createLocation(input: $input) {{ location {{ id code name sortOrder active warehouse {{ code }} parent {{ code }} }}
   {ERR} }} }}"""
 
-OP = (f"replayed {ERR} operation {{ id operationType reference reason "
-      f"moves {{ totalCount edges {{ node {{ lineNo moveType quantity value }} }} }} }}")
+OP = (
+    f"replayed {ERR} operation {{ id operationType reference reason "
+    f"moves {{ totalCount edges {{ node {{ lineNo moveType quantity value }} }} }} }}"
+)
 RECEIVE = f"""mutation($lines: [ReceiveLineInput!]!, $key: String!, $ref: String! = "") {{
   receiveStock(lines: $lines, idempotencyKey: $key, reference: $ref) {{ {OP} }} }}"""
 ISSUE = f"""mutation($lines: [IssueLineInput!]!, $key: String!) {{
@@ -101,24 +103,47 @@ class Ids:
 
 
 async def sku_of(gql, product_id: str) -> str:
-    return (await gql.execute("query($id: ID!) { node(id: $id) { ... on Product { sku } } }",
-                              {"id": product_id}))["node"]["sku"]
+    return (await gql.execute("query($id: ID!) { node(id: $id) { ... on Product { sku } } }", {"id": product_id}))[
+        "node"
+    ]["sku"]
 
 
 # ---- partners --------------------------------------------------------------------------------
 
 
 async def test_supplier_create_update_and_customer_archive(gql):
-    created = (await gql.execute(CREATE_SUPPLIER, {"input": {
-        "code": "SUP-001", "name": "上海华联供应链有限公司", "contactName": "王经理", "phone": "021-12345678",
-        "email": "wang@example.cn", "address": "上海市浦东新区", "taxId": "91310000MA1K000000"}}))["createSupplier"]
+    created = (
+        await gql.execute(
+            CREATE_SUPPLIER,
+            {
+                "input": {
+                    "code": "SUP-001",
+                    "name": "上海华联供应链有限公司",
+                    "contactName": "王经理",
+                    "phone": "021-12345678",
+                    "email": "wang@example.cn",
+                    "address": "上海市浦东新区",
+                    "taxId": "91310000MA1K000000",
+                }
+            },
+        )
+    )["createSupplier"]
     assert created["errors"] == []
     s = created["supplier"]
     assert {k: v for k, v in s.items() if k != "id"} == {
-        "code": "SUP-001", "name": "上海华联供应链有限公司", "contactName": "王经理", "phone": "021-12345678",
-        "email": "wang@example.cn", "address": "上海市浦东新区", "taxId": "91310000MA1K000000", "active": True}
+        "code": "SUP-001",
+        "name": "上海华联供应链有限公司",
+        "contactName": "王经理",
+        "phone": "021-12345678",
+        "email": "wang@example.cn",
+        "address": "上海市浦东新区",
+        "taxId": "91310000MA1K000000",
+        "active": True,
+    }
 
-    updated = (await gql.execute(UPDATE_SUPPLIER, {"id": s["id"], "input": {"name": "华联供应链", "phone": "13800000000"}}))
+    updated = await gql.execute(
+        UPDATE_SUPPLIER, {"id": s["id"], "input": {"name": "华联供应链", "phone": "13800000000"}}
+    )
     updated = updated["updateSupplier"]
     assert updated["errors"] == []
     assert updated["supplier"] == {**s, "name": "华联供应链", "phone": "13800000000"}
@@ -127,17 +152,21 @@ async def test_supplier_create_update_and_customer_archive(gql):
     c2 = (await gql.execute(CREATE_CUSTOMER, {"input": {"code": "CUS-002", "name": "广州客户"}}))["createCustomer"]
     assert c1["errors"] == [] and c2["errors"] == []
     assert c1["customer"]["email"] == "" and c1["customer"]["active"] is True
-    archived = (await gql.execute(SET_CUSTOMER_ACTIVE, {"id": c1["customer"]["id"], "active": False}))
-    assert archived["setCustomerActive"] == {"customer": {"id": c1["customer"]["id"], "code": "CUS-001", "active": False},
-                                             "errors": []}
+    archived = await gql.execute(SET_CUSTOMER_ACTIVE, {"id": c1["customer"]["id"], "active": False})
+    assert archived["setCustomerActive"] == {
+        "customer": {"id": c1["customer"]["id"], "code": "CUS-001", "active": False},
+        "errors": [],
+    }
     q = "query($f: PartnerFilter) { customers(filter: $f) { totalCount edges { node { code active } } } }"
     assert (await gql.execute(q, {"f": None}))["customers"]["totalCount"] == 2
     active = (await gql.execute(q, {"f": {"active": True}}))["customers"]
     assert active["edges"] == [{"node": {"code": "CUS-002", "active": True}}]
     assert (await gql.execute(q, {"f": {"active": False}}))["customers"]["edges"] == [
-        {"node": {"code": "CUS-001", "active": False}}]
+        {"node": {"code": "CUS-001", "active": False}}
+    ]
     assert (await gql.execute(q, {"f": {"text": "广州"}}))["customers"]["edges"] == [
-        {"node": {"code": "CUS-002", "active": True}}]
+        {"node": {"code": "CUS-002", "active": True}}
+    ]
     sq = "query($f: PartnerFilter) { suppliers(filter: $f) { totalCount edges { node { code } } } }"
     assert (await gql.execute(sq, {"f": {"text": "王经理"}}))["suppliers"]["totalCount"] == 1
     assert (await gql.execute(sq, {"f": {"text": "sup-0"}}))["suppliers"]["totalCount"] == 1
@@ -147,13 +176,14 @@ async def test_partner_errors(gql):
     ok = (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S1", "name": "一号"}}))["createSupplier"]
     sid = ok["supplier"]["id"]
 
-    bad_email = (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S2", "name": "二号", "email": "not-an-email"}}))
+    bad_email = await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S2", "name": "二号", "email": "not-an-email"}})
     assert bad_email["createSupplier"]["supplier"] is None
     assert codes(bad_email["createSupplier"]) == [("email", "INVALID_VALUE")]
     assert bad_email["createSupplier"]["errors"][0]["message"] == "值无效：not-an-email"
-    en = (await gql.execute(CREATE_CUSTOMER, {"input": {"code": "C2", "name": "x", "email": "nope"}}, lang="en"))
-    assert en["createCustomer"]["errors"] == [{"field": "email", "code": "INVALID_VALUE",
-                                               "message": "Invalid value: nope"}]
+    en = await gql.execute(CREATE_CUSTOMER, {"input": {"code": "C2", "name": "x", "email": "nope"}}, lang="en")
+    assert en["createCustomer"]["errors"] == [
+        {"field": "email", "code": "INVALID_VALUE", "message": "Invalid value: nope"}
+    ]
     missing = (await gql.execute(CREATE_SUPPLIER, {"input": {"name": "无编码"}}))["createSupplier"]
     assert codes(missing) == [("code", "REQUIRED")]
     spaced = (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S 3", "name": ""}}))["createSupplier"]
@@ -177,12 +207,16 @@ async def test_partner_errors(gql):
 
 
 async def test_duplicate_partner_warehouse_and_location_codes(gql):
-    assert (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S1", "name": "一号"}}))["createSupplier"]["errors"] == []
+    assert (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S1", "name": "一号"}}))["createSupplier"][
+        "errors"
+    ] == []
     dup = (await gql.execute(CREATE_SUPPLIER, {"input": {"code": "S1", "name": "重复"}}))["createSupplier"]
     assert dup["supplier"] is None and codes(dup) == [("code", "DUPLICATE_CODE")]
     assert dup["errors"][0]["message"] == "编码“S1”已存在。"
     # a customer may use a supplier's code (separate tables)
-    assert (await gql.execute(CREATE_CUSTOMER, {"input": {"code": "S1", "name": "客户"}}))["createCustomer"]["errors"] == []
+    assert (await gql.execute(CREATE_CUSTOMER, {"input": {"code": "S1", "name": "客户"}}))["createCustomer"][
+        "errors"
+    ] == []
     wh = (await gql.execute(CREATE_WAREHOUSE, {"input": {"code": "WH", "name": "仓"}}))["createWarehouse"]
     dup_wh = (await gql.execute(CREATE_WAREHOUSE, {"input": {"code": "WH", "name": "仓2"}}))["createWarehouse"]
     assert codes(dup_wh) == [("code", "DUPLICATE_CODE")]
@@ -197,47 +231,74 @@ async def test_duplicate_partner_warehouse_and_location_codes(gql):
 
 
 async def test_warehouses_locations_and_location_by_code(gql):
-    wh1 = (await gql.execute(CREATE_WAREHOUSE, {"input": {"code": "SH", "name": "上海仓", "address": "浦东"}}))
+    wh1 = await gql.execute(CREATE_WAREHOUSE, {"input": {"code": "SH", "name": "上海仓", "address": "浦东"}})
     wh1 = wh1["createWarehouse"]
     assert wh1["errors"] == []
     assert {k: v for k, v in wh1["warehouse"].items() if k != "id"} == {
-        "code": "SH", "name": "上海仓", "address": "浦东", "active": True}
+        "code": "SH",
+        "name": "上海仓",
+        "address": "浦东",
+        "active": True,
+    }
     wh2 = (await gql.execute(CREATE_WAREHOUSE, {"input": {"code": "BJ", "name": "北京仓"}}))["createWarehouse"]
     sh, bj = wh1["warehouse"]["id"], wh2["warehouse"]["id"]
 
-    zone = (await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": sh, "code": "SH-A", "name": "A区"}}))
+    zone = await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": sh, "code": "SH-A", "name": "A区"}})
     zone = zone["createLocation"]
     assert zone["errors"] == [] and zone["location"]["parent"] is None
     assert zone["location"]["warehouse"] == {"code": "SH"}
-    binloc = (await gql.execute(CREATE_LOCATION, {"input": {
-        "warehouseId": sh, "code": "SH-A-01", "name": "A区1号", "parentId": zone["location"]["id"], "sortOrder": 2}}))
+    binloc = await gql.execute(
+        CREATE_LOCATION,
+        {
+            "input": {
+                "warehouseId": sh,
+                "code": "SH-A-01",
+                "name": "A区1号",
+                "parentId": zone["location"]["id"],
+                "sortOrder": 2,
+            }
+        },
+    )
     binloc = binloc["createLocation"]
     assert binloc["errors"] == []
     assert {k: v for k, v in binloc["location"].items() if k != "id"} == {
-        "code": "SH-A-01", "name": "A区1号", "sortOrder": 2, "active": True, "warehouse": {"code": "SH"},
-        "parent": {"code": "SH-A"}}
+        "code": "SH-A-01",
+        "name": "A区1号",
+        "sortOrder": 2,
+        "active": True,
+        "warehouse": {"code": "SH"},
+        "parent": {"code": "SH-A"},
+    }
     bj_loc = (await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": bj, "code": "BJ-01"}}))["createLocation"]
     assert bj_loc["errors"] == []
 
     # a parent in another warehouse is refused, nothing created
-    cross = (await gql.execute(CREATE_LOCATION, {"input": {
-        "warehouseId": bj, "code": "BJ-02", "parentId": zone["location"]["id"]}}))["createLocation"]
+    cross = (
+        await gql.execute(
+            CREATE_LOCATION, {"input": {"warehouseId": bj, "code": "BJ-02", "parentId": zone["location"]["id"]}}
+        )
+    )["createLocation"]
     assert cross["location"] is None and codes(cross) == [("parentId", "INVALID_PARENT")]
     # ids of the wrong type or unknown
-    wrong_wh = (await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": zone["location"]["id"], "code": "X1"}}))
+    wrong_wh = await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": zone["location"]["id"], "code": "X1"}})
     assert codes(wrong_wh["createLocation"]) == [("warehouseId", "NOT_FOUND")]
-    unknown_wh = (await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": gid("Warehouse", 99), "code": "X2"}}))
+    unknown_wh = await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": gid("Warehouse", 99), "code": "X2"}})
     assert codes(unknown_wh["createLocation"]) == [("warehouseId", "NOT_FOUND")]
-    wrong_parent = (await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": sh, "code": "X3", "parentId": sh}}))
+    wrong_parent = await gql.execute(CREATE_LOCATION, {"input": {"warehouseId": sh, "code": "X3", "parentId": sh}})
     assert codes(wrong_parent["createLocation"]) == [("parentId", "NOT_FOUND")]
-    unknown_parent = (await gql.execute(CREATE_LOCATION, {"input": {
-        "warehouseId": sh, "code": "X4", "parentId": gid("Location", 99)}}))
+    unknown_parent = await gql.execute(
+        CREATE_LOCATION, {"input": {"warehouseId": sh, "code": "X4", "parentId": gid("Location", 99)}}
+    )
     assert codes(unknown_parent["createLocation"]) == [("parentId", "NOT_FOUND")]
 
     by_code = """query($c: String!) { locationByCode(code: $c) { id code warehouse { code } parent { code } } }"""
     found = (await gql.execute(by_code, {"c": " SH-A-01 "}))["locationByCode"]
-    assert found == {"id": binloc["location"]["id"], "code": "SH-A-01", "warehouse": {"code": "SH"},
-                     "parent": {"code": "SH-A"}}
+    assert found == {
+        "id": binloc["location"]["id"],
+        "code": "SH-A-01",
+        "warehouse": {"code": "SH"},
+        "parent": {"code": "SH-A"},
+    }
     assert (await gql.execute(by_code, {"c": "BJ-02"}))["locationByCode"] is None
 
     listing = await gql.execute("""{ warehouses { totalCount edges { node { code locations { edges { node { code } } } } } }
@@ -247,15 +308,19 @@ async def test_warehouses_locations_and_location_by_code(gql):
         {"node": {"code": "SH", "locations": {"edges": [{"node": {"code": "SH-A"}}, {"node": {"code": "SH-A-01"}}]}}},
     ]
     assert listing["locations"]["totalCount"] == 3
-    in_sh = await gql.execute("query($w: ID) { locations(filter: {warehouseId: $w}) { edges { node { code } } } }",
-                              {"w": sh})
+    in_sh = await gql.execute(
+        "query($w: ID) { locations(filter: {warehouseId: $w}) { edges { node { code } } } }", {"w": sh}
+    )
     assert [e["node"]["code"] for e in in_sh["locations"]["edges"]] == ["SH-A", "SH-A-01"]
 
 
 async def test_partner_queries(gql):
     """Suppliers and customers made by the services, read through GraphQL (filters, node, archive)."""
-    s1 = await do_create_partner(gql.db, "supplier", PartnerInput(code="SUP-001", name="上海华联", contact_name="王经理",
-                                                                  email="wang@example.cn"))
+    s1 = await do_create_partner(
+        gql.db,
+        "supplier",
+        PartnerInput(code="SUP-001", name="上海华联", contact_name="王经理", email="wang@example.cn"),
+    )
     await do_create_partner(gql.db, "supplier", PartnerInput(code="SUP-002", name="北京供应"))
     c1 = await do_create_partner(gql.db, "customer", PartnerInput(code="CUS-001", name="北京客户"))
     await do_create_partner(gql.db, "customer", PartnerInput(code="CUS-002", name="广州客户"))
@@ -264,20 +329,33 @@ async def test_partner_queries(gql):
     q = "query($f: PartnerFilter) { customers(filter: $f) { totalCount edges { node { code active } } } }"
     assert (await gql.execute(q, {"f": None}))["customers"]["totalCount"] == 2
     assert (await gql.execute(q, {"f": {"active": True}}))["customers"]["edges"] == [
-        {"node": {"code": "CUS-002", "active": True}}]
+        {"node": {"code": "CUS-002", "active": True}}
+    ]
     assert (await gql.execute(q, {"f": {"active": False}}))["customers"]["edges"] == [
-        {"node": {"code": "CUS-001", "active": False}}]
+        {"node": {"code": "CUS-001", "active": False}}
+    ]
     assert (await gql.execute(q, {"f": {"text": "广州"}}))["customers"]["totalCount"] == 1
     sq = "query($f: PartnerFilter) { suppliers(filter: $f) { totalCount edges { node { code } } } }"
     assert (await gql.execute(sq, {"f": {"text": "王经理"}}))["suppliers"]["edges"] == [{"node": {"code": "SUP-001"}}]
     assert (await gql.execute(sq, {"f": {"text": "sup-00"}}))["suppliers"]["totalCount"] == 2
     assert (await gql.execute(sq, {"f": {"text": "%"}}))["suppliers"]["totalCount"] == 0  # LIKE wildcards are literal
     assert (await gql.execute(sq, {"f": {"text": "SUP_"}}))["suppliers"]["totalCount"] == 0
-    node = await gql.execute(f"query($id: ID!) {{ node(id: $id) {{ __typename ... on Supplier {{ {PARTNER_FIELDS} }} }} }}",
-                             {"id": gid("Supplier", s1)})
-    assert node["node"] == {"__typename": "Supplier", "id": gid("Supplier", s1), "code": "SUP-001", "name": "上海华联",
-                            "contactName": "王经理", "phone": "", "email": "wang@example.cn", "address": "",
-                            "taxId": "", "active": True}
+    node = await gql.execute(
+        f"query($id: ID!) {{ node(id: $id) {{ __typename ... on Supplier {{ {PARTNER_FIELDS} }} }} }}",
+        {"id": gid("Supplier", s1)},
+    )
+    assert node["node"] == {
+        "__typename": "Supplier",
+        "id": gid("Supplier", s1),
+        "code": "SUP-001",
+        "name": "上海华联",
+        "contactName": "王经理",
+        "phone": "",
+        "email": "wang@example.cn",
+        "address": "",
+        "taxId": "",
+        "active": True,
+    }
     # a supplier id is not a customer id
     wrong = await gql.execute("query($id: ID!) { node(id: $id) { __typename } }", {"id": gid("Customer", s1 + 100)})
     assert wrong["node"] is None
@@ -288,9 +366,12 @@ async def test_location_queries(gql):
     sh = await do_create_warehouse(gql.db, code="SH", name="上海仓", address="浦东")
     bj = await do_create_warehouse(gql.db, code="BJ", name="北京仓")
     zone = await do_create_location(gql.db, warehouse_id=sh, code="SH-A", name="A区")
-    binloc = await do_create_location(gql.db, warehouse_id=sh, code="SH-A-01", name="A区1号", parent_id=zone, sort_order=2)
+    binloc = await do_create_location(
+        gql.db, warehouse_id=sh, code="SH-A-01", name="A区1号", parent_id=zone, sort_order=2
+    )
     await do_create_location(gql.db, warehouse_id=bj, code="BJ-01")
     from server.inventory.errors import InventoryError
+
     with pytest.raises(InventoryError) as exc:  # a parent in another warehouse
         await do_create_location(gql.db, warehouse_id=bj, code="BJ-02", parent_id=zone)
     assert [(d.field, d.code) for d in exc.value.details] == [("parentId", "INVALID_PARENT")]
@@ -298,8 +379,15 @@ async def test_location_queries(gql):
     by_code = """query($c: String!) { locationByCode(code: $c) { id code name sortOrder active
                    warehouse { code name address } parent { code } } }"""
     found = (await gql.execute(by_code, {"c": " SH-A-01 "}))["locationByCode"]
-    assert found == {"id": gid("Location", binloc), "code": "SH-A-01", "name": "A区1号", "sortOrder": 2, "active": True,
-                     "warehouse": {"code": "SH", "name": "上海仓", "address": "浦东"}, "parent": {"code": "SH-A"}}
+    assert found == {
+        "id": gid("Location", binloc),
+        "code": "SH-A-01",
+        "name": "A区1号",
+        "sortOrder": 2,
+        "active": True,
+        "warehouse": {"code": "SH", "name": "上海仓", "address": "浦东"},
+        "parent": {"code": "SH-A"},
+    }
     assert (await gql.execute(by_code, {"c": "BJ-02"}))["locationByCode"] is None
     assert (await gql.execute(by_code, {"c": "sh-a-01"}))["locationByCode"] is None  # codes are exact
 
@@ -311,14 +399,18 @@ async def test_location_queries(gql):
     ]
     assert listing["locations"]["totalCount"] == 3
     lq = "query($f: LocationFilter) { locations(filter: $f) { edges { node { code } } } }"
-    assert [e["node"]["code"] for e in (await gql.execute(lq, {"f": {"warehouseId": gid("Warehouse", sh)}}))[
-        "locations"]["edges"]] == ["SH-A", "SH-A-01"]
+    assert [
+        e["node"]["code"]
+        for e in (await gql.execute(lq, {"f": {"warehouseId": gid("Warehouse", sh)}}))["locations"]["edges"]
+    ] == ["SH-A", "SH-A-01"]
     assert [e["node"]["code"] for e in (await gql.execute(lq, {"f": {"text": "a-0"}}))["locations"]["edges"]] == [
-        "SH-A-01"]
+        "SH-A-01"
+    ]
     assert (await gql.execute(lq, {"f": {"text": "_"}}))["locations"]["edges"] == []
     await do_set_location_active(gql.db, zone, False)
     assert [e["node"]["code"] for e in (await gql.execute(lq, {"f": {"active": False}}))["locations"]["edges"]] == [
-        "SH-A"]
+        "SH-A"
+    ]
 
 
 # ---- stock primitives ------------------------------------------------------------------------
@@ -326,16 +418,25 @@ async def test_location_queries(gql):
 
 async def test_receive_issue_transfer_adjust_quantities_and_cost(gql):
     w = await make_world(gql.db)
-    ids = Ids(w, p=await make_product(gql.db, w, purchase_price="5.00"),
-              q=await make_product(gql.db, w, unit="kg", purchase_price="8.00"))
+    ids = Ids(
+        w,
+        p=await make_product(gql.db, w, purchase_price="5.00"),
+        q=await make_product(gql.db, w, unit="kg", purchase_price="8.00"),
+    )
     p_sku, q_sku = await sku_of(gql, ids.p), await sku_of(gql, ids.q)
     seq0 = await event_seq(gql)
 
-    rec = await op(gql, RECEIVE, [
-        {"productId": ids.p, "locationId": ids.a1, "quantity": "10", "unitCost": "5.00"},
-        {"productId": ids.p, "locationId": ids.a2, "quantity": "2", "unitId": ids.box, "unitCost": "60.00"},
-        {"productId": ids.q, "locationId": ids.b1, "quantity": "1.250"},  # default cost: purchase price
-    ], "rec-1", ref="PO-001")
+    rec = await op(
+        gql,
+        RECEIVE,
+        [
+            {"productId": ids.p, "locationId": ids.a1, "quantity": "10", "unitCost": "5.00"},
+            {"productId": ids.p, "locationId": ids.a2, "quantity": "2", "unitId": ids.box, "unitCost": "60.00"},
+            {"productId": ids.q, "locationId": ids.b1, "quantity": "1.250"},  # default cost: purchase price
+        ],
+        "rec-1",
+        ref="PO-001",
+    )
     assert rec["errors"] == [] and rec["replayed"] is False
     assert rec["operation"]["operationType"] == "receipt" and rec["operation"]["reference"] == "PO-001"
     assert rec["operation"]["moves"] == [
@@ -345,26 +446,49 @@ async def test_receive_issue_transfer_adjust_quantities_and_cost(gql):
     ]
     assert await event_seq(gql) == seq0 + 3  # one stock.changed per changed level
 
-    iss = await op(gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "4"},
-                                {"productId": ids.q, "locationId": ids.b1, "quantity": "0.250"}], "iss-1")
+    iss = await op(
+        gql,
+        ISSUE,
+        [
+            {"productId": ids.p, "locationId": ids.a1, "quantity": "4"},
+            {"productId": ids.q, "locationId": ids.b1, "quantity": "0.250"},
+        ],
+        "iss-1",
+    )
     assert iss["errors"] == []
     assert [(m["moveType"], m["quantity"], m["value"]) for m in iss["operation"]["moves"]] == [
-        ("ISSUE", "4", "20.00"), ("ISSUE", "0.250", "2.00")]
+        ("ISSUE", "4", "20.00"),
+        ("ISSUE", "0.250", "2.00"),
+    ]
 
-    tr = await op(gql, TRANSFER, [{"productId": ids.p, "fromLocationId": ids.a2, "toLocationId": ids.b1,
-                                   "quantity": "5"}], "tr-1")
+    tr = await op(
+        gql, TRANSFER, [{"productId": ids.p, "fromLocationId": ids.a2, "toLocationId": ids.b1, "quantity": "5"}], "tr-1"
+    )
     assert tr["errors"] == [] and tr["operation"]["moves"][0]["moveType"] == "TRANSFER"
 
-    adj = await op(gql, ADJUST, [{"productId": ids.p, "locationId": ids.a1, "quantity": "-1"},
-                                 {"productId": ids.p, "locationId": ids.b1, "quantity": "3"}], "adj-1",
-                   reason="盘点差异")
+    adj = await op(
+        gql,
+        ADJUST,
+        [
+            {"productId": ids.p, "locationId": ids.a1, "quantity": "-1"},
+            {"productId": ids.p, "locationId": ids.b1, "quantity": "3"},
+        ],
+        "adj-1",
+        reason="盘点差异",
+    )
     assert adj["errors"] == [] and adj["operation"]["reason"] == "盘点差异"
     assert [(m["moveType"], m["quantity"], m["value"]) for m in adj["operation"]["moves"]] == [
-        ("ADJUSTMENT", "1", "5.00"), ("ADJUSTMENT", "3", "15.00")]
+        ("ADJUSTMENT", "1", "5.00"),
+        ("ADJUSTMENT", "3", "15.00"),
+    ]
 
     # stock levels and their filters
-    assert await levels(gql) == {(p_sku, "WH1-A-01"): "5", (p_sku, "WH1-A-02"): "19", (p_sku, "WH2-B-01"): "8",
-                                 (q_sku, "WH2-B-01"): "1.000"}
+    assert await levels(gql) == {
+        (p_sku, "WH1-A-01"): "5",
+        (p_sku, "WH1-A-02"): "19",
+        (p_sku, "WH2-B-01"): "8",
+        (q_sku, "WH2-B-01"): "1.000",
+    }
     assert await levels(gql, productId=ids.q) == {(q_sku, "WH2-B-01"): "1.000"}
     assert await levels(gql, warehouseId=ids.wh1) == {(p_sku, "WH1-A-01"): "5", (p_sku, "WH1-A-02"): "19"}
     assert await levels(gql, locationId=ids.b1) == {(p_sku, "WH2-B-01"): "8", (q_sku, "WH2-B-01"): "1.000"}
@@ -372,7 +496,9 @@ async def test_receive_issue_transfer_adjust_quantities_and_cost(gql):
     assert await levels(gql, productId=ids.a1) == {}  # an id of another type matches nothing
 
     # empty a location: hidden unless includeEmpty
-    assert (await op(gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "5"}], "iss-2"))["errors"] == []
+    assert (await op(gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "5"}], "iss-2"))[
+        "errors"
+    ] == []
     assert (p_sku, "WH1-A-01") not in await levels(gql)
     assert (await levels(gql, includeEmpty=True))[(p_sku, "WH1-A-01")] == "0"
     assert await levels(gql, locationId=ids.a1, includeEmpty=True) == {(p_sku, "WH1-A-01"): "0"}
@@ -400,7 +526,9 @@ async def test_receive_issue_transfer_adjust_quantities_and_cost(gql):
     assert (await moves(gql, locationId=ids.b1))["totalCount"] == 4
     assert (await moves(gql, locationId=ids.b1, moveType="ISSUE"))["totalCount"] == 1
     # newest first
-    assert all_moves["edges"][0]["node"]["moveType"] == "ISSUE" and all_moves["edges"][-1]["node"]["moveType"] == "RECEIPT"
+    assert (
+        all_moves["edges"][0]["node"]["moveType"] == "ISSUE" and all_moves["edges"][-1]["node"]["moveType"] == "RECEIPT"
+    )
 
 
 async def test_moving_average_cost_after_receipts_at_different_prices(gql):
@@ -435,12 +563,19 @@ async def test_idempotency_key_replays_and_refuses_reuse(gql):
     # the same key with different lines, or for another kind of operation
     other = await op(gql, RECEIVE, [dict(lines[0], quantity="4")], "same-key")
     assert other["operation"] is None and other["replayed"] is False
-    assert other["errors"] == [{"field": "idempotencyKey", "code": "IDEMPOTENCY_KEY_REUSED",
-                                "message": "幂等键已用于另一个不同的请求。"}]
-    other_en = await op(gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "1"}], "same-key",
-                        lang="en")
-    assert other_en["errors"] == [{"field": "idempotencyKey", "code": "IDEMPOTENCY_KEY_REUSED",
-                                   "message": "This idempotency key was already used for a different request."}]
+    assert other["errors"] == [
+        {"field": "idempotencyKey", "code": "IDEMPOTENCY_KEY_REUSED", "message": "幂等键已用于另一个不同的请求。"}
+    ]
+    other_en = await op(
+        gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "1"}], "same-key", lang="en"
+    )
+    assert other_en["errors"] == [
+        {
+            "field": "idempotencyKey",
+            "code": "IDEMPOTENCY_KEY_REUSED",
+            "message": "This idempotency key was already used for a different request.",
+        }
+    ]
     assert (await moves(gql))["totalCount"] == 1
     assert await event_seq(gql) == seq
 
@@ -460,22 +595,44 @@ async def test_idempotency_key_replays_and_refuses_reuse(gql):
 async def test_insufficient_stock_is_a_payload_error_and_writes_nothing(gql):
     w = await make_world(gql.db)
     ids = Ids(w, p=await make_product(gql.db, w), q=await make_product(gql.db, w))
-    await op(gql, RECEIVE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "5"},
-                            {"productId": ids.q, "locationId": ids.a1, "quantity": "5"}], "r1")
+    await op(
+        gql,
+        RECEIVE,
+        [
+            {"productId": ids.p, "locationId": ids.a1, "quantity": "5"},
+            {"productId": ids.q, "locationId": ids.a1, "quantity": "5"},
+        ],
+        "r1",
+    )
     before = (await moves(gql))["totalCount"], await levels(gql), await event_seq(gql), await product_stock(gql, ids.p)
 
-    res = await op(gql, ISSUE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "2"},
-                                {"productId": ids.q, "locationId": ids.a1, "quantity": "6"}], "i1")
+    res = await op(
+        gql,
+        ISSUE,
+        [
+            {"productId": ids.p, "locationId": ids.a1, "quantity": "2"},
+            {"productId": ids.q, "locationId": ids.a1, "quantity": "6"},
+        ],
+        "i1",
+    )
     assert res["operation"] is None
-    assert res["errors"] == [{"field": "lines.1.quantity", "code": "INSUFFICIENT_STOCK",
-                              "message": "第 2 行库存不足：可用 5，需要 6。"}]
-    res_en = await op(gql, ISSUE, [{"productId": ids.q, "locationId": ids.a1, "quantity": "1", "unitId": ids.box}],
-                      "i2", lang="en")
-    assert res_en["errors"] == [{"field": "lines.0.quantity", "code": "INSUFFICIENT_STOCK",
-                                 "message": "Line 1: insufficient stock: 5 available, 12 requested."}]
+    assert res["errors"] == [
+        {"field": "lines.1.quantity", "code": "INSUFFICIENT_STOCK", "message": "第 2 行库存不足：可用 5，需要 6。"}
+    ]
+    res_en = await op(
+        gql, ISSUE, [{"productId": ids.q, "locationId": ids.a1, "quantity": "1", "unitId": ids.box}], "i2", lang="en"
+    )
+    assert res_en["errors"] == [
+        {
+            "field": "lines.0.quantity",
+            "code": "INSUFFICIENT_STOCK",
+            "message": "Line 1: insufficient stock: 5 available, 12 requested.",
+        }
+    ]
     # from a location where the product never was, and a transfer / negative adjustment too big
-    res = await op(gql, TRANSFER, [{"productId": ids.p, "fromLocationId": ids.b1, "toLocationId": ids.a1,
-                                    "quantity": "1"}], "t1")
+    res = await op(
+        gql, TRANSFER, [{"productId": ids.p, "fromLocationId": ids.b1, "toLocationId": ids.a1, "quantity": "1"}], "t1"
+    )
     assert codes(res) == [("lines.0.quantity", "INSUFFICIENT_STOCK")]
     res = await op(gql, ADJUST, [{"productId": ids.p, "locationId": ids.a1, "quantity": "-6"}], "a1", reason="丢失")
     assert codes(res) == [("lines.0.quantity", "INSUFFICIENT_STOCK")]
@@ -504,25 +661,46 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(gql):
         (RECEIVE, [dict(line, quantity="-1")], [("lines.0.quantity", "INVALID_QUANTITY")]),
         (ISSUE, [dict(line, quantity="-1")], [("lines.0.quantity", "INVALID_QUANTITY")]),
         (RECEIVE, [dict(line, quantity="1.5")], [("lines.0.quantity", "TOO_MANY_DECIMALS")]),
-        (RECEIVE, [{"productId": ids.k, "locationId": ids.a1, "quantity": "0.0005"}],
-         [("lines.0.quantity", "TOO_MANY_DECIMALS")]),
+        (
+            RECEIVE,
+            [{"productId": ids.k, "locationId": ids.a1, "quantity": "0.0005"}],
+            [("lines.0.quantity", "TOO_MANY_DECIMALS")],
+        ),
         (RECEIVE, [dict(line, quantity="1" + "0" * 20)], [("lines.0.quantity", "INVALID_VALUE")]),  # out of range
         (RECEIVE, [dict(line, quantity="1", unitCost="-2")], [("lines.0.unitCost", "INVALID_VALUE")]),
         (RECEIVE, [dict(line, quantity="1", unitId=ids.kg)], [("lines.0.unitId", "WRONG_UNIT")]),
         (RECEIVE, [dict(line, quantity="1", lot="L1")], [("lines.0.lot", "LOT_NOT_ALLOWED")]),
-        (RECEIVE, [dict(line, quantity="2"), dict(line, quantity="0"), dict(line, quantity="0.5")],
-         [("lines.1.quantity", "INVALID_QUANTITY"), ("lines.2.quantity", "TOO_MANY_DECIMALS")]),
+        (
+            RECEIVE,
+            [dict(line, quantity="2"), dict(line, quantity="0"), dict(line, quantity="0.5")],
+            [("lines.1.quantity", "INVALID_QUANTITY"), ("lines.2.quantity", "TOO_MANY_DECIMALS")],
+        ),
         (RECEIVE, [], [("lines", "EMPTY_OPERATION")]),
-        (RECEIVE, [{"productId": gid("Product", 9999), "locationId": ids.a1, "quantity": "1"}],
-         [("lines.0.productId", "NOT_FOUND")]),
-        (RECEIVE, [{"productId": ids.a1, "locationId": ids.a1, "quantity": "1"}],  # a Location id as product
-         [("lines.0.productId", "NOT_FOUND")]),
-        (RECEIVE, [{"productId": "garbage", "locationId": "garbage", "quantity": "1"}],
-         [("lines.0.productId", "NOT_FOUND"), ("lines.0.locationId", "NOT_FOUND")]),
-        (RECEIVE, [{"productId": ids.p, "locationId": ids.wh1, "quantity": "1"}],  # a Warehouse id as location
-         [("lines.0.locationId", "NOT_FOUND")]),
-        (TRANSFER, [{"productId": ids.p, "fromLocationId": ids.a1, "toLocationId": ids.a1, "quantity": "1"}],
-         [("lines.0.toLocationId", "SAME_LOCATION")]),
+        (
+            RECEIVE,
+            [{"productId": gid("Product", 9999), "locationId": ids.a1, "quantity": "1"}],
+            [("lines.0.productId", "NOT_FOUND")],
+        ),
+        (
+            RECEIVE,
+            [{"productId": ids.a1, "locationId": ids.a1, "quantity": "1"}],  # a Location id as product
+            [("lines.0.productId", "NOT_FOUND")],
+        ),
+        (
+            RECEIVE,
+            [{"productId": "garbage", "locationId": "garbage", "quantity": "1"}],
+            [("lines.0.productId", "NOT_FOUND"), ("lines.0.locationId", "NOT_FOUND")],
+        ),
+        (
+            RECEIVE,
+            [{"productId": ids.p, "locationId": ids.wh1, "quantity": "1"}],  # a Warehouse id as location
+            [("lines.0.locationId", "NOT_FOUND")],
+        ),
+        (
+            TRANSFER,
+            [{"productId": ids.p, "fromLocationId": ids.a1, "toLocationId": ids.a1, "quantity": "1"}],
+            [("lines.0.toLocationId", "SAME_LOCATION")],
+        ),
     ]
     for i, (mutation, lines, expected) in enumerate(cases):
         res = await op(gql, mutation, lines, f"bad-{i}")
@@ -557,7 +735,8 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(gql):
     assert "not a decimal number" in msg
     msg = await graphql_error(
         f'mutation {{ receiveStock(lines: [{{productId: "{ids.p}", locationId: "{ids.a1}", quantity: "abc"}}], '
-        f'idempotencyKey: "abc-inline") {{ replayed }} }}')
+        f'idempotencyKey: "abc-inline") {{ replayed }} }}'
+    )
     assert "not a decimal number" in msg
     # missing required arguments / fields
     msg = await graphql_error('mutation { receiveStock(idempotencyKey: "x") { replayed } }')
@@ -571,17 +750,21 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(gql):
     assert "Int" in msg
     msg = await graphql_error("query($n: Int) { stockMoves(first: $n) { totalCount } }", {"n": "ten"})
     assert "Int" in msg
-    msg = await graphql_error(f'mutation {{ createLocation(input: {{warehouseId: "{ids.wh1}", code: "Z", '
-                              f'sortOrder: "first"}}) {{ location {{ id }} }} }}')
+    msg = await graphql_error(
+        f'mutation {{ createLocation(input: {{warehouseId: "{ids.wh1}", code: "Z", '
+        f'sortOrder: "first"}}) {{ location {{ id }} }} }}'
+    )
     assert "Int" in msg
     msg = await graphql_error(ADJUST, {"lines": [dict(line, quantity="1")], "key": "k", "reason": 5})
     assert "String" in msg
-    msg = await graphql_error('{ stockMoves(filter: {moveType: SHIPMENT}) { totalCount } }')
+    msg = await graphql_error("{ stockMoves(filter: {moveType: SHIPMENT}) { totalCount } }")
     assert "MoveType" in msg
 
     assert await snapshot() == before
     async with gql.db.read() as conn:
-        keys = (await conn.execute(text("SELECT count(*) FROM stock_operation WHERE idempotency_key IS NOT NULL"))).scalar_one()
+        keys = (
+            await conn.execute(text("SELECT count(*) FROM stock_operation WHERE idempotency_key IS NOT NULL"))
+        ).scalar_one()
     assert keys == 1  # only the seed receipt's key; failed attempts leave none behind
 
 
@@ -589,8 +772,12 @@ async def test_malformed_unit_id_on_a_line_is_refused(gql):
     w = await make_world(gql.db)
     ids = Ids(w, p=await make_product(gql.db, w))
     for i, bad_unit in enumerate(("garbage", ids.a1)):
-        res = await op(gql, RECEIVE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "2", "unitId": bad_unit}],
-                       f"bad-unit-{i}")
+        res = await op(
+            gql,
+            RECEIVE,
+            [{"productId": ids.p, "locationId": ids.a1, "quantity": "2", "unitId": bad_unit}],
+            f"bad-unit-{i}",
+        )
         assert res["operation"] is None, res
         assert [f for f, _ in codes(res)] == ["lines.0.unitId"]
     assert (await moves(gql))["totalCount"] == 0
@@ -599,8 +786,9 @@ async def test_malformed_unit_id_on_a_line_is_refused(gql):
 async def test_inactive_product_or_location_is_refused(gql):
     w = await make_world(gql.db)
     ids = Ids(w, p=await make_product(gql.db, w))
-    await gql.execute('mutation($id: ID!) { setProductActive(id: $id, active: false) { errors { code } } }',
-                      {"id": ids.p})
+    await gql.execute(
+        "mutation($id: ID!) { setProductActive(id: $id, active: false) { errors { code } } }", {"id": ids.p}
+    )
     res = await op(gql, RECEIVE, [{"productId": ids.p, "locationId": ids.a1, "quantity": "1"}], "r1")
     assert res["errors"] == [{"field": "lines.0.productId", "code": "INACTIVE", "message": "商品已停用。"}]
     q = gid("Product", await make_product(gql.db, w))
@@ -615,21 +803,31 @@ async def test_inactive_product_or_location_is_refused(gql):
 
 async def test_below_reorder_point_filter(gql):
     w = await make_world(gql.db)
-    ids = Ids(w, low=await make_product(gql.db, w), high=await make_product(gql.db, w),
-              none=await make_product(gql.db, w), split=await make_product(gql.db, w),
-              kg=await make_product(gql.db, w, unit="kg"))
+    ids = Ids(
+        w,
+        low=await make_product(gql.db, w),
+        high=await make_product(gql.db, w),
+        none=await make_product(gql.db, w),
+        split=await make_product(gql.db, w),
+        kg=await make_product(gql.db, w, unit="kg"),
+    )
     upd = "mutation($id: ID!, $rp: Quantity!) { updateProduct(id: $id, input: {reorderPoint: $rp}) { errors { code } product { reorderPoint } } }"
     for pid, rp in ((ids.low, "10"), (ids.high, "10"), (ids.split, "10"), (ids.kg, "2.5")):
         res = (await gql.execute(upd, {"id": pid, "rp": rp}))["updateProduct"]
         assert res["errors"] == []
-    await op(gql, RECEIVE, [
-        {"productId": ids.low, "locationId": ids.a1, "quantity": "5"},      # 5 < 10: listed
-        {"productId": ids.high, "locationId": ids.a1, "quantity": "20"},    # 20 >= 10: not listed
-        {"productId": ids.none, "locationId": ids.a1, "quantity": "1"},     # reorder point 0: not listed
-        {"productId": ids.split, "locationId": ids.a1, "quantity": "6"},    # 6 + 6 = 12 in total: not listed
-        {"productId": ids.split, "locationId": ids.b1, "quantity": "6"},
-        {"productId": ids.kg, "locationId": ids.b1, "quantity": "2.499"},   # 2.499 < 2.5: listed
-    ], "r1")
+    await op(
+        gql,
+        RECEIVE,
+        [
+            {"productId": ids.low, "locationId": ids.a1, "quantity": "5"},  # 5 < 10: listed
+            {"productId": ids.high, "locationId": ids.a1, "quantity": "20"},  # 20 >= 10: not listed
+            {"productId": ids.none, "locationId": ids.a1, "quantity": "1"},  # reorder point 0: not listed
+            {"productId": ids.split, "locationId": ids.a1, "quantity": "6"},  # 6 + 6 = 12 in total: not listed
+            {"productId": ids.split, "locationId": ids.b1, "quantity": "6"},
+            {"productId": ids.kg, "locationId": ids.b1, "quantity": "2.499"},  # 2.499 < 2.5: listed
+        ],
+        "r1",
+    )
     low, kg = await sku_of(gql, ids.low), await sku_of(gql, ids.kg)
     assert await levels(gql, belowReorderPoint=True) == {(low, "WH1-A-01"): "5", (kg, "WH2-B-01"): "2.499"}
     assert await levels(gql, belowReorderPoint=True, warehouseId=ids.wh2) == {(kg, "WH2-B-01"): "2.499"}
@@ -663,8 +861,10 @@ async def test_query_depth_and_alias_limits(gql):
     far_too_deep = await gql.post(_nested_categories(40))
     assert "maximum operation depth" in far_too_deep["errors"][0]["message"]
     # the limit also holds inside fragments
-    frag = ("fragment P on Category { " + "parent { " * 13 + "name" + " }" * 13 + " }"
-            " { products { edges { node { category { ...P } } } } }")
+    frag = (
+        "fragment P on Category { " + "parent { " * 13 + "name" + " }" * 13 + " }"
+        " { products { edges { node { category { ...P } } } } }"
+    )
     assert "maximum operation depth" in (await gql.post(frag))["errors"][0]["message"]
 
     def aliases(n: int) -> str:

@@ -1,7 +1,7 @@
 """A first pass through the API: master data, a receipt and the stock-level list."""
 
-from tests.factories import make_product, make_world
 from schema.relay import to_global_id
+from tests.factories import make_product, make_world
 
 
 async def test_receive_then_list_stock_levels(gql):
@@ -13,8 +13,18 @@ async def test_receive_then_list_stock_levels(gql):
                replayed errors { field code message }
                operation { operationType moves { edges { node { quantity value moveType toLocation { code } } } } }
              } }""",
-        {"lines": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1),
-                    "quantity": "2", "unitId": to_global_id("Unit", w.box), "unitCost": "120.00"}], "key": "k1"},
+        {
+            "lines": [
+                {
+                    "productId": to_global_id("Product", p),
+                    "locationId": to_global_id("Location", w.a1),
+                    "quantity": "2",
+                    "unitId": to_global_id("Unit", w.box),
+                    "unitCost": "120.00",
+                }
+            ],
+            "key": "k1",
+        },
     )
     payload = data["receiveStock"]
     assert payload["errors"] == []

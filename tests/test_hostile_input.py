@@ -14,12 +14,12 @@ import pytest
 from graphql import GraphQLEnumType, get_named_type
 from sqlalchemy import func, select
 
-from schema.relay import to_global_id
 from schema.error_policy import loggable_query
+from schema.relay import to_global_id
 from schema.schema import schema
 from server.catalog.models import category
-from server.inventory.models import stock_move
 from server.core.numbers import NumberError, parse_decimal, qty_to_scaled
+from server.inventory.models import stock_move
 from tests.factories import make_product, make_world
 from tests.gql import admin_token
 
@@ -32,14 +32,15 @@ def no_internal(body) -> None:
     assert "INTERNAL_ERROR" not in codes(body), body
 
 
-async def post_raw(gql, query: str, variables: dict | None = None, token: str | None | bool = True) -> dict:
+async def post_raw(gql, query: str, variables: dict | None = None, token: str | bool | None = True) -> dict:
     """Send the body as ASCII JSON (``\\ud800`` escapes): httpx's own JSON cannot encode a lone surrogate."""
     headers = {"content-type": "application/json"}
     token = gql.token if token is True else token
     if token:
         headers["authorization"] = f"Bearer {token}"
-    resp = await gql.http.post("/graphql", content=json.dumps({"query": query, "variables": variables or {}}),
-                               headers=headers)
+    resp = await gql.http.post(
+        "/graphql", content=json.dumps({"query": query, "variables": variables or {}}), headers=headers
+    )
     assert resp.status_code in (200, 400), resp.text
     return resp.json()
 
@@ -113,22 +114,29 @@ async def test_an_unknown_option_is_refused_before_the_resolver(gql):
 
 
 async def test_enum_options_reach_the_domain_as_its_values(gql):
-    report = (await gql.execute('{ salesReport(groupBy: CUSTOMER, start: "2026-06-01", end: "2026-06-15") '
-                                '{ groupBy csvUrl } }'))["salesReport"]
-    assert report == {"groupBy": "customer",
-                      "csvUrl": "/reports/sales.csv?start=2026-06-01&end=2026-06-15&group_by=customer"}
-    turnover = (await gql.execute("{ inventoryTurnover(groupBy: CATEGORY, dayBasis: DAYS_365) { dayBasis } }"))
+    report = (
+        await gql.execute(
+            '{ salesReport(groupBy: CUSTOMER, start: "2026-06-01", end: "2026-06-15") { groupBy csvUrl } }'
+        )
+    )["salesReport"]
+    assert report == {
+        "groupBy": "customer",
+        "csvUrl": "/reports/sales.csv?start=2026-06-01&end=2026-06-15&group_by=customer",
+    }
+    turnover = await gql.execute("{ inventoryTurnover(groupBy: CATEGORY, dayBasis: DAYS_365) { dayBasis } }")
     assert turnover["inventoryTurnover"]["dayBasis"] == 365
-    links = (await gql.execute('{ labelLinks(productIds: ["P"], kind: GS1_128, layout: LABEL_50X30) { sheetPdf } }'))
+    links = await gql.execute('{ labelLinks(productIds: ["P"], kind: GS1_128, layout: LABEL_50X30) { sheetPdf } }')
     assert links["labelLinks"]["sheetPdf"].endswith("&kind=gs1_128&layout=50x30")
     w = await make_world(gql.db)
     created = await gql.execute(
         "mutation($i: ProductInput!) { createProduct(input: $i) { product { tracking } errors { code } } }",
-        {"i": {"sku": "LOT-1", "name": "批次商品", "baseUnitId": to_global_id("Unit", w.pcs), "tracking": "LOT"}})
+        {"i": {"sku": "LOT-1", "name": "批次商品", "baseUnitId": to_global_id("Unit", w.pcs), "tracking": "LOT"}},
+    )
     assert created["createProduct"] == {"product": {"tracking": "LOT"}, "errors": []}
-    refused = await gql.post("mutation($i: ProductInput!) { createProduct(input: $i) { errors { code } } }",
-                             {"i": {"sku": "LOT-2", "name": "x", "baseUnitId": to_global_id("Unit", w.pcs),
-                                    "tracking": "bulk"}})
+    refused = await gql.post(
+        "mutation($i: ProductInput!) { createProduct(input: $i) { errors { code } } }",
+        {"i": {"sku": "LOT-2", "name": "x", "baseUnitId": to_global_id("Unit", w.pcs), "tracking": "bulk"}},
+    )
     assert refused["errors"] and refused.get("data") is None
     no_internal(refused)
 
@@ -138,34 +146,40 @@ async def test_enum_options_reach_the_domain_as_its_values(gql):
 BIG = 2**31 - 1
 
 
-@pytest.mark.parametrize("query", [
-    f"{{ expiringSoon(days: {BIG}) {{ totalCount }} }}",
-    f"{{ slowMovers(days: {BIG}) {{ label }} }}",
-    f"{{ abcClassification(days: {BIG}) {{ rank }} }}",
-    "{ abcClassification(days: 0) { rank } }",
-    '{ demandForecast(productId: "x", leadTimeDays: %d) { method } }' % BIG,
-    "{ salesReport(top: -1) { groupBy } }",
-    f"{{ salesReport(bottom: {BIG}) {{ groupBy }} }}",
-    "{ trialBalance(period: 202613) { code } }",
-    "{ trialBalance(period: 0) { code } }",
-    f"{{ financialStatement(kind: BALANCE_SHEET, period: {BIG}) {{ title }} }}",
-    '{ detailLedger(accountCode: "1001", fromPeriod: 202601, toPeriod: 999999) { closing } }',
-    '{ generalLedger(accountCode: "1001", year: 0) { period } }',
-    '{ generalLedger(accountCode: "1001", year: 10000) { period } }',
-    f"{{ vouchers(period: {BIG}) {{ totalCount }} }}",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"{{ expiringSoon(days: {BIG}) {{ totalCount }} }}",
+        f"{{ slowMovers(days: {BIG}) {{ label }} }}",
+        f"{{ abcClassification(days: {BIG}) {{ rank }} }}",
+        "{ abcClassification(days: 0) { rank } }",
+        '{ demandForecast(productId: "x", leadTimeDays: %d) { method } }' % BIG,
+        "{ salesReport(top: -1) { groupBy } }",
+        f"{{ salesReport(bottom: {BIG}) {{ groupBy }} }}",
+        "{ trialBalance(period: 202613) { code } }",
+        "{ trialBalance(period: 0) { code } }",
+        f"{{ financialStatement(kind: BALANCE_SHEET, period: {BIG}) {{ title }} }}",
+        '{ detailLedger(accountCode: "1001", fromPeriod: 202601, toPeriod: 999999) { closing } }',
+        '{ generalLedger(accountCode: "1001", year: 0) { period } }',
+        '{ generalLedger(accountCode: "1001", year: 10000) { period } }',
+        f"{{ vouchers(period: {BIG}) {{ totalCount }} }}",
+    ],
+)
 async def test_integer_arguments_out_of_bounds_are_invalid_value(gql, query):
     body = await gql.post(query)
     assert codes(body) == ["INVALID_VALUE"], body
     assert body["errors"][0]["message"].startswith("值无效")
 
 
-@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01", "2026-02-30",
-                                   "２０２６-01-01", "20260101"])
+@pytest.mark.parametrize(
+    "value", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01", "2026-02-30", "２０２６-01-01", "20260101"]
+)
 async def test_dates_are_iso_and_bounded(gql, value):
     """``end - timedelta(days=29)`` from 0001-01-01 used to overflow (INTERNAL_ERROR)."""
-    for body in (await gql.post("query($d: Date) { salesReport(end: $d) { groupBy } }", {"d": value}),
-                 await gql.post('{ salesReport(end: "%s") { groupBy } }' % value)):
+    for body in (
+        await gql.post("query($d: Date) { salesReport(end: $d) { groupBy } }", {"d": value}),
+        await gql.post('{ salesReport(end: "%s") { groupBy } }' % value),
+    ):
         assert codes(body) == ["INVALID_VALUE"], body
 
 
@@ -187,8 +201,10 @@ async def test_nul_and_lone_surrogates_in_variables_are_refused(gql, text):
         (CREATE_CATEGORY, {"i": {"code": "C1", "name": text}}),
         ("query($t: String) { products(filter: {text: $t}) { totalCount } }", {"t": text}),
         ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["UHJvZHVjdDox", text]}),  # nested in a list
-        ("mutation($i: CreateUserInput!) { createUser(input: $i) { errors { code } } }",
-         {"i": {"username": "li", "password": "long-enough-pw", "roles": ["viewer", text]}}),
+        (
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { errors { code } } }",
+            {"i": {"username": "li", "password": "long-enough-pw", "roles": ["viewer", text]}},
+        ),
     ]:
         body = await post_raw(gql, query, variables)
         assert codes(body) == ["INVALID_VALUE"], (query, body)
@@ -210,8 +226,9 @@ async def test_nul_in_literals_is_refused_and_lone_surrogate_escapes_do_not_pars
 
 async def test_nul_is_refused_for_a_restricted_caller_too(gql):
     viewer = await admin_token(gql.db, role="viewer")
-    body = await post_raw(gql, "query($t: String) { products(filter: {text: $t}) { totalCount } }", {"t": "\x00"},
-                          token=viewer)
+    body = await post_raw(
+        gql, "query($t: String) { products(filter: {text: $t}) { totalCount } }", {"t": "\x00"}, token=viewer
+    )
     assert codes(body) == ["INVALID_VALUE"], body
 
 
@@ -220,8 +237,9 @@ async def test_nul_in_a_subscription_is_refused(gql):
 
     ctx = Context(db=gql.db, settings=gql.app.state.jxc.settings, tailer=gql.app.state.jxc.tailer)
     await ctx.sign_in(gql.token)
-    result = await schema.subscribe('subscription { scanSession(sessionId: "a\\u0000") { __typename } }',
-                                    context_value=ctx)
+    result = await schema.subscribe(
+        'subscription { scanSession(sessionId: "a\\u0000") { __typename } }', context_value=ctx
+    )
     first = await result.__anext__() if hasattr(result, "__anext__") else result
     if hasattr(result, "aclose"):
         await result.aclose()
@@ -230,8 +248,30 @@ async def test_nul_in_a_subscription_is_refused(gql):
 
 # ---- numbers are ASCII digits -------------------------------------------------------------------------------
 
-NOT_NUMBERS = ["１２", "١٢", "۱۲", "1_000", "1,000", "1e3", "1E3", "12e-1", "0x10", "1.2.3", "--1", "+-1", ". ",
-               "NaN", "Infinity", "inf", "", " ", "1 2", "\u200b12", "12\u3000", "٣.٥"]
+NOT_NUMBERS = [
+    "１２",
+    "١٢",
+    "۱۲",
+    "1_000",
+    "1,000",
+    "1e3",
+    "1E3",
+    "12e-1",
+    "0x10",
+    "1.2.3",
+    "--1",
+    "+-1",
+    ". ",
+    "NaN",
+    "Infinity",
+    "inf",
+    "",
+    " ",
+    "1 2",
+    "\u200b12",
+    "12\u3000",
+    "٣.٥",
+]
 
 
 @pytest.mark.parametrize("text", NOT_NUMBERS)
@@ -240,8 +280,10 @@ def test_parse_decimal_takes_ascii_digits_only(text):
         parse_decimal(text)
 
 
-@pytest.mark.parametrize("text,expected", [("12", "12"), ("-0.5", "-0.5"), ("+3", "3"), (".5", "0.5"), ("12.", "12"),
-                                           (" 7 ", "7"), ("0.000001", "0.000001")])
+@pytest.mark.parametrize(
+    "text,expected",
+    [("12", "12"), ("-0.5", "-0.5"), ("+3", "3"), (".5", "0.5"), ("12.", "12"), (" 7 ", "7"), ("0.000001", "0.000001")],
+)
 def test_parse_decimal_still_takes_plain_numbers(text, expected):
     assert parse_decimal(text) == parse_decimal(expected)
 
@@ -269,15 +311,18 @@ async def test_quantities_and_prices_refuse_other_digits_separators_and_exponent
 
 async def test_string_numbers_reaching_the_domain_refuse_other_digits(gql):
     """creditLimit and discount are plain strings parsed by the domain (server/core/numbers.py)."""
-    body = await gql.execute("""mutation($i: PartnerInput!) { createCustomer(input: $i) {
-        customer { id } errors { field code } } }""", {"i": {"code": "C1", "name": "客户", "creditLimit": "１０００",
-                                                              "discount": "0.1e0"}})
+    body = await gql.execute(
+        """mutation($i: PartnerInput!) { createCustomer(input: $i) {
+        customer { id } errors { field code } } }""",
+        {"i": {"code": "C1", "name": "客户", "creditLimit": "１０００", "discount": "0.1e0"}},
+    )
     assert body["createCustomer"]["customer"] is None
     assert sorted(e["field"] for e in body["createCustomer"]["errors"]) == ["creditLimit", "discount"]
     assert {e["code"] for e in body["createCustomer"]["errors"]} == {"INVALID_VALUE"}
 
 
 # ---- logging ------------------------------------------------------------------------------------------------
+
 
 def _records(caplog, min_level=logging.DEBUG):
     return [r for r in caplog.records if r.levelno >= min_level and r.name.startswith(("jxc", "strawberry"))]
@@ -309,7 +354,8 @@ async def test_an_unexpected_error_is_logged_once_with_request_id_and_a_short_qu
     monkeypatch.setattr(reports_schema.sales, "sales_report", explode)
     caplog.set_level(logging.DEBUG)
     query = "query SalesOfJune { salesReport(groupBy: PRODUCT) { groupBy } %s }" % " ".join(
-        f"aliasNumber{i}WithAFairlyLongName: __typename" for i in range(25))
+        f"aliasNumber{i}WithAFairlyLongName: __typename" for i in range(25)
+    )
     body = await gql.post(query)
     assert codes(body) == ["INTERNAL_ERROR"]
     request_id = body["errors"][0]["extensions"]["requestId"]

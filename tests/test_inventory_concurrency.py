@@ -32,12 +32,15 @@ async def test_concurrent_issues_cross_the_minimum_once(db, db_url):
     await do_set_reorder_rule(db, p, w.wh1, "20", "50")
     line = {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}
     with running_server(db_url, workers=2) as base:
-        results = await _post_all(base, [{"query": ISSUE, "variables": {"lines": [line], "key": f"low-{i}"}}
-                                         for i in range(25)])
+        results = await _post_all(
+            base, [{"query": ISSUE, "variables": {"lines": [line], "key": f"low-{i}"}} for i in range(25)]
+        )
     assert all(not r["data"]["issueStock"]["errors"] for r in results)  # 30 → 5
     async with db.read() as conn:
-        lows = [json.loads(r.payload) for r in await conn.execute(
-            select(event.c.payload).where(event.c.event_type == STOCK_LOW))]
+        lows = [
+            json.loads(r.payload)
+            for r in await conn.execute(select(event.c.payload).where(event.c.event_type == STOCK_LOW))
+        ]
     assert len(lows) == 1 and lows[0]["available"] == 19 * Q  # the one issue that crossed 20
 
 
@@ -46,8 +49,11 @@ async def test_freeze_count_opened_during_issues(db, db_url):
     p = await make_product(db, w)
     await do_receive_stock(db, [StockLine(product_id=p, location_id=w.a1, quantity="40", unit_cost="1.00")])
     line = {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}
-    open_count = {"query": """mutation($w: ID!) { openStockCount(input: {warehouseId: $w, mode: FREEZE}) {
-        count { id } errors { code } } }""", "variables": {"w": to_global_id("Warehouse", w.wh1)}}
+    open_count = {
+        "query": """mutation($w: ID!) { openStockCount(input: {warehouseId: $w, mode: FREEZE}) {
+        count { id } errors { code } } }""",
+        "variables": {"w": to_global_id("Warehouse", w.wh1)},
+    }
     bodies = [{"query": ISSUE, "variables": {"lines": [line], "key": f"fz-{i}"}} for i in range(20)]
     bodies.insert(10, open_count)
     with running_server(db_url, workers=2) as base:

@@ -11,10 +11,10 @@ import sqlalchemy.exc
 from sqlalchemy import delete, func, select, update
 
 from server.catalog.services import do_set_product_active
-from server.inventory.errors import InventoryError
-from server.events.journal import STOCK_CHANGED, last_sequence, read_events
 from server.core.idempotency import idempotency_key
+from server.events.journal import STOCK_CHANGED, last_sequence, read_events
 from server.events.models import event
+from server.inventory.errors import InventoryError
 from server.inventory.models import lot, product_cost, stock_level, stock_move, stock_operation
 from server.inventory.services import (
     StockLine,
@@ -86,12 +86,16 @@ async def _snapshot(db) -> dict:
             "levels": sorted(
                 tuple(r)
                 for r in await conn.execute(
-                    select(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.lot_key, stock_level.c.qty)
+                    select(
+                        stock_level.c.product_id, stock_level.c.location_id, stock_level.c.lot_key, stock_level.c.qty
+                    )
                 )
             ),
             "costs": sorted(
                 tuple(r)
-                for r in await conn.execute(select(product_cost.c.product_id, product_cost.c.qty, product_cost.c.value_fen))
+                for r in await conn.execute(
+                    select(product_cost.c.product_id, product_cost.c.qty, product_cost.c.value_fen)
+                )
             ),
         }
 
@@ -185,71 +189,105 @@ async def test_pieces_reject_fractions(db, world):
 # each case: (action, lines builder, extra kwargs, expected (code, field) details)
 BAD_INPUT = {
     "unknown_product": (
-        "receive", lambda w, p, kg: [_line(MISSING_ID, "1", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(MISSING_ID, "1", w.a1)],
+        {},
         [("NOT_FOUND", "lines.0.productId")],
     ),
     "unknown_location": (
-        "receive", lambda w, p, kg: [_line(p, "1", MISSING_ID)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", MISSING_ID)],
+        {},
         [("NOT_FOUND", "lines.0.locationId")],
     ),
     "missing_location": (
-        "issue", lambda w, p, kg: [_line(p, "1", None)], {},
+        "issue",
+        lambda w, p, kg: [_line(p, "1", None)],
+        {},
         [("REQUIRED", "lines.0.locationId")],
     ),
     "unknown_transfer_destination": (
-        "transfer", lambda w, p, kg: [_line(p, "1", w.a1, to_location_id=MISSING_ID)], {},
+        "transfer",
+        lambda w, p, kg: [_line(p, "1", w.a1, to_location_id=MISSING_ID)],
+        {},
         [("NOT_FOUND", "lines.0.toLocationId")],
     ),
     "missing_transfer_destination": (
-        "transfer", lambda w, p, kg: [_line(p, "1", w.a1)], {},
+        "transfer",
+        lambda w, p, kg: [_line(p, "1", w.a1)],
+        {},
         [("REQUIRED", "lines.0.toLocationId")],
     ),
     "zero_receive": (
-        "receive", lambda w, p, kg: [_line(p, "0", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "0", w.a1)],
+        {},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "zero_kg_with_decimals": (
-        "receive", lambda w, p, kg: [_line(kg, "0.000", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(kg, "0.000", w.a1)],
+        {},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "negative_receive": (
-        "receive", lambda w, p, kg: [_line(p, "-3", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "-3", w.a1)],
+        {},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "negative_issue": (
-        "issue", lambda w, p, kg: [_line(p, "-1", w.a1)], {},
+        "issue",
+        lambda w, p, kg: [_line(p, "-1", w.a1)],
+        {},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "negative_transfer": (
-        "transfer", lambda w, p, kg: [_line(p, "-1", w.a1, to_location_id=w.b1)], {},
+        "transfer",
+        lambda w, p, kg: [_line(p, "-1", w.a1, to_location_id=w.b1)],
+        {},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "zero_adjust": (
-        "adjust", lambda w, p, kg: [_line(p, "0", w.a1)], {"reason": "count"},
+        "adjust",
+        lambda w, p, kg: [_line(p, "0", w.a1)],
+        {"reason": "count"},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
     "non_numeric": (
-        "receive", lambda w, p, kg: [_line(p, "abc", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "abc", w.a1)],
+        {},
         [("INVALID_VALUE", "lines.0.quantity")],
     ),
     "infinite": (
-        "receive", lambda w, p, kg: [_line(p, "Infinity", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "Infinity", w.a1)],
+        {},
         [("INVALID_VALUE", "lines.0.quantity")],
     ),
     "non_numeric_unit_cost": (
-        "receive", lambda w, p, kg: [_line(p, "1", w.a1, unit_cost="ten")], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", w.a1, unit_cost="ten")],
+        {},
         [("INVALID_VALUE", "lines.0.unitCost")],
     ),
     "negative_unit_cost": (
-        "receive", lambda w, p, kg: [_line(p, "1", w.a1, unit_cost="-1.00")], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", w.a1, unit_cost="-1.00")],
+        {},
         [("INVALID_VALUE", "lines.0.unitCost")],
     ),
     "wrong_unit": (
-        "receive", lambda w, p, kg: [_line(p, "1", w.a1, unit_id=w.kg)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", w.a1, unit_id=w.kg)],
+        {},
         [("WRONG_UNIT", "lines.0.unitId")],
     ),
     "wrong_unit_on_issue": (
-        "issue", lambda w, p, kg: [_line(kg, "1", w.a1, unit_id=w.box)], {},
+        "issue",
+        lambda w, p, kg: [_line(kg, "1", w.a1, unit_id=w.box)],
+        {},
         [("WRONG_UNIT", "lines.0.unitId")],
     ),
     "empty_receive": ("receive", lambda w, p, kg: [], {}, [("EMPTY_OPERATION", "lines")]),
@@ -257,32 +295,50 @@ BAD_INPUT = {
     "empty_transfer": ("transfer", lambda w, p, kg: [], {}, [("EMPTY_OPERATION", "lines")]),
     "empty_adjust": ("adjust", lambda w, p, kg: [], {"reason": "count"}, [("EMPTY_OPERATION", "lines")]),
     "adjust_without_reason": (
-        "adjust", lambda w, p, kg: [_line(p, "1", w.a1)], {"reason": ""},
+        "adjust",
+        lambda w, p, kg: [_line(p, "1", w.a1)],
+        {"reason": ""},
         [("REQUIRED", "reason")],
     ),
     "adjust_blank_reason": (
-        "adjust", lambda w, p, kg: [_line(p, "-1", w.a1)], {"reason": "   "},
+        "adjust",
+        lambda w, p, kg: [_line(p, "-1", w.a1)],
+        {"reason": "   "},
         [("REQUIRED", "reason")],
     ),
     # a valid first line is not applied when a later line is bad; every problem is reported
     "second_line_bad": (
-        "receive", lambda w, p, kg: [_line(p, "1", w.a1), _line(kg, "x", w.a1)], {},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", w.a1), _line(kg, "x", w.a1)],
+        {},
         [("INVALID_VALUE", "lines.1.quantity")],
     ),
     "all_problems_collected": (
         "adjust",
-        lambda w, p, kg: [_line(MISSING_ID, "1", w.a1), _line(p, "1", w.a1), _line(kg, "0.0001", MISSING_ID),
-                          _line(kg, "0.0001", w.a1)],
+        lambda w, p, kg: [
+            _line(MISSING_ID, "1", w.a1),
+            _line(p, "1", w.a1),
+            _line(kg, "0.0001", MISSING_ID),
+            _line(kg, "0.0001", w.a1),
+        ],
         {"reason": ""},
-        [("REQUIRED", "reason"), ("NOT_FOUND", "lines.0.productId"), ("NOT_FOUND", "lines.2.locationId"),
-         ("TOO_MANY_DECIMALS", "lines.3.quantity")],
+        [
+            ("REQUIRED", "reason"),
+            ("NOT_FOUND", "lines.0.productId"),
+            ("NOT_FOUND", "lines.2.locationId"),
+            ("TOO_MANY_DECIMALS", "lines.3.quantity"),
+        ],
     ),
     "bad_idempotency_key": (
-        "receive", lambda w, p, kg: [_line(p, "1", w.a1)], {"idempotency_key": "k" * 129},
+        "receive",
+        lambda w, p, kg: [_line(p, "1", w.a1)],
+        {"idempotency_key": "k" * 129},
         [("INVALID_VALUE", "idempotencyKey")],
     ),
     "bad_input_with_key": (
-        "receive", lambda w, p, kg: [_line(p, "0", w.a1)], {"idempotency_key": "bad-input-1"},
+        "receive",
+        lambda w, p, kg: [_line(p, "0", w.a1)],
+        {"idempotency_key": "bad-input-1"},
         [("INVALID_QUANTITY", "lines.0.quantity")],
     ),
 }
@@ -322,8 +378,9 @@ async def test_error_params_name_the_object(db, world):
         ("NOT_FOUND", "lines.1.locationId"),
     )
     assert [d.params.get("what") for d in err.details] == ["product", "location"]
-    assert "abc" in (await _fails(do_receive_stock(db, [_line(p, "abc", w.a1)]),
-                                  ("INVALID_VALUE", "lines.0.quantity"))).details[0].message("en")
+    assert "abc" in (
+        await _fails(do_receive_stock(db, [_line(p, "abc", w.a1)]), ("INVALID_VALUE", "lines.0.quantity"))
+    ).details[0].message("en")
 
 
 # --------------------------------------------------------------------------- atomic multi-line issue
@@ -397,8 +454,13 @@ async def test_transfer_between_warehouses_moves_quantity_and_keeps_value(db, wo
     assert (move.from_location_id, move.to_location_id, move.qty, move.move_type) == (w.a1, w.b1, 4 * Q, "transfer")
     assert move.value_fen == 1333  # informational: 3333 × 4/10 half-up
     async with db.read() as conn:
-        wh = (await conn.execute(select(stock_level.c.warehouse_id).where(
-            stock_level.c.product_id == p, stock_level.c.location_id == w.b1))).scalar_one()
+        wh = (
+            await conn.execute(
+                select(stock_level.c.warehouse_id).where(
+                    stock_level.c.product_id == p, stock_level.c.location_id == w.b1
+                )
+            )
+        ).scalar_one()
     assert wh == w.wh2
 
     # everything back, through a second location in the first warehouse
@@ -413,7 +475,9 @@ async def test_transfer_errors(db, world):
     p = await make_product(db, w)
     await do_receive_stock(db, [_line(p, "5", w.a1, unit_cost="1")])
     before = await _snapshot(db)
-    await _fails(do_transfer_stock(db, [_line(p, "1", w.a1, to_location_id=w.a1)]), ("SAME_LOCATION", "lines.0.toLocationId"))
+    await _fails(
+        do_transfer_stock(db, [_line(p, "1", w.a1, to_location_id=w.a1)]), ("SAME_LOCATION", "lines.0.toLocationId")
+    )
     err = await _fails(
         do_transfer_stock(db, [_line(p, "6", w.a1, to_location_id=w.b1)]), ("INSUFFICIENT_STOCK", "lines.0.quantity")
     )
@@ -433,7 +497,12 @@ async def test_adjust_gain_at_unit_cost_and_loss_at_average(db, world):
     gain = await do_adjust_stock(db, [_line(p, "5", w.a1, unit_cost="12.00")], reason="found in count")
     assert await _cost(db, p) == (15 * Q, 16000)
     (move,) = await _moves(db, gain.operation_id)
-    assert (move.to_location_id, move.from_location_id, move.value_fen, move.reason) == (w.a1, None, 6000, "found in count")
+    assert (move.to_location_id, move.from_location_id, move.value_fen, move.reason) == (
+        w.a1,
+        None,
+        6000,
+        "found in count",
+    )
 
     loss = await do_adjust_stock(db, [_line(p, "-3", w.a1)], reason="damaged")
     (move,) = await _moves(db, loss.operation_id)
@@ -524,39 +593,51 @@ async def test_lot_required_and_not_allowed(db, world):
     await _fails(do_receive_stock(db, [_line(lp, "1", w.a1, lot_code="")]), ("LOT_REQUIRED", "lines.0.lot"))
     await _fails(do_issue_stock(db, [_line(lp, "1", w.a1)]), ("LOT_REQUIRED", "lines.0.lot"))
     await _fails(do_receive_stock(db, [_line(plain, "1", w.a1, lot_code="L1")]), ("LOT_NOT_ALLOWED", "lines.0.lot"))
-    await _fails(do_adjust_stock(db, [_line(plain, "1", w.a1, lot_code="L1")], reason="x"),
-                 ("LOT_NOT_ALLOWED", "lines.0.lot"))
+    await _fails(
+        do_adjust_stock(db, [_line(plain, "1", w.a1, lot_code="L1")], reason="x"), ("LOT_NOT_ALLOWED", "lines.0.lot")
+    )
     assert await _snapshot(db) == before
 
 
 async def test_lots_are_created_on_receipt_and_levels_are_per_lot(db, world):
     w = world
     lp = await make_product(db, w, tracking="lot")
-    await do_receive_stock(db, [
-        _line(lp, "5", w.a1, lot_code="L1", expiry_date=date(2027, 1, 31), unit_cost="2"),
-        _line(lp, "3", w.a1, lot_code="L2", expiry_date=date(2027, 6, 30), unit_cost="2"),
-    ])
+    await do_receive_stock(
+        db,
+        [
+            _line(lp, "5", w.a1, lot_code="L1", expiry_date=date(2027, 1, 31), unit_cost="2"),
+            _line(lp, "3", w.a1, lot_code="L2", expiry_date=date(2027, 6, 30), unit_cost="2"),
+        ],
+    )
     l1, l2 = await _lot_row(db, lp, "L1"), await _lot_row(db, lp, "L2")
     assert l1.expiry_date == date(2027, 1, 31) and l2.expiry_date == date(2027, 6, 30)
     assert await _level(db, lp, w.a1, l1.id) == 5 * Q
     assert await _level(db, lp, w.a1, l2.id) == 3 * Q
     async with db.read() as conn:
-        rows = (await conn.execute(select(stock_level.c.lot_id, stock_level.c.lot_key).where(
-            stock_level.c.product_id == lp))).all()
+        rows = (
+            await conn.execute(
+                select(stock_level.c.lot_id, stock_level.c.lot_key).where(stock_level.c.product_id == lp)
+            )
+        ).all()
     assert sorted(rows) == sorted([(l1.id, l1.id), (l2.id, l2.id)])
     moves = await _moves(db)
     assert sorted(m.lot_id for m in moves) == sorted([l1.id, l2.id])
 
     # 6 are on hand in total, but only 5 in lot L1
     before = await _snapshot(db)
-    err = await _fails(do_issue_stock(db, [_line(lp, "6", w.a1, lot_code="L1")]), ("INSUFFICIENT_STOCK", "lines.0.quantity"))
+    err = await _fails(
+        do_issue_stock(db, [_line(lp, "6", w.a1, lot_code="L1")]), ("INSUFFICIENT_STOCK", "lines.0.quantity")
+    )
     assert err.details[0].params["available"] == "5"
     # an unknown lot is not created by an issue, a transfer or a loss
     await _fails(do_issue_stock(db, [_line(lp, "1", w.a1, lot_code="NOPE")]), ("NOT_FOUND", "lines.0.lot"))
-    await _fails(do_transfer_stock(db, [_line(lp, "1", w.a1, to_location_id=w.b1, lot_code="NOPE")]),
-                 ("NOT_FOUND", "lines.0.lot"))
-    err = await _fails(do_adjust_stock(db, [_line(lp, "-1", w.a1, lot_code="NOPE")], reason="x"),
-                       ("NOT_FOUND", "lines.0.lot"))
+    await _fails(
+        do_transfer_stock(db, [_line(lp, "1", w.a1, to_location_id=w.b1, lot_code="NOPE")]),
+        ("NOT_FOUND", "lines.0.lot"),
+    )
+    err = await _fails(
+        do_adjust_stock(db, [_line(lp, "-1", w.a1, lot_code="NOPE")], reason="x"), ("NOT_FOUND", "lines.0.lot")
+    )
     assert err.details[0].params == {"what": "lot"}
     assert await _snapshot(db) == before
 
@@ -581,11 +662,15 @@ async def test_serial_products_move_one_per_serial(db, world):
     sp = await make_product(db, w, tracking="serial")
     before = await _snapshot(db)
     await _fails(do_receive_stock(db, [_line(sp, "2", w.a1, lot_code="SN-1")]), ("SERIAL_QUANTITY", "lines.0.quantity"))
-    await _fails(do_receive_stock(db, [_line(sp, "1", w.a1, unit_id=w.box, lot_code="SN-1")]),
-                 ("SERIAL_QUANTITY", "lines.0.quantity"))
+    await _fails(
+        do_receive_stock(db, [_line(sp, "1", w.a1, unit_id=w.box, lot_code="SN-1")]),
+        ("SERIAL_QUANTITY", "lines.0.quantity"),
+    )
     await _fails(do_receive_stock(db, [_line(sp, "1", w.a1)]), ("LOT_REQUIRED", "lines.0.lot"))
-    await _fails(do_adjust_stock(db, [_line(sp, "-2", w.a1, lot_code="SN-1")], reason="x"),
-                 ("SERIAL_QUANTITY", "lines.0.quantity"))
+    await _fails(
+        do_adjust_stock(db, [_line(sp, "-2", w.a1, lot_code="SN-1")], reason="x"),
+        ("SERIAL_QUANTITY", "lines.0.quantity"),
+    )
     assert await _snapshot(db) == before
 
     await do_receive_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1"), _line(sp, "1", w.a1, lot_code="SN-2")])
@@ -602,10 +687,13 @@ async def test_a_serial_number_can_be_on_hand_only_once(db, world):
     sp = await make_product(db, w, tracking="serial")
     await do_receive_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1", unit_cost="100")])
     before = await _snapshot(db)
-    err = await _fails(do_receive_stock(db, [_line(sp, "1", w.b1, lot_code="SN-1")]), ("SERIAL_IN_STOCK", "lines.0.lot"))
+    err = await _fails(
+        do_receive_stock(db, [_line(sp, "1", w.b1, lot_code="SN-1")]), ("SERIAL_IN_STOCK", "lines.0.lot")
+    )
     assert err.details[0].params["serial"] == "SN-1" and err.details[0].params["line"] == 1
-    await _fails(do_adjust_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1")], reason="found"),
-                 ("SERIAL_IN_STOCK", "lines.0.lot"))
+    await _fails(
+        do_adjust_stock(db, [_line(sp, "1", w.a1, lot_code="SN-1")], reason="found"), ("SERIAL_IN_STOCK", "lines.0.lot")
+    )
     # twice in one request, on a serial not yet known
     await _fails(
         do_receive_stock(db, [_line(sp, "1", w.a1, lot_code="SN-2"), _line(sp, "1", w.a2, lot_code="SN-2")]),
@@ -641,8 +729,9 @@ async def test_concurrent_receipts_of_one_serial_admit_one(db, world):
         assert sum([await _level(db, sp, loc, sn9.id) for loc in (w.a1, w.a2, w.b1)]) == 1 * Q
         # put it back where the next round issues it from
         holder = w.a1 if await _level(db, sp, w.a1, sn9.id) else w.b1
-        await do_transfer_stock(db, [StockLine(product_id=sp, quantity="1", location_id=holder,
-                                               to_location_id=w.a2, lot_code="SN-9")])
+        await do_transfer_stock(
+            db, [StockLine(product_id=sp, quantity="1", location_id=holder, to_location_id=w.a2, lot_code="SN-9")]
+        )
     await assert_ledger_consistent(db)
 
 
@@ -669,16 +758,20 @@ async def test_same_key_same_payload_replays(db, world):
     lines = [_line(p, "5", w.a1, unit_cost="2.00")]
     first = await do_receive_stock(db, lines, reference="PO-1", idempotency_key="rcv-1")
     after_first = await _snapshot(db)
-    second = await do_receive_stock(db, [_line(p, "5", w.a1, unit_cost="2.00")], reference="PO-1",
-                                    idempotency_key="rcv-1")
+    second = await do_receive_stock(
+        db, [_line(p, "5", w.a1, unit_cost="2.00")], reference="PO-1", idempotency_key="rcv-1"
+    )
     assert first.replayed is False and second.replayed is True
     assert second.operation_id == first.operation_id
     assert await _snapshot(db) == after_first
     assert after_first["stock_move"] == 1 and after_first["event"] == 1
     assert await _level(db, p, w.a1) == 5 * Q
     async with db.read() as conn:
-        key = (await conn.execute(select(stock_operation.c.idempotency_key).where(
-            stock_operation.c.id == first.operation_id))).scalar_one()
+        key = (
+            await conn.execute(
+                select(stock_operation.c.idempotency_key).where(stock_operation.c.id == first.operation_id)
+            )
+        ).scalar_one()
     assert key == "rcv-1"
 
     # the replay returns the stored result even when the request could not run again
@@ -695,15 +788,21 @@ async def test_same_key_different_payload_is_refused(db, world):
     p = await make_product(db, w)
     await do_receive_stock(db, [_line(p, "5", w.a1)], idempotency_key="k-1")
     before = await _snapshot(db)
-    await _fails(do_receive_stock(db, [_line(p, "6", w.a1)], idempotency_key="k-1"),
-                 ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"))
-    await _fails(do_receive_stock(db, [_line(p, "5", w.a1)], reference="other", idempotency_key="k-1"),
-                 ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"))
+    await _fails(
+        do_receive_stock(db, [_line(p, "6", w.a1)], idempotency_key="k-1"), ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+    )
+    await _fails(
+        do_receive_stock(db, [_line(p, "5", w.a1)], reference="other", idempotency_key="k-1"),
+        ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"),
+    )
     # the same lines under another action are a different request
-    await _fails(do_issue_stock(db, [_line(p, "5", w.a1)], idempotency_key="k-1"),
-                 ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"))
-    await _fails(do_adjust_stock(db, [_line(p, "5", w.a1)], reason="x", idempotency_key="k-1"),
-                 ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"))
+    await _fails(
+        do_issue_stock(db, [_line(p, "5", w.a1)], idempotency_key="k-1"), ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+    )
+    await _fails(
+        do_adjust_stock(db, [_line(p, "5", w.a1)], reason="x", idempotency_key="k-1"),
+        ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey"),
+    )
     assert await _snapshot(db) == before
     await assert_ledger_consistent(db)
 
@@ -712,8 +811,9 @@ async def test_key_of_a_failed_attempt_can_be_used_again(db, world):
     w = world
     p = await make_product(db, w)
     before = await _snapshot(db)
-    await _fails(do_issue_stock(db, [_line(p, "3", w.a1)], idempotency_key="ship-7"),
-                 ("INSUFFICIENT_STOCK", "lines.0.quantity"))
+    await _fails(
+        do_issue_stock(db, [_line(p, "3", w.a1)], idempotency_key="ship-7"), ("INSUFFICIENT_STOCK", "lines.0.quantity")
+    )
     assert await _snapshot(db) == before  # the key itself was rolled back
     await do_receive_stock(db, [_line(p, "3", w.a1)])
     res = await do_issue_stock(db, [_line(p, "3", w.a1)], idempotency_key="ship-7")
@@ -728,9 +828,9 @@ async def test_key_of_a_failed_attempt_can_be_used_again(db, world):
 async def test_concurrent_requests_with_one_key_apply_once(db, world):
     w = world
     p = await make_product(db, w)
-    results = await asyncio.gather(*[
-        do_receive_stock(db, [_line(p, "4", w.a1, unit_cost="1")], idempotency_key="dup-1") for _ in range(4)
-    ])
+    results = await asyncio.gather(
+        *[do_receive_stock(db, [_line(p, "4", w.a1, unit_cost="1")], idempotency_key="dup-1") for _ in range(4)]
+    )
     assert len({r.operation_id for r in results}) == 1
     assert sorted(r.replayed for r in results) == [False, True, True, True]
     assert await _level(db, p, w.a1) == 4 * Q
@@ -770,8 +870,10 @@ async def test_receive_writes_one_stock_changed_event_per_level(db, world):
     assert [e[0] for e in events] == [start + 1, start + 2]
     assert {e[1] for e in events} == {STOCK_CHANGED}
     payloads = [e[3] for e in events]
-    assert [(pl["product_id"], pl["location_id"], pl["warehouse_id"], pl["delta"], pl["quantity"], pl["move_id"])
-            for pl in payloads] == [
+    assert [
+        (pl["product_id"], pl["location_id"], pl["warehouse_id"], pl["delta"], pl["quantity"], pl["move_id"])
+        for pl in payloads
+    ] == [
         (p1, w.a1, w.wh1, 3 * Q, 5 * Q, moves[0].id),
         (p2, w.b1, w.wh2, 4 * Q, 4 * Q, moves[1].id),
     ]
@@ -783,7 +885,9 @@ async def test_receive_writes_one_stock_changed_event_per_level(db, world):
     async with db.read() as conn:
         events = await read_events(conn, start + 2)
     assert [(e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
-        (w.a2, 1 * Q, 1 * Q), (w.a2, 2 * Q, 3 * Q)]
+        (w.a2, 1 * Q, 1 * Q),
+        (w.a2, 2 * Q, 3 * Q),
+    ]
     await assert_ledger_consistent(db)
 
 
@@ -796,7 +900,10 @@ async def test_lot_events_carry_the_lot(db, world):
     async with db.read() as conn:
         events = await read_events(conn, 0)
     assert [(e[3]["lot_id"], e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
-        (l1.id, w.a1, 5 * Q, 5 * Q), (l1.id, w.a1, -2 * Q, 3 * Q), (l1.id, w.b1, 2 * Q, 2 * Q)]
+        (l1.id, w.a1, 5 * Q, 5 * Q),
+        (l1.id, w.a1, -2 * Q, 3 * Q),
+        (l1.id, w.b1, 2 * Q, 2 * Q),
+    ]
     await assert_ledger_consistent(db)
 
 
@@ -882,7 +989,9 @@ async def test_archived_location_is_refused(db, world):
     before = await _snapshot(db)
     err = await _fails(do_receive_stock(db, [_line(p, "1", w.b1)]), ("INACTIVE", "lines.0.locationId"))
     assert err.details[0].params == {"what": "location"}
-    await _fails(do_transfer_stock(db, [_line(p, "1", w.a1, to_location_id=w.b1)]), ("INACTIVE", "lines.0.toLocationId"))
+    await _fails(
+        do_transfer_stock(db, [_line(p, "1", w.a1, to_location_id=w.b1)]), ("INACTIVE", "lines.0.toLocationId")
+    )
     await _fails(do_adjust_stock(db, [_line(p, "1", w.b1)], reason="x"), ("INACTIVE", "lines.0.locationId"))
     await do_set_location_active(db, w.a1, False)
     await _fails(do_issue_stock(db, [_line(p, "1", w.a1)]), ("INACTIVE", "lines.0.locationId"))
@@ -933,8 +1042,9 @@ async def test_a_lot_keeps_one_expiry_date(db, world):
     assert [(d.code, d.field) for d in exc.value.details] == [("INVALID_VALUE", "lines.0.expiryDate")]
     assert await _snapshot(db) == before
     # the same date, or none, is fine
-    await do_receive_stock(db, [_line(p, "1", w.a2, lot_code="L1", expiry_date=date(2027, 1, 31)),
-                                _line(p, "1", w.a2, lot_code="L1")])
+    await do_receive_stock(
+        db, [_line(p, "1", w.a2, lot_code="L1", expiry_date=date(2027, 1, 31)), _line(p, "1", w.a2, lot_code="L1")]
+    )
     assert await _level(db, p, w.a2, (await _lot_row(db, p, "L1")).id) == 2 * Q
 
 

@@ -130,23 +130,30 @@ def test_content_that_does_not_fit_is_refused_naming_the_label_and_the_size_it_n
         assert width > labels.LAYOUTS[layout].width_mm and f"the {layout} label" in en and "SKU-1 L1" in en
         # GS1-128 at 4 dots (0.500 mm): start C, FNC1, 8 + 4 digit pairs, "10", code B, "L1", check, stop + 20X
         margins = 2 * labels.LAYOUTS[layout].margin_mm
-        assert width == pytest.approx(((1 + 1 + 8 + 4 + 1 + 1 + 2 + 1) * 11 + 13 + 20) * 4 * 25.4 / 203 + margins, abs=0.2)
+        assert width == pytest.approx(
+            ((1 + 1 + 8 + 4 + 1 + 1 + 2 + 1) * 11 + 13 + 20) * 4 * 25.4 / 203 + margins, abs=0.2
+        )
         assert layout in zh and "至少需要" in zh
     # the GTIN alone fits a 100 mm label; with a lot and a serial it is longer than GS1-128 may be at all
     assert labels.plan(labels.gs1_label("gs1_128", GTIN, [], "x"), labels.LAYOUTS["100x50"], 300).module == 6
     with pytest.raises(ScanningError) as exc:
-        labels.plan(labels.gs1_label("gs1_128", GTIN, [], "x", lot="LOT-123456", serial="SN-123456"),
-                    labels.LAYOUTS["100x50"], 203)
+        labels.plan(
+            labels.gs1_label("gs1_128", GTIN, [], "x", lot="LOT-123456", serial="SN-123456"),
+            labels.LAYOUTS["100x50"],
+            203,
+        )
     assert exc.value.details[0].code in ("LABEL_TOO_SMALL", "INVALID_BARCODE")
 
 
 def test_text_shrinks_and_drops_lines_before_the_bars_do():
     long_name = ["很长的商品名称" * 6, "SKU-00001 550ml×24"]
     for dpi in DPIS:
-        small = labels.plan(labels.Label("code128", "SKU-00001", "SKU-00001", long_name, "x"),
-                            labels.LAYOUTS["50x30"], dpi)
-        big = labels.plan(labels.Label("code128", "SKU-00001", "SKU-00001", long_name, "x"),
-                          labels.LAYOUTS["100x50"], dpi)
+        small = labels.plan(
+            labels.Label("code128", "SKU-00001", "SKU-00001", long_name, "x"), labels.LAYOUTS["50x30"], dpi
+        )
+        big = labels.plan(
+            labels.Label("code128", "SKU-00001", "SKU-00001", long_name, "x"), labels.LAYOUTS["100x50"], dpi
+        )
         assert small.module >= min_dots("code128", dpi)
         for p in (small, big):
             for t in p.texts:
@@ -168,10 +175,21 @@ async def _label_world(db):
     lotted = await make_product(db, w, tracking="lot", barcodes=(GTIN,))
     serial = await make_product(db, w, tracking="serial", barcodes=(GTIN2,))
     await do_change_purchase_settings(db, PurchaseSettingsChange(allow_receipt_without_order=True), ADMIN)
-    receipt = await do_receive_goods(db, ReceiptInput([
-        ReceiptLineInput("5", product_id=lotted, location_id=w.a1, unit_price="3.00", lot=LOT, expiry_date=EXPIRY),
-        ReceiptLineInput("2", product_id=serial, location_id=w.a1, unit_price="9.00", serials=["SN-001", SERIAL]),
-    ], supplier_id=pw.supplier), KEEPER)
+    receipt = await do_receive_goods(
+        db,
+        ReceiptInput(
+            [
+                ReceiptLineInput(
+                    "5", product_id=lotted, location_id=w.a1, unit_price="3.00", lot=LOT, expiry_date=EXPIRY
+                ),
+                ReceiptLineInput(
+                    "2", product_id=serial, location_id=w.a1, unit_price="9.00", serials=["SN-001", SERIAL]
+                ),
+            ],
+            supplier_id=pw.supplier,
+        ),
+        KEEPER,
+    )
     return w, lotted, serial, receipt
 
 
@@ -183,8 +201,13 @@ async def _lot_ids(db, receipt):
 def _render(pdf: bytes, dpi: int):
     doc = pypdfium2.PdfDocument(pdf)
     try:
-        return [doc[i].render(scale=dpi / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True)
-                .to_pil().convert("L") for i in range(len(doc))]
+        return [
+            doc[i]
+            .render(scale=dpi / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True)
+            .to_pil()
+            .convert("L")
+            for i in range(len(doc))
+        ]
     finally:
         doc.close()
 
@@ -206,17 +229,36 @@ async def test_every_pdf_sheet_decodes_at_203_and_300_dpi(db):
         candidates = [
             (await labels.product_label(conn, lotted, "ean13"), ("EAN13", GTIN), None),
             (await labels.product_label(conn, lotted, "code128"), ("Code128", None), None),
-            (await labels.product_label(conn, lotted, "qr", lot=LOT, expiry=EXPIRY),
-             ("QRCode", digital_link(GTIN, EXPIRY, LOT)), (lotted, LOT, EXPIRY, None)),
-            (await labels.product_label(conn, lotted, "datamatrix", lot=LOT, expiry=EXPIRY, serial="S1"),
-             ("DataMatrix", elements(GTIN, EXPIRY, LOT, "S1")), (lotted, LOT, EXPIRY, "S1")),
-            (await labels.lot_label(conn, lot_id, "datamatrix"), ("DataMatrix", elements(GTIN, EXPIRY, LOT)),
-             (lotted, LOT, EXPIRY, None)),
-            (await labels.lot_label(conn, serial_lots[1], "qr"), ("QRCode", digital_link(GTIN2, serial=SERIAL)),
-             (serial, None, None, SERIAL)),
-            (await labels.product_label(conn, lotted, "gs1_128"), ("Code128", elements(GTIN)), (lotted, None, None, None)),
-            (await labels.product_label(conn, lotted, "gs1_128", lot="L1", expiry=EXPIRY),
-             ("Code128", elements(GTIN, EXPIRY, "L1")), (lotted, "L1", EXPIRY, None)),
+            (
+                await labels.product_label(conn, lotted, "qr", lot=LOT, expiry=EXPIRY),
+                ("QRCode", digital_link(GTIN, EXPIRY, LOT)),
+                (lotted, LOT, EXPIRY, None),
+            ),
+            (
+                await labels.product_label(conn, lotted, "datamatrix", lot=LOT, expiry=EXPIRY, serial="S1"),
+                ("DataMatrix", elements(GTIN, EXPIRY, LOT, "S1")),
+                (lotted, LOT, EXPIRY, "S1"),
+            ),
+            (
+                await labels.lot_label(conn, lot_id, "datamatrix"),
+                ("DataMatrix", elements(GTIN, EXPIRY, LOT)),
+                (lotted, LOT, EXPIRY, None),
+            ),
+            (
+                await labels.lot_label(conn, serial_lots[1], "qr"),
+                ("QRCode", digital_link(GTIN2, serial=SERIAL)),
+                (serial, None, None, SERIAL),
+            ),
+            (
+                await labels.product_label(conn, lotted, "gs1_128"),
+                ("Code128", elements(GTIN)),
+                (lotted, None, None, None),
+            ),
+            (
+                await labels.product_label(conn, lotted, "gs1_128", lot="L1", expiry=EXPIRY),
+                ("Code128", elements(GTIN, EXPIRY, "L1")),
+                (lotted, "L1", EXPIRY, None),
+            ),
             (await labels.location_label(conn, w.a1), ("Code128", "WH1-A-01"), None),
             (labels.document_label("PO2026-000123"), ("Code128", "PO2026-000123"), None),
         ]
@@ -249,7 +291,10 @@ async def test_every_pdf_sheet_decodes_at_203_and_300_dpi(db):
                         code = r.symbology_identifier + r.bytes.decode() if fmt != "QRCode" else r.text
                         async with db.read() as conn:
                             res = await resolve_barcode(conn, code)
-                        assert (res.product_id, res.lot, res.expiry_date, res.serial) == resolves, (item.symbology, code)
+                        assert (res.product_id, res.lot, res.expiry_date, res.serial) == resolves, (
+                            item.symbology,
+                            code,
+                        )
                     printed += 1
     assert printed > 100
 
@@ -287,8 +332,8 @@ def _code128_from_zpl(data: str) -> tuple[str, bool, int]:
             continue
         assert mode is not None, "no start code"
         if mode == "C":
-            assert data[i:i + 2].isdigit(), data[i:]
-            out.append(data[i:i + 2])
+            assert data[i : i + 2].isdigit(), data[i:]
+            out.append(data[i : i + 2])
             i += 2
         else:
             out.append(data[i])
@@ -377,7 +422,7 @@ def parse_zpl(text: str, dpi: int) -> list[dict]:
 
 
 async def test_zpl_for_product_lot_and_location_labels_at_203_and_300_dpi(db):
-    w, lotted, serial, receipt = await _label_world(db)
+    w, lotted, _serial, receipt = await _label_world(db)
     lot_id, *serial_lots = await _lot_ids(db, receipt)
     async with db.read() as conn:
         cases = [
@@ -385,11 +430,16 @@ async def test_zpl_for_product_lot_and_location_labels_at_203_and_300_dpi(db):
             (await labels.product_label(conn, lotted, "code128"), None),
             (await labels.product_label(conn, lotted, "qr", lot=LOT, expiry=EXPIRY), digital_link(GTIN, EXPIRY, LOT)),
             (await labels.lot_label(conn, lot_id, "datamatrix"), elements(GTIN, EXPIRY, LOT)),
-            (await labels.product_label(conn, lotted, "datamatrix", lot="L_1", serial="S>1"),
-             elements(GTIN, None, "L_1", "S>1")),
+            (
+                await labels.product_label(conn, lotted, "datamatrix", lot="L_1", serial="S>1"),
+                elements(GTIN, None, "L_1", "S>1"),
+            ),
             (await labels.lot_label(conn, serial_lots[1], "datamatrix"), elements(GTIN2, serial=SERIAL)),
             (await labels.product_label(conn, lotted, "gs1_128"), elements(GTIN)),
-            (await labels.product_label(conn, lotted, "gs1_128", lot="L>1", expiry=EXPIRY), elements(GTIN, EXPIRY, "L>1")),
+            (
+                await labels.product_label(conn, lotted, "gs1_128", lot="L>1", expiry=EXPIRY),
+                elements(GTIN, EXPIRY, "L>1"),
+            ),
             (await labels.location_label(conn, w.a1), "WH1-A-01"),
         ]
     checked = 0
@@ -410,8 +460,9 @@ async def test_zpl_for_product_lot_and_location_labels_at_203_and_300_dpi(db):
                     values = gs1_values(("]d2" if item.symbology == "datamatrix" else "") + symbol["data"])
                     assert values["01"] in (GTIN.rjust(14, "0"), GTIN2.rjust(14, "0"))
                 if item.symbology != "ean13":
-                    assert any("测试商品" in t for t in parsed["texts"]) or item.symbology == "code128" and \
-                        content == "WH1-A-01"
+                    assert any("测试商品" in t for t in parsed["texts"]) or (
+                        item.symbology == "code128" and content == "WH1-A-01"
+                    )
                 checked += 1
     assert checked >= 40
     # several labels: one format each; the CJK font can be another file on the printer
@@ -426,8 +477,8 @@ async def test_zpl_for_product_lot_and_location_labels_at_203_and_300_dpi(db):
 
 
 async def test_label_routes_answer_png_pdf_and_zpl_and_typed_errors(gql):
-    w, lotted, serial, receipt = await _label_world(gql.db)
-    lot_id, *serial_lots = await _lot_ids(gql.db, receipt)
+    w, lotted, _serial, receipt = await _label_world(gql.db)
+    lot_id, *_serial_lots = await _lot_ids(gql.db, receipt)
     pid, lid = to_global_id("Product", lotted), to_global_id("Location", w.a1)
     rid, lot_gid = to_global_id("GoodsReceipt", receipt), to_global_id("Lot", lot_id)
     headers = {"authorization": f"Bearer {gql.token}"}
@@ -452,14 +503,20 @@ async def test_label_routes_answer_png_pdf_and_zpl_and_typed_errors(gql):
         resp = await get(url)
         assert resp.status_code == 200, (url, resp.text)
         assert resp.headers["content-type"].startswith(media), url
-    zpl_text = (await get(f"/labels/product/{pid}.zpl?kind=datamatrix&lot=A%2FB%257&expiry=2026-12-31&serial=S1"
-                          f"&dpi=300&layout=60x40")).text
+    zpl_text = (
+        await get(
+            f"/labels/product/{pid}.zpl?kind=datamatrix&lot=A%2FB%257&expiry=2026-12-31&serial=S1&dpi=300&layout=60x40"
+        )
+    ).text
     (parsed,) = parse_zpl(zpl_text, 300)
     assert parsed["symbols"][0]["data"] == elements(GTIN, EXPIRY, "A/B%7", "S1")
     # the receipt: its lot and both serials, each decoding to what was received
     receipt_zpl = parse_zpl((await get(f"/labels/receipt/{rid}.zpl?kind=qr&dpi=300")).text, 300)
     assert [f["symbols"][0]["data"] for f in receipt_zpl] == [
-        digital_link(GTIN, EXPIRY, LOT), digital_link(GTIN2, serial="SN-001"), digital_link(GTIN2, serial=SERIAL)]
+        digital_link(GTIN, EXPIRY, LOT),
+        digital_link(GTIN2, serial="SN-001"),
+        digital_link(GTIN2, serial=SERIAL),
+    ]
     pdf = (await get(f"/labels/receipt/{rid}.pdf")).content
     found = [r[0].bytes.decode() for r in _decode_cells(pdf, "50x30", 3, 203)]
     assert found == [elements(GTIN, EXPIRY, LOT), elements(GTIN2, serial="SN-001"), elements(GTIN2, serial=SERIAL)]
@@ -495,11 +552,13 @@ async def test_label_routes_answer_png_pdf_and_zpl_and_typed_errors(gql):
 async def test_receipt_labels_need_purchase_view_and_the_receipts_warehouse(gql):
     from server.auth.services import do_create_user, do_login
 
-    w, lotted, serial, receipt = await _label_world(gql.db)
+    w, _lotted, _serial, receipt = await _label_world(gql.db)
     rid = to_global_id("GoodsReceipt", receipt)
-    for name, roles, warehouses, status in (("sun", ["warehouse_keeper"], [w.wh2], 403),
-                                            ("li", ["warehouse_keeper"], [w.wh1], 200),
-                                            ("zhou", ["sales"], [], 403)):
+    for name, roles, warehouses, status in (
+        ("sun", ["warehouse_keeper"], [w.wh2], 403),
+        ("li", ["warehouse_keeper"], [w.wh1], 200),
+        ("zhou", ["sales"], [], 403),
+    ):
         await do_create_user(gql.db, username=name, password="long enough pw", roles=roles, warehouse_ids=warehouses)
         token = (await do_login(gql.db, name, "long enough pw"))[0]
         resp = await gql.http.get(f"/labels/receipt/{rid}.zpl", headers={"authorization": f"Bearer {token}"})
@@ -507,12 +566,15 @@ async def test_receipt_labels_need_purchase_view_and_the_receipts_warehouse(gql)
 
 
 async def test_label_links_take_lot_expiry_serial_and_say_what_does_not_fit(gql):
-    w, lotted, serial, receipt = await _label_world(gql.db)
+    _w, lotted, _serial, receipt = await _label_world(gql.db)
     pid = to_global_id("Product", lotted)
-    body = await gql.execute("""query($p: [ID!]) {
+    body = await gql.execute(
+        """query($p: [ID!]) {
         labelLinks(productIds: $p, kind: DATAMATRIX, layout: LABEL_50X30, lot: "A/B%7", expiry: "2026-12-31",
-                   serial: "S1", dpi: 300) { images sheetPdf zpl errors { code message field } } }""", {"p": [pid]},
-                             lang="en")
+                   serial: "S1", dpi: 300) { images sheetPdf zpl errors { code message field } } }""",
+        {"p": [pid]},
+        lang="en",
+    )
     links = body["labelLinks"]
     assert links["errors"] == []
     (image,) = links["images"]
@@ -520,21 +582,33 @@ async def test_label_links_take_lot_expiry_serial_and_say_what_does_not_fit(gql)
     for url in (image, links["sheetPdf"], links["zpl"]):
         resp = await gql.http.get(url, headers={"authorization": f"Bearer {gql.token}"})
         assert resp.status_code == 200, (url, resp.text)
-    (parsed,) = parse_zpl((await gql.http.get(links["zpl"], headers={"authorization": f"Bearer {gql.token}"})).text, 300)
+    (parsed,) = parse_zpl(
+        (await gql.http.get(links["zpl"], headers={"authorization": f"Bearer {gql.token}"})).text, 300
+    )
     assert parsed["symbols"][0]["data"] == elements(GTIN, EXPIRY, "A/B%7", "S1")
     # GS1-128 with a lot does not fit a 50×30 mm label: said in the API, with the size it needs
-    body = await gql.execute("""query($p: [ID!]) {
+    body = await gql.execute(
+        """query($p: [ID!]) {
         labelLinks(productIds: $p, kind: GS1_128, layout: LABEL_50X30, lot: "L1") { errors { code message field } } }""",
-                             {"p": [pid]}, lang="en")
+        {"p": [pid]},
+        lang="en",
+    )
     (err,) = body["labelLinks"]["errors"]
     assert err["code"] == "LABEL_TOO_SMALL" and "50x30" in err["message"] and "needs at least" in err["message"]
-    body = await gql.execute("""query($p: [ID!]) {
-        labelLinks(productIds: $p, kind: QR, lot: "A/B#7") { errors { code message } } }""", {"p": [pid]}, lang="en")
+    body = await gql.execute(
+        """query($p: [ID!]) {
+        labelLinks(productIds: $p, kind: QR, lot: "A/B#7") { errors { code message } } }""",
+        {"p": [pid]},
+        lang="en",
+    )
     assert body["labelLinks"]["errors"][0]["code"] == "INVALID_VALUE"
     # a goods receipt links the labels of its lots and serials
     rid = to_global_id("GoodsReceipt", receipt)
-    body = await gql.execute("""query($id: ID!) { node(id: $id) { ... on GoodsReceipt {
-        labelLinks(kind: QR, layout: LABEL_60X40, dpi: 300) { count pdf zpl errors { code } } } } }""", {"id": rid})
+    body = await gql.execute(
+        """query($id: ID!) { node(id: $id) { ... on GoodsReceipt {
+        labelLinks(kind: QR, layout: LABEL_60X40, dpi: 300) { count pdf zpl errors { code } } } } }""",
+        {"id": rid},
+    )
     links = body["node"]["labelLinks"]
     assert links["count"] == 3 and links["errors"] == []
     for url in (links["pdf"], links["zpl"]):

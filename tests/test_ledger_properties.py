@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.core.database import Database
-from server.inventory.errors import InventoryError
 from server.events.journal import last_sequence
 from server.events.models import event
-from server.sales.check import verify_ledger
+from server.inventory.errors import InventoryError
 from server.inventory.models import product_cost, stock_level, stock_move
 from server.inventory.services import (
     StockLine,
@@ -34,6 +33,7 @@ from server.inventory.services import (
     do_receive_stock,
     do_transfer_stock,
 )
+from server.sales.check import verify_ledger
 from tests.factories import make_product, make_world
 
 Q = 10**6
@@ -76,7 +76,9 @@ def _transfer_line():
 
 
 def _adjust_line():
-    gain = products.flatmap(lambda p: st.tuples(st.just(p), locations, _qty(p, 8), st.just(True), st.none() | unit_costs))
+    gain = products.flatmap(
+        lambda p: st.tuples(st.just(p), locations, _qty(p, 8), st.just(True), st.none() | unit_costs)
+    )
     loss = products.flatmap(lambda p: st.tuples(st.just(p), locations, _out_qty(p), st.just(False), st.none()))
     return gain | loss
 
@@ -237,22 +239,33 @@ def _recount(model: Model, product: int, locs: tuple[int, int]) -> tuple[str, li
 
 async def _execute(db, kind, lines, pids, locs) -> None:
     if kind == "receive":
-        await do_receive_stock(db, [
-            StockLine(pids[p], _text(q), location_id=locs[loc], unit_cost=str(cost)) for p, loc, q, cost in lines
-        ])
+        await do_receive_stock(
+            db, [StockLine(pids[p], _text(q), location_id=locs[loc], unit_cost=str(cost)) for p, loc, q, cost in lines]
+        )
     elif kind == "issue":
         await do_issue_stock(db, [StockLine(pids[p], _text(q), location_id=locs[loc]) for p, loc, q in lines])
     elif kind == "transfer":
-        await do_transfer_stock(db, [
-            StockLine(pids[p], _text(q), location_id=locs[src], to_location_id=locs[dst])
-            for p, (src, dst), q in lines
-        ])
+        await do_transfer_stock(
+            db,
+            [
+                StockLine(pids[p], _text(q), location_id=locs[src], to_location_id=locs[dst])
+                for p, (src, dst), q in lines
+            ],
+        )
     else:
-        await do_adjust_stock(db, [
-            StockLine(pids[p], _text(q if gain else -q), location_id=locs[loc],
-                      unit_cost=None if cost is None else str(cost))
-            for p, loc, q, gain, cost in lines
-        ], reason="property test")
+        await do_adjust_stock(
+            db,
+            [
+                StockLine(
+                    pids[p],
+                    _text(q if gain else -q),
+                    location_id=locs[loc],
+                    unit_cost=None if cost is None else str(cost),
+                )
+                for p, loc, q, gain, cost in lines
+            ],
+            reason="property test",
+        )
 
 
 async def _check(db, model: Model, pids, locs, step: int) -> None:
@@ -279,7 +292,9 @@ async def _check(db, model: Model, pids, locs, step: int) -> None:
         assert value >= 0, f"step {step}: negative value {value}"
         if qty == 0:
             assert value == 0, f"step {step}: value {value} without stock"
-        assert (qty, value) == tuple(model.cost[i]), f"step {step}: product {i} cost {(qty, value)} != model {model.cost[i]}"
+        assert (qty, value) == tuple(model.cost[i]), (
+            f"step {step}: product {i} cost {(qty, value)} != model {model.cost[i]}"
+        )
     assert moves == model.moves, f"step {step}"
     assert events == last == model.events, f"step {step}"
 

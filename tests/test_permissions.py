@@ -36,8 +36,11 @@ def _root_fields():
 
 
 def test_every_root_field_declares_a_permission():
-    undeclared = [f"{t}.{f.python_name}" for t, f in _root_fields()
-                  if required_permission(f) is False and (t, f.python_name) not in PUBLIC]
+    undeclared = [
+        f"{t}.{f.python_name}"
+        for t, f in _root_fields()
+        if required_permission(f) is False and (t, f.python_name) not in PUBLIC
+    ]
     assert undeclared == []
 
 
@@ -53,7 +56,8 @@ def _dummy(gql_type):
         return {name: _dummy(f.type) for name, f in gql_type.fields.items() if isinstance(f.type, GraphQLNonNull)}
     assert isinstance(gql_type, GraphQLScalarType)
     return {"Int": 1, "Boolean": True, "Float": 1, "Date": "2026-01-01", "DateTime": "2026-01-01T00:00:00Z"}.get(
-        gql_type.name, "1")
+        gql_type.name, "1"
+    )
 
 
 def _operation(field_name: str, kind: str):
@@ -62,26 +66,33 @@ def _operation(field_name: str, kind: str):
     args = {name: _dummy(a.type) for name, a in field.args.items() if isinstance(a.type, GraphQLNonNull)}
     decl = ", ".join(f"${n}: {field.args[n].type}" for n in args)
     call = ", ".join(f"{n}: ${n}" for n in args)
-    return (f"{kind.lower()}{f'({decl})' if decl else ''} {{ {field_name}{f'({call})' if call else ''} "
-            f"{{ __typename }} }}"), args
+    return (
+        f"{kind.lower()}{f'({decl})' if decl else ''} {{ {field_name}{f'({call})' if call else ''} {{ __typename }} }}"
+    ), args
 
 
 async def _row_counts(db) -> dict:
     async with db.read() as conn:
-        return {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
-                for t in metadata.sorted_tables}
+        return {
+            t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+            for t in metadata.sorted_tables
+        }
 
 
 async def test_every_mutation_is_denied_without_its_permission_and_changes_nothing(gql):
     viewer = await admin_token(gql.db, role="viewer")
-    mutations = [(f.name, required_permission(schema.get_type_by_name("Mutation").fields[i]))
-                 for i, f in enumerate(schema.get_type_by_name("Mutation").fields)]
+    mutations = [
+        (f.name, required_permission(schema.get_type_by_name("Mutation").fields[i]))
+        for i, f in enumerate(schema.get_type_by_name("Mutation").fields)
+    ]
     before = await _row_counts(gql.db)
     checked = 0
-    for python_index, (name, permission) in enumerate(mutations):
+    for python_index, (_name, permission) in enumerate(mutations):
         if permission is False:
             continue
-        gql_name = schema.config.name_converter.get_graphql_name(schema.get_type_by_name("Mutation").fields[python_index])
+        gql_name = schema.config.name_converter.get_graphql_name(
+            schema.get_type_by_name("Mutation").fields[python_index]
+        )
         query, variables = _operation(gql_name, "Mutation")
         for token in (None, viewer if permission else None):
             if permission is None and token is not None:
@@ -145,7 +156,12 @@ async def test_stock_operations_record_their_actor(gql):
     p = await make_product(gql.db, w)
     await gql.execute(
         """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "a") { errors { code } } }""",
-        {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]})
+        {
+            "l": [
+                {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}
+            ]
+        },
+    )
     async with gql.db.read() as conn:
         assert (await conn.execute(select(stock_operation.c.actor))).scalar_one() == "token:test-admin"
 
@@ -159,11 +175,12 @@ def test_websocket_needs_a_valid_token(test_databases):
     asyncio.run(test_databases.reset(url))
 
     async def attempt(base: str, token: str | None):
-        async with websockets.connect(base.replace("http://", "ws://") + "/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            base.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
             await ws.send('{"type": "connection_init", "payload": {"token": %s}}' % (f'"{token}"' if token else "null"))
             try:
-                return (await asyncio.wait_for(ws.recv(), 5))
+                return await asyncio.wait_for(ws.recv(), 5)
             except websockets.exceptions.ConnectionClosed as exc:
                 return exc.rcvd.code if exc.rcvd else None
 
@@ -180,8 +197,13 @@ async def test_roles_decide_who_may_receive(gql, role, allowed):
     token = await admin_token(gql.db, role=role)
     body = await gql.post(
         """mutation($l: [ReceiveLineInput!]!) { receiveStock(lines: $l, idempotencyKey: "r") { errors { code } } }""",
-        {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}]},
-        token=token)
+        {
+            "l": [
+                {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": "1"}
+            ]
+        },
+        token=token,
+    )
     if allowed:
         assert body["data"]["receiveStock"]["errors"] == []
     else:
@@ -207,8 +229,11 @@ async def test_oversized_requests_are_refused(db_url):
     from tests.gql import gql_client
 
     async with gql_client(db_url, max_request_bytes=2048) as gql:
-        resp = await gql.http.post("/graphql", json={"query": "{ me { name } }", "variables": {"pad": "x" * 4096}},
-                                   headers={"authorization": f"Bearer {gql.token}"})
+        resp = await gql.http.post(
+            "/graphql",
+            json={"query": "{ me { name } }", "variables": {"pad": "x" * 4096}},
+            headers={"authorization": f"Bearer {gql.token}"},
+        )
         assert resp.status_code == 413 and resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
         assert (await gql.execute("{ me { name } }"))["me"]["name"] == "test-admin"
 
@@ -216,8 +241,11 @@ async def test_oversized_requests_are_refused(db_url):
 async def test_cors_allows_only_configured_origins(db_url):
     from tests.gql import gql_client
 
-    preflight = {"origin": "https://shop.example.com", "access-control-request-method": "POST",
-                 "access-control-request-headers": "authorization,content-type"}
+    preflight = {
+        "origin": "https://shop.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+    }
     async with gql_client(db_url, cors_origins=("https://shop.example.com",)) as gql:
         resp = await gql.http.options("/graphql", headers=preflight)
         assert resp.headers.get("access-control-allow-origin") == "https://shop.example.com"
@@ -259,16 +287,25 @@ async def test_admin_creates_a_user_restricted_to_one_warehouse(gql):
     p = await make_product(gql.db, w)
     created = await gql.execute(
         """mutation($i: CreateUserInput!) { createUser(input: $i) { ok errors { field code } } }""",
-        {"i": {"username": "zhao", "password": "correct horse", "roles": ["warehouse_keeper"],
-               "warehouseIds": [to_global_id("Warehouse", w.wh1)]}})
+        {
+            "i": {
+                "username": "zhao",
+                "password": "correct horse",
+                "roles": ["warehouse_keeper"],
+                "warehouseIds": [to_global_id("Warehouse", w.wh1)],
+            }
+        },
+    )
     assert created["createUser"] == {"ok": True, "errors": []}
-    login = "mutation { login(username: \"zhao\", password: \"correct horse\") { token } }"
+    login = 'mutation { login(username: "zhao", password: "correct horse") { token } }'
     token = (await gql.execute(login, token=None))["login"]["token"]
     receive = """mutation($l: [ReceiveLineInput!]!, $k: String!) { receiveStock(lines: $l, idempotencyKey: $k) {
                  errors { field code } } }"""
 
     def line(location):
-        return [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", location), "quantity": "1"}]
+        return [
+            {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", location), "quantity": "1"}
+        ]
 
     ok = await gql.execute(receive, {"l": line(w.a1), "k": "in-wh1"}, token=token)
     assert ok["receiveStock"]["errors"] == []
@@ -285,13 +322,21 @@ async def test_custom_roles_and_api_tokens_through_the_api(gql):
     bad = await gql.execute("""mutation { createRole(code: "x", name: "x", permissions: ["stock.fly"]) {
                                ok errors { field code } } }""")
     assert bad["createRole"] == {"ok": False, "errors": [{"field": "permissions", "code": "INVALID_VALUE"}]}
-    issued = (await gql.execute("""mutation { createApiToken(name: "dock-1", role: "receiver") { id token errors { code } } }"""))
+    issued = await gql.execute(
+        """mutation { createApiToken(name: "dock-1", role: "receiver") { id token errors { code } } }"""
+    )
     token, token_id = issued["createApiToken"]["token"], issued["createApiToken"]["id"]
     me = (await gql.execute("{ me { kind name permissions } }", token=token))["me"]
     assert me == {"kind": "token", "name": "dock-1", "permissions": ["stock.receive", "stock.view"]}
-    roles = (await gql.execute("{ roles(first: 50) { edges { node { code builtin permissions } } } }"))["roles"]["edges"]
-    assert {"code": "receiver", "builtin": False, "permissions": ["stock.receive", "stock.view"]} in [e["node"] for e in roles]
-    assert (await gql.execute("mutation($id: Int!) { revokeApiToken(id: $id) { ok } }", {"id": token_id}))["revokeApiToken"]["ok"]
+    roles = (await gql.execute("{ roles(first: 50) { edges { node { code builtin permissions } } } }"))["roles"][
+        "edges"
+    ]
+    assert {"code": "receiver", "builtin": False, "permissions": ["stock.receive", "stock.view"]} in [
+        e["node"] for e in roles
+    ]
+    assert (await gql.execute("mutation($id: Int!) { revokeApiToken(id: $id) { ok } }", {"id": token_id}))[
+        "revokeApiToken"
+    ]["ok"]
     assert (await gql.post("{ me { name } }", token=token))["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
 
@@ -299,12 +344,15 @@ async def test_a_restricted_user_sees_only_its_warehouses(gql):
     w = await make_world(gql.db)
     p = await make_product(gql.db, w)
     await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=loc, quantity="1") for loc in (w.a1, w.b1)])
-    await auth.do_create_user(gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"],
-                              warehouse_ids=[w.wh2])
+    await auth.do_create_user(
+        gql.db, username="zhao", password="correct horse", roles=["warehouse_keeper"], warehouse_ids=[w.wh2]
+    )
     token = (await auth.do_login(gql.db, "zhao", "correct horse"))[0]
-    data = await gql.execute("""{ warehouses { edges { node { code } } } locations { edges { node { code } } }
+    data = await gql.execute(
+        """{ warehouses { edges { node { code } } } locations { edges { node { code } } }
         stockLevels { edges { node { location { code } } } } stockMoves { edges { node { toLocation { code } } } } }""",
-                             token=token)
+        token=token,
+    )
     assert [e["node"]["code"] for e in data["warehouses"]["edges"]] == ["WH2"]
     assert [e["node"]["code"] for e in data["locations"]["edges"]] == ["WH2-B-01"]
     assert [e["node"]["location"]["code"] for e in data["stockLevels"]["edges"]] == ["WH2-B-01"]
@@ -321,11 +369,15 @@ async def test_a_restricted_user_does_not_see_the_far_end_of_a_transfer(gql):
     await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, quantity="2")])
     await do_transfer_stock(gql.db, [StockLine(product_id=p, location_id=w.a1, to_location_id=w.b1, quantity="1")])
     await do_receive_stock(gql.db, [StockLine(product_id=p, location_id=loc, quantity="1") for loc in (w.a1, w.b1)])
-    await auth.do_create_user(gql.db, username="qian", password="correct horse", roles=["warehouse_keeper"],
-                              warehouse_ids=[w.wh2])
+    await auth.do_create_user(
+        gql.db, username="qian", password="correct horse", roles=["warehouse_keeper"], warehouse_ids=[w.wh2]
+    )
     token = (await auth.do_login(gql.db, "qian", "correct horse"))[0]
-    data = await gql.execute("""{ stockMoves { edges { node { fromLocation { code } toLocation { code }
-        operation { moves { edges { node { fromLocation { code } toLocation { code } } } } } } } } }""", token=token)
+    data = await gql.execute(
+        """{ stockMoves { edges { node { fromLocation { code } toLocation { code }
+        operation { moves { edges { node { fromLocation { code } toLocation { code } } } } } } } } }""",
+        token=token,
+    )
     nodes = [e["node"] for e in data["stockMoves"]["edges"]]
     moves = [(n["fromLocation"], n["toLocation"]) for n in nodes]
     assert sorted(moves, key=str) == sorted([(None, {"code": "WH2-B-01"}), (None, {"code": "WH2-B-01"})], key=str)

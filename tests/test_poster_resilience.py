@@ -18,8 +18,8 @@ from sqlalchemy import func, insert, select
 from server import cli
 from server.core import clock
 from server.core.database import Database
-from server.finance.errors import FinanceError
 from server.finance.check import books_problems
+from server.finance.errors import FinanceError
 from server.finance.models import poster_failure, poster_state, voucher, voucher_line
 from server.finance.poster import Poster, is_deterministic, is_transient, post_pending
 from server.inventory.models import stock_operation
@@ -40,8 +40,9 @@ TODAY = clock.today()
 
 
 async def _receive(db, pw, qty: str, reference: str = "") -> int:
-    res = await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity=qty, location_id=pw.w.a1,
-                                                unit_cost="10.00")], reference=reference)
+    res = await do_receive_stock(
+        db, [StockLine(product_id=pw.widget, quantity=qty, location_id=pw.w.a1, unit_cost="10.00")], reference=reference
+    )
     return res.operation_id
 
 
@@ -59,10 +60,14 @@ async def _seq_of_operation(db, op_id: int) -> int:
     from server.events.models import event
 
     async with db.read() as conn:
-        rows = (await conn.execute(select(event.c.seq, event.c.payload).where(event.c.event_type == "stock.changed")
-                                   .order_by(event.c.seq))).all()
-    return next(seq for seq, payload in rows if f'"operation_id":{op_id},' in payload
-                or f'"operation_id":{op_id}}}' in payload)
+        rows = (
+            await conn.execute(
+                select(event.c.seq, event.c.payload).where(event.c.event_type == "stock.changed").order_by(event.c.seq)
+            )
+        ).all()
+    return next(
+        seq for seq, payload in rows if f'"operation_id":{op_id},' in payload or f'"operation_id":{op_id}}}' in payload
+    )
 
 
 def _break_operation(monkeypatch, op_id: int, how: str = "database"):
@@ -75,15 +80,17 @@ def _break_operation(monkeypatch, op_id: int, how: str = "database"):
         if operation_id == op_id:
             if how == "domain":
                 raise FinanceError("UNKNOWN_ACCOUNT", "lines.0.account", code="9999")
-            await self.conn.execute(insert(voucher_line).values(voucher_id=987654321, line_no=1, account_code="1405",
-                                                                debit_fen=1, credit_fen=0))
+            await self.conn.execute(
+                insert(voucher_line).values(
+                    voucher_id=987654321, line_no=1, account_code="1405", debit_fen=1, credit_fen=0
+                )
+            )
         return await original(self, seq, operation_id)
 
     monkeypatch.setattr(Poster, "_stock_operation", broken)
 
 
-async def test_a_failing_event_is_set_aside_the_others_are_booked_and_it_is_booked_once_fixed(db, monkeypatch,
-                                                                                                   caplog):
+async def test_a_failing_event_is_set_aside_the_others_are_booked_and_it_is_booked_once_fixed(db, monkeypatch, caplog):
     await setup_books(db)
     pw = await make_purchasing_world(db)
     await post_pending(db)
@@ -98,8 +105,12 @@ async def test_a_failing_event_is_set_aside_the_others_are_booked_and_it_is_book
     booked = {v.source_key for v in await _vouchers(db)}
     assert booked == {f"stock_operation:{first}", f"stock_operation:{last}"}  # the others went on
     [failure] = await _failures(db)
-    assert (failure.seq, failure.event_type, failure.attempts, failure.waiting_for) == (bad_seq, "stock.changed", 1,
-                                                                                        None)
+    assert (failure.seq, failure.event_type, failure.attempts, failure.waiting_for) == (
+        bad_seq,
+        "stock.changed",
+        1,
+        None,
+    )
     assert failure.source == f"stock_operation {'R' * 64}"
     assert "IntegrityError" in failure.error
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -137,21 +148,26 @@ async def test_later_events_of_the_same_document_wait_and_are_booked_after_it(db
     await post_pending(db)
     _po, _rc, rl = await buy(db, pw, pw.widget, "10", "12.00", pw.w.a1, TODAY)
     async with db.read() as conn:
-        rc_op = (await conn.execute(select(stock_operation.c.id).where(stock_operation.c.source_type == "goods_receipt")
-                                    )).scalar_one()
+        rc_op = (
+            await conn.execute(select(stock_operation.c.id).where(stock_operation.c.source_type == "goods_receipt"))
+        ).scalar_one()
     other = await _receive(db, pw, "4")
-    bill = await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, "10", "12.00")],
-                                                       bill_date=TODAY), BILL_CLERK)
-    await do_record_supplier_payment(db, PaymentInput(pw.supplier, "135.60", payment_date=TODAY,
-                                                      allocations=[Allocation(bill, "135.60")]), CASHIER)
+    bill = await do_create_supplier_bill(
+        db, BillInput(pw.supplier, [BillLineInput(rl.id, "10", "12.00")], bill_date=TODAY), BILL_CLERK
+    )
+    await do_record_supplier_payment(
+        db, PaymentInput(pw.supplier, "135.60", payment_date=TODAY, allocations=[Allocation(bill, "135.60")]), CASHIER
+    )
     _break_operation(monkeypatch, rc_op, how="domain")
 
     await post_pending(db)
     assert {v.source_key for v in await _vouchers(db)} == {f"stock_operation:{other}"}
     failures = await _failures(db)
-    assert [(f.event_type, f.attempts) for f in failures] == [("stock.changed", 1),
-                                                             ("document.status_changed", 0),
-                                                             ("document.status_changed", 0)]
+    assert [(f.event_type, f.attempts) for f in failures] == [
+        ("stock.changed", 1),
+        ("document.status_changed", 0),
+        ("document.status_changed", 0),
+    ]
     receipt_failure, bill_wait, payment_wait = failures
     assert "UNKNOWN_ACCOUNT" in receipt_failure.error and receipt_failure.source.startswith("goods_receipt ")
     assert bill_wait.waiting_for == receipt_failure.seq and bill_wait.source.startswith("supplier_bill ")
@@ -224,13 +240,19 @@ async def test_poster_status_lists_set_aside_events(db_url, monkeypatch):
         bad = await _receive(db, pw, "2", reference="BROKEN-1")
         _break_operation(monkeypatch, bad, how="domain")
         await post_pending(db)
-        query = ("{ posterStatus { bookedUntil lastEvent failureCount failures { seq eventType source error attempts "
-                 "waitingFor firstFailedAt lastTriedAt } } }")
+        query = (
+            "{ posterStatus { bookedUntil lastEvent failureCount failures { seq eventType source error attempts "
+            "waitingFor firstFailedAt lastTriedAt } } }"
+        )
         status = (await gql.execute(query))["posterStatus"]
         assert status["bookedUntil"] == status["lastEvent"] and status["failureCount"] == 1
         [f] = status["failures"]
-        assert (f["eventType"], f["source"], f["attempts"], f["waitingFor"]) == ("stock.changed",
-                                                                                   "stock_operation BROKEN-1", 1, None)
+        assert (f["eventType"], f["source"], f["attempts"], f["waitingFor"]) == (
+            "stock.changed",
+            "stock_operation BROKEN-1",
+            1,
+            None,
+        )
         assert "UNKNOWN_ACCOUNT" in f["error"] and f["firstFailedAt"]
         monkeypatch.undo()
         await post_pending(db)

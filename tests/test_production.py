@@ -8,9 +8,16 @@ from sqlalchemy import select
 
 from server.inventory.errors import InventoryError
 from server.inventory.models import product_cost, production_order, production_order_line
-from server.inventory.production import (ComponentInput, FinishedGoodsInput, MaterialLine, ProductionInput,
-                                         do_create_production_order, do_issue_materials, do_receive_finished_goods,
-                                         do_set_bill_of_materials)
+from server.inventory.production import (
+    ComponentInput,
+    FinishedGoodsInput,
+    MaterialLine,
+    ProductionInput,
+    do_create_production_order,
+    do_issue_materials,
+    do_receive_finished_goods,
+    do_set_bill_of_materials,
+)
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
 from tests.invariants import assert_ledger_consistent
@@ -25,8 +32,13 @@ async def setup(db):
     a = await make_product(db, w, purchase_price="2.00")
     b = await make_product(db, w, purchase_price="3.00")
     kit = await make_product(db, w, purchase_price="0.00")
-    await do_receive_stock(db, [StockLine(product_id=a, location_id=w.a1, quantity="50", unit_cost="2.00"),
-                                StockLine(product_id=b, location_id=w.a1, quantity="50", unit_cost="3.00")])
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=a, location_id=w.a1, quantity="50", unit_cost="2.00"),
+            StockLine(product_id=b, location_id=w.a1, quantity="50", unit_cost="3.00"),
+        ],
+    )
     await do_set_bill_of_materials(db, kit, [ComponentInput(a, "2"), ComponentInput(b, "1")])
     return w, a, b, kit
 
@@ -38,9 +50,10 @@ async def value_of(db, product_id):
 
 
 async def test_cost_roll_up_with_returns_and_partial_receipts(db):
-    w, a, b, kit = await setup(db)
-    order_id = await do_create_production_order(db, ProductionInput(kit, w.wh1, "10", labour="15.00",
-                                                                    overhead="5.00"), KEEPER)
+    w, a, _b, kit = await setup(db)
+    order_id = await do_create_production_order(
+        db, ProductionInput(kit, w.wh1, "10", labour="15.00", overhead="5.00"), KEEPER
+    )
     async with db.read() as conn:
         la, lb = (await conn.execute(select(production_order_line).order_by(production_order_line.c.id))).all()
     assert (la.required_qty, lb.required_qty) == (20 * Q, 10 * Q)
@@ -63,20 +76,22 @@ async def test_cost_roll_up_with_returns_and_partial_receipts(db):
 
 
 async def test_partial_receipts_round_to_the_fen_and_add_up(db):
-    w, a, b, kit = await setup(db)
+    w, _a, b, kit = await setup(db)
     await do_set_bill_of_materials(db, kit, [ComponentInput(b, "1")])
     order_id = await do_create_production_order(db, ProductionInput(kit, w.wh1, "3", labour="91.00"), KEEPER)
     async with db.read() as conn:
         (lb,) = (await conn.execute(select(production_order_line))).all()
     await do_issue_materials(db, order_id, [MaterialLine(lb.id, "3", w.a1)], KEEPER)  # 9.00: pool 100.00
-    values = [await do_receive_finished_goods(db, order_id, FinishedGoodsInput("1", w.a2, complete=last), KEEPER)
-              for last in (False, False, True)]
+    values = [
+        await do_receive_finished_goods(db, order_id, FinishedGoodsInput("1", w.a2, complete=last), KEEPER)
+        for last in (False, False, True)
+    ]
     assert values == [3333, 3334, 3333] and sum(values) == 10000
     await assert_ledger_consistent(db)
 
 
 async def test_bill_of_materials_is_validated(db):
-    w, a, b, kit = await setup(db)
+    _w, a, _b, kit = await setup(db)
     with pytest.raises(InventoryError) as exc:
         await do_set_bill_of_materials(db, kit, [ComponentInput(kit, "1")])
     assert exc.value.details[0].code == "INVALID_VALUE"
@@ -88,18 +103,27 @@ async def test_bill_of_materials_is_validated(db):
 async def test_production_through_the_api(gql):
     from schema.relay import to_global_id
 
-    w, a, b, kit = await setup(gql.db)
-    order = (await gql.execute("""mutation($p: ID!, $w: ID!) { createProductionOrder(productId: $p, warehouseId: $w,
+    w, _a, _b, kit = await setup(gql.db)
+    order = await gql.execute(
+        """mutation($p: ID!, $w: ID!) { createProductionOrder(productId: $p, warehouseId: $w,
         quantity: "2", labour: "1.00") { order { id number status lines { id requiredQuantity } } errors { code } } }""",
-                               {"p": to_global_id("Product", kit), "w": to_global_id("Warehouse", w.wh1)}))
+        {"p": to_global_id("Product", kit), "w": to_global_id("Warehouse", w.wh1)},
+    )
     o = order["createProductionOrder"]["order"]
     assert o["number"].startswith("MO") and [ln["requiredQuantity"] for ln in o["lines"]] == ["4", "2"]
     loc = to_global_id("Location", w.a1)
-    await gql.execute("""mutation($id: ID!, $l: [MaterialLineInput!]!) { issueMaterials(id: $id, lines: $l) {
-        errors { code } } }""", {"id": o["id"], "l": [{"lineId": ln["id"], "quantity": ln["requiredQuantity"],
-                                                      "locationId": loc} for ln in o["lines"]]})
-    done = await gql.execute("""mutation($id: ID!, $loc: ID!) { receiveFinishedGoods(id: $id, quantity: "2",
+    await gql.execute(
+        """mutation($id: ID!, $l: [MaterialLineInput!]!) { issueMaterials(id: $id, lines: $l) {
+        errors { code } } }""",
+        {
+            "id": o["id"],
+            "l": [{"lineId": ln["id"], "quantity": ln["requiredQuantity"], "locationId": loc} for ln in o["lines"]],
+        },
+    )
+    done = await gql.execute(
+        """mutation($id: ID!, $loc: ID!) { receiveFinishedGoods(id: $id, quantity: "2",
         locationId: $loc, complete: true) { order { status receivedValue } errors { code } } }""",
-                             {"id": o["id"], "loc": to_global_id("Location", w.a2)})
+        {"id": o["id"], "loc": to_global_id("Location", w.a2)},
+    )
     # 4 × 2.00 + 2 × 3.00 + 1.00 labour
     assert done["receiveFinishedGoods"]["order"] == {"status": "completed", "receivedValue": "15.00"}

@@ -7,45 +7,99 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 
 from server.auth.services import Principal
 from server.core.numbering import document_sequence
-from server.purchasing.errors import PurchasingError
+from server.core.numbers import allocate_largest_remainder
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import lot, product_cost, stock_level, stock_move
-from server.purchasing.bills import (Allocation, BillInput, BillLineInput, PaymentInput, do_allocate_prepayment,
-                                     do_apply_debit_note, do_approve_supplier_bill, do_create_supplier_bill,
-                                     do_record_supplier_payment, payables_query)
-from server.purchasing.models import (goods_receipt, goods_receipt_line, payment_allocation, purchase_order,
-                                      purchase_order_history, purchase_order_line, purchase_return, supplier_bill,
-                                      supplier_payment)
-from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_purchase_order, do_cancel_purchase_order,
-                                      do_close_purchase_order, do_create_purchase_order, do_reject_purchase_order,
-                                      do_submit_purchase_order, do_update_purchase_order)
+from server.purchasing.bills import (
+    Allocation,
+    BillInput,
+    BillLineInput,
+    PaymentInput,
+    do_allocate_prepayment,
+    do_apply_debit_note,
+    do_approve_supplier_bill,
+    do_create_supplier_bill,
+    do_record_supplier_payment,
+    payables_query,
+)
+from server.purchasing.errors import PurchasingError
+from server.purchasing.models import (
+    goods_receipt,
+    goods_receipt_line,
+    payment_allocation,
+    purchase_order,
+    purchase_order_history,
+    purchase_order_line,
+    purchase_return,
+    supplier_bill,
+    supplier_payment,
+)
+from server.purchasing.orders import (
+    OrderInput,
+    OrderLineInput,
+    do_approve_purchase_order,
+    do_cancel_purchase_order,
+    do_close_purchase_order,
+    do_create_purchase_order,
+    do_reject_purchase_order,
+    do_submit_purchase_order,
+    do_update_purchase_order,
+)
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price
-from server.core.numbers import allocate_largest_remainder
-from server.purchasing.receipts import (ReceiptInput, ReceiptLineInput, ReturnInput, ReturnLineInput,
-                                        do_receive_goods, do_return_to_supplier)
+from server.purchasing.receipts import (
+    ReceiptInput,
+    ReceiptLineInput,
+    ReturnInput,
+    ReturnLineInput,
+    do_receive_goods,
+    do_return_to_supplier,
+)
 from server.purchasing.scorecard import rank_suppliers, supplier_scorecard
 from server.purchasing.settings import PurchaseSettings, PurchaseSettingsChange, do_change_purchase_settings
 from tests.doc_asserts import cost, get, rows, snapshot_of
 from tests.doc_asserts import fails as _fails
 from tests.invariants import assert_ledger_consistent
-from tests.purchasing_helpers import (ACCOUNTANT, ADMIN, CASHIER, KEEPER, MANAGER, MANAGER2, PURCHASER,
-                                      make_purchasing_world, principal)
-import pytest
+from tests.purchasing_helpers import (
+    ACCOUNTANT,
+    ADMIN,
+    CASHIER,
+    KEEPER,
+    MANAGER,
+    MANAGER2,
+    PURCHASER,
+    make_purchasing_world,
+    principal,
+)
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
 D = date(2025, 3, 10)
 Q = 10**6  # QTY_SCALE
-SNAPSHOT = (purchase_order, purchase_order_line, purchase_order_history, goods_receipt, goods_receipt_line,
-            stock_move, stock_level, product_cost, document_sequence, supplier_bill, supplier_payment,
-            payment_allocation, purchase_return, event)
+SNAPSHOT = (
+    purchase_order,
+    purchase_order_line,
+    purchase_order_history,
+    goods_receipt,
+    goods_receipt_line,
+    stock_move,
+    stock_level,
+    product_cost,
+    document_sequence,
+    supplier_bill,
+    supplier_payment,
+    payment_allocation,
+    purchase_return,
+    event,
+)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
+
 
 async def fails(coro, code: str, field: str | None = None, error=None):
     return await _fails(coro, code, field, error or PurchasingError)
@@ -56,13 +110,15 @@ async def snapshot(db) -> dict:
 
 
 async def po_lines(db, order_id):
-    return await rows(db, purchase_order_line, purchase_order_line.c.order_id == order_id,
-                      order=purchase_order_line.c.line_no)
+    return await rows(
+        db, purchase_order_line, purchase_order_line.c.order_id == order_id, order=purchase_order_line.c.line_no
+    )
 
 
 async def rc_lines(db, receipt_id):
-    return await rows(db, goods_receipt_line, goods_receipt_line.c.receipt_id == receipt_id,
-                      order=goods_receipt_line.c.line_no)
+    return await rows(
+        db, goods_receipt_line, goods_receipt_line.c.receipt_id == receipt_id, order=goods_receipt_line.c.line_no
+    )
 
 
 async def status_events(db, doc_type: str, doc_id: int) -> list[tuple[str, str]]:
@@ -91,8 +147,12 @@ async def approved_po(db, pw, lines, supplier=None, on=D) -> int:
 
 async def receive(db, oid, *specs, location: int, on=D, **kw) -> int:
     """specs: (order line row, received quantity[, extra ReceiptLineInput fields]), all put away at ``location``."""
-    lines = [ReceiptLineInput(received_quantity=s[1], order_line_id=s[0].id, location_id=location,
-                              **(s[2] if len(s) > 2 else {})) for s in specs]
+    lines = [
+        ReceiptLineInput(
+            received_quantity=s[1], order_line_id=s[0].id, location_id=location, **(s[2] if len(s) > 2 else {})
+        )
+        for s in specs
+    ]
     return await do_receive_goods(db, ReceiptInput(lines=lines, order_id=oid, receipt_date=on, **kw), KEEPER)
 
 
@@ -105,6 +165,7 @@ async def received_po(db, pw, lines, supplier=None, on=D):
 
 
 # ---- 1. purchase orders -----------------------------------------------------------------------------
+
 
 async def test_po_totals_round_vat_per_line_to_the_fen(db):
     pw = await make_purchasing_world(db)
@@ -121,15 +182,23 @@ async def test_po_totals_round_vat_per_line_to_the_fen(db):
 async def test_po_default_price_from_valid_price_list_else_product_and_unit_conversion(db):
     pw = await make_purchasing_world(db)
     day = timedelta(days=1)
-    await do_create_supplier_price(db, SupplierPriceInput(pw.supplier, pw.widget, "8.50", vat_rate="0.09",
-                                                          valid_from=D - 10 * day, valid_to=D + 10 * day))
+    await do_create_supplier_price(
+        db,
+        SupplierPriceInput(
+            pw.supplier, pw.widget, "8.50", vat_rate="0.09", valid_from=D - 10 * day, valid_to=D + 10 * day
+        ),
+    )
     await do_create_supplier_price(db, SupplierPriceInput(pw.supplier, pw.widget, "9.00", valid_from=D + 11 * day))
     oid = await new_po(db, pw, [ln(pw.widget, "5"), ln(pw.flour, "2.5"), ln(pw.widget, "2", unit_id=pw.w.box)])
-    got = [(p.unit_price_micro, p.vat_rate_bp, p.quantity, p.qty, p.unit_factor, p.amount_fen)
-           for p in await po_lines(db, oid)]
-    assert got == [(8_500_000, 900, 5 * Q, 5 * Q, Q, 4250),
-                   (4_200_000, 1300, 2_500_000, 2_500_000, Q, 1050),  # no list price: the product's
-                   (102_000_000, 900, 2 * Q, 24 * Q, 12 * Q, 20400)]  # list price × 12 per box
+    got = [
+        (p.unit_price_micro, p.vat_rate_bp, p.quantity, p.qty, p.unit_factor, p.amount_fen)
+        for p in await po_lines(db, oid)
+    ]
+    assert got == [
+        (8_500_000, 900, 5 * Q, 5 * Q, Q, 4250),
+        (4_200_000, 1300, 2_500_000, 2_500_000, Q, 1050),  # no list price: the product's
+        (102_000_000, 900, 2 * Q, 24 * Q, 12 * Q, 20400),
+    ]  # list price × 12 per box
     later = await new_po(db, pw, [ln(pw.widget, "1")], on=D + 11 * day)
     assert (await po_lines(db, later))[0].unit_price_micro == 9_000_000
     # a supplier without a price list: the product purchase price 10.00 → 120.00 per box of 12
@@ -141,8 +210,9 @@ async def test_po_default_price_from_valid_price_list_else_product_and_unit_conv
 
 async def test_min_order_qty_and_gap_free_numbers(db):
     pw = await make_purchasing_world(db)
-    await do_create_supplier_price(db, SupplierPriceInput(pw.supplier, pw.widget, "9.00", min_order_qty="10",
-                                                          valid_from=D - timedelta(days=1)))
+    await do_create_supplier_price(
+        db, SupplierPriceInput(pw.supplier, pw.widget, "9.00", min_order_qty="10", valid_from=D - timedelta(days=1))
+    )
     first = await new_po(db, pw, [ln(pw.widget, "10")])
     before = await snapshot(db)
     d = await fails(new_po(db, pw, [ln(pw.flour, "1"), ln(pw.widget, "5")]), "BELOW_MIN_ORDER_QTY", "lines.1.quantity")
@@ -183,13 +253,15 @@ async def test_idempotency_key(db):
     assert (await rows(db, document_sequence))[0].last_no == 1
     # a key whose first attempt failed is free again for the corrected request
     bad = OrderInput(pw.supplier, pw.w.wh1, [ln(pw.widget, "0")], order_date=D)
-    await fails(do_create_purchase_order(db, bad, PURCHASER, idempotency_key="po-key-2"),
-                "INVALID_QUANTITY", "lines.0.quantity")
+    await fails(
+        do_create_purchase_order(db, bad, PURCHASER, idempotency_key="po-key-2"), "INVALID_QUANTITY", "lines.0.quantity"
+    )
     fixed = await do_create_purchase_order(db, other, PURCHASER, idempotency_key="po-key-2")
     assert (await get(db, purchase_order, fixed)).number == "PO2025-000002"
 
 
 # ---- 2. approval ------------------------------------------------------------------------------------
+
 
 async def test_small_order_one_step_history_and_events(db):
     pw = await make_purchasing_world(db)
@@ -201,9 +273,14 @@ async def test_small_order_one_step_history_and_events(db):
     assert po.approved_at is not None
     hist = await rows(db, purchase_order_history, purchase_order_history.c.order_id == oid)
     assert [(h.action, h.from_status, h.to_status, h.user_id, h.comment) for h in hist] == [
-        ("submitted", "draft", "submitted", 1, ""), ("approved", "submitted", "approved", 2, "ok")]
+        ("submitted", "draft", "submitted", 1, ""),
+        ("approved", "submitted", "approved", 2, "ok"),
+    ]
     assert await status_events(db, "purchase_order", oid) == [
-        ("", "draft"), ("draft", "submitted"), ("submitted", "approved")]
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+    ]
 
 
 async def test_self_approval_and_separation_of_duties_switch(db):
@@ -226,8 +303,14 @@ async def test_thresholds_and_role_required(db):
     pw = await make_purchasing_world(db)
     oid = await new_po(db, pw, [ln(pw.widget, "5000")])  # 56,500.00
     await do_submit_purchase_order(db, oid, PURCHASER)
-    custom = Principal(kind="user", name="x", user_id=9, token_id=None,
-                       permissions=frozenset({"purchase.order.approve"}), roles=("custom",))
+    custom = Principal(
+        kind="user",
+        name="x",
+        user_id=9,
+        token_id=None,
+        permissions=frozenset({"purchase.order.approve"}),
+        roles=("custom",),
+    )
     d = await fails(do_approve_purchase_order(db, oid, custom), "APPROVER_ROLE_REQUIRED")
     assert d.params["role"] == "purchase_manager"
     await fails(do_approve_purchase_order(db, oid, KEEPER), "PERMISSION_DENIED")
@@ -245,8 +328,10 @@ async def test_two_step_approval_by_different_people(db):
     assert await do_approve_purchase_order(db, oid, ADMIN) == "approved"
     hist = await rows(db, purchase_order_history, purchase_order_history.c.order_id == oid)
     assert [(h.action, h.to_status, h.role_code) for h in hist] == [
-        ("submitted", "submitted", ""), ("approved", "submitted", "purchase_manager"),
-        ("approved", "approved", "admin")]
+        ("submitted", "submitted", ""),
+        ("approved", "submitted", "purchase_manager"),
+        ("approved", "approved", "admin"),
+    ]
     # the administrator may sign any step, but not both steps of one submission
     other = await new_po(db, pw, [ln(pw.widget, "20000")])
     await do_submit_purchase_order(db, other, PURCHASER)
@@ -265,8 +350,9 @@ async def test_reject_with_comment_edit_and_resubmit(db):
     po = await get(db, purchase_order, oid)
     assert po.status == "rejected"
     await fails(do_approve_purchase_order(db, oid, ADMIN), "INVALID_STATUS")
-    await do_update_purchase_order(db, oid, OrderInput(pw.supplier, pw.w.wh1, [ln(pw.widget, "19000", "10.00")],
-                                                       order_date=D), PURCHASER)
+    await do_update_purchase_order(
+        db, oid, OrderInput(pw.supplier, pw.w.wh1, [ln(pw.widget, "19000", "10.00")], order_date=D), PURCHASER
+    )
     po = await get(db, purchase_order, oid)
     assert (po.status, po.approvals_done, po.total_fen) == ("draft", 0, 21_470_000)
     await do_submit_purchase_order(db, oid, PURCHASER)
@@ -275,14 +361,27 @@ async def test_reject_with_comment_edit_and_resubmit(db):
     assert await do_approve_purchase_order(db, oid, ADMIN) == "approved"
     hist = await rows(db, purchase_order_history, purchase_order_history.c.order_id == oid)
     assert [h.action for h in hist] == [
-        "submitted", "approved", "rejected", "edited", "submitted", "approved", "approved"]
+        "submitted",
+        "approved",
+        "rejected",
+        "edited",
+        "submitted",
+        "approved",
+        "approved",
+    ]
     assert hist[2].comment == "价格太高"
     assert await status_events(db, "purchase_order", oid) == [
-        ("", "draft"), ("draft", "submitted"), ("submitted", "rejected"), ("rejected", "draft"),
-        ("draft", "submitted"), ("submitted", "approved")]
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "rejected"),
+        ("rejected", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+    ]
 
 
 # ---- 3. cancel and close ----------------------------------------------------------------------------
+
 
 async def test_cancel_before_receipt_close_after_partial(db):
     pw = await make_purchasing_world(db)
@@ -298,26 +397,41 @@ async def test_cancel_before_receipt_close_after_partial(db):
     assert (await get(db, purchase_order, b)).status == "closed"
     await fails(receive(db, b, ((await po_lines(db, b))[0], "1"), location=pw.w.a1), "INVALID_STATUS")
     assert await status_events(db, "purchase_order", b) == [
-        ("", "draft"), ("draft", "submitted"), ("submitted", "approved"), ("approved", "partially_received"),
-        ("partially_received", "closed")]
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+        ("approved", "partially_received"),
+        ("partially_received", "closed"),
+    ]
     await assert_ledger_consistent(db)
 
 
 # ---- 4. receipts ------------------------------------------------------------------------------------
+
 
 async def test_partial_then_full_receipt_with_inspection(db):
     pw = await make_purchasing_world(db)
     oid = await approved_po(db, pw, [ln(pw.widget, "10"), ln(pw.flour, "5")])  # 10.00 and 4.20 excl. 13 % VAT
     w_line, f_line = await po_lines(db, oid)
     before = await snapshot(db)
-    await fails(receive(db, oid, (w_line, "6", {"rejected_quantity": "1"}), location=pw.w.a1),
-                "REQUIRED", "lines.0.rejectReason")
+    await fails(
+        receive(db, oid, (w_line, "6", {"rejected_quantity": "1"}), location=pw.w.a1),
+        "REQUIRED",
+        "lines.0.rejectReason",
+    )
     assert await snapshot(db) == before
-    rid = await receive(db, oid, (w_line, "6", {"rejected_quantity": "1", "reject_reason": "外箱破损"}), location=pw.w.a1)
+    rid = await receive(
+        db, oid, (w_line, "6", {"rejected_quantity": "1", "reject_reason": "外箱破损"}), location=pw.w.a1
+    )
     rc = await get(db, goods_receipt, rid)
     assert (rc.number, rc.inspection_number, rc.goods_value_fen) == ("RC2025-000001", "QC2025-000001", 5000)
     (line,) = await rc_lines(db, rid)
-    assert (line.received_qty, line.accepted_qty, line.rejected_qty, line.reject_reason) == (6 * Q, 5 * Q, Q, "外箱破损")
+    assert (line.received_qty, line.accepted_qty, line.rejected_qty, line.reject_reason) == (
+        6 * Q,
+        5 * Q,
+        Q,
+        "外箱破损",
+    )
     w_line = (await po_lines(db, oid))[0]
     assert (w_line.received_qty, w_line.accepted_qty, w_line.rejected_qty) == (6 * Q, 5 * Q, Q)
     assert (await get(db, purchase_order, oid)).status == "partially_received"
@@ -368,8 +482,11 @@ async def test_over_receipt_refused_then_within_tolerance(db):
 
 async def test_receipt_without_order_setting_and_wrong_warehouse(db):
     pw = await make_purchasing_world(db)
-    free = ReceiptInput([ReceiptLineInput("4", product_id=pw.widget, location_id=pw.w.a1, unit_price="7.50")],
-                        supplier_id=pw.supplier, receipt_date=D)
+    free = ReceiptInput(
+        [ReceiptLineInput("4", product_id=pw.widget, location_id=pw.w.a1, unit_price="7.50")],
+        supplier_id=pw.supplier,
+        receipt_date=D,
+    )
     await fails(do_receive_goods(db, free, KEEPER), "ORDER_REQUIRED", "orderId")
     await do_change_purchase_settings(db, PurchaseSettingsChange(allow_receipt_without_order=True), ADMIN)
     rid = await do_receive_goods(db, free, KEEPER)
@@ -394,7 +511,10 @@ async def test_landed_cost_by_value_adds_up_to_the_fen(db):
     rid = await receive(db, oid, *[(p, "10") for p in await po_lines(db, oid)], location=pw.w.a1, landed_cost="100.00")
     lines = await rc_lines(db, rid)
     assert [(x.goods_value_fen, x.landed_fen, x.value_fen) for x in lines] == [
-        (10000, 3334, 13334), (10000, 3333, 13333), (10000, 3333, 13333)]
+        (10000, 3334, 13334),
+        (10000, 3333, 13333),
+        (10000, 3333, 13333),
+    ]
     rc = await get(db, goods_receipt, rid)
     assert (rc.goods_value_fen, rc.landed_cost_fen, rc.landed_allocation) == (30000, 10000, "value")
     assert await cost(db, pw.widget) == (30 * Q, 40000)
@@ -404,8 +524,14 @@ async def test_landed_cost_by_value_adds_up_to_the_fen(db):
 async def test_landed_cost_by_quantity(db):
     pw = await make_purchasing_world(db)
     oid = await approved_po(db, pw, [ln(pw.widget, "1", "100.00"), ln(pw.flour, "1"), ln(pw.widget, "1", "1.00")])
-    rid = await receive(db, oid, *[(p, "1") for p in await po_lines(db, oid)], location=pw.w.a1,
-                        landed_cost="100.00", landed_allocation="quantity")
+    rid = await receive(
+        db,
+        oid,
+        *[(p, "1") for p in await po_lines(db, oid)],
+        location=pw.w.a1,
+        landed_cost="100.00",
+        landed_allocation="quantity",
+    )
     lines = [(x.goods_value_fen, x.landed_fen) for x in await rc_lines(db, rid)]
     assert lines == [(10000, 3334), (420, 3333), (100, 3333)]
     assert await cost(db, pw.widget) == (2 * Q, 10000 + 3334 + 100 + 3333)
@@ -418,15 +544,23 @@ async def test_serial_and_lot_tracked_receipts(db):
     oid = await approved_po(db, pw, [ln(pw.serial, "3"), ln(pw.lotted, "10")])
     s_line, l_line = await po_lines(db, oid)
     before = await snapshot(db)
-    d = await fails(receive(db, oid, (s_line, "3", {"serials": ["SN1", "SN2"]}), location=pw.w.a1),
-                    "SERIAL_COUNT", "lines.0.serials")
+    d = await fails(
+        receive(db, oid, (s_line, "3", {"serials": ["SN1", "SN2"]}), location=pw.w.a1),
+        "SERIAL_COUNT",
+        "lines.0.serials",
+    )
     assert (d.params["serials"], d.params["accepted"]) == (2, "3")
     await fails(receive(db, oid, (s_line, "3", {"serials": ["SN1", "SN1", "SN2"]}), location=pw.w.a1), "SERIAL_COUNT")
     await fails(receive(db, oid, (l_line, "10"), location=pw.w.a1), "LOT_REQUIRED")
     assert await snapshot(db) == before
     expiry = D + timedelta(days=180)
-    rid = await receive(db, oid, (s_line, "3", {"serials": ["SN1", "SN2", "SN3"]}),
-                        (l_line, "10", {"lot": "L2503", "expiry_date": expiry}), location=pw.w.a1)
+    rid = await receive(
+        db,
+        oid,
+        (s_line, "3", {"serials": ["SN1", "SN2", "SN3"]}),
+        (l_line, "10", {"lot": "L2503", "expiry_date": expiry}),
+        location=pw.w.a1,
+    )
     lines = await rc_lines(db, rid)
     assert [(x.accepted_qty, x.value_fen) for x in lines] == [(Q, 100000)] * 3 + [(10 * Q, 3000)]
     lots = {r.id: (r.code, r.expiry_date) for r in await rows(db, lot)}
@@ -438,13 +572,15 @@ async def test_serial_and_lot_tracked_receipts(db):
 
 # ---- 5. returns -------------------------------------------------------------------------------------
 
+
 async def test_return_at_original_receipt_cost_policy_a(db):
     pw = await make_purchasing_world(db)
     po1, rc1, (r1,) = await received_po(db, pw, [ln(pw.widget, "10", "10.00")])
     await received_po(db, pw, [ln(pw.widget, "10", "20.00")])
     assert await cost(db, pw.widget) == (20 * Q, 30000)  # average 15.00
-    ret = await do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "4")], reason="质量问题",
-                                                      return_date=D), KEEPER)
+    ret = await do_return_to_supplier(
+        db, ReturnInput(rc1, [ReturnLineInput(r1.id, "4")], reason="质量问题", return_date=D), KEEPER
+    )
     pr = await get(db, purchase_return, ret)
     assert pr.value_fen == 4000  # 4 × 10.00, not 4 × 15.00
     assert await cost(db, pw.widget) == (16 * Q, 26000)  # the average of what stays: 16.25
@@ -453,13 +589,24 @@ async def test_return_at_original_receipt_cost_policy_a(db):
     assert (await po_lines(db, po1))[0].returned_qty == 4 * Q
     dn = await get(db, supplier_bill, pr.debit_note_id)
     assert (dn.kind, dn.status, dn.supplier_id, dn.amount_fen, dn.tax_fen, dn.total_fen, dn.number) == (
-        "debit_note", "open", pw.supplier, -4000, -520, -4520, "DN2025-000001")
+        "debit_note",
+        "open",
+        pw.supplier,
+        -4000,
+        -520,
+        -4520,
+        "DN2025-000001",
+    )
     before = await snapshot(db)
-    d = await fails(do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "7")], reason="x"), KEEPER),
-                    "OVER_RETURN", "lines.0.quantity")
+    d = await fails(
+        do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "7")], reason="x"), KEEPER),
+        "OVER_RETURN",
+        "lines.0.quantity",
+    )
     assert d.params["available"] == "6"
-    await fails(do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "1")]), KEEPER),
-                "REQUIRED", "reason")
+    await fails(
+        do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "1")]), KEEPER), "REQUIRED", "reason"
+    )
     assert await snapshot(db) == before
     await do_return_to_supplier(db, ReturnInput(rc1, [ReturnLineInput(r1.id, "6")], reason="质量问题"), KEEPER)
     assert await cost(db, pw.widget) == (10 * Q, 20000)
@@ -503,6 +650,7 @@ async def test_partial_returns_never_take_more_than_the_receipt_line_value(db):
 
 # ---- 6. bills ---------------------------------------------------------------------------------------
 
+
 def bill(pw, *lines, supplier=None, on=D, **kw) -> BillInput:
     return BillInput(supplier or pw.supplier, [BillLineInput(*x) for x in lines], bill_date=on, **kw)
 
@@ -515,7 +663,13 @@ async def test_three_way_match_and_bill_approval(db):
     a = await do_create_supplier_bill(db, bill(pw, (r.id, "3", "10.10")), ACCOUNTANT)  # exactly 1 % off: matches
     ba = await get(db, supplier_bill, a)
     assert (ba.number, ba.status, ba.amount_fen, ba.tax_fen, ba.total_fen, json.loads(ba.match_flags)) == (
-        "PB2025-000001", "open", 3030, 394, 3424, [])
+        "PB2025-000001",
+        "open",
+        3030,
+        394,
+        3424,
+        [],
+    )
     assert ba.due_date == D + timedelta(days=30)
     b = await do_create_supplier_bill(db, bill(pw, (r.id, "3", "10.11")), ACCOUNTANT)
     bb = await get(db, supplier_bill, b)
@@ -523,12 +677,18 @@ async def test_three_way_match_and_bill_approval(db):
     c = await do_create_supplier_bill(db, bill(pw, (r.id, "3"), due_date=D + timedelta(days=5)), ACCOUNTANT)
     bc = await get(db, supplier_bill, c)
     assert (bc.status, json.loads(bc.match_flags), bc.due_date) == (
-        "pending_approval", [{"line": 1, "flags": ["QTY_EXCEEDS_RECEIVED"]}], D + timedelta(days=5))
+        "pending_approval",
+        [{"line": 1, "flags": ["QTY_EXCEEDS_RECEIVED"]}],
+        D + timedelta(days=5),
+    )
     assert (await rc_lines(db, rid))[0].billed_qty == 9 * Q
     assert (await po_lines(db, oid))[0].billed_qty == 9 * Q
     before = await snapshot(db)
-    await fails(do_create_supplier_bill(db, bill(pw, (r.id, "1"), supplier=pw.supplier2), ACCOUNTANT),
-                "SUPPLIER_MISMATCH", "lines.0.receiptLineId")
+    await fails(
+        do_create_supplier_bill(db, bill(pw, (r.id, "1"), supplier=pw.supplier2), ACCOUNTANT),
+        "SUPPLIER_MISMATCH",
+        "lines.0.receiptLineId",
+    )
     await fails(do_approve_supplier_bill(db, b, ACCOUNTANT), "SELF_APPROVAL")
     await fails(do_approve_supplier_bill(db, a, MANAGER), "INVALID_STATUS")
     assert await snapshot(db) == before
@@ -540,6 +700,7 @@ async def test_three_way_match_and_bill_approval(db):
 
 # ---- 7. payments and payables -----------------------------------------------------------------------
 
+
 async def _open_bill(db, pw, qty="8"):
     _, rid, (r,) = await received_po(db, pw, [ln(pw.widget, "10")])
     return rid, r, await do_create_supplier_bill(db, bill(pw, (r.id, qty)), ACCOUNTANT)
@@ -548,24 +709,37 @@ async def _open_bill(db, pw, qty="8"):
 async def test_partial_full_and_over_payment(db):
     pw = await make_purchasing_world(db)
     _, _, b = await _open_bill(db, pw)  # 8 × 10.00 + 13 % = 90.40
-    p1 = await do_record_supplier_payment(db, PaymentInput(pw.supplier, "40.00", payment_date=D,
-                                                           allocations=[Allocation(b, "40.00")]), CASHIER)
+    p1 = await do_record_supplier_payment(
+        db, PaymentInput(pw.supplier, "40.00", payment_date=D, allocations=[Allocation(b, "40.00")]), CASHIER
+    )
     assert ((await get(db, supplier_bill, b)).paid_fen, (await get(db, supplier_bill, b)).status) == (4000, "open")
     assert (await get(db, supplier_payment, p1)).unallocated_fen == 0
     before = await snapshot(db)
-    d = await fails(do_record_supplier_payment(db, PaymentInput(pw.supplier, "60.00", payment_date=D,
-                                                                allocations=[Allocation(b, "60.00")]), CASHIER),
-                    "OVER_PAYMENT", "allocations.0.amount")
+    d = await fails(
+        do_record_supplier_payment(
+            db, PaymentInput(pw.supplier, "60.00", payment_date=D, allocations=[Allocation(b, "60.00")]), CASHIER
+        ),
+        "OVER_PAYMENT",
+        "allocations.0.amount",
+    )
     assert d.params["open"] == "50.40"
-    await fails(do_record_supplier_payment(db, PaymentInput(pw.supplier, "10.00", payment_date=D,
-                                                            allocations=[Allocation(b, "20.00")]), CASHIER),
-                "OVER_PAYMENT", "allocations")
-    await fails(do_record_supplier_payment(db, PaymentInput(pw.supplier2, "10.00", payment_date=D,
-                                                            allocations=[Allocation(b, "10.00")]), CASHIER),
-                "SUPPLIER_MISMATCH")
+    await fails(
+        do_record_supplier_payment(
+            db, PaymentInput(pw.supplier, "10.00", payment_date=D, allocations=[Allocation(b, "20.00")]), CASHIER
+        ),
+        "OVER_PAYMENT",
+        "allocations",
+    )
+    await fails(
+        do_record_supplier_payment(
+            db, PaymentInput(pw.supplier2, "10.00", payment_date=D, allocations=[Allocation(b, "10.00")]), CASHIER
+        ),
+        "SUPPLIER_MISMATCH",
+    )
     assert await snapshot(db) == before
-    p2 = await do_record_supplier_payment(db, PaymentInput(pw.supplier, "50.40", payment_date=D,
-                                                           allocations=[Allocation(b, "50.40")]), CASHIER)
+    p2 = await do_record_supplier_payment(
+        db, PaymentInput(pw.supplier, "50.40", payment_date=D, allocations=[Allocation(b, "50.40")]), CASHIER
+    )
     bb = await get(db, supplier_bill, b)
     assert (bb.paid_fen, bb.status) == (9040, "paid")
     assert (await get(db, supplier_payment, p2)).number == "PP2025-000002"
@@ -576,8 +750,9 @@ async def test_partial_full_and_over_payment(db):
 async def test_prepayment_debit_note_and_payables_balance(db):
     pw = await make_purchasing_world(db)
     rid, r, b = await _open_bill(db, pw, "10")  # 113.00
-    ret = await do_return_to_supplier(db, ReturnInput(rid, [ReturnLineInput(r.id, "2")], reason="破损", return_date=D),
-                                      KEEPER)
+    ret = await do_return_to_supplier(
+        db, ReturnInput(rid, [ReturnLineInput(r.id, "2")], reason="破损", return_date=D), KEEPER
+    )
     dn = (await get(db, purchase_return, ret)).debit_note_id  # −22.60
     pre = await do_record_supplier_payment(db, PaymentInput(pw.supplier, "50.00", payment_date=D), CASHIER)
     assert (await get(db, supplier_payment, pre)).unallocated_fen == 5000
@@ -588,7 +763,12 @@ async def test_prepayment_debit_note_and_payables_balance(db):
 
     (row,) = await payables()
     assert (row["supplier_id"], row["bills_open"], row["debit_open"], row["prepayments"], row["balance"]) == (
-        pw.supplier, 11300, -2260, 5000, 4040)
+        pw.supplier,
+        11300,
+        -2260,
+        5000,
+        4040,
+    )
     await do_allocate_prepayment(db, pre, [Allocation(b, "30.00")], CASHIER, on=D)
     assert (await get(db, supplier_payment, pre)).unallocated_fen == 2000
     before = await snapshot(db)
@@ -601,8 +781,9 @@ async def test_prepayment_debit_note_and_payables_balance(db):
     (row,) = await payables()
     assert (row["bills_open"], row["debit_open"], row["prepayments"], row["balance"]) == (6040, 0, 2000, 4040)
     await do_allocate_prepayment(db, pre, [Allocation(b, "20.00")], CASHIER, on=D)
-    await do_record_supplier_payment(db, PaymentInput(pw.supplier, "40.40", payment_date=D,
-                                                      allocations=[Allocation(b, "40.40")]), CASHIER)
+    await do_record_supplier_payment(
+        db, PaymentInput(pw.supplier, "40.40", payment_date=D, allocations=[Allocation(b, "40.40")]), CASHIER
+    )
     assert (await get(db, supplier_bill, b)).status == "paid"
     assert await payables() == []
     await assert_ledger_consistent(db)
@@ -611,11 +792,16 @@ async def test_prepayment_debit_note_and_payables_balance(db):
 async def test_payables_as_of_a_past_date_ignore_later_payments(db):
     pw = await make_purchasing_world(db)
     _, _, b = await _open_bill(db, pw)  # dated D, 90.40, due D + 30
-    await do_record_supplier_payment(db, PaymentInput(pw.supplier, "90.40", payment_date=D + timedelta(days=40),
-                                                      allocations=[Allocation(b, "90.40")]), CASHIER)
+    await do_record_supplier_payment(
+        db,
+        PaymentInput(pw.supplier, "90.40", payment_date=D + timedelta(days=40), allocations=[Allocation(b, "90.40")]),
+        CASHIER,
+    )
     async with db.read() as conn:
-        got = [(r.bills_open, r.not_due, r.prepayments, r.balance)
-               for r in await conn.execute(payables_query(D + timedelta(days=10)))]
+        got = [
+            (r.bills_open, r.not_due, r.prepayments, r.balance)
+            for r in await conn.execute(payables_query(D + timedelta(days=10)))
+        ]
     assert got == [(9040, 9040, 0, 9040)]  # on D + 10 nothing had been paid yet
 
 
@@ -632,18 +818,31 @@ async def test_payables_aging_buckets(db):
     async with db.read() as conn:
         (row,) = (await conn.execute(payables_query(as_of))).all()
     assert (row.bills_open, row.not_due, row.days_1_30, row.days_31_60, row.days_61_90, row.over_90, row.balance) == (
-        6780, 1130, 2260, 3390, 0, 0, 6780)
+        6780,
+        1130,
+        2260,
+        3390,
+        0,
+        0,
+        6780,
+    )
 
 
 # ---- 8. scorecard -----------------------------------------------------------------------------------
+
 
 async def test_scorecard_and_ranking(db):
     pw = await make_purchasing_world(db)
     due = D + timedelta(days=5)
     # supplier 1: cheap (8.00), ten days late, 2 of 10 rejected; supplier 2: 12.00, on time, all accepted
     cheap = await approved_po(db, pw, [ln(pw.widget, "10", "8.00", expected_date=due)])
-    await receive(db, cheap, ((await po_lines(db, cheap))[0], "10", {"rejected_quantity": "2", "reject_reason": "划痕"}),
-                  on=D + timedelta(days=10), location=pw.w.a1)
+    await receive(
+        db,
+        cheap,
+        ((await po_lines(db, cheap))[0], "10", {"rejected_quantity": "2", "reject_reason": "划痕"}),
+        on=D + timedelta(days=10),
+        location=pw.w.a1,
+    )
     good = await approved_po(db, pw, [ln(pw.widget, "10", "12.00", expected_date=due)], supplier=pw.supplier2)
     await receive(db, good, ((await po_lines(db, good))[0], "10"), on=D + timedelta(days=3), location=pw.w.a1)
     start, end = D, D + timedelta(days=30)
@@ -651,13 +850,23 @@ async def test_scorecard_and_ranking(db):
         c1 = await supplier_scorecard(conn, pw.supplier, start, end)
         c2 = await supplier_scorecard(conn, pw.supplier2, start, end)
         ranked = await rank_suppliers(conn, pw.widget, start, end)
-        by_price = await rank_suppliers(conn, pw.widget, start, end,
-                                        {"on_time": "0", "acceptance": "0", "lead_time": "0", "price": "1"})
+        by_price = await rank_suppliers(
+            conn, pw.widget, start, end, {"on_time": "0", "acceptance": "0", "lead_time": "0", "price": "1"}
+        )
         empty = await supplier_scorecard(conn, pw.supplier, end + timedelta(days=1), end + timedelta(days=2))
     assert (c1.receipts, c1.on_time_rate, c1.acceptance_rate, c1.average_lead_time_days, c1.price_index) == (
-        1, Decimal("0"), Decimal("0.8"), Decimal("10"), Decimal("0.8"))
+        1,
+        Decimal("0"),
+        Decimal("0.8"),
+        Decimal("10"),
+        Decimal("0.8"),
+    )
     assert (c2.on_time_rate, c2.acceptance_rate, c2.average_lead_time_days, c2.price_index) == (
-        Decimal("1"), Decimal("1"), Decimal("3"), Decimal("1.2"))
+        Decimal("1"),
+        Decimal("1"),
+        Decimal("3"),
+        Decimal("1.2"),
+    )
     assert (empty.receipts, empty.on_time_rate) == (0, None)
     assert [x.supplier_id for x in ranked] == [pw.supplier2, pw.supplier]
     # s1: 0.3·0 + 0.3·0.8 + 0.2·(3/10) + 0.2·1 = 0.5; s2: 0.3 + 0.3 + 0.2 + 0.2·(8/12) = 0.9333
@@ -665,13 +874,17 @@ async def test_scorecard_and_ranking(db):
     assert [x.unit_price_micro for x in ranked] == [12_000_000, 8_000_000]
     assert [x.supplier_id for x in by_price] == [pw.supplier, pw.supplier2]
     assert [x.score for x in by_price] == [Decimal("1"), Decimal("0.6667")]
-    await do_change_purchase_settings(db, PurchaseSettingsChange(
-        scorecard_weights={"on_time": "0", "acceptance": "0", "lead_time": "0", "price": "2"}), ADMIN)
+    await do_change_purchase_settings(
+        db,
+        PurchaseSettingsChange(scorecard_weights={"on_time": "0", "acceptance": "0", "lead_time": "0", "price": "2"}),
+        ADMIN,
+    )
     async with db.read() as conn:
         assert [x.supplier_id for x in await rank_suppliers(conn, pw.widget, start, end)] == [pw.supplier, pw.supplier2]
 
 
 # ---- edge cases found in review ------------------------------------------------------------------------
+
 
 async def test_all_rejected_receipt_blocks_cancel_and_carries_no_landed_cost(db):
     pw = await make_purchasing_world(db)
@@ -695,13 +908,22 @@ async def test_actions_check_their_permission_without_the_api(db):
     viewer = Principal(kind="user", name="v", user_id=42, token_id=None, permissions=frozenset({"purchase.view"}))
     await fails(new_po(db, pw, [ln(pw.widget, "1")], by=viewer), "PERMISSION_DENIED")
     oid = await new_po(db, pw, [ln(pw.widget, "1")])
-    for action in (do_submit_purchase_order(db, oid, viewer), do_cancel_purchase_order(db, oid, viewer),
-                   do_approve_purchase_order(db, oid, viewer)):
+    for action in (
+        do_submit_purchase_order(db, oid, viewer),
+        do_cancel_purchase_order(db, oid, viewer),
+        do_approve_purchase_order(db, oid, viewer),
+    ):
         await fails(action, "PERMISSION_DENIED")
     await do_submit_purchase_order(db, oid, PURCHASER)
     await do_approve_purchase_order(db, oid, MANAGER)
     (pol,) = await po_lines(db, oid)
-    await fails(do_receive_goods(db, ReceiptInput(order_id=oid, lines=[ReceiptLineInput(
-        "1", order_line_id=pol.id, location_id=pw.w.a1)]), PURCHASER), "PERMISSION_DENIED")
+    await fails(
+        do_receive_goods(
+            db,
+            ReceiptInput(order_id=oid, lines=[ReceiptLineInput("1", order_line_id=pol.id, location_id=pw.w.a1)]),
+            PURCHASER,
+        ),
+        "PERMISSION_DENIED",
+    )
     await fails(do_record_supplier_payment(db, PaymentInput(pw.supplier, "1.00"), ACCOUNTANT), "PERMISSION_DENIED")
     assert (await get(db, purchase_order, oid)).status == "approved"

@@ -51,8 +51,10 @@ async def test_aliases_and_fragments_are_counted(gql):
     aliased = "{ " + " ".join(one.format(i=i) for i in range(5)) + " }"
     body = await gql.post(aliased)
     assert _codes(body) == ["QUERY_TOO_COMPLEX"], body
-    fragment = ("fragment F on Product { sku barcodes { code } units { unit { code } } } "
-                "{ " + " ".join(f"p{i}: products(first: 100) {{ edges {{ node {{ ...F }} }} }}" for i in range(4)) + " }")
+    fragment = (
+        "fragment F on Product { sku barcodes { code } units { unit { code } } } "
+        "{ " + " ".join(f"p{i}: products(first: 100) {{ edges {{ node {{ ...F }} }} }}" for i in range(4)) + " }"
+    )
     assert _codes(await gql.post(fragment)) == ["QUERY_TOO_COMPLEX"]
     assert _codes(await gql.post("{ p0: products(first: 100) { edges { node { sku barcodes { code } } } } }")) == []
 
@@ -71,17 +73,23 @@ def test_cost_follows_page_sizes_and_variables():
 
 async def test_operation_moves_and_warehouse_locations_are_pages(gql):
     op = await _operation(gql)
-    body = await gql.execute("""query($id: ID!) { node(id: $id) { ... on StockOperation {
+    body = await gql.execute(
+        """query($id: ID!) { node(id: $id) { ... on StockOperation {
         moves(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { lineNo } } } } } }""",
-                             {"id": op})
+        {"id": op},
+    )
     page = body["node"]["moves"]
     assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"] is True
     assert [e["node"]["lineNo"] for e in page["edges"]] == [1, 2]
-    rest = await gql.execute("""query($id: ID!, $after: String) { node(id: $id) { ... on StockOperation {
+    rest = await gql.execute(
+        """query($id: ID!, $after: String) { node(id: $id) { ... on StockOperation {
         moves(first: 2, after: $after) { pageInfo { hasNextPage } edges { node { lineNo } } } } } }""",
-                             {"id": op, "after": page["pageInfo"]["endCursor"]})
+        {"id": op, "after": page["pageInfo"]["endCursor"]},
+    )
     assert [e["node"]["lineNo"] for e in rest["node"]["moves"]["edges"]] == [3]
     assert rest["node"]["moves"]["pageInfo"]["hasNextPage"] is False
-    wh = await gql.execute("{ warehouses { edges { node { code locations(first: 1) { totalCount edges { node { code } } } } } } }")
+    wh = await gql.execute(
+        "{ warehouses { edges { node { code locations(first: 1) { totalCount edges { node { code } } } } } } }"
+    )
     first = wh["warehouses"]["edges"][0]["node"]["locations"]
     assert first["totalCount"] >= 2 and len(first["edges"]) == 1

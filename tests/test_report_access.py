@@ -14,15 +14,20 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from schema.relay import to_global_id
-from server.core import clock
 from server.auth.services import do_create_role, do_create_user, do_login
+from server.core import clock
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_receive_stock, do_transfer_stock
 from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing.bills import BillInput, BillLineInput, do_create_supplier_bill
 from server.purchasing.models import goods_receipt_line, purchase_order_line
-from server.purchasing.orders import (OrderInput, OrderLineInput, do_approve_purchase_order, do_create_purchase_order,
-                                      do_submit_purchase_order)
+from server.purchasing.orders import (
+    OrderInput,
+    OrderLineInput,
+    do_approve_purchase_order,
+    do_create_purchase_order,
+    do_submit_purchase_order,
+)
 from server.purchasing.receipts import ReceiptInput, ReceiptLineInput, do_receive_goods
 from server.reports import inventory
 from server.sales.invoicing import InvoiceInput, do_create_invoice
@@ -54,31 +59,48 @@ class Shop:
 
 async def _buy(db, pw, warehouse_id: int, product_id: int, qty: str, price: str, location_id: int) -> int:
     """An approved PO of ``warehouse_id`` received in full and billed; returns the receipt line id."""
-    po = await do_create_purchase_order(db, OrderInput(pw.supplier, warehouse_id, [
-        OrderLineInput(product_id, qty, unit_price=price, vat_rate="0.13")], order_date=TODAY), PURCHASER)
+    po = await do_create_purchase_order(
+        db,
+        OrderInput(
+            pw.supplier,
+            warehouse_id,
+            [OrderLineInput(product_id, qty, unit_price=price, vat_rate="0.13")],
+            order_date=TODAY,
+        ),
+        PURCHASER,
+    )
     await do_submit_purchase_order(db, po, PURCHASER)
     await do_approve_purchase_order(db, po, MANAGER)
     async with db.read() as conn:
         pol = (await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == po))).one()
-    rc = await do_receive_goods(db, ReceiptInput(lines=[ReceiptLineInput(qty, order_line_id=pol.id,
-                                                                         location_id=location_id)],
-                                                 order_id=po, receipt_date=TODAY), KEEPER)
+    rc = await do_receive_goods(
+        db,
+        ReceiptInput(
+            lines=[ReceiptLineInput(qty, order_line_id=pol.id, location_id=location_id)],
+            order_id=po,
+            receipt_date=TODAY,
+        ),
+        KEEPER,
+    )
     async with db.read() as conn:
         rl = (await conn.execute(select(goods_receipt_line).where(goods_receipt_line.c.receipt_id == rc))).one()
-    await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, qty)], bill_date=TODAY),
-                                  ACCOUNTANT)
+    await do_create_supplier_bill(db, BillInput(pw.supplier, [BillLineInput(rl.id, qty)], bill_date=TODAY), ACCOUNTANT)
     return rl.id
 
 
 async def _sell(db, warehouse_id: int, customer_id: int, product_id: int, qty: str, price: str, location_id: int):
     """An approved sales order of ``warehouse_id`` shipped in full from ``location_id`` and invoiced."""
-    so = await do_create_sales_order(db, SalesOrderInput(customer_id, warehouse_id, [
-        SalesLineInput(product_id, qty, None, price)], order_date=TODAY), SALES)
+    so = await do_create_sales_order(
+        db,
+        SalesOrderInput(customer_id, warehouse_id, [SalesLineInput(product_id, qty, None, price)], order_date=TODAY),
+        SALES,
+    )
     assert await do_submit_sales_order(db, so, SALES) == "approved"
     async with db.read() as conn:
         sol = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == so))).one()
-    sh = await do_ship_goods(db, ShipmentInput(so, [ShipmentLineInput(sol.id, qty, location_id)], ship_date=TODAY),
-                             KEEPER)
+    sh = await do_ship_goods(
+        db, ShipmentInput(so, [ShipmentLineInput(sol.id, qty, location_id)], ship_date=TODAY), KEEPER
+    )
     await do_create_invoice(db, InvoiceInput(customer_id, shipment_ids=[sh], invoice_date=TODAY), ACCOUNTANT)
 
 
@@ -96,15 +118,23 @@ async def two_warehouses(db) -> Shop:
     c2 = await do_create_partner(db, "customer", PartnerInput(code="C2", name="乙客户"))
     await _buy(db, pw, w.wh1, pw.widget, "100", "10.00", w.a1)
     await _buy(db, pw, w.wh2, pw.widget, "50", "10.00", w.b1)
-    await do_receive_stock(db, [StockLine(product_id=dusty1, quantity="5", location_id=w.a2, unit_cost="2.00"),
-                                StockLine(product_id=dusty2, quantity="7", location_id=w.b1, unit_cost="3.00")])
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=dusty1, quantity="5", location_id=w.a2, unit_cost="2.00"),
+            StockLine(product_id=dusty2, quantity="7", location_id=w.b1, unit_cost="3.00"),
+        ],
+    )
     await _sell(db, w.wh1, c1, pw.widget, "30", "20.00", w.a1)
     await _sell(db, w.wh2, c2, pw.widget, "10", "25.00", w.b1)
     await do_set_reorder_rule(db, pw.widget, w.wh1, "80", "90")
     await do_set_reorder_rule(db, pw.widget, w.wh2, "10", "20")
     await do_set_reorder_rule(db, dusty2, w.wh2, "10", "20")
-    po = await do_create_purchase_order(db, OrderInput(pw.supplier, w.wh2, [
-        OrderLineInput(pw.flour, "3", unit_price="4.20")], order_date=TODAY), PURCHASER)
+    po = await do_create_purchase_order(
+        db,
+        OrderInput(pw.supplier, w.wh2, [OrderLineInput(pw.flour, "3", unit_price="4.20")], order_date=TODAY),
+        PURCHASER,
+    )
     await do_submit_purchase_order(db, po, PURCHASER)
     return Shop(w.wh1, w.wh2, pw.widget, dusty1, dusty2, c1, c2, pw.supplier)
 
@@ -121,31 +151,64 @@ def denied_paths(body: dict) -> set[str]:
 
 # every report: (query, the cost fields it asks for, as dotted paths)
 COST_QUERIES = [
-    ("{ salesReport { total { quantity revenue sharePercent cost margin marginPercent } "
-     "rows { label quantity revenue cost margin marginPercent } } }",
-     {"salesReport.total.cost", "salesReport.total.margin", "salesReport.total.marginPercent",
-      "salesReport.rows.cost", "salesReport.rows.margin", "salesReport.rows.marginPercent"}),
+    (
+        "{ salesReport { total { quantity revenue sharePercent cost margin marginPercent } "
+        "rows { label quantity revenue cost margin marginPercent } } }",
+        {
+            "salesReport.total.cost",
+            "salesReport.total.margin",
+            "salesReport.total.marginPercent",
+            "salesReport.rows.cost",
+            "salesReport.rows.margin",
+            "salesReport.rows.marginPercent",
+        },
+    ),
     ("query($on: Date!) { stockAsOf(on: $on) { label quantity value } }", {"stockAsOf.value"}),
-    ("{ inventoryTurnover { total { costOfSales openingValue closingValue turnover daysOfInventory } "
-     "rows { label costOfSales openingValue closingValue turnover } } }",
-     {f"inventoryTurnover.{part}.{f}" for part in ("total", "rows") for f in ("costOfSales", "openingValue",
-                                                                             "closingValue")}),
+    (
+        "{ inventoryTurnover { total { costOfSales openingValue closingValue turnover daysOfInventory } "
+        "rows { label costOfSales openingValue closingValue turnover } } }",
+        {
+            f"inventoryTurnover.{part}.{f}"
+            for part in ("total", "rows")
+            for f in ("costOfSales", "openingValue", "closingValue")
+        },
+    ),
     ("{ slowMovers { label quantity value dead } }", {"slowMovers.value"}),
     ("{ purchaseSpend { label quantity amount tax } }", {"purchaseSpend.amount", "purchaseSpend.tax"}),
-    ("query($p: ID!) { purchasePriceTrend(productId: $p) { month quantity suppliers value averageUnitPrice } }",
-     {"purchasePriceTrend.value", "purchasePriceTrend.averageUnitPrice"}),
+    (
+        "query($p: ID!) { purchasePriceTrend(productId: $p) { month quantity suppliers value averageUnitPrice } }",
+        {"purchasePriceTrend.value", "purchasePriceTrend.averageUnitPrice"},
+    ),
     ("{ abcClassification { productId rank abcClass consumption } }", {"abcClassification.consumption"}),
-    ("{ dashboard { salesToday salesMonthToDate turnover30Days lowStockCount openPurchaseOrders openSalesOrders "
-     "marginToday marginMonthToDate stockValue } }",
-     {"dashboard.marginToday", "dashboard.marginMonthToDate", "dashboard.stockValue"}),
+    (
+        "{ dashboard { salesToday salesMonthToDate turnover30Days lowStockCount openPurchaseOrders openSalesOrders "
+        "marginToday marginMonthToDate stockValue } }",
+        {"dashboard.marginToday", "dashboard.marginMonthToDate", "dashboard.stockValue"},
+    ),
 ]
 
-COST_HEADERS = {"成本 Cost", "毛利 Margin", "毛利率% Margin %", "金额 Value", "销售成本 Cost of sales", "期初 Opening",
-                "期末 Closing", "金额 Amount", "税额 Tax", "消耗金额 Consumption"}
+COST_HEADERS = {
+    "成本 Cost",
+    "毛利 Margin",
+    "毛利率% Margin %",
+    "金额 Value",
+    "销售成本 Cost of sales",
+    "期初 Opening",
+    "期末 Closing",
+    "金额 Amount",
+    "税额 Tax",
+    "消耗金额 Consumption",
+}
 # what a caller without cost.view gets as columns in each download
 VISIBLE_HEADERS = {
-    "sales": ["项目 Item", "数量 Quantity", "收入 Revenue", "占比% Share", "退货率% Return rate",
-              "上期收入 Previous revenue"],
+    "sales": [
+        "项目 Item",
+        "数量 Quantity",
+        "收入 Revenue",
+        "占比% Share",
+        "退货率% Return rate",
+        "上期收入 Previous revenue",
+    ],
     "stock": ["项目 Item", "数量 Quantity"],
     "turnover": ["项目 Item", "周转率 Turnover", "周转天数 Days (360)"],
     "aging": None,  # no cost column at all
@@ -185,8 +248,9 @@ def money(text: str) -> str:
 
 async def test_cost_figures_need_cost_view_in_every_report_and_download(gql):
     shop = await two_warehouses(gql.db)
-    await do_create_role(gql.db, code="report_reader", name="报表查看", name_en="Report reader",
-                         permissions=["report.view"])
+    await do_create_role(
+        gql.db, code="report_reader", name="报表查看", name_en="Report reader", permissions=["report.view"]
+    )
     reader = await admin_token(gql.db, role="report_reader")
     variables = {"on": TODAY.isoformat(), "p": gid("Product", shop.widget)}
     for query, cost_fields in COST_QUERIES:
@@ -210,8 +274,14 @@ async def test_cost_figures_need_cost_view_in_every_report_and_download(gql):
 
     # revenue, quantities, ratios and classes stay visible
     total = (await gql.post(COST_QUERIES[0][0], token=reader))["data"]["salesReport"]["total"]
-    assert _q(total) == {"quantity": "40.00", "revenue": "850.00", "sharePercent": "100.00", "cost": None,
-                         "margin": None, "marginPercent": None}
+    assert _q(total) == {
+        "quantity": "40.00",
+        "revenue": "850.00",
+        "sharePercent": "100.00",
+        "cost": None,
+        "margin": None,
+        "marginPercent": None,
+    }
     turnover = (await gql.post(COST_QUERIES[2][0], token=reader))["data"]["inventoryTurnover"]["total"]
     assert (turnover["turnover"], turnover["daysOfInventory"]) == ("0.71", "509.0")  # 400 ÷ 565.5; 565.5 × 360 ÷ 400
     board = (await gql.post(COST_QUERIES[7][0], token=reader))["data"]["dashboard"]
@@ -240,10 +310,12 @@ async def test_cost_figures_need_cost_view_in_every_report_and_download(gql):
 
 
 async def _restricted_token(db, shop: Shop) -> str:
-    await do_create_role(db, code="wh_analyst", name="仓库分析", name_en="Warehouse analyst",
-                         permissions=["report.view", "cost.view"])
-    await do_create_user(db, username="wh1-analyst", password="correct horse", roles=["wh_analyst"],
-                         warehouse_ids=[shop.wh1])
+    await do_create_role(
+        db, code="wh_analyst", name="仓库分析", name_en="Warehouse analyst", permissions=["report.view", "cost.view"]
+    )
+    await do_create_user(
+        db, username="wh1-analyst", password="correct horse", roles=["wh_analyst"], warehouse_ids=[shop.wh1]
+    )
     return (await do_login(db, "wh1-analyst", "correct horse"))[0]
 
 
@@ -276,64 +348,124 @@ async def test_a_user_limited_to_a_warehouse_sees_only_its_figures(gql):
     variables = {"on": TODAY.isoformat(), "p": gid("Product", shop.widget)}
     mine = await gql.execute(REPORTS, variables, token=token)
     everything = await gql.execute(REPORTS, variables)  # the admin is not limited
-    p = {shop.widget: gid("Product", shop.widget), shop.dusty1: gid("Product", shop.dusty1),
-         shop.dusty2: gid("Product", shop.dusty2)}
+    p = {
+        shop.widget: gid("Product", shop.widget),
+        shop.dusty1: gid("Product", shop.dusty1),
+        shop.dusty2: gid("Product", shop.dusty2),
+    }
 
     # sales: WH1 sold 30 for 600.00 at a cost of 300.00; WH2 10 for 250.00 at 100.00
-    assert _q(mine["salesReport"]["total"]) == {"quantity": "30.00", "revenue": "600.00", "cost": "300.00",
-                                                "margin": "300.00"}
-    assert _q(everything["salesReport"]["total"]) == {"quantity": "40.00", "revenue": "850.00", "cost": "400.00",
-                                                      "margin": "450.00"}
+    assert _q(mine["salesReport"]["total"]) == {
+        "quantity": "30.00",
+        "revenue": "600.00",
+        "cost": "300.00",
+        "margin": "300.00",
+    }
+    assert _q(everything["salesReport"]["total"]) == {
+        "quantity": "40.00",
+        "revenue": "850.00",
+        "cost": "400.00",
+        "margin": "450.00",
+    }
     assert mine["byWarehouse"]["rows"] == [{"key": str(shop.wh1), "revenue": "600.00", "cost": "300.00"}]
-    assert {r["key"]: r["revenue"] for r in everything["byWarehouse"]["rows"]} == {str(shop.wh1): "600.00",
-                                                                                 str(shop.wh2): "250.00"}
+    assert {r["key"]: r["revenue"] for r in everything["byWarehouse"]["rows"]} == {
+        str(shop.wh1): "600.00",
+        str(shop.wh2): "250.00",
+    }
     # stock: widget 70 in WH1 + 40 in WH2 at 10.00; dusty1 10.00 in WH1, dusty2 21.00 in WH2
     assert {r["key"]: (money(r["quantity"]), r["value"]) for r in mine["stockAsOf"]} == {
-        str(shop.widget): ("70.00", "700.00"), str(shop.dusty1): ("5.00", "10.00")}
+        str(shop.widget): ("70.00", "700.00"),
+        str(shop.dusty1): ("5.00", "10.00"),
+    }
     assert {r["key"]: (money(r["quantity"]), r["value"]) for r in everything["stockAsOf"]} == {
-        str(shop.widget): ("110.00", "1100.00"), str(shop.dusty1): ("5.00", "10.00"),
-        str(shop.dusty2): ("7.00", "21.00")}
+        str(shop.widget): ("110.00", "1100.00"),
+        str(shop.dusty1): ("5.00", "10.00"),
+        str(shop.dusty2): ("7.00", "21.00"),
+    }
     assert mine["stockByWarehouse"] == [{"key": str(shop.wh1), "value": "710.00"}]
-    assert {r["key"]: r["value"] for r in everything["stockByWarehouse"]} == {str(shop.wh1): "710.00",
-                                                                              str(shop.wh2): "421.00"}
+    assert {r["key"]: r["value"] for r in everything["stockByWarehouse"]} == {
+        str(shop.wh1): "710.00",
+        str(shop.wh2): "421.00",
+    }
     # turnover: 300 ÷ ((0 + 710) ÷ 2) = 0.85 for WH1; 400 ÷ ((0 + 1131) ÷ 2) = 0.71 for all
-    assert mine["inventoryTurnover"]["total"] == {"costOfSales": "300.00", "openingValue": "0.00",
-                                                  "closingValue": "710.00", "turnover": "0.85"}
-    assert everything["inventoryTurnover"]["total"] == {"costOfSales": "400.00", "openingValue": "0.00",
-                                                        "closingValue": "1131.00", "turnover": "0.71"}
-    assert {r["productId"]: money(r["quantity"]) for r in mine["stockAging"]} == {p[shop.widget]: "70.00",
-                                                                                 p[shop.dusty1]: "5.00"}
+    assert mine["inventoryTurnover"]["total"] == {
+        "costOfSales": "300.00",
+        "openingValue": "0.00",
+        "closingValue": "710.00",
+        "turnover": "0.85",
+    }
+    assert everything["inventoryTurnover"]["total"] == {
+        "costOfSales": "400.00",
+        "openingValue": "0.00",
+        "closingValue": "1131.00",
+        "turnover": "0.71",
+    }
+    assert {r["productId"]: money(r["quantity"]) for r in mine["stockAging"]} == {
+        p[shop.widget]: "70.00",
+        p[shop.dusty1]: "5.00",
+    }
     assert {r["productId"]: money(r["buckets"][0]) for r in everything["stockAging"]} == {
-        p[shop.widget]: "110.00", p[shop.dusty1]: "5.00", p[shop.dusty2]: "7.00"}
+        p[shop.widget]: "110.00",
+        p[shop.dusty1]: "5.00",
+        p[shop.dusty2]: "7.00",
+    }
     assert [(r["productId"], r["value"], r["dead"]) for r in mine["slowMovers"]] == [(p[shop.dusty1], "10.00", True)]
-    assert {(r["productId"], r["value"]) for r in everything["slowMovers"]} == {(p[shop.dusty1], "10.00"),
-                                                                                (p[shop.dusty2], "21.00")}
+    assert {(r["productId"], r["value"]) for r in everything["slowMovers"]} == {
+        (p[shop.dusty1], "10.00"),
+        (p[shop.dusty2], "21.00"),
+    }
     wh1, wh2 = gid("Warehouse", shop.wh1), gid("Warehouse", shop.wh2)
     assert [(r["productId"], r["warehouseId"], r["kind"]) for r in mine["overstockAndShortage"]] == [
-        (p[shop.widget], wh1, "shortage")]
+        (p[shop.widget], wh1, "shortage")
+    ]
     assert {(r["productId"], r["warehouseId"], r["kind"]) for r in everything["overstockAndShortage"]} == {
-        (p[shop.widget], wh1, "shortage"), (p[shop.widget], wh2, "overstock"), (p[shop.dusty2], wh2, "shortage")}
+        (p[shop.widget], wh1, "shortage"),
+        (p[shop.widget], wh2, "overstock"),
+        (p[shop.dusty2], wh2, "shortage"),
+    }
     # purchases: bill 1,000.00 + 130.00 for WH1's receipt, 500.00 + 65.00 for WH2's
     assert mine["purchaseSpend"] == [{"amount": "1000.00", "tax": "130.00"}]
     assert everything["purchaseSpend"] == [{"amount": "1500.00", "tax": "195.00"}]
-    assert [_q(r) for r in mine["purchaseSpendByProduct"]] == [{"key": str(shop.widget), "amount": "1000.00",
-                                                                "quantity": "100.00"}]
-    assert [_q(r) for r in everything["purchaseSpendByProduct"]] == [{"key": str(shop.widget), "amount": "1500.00",
-                                                                      "quantity": "150.00"}]
-    assert [_q(r) for r in mine["purchasePriceTrend"]] == [{"quantity": "100.00", "value": "1000.00",
-                                                            "averageUnitPrice": "10", "suppliers": 1}]
+    assert [_q(r) for r in mine["purchaseSpendByProduct"]] == [
+        {"key": str(shop.widget), "amount": "1000.00", "quantity": "100.00"}
+    ]
+    assert [_q(r) for r in everything["purchaseSpendByProduct"]] == [
+        {"key": str(shop.widget), "amount": "1500.00", "quantity": "150.00"}
+    ]
+    assert [_q(r) for r in mine["purchasePriceTrend"]] == [
+        {"quantity": "100.00", "value": "1000.00", "averageUnitPrice": "10", "suppliers": 1}
+    ]
     assert [_q(r)["value"] for r in everything["purchasePriceTrend"]] == ["1500.00"]
     # ABC: consumption is what left the warehouses: WH1 300.00, all 400.00
-    assert {r["productId"]: r["consumption"] for r in mine["abcClassification"]} == {p[shop.widget]: "300.00",
-                                                                                     p[shop.dusty1]: "0.00"}
+    assert {r["productId"]: r["consumption"] for r in mine["abcClassification"]} == {
+        p[shop.widget]: "300.00",
+        p[shop.dusty1]: "0.00",
+    }
     assert {r["productId"]: r["consumption"] for r in everything["abcClassification"]} == {
-        p[shop.widget]: "400.00", p[shop.dusty1]: "0.00", p[shop.dusty2]: "0.00"}
-    assert mine["dashboard"] == {"salesToday": "600.00", "marginToday": "300.00", "salesMonthToDate": "600.00",
-                                 "marginMonthToDate": "300.00", "stockValue": "710.00", "lowStockCount": 1,
-                                 "openPurchaseOrders": 0, "openSalesOrders": 0}
-    assert everything["dashboard"] == {"salesToday": "850.00", "marginToday": "450.00", "salesMonthToDate": "850.00",
-                                       "marginMonthToDate": "450.00", "stockValue": "1131.00", "lowStockCount": 2,
-                                       "openPurchaseOrders": 1, "openSalesOrders": 0}
+        p[shop.widget]: "400.00",
+        p[shop.dusty1]: "0.00",
+        p[shop.dusty2]: "0.00",
+    }
+    assert mine["dashboard"] == {
+        "salesToday": "600.00",
+        "marginToday": "300.00",
+        "salesMonthToDate": "600.00",
+        "marginMonthToDate": "300.00",
+        "stockValue": "710.00",
+        "lowStockCount": 1,
+        "openPurchaseOrders": 0,
+        "openSalesOrders": 0,
+    }
+    assert everything["dashboard"] == {
+        "salesToday": "850.00",
+        "marginToday": "450.00",
+        "salesMonthToDate": "850.00",
+        "marginMonthToDate": "450.00",
+        "stockValue": "1131.00",
+        "lowStockCount": 2,
+        "openPurchaseOrders": 1,
+        "openSalesOrders": 0,
+    }
     assert money(mine["demandForecast"]["history"][-1]) == "30.00"
     assert money(everything["demandForecast"]["history"][-1]) == "40.00"
 
@@ -352,7 +484,7 @@ async def test_asking_for_another_warehouse_by_id_is_refused(gql):
         "stockAsOf": "query($w: ID!, $on: Date!) { stockAsOf(on: $on, warehouseId: $w) { key value } }",
         "abcClassification": "query($w: ID!) { abcClassification(warehouseId: $w) { productId consumption } }",
         "demandForecast": "query($w: ID!, $p: ID!) { demandForecast(productId: $p, warehouseId: $w, weeks: 4) "
-                          "{ history } }",
+        "{ history } }",
     }
     for field, query in queries.items():
         variables = {"w": wh2, "on": TODAY.isoformat(), "p": widget}
@@ -372,6 +504,7 @@ async def test_downloads_of_a_user_limited_to_a_warehouse_hold_only_its_figures(
     shop = await two_warehouses(gql.db)
     token = await _restricted_token(gql.db, shop)
     for fmt in ("csv", "xlsx"):
+
         def cell(tbl, row, col):
             return money(tbl[row][col])
 
@@ -390,13 +523,19 @@ async def test_downloads_of_a_user_limited_to_a_warehouse_hold_only_its_figures(
 
         head, rows = await download(gql, "turnover", fmt, token)
         t = table(head, rows)
-        assert (cell(t, "合计 Total", "销售成本 Cost of sales"), cell(t, "合计 Total", "期末 Closing")) == ("300.00",
-                                                                                                  "710.00")
+        assert (cell(t, "合计 Total", "销售成本 Cost of sales"), cell(t, "合计 Total", "期末 Closing")) == (
+            "300.00",
+            "710.00",
+        )
         head, rows = await download(gql, "turnover", fmt, gql.token)
         assert cell(table(head, rows), "合计 Total", "期末 Closing") == "1131.00"
 
-        for name, mine, everyone in (("aging", 2, 3), ("slow_movers", 1, 2), ("overstock_shortage", 1, 3),
-                                     ("abc", 2, 3)):
+        for name, mine, everyone in (
+            ("aging", 2, 3),
+            ("slow_movers", 1, 2),
+            ("overstock_shortage", 1, 3),
+            ("abc", 2, 3),
+        ):
             assert len((await download(gql, name, fmt, token))[1]) == mine, (name, fmt)
             assert len((await download(gql, name, fmt, gql.token))[1]) == everyone, (name, fmt)
         head, rows = await download(gql, "slow_movers", fmt, token)

@@ -12,21 +12,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from server.core.audit import audit_log
 from sqlalchemy import func, select
 
 from server.automation.auto_po import do_set_automation
 from server.automation.jobs import ensure_jobs, run_due_jobs, run_job
 from server.automation.models import automation_log, job
-from server.finance.poster import post_pending
+from server.core import clock
+from server.core.audit import audit_log
 from server.core.numbers import QTY_SCALE
+from server.finance.poster import post_pending
+from server.inventory import abc
 from server.inventory.models import stock_move, stock_operation
 from server.inventory.reorder import do_set_reorder_rule
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
 from server.partners.services import PartnerInput, do_create_partner
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price, do_set_preferred_supplier
-from server.inventory import abc
 from server.reports import dashboard, forecast, inventory, purchasing, sales
 from server.sales.models import shipment_line
 from server.sales.shipping import SalesReturnInput, SalesReturnLineInput, do_take_back_goods
@@ -34,7 +35,6 @@ from tests.factories import make_product
 from tests.finance_helpers import balances, sell, setup_books
 from tests.purchasing_helpers import KEEPER, make_purchasing_world
 from tests.test_finance_month import fen, run_month
-from server.core import clock
 
 pytestmark = pytest.mark.dates  # also run on 12-31, 01-01 and 02-29 by `make test`
 
@@ -57,15 +57,21 @@ async def small_shop(db):
     dusty = await make_product(db, w, purchase_price="3.00")
     c1 = await do_create_partner(db, "customer", PartnerInput(code="C1", name="甲客户"))
     c2 = await do_create_partner(db, "customer", PartnerInput(code="C2", name="乙客户"))
-    await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity="100", location_id=w.a1, unit_cost="10.00"),
-                                StockLine(product_id=gadget, quantity="50", location_id=w.a1, unit_cost="4.00"),
-                                StockLine(product_id=dusty, quantity="7", location_id=w.a2, unit_cost="3.00")])
+    await do_receive_stock(
+        db,
+        [
+            StockLine(product_id=pw.widget, quantity="100", location_id=w.a1, unit_cost="10.00"),
+            StockLine(product_id=gadget, quantity="50", location_id=w.a1, unit_cost="4.00"),
+            StockLine(product_id=dusty, quantity="7", location_id=w.a2, unit_cost="3.00"),
+        ],
+    )
     _so, sh = await _sell(db, w, c1, pw.widget, "30", "20.00")
     await _sell(db, w, c2, gadget, "10", "9.00")
     async with db.read() as conn:
         shl = (await conn.execute(select(shipment_line).where(shipment_line.c.shipment_id == sh))).one()
-    await do_take_back_goods(db, SalesReturnInput(sh, [SalesReturnLineInput(shl.id, "5")], "退货", return_date=TODAY),
-                             KEEPER)
+    await do_take_back_goods(
+        db, SalesReturnInput(sh, [SalesReturnLineInput(shl.id, "5")], "退货", return_date=TODAY), KEEPER
+    )
     return pw, gadget, dusty, c1, c2
 
 
@@ -99,7 +105,7 @@ async def test_inventory_reports_by_hand(db):
         now = {int(r.key): (r.quantity, r.value) for r in await inventory.stock_as_of(conn, TODAY, "product")}
         before = await inventory.stock_as_of(conn, TODAY - timedelta(days=1), "product")
         by_wh = {int(r.key): r.value for r in await inventory.stock_as_of(conn, TODAY, "warehouse")}
-        rows, total, basis = await inventory.turnover(conn, TODAY, TODAY, "product", "360")
+        _rows, total, basis = await inventory.turnover(conn, TODAY, TODAY, "product", "360")
         slow = await inventory.slow_movers(conn, TODAY, days=30)
         alerts = await inventory.overstock_and_shortage(conn)
         aging = {r.product_id: r.buckets for r in await inventory.stock_aging(conn, TODAY)}
@@ -107,7 +113,11 @@ async def test_inventory_reports_by_hand(db):
     assert before == []  # nothing had arrived the day before
     assert by_wh == {pw.w.wh1: fen("931")}
     # cost of sales 290.00, opening 0, closing 931.00 → average 465.50: turnover 0.62, 577.9 days (360)
-    assert total.cost_of_sales == fen("290") and total.turnover() == Decimal("0.62") and total.days(360) == Decimal("577.9")
+    assert (
+        total.cost_of_sales == fen("290")
+        and total.turnover() == Decimal("0.62")
+        and total.days(360) == Decimal("577.9")
+    )
     assert basis == 360
     assert [(s.product_id, s.dead, s.last_issue) for s in slow] == [(dusty, True, None)]
     assert {(a.product_id, a.kind) for a in alerts} == {(pw.widget, "shortage"), (gadget, "overstock")}
@@ -135,12 +145,20 @@ async def test_report_totals_agree_with_the_books_and_the_stock_ledger(db):
     async with db.read() as conn:
         rep = await sales.sales_report(conn, TODAY, TODAY, "product")
         value = await inventory.stock_value_as_of(conn, TODAY)
-        shipped = (await conn.execute(select(func.sum(stock_move.c.value_fen)).join(
-            stock_operation, stock_operation.c.id == stock_move.c.operation_id)
-            .where(stock_operation.c.source_type == "shipment"))).scalar_one()
-        returned = (await conn.execute(select(func.sum(stock_move.c.value_fen)).join(
-            stock_operation, stock_operation.c.id == stock_move.c.operation_id)
-            .where(stock_operation.c.source_type == "sales_return"))).scalar_one()
+        shipped = (
+            await conn.execute(
+                select(func.sum(stock_move.c.value_fen))
+                .join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
+                .where(stock_operation.c.source_type == "shipment")
+            )
+        ).scalar_one()
+        returned = (
+            await conn.execute(
+                select(func.sum(stock_move.c.value_fen))
+                .join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
+                .where(stock_operation.c.source_type == "sales_return")
+            )
+        ).scalar_one()
         spend = await purchasing.purchase_spend(conn, TODAY, TODAY, "supplier")
         board = await dashboard.dashboard(conn, TODAY)
     assert rep.total.revenue == -b["6001"] == fen("1500")  # what 主营业务收入 holds
@@ -165,8 +183,9 @@ def test_forecast_chooses_by_hold_out_error_on_known_shapes():
 
 async def _reorder_world(db):
     pw = await make_purchasing_world(db)
-    await do_create_supplier_price(db, SupplierPriceInput(pw.supplier, pw.widget, "9.50", min_order_qty="50",
-                                                          pack_qty="25", lead_time_days=5))
+    await do_create_supplier_price(
+        db, SupplierPriceInput(pw.supplier, pw.widget, "9.50", min_order_qty="50", pack_qty="25", lead_time_days=5)
+    )
     await do_set_preferred_supplier(db, pw.widget, pw.supplier)
     await do_receive_stock(db, [StockLine(product_id=pw.widget, quantity="100", location_id=pw.w.a1, unit_cost="10")])
     await do_set_reorder_rule(db, pw.widget, pw.w.wh1, "60", "200")
@@ -175,10 +194,18 @@ async def _reorder_world(db):
 
 async def _auto_orders(db):
     async with db.read() as conn:
-        return (await conn.execute(select(purchase_order.c.id, purchase_order.c.status, purchase_order.c.supplier_id,
-                                          purchase_order_line.c.qty)
-                                   .join(purchase_order_line, purchase_order_line.c.order_id == purchase_order.c.id)
-                                   .where(purchase_order.c.note.like("%automatic reorder%")))).all()
+        return (
+            await conn.execute(
+                select(
+                    purchase_order.c.id,
+                    purchase_order.c.status,
+                    purchase_order.c.supplier_id,
+                    purchase_order_line.c.qty,
+                )
+                .join(purchase_order_line, purchase_order_line.c.order_id == purchase_order.c.id)
+                .where(purchase_order.c.note.like("%automatic reorder%"))
+            )
+        ).all()
 
 
 async def test_automatic_purchase_orders_follow_a_low_stock_event_once(db):
@@ -202,8 +229,11 @@ async def test_automatic_purchase_orders_follow_a_low_stock_event_once(db):
     assert [lg.trigger for lg in logs] == ["stock.low", "manual"]
     assert json.loads(logs[1].summary)["orders"] == [] and row.last_status == "ok" and row.runs == 3
     async with db.read() as conn:  # what the job did is audited like an API call, under the job's name
-        audited = (await conn.execute(select(audit_log.c.operation, audit_log.c.target)
-                                      .where(audit_log.c.actor == "job:auto_purchase_orders"))).all()
+        audited = (
+            await conn.execute(
+                select(audit_log.c.operation, audit_log.c.target).where(audit_log.c.actor == "job:auto_purchase_orders")
+            )
+        ).all()
     assert {(a.operation, a.target) for a in audited} >= {("auto_purchase_orders", f"purchase_order:{orders[0].id}")}
 
 
@@ -215,11 +245,16 @@ async def test_a_job_runs_once_across_processes_and_again_after_a_crashed_lease(
     ran = await asyncio.gather(*(run_job(d, "auto_purchase_orders", f"proc{i}") for i, d in enumerate(dbs)))
     assert sum(ran) == 1 and len(await _auto_orders(dbs[0])) == 1
     # a process died holding the lease: nobody runs it until the lease expires, then it runs again
-    from server.core.clock import utcnow
     from sqlalchemy import update
+
+    from server.core.clock import utcnow
+
     async with dbs[0].write() as conn:
-        await conn.execute(update(job).where(job.c.name == "expiry_alerts").values(
-            lease_owner="dead", lease_until=utcnow() + timedelta(minutes=5), next_run_at=utcnow()))
+        await conn.execute(
+            update(job)
+            .where(job.c.name == "expiry_alerts")
+            .values(lease_owner="dead", lease_until=utcnow() + timedelta(minutes=5), next_run_at=utcnow())
+        )
     assert not await run_job(dbs[1], "expiry_alerts", "alive")
     assert await run_job(dbs[1], "expiry_alerts", "alive", now=utcnow() + timedelta(minutes=6))
 
@@ -230,9 +265,19 @@ async def test_two_worker_processes_create_the_automatic_order_once(db, db_url):
     await do_set_automation(db, "auto_purchase_orders", True, None)
     await do_issue_stock(db, [StockLine(product_id=pw.widget, quantity="45", location_id=pw.w.a1)])
     env = {**os.environ, "DATABASE_URL": db_url}
-    procs = [await asyncio.create_subprocess_exec(sys.executable, "-m", "server.cli", "worker", "--once", env=env,
-                                                  stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-             for _ in range(2)]
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server.cli",
+            "worker",
+            "--once",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
     outputs = [(await p.communicate())[0].decode() for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert sum("auto_purchase_orders" in o for o in outputs) == 1, outputs
@@ -244,11 +289,17 @@ async def test_reports_over_graphql_and_downloads(gql):
 
     await small_shop(gql.db)
     manager = await admin_token(gql.db, "sales_manager")
-    r = await gql.execute("""{ salesReport(groupBy: CUSTOMER) { total { revenue cost margin marginPercent }
+    r = await gql.execute(
+        """{ salesReport(groupBy: CUSTOMER) { total { revenue cost margin marginPercent }
         rows { label revenue sharePercent } csvUrl xlsxUrl } dashboard { salesToday stockValue openSalesOrders } }""",
-                          token=manager)
-    assert r["salesReport"]["total"] == {"revenue": "590.00", "cost": "290.00", "margin": "300.00",
-                                         "marginPercent": "50.85"}
+        token=manager,
+    )
+    assert r["salesReport"]["total"] == {
+        "revenue": "590.00",
+        "cost": "290.00",
+        "margin": "300.00",
+        "marginPercent": "50.85",
+    }
     assert r["dashboard"]["salesToday"] == "590.00" and r["dashboard"]["stockValue"] == "931.00"
     headers = {"authorization": f"Bearer {manager}"}
     csv_body = (await gql.http.get(r["salesReport"]["csvUrl"], headers=headers)).content.decode("utf-8-sig")
@@ -259,7 +310,9 @@ async def test_reports_over_graphql_and_downloads(gql):
         resp = await gql.http.get(f"/reports/{name}.csv", headers=headers)
         assert resp.status_code == 200, (name, resp.text)
     keeper = await admin_token(gql.db, "warehouse_keeper")
-    assert (await gql.http.get(r["salesReport"]["csvUrl"], headers={"authorization": f"Bearer {keeper}"})).status_code == 403
+    assert (
+        await gql.http.get(r["salesReport"]["csvUrl"], headers={"authorization": f"Bearer {keeper}"})
+    ).status_code == 403
     listed = await gql.execute("{ jobs { name runs nextRunAt } }")
     assert {j["name"] for j in listed["jobs"]} >= {"auto_purchase_orders", "demand_forecast"}
     assert all(j["runs"] == 0 and j["nextRunAt"] is None for j in listed["jobs"])  # nothing scheduled yet
@@ -297,8 +350,8 @@ async def test_month_end_snapshots_change_no_figure(db):
 
 async def test_large_demo_generator_keeps_the_ledger_consistent(db):
     from server.demo.large import SALES_PER_PRODUCT, load_large_demo
-    from server.sales.check import verify_ledger
     from server.inventory.models import product_cost
+    from server.sales.check import verify_ledger
 
     assert await load_large_demo(db, products=40, days=60)
     assert not await load_large_demo(db, products=40, days=60)  # once

@@ -25,13 +25,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server.auth.services import ensure_builtin_roles
+from server.core import clock
 from server.core.numbering import next_number
+from server.core.numbers import fen_to_decimal
 from server.inventory.errors import InventoryError
-from server.sales.errors import SalesError
 from server.inventory.models import product_cost, stock_level, stock_reservation
 from server.inventory.services import StockLine, do_issue_stock, do_receive_stock
-from server.core.numbers import fen_to_decimal
 from server.partners.services import PartnerInput, do_create_partner
+from server.sales.errors import SalesError
 from server.sales.invoicing import (
     Allocation,
     CustomerReceiptInput,
@@ -65,7 +66,17 @@ from server.sales.orders import (
 from server.sales.settings import SalesSettingsChange, do_change_sales_settings
 from server.sales.shipping import ShipmentInput, ShipmentLineInput, do_ship_goods
 from tests.factories import make_product
-from tests.race import Call, assert_ledger_clean, codes, lock_row_sql, numbers_1_to, race, split, staged_race, status_events
+from tests.race import (
+    Call,
+    assert_ledger_clean,
+    codes,
+    lock_row_sql,
+    numbers_1_to,
+    race,
+    split,
+    staged_race,
+    status_events,
+)
 from tests.sales_helpers import (
     ACCOUNTANT,
     ADMIN,
@@ -77,28 +88,26 @@ from tests.sales_helpers import (
     SalesWorld,
     make_sales_world,
 )
-from server.core import clock
 
 pytestmark = pytest.mark.postgres
 
 Q = 10**6  # quantities are stored scaled by 10^6
 
 
-
-
-
 def lock_reservation(product_id: int, warehouse_id: int):
     """Hold the (product, warehouse) reservation row — creating it, uncommitted, when it does not
     exist yet, so that concurrent creators queue on the unique key just the same."""
+
     async def hold(conn):
-        await conn.execute(text(
-            "INSERT INTO stock_reservation (product_id, warehouse_id, reserved_qty) VALUES (:p, :w, 0) "
-            "ON CONFLICT (product_id, warehouse_id) DO UPDATE SET reserved_qty = stock_reservation.reserved_qty"),
-            {"p": product_id, "w": warehouse_id})
+        await conn.execute(
+            text(
+                "INSERT INTO stock_reservation (product_id, warehouse_id, reserved_qty) VALUES (:p, :w, 0) "
+                "ON CONFLICT (product_id, warehouse_id) DO UPDATE SET reserved_qty = stock_reservation.reserved_qty"
+            ),
+            {"p": product_id, "w": warehouse_id},
+        )
+
     return hold
-
-
-
 
 
 # ---- sales set-up -------------------------------------------------------------------------------
@@ -121,9 +130,15 @@ async def stocked_product(db, sw: SalesWorld, a1: str, a2: str | None = None) ->
 
 
 async def draft_order(db, sw: SalesWorld, product_id: int, quantity: str, *, customer: int | None = None) -> int:
-    return await do_create_sales_order(db, SalesOrderInput(
-        customer_id=customer or sw.retail, warehouse_id=sw.w.wh1,
-        lines=[SalesLineInput(product_id=product_id, quantity=quantity)]), SALES)
+    return await do_create_sales_order(
+        db,
+        SalesOrderInput(
+            customer_id=customer or sw.retail,
+            warehouse_id=sw.w.wh1,
+            lines=[SalesLineInput(product_id=product_id, quantity=quantity)],
+        ),
+        SALES,
+    )
 
 
 async def submitted_order(db, sw, product_id: int, quantity: str, expect: str = "submitted") -> int:
@@ -140,8 +155,9 @@ async def approved_order(db, sw, product_id: int, quantity: str) -> tuple[int, i
 
 async def only_line(db, order_id: int) -> int:
     async with db.read() as conn:
-        return (await conn.execute(select(sales_order_line.c.id).where(
-            sales_order_line.c.order_id == order_id))).scalar_one()
+        return (
+            await conn.execute(select(sales_order_line.c.id).where(sales_order_line.c.order_id == order_id))
+        ).scalar_one()
 
 
 async def order_row(db, order_id: int):
@@ -156,25 +172,43 @@ async def order_line_row(db, line_id: int):
 
 async def history_actions(db, order_id: int) -> list[str]:
     async with db.read() as conn:
-        return list((await conn.execute(select(sales_order_history.c.action).where(
-            sales_order_history.c.order_id == order_id).order_by(sales_order_history.c.id))).scalars())
+        return list(
+            (
+                await conn.execute(
+                    select(sales_order_history.c.action)
+                    .where(sales_order_history.c.order_id == order_id)
+                    .order_by(sales_order_history.c.id)
+                )
+            ).scalars()
+        )
 
 
 async def on_hand(db, product_id: int) -> tuple[int, int]:
     """(Σ stock levels, product_cost quantity) of a product, scaled."""
     async with db.read() as conn:
-        level = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-            stock_level.c.product_id == product_id))).scalar_one()
-        cost = (await conn.execute(select(product_cost.c.qty).where(
-            product_cost.c.product_id == product_id))).scalar() or 0
+        level = (
+            await conn.execute(
+                select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(stock_level.c.product_id == product_id)
+            )
+        ).scalar_one()
+        cost = (
+            await conn.execute(select(product_cost.c.qty).where(product_cost.c.product_id == product_id))
+        ).scalar() or 0
     return int(level), int(cost)
 
 
 async def reserved(db, product_id: int, warehouse_id: int) -> int:
     async with db.read() as conn:
-        return int((await conn.execute(select(stock_reservation.c.reserved_qty).where(
-            stock_reservation.c.product_id == product_id,
-            stock_reservation.c.warehouse_id == warehouse_id))).scalar() or 0)
+        return int(
+            (
+                await conn.execute(
+                    select(stock_reservation.c.reserved_qty).where(
+                        stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id
+                    )
+                )
+            ).scalar()
+            or 0
+        )
 
 
 async def assert_reservations_consistent(db, product_id: int, warehouse_id: int) -> int:
@@ -182,14 +216,28 @@ async def assert_reservations_consistent(db, product_id: int, warehouse_id: int)
     shipped) order holds exactly what it has still to ship, every other order nothing; and the
     reservation never exceeds what is on hand. Returns the reserved quantity."""
     async with db.read() as conn:
-        lines = (await conn.execute(
-            select(sales_order_line.c.id, sales_order_line.c.qty, sales_order_line.c.shipped_qty,
-                   sales_order_line.c.reserved_qty, sales_order.c.status)
-            .join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
-            .where(sales_order_line.c.product_id == product_id,
-                   sales_order_line.c.warehouse_id == warehouse_id))).all()
-        level = int((await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-            stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one())
+        lines = (
+            await conn.execute(
+                select(
+                    sales_order_line.c.id,
+                    sales_order_line.c.qty,
+                    sales_order_line.c.shipped_qty,
+                    sales_order_line.c.reserved_qty,
+                    sales_order.c.status,
+                )
+                .join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
+                .where(sales_order_line.c.product_id == product_id, sales_order_line.c.warehouse_id == warehouse_id)
+            )
+        ).all()
+        level = int(
+            (
+                await conn.execute(
+                    select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                        stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id
+                    )
+                )
+            ).scalar_one()
+        )
     held = await reserved(db, product_id, warehouse_id)
     for ln in lines:
         if ln.status in SHIPPABLE:
@@ -210,20 +258,31 @@ def approve(order_id: int, who) -> Call:
 
 
 def issue(product_id: int, quantity: str, location_id: int) -> Call:
-    return lambda d: do_issue_stock(d, [StockLine(product_id=product_id, quantity=quantity, location_id=location_id)],
-                                    principal=KEEPER, reason="领用")
+    return lambda d: do_issue_stock(
+        d,
+        [StockLine(product_id=product_id, quantity=quantity, location_id=location_id)],
+        principal=KEEPER,
+        reason="领用",
+    )
 
 
 def ship(order_id: int, line_id: int, quantity: str, location_id: int) -> Call:
-    return lambda d: do_ship_goods(d, ShipmentInput(order_id=order_id, lines=[ShipmentLineInput(
-        order_line_id=line_id, quantity=quantity, location_id=location_id)]), KEEPER)
+    return lambda d: do_ship_goods(
+        d,
+        ShipmentInput(
+            order_id=order_id,
+            lines=[ShipmentLineInput(order_line_id=line_id, quantity=quantity, location_id=location_id)],
+        ),
+        KEEPER,
+    )
 
 
 # ---- 1: the reservation race ----------------------------------------------------------------------
 
 
-async def _check_reservation_race(db, sw, product_id: int, orders: list[int], results, *, stock: int, each: int,
-                                  loser_status: str) -> None:
+async def _check_reservation_race(
+    db, sw, product_id: int, orders: list[int], results, *, stock: int, each: int, loser_status: str
+) -> None:
     fits = stock // each
     ok, failed = split(results)
     assert ok == ["approved"] * fits, results
@@ -256,10 +315,13 @@ async def test_orders_submitted_at_once_reserve_the_last_units_once(db, dbs, sw)
     for stock, each, n, gated in RESERVATION_PLAN:
         product_id = await stocked_product(db, sw, str(stock))
         orders = [await draft_order(db, sw, product_id, str(each)) for _ in range(n)]
-        results = await race(dbs, [submit(o) for o in orders], observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if gated else None)
-        await _check_reservation_race(db, sw, product_id, orders, results, stock=stock, each=each,
-                                      loser_status="draft")
+        results = await race(
+            dbs,
+            [submit(o) for o in orders],
+            observer=db,
+            hold=lock_reservation(product_id, sw.w.wh1) if gated else None,
+        )
+        await _check_reservation_race(db, sw, product_id, orders, results, stock=stock, each=each, loser_status="draft")
         for order_id, r in zip(orders, results):
             events = await status_events(db, "sales_order", order_id)
             if isinstance(r, SalesError):
@@ -269,10 +331,14 @@ async def test_orders_submitted_at_once_reserve_the_last_units_once(db, dbs, sw)
     await assert_ledger_clean(db)
 
 
-@pytest.mark.parametrize("settings", [
-    SalesSettingsChange(auto_approve=False),  # every order needs one approval
-    SalesSettingsChange(approval_thresholds=[("1", "sales_manager")]),  # every order is above the threshold
-], ids=["no-auto-approval", "low-threshold"])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        SalesSettingsChange(auto_approve=False),  # every order needs one approval
+        SalesSettingsChange(approval_thresholds=[("1", "sales_manager")]),  # every order is above the threshold
+    ],
+    ids=["no-auto-approval", "low-threshold"],
+)
 async def test_orders_approved_at_once_by_different_managers_reserve_the_last_units_once(db, dbs, sw, settings):
     await do_change_sales_settings(db, settings, ADMIN)
     managers = [SALES_MANAGER, SALES_MANAGER2]
@@ -281,10 +347,10 @@ async def test_orders_approved_at_once_by_different_managers_reserve_the_last_un
         orders = [await submitted_order(db, sw, product_id, str(each)) for _ in range(n)]
         assert await reserved(db, product_id, sw.w.wh1) == 0  # submitting alone reserves nothing
         calls = [approve(o, managers[i % 2]) for i, o in enumerate(orders)]
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if gated else None)
-        await _check_reservation_race(db, sw, product_id, orders, results, stock=stock, each=each,
-                                      loser_status="submitted")
+        results = await race(dbs, calls, observer=db, hold=lock_reservation(product_id, sw.w.wh1) if gated else None)
+        await _check_reservation_race(
+            db, sw, product_id, orders, results, stock=stock, each=each, loser_status="submitted"
+        )
         # a refused order can be approved once a winner gives its stock back
         winner = next(o for o, r in zip(orders, results) if r == "approved")
         loser = next((o for o, r in zip(orders, results) if isinstance(r, SalesError)), None)
@@ -299,8 +365,9 @@ async def test_orders_approved_at_once_by_different_managers_reserve_the_last_un
 # ---- 2: reservation against a plain issue --------------------------------------------------------
 
 
-async def _check_one_of_reservation_or_issue(db, sw, product_id: int, order_id: int, ok, failed,
-                                             loser_status: str) -> None:
+async def _check_one_of_reservation_or_issue(
+    db, sw, product_id: int, order_id: int, ok, failed, loser_status: str
+) -> None:
     """10 on hand; an order of 6 and an issue of 6 raced: exactly one of them got the units."""
     assert len(ok) == 1 and len(failed) == 1, (ok, failed)
     assert codes(failed[0]) == ["INSUFFICIENT_STOCK"], failed[0].details
@@ -328,8 +395,7 @@ async def test_reservation_by_approval_and_plain_issue_of_the_same_units_never_b
         calls = [approve(order_id, SALES_MANAGER), issue(product_id, "6", sw.w.a1)]
         if rnd % 2:
             calls.reverse()
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if rnd >= 1 else None)
+        results = await race(dbs, calls, observer=db, hold=lock_reservation(product_id, sw.w.wh1) if rnd >= 1 else None)
         ok, failed = split(results, (SalesError, InventoryError))
         await _check_one_of_reservation_or_issue(db, sw, product_id, order_id, ok, failed, "submitted")
 
@@ -344,8 +410,7 @@ async def test_many_approvals_and_issues_share_the_stock_like_one_after_another(
         calls = []
         for i, o in enumerate(orders):  # interleave approvals and issues
             calls += [approve(o, (SALES_MANAGER, SALES_MANAGER2)[i % 2]), issue(product_id, "4", sw.w.a1)]
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if rnd == 1 else None)
+        results = await race(dbs, calls, observer=db, hold=lock_reservation(product_id, sw.w.wh1) if rnd == 1 else None)
         ok, failed = split(results, (SalesError, InventoryError))
         assert len(ok) == 2 and len(failed) == 4, results
         assert all(codes(f) == ["INSUFFICIENT_STOCK"] for f in failed), [f.details for f in failed]
@@ -388,8 +453,7 @@ async def test_shipping_reserved_units_while_issuing_the_rest(db, dbs, sw):
         calls = [ship(order_id, line_id, "10", sw.w.a1), issue(product_id, "10", sw.w.a2)]
         if rnd % 2:
             calls.reverse()
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if rnd % 2 else None)
+        results = await race(dbs, calls, observer=db, hold=lock_reservation(product_id, sw.w.wh1) if rnd % 2 else None)
         shipped, issued = (results[1], results[0]) if rnd % 2 else (results[0], results[1])
         assert isinstance(shipped, int), results
         level, cost = await on_hand(db, product_id)
@@ -423,8 +487,7 @@ async def test_two_shipments_of_one_line_never_exceed_the_reservation(db, dbs, s
         product_id = await stocked_product(db, sw, "10", "10")
         order_id, line_id = await approved_order(db, sw, product_id, "10")
         calls = [ship(order_id, line_id, qty, sw.w.a1), ship(order_id, line_id, qty, sw.w.a2)]
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_row_sql("sales_order", order_id) if gated else None)
+        results = await race(dbs, calls, observer=db, hold=lock_row_sql("sales_order", order_id) if gated else None)
         ok, failed = split(results)
         assert len(ok) == 1 and len(failed) == 1, results
         n = int(qty)
@@ -443,9 +506,13 @@ async def test_two_shipments_of_one_line_never_exceed_the_reservation(db, dbs, s
         assert events[-1] == ("approved", "partially_shipped" if n == 6 else "shipped"), events
         assert len(events) == 4, events  # draft, submitted, approved, then one shipment
         async with db.read() as conn:
-            shipped = (await conn.execute(select(func.sum(shipment_line.c.qty)).join(
-                shipment, shipment.c.id == shipment_line.c.shipment_id).where(
-                shipment.c.order_id == order_id))).scalar_one()
+            shipped = (
+                await conn.execute(
+                    select(func.sum(shipment_line.c.qty))
+                    .join(shipment, shipment.c.id == shipment_line.c.shipment_id)
+                    .where(shipment.c.order_id == order_id)
+                )
+            ).scalar_one()
         assert shipped == n * Q
         await assert_ledger_clean(db)
     # the refused shipments took no SH number
@@ -461,8 +528,7 @@ async def test_eight_shipments_of_two_against_ten_reserved(db, dbs, sw):
         product_id = await stocked_product(db, sw, "10", "10")
         order_id, line_id = await approved_order(db, sw, product_id, "10")
         calls = [ship(order_id, line_id, "2", (sw.w.a1, sw.w.a2)[i % 2]) for i in range(8)]
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_row_sql("sales_order", order_id) if rnd == 1 else None)
+        results = await race(dbs, calls, observer=db, hold=lock_row_sql("sales_order", order_id) if rnd == 1 else None)
         ok, failed = split(results)
         assert len(ok) == 5 and len(failed) == 3, results
         for f in failed:  # shipments queue on the order row: the sixth finds the order shipped
@@ -490,14 +556,18 @@ async def shipped_line(db, sw, quantity: str) -> tuple[int, int, int, int]:
     order_id, line_id = await approved_order(db, sw, product_id, quantity)
     shipment_id = await ship(order_id, line_id, quantity, sw.w.a1)(db)
     async with db.read() as conn:
-        sl = (await conn.execute(select(shipment_line.c.id).where(
-            shipment_line.c.shipment_id == shipment_id))).scalar_one()
+        sl = (
+            await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id == shipment_id))
+        ).scalar_one()
     return order_id, line_id, shipment_id, sl
 
 
 def invoice_line(sw, sl_id: int, quantity: str | None) -> Call:
-    return lambda d: do_create_invoice(d, InvoiceInput(customer_id=sw.retail, lines=[
-        InvoiceLineInput(shipment_line_id=sl_id, quantity=quantity)]), ACCOUNTANT)
+    return lambda d: do_create_invoice(
+        d,
+        InvoiceInput(customer_id=sw.retail, lines=[InvoiceLineInput(shipment_line_id=sl_id, quantity=quantity)]),
+        ACCOUNTANT,
+    )
 
 
 def invoice_shipment(sw, shipment_id: int) -> Call:
@@ -508,12 +578,18 @@ async def _invoiced(db, sl_id: int, line_id: int) -> tuple[int, int, int, int, i
     """(shipment line invoiced, order line invoiced, Σ invoice line qty, Σ amount, Σ VAT)."""
     async with db.read() as conn:
         sl = (await conn.execute(select(shipment_line.c.invoiced_qty).where(shipment_line.c.id == sl_id))).scalar_one()
-        ol = (await conn.execute(select(sales_order_line.c.invoiced_qty).where(
-            sales_order_line.c.id == line_id))).scalar_one()
-        q, a, t = (await conn.execute(select(func.coalesce(func.sum(sales_invoice_line.c.qty), 0),
-                                             func.coalesce(func.sum(sales_invoice_line.c.amount_fen), 0),
-                                             func.coalesce(func.sum(sales_invoice_line.c.tax_fen), 0))
-                                      .where(sales_invoice_line.c.shipment_line_id == sl_id))).one()
+        ol = (
+            await conn.execute(select(sales_order_line.c.invoiced_qty).where(sales_order_line.c.id == line_id))
+        ).scalar_one()
+        q, a, t = (
+            await conn.execute(
+                select(
+                    func.coalesce(func.sum(sales_invoice_line.c.qty), 0),
+                    func.coalesce(func.sum(sales_invoice_line.c.amount_fen), 0),
+                    func.coalesce(func.sum(sales_invoice_line.c.tax_fen), 0),
+                ).where(sales_invoice_line.c.shipment_line_id == sl_id)
+            )
+        ).one()
     return int(sl), int(ol), int(q), int(a), int(t)
 
 
@@ -525,16 +601,24 @@ async def test_concurrent_invoices_of_one_shipment_line_never_exceed_the_shipmen
     for rnd in range(2):
         order_id, line_id, shipment_id, sl = await shipped_line(db, sw, "10")
         gated = rnd == 1
-        results = await race(dbs, [invoice_line(sw, sl, "6"), invoice_line(sw, sl, "6")], observer=db,
-                             hold=lock_row_sql("shipment_line", sl) if gated else None)
+        results = await race(
+            dbs,
+            [invoice_line(sw, sl, "6"), invoice_line(sw, sl, "6")],
+            observer=db,
+            hold=lock_row_sql("shipment_line", sl) if gated else None,
+        )
         ok, failed = split(results)
         assert len(ok) == 1 and len(failed) == 1, results
         assert codes(failed[0]) == ["OVER_INVOICE"] and failed[0].details[0].params["open"] == "4", failed[0].details
         assert (await _invoiced(db, sl, line_id))[:3] == (6 * Q, 6 * Q, 6 * Q)
         assert (await order_row(db, order_id)).status == "shipped"
 
-        results = await race(dbs, [invoice_shipment(sw, shipment_id) for _ in range(6)], observer=db,
-                             hold=lock_row_sql("shipment_line", sl) if gated else None)
+        results = await race(
+            dbs,
+            [invoice_shipment(sw, shipment_id) for _ in range(6)],
+            observer=db,
+            hold=lock_row_sql("shipment_line", sl) if gated else None,
+        )
         ok, failed = split(results)
         assert len(ok) == 1 and len(failed) == 5, results
         assert all(codes(f) == ["OVER_INVOICE"] for f in failed), [f.details for f in failed]
@@ -560,14 +644,19 @@ async def test_invoicing_a_shipment_while_its_order_is_closed_or_shipped_again(d
         product_id = await stocked_product(db, sw, "10", "10")
         order_id, line_id = await approved_order(db, sw, product_id, "10")
         first = await ship(order_id, line_id, "10" if other == "close-order" else "4", sw.w.a1)(db)
-        second = (lambda d: do_close_sales_order(d, order_id, SALES)) if other == "close-order" else \
-            ship(order_id, line_id, "6", sw.w.a2)
+        second = (
+            (lambda d: do_close_sales_order(d, order_id, SALES))
+            if other == "close-order"
+            else ship(order_id, line_id, "6", sw.w.a2)
+        )
         calls = [invoice_shipment(sw, first), second]
         if rnd < 2:
             results = await race(dbs, calls, observer=db)
         else:
+
             async def take_an_si_number(conn):
                 await next_number(conn, "SI", clock.today())
+
             results = await staged_race(dbs, calls, observer=db, hold=take_an_si_number)
         unexpected = [r for r in results if isinstance(r, BaseException)]
         assert not unexpected, results
@@ -589,16 +678,29 @@ async def open_invoice(db, sw, quantity: str = "10") -> tuple[int, int]:
 
 def pay(sw, invoice_id: int, fen: int) -> Call:
     amount = str(fen_to_decimal(fen))
-    return lambda d: do_record_customer_receipt(d, CustomerReceiptInput(
-        customer_id=sw.retail, amount=amount, allocations=[Allocation(invoice_id, amount)]), CASHIER)
+    return lambda d: do_record_customer_receipt(
+        d,
+        CustomerReceiptInput(customer_id=sw.retail, amount=amount, allocations=[Allocation(invoice_id, amount)]),
+        CASHIER,
+    )
 
 
 async def _invoice_state(db, invoice_id: int):
     async with db.read() as conn:
-        row = (await conn.execute(select(sales_invoice.c.total_fen, sales_invoice.c.received_fen,
-                                         sales_invoice.c.status).where(sales_invoice.c.id == invoice_id))).one()
-        allocated = (await conn.execute(select(func.coalesce(func.sum(receipt_allocation.c.amount_fen), 0)).where(
-            receipt_allocation.c.invoice_id == invoice_id))).scalar_one()
+        row = (
+            await conn.execute(
+                select(sales_invoice.c.total_fen, sales_invoice.c.received_fen, sales_invoice.c.status).where(
+                    sales_invoice.c.id == invoice_id
+                )
+            )
+        ).one()
+        allocated = (
+            await conn.execute(
+                select(func.coalesce(func.sum(receipt_allocation.c.amount_fen), 0)).where(
+                    receipt_allocation.c.invoice_id == invoice_id
+                )
+            )
+        ).scalar_one()
     return row, int(allocated)
 
 
@@ -607,9 +709,15 @@ async def _assert_receipts_consistent(db) -> None:
     are gap-free (refused receipts gave theirs back)."""
     async with db.read() as conn:
         receipts = (await conn.execute(select(customer_receipt))).all()
-        per_receipt = dict((await conn.execute(select(receipt_allocation.c.receipt_id,
-                                                      func.sum(receipt_allocation.c.amount_fen))
-                                               .group_by(receipt_allocation.c.receipt_id))).all())
+        per_receipt = dict(
+            (
+                await conn.execute(
+                    select(receipt_allocation.c.receipt_id, func.sum(receipt_allocation.c.amount_fen)).group_by(
+                        receipt_allocation.c.receipt_id
+                    )
+                )
+            ).all()
+        )
     for r in receipts:
         assert r.amount_fen - r.unallocated_fen == int(per_receipt.get(r.id, 0)), r
         assert r.unallocated_fen >= 0
@@ -629,13 +737,18 @@ async def test_concurrent_receipts_never_overpay_an_invoice(db, dbs, sw):
         else:
             assert total % 2 == 0
             share, n, fit = total // 2, 6, 2
-        results = await race(dbs, [pay(sw, invoice_id, share) for _ in range(n)], observer=db,
-                             hold=lock_row_sql("sales_invoice", invoice_id) if gated else None)
+        results = await race(
+            dbs,
+            [pay(sw, invoice_id, share) for _ in range(n)],
+            observer=db,
+            hold=lock_row_sql("sales_invoice", invoice_id) if gated else None,
+        )
         ok, failed = split(results)
         assert len(ok) == fit and len(failed) == n - fit, results
         for f in failed:
-            assert codes(f) in ((["OVER_PAYMENT"],) if kind == "30%" else (["OVER_PAYMENT"], ["INVALID_STATUS"])), \
+            assert codes(f) in ((["OVER_PAYMENT"],) if kind == "30%" else (["OVER_PAYMENT"], ["INVALID_STATUS"])), (
                 f.details
+            )
         row, allocated = await _invoice_state(db, invoice_id)
         assert row.received_fen == allocated == fit * share <= row.total_fen
         events = await status_events(db, "sales_invoice", invoice_id)
@@ -653,20 +766,30 @@ async def test_concurrent_advances_and_receipts_never_overpay_an_invoice(db, dbs
         invoice_id, total = await open_invoice(db, sw)
         share = total * 3 // 10
         amount = str(fen_to_decimal(share))
-        advances = [await do_record_customer_receipt(db, CustomerReceiptInput(customer_id=sw.retail, amount=amount),
-                                                     CASHIER) for _ in range(5)]
+        advances = [
+            await do_record_customer_receipt(db, CustomerReceiptInput(customer_id=sw.retail, amount=amount), CASHIER)
+            for _ in range(5)
+        ]
         calls = [lambda d, a=a: do_apply_advance(d, a, [Allocation(invoice_id, amount)], CASHIER) for a in advances]
         calls += [pay(sw, invoice_id, share) for _ in range(2)]
-        results = await race(dbs, calls, observer=db,
-                             hold=lock_row_sql("sales_invoice", invoice_id) if rnd == 1 else None)
+        results = await race(
+            dbs, calls, observer=db, hold=lock_row_sql("sales_invoice", invoice_id) if rnd == 1 else None
+        )
         ok, failed = split(results)
         assert len(ok) == 3 and len(failed) == len(calls) - 3, results
         assert all(codes(f) == ["OVER_PAYMENT"] for f in failed), [f.details for f in failed]
         row, allocated = await _invoice_state(db, invoice_id)
         assert row.received_fen == allocated == 3 * share <= row.total_fen
         async with db.read() as conn:
-            left = dict((await conn.execute(select(customer_receipt.c.id, customer_receipt.c.unallocated_fen)
-                                            .where(customer_receipt.c.id.in_(advances)))).all())
+            left = dict(
+                (
+                    await conn.execute(
+                        select(customer_receipt.c.id, customer_receipt.c.unallocated_fen).where(
+                            customer_receipt.c.id.in_(advances)
+                        )
+                    )
+                ).all()
+            )
         for a, r in zip(advances, results):  # an applied advance is used up; a refused one is whole
             assert left[a] == (share if isinstance(r, SalesError) else 0), (a, r)
         await _assert_receipts_consistent(db)
@@ -701,13 +824,25 @@ async def test_two_managers_approving_at_once_approve_once(db, dbs, sw):
     for who, gated in plan:
         product_id = await stocked_product(db, sw, "50")
         order_id = await submitted_order(db, sw, product_id, "10")
-        results = await race(dbs, [approve(order_id, m) for m in who], observer=db,
-                             hold=lock_row_sql("sales_order", order_id) if gated else None)
+        results = await race(
+            dbs,
+            [approve(order_id, m) for m in who],
+            observer=db,
+            hold=lock_row_sql("sales_order", order_id) if gated else None,
+        )
         await _check_single_approval(db, sw, order_id, product_id, 10, results)
         async with db.read() as conn:
-            winners = (await conn.execute(select(sales_order_history.c.user_id).where(
-                sales_order_history.c.order_id == order_id,
-                sales_order_history.c.action == "approved"))).scalars().all()
+            winners = (
+                (
+                    await conn.execute(
+                        select(sales_order_history.c.user_id).where(
+                            sales_order_history.c.order_id == order_id, sales_order_history.c.action == "approved"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert len(winners) == 1 and winners[0] in {m.user_id for m in who}
     await assert_ledger_clean(db)
 
@@ -715,13 +850,18 @@ async def test_two_managers_approving_at_once_approve_once(db, dbs, sw):
 async def test_two_managers_approving_the_first_of_two_steps_sign_it_once(db, dbs, sw):
     """Two steps (sales manager, then admin): two managers at once sign the first step once; the
     second then finds the admin step and is refused (APPROVER_ROLE_REQUIRED); nothing is reserved."""
-    await do_change_sales_settings(db, SalesSettingsChange(
-        approval_thresholds=[("1", "sales_manager"), ("2", "admin")]), ADMIN)
+    await do_change_sales_settings(
+        db, SalesSettingsChange(approval_thresholds=[("1", "sales_manager"), ("2", "admin")]), ADMIN
+    )
     for rnd in range(2):
         product_id = await stocked_product(db, sw, "50")
         order_id = await submitted_order(db, sw, product_id, "10")
-        results = await race(dbs, [approve(order_id, SALES_MANAGER), approve(order_id, SALES_MANAGER2)],
-                             observer=db, hold=lock_row_sql("sales_order", order_id) if rnd == 1 else None)
+        results = await race(
+            dbs,
+            [approve(order_id, SALES_MANAGER), approve(order_id, SALES_MANAGER2)],
+            observer=db,
+            hold=lock_row_sql("sales_order", order_id) if rnd == 1 else None,
+        )
         ok, failed = split(results)
         assert ok == ["submitted"] and len(failed) == 1, results
         assert codes(failed[0]) == ["APPROVER_ROLE_REQUIRED"], failed[0].details
@@ -741,12 +881,17 @@ async def test_orders_submitted_at_once_never_exceed_the_credit_limit_together(d
     The gated round makes both submissions run their credit check before either commits."""
     await do_change_sales_settings(db, SalesSettingsChange(credit_mode="refuse"), ADMIN)
     for rnd in range(2):
-        customer_id = await do_create_partner(db, "customer", PartnerInput(
-            code=f"CR{rnd:03d}", name=f"信用客户 {rnd}", credit_limit="10000"))
+        customer_id = await do_create_partner(
+            db, "customer", PartnerInput(code=f"CR{rnd:03d}", name=f"信用客户 {rnd}", credit_limit="10000")
+        )
         product_id = await stocked_product(db, sw, "1000")
         orders = [await draft_order(db, sw, product_id, "250", customer=customer_id) for _ in range(2)]
-        results = await race(dbs, [submit(o) for o in orders], observer=db,
-                             hold=lock_reservation(product_id, sw.w.wh1) if rnd == 0 else None)
+        results = await race(
+            dbs,
+            [submit(o) for o in orders],
+            observer=db,
+            hold=lock_reservation(product_id, sw.w.wh1) if rnd == 0 else None,
+        )
         ok, failed = split(results)
         assert ok == ["approved"] and len(failed) == 1, results
         assert codes(failed[0]) == ["CREDIT_LIMIT_EXCEEDED"], failed[0].details

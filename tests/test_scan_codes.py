@@ -30,8 +30,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from schema.relay import to_global_id
-from server.core import clock
 from server.catalog.services import AltUnitInput, BarcodeInput, ProductInput, do_create_product
+from server.core import clock
 from server.inventory.models import lot, stock_level
 from server.inventory.warehouses import do_create_location
 from server.purchasing import orders
@@ -66,14 +66,28 @@ async def label(gql, url: str) -> str:
 
 async def product(db, w, sku: str, *, tracking: str = "none", barcodes=(), case: str | None = None) -> int:
     codes = [BarcodeInput(code=c) for c in barcodes] + ([BarcodeInput(code=case, unit_id=w.box)] if case else [])
-    return await do_create_product(db, ProductInput(sku=sku, name=f"商品 {sku}", base_unit_id=w.pcs, tracking=tracking,
-                                                    purchase_price="5", units=[AltUnitInput(unit_id=w.box, factor="12")],
-                                                    barcodes=codes))
+    return await do_create_product(
+        db,
+        ProductInput(
+            sku=sku,
+            name=f"商品 {sku}",
+            base_unit_id=w.pcs,
+            tracking=tracking,
+            purchase_price="5",
+            units=[AltUnitInput(unit_id=w.box, factor="12")],
+            barcodes=codes,
+        ),
+    )
 
 
 async def approved_po(db, pw, *lines) -> str:
-    oid = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
-        orders.OrderLineInput(pid, qty, unit_id=unit) for pid, qty, unit in lines]), PURCHASER)
+    oid = await orders.do_create_purchase_order(
+        db,
+        orders.OrderInput(
+            pw.supplier, pw.w.wh1, [orders.OrderLineInput(pid, qty, unit_id=unit) for pid, qty, unit in lines]
+        ),
+        PURCHASER,
+    )
     await orders.do_submit_purchase_order(db, oid, PURCHASER)
     await orders.do_approve_purchase_order(db, oid, MANAGER)
     async with db.read() as conn:
@@ -82,9 +96,11 @@ async def approved_po(db, pw, *lines) -> str:
 
 async def stock_by_lot(db, product_id: int) -> dict:
     async with db.read() as conn:
-        rows = await conn.execute(select(lot.c.code, lot.c.expiry_date, stock_level.c.location_id, stock_level.c.qty)
-                                  .join(lot, lot.c.id == stock_level.c.lot_id, isouter=True)
-                                  .where(stock_level.c.product_id == product_id, stock_level.c.qty > 0))
+        rows = await conn.execute(
+            select(lot.c.code, lot.c.expiry_date, stock_level.c.location_id, stock_level.c.qty)
+            .join(lot, lot.c.id == stock_level.c.lot_id, isouter=True)
+            .where(stock_level.c.product_id == product_id, stock_level.c.qty > 0)
+        )
         return {r.code: (r.expiry_date, r.location_id, r.qty // 10**6) for r in rows}
 
 
@@ -116,12 +132,17 @@ async def test_every_label_jxc_prints_scans_back_to_the_same_goods(gql):
     assert serial_qr.startswith("]Q1") and serial_128.startswith("]C1") and serial_dm.startswith("]d2")
 
     gun = Handheld(gql)
-    expected = {bin_code: ("location", None, None, None, None), doc_code: ("document", None, None, None, None),
-                gs1: ("product", "LOT-1", "L-1", None, exp), qr: ("product", "LOT-1", "L-2", None, exp),
-                ean: ("product", "PLAIN-1", None, None, None), sku: ("product", "PLAIN-1", None, None, None),
-                serial_qr: ("product", "SER-1", "S-LOT", "SN-1", exp),
-                serial_128: ("product", "SER-1", "S-LOT", "SN-2", exp),
-                serial_dm: ("product", "SER-1", "S-LOT", "SN-3", exp)}
+    expected = {
+        bin_code: ("location", None, None, None, None),
+        doc_code: ("document", None, None, None, None),
+        gs1: ("product", "LOT-1", "L-1", None, exp),
+        qr: ("product", "LOT-1", "L-2", None, exp),
+        ean: ("product", "PLAIN-1", None, None, None),
+        sku: ("product", "PLAIN-1", None, None, None),
+        serial_qr: ("product", "SER-1", "S-LOT", "SN-1", exp),
+        serial_128: ("product", "SER-1", "S-LOT", "SN-2", exp),
+        serial_dm: ("product", "SER-1", "S-LOT", "SN-3", exp),
+    }
     for code, (kind, product_sku, lot_code, serial_no, expiry_date) in expected.items():
         r, errors = await gun.resolve(code)
         assert errors == [], (code, errors)
@@ -146,8 +167,12 @@ async def test_every_label_jxc_prints_scans_back_to_the_same_goods(gql):
     assert await stock_by_lot(db, serial) == {f"SN-{i}": (expiry, w.a1, 1) for i in (1, 2, 3)}
     assert await stock_by_lot(db, plain) == {None: (None, w.a1, 3)}
     async with db.read() as conn:  # the serial product kept its lot beside the serial
-        kept = {(r.lot, r.serial) for r in await conn.execute(select(scan_record.c.lot, scan_record.c.serial).where(
-            scan_record.c.product_id == serial))}
+        kept = {
+            (r.lot, r.serial)
+            for r in await conn.execute(
+                select(scan_record.c.lot, scan_record.c.serial).where(scan_record.c.product_id == serial)
+            )
+        }
     assert kept == {("S-LOT", f"SN-{i}") for i in (1, 2, 3)}
     await assert_ledger_consistent(db)
 
@@ -207,7 +232,11 @@ async def test_symbology_identifiers_on_every_code(gql, coded):
     for code, (kind, sku, location_id) in cases.items():
         r, errors = await gun.resolve(code)
         assert errors == [], (code, errors)
-        assert (r["kind"], r["product"]["sku"] if r["product"] else None, r["locationId"]) == (kind, sku, location_id), code
+        assert (r["kind"], r["product"]["sku"] if r["product"] else None, r["locationId"]) == (
+            kind,
+            sku,
+            location_id,
+        ), code
     r, _ = await gun.resolve("]C1010590123412345715210526")
     assert (r["bestBefore"], r["gtin"]) == ("2021-05-26", "05901234123457")
     r, _ = await gun.resolve("]d2010" + ITEM + "10ABC\x1d21S1")
@@ -239,8 +268,15 @@ async def test_cases_and_pallets_count_their_content(gql, coded):
     indicator digit is refused; progress on a line ordered in boxes shows boxes and pieces."""
     pw, ids = coded
     gun = Handheld(gql)
-    for code in (CASE, f"]C101{CASE}", f"]d201{CASE}", f"]I1{CASE}", f"(01){CASE}", f"]Q1https://id.gs1.org/01/{CASE}",
-                 f"01{CASE}"):
+    for code in (
+        CASE,
+        f"]C101{CASE}",
+        f"]d201{CASE}",
+        f"]I1{CASE}",
+        f"(01){CASE}",
+        f"]Q1https://id.gs1.org/01/{CASE}",
+        f"01{CASE}",
+    ):
         r, errors = await gun.resolve(code)
         assert errors == [] and (r["product"]["sku"], r["packQuantity"]) == ("ITEM", "12"), (code, r, errors)
     for code in (CASE_UNREGISTERED, f"]C101{CASE_UNREGISTERED}", f"]I1{CASE_UNREGISTERED}"):
@@ -257,7 +293,10 @@ async def test_cases_and_pallets_count_their_content(gql, coded):
     await gun.ok(f"]C101{CASE}")
     a = await gun.ok(f"]I1{CASE}")
     assert (a["done"], a["needed"], a["message"]) == (
-        "25", "60", f"{number} · 商品 ITEM: 2 box of 12 + 1 piece / 5 box of 12 (25 / 60 piece)")
+        "25",
+        "60",
+        f"{number} · 商品 ITEM: 2 box of 12 + 1 piece / 5 box of 12 (25 / 60 piece)",
+    )
     zh = Handheld(gql, lang="zh-CN")
     zh.session = gun.session
     assert (await zh.refused(f"]C101{CASE_UNREGISTERED}"))["code"] == "UNKNOWN_PACK"  # never one piece
@@ -286,8 +325,10 @@ async def test_a_lot_and_a_serial_together(gql):
     await gun.start("RECEIVE", number, "WH1-A-01")
     error = await gun.refused(f"]C1010{ITEM}10L-7\x1d21SN-7")
     assert error["code"] == "SERIAL_NOT_TRACKED"
-    assert error["message"] == ("商品 LOT-2 is tracked by lot, not by serial: this code carries serial (21) SN-7; "
-                                "scan a label with the lot (10) only.")
+    assert error["message"] == (
+        "商品 LOT-2 is tracked by lot, not by serial: this code carries serial (21) SN-7; "
+        "scan a label with the lot (10) only."
+    )
     await gun.ok(f"]C1010{ITEM}10L-7", "5")
     await gun.ok(f"]C1010{SERIAL_GTIN}10L-7\x1d21SN-7")
     await gun.ok(f"]C1010{PLAIN_GTIN}10L-7\x1d21SN-8")  # no lots for this product: the goods are taken

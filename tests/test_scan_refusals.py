@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from schema.relay import to_global_id
-from server.core import clock
 from server.catalog.models import barcode
 from server.catalog.services import BarcodeInput, ProductInput, do_create_product
+from server.core import clock
 from server.inventory.counts import CountInput, do_open_count
 from server.inventory.models import stock_count, stock_count_line, stock_level
 from server.inventory.services import StockLine, do_transfer_stock
@@ -47,21 +47,28 @@ GUN = principal("scanner", 80, "gun-01")
 
 async def label_widgets(db, sw) -> None:
     async with db.write() as conn:
-        await conn.execute(barcode.insert(), [dict(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"),
-                                              dict(code=LOT_EAN, product_id=sw.lotted, unit_id=None, kind="gtin")])
+        await conn.execute(
+            barcode.insert(),
+            [
+                dict(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"),
+                dict(code=LOT_EAN, product_id=sw.lotted, unit_id=None, kind="gtin"),
+            ],
+        )
 
 
 async def sales_order_for(db, customer: int, warehouse: int, *lines) -> str:
-    oid = await so.do_create_sales_order(db, so.SalesOrderInput(customer, warehouse, [
-        so.SalesLineInput(pid, qty) for pid, qty in lines]), SALES)
+    oid = await so.do_create_sales_order(
+        db, so.SalesOrderInput(customer, warehouse, [so.SalesLineInput(pid, qty) for pid, qty in lines]), SALES
+    )
     assert await so.do_submit_sales_order(db, oid, SALES) == "approved"
     async with db.read() as conn:
         return (await conn.execute(select(sales_order.c.number).where(sales_order.c.id == oid))).scalar_one()
 
 
 async def purchase_order_for(db, pw, *lines) -> str:
-    oid = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
-        orders.OrderLineInput(pid, qty) for pid, qty in lines]), PURCHASER)
+    oid = await orders.do_create_purchase_order(
+        db, orders.OrderInput(pw.supplier, pw.w.wh1, [orders.OrderLineInput(pid, qty) for pid, qty in lines]), PURCHASER
+    )
     await orders.do_submit_purchase_order(db, oid, PURCHASER)
     await orders.do_approve_purchase_order(db, oid, MANAGER)
     async with db.read() as conn:
@@ -70,9 +77,15 @@ async def purchase_order_for(db, pw, *lines) -> str:
 
 async def levels(db, product_id: int) -> dict:
     async with db.read() as conn:
-        return {r.location_id: r.qty // Q for r in await conn.execute(
-            select(stock_level.c.location_id, func.sum(stock_level.c.qty).label("qty"))
-            .where(stock_level.c.product_id == product_id).group_by(stock_level.c.location_id)) if r.qty}
+        return {
+            r.location_id: r.qty // Q
+            for r in await conn.execute(
+                select(stock_level.c.location_id, func.sum(stock_level.c.qty).label("qty"))
+                .where(stock_level.c.product_id == product_id)
+                .group_by(stock_level.c.location_id)
+            )
+            if r.qty
+        }
 
 
 async def test_a_pick_takes_only_what_the_bin_holds(gql):
@@ -110,12 +123,16 @@ async def test_transfers_and_put_aways_move_only_what_the_source_bin_holds(gql):
     await gun.start("TRANSFER", location="WH1-A-03")  # an empty bin
     error = await gun.refused(EAN)
     assert (error["code"], error["message"].split(": ")[-1]) == (
-        "NOT_IN_BIN", "0 on hand, 0 already scanned in this session, 1 now.")
+        "NOT_IN_BIN",
+        "0 on hand, 0 already scanned in this session, 1 now.",
+    )
 
     await gun.start("PUTAWAY")
     await gun.ok("WH1-A-01")
     await gun.ok(EAN, "60")
-    assert (await gun.refused(EAN, "50"))["message"].endswith(": 100 on hand, 60 already scanned in this session, 50 now.")
+    assert (await gun.refused(EAN, "50"))["message"].endswith(
+        ": 100 on hand, 60 already scanned in this session, 50 now."
+    )
     error = await gun.refused(f"]C1010{LOT_EAN}10SOON")  # SOON is in A-02, not here
     assert error["code"] == "NOT_IN_BIN" and " (SOON): 0 on hand" in error["message"]
     await gun.ok(f"]C1010{LOT_EAN}10LATE", "5")
@@ -126,7 +143,9 @@ async def test_transfers_and_put_aways_move_only_what_the_source_bin_holds(gql):
     assert await levels(db, sw.widget) == {sw.w.a1: 40, await _bin(db, "WH1-A-03"): 60}
 
     await gun.start("TRANSFER", location="WH1-A-01")  # a later session sees the stock after the first one
-    assert (await gun.refused(EAN, "41"))["message"].endswith(": 40 on hand, 0 already scanned in this session, 41 now.")
+    assert (await gun.refused(EAN, "41"))["message"].endswith(
+        ": 40 on hand, 0 already scanned in this session, 41 now."
+    )
 
     await do_open_count(db, CountInput(sw.w.wh1, mode="freeze", location_ids=[sw.w.a2]), KEEPER)
     await gun.start("TRANSFER")
@@ -143,9 +162,18 @@ async def _bin(db, code: str) -> int:
 
 
 async def serial_product(db, w) -> int:
-    return await do_create_product(db, ProductInput(sku="SN-P", name="序列号商品", base_unit_id=w.pcs, tracking="serial",
-                                                    purchase_price="50", sale_price="80",
-                                                    barcodes=[BarcodeInput(code=SERIAL_GTIN)]))
+    return await do_create_product(
+        db,
+        ProductInput(
+            sku="SN-P",
+            name="序列号商品",
+            base_unit_id=w.pcs,
+            tracking="serial",
+            purchase_price="50",
+            sale_price="80",
+            barcodes=[BarcodeInput(code=SERIAL_GTIN)],
+        ),
+    )
 
 
 def sn(serial: str) -> str:
@@ -167,7 +195,9 @@ async def test_serials_are_checked_against_the_stock(gql):
     await gun.start("RECEIVE", second, "WH1-A-02")
     error = await gun.refused(sn("SN-1"))  # it used to be accepted, then SERIAL_IN_STOCK at completion
     assert (error["code"], error["message"]) == (
-        "SERIAL_ALREADY_IN_STOCK", "Serial SN-1 is already in stock (bin WH1-A-01): it cannot be received again.")
+        "SERIAL_ALREADY_IN_STOCK",
+        "Serial SN-1 is already in stock (bin WH1-A-01): it cannot be received again.",
+    )
     results = await gun.batch(sn("SN-3"), sn("SN-2"))
     assert results[0]["errors"] == [] and results[1]["errors"][0]["code"] == "SERIAL_ALREADY_IN_STOCK"
     assert (await gun.refused("WH2-B-01"))["code"] == "WRONG_LOCATION"  # the PO receives into WH1
@@ -177,7 +207,10 @@ async def test_serials_are_checked_against_the_stock(gql):
     number = await sales_order_for(db, customer, pw.w.wh1, (item, "2"))
     await gun.start("PICK", number, "WH1-A-02")  # SN-3 is here, SN-1 and SN-2 in A-01
     assert (await gun.refused(sn("SN-1"))) == {
-        "code": "SERIAL_NOT_IN_BIN", "field": "code", "message": "Serial SN-1 is not in bin WH1-A-02."}
+        "code": "SERIAL_NOT_IN_BIN",
+        "field": "code",
+        "message": "Serial SN-1 is not in bin WH1-A-02.",
+    }
     assert (await gun.refused(sn("SN-9")))["code"] == "SERIAL_NOT_IN_BIN"  # in no bin at all
     await gun.ok(sn("SN-3"))
     await gun.ok("WH1-A-01")
@@ -191,18 +224,30 @@ async def test_serials_are_checked_against_the_stock(gql):
 async def test_a_lot_keeps_one_expiry_date(gql):
     db = gql.db
     pw = await make_purchasing_world(db)
-    item = await do_create_product(db, ProductInput(sku="LOT-P", name="批次商品", base_unit_id=pw.w.pcs, tracking="lot",
-                                                    purchase_price="3", barcodes=[BarcodeInput(code=LOT_EAN)]))
+    item = await do_create_product(
+        db,
+        ProductInput(
+            sku="LOT-P",
+            name="批次商品",
+            base_unit_id=pw.w.pcs,
+            tracking="lot",
+            purchase_price="3",
+            barcodes=[BarcodeInput(code=LOT_EAN)],
+        ),
+    )
     soon, late = clock.today() + timedelta(days=30), clock.today() + timedelta(days=60)
 
     def code(lot_code: str, expiry) -> str:
         return f"]C1010{LOT_EAN}17{expiry:%y%m%d}10{lot_code}"
+
     gun = Handheld(gql)
     await gun.start("RECEIVE", await purchase_order_for(db, pw, (item, "10")), "WH1-A-01")
     await gun.ok(code("L-1", soon), "2")
     error = await gun.refused(code("L-1", late))  # within the session
     assert (error["code"], error["message"]) == (
-        "LOT_EXPIRY_MISMATCH", f"Lot L-1 expires on {soon}, but this code says {late}: a lot has one expiry date.")
+        "LOT_EXPIRY_MISMATCH",
+        f"Lot L-1 expires on {soon}, but this code says {late}: a lot has one expiry date.",
+    )
     assert (await gun.complete())[1] == []
     await gun.start("RECEIVE", await purchase_order_for(db, pw, (item, "10")), "WH1-A-01")
     assert (await gun.refused(code("L-1", late)))["code"] == "LOT_EXPIRY_MISMATCH"  # against the lot on file
@@ -229,8 +274,10 @@ async def test_when_completion_still_refuses_the_error_names_the_scans(gql):
     zh = Handheld(gql, lang="zh-CN")
     zh.session = gun.session
     _, errors = await zh.complete()
-    assert re.fullmatch(rf"扫描 #1 {gun.name}-1, #2 {gun.name}-2：.+ 在库位 WH1-A-01 扫描后被移动，现在可用 5，需要 10。",
-                        errors[0]["message"]), errors
+    assert re.fullmatch(
+        rf"扫描 #1 {gun.name}-1, #2 {gun.name}-2：.+ 在库位 WH1-A-01 扫描后被移动，现在可用 5，需要 10。",
+        errors[0]["message"],
+    ), errors
 
 
 async def test_a_count_session_completed_twice_records_its_counts_once(gql):
@@ -239,7 +286,9 @@ async def test_a_count_session_completed_twice_records_its_counts_once(gql):
     await label_widgets(db, sw)
     count_id = await do_open_count(db, CountInput(sw.w.wh1, location_ids=[sw.w.a1]), KEEPER)
     async with db.read() as conn:
-        count_number = (await conn.execute(select(stock_count.c.number).where(stock_count.c.id == count_id))).scalar_one()
+        count_number = (
+            await conn.execute(select(stock_count.c.number).where(stock_count.c.id == count_id))
+        ).scalar_one()
     gun = Handheld(gql)
     await gun.start("COUNT", count_number, "WH1-A-01")
     await gun.ok(EAN, "90")  # 10 short: more than 5 %, a recount is needed (by somebody else)
@@ -248,8 +297,13 @@ async def test_a_count_session_completed_twice_records_its_counts_once(gql):
         await conn.execute(update(scan_session).values(status="open", result_number=""))
     assert await gun.complete() == (count_number, [])  # it used to fail: SAME_PERSON (a recount by the counter)
     async with db.read() as conn:
-        line = (await conn.execute(select(stock_count_line).where(stock_count_line.c.count_id == count_id,
-                                                                  stock_count_line.c.product_id == sw.widget))).one()
+        line = (
+            await conn.execute(
+                select(stock_count_line).where(
+                    stock_count_line.c.count_id == count_id, stock_count_line.c.product_id == sw.widget
+                )
+            )
+        ).one()
     assert (line.counted_qty, line.book_qty, line.recount_required, line.recounted_qty) == (90 * Q, 100 * Q, True, None)
 
 
@@ -261,8 +315,9 @@ async def test_a_session_on_a_bin_outside_the_users_warehouses_is_refused_at_sta
             await do_start_session(db, mode, keeper, location_code="WH2-B-01")
         assert (exc.value.details[0].code, exc.value.details[0].field) == ("PERMISSION_DENIED", "location")
     assert await do_start_session(db, "TRANSFER", keeper, location_code="WH1-A-01")
-    item = await do_create_product(db, ProductInput(sku="P-1", name="商品", base_unit_id=pw.w.pcs,
-                                                    barcodes=[BarcodeInput(code=EAN)]))
+    item = await do_create_product(
+        db, ProductInput(sku="P-1", name="商品", base_unit_id=pw.w.pcs, barcodes=[BarcodeInput(code=EAN)])
+    )
     number = await purchase_order_for(db, pw, (item, "1"))
     with pytest.raises(ScanningError) as exc:  # a WH1 order received into a WH2 bin: refused at start
         await do_start_session(db, "RECEIVE", GUN, document_number=number, location_code="WH2-B-01")
@@ -302,8 +357,9 @@ async def test_the_new_checks_are_read_once_per_batch(db):
 
     pw_item = await serial_product(db, sw.w)
     supplier = await do_create_partner(db, "supplier", PartnerInput(code="S900", name="供应商"))
-    oid = await orders.do_create_purchase_order(db, orders.OrderInput(supplier, sw.w.wh1, [
-        orders.OrderLineInput(pw_item, "100", unit_price="1")]), PURCHASER)
+    oid = await orders.do_create_purchase_order(
+        db, orders.OrderInput(supplier, sw.w.wh1, [orders.OrderLineInput(pw_item, "100", unit_price="1")]), PURCHASER
+    )
     await orders.do_submit_purchase_order(db, oid, PURCHASER)
     await orders.do_approve_purchase_order(db, oid, MANAGER)
     async with db.read() as conn:
@@ -313,7 +369,9 @@ async def test_the_new_checks_are_read_once_per_batch(db):
     counts = []
     for n, tag in ((5, "a"), (50, "b")):
         with StatementCounter(db) as c:
-            results = await do_scan_batch(db, receive, [ScanInput(sn(f"{tag}{i}"), f"r{tag}{i}") for i in range(n)], GUN)
+            results = await do_scan_batch(
+                db, receive, [ScanInput(sn(f"{tag}{i}"), f"r{tag}{i}") for i in range(n)], GUN
+            )
         assert all(not isinstance(r, ScanningError) for r in results)
         counts.append(c.n)
     assert counts[0] == counts[1], counts
@@ -327,8 +385,12 @@ async def _complete_concurrently(base, session_id: int, n: int = 20) -> list[dic
     variables = {"s": to_global_id("ScanSession", session_id)}
     headers = {"authorization": f"Bearer {base.token}"}
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=n)) as http:
-        responses = await asyncio.gather(*(http.post(base + "/graphql", json={"query": query, "variables": variables},
-                                                     headers=headers) for _ in range(n)))
+        responses = await asyncio.gather(
+            *(
+                http.post(base + "/graphql", json={"query": query, "variables": variables}, headers=headers)
+                for _ in range(n)
+            )
+        )
     out = []
     for resp in responses:
         assert resp.status_code == 200, resp.text
@@ -343,8 +405,9 @@ async def test_twenty_concurrent_completions_answer_with_the_one_document(db, db
     from tests.servers import running_server
 
     pw = await make_purchasing_world(db)
-    item = await do_create_product(db, ProductInput(sku="P-1", name="商品", base_unit_id=pw.w.pcs,
-                                                    barcodes=[BarcodeInput(code=EAN)]))
+    item = await do_create_product(
+        db, ProductInput(sku="P-1", name="商品", base_unit_id=pw.w.pcs, barcodes=[BarcodeInput(code=EAN)])
+    )
     from server.inventory.services import do_receive_stock
 
     await do_receive_stock(db, [StockLine(item, "3", location_id=pw.w.a1, unit_cost="5")])  # the count's book
@@ -354,7 +417,9 @@ async def test_twenty_concurrent_completions_answer_with_the_one_document(db, db
 
     sw_count = await do_open_count(db, CountInput(pw.w.wh1, location_ids=[pw.w.a1]), KEEPER)
     async with db.read() as conn:
-        count_number = (await conn.execute(select(stock_count.c.number).where(stock_count.c.id == sw_count))).scalar_one()
+        count_number = (
+            await conn.execute(select(stock_count.c.number).where(stock_count.c.id == sw_count))
+        ).scalar_one()
     count = await do_start_session(db, "COUNT", GUN, document_number=count_number, location_code="WH1-A-01")
     await do_scan(db, count, EAN, "k1", GUN, quantity="7")
 
@@ -367,8 +432,13 @@ async def test_twenty_concurrent_completions_answer_with_the_one_document(db, db
     assert [r["errors"] for r in counted] == [[]] * 20 and {r["documentNumber"] for r in counted} == {count_number}
     async with db.read() as conn:
         receipts = (await conn.execute(select(func.count()).select_from(goods_receipt))).scalar_one()
-        lines = (await conn.execute(select(stock_count_line.c.counted_qty, stock_count_line.c.counted_by).where(
-            stock_count_line.c.count_id == sw_count, stock_count_line.c.product_id == item))).all()
+        lines = (
+            await conn.execute(
+                select(stock_count_line.c.counted_qty, stock_count_line.c.counted_by).where(
+                    stock_count_line.c.count_id == sw_count, stock_count_line.c.product_id == item
+                )
+            )
+        ).all()
     assert receipts == 1 and await levels(db, item) == {pw.w.a1: 15}
     assert [ln.counted_qty for ln in lines] == [7 * Q]
     await assert_ledger_consistent(db)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.scanning.errors import ScanningError
 from server.inventory.counts import CountInput, do_open_count
 from server.inventory.models import stock_count_line, stock_level
 from server.purchasing.models import purchase_order, purchase_order_line
 from server.sales import orders as so
 from server.sales.models import sales_order
+from server.scanning.errors import ScanningError
 from server.scanning.sessions import do_complete_session, do_scan, do_start_session, do_undo_last_scan
 from tests.factories import make_product
 from tests.invariants import assert_ledger_consistent
@@ -54,8 +54,10 @@ async def test_receive_by_scanning_with_retries_undo_and_over_receipt(db):
     assert number_rc.startswith("RC") and await do_complete_session(db, sid, GUN) == number_rc
     async with db.read() as conn:
         (line,) = (await conn.execute(select(purchase_order_line))).all()
-        levels = {r.location_id: r.qty for r in await conn.execute(select(stock_level).where(
-            stock_level.c.product_id == item))}
+        levels = {
+            r.location_id: r.qty
+            for r in await conn.execute(select(stock_level).where(stock_level.c.product_id == item))
+        }
         status = (await conn.execute(select(purchase_order.c.status))).scalar_one()
     assert line.accepted_qty == 12 * Q and status == "received"
     assert levels == {pw.w.a1: 5 * Q, pw.w.a2: 7 * Q}
@@ -66,10 +68,12 @@ async def test_receive_by_scanning_with_retries_undo_and_over_receipt(db):
 async def test_pick_count_and_transfer_by_scanning(db):
     sw = await make_sales_world(db)  # 100 widgets in A-01
     from server.catalog.models import barcode
+
     async with db.write() as conn:
         await conn.execute(barcode.insert().values(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"))
-    order_id = await so.do_create_sales_order(db, so.SalesOrderInput(sw.customer, sw.w.wh1, [
-        so.SalesLineInput(sw.widget, "3")]), SALES)
+    order_id = await so.do_create_sales_order(
+        db, so.SalesOrderInput(sw.customer, sw.w.wh1, [so.SalesLineInput(sw.widget, "3")]), SALES
+    )
     assert await so.do_submit_sales_order(db, order_id, SALES) == "approved"
     async with db.read() as conn:
         number = (await conn.execute(select(sales_order.c.number))).scalar_one()
@@ -92,8 +96,10 @@ async def test_pick_count_and_transfer_by_scanning(db):
     await do_scan(db, count, EAN, "c2", GUN, quantity="9")
     await do_complete_session(db, count, GUN)
     async with db.read() as conn:
-        lines = {(r.location_id, r.product_id): r for r in await conn.execute(
-            select(stock_count_line).where(stock_count_line.c.count_id == count_id))}
+        lines = {
+            (r.location_id, r.product_id): r
+            for r in await conn.execute(select(stock_count_line).where(stock_count_line.c.count_id == count_id))
+        }
     counted = lines[(sw.w.a2, sw.widget)]
     assert (counted.counted_qty, counted.book_qty) == (9 * Q, 10 * Q)
     await assert_ledger_consistent(db)
@@ -111,10 +117,14 @@ async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql)
     from tests.gql import admin_token
 
     db = gql.db
-    pw, item, number = await approved_order_for_scanning(db, "2")
+    _pw, _item, number = await approved_order_for_scanning(db, "2")
     gun = await admin_token(db, "scanner")
-    start = await gql.execute("""mutation($n: String!) { startScanSession(mode: RECEIVE, documentNumber: $n,
-        locationCode: "WH1-A-01") { sessionId errors { code } } }""", {"n": number}, token=gun)
+    start = await gql.execute(
+        """mutation($n: String!) { startScanSession(mode: RECEIVE, documentNumber: $n,
+        locationCode: "WH1-A-01") { sessionId errors { code } } }""",
+        {"n": number},
+        token=gun,
+    )
     sid = start["startScanSession"]["sessionId"]
     scan = """mutation($s: ID!, $c: String!, $k: String!) { scan(sessionId: $s, code: $c, scanId: $k) {
         answer { ok message replayed done needed } errors { code message } } }"""
@@ -122,16 +132,30 @@ async def test_a_scanner_token_receives_by_scanning_and_can_do_nothing_else(gql)
     assert (a["done"], a["needed"], a["replayed"]) == ("1", "2", False) and a["message"].startswith(number)
     b = (await gql.execute(scan, {"s": sid, "c": EAN, "k": "dev1-0001"}, token=gun))["scan"]["answer"]
     assert b["replayed"] and b["done"] == "1"
-    batch = await gql.execute("""mutation($s: ID!, $scans: [ScanItemInput!]!) { scanBatch(sessionId: $s,
+    batch = await gql.execute(
+        """mutation($s: ID!, $scans: [ScanItemInput!]!) { scanBatch(sessionId: $s,
         scans: $scans) { results { scanId answer { done replayed } errors { code } } errors { code } } }""",
-                              {"s": sid, "scans": [{"code": EAN, "scanId": "dev1-0001"}, {"code": EAN, "scanId": "dev1-0002"},
-                                                   {"code": EAN, "scanId": "dev1-0003"}]}, token=gun)
+        {
+            "s": sid,
+            "scans": [
+                {"code": EAN, "scanId": "dev1-0001"},
+                {"code": EAN, "scanId": "dev1-0002"},
+                {"code": EAN, "scanId": "dev1-0003"},
+            ],
+        },
+        token=gun,
+    )
     assert batch["scanBatch"]["errors"] == [] and batch["scanBatch"]["results"] == [
         {"scanId": "dev1-0001", "answer": {"done": "1", "replayed": True}, "errors": []},
         {"scanId": "dev1-0002", "answer": {"done": "2", "replayed": False}, "errors": []},
-        {"scanId": "dev1-0003", "answer": None, "errors": [{"code": "OVER_RECEIPT"}]}]
-    done = await gql.execute("""mutation($s: ID!) { completeScanSession(sessionId: $s) { documentNumber
-        errors { code } } }""", {"s": sid}, token=gun)
+        {"scanId": "dev1-0003", "answer": None, "errors": [{"code": "OVER_RECEIPT"}]},
+    ]
+    done = await gql.execute(
+        """mutation($s: ID!) { completeScanSession(sessionId: $s) { documentNumber
+        errors { code } } }""",
+        {"s": sid},
+        token=gun,
+    )
     assert done["completeScanSession"]["documentNumber"].startswith("RC")
     denied = await gql.post("""mutation { receiveGoods(input: {lines: []}) { errors { code } } }""", token=gun)
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
@@ -146,6 +170,7 @@ async def test_a_supervisor_follows_a_session_live(db, db_url):
 
     sw = await make_sales_world(db)
     from server.catalog.models import barcode
+
     async with db.write() as conn:
         await conn.execute(barcode.insert().values(code=EAN, product_id=sw.widget, unit_id=None, kind="gtin"))
     sid = await do_start_session(db, "TRANSFER", GUN, location_code="WH1-A-01")
@@ -164,21 +189,39 @@ async def test_a_batch_of_scans_answers_each_one_and_applies_each_scan_id_once(d
     from server.scanning.models import scan_record, scan_tally
     from server.scanning.sessions import ScanInput, do_scan_batch
 
-    pw, item, number = await approved_order_for_scanning(db, "6")
+    _pw, _item, number = await approved_order_for_scanning(db, "6")
     sid = await do_start_session(db, "RECEIVE", GUN, document_number=number)
-    batch = [ScanInput(EAN, "b1"), ScanInput("WH1-A-01", "b2"), ScanInput(EAN, "b3", quantity="2"),
-             ScanInput("9521234999997", "b4"), ScanInput(EAN, "b3", quantity="2"), ScanInput(EAN, "b5", quantity="5"),
-             ScanInput(EAN, "b6", quantity="4")]
+    batch = [
+        ScanInput(EAN, "b1"),
+        ScanInput("WH1-A-01", "b2"),
+        ScanInput(EAN, "b3", quantity="2"),
+        ScanInput("9521234999997", "b4"),
+        ScanInput(EAN, "b3", quantity="2"),
+        ScanInput(EAN, "b5", quantity="5"),
+        ScanInput(EAN, "b6", quantity="4"),
+    ]
     results = await do_scan_batch(db, sid, batch, GUN)
     codes = [r.details[0].code if isinstance(r, ScanningError) else (r.done, r.replayed) for r in results]
     # no bin yet; the bin; 2 of 6; unknown; the same scan id again (once); 2 + 5 > 6; 2 + 4 = 6
-    assert codes == ["LOCATION_REQUIRED", (None, False), (2 * Q, False), "UNKNOWN_BARCODE", (2 * Q, True),
-                     "OVER_RECEIPT", (6 * Q, False)]
+    assert codes == [
+        "LOCATION_REQUIRED",
+        (None, False),
+        (2 * Q, False),
+        "UNKNOWN_BARCODE",
+        (2 * Q, True),
+        "OVER_RECEIPT",
+        (6 * Q, False),
+    ]
     again = await do_scan_batch(db, sid, batch[1:3] + batch[6:], GUN)  # the handheld resends after a timeout
     assert [r.replayed for r in again] == [True, True, True]
     async with db.read() as conn:
-        records = (await conn.execute(select(scan_record.c.scan_id, scan_record.c.seq)
-                                      .where(scan_record.c.session_id == sid).order_by(scan_record.c.seq))).all()
+        records = (
+            await conn.execute(
+                select(scan_record.c.scan_id, scan_record.c.seq)
+                .where(scan_record.c.session_id == sid)
+                .order_by(scan_record.c.seq)
+            )
+        ).all()
         tally = (await conn.execute(select(scan_tally.c.qty).where(scan_tally.c.session_id == sid))).scalar_one()
     assert [(r.scan_id, r.seq) for r in records] == [("b2", 1), ("b3", 2), ("b6", 3)] and tally == 6 * Q
     await fails(do_scan(db, sid, EAN, "b2", GUN), "IDEMPOTENCY_KEY_REUSED")  # another code under a used id
@@ -192,10 +235,20 @@ async def test_serials_in_a_batch_are_checked_against_the_session_and_each_other
 
     pw = await make_purchasing_world(db)
     gtin = "09521234543220"
-    item = await do_create_product(db, ProductInput(sku="SN-B", name="序列号", base_unit_id=pw.w.pcs, tracking="serial",
-                                                    purchase_price="5", barcodes=[BarcodeInput(code=gtin[1:])]))
-    oid = await orders.do_create_purchase_order(db, orders.OrderInput(pw.supplier, pw.w.wh1, [
-        orders.OrderLineInput(item, "10")]), principal("purchaser", 81))
+    item = await do_create_product(
+        db,
+        ProductInput(
+            sku="SN-B",
+            name="序列号",
+            base_unit_id=pw.w.pcs,
+            tracking="serial",
+            purchase_price="5",
+            barcodes=[BarcodeInput(code=gtin[1:])],
+        ),
+    )
+    oid = await orders.do_create_purchase_order(
+        db, orders.OrderInput(pw.supplier, pw.w.wh1, [orders.OrderLineInput(item, "10")]), principal("purchaser", 81)
+    )
     await orders.do_submit_purchase_order(db, oid, principal("purchaser", 81))
     await orders.do_approve_purchase_order(db, oid, principal("purchase_manager", 82))
     async with db.read() as conn:
@@ -204,8 +257,10 @@ async def test_serials_in_a_batch_are_checked_against_the_session_and_each_other
 
     def code(sn):
         return f"]C101{gtin}21{sn}"
-    first = await do_scan_batch(db, sid, [ScanInput(code("A1"), "x1"), ScanInput(code("A2"), "x2"),
-                                          ScanInput(code("A1"), "x3")], GUN)
+
+    first = await do_scan_batch(
+        db, sid, [ScanInput(code("A1"), "x1"), ScanInput(code("A2"), "x2"), ScanInput(code("A1"), "x3")], GUN
+    )
     assert [getattr(r, "done", None) for r in first[:2]] == [Q, 2 * Q]
     assert first[2].details[0].code == "SERIAL_ALREADY_SCANNED"
     second = await do_scan_batch(db, sid, [ScanInput(code("A2"), "x4"), ScanInput(code("A3"), "x5")], GUN)

@@ -20,7 +20,7 @@ from tests.servers import free_port, running_server
 
 
 async def test_offline_scans_are_replayed_once(db, db_url, tmp_path):
-    pw, item, number = await approved_order_for_scanning(db, "20")
+    _pw, _item, number = await approved_order_for_scanning(db, "20")
     _, token = await do_create_api_token(db, name="handheld-07", role_code="scanner")
     port = free_port()
     home = tmp_path / "client"

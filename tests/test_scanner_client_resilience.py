@@ -13,8 +13,17 @@ import stat
 import time
 
 from server.auth.services import do_create_api_token
-from tests.scanner_kit import EAN, UNKNOWN, FlakyProxy, Handheld, dead_zone, jxc_scan, order_to_receive, queue_rows, \
-    received
+from tests.scanner_kit import (
+    EAN,
+    UNKNOWN,
+    FlakyProxy,
+    Handheld,
+    dead_zone,
+    jxc_scan,
+    order_to_receive,
+    queue_rows,
+    received,
+)
 from tests.servers import free_port, running_server
 
 EAN2 = "6901234567892"
@@ -57,7 +66,11 @@ async def test_session_started_undone_and_completed_offline(db, db_url, tmp_path
         assert "session started on the server" in out and "session completed: RC" in out, out
         # in order: 5, 6, undo → 5, 7, unknown (set aside, then dropped by the second undo), 8
         assert [line.split(": ")[-1] for line in out.splitlines() if line.startswith("✓ PO")] == [
-            "5 / 20", "6 / 20", "7 / 20", "8 / 20"], out
+            "5 / 20",
+            "6 / 20",
+            "7 / 20",
+            "8 / 20",
+        ], out
         assert out.index("Undone: ") < out.index("7 / 20") < out.index("undone (it had been set aside")
     assert await received(db) == {(item, None, None): 8}
     rows = queue_rows(home)
@@ -83,7 +96,15 @@ async def test_server_coming_back_while_the_worker_scans(db, db_url, tmp_path):
         hand.wait_for("/ 50", n=8)
         assert hand.close() == 0
         assert [line.split(": ")[-1] for line in hand.lines if line.startswith("✓ PO")] == [
-            "1 / 50", "2 / 50", "3 / 50", "4 / 50", "5 / 50", "7 / 50", "9 / 50", "11 / 50"], hand.output
+            "1 / 50",
+            "2 / 50",
+            "3 / 50",
+            "4 / 50",
+            "5 / 50",
+            "7 / 50",
+            "9 / 50",
+            "11 / 50",
+        ], hand.output
         assert jxc_scan(home, "complete").returncode == 0
     assert await received(db) == {(item, None, None): 11}
 
@@ -178,8 +199,14 @@ async def test_scans_the_server_cannot_take_are_set_aside_and_reviewed(db, db_ur
             assert "this session still has set-aside scans" in out, out  # the done, set aside too
             assert f"{number} · 扫码商品 1: 1 / 5" in out and "session completed: RC" in out, out
             rows = queue_rows(home)
-            assert [(r[2], r[3]) for r in rows] == [(EAN, "sent"), (EAN2, "sent"), (f"{EAN}*2", "sent"),
-                                                    (UNKNOWN, "dropped"), (EAN, "sent"), ("done", "sent")], rows
+            assert [(r[2], r[3]) for r in rows] == [
+                (EAN, "sent"),
+                (EAN2, "sent"),
+                (f"{EAN}*2", "sent"),
+                (UNKNOWN, "dropped"),
+                (EAN, "sent"),
+                ("done", "sent"),
+            ], rows
             assert "nothing is set aside" in jxc_scan(home, "review").stdout
         finally:
             proxy.close()
@@ -189,7 +216,7 @@ async def test_scans_the_server_cannot_take_are_set_aside_and_reviewed(db, db_ur
 async def test_a_dead_zone_never_slows_the_prompt(db, db_url, tmp_path):
     """The server accepts connections and never answers: 50 scans are each answered at once (queued),
     the status line shows them; back in range, they are sent in batches."""
-    (item,), number = await order_to_receive(db, (EAN, "60", "none", None))
+    (_item,), number = await order_to_receive(db, (EAN, "60", "none", None))
     token = await scanner_token(db)
     port, home = free_port(), tmp_path / "client"
     with running_server(db_url, port=port) as base:
@@ -300,7 +327,10 @@ async def test_lots_typed_by_hand_for_labels_with_only_a_gtin(db, db_url, tmp_pa
         hand.wait_for("review them, then retry done")  # the scan without its lot is set aside
         assert hand.close() == 0
         assert [line.split(": ")[-1] for line in hand.lines if line.startswith("✓ PO")] == [
-            "24 / 200", "48 / 200", "54 / 200"], hand.output
+            "24 / 200",
+            "48 / 200",
+            "54 / 200",
+        ], hand.output
 
         # the lot typed for the refused scan (C9, no expiry, quantity 1), then done retried: the new
         # scan is sent before the session completes
@@ -315,9 +345,13 @@ async def test_lots_typed_by_hand_for_labels_with_only_a_gtin(db, db_url, tmp_pa
             (LOT_EAN, "dropped", "REPLACED"),
             (f"{LOT_EAN} lot=B7 exp=2030-12-31 qty=6", "sent", ""),
             ("done", "sent", ""),
-            (f"{LOT_EAN} lot=C9", "sent", "")], rows
-    assert await received(db) == {(lotted, "A123", "2030-06-30"): 48, (lotted, "B7", "2030-12-31"): 6,
-                                  (lotted, "C9", None): 1}
+            (f"{LOT_EAN} lot=C9", "sent", ""),
+        ], rows
+    assert await received(db) == {
+        (lotted, "A123", "2030-06-30"): 48,
+        (lotted, "B7", "2030-12-31"): 6,
+        (lotted, "C9", None): 1,
+    }
 
 
 def test_the_short_syntax_and_the_gs1_string_it_sends():
@@ -328,15 +362,24 @@ def test_the_short_syntax_and_the_gs1_string_it_sends():
     e = parse_line("6901234567892 lot=A123 exp=2027-06-30 qty=24")
     assert (e.code, e.lot, e.expiry, e.quantity) == ("6901234567892", "A123", date(2027, 6, 30), "24")
     assert e.to_send() == "]C1" + "0106901234567892" + "17270630" + "10A123"
-    assert parse_line("6901234567892 批次=A1 序列号=SN9 有效期=20270630").to_send() == \
-        "]C1" + "0106901234567892" + "17270630" + "21SN9" + GS + "10A1"
+    assert (
+        parse_line("6901234567892 批次=A1 序列号=SN9 有效期=20270630").to_send()
+        == "]C1" + "0106901234567892" + "17270630" + "21SN9" + GS + "10A1"
+    )
     assert parse_line(f"{EAN}*2").to_send() == EAN and parse_line(f"{EAN}*2").quantity == "2"
     assert parse_line("CODE 39 TEXT").code == "CODE 39 TEXT"  # not our syntax: one code
     assert parse_line("撤销").kind == "undo" and parse_line("done").kind == "done"
     assert parse_expiry("300630", today=date(2026, 6, 15)) == date(2030, 6, 30)
     assert parse_expiry("800101", today=date(2026, 6, 15)) == date(1980, 1, 1)
-    for bad in ("6901234567893 lot=A", f"{EAN} lot=A exp=2027-02-30", f"{EAN}*0", f"{EAN} lot=A B",
-                f"{EAN} lot=toolongforthegs1field123", f"{EAN} lot=A exp=2099-01-01", f"{EAN}*2 qty=3"):
+    for bad in (
+        "6901234567893 lot=A",
+        f"{EAN} lot=A exp=2027-02-30",
+        f"{EAN}*0",
+        f"{EAN} lot=A B",
+        f"{EAN} lot=toolongforthegs1field123",
+        f"{EAN} lot=A exp=2099-01-01",
+        f"{EAN}*2 qty=3",
+    ):
         try:
             parse_line(bad)
         except EntryError as exc:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from server.scanning.errors import ScanningError
 from server.inventory.warehouses import do_create_location
 from server.scanning.barcodes import resolve_barcode
+from server.scanning.errors import ScanningError
 from tests.factories import make_product, make_world
 from tests.gql import admin_token
 
@@ -40,7 +40,7 @@ async def resolve(db, code, **kw):
 
 
 async def test_gs1_vectors(db, scan_world):
-    w, item, bin_ = scan_world
+    _w, item, bin_ = scan_world
     r = await resolve(db, V1)
     assert (r.kind, r.product_id, r.expiry_date, r.lot) == ("product", item, date(2025, 12, 31), "ABC123")
     r = await resolve(db, V2)
@@ -61,7 +61,7 @@ async def test_gs1_vectors(db, scan_world):
 
 
 async def test_substitutes_plain_codes_and_errors(db, scan_world):
-    w, item, bin_ = scan_world
+    w, item, _bin = scan_world
     r = await resolve(db, V2.replace("\x1d", "|"), gs_substitutes="|")  # a wedge scanner without ASCII 29
     assert (r.lot, r.expiry_date) == ("A1B2C3", date(2028, 2, 29))
     r = await resolve(db, "(01)09521234543213(17)251231(10)ABC123")  # the human-readable form
@@ -72,8 +72,11 @@ async def test_substitutes_plain_codes_and_errors(db, scan_world):
     assert (await resolve(db, "WH1-A-01")).location_id == w.a1
     r = await resolve(db, "PO2026-000123")
     assert (r.kind, r.document_type) == ("document", "PO")
-    for code, expected in (("9521234543214", "BAD_CHECK_DIGIT"), ("9521234999997", "UNKNOWN_BARCODE"),
-                           ("hello world", "UNKNOWN_BARCODE")):
+    for code, expected in (
+        ("9521234543214", "BAD_CHECK_DIGIT"),
+        ("9521234999997", "UNKNOWN_BARCODE"),
+        ("hello world", "UNKNOWN_BARCODE"),
+    ):
         with pytest.raises(ScanningError) as exc:
             await resolve(db, code)
         assert exc.value.details[0].code == expected, code
@@ -96,12 +99,17 @@ async def test_resolve_through_the_api_with_a_scanner_token(gql):
     w = await make_world(gql.db)
     await make_product(gql.db, w, barcodes=("9521234543213",))
     scanner = await admin_token(gql.db, "scanner")
-    body = await gql.execute("""query($c: String!) { resolveBarcode(code: $c) {
-        resolution { kind lot expiryDate product { sku } } errors { code message } } }""", {"c": V1}, token=scanner)
+    body = await gql.execute(
+        """query($c: String!) { resolveBarcode(code: $c) {
+        resolution { kind lot expiryDate product { sku } } errors { code message } } }""",
+        {"c": V1},
+        token=scanner,
+    )
     assert body["resolveBarcode"]["resolution"]["kind"] == "product"
     assert body["resolveBarcode"]["resolution"]["expiryDate"] == "2025-12-31"
-    bad = await gql.execute("""query { resolveBarcode(code: "9521234543214") { errors { code message } } }""",
-                            token=scanner, lang="en")
+    bad = await gql.execute(
+        """query { resolveBarcode(code: "9521234543214") { errors { code message } } }""", token=scanner, lang="en"
+    )
     assert bad["resolveBarcode"]["errors"][0]["code"] == "BAD_CHECK_DIGIT"
     assert "expected 3" in bad["resolveBarcode"]["errors"][0]["message"]
 
@@ -139,13 +147,16 @@ async def test_labels_decode_back_to_their_content(gql):
         r = await resolve_barcode(conn, "]C1" + "0109521234543213" + "1725123110ABC123")
     assert (r.product_id, r.lot, r.expiry_date) == (item, "ABC123", d(2025, 12, 31))
 
-    sheet = await gql.http.get(f"/labels/sheet.pdf?products={pid},{pid}&locations={to_global_id('Location', w.a1)}",
-                               headers={"authorization": f"Bearer {gql.token}"})
+    sheet = await gql.http.get(
+        f"/labels/sheet.pdf?products={pid},{pid}&locations={to_global_id('Location', w.a1)}",
+        headers={"authorization": f"Bearer {gql.token}"},
+    )
     assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
     anonymous = await gql.http.get(f"/labels/product/{pid}.png")
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "PERMISSION_DENIED"  # not signed in
-    missing = await gql.http.get(f"/labels/product/{to_global_id('Product', 999)}.png",
-                                 headers={"authorization": f"Bearer {gql.token}"})
+    missing = await gql.http.get(
+        f"/labels/product/{to_global_id('Product', 999)}.png", headers={"authorization": f"Bearer {gql.token}"}
+    )
     assert missing.status_code == 404
 
 
@@ -158,14 +169,20 @@ async def test_label_links_and_the_labels_command(gql, db_url, tmp_path):
 
     w = await make_world(gql.db)
     item = await make_product(gql.db, w, barcodes=("9521234543213",))
-    links = await gql.execute("""query($p: [ID!]) { labelLinks(productIds: $p, kind: QR) { images sheetPdf } }""",
-                              {"p": [to_global_id("Product", item)]})
+    links = await gql.execute(
+        """query($p: [ID!]) { labelLinks(productIds: $p, kind: QR) { images sheetPdf } }""",
+        {"p": [to_global_id("Product", item)]},
+    )
     (image,) = links["labelLinks"]["images"]
     resp = await gql.http.get(image, headers={"authorization": f"Bearer {gql.token}"})
     assert resp.status_code == 200
     out = tmp_path / "bins.pdf"
-    done = subprocess.run([sys.executable, "-m", "server.cli", "labels", "locations", "--warehouse", "WH1", "-o",
-                           str(out)], env=dict(os.environ, DATABASE_URL=db_url), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "labels", "locations", "--warehouse", "WH1", "-o", str(out)],
+        env=dict(os.environ, DATABASE_URL=db_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "2 label(s)" in done.stdout and out.read_bytes().startswith(b"%PDF")

@@ -15,11 +15,17 @@ def test_committed_sdl_is_the_served_schema():
     committed, served = SDL_PATH.read_text(), served_sdl()
     if committed == served:
         return
-    diff = list(difflib.unified_diff(committed.splitlines(), served.splitlines(), "schema.graphql (committed)",
-                                     "served schema", lineterm="", n=1))
+    diff = list(
+        difflib.unified_diff(
+            committed.splitlines(), served.splitlines(), "schema.graphql (committed)", "served schema", lineterm="", n=1
+        )
+    )
     shown = "\n".join(diff[:120]) + (f"\n… {len(diff) - 120} more diff lines" if len(diff) > 120 else "")
-    pytest.fail("the served GraphQL schema differs from schema.graphql; if the change is meant, run "
-                f"`make schema` and commit the file.\n{report(committed, served)}\n{shown}", pytrace=False)
+    pytest.fail(
+        "the served GraphQL schema differs from schema.graphql; if the change is meant, run "
+        f"`make schema` and commit the file.\n{report(committed, served)}\n{shown}",
+        pytrace=False,
+    )
 
 
 def test_the_report_names_breaking_and_dangerous_changes():

@@ -40,8 +40,13 @@ def _second_serve(port: int, workers: int, database_url: str) -> subprocess.Comp
     import os
 
     env = dict(os.environ, DATABASE_URL=database_url, JXC_LOG_LEVEL="warning")
-    return subprocess.run([sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
-                          env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 @pytest.mark.parametrize("first_workers", [1, 2])
@@ -64,8 +69,12 @@ def test_a_second_server_on_a_taken_port_refuses_to_start(test_databases, tmp_pa
         for _ in range(20):
             with httpx.Client() as http:  # a new connection each time
                 assert http.get(base + "/healthz", timeout=5).status_code == 200
-                me = http.post(base + "/graphql", json={"query": "{ me { name } }"},
-                               headers={"authorization": f"Bearer {base.token}"}, timeout=5).json()
+                me = http.post(
+                    base + "/graphql",
+                    json={"query": "{ me { name } }"},
+                    headers={"authorization": f"Bearer {base.token}"},
+                    timeout=5,
+                ).json()
                 assert me["data"]["me"]["name"], me
 
 
@@ -103,8 +112,9 @@ async def _ws_outcome(base: str, origin: str | None) -> str:
     import websockets
 
     try:
-        async with websockets.connect(base.replace("http://", "ws://") + "/graphql", origin=origin,
-                                      subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            base.replace("http://", "ws://") + "/graphql", origin=origin, subprotocols=["graphql-transport-ws"]
+        ) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": {"token": base.token}}))
             return json.loads(await asyncio.wait_for(ws.recv(), 5))["type"]
     except websockets.exceptions.InvalidStatus as exc:
@@ -180,14 +190,14 @@ def test_production_settings(monkeypatch):
 # ---- introspection and suggestions ---------------------------------------------------------------------
 
 SCHEMA_QUERY = "{ __schema { queryType { name } } }"
-HIDDEN = "query { ...F } fragment F on Query { __type(name: \"Product\") { name } }"
+HIDDEN = 'query { ...F } fragment F on Query { __type(name: "Product") { name } }'
 TYPO = "{ prodcts { totalCount } }"
 BAD_ARGUMENT = "{ products(frist: 1) { totalCount } }"
 
 
 async def test_introspection_is_for_signed_in_callers(db_url):
     async with gql_client(db_url) as gql:
-        for query in (SCHEMA_QUERY, HIDDEN, "{ __type(name: \"Query\") { name } }"):
+        for query in (SCHEMA_QUERY, HIDDEN, '{ __type(name: "Query") { name } }'):
             body = await gql.post(query, token=None, lang="en")
             assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED", body
             assert "sign-in" in body["errors"][0]["message"]
@@ -221,8 +231,12 @@ async def test_without_introspection_nobody_introspects_or_gets_suggestions(db_u
 
 
 async def test_downloads_answer_401_and_403_as_typed_bilingual_json(gql):
-    urls = ["/reports/sales.csv", "/finance/statements/trial_balance.xlsx?period=202611",
-            f"/labels/location/{to_global_id('Location', 1)}.png", "/labels/document/PO2026-000001.png"]
+    urls = [
+        "/reports/sales.csv",
+        "/finance/statements/trial_balance.xlsx?period=202611",
+        f"/labels/location/{to_global_id('Location', 1)}.png",
+        "/labels/document/PO2026-000001.png",
+    ]
     keeper = await admin_token(gql.db, "scanner")  # scan.use, catalog.view, stock.view, stock.count
     for url in urls:
         for headers in ({}, {"authorization": "Bearer jxc_not-a-token"}, {"authorization": "Basic abc"}):
@@ -242,8 +256,9 @@ async def test_labels_of_bins_outside_the_callers_warehouses_are_refused(gql):
     from server.auth.services import do_create_user, do_login
 
     w = await make_world(gql.db)
-    await do_create_user(gql.db, username="zhao", password="long enough pw", roles=["warehouse_keeper"],
-                         warehouse_ids=[w.wh1])
+    await do_create_user(
+        gql.db, username="zhao", password="long enough pw", roles=["warehouse_keeper"], warehouse_ids=[w.wh1]
+    )
     token = (await do_login(gql.db, "zhao", "long enough pw"))[0]
     headers = {"authorization": f"Bearer {token}"}
     own = await gql.http.get(f"/labels/location/{to_global_id('Location', w.a1)}.png", headers=headers)
@@ -316,19 +331,32 @@ async def test_every_download_route_refuses_bad_parameters_with_400(gql):
         en = await gql.http.get(url, headers={**headers, "accept-language": "en"})
         assert en.status_code == 400, (url, en.status_code, en.text)
         error = en.json()["error"]
-        assert error["code"] == code and error["message"] and not CJK.search(error["message"].split("“")[0]), (url, error)
+        assert error["code"] == code and error["message"] and not CJK.search(error["message"].split("“")[0]), (
+            url,
+            error,
+        )
         zh = await gql.http.get(url, headers=headers)  # no Accept-Language: JXC_LANGUAGE, zh-CN
         assert zh.status_code == 400 and zh.json()["error"]["code"] == code
         assert CJK.search(zh.json()["error"]["message"]), (url, zh.json())
     # a missing object is a typed 404, and so is an unknown report
-    for url in (f"/labels/product/{to_global_id('Product', 999)}.png", f"/labels/location/{to_global_id('Location', 999)}.png",
-                "/reports/nope.csv", "/reports/sales.pdf"):
+    for url in (
+        f"/labels/product/{to_global_id('Product', 999)}.png",
+        f"/labels/location/{to_global_id('Location', 999)}.png",
+        "/reports/nope.csv",
+        "/reports/sales.pdf",
+    ):
         resp = await gql.http.get(url, headers=headers)
-        assert resp.status_code == 404 and resp.json()["error"]["code"] in ("UNKNOWN_BARCODE", "NOT_FOUND"), (url, resp.text)
+        assert resp.status_code == 404 and resp.json()["error"]["code"] in ("UNKNOWN_BARCODE", "NOT_FOUND"), (
+            url,
+            resp.text,
+        )
     # and good parameters still work
-    for url in ("/reports/sales.csv?start=2026-11-01&end=2026-11-28&group_by=customer", "/reports/slow_movers.csv?days=30",
-                f"/labels/product/{pid}.png?kind=gs1_128&lot=AB-12/3&expiry=2027-01-31",
-                f"/labels/sheet.pdf?products={pid}&locations={lid}&layout=50x30"):
+    for url in (
+        "/reports/sales.csv?start=2026-11-01&end=2026-11-28&group_by=customer",
+        "/reports/slow_movers.csv?days=30",
+        f"/labels/product/{pid}.png?kind=gs1_128&lot=AB-12/3&expiry=2027-01-31",
+        f"/labels/sheet.pdf?products={pid}&locations={lid}&layout=50x30",
+    ):
         assert (await gql.http.get(url, headers=headers)).status_code == 200, url
 
 

@@ -91,8 +91,10 @@ async def test_a_socket_stops_running_operations_once_its_credentials_end(db, db
         from sqlalchemy import func, select
 
         from server.auth.models import auth_token
-        tokens = (await conn.execute(select(func.count()).select_from(auth_token).where(
-            auth_token.c.name == "x"))).scalar_one()
+
+        tokens = (
+            await conn.execute(select(func.count()).select_from(auth_token).where(auth_token.c.name == "x"))
+        ).scalar_one()
     assert tokens == 0  # the mutation did not run
 
 
@@ -105,9 +107,14 @@ async def test_a_revoked_token_ends_its_subscription_within_a_second_in_another_
             sub = await ws.send(STOCK_SUB)
             await asyncio.sleep(0.5)
             async with httpx.AsyncClient() as http:
-                resp = await http.post(server_b + "/graphql", json={
-                    "query": "mutation($id: Int!) { revokeApiToken(id: $id) { ok } }", "variables": {"id": token_id}},
-                    headers={"authorization": f"Bearer {server_b.token}"})
+                resp = await http.post(
+                    server_b + "/graphql",
+                    json={
+                        "query": "mutation($id: Int!) { revokeApiToken(id: $id) { ok } }",
+                        "variables": {"id": token_id},
+                    },
+                    headers={"authorization": f"Bearer {server_b.token}"},
+                )
                 assert resp.json()["data"]["revokeApiToken"]["ok"] is True
             revoked = time.monotonic()
             ended = await ws.result(sub, timeout=5)
@@ -132,14 +139,17 @@ async def test_logout_with_an_api_token_is_refused_and_the_token_stays_valid(gql
 async def test_logout_with_a_session_ends_it(gql):
     token = await _session(gql.db, roles=("viewer",))
     assert (await gql.execute("mutation { logout { ok errors { code } } }", token=token))["logout"] == {
-        "ok": True, "errors": []}
+        "ok": True,
+        "errors": [],
+    }
     body = await gql.post("{ me { name } }", token=token)
     assert _codes(body) == ["PERMISSION_DENIED"]
 
 
 async def test_token_revoke_touches_api_tokens_only(db, monkeypatch, capsys):
-    from server.auth.models import auth_token
     from sqlalchemy import select
+
+    from server.auth.models import auth_token
 
     session = await _session(db)
     async with db.read() as conn:
@@ -192,8 +202,8 @@ async def test_nobody_can_lock_admin_out_from_outside(db):
 
 
 async def test_sign_in_through_the_api_uses_the_client_address(db_url):
-    from tests.gql import app_settings
     from server.web.app import create_app
+    from tests.gql import app_settings
 
     app = create_app(app_settings(db_url))
     login = 'mutation { login(username: "admin", password: "guess") { token errors { code } } }'
@@ -201,8 +211,12 @@ async def test_sign_in_through_the_api_uses_the_client_address(db_url):
     try:
         async with app.router.lifespan_context(app):
             await auth.do_create_user(app.state.jxc.db, username="admin", password="correct horse", roles=["admin"])
-            for address, expected in (("203.0.113.9", "INVALID_CREDENTIALS"), ("203.0.113.9", "INVALID_CREDENTIALS"),
-                                      ("203.0.113.9", "TOO_MANY_ATTEMPTS"), ("192.0.2.7", "INVALID_CREDENTIALS")):
+            for address, expected in (
+                ("203.0.113.9", "INVALID_CREDENTIALS"),
+                ("203.0.113.9", "INVALID_CREDENTIALS"),
+                ("203.0.113.9", "TOO_MANY_ATTEMPTS"),
+                ("192.0.2.7", "INVALID_CREDENTIALS"),
+            ):
                 transport = httpx.ASGITransport(app=app, client=(address, 5000))
                 async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                     body = (await http.post("/graphql", json={"query": login})).json()
@@ -222,8 +236,12 @@ async def test_idempotency_keys_belong_to_their_principal(gql):
     keeper_b = (await auth.do_create_api_token(gql.db, name="gun-b", role_code="warehouse_keeper"))[1]
 
     def lines(qty: str) -> dict:
-        return {"l": [{"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1),
-                       "quantity": qty}], "k": "scan-0001"}
+        return {
+            "l": [
+                {"productId": to_global_id("Product", p), "locationId": to_global_id("Location", w.a1), "quantity": qty}
+            ],
+            "k": "scan-0001",
+        }
 
     first = (await gql.execute(RECEIVE, lines("2"), token=keeper_a))["receiveStock"]
     again = (await gql.execute(RECEIVE, lines("2"), token=keeper_a))["receiveStock"]
@@ -236,6 +254,7 @@ async def test_idempotency_keys_belong_to_their_principal(gql):
     assert different["errors"] == []
     b_own = (await gql.execute(RECEIVE, {**lines("7"), "k": "scan-0002"}, token=keeper_b))["receiveStock"]
     assert b_own["errors"] == [] and b_own["replayed"] is False
-    stock = await gql.execute("query($p: ID!) { productStock(productId: $p) { quantity } }",
-                              {"p": to_global_id("Product", p)})
+    stock = await gql.execute(
+        "query($p: ID!) { productStock(productId: $p) { quantity } }", {"p": to_global_id("Product", p)}
+    )
     assert stock["productStock"]["quantity"] == "16"  # 2 (A) + 2 (B) + 5 (A) + 7 (B)

@@ -12,10 +12,10 @@ import pytest
 import websockets
 
 from schema.relay import to_global_id
+from server.core import clock
 from server.inventory.services import StockLine, do_receive_stock
 from tests.factories import make_product, make_world
 from tests.servers import graphql, running_server, subscribe
-from server.core import clock
 
 SUB = """subscription($filter: StockChangedFilter, $since: Int) {
   stockChanged(filter: $filter, since: $since) {
@@ -29,8 +29,17 @@ RECEIVE = """mutation($lines: [ReceiveLineInput!]!, $key: String!) {
 
 
 def _receive_vars(product: int, location: int, qty: str, key: str) -> dict:
-    return {"lines": [{"productId": to_global_id("Product", product), "locationId": to_global_id("Location", location),
-                       "quantity": qty, "unitCost": "1.00"}], "key": key}
+    return {
+        "lines": [
+            {
+                "productId": to_global_id("Product", product),
+                "locationId": to_global_id("Location", location),
+                "quantity": qty,
+                "unitCost": "1.00",
+            }
+        ],
+        "key": key,
+    }
 
 
 @pytest.fixture
@@ -81,11 +90,25 @@ async def test_transfer_emits_both_sides_for_a_warehouse_filter(db, db_url, worl
     transfer = """mutation($lines: [TransferLineInput!]!) { transferStock(lines: $lines, idempotencyKey: "t1") {
         errors { code } } }"""
     with running_server(db_url) as base:
-        async with subscribe(base, SUB, {"filter": {"warehouseId": to_global_id("Warehouse", w.wh2)}, "since": 0}) as sub:
+        async with subscribe(
+            base, SUB, {"filter": {"warehouseId": to_global_id("Warehouse", w.wh2)}, "since": 0}
+        ) as sub:
             async with httpx.AsyncClient() as http:
-                await graphql(http, base, transfer, {"lines": [{
-                    "productId": to_global_id("Product", p1), "fromLocationId": to_global_id("Location", w.a1),
-                    "toLocationId": to_global_id("Location", w.b1), "quantity": "4"}]})
+                await graphql(
+                    http,
+                    base,
+                    transfer,
+                    {
+                        "lines": [
+                            {
+                                "productId": to_global_id("Product", p1),
+                                "fromLocationId": to_global_id("Location", w.a1),
+                                "toLocationId": to_global_id("Location", w.b1),
+                                "quantity": "4",
+                            }
+                        ]
+                    },
+                )
             event = (await sub.next())["stockChanged"]
             assert (event["delta"], event["quantity"], event["moveType"]) == ("4", "4", "TRANSFER")
             assert event["location"]["code"] == "WH2-B-01"
@@ -119,7 +142,8 @@ async def test_listener_reconnects_and_replays_after_connection_loss(db_url, wor
             try:
                 killed = await admin.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = 'jxc-listener' AND datname = current_database()")
+                    "WHERE application_name = 'jxc-listener' AND datname = current_database()"
+                )
                 assert killed == 2  # one listener per server process
                 async with httpx.AsyncClient() as http:
                     await graphql(http, server_b, RECEIVE, _receive_vars(p1, w.a1, "2", "while-down"))
@@ -129,7 +153,8 @@ async def test_listener_reconnects_and_replays_after_connection_loss(db_url, wor
                 while time.monotonic() < deadline:
                     listeners = await admin.fetchval(
                         "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jxc-listener' "
-                        "AND datname = current_database()")
+                        "AND datname = current_database()"
+                    )
                     if listeners == 2:
                         break
                     await asyncio.sleep(0.1)
@@ -173,14 +198,23 @@ async def test_document_status_changes_are_live_and_respect_permissions(db, db_u
             base.token = purchaser_token
             async with subscribe(base, query) as sub:
                 await asyncio.sleep(0.3)
-                order_id = await orders.do_create_purchase_order(db, orders.OrderInput(
-                    supplier_id=pw.supplier, warehouse_id=pw.w.wh1,
-                    lines=[orders.OrderLineInput(product_id=pw.widget, quantity="2")]), PURCHASER)
+                order_id = await orders.do_create_purchase_order(
+                    db,
+                    orders.OrderInput(
+                        supplier_id=pw.supplier,
+                        warehouse_id=pw.w.wh1,
+                        lines=[orders.OrderLineInput(product_id=pw.widget, quantity="2")],
+                    ),
+                    PURCHASER,
+                )
                 await orders.do_submit_purchase_order(db, order_id, PURCHASER)
                 await orders.do_approve_purchase_order(db, order_id, MANAGER)
                 seen = [(await sub.next())["documentStatusChanged"] for _ in range(3)]
             assert await blind.nothing_within(0.5)
-    assert [(e["fromStatus"], e["toStatus"]) for e in seen] == [("", "draft"), ("draft", "submitted"),
-                                                                ("submitted", "approved")]
+    assert [(e["fromStatus"], e["toStatus"]) for e in seen] == [
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+    ]
     assert {e["number"] for e in seen} == {f"PO{clock.today().year}-000001"}
     assert seen[2]["actor"] == "user:bob" and seen[0]["seq"] < seen[1]["seq"] < seen[2]["seq"]

@@ -19,4 +19,5 @@ class CreateUserInput:
     display_name: str = ""
     roles: list[str] = strawberry.field(default_factory=list)
     warehouse_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Restrict the user to these warehouses (empty: all).")
+        default_factory=list, description="Restrict the user to these warehouses (empty: all)."
+    )

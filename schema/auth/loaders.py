@@ -20,12 +20,16 @@ class AuthLoaders(DomainLoaders):
     @cached_property
     def roles_by_user(self) -> DataLoader[int, list[str]]:
         """A user's role codes, sorted."""
+
         async def load(user_ids: list[int]):
             groups = defaultdict(list)
             async with self.db.read() as conn:
-                rows = await conn.execute(select(user_role.c.user_id, role.c.code)
-                                          .join(role, role.c.id == user_role.c.role_id)
-                                          .where(user_role.c.user_id.in_(set(user_ids))).order_by(role.c.code))
+                rows = await conn.execute(
+                    select(user_role.c.user_id, role.c.code)
+                    .join(role, role.c.id == user_role.c.role_id)
+                    .where(user_role.c.user_id.in_(set(user_ids)))
+                    .order_by(role.c.code)
+                )
                 for user_id, code in rows:
                     groups[user_id].append(code)
             return [groups.get(u, []) for u in user_ids]

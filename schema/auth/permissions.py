@@ -80,7 +80,7 @@ def needs(permission: str | None, *alternatives: str) -> list:
 PAYABLE_AMOUNTS = ("cost.view", "finance.view")
 
 
-def required_permission(field) -> str | None | bool:
+def required_permission(field) -> str | bool | None:
     """The permission a schema field declares; ``False`` when it declares none (for the coverage test)."""
     for ext in getattr(field, "extensions", None) or ():
         if isinstance(ext, PermissionExtension):

@@ -19,17 +19,27 @@ from server.core.audit import audit_log
 @strawberry.type
 class AuthQuery:
     @strawberry.field(description="The audit log, newest first.", extensions=needs("audit.view"))
-    async def audit_log(self, info: Info, filter: AuditFilter | None = None, first: int | None = None,
-                        after: str | None = None) -> Connection[AuditEntry]:
+    async def audit_log(
+        self, info: Info, filter: AuditFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditEntry]:
         q = select(audit_log)
         f = filter or AuditFilter()
-        for column, value in ((audit_log.c.actor, f.actor), (audit_log.c.operation, f.operation),
-                              (audit_log.c.target, f.target)):
+        for column, value in (
+            (audit_log.c.actor, f.actor),
+            (audit_log.c.operation, f.operation),
+            (audit_log.c.target, f.target),
+        ):
             if value:
                 q = q.where(column == value)
         costs = caller_can(info, scope.COST_VIEW)
-        return await paginate(info, q.order_by(audit_log.c.id.desc()), lambda r: AuditEntry.from_row(r, costs=costs),
-                              first=first, after=after, keyset=(audit_log.c.id, True))
+        return await paginate(
+            info,
+            q.order_by(audit_log.c.id.desc()),
+            lambda r: AuditEntry.from_row(r, costs=costs),
+            first=first,
+            after=after,
+            keyset=(audit_log.c.id, True),
+        )
 
     @strawberry.field(description="Who is calling, with the permissions in force.", extensions=needs(None))
     def me(self, info: Info) -> Me:
@@ -41,8 +51,9 @@ class AuthQuery:
 class AdminQuery:
     @strawberry.field(extensions=needs("user.admin"))
     async def users(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[User]:
-        return await paginate(info, select(app_user).order_by(app_user.c.username), User.from_row, first=first,
-                              after=after)
+        return await paginate(
+            info, select(app_user).order_by(app_user.c.username), User.from_row, first=first, after=after
+        )
 
     @strawberry.field(extensions=needs("user.admin"))
     async def roles(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Role]:

@@ -29,8 +29,13 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, r, *, costs: bool = True) -> AuditEntry:
-        return cls(at=r.at, actor=r.actor, operation=r.operation, target=r.target,
-                   details=r.details if costs else _without_costs(r.details))
+        return cls(
+            at=r.at,
+            actor=r.actor,
+            operation=r.operation,
+            target=r.target,
+            details=r.details if costs else _without_costs(r.details),
+        )
 
 
 COST_FIELDS = {"purchase_price_fen", "value_fen"}

@@ -65,7 +65,7 @@ class UpdateCategoryInput:
 @strawberry.input
 class ProductUnitInput:
     unit_id: strawberry.ID
-    factor: Decimal_ = strawberry.field(description="Base units per one of this unit, e.g. \"12\".")
+    factor: Decimal_ = strawberry.field(description='Base units per one of this unit, e.g. "12".')
 
 
 @strawberry.input

@@ -42,10 +42,17 @@ def _product_query():
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Products, filtered by text (SKU, name, spec), category, barcode, active.", extensions=needs('catalog.view'))
+    @strawberry.field(
+        description="Products, filtered by text (SKU, name, spec), category, barcode, active.",
+        extensions=needs("catalog.view"),
+    )
     async def products(
-        self, info: Info, filter: ProductFilter | None = None, order_by: ProductOrder | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        filter: ProductFilter | None = None,
+        order_by: ProductOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Product]:
         q = _product_query()
         f = filter or ProductFilter()
@@ -63,17 +70,21 @@ class CatalogQuery:
         q = q.order_by(_order(product.c[order.field.value], order.direction), product.c.id)
         return await paginate(info, q, _product_node, first=first, after=after)
 
-    @strawberry.field(description="The product a barcode belongs to (GTIN or internal code).", extensions=needs('catalog.view'))
+    @strawberry.field(
+        description="The product a barcode belongs to (GTIN or internal code).", extensions=needs("catalog.view")
+    )
     async def product_by_barcode(self, info: Info, code: str) -> Product | None:
         async with info.context.db.read() as conn:
             pid = (await conn.execute(select(barcode.c.product_id).where(barcode.c.code == code.strip()))).scalar()
         return await product_from_id(info, pid) if pid else None
 
-    @strawberry.field(extensions=needs('catalog.view'))
+    @strawberry.field(extensions=needs("catalog.view"))
     async def units(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Unit]:
         return await paginate(info, select(unit).order_by(unit.c.code), Unit.from_row, first=first, after=after)
 
-    @strawberry.field(description="Categories; `rootsOnly` lists the top of the tree.", extensions=needs('catalog.view'))
+    @strawberry.field(
+        description="Categories; `rootsOnly` lists the top of the tree.", extensions=needs("catalog.view")
+    )
     async def categories(
         self, info: Info, roots_only: bool = False, first: int | None = None, after: str | None = None
     ) -> Connection[Category]:

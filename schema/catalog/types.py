@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_can, needs
-from server.core.errors import ApiError
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
+from server.core.errors import ApiError
 from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
 
 
@@ -33,8 +33,14 @@ class Unit(Node):
 
     @classmethod
     def from_row(cls, r) -> Unit:
-        return cls(id=to_global_id("Unit", r.id), code=r.code, name=r.name, name_en=r.name_en,
-                   precision=r.precision, active=r.active)
+        return cls(
+            id=to_global_id("Unit", r.id),
+            code=r.code,
+            name=r.name,
+            name_en=r.name_en,
+            precision=r.precision,
+            active=r.active,
+        )
 
 
 @strawberry.type(description="A product category (商品分类) in a tree.")
@@ -48,8 +54,14 @@ class Category(Node):
 
     @classmethod
     def from_row(cls, r) -> Category:
-        return cls(id=to_global_id("Category", r.id), code=r.code, name=r.name, active=r.active, _pk=r.id,
-                   _parent_id=r.parent_id)
+        return cls(
+            id=to_global_id("Category", r.id),
+            code=r.code,
+            name=r.name,
+            active=r.active,
+            _pk=r.id,
+            _parent_id=r.parent_id,
+        )
 
     @strawberry.field
     async def parent(self, info: Info) -> Category | None:
@@ -107,13 +119,22 @@ class Product(Node):
     @classmethod
     def from_row(cls, r, precision: int = 0) -> Product:
         return cls(
-            id=to_global_id("Product", r.id), sku=r.sku, name=r.name, spec=r.spec,
-            sale_price=str(fen_to_decimal(r.sale_price_fen)), purchase_price=str(fen_to_decimal(r.purchase_price_fen)),
+            id=to_global_id("Product", r.id),
+            sku=r.sku,
+            name=r.name,
+            spec=r.spec,
+            sale_price=str(fen_to_decimal(r.sale_price_fen)),
+            purchase_price=str(fen_to_decimal(r.purchase_price_fen)),
             vat_rate=str(rate_to_decimal(r.vat_rate_bp)),
             reorder_point=str(scaled_to_decimal(r.reorder_point, precision)),
             reorder_quantity=str(scaled_to_decimal(r.reorder_qty, precision)),
-            tracking=TrackingMode(r.tracking), active=r.active, created_at=r.created_at, updated_at=r.updated_at,
-            _pk=r.id, _category_id=r.category_id, _base_unit_id=r.base_unit_id,
+            tracking=TrackingMode(r.tracking),
+            active=r.active,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            _pk=r.id,
+            _category_id=r.category_id,
+            _base_unit_id=r.base_unit_id,
         )
 
     @strawberry.field
@@ -129,7 +150,10 @@ class Product(Node):
     @strawberry.field(description="Alternative units with conversion factors.")
     async def units(self, info: Info) -> list[ProductUnit]:
         rows = await info.context.loaders.catalog.product_units.load(self._pk)
-        return [ProductUnit(factor=format(scaled_to_decimal(r.factor, 0).normalize(), "f"), _unit_id=r.unit_id) for r in rows]
+        return [
+            ProductUnit(factor=format(scaled_to_decimal(r.factor, 0).normalize(), "f"), _unit_id=r.unit_id)
+            for r in rows
+        ]
 
     @strawberry.field
     async def barcodes(self, info: Info) -> list[Barcode]:

@@ -63,5 +63,6 @@ class ClearSuspenseInput:
     loss_treatment: LossTreatment = LossTreatment.NORMAL
     gain_treatment: GainTreatment = GainTreatment.INCOME
     abnormal_vat_rate: Decimal_ | None = strawberry.field(
-        default=None, description="Abnormal loss: reverse input VAT at this rate (进项税额转出), e.g. 0.13.")
+        default=None, description="Abnormal loss: reverse input VAT at this rate (进项税额转出), e.g. 0.13."
+    )
     on: date | None = None

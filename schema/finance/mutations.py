@@ -14,21 +14,27 @@ from strawberry.types import Info
 from schema.auth.permissions import needs
 from schema.enums import CashFlowItemKey, PaymentMethod, value_of
 from schema.errors import FinanceError, run_action
-from schema.finance.inputs import AccountInput, AccountingStandard, ClearSuspenseInput, ExpenseInput, VoucherInput
+from schema.finance.inputs import AccountingStandard, AccountInput, ClearSuspenseInput, ExpenseInput, VoucherInput
 from schema.finance.types import ExpenseBill, Voucher
 from schema.relay import decode_id
 from schema.scalars import Money
 from server.finance import books, closing, expenses, vouchers
-from server.finance.errors import FinanceErrorCode
 from server.finance.errors import FinanceError as DomainFinanceError
+from server.finance.errors import FinanceErrorCode
 from server.finance.models import expense_bill, voucher
-
 
 CODES = FinanceErrorCode
 
 
-WHAT = {"Voucher": "voucher", "ExpenseBill": "expense", "Customer": "customer", "Supplier": "supplier",
-        "Warehouse": "warehouse", "Department": "department", "VoucherLine": "voucher"}
+WHAT = {
+    "Voucher": "voucher",
+    "ExpenseBill": "expense",
+    "Customer": "customer",
+    "Supplier": "supplier",
+    "Warehouse": "warehouse",
+    "Department": "department",
+    "VoucherLine": "voucher",
+}
 
 
 def pk(global_id, type_name: str, field: str) -> int | None:
@@ -117,8 +123,7 @@ class BooksMutation:
 
     @strawberry.mutation(description="Point a business role at another account.", extensions=needs("finance.admin"))
     async def set_posting_rule(self, info: Info, role: str, account_code: str) -> FinancePayload:
-        return await _ok(info, lambda: books.do_set_posting_rule(info.context.db, role, account_code,
-                                                                 _principal(info)))
+        return await _ok(info, lambda: books.do_set_posting_rule(info.context.db, role, account_code, _principal(info)))
 
     @strawberry.mutation(description="Add a department.", extensions=needs("finance.admin"))
     async def create_department(self, info: Info, code: str, name: str) -> FinancePayload:
@@ -132,12 +137,25 @@ class VoucherMutation:
     @strawberry.mutation(description="A manual voucher (draft).", extensions=needs("finance.post"))
     async def create_voucher(self, info: Info, input: VoucherInput) -> VoucherPayload:
         async def action():
-            data = vouchers.VoucherInput(input.voucher_date, input.memo, [vouchers.VoucherLineInput(
-                ln.account_code, ln.debit, ln.credit, ln.memo, pk(ln.customer_id, "Customer", f"lines.{i}.customerId"),
-                pk(ln.supplier_id, "Supplier", f"lines.{i}.supplierId"),
-                pk(ln.warehouse_id, "Warehouse", f"lines.{i}.warehouseId"),
-                pk(ln.department_id, "Department", f"lines.{i}.departmentId")) for i, ln in enumerate(input.lines)])
+            data = vouchers.VoucherInput(
+                input.voucher_date,
+                input.memo,
+                [
+                    vouchers.VoucherLineInput(
+                        ln.account_code,
+                        ln.debit,
+                        ln.credit,
+                        ln.memo,
+                        pk(ln.customer_id, "Customer", f"lines.{i}.customerId"),
+                        pk(ln.supplier_id, "Supplier", f"lines.{i}.supplierId"),
+                        pk(ln.warehouse_id, "Warehouse", f"lines.{i}.warehouseId"),
+                        pk(ln.department_id, "Department", f"lines.{i}.departmentId"),
+                    )
+                    for i, ln in enumerate(input.lines)
+                ],
+            )
             return await vouchers.do_create_voucher(info.context.db, data, _principal(info))
+
         return await _voucher_payload(info, action)
 
     @strawberry.mutation(description="审核 (by someone other than the preparer).", extensions=needs("finance.review"))
@@ -146,6 +164,7 @@ class VoucherMutation:
             vid = pk(id, "Voucher", "id")
             await vouchers.do_review_voucher(info.context.db, vid, _principal(info))
             return vid
+
         return await _voucher_payload(info, action)
 
     @strawberry.mutation(description="记账: number the voucher and post it.", extensions=needs("finance.post"))
@@ -154,31 +173,51 @@ class VoucherMutation:
             vid = pk(id, "Voucher", "id")
             await vouchers.do_post_voucher(info.context.db, vid, _principal(info))
             return vid
+
         return await _voucher_payload(info, action)
 
     @strawberry.mutation(description="Delete a draft voucher.", extensions=needs("finance.post"))
     async def delete_voucher(self, info: Info, id: strawberry.ID) -> FinancePayload:
-        return await _ok(info, lambda: vouchers.do_delete_voucher(info.context.db, pk(id, "Voucher", "id"),
-                                                                  _principal(info)))
+        return await _ok(
+            info, lambda: vouchers.do_delete_voucher(info.context.db, pk(id, "Voucher", "id"), _principal(info))
+        )
 
     @strawberry.mutation(description="红字冲销: reverse a posted voucher.", extensions=needs("finance.post"))
     async def reverse_voucher(self, info: Info, id: strawberry.ID, on: date | None = None) -> VoucherPayload:
-        return await _voucher_payload(info, lambda: vouchers.do_reverse_voucher(
-            info.context.db, pk(id, "Voucher", "id"), _principal(info), on=on))
+        return await _voucher_payload(
+            info, lambda: vouchers.do_reverse_voucher(info.context.db, pk(id, "Voucher", "id"), _principal(info), on=on)
+        )
 
-    @strawberry.mutation(description="Clear the 待处理财产损溢 of a voucher after approval.",
-                         extensions=needs("finance.post"))
+    @strawberry.mutation(
+        description="Clear the 待处理财产损溢 of a voucher after approval.", extensions=needs("finance.post")
+    )
     async def clear_stock_differences(self, info: Info, input: ClearSuspenseInput) -> VoucherPayload:
-        return await _voucher_payload(info, lambda: vouchers.do_clear_suspense(
-            info.context.db, pk(input.voucher_id, "Voucher", "voucherId"), _principal(info),
-            loss_treatment=input.loss_treatment.value, gain_treatment=input.gain_treatment.value,
-            abnormal_vat_rate=input.abnormal_vat_rate, on=input.on))
+        return await _voucher_payload(
+            info,
+            lambda: vouchers.do_clear_suspense(
+                info.context.db,
+                pk(input.voucher_id, "Voucher", "voucherId"),
+                _principal(info),
+                loss_treatment=input.loss_treatment.value,
+                gain_treatment=input.gain_treatment.value,
+                abnormal_vat_rate=input.abnormal_vat_rate,
+                on=input.on,
+            ),
+        )
 
-    @strawberry.mutation(description="Put a cash line into another cash-flow item (null: back to the rule).",
-                         extensions=needs("finance.post"))
-    async def reclassify_cash_flow(self, info: Info, line_id: strawberry.ID, item: CashFlowItemKey | None) -> FinancePayload:
-        return await _ok(info, lambda: vouchers.do_reclassify_cash_flow(
-            info.context.db, pk(line_id, "VoucherLine", "lineId"), value_of(item), _principal(info)))
+    @strawberry.mutation(
+        description="Put a cash line into another cash-flow item (null: back to the rule).",
+        extensions=needs("finance.post"),
+    )
+    async def reclassify_cash_flow(
+        self, info: Info, line_id: strawberry.ID, item: CashFlowItemKey | None
+    ) -> FinancePayload:
+        return await _ok(
+            info,
+            lambda: vouchers.do_reclassify_cash_flow(
+                info.context.db, pk(line_id, "VoucherLine", "lineId"), value_of(item), _principal(info)
+            ),
+        )
 
 
 @strawberry.type
@@ -186,13 +225,24 @@ class ExpenseMutation:
     """Expense bills: entry, approval, payment."""
 
     @strawberry.mutation(description="Enter an expense bill (费用单).", extensions=needs("expense.edit"))
-    async def create_expense(self, info: Info, input: ExpenseInput, idempotency_key: str | None = None) -> ExpensePayload:
+    async def create_expense(
+        self, info: Info, input: ExpenseInput, idempotency_key: str | None = None
+    ) -> ExpensePayload:
         async def action():
-            data = expenses.ExpenseInput(input.category, input.amount, input.description, input.vat_rate,
-                                         input.special_invoice, pk(input.supplier_id, "Supplier", "supplierId"),
-                                         pk(input.department_id, "Department", "departmentId"), input.expense_date)
-            return await expenses.do_create_expense(info.context.db, data, _principal(info),
-                                                    idempotency_key=idempotency_key)
+            data = expenses.ExpenseInput(
+                input.category,
+                input.amount,
+                input.description,
+                input.vat_rate,
+                input.special_invoice,
+                pk(input.supplier_id, "Supplier", "supplierId"),
+                pk(input.department_id, "Department", "departmentId"),
+                input.expense_date,
+            )
+            return await expenses.do_create_expense(
+                info.context.db, data, _principal(info), idempotency_key=idempotency_key
+            )
+
         return await _expense_payload(info, action)
 
     @strawberry.mutation(description="Approve or reject an expense bill.", extensions=needs("expense.approve"))
@@ -201,16 +251,29 @@ class ExpenseMutation:
             eid = pk(id, "ExpenseBill", "id")
             await expenses.do_decide_expense(info.context.db, eid, approve, _principal(info), comment)
             return eid
+
         return await _expense_payload(info, action)
 
     @strawberry.mutation(description="Pay an approved expense bill.", extensions=needs("finance.payment"))
-    async def pay_expense(self, info: Info, id: strawberry.ID, amount: Money, method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
-                          payment_date: date | None = None, idempotency_key: str | None = None) -> ExpensePayload:
+    async def pay_expense(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        amount: Money,
+        method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
+        payment_date: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> ExpensePayload:
         async def action():
             eid = pk(id, "ExpenseBill", "id")
-            await expenses.do_pay_expense(info.context.db, expenses.ExpensePaymentInput(eid, amount, method.value, payment_date),
-                                          _principal(info), idempotency_key=idempotency_key)
+            await expenses.do_pay_expense(
+                info.context.db,
+                expenses.ExpensePaymentInput(eid, amount, method.value, payment_date),
+                _principal(info),
+                idempotency_key=idempotency_key,
+            )
             return eid
+
         return await _expense_payload(info, action)
 
 
@@ -230,8 +293,9 @@ class PeriodEndMutation:
     async def close_period(self, info: Info, period: int) -> FinancePayload:
         return await _ok(info, lambda: closing.do_close_period(info.context.db, period, _principal(info)))
 
-    @strawberry.mutation(description="反结账: reopen the latest closed period (audited).",
-                         extensions=needs("finance.period"))
+    @strawberry.mutation(
+        description="反结账: reopen the latest closed period (audited).", extensions=needs("finance.period")
+    )
     async def reopen_period(self, info: Info, period: int, reason: str) -> FinancePayload:
         return await _ok(info, lambda: closing.do_reopen_period(info.context.db, period, reason, _principal(info)))
 

@@ -33,9 +33,18 @@ class Account:
 
     @classmethod
     def from_row(cls, r) -> Account:
-        return cls(code=r.code, parent_code=r.parent_code, name=r.name, name_en=r.name_en, category=r.category,
-                   direction=r.direction, dimensions=[d for d in r.dimensions.split(",") if d], is_cash=r.is_cash,
-                   is_leaf=r.is_leaf, active=r.active)
+        return cls(
+            code=r.code,
+            parent_code=r.parent_code,
+            name=r.name,
+            name_en=r.name_en,
+            category=r.category,
+            direction=r.direction,
+            dimensions=[d for d in r.dimensions.split(",") if d],
+            is_cash=r.is_cash,
+            is_leaf=r.is_leaf,
+            active=r.active,
+        )
 
 
 @strawberry.type(description="Which account a business role posts to (记账规则).")
@@ -64,11 +73,20 @@ class VoucherLine:
     def from_row(cls, r) -> VoucherLine:
         def gid(type_name, value):
             return to_global_id(type_name, value) if value is not None else None
-        return cls(id=to_global_id("VoucherLine", r.id), line_no=r.line_no, account_code=r.account_code,
-                   debit=money(r.debit_fen), credit=money(r.credit_fen), memo=r.memo,
-                   customer_id=gid("Customer", r.customer_id), supplier_id=gid("Supplier", r.supplier_id),
-                   warehouse_id=gid("Warehouse", r.warehouse_id), department_id=gid("Department", r.department_id),
-                   cash_flow_item=r.cash_flow_item)
+
+        return cls(
+            id=to_global_id("VoucherLine", r.id),
+            line_no=r.line_no,
+            account_code=r.account_code,
+            debit=money(r.debit_fen),
+            credit=money(r.credit_fen),
+            memo=r.memo,
+            customer_id=gid("Customer", r.customer_id),
+            supplier_id=gid("Supplier", r.supplier_id),
+            warehouse_id=gid("Warehouse", r.warehouse_id),
+            department_id=gid("Department", r.department_id),
+            cash_flow_item=r.cash_flow_item,
+        )
 
 
 @strawberry.type(description="A voucher (记账凭证): booked from a business event or entered by an accountant.")
@@ -94,12 +112,26 @@ class Voucher:
 
     @classmethod
     def from_row(cls, r) -> Voucher:
-        return cls(id=to_global_id("Voucher", r.id), number=r.number, period=r.period, voucher_date=r.voucher_date,
-                   document_date=r.document_date, status=r.status, origin=r.origin, source_type=r.source_type,
-                   source_number=r.source_number, memo=r.memo, total=money(r.total_fen), created_by=r.created_by,
-                   reviewed_by=r.reviewed_by, posted_by=r.posted_by, created_at=r.created_at,
-                   reversal_of=to_global_id("Voucher", r.reversal_of) if r.reversal_of else None,
-                   disposed_by=to_global_id("Voucher", r.disposed_by) if r.disposed_by else None, _row=r)
+        return cls(
+            id=to_global_id("Voucher", r.id),
+            number=r.number,
+            period=r.period,
+            voucher_date=r.voucher_date,
+            document_date=r.document_date,
+            status=r.status,
+            origin=r.origin,
+            source_type=r.source_type,
+            source_number=r.source_number,
+            memo=r.memo,
+            total=money(r.total_fen),
+            created_by=r.created_by,
+            reviewed_by=r.reviewed_by,
+            posted_by=r.posted_by,
+            created_at=r.created_at,
+            reversal_of=to_global_id("Voucher", r.reversal_of) if r.reversal_of else None,
+            disposed_by=to_global_id("Voucher", r.disposed_by) if r.disposed_by else None,
+            _row=r,
+        )
 
     @strawberry.field
     async def lines(self, info: Info) -> list[VoucherLine]:
@@ -132,10 +164,21 @@ class ExpenseBill:
 
     @classmethod
     def from_row(cls, r) -> ExpenseBill:
-        return cls(id=to_global_id("ExpenseBill", r.id), number=r.number, category=r.category_code,
-                   expense_date=r.expense_date, description=r.description, amount=money(r.amount_fen),
-                   tax=money(r.tax_fen), special_invoice=r.special_invoice, total=money(r.total_fen),
-                   paid=money(r.paid_fen), status=r.status, created_by=r.created_by, approved_by=r.approved_by)
+        return cls(
+            id=to_global_id("ExpenseBill", r.id),
+            number=r.number,
+            category=r.category_code,
+            expense_date=r.expense_date,
+            description=r.description,
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
+            special_invoice=r.special_invoice,
+            total=money(r.total_fen),
+            paid=money(r.paid_fen),
+            status=r.status,
+            created_by=r.created_by,
+            approved_by=r.approved_by,
+        )
 
 
 @strawberry.type
@@ -182,11 +225,25 @@ class FinancialStatement:
     @classmethod
     def from_statement(cls, st) -> FinancialStatement:
         base = f"/finance/statements/{st.kind}"
-        return cls(kind=st.kind, title=st.title, title_en=st.title_en, period=st.period,
-                   columns=[f"{zh} {en}" for zh, en in st.columns],
-                   rows=[StatementRow(key=r.key, label=r.label, label_en=r.label_en,
-                                      values=[money(v) for v in r.values], is_total=r.level == 1) for r in st.rows],
-                   xlsx_url=f"{base}.xlsx?period={st.period}", pdf_url=f"{base}.pdf?period={st.period}")
+        return cls(
+            kind=st.kind,
+            title=st.title,
+            title_en=st.title_en,
+            period=st.period,
+            columns=[f"{zh} {en}" for zh, en in st.columns],
+            rows=[
+                StatementRow(
+                    key=r.key,
+                    label=r.label,
+                    label_en=r.label_en,
+                    values=[money(v) for v in r.values],
+                    is_total=r.level == 1,
+                )
+                for r in st.rows
+            ],
+            xlsx_url=f"{base}.xlsx?period={st.period}",
+            pdf_url=f"{base}.pdf?period={st.period}",
+        )
 
 
 @strawberry.type
@@ -255,15 +312,18 @@ class CashFlowItem:
     label_en: str
 
 
-@strawberry.type(description="A business event the poster could not book: set aside with its error, retried on "
-                               "every run and booked once the cause is fixed.")
+@strawberry.type(
+    description="A business event the poster could not book: set aside with its error, retried on "
+    "every run and booked once the cause is fixed."
+)
 class PosterFailure:
     seq: int = strawberry.field(description="The event's sequence number in the journal.")
     event_type: str
     source: str = strawberry.field(description="The document it stands for, e.g. goods_receipt GR2026-000012.")
     error: str = strawberry.field(description="Why it cannot be booked, or which set-aside event it waits for.")
     waiting_for: int | None = strawberry.field(
-        description="Held back behind this set-aside event (same document or one it depends on), not failed itself.")
+        description="Held back behind this set-aside event (same document or one it depends on), not failed itself."
+    )
     attempts: int
     first_failed_at: datetime
     last_tried_at: datetime
@@ -276,5 +336,4 @@ class PosterStatus:
     last_event: int
     last_error: str
     failure_count: int = strawberry.field(description="How many events are set aside.")
-    failures: list[PosterFailure] = strawberry.field(
-        description="Events set aside, in journal order (the first 100).")
+    failures: list[PosterFailure] = strawberry.field(description="Events set aside, in journal order (the first 100).")

@@ -26,7 +26,6 @@ from schema.relay import decode_id
 from server.inventory import services, warehouses
 from server.inventory.errors import InventoryErrorCode
 
-
 CODES = InventoryErrorCode
 
 
@@ -80,93 +79,180 @@ async def _load_or_none(loader, to_type, pk):
 
 @strawberry.type
 class InventoryMutation:
-    @strawberry.mutation(extensions=needs('warehouse.edit'))
+    @strawberry.mutation(extensions=needs("warehouse.edit"))
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
-        pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_warehouse(
-            info.context.db, code=input.code, name=input.name, address=input.address,
-            idempotency_key=input.idempotency_key, principal=info.context.principal))
+        pk, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_create_warehouse(
+                info.context.db,
+                code=input.code,
+                name=input.name,
+                address=input.address,
+                idempotency_key=input.idempotency_key,
+                principal=info.context.principal,
+            ),
+        )
         node = await _load_or_none(info.context.loaders.inventory.warehouse, Warehouse.from_row, pk)
         return WarehousePayload(warehouse=node, errors=errors)
 
-    @strawberry.mutation(description="Rename a warehouse or change its address (the fields given).",
-                         extensions=needs('warehouse.edit'))
+    @strawberry.mutation(
+        description="Rename a warehouse or change its address (the fields given).", extensions=needs("warehouse.edit")
+    )
     async def update_warehouse(self, info: Info, input: UpdateWarehouseInput) -> WarehousePayload:
         pk = decode_id(input.id, "Warehouse")
         if pk is None:
             return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_update_warehouse(
-            info.context.db, pk, name=input.name, address=input.address, principal=info.context.principal))
+        _, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_update_warehouse(
+                info.context.db, pk, name=input.name, address=input.address, principal=info.context.principal
+            ),
+        )
         node = None if errors else Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
 
-    @strawberry.mutation(description="Rename a location or change its sort order (the fields given).",
-                         extensions=needs('warehouse.edit'))
+    @strawberry.mutation(
+        description="Rename a location or change its sort order (the fields given).", extensions=needs("warehouse.edit")
+    )
     async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationPayload:
         pk = decode_id(input.id, "Location")
         if pk is None:
             return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_update_location(
-            info.context.db, pk, name=input.name, sort_order=input.sort_order, principal=info.context.principal))
+        _, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_update_location(
+                info.context.db, pk, name=input.name, sort_order=input.sort_order, principal=info.context.principal
+            ),
+        )
         node = None if errors else Location.from_row(await info.context.loaders.inventory.location.load(pk))
         return LocationPayload(location=node, errors=errors)
 
-    @strawberry.mutation(extensions=needs('warehouse.edit'))
+    @strawberry.mutation(extensions=needs("warehouse.edit"))
     async def set_warehouse_active(self, info: Info, id: strawberry.ID, active: bool) -> WarehousePayload:
         pk = decode_id(id, "Warehouse")
         if pk is None:
             return WarehousePayload(warehouse=None, errors=invalid_id(CODES, "id", "warehouse", info.context.lang))
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_warehouse_active(
-            info.context.db, pk, active, principal=info.context.principal))
+        _, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_set_warehouse_active(info.context.db, pk, active, principal=info.context.principal),
+        )
         node = None if errors else Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
         return WarehousePayload(warehouse=node, errors=errors)
 
-    @strawberry.mutation(description="Create a location (bin) with a scannable code, optionally under a parent.", extensions=needs('warehouse.edit'))
+    @strawberry.mutation(
+        description="Create a location (bin) with a scannable code, optionally under a parent.",
+        extensions=needs("warehouse.edit"),
+    )
     async def create_location(self, info: Info, input: CreateLocationInput) -> LocationPayload:
         wh = decode_id(input.warehouse_id, "Warehouse")
         parent = decode_id(input.parent_id, "Location") if input.parent_id else None
         if wh is None or (input.parent_id and parent is None):
             field, what = ("warehouseId", "warehouse") if wh is None else ("parentId", "location")
             return LocationPayload(location=None, errors=invalid_id(CODES, field, what, info.context.lang))
-        pk, errors = await run_action(info, CODES, lambda: warehouses.do_create_location(
-            info.context.db, warehouse_id=wh, code=input.code, name=input.name, parent_id=parent,
-            sort_order=input.sort_order, idempotency_key=input.idempotency_key, principal=info.context.principal))
+        pk, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_create_location(
+                info.context.db,
+                warehouse_id=wh,
+                code=input.code,
+                name=input.name,
+                parent_id=parent,
+                sort_order=input.sort_order,
+                idempotency_key=input.idempotency_key,
+                principal=info.context.principal,
+            ),
+        )
         node = await _load_or_none(info.context.loaders.inventory.location, Location.from_row, pk)
         return LocationPayload(location=node, errors=errors)
 
-    @strawberry.mutation(extensions=needs('warehouse.edit'))
+    @strawberry.mutation(extensions=needs("warehouse.edit"))
     async def set_location_active(self, info: Info, id: strawberry.ID, active: bool) -> LocationPayload:
         pk = decode_id(id, "Location")
         if pk is None:
             return LocationPayload(location=None, errors=invalid_id(CODES, "id", "location", info.context.lang))
-        _, errors = await run_action(info, CODES, lambda: warehouses.do_set_location_active(
-            info.context.db, pk, active, principal=info.context.principal))
+        _, errors = await run_action(
+            info,
+            CODES,
+            lambda: warehouses.do_set_location_active(info.context.db, pk, active, principal=info.context.principal),
+        )
         node = None if errors else Location.from_row(await info.context.loaders.inventory.location.load(pk))
         return LocationPayload(location=node, errors=errors)
 
-    @strawberry.mutation(description="Receive goods into locations at a unit cost (入库). All lines or none.", extensions=needs('stock.receive'))
-    async def receive_stock(self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str,
-                            reference: str = "", reason: str = "") -> StockOperationPayload:
-        return await _operation_payload(info, lambda: services.do_receive_stock(
-            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reference=reference, reason=reason,
-            idempotency_key=idempotency_key))
+    @strawberry.mutation(
+        description="Receive goods into locations at a unit cost (入库). All lines or none.",
+        extensions=needs("stock.receive"),
+    )
+    async def receive_stock(
+        self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+    ) -> StockOperationPayload:
+        return await _operation_payload(
+            info,
+            lambda: services.do_receive_stock(
+                info.context.db,
+                [_line(ln) for ln in lines],
+                principal=info.context.principal,
+                reference=reference,
+                reason=reason,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
-    @strawberry.mutation(description="Issue goods out of locations (出库). Never below zero; all lines or none.", extensions=needs('stock.issue'))
-    async def issue_stock(self, info: Info, lines: list[IssueLineInput], idempotency_key: str,
-                          reference: str = "", reason: str = "") -> StockOperationPayload:
-        return await _operation_payload(info, lambda: services.do_issue_stock(
-            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reference=reference, reason=reason,
-            idempotency_key=idempotency_key))
+    @strawberry.mutation(
+        description="Issue goods out of locations (出库). Never below zero; all lines or none.",
+        extensions=needs("stock.issue"),
+    )
+    async def issue_stock(
+        self, info: Info, lines: list[IssueLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+    ) -> StockOperationPayload:
+        return await _operation_payload(
+            info,
+            lambda: services.do_issue_stock(
+                info.context.db,
+                [_line(ln) for ln in lines],
+                principal=info.context.principal,
+                reference=reference,
+                reason=reason,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
-    @strawberry.mutation(description="Move goods between locations or warehouses (调拨).", extensions=needs('stock.transfer'))
-    async def transfer_stock(self, info: Info, lines: list[TransferLineInput], idempotency_key: str,
-                             reference: str = "", reason: str = "") -> StockOperationPayload:
-        return await _operation_payload(info, lambda: services.do_transfer_stock(
-            info.context.db, [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
-            principal=info.context.principal, reference=reference, reason=reason, idempotency_key=idempotency_key))
+    @strawberry.mutation(
+        description="Move goods between locations or warehouses (调拨).", extensions=needs("stock.transfer")
+    )
+    async def transfer_stock(
+        self, info: Info, lines: list[TransferLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+    ) -> StockOperationPayload:
+        return await _operation_payload(
+            info,
+            lambda: services.do_transfer_stock(
+                info.context.db,
+                [_line(ln, location_field="from_location_id", to_field="to_location_id") for ln in lines],
+                principal=info.context.principal,
+                reference=reference,
+                reason=reason,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
-    @strawberry.mutation(description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs('stock.adjust'))
-    async def adjust_stock(self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str,
-                           reference: str = "") -> StockOperationPayload:
-        return await _operation_payload(info, lambda: services.do_adjust_stock(
-            info.context.db, [_line(ln) for ln in lines], principal=info.context.principal, reason=reason, reference=reference,
-            idempotency_key=idempotency_key))
+    @strawberry.mutation(
+        description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs("stock.adjust")
+    )
+    async def adjust_stock(
+        self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str, reference: str = ""
+    ) -> StockOperationPayload:
+        return await _operation_payload(
+            info,
+            lambda: services.do_adjust_stock(
+                info.context.db,
+                [_line(ln) for ln in lines],
+                principal=info.context.principal,
+                reason=reason,
+                reference=reference,
+                idempotency_key=idempotency_key,
+            ),
+        )

@@ -28,18 +28,20 @@ def stock_level_query():
 
 @strawberry.type
 class InventoryQuery:
-    @strawberry.field(extensions=needs('stock.view'))
-    async def warehouses(self, info: Info, active: bool | None = None, first: int | None = None,
-                         after: str | None = None) -> Connection[Warehouse]:
+    @strawberry.field(extensions=needs("stock.view"))
+    async def warehouses(
+        self, info: Info, active: bool | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Warehouse]:
         q = select(warehouse).order_by(warehouse.c.code)
         q = q.where(scope.within(caller_warehouses(info), warehouse.c.id))
         if active is not None:
             q = q.where(warehouse.c.active == active)
         return await paginate(info, q, Warehouse.from_row, first=first, after=after)
 
-    @strawberry.field(extensions=needs('stock.view'))
-    async def locations(self, info: Info, filter: LocationFilter | None = None, first: int | None = None,
-                        after: str | None = None) -> Connection[Location]:
+    @strawberry.field(extensions=needs("stock.view"))
+    async def locations(
+        self, info: Info, filter: LocationFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Location]:
         q = select(location).order_by(location.c.warehouse_id, location.c.sort_order, location.c.code)
         q = q.where(scope.within(caller_warehouses(info), location.c.warehouse_id))
         f = filter or LocationFilter()
@@ -51,7 +53,7 @@ class InventoryQuery:
             q = q.where(location.c.active == f.active)
         return await paginate(info, q, Location.from_row, first=first, after=after)
 
-    @strawberry.field(description="The location with this scanned code.", extensions=needs('stock.view'))
+    @strawberry.field(description="The location with this scanned code.", extensions=needs("stock.view"))
     async def location_by_code(self, info: Info, code: str) -> Location | None:
         q = select(location).where(location.c.code == code.strip())
         q = q.where(scope.within(caller_warehouses(info), location.c.warehouse_id))
@@ -59,10 +61,15 @@ class InventoryQuery:
             row = (await conn.execute(q)).first()
         return Location.from_row(row) if row else None
 
-    @strawberry.field(description="Stock on hand per product, location and lot.", extensions=needs('stock.view'))
-    async def stock_levels(self, info: Info, filter: StockLevelFilter | None = None,
-                           order_by: StockLevelOrder = StockLevelOrder.PRODUCT_SKU,
-                           first: int | None = None, after: str | None = None) -> Connection[StockLevel]:
+    @strawberry.field(description="Stock on hand per product, location and lot.", extensions=needs("stock.view"))
+    async def stock_levels(
+        self,
+        info: Info,
+        filter: StockLevelFilter | None = None,
+        order_by: StockLevelOrder = StockLevelOrder.PRODUCT_SKU,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
         q = stock_level_query()
         q = q.where(scope.within(caller_warehouses(info), stock_level.c.warehouse_id))
@@ -89,9 +96,10 @@ class InventoryQuery:
         q = q.order_by(stock_level.c.id)
         return await paginate(info, q, StockLevel.from_row, first=first, after=after)
 
-    @strawberry.field(description="The stock ledger (库存流水), newest first.", extensions=needs('stock.view'))
-    async def stock_moves(self, info: Info, filter: StockMoveFilter | None = None, first: int | None = None,
-                          after: str | None = None) -> Connection[StockMove]:
+    @strawberry.field(description="The stock ledger (库存流水), newest first.", extensions=needs("stock.view"))
+    async def stock_moves(
+        self, info: Info, filter: StockMoveFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[StockMove]:
         f = filter or StockMoveFilter()
         q = (
             select(stock_move, unit.c.precision)
@@ -103,8 +111,10 @@ class InventoryQuery:
             visible = select(location.c.id).where(scope.within(allowed, location.c.warehouse_id))
             q = q.where(stock_move.c.from_location_id.in_(visible) | stock_move.c.to_location_id.in_(visible))
         if (hidden := counts.hidden_book_locations(info.context.principal)) is not None:
-            q = q.where(or_(stock_move.c.from_location_id.is_(None), stock_move.c.from_location_id.not_in(hidden)),
-                        or_(stock_move.c.to_location_id.is_(None), stock_move.c.to_location_id.not_in(hidden)))
+            q = q.where(
+                or_(stock_move.c.from_location_id.is_(None), stock_move.c.from_location_id.not_in(hidden)),
+                or_(stock_move.c.to_location_id.is_(None), stock_move.c.to_location_id.not_in(hidden)),
+            )
         if f.product_id is not None:
             q = q.where(stock_move.c.product_id == pk_or_zero(f.product_id, "Product"))
         if f.location_id is not None:
@@ -112,18 +122,30 @@ class InventoryQuery:
             q = q.where((stock_move.c.from_location_id == loc) | (stock_move.c.to_location_id == loc))
         if f.move_type is not None:
             q = q.where(stock_move.c.move_type == f.move_type.value)
-        return await paginate(info, q, lambda r: StockMove.from_row(r, r.precision), first=first, after=after,
-                              keyset=(stock_move.c.id, True))
+        return await paginate(
+            info,
+            q,
+            lambda r: StockMove.from_row(r, r.precision),
+            first=first,
+            after=after,
+            keyset=(stock_move.c.id, True),
+        )
 
-    @strawberry.field(description="Total quantity and moving-average value of a product.", extensions=needs('stock.view'))
+    @strawberry.field(
+        description="Total quantity and moving-average value of a product.", extensions=needs("stock.view")
+    )
     async def product_stock(self, info: Info, product_id: strawberry.ID) -> ProductStock | None:
         pk = pk_or_zero(product_id, "Product")
         row = await info.context.loaders.catalog.product.load(pk)
         if row is None:
             return None
         precision = await precision_of(info, pk)
-        qty, value = await services.stock_of_product(info.context.db, pk, warehouses=caller_warehouses(info),
-                                                     hidden=counts.hidden_book_locations(info.context.principal))
+        qty, value = await services.stock_of_product(
+            info.context.db,
+            pk,
+            warehouses=caller_warehouses(info),
+            hidden=counts.hidden_book_locations(info.context.principal),
+        )
         if value is None:
             return ProductStock(quantity=str(scaled_to_decimal(qty, precision)), value=None, average_cost=None)
         return ProductStock.from_values(qty, value, precision)

@@ -19,12 +19,16 @@ from server.inventory import counts
 
 @strawberry.type
 class InventorySubscription:
-    @strawberry.subscription(description=(
-        "Every stock change after commit, in journal order. Pass `since` (the last `seq` you saw) to "
-        "replay what you missed before going live."
-    ), extensions=needs("stock.view"))
-    async def stock_changed(self, info: Info, filter: StockChangedFilter | None = None,
-                            since: int | None = None) -> AsyncGenerator[StockChangedEvent, None]:
+    @strawberry.subscription(
+        description=(
+            "Every stock change after commit, in journal order. Pass `since` (the last `seq` you saw) to "
+            "replay what you missed before going live."
+        ),
+        extensions=needs("stock.view"),
+    )
+    async def stock_changed(
+        self, info: Info, filter: StockChangedFilter | None = None, since: int | None = None
+    ) -> AsyncGenerator[StockChangedEvent, None]:
         f = filter or StockChangedFilter()
         wanted = {
             "product_id": pk_or_zero(f.product_id, "Product") if f.product_id else None,
@@ -36,8 +40,11 @@ class InventorySubscription:
         allowed = caller_warehouses(info)
 
         def predicate(ev) -> bool:
-            return (ev.event_type == STOCK_CHANGED and all(getattr(ev.data, k) == v for k, v in wanted.items())
-                    and scope.allows(allowed, ev.data.warehouse_id))
+            return (
+                ev.event_type == STOCK_CHANGED
+                and all(getattr(ev.data, k) == v for k, v in wanted.items())
+                and scope.allows(allowed, ev.data.warehouse_id)
+            )
 
         counter = counts.hidden_book_locations(info.context.principal) is not None
         async for ev in live_events(info, predicate, since, STOCK_CHANGED, "stock.view"):
@@ -48,10 +55,14 @@ class InventorySubscription:
                         continue
             precision = await precision_of(info, d.product_id)
             yield StockChangedEvent(
-                seq=ev.seq, occurred_at=ev.created_at,
+                seq=ev.seq,
+                occurred_at=ev.created_at,
                 delta=str(scaled_to_decimal(d.delta, precision)),
                 quantity=str(scaled_to_decimal(d.quantity, precision)),
                 move_type=MoveType(d.move_type),
-                _product_id=d.product_id, _location_id=d.location_id, _warehouse_id=d.warehouse_id,
-                _lot_id=d.lot_id, _move_id=d.move_id,
+                _product_id=d.product_id,
+                _location_id=d.location_id,
+                _warehouse_id=d.warehouse_id,
+                _lot_id=d.lot_id,
+                _move_id=d.move_id,
             )

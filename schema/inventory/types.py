@@ -30,8 +30,9 @@ class Warehouse(Node):
 
     @classmethod
     def from_row(cls, r) -> Warehouse:
-        return cls(id=to_global_id("Warehouse", r.id), code=r.code, name=r.name, address=r.address,
-                   active=r.active, _pk=r.id)
+        return cls(
+            id=to_global_id("Warehouse", r.id), code=r.code, name=r.name, address=r.address, active=r.active, _pk=r.id
+        )
 
     @strawberry.field(description="The locations (bins) of this warehouse, by code, a page at a time.")
     async def locations(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Location]:
@@ -54,8 +55,15 @@ class Location(Node):
 
     @classmethod
     def from_row(cls, r) -> Location:
-        return cls(id=to_global_id("Location", r.id), code=r.code, name=r.name, sort_order=r.sort_order,
-                   active=r.active, _warehouse_id=r.warehouse_id, _parent_id=r.parent_id)
+        return cls(
+            id=to_global_id("Location", r.id),
+            code=r.code,
+            name=r.name,
+            sort_order=r.sort_order,
+            active=r.active,
+            _warehouse_id=r.warehouse_id,
+            _parent_id=r.parent_id,
+        )
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
@@ -133,9 +141,15 @@ class StockLevel(StockPlace, Node):
     @classmethod
     def from_row(cls, r) -> StockLevel:
         """``r`` carries the base unit's ``precision`` (joined in SQL)."""
-        return cls(id=to_global_id("StockLevel", r.id), quantity=str(scaled_to_decimal(r.qty, r.precision)),
-                   updated_at=r.updated_at, _product_id=r.product_id, _location_id=r.location_id,
-                   _warehouse_id=r.warehouse_id, _lot_id=r.lot_id)
+        return cls(
+            id=to_global_id("StockLevel", r.id),
+            quantity=str(scaled_to_decimal(r.qty, r.precision)),
+            updated_at=r.updated_at,
+            _product_id=r.product_id,
+            _location_id=r.location_id,
+            _warehouse_id=r.warehouse_id,
+            _lot_id=r.lot_id,
+        )
 
 
 MoveType = strawberry.enum(services.MoveType, name="MoveType", description="What kind of stock move.")
@@ -147,8 +161,9 @@ class StockMove(Node):
     line_no: int
     move_type: MoveType
     quantity: Quantity
-    value: Money | None = strawberry.field(description="Cost value of the move in CNY (moving average); needs cost.view.",
-                                           extensions=needs("cost.view"))
+    value: Money | None = strawberry.field(
+        description="Cost value of the move in CNY (moving average); needs cost.view.", extensions=needs("cost.view")
+    )
     reason: str
     source_document: str
     actor: str
@@ -162,10 +177,19 @@ class StockMove(Node):
     @classmethod
     def from_row(cls, r, precision: int) -> StockMove:
         return cls(
-            id=to_global_id("StockMove", r.id), line_no=r.line_no, move_type=MoveType(r.move_type),
-            quantity=str(scaled_to_decimal(r.qty, precision)), value=str(fen_to_decimal(r.value_fen)),
-            reason=r.reason, source_document=r.source_document, actor=r.actor, created_at=r.created_at,
-            _product_id=r.product_id, _lot_id=r.lot_id, _from_id=r.from_location_id, _to_id=r.to_location_id,
+            id=to_global_id("StockMove", r.id),
+            line_no=r.line_no,
+            move_type=MoveType(r.move_type),
+            quantity=str(scaled_to_decimal(r.qty, precision)),
+            value=str(fen_to_decimal(r.value_fen)),
+            reason=r.reason,
+            source_document=r.source_document,
+            actor=r.actor,
+            created_at=r.created_at,
+            _product_id=r.product_id,
+            _lot_id=r.lot_id,
+            _from_id=r.from_location_id,
+            _to_id=r.to_location_id,
             _operation_id=r.operation_id,
         )
 
@@ -213,18 +237,27 @@ class StockOperation(Node):
 
     @classmethod
     def from_row(cls, r) -> StockOperation:
-        return cls(id=to_global_id("StockOperation", r.id), operation_type=r.op_type, reference=r.reference,
-                   reason=r.reason, actor=r.actor, created_at=r.created_at, _pk=r.id)
+        return cls(
+            id=to_global_id("StockOperation", r.id),
+            operation_type=r.op_type,
+            reference=r.reference,
+            reason=r.reason,
+            actor=r.actor,
+            created_at=r.created_at,
+            _pk=r.id,
+        )
 
-    @strawberry.field(description="The operation's moves by line, a page at a time; a caller restricted to some "
-                                  "warehouses sees only the moves that touch them.")
+    @strawberry.field(
+        description="The operation's moves by line, a page at a time; a caller restricted to some "
+        "warehouses sees only the moves that touch them."
+    )
     async def moves(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[StockMove]:
         start, size = page_window(info, first, after)
         loaders = info.context.loaders.inventory
         allowed = caller_warehouses(info)
         every = loaders.posted_moves.get(self._pk) if allowed is None else None
         if every is not None:  # the moves a mutation just wrote (its payload)
-            rows = every[start:start + size + 1]
+            rows = every[start : start + size + 1]
             total = len(every)
 
             async def count() -> int:
@@ -239,6 +272,7 @@ class StockOperation(Node):
 
             async def count() -> int:
                 return await totals.load(self._pk)
+
         moves = await moves_from_rows(info, rows)
         return connection_of(moves, start, size, lambda m: m, count)
 
@@ -247,15 +281,18 @@ class StockOperation(Node):
 class ProductStock:
     quantity: Quantity
     value: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
-    average_cost: Money | None = strawberry.field(description="Value ÷ quantity, rounded half-up to the fen; needs cost.view.",
-                                                  extensions=needs("cost.view"))
+    average_cost: Money | None = strawberry.field(
+        description="Value ÷ quantity, rounded half-up to the fen; needs cost.view.", extensions=needs("cost.view")
+    )
 
     @classmethod
     def from_values(cls, qty: int, value_fen: int, precision: int) -> ProductStock:
         avg = None
         if qty:
             avg = str(fen_to_decimal(round_half_up_div(value_fen * 10**6, qty)))
-        return cls(quantity=str(scaled_to_decimal(qty, precision)), value=str(fen_to_decimal(value_fen)), average_cost=avg)
+        return cls(
+            quantity=str(scaled_to_decimal(qty, precision)), value=str(fen_to_decimal(value_fen)), average_cost=avg
+        )
 
 
 @strawberry.type(description="A stock level changed (after commit). `seq` is the journal sequence number.")

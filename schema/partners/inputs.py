@@ -27,10 +27,10 @@ class PartnerInput:
     bank_name: str | None = strawberry.field(default=None, description="Suppliers only.")
     bank_account: str | None = strawberry.field(default=None, description="Suppliers only.")
     credit_rating: CreditRating | None = strawberry.field(default=None, description="Customers only: A/B/C/D.")
-    credit_limit: str | None = strawberry.field(default=None, description="Customers only: yuan; \"\" removes it.")
+    credit_limit: str | None = strawberry.field(default=None, description='Customers only: yuan; "" removes it.')
     invoice_title: str | None = strawberry.field(default=None, description="Customers only: 发票抬头.")
     invoice_type: InvoiceType | None = strawberry.field(default=None, description="Customers only: SPECIAL | NORMAL.")
-    discount: str | None = strawberry.field(default=None, description="Customers only: e.g. \"0.05\".")
+    discount: str | None = strawberry.field(default=None, description='Customers only: e.g. "0.05".')
     salesperson: str | None = strawberry.field(default=None, description="Customers only: the salesperson's username.")
 
 

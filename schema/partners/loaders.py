@@ -17,10 +17,15 @@ def _addresses(db: Database, kind: str) -> Children:
     async def load(partner_ids: list[int]):
         groups = defaultdict(list)
         async with db.read() as conn:
-            rows = await conn.execute(select(partner_address).where(
-                partner_address.c.partner_kind == kind, partner_address.c.partner_id.in_(set(partner_ids)),
-                partner_address.c.active).order_by(partner_address.c.kind, partner_address.c.is_default.desc(),
-                                                   partner_address.c.id))
+            rows = await conn.execute(
+                select(partner_address)
+                .where(
+                    partner_address.c.partner_kind == kind,
+                    partner_address.c.partner_id.in_(set(partner_ids)),
+                    partner_address.c.active,
+                )
+                .order_by(partner_address.c.kind, partner_address.c.is_default.desc(), partner_address.c.id)
+            )
             for r in rows:
                 groups[r.partner_id].append(r)
         return [groups.get(i, []) for i in partner_ids]

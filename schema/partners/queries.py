@@ -26,12 +26,14 @@ def _query(table, f: PartnerFilter | None):
 
 @strawberry.type
 class PartnersQuery:
-    @strawberry.field(extensions=needs('partner.view'))
-    async def suppliers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
-                        after: str | None = None) -> Connection[Supplier]:
+    @strawberry.field(extensions=needs("partner.view"))
+    async def suppliers(
+        self, info: Info, filter: PartnerFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Supplier]:
         return await paginate(info, _query(supplier, filter), Supplier.from_row, first=first, after=after)
 
-    @strawberry.field(extensions=needs('partner.view'))
-    async def customers(self, info: Info, filter: PartnerFilter | None = None, first: int | None = None,
-                        after: str | None = None) -> Connection[Customer]:
+    @strawberry.field(extensions=needs("partner.view"))
+    async def customers(
+        self, info: Info, filter: PartnerFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Customer]:
         return await paginate(info, _query(customer, filter), Customer.from_row, first=first, after=after)

@@ -16,8 +16,16 @@ from server.core.numbers import fen_to_decimal, rate_to_decimal
 
 def _partner_fields(type_name: str, r) -> dict:
     return dict(
-        id=to_global_id(type_name, r.id), code=r.code, name=r.name, contact_name=r.contact_name, phone=r.phone,
-        email=r.email, address=r.address, tax_id=r.tax_id, active=r.active, created_at=r.created_at,
+        id=to_global_id(type_name, r.id),
+        code=r.code,
+        name=r.name,
+        contact_name=r.contact_name,
+        phone=r.phone,
+        email=r.email,
+        address=r.address,
+        tax_id=r.tax_id,
+        active=r.active,
+        created_at=r.created_at,
     )
 
 
@@ -32,12 +40,17 @@ class PartnerAddress:
 
     @classmethod
     def from_row(cls, r) -> PartnerAddress:
-        return cls(id=to_global_id("PartnerAddress", r.id), kind=r.kind, contact_name=r.contact_name, phone=r.phone,
-                   address=r.address, is_default=r.is_default)
+        return cls(
+            id=to_global_id("PartnerAddress", r.id),
+            kind=r.kind,
+            contact_name=r.contact_name,
+            phone=r.phone,
+            address=r.address,
+            is_default=r.is_default,
+        )
 
 
-CONTACT = "Contact data; needs partner.view (documents show a partner's code and name to everyone who may " \
-          "see them)."
+CONTACT = "Contact data; needs partner.view (documents show a partner's code and name to everyone who may see them)."
 
 
 def _contact(description: str = CONTACT):
@@ -68,12 +81,20 @@ class Supplier(Partner):
 
     @classmethod
     def from_row(cls, r) -> Supplier:
-        return cls(**_partner_fields("Supplier", r), payment_terms_days=r.payment_terms_days, currency=r.currency,
-                   bank_name=r.bank_name, bank_account=r.bank_account, _pk=r.id)
+        return cls(
+            **_partner_fields("Supplier", r),
+            payment_terms_days=r.payment_terms_days,
+            currency=r.currency,
+            bank_name=r.bank_name,
+            bank_account=r.bank_account,
+            _pk=r.id,
+        )
 
     @strawberry.field(description="Contacts and addresses; needs partner.view.", extensions=needs(scope.PARTNER_VIEW))
     async def addresses(self, info: Info) -> list[PartnerAddress] | None:
-        return [PartnerAddress.from_row(r) for r in await info.context.loaders.partners.supplier_addresses.load(self._pk)]
+        return [
+            PartnerAddress.from_row(r) for r in await info.context.loaders.partners.supplier_addresses.load(self._pk)
+        ]
 
 
 @strawberry.type(description="A customer (客户).")
@@ -88,12 +109,22 @@ class Customer(Partner):
 
     @classmethod
     def from_row(cls, r) -> Customer:
-        return cls(**_partner_fields("Customer", r), credit_rating=r.credit_rating,
-                   credit_limit=None if r.credit_limit_fen is None else Money(str(fen_to_decimal(r.credit_limit_fen))),
-                   payment_terms_days=r.payment_terms_days, invoice_title=r.invoice_title,
-                   invoice_type=r.invoice_type, discount=Decimal_(str(rate_to_decimal(r.discount_bp))), _pk=r.id)
+        return cls(
+            **_partner_fields("Customer", r),
+            credit_rating=r.credit_rating,
+            credit_limit=None if r.credit_limit_fen is None else Money(str(fen_to_decimal(r.credit_limit_fen))),
+            payment_terms_days=r.payment_terms_days,
+            invoice_title=r.invoice_title,
+            invoice_type=r.invoice_type,
+            discount=Decimal_(str(rate_to_decimal(r.discount_bp))),
+            _pk=r.id,
+        )
 
-    @strawberry.field(description="Contacts and addresses (ship-to, bill-to); needs partner.view.",
-                      extensions=needs(scope.PARTNER_VIEW))
+    @strawberry.field(
+        description="Contacts and addresses (ship-to, bill-to); needs partner.view.",
+        extensions=needs(scope.PARTNER_VIEW),
+    )
     async def addresses(self, info: Info) -> list[PartnerAddress] | None:
-        return [PartnerAddress.from_row(r) for r in await info.context.loaders.partners.customer_addresses.load(self._pk)]
+        return [
+            PartnerAddress.from_row(r) for r in await info.context.loaders.partners.customer_addresses.load(self._pk)
+        ]

@@ -134,8 +134,12 @@ class ScorecardWeightsInput:
     price: Decimal_ = Decimal_("0")
 
     def as_dict(self) -> dict:
-        return {"on_time": self.on_time, "acceptance": self.acceptance, "lead_time": self.lead_time,
-                "price": self.price}
+        return {
+            "on_time": self.on_time,
+            "acceptance": self.acceptance,
+            "lead_time": self.lead_time,
+            "price": self.price,
+        }
 
 
 @strawberry.input

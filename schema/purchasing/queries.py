@@ -58,8 +58,9 @@ def _period(start: date | None, end: date | None) -> tuple[date, date]:
 @strawberry.type
 class PurchasingQuery:
     @strawberry.field(description="Purchase orders, newest first.", extensions=needs("purchase.view"))
-    async def purchase_orders(self, info: Info, filter: PurchaseOrderFilter | None = None, first: int | None = None,
-                              after: str | None = None) -> Connection[PurchaseOrder]:
+    async def purchase_orders(
+        self, info: Info, filter: PurchaseOrderFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[PurchaseOrder]:
         q = select(purchase_order).order_by(purchase_order.c.id.desc())
         if filter is not None:
             if filter.status is not None:
@@ -73,9 +74,14 @@ class PurchasingQuery:
         return await paginate(info, q, PurchaseOrder.from_row, first=first, after=after)
 
     @strawberry.field(description="Goods receipts, newest first.", extensions=needs("purchase.view"))
-    async def goods_receipts(self, info: Info, order_id: strawberry.ID | None = None,
-                             supplier_id: strawberry.ID | None = None, first: int | None = None,
-                             after: str | None = None) -> Connection[GoodsReceipt]:
+    async def goods_receipts(
+        self,
+        info: Info,
+        order_id: strawberry.ID | None = None,
+        supplier_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[GoodsReceipt]:
         q = _supplier_filter(select(goods_receipt).order_by(goods_receipt.c.id.desc()), goods_receipt, supplier_id)
         if order_id is not None:
             q = q.where(goods_receipt.c.order_id == (decode_id(order_id, "PurchaseOrder") or 0))
@@ -85,15 +91,18 @@ class PurchasingQuery:
         return await paginate(info, q, GoodsReceipt.from_row, first=first, after=after)
 
     @strawberry.field(description="Purchase returns, newest first.", extensions=needs("purchase.view"))
-    async def purchase_returns(self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None,
-                               after: str | None = None) -> Connection[PurchaseReturn]:
-        q = _supplier_filter(select(purchase_return).order_by(purchase_return.c.id.desc()), purchase_return,
-                             supplier_id)
+    async def purchase_returns(
+        self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[PurchaseReturn]:
+        q = _supplier_filter(
+            select(purchase_return).order_by(purchase_return.c.id.desc()), purchase_return, supplier_id
+        )
         return await paginate(info, q, PurchaseReturn.from_row, first=first, after=after)
 
     @strawberry.field(description="Supplier bills and debit notes, newest first.", extensions=needs("purchase.view"))
-    async def supplier_bills(self, info: Info, filter: SupplierBillFilter | None = None, first: int | None = None,
-                             after: str | None = None) -> Connection[SupplierBill]:
+    async def supplier_bills(
+        self, info: Info, filter: SupplierBillFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[SupplierBill]:
         q = select(supplier_bill).order_by(supplier_bill.c.id.desc())
         if filter is not None:
             q = _supplier_filter(q, supplier_bill, filter.supplier_id)
@@ -104,30 +113,49 @@ class PurchasingQuery:
         return await paginate(info, q, SupplierBill.from_row, first=first, after=after)
 
     @strawberry.field(description="Payments to suppliers, newest first.", extensions=needs("purchase.view"))
-    async def supplier_payments(self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None,
-                                after: str | None = None) -> Connection[SupplierPayment]:
-        q = _supplier_filter(select(supplier_payment).order_by(supplier_payment.c.id.desc()), supplier_payment,
-                             supplier_id)
+    async def supplier_payments(
+        self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[SupplierPayment]:
+        q = _supplier_filter(
+            select(supplier_payment).order_by(supplier_payment.c.id.desc()), supplier_payment, supplier_id
+        )
         return await paginate(info, q, SupplierPayment.from_row, first=first, after=after)
 
-    @strawberry.field(description="Supplier prices, optionally only those valid on a date.",
-                      extensions=needs("purchase.view"))
-    async def supplier_prices(self, info: Info, product_id: strawberry.ID | None = None,
-                              supplier_id: strawberry.ID | None = None, valid_on: date | None = None,
-                              first: int | None = None, after: str | None = None) -> Connection[SupplierPrice]:
-        q = _supplier_filter(select(supplier_price).order_by(supplier_price.c.product_id, supplier_price.c.supplier_id,
-                                                             supplier_price.c.valid_from.desc(), supplier_price.c.id),
-                             supplier_price, supplier_id)
+    @strawberry.field(
+        description="Supplier prices, optionally only those valid on a date.", extensions=needs("purchase.view")
+    )
+    async def supplier_prices(
+        self,
+        info: Info,
+        product_id: strawberry.ID | None = None,
+        supplier_id: strawberry.ID | None = None,
+        valid_on: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SupplierPrice]:
+        q = _supplier_filter(
+            select(supplier_price).order_by(
+                supplier_price.c.product_id,
+                supplier_price.c.supplier_id,
+                supplier_price.c.valid_from.desc(),
+                supplier_price.c.id,
+            ),
+            supplier_price,
+            supplier_id,
+        )
         if product_id is not None:
             q = q.where(supplier_price.c.product_id == (decode_id(product_id, "Product") or 0))
         if valid_on is not None:
             q = q.where(prices.valid_on(valid_on))
         return await paginate(info, q, SupplierPrice.from_row, first=first, after=after)
 
-    @strawberry.field(description="A supplier's scorecard over a period (default: the last 365 days).",
-                      extensions=needs("purchase.view"))
-    async def supplier_scorecard(self, info: Info, supplier_id: strawberry.ID, start: date | None = None,
-                                 end: date | None = None) -> SupplierScorecard | None:
+    @strawberry.field(
+        description="A supplier's scorecard over a period (default: the last 365 days).",
+        extensions=needs("purchase.view"),
+    )
+    async def supplier_scorecard(
+        self, info: Info, supplier_id: strawberry.ID, start: date | None = None, end: date | None = None
+    ) -> SupplierScorecard | None:
         sid = decode_id(supplier_id, "Supplier")
         if sid is None:
             return None
@@ -135,26 +163,46 @@ class PurchasingQuery:
         async with info.context.db.read() as conn:
             return SupplierScorecard.from_card(await scorecard.supplier_scorecard(conn, sid, start, end))
 
-    @strawberry.field(description="The suppliers of a product ranked by weighted score (供应商选择).",
-                      extensions=needs("purchase.view"))
-    async def rank_suppliers(self, info: Info, product_id: strawberry.ID, start: date | None = None,
-                             end: date | None = None,
-                             weights: ScorecardWeightsInput | None = None) -> list[SupplierRanking]:
+    @strawberry.field(
+        description="The suppliers of a product ranked by weighted score (供应商选择).",
+        extensions=needs("purchase.view"),
+    )
+    async def rank_suppliers(
+        self,
+        info: Info,
+        product_id: strawberry.ID,
+        start: date | None = None,
+        end: date | None = None,
+        weights: ScorecardWeightsInput | None = None,
+    ) -> list[SupplierRanking]:
         pid = decode_id(product_id, "Product")
         if pid is None:
             return []
         start, end = _period(start, end)
         async with info.context.db.read() as conn:
             ranked = await scorecard.rank_suppliers(conn, pid, start, end, weights.as_dict() if weights else None)
-        return [SupplierRanking(score=Decimal_(str(r.score)), preferred=r.preferred,
-                                lead_time_days=None if r.lead_time_days is None else Decimal_(str(r.lead_time_days)),
-                                scorecard=SupplierScorecard.from_card(r.scorecard), _price=r.unit_price_micro)
-                for r in ranked]
+        return [
+            SupplierRanking(
+                score=Decimal_(str(r.score)),
+                preferred=r.preferred,
+                lead_time_days=None if r.lead_time_days is None else Decimal_(str(r.lead_time_days)),
+                scorecard=SupplierScorecard.from_card(r.scorecard),
+                _price=r.unit_price_micro,
+            )
+            for r in ranked
+        ]
 
-    @strawberry.field(description="Payables per supplier with aging by due date (应付账款账龄).",
-                      extensions=needs("purchase.view"))
-    async def supplier_payables(self, info: Info, as_of: date | None = None, supplier_id: strawberry.ID | None = None,
-                                first: int | None = None, after: str | None = None) -> Connection[SupplierPayable]:
+    @strawberry.field(
+        description="Payables per supplier with aging by due date (应付账款账龄).", extensions=needs("purchase.view")
+    )
+    async def supplier_payables(
+        self,
+        info: Info,
+        as_of: date | None = None,
+        supplier_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SupplierPayable]:
         sid = decode_id(supplier_id, "Supplier") or 0 if supplier_id is not None else None
         q = bills.payables_query(as_of or clock.today(), sid)
         return await paginate(info, q, SupplierPayable.from_row, first=first, after=after)

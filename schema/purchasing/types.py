@@ -12,11 +12,11 @@ from strawberry.types import Info
 
 from schema.auth.permissions import PAYABLE_AMOUNTS, needs
 from schema.catalog.types import Product, Unit, product_from_id
+from schema.enums import LabelKind, LabelLayout
 from schema.inventory.types import Location, Lot, StockOperation, Warehouse
 from schema.partners.types import Supplier
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from schema.enums import LabelKind, LabelLayout
 from schema.scanning.labels import ReceiptLabelLinks, receipt_label_links
 from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
 from server.documents.actions import micro_to_decimal
@@ -89,8 +89,15 @@ class PurchaseOrderHistoryEntry:
 
     @classmethod
     def from_row(cls, r) -> PurchaseOrderHistoryEntry:
-        return cls(action=r.action, from_status=r.from_status, to_status=r.to_status, role=r.role_code,
-                   actor=r.actor, comment=r.comment, at=r.at)
+        return cls(
+            action=r.action,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            role=r.role_code,
+            actor=r.actor,
+            comment=r.comment,
+            at=r.at,
+        )
 
 
 @strawberry.type(description="A purchase order line; quantities received etc. are in the base unit.")
@@ -109,10 +116,19 @@ class PurchaseOrderLine(Node):
 
     @classmethod
     def from_row(cls, r) -> PurchaseOrderLine:
-        return cls(id=to_global_id("PurchaseOrderLine", r.id), line_no=r.line_no, quantity=_qty(r.quantity),
-                   base_quantity=_qty(r.qty), expected_date=r.expected_date, received_quantity=_qty(r.received_qty),
-                   accepted_quantity=_qty(r.accepted_qty), rejected_quantity=_qty(r.rejected_qty),
-                   returned_quantity=_qty(r.returned_qty), billed_quantity=_qty(r.billed_qty), _row=r)
+        return cls(
+            id=to_global_id("PurchaseOrderLine", r.id),
+            line_no=r.line_no,
+            quantity=_qty(r.quantity),
+            base_quantity=_qty(r.qty),
+            expected_date=r.expected_date,
+            received_quantity=_qty(r.received_qty),
+            accepted_quantity=_qty(r.accepted_qty),
+            rejected_quantity=_qty(r.rejected_qty),
+            returned_quantity=_qty(r.returned_qty),
+            billed_quantity=_qty(r.billed_qty),
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -142,7 +158,9 @@ class PurchaseOrderLine(Node):
     def amount(self) -> Money | None:
         return _money(self._row.amount_fen)
 
-    @strawberry.field(description="VAT of the line, half-up to the fen; needs cost.view.", extensions=needs("cost.view"))
+    @strawberry.field(
+        description="VAT of the line, half-up to the fen; needs cost.view.", extensions=needs("cost.view")
+    )
     def tax(self) -> Money | None:
         return _money(self._row.tax_fen)
 
@@ -164,10 +182,20 @@ class PurchaseOrder(Node):
 
     @classmethod
     def from_row(cls, r) -> PurchaseOrder:
-        return cls(id=to_global_id("PurchaseOrder", r.id), number=r.number, status=PurchaseOrderStatus(r.status),
-                   order_date=r.order_date, currency=r.currency, note=r.note,
-                   approvals_required=json.loads(r.approvals_required), approvals_done=r.approvals_done,
-                   created_by=r.created_by, created_at=r.created_at, approved_at=r.approved_at, _row=r)
+        return cls(
+            id=to_global_id("PurchaseOrder", r.id),
+            number=r.number,
+            status=PurchaseOrderStatus(r.status),
+            order_date=r.order_date,
+            currency=r.currency,
+            note=r.note,
+            approvals_required=json.loads(r.approvals_required),
+            approvals_done=r.approvals_done,
+            created_by=r.created_by,
+            created_at=r.created_at,
+            approved_at=r.approved_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -191,11 +219,16 @@ class PurchaseOrder(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        return [PurchaseOrderLine.from_row(r) for r in await info.context.loaders.purchasing.po_lines.load(self._row.id)]
+        return [
+            PurchaseOrderLine.from_row(r) for r in await info.context.loaders.purchasing.po_lines.load(self._row.id)
+        ]
 
     @strawberry.field(description="Submissions, approvals with who/when/comment, rejections…")
     async def history(self, info: Info) -> list[PurchaseOrderHistoryEntry]:
-        return [PurchaseOrderHistoryEntry.from_row(r) for r in await info.context.loaders.purchasing.po_history.load(self._row.id)]
+        return [
+            PurchaseOrderHistoryEntry.from_row(r)
+            for r in await info.context.loaders.purchasing.po_history.load(self._row.id)
+        ]
 
 
 @strawberry.type(description="A receipt line: received = accepted + rejected; accepted goods were put away.")
@@ -213,10 +246,18 @@ class GoodsReceiptLine(Node):
 
     @classmethod
     def from_row(cls, r) -> GoodsReceiptLine:
-        return cls(id=to_global_id("GoodsReceiptLine", r.id), line_no=r.line_no,
-                   received_quantity=_qty(r.received_qty), accepted_quantity=_qty(r.accepted_qty),
-                   rejected_quantity=_qty(r.rejected_qty), reject_reason=r.reject_reason, on_time=r.on_time,
-                   returned_quantity=_qty(r.returned_qty), billed_quantity=_qty(r.billed_qty), _row=r)
+        return cls(
+            id=to_global_id("GoodsReceiptLine", r.id),
+            line_no=r.line_no,
+            received_quantity=_qty(r.received_qty),
+            accepted_quantity=_qty(r.accepted_qty),
+            rejected_quantity=_qty(r.rejected_qty),
+            reject_reason=r.reject_reason,
+            on_time=r.on_time,
+            returned_quantity=_qty(r.returned_qty),
+            billed_quantity=_qty(r.billed_qty),
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -238,7 +279,9 @@ class GoodsReceiptLine(Node):
             return None
         return Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
 
-    @strawberry.field(description="Order price per order unit excl. VAT; needs cost.view.", extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Order price per order unit excl. VAT; needs cost.view.", extensions=needs("cost.view")
+    )
     def unit_price(self) -> Decimal_ | None:
         return _price(self._row.unit_price_micro)
 
@@ -250,8 +293,9 @@ class GoodsReceiptLine(Node):
     def landed_cost(self) -> Money | None:
         return _money(self._row.landed_fen)
 
-    @strawberry.field(description="Inventory value = goods value + landed cost; needs cost.view.",
-                      extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Inventory value = goods value + landed cost; needs cost.view.", extensions=needs("cost.view")
+    )
     def value(self) -> Money | None:
         return _money(self._row.value_fen)
 
@@ -270,9 +314,17 @@ class GoodsReceipt(Node):
 
     @classmethod
     def from_row(cls, r) -> GoodsReceipt:
-        return cls(id=to_global_id("GoodsReceipt", r.id), number=r.number, inspection_number=r.inspection_number,
-                   receipt_date=r.receipt_date, landed_allocation=r.landed_allocation, note=r.note, actor=r.actor,
-                   created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("GoodsReceipt", r.id),
+            number=r.number,
+            inspection_number=r.inspection_number,
+            receipt_date=r.receipt_date,
+            landed_allocation=r.landed_allocation,
+            note=r.note,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -304,13 +356,22 @@ class GoodsReceipt(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[GoodsReceiptLine]:
-        return [GoodsReceiptLine.from_row(r) for r in await info.context.loaders.purchasing.receipt_lines.load(self._row.id)]
+        return [
+            GoodsReceiptLine.from_row(r) for r in await info.context.loaders.purchasing.receipt_lines.load(self._row.id)
+        ]
 
-    @strawberry.field(description="Labels of the lots and serials this receipt accepted (PDF and ZPL downloads; "
-                                  "kind GS1 DataMatrix unless given), with what would not fit the layout.",
-                      extensions=needs("catalog.view"))
-    async def label_links(self, info: Info, kind: LabelKind | None = None, layout: LabelLayout = LabelLayout.LABEL_50X30,
-                          dpi: int | None = None) -> ReceiptLabelLinks:
+    @strawberry.field(
+        description="Labels of the lots and serials this receipt accepted (PDF and ZPL downloads; "
+        "kind GS1 DataMatrix unless given), with what would not fit the layout.",
+        extensions=needs("catalog.view"),
+    )
+    async def label_links(
+        self,
+        info: Info,
+        kind: LabelKind | None = None,
+        layout: LabelLayout = LabelLayout.LABEL_50X30,
+        dpi: int | None = None,
+    ) -> ReceiptLabelLinks:
         return await receipt_label_links(info, self._row.id, self.id, kind, layout, dpi)
 
 
@@ -322,15 +383,23 @@ class SupplierBillLine:
     vat_rate: Decimal_
     amount: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     tax: Money | None = strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
-    flags: list[str] = strawberry.field(description="Three-way-match flags: PRICE_MISMATCH, QTY_EXCEEDS_RECEIVED, "
-                                                    "QTY_EXCEEDS_ORDERED.")
+    flags: list[str] = strawberry.field(
+        description="Three-way-match flags: PRICE_MISMATCH, QTY_EXCEEDS_RECEIVED, QTY_EXCEEDS_ORDERED."
+    )
     _row: strawberry.Private[object]
 
     @classmethod
     def from_row(cls, r) -> SupplierBillLine:
-        return cls(line_no=r.line_no, quantity=_qty(r.qty), unit_price=_price(r.unit_price_micro),
-                   vat_rate=_rate(r.vat_rate_bp), amount=_money(r.amount_fen), tax=_money(r.tax_fen),
-                   flags=[f for f in r.flags.split(",") if f], _row=r)
+        return cls(
+            line_no=r.line_no,
+            quantity=_qty(r.qty),
+            unit_price=_price(r.unit_price_micro),
+            vat_rate=_rate(r.vat_rate_bp),
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            flags=[f for f in r.flags.split(",") if f],
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -362,11 +431,24 @@ class SupplierBill(Node):
 
     @classmethod
     def from_row(cls, r) -> SupplierBill:
-        return cls(id=to_global_id("SupplierBill", r.id), number=r.number, kind=BillKind(r.kind),
-                   status=BillStatus(r.status), supplier_invoice_no=r.supplier_invoice_no, bill_date=r.bill_date,
-                   due_date=r.due_date, amount=_money(r.amount_fen), tax=_money(r.tax_fen), total=_money(r.total_fen),
-                   paid=_money(r.paid_fen), open_amount=_money(r.total_fen - r.paid_fen), approved_by=r.approved_by,
-                   actor=r.actor, created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("SupplierBill", r.id),
+            number=r.number,
+            kind=BillKind(r.kind),
+            status=BillStatus(r.status),
+            supplier_invoice_no=r.supplier_invoice_no,
+            bill_date=r.bill_date,
+            due_date=r.due_date,
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            total=_money(r.total_fen),
+            paid=_money(r.paid_fen),
+            open_amount=_money(r.total_fen - r.paid_fen),
+            approved_by=r.approved_by,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -374,7 +456,9 @@ class SupplierBill(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SupplierBillLine]:
-        return [SupplierBillLine.from_row(r) for r in await info.context.loaders.purchasing.bill_lines.load(self._row.id)]
+        return [
+            SupplierBillLine.from_row(r) for r in await info.context.loaders.purchasing.bill_lines.load(self._row.id)
+        ]
 
 
 @strawberry.type(description="A purchase return (采购退货) with its debit note.")
@@ -389,8 +473,15 @@ class PurchaseReturn(Node):
 
     @classmethod
     def from_row(cls, r) -> PurchaseReturn:
-        return cls(id=to_global_id("PurchaseReturn", r.id), number=r.number, return_date=r.return_date,
-                   reason=r.reason, actor=r.actor, created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("PurchaseReturn", r.id),
+            number=r.number,
+            return_date=r.return_date,
+            reason=r.reason,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def receipt(self, info: Info) -> GoodsReceipt:
@@ -400,8 +491,10 @@ class PurchaseReturn(Node):
     async def supplier(self, info: Info) -> Supplier:
         return await _supplier(info, self._row.supplier_id)
 
-    @strawberry.field(description="Inventory value removed, at the original receipt cost; needs cost.view.",
-                      extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Inventory value removed, at the original receipt cost; needs cost.view.",
+        extensions=needs("cost.view"),
+    )
     def value(self) -> Money | None:
         return _money(self._row.value_fen)
 
@@ -438,9 +531,18 @@ class SupplierPayment(Node):
 
     @classmethod
     def from_row(cls, r) -> SupplierPayment:
-        return cls(id=to_global_id("SupplierPayment", r.id), number=r.number, payment_date=r.payment_date,
-                   amount=_money(r.amount_fen), unallocated=_money(r.unallocated_fen), method=r.method,
-                   reference=r.reference, actor=r.actor, created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("SupplierPayment", r.id),
+            number=r.number,
+            payment_date=r.payment_date,
+            amount=_money(r.amount_fen),
+            unallocated=_money(r.unallocated_fen),
+            method=r.method,
+            reference=r.reference,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -465,10 +567,16 @@ class SupplierPrice(Node):
 
     @classmethod
     def from_row(cls, r) -> SupplierPrice:
-        return cls(id=to_global_id("SupplierPrice", r.id), vat_rate=_rate(r.vat_rate_bp),
-                   min_order_quantity=_qty(r.min_order_qty), pack_quantity=_qty(r.pack_qty),
-                   lead_time_days=r.lead_time_days,
-                   valid_from=r.valid_from, valid_to=r.valid_to, _row=r)
+        return cls(
+            id=to_global_id("SupplierPrice", r.id),
+            vat_rate=_rate(r.vat_rate_bp),
+            min_order_quantity=_qty(r.min_order_qty),
+            pack_quantity=_qty(r.pack_qty),
+            lead_time_days=r.lead_time_days,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            _row=r,
+        )
 
     @strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     def unit_price(self) -> Decimal_ | None:
@@ -497,9 +605,16 @@ class SupplierScorecard:
     def from_card(cls, card) -> SupplierScorecard:
         def d(v):
             return None if v is None else Decimal_(str(v))
-        return cls(receipts=card.receipts, lines=card.lines, on_time_rate=d(card.on_time_rate),
-                   acceptance_rate=d(card.acceptance_rate), average_lead_time_days=d(card.average_lead_time_days),
-                   price_index=d(card.price_index), _supplier_id=card.supplier_id)
+
+        return cls(
+            receipts=card.receipts,
+            lines=card.lines,
+            on_time_rate=d(card.on_time_rate),
+            acceptance_rate=d(card.acceptance_rate),
+            average_lead_time_days=d(card.average_lead_time_days),
+            price_index=d(card.price_index),
+            _supplier_id=card.supplier_id,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -518,8 +633,10 @@ class SupplierRanking:
     async def supplier(self, info: Info) -> Supplier:
         return await _supplier(info, self.scorecard._supplier_id)
 
-    @strawberry.field(description="Price list (else average receipt) price per base unit; needs cost.view.",
-                      extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Price list (else average receipt) price per base unit; needs cost.view.",
+        extensions=needs("cost.view"),
+    )
     def unit_price(self) -> Decimal_ | None:
         return None if self._price is None else _price(self._price)
 
@@ -539,10 +656,18 @@ class SupplierPayable:
 
     @classmethod
     def from_row(cls, r) -> SupplierPayable:
-        return cls(open_bills=_money(r.bills_open), open_debit_notes=_money(r.debit_open),
-                   prepayments=_money(r.prepayments), balance=_money(r.balance), not_due=_money(r.not_due),
-                   days_1_30=_money(r.days_1_30), days_31_60=_money(r.days_31_60), days_61_90=_money(r.days_61_90),
-                   over_90=_money(r.over_90), _supplier_id=r.supplier_id)
+        return cls(
+            open_bills=_money(r.bills_open),
+            open_debit_notes=_money(r.debit_open),
+            prepayments=_money(r.prepayments),
+            balance=_money(r.balance),
+            not_due=_money(r.not_due),
+            days_1_30=_money(r.days_1_30),
+            days_31_60=_money(r.days_31_60),
+            days_61_90=_money(r.days_61_90),
+            over_90=_money(r.over_90),
+            _supplier_id=r.supplier_id,
+        )
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
@@ -567,11 +692,14 @@ class PurchaseSettings:
 
     @classmethod
     def from_settings(cls, s) -> PurchaseSettings:
-        return cls(separation_of_duties=s.separation_of_duties,
-                   approval_thresholds=[ApprovalThreshold(above=_money(t["above_fen"]), role=t["role"])
-                                        for t in s.approval_thresholds],
-                   over_receipt_tolerance=Decimal_(s.over_receipt_tolerance),
-                   allow_receipt_without_order=s.allow_receipt_without_order,
-                   match_price_tolerance=Decimal_(s.match_price_tolerance),
-                   match_qty_tolerance=Decimal_(s.match_qty_tolerance),
-                   scorecard_weights=[f"{k}={v}" for k, v in s.scorecard_weights.items()])
+        return cls(
+            separation_of_duties=s.separation_of_duties,
+            approval_thresholds=[
+                ApprovalThreshold(above=_money(t["above_fen"]), role=t["role"]) for t in s.approval_thresholds
+            ],
+            over_receipt_tolerance=Decimal_(s.over_receipt_tolerance),
+            allow_receipt_without_order=s.allow_receipt_without_order,
+            match_price_tolerance=Decimal_(s.match_price_tolerance),
+            match_qty_tolerance=Decimal_(s.match_qty_tolerance),
+            scorecard_weights=[f"{k}={v}" for k, v in s.scorecard_weights.items()],
+        )

@@ -70,8 +70,9 @@ class TurnoverRow:
     cost_of_sales: Money | None = _cost()
     opening_value: Money | None = _cost()
     closing_value: Money | None = _cost()
-    turnover: Decimal_ | None = strawberry.field(description="Cost of sales ÷ average inventory (the money cancels "
-                                                             "out: needs report.view only).")
+    turnover: Decimal_ | None = strawberry.field(
+        description="Cost of sales ÷ average inventory (the money cancels out: needs report.view only)."
+    )
     days_of_inventory: Decimal_ | None
 
 
@@ -152,8 +153,10 @@ class Dashboard:
     open_sales_orders: int
     _overdue: strawberry.Private[int | None]
 
-    @strawberry.field(description="Overdue receivables of all customers. Receivables belong to no warehouse: a caller "
-                                  "limited to some warehouses gets null and PERMISSION_DENIED.")
+    @strawberry.field(
+        description="Overdue receivables of all customers. Receivables belong to no warehouse: a caller "
+        "limited to some warehouses gets null and PERMISSION_DENIED."
+    )
     def overdue_receivables(self) -> Money | None:
         if self._overdue is None:
             raise ApiError("PERMISSION_DENIED", permission="全部仓库 all warehouses")

@@ -18,7 +18,7 @@ class SalesOrderLineInput:
     quantity: Quantity
     unit_id: strawberry.ID | None = None
     unit_price: Decimal_ | None = strawberry.field(default=None, description="Per unit, incl. VAT when the order is.")
-    discount: Decimal_ | None = strawberry.field(default=None, description="e.g. \"0.05\"; default: the customer's.")
+    discount: Decimal_ | None = strawberry.field(default=None, description='e.g. "0.05"; default: the customer\'s.')
     vat_rate: Decimal_ | None = None
     requested_date: date | None = None
     warehouse_id: strawberry.ID | None = None
@@ -101,7 +101,9 @@ class CustomerReceiptInput:
 class SalesReturnLineInput:
     shipment_line_id: strawberry.ID
     quantity: Quantity = strawberry.field(description="Base unit.")
-    location_id: strawberry.ID | None = strawberry.field(default=None, description="Default: where it was shipped from.")
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: where it was shipped from."
+    )
 
 
 @strawberry.input

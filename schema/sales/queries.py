@@ -46,8 +46,9 @@ def _customer_filter(q, table, customer_id):
 @strawberry.type
 class SalesQuery:
     @strawberry.field(description="Sales orders, newest first.", extensions=needs("sales.view"))
-    async def sales_orders(self, info: Info, filter: SalesOrderFilter | None = None, first: int | None = None,
-                           after: str | None = None) -> Connection[SalesOrder]:
+    async def sales_orders(
+        self, info: Info, filter: SalesOrderFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[SalesOrder]:
         q = select(sales_order).order_by(sales_order.c.id.desc())
         if filter is not None:
             if filter.status is not None:
@@ -58,8 +59,10 @@ class SalesQuery:
         q = _restricted(info, q, sales_order.c.warehouse_id)
         return await paginate(info, q, SalesOrder.from_row, first=first, after=after)
 
-    @strawberry.field(description="Where to pick the outstanding quantities of one or more orders (a wave).",
-                      extensions=needs("sales.view"))
+    @strawberry.field(
+        description="Where to pick the outstanding quantities of one or more orders (a wave).",
+        extensions=needs("sales.view"),
+    )
     async def pick_list(self, info: Info, order_ids: list[strawberry.ID]) -> list[PickSuggestion]:
         ids = [i for i in (decode_id(o, "SalesOrder") for o in order_ids) if i is not None]
         async with info.context.db.read() as conn:
@@ -68,13 +71,28 @@ class SalesQuery:
         if allowed is not None:
             locations = await info.context.loaders.inventory.location.load_many([p.location_id for p in picks])
             picks = [p for p, loc in zip(picks, locations) if scope.allows(allowed, loc.warehouse_id)]
-        return [PickSuggestion(quantity=Quantity(str(scaled_to_decimal(p.quantity, 0))), lot=p.lot_code,
-                               expiry_date=p.expiry_date, _order_id=p.order_id, _order_line_id=p.order_line_id,
-                               _product_id=p.product_id, _location_id=p.location_id) for p in picks]
+        return [
+            PickSuggestion(
+                quantity=Quantity(str(scaled_to_decimal(p.quantity, 0))),
+                lot=p.lot_code,
+                expiry_date=p.expiry_date,
+                _order_id=p.order_id,
+                _order_line_id=p.order_line_id,
+                _product_id=p.product_id,
+                _location_id=p.location_id,
+            )
+            for p in picks
+        ]
 
     @strawberry.field(description="Shipments, newest first.", extensions=needs("sales.view"))
-    async def shipments(self, info: Info, order_id: strawberry.ID | None = None, customer_id: strawberry.ID | None = None,
-                        first: int | None = None, after: str | None = None) -> Connection[Shipment]:
+    async def shipments(
+        self,
+        info: Info,
+        order_id: strawberry.ID | None = None,
+        customer_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Shipment]:
         q = _customer_filter(select(shipment).order_by(shipment.c.id.desc()), shipment, customer_id)
         if order_id is not None:
             q = q.where(shipment.c.order_id == (decode_id(order_id, "SalesOrder") or 0))
@@ -82,8 +100,9 @@ class SalesQuery:
         return await paginate(info, q, Shipment.from_row, first=first, after=after)
 
     @strawberry.field(description="Invoices and credit notes, newest first.", extensions=needs("sales.view"))
-    async def sales_invoices(self, info: Info, filter: InvoiceFilter | None = None, first: int | None = None,
-                             after: str | None = None) -> Connection[SalesInvoice]:
+    async def sales_invoices(
+        self, info: Info, filter: InvoiceFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[SalesInvoice]:
         q = select(sales_invoice).order_by(sales_invoice.c.id.desc())
         if filter is not None:
             q = _customer_filter(q, sales_invoice, filter.customer_id)
@@ -94,47 +113,75 @@ class SalesQuery:
         return await paginate(info, q, SalesInvoice.from_row, first=first, after=after)
 
     @strawberry.field(description="Customer receipts, newest first.", extensions=needs("sales.view"))
-    async def customer_receipts(self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None,
-                                after: str | None = None) -> Connection[CustomerReceipt]:
-        q = _customer_filter(select(customer_receipt).order_by(customer_receipt.c.id.desc()), customer_receipt,
-                             customer_id)
+    async def customer_receipts(
+        self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[CustomerReceipt]:
+        q = _customer_filter(
+            select(customer_receipt).order_by(customer_receipt.c.id.desc()), customer_receipt, customer_id
+        )
         return await paginate(info, q, CustomerReceipt.from_row, first=first, after=after)
 
     @strawberry.field(description="Sales returns, newest first.", extensions=needs("sales.view"))
-    async def sales_returns(self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None,
-                            after: str | None = None) -> Connection[SalesReturn]:
+    async def sales_returns(
+        self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[SalesReturn]:
         q = _customer_filter(select(sales_return).order_by(sales_return.c.id.desc()), sales_return, customer_id)
         return await paginate(info, q, SalesReturn.from_row, first=first, after=after)
 
-    @strawberry.field(description="Receivables per customer with aging (应收账款账龄), as of a date.",
-                      extensions=needs("sales.view"))
-    async def customer_receivables(self, info: Info, as_of: date | None = None,
-                                   customer_id: strawberry.ID | None = None, first: int | None = None,
-                                   after: str | None = None) -> Connection[CustomerReceivable]:
+    @strawberry.field(
+        description="Receivables per customer with aging (应收账款账龄), as of a date.", extensions=needs("sales.view")
+    )
+    async def customer_receivables(
+        self,
+        info: Info,
+        as_of: date | None = None,
+        customer_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CustomerReceivable]:
         cid = (decode_id(customer_id, "Customer") or 0) if customer_id is not None else None
-        return await paginate(info, invoicing.receivables_query(as_of or clock.today(), cid), CustomerReceivable.from_row,
-                              first=first, after=after)
+        return await paginate(
+            info,
+            invoicing.receivables_query(as_of or clock.today(), cid),
+            CustomerReceivable.from_row,
+            first=first,
+            after=after,
+        )
 
-    @strawberry.field(description="A customer at a glance: open orders, receivables and aging, top products.",
-                      extensions=needs("sales.view"))
-    async def customer_overview(self, info: Info, customer_id: strawberry.ID, start: date | None = None,
-                                end: date | None = None, top: int = 10) -> CustomerOverview | None:
+    @strawberry.field(
+        description="A customer at a glance: open orders, receivables and aging, top products.",
+        extensions=needs("sales.view"),
+    )
+    async def customer_overview(
+        self, info: Info, customer_id: strawberry.ID, start: date | None = None, end: date | None = None, top: int = 10
+    ) -> CustomerOverview | None:
         cid = decode_id(customer_id, "Customer")
         if cid is None:
             return None
         end = end or clock.today()
         async with info.context.db.read() as conn:
-            o = await customers.customer_overview(conn, cid, start or end - timedelta(days=365), end, min(max(top, 1), 100))
+            o = await customers.customer_overview(
+                conn, cid, start or end - timedelta(days=365), end, min(max(top, 1), 100)
+            )
 
         def m(fen):
             return Money(str(fen_to_decimal(fen)))
 
         return CustomerOverview(
-            open_orders=o.open_orders, open_orders_total=m(o.open_orders_fen), exposure=m(o.exposure_fen),
+            open_orders=o.open_orders,
+            open_orders_total=m(o.open_orders_fen),
+            exposure=m(o.exposure_fen),
             invoiced=m(o.invoiced_fen),
             receivable=CustomerReceivable.from_row(o.receivables) if o.receivables is not None else None,
-            top_products=[TopProduct(quantity=Quantity(str(scaled_to_decimal(t.quantity, 0))), amount=m(t.amount_fen),
-                                     _product_id=t.product_id) for t in o.top_products])
+            top_products=[
+                TopProduct(
+                    quantity=Quantity(str(scaled_to_decimal(t.quantity, 0))),
+                    amount=m(t.amount_fen),
+                    _product_id=t.product_id,
+                )
+                for t in o.top_products
+            ],
+        )
 
     @strawberry.field(extensions=needs("sales.view"))
     async def sales_settings(self, info: Info) -> SalesSettings:

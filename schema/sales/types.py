@@ -16,8 +16,8 @@ from schema.inventory.types import Location, Lot, StockOperation, Warehouse
 from schema.partners.types import Customer
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from server.documents.actions import micro_to_decimal
 from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
+from server.documents.actions import micro_to_decimal
 from server.sales.invoicing import amount_in_words
 
 
@@ -116,12 +116,24 @@ class SalesOrderLine(Node):
 
     @classmethod
     def from_row(cls, r) -> SalesOrderLine:
-        return cls(id=to_global_id("SalesOrderLine", r.id), line_no=r.line_no, quantity=_qty(r.quantity),
-                   base_quantity=_qty(r.qty), unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))),
-                   discount=_rate(r.discount_bp), vat_rate=_rate(r.vat_rate_bp), amount=_money(r.amount_fen),
-                   tax=_money(r.tax_fen), total=_money(r.total_fen), requested_date=r.requested_date,
-                   reserved_quantity=_qty(r.reserved_qty), shipped_quantity=_qty(r.shipped_qty),
-                   invoiced_quantity=_qty(r.invoiced_qty), returned_quantity=_qty(r.returned_qty), _row=r)
+        return cls(
+            id=to_global_id("SalesOrderLine", r.id),
+            line_no=r.line_no,
+            quantity=_qty(r.quantity),
+            base_quantity=_qty(r.qty),
+            unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))),
+            discount=_rate(r.discount_bp),
+            vat_rate=_rate(r.vat_rate_bp),
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            total=_money(r.total_fen),
+            requested_date=r.requested_date,
+            reserved_quantity=_qty(r.reserved_qty),
+            shipped_quantity=_qty(r.shipped_qty),
+            invoiced_quantity=_qty(r.invoiced_qty),
+            returned_quantity=_qty(r.returned_qty),
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -156,12 +168,23 @@ class SalesOrder(Node):
 
     @classmethod
     def from_row(cls, r) -> SalesOrder:
-        return cls(id=to_global_id("SalesOrder", r.id), number=r.number, status=SalesOrderStatus(r.status),
-                   order_date=r.order_date, prices_include_vat=r.prices_include_vat, note=r.note,
-                   amount=_money(r.amount_fen), tax=_money(r.tax_fen), total=_money(r.total_fen),
-                   approvals_required=[ApprovalStep(**s) for s in json.loads(r.approvals_required)],
-                   approvals_done=r.approvals_done, created_by=r.created_by, created_at=r.created_at,
-                   approved_at=r.approved_at, _row=r)
+        return cls(
+            id=to_global_id("SalesOrder", r.id),
+            number=r.number,
+            status=SalesOrderStatus(r.status),
+            order_date=r.order_date,
+            prices_include_vat=r.prices_include_vat,
+            note=r.note,
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            total=_money(r.total_fen),
+            approvals_required=[ApprovalStep(**s) for s in json.loads(r.approvals_required)],
+            approvals_done=r.approvals_done,
+            created_by=r.created_by,
+            created_at=r.created_at,
+            approved_at=r.approved_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -176,10 +199,15 @@ class SalesOrder(Node):
         c = json.loads(self._row.credit_check)
         if not c:
             return None
-        return CreditCheck(receivables=_money(c["receivables_fen"]), uninvoiced_orders=_money(c["uninvoiced_orders_fen"]),
-                           this_order=_money(c["order_fen"]), exposure=_money(c["exposure_fen"]),
-                           limit=None if c["limit_fen"] is None else _money(c["limit_fen"]), rating=c["rating"],
-                           over_limit=c["over_limit"])
+        return CreditCheck(
+            receivables=_money(c["receivables_fen"]),
+            uninvoiced_orders=_money(c["uninvoiced_orders_fen"]),
+            this_order=_money(c["order_fen"]),
+            exposure=_money(c["exposure_fen"]),
+            limit=None if c["limit_fen"] is None else _money(c["limit_fen"]),
+            rating=c["rating"],
+            over_limit=c["over_limit"],
+        )
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SalesOrderLine]:
@@ -187,9 +215,18 @@ class SalesOrder(Node):
 
     @strawberry.field
     async def history(self, info: Info) -> list[SalesOrderHistoryEntry]:
-        return [SalesOrderHistoryEntry(action=r.action, from_status=r.from_status, to_status=r.to_status,
-                                       reason=r.reason, actor=r.actor, comment=r.comment, at=r.at)
-                for r in await info.context.loaders.sales.so_history.load(self._row.id)]
+        return [
+            SalesOrderHistoryEntry(
+                action=r.action,
+                from_status=r.from_status,
+                to_status=r.to_status,
+                reason=r.reason,
+                actor=r.actor,
+                comment=r.comment,
+                at=r.at,
+            )
+            for r in await info.context.loaders.sales.so_history.load(self._row.id)
+        ]
 
 
 @strawberry.type(description="Where to pick: FEFO for lot-tracked goods, otherwise the bin order.")
@@ -230,8 +267,14 @@ class ShipmentLine(Node):
 
     @classmethod
     def from_row(cls, r) -> ShipmentLine:
-        return cls(id=to_global_id("ShipmentLine", r.id), line_no=r.line_no, quantity=_qty(r.qty),
-                   invoiced_quantity=_qty(r.invoiced_qty), returned_quantity=_qty(r.returned_qty), _row=r)
+        return cls(
+            id=to_global_id("ShipmentLine", r.id),
+            line_no=r.line_no,
+            quantity=_qty(r.qty),
+            invoiced_quantity=_qty(r.invoiced_qty),
+            returned_quantity=_qty(r.returned_qty),
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -251,7 +294,9 @@ class ShipmentLine(Node):
             return None
         return Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
 
-    @strawberry.field(description="Cost of goods sold at moving average; needs cost.view.", extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Cost of goods sold at moving average; needs cost.view.", extensions=needs("cost.view")
+    )
     def cost(self) -> Money | None:
         return _money(self._row.cost_fen)
 
@@ -267,8 +312,14 @@ class Shipment(Node):
 
     @classmethod
     def from_row(cls, r) -> Shipment:
-        return cls(id=to_global_id("Shipment", r.id), number=r.number, ship_date=r.ship_date, actor=r.actor,
-                   created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("Shipment", r.id),
+            number=r.number,
+            ship_date=r.ship_date,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def order(self, info: Info) -> SalesOrder:
@@ -306,9 +357,18 @@ class SalesInvoiceLine:
 
     @classmethod
     def from_row(cls, r) -> SalesInvoiceLine:
-        return cls(line_no=r.line_no, item_name=r.item_name, spec=r.spec, unit_name=r.unit_name, quantity=_qty(r.qty),
-                   unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))), vat_rate=_rate(r.vat_rate_bp),
-                   amount=_money(r.amount_fen), tax=_money(r.tax_fen), _row=r)
+        return cls(
+            line_no=r.line_no,
+            item_name=r.item_name,
+            spec=r.spec,
+            unit_name=r.unit_name,
+            quantity=_qty(r.qty),
+            unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))),
+            vat_rate=_rate(r.vat_rate_bp),
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            _row=r,
+        )
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -345,13 +405,29 @@ class SalesInvoice(Node):
 
     @classmethod
     def from_row(cls, r) -> SalesInvoice:
-        return cls(id=to_global_id("SalesInvoice", r.id), number=r.number, kind=InvoiceKind(r.kind),
-                   invoice_type=r.invoice_type, status=InvoiceStatus(r.status), invoice_date=r.invoice_date,
-                   due_date=r.due_date, buyer_name=r.buyer_name, buyer_tax_id=r.buyer_tax_id,
-                   seller_name=r.seller_name, seller_tax_id=r.seller_tax_id, amount=_money(r.amount_fen),
-                   tax=_money(r.tax_fen), total=_money(r.total_fen), total_in_words=amount_in_words(r.total_fen),
-                   received=_money(r.received_fen), open_amount=_money(r.total_fen - r.received_fen),
-                   remarks=r.remarks, actor=r.actor, created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("SalesInvoice", r.id),
+            number=r.number,
+            kind=InvoiceKind(r.kind),
+            invoice_type=r.invoice_type,
+            status=InvoiceStatus(r.status),
+            invoice_date=r.invoice_date,
+            due_date=r.due_date,
+            buyer_name=r.buyer_name,
+            buyer_tax_id=r.buyer_tax_id,
+            seller_name=r.seller_name,
+            seller_tax_id=r.seller_tax_id,
+            amount=_money(r.amount_fen),
+            tax=_money(r.tax_fen),
+            total=_money(r.total_fen),
+            total_in_words=amount_in_words(r.total_fen),
+            received=_money(r.received_fen),
+            open_amount=_money(r.total_fen - r.received_fen),
+            remarks=r.remarks,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -382,9 +458,17 @@ class CustomerReceipt(Node):
 
     @classmethod
     def from_row(cls, r) -> CustomerReceipt:
-        return cls(id=to_global_id("CustomerReceipt", r.id), number=r.number, receipt_date=r.receipt_date,
-                   amount=_money(r.amount_fen), unallocated=_money(r.unallocated_fen), method=r.method,
-                   reference=r.reference, actor=r.actor, _row=r)
+        return cls(
+            id=to_global_id("CustomerReceipt", r.id),
+            number=r.number,
+            receipt_date=r.receipt_date,
+            amount=_money(r.amount_fen),
+            unallocated=_money(r.unallocated_fen),
+            method=r.method,
+            reference=r.reference,
+            actor=r.actor,
+            _row=r,
+        )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -402,11 +486,19 @@ class SalesReturn(Node):
 
     @classmethod
     def from_row(cls, r) -> SalesReturn:
-        return cls(id=to_global_id("SalesReturn", r.id), number=r.number, return_date=r.return_date, reason=r.reason,
-                   actor=r.actor, _row=r)
+        return cls(
+            id=to_global_id("SalesReturn", r.id),
+            number=r.number,
+            return_date=r.return_date,
+            reason=r.reason,
+            actor=r.actor,
+            _row=r,
+        )
 
-    @strawberry.field(description="Value put back into stock (the cost it was issued at); needs cost.view.",
-                      extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Value put back into stock (the cost it was issued at); needs cost.view.",
+        extensions=needs("cost.view"),
+    )
     def cost(self) -> Money | None:
         return _money(self._row.cost_fen)
 
@@ -436,10 +528,18 @@ class CustomerReceivable:
 
     @classmethod
     def from_row(cls, r) -> CustomerReceivable:
-        return cls(open_invoices=_money(r.invoices_open), open_credit_notes=_money(r.credit_open),
-                   advances=_money(r.advances), balance=_money(r.balance), not_due=_money(r.not_due),
-                   days_1_30=_money(r.days_1_30), days_31_60=_money(r.days_31_60), days_61_90=_money(r.days_61_90),
-                   over_90=_money(r.over_90), _customer_id=r.customer_id)
+        return cls(
+            open_invoices=_money(r.invoices_open),
+            open_credit_notes=_money(r.credit_open),
+            advances=_money(r.advances),
+            balance=_money(r.balance),
+            not_due=_money(r.not_due),
+            days_1_30=_money(r.days_1_30),
+            days_31_60=_money(r.days_31_60),
+            days_61_90=_money(r.days_61_90),
+            over_90=_money(r.over_90),
+            _customer_id=r.customer_id,
+        )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -461,7 +561,9 @@ class TopProduct:
 class CustomerOverview:
     open_orders: int
     open_orders_total: Money
-    exposure: Money = strawberry.field(description="Receivables + orders not yet invoiced (what the credit check counts).")
+    exposure: Money = strawberry.field(
+        description="Receivables + orders not yet invoiced (what the credit check counts)."
+    )
     invoiced: Money = strawberry.field(description="Invoiced in the period incl. VAT, net of credit notes.")
     receivable: CustomerReceivable | None
     top_products: list[TopProduct]
@@ -480,7 +582,13 @@ class SalesSettings:
 
     @classmethod
     def from_settings(cls, s) -> SalesSettings:
-        return cls(separation_of_duties=s.separation_of_duties,
-                   approval_thresholds=[f"{fen_to_decimal(t['above_fen'])}={t['role']}" for t in s.approval_thresholds],
-                   max_discount=Decimal_(s.max_discount), credit_mode=s.credit_mode, auto_approve=s.auto_approve,
-                   auto_invoice=s.auto_invoice, seller_name=s.seller_name, seller_tax_id=s.seller_tax_id)
+        return cls(
+            separation_of_duties=s.separation_of_duties,
+            approval_thresholds=[f"{fen_to_decimal(t['above_fen'])}={t['role']}" for t in s.approval_thresholds],
+            max_discount=Decimal_(s.max_discount),
+            credit_mode=s.credit_mode,
+            auto_approve=s.auto_approve,
+            auto_invoice=s.auto_invoice,
+            seller_name=s.seller_name,
+            seller_tax_id=s.seller_tax_id,
+        )

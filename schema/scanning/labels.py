@@ -29,10 +29,13 @@ class LabelLinks:
     images: list[str] = strawberry.field(description="One PNG per product, then per location.")
     sheet_pdf: str = strawberry.field(description="All of them on printable sheets.")
     zpl: str | None = strawberry.field(
-        default=None, description="All of them as ZPL for a label printer (thermal layouts only).")
+        default=None, description="All of them as ZPL for a label printer (thermal layouts only)."
+    )
     errors: list[ScanningError] = strawberry.field(
-        default_factory=list, description="What the downloads would refuse: LABEL_TOO_SMALL (a label whose "
-                                          "content does not fit the layout, with the size it needs), INVALID_VALUE…")
+        default_factory=list,
+        description="What the downloads would refuse: LABEL_TOO_SMALL (a label whose "
+        "content does not fit the layout, with the size it needs), INVALID_VALUE…",
+    )
 
 
 @strawberry.type(description="Where to download the labels of a goods receipt's lots and serials.")
@@ -73,16 +76,25 @@ async def _check_fit(info: Info, make, layout: str, dpi: int | None, field: str)
 
 @strawberry.type
 class LabelQuery:
-    @strawberry.field(description="Label download links for products (EAN-13, Code 128, GS1-128, QR, GS1 "
-                                  "DataMatrix; GS1 kinds with the lot, expiry and serial given) and bins, as PNG, "
-                                  "PDF sheets and ZPL; `dpi`: the printer's (203, 300 or 600; default: the "
-                                  "layout's). `errors` names the labels that would not fit.",
-                      extensions=needs("catalog.view"))
-    async def label_links(self, info: Info, product_ids: list[strawberry.ID] | None = None,
-                          location_ids: list[strawberry.ID] | None = None, kind: LabelKind = LabelKind.EAN13,
-                          layout: LabelLayout = LabelLayout.A4_3X8, lot: str | None = None,
-                          expiry: date | None = None, serial: str | None = None,
-                          dpi: int | None = None) -> LabelLinks:
+    @strawberry.field(
+        description="Label download links for products (EAN-13, Code 128, GS1-128, QR, GS1 "
+        "DataMatrix; GS1 kinds with the lot, expiry and serial given) and bins, as PNG, "
+        "PDF sheets and ZPL; `dpi`: the printer's (203, 300 or 600; default: the "
+        "layout's). `errors` names the labels that would not fit.",
+        extensions=needs("catalog.view"),
+    )
+    async def label_links(
+        self,
+        info: Info,
+        product_ids: list[strawberry.ID] | None = None,
+        location_ids: list[strawberry.ID] | None = None,
+        kind: LabelKind = LabelKind.EAN13,
+        layout: LabelLayout = LabelLayout.A4_3X8,
+        lot: str | None = None,
+        expiry: date | None = None,
+        serial: str | None = None,
+        dpi: int | None = None,
+    ) -> LabelLinks:
         kind, layout = kind.value, layout.value  # the download routes take the domain's names
         products, locations = list(product_ids or []), list(location_ids or [])
         errors: list = []
@@ -105,24 +117,39 @@ class LabelQuery:
             for n, gid in enumerate(products[:MAX_CHECKED]):
                 pk = pk_of(gid, "Product")
                 if pk is None:
-                    errors += _errors(DomainScanningError("INVALID_VALUE", f"productIds.{n}",
-                                                          detail=f"{gid[:40]!r} is not a Product ID"), info.context.lang)
+                    errors += _errors(
+                        DomainScanningError(
+                            "INVALID_VALUE", f"productIds.{n}", detail=f"{gid[:40]!r} is not a Product ID"
+                        ),
+                        info.context.lang,
+                    )
                     continue
-                errors += await _check_fit(info, lambda conn, pk=pk: labels.product_label(
-                    conn, pk, kind, lot=lot, expiry=expiry, serial=serial), layout, dpi, f"productIds.{n}")
+                errors += await _check_fit(
+                    info,
+                    lambda conn, pk=pk: labels.product_label(conn, pk, kind, lot=lot, expiry=expiry, serial=serial),
+                    layout,
+                    dpi,
+                    f"productIds.{n}",
+                )
             for n, gid in enumerate(locations[:MAX_CHECKED]):
                 pk = pk_of(gid, "Location")
                 if pk is None:
-                    errors += _errors(DomainScanningError("INVALID_VALUE", f"locationIds.{n}",
-                                                          detail=f"{gid[:40]!r} is not a Location ID"), info.context.lang)
+                    errors += _errors(
+                        DomainScanningError(
+                            "INVALID_VALUE", f"locationIds.{n}", detail=f"{gid[:40]!r} is not a Location ID"
+                        ),
+                        info.context.lang,
+                    )
                     continue
-                errors += await _check_fit(info, lambda conn, pk=pk: labels.location_label(conn, pk), layout, dpi,
-                                           f"locationIds.{n}")
+                errors += await _check_fit(
+                    info, lambda conn, pk=pk: labels.location_label(conn, pk), layout, dpi, f"locationIds.{n}"
+                )
         return LabelLinks(images=images, sheet_pdf=sheet, zpl=zpl, errors=errors)
 
 
-async def receipt_label_links(info: Info, receipt_id: int, receipt_gid: str, kind: LabelKind | None,
-                              layout: LabelLayout, dpi: int | None) -> ReceiptLabelLinks:
+async def receipt_label_links(
+    info: Info, receipt_id: int, receipt_gid: str, kind: LabelKind | None, layout: LabelLayout, dpi: int | None
+) -> ReceiptLabelLinks:
     """The links of a receipt's lot and serial labels (``GoodsReceipt.labelLinks``)."""
     kind_value = kind.value if kind is not None else "datamatrix"
     layout_value = layout.value
@@ -139,6 +166,7 @@ async def receipt_label_links(info: Info, receipt_id: int, receipt_gid: str, kin
     async with info.context.db.read() as conn:
         lot_ids = await labels.receipt_lot_ids(conn, receipt_id)
     for lot_id in lot_ids[:MAX_CHECKED]:
-        errors += await _check_fit(info, lambda conn, lot_id=lot_id: labels.lot_label(conn, lot_id, kind_value),
-                                   layout_value, dpi, "lots")
+        errors += await _check_fit(
+            info, lambda conn, lot_id=lot_id: labels.lot_label(conn, lot_id, kind_value), layout_value, dpi, "lots"
+        )
     return ReceiptLabelLinks(count=len(lot_ids), pdf=pdf, zpl=zpl, errors=errors)

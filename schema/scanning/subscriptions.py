@@ -16,10 +16,12 @@ from server.events.types import SCAN_RECORDED
 
 @strawberry.type
 class ScanningSubscription:
-    @strawberry.subscription(description="Follow a scan session live (a supervisor's screen).",
-                             extensions=needs("scan.use"))
-    async def scan_session(self, info: Info, session_id: strawberry.ID,
-                           since: int | None = None) -> AsyncGenerator[ScanEvent, None]:
+    @strawberry.subscription(
+        description="Follow a scan session live (a supervisor's screen).", extensions=needs("scan.use")
+    )
+    async def scan_session(
+        self, info: Info, session_id: strawberry.ID, since: int | None = None
+    ) -> AsyncGenerator[ScanEvent, None]:
         pk = session_pk(session_id)
         en = info.context.lang.startswith("en")
 

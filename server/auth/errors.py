@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from server.core.errors import DomainError, error_vocabulary
 
-
 AUTH = error_vocabulary(
     "Auth",
     {
@@ -26,9 +25,7 @@ AUTH = error_vocabulary(
             "(revokeApiToken or jxc token revoke).",
         ),
     },
-    shared=(
-        "DUPLICATE_CODE",
-    ),
+    shared=("DUPLICATE_CODE",),
 )
 
 AuthErrorCode = AUTH.codes

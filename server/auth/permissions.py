@@ -56,33 +56,117 @@ _VIEW = {"catalog.view", "partner.view", "stock.view"}
 # code: (中文名, English name, permissions)
 BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
     "admin": ("管理员", "Administrator", frozenset(PERMISSIONS)),
-    "purchaser": ("采购员", "Purchaser",
-                  frozenset(_VIEW | {"purchase.view", "purchase.order.edit", "purchase.return", "partner.edit",
-                                     "cost.view"})),
-    "purchase_manager": ("采购经理", "Purchase manager",
-                         frozenset(_VIEW | {"purchase.view", "purchase.order.edit", "purchase.order.approve",
-                                            "purchase.return", "purchase.bill.approve", "partner.edit",
-                                            "cost.view", "report.view"})),
-    "warehouse_keeper": ("仓管员", "Warehouse keeper",
-                         frozenset(_VIEW | {"purchase.view", "sales.view", "stock.receive", "stock.issue",
-                                            "stock.transfer", "stock.adjust", "stock.count", "stock.count.manage", "purchase.return", "sales.ship",
-                                            "sales.return", "warehouse.edit", "scan.use"})),
+    "purchaser": (
+        "采购员",
+        "Purchaser",
+        frozenset(_VIEW | {"purchase.view", "purchase.order.edit", "purchase.return", "partner.edit", "cost.view"}),
+    ),
+    "purchase_manager": (
+        "采购经理",
+        "Purchase manager",
+        frozenset(
+            _VIEW
+            | {
+                "purchase.view",
+                "purchase.order.edit",
+                "purchase.order.approve",
+                "purchase.return",
+                "purchase.bill.approve",
+                "partner.edit",
+                "cost.view",
+                "report.view",
+            }
+        ),
+    ),
+    "warehouse_keeper": (
+        "仓管员",
+        "Warehouse keeper",
+        frozenset(
+            _VIEW
+            | {
+                "purchase.view",
+                "sales.view",
+                "stock.receive",
+                "stock.issue",
+                "stock.transfer",
+                "stock.adjust",
+                "stock.count",
+                "stock.count.manage",
+                "purchase.return",
+                "sales.ship",
+                "sales.return",
+                "warehouse.edit",
+                "scan.use",
+            }
+        ),
+    ),
     "sales": ("销售员", "Salesperson", frozenset(_VIEW | {"sales.view", "sales.order.edit", "sales.return"})),
-    "sales_manager": ("销售经理", "Sales manager",
-                      frozenset(_VIEW | {"sales.view", "sales.order.edit", "sales.order.approve",
-                                         "sales.credit.approve", "sales.return", "cost.view", "report.view"})),
-    "accountant": ("会计", "Accountant",
-                   frozenset(_VIEW | {"purchase.view", "sales.view", "purchase.bill.edit", "purchase.bill.approve",
-                                      "sales.invoice", "stock.count.approve", "finance.view", "finance.post",
-                                      "finance.review", "finance.period", "expense.edit", "cost.view",
-                                      "report.view"})),
-    "finance_manager": ("财务主管", "Finance manager",
-                        frozenset(_VIEW | {"purchase.view", "sales.view", "finance.view", "finance.post",
-                                           "finance.review", "finance.period", "finance.admin", "expense.edit",
-                                           "expense.approve", "purchase.bill.approve", "stock.count.approve",
-                                           "cost.view", "audit.view", "report.view"})),
-    "cashier": ("出纳", "Cashier",
-                frozenset(_VIEW | {"purchase.view", "sales.view", "finance.view", "finance.payment", "expense.edit"})),
+    "sales_manager": (
+        "销售经理",
+        "Sales manager",
+        frozenset(
+            _VIEW
+            | {
+                "sales.view",
+                "sales.order.edit",
+                "sales.order.approve",
+                "sales.credit.approve",
+                "sales.return",
+                "cost.view",
+                "report.view",
+            }
+        ),
+    ),
+    "accountant": (
+        "会计",
+        "Accountant",
+        frozenset(
+            _VIEW
+            | {
+                "purchase.view",
+                "sales.view",
+                "purchase.bill.edit",
+                "purchase.bill.approve",
+                "sales.invoice",
+                "stock.count.approve",
+                "finance.view",
+                "finance.post",
+                "finance.review",
+                "finance.period",
+                "expense.edit",
+                "cost.view",
+                "report.view",
+            }
+        ),
+    ),
+    "finance_manager": (
+        "财务主管",
+        "Finance manager",
+        frozenset(
+            _VIEW
+            | {
+                "purchase.view",
+                "sales.view",
+                "finance.view",
+                "finance.post",
+                "finance.review",
+                "finance.period",
+                "finance.admin",
+                "expense.edit",
+                "expense.approve",
+                "purchase.bill.approve",
+                "stock.count.approve",
+                "cost.view",
+                "audit.view",
+                "report.view",
+            }
+        ),
+    ),
+    "cashier": (
+        "出纳",
+        "Cashier",
+        frozenset(_VIEW | {"purchase.view", "sales.view", "finance.view", "finance.payment", "expense.edit"}),
+    ),
     "viewer": ("只读", "Viewer", frozenset(_VIEW | {"purchase.view", "sales.view"})),
     # a device scans and nothing else: counting happens in COUNT scan sessions (server/scanning/sessions.py),
     # never by opening, cancelling or recording counts directly (a stolen handheld must not halt a warehouse)

@@ -40,7 +40,9 @@ def can_any(principal: Principal | None, permissions: Iterable[str]) -> bool:
     return any(can(principal, p) for p in permissions)
 
 
-def require(principal: Principal | None, permission: str, error_cls: type[DomainError], field: str | None = None) -> None:
+def require(
+    principal: Principal | None, permission: str, error_cls: type[DomainError], field: str | None = None
+) -> None:
     """Raise ``error_cls("PERMISSION_DENIED")`` unless ``principal`` holds ``permission``."""
     if not can(principal, permission):
         raise error_cls("PERMISSION_DENIED", field, permission=permission)
@@ -48,6 +50,7 @@ def require(principal: Principal | None, permission: str, error_cls: type[Domain
 
 def checker(error_cls: type[DomainError]) -> Callable[..., None]:
     """``require`` bound to one domain's error class: ``require_permission = scope.checker(SalesError)``."""
+
     def require_permission(principal: Principal | None, permission: str, field: str | None = None) -> None:
         require(principal, permission, error_cls, field)
 
@@ -78,8 +81,12 @@ def in_scope(principal: Principal | None, warehouse_id: int | None) -> bool:
     return allows(warehouses(principal), warehouse_id)
 
 
-def require_warehouse(principal: Principal | None, warehouse_id: int | None, error_cls: type[DomainError],
-                      field: str | None = "warehouseId") -> None:
+def require_warehouse(
+    principal: Principal | None,
+    warehouse_id: int | None,
+    error_cls: type[DomainError],
+    field: str | None = "warehouseId",
+) -> None:
     if not in_scope(principal, warehouse_id):
         raise error_cls("PERMISSION_DENIED", field, permission=f"warehouse {warehouse_id}")
 

@@ -23,8 +23,8 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import and_, case, column, delete, func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.audit import actor_of, audit_log, audited
 from server.auth import scope, throttle
+from server.auth.errors import AuthError
 from server.auth.models import (
     app_user,
     auth_token,
@@ -36,14 +36,14 @@ from server.auth.models import (
 )
 from server.auth.permissions import BUILTIN_ROLES, PERMISSIONS
 from server.auth.principal import Principal
+from server.core.audit import actor_of, audit_log, audited
+from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.db_types import IdType
-from server.core.clock import utcnow
-from server.auth.errors import AuthError
+from server.core.sql import dialect_insert
 from server.events.journal import append_events
 from server.events.types import AUTH_CHANGED as AUTH_CHANGED  # the name, re-exported
 from server.events.types import AuthChanged
-from server.core.sql import dialect_insert
 
 # Warehouses are inventory's table (server/inventory/models.py), a layer above access control: a user's
 # warehouse restriction refers to them by key only, as the foreign key of ``user_warehouse`` does.
@@ -82,9 +82,15 @@ def _new_token() -> str:
 
 async def write_audit(conn: AsyncConnection, actor: str, operation: str, target: str = "", **details) -> None:
     """Append an audit entry in the caller's transaction (the table is append-only)."""
-    await conn.execute(audit_log.insert().values(
-        at=utcnow(), actor=actor[:96], operation=operation, target=target[:96],
-        details=json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))))
+    await conn.execute(
+        audit_log.insert().values(
+            at=utcnow(),
+            actor=actor[:96],
+            operation=operation,
+            target=target[:96],
+            details=json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":")),
+        )
+    )
 
 
 async def ensure_builtin_roles(db: Database) -> None:
@@ -92,7 +98,8 @@ async def ensure_builtin_roles(db: Database) -> None:
     async with db.write() as conn:
         for code, (name, name_en, _perms) in BUILTIN_ROLES.items():
             await conn.execute(
-                dialect_insert(conn, role).values(code=code, name=name, name_en=name_en, builtin=True)
+                dialect_insert(conn, role)
+                .values(code=code, name=name, name_en=name_en, builtin=True)
                 .on_conflict_do_nothing(index_elements=["code"])
             )
 
@@ -110,8 +117,16 @@ async def _role_ids(conn: AsyncConnection, codes: list[str]) -> list[int]:
     return [rows[c] for c in codes]
 
 
-async def do_create_user(db: Database, *, username: str, password: str, display_name: str = "",
-                         roles: list[str] = (), warehouse_ids: list[int] = (), principal: Principal | None = None) -> int:
+async def do_create_user(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    roles: list[str] = (),
+    warehouse_ids: list[int] = (),
+    principal: Principal | None = None,
+) -> int:
     scope.require(principal, "user.admin", AuthError)
     actor = actor_of(principal)
     username = (username or "").strip()
@@ -132,15 +147,28 @@ async def do_create_user(db: Database, *, username: str, password: str, display_
         if (await conn.execute(select(app_user.c.id).where(app_user.c.username == username))).first():
             raise AuthError("DUPLICATE_CODE", "username", code=username)
         role_ids = await _role_ids(conn, list(roles))
-        user_id = (await conn.execute(app_user.insert().values(
-            username=username, display_name=display_name or username, password_hash=password_hash,
-            active=True, created_at=utcnow()).returning(app_user.c.id))).scalar_one()
+        user_id = (
+            await conn.execute(
+                app_user.insert()
+                .values(
+                    username=username,
+                    display_name=display_name or username,
+                    password_hash=password_hash,
+                    active=True,
+                    created_at=utcnow(),
+                )
+                .returning(app_user.c.id)
+            )
+        ).scalar_one()
         if role_ids:
             await conn.execute(user_role.insert(), [{"user_id": user_id, "role_id": r} for r in role_ids])
         if warehouse_ids:
-            await conn.execute(user_warehouse.insert(), [{"user_id": user_id, "warehouse_id": w} for w in warehouse_ids])
-        await write_audit(conn, actor, "user.create", f"user:{username}", roles=list(roles),
-                          warehouses=list(warehouse_ids))
+            await conn.execute(
+                user_warehouse.insert(), [{"user_id": user_id, "warehouse_id": w} for w in warehouse_ids]
+            )
+        await write_audit(
+            conn, actor, "user.create", f"user:{username}", roles=list(roles), warehouses=list(warehouse_ids)
+        )
     return user_id
 
 
@@ -181,9 +209,11 @@ async def do_set_user_active(db: Database, username: str, active: bool, *, princ
 
 
 async def _revoke_sessions(conn: AsyncConnection, user_id: int) -> None:
-    await conn.execute(update(auth_token).where(
-        auth_token.c.user_id == user_id, auth_token.c.kind == "session", auth_token.c.revoked_at.is_(None)
-    ).values(revoked_at=utcnow()))
+    await conn.execute(
+        update(auth_token)
+        .where(auth_token.c.user_id == user_id, auth_token.c.kind == "session", auth_token.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 async def do_login(db: Database, username: str, password: str, *, client: str = "") -> tuple[str, datetime]:
@@ -202,8 +232,15 @@ async def do_login(db: Database, username: str, password: str, *, client: str = 
     name = (username or "").strip()[:64]
     async with db.read() as conn:
         row = (await conn.execute(select(app_user).where(app_user.c.username == name))).first()
-        lock = None if row is None else (await conn.execute(select(sign_in_lock).where(
-            sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client))).first()
+        lock = (
+            None
+            if row is None
+            else (
+                await conn.execute(
+                    select(sign_in_lock).where(sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client)
+                )
+            ).first()
+        )
     # argon2 runs outside any transaction: a sign-in never holds SQLite's write lock for ~50 ms
     ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password or "")
     locked = lock is not None and lock.locked_until is not None and lock.locked_until > now
@@ -214,15 +251,26 @@ async def do_login(db: Database, username: str, password: str, *, client: str = 
             if row is not None and not ok and not locked:
                 await _count_failure(conn, row.id, client, now)
             reason = "unknown" if row is None else "inactive" if not row.active else "locked" if locked else "password"
-            await write_audit(conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason,
-                              client=client)
+            await write_audit(
+                conn, f"user:{username}", "auth.login_failed", f"user:{username}", reason=reason, client=client
+            )
         raise AuthError("INVALID_CREDENTIALS", "password")
     token = _new_token()
     expires = now + timedelta(hours=SESSION_HOURS)
     async with db.write() as conn:
-        await conn.execute(delete(sign_in_lock).where(sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client))
-        await conn.execute(auth_token.insert().values(kind="session", name=row.username, token_hash=token_hash(token),
-                                                      user_id=row.id, created_at=now, expires_at=expires))
+        await conn.execute(
+            delete(sign_in_lock).where(sign_in_lock.c.user_id == row.id, sign_in_lock.c.client == client)
+        )
+        await conn.execute(
+            auth_token.insert().values(
+                kind="session",
+                name=row.username,
+                token_hash=token_hash(token),
+                user_id=row.id,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
         await write_audit(conn, f"user:{row.username}", "auth.login", f"user:{row.username}", client=client)
     return token, expires
 
@@ -234,17 +282,29 @@ async def _count_failure(conn: AsyncConnection, user_id: int, client: str, now: 
     failures = case((expired, 1), else_=sign_in_lock.c.failed_logins + 1)
     lock_at = now + timedelta(minutes=LOCK_MINUTES)
     first_lock = lock_at if MAX_FAILED_LOGINS <= 1 else None
-    await conn.execute(dialect_insert(conn, sign_in_lock).values(
-        user_id=user_id, client=client, failed_logins=1, locked_until=first_lock,
-    ).on_conflict_do_update(index_elements=["user_id", "client"], set_={
-        "failed_logins": failures,
-        "locked_until": case((failures >= MAX_FAILED_LOGINS, lock_at), (expired, None),
-                             else_=sign_in_lock.c.locked_until),
-    }))
+    await conn.execute(
+        dialect_insert(conn, sign_in_lock)
+        .values(
+            user_id=user_id,
+            client=client,
+            failed_logins=1,
+            locked_until=first_lock,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "client"],
+            set_={
+                "failed_logins": failures,
+                "locked_until": case(
+                    (failures >= MAX_FAILED_LOGINS, lock_at), (expired, None), else_=sign_in_lock.c.locked_until
+                ),
+            },
+        )
+    )
 
 
-async def announce_credentials_changed(conn: AsyncConnection, reason: str, *, user_id: int | None = None,
-                                       token_id: int | None = None) -> None:
+async def announce_credentials_changed(
+    conn: AsyncConnection, reason: str, *, user_id: int | None = None, token_id: int | None = None
+) -> None:
     """In the transaction that revokes or changes credentials: tell every server process.
 
     An ``auth.changed`` event goes into the journal (durable, in order); on PostgreSQL a NOTIFY on
@@ -264,14 +324,19 @@ async def do_logout(db: Database, token: str, *, principal: Principal | None = N
         kind = (await conn.execute(select(auth_token.c.kind).where(auth_token.c.token_hash == digest))).scalar()
         if kind != "session":
             raise AuthError("NOT_A_SESSION", None)
-        await conn.execute(update(auth_token).where(
-            auth_token.c.token_hash == digest, auth_token.c.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        await conn.execute(
+            update(auth_token)
+            .where(auth_token.c.token_hash == digest, auth_token.c.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         await announce_credentials_changed(conn, reason="logout")
         await write_audit(conn, actor_of(principal), "auth.logout", actor_of(principal))
     forget_tokens()
 
 
-async def do_create_api_token(db: Database, *, name: str, role_code: str, principal: Principal | None = None) -> tuple[int, str]:
+async def do_create_api_token(
+    db: Database, *, name: str, role_code: str, principal: Principal | None = None
+) -> tuple[int, str]:
     """An API token for a device or an integration, scoped to one role; the token is returned once."""
     scope.require(principal, "user.admin", AuthError)
     actor = actor_of(principal)
@@ -282,9 +347,13 @@ async def do_create_api_token(db: Database, *, name: str, role_code: str, princi
     token = _new_token()
     async with db.write() as conn:
         (role_id,) = await _role_ids(conn, [role_code])
-        token_id = (await conn.execute(auth_token.insert().values(
-            kind="api", name=name, token_hash=token_hash(token), role_id=role_id, created_at=utcnow()
-        ).returning(auth_token.c.id))).scalar_one()
+        token_id = (
+            await conn.execute(
+                auth_token.insert()
+                .values(kind="api", name=name, token_hash=token_hash(token), role_id=role_id, created_at=utcnow())
+                .returning(auth_token.c.id)
+            )
+        ).scalar_one()
         await write_audit(conn, actor, "token.create", f"token:{token_id}", name=name, role=role_code)
     return token_id, token
 
@@ -294,9 +363,15 @@ async def do_revoke_token(db: Database, token_id: int, *, principal: Principal |
     scope.require(principal, "user.admin", AuthError)
     actor = actor_of(principal)
     async with db.write() as conn:
-        result = await conn.execute(update(auth_token).where(
-            auth_token.c.id == token_id, auth_token.c.kind == "api", auth_token.c.revoked_at.is_(None),
-        ).values(revoked_at=utcnow()))
+        result = await conn.execute(
+            update(auth_token)
+            .where(
+                auth_token.c.id == token_id,
+                auth_token.c.kind == "api",
+                auth_token.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
         if result.rowcount == 0:
             raise AuthError("NOT_FOUND", "id", what="token")
         await announce_credentials_changed(conn, reason="token.revoke", token_id=token_id)
@@ -377,9 +452,15 @@ async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime |
             user = (await conn.execute(select(app_user).where(app_user.c.id == t.user_id))).first()
             if user is None or not user.active:
                 return None
-            role_ids = [r for (r,) in await conn.execute(select(user_role.c.role_id).where(user_role.c.user_id == user.id))]
-            warehouses = frozenset(w for (w,) in await conn.execute(
-                select(user_warehouse.c.warehouse_id).where(user_warehouse.c.user_id == user.id)))
+            role_ids = [
+                r for (r,) in await conn.execute(select(user_role.c.role_id).where(user_role.c.user_id == user.id))
+            ]
+            warehouses = frozenset(
+                w
+                for (w,) in await conn.execute(
+                    select(user_warehouse.c.warehouse_id).where(user_warehouse.c.user_id == user.id)
+                )
+            )
             perms, codes = await _permissions(conn, role_ids)
             principal = Principal("user", user.username, user.id, t.id, perms, warehouses or None, codes)
         else:
@@ -391,8 +472,9 @@ async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime |
     return principal, t.expires_at
 
 
-async def do_create_role(db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "",
-                         principal: Principal | None = None) -> int:
+async def do_create_role(
+    db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "", principal: Principal | None = None
+) -> int:
     """A custom role bundling any of the permission codes."""
     scope.require(principal, "user.admin", AuthError)
     actor = actor_of(principal)
@@ -408,10 +490,15 @@ async def do_create_role(db: Database, *, code: str, name: str, permissions: lis
     async with db.write() as conn:
         if (await conn.execute(select(role.c.id).where(role.c.code == code))).first():
             raise AuthError("DUPLICATE_CODE", "code", code=code)
-        role_id = (await conn.execute(role.insert().values(code=code, name=name or code, name_en=name_en, builtin=False)
-                                      .returning(role.c.id))).scalar_one()
+        role_id = (
+            await conn.execute(
+                role.insert().values(code=code, name=name or code, name_en=name_en, builtin=False).returning(role.c.id)
+            )
+        ).scalar_one()
         if permissions:
-            await conn.execute(role_permission.insert(), [{"role_id": role_id, "permission": p} for p in sorted(set(permissions))])
+            await conn.execute(
+                role_permission.insert(), [{"role_id": role_id, "permission": p} for p in sorted(set(permissions))]
+            )
         await write_audit(conn, actor, "role.create", f"role:{code}", permissions=sorted(set(permissions)))
     return role_id
 
@@ -424,9 +511,18 @@ async def list_roles(db: Database) -> list[dict]:
     custom: dict[int, set[str]] = {}
     for r in extra:
         custom.setdefault(r.role_id, set()).add(r.permission)
-    return [{"code": r.code, "name": r.name, "name_en": r.name_en, "builtin": r.builtin,
-             "permissions": sorted(BUILTIN_ROLES[r.code][2] if r.builtin and r.code in BUILTIN_ROLES
-                                   else custom.get(r.id, set()))} for r in roles]
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "name_en": r.name_en,
+            "builtin": r.builtin,
+            "permissions": sorted(
+                BUILTIN_ROLES[r.code][2] if r.builtin and r.code in BUILTIN_ROLES else custom.get(r.id, set())
+            ),
+        }
+        for r in roles
+    ]
 
 
 async def ensure_admin(db: Database, password: str | None) -> str | None:
@@ -439,27 +535,47 @@ async def ensure_admin(db: Database, password: str | None) -> str | None:
     if not password:
         password = generated = secrets.token_urlsafe(12)
     with audited("system:first-run", "user.create"):
-        await do_create_user(db, username="admin", password=password, display_name="管理员 Administrator",
-                             roles=["admin"])
+        await do_create_user(
+            db, username="admin", password=password, display_name="管理员 Administrator", roles=["admin"]
+        )
     return generated
 
 
 async def list_users(db: Database) -> list[dict]:
     async with db.read() as conn:
         users = (await conn.execute(select(app_user).order_by(app_user.c.username))).all()
-        links = (await conn.execute(select(user_role.c.user_id, role.c.code).join(role, role.c.id == user_role.c.role_id))).all()
+        links = (
+            await conn.execute(select(user_role.c.user_id, role.c.code).join(role, role.c.id == user_role.c.role_id))
+        ).all()
     roles_of: dict[int, list[str]] = {}
     for user_id, code in links:
         roles_of.setdefault(user_id, []).append(code)
-    return [{"username": u.username, "display_name": u.display_name, "active": u.active,
-             "roles": sorted(roles_of.get(u.id, []))} for u in users]
+    return [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "active": u.active,
+            "roles": sorted(roles_of.get(u.id, [])),
+        }
+        for u in users
+    ]
 
 
 async def list_tokens(db: Database) -> list[dict]:
     async with db.read() as conn:
-        rows = (await conn.execute(
-            select(auth_token.c.id, auth_token.c.name, auth_token.c.created_at, auth_token.c.revoked_at,
-                   auth_token.c.last_used_at, role.c.code)
-            .join(role, role.c.id == auth_token.c.role_id).where(auth_token.c.kind == "api").order_by(auth_token.c.id)
-        )).all()
+        rows = (
+            await conn.execute(
+                select(
+                    auth_token.c.id,
+                    auth_token.c.name,
+                    auth_token.c.created_at,
+                    auth_token.c.revoked_at,
+                    auth_token.c.last_used_at,
+                    role.c.code,
+                )
+                .join(role, role.c.id == auth_token.c.role_id)
+                .where(auth_token.c.kind == "api")
+                .order_by(auth_token.c.id)
+            )
+        ).all()
     return [dict(r._mapping) for r in rows]

@@ -16,19 +16,19 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.catalog.models import product, unit
-from server.core.database import Database
-from server.core.clock import utcnow
-from server.documents.actions import actor_label
-from server.core.business_settings import read_setting, write_setting
-from server.core.errors import DomainError
-from server.purchasing.errors import PurchasingError
-from server.purchasing.replenishment import reorder_suggestions
-from server.core.numbers import scaled_to_decimal
 from server.automation.models import automation_log
+from server.catalog.models import product, unit
+from server.core.audit import note_change
+from server.core.business_settings import read_setting, write_setting
+from server.core.clock import utcnow
+from server.core.database import Database
+from server.core.errors import DomainError
+from server.core.numbers import scaled_to_decimal
+from server.documents.actions import actor_label
+from server.purchasing.errors import PurchasingError
 from server.purchasing.orders import OrderInput, OrderLineInput, do_create_purchase_order, do_submit_purchase_order
+from server.purchasing.replenishment import reorder_suggestions
 
 AUTOMATIONS = {"auto_purchase_orders": ("自动补货下单", "Automatic purchase orders")}
 
@@ -53,8 +53,13 @@ async def do_auto_purchase_orders(db: Database, *, trigger: str = "schedule") ->
         if not await automation_enabled(conn, "auto_purchase_orders"):
             return {"skipped": "disabled"}
         suggestions = await reorder_suggestions(conn)
-        precision = dict((await conn.execute(select(product.c.id, unit.c.precision)
-                                             .join(unit, unit.c.id == product.c.base_unit_id))).all())
+        precision = dict(
+            (
+                await conn.execute(
+                    select(product.c.id, unit.c.precision).join(unit, unit.c.id == product.c.base_unit_id)
+                )
+            ).all()
+        )
     groups: dict[tuple[int, int], list] = defaultdict(list)
     unassigned = []
     for s in suggestions:
@@ -64,20 +69,37 @@ async def do_auto_purchase_orders(db: Database, *, trigger: str = "schedule") ->
             groups[(s.supplier_id, s.warehouse_id)].append(s)
     created, failed = [], []
     for (supplier_id, warehouse_id), items in sorted(groups.items()):
-        lines = [OrderLineInput(s.product_id, str(scaled_to_decimal(s.quantity, precision.get(s.product_id, 3))))
-                 for s in sorted(items, key=lambda s: s.product_id)]
+        lines = [
+            OrderLineInput(s.product_id, str(scaled_to_decimal(s.quantity, precision.get(s.product_id, 3))))
+            for s in sorted(items, key=lambda s: s.product_id)
+        ]
         try:  # one supplier that cannot be ordered from (archived, …) must not stop the others
-            order_id = await do_create_purchase_order(db, OrderInput(supplier_id, warehouse_id, lines,
-                                                                     note="自动补货 automatic reorder"), None)
+            order_id = await do_create_purchase_order(
+                db, OrderInput(supplier_id, warehouse_id, lines, note="自动补货 automatic reorder"), None
+            )
             await do_submit_purchase_order(db, order_id, None)
         except DomainError as exc:
-            failed.append({"supplier_id": supplier_id, "warehouse_id": warehouse_id,
-                           "errors": [f"{d.code}: {d.message('zh')} / {d.message('en')}" for d in exc.details]})
+            failed.append(
+                {
+                    "supplier_id": supplier_id,
+                    "warehouse_id": warehouse_id,
+                    "errors": [f"{d.code}: {d.message('zh')} / {d.message('en')}" for d in exc.details],
+                }
+            )
             continue
-        created.append({"order_id": order_id, "supplier_id": supplier_id, "warehouse_id": warehouse_id,
-                        "lines": [{"product_id": s.product_id, "quantity": s.quantity} for s in items]})
+        created.append(
+            {
+                "order_id": order_id,
+                "supplier_id": supplier_id,
+                "warehouse_id": warehouse_id,
+                "lines": [{"product_id": s.product_id, "quantity": s.quantity} for s in items],
+            }
+        )
     summary = {"orders": created, "without_supplier": unassigned, "failed": failed}
     async with db.write() as conn:
-        await conn.execute(automation_log.insert().values(automation="auto_purchase_orders", at=utcnow(),
-                                                          trigger=trigger, summary=json.dumps(summary)))
+        await conn.execute(
+            automation_log.insert().values(
+                automation="auto_purchase_orders", at=utcnow(), trigger=trigger, summary=json.dumps(summary)
+            )
+        )
     return summary

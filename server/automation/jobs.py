@@ -21,17 +21,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
-from server.core.audit import audited
 from server.automation.auto_po import do_auto_purchase_orders
 from server.automation.models import demand_forecast, job
-from server.core.database import Database
+from server.core.audit import audited
 from server.core.clock import utcnow
+from server.core.database import Database
+from server.core.sql import dialect_insert
 from server.events.journal import last_sequence
 from server.events.models import event
 from server.events.types import STOCK_LOW
 from server.inventory.models import reorder_rule
 from server.purchasing.models import preferred_supplier, supplier_price
-from server.core.sql import dialect_insert
 
 log = logging.getLogger("jxc.jobs")
 
@@ -48,27 +48,47 @@ async def _forecasts(db: Database, _trigger: str) -> dict:
 
     async with db.read() as conn:
         pairs = (await conn.execute(select(reorder_rule.c.product_id, reorder_rule.c.warehouse_id))).all()
-        lead = dict((await conn.execute(
-            select(supplier_price.c.product_id, func.max(supplier_price.c.lead_time_days))
-            .join(preferred_supplier, (preferred_supplier.c.product_id == supplier_price.c.product_id)
-                  & (preferred_supplier.c.supplier_id == supplier_price.c.supplier_id))
-            .group_by(supplier_price.c.product_id))).all())
+        lead = dict(
+            (
+                await conn.execute(
+                    select(supplier_price.c.product_id, func.max(supplier_price.c.lead_time_days))
+                    .join(
+                        preferred_supplier,
+                        (preferred_supplier.c.product_id == supplier_price.c.product_id)
+                        & (preferred_supplier.c.supplier_id == supplier_price.c.supplier_id),
+                    )
+                    .group_by(supplier_price.c.product_id)
+                )
+            ).all()
+        )
         results = []
         for product_id, warehouse_id in pairs:
-            f = await forecast_product(conn, product_id, warehouse_id=warehouse_id,
-                                       lead_time_days=lead.get(product_id) or 7)
+            f = await forecast_product(
+                conn, product_id, warehouse_id=warehouse_id, lead_time_days=lead.get(product_id) or 7
+            )
             results.append((product_id, warehouse_id, f))
     now = utcnow()
     async with db.write() as conn:
         for product_id, warehouse_id, f in results:
             stmt = dialect_insert(conn, demand_forecast).values(
-                product_id=product_id, warehouse_id=warehouse_id, method=f.method,
-                mape="" if f.mape is None else str(f.mape), next_week=str(f.next_week),
-                safety_stock=str(f.safety_stock), reorder_point=str(f.reorder_point), computed_at=now)
-            await conn.execute(stmt.on_conflict_do_update(
-                index_elements=["product_id", "warehouse_id"],
-                set_={k: stmt.excluded[k] for k in ("method", "mape", "next_week", "safety_stock", "reorder_point",
-                                                    "computed_at")}))
+                product_id=product_id,
+                warehouse_id=warehouse_id,
+                method=f.method,
+                mape="" if f.mape is None else str(f.mape),
+                next_week=str(f.next_week),
+                safety_stock=str(f.safety_stock),
+                reorder_point=str(f.reorder_point),
+                computed_at=now,
+            )
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["product_id", "warehouse_id"],
+                    set_={
+                        k: stmt.excluded[k]
+                        for k in ("method", "mape", "next_week", "safety_stock", "reorder_point", "computed_at")
+                    },
+                )
+            )
     return {"forecasts": len(results)}
 
 
@@ -109,8 +129,11 @@ async def ensure_jobs(db: Database) -> None:
     now = utcnow()
     async with db.write() as conn:
         for name, (interval, *_rest) in JOBS.items():
-            await conn.execute(dialect_insert(conn, job).values(name=name, interval_seconds=interval, next_run_at=now)
-                               .on_conflict_do_nothing(index_elements=["name"]))
+            await conn.execute(
+                dialect_insert(conn, job)
+                .values(name=name, interval_seconds=interval, next_run_at=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
 
 
 async def _triggered(conn, name: str, cursor: int) -> int | None:
@@ -118,8 +141,9 @@ async def _triggered(conn, name: str, cursor: int) -> int | None:
     kind = TRIGGERS.get(name)
     if kind is None:
         return None
-    return (await conn.execute(select(func.max(event.c.seq)).where(event.c.seq > cursor,
-                                                                   event.c.event_type == kind))).scalar()
+    return (
+        await conn.execute(select(func.max(event.c.seq)).where(event.c.seq > cursor, event.c.event_type == kind))
+    ).scalar()
 
 
 async def run_job(db: Database, name: str, owner: str, *, force: bool = False, now: datetime | None = None) -> bool:
@@ -136,10 +160,17 @@ async def run_job(db: Database, name: str, owner: str, *, force: bool = False, n
     if not due:
         return False
     async with db.write() as conn:
-        claimed = (await conn.execute(
-            update(job).where(job.c.name == name, or_(job.c.lease_until.is_(None), job.c.lease_until < now),
-                              job.c.runs == row.runs)
-            .values(lease_owner=owner, lease_until=now + LEASE, last_started_at=now))).rowcount
+        claimed = (
+            await conn.execute(
+                update(job)
+                .where(
+                    job.c.name == name,
+                    or_(job.c.lease_until.is_(None), job.c.lease_until < now),
+                    job.c.runs == row.runs,
+                )
+                .values(lease_owner=owner, lease_until=now + LEASE, last_started_at=now)
+            )
+        ).rowcount
     if claimed != 1:
         return False
     trigger = "manual" if force else TRIGGERS[name] if trigger_seq is not None and row.next_run_at > now else "schedule"
@@ -153,10 +184,20 @@ async def run_job(db: Database, name: str, owner: str, *, force: bool = False, n
         status, text = "error", f"{type(exc).__name__}: {exc}"[:4000]
     finished = utcnow()
     async with db.write() as conn:
-        await conn.execute(update(job).where(job.c.name == name, job.c.lease_owner == owner).values(
-            lease_owner=None, lease_until=None, last_finished_at=finished, last_status=status, last_result=text,
-            runs=job.c.runs + 1, next_run_at=finished + timedelta(seconds=interval),
-            cursor=head if TRIGGERS.get(name) else job.c.cursor))
+        await conn.execute(
+            update(job)
+            .where(job.c.name == name, job.c.lease_owner == owner)
+            .values(
+                lease_owner=None,
+                lease_until=None,
+                last_finished_at=finished,
+                last_status=status,
+                last_result=text,
+                runs=job.c.runs + 1,
+                next_run_at=finished + timedelta(seconds=interval),
+                cursor=head if TRIGGERS.get(name) else job.c.cursor,
+            )
+        )
     return True
 
 
@@ -195,6 +236,5 @@ class JobRunner:
                 log.exception("job scheduler round failed")
             try:
                 await asyncio.wait_for(self._stopping.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
-

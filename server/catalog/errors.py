@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from server.core.errors import DomainError, error_vocabulary
 
-
 CATALOG = error_vocabulary(
     "Catalog",
     {
@@ -15,7 +14,10 @@ CATALOG = error_vocabulary(
         "BAD_CHECK_DIGIT": ("条码校验位错误：应为 {expected}。", "Bad barcode check digit: expected {expected}."),
     },
     shared=(
-        "DUPLICATE_CODE", "INACTIVE", "INVALID_PARENT", "TOO_MANY_DECIMALS",
+        "DUPLICATE_CODE",
+        "INACTIVE",
+        "INVALID_PARENT",
+        "TOO_MANY_DECIMALS",
     ),
 )
 

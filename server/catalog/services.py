@@ -8,20 +8,28 @@ from sqlalchemy import BigInteger, column, select, table
 
 from server.auth import scope
 from server.auth.services import Principal
+from server.catalog.errors import CatalogError
 from server.catalog.gtin import gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, category, product, product_unit, unit
+from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.db_types import IdType
-from server.core.clock import utcnow
-from server.catalog.errors import CatalogError
 from server.core.master_records import TextRules, create_record, drop_none, ensure_exists, set_active, update_record
 from server.core.numbers import MAX_UNIT_PRECISION, NumberError, money_to_fen, parse_rate, qty_to_scaled
 
 TRACKING_MODES = ("none", "lot", "serial")
 
 
-async def do_create_unit(db: Database, *, code: str, name: str, precision: int, name_en: str = "",
-                         idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+async def do_create_unit(
+    db: Database,
+    *,
+    code: str,
+    name: str,
+    precision: int,
+    name_en: str = "",
+    idempotency_key: str | None = None,
+    principal: Principal | None = None,
+) -> int:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     values = {
@@ -49,23 +57,41 @@ async def _check_category_parent(conn, category_id: int | None, parent_id: int |
         current = (await conn.execute(select(category.c.parent_id).where(category.c.id == current))).scalar()
 
 
-async def do_create_category(db: Database, *, code: str, name: str, parent_id: int | None = None,
-                             idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+async def do_create_category(
+    db: Database,
+    *,
+    code: str,
+    name: str,
+    parent_id: int | None = None,
+    idempotency_key: str | None = None,
+    principal: Principal | None = None,
+) -> int:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
-    values = {"code": rules.code(code, max_len=category.c.code),
-              "name": rules.text(name, "name", category.c.name, required=True), "parent_id": parent_id}
+    values = {
+        "code": rules.code(code, max_len=category.c.code),
+        "name": rules.text(name, "name", category.c.name, required=True),
+        "parent_id": parent_id,
+    }
     rules.raise_if_any()
 
     async def check(conn):
         await _check_category_parent(conn, None, parent_id)
 
-    return await create_record(db, category, values, error_cls=CatalogError, idempotency_key=idempotency_key,
-                               before_insert=check)
+    return await create_record(
+        db, category, values, error_cls=CatalogError, idempotency_key=idempotency_key, before_insert=check
+    )
 
 
-async def do_update_category(db: Database, category_id: int, *, name: str | None = None,
-                             parent_id: int | None = None, clear_parent: bool = False, principal: Principal | None = None) -> None:
+async def do_update_category(
+    db: Database,
+    category_id: int,
+    *,
+    name: str | None = None,
+    parent_id: int | None = None,
+    clear_parent: bool = False,
+    principal: Principal | None = None,
+) -> None:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     values = {"name": rules.text(name, "name", category.c.name, required=name is not None)}
@@ -76,8 +102,17 @@ async def do_update_category(db: Database, category_id: int, *, name: str | None
     async def check(conn):
         await _check_category_parent(conn, category_id, parent_id)
 
-    await update_record(db, category, category_id, values, error_cls=CatalogError, what="category",
-                        unique_fields=(), before_update=check, clear=("parent_id",) if clear_parent else ())
+    await update_record(
+        db,
+        category,
+        category_id,
+        values,
+        error_cls=CatalogError,
+        what="category",
+        unique_fields=(),
+        before_update=check,
+        clear=("parent_id",) if clear_parent else (),
+    )
 
 
 @dataclass
@@ -115,8 +150,12 @@ def _money(rules: TextRules, value, field_name: str) -> int | None:
     try:
         fen = money_to_fen(value)
     except NumberError as exc:
-        rules.add("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
-                   precision=2, detail=str(value))
+        rules.add(
+            "TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE",
+            field_name,
+            precision=2,
+            detail=str(value),
+        )
         return None
     if fen < 0:
         rules.add("INVALID_VALUE", field_name, detail=str(value))
@@ -129,8 +168,12 @@ def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None
     try:
         q = qty_to_scaled(value, precision)
     except NumberError as exc:
-        rules.add("TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE", field_name,
-                   precision=precision, detail=str(value))
+        rules.add(
+            "TOO_MANY_DECIMALS" if exc.code == "TOO_MANY_DECIMALS" else "INVALID_VALUE",
+            field_name,
+            precision=precision,
+            detail=str(value),
+        )
         return None
     if q < 0:
         rules.add("INVALID_VALUE", field_name, detail=str(value))
@@ -161,7 +204,8 @@ async def _unit_precision(conn, unit_id: int, field_name: str) -> int:
 
 def _product_values(rules: TextRules, data: ProductInput, precision: int, *, creating: bool) -> dict:
     values = {
-        "sku": rules.code(data.sku, "sku", product.c.sku, required=creating) if data.sku is not None or creating
+        "sku": rules.code(data.sku, "sku", product.c.sku, required=creating)
+        if data.sku is not None or creating
         else None,
         "name": rules.text(data.name, "name", product.c.name, required=creating or data.name is not None),
         "spec": rules.text(data.spec, "spec", product.c.spec),
@@ -198,7 +242,9 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
         if factor <= 0:
             rules.add("INVALID_VALUE", f"units.{i}.factor", detail=str(alt.factor))
         unit_rows.append({"product_id": product_id, "unit_id": alt.unit_id, "factor": factor})
-    existing = {r[0] for r in await conn.execute(select(product_unit.c.unit_id).where(product_unit.c.product_id == product_id))}
+    existing = {
+        r[0] for r in await conn.execute(select(product_unit.c.unit_id).where(product_unit.c.product_id == product_id))
+    }
     seen: set[int] = set()
     for i, row in enumerate(unit_rows):
         if row["unit_id"] in existing or row["unit_id"] in seen:
@@ -211,11 +257,14 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
         if bc.unit_id is not None and bc.unit_id not in known_units | existing:
             rules.add("INVALID_VALUE", f"barcodes.{i}.unitId", detail="unit not defined for product")
         if code:
-            barcode_rows.append({
-                "code": code, "product_id": product_id,
-                "unit_id": None if bc.unit_id == base_unit_id else bc.unit_id,
-                "kind": "gtin" if code.isdigit() else "internal",
-            })
+            barcode_rows.append(
+                {
+                    "code": code,
+                    "product_id": product_id,
+                    "unit_id": None if bc.unit_id == base_unit_id else bc.unit_id,
+                    "kind": "gtin" if code.isdigit() else "internal",
+                }
+            )
     rules.raise_if_any()
     codes = [r["code"] for r in barcode_rows]
     if len(set(codes)) != len(codes):
@@ -230,7 +279,9 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
         await conn.execute(barcode.insert(), barcode_rows)
 
 
-async def do_create_product(db: Database, data: ProductInput, *, idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+async def do_create_product(
+    db: Database, data: ProductInput, *, idempotency_key: str | None = None, principal: Principal | None = None
+) -> int:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     if data.base_unit_id is None:
@@ -249,16 +300,28 @@ async def do_create_product(db: Database, data: ProductInput, *, idempotency_key
     async def after(conn, product_id):
         await _add_units_and_barcodes(conn, product_id, data.base_unit_id, data)
 
-    return await create_record(db, product, values, error_cls=CatalogError, unique_fields=("sku",),
-                               idempotency_key=idempotency_key, before_insert=before, after_insert=after,
-                               request=asdict(data))
+    return await create_record(
+        db,
+        product,
+        values,
+        error_cls=CatalogError,
+        unique_fields=("sku",),
+        idempotency_key=idempotency_key,
+        before_insert=before,
+        after_insert=after,
+        request=asdict(data),
+    )
 
 
-async def do_update_product(db: Database, product_id: int, data: ProductInput, *, principal: Principal | None = None) -> None:
+async def do_update_product(
+    db: Database, product_id: int, data: ProductInput, *, principal: Principal | None = None
+) -> None:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
     async with db.read() as conn:
-        row = (await conn.execute(select(product.c.base_unit_id, product.c.tracking).where(product.c.id == product_id))).first()
+        row = (
+            await conn.execute(select(product.c.base_unit_id, product.c.tracking).where(product.c.id == product_id))
+        ).first()
         if row is None:
             raise CatalogError("NOT_FOUND", "id", what="product")
         precision = await _unit_precision(conn, row.base_unit_id, "baseUnitId")
@@ -276,8 +339,16 @@ async def do_update_product(db: Database, product_id: int, data: ProductInput, *
         if data.units or data.barcodes:
             await _add_units_and_barcodes(conn, product_id, row.base_unit_id, data)
 
-    await update_record(db, product, product_id, values, error_cls=CatalogError, what="product",
-                        unique_fields=("sku",), before_update=before)
+    await update_record(
+        db,
+        product,
+        product_id,
+        values,
+        error_cls=CatalogError,
+        what="product",
+        unique_fields=("sku",),
+        before_update=before,
+    )
 
 
 # Stock is inventory's (server/inventory/models.py), a layer above the catalog: the one question the catalog
@@ -290,6 +361,8 @@ async def _has_stock(conn, product_id: int) -> bool:
     return bool(qty)
 
 
-async def do_set_product_active(db: Database, product_id: int, active: bool, *, principal: Principal | None = None) -> None:
+async def do_set_product_active(
+    db: Database, product_id: int, active: bool, *, principal: Principal | None = None
+) -> None:
     scope.require(principal, "catalog.edit", CatalogError)
     await set_active(db, product, product_id, active, error_cls=CatalogError, what="product")

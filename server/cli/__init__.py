@@ -9,16 +9,23 @@ from __future__ import annotations
 import argparse
 import logging
 
-from server.core.audit import audited
 from server.cli import access, database, finance, jobs, labels, serve
+from server.core.audit import audited
 from server.core.settings import load_settings
 
 GROUPS = (serve, database, jobs, finance, labels, access)
 
 # the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, worker, jobs, finance,
 # labels, expiring, user, role, token
-_REGISTER = (serve.add_parser, database.add_parser, jobs.add_parser, finance.add_parser, labels.add_parser,
-             jobs.add_expiring_parser, access.add_parser)
+_REGISTER = (
+    serve.add_parser,
+    database.add_parser,
+    jobs.add_parser,
+    finance.add_parser,
+    labels.add_parser,
+    jobs.add_expiring_parser,
+    access.add_parser,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

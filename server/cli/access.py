@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument("--permission", action="append", help="permission code, repeatable (e.g. stock.receive)")
     roles.add_parser("list")
     tokens = sub.add_parser("token", help="manage API tokens for devices and integrations").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     p = tokens.add_parser("create")
     p.add_argument("name")
     p.add_argument("--role", required=True, help="role code, e.g. scanner")
@@ -66,8 +67,10 @@ def _users(args, settings) -> int:
     async def run(db):
         if args.action == "list":
             for u in await auth.list_users(db):
-                print(f"{u['username']:<20} {'active' if u['active'] else 'disabled':<9} {','.join(u['roles']):<30} "
-                      f"{u['display_name']}")
+                print(
+                    f"{u['username']:<20} {'active' if u['active'] else 'disabled':<9} {','.join(u['roles']):<30} "
+                    f"{u['display_name']}"
+                )
             return 0
         if args.action == "disable":
             await auth.do_set_user_active(db, args.username, False)
@@ -75,8 +78,14 @@ def _users(args, settings) -> int:
             return 0
         password = args.password or secrets.token_urlsafe(12)
         if args.action == "create":
-            await auth.do_create_user(db, username=args.username, password=password, display_name=args.display_name,
-                                      roles=args.role or [], warehouse_ids=await _warehouse_ids(db, args.warehouse or []))
+            await auth.do_create_user(
+                db,
+                username=args.username,
+                password=password,
+                display_name=args.display_name,
+                roles=args.role or [],
+                warehouse_ids=await _warehouse_ids(db, args.warehouse or []),
+            )
         else:
             await auth.do_set_password(db, args.username, password)
         if not args.password:
@@ -94,7 +103,9 @@ async def _warehouse_ids(db, codes: list[str]) -> list[int]:
     from server.inventory.models import warehouse
 
     async with db.read() as conn:
-        found = dict((await conn.execute(select(warehouse.c.code, warehouse.c.id).where(warehouse.c.code.in_(codes)))).all())
+        found = dict(
+            (await conn.execute(select(warehouse.c.code, warehouse.c.id).where(warehouse.c.code.in_(codes)))).all()
+        )
     missing = [c for c in codes if c not in found]
     if missing:
         raise AuthError("NOT_FOUND", "warehouse", what="warehouse")

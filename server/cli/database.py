@@ -12,8 +12,12 @@ COMMANDS = ("migrate", "demo-data", "check")
 def add_parser(sub) -> None:
     sub.add_parser("migrate", help="upgrade the database schema in place")
     demo = sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
-    demo.add_argument("--scale", choices=("normal", "large"), default="normal",
-                      help="large: ≥ 10,000 products, ≥ 1,000,000 stock moves, ≥ 200,000 sales lines (benchmarks)")
+    demo.add_argument(
+        "--scale",
+        choices=("normal", "large"),
+        default="normal",
+        help="large: ≥ 10,000 products, ≥ 1,000,000 stock moves, ≥ 200,000 sales lines (benchmarks)",
+    )
     demo.add_argument("--products", type=int, default=10_000, help="with --scale large")
     sub.add_parser("check", help="verify that stock levels and values equal the ledger, and the books agree")
 
@@ -33,6 +37,7 @@ def run(args, settings) -> int:
                 return await load_large_demo(db, products=args.products)
             finally:
                 await db.dispose()
+
         loaded = asyncio.run(large())
         print("large demo loaded / 已加载大数据演示" if loaded else "large demo already present / 已存在")
         return 0
@@ -87,10 +92,9 @@ async def _demo(settings) -> bool:
 
 async def _check(settings) -> list[str]:
     from server.core.database import Database
-    from server.sales.check import verify_ledger
-
     from server.finance.check import books_problems
     from server.finance.poster import post_pending
+    from server.sales.check import verify_ledger
 
     db = Database(settings.database_url)
     try:

@@ -10,9 +10,11 @@ COMMANDS = ("finance",)
 
 def add_parser(sub) -> None:
     fin = sub.add_parser("finance", help="books: setup, post pending events, close a period, status").add_subparsers(
-        dest="action", required=True)
-    fin.add_parser("setup").add_argument("standard", choices=("enterprise", "small"),
-                                         help="企业会计准则 (enterprise) or 小企业会计准则 (small)")
+        dest="action", required=True
+    )
+    fin.add_parser("setup").add_argument(
+        "standard", choices=("enterprise", "small"), help="企业会计准则 (enterprise) or 小企业会计准则 (small)"
+    )
     fin.add_parser("post")
     fin.add_parser("close").add_argument("period", type=int, help="yyyymm")
     fin.add_parser("status")
@@ -57,8 +59,10 @@ async def _finance(settings, args) -> int:
             if failures:
                 print(f"{len(failures)} event(s) set aside, not booked / 个业务事件无法记账，已搁置:")
             for f in failures:
-                print(f"  event {f.seq} {f.event_type} {f.source} (attempts {f.attempts}, since "
-                      f"{f.first_failed_at:%Y-%m-%d %H:%M:%S}): {f.error}")
+                print(
+                    f"  event {f.seq} {f.event_type} {f.source} (attempts {f.attempts}, since "
+                    f"{f.first_failed_at:%Y-%m-%d %H:%M:%S}): {f.error}"
+                )
         return 0
     finally:
         await db.dispose()

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
 def add_expiring_parser(sub) -> None:
     """``jxc expiring``, registered after ``labels`` so that ``jxc --help`` lists the commands as it always has."""
     sub.add_parser("expiring", help="write a lot.expiring event for lots expiring soon (run daily)").add_argument(
-        "--days", type=int, default=30)
+        "--days", type=int, default=30
+    )
 
 
 def run(args, settings) -> int:
@@ -49,8 +50,10 @@ async def _job_worker(settings, args) -> int:
         if args.command == "jobs":
             async with db.read() as conn:
                 for r in await conn.execute(select(job).order_by(job.c.name)):
-                    print(f"{r.name:22} {JOBS[r.name][2]:8} every {r.interval_seconds:>6}s  next {r.next_run_at:%Y-%m-%d %H:%M}"
-                          f"  last {r.last_status or '-':5} {r.last_result[:80]}")
+                    print(
+                        f"{r.name:22} {JOBS[r.name][2]:8} every {r.interval_seconds:>6}s  next {r.next_run_at:%Y-%m-%d %H:%M}"
+                        f"  last {r.last_status or '-':5} {r.last_result[:80]}"
+                    )
             return 0
         if args.job:
             if args.job not in JOBS:

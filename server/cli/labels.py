@@ -16,8 +16,12 @@ def add_parser(sub) -> None:
     labels.add_argument("what", choices=["products", "locations"])
     labels.add_argument("--kind", default="ean13", help="products: ean13 | code128 | gs1_128 | qr | datamatrix")
     labels.add_argument("--layout", default="a4_3x8", help="a4_3x8 | 50x30 | 60x40 | 100x50")
-    labels.add_argument("--dpi", type=int, choices=(203, 300, 600),
-                        help="the printer's resolution (default: 300 for A4 sheets, 203 for label rolls)")
+    labels.add_argument(
+        "--dpi",
+        type=int,
+        choices=(203, 300, 600),
+        help="the printer's resolution (default: 300 for A4 sheets, 203 for label rolls)",
+    )
     labels.add_argument("--warehouse", help="locations: only this warehouse (code)")
     labels.add_argument("-o", "--output", required=True, help="a .pdf, or a .zpl for a label printer")
 
@@ -39,10 +43,16 @@ async def _labels(db, args) -> int:
 
     async with db.read() as conn:
         if args.what == "products":
-            ids = [r.id for r in await conn.execute(select(product.c.id).where(product.c.active).order_by(product.c.sku))]
+            ids = [
+                r.id for r in await conn.execute(select(product.c.id).where(product.c.active).order_by(product.c.sku))
+            ]
         else:
-            q = select(location.c.id).join(warehouse, warehouse.c.id == location.c.warehouse_id).where(
-                location.c.active, location.c.kind == "bin").order_by(location.c.code)
+            q = (
+                select(location.c.id)
+                .join(warehouse, warehouse.c.id == location.c.warehouse_id)
+                .where(location.c.active, location.c.kind == "bin")
+                .order_by(location.c.code)
+            )
             if args.warehouse:
                 q = q.where(warehouse.c.code == args.warehouse)
             ids = [r.id for r in await conn.execute(q)]

@@ -39,9 +39,11 @@ class CannotListen(Exception):
 
     def message(self) -> str:
         en, zh = self.reason
-        return (f"jxc serve: cannot listen on {self.host}:{self.port}: {en}; stop the other server or choose "
-                f"another port with --port\n"
-                f"jxc serve：无法监听 {self.host}:{self.port}：{zh}；请先停止另一个服务，或用 --port 换一个端口")
+        return (
+            f"jxc serve: cannot listen on {self.host}:{self.port}: {en}; stop the other server or choose "
+            f"another port with --port\n"
+            f"jxc serve：无法监听 {self.host}:{self.port}：{zh}；请先停止另一个服务，或用 --port 换一个端口"
+        )
 
 
 def _family(host: str):
@@ -90,8 +92,14 @@ def _serve_lock(host: str, port: int):
         lock.bind(f"\0jxc-serve:{host}:{port}")
     except OSError:
         lock.close()
-        raise CannotListen(host, port, ("the address is already in use: another jxc serve is starting there",
-                                        "地址已被占用：另一个 jxc serve 正在启动")) from None
+        raise CannotListen(
+            host,
+            port,
+            (
+                "the address is already in use: another jxc serve is starting there",
+                "地址已被占用：另一个 jxc serve 正在启动",
+            ),
+        ) from None
     return lock
 
 
@@ -99,8 +107,15 @@ def _uvicorn_config(host: str, port: int, log_level: str):
     import uvicorn
 
     # httptools (C) parses HTTP instead of h11 (pure Python): measured ~0.6 ms less CPU per request
-    return uvicorn.Config("server.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
-                          http="httptools", ws="websockets-sansio")
+    return uvicorn.Config(
+        "server.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        http="httptools",
+        ws="websockets-sansio",
+    )
 
 
 def _worker(host: str, port: int, log_level: str, sock) -> None:

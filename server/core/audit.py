@@ -80,12 +80,24 @@ async def flush(conn: AsyncConnection) -> None:
         return
     scope = _scope.get() or AuditScope("system", "system")
     now = utcnow()
-    await conn.execute(audit_log.insert(), [
-        {"at": now, "actor": scope.actor, "operation": scope.operation, "target": target,
-         "details": json.dumps({k: v for k, v in (("before", before), ("after", after)) if v is not None},
-                               ensure_ascii=False, default=str, separators=(",", ":"))}
-        for target, before, after in notes
-    ])
+    await conn.execute(
+        audit_log.insert(),
+        [
+            {
+                "at": now,
+                "actor": scope.actor,
+                "operation": scope.operation,
+                "target": target,
+                "details": json.dumps(
+                    {k: v for k, v in (("before", before), ("after", after)) if v is not None},
+                    ensure_ascii=False,
+                    default=str,
+                    separators=(",", ":"),
+                ),
+            }
+            for target, before, after in notes
+        ],
+    )
 
 
 def discard(conn: AsyncConnection) -> None:

@@ -29,8 +29,16 @@ async def read_setting(conn: AsyncConnection, key: str, default):
 
 
 async def write_setting(conn: AsyncConnection, key: str, value, actor: str) -> None:
-    stmt = dialect_insert(conn, app_setting).values(key=key, value=json.dumps(value), updated_by=actor,
-                                                    updated_at=utcnow())
-    await conn.execute(stmt.on_conflict_do_update(
-        index_elements=["key"], set_={"value": stmt.excluded.value, "updated_by": stmt.excluded.updated_by,
-                                      "updated_at": stmt.excluded.updated_at}))
+    stmt = dialect_insert(conn, app_setting).values(
+        key=key, value=json.dumps(value), updated_by=actor, updated_at=utcnow()
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "value": stmt.excluded.value,
+                "updated_by": stmt.excluded.updated_by,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+    )

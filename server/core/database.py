@@ -47,8 +47,13 @@ EVENTS_ORDER = 1000
 _before_commit: list[BeforeCommitHook] = []
 
 
-def on_before_commit(name: str, *, order: int, flush: Callable[[AsyncConnection], Awaitable[None]],
-                     discard: Callable[[AsyncConnection], None]) -> None:
+def on_before_commit(
+    name: str,
+    *,
+    order: int,
+    flush: Callable[[AsyncConnection], Awaitable[None]],
+    discard: Callable[[AsyncConnection], None],
+) -> None:
     """Register work to write just before every write transaction commits (once per ``name``; the
     module that queues the work registers when it is imported, so nothing can be queued without it)."""
     global _before_commit
@@ -88,8 +93,7 @@ class Database:
     ``workers × (pool_size + max_overflow + 1)`` connections for jxc, besides everything else it serves.
     """
 
-    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
-                 echo: bool = False):
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None, echo: bool = False):
         default_size, default_overflow = pool_limits()
         pool_size = default_size if pool_size is None else pool_size
         max_overflow = default_overflow if max_overflow is None else max_overflow
@@ -101,7 +105,11 @@ class Database:
             _configure_sqlite(engine)
         else:
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False,
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=False,
                 hide_parameters=True,
             )
         self.engine = engine

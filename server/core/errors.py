@@ -24,7 +24,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
-
 # ---- the codes every domain shares, and the shared rules' codes ------------------------------------------
 
 #: Codes every domain can raise (lookups, required fields, values, permissions, idempotency keys): each
@@ -54,11 +53,15 @@ SHARED_MESSAGES: dict[str, tuple[str, str]] = {
     "INVALID_QUANTITY": ("数量必须大于零。", "The quantity must be greater than zero."),
     "WRONG_UNIT": ("该商品没有此计量单位。", "This unit is not defined for the product."),
     "INVALID_STATUS": ("{what}当前状态为“{status}”，不能{action}。", "{what_en} is {status}: cannot {action_en}."),
-    "SELF_APPROVAL": ("职责分离：单据的制单人不能审批自己的单据。",
-                      "Separation of duties: the creator of a document cannot approve it."),
+    "SELF_APPROVAL": (
+        "职责分离：单据的制单人不能审批自己的单据。",
+        "Separation of duties: the creator of a document cannot approve it.",
+    ),
     "APPROVER_ROLE_REQUIRED": ("此审批步骤需要角色“{role}”。", "This approval step needs the role “{role}”."),
-    "ALREADY_APPROVED_BY_YOU": ("您已审批过此单据的前一步骤，需由另一人审批。",
-                                "You approved an earlier step of this document; another person must approve this one."),
+    "ALREADY_APPROVED_BY_YOU": (
+        "您已审批过此单据的前一步骤，需由另一人审批。",
+        "You approved an earlier step of this document; another person must approve this one.",
+    ),
     "WRONG_ORDER": ("该行不属于此采购订单。", "This line does not belong to the purchase order."),
     "OVER_RETURN": ("退货数量超过可退数量 {available}。", "The return exceeds the returnable quantity {available}."),
     "OVER_PAYMENT": ("金额超过未付余额 {open}。", "The amount exceeds the open balance {open}."),
@@ -68,9 +71,11 @@ SHARED_MESSAGES: dict[str, tuple[str, str]] = {
 #: errors rather than in a payload.
 API_MESSAGES: dict[str, tuple[str, str]] = {
     "PAGE_SIZE_TOO_LARGE": ("每页最多 {max} 条。", "At most {max} items per page."),
-    "QUERY_TOO_COMPLEX": ("查询过于复杂：估计要生成 {cost} 个对象，上限 {max}；请减少嵌套列表或每页条数。",
-                          "Query too complex: it would build about {cost} objects, the limit is {max}; "
-                          "nest fewer lists or ask for smaller pages."),
+    "QUERY_TOO_COMPLEX": (
+        "查询过于复杂：估计要生成 {cost} 个对象，上限 {max}；请减少嵌套列表或每页条数。",
+        "Query too complex: it would build about {cost} objects, the limit is {max}; "
+        "nest fewer lists or ask for smaller pages.",
+    ),
     "INVALID_CURSOR": ("分页游标无效。", "Invalid pagination cursor."),
     "INVALID_SINCE": (
         "since={since} 超出事件日志末尾（{last}）：该游标不属于这个数据库。",
@@ -112,8 +117,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {**COMMON_MESSAGES, **SHARED_MESSAGES, *
 _OWNER: dict[str, str] = {}  # code -> the vocabulary that declared it
 
 
-def error_vocabulary(name: str, own: Mapping[str, tuple[str, str]], *, shared: tuple[str, ...] = (),
-                     calls: tuple[ErrorVocabulary, ...] = ()) -> ErrorVocabulary:
+def error_vocabulary(
+    name: str,
+    own: Mapping[str, tuple[str, str]],
+    *,
+    shared: tuple[str, ...] = (),
+    calls: tuple[ErrorVocabulary, ...] = (),
+) -> ErrorVocabulary:
     """Declare a domain's error codes, each with its (Chinese, English) message, beside its rules
     (``server/<domain>/errors.py``). ``shared`` names codes of ``SHARED_MESSAGES`` the domain raises;
     ``calls`` the domains whose errors reach this domain's callers. A code exists only with its
@@ -127,8 +137,11 @@ def error_vocabulary(name: str, own: Mapping[str, tuple[str, str]], *, shared: t
         if code in _MESSAGES:
             owner = _OWNER.get(code, "server.core.errors")
             raise ValueError(f"{name}: {code} is already declared by {owner}; name it in shared= or calls=")
-        if (not isinstance(messages, tuple) or len(messages) != 2
-                or not all(isinstance(m, str) and m.strip() for m in messages)):
+        if (
+            not isinstance(messages, tuple)
+            or len(messages) != 2
+            or not all(isinstance(m, str) and m.strip() for m in messages)
+        ):
             raise ValueError(f"{name}: {code} needs a (Chinese, English) message")
     unknown = [c for c in shared if c not in SHARED_MESSAGES]
     if unknown:
@@ -211,17 +224,46 @@ OBJECT_NAMES: dict[str, tuple[str, str]] = {
 
 
 STATUS_NAMES: dict[str, str] = {
-    "draft": "草稿", "submitted": "已提交", "approved": "已审批", "rejected": "已驳回",
-    "partially_received": "部分收货", "received": "已收货", "closed": "已关闭", "cancelled": "已取消",
-    "pending_approval": "待审批", "open": "未结清", "paid": "已结清",
-    "partially_shipped": "部分发货", "shipped": "已发货", "invoiced": "已开票", "in_transit": "在途", "count": "盘点", "in_progress": "生产中", "completed": "已完工",
-    "reviewed": "已审核", "posted": "已记账",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "approved": "已审批",
+    "rejected": "已驳回",
+    "partially_received": "部分收货",
+    "received": "已收货",
+    "closed": "已关闭",
+    "cancelled": "已取消",
+    "pending_approval": "待审批",
+    "open": "未结清",
+    "paid": "已结清",
+    "partially_shipped": "部分发货",
+    "shipped": "已发货",
+    "invoiced": "已开票",
+    "in_transit": "在途",
+    "count": "盘点",
+    "in_progress": "生产中",
+    "completed": "已完工",
+    "reviewed": "已审核",
+    "posted": "已记账",
 }
 
 ACTION_NAMES: dict[str, str] = {
-    "edit": "修改", "submit": "提交", "approve": "审批", "reject": "驳回", "cancel": "取消", "close": "关闭",
-    "receive": "收货", "bill": "开票", "pay": "付款", "ship": "发货", "invoice": "开票", "return": "退货",
-    "review": "审核", "post": "记账", "reverse": "冲销", "delete": "删除", "reopen": "反结账",
+    "edit": "修改",
+    "submit": "提交",
+    "approve": "审批",
+    "reject": "驳回",
+    "cancel": "取消",
+    "close": "关闭",
+    "receive": "收货",
+    "bill": "开票",
+    "pay": "付款",
+    "ship": "发货",
+    "invoice": "开票",
+    "return": "退货",
+    "review": "审核",
+    "post": "记账",
+    "reverse": "冲销",
+    "delete": "删除",
+    "reopen": "反结账",
 }
 
 
@@ -270,8 +312,7 @@ class DomainError(Exception):
     def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> DomainError:
         """A called domain's errors (the stock primitives', a document service's) as this domain's
         errors, with fields mapped to the document's; the called domain is in this one's ``calls``."""
-        return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params)
-                         for d in exc.details])
+        return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params) for d in exc.details])
 
     @classmethod
     def many(cls, details: list[ErrorDetail]) -> DomainError:

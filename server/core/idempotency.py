@@ -73,16 +73,18 @@ def request_hash(scope: str, payload) -> str:
 def _build_claim(insert):
     return (
         insert(idempotency_key)
-        .values(key=bindparam("b_key"), scope=bindparam("b_scope"), request_hash=bindparam("b_hash"),
-                created_at=bindparam("b_created_at"))
+        .values(
+            key=bindparam("b_key"),
+            scope=bindparam("b_scope"),
+            request_hash=bindparam("b_hash"),
+            created_at=bindparam("b_created_at"),
+        )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(idempotency_key.c.key)
     )
 
 
-async def claim_key(
-    conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError]
-) -> dict | None:
+async def claim_key(conn: AsyncConnection, key: str, scope: str, payload, error_cls: type[DomainError]) -> dict | None:
     """Claim ``key`` for this request. Returns the stored result of an earlier identical request."""
     check_key(key, error_cls)
     key = stored_key(key)
@@ -93,9 +95,7 @@ async def claim_key(
         return None
     row = (
         await conn.execute(
-            select(idempotency_key.c.request_hash, idempotency_key.c.result).where(
-                idempotency_key.c.key == key
-            )
+            select(idempotency_key.c.request_hash, idempotency_key.c.result).where(idempotency_key.c.key == key)
         )
     ).one()
     if row.request_hash != digest or row.result is None:

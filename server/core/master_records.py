@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Column, Table, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from server.core.audit import note_change
 from server.core.database import Database
 from server.core.errors import DomainError, ErrorCollector
-from server.core.audit import note_change
 from server.core.idempotency import claim_key, store_result
 from server.core.text_limits import max_length
 
@@ -30,8 +30,9 @@ class TextRules(ErrorCollector):
             self.add("INVALID_VALUE", field, detail=f"≤ {max_len} chars")
         return value
 
-    def code(self, value: str | None, field: str = "code", max_len: int | Column = 32, *,
-             required: bool = True) -> str | None:
+    def code(
+        self, value: str | None, field: str = "code", max_len: int | Column = 32, *, required: bool = True
+    ) -> str | None:
         value = self.text(value, field, max_len, required=required)
         if value:
             self.check(not any(ch.isspace() for ch in value), "INVALID_VALUE", field, detail="no spaces in codes")
@@ -53,7 +54,9 @@ async def ensure_unique(conn, table: Table, values: dict, error_cls, unique_fiel
             raise error_cls("DUPLICATE_CODE", field, code=values[field])
 
 
-async def ensure_exists(conn, table: Table, record_id: int | None, error_cls, what: str, field: str, *, active=False) -> None:
+async def ensure_exists(
+    conn, table: Table, record_id: int | None, error_cls, what: str, field: str, *, active=False
+) -> None:
     if record_id is None:
         return
     cols = [table.c.id] + ([table.c.active] if active else [])
@@ -88,9 +91,11 @@ async def create_record(
     try:
         async with db.write() as conn:
             if idempotency_key is not None:
-                payload = request if request is not None else {
-                    k: v for k, v in values.items() if k not in ("created_at", "updated_at")
-                }
+                payload = (
+                    request
+                    if request is not None
+                    else {k: v for k, v in values.items() if k not in ("created_at", "updated_at")}
+                )
                 stored = await claim_key(conn, idempotency_key, f"create.{table.name}", payload, error_cls)
                 if stored is not None:
                     return stored["id"]
@@ -124,7 +129,7 @@ async def update_record(
     clear: tuple[str, ...] = (),
 ) -> None:
     """Update the given fields of a record (``None`` values are left unchanged; ``clear`` sets NULL)."""
-    values = drop_none(values) | {name: None for name in clear}
+    values = drop_none(values) | dict.fromkeys(clear)
     try:
         async with db.write() as conn:
             await ensure_exists(conn, table, record_id, error_cls, what, "id")
@@ -132,7 +137,9 @@ async def update_record(
             if before_update is not None:
                 await before_update(conn)
             if values:
-                before = (await conn.execute(select(*(table.c[k] for k in values)).where(table.c.id == record_id))).one()
+                before = (
+                    await conn.execute(select(*(table.c[k] for k in values)).where(table.c.id == record_id))
+                ).one()
                 await conn.execute(update(table).where(table.c.id == record_id).values(**values))
                 note_change(conn, f"{table.name}:{record_id}", before=dict(before._mapping), after=values)
     except IntegrityError as exc:

@@ -30,13 +30,16 @@ async def next_number(conn: AsyncConnection, doc_type: str, on: date) -> str:
     """The next number of ``doc_type`` in ``on``'s year, e.g. ``PO2026-000001``. Call it inside
     the transaction that creates the document."""
     await conn.execute(
-        dialect_insert(conn, document_sequence).values(doc_type=doc_type, year=on.year, last_no=0)
+        dialect_insert(conn, document_sequence)
+        .values(doc_type=doc_type, year=on.year, last_no=0)
         .on_conflict_do_nothing(index_elements=["doc_type", "year"])
     )
-    n = (await conn.execute(
-        update(document_sequence)
-        .where(document_sequence.c.doc_type == doc_type, document_sequence.c.year == on.year)
-        .values(last_no=document_sequence.c.last_no + 1)
-        .returning(document_sequence.c.last_no)
-    )).scalar_one()
+    n = (
+        await conn.execute(
+            update(document_sequence)
+            .where(document_sequence.c.doc_type == doc_type, document_sequence.c.year == on.year)
+            .values(last_no=document_sequence.c.last_no + 1)
+            .returning(document_sequence.c.last_no)
+        )
+    ).scalar_one()
     return f"{doc_type}{on.year}-{n:06d}"

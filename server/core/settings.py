@@ -43,8 +43,10 @@ DEFAULT_MAX_OVERFLOW = 10
 def pool_limits(env=None) -> tuple[int, int]:
     """PostgreSQL pool size and overflow per process (``JXC_DB_POOL_SIZE``, ``JXC_DB_MAX_OVERFLOW``)."""
     env = os.environ if env is None else env
-    return (_int(env, "JXC_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 1000),
-            _int(env, "JXC_DB_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW, 0, 1000))
+    return (
+        _int(env, "JXC_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 1000),
+        _int(env, "JXC_DB_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW, 0, 1000),
+    )
 
 
 def _int(env, name: str, default: int, low: int, high: int) -> int:

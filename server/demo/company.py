@@ -30,15 +30,15 @@ from server.catalog.services import (
     do_create_product,
     do_create_unit,
 )
+from server.core import clock
 from server.core.database import Database
+from server.core.idempotency import idempotency_key
 from server.demo.purchasing import load_purchasing_demo
 from server.demo.sales import LAST_STEP_KEY, load_sales_demo
-from server.core.idempotency import idempotency_key
 from server.inventory.models import warehouse
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.services import PartnerInput, do_create_partner
-from server.core import clock
 
 GS1_PREFIX = "9521234"  # 952 (GS1 China range reserved for demos) + company 1234
 BOX_ITEM_OFFSET = 50000
@@ -70,15 +70,25 @@ CATEGORIES = [
 
 # warehouse code, name, address, zones: (zone letter, zone name, top-level categories stored there)
 WAREHOUSES = [
-    ("SH01", "上海总仓", "上海市浦东新区康桥工业区秀浦路 88 号 3 号库", [
-        ("A", "食品饮料区", ("FOOD",)),
-        ("B", "日用百货区", ("DAILY",)),
-        ("C", "办公用品区", ("OFFICE",)),
-    ]),
-    ("BJ01", "北京分仓", "北京市大兴区经济技术开发区科创十三街 16 号", [
-        ("A", "食品饮料区", ("FOOD",)),
-        ("B", "日化办公区", ("DAILY", "OFFICE")),
-    ]),
+    (
+        "SH01",
+        "上海总仓",
+        "上海市浦东新区康桥工业区秀浦路 88 号 3 号库",
+        [
+            ("A", "食品饮料区", ("FOOD",)),
+            ("B", "日用百货区", ("DAILY",)),
+            ("C", "办公用品区", ("OFFICE",)),
+        ],
+    ),
+    (
+        "BJ01",
+        "北京分仓",
+        "北京市大兴区经济技术开发区科创十三街 16 号",
+        [
+            ("A", "食品饮料区", ("FOOD",)),
+            ("B", "日化办公区", ("DAILY", "OFFICE")),
+        ],
+    ),
 ]
 BIN_ROWS, BIN_LEVELS = 2, 2  # bins per zone: rows × levels, e.g. SH01-A-01-01 … SH01-A-02-02
 
@@ -115,8 +125,38 @@ PRODUCTS = [
     _p("DRK-005", "橙汁饮料", "1L×1", "FOOD-DRINK", "BTL", "9.90", "5.60", "0.13", "48", "144", Y, "192", "96"),
     _p("DRK-006", "原味苏打水", "400ml×1", "FOOD-DRINK", "BTL", "4.50", "2.40", "0.13", "48", "240", Y, "240", "120"),
     _p("DRK-007", "罐装可乐", "330ml×1", "FOOD-DRINK", "PCS", "3.00", "1.65", "0.13", "144", "480", Y, "720", "360"),
-    _p("DRK-008", "全脂纯牛奶", "250ml×1", "FOOD-DRINK", "PCS", "3.50", "2.10", "0.09", "120", "480", Y, "480", "240", "lot"),
-    _p("DRK-009", "原味酸奶", "200g×1", "FOOD-DRINK", "PCS", "5.50", "3.20", "0.13", "60", "240", Y, "240", "120", "lot"),
+    _p(
+        "DRK-008",
+        "全脂纯牛奶",
+        "250ml×1",
+        "FOOD-DRINK",
+        "PCS",
+        "3.50",
+        "2.10",
+        "0.09",
+        "120",
+        "480",
+        Y,
+        "480",
+        "240",
+        "lot",
+    ),
+    _p(
+        "DRK-009",
+        "原味酸奶",
+        "200g×1",
+        "FOOD-DRINK",
+        "PCS",
+        "5.50",
+        "3.20",
+        "0.13",
+        "60",
+        "240",
+        Y,
+        "240",
+        "120",
+        "lot",
+    ),
     _p("DRK-010", "速溶咖啡", "15g×30条", "FOOD-DRINK", "PKG", "39.90", "26.00", "0.13", "20", "60", Y, "84", "36"),
     # 零食
     _p("SNK-001", "原味薯片", "70g", "FOOD-SNACK", "PKG", "7.50", "4.30", "0.13", "48", "192", Y, "240", "120"),
@@ -127,12 +167,70 @@ PRODUCTS = [
     _p("SNK-006", "奶糖", "228g", "FOOD-SNACK", "PKG", "15.80", "9.40", "0.13", "24", "96", Y, "120", "48"),
     _p("SNK-007", "70%黑巧克力", "100g", "FOOD-SNACK", "PCS", "18.90", "11.20", "0.13", "24", "72", Y, "96", "36"),
     _p("SNK-008", "原味海苔", "4.5g×12", "FOOD-SNACK", "PKG", "19.90", "11.80", "0.13", "24", "72", Y, "72", "36"),
-    _p("SNK-009", "散装花生米", "称重", "FOOD-SNACK", "KG", "24.00", "15.60", "0.09", "20.000", "100.000", N, "86.250", "42.750"),
-    _p("SNK-010", "散装五香瓜子", "称重", "FOOD-SNACK", "KG", "28.00", "17.50", "0.13", "15.000", "60.000", N, "64.800", "30.150"),
+    _p(
+        "SNK-009",
+        "散装花生米",
+        "称重",
+        "FOOD-SNACK",
+        "KG",
+        "24.00",
+        "15.60",
+        "0.09",
+        "20.000",
+        "100.000",
+        N,
+        "86.250",
+        "42.750",
+    ),
+    _p(
+        "SNK-010",
+        "散装五香瓜子",
+        "称重",
+        "FOOD-SNACK",
+        "KG",
+        "28.00",
+        "17.50",
+        "0.13",
+        "15.000",
+        "60.000",
+        N,
+        "64.800",
+        "30.150",
+    ),
     # 粮油
-    _p("GRN-001", "东北散装大米", "称重", "FOOD-GRAIN", "KG", "6.80", "4.20", "0.09", "100.000", "500.000", N, "125.500", "98.250"),
-    _p("GRN-002", "散装小米", "称重", "FOOD-GRAIN", "KG", "9.60", "6.10", "0.09", "30.000", "100.000", N, "48.600", "25.400"),
-    _p("GRN-003", "散装绿豆", "称重", "FOOD-GRAIN", "KG", "12.00", "7.80", "0.09", "20.000", "80.000", N, "36.125", "0"),
+    _p(
+        "GRN-001",
+        "东北散装大米",
+        "称重",
+        "FOOD-GRAIN",
+        "KG",
+        "6.80",
+        "4.20",
+        "0.09",
+        "100.000",
+        "500.000",
+        N,
+        "125.500",
+        "98.250",
+    ),
+    _p(
+        "GRN-002",
+        "散装小米",
+        "称重",
+        "FOOD-GRAIN",
+        "KG",
+        "9.60",
+        "6.10",
+        "0.09",
+        "30.000",
+        "100.000",
+        N,
+        "48.600",
+        "25.400",
+    ),
+    _p(
+        "GRN-003", "散装绿豆", "称重", "FOOD-GRAIN", "KG", "12.00", "7.80", "0.09", "20.000", "80.000", N, "36.125", "0"
+    ),
     _p("GRN-004", "五常大米", "5kg/包", "FOOD-GRAIN", "PKG", "59.90", "42.00", "0.09", "20", "60", N, "80", "40"),
     _p("GRN-005", "特一小麦粉", "5kg/包", "FOOD-GRAIN", "PKG", "32.00", "22.50", "0.09", "20", "60", N, "60", "30"),
     _p("GRN-006", "压榨花生油", "5L×1", "FOOD-GRAIN", "BTL", "109.00", "82.00", "0.09", "12", "36", N, "48", "24"),
@@ -143,14 +241,56 @@ PRODUCTS = [
     # 清洁用品
     _p("CLN-001", "薰衣草洗衣液", "3kg×1", "DAILY-CLEAN", "BTL", "39.90", "24.50", "0.13", "24", "72", N, "96", "48"),
     _p("CLN-002", "柠檬洗洁精", "1.29kg×1", "DAILY-CLEAN", "BTL", "14.90", "8.60", "0.13", "24", "96", Y, "120", "60"),
-    _p("CLN-003", "抽取式面巾纸", "3层130抽×6包", "DAILY-CLEAN", "PKG", "19.90", "12.50", "0.13", "36", "144", N, "150", "80"),
-    _p("CLN-004", "加厚垃圾袋", "45×50cm 100只", "DAILY-CLEAN", "PKG", "9.90", "5.20", "0.13", "36", "144", Y, "144", "72"),
+    _p(
+        "CLN-003",
+        "抽取式面巾纸",
+        "3层130抽×6包",
+        "DAILY-CLEAN",
+        "PKG",
+        "19.90",
+        "12.50",
+        "0.13",
+        "36",
+        "144",
+        N,
+        "150",
+        "80",
+    ),
+    _p(
+        "CLN-004",
+        "加厚垃圾袋",
+        "45×50cm 100只",
+        "DAILY-CLEAN",
+        "PKG",
+        "9.90",
+        "5.20",
+        "0.13",
+        "36",
+        "144",
+        Y,
+        "144",
+        "72",
+    ),
     _p("CLN-005", "84消毒液", "1.2kg×1", "DAILY-CLEAN", "BTL", "12.90", "7.30", "0.13", "24", "96", Y, "96", "48"),
     _p("CLN-006", "洁厕灵", "500g×1", "DAILY-CLEAN", "BTL", "9.90", "5.60", "0.13", "24", "96", Y, "96", "36"),
     _p("CLN-007", "玻璃清洁剂", "500ml×1", "DAILY-CLEAN", "BTL", "12.50", "7.10", "0.13", "12", "48", Y, "60", "24"),
     _p("CLN-008", "百洁布", "10片装", "DAILY-CLEAN", "PKG", "6.90", "3.50", "0.13", "24", "96", Y, "120", "48"),
     _p("CLN-009", "无磷洗衣粉", "1.7kg", "DAILY-CLEAN", "PKG", "21.90", "13.80", "0.13", "24", "72", N, "72", "36"),
-    _p("CLN-010", "一次性丁腈手套", "M号 100只/盒", "DAILY-CLEAN", "PKG", "29.00", "17.50", "0.13", "12", "48", Y, "48", "24"),
+    _p(
+        "CLN-010",
+        "一次性丁腈手套",
+        "M号 100只/盒",
+        "DAILY-CLEAN",
+        "PKG",
+        "29.00",
+        "17.50",
+        "0.13",
+        "12",
+        "48",
+        Y,
+        "48",
+        "24",
+    ),
     # 个人护理
     _p("CAR-001", "薄荷牙膏", "120g", "DAILY-CARE", "PCS", "12.90", "7.40", "0.13", "36", "144", Y, "144", "72"),
     _p("CAR-002", "软毛牙刷", "成人 1支", "DAILY-CARE", "PCS", "8.90", "4.20", "0.13", "36", "144", Y, "144", "60"),
@@ -161,26 +301,130 @@ PRODUCTS = [
     _p("CAR-007", "婴儿湿巾", "80片", "DAILY-CARE", "PKG", "9.90", "5.50", "0.13", "36", "144", Y, "144", "72"),
     _p("CAR-008", "护手霜", "50g", "DAILY-CARE", "PCS", "15.90", "8.80", "0.13", "24", "72", Y, "72", "0"),
     # 纸品
-    _p("PAP-001", "复印纸", "A4 70g 500张/包", "OFFICE-PAPER", "PKG", "26.00", "19.50", "0.13", "50", "200", N, "250", "100"),
-    _p("PAP-002", "复印纸", "A4 80g 500张/包", "OFFICE-PAPER", "PKG", "32.00", "24.00", "0.13", "30", "100", N, "150", "60"),
-    _p("PAP-003", "复印纸", "A3 70g 500张/包", "OFFICE-PAPER", "PKG", "52.00", "39.00", "0.13", "10", "40", N, "40", "0"),
-    _p("PAP-004", "便利贴", "76×76mm 100张", "OFFICE-PAPER", "PKG", "4.50", "2.20", "0.13", "48", "240", Y, "240", "96"),
-    _p("PAP-005", "软面抄笔记本", "A5 80页", "OFFICE-PAPER", "PCS", "6.80", "3.60", "0.13", "48", "240", Y, "192", "96"),
-    _p("PAP-006", "牛皮纸信封", "DL 220×110mm 100个/包", "OFFICE-PAPER", "PKG", "22.00", "13.00", "0.13", "12", "48", N, "48", "24"),
-    _p("PAP-007", "二联无碳收据", "48K 50组/本", "OFFICE-PAPER", "PCS", "4.00", "2.10", "0.13", "48", "240", Y, "240", "120"),
+    _p(
+        "PAP-001",
+        "复印纸",
+        "A4 70g 500张/包",
+        "OFFICE-PAPER",
+        "PKG",
+        "26.00",
+        "19.50",
+        "0.13",
+        "50",
+        "200",
+        N,
+        "250",
+        "100",
+    ),
+    _p(
+        "PAP-002",
+        "复印纸",
+        "A4 80g 500张/包",
+        "OFFICE-PAPER",
+        "PKG",
+        "32.00",
+        "24.00",
+        "0.13",
+        "30",
+        "100",
+        N,
+        "150",
+        "60",
+    ),
+    _p(
+        "PAP-003",
+        "复印纸",
+        "A3 70g 500张/包",
+        "OFFICE-PAPER",
+        "PKG",
+        "52.00",
+        "39.00",
+        "0.13",
+        "10",
+        "40",
+        N,
+        "40",
+        "0",
+    ),
+    _p(
+        "PAP-004", "便利贴", "76×76mm 100张", "OFFICE-PAPER", "PKG", "4.50", "2.20", "0.13", "48", "240", Y, "240", "96"
+    ),
+    _p(
+        "PAP-005", "软面抄笔记本", "A5 80页", "OFFICE-PAPER", "PCS", "6.80", "3.60", "0.13", "48", "240", Y, "192", "96"
+    ),
+    _p(
+        "PAP-006",
+        "牛皮纸信封",
+        "DL 220×110mm 100个/包",
+        "OFFICE-PAPER",
+        "PKG",
+        "22.00",
+        "13.00",
+        "0.13",
+        "12",
+        "48",
+        N,
+        "48",
+        "24",
+    ),
+    _p(
+        "PAP-007",
+        "二联无碳收据",
+        "48K 50组/本",
+        "OFFICE-PAPER",
+        "PCS",
+        "4.00",
+        "2.10",
+        "0.13",
+        "48",
+        "240",
+        Y,
+        "240",
+        "120",
+    ),
     _p("PAP-008", "PP档案盒", "A4 55mm", "OFFICE-PAPER", "PCS", "8.50", "4.80", "0.13", "24", "120", Y, "120", "48"),
     # 文具
     _p("STA-001", "中性笔", "0.5mm 黑色", "OFFICE-STAT", "PCS", "2.50", "1.10", "0.13", "120", "600", Y, "600", "240"),
-    _p("STA-002", "中性笔芯", "0.5mm 黑色 20支/盒", "OFFICE-STAT", "PKG", "18.00", "9.50", "0.13", "24", "96", Y, "96", "48"),
+    _p(
+        "STA-002",
+        "中性笔芯",
+        "0.5mm 黑色 20支/盒",
+        "OFFICE-STAT",
+        "PKG",
+        "18.00",
+        "9.50",
+        "0.13",
+        "24",
+        "96",
+        Y,
+        "96",
+        "48",
+    ),
     _p("STA-003", "圆珠笔", "0.7mm 蓝色", "OFFICE-STAT", "PCS", "1.50", "0.65", "0.13", "120", "600", Y, "480", "240"),
     _p("STA-004", "订书机", "12号 可订20页", "OFFICE-STAT", "PCS", "15.80", "8.90", "0.13", "12", "48", Y, "48", "24"),
-    _p("STA-005", "订书钉", "12号 1000枚/盒", "OFFICE-STAT", "PKG", "2.50", "1.10", "0.13", "60", "240", Y, "240", "120"),
+    _p(
+        "STA-005",
+        "订书钉",
+        "12号 1000枚/盒",
+        "OFFICE-STAT",
+        "PKG",
+        "2.50",
+        "1.10",
+        "0.13",
+        "60",
+        "240",
+        Y,
+        "240",
+        "120",
+    ),
     _p("STA-006", "长尾夹", "32mm 12只/盒", "OFFICE-STAT", "PKG", "6.50", "3.30", "0.13", "24", "120", Y, "120", "48"),
     _p("STA-007", "美工刀", "18mm 大号", "OFFICE-STAT", "PCS", "5.90", "2.70", "0.13", "24", "96", Y, "96", "36"),
     _p("STA-008", "透明胶带", "48mm×100m", "OFFICE-STAT", "PCS", "6.00", "3.20", "0.13", "36", "144", Y, "144", "72"),
     _p("STA-009", "白板笔", "黑色 可擦", "OFFICE-STAT", "PCS", "3.80", "1.80", "0.13", "48", "240", Y, "240", "96"),
     _p("STA-010", "荧光笔", "黄色 斜头", "OFFICE-STAT", "PCS", "3.00", "1.30", "0.13", "48", "240", Y, "192", "96"),
-    _p("STA-011", "桌面计算器", "12位 太阳能", "OFFICE-STAT", "PCS", "39.00", "22.00", "0.13", "6", "24", N, "24", "12"),
+    _p(
+        "STA-011", "桌面计算器", "12位 太阳能", "OFFICE-STAT", "PCS", "39.00", "22.00", "0.13", "6", "24", N, "24", "12"
+    ),
     _p("STA-012", "办公剪刀", "170mm", "OFFICE-STAT", "PCS", "9.90", "4.90", "0.13", "12", "48", Y, "0", "0"),
 ]
 
@@ -194,32 +438,92 @@ LOTS = {
 
 # code, name, contact, phone, email, address, tax id head (registration type + 6-digit region code)
 SUPPLIERS = [
-    ("S001", "上海清泉饮品有限公司", "王建国", "021-58881234", "sales@qingquan-demo.example.com",
-     "上海市松江区新桥镇民益路 201 号", "91310117"),
-    ("S002", "山东金穗粮油有限公司", "李秀英", "0531-88765432", "order@jinsui-demo.example.com",
-     "山东省济南市章丘区明水经济开发区 12 号", "91370181"),
-    ("S003", "广州洁力日化有限公司", "陈志强", "020-36251188", "kefu@jieli-demo.example.com",
-     "广东省广州市白云区太和镇龙归路 66 号", "91440111"),
-    ("S004", "宁波优品文具有限公司", "周丽华", "0574-87123456", "trade@youpin-demo.example.com",
-     "浙江省宁波市宁海县跃龙街道兴工路 9 号", "91330226"),
-    ("S005", "福建闽南食品有限公司", "林海峰", "0595-22334455", "sales@minnan-demo.example.com",
-     "福建省泉州市晋江市安海镇工业区 3 号", "91350582"),
-    ("S006", "江苏华纸业有限公司", "赵明", "0512-65432100", "paper@huazhi-demo.example.com",
-     "江苏省苏州市吴江区松陵镇开发区 18 号", "91320509"),
+    (
+        "S001",
+        "上海清泉饮品有限公司",
+        "王建国",
+        "021-58881234",
+        "sales@qingquan-demo.example.com",
+        "上海市松江区新桥镇民益路 201 号",
+        "91310117",
+    ),
+    (
+        "S002",
+        "山东金穗粮油有限公司",
+        "李秀英",
+        "0531-88765432",
+        "order@jinsui-demo.example.com",
+        "山东省济南市章丘区明水经济开发区 12 号",
+        "91370181",
+    ),
+    (
+        "S003",
+        "广州洁力日化有限公司",
+        "陈志强",
+        "020-36251188",
+        "kefu@jieli-demo.example.com",
+        "广东省广州市白云区太和镇龙归路 66 号",
+        "91440111",
+    ),
+    (
+        "S004",
+        "宁波优品文具有限公司",
+        "周丽华",
+        "0574-87123456",
+        "trade@youpin-demo.example.com",
+        "浙江省宁波市宁海县跃龙街道兴工路 9 号",
+        "91330226",
+    ),
+    (
+        "S005",
+        "福建闽南食品有限公司",
+        "林海峰",
+        "0595-22334455",
+        "sales@minnan-demo.example.com",
+        "福建省泉州市晋江市安海镇工业区 3 号",
+        "91350582",
+    ),
+    (
+        "S006",
+        "江苏华纸业有限公司",
+        "赵明",
+        "0512-65432100",
+        "paper@huazhi-demo.example.com",
+        "江苏省苏州市吴江区松陵镇开发区 18 号",
+        "91320509",
+    ),
 ]
 CUSTOMERS = [
-    ("C001", "上海浦东好邻居便利店", "张伟", "13800138001", "",
-     "上海市浦东新区张杨路 1200 号", "92310115"),
-    ("C002", "北京朝阳鑫源超市有限公司", "刘洋", "010-85991234", "caigou@xinyuan-demo.example.com",
-     "北京市朝阳区朝阳北路 101 号", "91110105"),
-    ("C003", "杭州西湖科技有限公司", "孙静", "0571-86001122", "admin@xihu-tech-demo.example.com",
-     "浙江省杭州市西湖区文三路 478 号", "91330106"),
-    ("C004", "苏州工业园区星辰酒店管理有限公司", "吴敏", "0512-62881234", "purchase@xingchen-demo.example.com",
-     "江苏省苏州市工业园区星湖街 328 号", "91320594"),
-    ("C005", "南京鼓楼区第三实验小学", "郑芳", "025-83334455", "",
-     "江苏省南京市鼓楼区北京西路 15 号", "12320106"),
-    ("C006", "天津和平惠民生鲜超市", "马强", "13902201234", "",
-     "天津市和平区南京路 219 号", "92120101"),
+    ("C001", "上海浦东好邻居便利店", "张伟", "13800138001", "", "上海市浦东新区张杨路 1200 号", "92310115"),
+    (
+        "C002",
+        "北京朝阳鑫源超市有限公司",
+        "刘洋",
+        "010-85991234",
+        "caigou@xinyuan-demo.example.com",
+        "北京市朝阳区朝阳北路 101 号",
+        "91110105",
+    ),
+    (
+        "C003",
+        "杭州西湖科技有限公司",
+        "孙静",
+        "0571-86001122",
+        "admin@xihu-tech-demo.example.com",
+        "浙江省杭州市西湖区文三路 478 号",
+        "91330106",
+    ),
+    (
+        "C004",
+        "苏州工业园区星辰酒店管理有限公司",
+        "吴敏",
+        "0512-62881234",
+        "purchase@xingchen-demo.example.com",
+        "江苏省苏州市工业园区星湖街 328 号",
+        "91320594",
+    ),
+    ("C005", "南京鼓楼区第三实验小学", "郑芳", "025-83334455", "", "江苏省南京市鼓楼区北京西路 15 号", "12320106"),
+    ("C006", "天津和平惠民生鲜超市", "马强", "13902201234", "", "天津市和平区南京路 219 号", "92120101"),
 ]
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -273,46 +577,77 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
 
     units = {}
     for code, name, name_en, precision in UNITS:
-        units[code] = await do_create_unit(db, code=code, name=name, name_en=name_en, precision=precision,
-                                           idempotency_key=f"demo-unit-{code}")
+        units[code] = await do_create_unit(
+            db, code=code, name=name, name_en=name_en, precision=precision, idempotency_key=f"demo-unit-{code}"
+        )
 
     categories = {}
     top_of = {}
     for code, name, parent in CATEGORIES:
-        categories[code] = await do_create_category(db, code=code, name=name,
-                                                    parent_id=categories[parent] if parent else None,
-                                                    idempotency_key=f"demo-category-{code}")
+        categories[code] = await do_create_category(
+            db,
+            code=code,
+            name=name,
+            parent_id=categories[parent] if parent else None,
+            idempotency_key=f"demo-category-{code}",
+        )
         top_of[code] = top_of.get(parent, code) if parent else code
 
     # warehouse → top-level category → bins (location ids) of the zone that stores it
     bins: dict[str, dict[str, list[int]]] = {}
     warehouses: dict[str, int] = {}
     for wh_code, wh_name, address, zones in WAREHOUSES:
-        warehouses[wh_code] = wh_id = await do_create_warehouse(db, code=wh_code, name=wh_name, address=address,
-                                          idempotency_key=f"demo-warehouse-{wh_code}")
+        warehouses[wh_code] = wh_id = await do_create_warehouse(
+            db, code=wh_code, name=wh_name, address=address, idempotency_key=f"demo-warehouse-{wh_code}"
+        )
         bins[wh_code] = {}
         for z, (letter, zone_name, tops) in enumerate(zones):
             zone_code = f"{wh_code}-{letter}"
-            zone_id = await do_create_location(db, warehouse_id=wh_id, code=zone_code, name=zone_name,
-                                               sort_order=(z + 1) * 100, idempotency_key=f"demo-location-{zone_code}")
+            zone_id = await do_create_location(
+                db,
+                warehouse_id=wh_id,
+                code=zone_code,
+                name=zone_name,
+                sort_order=(z + 1) * 100,
+                idempotency_key=f"demo-location-{zone_code}",
+            )
             zone_bins = []
             for row in range(1, BIN_ROWS + 1):
                 for level in range(1, BIN_LEVELS + 1):
-                    zone_bins.append(await do_create_location(
-                        db, warehouse_id=wh_id, code=f"{zone_code}-{row:02d}-{level:02d}",
-                        name=f"{letter}区{row:02d}排{level:02d}层", parent_id=zone_id,
-                        sort_order=(z + 1) * 100 + row * 10 + level,
-                        idempotency_key=f"demo-location-{zone_code}-{row:02d}-{level:02d}",
-                    ))
+                    zone_bins.append(
+                        await do_create_location(
+                            db,
+                            warehouse_id=wh_id,
+                            code=f"{zone_code}-{row:02d}-{level:02d}",
+                            name=f"{letter}区{row:02d}排{level:02d}层",
+                            parent_id=zone_id,
+                            sort_order=(z + 1) * 100 + row * 10 + level,
+                            idempotency_key=f"demo-location-{zone_code}-{row:02d}-{level:02d}",
+                        )
+                    )
             for top in tops:
                 bins[wh_code][top] = zone_bins
 
     partners: dict[str, int] = {}
-    for kind, rows, serial_base, step in (("supplier", SUPPLIERS, 56000000, 1297), ("customer", CUSTOMERS, 71000000, 3571)):
+    for kind, rows, serial_base, step in (
+        ("supplier", SUPPLIERS, 56000000, 1297),
+        ("customer", CUSTOMERS, 71000000, 3571),
+    ):
         for i, (code, name, contact, phone, email, address, stem) in enumerate(rows, start=1):
-            partners[code] = await do_create_partner(db, kind, PartnerInput(
-                code=code, name=name, contact_name=contact, phone=phone, email=email or None,
-                address=address, tax_id=uscc(stem, serial_base + i * step)), idempotency_key=f"demo-{kind}-{code}")
+            partners[code] = await do_create_partner(
+                db,
+                kind,
+                PartnerInput(
+                    code=code,
+                    name=name,
+                    contact_name=contact,
+                    phone=phone,
+                    email=email or None,
+                    address=address,
+                    tax_id=uscc(stem, serial_base + i * step),
+                ),
+                idempotency_key=f"demo-{kind}-{code}",
+            )
 
     products: dict[str, int] = {}
     for n, p in enumerate(PRODUCTS, start=1):
@@ -321,12 +656,25 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
         if p.box:
             alt_units.append(AltUnitInput(unit_id=units["BOX12"], factor="12"))
             barcodes.append(BarcodeInput(code=gtin13(BOX_ITEM_OFFSET + n), unit_id=units["BOX12"]))
-        products[p.sku] = await do_create_product(db, ProductInput(
-            sku=p.sku, name=p.name, spec=p.spec, category_id=categories[p.category], base_unit_id=base,
-            sale_price=p.sale, purchase_price=p.purchase, vat_rate=p.vat,
-            reorder_point=p.reorder_point, reorder_quantity=p.reorder_qty, tracking=p.tracking,
-            units=alt_units, barcodes=barcodes,
-        ), idempotency_key=f"demo-product-{p.sku}")
+        products[p.sku] = await do_create_product(
+            db,
+            ProductInput(
+                sku=p.sku,
+                name=p.name,
+                spec=p.spec,
+                category_id=categories[p.category],
+                base_unit_id=base,
+                sale_price=p.sale,
+                purchase_price=p.purchase,
+                vat_rate=p.vat,
+                reorder_point=p.reorder_point,
+                reorder_quantity=p.reorder_qty,
+                tracking=p.tracking,
+                units=alt_units,
+                barcodes=barcodes,
+            ),
+            idempotency_key=f"demo-product-{p.sku}",
+        )
 
     await _set_up_demo_books(db, today)
     bin_of: dict[tuple[str, str], int] = {}
@@ -342,14 +690,23 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
                 shelf_life, lots = LOTS[p.sku]
                 for age, lot_qty in lots[wh_code]:
                     made = today - timedelta(days=age)
-                    lines.append(StockLine(product_id=products[p.sku], quantity=lot_qty, location_id=location_id,
-                                           lot_code=f"L{made:%Y%m%d}", expiry_date=made + timedelta(days=shelf_life),
-                                           unit_cost=p.purchase))
+                    lines.append(
+                        StockLine(
+                            product_id=products[p.sku],
+                            quantity=lot_qty,
+                            location_id=location_id,
+                            lot_code=f"L{made:%Y%m%d}",
+                            expiry_date=made + timedelta(days=shelf_life),
+                            unit_cost=p.purchase,
+                        )
+                    )
             else:
-                lines.append(StockLine(product_id=products[p.sku], quantity=qty, location_id=location_id,
-                                       unit_cost=p.purchase))
-        await do_receive_stock(db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON,
-                               idempotency_key=f"demo-opening-{wh_code}")
+                lines.append(
+                    StockLine(product_id=products[p.sku], quantity=qty, location_id=location_id, unit_cost=p.purchase)
+                )
+        await do_receive_stock(
+            db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON, idempotency_key=f"demo-opening-{wh_code}"
+        )
     await _opening_stock_is_capital(db, today)
     await load_purchasing_demo(db, today, products, partners, warehouses, bin_of)
     await load_sales_demo(db, today, products, partners, warehouses, bin_of)
@@ -361,11 +718,15 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
 
 async def _set_up_demo_books(db: Database, today: date) -> None:
     """The demo company keeps its books under 企业会计准则 from its first business event."""
-    from server.finance.errors import FinanceError
     from server.finance.books import do_setup_books
-
-    from server.finance.vouchers import (VoucherInput, VoucherLineInput, do_create_voucher, do_post_voucher,
-                                         do_review_voucher)
+    from server.finance.errors import FinanceError
+    from server.finance.vouchers import (
+        VoucherInput,
+        VoucherLineInput,
+        do_create_voucher,
+        do_post_voucher,
+        do_review_voucher,
+    )
 
     try:
         await do_setup_books(db, "enterprise", None)
@@ -374,8 +735,15 @@ async def _set_up_demo_books(db: Database, today: date) -> None:
             raise
         return
     # the owners paid 200,000.00 into the bank: the first voucher of the books
-    vid = await do_create_voucher(db, VoucherInput(today, "股东投入资本 capital paid in", [
-        VoucherLineInput("1002", debit="200000"), VoucherLineInput("4001", credit="200000")]), None)
+    vid = await do_create_voucher(
+        db,
+        VoucherInput(
+            today,
+            "股东投入资本 capital paid in",
+            [VoucherLineInput("1002", debit="200000"), VoucherLineInput("4001", credit="200000")],
+        ),
+        None,
+    )
     await do_review_voucher(db, vid, None)
     await do_post_voucher(db, vid, None)
 
@@ -391,8 +759,18 @@ async def _opening_stock_is_capital(db: Database, today: date) -> None:
 
     await post_pending(db)
     async with db.read() as conn:
-        ids = (await conn.execute(select(voucher.c.id).where(voucher.c.source_number == OPENING_REFERENCE,
-                                                             voucher.c.origin == "auto",
-                                                             voucher.c.disposed_by.is_(None)))).scalars().all()
+        ids = (
+            (
+                await conn.execute(
+                    select(voucher.c.id).where(
+                        voucher.c.source_number == OPENING_REFERENCE,
+                        voucher.c.origin == "auto",
+                        voucher.c.disposed_by.is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     for voucher_id in ids:
         await do_clear_suspense(db, voucher_id, None, gain_treatment="capital", on=today)

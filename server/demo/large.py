@@ -19,12 +19,13 @@ from sqlalchemy import func, select, text
 
 from server.catalog.models import product
 from server.catalog.services import do_create_category, do_create_unit
-from server.core.database import Database
-from server.core.clock import utcnow
+from server.core import clock
 from server.core.business_settings import write_setting
+from server.core.clock import utcnow
+from server.core.database import Database
+from server.core.numbers import QTY_SCALE
 from server.inventory.models import product_cost, reorder_rule, stock_level, stock_move, stock_operation
 from server.inventory.warehouses import do_create_location, do_create_warehouse
-from server.core.numbers import QTY_SCALE
 from server.partners.models import customer
 from server.sales.models import (
     sales_invoice,
@@ -34,7 +35,6 @@ from server.sales.models import (
     shipment,
     shipment_line,
 )
-from server.core import clock
 
 MARKER = "demo.large"
 BATCH = 5000
@@ -45,8 +45,12 @@ CUSTOMERS = 50
 
 def _bar(label: str, done: int, total: int) -> None:
     n = done * 30 // max(total, 1)
-    print(f"\r{label:<12} [{'#' * n}{'.' * (30 - n)}] {done}/{total}", end="" if done < total else "\n",
-          file=sys.stderr, flush=True)
+    print(
+        f"\r{label:<12} [{'#' * n}{'.' * (30 - n)}] {done}/{total}",
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 class _Writer:
@@ -78,8 +82,9 @@ async def _next_ids(db: Database, tables) -> dict:
         return {t: ((await conn.execute(select(func.max(t.c.id)))).scalar() or 0) + 1 for t in tables}
 
 
-async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 365, seed: int = 7,
-                          today: date | None = None) -> bool:
+async def load_large_demo(
+    db: Database, *, products: int = 10_000, days: int = 365, seed: int = 7, today: date | None = None
+) -> bool:
     async with db.read() as conn:
         from server.core.business_settings import read_setting
 
@@ -91,15 +96,35 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
     now = utcnow()
 
     pcs = await do_create_unit(db, code="L-PCS", name="件", name_en="piece", precision=0, idempotency_key="large-unit")
-    cats = [await do_create_category(db, code=f"L-CAT{i:02d}", name=f"品类{i:02d}", idempotency_key=f"large-cat-{i}")
-            for i in range(20)]
+    cats = [
+        await do_create_category(db, code=f"L-CAT{i:02d}", name=f"品类{i:02d}", idempotency_key=f"large-cat-{i}")
+        for i in range(20)
+    ]
     wh1 = await do_create_warehouse(db, code="L-WH1", name="大仓一号", idempotency_key="large-wh1")
     wh2 = await do_create_warehouse(db, code="L-WH2", name="大仓二号", idempotency_key="large-wh2")
-    bins = {wh: [await do_create_location(db, warehouse_id=wh, code=f"{code}-B{i:02d}", idempotency_key=f"{code}-b{i}")
-                 for i in range(20)] for wh, code in ((wh1, "L-WH1"), (wh2, "L-WH2"))}
+    bins = {
+        wh: [
+            await do_create_location(db, warehouse_id=wh, code=f"{code}-B{i:02d}", idempotency_key=f"{code}-b{i}")
+            for i in range(20)
+        ]
+        for wh, code in ((wh1, "L-WH1"), (wh2, "L-WH2"))
+    }
 
-    ids = await _next_ids(db, [product, customer, sales_order, sales_order_line, shipment, shipment_line,
-                               sales_invoice, sales_invoice_line, stock_operation, stock_move])
+    ids = await _next_ids(
+        db,
+        [
+            product,
+            customer,
+            sales_order,
+            sales_order_line,
+            shipment,
+            shipment_line,
+            sales_invoice,
+            sales_invoice_line,
+            stock_operation,
+            stock_move,
+        ],
+    )
     w = _Writer(db)
     customer_ids = list(range(ids[customer], ids[customer] + CUSTOMERS))
     for i, cid in enumerate(customer_ids):
@@ -109,13 +134,29 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
     for n, pid in enumerate(product_ids):
         buy = rnd.randint(200, 20000)  # fen
         prices[pid] = (buy, buy * rnd.randint(115, 180) // 100)
-        await w.add(product, {"id": pid, "sku": f"L{n:06d}", "name": f"大批量商品{n:06d}", "category_id": cats[n % 20],
-                              "base_unit_id": pcs, "sale_price_fen": prices[pid][1], "purchase_price_fen": buy,
-                              "vat_rate_bp": 1300, "created_at": now, "updated_at": now})
+        await w.add(
+            product,
+            {
+                "id": pid,
+                "sku": f"L{n:06d}",
+                "name": f"大批量商品{n:06d}",
+                "category_id": cats[n % 20],
+                "base_unit_id": pcs,
+                "sale_price_fen": prices[pid][1],
+                "purchase_price_fen": buy,
+                "vat_rate_bp": 1300,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
     await w.flush()
 
-    sales_plan = {pid: sorted((rnd.randrange(1, days), rnd.choice(customer_ids), rnd.randint(1, 8))
-                              for _ in range(SALES_PER_PRODUCT)) for pid in product_ids}
+    sales_plan = {
+        pid: sorted(
+            (rnd.randrange(1, days), rnd.choice(customer_ids), rnd.randint(1, 8)) for _ in range(SALES_PER_PRODUCT)
+        )
+        for pid in product_ids
+    }
     next_id = dict(ids)
 
     def take(table) -> int:
@@ -130,8 +171,17 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
 
     for d in range(days):
         for op_id, kind in ((receipt_ops[d], "receipt"), (transfer_ops[d], "transfer")):
-            await w.add(stock_operation, {"id": op_id, "op_type": kind, "reference": f"LARGE-{kind}-{d}",
-                                          "reason": "大批量演示 bulk demo", "actor": "demo", "created_at": stamp(d)})
+            await w.add(
+                stock_operation,
+                {
+                    "id": op_id,
+                    "op_type": kind,
+                    "reference": f"LARGE-{kind}-{d}",
+                    "reason": "大批量演示 bulk demo",
+                    "actor": "demo",
+                    "created_at": stamp(d),
+                },
+            )
 
     # pass 1: simulate every product in integer arithmetic into compact tuples
     levels: list[dict] = []
@@ -179,21 +229,44 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
                     qty[dst] += tq
         for loc, q in qty.items():
             if q:
-                levels.append({"product_id": pid, "location_id": loc, "warehouse_id": wh, "lot_key": 0,
-                               "qty": q * QTY_SCALE, "updated_at": now})
+                levels.append(
+                    {
+                        "product_id": pid,
+                        "location_id": loc,
+                        "warehouse_id": wh,
+                        "lot_key": 0,
+                        "qty": q * QTY_SCALE,
+                        "updated_at": now,
+                    }
+                )
         costs.append({"product_id": pid, "qty": (qty[a] + qty[b]) * QTY_SCALE, "value_fen": value})
-        rules.append({"product_id": pid, "warehouse_id": wh, "min_qty": 20 * QTY_SCALE, "max_qty": 150 * QTY_SCALE,
-                      "below": qty[a] + qty[b] < 20})
+        rules.append(
+            {
+                "product_id": pid,
+                "warehouse_id": wh,
+                "min_qty": 20 * QTY_SCALE,
+                "max_qty": 150 * QTY_SCALE,
+                "below": qty[a] + qty[b] < 20,
+            }
+        )
         if n % 200 == 199 or n == products - 1:
             _bar("simulate", n + 1, products)
 
     # documents: one order, shipment (one stock operation) and invoice per day, customer and warehouse
     doc_of: dict[tuple, dict] = {}
-    for key, pid, q, cost, _loc, wh, _n in sale_lines:
+    for key, pid, q, cost, _loc, _wh, _n in sale_lines:
         doc = doc_of.get(key)
         if doc is None:
-            doc = doc_of[key] = {"order": take(sales_order), "shipment": take(shipment), "invoice": take(sales_invoice),
-                                 "op": take(stock_operation), "lines": 0, "amount": 0, "tax": 0, "cost": 0}
+            doc = doc_of[key] = {
+                "order": take(sales_order),
+                "shipment": take(shipment),
+                "invoice": take(sales_invoice),
+                "op": take(stock_operation),
+                "lines": 0,
+                "amount": 0,
+                "tax": 0,
+                "cost": 0,
+            }
         sell = prices[pid][1]
         doc["amount"] += q * sell
         doc["tax"] += (q * sell * 13 + 50) // 100
@@ -201,26 +274,74 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
     for (day, cid, wh), doc in sorted(doc_of.items()):
         on = first_day + timedelta(days=day)
         number = f"{doc['order']:08d}"
-        await w.add(sales_order, {"id": doc["order"], "number": f"LSO{number}", "customer_id": cid,
-                                  "warehouse_id": wh, "status": "invoiced", "order_date": on,
-                                  "prices_include_vat": False, "amount_fen": doc["amount"], "tax_fen": doc["tax"],
-                                  "total_fen": doc["amount"] + doc["tax"], "created_by": "demo", "created_at": stamp(day)})
-        await w.add(stock_operation, {"id": doc["op"], "op_type": "issue", "reference": f"LSH{number}",
-                                      "reason": "销售出库 bulk demo", "actor": "demo", "created_at": stamp(day, 3),
-                                      "source_type": "shipment"})
+        await w.add(
+            sales_order,
+            {
+                "id": doc["order"],
+                "number": f"LSO{number}",
+                "customer_id": cid,
+                "warehouse_id": wh,
+                "status": "invoiced",
+                "order_date": on,
+                "prices_include_vat": False,
+                "amount_fen": doc["amount"],
+                "tax_fen": doc["tax"],
+                "total_fen": doc["amount"] + doc["tax"],
+                "created_by": "demo",
+                "created_at": stamp(day),
+            },
+        )
+        await w.add(
+            stock_operation,
+            {
+                "id": doc["op"],
+                "op_type": "issue",
+                "reference": f"LSH{number}",
+                "reason": "销售出库 bulk demo",
+                "actor": "demo",
+                "created_at": stamp(day, 3),
+                "source_type": "shipment",
+            },
+        )
     await w.flush()
     for (day, cid, wh), doc in sorted(doc_of.items()):
         on = first_day + timedelta(days=day)
         number = f"{doc['order']:08d}"
-        await w.add(shipment, {"id": doc["shipment"], "number": f"LSH{number}", "order_id": doc["order"],
-                               "customer_id": cid, "warehouse_id": wh, "ship_date": on, "operation_id": doc["op"],
-                               "cost_fen": doc["cost"], "actor": "demo", "created_at": stamp(day, 3)})
-        await w.add(sales_invoice, {"id": doc["invoice"], "number": f"LSI{number}", "kind": "invoice",
-                                    "invoice_type": "normal", "customer_id": cid, "invoice_date": on,
-                                    "due_date": on + timedelta(days=30), "buyer_name": f"大客户{cid}",
-                                    "seller_name": "演示公司", "amount_fen": doc["amount"], "tax_fen": doc["tax"],
-                                    "total_fen": doc["amount"] + doc["tax"], "status": "open", "actor": "demo",
-                                    "created_at": stamp(day, 5)})
+        await w.add(
+            shipment,
+            {
+                "id": doc["shipment"],
+                "number": f"LSH{number}",
+                "order_id": doc["order"],
+                "customer_id": cid,
+                "warehouse_id": wh,
+                "ship_date": on,
+                "operation_id": doc["op"],
+                "cost_fen": doc["cost"],
+                "actor": "demo",
+                "created_at": stamp(day, 3),
+            },
+        )
+        await w.add(
+            sales_invoice,
+            {
+                "id": doc["invoice"],
+                "number": f"LSI{number}",
+                "kind": "invoice",
+                "invoice_type": "normal",
+                "customer_id": cid,
+                "invoice_date": on,
+                "due_date": on + timedelta(days=30),
+                "buyer_name": f"大客户{cid}",
+                "seller_name": "演示公司",
+                "amount_fen": doc["amount"],
+                "tax_fen": doc["tax"],
+                "total_fen": doc["amount"] + doc["tax"],
+                "status": "open",
+                "actor": "demo",
+                "created_at": stamp(day, 5),
+            },
+        )
     await w.flush()
 
     # pass 2: the lines, parents before children in every batch
@@ -230,47 +351,108 @@ async def load_large_demo(db: Database, *, products: int = 10_000, days: int = 3
         sell = prices[pid][1]
         amount, tax = q * sell, (q * sell * 13 + 50) // 100
         ol, sl = take(sales_order_line), take(shipment_line)
-        await w.add(sales_order_line, {"id": ol, "order_id": doc["order"], "line_no": doc["lines"], "product_id": pid,
-                                       "unit_id": pcs, "unit_factor": QTY_SCALE, "quantity": q * QTY_SCALE,
-                                       "qty": q * QTY_SCALE, "unit_price_micro": sell * 10_000, "vat_rate_bp": 1300,
-                                       "amount_fen": amount, "tax_fen": tax, "total_fen": amount + tax,
-                                       "warehouse_id": wh, "shipped_qty": q * QTY_SCALE, "invoiced_qty": q * QTY_SCALE})
-        await w.add(shipment_line, {"id": sl, "shipment_id": doc["shipment"], "line_no": doc["lines"],
-                                    "order_line_id": ol, "product_id": pid, "location_id": loc, "qty": q * QTY_SCALE,
-                                    "cost_fen": cost, "invoiced_qty": q * QTY_SCALE})
-        await w.add(sales_invoice_line, {"id": take(sales_invoice_line), "invoice_id": doc["invoice"],
-                                         "line_no": doc["lines"], "shipment_line_id": sl, "product_id": pid,
-                                         "item_name": f"大批量商品{n:06d}", "qty": q * QTY_SCALE,
-                                         "unit_price_micro": sell * 10_000, "vat_rate_bp": 1300, "amount_fen": amount,
-                                         "tax_fen": tax})
+        await w.add(
+            sales_order_line,
+            {
+                "id": ol,
+                "order_id": doc["order"],
+                "line_no": doc["lines"],
+                "product_id": pid,
+                "unit_id": pcs,
+                "unit_factor": QTY_SCALE,
+                "quantity": q * QTY_SCALE,
+                "qty": q * QTY_SCALE,
+                "unit_price_micro": sell * 10_000,
+                "vat_rate_bp": 1300,
+                "amount_fen": amount,
+                "tax_fen": tax,
+                "total_fen": amount + tax,
+                "warehouse_id": wh,
+                "shipped_qty": q * QTY_SCALE,
+                "invoiced_qty": q * QTY_SCALE,
+            },
+        )
+        await w.add(
+            shipment_line,
+            {
+                "id": sl,
+                "shipment_id": doc["shipment"],
+                "line_no": doc["lines"],
+                "order_line_id": ol,
+                "product_id": pid,
+                "location_id": loc,
+                "qty": q * QTY_SCALE,
+                "cost_fen": cost,
+                "invoiced_qty": q * QTY_SCALE,
+            },
+        )
+        await w.add(
+            sales_invoice_line,
+            {
+                "id": take(sales_invoice_line),
+                "invoice_id": doc["invoice"],
+                "line_no": doc["lines"],
+                "shipment_line_id": sl,
+                "product_id": pid,
+                "item_name": f"大批量商品{n:06d}",
+                "qty": q * QTY_SCALE,
+                "unit_price_micro": sell * 10_000,
+                "vat_rate_bp": 1300,
+                "amount_fen": amount,
+                "tax_fen": tax,
+            },
+        )
         if i % 5000 == 4999 or i == len(sale_lines) - 1:
             _bar("sales lines", i + 1, len(sale_lines))
     await w.flush(sales_order_line)
     await w.flush(shipment_line)
     await w.flush(sales_invoice_line)
     for i, (op, move_type, pid, q, v, src, dst, day, minute) in enumerate(moves):
-        await w.add(stock_move, {"id": take(stock_move), "operation_id": doc_of[op]["op"] if isinstance(op, tuple) else op,
-                                 "line_no": 1, "move_type": move_type, "product_id": pid, "from_location_id": src,
-                                 "to_location_id": dst, "qty": q * QTY_SCALE, "value_fen": v, "source_document": "",
-                                 "actor": "demo", "created_at": stamp(day, minute)})
+        await w.add(
+            stock_move,
+            {
+                "id": take(stock_move),
+                "operation_id": doc_of[op]["op"] if isinstance(op, tuple) else op,
+                "line_no": 1,
+                "move_type": move_type,
+                "product_id": pid,
+                "from_location_id": src,
+                "to_location_id": dst,
+                "qty": q * QTY_SCALE,
+                "value_fen": v,
+                "source_document": "",
+                "actor": "demo",
+                "created_at": stamp(day, minute),
+            },
+        )
         if i % 20000 == 19999 or i == len(moves) - 1:
             _bar("stock moves", i + 1, len(moves))
     await w.flush()
     async with db.write() as conn:
         for i in range(0, len(levels), BATCH):
-            await conn.execute(stock_level.insert(), levels[i:i + BATCH])
+            await conn.execute(stock_level.insert(), levels[i : i + BATCH])
         for i in range(0, len(costs), BATCH):
-            await conn.execute(product_cost.insert(), costs[i:i + BATCH])
-            await conn.execute(reorder_rule.insert(), rules[i:i + BATCH])
+            await conn.execute(product_cost.insert(), costs[i : i + BATCH])
+            await conn.execute(reorder_rule.insert(), rules[i : i + BATCH])
         if db.dialect == "postgresql":  # the explicit ids moved past the sequences
-            for t in (product, customer, sales_order, sales_order_line, shipment, shipment_line, sales_invoice,
-                      sales_invoice_line, stock_operation, stock_move):
-                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
-                                        f"(SELECT MAX(id) FROM {t.name}))"))
+            for t in (
+                product,
+                customer,
+                sales_order,
+                sales_order_line,
+                shipment,
+                shipment_line,
+                sales_invoice,
+                sales_invoice_line,
+                stock_operation,
+                stock_move,
+            ):
+                await conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), (SELECT MAX(id) FROM {t.name}))")
+                )
             await conn.execute(text("ANALYZE"))
         await write_setting(conn, MARKER, {"products": products, "days": days}, "demo")
     from server.reports.snapshots import refresh_stock_snapshots
 
     await refresh_stock_snapshots(db, today)  # what the daily job would have written over the year
     return True
-

@@ -13,15 +13,13 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import actor_of, note_change
 from server.auth.services import Principal
-from server.core.database import Database
-from server.core.clock import utcnow
-from server.core.idempotency import claim_key, store_result
 from server.catalog.models import product, product_unit, unit
+from server.core.audit import actor_of, note_change
+from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.errors import DomainError, ErrorCollector
-from server.events.journal import append_events
-from server.events.types import DocumentStatusChanged
+from server.core.idempotency import claim_key, store_result
 from server.core.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -33,6 +31,8 @@ from server.core.numbers import (
     qty_to_scaled,
     round_half_up_div,
 )
+from server.events.journal import append_events
+from server.events.types import DocumentStatusChanged
 
 MICRO = 10**6  # unit prices are integer micro-yuan
 
@@ -110,24 +110,41 @@ async def load_products(conn: AsyncConnection, ids) -> dict[int, ProductInfo]:
     ids = set(ids)
     if not ids:
         return {}
-    rows = (await conn.execute(
-        select(product.c.id, product.c.base_unit_id, unit.c.precision, product.c.tracking, product.c.active,
-               product.c.purchase_price_fen, product.c.vat_rate_bp)
-        .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(ids)))).all()
-    alt = (await conn.execute(
-        select(product_unit.c.product_id, product_unit.c.unit_id, product_unit.c.factor, unit.c.precision)
-        .join(unit, unit.c.id == product_unit.c.unit_id).where(product_unit.c.product_id.in_(ids)))).all()
+    rows = (
+        await conn.execute(
+            select(
+                product.c.id,
+                product.c.base_unit_id,
+                unit.c.precision,
+                product.c.tracking,
+                product.c.active,
+                product.c.purchase_price_fen,
+                product.c.vat_rate_bp,
+            )
+            .join(unit, unit.c.id == product.c.base_unit_id)
+            .where(product.c.id.in_(ids))
+        )
+    ).all()
+    alt = (
+        await conn.execute(
+            select(product_unit.c.product_id, product_unit.c.unit_id, product_unit.c.factor, unit.c.precision)
+            .join(unit, unit.c.id == product_unit.c.unit_id)
+            .where(product_unit.c.product_id.in_(ids))
+        )
+    ).all()
     out = {}
     for r in rows:
         factors = {r.base_unit_id: (QTY_SCALE, r.precision)}
         factors.update({a.unit_id: (a.factor, a.precision) for a in alt if a.product_id == r.id})
-        out[r.id] = ProductInfo(r.id, r.base_unit_id, r.precision, r.tracking, r.active, r.purchase_price_fen,
-                                r.vat_rate_bp, factors)
+        out[r.id] = ProductInfo(
+            r.id, r.base_unit_id, r.precision, r.tracking, r.active, r.purchase_price_fen, r.vat_rate_bp, factors
+        )
     return out
 
 
-def quantity_in_unit(c: Collector, p: ProductInfo, unit_id: int | None, value, field: str,
-                     *, allow_zero: bool = False) -> tuple[int, int, int] | None:
+def quantity_in_unit(
+    c: Collector, p: ProductInfo, unit_id: int | None, value, field: str, *, allow_zero: bool = False
+) -> tuple[int, int, int] | None:
     """Parse ``value`` in ``unit_id`` (default: base unit). Returns (quantity in the unit scaled,
     quantity in base units scaled, factor); too many decimals is an error, never rounded."""
     unit_id = unit_id or p.base_unit_id
@@ -161,8 +178,14 @@ def check_amount(c: Collector, fen: int, field: str) -> None:
         c.add("INVALID_VALUE", field, detail="amount out of range")
 
 
-async def lock_row(error_cls: type[DomainError], conn: AsyncConnection, table: Table, row_id: int, what: str,
-                   principal: Principal | None = None):
+async def lock_row(
+    error_cls: type[DomainError],
+    conn: AsyncConnection,
+    table: Table,
+    row_id: int,
+    what: str,
+    principal: Principal | None = None,
+):
     """Read a document row and hold its lock to commit (``FOR UPDATE`` on PostgreSQL; SQLite's
     ``BEGIN IMMEDIATE`` already serialises writers). Concurrent actions on one document queue here
     and each then sees the previous one's result. With ``principal``, a document of a warehouse
@@ -185,16 +208,42 @@ def actor_label(principal: Principal | None) -> str:
     return actor_of(principal)
 
 
-async def status_event(conn: AsyncConnection, doc_type: str, row_id: int, number: str, old: str, new: str,
-                       principal: Principal | None, **extra) -> None:
+async def status_event(
+    conn: AsyncConnection,
+    doc_type: str,
+    row_id: int,
+    number: str,
+    old: str,
+    new: str,
+    principal: Principal | None,
+    **extra,
+) -> None:
     """The ``document.status_changed`` journal event; call last in the transaction. ``extra``: the
     fields of ``DocumentStatusChanged`` a document type carries (``server/events/types.py``)."""
-    await append_events(conn, [DocumentStatusChanged(doc_type=doc_type, id=row_id, number=number, from_status=old,
-                                                     to_status=new, actor=actor_label(principal), **extra)])
+    await append_events(
+        conn,
+        [
+            DocumentStatusChanged(
+                doc_type=doc_type,
+                id=row_id,
+                number=number,
+                from_status=old,
+                to_status=new,
+                actor=actor_label(principal),
+                **extra,
+            )
+        ],
+    )
 
 
-async def create_once(error_cls: type[DomainError], db: Database, scope: str, data, idempotency_key: str | None,
-                      create: Callable[[AsyncConnection], Awaitable[int]]) -> int:
+async def create_once(
+    error_cls: type[DomainError],
+    db: Database,
+    scope: str,
+    data,
+    idempotency_key: str | None,
+    create: Callable[[AsyncConnection], Awaitable[int]],
+) -> int:
     """Run ``create`` in a write transaction; with an idempotency key a retry of the same request
     returns the first document's id instead of creating another one."""
     async with db.write() as conn:
@@ -211,21 +260,46 @@ async def create_once(error_cls: type[DomainError], db: Database, scope: str, da
 # ---- approvals shared by purchase and sales orders ------------------------------------------------------
 
 
-async def transition(conn: AsyncConnection, table: Table, history: Table, row, action: str, to_status: str,
-                     principal: Principal | None, *, comment: str = "", history_values: dict | None = None,
-                     **values) -> None:
+async def transition(
+    conn: AsyncConnection,
+    table: Table,
+    history: Table,
+    row,
+    action: str,
+    to_status: str,
+    principal: Principal | None,
+    *,
+    comment: str = "",
+    history_values: dict | None = None,
+    **values,
+) -> None:
     """Move an order to ``to_status`` (with ``values``): one history row, one audit note and, when the
     status changes, one ``document.status_changed`` event."""
     if to_status != row.status or values:
         await conn.execute(update(table).where(table.c.id == row.id).values(status=to_status, **values))
-    await conn.execute(history.insert().values(
-        order_id=row.id, action=action, from_status=row.status, to_status=to_status, actor=actor_label(principal),
-        user_id=principal.user_id if principal else None, comment=comment, at=utcnow(), **(history_values or {})))
-    note_change(conn, f"{table.name}:{row.id}", before={"status": row.status},
-                after={"status": to_status, "comment": comment} if comment else {"status": to_status})
+    await conn.execute(
+        history.insert().values(
+            order_id=row.id,
+            action=action,
+            from_status=row.status,
+            to_status=to_status,
+            actor=actor_label(principal),
+            user_id=principal.user_id if principal else None,
+            comment=comment,
+            at=utcnow(),
+            **(history_values or {}),
+        )
+    )
+    note_change(
+        conn,
+        f"{table.name}:{row.id}",
+        before={"status": row.status},
+        after={"status": to_status, "comment": comment} if comment else {"status": to_status},
+    )
     if to_status != row.status:
-        await status_event(conn, table.name, row.id, row.number, row.status, to_status, principal,
-                           warehouse_id=row.warehouse_id)
+        await status_event(
+            conn, table.name, row.id, row.number, row.status, to_status, principal, warehouse_id=row.warehouse_id
+        )
 
 
 def is_creator(row, principal: Principal) -> bool:
@@ -238,13 +312,19 @@ def is_creator(row, principal: Principal) -> bool:
 
 async def approved_this_round(conn: AsyncConnection, history: Table, order_id: int, principal: Principal) -> bool:
     """Whether ``principal`` already signed a step since the order was last submitted."""
-    rows = (await conn.execute(select(history.c.action, history.c.actor, history.c.user_id)
-                               .where(history.c.order_id == order_id).order_by(history.c.id.desc()))).all()
+    rows = (
+        await conn.execute(
+            select(history.c.action, history.c.actor, history.c.user_id)
+            .where(history.c.order_id == order_id)
+            .order_by(history.c.id.desc())
+        )
+    ).all()
     for r in rows:
         if r.action == "submitted":
             return False
-        if r.action == "approved" and ((principal.user_id is not None and r.user_id == principal.user_id)
-                                       or r.actor == principal.label):
+        if r.action == "approved" and (
+            (principal.user_id is not None and r.user_id == principal.user_id) or r.actor == principal.label
+        ):
             return True
     return False
 
@@ -258,7 +338,9 @@ def clean_comment(error_cls: type[DomainError], comment: str, *, required: bool 
     return comment
 
 
-def parse_thresholds(error_cls: type[DomainError], thresholds: list[tuple[str, str]], role_codes: set[str]) -> list[dict]:
+def parse_thresholds(
+    error_cls: type[DomainError], thresholds: list[tuple[str, str]], role_codes: set[str]
+) -> list[dict]:
     """Approval thresholds ``(amount in yuan, role code)`` as ``[{"above_fen", "role"}]``, ascending."""
     out = []
     for i, (amount, role_code) in enumerate(thresholds):

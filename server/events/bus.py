@@ -226,7 +226,7 @@ class EventTailer:
                 while not closed.is_set():
                     try:
                         await asyncio.wait_for(closed.wait(), 5)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         await conn.execute("SELECT 1")  # notices a dead connection
             except asyncio.CancelledError:
                 raise
@@ -241,7 +241,10 @@ class EventTailer:
                 backoff = min(backoff * 2, 10.0)
 
     async def stream(
-        self, predicate: Callable[[JournalEvent], bool], since: int | None = None, event_type: str | None = None,
+        self,
+        predicate: Callable[[JournalEvent], bool],
+        since: int | None = None,
+        event_type: str | None = None,
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
     ) -> AsyncIterator[JournalEvent]:
         """Events after ``since`` (default: from now on), in order, each once; then live events.
@@ -274,7 +277,7 @@ class EventTailer:
                 while not sub.overflowed:
                     try:
                         ev = await asyncio.wait_for(sub.queue.get(), 1.0)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         if still_allowed is not None and time.monotonic() - checked >= RECHECK_SECONDS:
                             if not await still_allowed():
                                 return

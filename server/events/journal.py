@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from sqlalchemy import BigInteger, String, Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.database import EVENTS_ORDER, mark_events_written, on_before_commit
 from server.core.clock import utcnow
+from server.core.database import EVENTS_ORDER, mark_events_written, on_before_commit
 from server.core.db_types import UtcDateTime
+from server.core.sql import prepared
 from server.events.models import event, event_counter
 from server.events.types import DOCUMENT_STATUS_CHANGED as DOCUMENT_STATUS_CHANGED
 from server.events.types import MONEY_APPLIED as MONEY_APPLIED
 from server.events.types import STOCK_CHANGED as STOCK_CHANGED
 from server.events.types import EventData, serialize_event
-from server.core.sql import prepared
 
 NOTIFY_CHANNEL = "jxc_events"
 # The event names, their fields and the payload format: server/events/types.py (the names above are
@@ -34,13 +34,17 @@ def _build_append(_insert):
     """``INSERT … SELECT last_seq + 1 FROM event_counter … FOR UPDATE``: one statement takes the counter
     row lock and assigns the next number; a trigger on ``event`` moves the counter on. The lock is
     therefore held only from this statement to commit (SQLite serialises writers anyway)."""
-    source = select(
-        event_counter.c.last_seq + 1,
-        bindparam("b_type", type_=String),
-        bindparam("b_product_id", type_=BigInteger),
-        bindparam("b_payload", type_=Text),
-        bindparam("b_created_at", type_=UtcDateTime),
-    ).where(event_counter.c.id == 1).with_for_update()
+    source = (
+        select(
+            event_counter.c.last_seq + 1,
+            bindparam("b_type", type_=String),
+            bindparam("b_product_id", type_=BigInteger),
+            bindparam("b_payload", type_=Text),
+            bindparam("b_created_at", type_=UtcDateTime),
+        )
+        .where(event_counter.c.id == 1)
+        .with_for_update()
+    )
     return event.insert().from_select(["seq", "event_type", "product_id", "payload", "created_at"], source)
 
 
@@ -94,9 +98,7 @@ on_before_commit("events", order=EVENTS_ORDER, flush=flush_events, discard=disca
 async def read_events(conn: AsyncConnection, after_seq: int, limit: int = 500, event_type: str | None = None):
     """Events with ``seq > after_seq`` in order, as ``(seq, type, created_at, payload dict)``; the typed
     event of a row is ``parse_event(type, payload)`` (``server/events/types.py``)."""
-    q = select(event.c.seq, event.c.event_type, event.c.created_at, event.c.payload).where(
-        event.c.seq > after_seq
-    )
+    q = select(event.c.seq, event.c.event_type, event.c.created_at, event.c.payload).where(event.c.seq > after_seq)
     if event_type:
         q = q.where(event.c.event_type == event_type)
     rows = (await conn.execute(q.order_by(event.c.seq).limit(limit))).all()

@@ -240,9 +240,19 @@ class AuthChanged(EventData):
     token_id: int | None = None
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {cls.event_type: cls for cls in (
-    StockChanged, StockLow, CountPosted, LotExpiring, DocumentStatusChanged, MoneyApplied, ScanRecorded, AuthChanged,
-)}
+EVENT_TYPES: dict[str, type[EventData]] = {
+    cls.event_type: cls
+    for cls in (
+        StockChanged,
+        StockLow,
+        CountPosted,
+        LotExpiring,
+        DocumentStatusChanged,
+        MoneyApplied,
+        ScanRecorded,
+        AuthChanged,
+    )
+}
 
 
 # ---- serialising and parsing ----------------------------------------------------------------------------
@@ -312,18 +322,47 @@ def _fields(cls: type[EventData]) -> tuple[_Field, ...]:
         out = []
         for f in dataclasses.fields(cls):
             hint = hints[f.name]
-            args = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+            args = (
+                typing.get_args(hint)
+                if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
                 else (hint,)
+            )
             has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-            out.append(_Field(f.name, f.metadata.get("key", f.name), tuple(a for a in args if a is not type(None)),
-                              type(None) in args, not has_default, has_default and f.default is None))
+            out.append(
+                _Field(
+                    f.name,
+                    f.metadata.get("key", f.name),
+                    tuple(a for a in args if a is not type(None)),
+                    type(None) in args,
+                    not has_default,
+                    has_default and f.default is None,
+                )
+            )
         specs = _SPECS[cls] = tuple(out)
     return specs
 
 
 __all__ = [
-    "AUTH_CHANGED", "COUNT_POSTED", "DOCUMENT_FIELDS", "DOCUMENT_STATUS_CHANGED", "EVENT_TYPES", "LOT_EXPIRING",
-    "MONEY_APPLIED", "SCAN_RECORDED", "STOCK_CHANGED", "STOCK_LOW", "AuthChanged", "CountPosted",
-    "DocumentStatusChanged", "EventData", "EventFormatError", "LotExpiring", "MoneyApplied", "ScanRecorded",
-    "StockChanged", "StockLow", "parse_event", "serialize_event",
+    "AUTH_CHANGED",
+    "COUNT_POSTED",
+    "DOCUMENT_FIELDS",
+    "DOCUMENT_STATUS_CHANGED",
+    "EVENT_TYPES",
+    "LOT_EXPIRING",
+    "MONEY_APPLIED",
+    "SCAN_RECORDED",
+    "STOCK_CHANGED",
+    "STOCK_LOW",
+    "AuthChanged",
+    "CountPosted",
+    "DocumentStatusChanged",
+    "EventData",
+    "EventFormatError",
+    "LotExpiring",
+    "MoneyApplied",
+    "ScanRecorded",
+    "StockChanged",
+    "StockLow",
+    "parse_event",
+    "serialize_event",
 ]

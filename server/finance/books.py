@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select, update
 
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.finance.errors import FinanceError
+from server.core.database import Database
+from server.core.text_limits import check_length, max_length
 from server.finance.chart import (
     CHART,
     DEFAULT_CASH_FLOW_RULES,
@@ -26,8 +26,8 @@ from server.finance.chart import (
     default_rule,
 )
 from server.finance.common import actor_label, require_permission
+from server.finance.errors import FinanceError
 from server.finance.ledger import DIMENSIONS, books_standard
-from server.core.text_limits import check_length, max_length
 from server.finance.models import (
     account,
     cash_flow_rule,
@@ -55,21 +55,43 @@ async def do_setup_books(db: Database, standard: str, principal: Principal | Non
                 continue
             parent = account_code(standard, acc.parent) if acc.parent else None
             parents.add(parent)
-            rows.append({"code": code, "parent_code": parent, "name": acc.name, "name_en": acc.name_en,
-                         "category": acc.category, "direction": acc.direction, "dimensions": acc.dimensions,
-                         "is_cash": acc.is_cash, "is_leaf": True, "active": True, "created_by": "system"})
+            rows.append(
+                {
+                    "code": code,
+                    "parent_code": parent,
+                    "name": acc.name,
+                    "name_en": acc.name_en,
+                    "category": acc.category,
+                    "direction": acc.direction,
+                    "dimensions": acc.dimensions,
+                    "is_cash": acc.is_cash,
+                    "is_leaf": True,
+                    "active": True,
+                    "created_by": "system",
+                }
+            )
         for row in rows:
             row["is_leaf"] = row["code"] not in parents
         await conn.execute(account.insert(), rows)
         now = utcnow()
-        await conn.execute(posting_rule.insert(), [
-            {"role": role, "account_code": default_rule(standard, role), "updated_by": "system", "updated_at": now}
-            for role in DEFAULT_RULES])
-        await conn.execute(cash_flow_rule.insert(), [
-            {"account_prefix": account_code(standard, prefix), "item": item}
-            for prefix, item in DEFAULT_CASH_FLOW_RULES.items()])
-        await conn.execute(expense_category.insert(), [
-            {"code": code, "name": zh, "name_en": en, "role": role} for code, zh, en, role in EXPENSE_CATEGORIES])
+        await conn.execute(
+            posting_rule.insert(),
+            [
+                {"role": role, "account_code": default_rule(standard, role), "updated_by": "system", "updated_at": now}
+                for role in DEFAULT_RULES
+            ],
+        )
+        await conn.execute(
+            cash_flow_rule.insert(),
+            [
+                {"account_prefix": account_code(standard, prefix), "item": item}
+                for prefix, item in DEFAULT_CASH_FLOW_RULES.items()
+            ],
+        )
+        await conn.execute(
+            expense_category.insert(),
+            [{"code": code, "name": zh, "name_en": en, "role": role} for code, zh, en, role in EXPENSE_CATEGORIES],
+        )
         await conn.execute(poster_state.insert().values(id=1, last_seq=0, standard=standard, updated_at=now))
         note_change(conn, "books:setup", after={"standard": standard, "by": actor})
 
@@ -94,12 +116,17 @@ async def do_add_account(db: Database, data: AccountInput, principal: Principal 
     code, name = data.code.strip(), data.name.strip()
     async with db.write() as conn:
         await books_standard(conn)
-        parent = (await conn.execute(select(account).where(account.c.code == data.parent_code)
-                                     .with_for_update())).first()
+        parent = (
+            await conn.execute(select(account).where(account.c.code == data.parent_code).with_for_update())
+        ).first()
         if parent is None:
             raise FinanceError("NOT_FOUND", "parentCode", what="account")
-        if not code.isdigit() or not code.startswith(parent.code) or len(code) <= len(parent.code) \
-                or len(code) > max_length(account.c.code):
+        if (
+            not code.isdigit()
+            or not code.startswith(parent.code)
+            or len(code) <= len(parent.code)
+            or len(code) > max_length(account.c.code)
+        ):
             raise FinanceError("INVALID_VALUE", "code", detail=f"{parent.code} + digits")
         if not name:
             raise FinanceError("REQUIRED", "name")
@@ -113,14 +140,28 @@ async def do_add_account(db: Database, data: AccountInput, principal: Principal 
             raise FinanceError("DUPLICATE_CODE", "code", code=code)
         if parent.is_leaf and await _has_postings(conn, parent.code):
             raise FinanceError("ACCOUNT_IN_USE", "parentCode", code=parent.code)
-        await conn.execute(account.insert().values(
-            code=code, parent_code=parent.code, name=name, name_en=data.name_en.strip(),
-            category=parent.category, direction=parent.direction, dimensions=dims, is_cash=parent.is_cash,
-            is_leaf=True, active=True, created_by=actor_label(principal)))
+        await conn.execute(
+            account.insert().values(
+                code=code,
+                parent_code=parent.code,
+                name=name,
+                name_en=data.name_en.strip(),
+                category=parent.category,
+                direction=parent.direction,
+                dimensions=dims,
+                is_cash=parent.is_cash,
+                is_leaf=True,
+                active=True,
+                created_by=actor_label(principal),
+            )
+        )
         if parent.is_leaf:
             await conn.execute(update(account).where(account.c.code == parent.code).values(is_leaf=False))
-            await conn.execute(update(posting_rule).where(posting_rule.c.account_code == parent.code)
-                               .values(account_code=code, updated_by=actor_label(principal), updated_at=utcnow()))
+            await conn.execute(
+                update(posting_rule)
+                .where(posting_rule.c.account_code == parent.code)
+                .values(account_code=code, updated_by=actor_label(principal), updated_at=utcnow())
+            )
         note_change(conn, f"account:{code}", after={"parent": parent.code, "name": name, "dimensions": dims})
     return code
 
@@ -138,10 +179,14 @@ async def do_set_posting_rule(db: Database, role: str, account_code_: str, princ
             raise FinanceError("UNKNOWN_ACCOUNT", "accountCode", code=account_code_)
         if not acc.is_leaf:
             raise FinanceError("NOT_LEAF_ACCOUNT", "accountCode", code=account_code_)
-        await conn.execute(update(posting_rule).where(posting_rule.c.role == role).values(
-            account_code=account_code_, updated_by=actor_label(principal), updated_at=utcnow()))
-        note_change(conn, f"posting_rule:{role}", before={"account": current.account_code},
-                    after={"account": account_code_})
+        await conn.execute(
+            update(posting_rule)
+            .where(posting_rule.c.role == role)
+            .values(account_code=account_code_, updated_by=actor_label(principal), updated_at=utcnow())
+        )
+        note_change(
+            conn, f"posting_rule:{role}", before={"account": current.account_code}, after={"account": account_code_}
+        )
 
 
 async def do_create_department(db: Database, code: str, name: str, principal: Principal | None) -> int:
@@ -156,7 +201,8 @@ async def do_create_department(db: Database, code: str, name: str, principal: Pr
     async with db.write() as conn:
         if (await conn.execute(select(department.c.id).where(department.c.code == code))).first() is not None:
             raise FinanceError("DUPLICATE_CODE", "code", code=code)
-        dep_id = (await conn.execute(department.insert().values(code=code, name=name)
-                                     .returning(department.c.id))).scalar_one()
+        dep_id = (
+            await conn.execute(department.insert().values(code=code, name=name).returning(department.c.id))
+        ).scalar_one()
         note_change(conn, f"department:{dep_id}", after={"code": code, "name": name})
     return dep_id

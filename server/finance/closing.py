@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.finance.errors import FinanceError
+from server.core.database import Database
+from server.core.numbers import fen_to_decimal
+from server.core.sql import dialect_insert
 from server.finance.common import actor_label, require_permission
+from server.finance.errors import FinanceError
 from server.finance.ledger import (
     Line,
     VoucherSpec,
@@ -23,8 +25,6 @@ from server.finance.ledger import (
 )
 from server.finance.models import account, accounting_period, voucher, voucher_line
 from server.finance.poster import post_pending
-from server.core.numbers import fen_to_decimal
-from server.core.sql import dialect_insert
 
 PL_CATEGORIES = ("revenue", "expense")
 
@@ -35,28 +35,44 @@ def _valid_period(period: int) -> None:
 
 
 async def _open_period_for_update(conn, period: int):
-    await conn.execute(dialect_insert(conn, accounting_period).values(period=period, status="open")
-                       .on_conflict_do_nothing(index_elements=["period"]))
-    return (await conn.execute(select(accounting_period).where(accounting_period.c.period == period)
-                               .with_for_update())).one()
+    await conn.execute(
+        dialect_insert(conn, accounting_period)
+        .values(period=period, status="open")
+        .on_conflict_do_nothing(index_elements=["period"])
+    )
+    return (
+        await conn.execute(select(accounting_period).where(accounting_period.c.period == period).with_for_update())
+    ).one()
 
 
 async def _balances(conn, period: int, codes=None, *, by_dimensions: bool = False):
     """Posted debit − credit up to the end of ``period`` per account (and dimensions)."""
     cols = [voucher_line.c.account_code]
     if by_dimensions:
-        cols += [voucher_line.c.customer_id, voucher_line.c.supplier_id, voucher_line.c.warehouse_id,
-                 voucher_line.c.department_id]
-    q = (select(*cols, func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen).label("balance"))
-         .where(voucher_line.c.posted.is_(True), voucher_line.c.period <= period).group_by(*cols))
+        cols += [
+            voucher_line.c.customer_id,
+            voucher_line.c.supplier_id,
+            voucher_line.c.warehouse_id,
+            voucher_line.c.department_id,
+        ]
+    q = (
+        select(*cols, func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen).label("balance"))
+        .where(voucher_line.c.posted.is_(True), voucher_line.c.period <= period)
+        .group_by(*cols)
+    )
     if codes is not None:
         q = q.where(voucher_line.c.account_code.in_(codes))
     return [r for r in await conn.execute(q) if r.balance]
 
 
 async def _pl_codes(conn) -> list[str]:
-    return list((await conn.execute(select(account.c.code).where(account.c.category.in_(PL_CATEGORIES),
-                                                                 account.c.is_leaf.is_(True)))).scalars())
+    return list(
+        (
+            await conn.execute(
+                select(account.c.code).where(account.c.category.in_(PL_CATEGORIES), account.c.is_leaf.is_(True))
+            )
+        ).scalars()
+    )
 
 
 async def _vat_codes(conn, rules) -> list[str]:
@@ -73,8 +89,13 @@ async def _vat_codes(conn, rules) -> list[str]:
 
     common = [c for c in chain(rules["input_vat"]) if c in set(chain(rules["output_vat"]))]
     root = common[0] if common else rules["output_vat"]
-    return list((await conn.execute(select(account.c.code).where(account.c.code.like(f"{root}%"),
-                                                                 account.c.is_leaf.is_(True)))).scalars())
+    return list(
+        (
+            await conn.execute(
+                select(account.c.code).where(account.c.code.like(f"{root}%"), account.c.is_leaf.is_(True))
+            )
+        ).scalars()
+    )
 
 
 async def do_transfer_vat(db: Database, period: int, principal: Principal | None) -> int | None:
@@ -89,10 +110,14 @@ async def do_transfer_vat(db: Database, period: int, principal: Principal | None
         payable = -sum(r.balance for r in await _balances(conn, period, await _vat_codes(conn, rules)))
         if payable <= 0:
             return None
-        spec = VoucherSpec(lines=[Line(rules["vat_transferred_out"], debit=payable),
-                                  Line(rules["vat_unpaid"], credit=payable)],
-                           document_date=period_end(period), origin="vat_transfer", source_type="period",
-                           source_id=period, memo=f"转出未交增值税 VAT payable {period}")
+        spec = VoucherSpec(
+            lines=[Line(rules["vat_transferred_out"], debit=payable), Line(rules["vat_unpaid"], credit=payable)],
+            document_date=period_end(period),
+            origin="vat_transfer",
+            source_type="period",
+            source_id=period,
+            memo=f"转出未交增值税 VAT payable {period}",
+        )
         voucher_id = await write_voucher(conn, spec, actor_label(principal), strict=True)
         note_change(conn, f"period:{period}", after={"vat_transferred_fen": payable})
     return voucher_id
@@ -111,25 +136,66 @@ async def do_close_profit(db: Database, period: int, principal: Principal | None
         profit = rules["current_profit"]
         rows = await _balances(conn, period, await _pl_codes(conn), by_dimensions=True)
         if rows:
-            lines = [Line(r.account_code, credit=r.balance, customer_id=r.customer_id, supplier_id=r.supplier_id,
-                          warehouse_id=r.warehouse_id, department_id=r.department_id) if r.balance > 0 else
-                     Line(r.account_code, debit=-r.balance, customer_id=r.customer_id, supplier_id=r.supplier_id,
-                          warehouse_id=r.warehouse_id, department_id=r.department_id) for r in rows]
+            lines = [
+                Line(
+                    r.account_code,
+                    credit=r.balance,
+                    customer_id=r.customer_id,
+                    supplier_id=r.supplier_id,
+                    warehouse_id=r.warehouse_id,
+                    department_id=r.department_id,
+                )
+                if r.balance > 0
+                else Line(
+                    r.account_code,
+                    debit=-r.balance,
+                    customer_id=r.customer_id,
+                    supplier_id=r.supplier_id,
+                    warehouse_id=r.warehouse_id,
+                    department_id=r.department_id,
+                )
+                for r in rows
+            ]
             net = sum(r.balance for r in rows)  # expenses − income: a loss when positive
             lines.append(Line(profit, debit=net) if net > 0 else Line(profit, credit=-net))
-            written.append(await write_voucher(conn, VoucherSpec(
-                lines=lines, document_date=period_end(period), origin="pl_close", source_type="period",
-                source_id=period, memo=f"结转损益 close profit and loss {period}"), actor_label(principal),
-                strict=True))
+            written.append(
+                await write_voucher(
+                    conn,
+                    VoucherSpec(
+                        lines=lines,
+                        document_date=period_end(period),
+                        origin="pl_close",
+                        source_type="period",
+                        source_id=period,
+                        memo=f"结转损益 close profit and loss {period}",
+                    ),
+                    actor_label(principal),
+                    strict=True,
+                )
+            )
         if period % 100 == 12:
             balance = sum(r.balance for r in await _balances(conn, period, [profit]))
             if balance:
-                written.append(await write_voucher(conn, VoucherSpec(
-                    lines=[Line(profit, credit=balance) if balance > 0 else Line(profit, debit=-balance),
-                           Line(rules["retained_earnings"], debit=balance) if balance > 0 else
-                           Line(rules["retained_earnings"], credit=-balance)],
-                    document_date=period_end(period), origin="pl_close", source_type="period", source_id=period,
-                    memo=f"本年利润转入利润分配 year-end {period // 100}"), actor_label(principal), strict=True))
+                written.append(
+                    await write_voucher(
+                        conn,
+                        VoucherSpec(
+                            lines=[
+                                Line(profit, credit=balance) if balance > 0 else Line(profit, debit=-balance),
+                                Line(rules["retained_earnings"], debit=balance)
+                                if balance > 0
+                                else Line(rules["retained_earnings"], credit=-balance),
+                            ],
+                            document_date=period_end(period),
+                            origin="pl_close",
+                            source_type="period",
+                            source_id=period,
+                            memo=f"本年利润转入利润分配 year-end {period // 100}",
+                        ),
+                        actor_label(principal),
+                        strict=True,
+                    )
+                )
         if written:
             note_change(conn, f"period:{period}", after={"profit_closed": written})
     return [v for v in written if v is not None]
@@ -147,23 +213,36 @@ async def do_close_period(db: Database, period: int, principal: Principal | None
         row = await _open_period_for_update(conn, period)
         if row.status == "closed":
             raise FinanceError("INVALID_STATUS", "period", what="period", status="closed", action="close")
-        earlier = (await conn.execute(select(func.max(accounting_period.c.period))
-                                      .where(accounting_period.c.period < period,
-                                             accounting_period.c.status == "open"))).scalar()
+        earlier = (
+            await conn.execute(
+                select(func.max(accounting_period.c.period)).where(
+                    accounting_period.c.period < period, accounting_period.c.status == "open"
+                )
+            )
+        ).scalar()
         if earlier is not None:
             raise FinanceError("PREVIOUS_PERIOD_OPEN", "period", period=str(earlier))
-        unposted = (await conn.execute(select(func.count()).select_from(voucher)
-                                       .where(voucher.c.period == period, voucher.c.status != "posted"))).scalar_one()
+        unposted = (
+            await conn.execute(
+                select(func.count())
+                .select_from(voucher)
+                .where(voucher.c.period == period, voucher.c.status != "posted")
+            )
+        ).scalar_one()
         if unposted:
             raise FinanceError("UNPOSTED_VOUCHERS", "period", count=unposted)
         suspense = sum(r.balance for r in await _balances(conn, period, [rules["suspense"]]))
         if suspense:
-            raise FinanceError("SUSPENSE_NOT_CLEAR", "period", code=rules["suspense"],
-                               balance=str(fen_to_decimal(suspense)))
+            raise FinanceError(
+                "SUSPENSE_NOT_CLEAR", "period", code=rules["suspense"], balance=str(fen_to_decimal(suspense))
+            )
         if await _balances(conn, period, await _pl_codes(conn)):
             raise FinanceError("PROFIT_NOT_CLOSED", "period")
-        await conn.execute(update(accounting_period).where(accounting_period.c.period == period).values(
-            status="closed", closed_by=actor_label(principal), closed_at=utcnow()))
+        await conn.execute(
+            update(accounting_period)
+            .where(accounting_period.c.period == period)
+            .values(status="closed", closed_by=actor_label(principal), closed_at=utcnow())
+        )
         note_change(conn, f"period:{period}", before={"status": "open"}, after={"status": "closed"})
 
 
@@ -178,13 +257,18 @@ async def do_reopen_period(db: Database, period: int, reason: str, principal: Pr
         row = await _open_period_for_update(conn, period)
         if row.status != "closed":
             raise FinanceError("INVALID_STATUS", "period", what="period", status=row.status, action="reopen")
-        later = (await conn.execute(select(func.min(accounting_period.c.period))
-                                    .where(accounting_period.c.period > period,
-                                           accounting_period.c.status == "closed"))).scalar()
+        later = (
+            await conn.execute(
+                select(func.min(accounting_period.c.period)).where(
+                    accounting_period.c.period > period, accounting_period.c.status == "closed"
+                )
+            )
+        ).scalar()
         if later is not None:
             raise FinanceError("LATER_PERIOD_CLOSED", "period", period=str(later))
-        await conn.execute(update(accounting_period).where(accounting_period.c.period == period)
-                           .values(status="open", closed_by="", closed_at=None))
-        note_change(conn, f"period:{period}", before={"status": "closed"},
-                    after={"status": "open", "reason": reason})
-
+        await conn.execute(
+            update(accounting_period)
+            .where(accounting_period.c.period == period)
+            .values(status="open", closed_by="", closed_at=None)
+        )
+        note_change(conn, f"period:{period}", before={"status": "closed"}, after={"status": "open", "reason": reason})

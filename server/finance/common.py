@@ -2,8 +2,8 @@
 
 from functools import partial
 
-from server.documents import actions
 from server.auth import scope
+from server.documents import actions
 from server.documents.actions import actor_label, status_event
 from server.finance.errors import FinanceError
 
@@ -13,5 +13,12 @@ require_status = partial(actions.require_status, FinanceError)
 require_permission = scope.checker(FinanceError)  # decided by server/auth/scope.py
 create_once = partial(actions.create_once, FinanceError)
 
-__all__ = ["Collector", "lock_row", "require_status", "require_permission", "create_once", "actor_label",
-           "status_event"]
+__all__ = [
+    "Collector",
+    "actor_label",
+    "create_once",
+    "lock_row",
+    "require_permission",
+    "require_status",
+    "status_event",
+]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from server.core.errors import DomainError, error_vocabulary
 
-
 FINANCE = error_vocabulary(
     "Finance",
     {
@@ -17,13 +16,22 @@ FINANCE = error_vocabulary(
         ),
         "ALREADY_SET_UP": ("账套已经建立，不能重复建账。", "The books are already set up."),
         "UNKNOWN_ACCOUNT": ("科目 {code} 不存在或已停用。", "Account {code} does not exist or is inactive."),
-        "NOT_LEAF_ACCOUNT": ("科目 {code} 有下级科目，只能记入末级科目。", "Account {code} has sub-accounts: post to a leaf account."),
+        "NOT_LEAF_ACCOUNT": (
+            "科目 {code} 有下级科目，只能记入末级科目。",
+            "Account {code} has sub-accounts: post to a leaf account.",
+        ),
         "ACCOUNT_IN_USE": (
             "科目 {code} 已有凭证，不能再增加下级科目或修改。",
             "Account {code} already has postings: it cannot get sub-accounts or change.",
         ),
-        "UNBALANCED": ("借贷不平衡：借方 {debit}，贷方 {credit}。", "Debits and credits differ: debit {debit}, credit {credit}."),
-        "EMPTY_VOUCHER": ("凭证至少需要两行且金额不能为零。", "A voucher needs at least two lines and a non-zero amount."),
+        "UNBALANCED": (
+            "借贷不平衡：借方 {debit}，贷方 {credit}。",
+            "Debits and credits differ: debit {debit}, credit {credit}.",
+        ),
+        "EMPTY_VOUCHER": (
+            "凭证至少需要两行且金额不能为零。",
+            "A voucher needs at least two lines and a non-zero amount.",
+        ),
         "PERIOD_CLOSED": ("会计期间 {period} 已结账，不能记账。", "Accounting period {period} is closed: no postings."),
         "SUSPENSE_NOT_CLEAR": (
             "待处理财产损溢（{code}）还有余额 {balance}，请先处理盘盈盘亏。",
@@ -39,13 +47,21 @@ FINANCE = error_vocabulary(
             "之后的期间 {period} 已结账，请先反结账该期间。",
             "A later period ({period}) is closed: reopen it first.",
         ),
-        "SELF_REVIEW": ("职责分离：制单人不能审核自己的凭证。", "Separation of duties: the preparer cannot review the voucher."),
+        "SELF_REVIEW": (
+            "职责分离：制单人不能审核自己的凭证。",
+            "Separation of duties: the preparer cannot review the voucher.",
+        ),
         "ALREADY_REVERSED": ("该凭证已被冲销。", "This voucher has already been reversed."),
         "ALREADY_DISPOSED": ("该笔待处理财产损溢已经处理。", "These stock differences were already cleared."),
         "NOTHING_TO_DISPOSE": ("该凭证没有待处理财产损溢。", "This voucher holds no stock differences to clear."),
     },
     shared=(
-        "DUPLICATE_CODE", "TOO_MANY_DECIMALS", "INVALID_QUANTITY", "WRONG_UNIT", "INVALID_STATUS", "SELF_APPROVAL",
+        "DUPLICATE_CODE",
+        "TOO_MANY_DECIMALS",
+        "INVALID_QUANTITY",
+        "WRONG_UNIT",
+        "INVALID_STATUS",
+        "SELF_APPROVAL",
         "OVER_PAYMENT",
     ),
 )

@@ -11,12 +11,15 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.numbering import next_number
-from server.finance.errors import FinanceError
+from server.core.numbers import fen_to_decimal
+from server.core.text_limits import collect_length
+from server.documents.actions import tax_fen
 from server.finance.common import (
     Collector,
     actor_label,
@@ -26,14 +29,11 @@ from server.finance.common import (
     require_status,
     status_event,
 )
+from server.finance.errors import FinanceError
 from server.finance.ledger import books_standard
 from server.finance.models import department, expense_bill, expense_category, expense_payment
-from server.core.numbers import fen_to_decimal
 from server.partners.models import supplier
-from server.core.text_limits import collect_length
 from server.purchasing.bills import PAYMENT_METHODS
-from server.documents.actions import tax_fen
-from server.core import clock
 
 
 @dataclass
@@ -48,8 +48,9 @@ class ExpenseInput:
     expense_date: date | None = None
 
 
-async def do_create_expense(db: Database, data: ExpenseInput, principal: Principal | None,
-                            *, idempotency_key: str | None = None) -> int:
+async def do_create_expense(
+    db: Database, data: ExpenseInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     require_permission(principal, "expense.edit")
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
@@ -62,24 +63,46 @@ async def do_create_expense(db: Database, data: ExpenseInput, principal: Princip
 
     async def create(conn) -> int:
         await books_standard(conn)
-        if (await conn.execute(select(expense_category.c.code)
-                               .where(expense_category.c.code == data.category))).first() is None:
+        if (
+            await conn.execute(select(expense_category.c.code).where(expense_category.c.code == data.category))
+        ).first() is None:
             raise FinanceError("NOT_FOUND", "category", what="expense_category")
-        if data.supplier_id is not None and (await conn.execute(
-                select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first() is None:
+        if (
+            data.supplier_id is not None
+            and (await conn.execute(select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first() is None
+        ):
             raise FinanceError("NOT_FOUND", "supplierId", what="supplier")
-        if data.department_id is not None and (await conn.execute(
-                select(department.c.id).where(department.c.id == data.department_id))).first() is None:
+        if (
+            data.department_id is not None
+            and (await conn.execute(select(department.c.id).where(department.c.id == data.department_id))).first()
+            is None
+        ):
             raise FinanceError("NOT_FOUND", "departmentId", what="department")
         on = data.expense_date or clock.today()
         number = await next_number(conn, "EX", on)
         tax = tax_fen(amount, rate)
-        expense_id = (await conn.execute(expense_bill.insert().values(
-            number=number, category_code=data.category, supplier_id=data.supplier_id,
-            department_id=data.department_id, expense_date=on, description=description, amount_fen=amount,
-            tax_fen=tax, vat_rate_bp=rate, special_invoice=data.special_invoice, total_fen=amount + tax,
-            status="submitted", created_by=actor_label(principal), created_at=utcnow(),
-        ).returning(expense_bill.c.id))).scalar_one()
+        expense_id = (
+            await conn.execute(
+                expense_bill.insert()
+                .values(
+                    number=number,
+                    category_code=data.category,
+                    supplier_id=data.supplier_id,
+                    department_id=data.department_id,
+                    expense_date=on,
+                    description=description,
+                    amount_fen=amount,
+                    tax_fen=tax,
+                    vat_rate_bp=rate,
+                    special_invoice=data.special_invoice,
+                    total_fen=amount + tax,
+                    status="submitted",
+                    created_by=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(expense_bill.c.id)
+            )
+        ).scalar_one()
         note_change(conn, f"expense_bill:{expense_id}", after={"number": number, "total_fen": amount + tax})
         await status_event(conn, "expense_bill", expense_id, number, "", "submitted", principal)
         return expense_id
@@ -87,8 +110,9 @@ async def do_create_expense(db: Database, data: ExpenseInput, principal: Princip
     return await create_once(db, "finance.expense", data, idempotency_key, create)
 
 
-async def do_decide_expense(db: Database, expense_id: int, approve: bool, principal: Principal | None,
-                            comment: str = "") -> None:
+async def do_decide_expense(
+    db: Database, expense_id: int, approve: bool, principal: Principal | None, comment: str = ""
+) -> None:
     """Approve (the poster then books it) or reject an expense bill; not by the person who entered it."""
     require_permission(principal, "expense.approve")
     async with db.write() as conn:
@@ -97,10 +121,17 @@ async def do_decide_expense(db: Database, expense_id: int, approve: bool, princi
         if principal is not None and row.created_by == actor_label(principal):
             raise FinanceError("SELF_APPROVAL", "id")
         new = "approved" if approve else "rejected"
-        await conn.execute(update(expense_bill).where(expense_bill.c.id == expense_id)
-                           .values(status=new, approved_by=actor_label(principal)))
-        note_change(conn, f"expense_bill:{expense_id}", before={"status": row.status},
-                    after={"status": new, "comment": comment.strip()[:300]})
+        await conn.execute(
+            update(expense_bill)
+            .where(expense_bill.c.id == expense_id)
+            .values(status=new, approved_by=actor_label(principal))
+        )
+        note_change(
+            conn,
+            f"expense_bill:{expense_id}",
+            before={"status": row.status},
+            after={"status": new, "comment": comment.strip()[:300]},
+        )
         await status_event(conn, "expense_bill", expense_id, row.number, row.status, new, principal)
 
 
@@ -112,8 +143,9 @@ class ExpensePaymentInput:
     payment_date: date | None = None
 
 
-async def do_pay_expense(db: Database, data: ExpensePaymentInput, principal: Principal | None,
-                         *, idempotency_key: str | None = None) -> int:
+async def do_pay_expense(
+    db: Database, data: ExpensePaymentInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     require_permission(principal, "finance.payment")
     c = Collector()
     amount = c.money(data.amount, "amount", positive=True)
@@ -128,9 +160,21 @@ async def do_pay_expense(db: Database, data: ExpensePaymentInput, principal: Pri
             raise FinanceError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(row.total_fen - row.paid_fen)))
         on = max(data.payment_date or clock.today(), row.expense_date)
         number = await next_number(conn, "EP", on)
-        payment_id = (await conn.execute(expense_payment.insert().values(
-            number=number, expense_id=row.id, payment_date=on, amount_fen=amount, method=data.method,
-            actor=actor_label(principal), created_at=utcnow()).returning(expense_payment.c.id))).scalar_one()
+        payment_id = (
+            await conn.execute(
+                expense_payment.insert()
+                .values(
+                    number=number,
+                    expense_id=row.id,
+                    payment_date=on,
+                    amount_fen=amount,
+                    method=data.method,
+                    actor=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(expense_payment.c.id)
+            )
+        ).scalar_one()
         values = {"paid_fen": row.paid_fen + amount}
         if values["paid_fen"] == row.total_fen:
             values["status"] = "paid"

@@ -15,23 +15,35 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from reportlab.lib.styles import ParagraphStyle
 
-from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
 from server.core.numbers import fen_to_decimal
+from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
 
 FONT = "STSong-Light"
 
 
 def _trial_balance_statement(rows: list[dict], period: int) -> Statement:
-    st = Statement("trial_balance", "科目余额表", "Trial balance", period,
-                   [("期初余额", "Opening"), ("本期借方", "Debit"), ("本期贷方", "Credit"), ("期末余额", "Closing")])
+    st = Statement(
+        "trial_balance",
+        "科目余额表",
+        "Trial balance",
+        period,
+        [("期初余额", "Opening"), ("本期借方", "Debit"), ("本期贷方", "Credit"), ("期末余额", "Closing")],
+    )
     for r in rows:
-        st.rows.append(StatementRow(r["code"], f'{r["code"]} {r["name"]}', r["name_en"],
-                                    [r["opening"], r["debit"], r["credit"], r["closing"]], 0 if r["is_leaf"] else 1))
+        st.rows.append(
+            StatementRow(
+                r["code"],
+                f"{r['code']} {r['name']}",
+                r["name_en"],
+                [r["opening"], r["debit"], r["credit"], r["closing"]],
+                0 if r["is_leaf"] else 1,
+            )
+        )
     return st
 
 
@@ -68,36 +80,66 @@ def to_pdf(st: Statement) -> bytes:
     data = [["项目 Item"] + [f"{zh}\n{en}" for zh, en in st.columns]]
     data += [[f"{r.label} {r.label_en}"[:60]] + [f"{fen_to_decimal(v):,.2f}" for v in r.values] for r in st.rows]
     table = Table(data, repeatRows=1, colWidths=[230] + [(A4[0] - 300) / max(len(st.columns), 1)] * len(st.columns))
-    style = [("FONT", (0, 0), (-1, -1), FONT, 8), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+    ]
     for i, r in enumerate(st.rows, start=1):
         if r.level:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.Color(0.94, 0.94, 0.94)))
     table.setStyle(TableStyle(style))
-    doc.build([Paragraph(f"{st.title} {st.title_en} · {st.period // 100}-{st.period % 100:02d}", title),
-               Spacer(1, 8), table])
+    doc.build(
+        [Paragraph(f"{st.title} {st.title_en} · {st.period // 100}-{st.period % 100:02d}", title), Spacer(1, 8), table]
+    )
     return out.getvalue()
 
 
 async def _detail_ledger_statement(conn, code: str, period: int) -> Statement:
     led = await detail_ledger(conn, code, period, period, limit=100_000)
-    st = Statement("detail_ledger", f"明细账 {code}", f"Detail ledger {code}", period,
-                   [("借方", "Debit"), ("贷方", "Credit"), ("余额", "Balance")])
+    st = Statement(
+        "detail_ledger",
+        f"明细账 {code}",
+        f"Detail ledger {code}",
+        period,
+        [("借方", "Debit"), ("贷方", "Credit"), ("余额", "Balance")],
+    )
     st.rows.append(StatementRow("opening", "期初余额", "Opening balance", [0, 0, led["opening"]], 1))
     for ln in led["lines"]:
-        st.rows.append(StatementRow(str(ln["line_id"]), f'{ln["date"]} {ln["number"]} {ln["memo"]}', "",
-                                    [ln["debit"], ln["credit"], ln["balance"]]))
-    st.rows.append(StatementRow("closing", "本期合计 / 期末余额", "Period total / closing",
-                                [led["debit"], led["credit"], led["closing"]], 1))
+        st.rows.append(
+            StatementRow(
+                str(ln["line_id"]),
+                f"{ln['date']} {ln['number']} {ln['memo']}",
+                "",
+                [ln["debit"], ln["credit"], ln["balance"]],
+            )
+        )
+    st.rows.append(
+        StatementRow(
+            "closing", "本期合计 / 期末余额", "Period total / closing", [led["debit"], led["credit"], led["closing"]], 1
+        )
+    )
     return st
 
 
 async def _general_ledger_statement(conn, code: str, period: int) -> Statement:
-    st = Statement("general_ledger", f"总账 {code}", f"General ledger {code}", period,
-                   [("期初", "Opening"), ("借方", "Debit"), ("贷方", "Credit"), ("期末", "Closing")])
+    st = Statement(
+        "general_ledger",
+        f"总账 {code}",
+        f"General ledger {code}",
+        period,
+        [("期初", "Opening"), ("借方", "Debit"), ("贷方", "Credit"), ("期末", "Closing")],
+    )
     for m in await general_ledger(conn, code, period // 100):
-        st.rows.append(StatementRow(str(m["period"]), f'{m["period"] // 100}-{m["period"] % 100:02d}', "",
-                                    [m["opening"], m["debit"], m["credit"], m["closing"]]))
+        st.rows.append(
+            StatementRow(
+                str(m["period"]),
+                f"{m['period'] // 100}-{m['period'] % 100:02d}",
+                "",
+                [m["opening"], m["debit"], m["credit"], m["closing"]],
+            )
+        )
     return st
 
 

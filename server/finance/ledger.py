@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.clock import utcnow
 from server.core.numbering import document_sequence
-from server.finance.errors import FinanceError
-from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
 from server.core.numbers import fen_to_decimal
 from server.core.sql import dialect_insert
 from server.core.text_limits import check_length, fit
+from server.finance.errors import FinanceError
+from server.finance.models import account, accounting_period, poster_state, posting_rule, voucher, voucher_line
 
 DIMENSIONS = ("customer", "supplier", "warehouse", "department")
 
@@ -96,8 +96,11 @@ async def rule_accounts(conn: AsyncConnection) -> dict[str, str]:
 
 
 async def _ensure_period(conn: AsyncConnection, period: int) -> None:
-    await conn.execute(dialect_insert(conn, accounting_period).values(period=period, status="open")
-                       .on_conflict_do_nothing(index_elements=["period"]))
+    await conn.execute(
+        dialect_insert(conn, accounting_period)
+        .values(period=period, status="open")
+        .on_conflict_do_nothing(index_elements=["period"])
+    )
 
 
 async def posting_period(conn: AsyncConnection, on: date, *, strict: bool) -> tuple[int, date]:
@@ -105,8 +108,9 @@ async def posting_period(conn: AsyncConnection, on: date, *, strict: bool) -> tu
     Holds a shared lock on that period's row until commit."""
     period = period_of(on)
     voucher_date = on
-    latest_closed = (await conn.execute(select(func.max(accounting_period.c.period))
-                                        .where(accounting_period.c.status == "closed"))).scalar()
+    latest_closed = (
+        await conn.execute(select(func.max(accounting_period.c.period)).where(accounting_period.c.status == "closed"))
+    ).scalar()
     if latest_closed is not None and period <= latest_closed:  # a month with no row behind a closed one
         if strict:
             raise FinanceError("PERIOD_CLOSED", "date", period=str(period))
@@ -114,9 +118,13 @@ async def posting_period(conn: AsyncConnection, on: date, *, strict: bool) -> tu
         voucher_date = period_start(period)
     while True:
         await _ensure_period(conn, period)
-        status = (await conn.execute(select(accounting_period.c.status)
-                                     .where(accounting_period.c.period == period)
-                                     .with_for_update(read=True))).scalar_one()
+        status = (
+            await conn.execute(
+                select(accounting_period.c.status)
+                .where(accounting_period.c.period == period)
+                .with_for_update(read=True)
+            )
+        ).scalar_one()
         if status == "open":
             return period, voucher_date
         if strict:
@@ -127,11 +135,19 @@ async def posting_period(conn: AsyncConnection, on: date, *, strict: bool) -> tu
 
 async def next_voucher_number(conn: AsyncConnection, period: int) -> str:
     """记-0001, gap-free per period: the number is taken at posting, in the posting transaction."""
-    await conn.execute(dialect_insert(conn, document_sequence).values(doc_type="记", year=period, last_no=0)
-                       .on_conflict_do_nothing(index_elements=["doc_type", "year"]))
-    n = (await conn.execute(
-        update(document_sequence).where(document_sequence.c.doc_type == "记", document_sequence.c.year == period)
-        .values(last_no=document_sequence.c.last_no + 1).returning(document_sequence.c.last_no))).scalar_one()
+    await conn.execute(
+        dialect_insert(conn, document_sequence)
+        .values(doc_type="记", year=period, last_no=0)
+        .on_conflict_do_nothing(index_elements=["doc_type", "year"])
+    )
+    n = (
+        await conn.execute(
+            update(document_sequence)
+            .where(document_sequence.c.doc_type == "记", document_sequence.c.year == period)
+            .values(last_no=document_sequence.c.last_no + 1)
+            .returning(document_sequence.c.last_no)
+        )
+    ).scalar_one()
     return f"记-{n:04d}"
 
 
@@ -156,41 +172,86 @@ async def check_lines(conn: AsyncConnection, lines: list[Line]) -> list[Line]:
     return lines
 
 
-async def insert_voucher(conn: AsyncConnection, spec: VoucherSpec, actor: str, *, status: str,
-                         period: int | None, voucher_date: date) -> int:
+async def insert_voucher(
+    conn: AsyncConnection, spec: VoucherSpec, actor: str, *, status: str, period: int | None, voucher_date: date
+) -> int:
     """Insert the voucher and its lines. The identifying strings (source key, type and number) must fit
     their columns — a longer one is refused (``INVALID_VALUE``), never cut, so two documents cannot
     end up with one number; memos and the actor label are derived text and are cut to fit."""
     lines = spec.lines
-    for value, column, name in ((spec.source_key, voucher.c.source_key, "sourceKey"),
-                                (spec.source_type, voucher.c.source_type, "sourceType"),
-                                (spec.source_number, voucher.c.source_number, "sourceNumber")):
+    for value, column, name in (
+        (spec.source_key, voucher.c.source_key, "sourceKey"),
+        (spec.source_type, voucher.c.source_type, "sourceType"),
+        (spec.source_number, voucher.c.source_number, "sourceNumber"),
+    ):
         check_length(value, column, FinanceError, name)
-    voucher_id = (await conn.execute(voucher.insert().values(
-        period=period, voucher_date=voucher_date, document_date=spec.document_date, status=status,
-        origin=spec.origin, source_key=spec.source_key, source_type=spec.source_type, source_id=spec.source_id,
-        source_number=spec.source_number, event_seq=spec.event_seq, memo=fit(spec.memo, voucher.c.memo),
-        total_fen=sum(ln.debit for ln in lines), reversal_of=spec.reversal_of,
-        created_by=fit(actor, voucher.c.created_by), created_at=utcnow()).returning(voucher.c.id))).scalar_one()
-    await conn.execute(voucher_line.insert(), [
-        {"voucher_id": voucher_id, "line_no": i + 1, "account_code": ln.account, "debit_fen": ln.debit,
-         "credit_fen": ln.credit, "memo": fit(ln.memo, voucher_line.c.memo), "customer_id": ln.customer_id,
-         "supplier_id": ln.supplier_id, "warehouse_id": ln.warehouse_id, "department_id": ln.department_id,
-         "cash_flow_item": ln.cash_flow_item, "period": period, "posted": False}
-        for i, ln in enumerate(lines)])
+    voucher_id = (
+        await conn.execute(
+            voucher.insert()
+            .values(
+                period=period,
+                voucher_date=voucher_date,
+                document_date=spec.document_date,
+                status=status,
+                origin=spec.origin,
+                source_key=spec.source_key,
+                source_type=spec.source_type,
+                source_id=spec.source_id,
+                source_number=spec.source_number,
+                event_seq=spec.event_seq,
+                memo=fit(spec.memo, voucher.c.memo),
+                total_fen=sum(ln.debit for ln in lines),
+                reversal_of=spec.reversal_of,
+                created_by=fit(actor, voucher.c.created_by),
+                created_at=utcnow(),
+            )
+            .returning(voucher.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        voucher_line.insert(),
+        [
+            {
+                "voucher_id": voucher_id,
+                "line_no": i + 1,
+                "account_code": ln.account,
+                "debit_fen": ln.debit,
+                "credit_fen": ln.credit,
+                "memo": fit(ln.memo, voucher_line.c.memo),
+                "customer_id": ln.customer_id,
+                "supplier_id": ln.supplier_id,
+                "warehouse_id": ln.warehouse_id,
+                "department_id": ln.department_id,
+                "cash_flow_item": ln.cash_flow_item,
+                "period": period,
+                "posted": False,
+            }
+            for i, ln in enumerate(lines)
+        ],
+    )
     return voucher_id
 
 
 async def post_existing(conn: AsyncConnection, voucher_id: int, period: int, voucher_date: date, actor: str) -> str:
     """Number a draft/reviewed voucher and post it (the trigger checks the balance)."""
     number = await next_voucher_number(conn, period)
-    await conn.execute(update(voucher).where(voucher.c.id == voucher_id).values(
-        status="posted", number=number, period=period, voucher_date=voucher_date, posted_by=fit(actor, voucher.c.posted_by),
-        posted_at=utcnow()))
+    await conn.execute(
+        update(voucher)
+        .where(voucher.c.id == voucher_id)
+        .values(
+            status="posted",
+            number=number,
+            period=period,
+            voucher_date=voucher_date,
+            posted_by=fit(actor, voucher.c.posted_by),
+            posted_at=utcnow(),
+        )
+    )
     # then the lines, once: the triggers let a posted voucher's lines be marked posted in its period and
     # refuse the flag on any other voucher's lines
-    await conn.execute(update(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
-                       .values(period=period, posted=True))
+    await conn.execute(
+        update(voucher_line).where(voucher_line.c.voucher_id == voucher_id).values(period=period, posted=True)
+    )
     return number
 
 

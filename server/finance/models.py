@@ -104,8 +104,14 @@ voucher = Table(
     Column("posted_at", UtcDateTime, nullable=True),
     CheckConstraint("status IN ('draft', 'reviewed', 'posted')", name="status"),
 )
-Index("ix_voucher_period_number", voucher.c.period, voucher.c.number, unique=True,
-      postgresql_where=voucher.c.number != "", sqlite_where=voucher.c.number != "")
+Index(
+    "ix_voucher_period_number",
+    voucher.c.period,
+    voucher.c.number,
+    unique=True,
+    postgresql_where=voucher.c.number != "",
+    sqlite_where=voucher.c.number != "",
+)
 
 voucher_line = Table(
     "voucher_line",

@@ -79,6 +79,8 @@ from server.core import clock
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
+from server.core.numbers import round_half_up_div
+from server.core.text_limits import fit
 from server.events.journal import last_sequence, read_events
 from server.events.models import event
 from server.events.types import (
@@ -107,7 +109,6 @@ from server.inventory.models import (
     stock_move,
     stock_operation,
 )
-from server.core.numbers import round_half_up_div
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -125,7 +126,6 @@ from server.sales.models import (
     sales_return,
     shipment,
 )
-from server.core.text_limits import fit
 
 log = logging.getLogger("jxc.finance.poster")
 
@@ -175,10 +175,30 @@ class Poster:
         self.done_keys.add(key)
         return (await self.conn.execute(select(voucher.c.id).where(voucher.c.source_key == key))).first() is not None
 
-    async def _book(self, key: str, lines: list[Line], on: date, memo: str, *, source_type: str, source_id: int | None,
-                    number: str, seq: int, actor: str) -> None:
-        spec = VoucherSpec(lines=_merge(lines), document_date=on, memo=memo, origin="auto", source_key=key,
-                           source_type=source_type, source_id=source_id, source_number=number, event_seq=seq)
+    async def _book(
+        self,
+        key: str,
+        lines: list[Line],
+        on: date,
+        memo: str,
+        *,
+        source_type: str,
+        source_id: int | None,
+        number: str,
+        seq: int,
+        actor: str,
+    ) -> None:
+        spec = VoucherSpec(
+            lines=_merge(lines),
+            document_date=on,
+            memo=memo,
+            origin="auto",
+            source_key=key,
+            source_type=source_type,
+            source_id=source_id,
+            source_number=number,
+            event_seq=seq,
+        )
         await write_voucher(self.conn, spec, actor or "system")
 
     async def post(self, seq: int, event_type: str, data: EventData) -> None:
@@ -205,22 +225,53 @@ class Poster:
             return
         op_ids = [op_id]
         if source.per_document:
-            op_ids = list((await self.conn.execute(select(stock_operation.c.id).where(
-                stock_operation.c.source_type == op.source_type, stock_operation.c.reference == op.reference)
-                .order_by(stock_operation.c.id))).scalars())
+            op_ids = list(
+                (
+                    await self.conn.execute(
+                        select(stock_operation.c.id)
+                        .where(
+                            stock_operation.c.source_type == op.source_type, stock_operation.c.reference == op.reference
+                        )
+                        .order_by(stock_operation.c.id)
+                    )
+                ).scalars()
+            )
         src, dst = location.alias("src"), location.alias("dst")
-        moves = (await self.conn.execute(
-            select(stock_move.c.id, stock_move.c.move_type, stock_move.c.value_fen, stock_move.c.source_line_id,
-                   stock_move.c.from_location_id, stock_move.c.to_location_id,
-                   src.c.warehouse_id.label("from_wh"), dst.c.warehouse_id.label("to_wh"))
-            .select_from(stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id)
-                         .outerjoin(dst, dst.c.id == stock_move.c.to_location_id))
-            .where(stock_move.c.operation_id.in_(op_ids)).order_by(stock_move.c.id))).all()
+        moves = (
+            await self.conn.execute(
+                select(
+                    stock_move.c.id,
+                    stock_move.c.move_type,
+                    stock_move.c.value_fen,
+                    stock_move.c.source_line_id,
+                    stock_move.c.from_location_id,
+                    stock_move.c.to_location_id,
+                    src.c.warehouse_id.label("from_wh"),
+                    dst.c.warehouse_id.label("to_wh"),
+                )
+                .select_from(
+                    stock_move.outerjoin(src, src.c.id == stock_move.c.from_location_id).outerjoin(
+                        dst, dst.c.id == stock_move.c.to_location_id
+                    )
+                )
+                .where(stock_move.c.operation_id.in_(op_ids))
+                .order_by(stock_move.c.id)
+            )
+        ).all()
         so = StockOp(op, moves, on=clock.business_date(op.created_at), source_id=op.id)
         lines = await source.lines(self, so)
         memo = f"{op.reason or op.op_type} {op.reference}".strip()
-        await self._book(key, lines, so.on, memo, source_type=op.source_type or "stock_operation",
-                         source_id=so.source_id, number=op.reference, seq=seq, actor=op.actor)
+        await self._book(
+            key,
+            lines,
+            so.on,
+            memo,
+            source_type=op.source_type or "stock_operation",
+            source_id=so.source_id,
+            number=op.reference,
+            seq=seq,
+            actor=op.actor,
+        )
 
     def _stock_lines(self, so: StockOp, counter: Callable[[Any, bool, int], Line] | None = None) -> list[Line]:
         """Per move: 库存商品 of the warehouse it entered or left, and ``counter(move, incoming, warehouse)``,
@@ -244,9 +295,11 @@ class Poster:
     def _opposite(self, role: str, *, per_warehouse: bool = False) -> Callable[[Any, bool, int], Line]:
         """The other side of each move on ``role``'s account: a credit for stock that came in, a debit for
         stock that went out (with the move's warehouse when ``per_warehouse``)."""
+
         def line(m, incoming: bool, wh: int) -> Line:
             account, dims = self.acc(role), {"warehouse_id": wh} if per_warehouse else {}
             return Line(account, credit=m.value_fen, **dims) if incoming else Line(account, debit=m.value_fen, **dims)
+
         return line
 
     async def _document_of(self, table: Table, so: StockOp):
@@ -262,10 +315,17 @@ class Poster:
         so.on = doc.receipt_date
         lines = self._stock_lines(so)
         line_ids = {m.source_line_id for m in so.moves}
-        landed = (await self.conn.execute(select(func.coalesce(func.sum(goods_receipt_line.c.landed_fen), 0))
-                                          .where(goods_receipt_line.c.id.in_(line_ids)))).scalar_one()
-        return lines + [Line(self.acc("goods_not_billed"), credit=so.total - landed, supplier_id=doc.supplier_id),
-                        Line(self.acc("landed_cost_accrual"), credit=landed, supplier_id=doc.supplier_id)]
+        landed = (
+            await self.conn.execute(
+                select(func.coalesce(func.sum(goods_receipt_line.c.landed_fen), 0)).where(
+                    goods_receipt_line.c.id.in_(line_ids)
+                )
+            )
+        ).scalar_one()
+        return lines + [
+            Line(self.acc("goods_not_billed"), credit=so.total - landed, supplier_id=doc.supplier_id),
+            Line(self.acc("landed_cost_accrual"), credit=landed, supplier_id=doc.supplier_id),
+        ]
 
     async def _purchase_return(self, so: StockOp) -> list[Line]:
         """Cr 1405 at the cost it left with / Dr 220202 暂估 by the supplier credit, the difference (the
@@ -273,10 +333,17 @@ class Poster:
         doc = await self._document_of(purchase_return, so)
         so.on = doc.return_date
         lines = self._stock_lines(so)
-        credit = (await self.conn.execute(select(func.coalesce(func.sum(purchase_return_line.c.amount_fen), 0))
-                                          .where(purchase_return_line.c.return_id == doc.id))).scalar_one()
-        return lines + [Line(self.acc("goods_not_billed"), debit=credit, supplier_id=doc.supplier_id),
-                        _signed(self.acc("purchase_price_variance"), so.total - credit)]
+        credit = (
+            await self.conn.execute(
+                select(func.coalesce(func.sum(purchase_return_line.c.amount_fen), 0)).where(
+                    purchase_return_line.c.return_id == doc.id
+                )
+            )
+        ).scalar_one()
+        return lines + [
+            Line(self.acc("goods_not_billed"), debit=credit, supplier_id=doc.supplier_id),
+            _signed(self.acc("purchase_price_variance"), so.total - credit),
+        ]
 
     async def _shipment(self, so: StockOp) -> list[Line]:
         """Dr 6401 主营业务成本 / Cr 1405 at moving average."""
@@ -311,6 +378,7 @@ class Poster:
             if incoming:
                 return Line(self.acc("other_stock_in"), credit=m.value_fen, warehouse_id=wh)
             return Line(self.acc("other_stock_out"), debit=m.value_fen, warehouse_id=wh)
+
         return self._stock_lines(so, counter)
 
     # ---- documents: one voucher per document, built by the handler of its type and kind -------------
@@ -322,8 +390,17 @@ class Poster:
             return
         row = (await self.conn.execute(select(source.table).where(source.table.c.id == ev.id))).one()
         entry = await source.handler(row)(self, row, ev)
-        await self._book(key, entry.lines, entry.on, entry.memo, source_type=ev.doc_type, source_id=row.id,
-                         number=row.number, seq=seq, actor=ev.actor)
+        await self._book(
+            key,
+            entry.lines,
+            entry.on,
+            entry.memo,
+            source_type=ev.doc_type,
+            source_id=row.id,
+            number=row.number,
+            seq=seq,
+            actor=ev.actor,
+        )
 
     async def _supplier_bill(self, bill, ev: DocumentStatusChanged) -> Entry:
         """Dr 220202 (the billed quantities' receipt value), Dr/Cr 6401 price variance, Dr 22210101 进项 /
@@ -337,42 +414,64 @@ class Poster:
 
     def _bill_entry(self, bill, cleared: int, variance: int, memo: str) -> Entry:
         sup = bill.supplier_id
-        return Entry([Line(self.acc("goods_not_billed"), debit=cleared, supplier_id=sup),
-                      _signed(self.acc("purchase_price_variance"), variance),
-                      Line(self.acc("input_vat"), debit=bill.tax_fen),
-                      Line(self.acc("payable"), credit=bill.total_fen, supplier_id=sup)],
-                     bill.bill_date, memo + bill.number)
+        return Entry(
+            [
+                Line(self.acc("goods_not_billed"), debit=cleared, supplier_id=sup),
+                _signed(self.acc("purchase_price_variance"), variance),
+                Line(self.acc("input_vat"), debit=bill.tax_fen),
+                Line(self.acc("payable"), credit=bill.total_fen, supplier_id=sup),
+            ],
+            bill.bill_date,
+            memo + bill.number,
+        )
 
     async def _goods_share(self, bill) -> int:
         """The receipt value (goods, without landed costs) of the billed quantities: what this bill
         takes out of 暂估. Shares are cumulative per receipt line over the earlier bills, so partial
         bills of one line add up to its goods value exactly."""
         gl, bl, b = goods_receipt_line, supplier_bill_line, supplier_bill
-        lines = (await self.conn.execute(
-            select(bl.c.receipt_line_id, bl.c.qty, gl.c.goods_value_fen, gl.c.accepted_qty)
-            .select_from(bl.join(gl, gl.c.id == bl.c.receipt_line_id)).where(bl.c.bill_id == bill.id))).all()
+        lines = (
+            await self.conn.execute(
+                select(bl.c.receipt_line_id, bl.c.qty, gl.c.goods_value_fen, gl.c.accepted_qty)
+                .select_from(bl.join(gl, gl.c.id == bl.c.receipt_line_id))
+                .where(bl.c.bill_id == bill.id)
+            )
+        ).all()
         total = 0
         for ln in lines:
-            before = (await self.conn.execute(
-                select(func.coalesce(func.sum(bl.c.qty), 0)).select_from(bl.join(b, b.c.id == bl.c.bill_id))
-                .where(bl.c.receipt_line_id == ln.receipt_line_id, b.c.kind == "bill", b.c.id < bill.id,
-                       b.c.status.in_(("open", "paid"))))).scalar_one()
+            before = (
+                await self.conn.execute(
+                    select(func.coalesce(func.sum(bl.c.qty), 0))
+                    .select_from(bl.join(b, b.c.id == bl.c.bill_id))
+                    .where(
+                        bl.c.receipt_line_id == ln.receipt_line_id,
+                        b.c.kind == "bill",
+                        b.c.id < bill.id,
+                        b.c.status.in_(("open", "paid")),
+                    )
+                )
+            ).scalar_one()
             if ln.accepted_qty <= 0:
                 continue
             upto = min(before + ln.qty, ln.accepted_qty)
             prior = min(before, ln.accepted_qty)
-            total += round_half_up_div(ln.goods_value_fen * upto, ln.accepted_qty) - \
-                round_half_up_div(ln.goods_value_fen * prior, ln.accepted_qty)
+            total += round_half_up_div(ln.goods_value_fen * upto, ln.accepted_qty) - round_half_up_div(
+                ln.goods_value_fen * prior, ln.accepted_qty
+            )
         return total
 
     async def _supplier_payment(self, pay, ev: DocumentStatusChanged) -> Entry:
         """Dr 220201 (allocated) + Dr 1123 预付 (the rest) / Cr 1002 or 1001."""
         allocated = ev.allocated_fen if ev.allocated_fen is not None else pay.amount_fen - pay.unallocated_fen
-        return Entry([Line(self.acc("payable"), debit=allocated, supplier_id=pay.supplier_id),
-                      Line(self.acc("supplier_prepayment"), debit=pay.amount_fen - allocated,
-                           supplier_id=pay.supplier_id),
-                      Line(self.money_account(pay.method), credit=pay.amount_fen)],
-                     pay.payment_date, f"付款 payment {pay.number}")
+        return Entry(
+            [
+                Line(self.acc("payable"), debit=allocated, supplier_id=pay.supplier_id),
+                Line(self.acc("supplier_prepayment"), debit=pay.amount_fen - allocated, supplier_id=pay.supplier_id),
+                Line(self.money_account(pay.method), credit=pay.amount_fen),
+            ],
+            pay.payment_date,
+            f"付款 payment {pay.number}",
+        )
 
     async def _sales_invoice(self, inv, ev: DocumentStatusChanged) -> Entry:
         """Dr 1122 应收账款 / Cr 6001 主营业务收入, Cr 22210102 销项."""
@@ -384,46 +483,75 @@ class Poster:
 
     def _invoice_entry(self, inv, memo: str) -> Entry:
         cust = inv.customer_id
-        return Entry([Line(self.acc("receivable"), debit=inv.total_fen, customer_id=cust),
-                      Line(self.acc("revenue"), credit=inv.amount_fen, customer_id=cust),
-                      Line(self.acc("output_vat"), credit=inv.tax_fen)],
-                     inv.invoice_date, memo + inv.number)
+        return Entry(
+            [
+                Line(self.acc("receivable"), debit=inv.total_fen, customer_id=cust),
+                Line(self.acc("revenue"), credit=inv.amount_fen, customer_id=cust),
+                Line(self.acc("output_vat"), credit=inv.tax_fen),
+            ],
+            inv.invoice_date,
+            memo + inv.number,
+        )
 
     async def _customer_receipt(self, rec, ev: DocumentStatusChanged) -> Entry:
         """Dr 1002 or 1001 / Cr 1122 (allocated), Cr 2203 预收 (the rest)."""
         allocated = ev.allocated_fen if ev.allocated_fen is not None else rec.amount_fen - rec.unallocated_fen
-        return Entry([Line(self.money_account(rec.method), debit=rec.amount_fen),
-                      Line(self.acc("receivable"), credit=allocated, customer_id=rec.customer_id),
-                      Line(self.acc("customer_advance"), credit=rec.amount_fen - allocated,
-                           customer_id=rec.customer_id)],
-                     rec.receipt_date, f"收款 receipt {rec.number}")
+        return Entry(
+            [
+                Line(self.money_account(rec.method), debit=rec.amount_fen),
+                Line(self.acc("receivable"), credit=allocated, customer_id=rec.customer_id),
+                Line(self.acc("customer_advance"), credit=rec.amount_fen - allocated, customer_id=rec.customer_id),
+            ],
+            rec.receipt_date,
+            f"收款 receipt {rec.number}",
+        )
 
     async def _production_conversion(self, order, ev: DocumentStatusChanged) -> Entry:
         """Labour and overhead go into 生产成本 when production starts (the order leaves ``open``); the
         finished-goods receipts then take them out with the materials (the last receipt takes the rest)."""
-        return Entry([Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
-                      Line(self.acc("labour_applied"), credit=order.labour_fen),
-                      Line(self.acc("overhead_applied"), credit=order.overhead_fen)],
-                     clock.business_date(order.created_at), f"人工及制造费用 conversion costs {order.number}")
+        return Entry(
+            [
+                Line(self.acc("work_in_progress"), debit=order.labour_fen + order.overhead_fen),
+                Line(self.acc("labour_applied"), credit=order.labour_fen),
+                Line(self.acc("overhead_applied"), credit=order.overhead_fen),
+            ],
+            clock.business_date(order.created_at),
+            f"人工及制造费用 conversion costs {order.number}",
+        )
 
     async def _expense(self, exp, ev: DocumentStatusChanged) -> Entry:
         """Dr 66xx [department] (+ 进项 with a special invoice) / Cr 2241."""
-        cat = (await self.conn.execute(select(expense_category)
-                                       .where(expense_category.c.code == exp.category_code))).one()
+        cat = (
+            await self.conn.execute(select(expense_category).where(expense_category.c.code == exp.category_code))
+        ).one()
         target = cat.account_code or self.acc(cat.role)
         deductible = exp.tax_fen if exp.special_invoice else 0
-        return Entry([Line(target, debit=exp.total_fen - deductible, department_id=exp.department_id,
-                           memo=exp.description[:100]),
-                      Line(self.acc("input_vat"), debit=deductible),
-                      Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id)],
-                     exp.expense_date, f"费用 expense {exp.number} {exp.description}")
+        return Entry(
+            [
+                Line(
+                    target,
+                    debit=exp.total_fen - deductible,
+                    department_id=exp.department_id,
+                    memo=exp.description[:100],
+                ),
+                Line(self.acc("input_vat"), debit=deductible),
+                Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id),
+            ],
+            exp.expense_date,
+            f"费用 expense {exp.number} {exp.description}",
+        )
 
     async def _expense_payment(self, pay, ev: DocumentStatusChanged) -> Entry:
         """Dr 2241 / Cr 1002 or 1001."""
         exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == pay.expense_id))).one()
-        return Entry([Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
-                      Line(self.money_account(pay.method), credit=pay.amount_fen)],
-                     pay.payment_date, f"费用付款 expense payment {pay.number} ({exp.number})")
+        return Entry(
+            [
+                Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
+                Line(self.money_account(pay.method), credit=pay.amount_fen),
+            ],
+            pay.payment_date,
+            f"费用付款 expense payment {pay.number} ({exp.number})",
+        )
 
     # ---- money applied later ------------------------------------------------------------------------
 
@@ -434,15 +562,20 @@ class Poster:
             return
         amount, party = ev.amount_fen, ev.party_id
         if ev.side == "payable":
-            lines = [Line(self.acc("payable"), debit=amount, supplier_id=party),
-                     Line(self.acc("supplier_prepayment"), credit=amount, supplier_id=party)]
+            lines = [
+                Line(self.acc("payable"), debit=amount, supplier_id=party),
+                Line(self.acc("supplier_prepayment"), credit=amount, supplier_id=party),
+            ]
             memo, source_type = f"预付冲应付 prepayment applied {ev.number}", "supplier_payment"
         else:
-            lines = [Line(self.acc("customer_advance"), debit=amount, customer_id=party),
-                     Line(self.acc("receivable"), credit=amount, customer_id=party)]
+            lines = [
+                Line(self.acc("customer_advance"), debit=amount, customer_id=party),
+                Line(self.acc("receivable"), credit=amount, customer_id=party),
+            ]
             memo, source_type = f"预收冲应收 advance applied {ev.number}", "customer_receipt"
-        await self._book(key, lines, ev.on, memo, source_type=source_type, source_id=ev.money_id,
-                         number=ev.number, seq=seq, actor="")
+        await self._book(
+            key, lines, ev.on, memo, source_type=source_type, source_id=ev.money_id, number=ev.number, seq=seq, actor=""
+        )
 
 
 @dataclass
@@ -508,11 +641,17 @@ async def _numbers(conn: AsyncConnection, q) -> set[str]:
 async def _settled(conn: AsyncConnection, doc_type: str, money_id: int) -> set[str]:
     """The bills a supplier payment settles, or the invoices a customer receipt settles."""
     if doc_type == "supplier_payment":
-        q = select(supplier_bill.c.number).join(payment_allocation, payment_allocation.c.bill_id == supplier_bill.c.id) \
+        q = (
+            select(supplier_bill.c.number)
+            .join(payment_allocation, payment_allocation.c.bill_id == supplier_bill.c.id)
             .where(payment_allocation.c.payment_id == money_id)
+        )
         return {f"supplier_bill:{n}" for n in await _numbers(conn, q)}
-    q = select(sales_invoice.c.number).join(receipt_allocation, receipt_allocation.c.invoice_id == sales_invoice.c.id) \
+    q = (
+        select(sales_invoice.c.number)
+        .join(receipt_allocation, receipt_allocation.c.invoice_id == sales_invoice.c.id)
         .where(receipt_allocation.c.receipt_id == money_id)
+    )
     return {f"sales_invoice:{n}" for n in await _numbers(conn, q)}
 
 
@@ -521,18 +660,30 @@ async def _receipt_of_return(conn: AsyncConnection, op) -> set[str]:
     ret = await document_of_operation(conn, purchase_return, op, required=False)
     if ret is None:
         return set()
-    return {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number)
-                                                           .where(goods_receipt.c.id == ret.receipt_id))}
+    return {
+        f"goods_receipt:{n}"
+        for n in await _numbers(conn, select(goods_receipt.c.number).where(goods_receipt.c.id == ret.receipt_id))
+    }
 
 
 async def _bill_needs(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
     """A bill reverses its receipts' 暂估; a debit note builds on its purchase return."""
     gl, bl = goods_receipt_line, supplier_bill_line
-    needs = {f"goods_receipt:{n}" for n in await _numbers(conn, select(goods_receipt.c.number).select_from(
-        bl.join(gl, gl.c.id == bl.c.receipt_line_id).join(goods_receipt, goods_receipt.c.id == gl.c.receipt_id))
-        .where(bl.c.bill_id == ev.id))}
-    return needs | {f"purchase_return:{n}" for n in await _numbers(conn, select(purchase_return.c.number)
-                                                                   .where(purchase_return.c.debit_note_id == ev.id))}
+    needs = {
+        f"goods_receipt:{n}"
+        for n in await _numbers(
+            conn,
+            select(goods_receipt.c.number)
+            .select_from(
+                bl.join(gl, gl.c.id == bl.c.receipt_line_id).join(goods_receipt, goods_receipt.c.id == gl.c.receipt_id)
+            )
+            .where(bl.c.bill_id == ev.id),
+        )
+    }
+    return needs | {
+        f"purchase_return:{n}"
+        for n in await _numbers(conn, select(purchase_return.c.number).where(purchase_return.c.debit_note_id == ev.id))
+    }
 
 
 async def _money_needs(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
@@ -542,21 +693,41 @@ async def _money_needs(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[
 async def _original_invoice(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
     """A credit note reverses its original invoice."""
     orig = sales_invoice.alias("orig")
-    return {f"sales_invoice:{n}" for n in await _numbers(conn, select(orig.c.number).join(
-        sales_invoice, sales_invoice.c.original_invoice_id == orig.c.id).where(sales_invoice.c.id == ev.id))}
+    return {
+        f"sales_invoice:{n}"
+        for n in await _numbers(
+            conn,
+            select(orig.c.number)
+            .join(sales_invoice, sales_invoice.c.original_invoice_id == orig.c.id)
+            .where(sales_invoice.c.id == ev.id),
+        )
+    }
 
 
 async def _expense_of_payment(conn: AsyncConnection, ev: DocumentStatusChanged) -> set[str]:
-    return {f"expense_bill:{n}" for n in await _numbers(conn, select(expense_bill.c.number).join(
-        expense_payment, expense_payment.c.expense_id == expense_bill.c.id).where(expense_payment.c.id == ev.id))}
+    return {
+        f"expense_bill:{n}"
+        for n in await _numbers(
+            conn,
+            select(expense_bill.c.number)
+            .join(expense_payment, expense_payment.c.expense_id == expense_bill.c.id)
+            .where(expense_payment.c.id == ev.id),
+        )
+    }
 
 
 async def _stock_dependencies(conn: AsyncConnection, ev: StockChanged) -> Dependencies:
     """A stock operation books itself and its document; a purchase return needs its goods receipt."""
-    op = (await conn.execute(select(stock_operation.c.id, stock_operation.c.source_type, stock_operation.c.reference)
-                             .where(stock_operation.c.id == ev.operation_id))).one()
-    deps = Dependencies({f"stock_operation:{op.id}"}, set(),
-                        f"{op.source_type or 'stock_operation'} {op.reference or op.id}")
+    op = (
+        await conn.execute(
+            select(stock_operation.c.id, stock_operation.c.source_type, stock_operation.c.reference).where(
+                stock_operation.c.id == ev.operation_id
+            )
+        )
+    ).one()
+    deps = Dependencies(
+        {f"stock_operation:{op.id}"}, set(), f"{op.source_type or 'stock_operation'} {op.reference or op.id}"
+    )
     if op.source_type and op.reference:
         deps.provides.add(f"{op.source_type}:{op.reference}")
     source = STOCK_SOURCES.get(op.source_type, NO_DOCUMENT)
@@ -634,24 +805,37 @@ def _always(ev: DocumentStatusChanged) -> bool:
 # by document type (``document.status_changed`` doc_type)
 DOCUMENT_SOURCES: dict[str, DocumentSource] = {
     "supplier_bill": DocumentSource(
-        supplier_bill, "supplier_bill",
+        supplier_bill,
+        "supplier_bill",
         lambda ev: ev.to_status == "open" and ev.from_status in ("", "needs_approval", "pending_approval", "draft"),
-        {"bill": Poster._supplier_bill, "debit_note": Poster._debit_note}, needs=_bill_needs),
-    "supplier_payment": DocumentSource(supplier_payment, "supplier_payment", _always,
-                                       {"": Poster._supplier_payment}, needs=_money_needs),
+        {"bill": Poster._supplier_bill, "debit_note": Poster._debit_note},
+        needs=_bill_needs,
+    ),
+    "supplier_payment": DocumentSource(
+        supplier_payment, "supplier_payment", _always, {"": Poster._supplier_payment}, needs=_money_needs
+    ),
     "sales_invoice": DocumentSource(
-        sales_invoice, "sales_invoice", lambda ev: ev.to_status == "open" and ev.from_status == "",
-        {"invoice": Poster._sales_invoice, "credit_note": Poster._credit_note}, needs=_original_invoice),
-    "customer_receipt": DocumentSource(customer_receipt, "customer_receipt", _always,
-                                       {"": Poster._customer_receipt}, needs=_money_needs),
+        sales_invoice,
+        "sales_invoice",
+        lambda ev: ev.to_status == "open" and ev.from_status == "",
+        {"invoice": Poster._sales_invoice, "credit_note": Poster._credit_note},
+        needs=_original_invoice,
+    ),
+    "customer_receipt": DocumentSource(
+        customer_receipt, "customer_receipt", _always, {"": Poster._customer_receipt}, needs=_money_needs
+    ),
     "production_order": DocumentSource(
-        production_order, "production_conversion",
+        production_order,
+        "production_conversion",
         lambda ev: ev.from_status == "open" and ev.to_status in ("in_progress", "completed"),
-        {"": Poster._production_conversion}),
-    "expense_bill": DocumentSource(expense_bill, "expense_bill", lambda ev: ev.to_status == "approved",
-                                   {"": Poster._expense}),
-    "expense_payment": DocumentSource(expense_payment, "expense_payment", _always, {"": Poster._expense_payment},
-                                      needs=_expense_of_payment),
+        {"": Poster._production_conversion},
+    ),
+    "expense_bill": DocumentSource(
+        expense_bill, "expense_bill", lambda ev: ev.to_status == "approved", {"": Poster._expense}
+    ),
+    "expense_payment": DocumentSource(
+        expense_payment, "expense_payment", _always, {"": Poster._expense_payment}, needs=_expense_of_payment
+    ),
 }
 
 
@@ -705,8 +889,19 @@ TRANSIENT_SQLSTATES = ("08", "53", "40001", "40P01", "55P03", "57014", "57P01", 
 def is_transient(exc: BaseException) -> bool:
     """A failure that says nothing about the event (a lost connection, a deadlock, a busy database):
     the whole round is rolled back and retried later, nothing is set aside."""
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError, sa_exc.TimeoutError,
-                        sa_exc.DisconnectionError, sa_exc.PendingRollbackError, sa_exc.ResourceClosedError)):
+    if isinstance(
+        exc,
+        (
+            asyncio.TimeoutError,
+            TimeoutError,
+            ConnectionError,
+            OSError,
+            sa_exc.TimeoutError,
+            sa_exc.DisconnectionError,
+            sa_exc.PendingRollbackError,
+            sa_exc.ResourceClosedError,
+        ),
+    ):
         return True
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
@@ -718,8 +913,15 @@ def is_transient(exc: BaseException) -> bool:
 
 # errors that say something about the event itself: a domain error in a posting rule, a document or a
 # posting-rule role that is not there, a value the database refuses (DBAPIErrors other than transient)
-DETERMINISTIC = (DomainError, sa_exc.NoResultFound, sa_exc.MultipleResultsFound, LookupError, ValueError, TypeError,
-                 ArithmeticError)
+DETERMINISTIC = (
+    DomainError,
+    sa_exc.NoResultFound,
+    sa_exc.MultipleResultsFound,
+    LookupError,
+    ValueError,
+    TypeError,
+    ArithmeticError,
+)
 
 
 def is_deterministic(exc: BaseException) -> bool:
@@ -807,24 +1009,48 @@ class _Round:
             return exc
         return None
 
-    async def _set_aside(self, seq: int, event_type: str, deps: Dependencies, *, error: str, waiting_for: int | None,
-                         row=None) -> None:
-        values = {"event_type": event_type, "source": fit(deps.source, poster_failure.c.source),
-                  "keys": " ".join(sorted(deps.provides)), "waiting_for": waiting_for, "error": error,
-                  "last_tried_at": self.now}
+    async def _set_aside(
+        self, seq: int, event_type: str, deps: Dependencies, *, error: str, waiting_for: int | None, row=None
+    ) -> None:
+        values = {
+            "event_type": event_type,
+            "source": fit(deps.source, poster_failure.c.source),
+            "keys": " ".join(sorted(deps.provides)),
+            "waiting_for": waiting_for,
+            "error": error,
+            "last_tried_at": self.now,
+        }
         failed = waiting_for is None
         if row is None:
-            await self.conn.execute(poster_failure.insert().values(seq=seq, attempts=int(failed),
-                                                                   first_failed_at=self.now, **values))
+            await self.conn.execute(
+                poster_failure.insert().values(seq=seq, attempts=int(failed), first_failed_at=self.now, **values)
+            )
         else:
-            await self.conn.execute(update(poster_failure).where(poster_failure.c.seq == seq)
-                                    .values(attempts=row.attempts + int(failed), **values))
+            await self.conn.execute(
+                update(poster_failure)
+                .where(poster_failure.c.seq == seq)
+                .values(attempts=row.attempts + int(failed), **values)
+            )
         if failed and (row is None or row.attempts == 0):  # logged once: when it first fails
-            self.logs.append((logging.WARNING, (f"finance poster: event {seq} ({event_type}, {deps.source}) "
-                                                f"cannot be booked and is set aside: {error}")))
+            self.logs.append(
+                (
+                    logging.WARNING,
+                    (
+                        f"finance poster: event {seq} ({event_type}, {deps.source}) "
+                        f"cannot be booked and is set aside: {error}"
+                    ),
+                )
+            )
         elif row is None:
-            self.logs.append((logging.INFO, (f"finance poster: event {seq} ({event_type}, {deps.source}) waits "
-                                             f"for set-aside event {waiting_for}")))
+            self.logs.append(
+                (
+                    logging.INFO,
+                    (
+                        f"finance poster: event {seq} ({event_type}, {deps.source}) waits "
+                        f"for set-aside event {waiting_for}"
+                    ),
+                )
+            )
         self._hold(seq, deps)
 
     async def event(self, seq: int, event_type: str, payload: dict, row=None) -> None:
@@ -840,17 +1066,28 @@ class _Round:
         except EventFormatError as exc:
             if not self.careful and row is None:
                 raise  # the round is rolled back and run again carefully, which sets it aside
-            await self._set_aside(seq, event_type, Dependencies({f"event:{seq}"}, set(), event_type),
-                                  error=describe_error(exc), waiting_for=None, row=row)
+            await self._set_aside(
+                seq,
+                event_type,
+                Dependencies({f"event:{seq}"}, set(), event_type),
+                error=describe_error(exc),
+                waiting_for=None,
+                row=row,
+            )
             return
         deps = None
         if self.blocked:
             deps = await self._dependencies(event_type, data, seq)
             blocker = self._waits_for(deps)
             if blocker is not None:
-                await self._set_aside(seq, event_type, deps, waiting_for=blocker, row=row,
-                                      error=f"waiting for set-aside event {blocker} (same document or one it "
-                                            f"depends on)")
+                await self._set_aside(
+                    seq,
+                    event_type,
+                    deps,
+                    waiting_for=blocker,
+                    row=row,
+                    error=f"waiting for set-aside event {blocker} (same document or one it depends on)",
+                )
                 return
         if not self.careful and row is None:
             await self.poster.post(seq, event_type, data)  # a failure rolls the round back
@@ -874,8 +1111,12 @@ class _Round:
                 for k in r.keys.split():
                     self.blocked.setdefault(k, r.seq)
             return
-        events = {e.seq: e for e in await self.conn.execute(
-            select(event.c.seq, event.c.event_type, event.c.payload).where(event.c.seq.in_([r.seq for r in rows])))}
+        events = {
+            e.seq: e
+            for e in await self.conn.execute(
+                select(event.c.seq, event.c.event_type, event.c.payload).where(event.c.seq.in_([r.seq for r in rows]))
+            )
+        }
         for r in rows:
             e = events.get(r.seq)
             if e is None:  # the journal is append-only: cannot happen, but never book twice
@@ -904,13 +1145,24 @@ async def _round(db: Database, batch: int, *, careful: bool, retry: bool) -> tup
 
 
 async def _retry_due(conn: AsyncConnection, backoff: bool) -> bool:
-    rows = (await conn.execute(select(poster_failure.c.seq, poster_failure.c.attempts, poster_failure.c.waiting_for,
-                                      poster_failure.c.last_tried_at))).all()
+    rows = (
+        await conn.execute(
+            select(
+                poster_failure.c.seq,
+                poster_failure.c.attempts,
+                poster_failure.c.waiting_for,
+                poster_failure.c.last_tried_at,
+            )
+        )
+    ).all()
     if not rows or not backoff:
         return bool(rows)
     now, seqs = utcnow(), {r.seq for r in rows}
-    return any((r.waiting_for is None or r.waiting_for not in seqs)
-               and (now - r.last_tried_at).total_seconds() >= retry_delay(r.attempts) for r in rows)
+    return any(
+        (r.waiting_for is None or r.waiting_for not in seqs)
+        and (now - r.last_tried_at).total_seconds() >= retry_delay(r.attempts)
+        for r in rows
+    )
 
 
 async def post_pending(db: Database, *, batch: int = BATCH, backoff: bool = False) -> int:
@@ -1008,10 +1260,11 @@ class PosterRunner:
                 log.exception("finance poster failed")
                 try:
                     async with self.db.write() as conn:
-                        await conn.execute(update(poster_state).where(poster_state.c.id == 1)
-                                           .values(last_error=str(exc)[:500], updated_at=utcnow()))
+                        await conn.execute(
+                            update(poster_state)
+                            .where(poster_state.c.id == 1)
+                            .values(last_error=str(exc)[:500], updated_at=utcnow())
+                        )
                 except Exception:
                     log.exception("could not record the poster error")
                 await asyncio.sleep(self.interval)
-
-

@@ -18,10 +18,10 @@ from datetime import date
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.core.numbers import allocate_largest_remainder
 from server.finance.chart import CASH_FLOW_ITEMS, account_code
 from server.finance.ledger import books_standard, period_end
 from server.finance.models import account, cash_flow_rule, posting_rule, voucher, voucher_line
-from server.core.numbers import allocate_largest_remainder
 
 
 @dataclass
@@ -51,11 +51,15 @@ def _year_start(period: int) -> int:
     return (period // 100) * 100 + 1
 
 
-async def _sums(conn: AsyncConnection, *, upto: int | None = None, frm: int | None = None,
-                exclude_closing: bool = False) -> dict[str, tuple[int, int]]:
+async def _sums(
+    conn: AsyncConnection, *, upto: int | None = None, frm: int | None = None, exclude_closing: bool = False
+) -> dict[str, tuple[int, int]]:
     """(debit, credit) per account over posted lines with ``frm <= period <= upto``."""
-    q = (select(voucher_line.c.account_code, func.sum(voucher_line.c.debit_fen), func.sum(voucher_line.c.credit_fen))
-         .where(voucher_line.c.posted.is_(True)).group_by(voucher_line.c.account_code))
+    q = (
+        select(voucher_line.c.account_code, func.sum(voucher_line.c.debit_fen), func.sum(voucher_line.c.credit_fen))
+        .where(voucher_line.c.posted.is_(True))
+        .group_by(voucher_line.c.account_code)
+    )
     if upto is not None:
         q = q.where(voucher_line.c.period <= upto)
     if frm is not None:
@@ -81,18 +85,30 @@ async def trial_balance(conn: AsyncConnection, period: int) -> list[dict]:
     during = await _sums(conn, frm=period, upto=period)
     out = []
     for acc in accounts:
+
         def total(sums):
             d = c = 0
             for code, (dd, cc) in sums.items():
                 if code == acc.code or (not acc.is_leaf and code.startswith(acc.code)):
                     d, c = d + dd, c + cc
             return d, c
+
         od, oc = total(before)
         pd, pc = total(during)
         opening = od - oc
-        row = {"code": acc.code, "name": acc.name, "name_en": acc.name_en, "category": acc.category,
-               "direction": acc.direction, "is_leaf": acc.is_leaf, "level": 1 + (acc.parent_code is not None) +
-               (len(acc.code) > 6), "opening": opening, "debit": pd, "credit": pc, "closing": opening + pd - pc}
+        row = {
+            "code": acc.code,
+            "name": acc.name,
+            "name_en": acc.name_en,
+            "category": acc.category,
+            "direction": acc.direction,
+            "is_leaf": acc.is_leaf,
+            "level": 1 + (acc.parent_code is not None) + (len(acc.code) > 6),
+            "opening": opening,
+            "debit": pd,
+            "credit": pc,
+            "closing": opening + pd - pc,
+        }
         if any((row["opening"], row["debit"], row["credit"])) or acc.parent_code is None:
             out.append(row)
     return out
@@ -101,55 +117,133 @@ async def trial_balance(conn: AsyncConnection, period: int) -> list[dict]:
 # ---- detail and general ledgers ----------------------------------------------------------------------
 
 
-async def detail_ledger(conn: AsyncConnection, code: str, frm: int, upto: int, *, customer_id: int | None = None,
-                        supplier_id: int | None = None, warehouse_id: int | None = None,
-                        department_id: int | None = None, limit: int = 500, offset: int = 0) -> dict:
+async def detail_ledger(
+    conn: AsyncConnection,
+    code: str,
+    frm: int,
+    upto: int,
+    *,
+    customer_id: int | None = None,
+    supplier_id: int | None = None,
+    warehouse_id: int | None = None,
+    department_id: int | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> dict:
     """明细账 of an account (and its sub-accounts), optionally for one partner or warehouse: opening
     balance, the lines in voucher order with a running balance, closing balance."""
-    conds = [voucher_line.c.posted.is_(True),
-             (voucher_line.c.account_code == code) | voucher_line.c.account_code.like(f"{code}%")]
-    for col, value in (("customer_id", customer_id), ("supplier_id", supplier_id), ("warehouse_id", warehouse_id),
-                       ("department_id", department_id)):
+    conds = [
+        voucher_line.c.posted.is_(True),
+        (voucher_line.c.account_code == code) | voucher_line.c.account_code.like(f"{code}%"),
+    ]
+    for col, value in (
+        ("customer_id", customer_id),
+        ("supplier_id", supplier_id),
+        ("warehouse_id", warehouse_id),
+        ("department_id", department_id),
+    ):
         if value is not None:
             conds.append(voucher_line.c[col] == value)
-    opening = (await conn.execute(select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0))
-                                  .where(*conds, voucher_line.c.period < frm))).scalar_one()
+    opening = (
+        await conn.execute(
+            select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0)).where(
+                *conds, voucher_line.c.period < frm
+            )
+        )
+    ).scalar_one()
     in_range = and_(*conds, voucher_line.c.period >= frm, voucher_line.c.period <= upto)
-    totals = (await conn.execute(select(func.coalesce(func.sum(voucher_line.c.debit_fen), 0),
-                                        func.coalesce(func.sum(voucher_line.c.credit_fen), 0)).where(in_range))).one()
-    skipped = (await conn.execute(
-        select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0))
-        .where(voucher_line.c.id.in_(select(voucher_line.c.id).join(voucher, voucher.c.id == voucher_line.c.voucher_id)
-                                     .where(in_range).order_by(voucher_line.c.period, voucher.c.number,
-                                                               voucher_line.c.line_no).limit(offset))))).scalar_one() \
-        if offset else 0
-    rows = (await conn.execute(
-        select(voucher_line, voucher.c.number, voucher.c.voucher_date, voucher.c.memo.label("voucher_memo"))
-        .join(voucher, voucher.c.id == voucher_line.c.voucher_id).where(in_range)
-        .order_by(voucher_line.c.period, voucher.c.number, voucher_line.c.line_no).limit(limit).offset(offset))).all()
+    totals = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(voucher_line.c.debit_fen), 0),
+                func.coalesce(func.sum(voucher_line.c.credit_fen), 0),
+            ).where(in_range)
+        )
+    ).one()
+    skipped = (
+        (
+            await conn.execute(
+                select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0)).where(
+                    voucher_line.c.id.in_(
+                        select(voucher_line.c.id)
+                        .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+                        .where(in_range)
+                        .order_by(voucher_line.c.period, voucher.c.number, voucher_line.c.line_no)
+                        .limit(offset)
+                    )
+                )
+            )
+        ).scalar_one()
+        if offset
+        else 0
+    )
+    rows = (
+        await conn.execute(
+            select(voucher_line, voucher.c.number, voucher.c.voucher_date, voucher.c.memo.label("voucher_memo"))
+            .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+            .where(in_range)
+            .order_by(voucher_line.c.period, voucher.c.number, voucher_line.c.line_no)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
     running = opening + skipped
     lines = []
     for r in rows:
         running += r.debit_fen - r.credit_fen
-        lines.append({"voucher_id": r.voucher_id, "line_id": r.id, "number": r.number, "date": r.voucher_date,
-                      "period": r.period, "account_code": r.account_code, "memo": r.memo or r.voucher_memo,
-                      "debit": r.debit_fen, "credit": r.credit_fen, "balance": running,
-                      "customer_id": r.customer_id, "supplier_id": r.supplier_id, "warehouse_id": r.warehouse_id})
-    return {"opening": opening, "debit": totals[0], "credit": totals[1],
-            "closing": opening + totals[0] - totals[1], "lines": lines}
+        lines.append(
+            {
+                "voucher_id": r.voucher_id,
+                "line_id": r.id,
+                "number": r.number,
+                "date": r.voucher_date,
+                "period": r.period,
+                "account_code": r.account_code,
+                "memo": r.memo or r.voucher_memo,
+                "debit": r.debit_fen,
+                "credit": r.credit_fen,
+                "balance": running,
+                "customer_id": r.customer_id,
+                "supplier_id": r.supplier_id,
+                "warehouse_id": r.warehouse_id,
+            }
+        )
+    return {
+        "opening": opening,
+        "debit": totals[0],
+        "credit": totals[1],
+        "closing": opening + totals[0] - totals[1],
+        "lines": lines,
+    }
 
 
 async def general_ledger(conn: AsyncConnection, code: str, year: int) -> list[dict]:
     """总账: per month of ``year``, the account's opening balance, debits, credits and closing balance."""
     like = (voucher_line.c.account_code == code) | voucher_line.c.account_code.like(f"{code}%")
-    opening = (await conn.execute(select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0))
-                                  .where(voucher_line.c.posted.is_(True), like,
-                                         voucher_line.c.period < year * 100 + 1))).scalar_one()
-    months = {r.period: (int(r.d), int(r.c)) for r in await conn.execute(
-        select(voucher_line.c.period, func.sum(voucher_line.c.debit_fen).label("d"),
-               func.sum(voucher_line.c.credit_fen).label("c"))
-        .where(voucher_line.c.posted.is_(True), like, voucher_line.c.period >= year * 100 + 1,
-               voucher_line.c.period <= year * 100 + 12).group_by(voucher_line.c.period))}
+    opening = (
+        await conn.execute(
+            select(func.coalesce(func.sum(voucher_line.c.debit_fen - voucher_line.c.credit_fen), 0)).where(
+                voucher_line.c.posted.is_(True), like, voucher_line.c.period < year * 100 + 1
+            )
+        )
+    ).scalar_one()
+    months = {
+        r.period: (int(r.d), int(r.c))
+        for r in await conn.execute(
+            select(
+                voucher_line.c.period,
+                func.sum(voucher_line.c.debit_fen).label("d"),
+                func.sum(voucher_line.c.credit_fen).label("c"),
+            )
+            .where(
+                voucher_line.c.posted.is_(True),
+                like,
+                voucher_line.c.period >= year * 100 + 1,
+                voucher_line.c.period <= year * 100 + 12,
+            )
+            .group_by(voucher_line.c.period)
+        )
+    }
     out, balance = [], opening
     for m in range(1, 13):
         p = year * 100 + m
@@ -171,24 +265,53 @@ async def partner_statement(conn: AsyncConnection, kind: str, partner_id: int, f
         codes, col, sign = [rules["payable"], rules["supplier_prepayment"]], voucher_line.c.supplier_id, -1
     base = [voucher_line.c.posted.is_(True), voucher_line.c.account_code.in_(codes), col == partner_id]
     amount = sign * (voucher_line.c.debit_fen - voucher_line.c.credit_fen)
-    opening = (await conn.execute(select(func.coalesce(func.sum(amount), 0)).join(
-        voucher, voucher.c.id == voucher_line.c.voucher_id).where(*base, voucher.c.document_date < frm))).scalar_one()
-    rows = (await conn.execute(
-        select(voucher.c.document_date, voucher.c.number, voucher.c.source_type, voucher.c.source_number,
-               voucher.c.memo, func.sum(amount).label("amount"))
-        .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
-        .where(*base, voucher.c.document_date >= frm, voucher.c.document_date <= to)
-        .group_by(voucher.c.id, voucher.c.document_date, voucher.c.number, voucher.c.source_type,
-                  voucher.c.source_number, voucher.c.memo)
-        .order_by(voucher.c.document_date, voucher.c.id))).all()
+    opening = (
+        await conn.execute(
+            select(func.coalesce(func.sum(amount), 0))
+            .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+            .where(*base, voucher.c.document_date < frm)
+        )
+    ).scalar_one()
+    rows = (
+        await conn.execute(
+            select(
+                voucher.c.document_date,
+                voucher.c.number,
+                voucher.c.source_type,
+                voucher.c.source_number,
+                voucher.c.memo,
+                func.sum(amount).label("amount"),
+            )
+            .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+            .where(*base, voucher.c.document_date >= frm, voucher.c.document_date <= to)
+            .group_by(
+                voucher.c.id,
+                voucher.c.document_date,
+                voucher.c.number,
+                voucher.c.source_type,
+                voucher.c.source_number,
+                voucher.c.memo,
+            )
+            .order_by(voucher.c.document_date, voucher.c.id)
+        )
+    ).all()
     balance, lines = int(opening), []
     for r in rows:
         if not r.amount:
             continue
         balance += int(r.amount)
-        lines.append({"date": r.document_date, "voucher": r.number, "document_type": r.source_type,
-                      "document": r.source_number, "memo": r.memo, "increase": max(int(r.amount), 0),
-                      "decrease": max(-int(r.amount), 0), "balance": balance})
+        lines.append(
+            {
+                "date": r.document_date,
+                "voucher": r.number,
+                "document_type": r.source_type,
+                "document": r.source_number,
+                "memo": r.memo,
+                "increase": max(int(r.amount), 0),
+                "decrease": max(-int(r.amount), 0),
+                "balance": balance,
+            }
+        )
     return {"opening": int(opening), "lines": lines, "closing": balance}
 
 
@@ -233,15 +356,18 @@ def _codes(standard: str, prefixes: list[str]) -> list[str]:
 
 
 async def _pl_codes(conn) -> list[str]:
-    return list((await conn.execute(select(account.c.code).where(account.c.category.in_(("revenue", "expense")))))
-                .scalars())
+    return list(
+        (await conn.execute(select(account.c.code).where(account.c.category.in_(("revenue", "expense"))))).scalars()
+    )
 
 
 async def balance_sheet(conn: AsyncConnection, period: int) -> Statement:
     standard = await books_standard(conn)
     year_end = (period // 100 - 1) * 100 + 12
-    columns = [(f"期末余额 {period_end(period).isoformat()}", "Closing balance"),
-               (f"年初余额 {period // 100}-01-01", "Opening balance of the year")]
+    columns = [
+        (f"期末余额 {period_end(period).isoformat()}", "Closing balance"),
+        (f"年初余额 {period // 100}-01-01", "Opening balance of the year"),
+    ]
     st = Statement("balance_sheet", "资产负债表", "Balance sheet", period, columns)
     sums = [await _sums(conn, upto=period), await _sums(conn, upto=year_end)]
     pl = await _pl_codes(conn)
@@ -263,8 +389,15 @@ async def balance_sheet(conn: AsyncConnection, period: int) -> Statement:
     st.rows.append(StatementRow("total_liabilities", "负债合计", "Total liabilities", liabilities, 1))
     equity = add(BALANCE_SHEET_EQUITY, -1)
     st.rows.append(StatementRow("total_equity", "所有者权益合计", "Total equity", equity, 1))
-    st.rows.append(StatementRow("total_liabilities_and_equity", "负债和所有者权益总计",
-                                "Total liabilities and equity", [a + b for a, b in zip(liabilities, equity)], 1))
+    st.rows.append(
+        StatementRow(
+            "total_liabilities_and_equity",
+            "负债和所有者权益总计",
+            "Total liabilities and equity",
+            [a + b for a, b in zip(liabilities, equity)],
+            1,
+        )
+    )
     return st
 
 
@@ -286,12 +419,19 @@ INCOME_LINES = (
 
 async def income_statement(conn: AsyncConnection, period: int) -> Statement:
     standard = await books_standard(conn)
-    st = Statement("income_statement", "利润表", "Income statement", period,
-                   [("本月金额", "This month"), ("本年累计金额", "Year to date")])
-    sums = [await _sums(conn, frm=period, upto=period, exclude_closing=True),
-            await _sums(conn, frm=_year_start(period), upto=period, exclude_closing=True)]
+    st = Statement(
+        "income_statement",
+        "利润表",
+        "Income statement",
+        period,
+        [("本月金额", "This month"), ("本年累计金额", "Year to date")],
+    )
+    sums = [
+        await _sums(conn, frm=period, upto=period, exclude_closing=True),
+        await _sums(conn, frm=_year_start(period), upto=period, exclude_closing=True),
+    ]
     values = {}
-    for key, zh, en, prefixes, sign in INCOME_LINES:
+    for key, _zh, _en, prefixes, sign in INCOME_LINES:
         codes = _codes(standard, prefixes)
         # income lines are credit − debit; cost lines debit − credit, shown positive
         values[key] = [_prefix_sum(s, codes, -1 if sign == 1 else 1) for s in sums]
@@ -300,10 +440,17 @@ async def income_statement(conn: AsyncConnection, period: int) -> Statement:
     def combine(*parts):
         return [sum(sign * values[k][i] for k, sign in parts) for i in range(2)]
 
-    operating = combine(("revenue", 1), ("cost_of_sales", -1), ("taxes_and_surcharges", -1),
-                        ("selling_expenses", -1), ("admin_expenses", -1), ("finance_costs", -1))
-    before_tax = [operating[i] + values["non_operating_income"][i] - values["non_operating_expenses"][i]
-                  for i in range(2)]
+    operating = combine(
+        ("revenue", 1),
+        ("cost_of_sales", -1),
+        ("taxes_and_surcharges", -1),
+        ("selling_expenses", -1),
+        ("admin_expenses", -1),
+        ("finance_costs", -1),
+    )
+    before_tax = [
+        operating[i] + values["non_operating_income"][i] - values["non_operating_expenses"][i] for i in range(2)
+    ]
     net = [before_tax[i] - values["income_tax"][i] for i in range(2)]
     for key, zh, en, _p, _s in INCOME_LINES:
         st.rows.append(StatementRow(key, zh, en, values[key], code=values[key + "_code"]))
@@ -323,15 +470,26 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
     classified by its voucher's non-cash lines (split by their amounts when there are several),
     through ``cash_flow_rule`` (longest account prefix), unless it was reclassified by hand; money
     moved between cash accounts is no cash flow."""
-    rules = sorted(((r.account_prefix, r.item) for r in await conn.execute(select(cash_flow_rule))),
-                   key=lambda t: -len(t[0]))
+    rules = sorted(
+        ((r.account_prefix, r.item) for r in await conn.execute(select(cash_flow_rule))), key=lambda t: -len(t[0])
+    )
     cash_codes = set((await conn.execute(select(account.c.code).where(account.c.is_cash.is_(True)))).scalars())
-    voucher_ids = select(voucher_line.c.voucher_id).where(
-        voucher_line.c.posted.is_(True), voucher_line.c.period >= frm, voucher_line.c.period <= upto,
-        voucher_line.c.account_code.in_(cash_codes)).distinct()
+    voucher_ids = (
+        select(voucher_line.c.voucher_id)
+        .where(
+            voucher_line.c.posted.is_(True),
+            voucher_line.c.period >= frm,
+            voucher_line.c.period <= upto,
+            voucher_line.c.account_code.in_(cash_codes),
+        )
+        .distinct()
+    )
     by_voucher = defaultdict(list)
-    for r in await conn.execute(select(voucher_line).where(voucher_line.c.voucher_id.in_(voucher_ids))
-                                .order_by(voucher_line.c.voucher_id, voucher_line.c.line_no)):
+    for r in await conn.execute(
+        select(voucher_line)
+        .where(voucher_line.c.voucher_id.in_(voucher_ids))
+        .order_by(voucher_line.c.voucher_id, voucher_line.c.line_no)
+    ):
         by_voucher[r.voucher_id].append(r)
 
     def item_of(code: str, inflow: bool) -> str:
@@ -363,12 +521,19 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
 
 async def cash_flow_statement(conn: AsyncConnection, period: int) -> Statement:
     await books_standard(conn)
-    st = Statement("cash_flow", "现金流量表", "Cash-flow statement", period,
-                   [("本月金额", "This month"), ("本年累计金额", "Year to date")])
+    st = Statement(
+        "cash_flow",
+        "现金流量表",
+        "Cash-flow statement",
+        period,
+        [("本月金额", "This month"), ("本年累计金额", "Year to date")],
+    )
     flows = [await cash_flows(conn, period, period), await cash_flows(conn, _year_start(period), period)]
-    sections = {"operating": ("经营活动产生的现金流量净额", "Net cash from operating activities"),
-                "investing": ("投资活动产生的现金流量净额", "Net cash from investing activities"),
-                "financing": ("筹资活动产生的现金流量净额", "Net cash from financing activities")}
+    sections = {
+        "operating": ("经营活动产生的现金流量净额", "Net cash from operating activities"),
+        "investing": ("投资活动产生的现金流量净额", "Net cash from investing activities"),
+        "financing": ("筹资活动产生的现金流量净额", "Net cash from financing activities"),
+    }
     net = [0, 0]
     for section, (zh_total, en_total) in sections.items():
         subtotal = [0, 0]
@@ -384,10 +549,10 @@ async def cash_flow_statement(conn: AsyncConnection, period: int) -> Statement:
     st.rows.append(StatementRow("net_increase", "现金及现金等价物净增加额", "Net increase in cash", net, 1))
     cash_codes = list((await conn.execute(select(account.c.code).where(account.c.is_cash.is_(True)))).scalars())
     closing = _prefix_sum(await _sums(conn, upto=period), cash_codes, 1)
-    st.rows.append(StatementRow("closing_cash", "期末现金及现金等价物余额", "Cash at the end of the period",
-                                [closing, closing], 1))
+    st.rows.append(
+        StatementRow("closing_cash", "期末现金及现金等价物余额", "Cash at the end of the period", [closing, closing], 1)
+    )
     return st
 
 
 STATEMENTS = {"balance_sheet": balance_sheet, "income_statement": income_statement, "cash_flow": cash_flow_statement}
-

@@ -10,11 +10,14 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
-from server.core.audit import note_change
 from server.auth.services import Principal
+from server.core import clock
+from server.core.audit import note_change
 from server.core.database import Database
-from server.finance.errors import FinanceError
+from server.core.numbers import NumberError, parse_rate, round_half_up_div
+from server.core.text_limits import collect_length
 from server.finance.common import Collector, actor_label, lock_row, require_permission, require_status
+from server.finance.errors import FinanceError
 from server.finance.ledger import (
     Line,
     VoucherSpec,
@@ -27,9 +30,6 @@ from server.finance.ledger import (
     write_voucher,
 )
 from server.finance.models import account, voucher, voucher_line
-from server.core.numbers import NumberError, parse_rate, round_half_up_div
-from server.core.text_limits import collect_length
-from server.core import clock
 
 
 @dataclass
@@ -57,8 +57,12 @@ async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
         c.add("REQUIRED", "memo")
     collect_length(c, data.memo.strip(), voucher.c.memo, "memo")
     lines = []
-    dims_of = {r.code: r.dimensions for r in await conn.execute(
-        select(account.c.code, account.c.dimensions).where(account.c.code.in_({ln.account for ln in data.lines})))}
+    dims_of = {
+        r.code: r.dimensions
+        for r in await conn.execute(
+            select(account.c.code, account.c.dimensions).where(account.c.code.in_({ln.account for ln in data.lines}))
+        )
+    }
     for i, ln in enumerate(data.lines):
         debit = c.money(ln.debit or "0", f"lines.{i}.debit")
         credit = c.money(ln.credit or "0", f"lines.{i}.credit")
@@ -66,8 +70,18 @@ async def _parse_lines(conn, data: VoucherInput) -> list[Line]:
             if getattr(ln, f"{dim}_id") is None:
                 c.add("REQUIRED", f"lines.{i}.{dim}Id")
         collect_length(c, ln.memo.strip(), voucher_line.c.memo, f"lines.{i}.memo")
-        lines.append(Line(ln.account.strip(), debit or 0, credit or 0, ln.memo.strip(), ln.customer_id,
-                          ln.supplier_id, ln.warehouse_id, ln.department_id))
+        lines.append(
+            Line(
+                ln.account.strip(),
+                debit or 0,
+                credit or 0,
+                ln.memo.strip(),
+                ln.customer_id,
+                ln.supplier_id,
+                ln.warehouse_id,
+                ln.department_id,
+            )
+        )
     c.raise_if_any()
     return await check_lines(conn, lines)
 
@@ -80,8 +94,9 @@ async def do_create_voucher(db: Database, data: VoucherInput, principal: Princip
         lines = await _parse_lines(conn, data)
         period, _ = await posting_period(conn, data.voucher_date, strict=True)
         spec = VoucherSpec(lines=lines, document_date=data.voucher_date, memo=data.memo.strip(), origin="manual")
-        voucher_id = await insert_voucher(conn, spec, actor_label(principal), status="draft", period=period,
-                                          voucher_date=data.voucher_date)
+        voucher_id = await insert_voucher(
+            conn, spec, actor_label(principal), status="draft", period=period, voucher_date=data.voucher_date
+        )
         note_change(conn, f"voucher:{voucher_id}", after={"status": "draft", "memo": spec.memo})
     return voucher_id
 
@@ -104,8 +119,11 @@ async def do_review_voucher(db: Database, voucher_id: int, principal: Principal)
         require_status(row, ("draft",), "voucher", "review")
         if principal is not None and row.created_by == actor_label(principal):
             raise FinanceError("SELF_REVIEW", "id")
-        await conn.execute(update(voucher).where(voucher.c.id == voucher_id)
-                           .values(status="reviewed", reviewed_by=actor_label(principal)))
+        await conn.execute(
+            update(voucher)
+            .where(voucher.c.id == voucher_id)
+            .values(status="reviewed", reviewed_by=actor_label(principal))
+        )
         note_change(conn, f"voucher:{voucher_id}", before={"status": "draft"}, after={"status": "reviewed"})
 
 
@@ -117,16 +135,18 @@ async def do_post_voucher(db: Database, voucher_id: int, principal: Principal | 
         require_status(row, ("reviewed",), "voucher", "post")
         period, voucher_date = await posting_period(conn, row.voucher_date, strict=True)
         number = await post_existing(conn, voucher_id, period, voucher_date, actor_label(principal))
-        note_change(conn, f"voucher:{voucher_id}", before={"status": "reviewed"},
-                    after={"status": "posted", "number": number})
+        note_change(
+            conn, f"voucher:{voucher_id}", before={"status": "reviewed"}, after={"status": "posted", "number": number}
+        )
     return number
 
 
 REVERSIBLE = ("manual", "disposal", "reversal")
 
 
-async def do_reverse_voucher(db: Database, voucher_id: int, principal: Principal | None, *,
-                             on: date | None = None) -> int:
+async def do_reverse_voucher(
+    db: Database, voucher_id: int, principal: Principal | None, *, on: date | None = None
+) -> int:
     """红字冲销: a posted voucher is cancelled by a new posted voucher with the same lines in red
     (negative) amounts, dated ``on`` (default today) in an open period. Vouchers booked from business
     documents are corrected by documents (returns, credit notes), not here."""
@@ -142,27 +162,55 @@ async def do_reverse_voucher(db: Database, voucher_id: int, principal: Principal
             raise FinanceError("ALREADY_DISPOSED", "id")
         if row.origin == "disposal":  # the differences it cleared wait in 1901 again, to be cleared anew
             await conn.execute(update(voucher).where(voucher.c.disposed_by == voucher_id).values(disposed_by=None))
-        lines = [Line(r.account_code, -r.debit_fen, -r.credit_fen, r.memo, r.customer_id, r.supplier_id,
-                      r.warehouse_id, r.department_id)
-                 for r in await conn.execute(select(voucher_line).where(voucher_line.c.voucher_id == voucher_id)
-                                             .order_by(voucher_line.c.line_no))]
+        lines = [
+            Line(
+                r.account_code,
+                -r.debit_fen,
+                -r.credit_fen,
+                r.memo,
+                r.customer_id,
+                r.supplier_id,
+                r.warehouse_id,
+                r.department_id,
+            )
+            for r in await conn.execute(
+                select(voucher_line).where(voucher_line.c.voucher_id == voucher_id).order_by(voucher_line.c.line_no)
+            )
+        ]
         on = on or clock.today()
-        spec = VoucherSpec(lines=lines, document_date=on, memo=f"冲销 reversal of {row.number}: {row.memo}",
-                           origin="reversal", source_type="voucher", source_id=voucher_id,
-                           source_number=row.number, reversal_of=voucher_id)
+        spec = VoucherSpec(
+            lines=lines,
+            document_date=on,
+            memo=f"冲销 reversal of {row.number}: {row.memo}",
+            origin="reversal",
+            source_type="voucher",
+            source_id=voucher_id,
+            source_number=row.number,
+            reversal_of=voucher_id,
+        )
         new_id = await write_voucher(conn, spec, actor_label(principal), strict=True)
         note_change(conn, f"voucher:{voucher_id}", after={"reversed_by": new_id})
     return new_id
 
 
-LOSS_TREATMENTS = {"normal": "count_loss_normal", "disaster": "count_loss_disaster",
-                   "compensation": "count_loss_compensation"}
+LOSS_TREATMENTS = {
+    "normal": "count_loss_normal",
+    "disaster": "count_loss_disaster",
+    "compensation": "count_loss_compensation",
+}
 GAIN_TREATMENTS = {"income": "count_gain_cleared", "capital": "capital"}
 
 
-async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal | None, *,
-                            loss_treatment: str = "normal", gain_treatment: str = "income",
-                            abnormal_vat_rate: str | None = None, on: date | None = None) -> int:
+async def do_clear_suspense(
+    db: Database,
+    voucher_id: int,
+    principal: Principal | None,
+    *,
+    loss_treatment: str = "normal",
+    gain_treatment: str = "income",
+    abnormal_vat_rate: str | None = None,
+    on: date | None = None,
+) -> int:
     """Clear the 待处理财产损溢 of one voucher (a stock count, a transfer difference, stock moved
     without a document) after approval. Losses go to 管理费用 (normal), 营业外支出 (disaster) or
     其他应收款 (compensation from the person responsible); gains reduce 管理费用 (企业) / go to
@@ -190,10 +238,13 @@ async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal 
         if row.origin not in ("auto", "manual"):  # clearing or reversal vouchers are not differences
             raise FinanceError("NOTHING_TO_DISPOSE", "id")
         suspense = rules["suspense"]
-        held = (await conn.execute(select(voucher_line.c.warehouse_id, voucher_line.c.debit_fen,
-                                          voucher_line.c.credit_fen)
-                                   .where(voucher_line.c.voucher_id == voucher_id,
-                                          voucher_line.c.account_code == suspense))).all()
+        held = (
+            await conn.execute(
+                select(voucher_line.c.warehouse_id, voucher_line.c.debit_fen, voucher_line.c.credit_fen).where(
+                    voucher_line.c.voucher_id == voucher_id, voucher_line.c.account_code == suspense
+                )
+            )
+        ).all()
         losses: dict[int | None, int] = {}
         gains: dict[int | None, int] = {}
         for r in held:
@@ -209,16 +260,27 @@ async def do_clear_suspense(db: Database, voucher_id: int, principal: Principal 
         for wh, fen in losses.items():
             if fen:
                 vat = round_half_up_div(fen * rate_bp, 10_000)
-                lines += [Line(loss_account, debit=fen + vat), Line(suspense, credit=fen, warehouse_id=wh),
-                          Line(rules["input_vat_reversed"], credit=vat)]
-        spec = VoucherSpec(lines=lines, document_date=on or max(clock.today(), row.document_date),
-                           memo=f"处理待处理财产损溢 clear stock differences {row.number} {row.source_number}",
-                           origin="disposal", source_type="voucher", source_id=voucher_id,
-                           source_number=row.number)
+                lines += [
+                    Line(loss_account, debit=fen + vat),
+                    Line(suspense, credit=fen, warehouse_id=wh),
+                    Line(rules["input_vat_reversed"], credit=vat),
+                ]
+        spec = VoucherSpec(
+            lines=lines,
+            document_date=on or max(clock.today(), row.document_date),
+            memo=f"处理待处理财产损溢 clear stock differences {row.number} {row.source_number}",
+            origin="disposal",
+            source_type="voucher",
+            source_id=voucher_id,
+            source_number=row.number,
+        )
         new_id = await write_voucher(conn, spec, actor_label(principal))
         await conn.execute(update(voucher).where(voucher.c.id == voucher_id).values(disposed_by=new_id))
-        note_change(conn, f"voucher:{voucher_id}", after={"disposed_by": new_id, "loss": loss_treatment,
-                                                          "gain": gain_treatment, "vat_rate_bp": rate_bp})
+        note_change(
+            conn,
+            f"voucher:{voucher_id}",
+            after={"disposed_by": new_id, "loss": loss_treatment, "gain": gain_treatment, "vat_rate_bp": rate_bp},
+        )
     return new_id
 
 
@@ -230,14 +292,21 @@ async def do_reclassify_cash_flow(db: Database, line_id: int, item: str | None, 
     if item is not None and item not in CASH_FLOW_ITEMS:
         raise FinanceError("INVALID_VALUE", "item", detail=" | ".join(CASH_FLOW_ITEMS))
     async with db.write() as conn:
-        ln = (await conn.execute(select(voucher_line, account.c.is_cash)
-                                 .join(account, account.c.code == voucher_line.c.account_code)
-                                 .where(voucher_line.c.id == line_id))).first()
+        ln = (
+            await conn.execute(
+                select(voucher_line, account.c.is_cash)
+                .join(account, account.c.code == voucher_line.c.account_code)
+                .where(voucher_line.c.id == line_id)
+            )
+        ).first()
         if ln is None:
             raise FinanceError("NOT_FOUND", "lineId", what="voucher")
         if not ln.is_cash:
             raise FinanceError("INVALID_VALUE", "lineId", detail="not a cash or bank line")
         await conn.execute(update(voucher_line).where(voucher_line.c.id == line_id).values(cash_flow_item=item))
-        note_change(conn, f"voucher_line:{line_id}", before={"cash_flow_item": ln.cash_flow_item},
-                    after={"cash_flow_item": item})
-
+        note_change(
+            conn,
+            f"voucher_line:{line_id}",
+            before={"cash_flow_item": ln.cash_flow_item},
+            after={"cash_flow_item": item},
+        )

@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
+from server.auth.services import Principal
 from server.core import clock
 from server.core.audit import note_change
-from server.auth.services import Principal
-from server.core.database import Database
-from server.documents.actions import actor_label
 from server.core.business_settings import read_setting, write_setting
+from server.core.database import Database
+from server.core.numbers import NumberError, parse_decimal
+from server.documents.actions import actor_label
 from server.inventory.errors import InventoryError
 from server.inventory.models import location, stock_level, stock_move, stock_operation
-from server.core.numbers import NumberError, parse_decimal
 
 SETTING = "reports.abc_split"
 DEFAULT_SPLIT = {"a": "0.2", "b": "0.3"}
@@ -49,17 +49,33 @@ def consumption(query, on: date):
     """Restrict a select over ``stock_move`` to consumption up to the end of ``on``: goods issued to
     customers, to production or for use — not what went back to a supplier."""
     end = clock.end_of(on)
-    return (query.join(stock_operation, stock_operation.c.id == stock_move.c.operation_id)
-            .where(stock_move.c.to_location_id.is_(None), stock_move.c.move_type.in_(("issue", "production_issue")),
-                   stock_operation.c.source_type != "purchase_return", stock_move.c.created_at < end))
+    return query.join(stock_operation, stock_operation.c.id == stock_move.c.operation_id).where(
+        stock_move.c.to_location_id.is_(None),
+        stock_move.c.move_type.in_(("issue", "production_issue")),
+        stock_operation.c.source_type != "purchase_return",
+        stock_move.c.created_at < end,
+    )
 
 
-async def abc_items(conn: AsyncConnection, on: date, *, warehouse_id: int | None = None,
-                    days: int = 365, warehouses: frozenset[int] | None = None) -> list[AbcItem]:
+async def abc_items(
+    conn: AsyncConnection,
+    on: date,
+    *,
+    warehouse_id: int | None = None,
+    days: int = 365,
+    warehouses: frozenset[int] | None = None,
+) -> list[AbcItem]:
     since = on - timedelta(days=days)
-    out = consumption(select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value"))
-                      .join(location, location.c.id == stock_move.c.from_location_id), on) \
-        .where(stock_move.c.created_at >= clock.start_of(since)).group_by(stock_move.c.product_id)
+    out = (
+        consumption(
+            select(stock_move.c.product_id, func.sum(stock_move.c.value_fen).label("value")).join(
+                location, location.c.id == stock_move.c.from_location_id
+            ),
+            on,
+        )
+        .where(stock_move.c.created_at >= clock.start_of(since))
+        .group_by(stock_move.c.product_id)
+    )
     stocked_q = select(stock_level.c.product_id).where(stock_level.c.qty > 0)
     if warehouse_id is not None:
         out = out.where(location.c.warehouse_id == warehouse_id)

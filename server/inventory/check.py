@@ -17,12 +17,12 @@ from server.inventory.models import product_cost, stock_level, stock_move
 def _signed_moves():
     m = stock_move
     lot_key = func.coalesce(m.c.lot_id, 0)
-    inbound = select(m.c.product_id, m.c.to_location_id.label("location_id"), lot_key.label("lot_key"), m.c.qty.label("qty")).where(
-        m.c.to_location_id.is_not(None)
-    )
-    outbound = select(m.c.product_id, m.c.from_location_id.label("location_id"), lot_key.label("lot_key"), (-m.c.qty).label("qty")).where(
-        m.c.from_location_id.is_not(None)
-    )
+    inbound = select(
+        m.c.product_id, m.c.to_location_id.label("location_id"), lot_key.label("lot_key"), m.c.qty.label("qty")
+    ).where(m.c.to_location_id.is_not(None))
+    outbound = select(
+        m.c.product_id, m.c.from_location_id.label("location_id"), lot_key.label("lot_key"), (-m.c.qty).label("qty")
+    ).where(m.c.from_location_id.is_not(None))
     return union_all(inbound, outbound).subquery("signed")
 
 
@@ -30,19 +30,22 @@ async def stock_problems(conn: AsyncConnection) -> list[str]:
     """Stock levels = the ledger, never negative; product cost = Σ levels and the ledger's value."""
     problems: list[str] = []
     signed = _signed_moves()
-    ledger = (
-        select(signed.c.product_id, signed.c.location_id, signed.c.lot_key, func.sum(signed.c.qty).label("qty"))
-        .group_by(signed.c.product_id, signed.c.location_id, signed.c.lot_key)
-    )
+    ledger = select(
+        signed.c.product_id, signed.c.location_id, signed.c.lot_key, func.sum(signed.c.qty).label("qty")
+    ).group_by(signed.c.product_id, signed.c.location_id, signed.c.lot_key)
     by_ledger = {(r.product_id, r.location_id, r.lot_key): int(r.qty) for r in await conn.execute(ledger)}
     levels = {
         (r.product_id, r.location_id, r.lot_key): int(r.qty)
-        for r in await conn.execute(select(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.lot_key, stock_level.c.qty))
+        for r in await conn.execute(
+            select(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.lot_key, stock_level.c.qty)
+        )
     }
     for key in sorted(set(by_ledger) | set(levels)):
         moved, level = by_ledger.get(key, 0), levels.get(key, 0)
         if moved != level:
-            problems.append(f"stock level product={key[0]} location={key[1]} lot={key[2]}: level {level} != ledger {moved}")
+            problems.append(
+                f"stock level product={key[0]} location={key[1]} lot={key[2]}: level {level} != ledger {moved}"
+            )
         if level < 0:
             problems.append(f"negative stock level product={key[0]} location={key[1]} lot={key[2]}: {level}")
 
@@ -55,7 +58,9 @@ async def stock_problems(conn: AsyncConnection) -> list[str]:
     )
     ledger_values = {
         r.product_id: int(r.value)
-        for r in await conn.execute(select(m.c.product_id, func.sum(value_delta).label("value")).group_by(m.c.product_id))
+        for r in await conn.execute(
+            select(m.c.product_id, func.sum(value_delta).label("value")).group_by(m.c.product_id)
+        )
     }
     level_totals: dict[int, int] = {}
     for (product_id, _, _), qty in levels.items():
@@ -66,7 +71,9 @@ async def stock_problems(conn: AsyncConnection) -> list[str]:
         if qty != level_totals.get(product_id, 0):
             problems.append(f"product {product_id}: cost quantity {qty} != Σ levels {level_totals.get(product_id, 0)}")
         if value != ledger_values.get(product_id, 0):
-            problems.append(f"product {product_id}: stock value {value} != ledger value {ledger_values.get(product_id, 0)}")
+            problems.append(
+                f"product {product_id}: stock value {value} != ledger value {ledger_values.get(product_id, 0)}"
+            )
         if value < 0:
             problems.append(f"product {product_id}: negative stock value {value}")
         if qty == 0 and value != 0:
@@ -78,7 +85,9 @@ async def journal_problems(conn: AsyncConnection) -> list[str]:
     """The journal: sequence numbers 1..last with no gap."""
     problems: list[str] = []
     last = (await conn.execute(select(event_counter.c.last_seq))).scalar() or 0
-    count, max_seq = (await conn.execute(select(func.count(), func.coalesce(func.max(event.c.seq), 0)).select_from(event))).one()
+    count, max_seq = (
+        await conn.execute(select(func.count(), func.coalesce(func.max(event.c.seq), 0)).select_from(event))
+    ).one()
     if max_seq != last or (count and count != max_seq):
         problems.append(f"event journal: {count} events, max seq {max_seq}, counter {last}")
     return problems

@@ -29,18 +29,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.core.numbering import next_number
+from server.core.database import Database
 from server.core.errors import DomainError
 from server.core.idempotency import claim_key, store_result
-from server.inventory.errors import InventoryError
+from server.core.numbering import next_number
+from server.core.numbers import scaled_to_decimal
+from server.core.text_limits import check_length, collect_length, max_length
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.events.journal import append_events
 from server.events.types import COUNT_POSTED as COUNT_POSTED  # the name, re-exported
 from server.events.types import CountPosted
+from server.inventory.abc import abc_classes
+from server.inventory.errors import InventoryError
 from server.inventory.models import (
     frozen_location,
     location,
@@ -52,18 +56,17 @@ from server.inventory.models import (
     warehouse,
 )
 from server.inventory.services import ADJUSTMENT, StockLine, post_document_moves
-from server.core.text_limits import check_length, collect_length, max_length
-from server.core.numbers import scaled_to_decimal
-from server.inventory.abc import abc_classes
-from server.core import clock
 
 RECOUNT_THRESHOLD = Decimal("0.05")
 
 
 def blind_count_locations():
     """The locations of open blind counts: their book quantities are hidden from counters."""
-    return (select(stock_count_line.c.location_id).join(stock_count, stock_count.c.id == stock_count_line.c.count_id)
-            .where(stock_count.c.status == "open", stock_count.c.blind))
+    return (
+        select(stock_count_line.c.location_id)
+        .join(stock_count, stock_count.c.id == stock_count_line.c.count_id)
+        .where(stock_count.c.status == "open", stock_count.c.blind)
+    )
 
 
 def hidden_book_locations(principal: Principal | None):
@@ -120,30 +123,74 @@ async def do_open_count(db: Database, data: CountInput, principal: Principal | N
             locs = locs.where(location.c.id.in_(data.location_ids))
         location_ids = [r.id for r in await conn.execute(locs.order_by(location.c.id))]
         if data.mode == "freeze":
-            busy = (await conn.execute(select(frozen_location.c.location_id).where(
-                frozen_location.c.location_id.in_(location_ids)).limit(1))).first()
+            busy = (
+                await conn.execute(
+                    select(frozen_location.c.location_id)
+                    .where(frozen_location.c.location_id.in_(location_ids))
+                    .limit(1)
+                )
+            ).first()
             if busy is not None:
                 raise InventoryError("LOCATION_FROZEN", "locationIds", location=busy.location_id, count="")
         levels = select(stock_level).where(stock_level.c.location_id.in_(location_ids), stock_level.c.qty > 0)
         if data.product_ids:
             levels = levels.where(stock_level.c.product_id.in_(data.product_ids))
         # the levels are locked while the count opens, so the snapshot is a consistent book quantity
-        rows = (await conn.execute(levels.order_by(stock_level.c.location_id, stock_level.c.product_id,
-                                                   stock_level.c.lot_key).with_for_update())).all()
+        rows = (
+            await conn.execute(
+                levels.order_by(
+                    stock_level.c.location_id, stock_level.c.product_id, stock_level.c.lot_key
+                ).with_for_update()
+            )
+        ).all()
         on = data.count_date or clock.today()
         number = await next_number(conn, "SC", on)
-        count_id = (await conn.execute(stock_count.insert().values(
-            number=number, warehouse_id=wh.id, mode=data.mode, blind=data.blind, status="open", count_date=on,
-            note=data.note.strip(), created_by=actor_label(principal), created_at=utcnow(),
-        ).returning(stock_count.c.id))).scalar_one()
+        count_id = (
+            await conn.execute(
+                stock_count.insert()
+                .values(
+                    number=number,
+                    warehouse_id=wh.id,
+                    mode=data.mode,
+                    blind=data.blind,
+                    status="open",
+                    count_date=on,
+                    note=data.note.strip(),
+                    created_by=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(stock_count.c.id)
+            )
+        ).scalar_one()
         if rows:
-            await conn.execute(stock_count_line.insert(), [
-                dict(count_id=count_id, location_id=r.location_id, product_id=r.product_id, lot_id=r.lot_id,
-                     snapshot_qty=r.qty) for r in rows])
+            await conn.execute(
+                stock_count_line.insert(),
+                [
+                    dict(
+                        count_id=count_id,
+                        location_id=r.location_id,
+                        product_id=r.product_id,
+                        lot_id=r.lot_id,
+                        snapshot_qty=r.qty,
+                    )
+                    for r in rows
+                ],
+            )
         if data.mode == "freeze" and location_ids:
-            await conn.execute(frozen_location.insert(), [{"location_id": i, "count_id": count_id} for i in location_ids])
-        note_change(conn, f"stock_count:{count_id}", after={"number": number, "mode": data.mode, "blind": data.blind,
-                                                            "lines": len(rows), "locations": len(location_ids)})
+            await conn.execute(
+                frozen_location.insert(), [{"location_id": i, "count_id": count_id} for i in location_ids]
+            )
+        note_change(
+            conn,
+            f"stock_count:{count_id}",
+            after={
+                "number": number,
+                "mode": data.mode,
+                "blind": data.blind,
+                "lines": len(rows),
+                "locations": len(location_ids),
+            },
+        )
         await status_event(conn, "stock_count", count_id, number, "", "open", principal, warehouse_id=wh.id)
     return count_id
 
@@ -158,23 +205,41 @@ class CountEntry:
     lot: str | None = None
 
 
-async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry], principal: Principal | None,
-                           *, idempotency_key: str | None = None) -> None:
+async def do_record_counts(
+    db: Database,
+    count_id: int,
+    entries: list[CountEntry],
+    principal: Principal | None,
+    *,
+    idempotency_key: str | None = None,
+) -> None:
     """Record counted quantities (or recounts, for lines that need one: by another person). With an
     idempotency key (a scan session's completion) a repeat of the same entries applies once."""
     _require(principal, "stock.count")
     who = actor_label(principal)
     async with db.write() as conn:
-        if idempotency_key is not None and await claim_key(
-                conn, idempotency_key, "stock.count.record",
-                {"count_id": count_id, "entries": [asdict(e) for e in entries]}, InventoryError) is not None:
+        if (
+            idempotency_key is not None
+            and await claim_key(
+                conn,
+                idempotency_key,
+                "stock.count.record",
+                {"count_id": count_id, "entries": [asdict(e) for e in entries]},
+                InventoryError,
+            )
+            is not None
+        ):
             return
         count = await _lock_open(conn, count_id)
         _allowed(principal, count.warehouse_id)
         if not entries:
             raise InventoryError("EMPTY_OPERATION", "entries")
-        lines = {r.id: r for r in await conn.execute(select(stock_count_line).where(
-            stock_count_line.c.count_id == count_id).with_for_update())}
+        lines = {
+            r.id: r
+            for r in await conn.execute(
+                select(stock_count_line).where(stock_count_line.c.count_id == count_id).with_for_update()
+            )
+        }
         product_ids = {ln.product_id for ln in lines.values()} | {e.product_id for e in entries if e.product_id}
         products = await load_products(conn, product_ids)
         c = Collector(InventoryError)
@@ -198,16 +263,35 @@ async def do_record_counts(db: Database, count_id: int, entries: list[CountEntry
                 variance = qty - book
                 threshold = abs(Decimal(book)) * RECOUNT_THRESHOLD
                 recount = variance != 0 and (book == 0 or abs(variance) > threshold)
-                await conn.execute(update(stock_count_line).where(stock_count_line.c.id == line.id).values(
-                    counted_qty=qty, book_qty=book, counted_by=who, recount_required=recount,
-                    recounted_qty=None, recounted_by="", variance_qty=None if recount else variance))
+                await conn.execute(
+                    update(stock_count_line)
+                    .where(stock_count_line.c.id == line.id)
+                    .values(
+                        counted_qty=qty,
+                        book_qty=book,
+                        counted_by=who,
+                        recount_required=recount,
+                        recounted_qty=None,
+                        recounted_by="",
+                        variance_qty=None if recount else variance,
+                    )
+                )
             else:
                 if who == line.counted_by:
-                    c.add("SAME_PERSON", f"entries.{i}.quantity", rule="复盘必须由另一人完成。",
-                           rule_en="A recount must be done by another person.")
+                    c.add(
+                        "SAME_PERSON",
+                        f"entries.{i}.quantity",
+                        rule="复盘必须由另一人完成。",
+                        rule_en="A recount must be done by another person.",
+                    )
                     continue
-                await conn.execute(update(stock_count_line).where(stock_count_line.c.id == line.id).values(
-                    recounted_qty=qty, recounted_by=who, recount_required=False, variance_qty=qty - line.book_qty))
+                await conn.execute(
+                    update(stock_count_line)
+                    .where(stock_count_line.c.id == line.id)
+                    .values(
+                        recounted_qty=qty, recounted_by=who, recount_required=False, variance_qty=qty - line.book_qty
+                    )
+                )
         c.raise_if_any()
         note_change(conn, f"stock_count:{count_id}", after={"entries": len(entries), "by": who})
         if idempotency_key is not None:
@@ -233,27 +317,47 @@ async def _new_line(conn, c: Collector, count, e: CountEntry, i: int, products):
             return None
         if not collect_length(c, e.lot.strip(), lot.c.code, f"entries.{i}.lot"):  # before a new lot is written
             return None
-        lot_id = (await conn.execute(select(lot.c.id).where(lot.c.product_id == p.id, lot.c.code == e.lot.strip()))
-                  ).scalar()
+        lot_id = (
+            await conn.execute(select(lot.c.id).where(lot.c.product_id == p.id, lot.c.code == e.lot.strip()))
+        ).scalar()
         if lot_id is None:  # a lot nobody recorded: it is created with the gain at approval
-            lot_id = (await conn.execute(lot.insert().values(product_id=p.id, code=e.lot.strip())
-                                         .returning(lot.c.id))).scalar_one()
-    existing = (await conn.execute(select(stock_count_line).where(
-        stock_count_line.c.count_id == count.id, stock_count_line.c.location_id == loc.id,
-        stock_count_line.c.product_id == p.id, stock_count_line.c.lot_id.is_(None) if lot_id is None
-        else stock_count_line.c.lot_id == lot_id))).first()
+            lot_id = (
+                await conn.execute(lot.insert().values(product_id=p.id, code=e.lot.strip()).returning(lot.c.id))
+            ).scalar_one()
+    existing = (
+        await conn.execute(
+            select(stock_count_line).where(
+                stock_count_line.c.count_id == count.id,
+                stock_count_line.c.location_id == loc.id,
+                stock_count_line.c.product_id == p.id,
+                stock_count_line.c.lot_id.is_(None) if lot_id is None else stock_count_line.c.lot_id == lot_id,
+            )
+        )
+    ).first()
     if existing is not None:
         return existing
-    line_id = (await conn.execute(stock_count_line.insert().values(
-        count_id=count.id, location_id=loc.id, product_id=p.id, lot_id=lot_id, snapshot_qty=0
-    ).returning(stock_count_line.c.id))).scalar_one()
+    line_id = (
+        await conn.execute(
+            stock_count_line.insert()
+            .values(count_id=count.id, location_id=loc.id, product_id=p.id, lot_id=lot_id, snapshot_qty=0)
+            .returning(stock_count_line.c.id)
+        )
+    ).scalar_one()
     return (await conn.execute(select(stock_count_line).where(stock_count_line.c.id == line_id))).one()
 
 
 async def _book_qty(conn, line) -> int:
-    return int((await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-        stock_level.c.location_id == line.location_id, stock_level.c.product_id == line.product_id,
-        stock_level.c.lot_key == (line.lot_id or 0)))).scalar_one())
+    return int(
+        (
+            await conn.execute(
+                select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                    stock_level.c.location_id == line.location_id,
+                    stock_level.c.product_id == line.product_id,
+                    stock_level.c.lot_key == (line.lot_id or 0),
+                )
+            )
+        ).scalar_one()
+    )
 
 
 async def _lock_open(conn, count_id: int):
@@ -271,17 +375,22 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
     async with db.write() as conn:
         count = await _lock_open(conn, count_id)
         _allowed(principal, count.warehouse_id)
-        lines = (await conn.execute(select(stock_count_line, lot.c.code.label("lot_code"))
-                                    .outerjoin(lot, lot.c.id == stock_count_line.c.lot_id)
-                                    .where(stock_count_line.c.count_id == count_id)
-                                    .order_by(stock_count_line.c.id))).all()
+        lines = (
+            await conn.execute(
+                select(stock_count_line, lot.c.code.label("lot_code"))
+                .outerjoin(lot, lot.c.id == stock_count_line.c.lot_id)
+                .where(stock_count_line.c.count_id == count_id)
+                .order_by(stock_count_line.c.id)
+            )
+        ).all()
         open_lines = sum(1 for ln in lines if ln.counted_qty is None or ln.recount_required)
         if open_lines:
             raise InventoryError("COUNT_INCOMPLETE", "id", open=open_lines)
         counters = {ln.counted_by for ln in lines} | {ln.recounted_by for ln in lines if ln.recounted_by}
         if principal.label in counters:
-            raise InventoryError("SAME_PERSON", "id", rule="审批人不能是盘点人。",
-                                 rule_en="The approver cannot be one of the counters.")
+            raise InventoryError(
+                "SAME_PERSON", "id", rule="审批人不能是盘点人。", rule_en="The approver cannot be one of the counters."
+            )
         prefix, reason = f"盘点差异 {count.number}：", (reason or "").strip()
         # the reason goes into the stock operation's reason after the prefix: it must fit there
         check_length(reason, max_length(stock_operation.c.reason) - len(prefix), InventoryError, "reason")
@@ -297,26 +406,59 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
                     if not group:
                         continue
                     posted = await post_document_moves(
-                        conn, direction, [StockLine(product_id=ln.product_id, location_id=ln.location_id,
-                                                    quantity=scaled_to_decimal(abs(ln.variance_qty)),
-                                                    lot_code=ln.lot_code, source_line_id=ln.id) for ln in group],
-                        move_type=ADJUSTMENT, actor=actor_label(principal), reference=count.number, source_type="stock_count", reason=text,
-                        at_average=True)
+                        conn,
+                        direction,
+                        [
+                            StockLine(
+                                product_id=ln.product_id,
+                                location_id=ln.location_id,
+                                quantity=scaled_to_decimal(abs(ln.variance_qty)),
+                                lot_code=ln.lot_code,
+                                source_line_id=ln.id,
+                            )
+                            for ln in group
+                        ],
+                        move_type=ADJUSTMENT,
+                        actor=actor_label(principal),
+                        reference=count.number,
+                        source_type="stock_count",
+                        reason=text,
+                        at_average=True,
+                    )
                     for ln, move in zip(group, posted.moves):
                         signed = move["value_fen"] if direction == "in" else -move["value_fen"]
                         gain, loss = (gain + signed, loss) if direction == "in" else (gain, loss - signed)
-                        await conn.execute(update(stock_count_line).where(stock_count_line.c.id == ln.id)
-                                           .values(variance_fen=signed))
+                        await conn.execute(
+                            update(stock_count_line).where(stock_count_line.c.id == ln.id).values(variance_fen=signed)
+                        )
             except DomainError as exc:
                 raise InventoryError.from_inventory(exc) from None
-        await conn.execute(update(stock_count).where(stock_count.c.id == count_id).values(
-            status="approved", approved_by=principal.label, gain_fen=gain, loss_fen=loss, closed_at=utcnow()))
-        note_change(conn, f"stock_count:{count_id}", before={"status": "open"},
-                    after={"status": "approved", "gain_fen": gain, "loss_fen": loss})
-        await append_events(conn, [CountPosted(count_id=count_id, number=count.number, warehouse_id=count.warehouse_id,
-                                               gain_fen=gain, loss_fen=loss)])
-        await status_event(conn, "stock_count", count_id, count.number, "open", "approved", principal,
-                           warehouse_id=count.warehouse_id)
+        await conn.execute(
+            update(stock_count)
+            .where(stock_count.c.id == count_id)
+            .values(status="approved", approved_by=principal.label, gain_fen=gain, loss_fen=loss, closed_at=utcnow())
+        )
+        note_change(
+            conn,
+            f"stock_count:{count_id}",
+            before={"status": "open"},
+            after={"status": "approved", "gain_fen": gain, "loss_fen": loss},
+        )
+        await append_events(
+            conn,
+            [
+                CountPosted(
+                    count_id=count_id,
+                    number=count.number,
+                    warehouse_id=count.warehouse_id,
+                    gain_fen=gain,
+                    loss_fen=loss,
+                )
+            ],
+        )
+        await status_event(
+            conn, "stock_count", count_id, count.number, "open", "approved", principal, warehouse_id=count.warehouse_id
+        )
 
 
 async def do_cancel_count(db: Database, count_id: int, principal: Principal | None) -> None:
@@ -325,11 +467,13 @@ async def do_cancel_count(db: Database, count_id: int, principal: Principal | No
         count = await _lock_open(conn, count_id)
         _allowed(principal, count.warehouse_id)
         await conn.execute(frozen_location.delete().where(frozen_location.c.count_id == count_id))
-        await conn.execute(update(stock_count).where(stock_count.c.id == count_id).values(status="cancelled",
-                                                                                          closed_at=utcnow()))
+        await conn.execute(
+            update(stock_count).where(stock_count.c.id == count_id).values(status="cancelled", closed_at=utcnow())
+        )
         note_change(conn, f"stock_count:{count_id}", before={"status": "open"}, after={"status": "cancelled"})
-        await status_event(conn, "stock_count", count_id, count.number, "open", "cancelled", principal,
-                           warehouse_id=count.warehouse_id)
+        await status_event(
+            conn, "stock_count", count_id, count.number, "open", "cancelled", principal, warehouse_id=count.warehouse_id
+        )
 
 
 # ---- cycle counts by ABC class (domain reference §5.2) -----------------------------------------------
@@ -340,24 +484,36 @@ CYCLE_DAYS = {"A": 30, "B": 91, "C": 365}  # monthly, quarterly, yearly
 async def cycle_count_due(conn, warehouse_id: int, on: date) -> list[int]:
     """Products in stock whose last approved count in the warehouse is older than their class allows."""
     classes = await abc_classes(conn, warehouse_id, on)
-    last = dict((await conn.execute(
-        select(stock_count_line.c.product_id, func.max(stock_count.c.count_date))
-        .join(stock_count, stock_count.c.id == stock_count_line.c.count_id)
-        .where(stock_count.c.warehouse_id == warehouse_id, stock_count.c.status.in_(("approved", "open")))
-        .group_by(stock_count_line.c.product_id))).all())
-    stocked = {r.product_id for r in await conn.execute(select(stock_level.c.product_id).where(
-        stock_level.c.warehouse_id == warehouse_id, stock_level.c.qty > 0))}
-    return sorted(p for p in stocked
-                  if last.get(p) is None or last[p] <= on - timedelta(days=CYCLE_DAYS[classes.get(p, "C")]))
+    last = dict(
+        (
+            await conn.execute(
+                select(stock_count_line.c.product_id, func.max(stock_count.c.count_date))
+                .join(stock_count, stock_count.c.id == stock_count_line.c.count_id)
+                .where(stock_count.c.warehouse_id == warehouse_id, stock_count.c.status.in_(("approved", "open")))
+                .group_by(stock_count_line.c.product_id)
+            )
+        ).all()
+    )
+    stocked = {
+        r.product_id
+        for r in await conn.execute(
+            select(stock_level.c.product_id).where(stock_level.c.warehouse_id == warehouse_id, stock_level.c.qty > 0)
+        )
+    }
+    return sorted(
+        p for p in stocked if last.get(p) is None or last[p] <= on - timedelta(days=CYCLE_DAYS[classes.get(p, "C")])
+    )
 
 
-async def do_generate_cycle_count(db: Database, warehouse_id: int, principal: Principal | None,
-                                  *, on: date | None = None) -> int | None:
+async def do_generate_cycle_count(
+    db: Database, warehouse_id: int, principal: Principal | None, *, on: date | None = None
+) -> int | None:
     """Open a blind snapshot count of the products due by their ABC class; ``None`` when none is due."""
     on = on or clock.today()
     async with db.read() as conn:
         due = await cycle_count_due(conn, warehouse_id, on)
     if not due:
         return None
-    return await do_open_count(db, CountInput(warehouse_id, product_ids=due, count_date=on,
-                                              note="循环盘点 cycle count (ABC)"), principal)
+    return await do_open_count(
+        db, CountInput(warehouse_id, product_ids=due, count_date=on, note="循环盘点 cycle count (ABC)"), principal
+    )

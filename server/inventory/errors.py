@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from server.core.errors import DomainError, error_vocabulary
 
-
 INVENTORY = error_vocabulary(
     "Inventory",
     {
@@ -16,9 +15,15 @@ INVENTORY = error_vocabulary(
             "第 {line} 行库存不足：可用 {available}，需要 {requested}。",
             "Line {line}: insufficient stock: {available} available, {requested} requested.",
         ),
-        "LOT_REQUIRED": ("该商品按批次/序列号管理，必须填写批次。", "This product is lot/serial tracked: a lot is required."),
+        "LOT_REQUIRED": (
+            "该商品按批次/序列号管理，必须填写批次。",
+            "This product is lot/serial tracked: a lot is required.",
+        ),
         "LOT_NOT_ALLOWED": ("该商品不按批次管理，不能填写批次。", "This product is not lot tracked: no lot allowed."),
-        "SERIAL_QUANTITY": ("序列号商品每个序列号数量必须为 1。", "A serial-tracked product moves in units of 1 per serial."),
+        "SERIAL_QUANTITY": (
+            "序列号商品每个序列号数量必须为 1。",
+            "A serial-tracked product moves in units of 1 per serial.",
+        ),
         "SERIAL_IN_STOCK": (
             "第 {line} 行：序列号 {serial} 已在库，一个序列号只能在一个地方。",
             "Line {line}: serial {serial} is already in stock; a serial can be in only one place.",
@@ -35,7 +40,12 @@ INVENTORY = error_vocabulary(
         "SAME_PERSON": ("{rule}", "{rule_en}"),
     },
     shared=(
-        "DUPLICATE_CODE", "INACTIVE", "INVALID_PARENT", "TOO_MANY_DECIMALS", "INVALID_QUANTITY", "WRONG_UNIT",
+        "DUPLICATE_CODE",
+        "INACTIVE",
+        "INVALID_PARENT",
+        "TOO_MANY_DECIMALS",
+        "INVALID_QUANTITY",
+        "WRONG_UNIT",
         "INVALID_STATUS",
     ),
 )

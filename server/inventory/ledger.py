@@ -34,10 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.idempotency import stored_key
-from server.inventory.errors import InventoryError
+from server.core.numbers import QTY_SCALE, scaled_to_decimal
+from server.core.sql import dialect_insert, prepared
+from server.core.text_limits import check_length, fit
 from server.events.journal import append_events
 from server.events.types import StockChanged
 from server.inventory.costing import COSTING_METHODS, CostState
+from server.inventory.errors import InventoryError
 from server.inventory.models import (
     frozen_location,
     lot,
@@ -47,11 +50,7 @@ from server.inventory.models import (
     stock_operation,
     stock_reservation,
 )
-from server.core.text_limits import check_length, fit
 from server.inventory.reorder import low_stock_events
-from server.core.numbers import QTY_SCALE, scaled_to_decimal
-from server.core.sql import dialect_insert, prepared
-
 
 CHUNK = 1000  # ids per statement when a document carries thousands of serials
 
@@ -151,10 +150,14 @@ def _side_params(side: _Side) -> dict:
 async def _decrease(conn: AsyncConnection, side: _Side, spec: MoveSpec, now) -> int:
     n = -side.delta
     params = _side_params(side)
-    row = (await conn.execute(prepared(conn, "level.decrease", _build_decrease), dict(params, b_n=n, b_now=now))).first()
+    row = (
+        await conn.execute(prepared(conn, "level.decrease", _build_decrease), dict(params, b_n=n, b_now=now))
+    ).first()
     if row is None:
         available = (
-            await conn.execute(prepared(conn, "level.qty", lambda _i: select(stock_level.c.qty).where(_level_key())), params)
+            await conn.execute(
+                prepared(conn, "level.qty", lambda _i: select(stock_level.c.qty).where(_level_key())), params
+            )
         ).scalar() or 0
         raise InventoryError(
             "INSUFFICIENT_STOCK",
@@ -168,8 +171,9 @@ async def _decrease(conn: AsyncConnection, side: _Side, spec: MoveSpec, now) -> 
 
 
 async def _increase(conn: AsyncConnection, side: _Side, warehouse_id: int, now) -> int:
-    params = dict(_side_params(side), b_warehouse_id=warehouse_id, b_lot_id=side.lot_key or None, b_n=side.delta,
-                  b_now=now)
+    params = dict(
+        _side_params(side), b_warehouse_id=warehouse_id, b_lot_id=side.lot_key or None, b_n=side.delta, b_now=now
+    )
     return (await conn.execute(prepared(conn, "level.increase", _build_increase), params)).scalar_one()
 
 
@@ -182,10 +186,21 @@ async def _increase_many(conn: AsyncConnection, sides: list[_Side], warehouse_of
     CONFLICT DO UPDATE`` locks its rows in VALUES order, so the global lock order holds."""
     out: dict[tuple[int, int, int], int] = {}
     for i in range(0, len(sides), INCREASE_CHUNK):
-        part = sides[i:i + INCREASE_CHUNK]
-        ins = dialect_insert(conn, stock_level).values([
-            {"product_id": sd.product_id, "location_id": sd.location_id, "warehouse_id": warehouse_of[sd.location_id],
-             "lot_id": sd.lot_key or None, "lot_key": sd.lot_key, "qty": sd.delta, "updated_at": now} for sd in part])
+        part = sides[i : i + INCREASE_CHUNK]
+        ins = dialect_insert(conn, stock_level).values(
+            [
+                {
+                    "product_id": sd.product_id,
+                    "location_id": sd.location_id,
+                    "warehouse_id": warehouse_of[sd.location_id],
+                    "lot_id": sd.lot_key or None,
+                    "lot_key": sd.lot_key,
+                    "qty": sd.delta,
+                    "updated_at": now,
+                }
+                for sd in part
+            ]
+        )
         stmt = ins.on_conflict_do_update(
             index_elements=["product_id", "location_id", "lot_key"],
             set_={"qty": stock_level.c.qty + ins.excluded.qty, "updated_at": ins.excluded.updated_at},
@@ -219,8 +234,12 @@ async def _lock_serial_lots(conn: AsyncConnection, specs: list[MoveSpec]) -> dic
     locked = {}
     ids = sorted(wanted)
     for start in range(0, len(ids), CHUNK):  # one statement per chunk; rows are locked in id order
-        rows = await conn.execute(select(lot.c.id, lot.c.code).where(lot.c.id.in_(ids[start:start + CHUNK]))
-                                  .order_by(lot.c.id).with_for_update(key_share=True))
+        rows = await conn.execute(
+            select(lot.c.id, lot.c.code)
+            .where(lot.c.id.in_(ids[start : start + CHUNK]))
+            .order_by(lot.c.id)
+            .with_for_update(key_share=True)
+        )
         for lot_id, code in rows:
             locked[lot_id] = (code, wanted[lot_id])
     return locked
@@ -230,10 +249,16 @@ async def _check_serials(conn: AsyncConnection, locked: dict[int, tuple[str, int
     """A serial number may be on hand at most once in total (its lot row is already locked)."""
     ids = sorted(locked)
     for start in range(0, len(ids), CHUNK):
-        over = (await conn.execute(
-            select(stock_level.c.lot_key).where(stock_level.c.lot_key.in_(ids[start:start + CHUNK]))
-            .group_by(stock_level.c.lot_key).having(func.sum(stock_level.c.qty) > QTY_SCALE)
-            .order_by(stock_level.c.lot_key).limit(1))).scalar()
+        over = (
+            await conn.execute(
+                select(stock_level.c.lot_key)
+                .where(stock_level.c.lot_key.in_(ids[start : start + CHUNK]))
+                .group_by(stock_level.c.lot_key)
+                .having(func.sum(stock_level.c.qty) > QTY_SCALE)
+                .order_by(stock_level.c.lot_key)
+                .limit(1)
+            )
+        ).scalar()
         if over is not None:
             code, line_no = locked[over]
             raise InventoryError("SERIAL_IN_STOCK", f"lines.{line_no - 1}.lot", line=line_no, serial=code)
@@ -243,28 +268,46 @@ async def _check_frozen(conn: AsyncConnection, sides: list[_Side], specs: list[M
     """Refuse moves touching a location frozen by a stock count. Checked again here, after the
     levels are locked: a count that froze the location meanwhile has committed by now (it locks the
     same level rows while it opens), so no move can slip in between its snapshot and its freeze."""
-    frozen = (await conn.execute(
-        prepared(conn, "frozen.check", lambda _i: select(frozen_location.c.location_id, frozen_location.c.count_id)
-                 .where(frozen_location.c.location_id.in_(bindparam("lids", expanding=True)))),
-        {"lids": sorted({side.location_id for side in sides})})).first()
+    frozen = (
+        await conn.execute(
+            prepared(
+                conn,
+                "frozen.check",
+                lambda _i: select(frozen_location.c.location_id, frozen_location.c.count_id).where(
+                    frozen_location.c.location_id.in_(bindparam("lids", expanding=True))
+                ),
+            ),
+            {"lids": sorted({side.location_id for side in sides})},
+        )
+    ).first()
     if frozen is not None:
         side = next(sd for sd in sides if sd.location_id == frozen.location_id)
         spec = specs[side.spec_index]
-        raise InventoryError("LOCATION_FROZEN", f"lines.{spec.line_no - 1}.locationId", location=frozen.location_id,
-                             count=frozen.count_id)
+        raise InventoryError(
+            "LOCATION_FROZEN",
+            f"lines.{spec.line_no - 1}.locationId",
+            location=frozen.location_id,
+            count=frozen.count_id,
+        )
 
 
 def _build_lock_reservation(insert):
-    ins = insert(stock_reservation).values(product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"),
-                                           reserved_qty=0)
+    ins = insert(stock_reservation).values(
+        product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"), reserved_qty=0
+    )
     return ins.on_conflict_do_update(
         index_elements=["product_id", "warehouse_id"],
         set_={"reserved_qty": stock_reservation.c.reserved_qty - bindparam("b_consume")},
     ).returning(stock_reservation.c.reserved_qty)
 
 
-async def _check_reservations(conn: AsyncConnection, sides: list[_Side], specs: list[MoveSpec],
-                              warehouse_of: dict[int, int], consume: dict[tuple[int, int], int]) -> None:
+async def _check_reservations(
+    conn: AsyncConnection,
+    sides: list[_Side],
+    specs: list[MoveSpec],
+    warehouse_of: dict[int, int],
+    consume: dict[tuple[int, int], int],
+) -> None:
     """On hand may not fall below what is reserved (see the module docstring, step 2)."""
     decreased: dict[tuple[int, int], tuple[int, MoveSpec]] = {}
     for side in sides:
@@ -274,21 +317,35 @@ async def _check_reservations(conn: AsyncConnection, sides: list[_Side], specs: 
             decreased[key] = (total - side.delta, first)
     for key in sorted(set(decreased) | set(consume)):
         product_id, warehouse_id = key
-        reserved = (await conn.execute(prepared(conn, "reservation.lock", _build_lock_reservation), {
-            "b_product_id": product_id, "b_wh": warehouse_id, "b_consume": consume.get(key, 0)})).scalar_one()
+        reserved = (
+            await conn.execute(
+                prepared(conn, "reservation.lock", _build_lock_reservation),
+                {"b_product_id": product_id, "b_wh": warehouse_id, "b_consume": consume.get(key, 0)},
+            )
+        ).scalar_one()
         if reserved < 0:
             raise InventoryError("INVALID_VALUE", "lines", detail="reservation consumed twice")
         if reserved == 0 or key not in decreased:
             continue
-        on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-            stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
+        on_hand = (
+            await conn.execute(
+                select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                    stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id
+                )
+            )
+        ).scalar_one()
         if on_hand < reserved:
             n, spec = decreased[key]
             available = max(0, on_hand + n - reserved)
             raise InventoryError(
-                "INSUFFICIENT_STOCK", f"lines.{spec.line_no - 1}.quantity", line=spec.line_no,
+                "INSUFFICIENT_STOCK",
+                f"lines.{spec.line_no - 1}.quantity",
+                line=spec.line_no,
                 available=str(scaled_to_decimal(available, spec.precision)),
-                requested=str(scaled_to_decimal(n, spec.precision)), available_scaled=available, reserved=True)
+                requested=str(scaled_to_decimal(n, spec.precision)),
+                available_scaled=available,
+                reserved=True,
+            )
 
 
 async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int]:
@@ -321,9 +378,16 @@ async def _apply_costs(conn: AsyncConnection, specs: list[MoveSpec]) -> list[int
 def _build_open_operation(insert):
     return (
         insert(stock_operation)
-        .values(op_type=bindparam("b_op_type"), reference=bindparam("b_reference"), reason=bindparam("b_reason"),
-                actor=bindparam("b_actor"), idempotency_key=bindparam("b_key"), request_hash=bindparam("b_hash"),
-                created_at=bindparam("b_created_at"), source_type=bindparam("b_source_type"))
+        .values(
+            op_type=bindparam("b_op_type"),
+            reference=bindparam("b_reference"),
+            reason=bindparam("b_reason"),
+            actor=bindparam("b_actor"),
+            idempotency_key=bindparam("b_key"),
+            request_hash=bindparam("b_hash"),
+            created_at=bindparam("b_created_at"),
+            source_type=bindparam("b_source_type"),
+        )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(stock_operation.c.id)
     )
@@ -363,9 +427,16 @@ async def open_operation(
     row = (
         await conn.execute(
             prepared(conn, "operation.open", _build_open_operation),
-            {"b_op_type": op_type, "b_reference": reference, "b_reason": reason, "b_actor": actor,
-             "b_key": idempotency_key, "b_hash": request_hash, "b_created_at": operation["created_at"],
-             "b_source_type": source_type},
+            {
+                "b_op_type": op_type,
+                "b_reference": reference,
+                "b_reason": reason,
+                "b_actor": actor,
+                "b_key": idempotency_key,
+                "b_hash": request_hash,
+                "b_created_at": operation["created_at"],
+                "b_source_type": source_type,
+            },
         )
     ).first()
     if row is None:
@@ -477,9 +548,23 @@ async def post_moves(
         )
     events += await low_stock_events(conn, {(side.product_id, warehouse_of[side.location_id]) for side in sides})
     await append_events(conn, events)
-    note_change(conn, f"stock_operation:{operation_id}", after={
-        "op_type": operation["op_type"], "reference": reference, "reason": reason,
-        "moves": [{"product_id": m["product_id"], "from": m["from_location_id"], "to": m["to_location_id"],
-                   "qty": m["qty"], "lot_id": m["lot_id"]} for m in move_rows],
-    })
+    note_change(
+        conn,
+        f"stock_operation:{operation_id}",
+        after={
+            "op_type": operation["op_type"],
+            "reference": reference,
+            "reason": reason,
+            "moves": [
+                {
+                    "product_id": m["product_id"],
+                    "from": m["from_location_id"],
+                    "to": m["to_location_id"],
+                    "qty": m["qty"],
+                    "lot_id": m["lot_id"],
+                }
+                for m in move_rows
+            ],
+        },
+    )
     return PostedOperation(operation, move_rows)

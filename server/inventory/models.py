@@ -108,7 +108,9 @@ stock_operation = Table(
     Column("reason", String(300), nullable=False, server_default=""),
     Column("actor", String(64), nullable=False, server_default=""),
     # a retried request with the same key finds this row; the hash tells a different payload apart
-    Column("idempotency_key", String(160), nullable=True, unique=True),  # owner prefix + key (server/core/idempotency.py)
+    Column(
+        "idempotency_key", String(160), nullable=True, unique=True
+    ),  # owner prefix + key (server/core/idempotency.py)
     Column("request_hash", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     # the document type that posted it (goods_receipt, shipment …); "" for the plain stock primitives
@@ -136,9 +138,7 @@ stock_move = Table(
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("qty > 0", name="qty_positive"),
     CheckConstraint("value_fen >= 0", name="value_not_negative"),
-    CheckConstraint(
-        "from_location_id IS NOT NULL OR to_location_id IS NOT NULL", name="has_location"
-    ),
+    CheckConstraint("from_location_id IS NOT NULL OR to_location_id IS NOT NULL", name="has_location"),
 )
 Index("ix_stock_move_product_created", stock_move.c.product_id, stock_move.c.id)
 Index("ix_stock_move_created_at", stock_move.c.created_at)  # the reports read the ledger by time

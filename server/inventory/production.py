@@ -17,19 +17,19 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
+from server.auth.services import Principal
 from server.core import clock
 from server.core.audit import note_change
-from server.auth.services import Principal
-from server.core.database import Database
 from server.core.clock import utcnow
-from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.core.numbering import next_number
+from server.core.database import Database
 from server.core.errors import DomainError
+from server.core.numbering import next_number
+from server.core.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
+from server.core.sql import dialect_insert
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.inventory.errors import InventoryError
 from server.inventory.models import bill_of_materials, production_order, production_order_line, warehouse
 from server.inventory.services import MoveType, StockLine, post_document_moves
-from server.core.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
-from server.core.sql import dialect_insert
 
 PRODUCTION_ISSUE = MoveType.PRODUCTION_ISSUE.value
 PRODUCTION_RECEIPT = MoveType.PRODUCTION_RECEIPT.value
@@ -44,8 +44,9 @@ class ComponentInput:
     quantity: str  # base units of the component per one base unit of the finished product
 
 
-async def do_set_bill_of_materials(db: Database, product_id: int, components: list[ComponentInput],
-                                   principal: Principal | None = None) -> None:
+async def do_set_bill_of_materials(
+    db: Database, product_id: int, components: list[ComponentInput], principal: Principal | None = None
+) -> None:
     """Replace a product's bill of materials."""
     _require(principal, "catalog.edit")
     c = Collector(InventoryError)
@@ -57,8 +58,12 @@ async def do_set_bill_of_materials(db: Database, product_id: int, components: li
         for i, x in enumerate(components):
             p = products.get(x.component_id)
             if p is None or x.component_id == product_id:
-                c.add("NOT_FOUND" if p is None else "INVALID_VALUE", f"components.{i}.componentId", what="product",
-                       detail="a product cannot be its own component")
+                c.add(
+                    "NOT_FOUND" if p is None else "INVALID_VALUE",
+                    f"components.{i}.componentId",
+                    what="product",
+                    detail="a product cannot be its own component",
+                )
                 continue
             q = quantity_in_unit(c, p, None, x.quantity, f"components.{i}.quantity")
             if q is not None:
@@ -94,27 +99,55 @@ async def do_create_production_order(db: Database, data: ProductionInput, princi
         labour = c.money(data.labour, "labour")
         overhead = c.money(data.overhead, "overhead")
         c.raise_if_any()
-        bom = (await conn.execute(select(bill_of_materials).where(bill_of_materials.c.product_id == p.id)
-                                  .order_by(bill_of_materials.c.component_id))).all()
+        bom = (
+            await conn.execute(
+                select(bill_of_materials)
+                .where(bill_of_materials.c.product_id == p.id)
+                .order_by(bill_of_materials.c.component_id)
+            )
+        ).all()
         if not bom:
             raise InventoryError("REQUIRED", "productId", detail="no bill of materials")
         number = await next_number(conn, "MO", clock.today())
-        order_id = (await conn.execute(production_order.insert().values(
-            number=number, product_id=p.id, warehouse_id=data.warehouse_id, planned_qty=q[1], status="open",
-            labour_fen=labour, overhead_fen=overhead, actor=actor_label(principal), created_at=utcnow(),
-        ).returning(production_order.c.id))).scalar_one()
-        await conn.execute(production_order_line.insert(), [
-            {"order_id": order_id, "component_id": b.component_id,
-             "required_qty": round_half_up_div(q[1] * b.qty_per, QTY_SCALE)} for b in bom])
+        order_id = (
+            await conn.execute(
+                production_order.insert()
+                .values(
+                    number=number,
+                    product_id=p.id,
+                    warehouse_id=data.warehouse_id,
+                    planned_qty=q[1],
+                    status="open",
+                    labour_fen=labour,
+                    overhead_fen=overhead,
+                    actor=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(production_order.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            production_order_line.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "component_id": b.component_id,
+                    "required_qty": round_half_up_div(q[1] * b.qty_per, QTY_SCALE),
+                }
+                for b in bom
+            ],
+        )
         note_change(conn, f"production_order:{order_id}", after={"number": number, "planned_qty": q[1]})
-        await status_event(conn, "production_order", order_id, number, "", "open", principal,
-                           warehouse_id=data.warehouse_id)
+        await status_event(
+            conn, "production_order", order_id, number, "", "open", principal, warehouse_id=data.warehouse_id
+        )
     return order_id
 
 
 async def _lock_order(conn: AsyncConnection, order_id: int):
-    row = (await conn.execute(select(production_order).where(production_order.c.id == order_id).with_for_update())
-           ).first()
+    row = (
+        await conn.execute(select(production_order).where(production_order.c.id == order_id).with_for_update())
+    ).first()
     if row is None:
         raise InventoryError("NOT_FOUND", "id", what="production_order")
     if row.status not in ("open", "in_progress"):
@@ -130,8 +163,9 @@ class MaterialLine:
     lot: str | None = None
 
 
-async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLine], principal: Principal | None,
-                             *, returning: bool = False) -> None:
+async def do_issue_materials(
+    db: Database, order_id: int, lines: list[MaterialLine], principal: Principal | None, *, returning: bool = False
+) -> None:
     """Issue components to the order (生产领料) at moving average; ``returning``: give unused
     components back (退料) at the average value they were issued at."""
     _require(principal, "stock.issue")
@@ -139,8 +173,12 @@ async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLi
         order = await _lock_order(conn, order_id)
         if not lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
-        order_lines = {r.id: r for r in await conn.execute(select(production_order_line).where(
-            production_order_line.c.order_id == order_id))}
+        order_lines = {
+            r.id: r
+            for r in await conn.execute(
+                select(production_order_line).where(production_order_line.c.order_id == order_id)
+            )
+        }
         products = await load_products(conn, {r.component_id for r in order_lines.values()})
         c = Collector(InventoryError)
         checked = []
@@ -161,37 +199,72 @@ async def do_issue_materials(db: Database, order_id: int, lines: list[MaterialLi
         for r, qty, ln in checked:
             value = None
             if returning:  # back at the issue average: cumulative share of what was issued
-                value = round_half_up_div(r.issued_value_fen * (r.returned_qty + qty), r.issued_qty) - \
-                    r.returned_value_fen
-            stock_lines.append(StockLine(product_id=r.component_id, quantity=scaled_to_decimal(qty),
-                                         location_id=ln.location_id, lot_code=ln.lot, value_fen=value,
-                                         source_line_id=r.id))
+                value = (
+                    round_half_up_div(r.issued_value_fen * (r.returned_qty + qty), r.issued_qty) - r.returned_value_fen
+                )
+            stock_lines.append(
+                StockLine(
+                    product_id=r.component_id,
+                    quantity=scaled_to_decimal(qty),
+                    location_id=ln.location_id,
+                    lot_code=ln.lot,
+                    value_fen=value,
+                    source_line_id=r.id,
+                )
+            )
         move_type = PRODUCTION_RECEIPT if returning else PRODUCTION_ISSUE
         try:
-            posted = await post_document_moves(conn, "in" if returning else "out", stock_lines, move_type=move_type,
-                                               actor=actor_label(principal), reference=order.number, source_type="production_order",
-                                               reason="生产退料 material returned" if returning else "生产领料 material issue",
-                                               warehouses=scope.warehouses(principal))
+            posted = await post_document_moves(
+                conn,
+                "in" if returning else "out",
+                stock_lines,
+                move_type=move_type,
+                actor=actor_label(principal),
+                reference=order.number,
+                source_type="production_order",
+                reason="生产退料 material returned" if returning else "生产领料 material issue",
+                warehouses=scope.warehouses(principal),
+            )
         except DomainError as exc:
             raise InventoryError.from_inventory(exc) from None
         for (r, qty, _), move in zip(checked, posted.moves):
-            values = ({"returned_qty": production_order_line.c.returned_qty + qty,
-                       "returned_value_fen": production_order_line.c.returned_value_fen + move["value_fen"]}
-                      if returning else
-                      {"issued_qty": production_order_line.c.issued_qty + qty,
-                       "issued_value_fen": production_order_line.c.issued_value_fen + move["value_fen"]})
+            values = (
+                {
+                    "returned_qty": production_order_line.c.returned_qty + qty,
+                    "returned_value_fen": production_order_line.c.returned_value_fen + move["value_fen"],
+                }
+                if returning
+                else {
+                    "issued_qty": production_order_line.c.issued_qty + qty,
+                    "issued_value_fen": production_order_line.c.issued_value_fen + move["value_fen"],
+                }
+            )
             await conn.execute(update(production_order_line).where(production_order_line.c.id == r.id).values(**values))
         if order.status == "open":
-            await conn.execute(update(production_order).where(production_order.c.id == order_id)
-                               .values(status="in_progress"))
-            await status_event(conn, "production_order", order_id, order.number, "open", "in_progress", principal,
-                               warehouse_id=order.warehouse_id)
+            await conn.execute(
+                update(production_order).where(production_order.c.id == order_id).values(status="in_progress")
+            )
+            await status_event(
+                conn,
+                "production_order",
+                order_id,
+                order.number,
+                "open",
+                "in_progress",
+                principal,
+                warehouse_id=order.warehouse_id,
+            )
 
 
 async def cost_pool(conn: AsyncConnection, order) -> int:
     """Net materials issued + labour + overhead, in fen."""
-    rows = (await conn.execute(select(production_order_line.c.issued_value_fen, production_order_line.c.returned_value_fen)
-                               .where(production_order_line.c.order_id == order.id))).all()
+    rows = (
+        await conn.execute(
+            select(production_order_line.c.issued_value_fen, production_order_line.c.returned_value_fen).where(
+                production_order_line.c.order_id == order.id
+            )
+        )
+    ).all()
     return sum(r.issued_value_fen - r.returned_value_fen for r in rows) + order.labour_fen + order.overhead_fen
 
 
@@ -204,8 +277,9 @@ class FinishedGoodsInput:
     expiry_date: date | None = None
 
 
-async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedGoodsInput,
-                                    principal: Principal | None) -> int:
+async def do_receive_finished_goods(
+    db: Database, order_id: int, data: FinishedGoodsInput, principal: Principal | None
+) -> int:
     """Receive finished goods (生产入库); returns the value booked in fen."""
     _require(principal, "stock.receive")
     async with db.write() as conn:
@@ -219,17 +293,33 @@ async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedG
         if data.complete:
             value = pool - order.received_value_fen
         else:
-            value = round_half_up_div(pool * min(order.received_qty + qty, order.planned_qty), order.planned_qty) - \
-                order.received_value_fen
+            value = (
+                round_half_up_div(pool * min(order.received_qty + qty, order.planned_qty), order.planned_qty)
+                - order.received_value_fen
+            )
         value = max(value, 0)
         try:
-            await post_document_moves(conn, "in", [StockLine(product_id=order.product_id, quantity=scaled_to_decimal(qty),
-                                                             location_id=data.location_id, lot_code=data.lot,
-                                                             expiry_date=data.expiry_date, value_fen=value,
-                                                             source_line_id=order.id)],
-                                      move_type=PRODUCTION_RECEIPT, actor=actor_label(principal),
-                                      reference=order.number, reason="生产入库 finished goods", source_type="production_order",
-                                      warehouses=scope.warehouses(principal))
+            await post_document_moves(
+                conn,
+                "in",
+                [
+                    StockLine(
+                        product_id=order.product_id,
+                        quantity=scaled_to_decimal(qty),
+                        location_id=data.location_id,
+                        lot_code=data.lot,
+                        expiry_date=data.expiry_date,
+                        value_fen=value,
+                        source_line_id=order.id,
+                    )
+                ],
+                move_type=PRODUCTION_RECEIPT,
+                actor=actor_label(principal),
+                reference=order.number,
+                reason="生产入库 finished goods",
+                source_type="production_order",
+                warehouses=scope.warehouses(principal),
+            )
         except DomainError as exc:
             raise InventoryError.from_inventory(exc) from None
         values = {"received_qty": order.received_qty + qty, "received_value_fen": order.received_value_fen + value}
@@ -238,9 +328,20 @@ async def do_receive_finished_goods(db: Database, order_id: int, data: FinishedG
         elif order.status == "open":
             values["status"] = "in_progress"
         await conn.execute(update(production_order).where(production_order.c.id == order_id).values(**values))
-        note_change(conn, f"production_order:{order_id}", after={"received_qty": qty, "value_fen": value,
-                                                                 "complete": data.complete})
+        note_change(
+            conn,
+            f"production_order:{order_id}",
+            after={"received_qty": qty, "value_fen": value, "complete": data.complete},
+        )
         if values.get("status") and values["status"] != order.status:
-            await status_event(conn, "production_order", order_id, order.number, order.status, values["status"],
-                               principal, warehouse_id=order.warehouse_id)
+            await status_event(
+                conn,
+                "production_order",
+                order_id,
+                order.number,
+                order.status,
+                values["status"],
+                principal,
+                warehouse_id=order.warehouse_id,
+            )
     return value

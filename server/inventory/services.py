@@ -20,21 +20,8 @@ from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.models import product, product_unit, unit
 from server.core.database import Database
-from server.documents.actions import actor_label
 from server.core.errors import ErrorCollector
-from server.inventory.errors import InventoryError
 from server.core.idempotency import check_key, request_hash, stored_key
-from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
-from server.inventory.models import (
-    frozen_location,
-    location,
-    lot,
-    product_cost,
-    stock_level,
-    stock_move,
-    stock_operation,
-    warehouse,
-)
 from server.core.numbers import (
     MAX_FEN,
     MAX_QTY,
@@ -46,6 +33,19 @@ from server.core.numbers import (
 )
 from server.core.sql import dialect_insert, prepared
 from server.core.text_limits import max_length
+from server.documents.actions import actor_label
+from server.inventory.errors import InventoryError
+from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
+from server.inventory.models import (
+    frozen_location,
+    location,
+    lot,
+    product_cost,
+    stock_level,
+    stock_move,
+    stock_operation,
+    warehouse,
+)
 
 LOT_CODE_MAX = max_length(lot.c.code)
 REFERENCE_MAX = max_length(stock_operation.c.reference)
@@ -112,14 +112,28 @@ class _LocationRef(NamedTuple):
 def _refs_stmt(_insert):
     """The products and locations a request names, in one round trip."""
     products = (
-        select(literal("p").label("kind"), product.c.id, product.c.base_unit_id.label("ref"), product.c.tracking,
-               product.c.active, product.c.purchase_price_fen.label("price"), unit.c.precision)
+        select(
+            literal("p").label("kind"),
+            product.c.id,
+            product.c.base_unit_id.label("ref"),
+            product.c.tracking,
+            product.c.active,
+            product.c.purchase_price_fen.label("price"),
+            unit.c.precision,
+        )
         .join(unit, unit.c.id == product.c.base_unit_id)
         .where(product.c.id.in_(bindparam("pids", expanding=True)))
     )
     locations = (
-        select(literal("l"), location.c.id, location.c.warehouse_id, location.c.code,
-               and_(location.c.active, warehouse.c.active), func.coalesce(frozen_location.c.count_id, 0), literal(0))
+        select(
+            literal("l"),
+            location.c.id,
+            location.c.warehouse_id,
+            location.c.code,
+            and_(location.c.active, warehouse.c.active),
+            func.coalesce(frozen_location.c.count_id, 0),
+            literal(0),
+        )
         .join(warehouse, warehouse.c.id == location.c.warehouse_id)
         .outerjoin(frozen_location, frozen_location.c.location_id == location.c.id)
         .where(location.c.id.in_(bindparam("lids", expanding=True)))
@@ -140,8 +154,9 @@ class _Validator(ErrorCollector):
     async def load(self, lines: list[StockLine]) -> None:
         product_ids = {ln.product_id for ln in lines}
         location_ids = {x for ln in lines for x in (ln.location_id, ln.to_location_id) if x}
-        rows = await self.conn.execute(prepared(self.conn, "validator.refs", _refs_stmt),
-                                       {"pids": list(product_ids), "lids": list(location_ids)})
+        rows = await self.conn.execute(
+            prepared(self.conn, "validator.refs", _refs_stmt), {"pids": list(product_ids), "lids": list(location_ids)}
+        )
         for r in rows:
             if r.kind == "p":
                 self.products[r.id] = _ProductRef(r.id, r.ref, r.tracking, r.active, r.price, r.precision)
@@ -257,10 +272,13 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
     if create:
         # sorted, so that two requests creating the same new lots lock them in the same order; one
         # batched statement (a receipt of 5,000 serials creates 5,000 lots)
-        rows = [{"product_id": product_id, "code": code, "expiry_date": expiry}
-                for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0])]
-        await conn.execute(dialect_insert(conn, lot).on_conflict_do_nothing(index_elements=["product_id", "code"]),
-                           rows)
+        rows = [
+            {"product_id": product_id, "code": code, "expiry_date": expiry}
+            for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0])
+        ]
+        await conn.execute(
+            dialect_insert(conn, lot).on_conflict_do_nothing(index_elements=["product_id", "code"]), rows
+        )
     rows = await conn.execute(
         select(lot.c.id, lot.c.product_id, lot.c.code).where(
             lot.c.product_id.in_({p for p, _ in wanted}), lot.c.code.in_({c for _, c in wanted})
@@ -271,8 +289,12 @@ async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | N
 
 async def _within(conn: AsyncConnection, operation_id: int, warehouses: frozenset[int]) -> bool:
     """Whether every location an operation touched lies in ``warehouses``."""
-    ends = select(stock_move.c.from_location_id.label("loc")).where(stock_move.c.operation_id == operation_id).union(
-        select(stock_move.c.to_location_id).where(stock_move.c.operation_id == operation_id)).subquery()
+    ends = (
+        select(stock_move.c.from_location_id.label("loc"))
+        .where(stock_move.c.operation_id == operation_id)
+        .union(select(stock_move.c.to_location_id).where(stock_move.c.operation_id == operation_id))
+        .subquery()
+    )
     rows = await conn.execute(select(location.c.warehouse_id).where(location.c.id.in_(select(ends.c.loc))))
     return all(scope.allows(warehouses, w) for (w,) in rows)
 
@@ -294,8 +316,12 @@ def _payload(lines: list[StockLine], **extra) -> dict:
 
 
 # the permission each stock primitive needs (documents post through ``post_document_moves`` instead)
-PRIMITIVE_PERMISSIONS = {RECEIPT: "stock.receive", ISSUE: "stock.issue", TRANSFER: "stock.transfer",
-                         ADJUSTMENT: "stock.adjust"}
+PRIMITIVE_PERMISSIONS = {
+    RECEIPT: "stock.receive",
+    ISSUE: "stock.issue",
+    TRANSFER: "stock.transfer",
+    ADJUSTMENT: "stock.adjust",
+}
 
 
 async def _run(
@@ -322,12 +348,22 @@ async def _run(
         check_key(idempotency_key, InventoryError)
         digest = request_hash(f"stock.{op_type}", _payload(lines, reference=reference, reason=reason))
     async with db.write() as conn:
-        operation = await open_operation(conn, op_type=op_type, actor=actor, reference=reference, reason=reason,
-                                         idempotency_key=idempotency_key, request_hash=digest)
+        operation = await open_operation(
+            conn,
+            op_type=op_type,
+            actor=actor,
+            reference=reference,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+        )
         if operation is None:  # this key was applied before: the same request again, or a misuse
             first = (
-                await conn.execute(select(stock_operation.c.id, stock_operation.c.request_hash).where(
-                    stock_operation.c.idempotency_key == stored_key(idempotency_key)))
+                await conn.execute(
+                    select(stock_operation.c.id, stock_operation.c.request_hash).where(
+                        stock_operation.c.idempotency_key == stored_key(idempotency_key)
+                    )
+                )
             ).one()
             if first.request_hash != digest:
                 raise InventoryError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
@@ -338,8 +374,9 @@ async def _run(
     return OperationResult(operation["id"], replayed=False, posted=posted)
 
 
-async def _validate_and_post(conn, operation: dict, lines: list[StockLine], build,
-                             warehouses: frozenset[int] | None, consume_reservations=None) -> PostedOperation:
+async def _validate_and_post(
+    conn, operation: dict, lines: list[StockLine], build, warehouses: frozenset[int] | None, consume_reservations=None
+) -> PostedOperation:
     if not lines:
         raise InventoryError("EMPTY_OPERATION", "lines")
     v = _Validator(conn)
@@ -353,8 +390,9 @@ async def _validate_and_post(conn, operation: dict, lines: list[StockLine], buil
             v.add("INVALID_VALUE", f"lines.{spec.line_no - 1}.quantity", detail="value out of range")
     v.raise_if_any()
     warehouse_of = {loc_id: loc.warehouse_id for loc_id, loc in v.locations.items()}
-    return await post_moves(conn, operation=operation, specs=specs, warehouse_of=warehouse_of,
-                            consume_reservations=consume_reservations)
+    return await post_moves(
+        conn, operation=operation, specs=specs, warehouse_of=warehouse_of, consume_reservations=consume_reservations
+    )
 
 
 async def post_document_moves(
@@ -381,8 +419,9 @@ async def post_document_moves(
     posts its gains ``at_average``. ``source_type`` names the document type (``goods_receipt`` …): the
     finance poster books the operation by it.
     """
-    operation = await open_operation(conn, op_type=move_type, actor=actor, reference=reference, reason=reason,
-                                     source_type=source_type)
+    operation = await open_operation(
+        conn, op_type=move_type, actor=actor, reference=reference, reason=reason, source_type=source_type
+    )
 
     async def build(conn, v):
         if direction == "in":
@@ -407,12 +446,21 @@ async def do_receive_stock(
     async def build(conn, v: _Validator) -> list[MoveSpec]:
         return await _receipt_specs(conn, v, lines, move_type)
 
-    return await _run(db, move_type, lines, build, principal=principal,
-                      reference=reference, reason=reason, idempotency_key=idempotency_key)
+    return await _run(
+        db,
+        move_type,
+        lines,
+        build,
+        principal=principal,
+        reference=reference,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
 
 
-async def _receipt_specs(conn, v: _Validator, lines: list[StockLine], move_type: str,
-                         at_average: bool = False) -> list[MoveSpec]:
+async def _receipt_specs(
+    conn, v: _Validator, lines: list[StockLine], move_type: str, at_average: bool = False
+) -> list[MoveSpec]:
     """Inbound specs. ``at_average``: value at the current moving average (count gains), or at the
     purchase price when there is no stock and so no average."""
     checked = []
@@ -513,8 +561,16 @@ async def do_issue_stock(
     async def build(conn, v):
         return await _outbound_specs(conn, v, lines, move_type, transfer=False)
 
-    return await _run(db, move_type, lines, build, principal=principal, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+    return await _run(
+        db,
+        move_type,
+        lines,
+        build,
+        principal=principal,
+        reference=reference,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def do_transfer_stock(
@@ -531,8 +587,16 @@ async def do_transfer_stock(
     async def build(conn, v):
         return await _outbound_specs(conn, v, lines, TRANSFER, transfer=True)
 
-    return await _run(db, TRANSFER, lines, build, principal=principal, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+    return await _run(
+        db,
+        TRANSFER,
+        lines,
+        build,
+        principal=principal,
+        reference=reference,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def do_adjust_stock(
@@ -570,8 +634,9 @@ async def do_adjust_stock(
         losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
         lots = await _lot_ids(conn, gains, True)
         lots.update(await _lot_ids(conn, losses, False))
-        await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code)))
-                                      for i, ln, _, q, _, _ in checked if q > 0])
+        await _check_expiry(
+            conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, _, q, _, _ in checked if q > 0]
+        )
         specs = []
         for i, ln, p, qty, value, tracked in checked:
             lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
@@ -596,22 +661,35 @@ async def do_adjust_stock(
             )
         return specs
 
-    return await _run(db, ADJUSTMENT, lines, build, principal=principal, reference=reference, reason=reason,
-                      idempotency_key=idempotency_key)
+    return await _run(
+        db,
+        ADJUSTMENT,
+        lines,
+        build,
+        principal=principal,
+        reference=reference,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
 
 
-async def stock_of_product(db: Database, product_id: int, *, warehouses: frozenset[int] | None = None,
-                           hidden=None) -> tuple[int, int | None]:
+async def stock_of_product(
+    db: Database, product_id: int, *, warehouses: frozenset[int] | None = None, hidden=None
+) -> tuple[int, int | None]:
     """Quantity (scaled) and value (fen) on hand. For a caller restricted to some warehouses, or one
     that may not see the locations in the subquery ``hidden`` (open blind counts), the quantity of
     what it may see and no value: the moving average is one figure per product, not split."""
     async with db.read() as conn:
         if warehouses is not None or hidden is not None:
             q = select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-                stock_level.c.product_id == product_id, scope.within(warehouses, stock_level.c.warehouse_id))
+                stock_level.c.product_id == product_id, scope.within(warehouses, stock_level.c.warehouse_id)
+            )
             if hidden is not None:
                 q = q.where(stock_level.c.location_id.not_in(hidden))
             return int((await conn.execute(q)).scalar_one()), None
-        row = (await conn.execute(select(product_cost.c.qty, product_cost.c.value_fen).where(
-            product_cost.c.product_id == product_id))).first()
+        row = (
+            await conn.execute(
+                select(product_cost.c.qty, product_cost.c.value_fen).where(product_cost.c.product_id == product_id)
+            )
+        ).first()
     return (row.qty, row.value_fen) if row else (0, 0)

@@ -17,35 +17,46 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
-from server.core.numbering import next_number
+from server.core.database import Database
 from server.core.errors import DomainError
-from server.inventory.errors import InventoryError
 from server.core.idempotency import claim_key, store_result
-from server.inventory.models import location, lot, transfer_order, transfer_order_line, warehouse
-from server.core.text_limits import check_length
-from server.inventory.services import ADJUSTMENT, TRANSFER, StockLine, post_document_moves
+from server.core.numbering import next_number
 from server.core.numbers import scaled_to_decimal
 from server.core.sql import dialect_insert
-from server.core import clock
+from server.core.text_limits import check_length
+from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
+from server.inventory.errors import InventoryError
+from server.inventory.models import location, lot, transfer_order, transfer_order_line, warehouse
+from server.inventory.services import ADJUSTMENT, TRANSFER, StockLine, post_document_moves
 
 TRANSIT = "transit"
 
 
 async def transit_location(conn: AsyncConnection, warehouse_id: int) -> int:
     """The warehouse's transit location (``<code>-TRANSIT``), created on first use."""
-    existing = (await conn.execute(select(location.c.id).where(location.c.warehouse_id == warehouse_id,
-                                                               location.c.kind == TRANSIT))).scalar()
+    existing = (
+        await conn.execute(
+            select(location.c.id).where(location.c.warehouse_id == warehouse_id, location.c.kind == TRANSIT)
+        )
+    ).scalar()
     if existing is not None:
         return existing
     code = (await conn.execute(select(warehouse.c.code).where(warehouse.c.id == warehouse_id))).scalar_one()
-    await conn.execute(dialect_insert(conn, location).values(
-        warehouse_id=warehouse_id, code=f"{code}-TRANSIT", name="在途 in transit", sort_order=10**6, kind=TRANSIT,
-    ).on_conflict_do_nothing(index_elements=["code"]))
+    await conn.execute(
+        dialect_insert(conn, location)
+        .values(
+            warehouse_id=warehouse_id,
+            code=f"{code}-TRANSIT",
+            name="在途 in transit",
+            sort_order=10**6,
+            kind=TRANSIT,
+        )
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
     return (await conn.execute(select(location.c.id).where(location.c.code == f"{code}-TRANSIT"))).scalar_one()
 
 
@@ -73,8 +84,9 @@ def _map(exc: DomainError, field_of=lambda f: f) -> InventoryError:
     return InventoryError.from_inventory(exc, field_of)
 
 
-async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Principal | None,
-                               *, idempotency_key: str | None = None) -> int:
+async def do_dispatch_transfer(
+    db: Database, data: DispatchInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Send goods to another warehouse; returns the transfer id (``TR2026-000001``)."""
     _require(principal, "stock.transfer")
     async with db.write() as conn:
@@ -90,8 +102,14 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
             raise InventoryError("NOT_FOUND", "toWarehouseId", what="warehouse")
         if not dest.active:
             raise InventoryError("INACTIVE", "toWarehouseId", what="warehouse")
-        sources = {r.id: r for r in await conn.execute(select(location.c.id, location.c.warehouse_id, location.c.kind)
-                                                       .where(location.c.id.in_({ln.from_location_id for ln in data.lines})))}
+        sources = {
+            r.id: r
+            for r in await conn.execute(
+                select(location.c.id, location.c.warehouse_id, location.c.kind).where(
+                    location.c.id.in_({ln.from_location_id for ln in data.lines})
+                )
+            )
+        }
         from_warehouses = {r.warehouse_id for r in sources.values()}
         for i, ln in enumerate(data.lines):
             src = sources.get(ln.from_location_id)
@@ -105,31 +123,73 @@ async def do_dispatch_transfer(db: Database, data: DispatchInput, principal: Pri
         on = data.dispatch_date or clock.today()
         number = await next_number(conn, "TR", on)
         actor = actor_label(principal)
-        lines = [StockLine(product_id=ln.product_id, quantity=ln.quantity, location_id=ln.from_location_id,
-                           to_location_id=transit, unit_id=ln.unit_id, lot_code=ln.lot.strip() if ln.lot else None)
-                 for ln in data.lines]
+        lines = [
+            StockLine(
+                product_id=ln.product_id,
+                quantity=ln.quantity,
+                location_id=ln.from_location_id,
+                to_location_id=transit,
+                unit_id=ln.unit_id,
+                lot_code=ln.lot.strip() if ln.lot else None,
+            )
+            for ln in data.lines
+        ]
         allowed = scope.warehouses(principal)
         if allowed is not None and from_warehouses - allowed:
             raise InventoryError("PERMISSION_DENIED", "lines", permission=f"warehouse {min(from_warehouses)}")
         try:  # the restricted caller needs the source only: the destination's transit is not theirs to pick from
-            posted = await post_document_moves(conn, "move", lines, move_type=TRANSFER, actor=actor, reference=number, source_type="transfer_order",
-                                               reason=f"调拨在途 → {dest.code}")
+            posted = await post_document_moves(
+                conn,
+                "move",
+                lines,
+                move_type=TRANSFER,
+                actor=actor,
+                reference=number,
+                source_type="transfer_order",
+                reason=f"调拨在途 → {dest.code}",
+            )
         except DomainError as exc:
             raise _map(exc) from None
-        transfer_id = (await conn.execute(transfer_order.insert().values(
-            number=number, from_warehouse_id=from_warehouses.pop(), to_warehouse_id=data.to_warehouse_id,
-            status="in_transit", dispatch_date=on, note=data.note.strip(), actor=actor, created_at=utcnow(),
-        ).returning(transfer_order.c.id))).scalar_one()
-        await conn.execute(transfer_order_line.insert(), [
-            dict(transfer_id=transfer_id, line_no=no, product_id=m["product_id"], lot_id=m["lot_id"],
-                 from_location_id=m["from_location_id"], qty=m["qty"])
-            for no, m in enumerate(posted.moves, start=1)])
-        note_change(conn, f"transfer_order:{transfer_id}", after={"number": number, "to": data.to_warehouse_id,
-                                                                  "operation_id": posted.operation["id"]})
+        transfer_id = (
+            await conn.execute(
+                transfer_order.insert()
+                .values(
+                    number=number,
+                    from_warehouse_id=from_warehouses.pop(),
+                    to_warehouse_id=data.to_warehouse_id,
+                    status="in_transit",
+                    dispatch_date=on,
+                    note=data.note.strip(),
+                    actor=actor,
+                    created_at=utcnow(),
+                )
+                .returning(transfer_order.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            transfer_order_line.insert(),
+            [
+                dict(
+                    transfer_id=transfer_id,
+                    line_no=no,
+                    product_id=m["product_id"],
+                    lot_id=m["lot_id"],
+                    from_location_id=m["from_location_id"],
+                    qty=m["qty"],
+                )
+                for no, m in enumerate(posted.moves, start=1)
+            ],
+        )
+        note_change(
+            conn,
+            f"transfer_order:{transfer_id}",
+            after={"number": number, "to": data.to_warehouse_id, "operation_id": posted.operation["id"]},
+        )
         if idempotency_key is not None:
             await store_result(conn, idempotency_key, {"id": transfer_id})
-        await status_event(conn, "transfer_order", transfer_id, number, "", "in_transit", principal,
-                           warehouse_id=data.to_warehouse_id)
+        await status_event(
+            conn, "transfer_order", transfer_id, number, "", "in_transit", principal, warehouse_id=data.to_warehouse_id
+        )
     return transfer_id
 
 
@@ -142,13 +202,15 @@ class ArrivalLineInput:
     difference_reason: str = ""
 
 
-async def do_receive_transfer(db: Database, transfer_id: int, lines: list[ArrivalLineInput],
-                              principal: Principal | None) -> str:
+async def do_receive_transfer(
+    db: Database, transfer_id: int, lines: list[ArrivalLineInput], principal: Principal | None
+) -> str:
     """Receive a transfer at its destination; returns the transfer's new status."""
     _require(principal, "stock.transfer")
     async with db.write() as conn:
-        tr = (await conn.execute(select(transfer_order).where(transfer_order.c.id == transfer_id).with_for_update())
-              ).first()
+        tr = (
+            await conn.execute(select(transfer_order).where(transfer_order.c.id == transfer_id).with_for_update())
+        ).first()
         if tr is None:
             raise InventoryError("NOT_FOUND", "id", what="transfer")
         if tr.status not in ("in_transit", "partially_received"):
@@ -158,11 +220,22 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
             raise InventoryError("PERMISSION_DENIED", "id", permission=f"warehouse {tr.to_warehouse_id}")
         if not lines:
             raise InventoryError("EMPTY_OPERATION", "lines")
-        rows = {r.id: r for r in await conn.execute(
-            select(transfer_order_line, lot.c.code.label("lot_code")).outerjoin(lot, lot.c.id == transfer_order_line.c.lot_id)
-            .where(transfer_order_line.c.transfer_id == transfer_id))}
-        dests = {r.id: r for r in await conn.execute(select(location.c.id, location.c.warehouse_id, location.c.kind)
-                                                     .where(location.c.id.in_({ln.to_location_id for ln in lines})))}
+        rows = {
+            r.id: r
+            for r in await conn.execute(
+                select(transfer_order_line, lot.c.code.label("lot_code"))
+                .outerjoin(lot, lot.c.id == transfer_order_line.c.lot_id)
+                .where(transfer_order_line.c.transfer_id == transfer_id)
+            )
+        }
+        dests = {
+            r.id: r
+            for r in await conn.execute(
+                select(location.c.id, location.c.warehouse_id, location.c.kind).where(
+                    location.c.id.in_({ln.to_location_id for ln in lines})
+                )
+            )
+        }
         transit = await transit_location(conn, tr.to_warehouse_id)
         products = await load_products(conn, {r.product_id for r in rows.values()})
         moves, losses, updates = [], [], []
@@ -173,8 +246,13 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
                 raise InventoryError("NOT_FOUND", f"lines.{i}.transferLineId", what="transfer_line")
             seen.add(r.id)
             if r.done:
-                raise InventoryError("INVALID_STATUS", f"lines.{i}.transferLineId", what="transfer_line",
-                                     status="received", action="receive")
+                raise InventoryError(
+                    "INVALID_STATUS",
+                    f"lines.{i}.transferLineId",
+                    what="transfer_line",
+                    status="received",
+                    action="receive",
+                )
             dest = dests.get(ln.to_location_id)
             if dest is None:
                 raise InventoryError("NOT_FOUND", f"lines.{i}.toLocationId", what="location")
@@ -182,50 +260,112 @@ async def do_receive_transfer(db: Database, transfer_id: int, lines: list[Arriva
                 raise InventoryError("WRONG_WAREHOUSE", f"lines.{i}.toLocationId")
             open_qty = r.qty - r.received_qty - r.difference_qty
             c = Collector(InventoryError)
-            q = quantity_in_unit(c, products[r.product_id], None, ln.received_quantity, f"lines.{i}.receivedQuantity",
-                                 allow_zero=True)
+            q = quantity_in_unit(
+                c, products[r.product_id], None, ln.received_quantity, f"lines.{i}.receivedQuantity", allow_zero=True
+            )
             c.raise_if_any()
             qty = q[1]
             if qty > open_qty:
-                raise InventoryError("TRANSFER_EXCEEDED", f"lines.{i}.receivedQuantity",
-                                     open=str(scaled_to_decimal(open_qty, 0)))
+                raise InventoryError(
+                    "TRANSFER_EXCEEDED", f"lines.{i}.receivedQuantity", open=str(scaled_to_decimal(open_qty, 0))
+                )
             difference = open_qty - qty if ln.close else 0
             if difference and not ln.difference_reason.strip():
                 raise InventoryError("REQUIRED", f"lines.{i}.differenceReason")
-            check_length(ln.difference_reason.strip(), transfer_order_line.c.difference_reason, InventoryError,
-                         f"lines.{i}.differenceReason")
+            check_length(
+                ln.difference_reason.strip(),
+                transfer_order_line.c.difference_reason,
+                InventoryError,
+                f"lines.{i}.differenceReason",
+            )
             if qty:
-                moves.append((i, StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=transit,
-                                           to_location_id=ln.to_location_id, lot_code=r.lot_code, source_line_id=r.id)))
+                moves.append(
+                    (
+                        i,
+                        StockLine(
+                            product_id=r.product_id,
+                            quantity=scaled_to_decimal(qty),
+                            location_id=transit,
+                            to_location_id=ln.to_location_id,
+                            lot_code=r.lot_code,
+                            source_line_id=r.id,
+                        ),
+                    )
+                )
             if difference:
-                losses.append((i, StockLine(product_id=r.product_id, quantity=scaled_to_decimal(difference),
-                                            location_id=transit, lot_code=r.lot_code, source_line_id=r.id)))
+                losses.append(
+                    (
+                        i,
+                        StockLine(
+                            product_id=r.product_id,
+                            quantity=scaled_to_decimal(difference),
+                            location_id=transit,
+                            lot_code=r.lot_code,
+                            source_line_id=r.id,
+                        ),
+                    )
+                )
             updates.append((r.id, qty, difference, ln.difference_reason.strip(), ln.close))
         actor = actor_label(principal)
         try:
             if moves:
-                await post_document_moves(conn, "move", [m for _, m in moves], move_type=TRANSFER, actor=actor,
-                                          reference=tr.number, reason="调拨到货 transfer received", source_type="transfer_order")
+                await post_document_moves(
+                    conn,
+                    "move",
+                    [m for _, m in moves],
+                    move_type=TRANSFER,
+                    actor=actor,
+                    reference=tr.number,
+                    reason="调拨到货 transfer received",
+                    source_type="transfer_order",
+                )
             if losses:
-                await post_document_moves(conn, "out", [m for _, m in losses], move_type=ADJUSTMENT, actor=actor,
-                                          reference=tr.number, reason="调拨差异 transfer difference", source_type="transfer_order")
+                await post_document_moves(
+                    conn,
+                    "out",
+                    [m for _, m in losses],
+                    move_type=ADJUSTMENT,
+                    actor=actor,
+                    reference=tr.number,
+                    reason="调拨差异 transfer difference",
+                    source_type="transfer_order",
+                )
         except DomainError as exc:
             raise _map(exc) from None
         for line_id, qty, difference, reason, close in updates:
-            values = {"received_qty": transfer_order_line.c.received_qty + qty,
-                      "difference_qty": transfer_order_line.c.difference_qty + difference}
+            values = {
+                "received_qty": transfer_order_line.c.received_qty + qty,
+                "difference_qty": transfer_order_line.c.difference_qty + difference,
+            }
             if close:
                 values["done"] = True
             if reason:
                 values["difference_reason"] = reason
             await conn.execute(update(transfer_order_line).where(transfer_order_line.c.id == line_id).values(**values))
-        open_lines = (await conn.execute(select(transfer_order_line.c.id).where(
-            transfer_order_line.c.transfer_id == transfer_id, transfer_order_line.c.done.is_(False)))).first()
+        open_lines = (
+            await conn.execute(
+                select(transfer_order_line.c.id).where(
+                    transfer_order_line.c.transfer_id == transfer_id, transfer_order_line.c.done.is_(False)
+                )
+            )
+        ).first()
         new_status = "partially_received" if open_lines else "received"
         await conn.execute(update(transfer_order).where(transfer_order.c.id == transfer_id).values(status=new_status))
-        note_change(conn, f"transfer_order:{transfer_id}", before={"status": tr.status},
-                    after={"status": new_status, "lines": [u[:3] for u in updates]})
+        note_change(
+            conn,
+            f"transfer_order:{transfer_id}",
+            before={"status": tr.status},
+            after={"status": new_status, "lines": [u[:3] for u in updates]},
+        )
         if new_status != tr.status:
-            await status_event(conn, "transfer_order", transfer_id, tr.number, tr.status, new_status, principal,
-                               warehouse_id=tr.to_warehouse_id)
+            await status_event(
+                conn,
+                "transfer_order",
+                transfer_id,
+                tr.number,
+                tr.status,
+                new_status,
+                principal,
+                warehouse_id=tr.to_warehouse_id,
+            )
     return new_status

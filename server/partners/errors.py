@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from server.core.errors import DomainError, error_vocabulary
 
-
 PARTNERS = error_vocabulary(
     "Partner",
     {},
     shared=(
-        "DUPLICATE_CODE", "INACTIVE",
+        "DUPLICATE_CODE",
+        "INACTIVE",
     ),
 )
 

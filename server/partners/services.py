@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import Table, select, update
 
 from server.auth import scope
+from server.auth.models import app_user
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.partners.errors import PartnerError
+from server.core.database import Database
 from server.core.master_records import TextRules, create_record, set_active, update_record
 from server.core.numbers import NumberError, money_to_fen, parse_rate
-from server.core.audit import note_change
-from server.auth.models import app_user
+from server.partners.errors import PartnerError
 from server.partners.models import customer, partner_address, supplier
 
 PARTNER_TABLES = {"supplier": supplier, "customer": customer}
@@ -121,14 +121,22 @@ async def _check_salesperson(db: Database, data: PartnerInput) -> None:
     if not data.salesperson:
         return
     async with db.read() as conn:
-        user_id = (await conn.execute(select(app_user.c.id).where(app_user.c.username == data.salesperson.strip()))
-                   ).scalar()
+        user_id = (
+            await conn.execute(select(app_user.c.id).where(app_user.c.username == data.salesperson.strip()))
+        ).scalar()
     if user_id is None:
         raise PartnerError("NOT_FOUND", "salesperson", what="user")
     data.salesperson_user_id = user_id
 
 
-async def do_create_partner(db: Database, kind: str, data: PartnerInput, *, idempotency_key: str | None = None, principal: Principal | None = None) -> int:
+async def do_create_partner(
+    db: Database,
+    kind: str,
+    data: PartnerInput,
+    *,
+    idempotency_key: str | None = None,
+    principal: Principal | None = None,
+) -> int:
     """Create a supplier (``kind="supplier"``) or customer (``kind="customer"``)."""
     scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
@@ -137,16 +145,27 @@ async def do_create_partner(db: Database, kind: str, data: PartnerInput, *, idem
     return await create_record(db, _table(kind), values, error_cls=PartnerError, idempotency_key=idempotency_key)
 
 
-async def do_update_partner(db: Database, kind: str, partner_id: int, data: PartnerInput, *, principal: Principal | None = None) -> None:
+async def do_update_partner(
+    db: Database, kind: str, partner_id: int, data: PartnerInput, *, principal: Principal | None = None
+) -> None:
     scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
     values = _values(data, creating=False, kind=kind)
     clear = tuple(k for k, v in values.items() if v is CLEAR)
-    await update_record(db, _table(kind), partner_id, {k: v for k, v in values.items() if v is not CLEAR},
-                        error_cls=PartnerError, what=kind, clear=clear)
+    await update_record(
+        db,
+        _table(kind),
+        partner_id,
+        {k: v for k, v in values.items() if v is not CLEAR},
+        error_cls=PartnerError,
+        what=kind,
+        clear=clear,
+    )
 
 
-async def do_set_partner_active(db: Database, kind: str, partner_id: int, active: bool, *, principal: Principal | None = None) -> None:
+async def do_set_partner_active(
+    db: Database, kind: str, partner_id: int, active: bool, *, principal: Principal | None = None
+) -> None:
     scope.require(principal, "partner.edit", PartnerError)
     await set_active(db, _table(kind), partner_id, active, error_cls=PartnerError, what=kind)
 
@@ -163,7 +182,9 @@ class AddressInput:
     is_default: bool = False
 
 
-async def do_add_partner_address(db: Database, kind: str, partner_id: int, data: AddressInput, *, principal: Principal | None = None) -> int:
+async def do_add_partner_address(
+    db: Database, kind: str, partner_id: int, data: AddressInput, *, principal: Principal | None = None
+) -> int:
     """Add a contact/address to a supplier or customer; a new default replaces the old one of its kind."""
     scope.require(principal, "partner.edit", PartnerError)
     rules = TextRules(PartnerError)
@@ -180,16 +201,25 @@ async def do_add_partner_address(db: Database, kind: str, partner_id: int, data:
         if (await conn.execute(select(table.c.id).where(table.c.id == partner_id))).first() is None:
             raise PartnerError("NOT_FOUND", "partnerId", what=kind)
         if data.is_default:
-            await conn.execute(update(partner_address).where(
-                partner_address.c.partner_kind == kind, partner_address.c.partner_id == partner_id,
-                partner_address.c.kind == data.kind).values(is_default=False))
+            await conn.execute(
+                update(partner_address)
+                .where(
+                    partner_address.c.partner_kind == kind,
+                    partner_address.c.partner_id == partner_id,
+                    partner_address.c.kind == data.kind,
+                )
+                .values(is_default=False)
+            )
         values |= {"partner_kind": kind, "partner_id": partner_id, "kind": data.kind, "is_default": data.is_default}
-        address_id = (await conn.execute(partner_address.insert().values(**values)
-                                         .returning(partner_address.c.id))).scalar_one()
+        address_id = (
+            await conn.execute(partner_address.insert().values(**values).returning(partner_address.c.id))
+        ).scalar_one()
         note_change(conn, f"partner_address:{address_id}", after=values)
     return address_id
 
 
-async def do_set_partner_address_active(db: Database, address_id: int, active: bool, *, principal: Principal | None = None) -> None:
+async def do_set_partner_address_active(
+    db: Database, address_id: int, active: bool, *, principal: Principal | None = None
+) -> None:
     scope.require(principal, "partner.edit", PartnerError)
     await set_active(db, partner_address, address_id, active, error_cls=PartnerError, what="address")

@@ -26,22 +26,23 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.numbering import next_number
-from server.purchasing.errors import PurchasingError
+from server.core.numbers import fen_to_decimal
+from server.core.text_limits import collect_length
+from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.events.journal import append_events
 from server.events.types import MoneyApplied
-from server.core.numbers import fen_to_decimal
-from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
-    create_once,
     actor_label,
     check_amount,
+    create_once,
     load_products,
     lock_row,
     quantity_in_unit,
@@ -51,6 +52,7 @@ from server.purchasing.common import (
     tax_fen,
     value_fen,
 )
+from server.purchasing.errors import PurchasingError
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -61,8 +63,6 @@ from server.purchasing.models import (
     supplier_payment,
 )
 from server.purchasing.settings import load_purchase_settings
-from server.core.text_limits import collect_length
-from server.core import clock
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "bank_draft", "other")
 
@@ -84,11 +84,14 @@ class BillInput:
     due_date: date | None = None  # default: bill date + the supplier's payment terms
 
 
-async def do_create_supplier_bill(db: Database, data: BillInput, principal: Principal | None,
-                                  *, idempotency_key: str | None = None) -> int:
+async def do_create_supplier_bill(
+    db: Database, data: BillInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Enter a supplier's invoice against receipt lines; returns the bill id."""
     require_permission(principal, "purchase.bill.edit")
-    return await create_once(db, "purchase.bill", data, idempotency_key, lambda conn: _create_bill(conn, data, principal))
+    return await create_once(
+        db, "purchase.bill", data, idempotency_key, lambda conn: _create_bill(conn, data, principal)
+    )
 
 
 async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Principal | None) -> int:
@@ -103,13 +106,22 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
     price_tol, qty_tol = settings.tolerance("match_price_tolerance"), settings.tolerance("match_qty_tolerance")
     ids = sorted({ln.receipt_line_id for ln in data.lines})
     # lock the receipt lines (sorted) so two bills for one line are matched one after the other
-    rows = {r.id: r for r in await conn.execute(
-        select(goods_receipt_line, goods_receipt.c.supplier_id, purchase_order_line.c.qty.label("ordered_qty"),
-               purchase_order_line.c.billed_qty.label("order_billed_qty"))
-        .join(goods_receipt, goods_receipt.c.id == goods_receipt_line.c.receipt_id)
-        .outerjoin(purchase_order_line, purchase_order_line.c.id == goods_receipt_line.c.order_line_id)
-        .where(goods_receipt_line.c.id.in_(ids)).order_by(goods_receipt_line.c.id)
-        .with_for_update(of=goods_receipt_line))}
+    rows = {
+        r.id: r
+        for r in await conn.execute(
+            select(
+                goods_receipt_line,
+                goods_receipt.c.supplier_id,
+                purchase_order_line.c.qty.label("ordered_qty"),
+                purchase_order_line.c.billed_qty.label("order_billed_qty"),
+            )
+            .join(goods_receipt, goods_receipt.c.id == goods_receipt_line.c.receipt_id)
+            .outerjoin(purchase_order_line, purchase_order_line.c.id == goods_receipt_line.c.order_line_id)
+            .where(goods_receipt_line.c.id.in_(ids))
+            .order_by(goods_receipt_line.c.id)
+            .with_for_update(of=goods_receipt_line)
+        )
+    }
     products = await load_products(conn, {r.product_id for r in rows.values()})
     billed_now: dict[int, int] = {}
     order_billed_now: dict[int, int] = {}
@@ -142,9 +154,21 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
             flags.append("PRICE_MISMATCH")
         amount = value_fen(qty, price, r.unit_factor)
         check_amount(c, amount, f"lines.{i}.unitPrice")
-        lines.append(dict(line_no=i + 1, receipt_line_id=r.id, product_id=r.product_id, qty=qty,
-                          unit_factor=r.unit_factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
-                          tax_fen=tax_fen(amount, rate), flags=",".join(flags), _order_line=r.order_line_id))
+        lines.append(
+            dict(
+                line_no=i + 1,
+                receipt_line_id=r.id,
+                product_id=r.product_id,
+                qty=qty,
+                unit_factor=r.unit_factor,
+                unit_price_micro=price,
+                vat_rate_bp=rate,
+                amount_fen=amount,
+                tax_fen=tax_fen(amount, rate),
+                flags=",".join(flags),
+                _order_line=r.order_line_id,
+            )
+        )
     c.raise_if_any()
     bill_date = data.bill_date or clock.today()
     due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
@@ -155,21 +179,46 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
     flags = [{"line": ln["line_no"], "flags": ln["flags"].split(",")} for ln in lines if ln["flags"]]
     status = "pending_approval" if flags else "open"
     number = await next_number(conn, "PB", bill_date)
-    bill_id = (await conn.execute(supplier_bill.insert().values(
-        number=number, kind="bill", supplier_id=data.supplier_id, supplier_invoice_no=data.supplier_invoice_no.strip(),
-        bill_date=bill_date, due_date=due_date, amount_fen=amount, tax_fen=tax, total_fen=amount + tax,
-        status=status, match_flags=json.dumps(flags), actor=actor_label(principal), created_at=utcnow(),
-    ).returning(supplier_bill.c.id))).scalar_one()
+    bill_id = (
+        await conn.execute(
+            supplier_bill.insert()
+            .values(
+                number=number,
+                kind="bill",
+                supplier_id=data.supplier_id,
+                supplier_invoice_no=data.supplier_invoice_no.strip(),
+                bill_date=bill_date,
+                due_date=due_date,
+                amount_fen=amount,
+                tax_fen=tax,
+                total_fen=amount + tax,
+                status=status,
+                match_flags=json.dumps(flags),
+                actor=actor_label(principal),
+                created_at=utcnow(),
+            )
+            .returning(supplier_bill.c.id)
+        )
+    ).scalar_one()
     for ln in lines:
         order_line = ln.pop("_order_line")
         await conn.execute(supplier_bill_line.insert().values(bill_id=bill_id, **ln))
-        await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == ln["receipt_line_id"])
-                           .values(billed_qty=goods_receipt_line.c.billed_qty + ln["qty"]))
+        await conn.execute(
+            update(goods_receipt_line)
+            .where(goods_receipt_line.c.id == ln["receipt_line_id"])
+            .values(billed_qty=goods_receipt_line.c.billed_qty + ln["qty"])
+        )
         if order_line is not None:
-            await conn.execute(update(purchase_order_line).where(purchase_order_line.c.id == order_line)
-                               .values(billed_qty=purchase_order_line.c.billed_qty + ln["qty"]))
-    note_change(conn, f"supplier_bill:{bill_id}", after={"number": number, "total_fen": amount + tax,
-                                                         "status": status, "flags": flags})
+            await conn.execute(
+                update(purchase_order_line)
+                .where(purchase_order_line.c.id == order_line)
+                .values(billed_qty=purchase_order_line.c.billed_qty + ln["qty"])
+            )
+    note_change(
+        conn,
+        f"supplier_bill:{bill_id}",
+        after={"number": number, "total_fen": amount + tax, "status": status, "flags": flags},
+    )
     await status_event(conn, "supplier_bill", bill_id, number, "", status, principal)
     return bill_id
 
@@ -183,10 +232,17 @@ async def do_approve_supplier_bill(db: Database, bill_id: int, principal: Princi
         settings = await load_purchase_settings(conn)
         if settings.separation_of_duties and row.actor == principal.label:
             raise PurchasingError("SELF_APPROVAL", "id")
-        await conn.execute(update(supplier_bill).where(supplier_bill.c.id == bill_id).values(
-            status="open", approved_by=principal.label))
-        note_change(conn, f"supplier_bill:{bill_id}", before={"status": row.status},
-                    after={"status": "open", "comment": comment.strip()[:500]})
+        await conn.execute(
+            update(supplier_bill)
+            .where(supplier_bill.c.id == bill_id)
+            .values(status="open", approved_by=principal.label)
+        )
+        note_change(
+            conn,
+            f"supplier_bill:{bill_id}",
+            before={"status": row.status},
+            after={"status": "open", "comment": comment.strip()[:500]},
+        )
         await status_event(conn, "supplier_bill", bill_id, row.number, row.status, "open", principal)
 
 
@@ -207,21 +263,53 @@ class PaymentInput:
 
 
 PAYABLES = OpenItemBook(
-    error_cls=PurchasingError, documents=supplier_bill, document_kind="bill", document_type="supplier_bill",
-    what="bill", party=supplier, party_fk="supplier_id", settled="paid_fen", date_col="bill_date",
-    mismatch="SUPPLIER_MISMATCH", allocations=payment_allocation, document_fk="bill_id", opposite_fk="debit_note_id",
-    money=supplier_payment, money_fk="payment_id", money_date="payment_date")
+    error_cls=PurchasingError,
+    documents=supplier_bill,
+    document_kind="bill",
+    document_type="supplier_bill",
+    what="bill",
+    party=supplier,
+    party_fk="supplier_id",
+    settled="paid_fen",
+    date_col="bill_date",
+    mismatch="SUPPLIER_MISMATCH",
+    allocations=payment_allocation,
+    document_fk="bill_id",
+    opposite_fk="debit_note_id",
+    money=supplier_payment,
+    money_fk="payment_id",
+    money_date="payment_date",
+)
 
 
-async def _allocate(conn, c: Collector, supplier_id: int, allocations: list[Allocation], principal, on: date,
-                    *, payment_id: int | None = None, debit_note_id: int | None = None) -> int:
+async def _allocate(
+    conn,
+    c: Collector,
+    supplier_id: int,
+    allocations: list[Allocation],
+    principal,
+    on: date,
+    *,
+    payment_id: int | None = None,
+    debit_note_id: int | None = None,
+) -> int:
     """Settle bills with a payment or a debit note; returns the total allocated (``open_items``)."""
-    return await settle(conn, PAYABLES, c, supplier_id, allocations, principal, on, field_of_id="bill_id",
-                        source={"payment_id": payment_id, "debit_note_id": debit_note_id})
+    return await settle(
+        conn,
+        PAYABLES,
+        c,
+        supplier_id,
+        allocations,
+        principal,
+        on,
+        field_of_id="bill_id",
+        source={"payment_id": payment_id, "debit_note_id": debit_note_id},
+    )
 
 
-async def do_record_supplier_payment(db: Database, data: PaymentInput, principal: Principal | None,
-                                     *, idempotency_key: str | None = None) -> int:
+async def do_record_supplier_payment(
+    db: Database, data: PaymentInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Record a payment to a supplier, allocated to bills; what is not allocated is a prepayment."""
     require_permission(principal, "finance.payment")
     c = Collector()
@@ -237,47 +325,94 @@ async def do_record_supplier_payment(db: Database, data: PaymentInput, principal
             raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
         payment_date = data.payment_date or clock.today()
         number = await next_number(conn, "PP", payment_date)
-        payment_id = (await conn.execute(supplier_payment.insert().values(
-            number=number, supplier_id=data.supplier_id, payment_date=payment_date, amount_fen=amount,
-            unallocated_fen=amount, method=data.method, reference=data.reference.strip(),
-            actor=actor_label(principal), created_at=utcnow()).returning(supplier_payment.c.id))).scalar_one()
-        allocated = await _allocate(conn, c, data.supplier_id, data.allocations, principal, payment_date,
-                                    payment_id=payment_id)
+        payment_id = (
+            await conn.execute(
+                supplier_payment.insert()
+                .values(
+                    number=number,
+                    supplier_id=data.supplier_id,
+                    payment_date=payment_date,
+                    amount_fen=amount,
+                    unallocated_fen=amount,
+                    method=data.method,
+                    reference=data.reference.strip(),
+                    actor=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(supplier_payment.c.id)
+            )
+        ).scalar_one()
+        allocated = await _allocate(
+            conn, c, data.supplier_id, data.allocations, principal, payment_date, payment_id=payment_id
+        )
         if allocated > amount:
             raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
-        await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
-                           .values(unallocated_fen=amount - allocated))
-        note_change(conn, f"supplier_payment:{payment_id}", after={
-            "number": number, "amount_fen": amount, "allocated_fen": allocated, "method": data.method})
-        await status_event(conn, "supplier_payment", payment_id, number, "", "posted", principal,
-                           allocated_fen=allocated)
+        await conn.execute(
+            update(supplier_payment)
+            .where(supplier_payment.c.id == payment_id)
+            .values(unallocated_fen=amount - allocated)
+        )
+        note_change(
+            conn,
+            f"supplier_payment:{payment_id}",
+            after={"number": number, "amount_fen": amount, "allocated_fen": allocated, "method": data.method},
+        )
+        await status_event(
+            conn, "supplier_payment", payment_id, number, "", "posted", principal, allocated_fen=allocated
+        )
         return payment_id
 
     return await create_once(db, "purchase.payment", data, idempotency_key, record)
 
 
-async def do_allocate_prepayment(db: Database, payment_id: int, allocations: list[Allocation],
-                                 principal: Principal | None, *, on: date | None = None) -> None:
+async def do_allocate_prepayment(
+    db: Database, payment_id: int, allocations: list[Allocation], principal: Principal | None, *, on: date | None = None
+) -> None:
     """Use (part of) a prepayment to settle bills, effective ``on`` (default: today)."""
     require_permission(principal, "finance.payment")
     c = Collector()
     async with db.write() as conn:
         pay = await lock_row(conn, supplier_payment, payment_id, "payment")
-        allocated = await _allocate(conn, c, pay.supplier_id, allocations, principal,
-                                    max(on or clock.today(), pay.payment_date), payment_id=payment_id)
+        allocated = await _allocate(
+            conn,
+            c,
+            pay.supplier_id,
+            allocations,
+            principal,
+            max(on or clock.today(), pay.payment_date),
+            payment_id=payment_id,
+        )
         if allocated > pay.unallocated_fen:
             raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(pay.unallocated_fen)))
-        await conn.execute(update(supplier_payment).where(supplier_payment.c.id == payment_id)
-                           .values(unallocated_fen=pay.unallocated_fen - allocated))
-        note_change(conn, f"supplier_payment:{payment_id}", before={"unallocated_fen": pay.unallocated_fen},
-                    after={"unallocated_fen": pay.unallocated_fen - allocated})
-        await append_events(conn, [MoneyApplied(side="payable", money_id=payment_id, party_id=pay.supplier_id,
-                                                amount_fen=allocated, on=max(on or clock.today(), pay.payment_date),
-                                                number=pay.number)])
+        await conn.execute(
+            update(supplier_payment)
+            .where(supplier_payment.c.id == payment_id)
+            .values(unallocated_fen=pay.unallocated_fen - allocated)
+        )
+        note_change(
+            conn,
+            f"supplier_payment:{payment_id}",
+            before={"unallocated_fen": pay.unallocated_fen},
+            after={"unallocated_fen": pay.unallocated_fen - allocated},
+        )
+        await append_events(
+            conn,
+            [
+                MoneyApplied(
+                    side="payable",
+                    money_id=payment_id,
+                    party_id=pay.supplier_id,
+                    amount_fen=allocated,
+                    on=max(on or clock.today(), pay.payment_date),
+                    number=pay.number,
+                )
+            ],
+        )
 
 
-async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, amount: str,
-                              principal: Principal | None, *, on: date | None = None) -> None:
+async def do_apply_debit_note(
+    db: Database, debit_note_id: int, bill_id: int, amount: str, principal: Principal | None, *, on: date | None = None
+) -> None:
     """Offset a debit note (what the supplier owes us after a return) against an open bill,
     effective ``on`` (default: today)."""
     require_permission(principal, "finance.payment")
@@ -291,8 +426,15 @@ async def do_apply_debit_note(db: Database, debit_note_id: int, bill_id: int, am
         c.raise_if_any()
         if fen > note.paid_fen - note.total_fen:
             raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
-        await _allocate(conn, c, note.supplier_id, [Allocation(bill_id, amount)], principal,
-                        max(on or clock.today(), note.bill_date), debit_note_id=debit_note_id)
+        await _allocate(
+            conn,
+            c,
+            note.supplier_id,
+            [Allocation(bill_id, amount)],
+            principal,
+            max(on or clock.today(), note.bill_date),
+            debit_note_id=debit_note_id,
+        )
         new_paid = note.paid_fen - fen
         values = {"paid_fen": new_paid}
         if new_paid == note.total_fen:
@@ -307,6 +449,12 @@ def payables_query(as_of: date, supplier_id: int | None = None):
     """Per supplier, as of the end of ``as_of``: open bills, open debit notes (negative), prepayments
     and the balance we owe, with open bills aged by due date (``open_items.balances_query``)."""
     q = balances_query(PAYABLES, as_of, supplier_id).subquery()
-    return select(q.c.party_id.label("supplier_id"), q.c.code, q.c.documents_open.label("bills_open"),
-                  q.c.opposite_open.label("debit_open"), q.c.unallocated.label("prepayments"), q.c.balance,
-                  *(q.c[b] for b in AGING_BUCKETS)).order_by(q.c.code, q.c.party_id)
+    return select(
+        q.c.party_id.label("supplier_id"),
+        q.c.code,
+        q.c.documents_open.label("bills_open"),
+        q.c.opposite_open.label("debit_open"),
+        q.c.unallocated.label("prepayments"),
+        q.c.balance,
+        *(q.c[b] for b in AGING_BUCKETS),
+    ).order_by(q.c.code, q.c.party_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from server.core.errors import DomainError, error_vocabulary
 from server.inventory.errors import INVENTORY
 
-
 PURCHASING = error_vocabulary(
     "Purchasing",
     {
@@ -28,8 +27,17 @@ PURCHASING = error_vocabulary(
         ),
     },
     shared=(
-        "INACTIVE", "TOO_MANY_DECIMALS", "INVALID_QUANTITY", "WRONG_UNIT", "INVALID_STATUS", "SELF_APPROVAL",
-        "APPROVER_ROLE_REQUIRED", "ALREADY_APPROVED_BY_YOU", "WRONG_ORDER", "OVER_RETURN", "OVER_PAYMENT",
+        "INACTIVE",
+        "TOO_MANY_DECIMALS",
+        "INVALID_QUANTITY",
+        "WRONG_UNIT",
+        "INVALID_STATUS",
+        "SELF_APPROVAL",
+        "APPROVER_ROLE_REQUIRED",
+        "ALREADY_APPROVED_BY_YOU",
+        "WRONG_ORDER",
+        "OVER_RETURN",
+        "OVER_PAYMENT",
     ),
     calls=(INVENTORY,),
 )

@@ -212,8 +212,11 @@ supplier_bill = Table(
     Column("approved_by", String(96), nullable=False, server_default=""),
     Column("actor", String(96), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    CheckConstraint("(kind = 'bill' AND paid_fen >= 0 AND paid_fen <= total_fen)"
-                    " OR (kind = 'debit_note' AND paid_fen <= 0 AND paid_fen >= total_fen)", name="paid_within_total"),
+    CheckConstraint(
+        "(kind = 'bill' AND paid_fen >= 0 AND paid_fen <= total_fen)"
+        " OR (kind = 'debit_note' AND paid_fen <= 0 AND paid_fen >= total_fen)",
+        name="paid_within_total",
+    ),
 )
 
 supplier_bill_line = Table(

@@ -17,16 +17,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.numbering import next_number
-from server.purchasing.errors import PurchasingError
 from server.core.numbers import scaled_to_decimal
+from server.core.text_limits import max_length
+from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.inventory.models import warehouse
 from server.partners.models import supplier
-from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.purchasing.common import (
     Collector,
     actor_label,
@@ -41,11 +42,10 @@ from server.purchasing.common import (
     tax_fen,
     value_fen,
 )
+from server.purchasing.errors import PurchasingError
 from server.purchasing.models import purchase_order, purchase_order_history, purchase_order_line
-from server.core.text_limits import max_length
 from server.purchasing.prices import current_prices
 from server.purchasing.settings import load_purchase_settings
-from server.core import clock
 
 NOTE_MAX = max_length(purchase_order.c.note)
 EDITABLE = ("draft", "rejected")
@@ -125,49 +125,83 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
         else:
             rate = listed.vat_rate_bp if listed is not None else p.vat_rate_bp
         if listed is not None and qty < listed.min_order_qty:
-            c.add("BELOW_MIN_ORDER_QTY", f"lines.{i}.quantity", min=str(scaled_to_decimal(listed.min_order_qty,
-                                                                                         p.precision)))
+            c.add(
+                "BELOW_MIN_ORDER_QTY",
+                f"lines.{i}.quantity",
+                min=str(scaled_to_decimal(listed.min_order_qty, p.precision)),
+            )
         if price is None or rate is None:
             continue
         amount = value_fen(qty, price, factor)
         check_amount(c, amount, f"lines.{i}.unitPrice")
-        lines.append(dict(line_no=i + 1, product_id=p.id, unit_id=ln.unit_id or p.base_unit_id, quantity=quantity,
-                          qty=qty, unit_factor=factor, unit_price_micro=price, vat_rate_bp=rate, amount_fen=amount,
-                          tax_fen=tax_fen(amount, rate), expected_date=ln.expected_date,
-                          warehouse_id=ln.warehouse_id or data.warehouse_id))
+        lines.append(
+            dict(
+                line_no=i + 1,
+                product_id=p.id,
+                unit_id=ln.unit_id or p.base_unit_id,
+                quantity=quantity,
+                qty=qty,
+                unit_factor=factor,
+                unit_price_micro=price,
+                vat_rate_bp=rate,
+                amount_fen=amount,
+                tax_fen=tax_fen(amount, rate),
+                expected_date=ln.expected_date,
+                warehouse_id=ln.warehouse_id or data.warehouse_id,
+            )
+        )
     c.raise_if_any()
     amount = sum(ln["amount_fen"] for ln in lines)
     tax = sum(ln["tax_fen"] for ln in lines)
-    header = dict(supplier_id=data.supplier_id, warehouse_id=data.warehouse_id, order_date=order_date,
-                  note=data.note.strip(), amount_fen=amount, tax_fen=tax, total_fen=amount + tax)
+    header = dict(
+        supplier_id=data.supplier_id,
+        warehouse_id=data.warehouse_id,
+        order_date=order_date,
+        note=data.note.strip(),
+        amount_fen=amount,
+        tax_fen=tax,
+        total_fen=amount + tax,
+    )
     check_amount(c, amount + tax, "lines")
     c.raise_if_any()
     return header, lines
 
 
-async def do_create_purchase_order(db: Database, data: OrderInput, principal: Principal | None,
-                                   *, idempotency_key: str | None = None) -> int:
+async def do_create_purchase_order(
+    db: Database, data: OrderInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Create a draft order; its number (``PO2026-000001``) is taken in the same transaction."""
     require_permission(principal, "purchase.order.edit")
+
     async def create(conn) -> int:
         header, lines = await _build(conn, data, principal)
         now = utcnow()
         number = await next_number(conn, "PO", header["order_date"])
-        order_id = (await conn.execute(purchase_order.insert().values(
-            number=number, status="draft", created_by=actor_label(principal),
-            created_by_user_id=principal.user_id if principal else None, created_at=now, **header,
-        ).returning(purchase_order.c.id))).scalar_one()
+        order_id = (
+            await conn.execute(
+                purchase_order.insert()
+                .values(
+                    number=number,
+                    status="draft",
+                    created_by=actor_label(principal),
+                    created_by_user_id=principal.user_id if principal else None,
+                    created_at=now,
+                    **header,
+                )
+                .returning(purchase_order.c.id)
+            )
+        ).scalar_one()
         await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
         note_change(conn, f"purchase_order:{order_id}", after=dict(header, number=number, lines=lines))
-        await status_event(conn, "purchase_order", order_id, number, "", "draft", principal,
-                           warehouse_id=header["warehouse_id"])
+        await status_event(
+            conn, "purchase_order", order_id, number, "", "draft", principal, warehouse_id=header["warehouse_id"]
+        )
         return order_id
 
     return await create_once(db, "purchase.order.create", data, idempotency_key, create)
 
 
-async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput,
-                                   principal: Principal | None) -> None:
+async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput, principal: Principal | None) -> None:
     """Replace a draft's header and lines. A rejected order may be corrected too: it becomes a draft."""
     require_permission(principal, "purchase.order.edit")
     async with db.write() as conn:
@@ -175,19 +209,37 @@ async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput
         require_status(row, EDITABLE, "purchase_order", "edit")
         header, lines = await _build(conn, data, principal)
         await conn.execute(delete(purchase_order_line).where(purchase_order_line.c.order_id == order_id))
-        await conn.execute(update(purchase_order).where(purchase_order.c.id == order_id)
-                           .values(status="draft", approvals_done=0, **header))
+        await conn.execute(
+            update(purchase_order)
+            .where(purchase_order.c.id == order_id)
+            .values(status="draft", approvals_done=0, **header)
+        )
         await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(conn, f"purchase_order:{order_id}",
-                    before={k: getattr(row, k) for k in header}, after=dict(header, lines=lines))
+        note_change(
+            conn,
+            f"purchase_order:{order_id}",
+            before={k: getattr(row, k) for k in header},
+            after=dict(header, lines=lines),
+        )
         if row.status != "draft":
             await _transition(conn, row, "edited", "draft", principal)
 
 
-async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "",
-                      role_code: str = "", **values) -> None:
-    await transition(conn, purchase_order, purchase_order_history, row, action, to_status, principal,
-                     comment=comment, history_values={"role_code": role_code}, **values)
+async def _transition(
+    conn, row, action: str, to_status: str, principal, *, comment: str = "", role_code: str = "", **values
+) -> None:
+    await transition(
+        conn,
+        purchase_order,
+        purchase_order_history,
+        row,
+        action,
+        to_status,
+        principal,
+        comment=comment,
+        history_values={"role_code": role_code},
+        **values,
+    )
 
 
 async def do_submit_purchase_order(db: Database, order_id: int, principal: Principal | None) -> None:
@@ -198,8 +250,9 @@ async def do_submit_purchase_order(db: Database, order_id: int, principal: Princ
         require_status(row, ("draft",), "purchase_order", "submit")
         settings = await load_purchase_settings(conn)
         roles = settings.approval_roles(row.total_fen)
-        await _transition(conn, row, "submitted", "submitted", principal,
-                          approvals_required=json.dumps(roles), approvals_done=0)
+        await _transition(
+            conn, row, "submitted", "submitted", principal, approvals_required=json.dumps(roles), approvals_done=0
+        )
 
 
 async def do_approve_purchase_order(db: Database, order_id: int, principal: Principal, comment: str = "") -> str:
@@ -227,8 +280,17 @@ async def do_approve_purchase_order(db: Database, order_id: int, principal: Prin
         last = step + 1 == len(roles)
         new_status = "approved" if last else "submitted"
         extra = {"approved_at": utcnow()} if last else {}
-        await _transition(conn, row, "approved", new_status, principal, comment=comment, role_code=role_code,
-                          approvals_done=step + 1, **extra)
+        await _transition(
+            conn,
+            row,
+            "approved",
+            new_status,
+            principal,
+            comment=comment,
+            role_code=role_code,
+            approvals_done=step + 1,
+            **extra,
+        )
     return new_status
 
 
@@ -250,8 +312,9 @@ async def do_cancel_purchase_order(db: Database, order_id: int, principal: Princ
         row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
         require_status(row, CANCELLABLE, "purchase_order", "cancel")
         if await _anything_received(conn, order_id):  # e.g. a receipt whose goods were all rejected
-            raise PurchasingError("INVALID_STATUS", "id", what="purchase_order", status="partially_received",
-                                  action="cancel")
+            raise PurchasingError(
+                "INVALID_STATUS", "id", what="purchase_order", status="partially_received", action="cancel"
+            )
         await _transition(conn, row, "cancelled", "cancelled", principal, comment=comment)
 
 
@@ -269,14 +332,24 @@ async def do_close_purchase_order(db: Database, order_id: int, principal: Princi
 
 
 async def _anything_received(conn, order_id: int) -> bool:
-    return (await conn.execute(select(purchase_order_line.c.id).where(
-        purchase_order_line.c.order_id == order_id, purchase_order_line.c.received_qty > 0).limit(1))).first() is not None
+    return (
+        await conn.execute(
+            select(purchase_order_line.c.id)
+            .where(purchase_order_line.c.order_id == order_id, purchase_order_line.c.received_qty > 0)
+            .limit(1)
+        )
+    ).first() is not None
 
 
 async def refresh_receipt_status(conn: AsyncConnection, order_row, principal: Principal | None) -> None:
     """After a receipt: partially received until every line has its ordered quantity accepted."""
-    lines = (await conn.execute(select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
-        purchase_order_line.c.order_id == order_row.id))).all()
+    lines = (
+        await conn.execute(
+            select(purchase_order_line.c.qty, purchase_order_line.c.accepted_qty).where(
+                purchase_order_line.c.order_id == order_row.id
+            )
+        )
+    ).all()
     done = all(ln.accepted_qty >= ln.qty for ln in lines)
     any_in = any(ln.accepted_qty > 0 for ln in lines)
     new_status = "received" if done else ("partially_received" if any_in else order_row.status)

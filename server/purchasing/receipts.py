@@ -24,24 +24,25 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.core.numbering import next_number
+from server.core.database import Database
 from server.core.errors import DomainError
-from server.purchasing.errors import PurchasingError
+from server.core.numbering import next_number
+from server.core.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
+from server.core.text_limits import collect_length, max_length
 from server.events.journal import append_events
 from server.events.types import DocumentStatusChanged
 from server.inventory.models import location, lot
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
-from server.core.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
-    create_once,
     actor_label,
     check_amount,
+    create_once,
     load_products,
     lock_row,
     quantity_in_unit,
@@ -51,6 +52,7 @@ from server.purchasing.common import (
     tax_fen,
     value_fen,
 )
+from server.purchasing.errors import PurchasingError
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -63,8 +65,6 @@ from server.purchasing.models import (
 )
 from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
 from server.purchasing.settings import load_purchase_settings
-from server.core.text_limits import collect_length, max_length
-from server.core import clock
 
 REASON_MAX = max_length(goods_receipt_line.c.reject_reason)
 
@@ -118,16 +118,22 @@ class _Line:
 
 
 async def _locations(conn, ids) -> dict:
-    rows = (await conn.execute(select(location.c.id, location.c.warehouse_id, location.c.active)
-                               .where(location.c.id.in_(set(ids))))).all()
+    rows = (
+        await conn.execute(
+            select(location.c.id, location.c.warehouse_id, location.c.active).where(location.c.id.in_(set(ids)))
+        )
+    ).all()
     return {r.id: r for r in rows}
 
 
-async def do_receive_goods(db: Database, data: ReceiptInput, principal: Principal | None,
-                           *, idempotency_key: str | None = None) -> int:
+async def do_receive_goods(
+    db: Database, data: ReceiptInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Receive, inspect and put away goods in one transaction; returns the receipt id."""
     require_permission(principal, "stock.receive")
-    return await create_once(db, "purchase.receipt", data, idempotency_key, lambda conn: _receive(conn, data, principal))
+    return await create_once(
+        db, "purchase.receipt", data, idempotency_key, lambda conn: _receive(conn, data, principal)
+    )
 
 
 async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Principal | None) -> int:
@@ -140,8 +146,10 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         order = await lock_row(conn, purchase_order, data.order_id, "purchase_order", principal)
         require_status(order, RECEIVABLE, "purchase_order", "receive")
         supplier_id = order.supplier_id
-        order_lines = {r.id: r for r in await conn.execute(
-            select(purchase_order_line).where(purchase_order_line.c.order_id == order.id))}
+        order_lines = {
+            r.id: r
+            for r in await conn.execute(select(purchase_order_line).where(purchase_order_line.c.order_id == order.id))
+        }
     else:
         if not settings.allow_receipt_without_order:
             raise PurchasingError("ORDER_REQUIRED", "orderId")
@@ -201,8 +209,11 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             price, factor, rate, wh = ol.unit_price_micro, ol.unit_factor, ol.vat_rate_bp, ol.warehouse_id
         else:
             factor = p.factors.get(unit_id or p.base_unit_id, (QTY_SCALE, 0))[0]
-            price = c.price(ln.unit_price, f"{f}.unitPrice") if ln.unit_price is not None else \
-                p.purchase_price_fen * 10_000 * factor // QTY_SCALE
+            price = (
+                c.price(ln.unit_price, f"{f}.unitPrice")
+                if ln.unit_price is not None
+                else p.purchase_price_fen * 10_000 * factor // QTY_SCALE
+            )
             rate = c.rate(ln.vat_rate, f"{f}.vatRate") if ln.vat_rate is not None else p.vat_rate_bp
             wh = None
         if price is None or rate is None:
@@ -222,14 +233,27 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                 c.add("PERMISSION_DENIED", f"{f}.locationId", permission=f"warehouse {loc.warehouse_id}")
                 continue
         on_time = None if ol is None or ol.expected_date is None else receipt_date <= ol.expected_date
-        common = dict(product_id=product_id, order_line=ol, reason=ln.reject_reason.strip(),
-                      location_id=ln.location_id, expiry=ln.expiry_date, price=price, factor=factor, rate=rate,
-                      precision=p.precision, on_time=on_time)
+        common = dict(
+            product_id=product_id,
+            order_line=ol,
+            reason=ln.reject_reason.strip(),
+            location_id=ln.location_id,
+            expiry=ln.expiry_date,
+            price=price,
+            factor=factor,
+            rate=rate,
+            precision=p.precision,
+            on_time=on_time,
+        )
         if p.tracking == "serial" and accepted:
             serials = [s.strip() for s in ln.serials if s.strip()]
             if len(serials) * QTY_SCALE != accepted or len(set(serials)) != len(serials):
-                c.add("SERIAL_COUNT", f"{f}.serials", serials=len(serials),
-                       accepted=str(scaled_to_decimal(accepted, p.precision)))
+                c.add(
+                    "SERIAL_COUNT",
+                    f"{f}.serials",
+                    serials=len(serials),
+                    accepted=str(scaled_to_decimal(accepted, p.precision)),
+                )
                 continue
             for s in serials:  # one receipt line per serial: each can be returned on its own
                 lines.append(_Line(i, received=QTY_SCALE, accepted=QTY_SCALE, rejected=0, lot_code=s, **common))
@@ -239,8 +263,16 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             if ln.serials:
                 c.add("LOT_NOT_ALLOWED", f"{f}.serials")
                 continue
-            lines.append(_Line(i, received=received, accepted=accepted, rejected=rejected,
-                               lot_code=ln.lot.strip() if ln.lot else None, **common))
+            lines.append(
+                _Line(
+                    i,
+                    received=received,
+                    accepted=accepted,
+                    rejected=rejected,
+                    lot_code=ln.lot.strip() if ln.lot else None,
+                    **common,
+                )
+            )
     c.raise_if_any()
 
     # over-receipt, per order line, counting every line of this receipt
@@ -255,22 +287,32 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     for ol_id, (acc, rec, rej) in sorted(per_order_line.items()):
         ol = order_lines[ol_id]
         limit = int((Decimal(ol.qty) * (1 + tolerance)).to_integral_value(ROUND_FLOOR))
-        row = (await conn.execute(
-            update(purchase_order_line)
-            .where(purchase_order_line.c.id == ol_id, purchase_order_line.c.accepted_qty + acc <= limit)
-            .values(accepted_qty=purchase_order_line.c.accepted_qty + acc,
+        row = (
+            await conn.execute(
+                update(purchase_order_line)
+                .where(purchase_order_line.c.id == ol_id, purchase_order_line.c.accepted_qty + acc <= limit)
+                .values(
+                    accepted_qty=purchase_order_line.c.accepted_qty + acc,
                     received_qty=purchase_order_line.c.received_qty + rec,
-                    rejected_qty=purchase_order_line.c.rejected_qty + rej)
-            .returning(purchase_order_line.c.accepted_qty))).first()
+                    rejected_qty=purchase_order_line.c.rejected_qty + rej,
+                )
+                .returning(purchase_order_line.c.accepted_qty)
+            )
+        ).first()
         if row is None:
-            current = (await conn.execute(select(purchase_order_line.c.accepted_qty).where(
-                purchase_order_line.c.id == ol_id))).scalar_one()
+            current = (
+                await conn.execute(select(purchase_order_line.c.accepted_qty).where(purchase_order_line.c.id == ol_id))
+            ).scalar_one()
             p = products[ol.product_id]
             index = next(ln.index for ln in lines if ln.order_line is not None and ln.order_line.id == ol_id)
-            raise PurchasingError("OVER_RECEIPT", f"lines.{index}.receivedQuantity",
-                                  ordered=str(scaled_to_decimal(ol.qty, p.precision)),
-                                  received=str(scaled_to_decimal(current, p.precision)),
-                                  requested=str(scaled_to_decimal(acc, p.precision)), tolerance=f"{tolerance:%}")
+            raise PurchasingError(
+                "OVER_RECEIPT",
+                f"lines.{index}.receivedQuantity",
+                ordered=str(scaled_to_decimal(ol.qty, p.precision)),
+                received=str(scaled_to_decimal(current, p.precision)),
+                requested=str(scaled_to_decimal(acc, p.precision)),
+                tolerance=f"{tolerance:%}",
+            )
 
     for ln in lines:
         ln.goods = value_fen(ln.accepted, ln.price, ln.factor)
@@ -292,52 +334,133 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     number = await next_number(conn, "RC", receipt_date)
     inspection_number = await next_number(conn, "QC", receipt_date)
     actor = actor_label(principal)
-    receipt_id = (await conn.execute(goods_receipt.insert().values(
-        number=number, inspection_number=inspection_number, supplier_id=supplier_id,
-        order_id=order.id if order is not None else None, warehouse_id=warehouse_id, receipt_date=receipt_date,
-        landed_cost_fen=landed_total or 0, landed_allocation=data.landed_allocation,
-        goods_value_fen=sum(ln.goods for ln in lines), note=data.note.strip(), actor=actor, created_at=utcnow(),
-    ).returning(goods_receipt.c.id))).scalar_one()
+    receipt_id = (
+        await conn.execute(
+            goods_receipt.insert()
+            .values(
+                number=number,
+                inspection_number=inspection_number,
+                supplier_id=supplier_id,
+                order_id=order.id if order is not None else None,
+                warehouse_id=warehouse_id,
+                receipt_date=receipt_date,
+                landed_cost_fen=landed_total or 0,
+                landed_allocation=data.landed_allocation,
+                goods_value_fen=sum(ln.goods for ln in lines),
+                note=data.note.strip(),
+                actor=actor,
+                created_at=utcnow(),
+            )
+            .returning(goods_receipt.c.id)
+        )
+    ).scalar_one()
 
-    rows = [dict(receipt_id=receipt_id, line_no=no, order_line_id=ln.order_line.id if ln.order_line is not None else None,
-                 product_id=ln.product_id, received_qty=ln.received, accepted_qty=ln.accepted, rejected_qty=ln.rejected,
-                 reject_reason=ln.reason, location_id=ln.location_id if ln.accepted else None, unit_factor=ln.factor,
-                 unit_price_micro=ln.price, vat_rate_bp=ln.rate, goods_value_fen=ln.goods, landed_fen=ln.landed,
-                 value_fen=ln.goods + ln.landed, on_time=ln.on_time)
-            for no, ln in enumerate(lines, start=1)]
+    rows = [
+        dict(
+            receipt_id=receipt_id,
+            line_no=no,
+            order_line_id=ln.order_line.id if ln.order_line is not None else None,
+            product_id=ln.product_id,
+            received_qty=ln.received,
+            accepted_qty=ln.accepted,
+            rejected_qty=ln.rejected,
+            reject_reason=ln.reason,
+            location_id=ln.location_id if ln.accepted else None,
+            unit_factor=ln.factor,
+            unit_price_micro=ln.price,
+            vat_rate_bp=ln.rate,
+            goods_value_fen=ln.goods,
+            landed_fen=ln.landed,
+            value_fen=ln.goods + ln.landed,
+            on_time=ln.on_time,
+        )
+        for no, ln in enumerate(lines, start=1)
+    ]
     # one batched statement (a receipt of 5,000 serials has 5,000 lines), ids back in line order
-    line_ids = [r[0] for r in await conn.execute(
-        goods_receipt_line.insert().returning(goods_receipt_line.c.id, sort_by_parameter_order=True), rows)]
+    line_ids = [
+        r[0]
+        for r in await conn.execute(
+            goods_receipt_line.insert().returning(goods_receipt_line.c.id, sort_by_parameter_order=True), rows
+        )
+    ]
     stock_lines, stock_index = [], []
     for ln, line_id in zip(lines, line_ids):
         if ln.accepted:
-            stock_lines.append(StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.accepted),
-                                         location_id=ln.location_id, lot_code=ln.lot_code, expiry_date=ln.expiry,
-                                         value_fen=ln.goods + ln.landed, source_line_id=line_id))
+            stock_lines.append(
+                StockLine(
+                    product_id=ln.product_id,
+                    quantity=scaled_to_decimal(ln.accepted),
+                    location_id=ln.location_id,
+                    lot_code=ln.lot_code,
+                    expiry_date=ln.expiry,
+                    value_fen=ln.goods + ln.landed,
+                    source_line_id=line_id,
+                )
+            )
             stock_index.append(ln.index)
     operation_id = None
     if stock_lines:
         try:
-            posted = await post_document_moves(conn, "in", stock_lines, move_type=RECEIPT, actor=actor, source_type="goods_receipt",
-                                               reference=number, reason=inspection_number,
-                                               warehouses=scope.warehouses(principal))
+            posted = await post_document_moves(
+                conn,
+                "in",
+                stock_lines,
+                move_type=RECEIPT,
+                actor=actor,
+                source_type="goods_receipt",
+                reference=number,
+                reason=inspection_number,
+                warehouses=scope.warehouses(principal),
+            )
         except DomainError as exc:
             raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, stock_index)) from None
         operation_id = posted.operation["id"]
         lots = [{"b_id": m["source_line_id"], "b_lot": m["lot_id"]} for m in posted.moves if m["lot_id"]]
         if lots:
-            await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == bindparam("b_id"))
-                               .values(lot_id=bindparam("b_lot")), lots)
-        await conn.execute(update(goods_receipt).where(goods_receipt.c.id == receipt_id).values(operation_id=operation_id))
-    note_change(conn, f"goods_receipt:{receipt_id}", after={
-        "number": number, "inspection_number": inspection_number, "order_id": data.order_id,
-        "landed_cost_fen": landed_total, "lines": [
-            {"product_id": ln.product_id, "received": ln.received, "accepted": ln.accepted,
-             "rejected": ln.rejected, "reason": ln.reason, "location_id": ln.location_id} for ln in lines]})
+            await conn.execute(
+                update(goods_receipt_line)
+                .where(goods_receipt_line.c.id == bindparam("b_id"))
+                .values(lot_id=bindparam("b_lot")),
+                lots,
+            )
+        await conn.execute(
+            update(goods_receipt).where(goods_receipt.c.id == receipt_id).values(operation_id=operation_id)
+        )
+    note_change(
+        conn,
+        f"goods_receipt:{receipt_id}",
+        after={
+            "number": number,
+            "inspection_number": inspection_number,
+            "order_id": data.order_id,
+            "landed_cost_fen": landed_total,
+            "lines": [
+                {
+                    "product_id": ln.product_id,
+                    "received": ln.received,
+                    "accepted": ln.accepted,
+                    "rejected": ln.rejected,
+                    "reason": ln.reason,
+                    "location_id": ln.location_id,
+                }
+                for ln in lines
+            ],
+        },
+    )
     if order is not None:
         await refresh_receipt_status(conn, order, principal)
-    await status_event(conn, "goods_receipt", receipt_id, number, "", "posted", principal,
-                       inspection_number=inspection_number, order_id=data.order_id, warehouse_id=warehouse_id)
+    await status_event(
+        conn,
+        "goods_receipt",
+        receipt_id,
+        number,
+        "",
+        "posted",
+        principal,
+        inspection_number=inspection_number,
+        order_id=data.order_id,
+        warehouse_id=warehouse_id,
+    )
     return receipt_id
 
 
@@ -369,8 +492,9 @@ class ReturnInput:
     return_date: date | None = None
 
 
-async def do_return_to_supplier(db: Database, data: ReturnInput, principal: Principal | None,
-                                *, idempotency_key: str | None = None) -> int:
+async def do_return_to_supplier(
+    db: Database, data: ReturnInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Return accepted goods of a receipt to its supplier (采购退货).
 
     The goods leave their bin at their original receipt cost (domain reference §2.3, Policy A: the
@@ -391,10 +515,14 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
     if not reason:
         c.add("REQUIRED", "reason")
     collect_length(c, reason, purchase_return.c.reason, "reason")
-    rows = {r.id: r for r in await conn.execute(
-        select(goods_receipt_line, lot.c.code.label("lot_code"))
-        .outerjoin(lot, lot.c.id == goods_receipt_line.c.lot_id)
-        .where(goods_receipt_line.c.receipt_id == receipt.id))}
+    rows = {
+        r.id: r
+        for r in await conn.execute(
+            select(goods_receipt_line, lot.c.code.label("lot_code"))
+            .outerjoin(lot, lot.c.id == goods_receipt_line.c.lot_id)
+            .where(goods_receipt_line.c.receipt_id == receipt.id)
+        )
+    }
     products = await load_products(conn, {r.product_id for r in rows.values()})
     wanted: dict[int, int] = {}
     checked = []
@@ -410,8 +538,11 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         wanted[r.id] = wanted.get(r.id, 0) + qty
         available = r.accepted_qty - r.returned_qty
         if wanted[r.id] > available:
-            c.add("OVER_RETURN", f"lines.{i}.quantity",
-                   available=str(scaled_to_decimal(available, products[r.product_id].precision)))
+            c.add(
+                "OVER_RETURN",
+                f"lines.{i}.quantity",
+                available=str(scaled_to_decimal(available, products[r.product_id].precision)),
+            )
             continue
         checked.append((i, r, qty, ln.location_id or r.location_id))
     c.raise_if_any()
@@ -421,47 +552,98 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
     actor = actor_label(principal)
     stock_lines, out = [], []
     returned_so_far = {r.id: (r.returned_qty, r.returned_value_fen) for r in rows.values()}
-    for i, r, qty, loc in checked:
+    for _i, r, qty, loc in checked:
         done_qty, done_value = returned_so_far[r.id]
         # cumulative rounding: all returns of a line so far take round(value × returned ÷ accepted), so
         # they never take more than the line's value and the last one takes exactly what is left
         value = round_share(r.value_fen, done_qty + qty, r.accepted_qty) - done_value
         returned_so_far[r.id] = (done_qty + qty, done_value + value)
         amount = value_fen(qty, r.unit_price_micro, r.unit_factor)
-        out.append(dict(receipt_line_id=r.id, product_id=r.product_id, location_id=loc, qty=qty, value_fen=value,
-                        amount_fen=amount, tax_fen=tax_fen(amount, r.vat_rate_bp), row=r))
-        stock_lines.append(StockLine(product_id=r.product_id, quantity=scaled_to_decimal(qty), location_id=loc,
-                                     lot_code=r.lot_code, value_fen=value, source_line_id=r.id))
+        out.append(
+            dict(
+                receipt_line_id=r.id,
+                product_id=r.product_id,
+                location_id=loc,
+                qty=qty,
+                value_fen=value,
+                amount_fen=amount,
+                tax_fen=tax_fen(amount, r.vat_rate_bp),
+                row=r,
+            )
+        )
+        stock_lines.append(
+            StockLine(
+                product_id=r.product_id,
+                quantity=scaled_to_decimal(qty),
+                location_id=loc,
+                lot_code=r.lot_code,
+                value_fen=value,
+                source_line_id=r.id,
+            )
+        )
     try:
-        posted = await post_document_moves(conn, "out", stock_lines, move_type=ISSUE, actor=actor, reference=number, source_type="purchase_return",
-                                           reason=reason, warehouses=scope.warehouses(principal))
+        posted = await post_document_moves(
+            conn,
+            "out",
+            stock_lines,
+            move_type=ISSUE,
+            actor=actor,
+            reference=number,
+            source_type="purchase_return",
+            reason=reason,
+            warehouses=scope.warehouses(principal),
+        )
     except DomainError as exc:
         index = [i for i, *_ in checked]
-        raise PurchasingError.from_inventory(exc, lambda fld: _map_field(fld, index).replace(
-            "receivedQuantity", "quantity")) from None
+        raise PurchasingError.from_inventory(
+            exc, lambda fld: _map_field(fld, index).replace("receivedQuantity", "quantity")
+        ) from None
     # the value that really left (capped by what was on hand) is what the return records
     for entry, move in zip(out, posted.moves):
         entry["value_fen"] = move["value_fen"]
 
     debit_note_id = await _debit_note(conn, receipt, out, return_date, number, actor)
-    return_id = (await conn.execute(purchase_return.insert().values(
-        number=number, receipt_id=receipt.id, supplier_id=receipt.supplier_id, return_date=return_date,
-        reason=reason, operation_id=posted.operation["id"], value_fen=sum(e["value_fen"] for e in out),
-        debit_note_id=debit_note_id, actor=actor, created_at=utcnow(),
-    ).returning(purchase_return.c.id))).scalar_one()
+    return_id = (
+        await conn.execute(
+            purchase_return.insert()
+            .values(
+                number=number,
+                receipt_id=receipt.id,
+                supplier_id=receipt.supplier_id,
+                return_date=return_date,
+                reason=reason,
+                operation_id=posted.operation["id"],
+                value_fen=sum(e["value_fen"] for e in out),
+                debit_note_id=debit_note_id,
+                actor=actor,
+                created_at=utcnow(),
+            )
+            .returning(purchase_return.c.id)
+        )
+    ).scalar_one()
     for no, e in enumerate(out, start=1):
         r = e.pop("row")
         await conn.execute(purchase_return_line.insert().values(return_id=return_id, line_no=no, **e))
-        await conn.execute(update(goods_receipt_line).where(goods_receipt_line.c.id == r.id).values(
-            returned_qty=goods_receipt_line.c.returned_qty + e["qty"],
-            returned_value_fen=goods_receipt_line.c.returned_value_fen + e["value_fen"]))
+        await conn.execute(
+            update(goods_receipt_line)
+            .where(goods_receipt_line.c.id == r.id)
+            .values(
+                returned_qty=goods_receipt_line.c.returned_qty + e["qty"],
+                returned_value_fen=goods_receipt_line.c.returned_value_fen + e["value_fen"],
+            )
+        )
         if r.order_line_id is not None:
-            await conn.execute(update(purchase_order_line).where(purchase_order_line.c.id == r.order_line_id).values(
-                returned_qty=purchase_order_line.c.returned_qty + e["qty"]))
-    note_change(conn, f"purchase_return:{return_id}", after={"number": number, "receipt_id": receipt.id,
-                                                             "reason": reason, "lines": out})
-    await status_event(conn, "purchase_return", return_id, number, "", "posted", principal,
-                       debit_note_id=debit_note_id)
+            await conn.execute(
+                update(purchase_order_line)
+                .where(purchase_order_line.c.id == r.order_line_id)
+                .values(returned_qty=purchase_order_line.c.returned_qty + e["qty"])
+            )
+    note_change(
+        conn,
+        f"purchase_return:{return_id}",
+        after={"number": number, "receipt_id": receipt.id, "reason": reason, "lines": out},
+    )
+    await status_event(conn, "purchase_return", return_id, number, "", "posted", principal, debit_note_id=debit_note_id)
     return return_id
 
 
@@ -474,16 +656,56 @@ async def _debit_note(conn, receipt, out: list[dict], on: date, return_number: s
     number = await next_number(conn, "DN", on)
     amount = -sum(e["amount_fen"] for e in out)
     tax = -sum(e["tax_fen"] for e in out)
-    bill_id = (await conn.execute(supplier_bill.insert().values(
-        number=number, kind="debit_note", supplier_id=receipt.supplier_id, supplier_invoice_no=return_number,
-        bill_date=on, due_date=on, amount_fen=amount, tax_fen=tax, total_fen=amount + tax, status="open",
-        actor=actor, created_at=utcnow(),
-    ).returning(supplier_bill.c.id))).scalar_one()
-    await conn.execute(supplier_bill_line.insert(), [
-        dict(bill_id=bill_id, line_no=no, receipt_line_id=e["receipt_line_id"], product_id=e["product_id"],
-             qty=-e["qty"], unit_factor=e["row"].unit_factor, unit_price_micro=e["row"].unit_price_micro,
-             vat_rate_bp=e["row"].vat_rate_bp, amount_fen=-e["amount_fen"], tax_fen=-e["tax_fen"])
-        for no, e in enumerate(out, start=1)])
-    await append_events(conn, [DocumentStatusChanged(doc_type="supplier_bill", id=bill_id, number=number, from_status="",
-                                                     to_status="open", actor=actor, kind="debit_note")])
+    bill_id = (
+        await conn.execute(
+            supplier_bill.insert()
+            .values(
+                number=number,
+                kind="debit_note",
+                supplier_id=receipt.supplier_id,
+                supplier_invoice_no=return_number,
+                bill_date=on,
+                due_date=on,
+                amount_fen=amount,
+                tax_fen=tax,
+                total_fen=amount + tax,
+                status="open",
+                actor=actor,
+                created_at=utcnow(),
+            )
+            .returning(supplier_bill.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        supplier_bill_line.insert(),
+        [
+            dict(
+                bill_id=bill_id,
+                line_no=no,
+                receipt_line_id=e["receipt_line_id"],
+                product_id=e["product_id"],
+                qty=-e["qty"],
+                unit_factor=e["row"].unit_factor,
+                unit_price_micro=e["row"].unit_price_micro,
+                vat_rate_bp=e["row"].vat_rate_bp,
+                amount_fen=-e["amount_fen"],
+                tax_fen=-e["tax_fen"],
+            )
+            for no, e in enumerate(out, start=1)
+        ],
+    )
+    await append_events(
+        conn,
+        [
+            DocumentStatusChanged(
+                doc_type="supplier_bill",
+                id=bill_id,
+                number=number,
+                from_status="",
+                to_status="open",
+                actor=actor,
+                kind="debit_note",
+            )
+        ],
+    )
     return bill_id

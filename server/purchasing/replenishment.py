@@ -44,12 +44,21 @@ def _round_up(qty: int, moq: int, pack: int) -> int:
     return qty
 
 
-async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None = None,
-                              warehouses: frozenset[int] | None = None, on: date | None = None) -> list[ReorderSuggestion]:
+async def reorder_suggestions(
+    conn: AsyncConnection,
+    *,
+    warehouse_id: int | None = None,
+    warehouses: frozenset[int] | None = None,
+    on: date | None = None,
+) -> list[ReorderSuggestion]:
     """What to order now: rules whose available stock is below the minimum."""
     on = on or clock.today()
-    q = select(reorder_rule, unit.c.precision).join(product, product.c.id == reorder_rule.c.product_id).join(
-        unit, unit.c.id == product.c.base_unit_id).order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
+    q = (
+        select(reorder_rule, unit.c.precision)
+        .join(product, product.c.id == reorder_rule.c.product_id)
+        .join(unit, unit.c.id == product.c.base_unit_id)
+        .order_by(reorder_rule.c.warehouse_id, reorder_rule.c.product_id)
+    )
     if warehouse_id is not None:
         q = q.where(reorder_rule.c.warehouse_id == warehouse_id)
     q = q.where(scope.within(warehouses, reorder_rule.c.warehouse_id))
@@ -59,26 +68,55 @@ async def reorder_suggestions(conn: AsyncConnection, *, warehouse_id: int | None
         if available >= rule.min_qty:
             continue
         open_qty = purchase_order_line.c.qty - purchase_order_line.c.accepted_qty
-        on_order = int((await conn.execute(
-            select(func.coalesce(func.sum(open_qty), 0))
-            .join(purchase_order, purchase_order.c.id == purchase_order_line.c.order_id)
-            .where(purchase_order_line.c.product_id == rule.product_id,
-                   purchase_order_line.c.warehouse_id == rule.warehouse_id,
-                   purchase_order.c.status.in_(ON_ORDER_STATUSES), open_qty > 0))).scalar_one())
+        on_order = int(
+            (
+                await conn.execute(
+                    select(func.coalesce(func.sum(open_qty), 0))
+                    .join(purchase_order, purchase_order.c.id == purchase_order_line.c.order_id)
+                    .where(
+                        purchase_order_line.c.product_id == rule.product_id,
+                        purchase_order_line.c.warehouse_id == rule.warehouse_id,
+                        purchase_order.c.status.in_(ON_ORDER_STATUSES),
+                        open_qty > 0,
+                    )
+                )
+            ).scalar_one()
+        )
         wanted = rule.max_qty - (available + on_order)
         if wanted <= 0:
             continue
-        supplier_id = (await conn.execute(select(preferred_supplier.c.supplier_id).where(
-            preferred_supplier.c.product_id == rule.product_id))).scalar()
+        supplier_id = (
+            await conn.execute(
+                select(preferred_supplier.c.supplier_id).where(preferred_supplier.c.product_id == rule.product_id)
+            )
+        ).scalar()
         price = None
         if supplier_id is not None:
-            price = (await conn.execute(
-                select(supplier_price).where(supplier_price.c.product_id == rule.product_id,
-                                             supplier_price.c.supplier_id == supplier_id, supplier_price.c.valid_from <= on,
-                                             or_(supplier_price.c.valid_to.is_(None), supplier_price.c.valid_to >= on))
-                .order_by(supplier_price.c.valid_from.desc(), supplier_price.c.id.desc()))).first()
+            price = (
+                await conn.execute(
+                    select(supplier_price)
+                    .where(
+                        supplier_price.c.product_id == rule.product_id,
+                        supplier_price.c.supplier_id == supplier_id,
+                        supplier_price.c.valid_from <= on,
+                        or_(supplier_price.c.valid_to.is_(None), supplier_price.c.valid_to >= on),
+                    )
+                    .order_by(supplier_price.c.valid_from.desc(), supplier_price.c.id.desc())
+                )
+            ).first()
         quantity = _round_up(wanted, price.min_order_qty if price else 0, price.pack_qty if price else 0)
-        out.append(ReorderSuggestion(rule.product_id, rule.warehouse_id, available, on_order, rule.min_qty,
-                                     rule.max_qty, quantity, supplier_id, price.lead_time_days if price else None,
-                                     rule.precision))
+        out.append(
+            ReorderSuggestion(
+                rule.product_id,
+                rule.warehouse_id,
+                available,
+                on_order,
+                rule.min_qty,
+                rule.max_qty,
+                quantity,
+                supplier_id,
+                price.lead_time_days if price else None,
+                rule.precision,
+            )
+        )
     return out

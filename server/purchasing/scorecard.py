@@ -57,13 +57,23 @@ class Scorecard:
 
 
 async def _lines(conn: AsyncConnection, start: date, end: date, product_id: int | None = None):
-    q = (select(goods_receipt.c.supplier_id, goods_receipt.c.id.label("receipt_id"), goods_receipt.c.receipt_date,
-                purchase_order.c.order_date, goods_receipt_line.c.product_id, goods_receipt_line.c.received_qty,
-                goods_receipt_line.c.accepted_qty, goods_receipt_line.c.unit_price_micro,
-                goods_receipt_line.c.unit_factor, goods_receipt_line.c.on_time)
-         .join(goods_receipt, goods_receipt.c.id == goods_receipt_line.c.receipt_id)
-         .outerjoin(purchase_order, purchase_order.c.id == goods_receipt.c.order_id)
-         .where(goods_receipt.c.receipt_date >= start, goods_receipt.c.receipt_date <= end))
+    q = (
+        select(
+            goods_receipt.c.supplier_id,
+            goods_receipt.c.id.label("receipt_id"),
+            goods_receipt.c.receipt_date,
+            purchase_order.c.order_date,
+            goods_receipt_line.c.product_id,
+            goods_receipt_line.c.received_qty,
+            goods_receipt_line.c.accepted_qty,
+            goods_receipt_line.c.unit_price_micro,
+            goods_receipt_line.c.unit_factor,
+            goods_receipt_line.c.on_time,
+        )
+        .join(goods_receipt, goods_receipt.c.id == goods_receipt_line.c.receipt_id)
+        .outerjoin(purchase_order, purchase_order.c.id == goods_receipt.c.order_id)
+        .where(goods_receipt.c.receipt_date >= start, goods_receipt.c.receipt_date <= end)
+    )
     if product_id is not None:
         q = q.where(goods_receipt_line.c.product_id == product_id)
     return (await conn.execute(q)).all()
@@ -84,8 +94,11 @@ def _cards(rows) -> dict[int, Scorecard]:
         accepted = sum(value_fen(r.accepted_qty, r.unit_price_micro, r.unit_factor) for r in lines)
         leads = {r.receipt_id: (r.receipt_date - r.order_date).days for r in lines if r.order_date is not None}
         paid = Decimal(received)
-        at_market = sum(Decimal(r.received_qty) * market_value[r.product_id] / market_qty[r.product_id]
-                        for r in lines if market_qty[r.product_id])
+        at_market = sum(
+            Decimal(r.received_qty) * market_value[r.product_id] / market_qty[r.product_id]
+            for r in lines
+            if market_qty[r.product_id]
+        )
         cards[sid] = Scorecard(
             supplier_id=sid,
             receipts=len({r.receipt_id for r in lines}),
@@ -113,16 +126,22 @@ class Ranking:
     preferred: bool
 
 
-async def rank_suppliers(conn: AsyncConnection, product_id: int, start: date, end: date,
-                         weights: dict | None = None) -> list[Ranking]:
+async def rank_suppliers(
+    conn: AsyncConnection, product_id: int, start: date, end: date, weights: dict | None = None
+) -> list[Ranking]:
     """The suppliers of ``product_id`` (a valid price or a receipt in the period), best first."""
     settings = await load_purchase_settings(conn)
     w = {k: Decimal(v) for k, v in (weights or settings.scorecard_weights).items()}
     rows = await _lines(conn, start, end)
     cards = _cards(rows)
-    listed = {r.supplier_id: r for r in await conn.execute(
-        select(supplier_price).where(supplier_price.c.product_id == product_id, valid_on(end))
-        .order_by(supplier_price.c.valid_from, supplier_price.c.id))}
+    listed = {
+        r.supplier_id: r
+        for r in await conn.execute(
+            select(supplier_price)
+            .where(supplier_price.c.product_id == product_id, valid_on(end))
+            .order_by(supplier_price.c.valid_from, supplier_price.c.id)
+        )
+    }
     received = defaultdict(lambda: [0, 0])
     for r in rows:
         if r.product_id == product_id:
@@ -130,8 +149,11 @@ async def rank_suppliers(conn: AsyncConnection, product_id: int, start: date, en
             received[r.supplier_id][1] += value_fen(r.received_qty, r.unit_price_micro, r.unit_factor)
     active = {sid for (sid,) in await conn.execute(select(supplier.c.id).where(supplier.c.active))}
     candidates = sorted((set(listed) | set(received)) & active)
-    preferred = (await conn.execute(select(preferred_supplier.c.supplier_id).where(
-        preferred_supplier.c.product_id == product_id))).scalar()
+    preferred = (
+        await conn.execute(
+            select(preferred_supplier.c.supplier_id).where(preferred_supplier.c.product_id == product_id)
+        )
+    ).scalar()
     prices, leads = {}, {}
     for sid in candidates:
         if sid in listed:

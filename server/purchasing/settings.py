@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from server.auth.services import Principal
-from server.core.database import Database
 from server.core.audit import note_change
-from server.documents.actions import parse_thresholds
 from server.core.business_settings import read_setting, write_setting
-from server.purchasing.errors import PurchasingError
+from server.core.database import Database
 from server.core.numbers import NumberError, parse_decimal
+from server.documents.actions import parse_thresholds
+from server.purchasing.errors import PurchasingError
 
 KEY = "purchasing"
 
@@ -45,8 +45,11 @@ class PurchaseSettings:
 
     def approval_roles(self, total_fen: int) -> list[str]:
         """The approval steps an order of ``total_fen`` needs ("" = anyone who may approve)."""
-        roles = [t["role"] for t in sorted(self.approval_thresholds, key=lambda t: t["above_fen"])
-                 if total_fen > t["above_fen"]]
+        roles = [
+            t["role"]
+            for t in sorted(self.approval_thresholds, key=lambda t: t["above_fen"])
+            if total_fen > t["above_fen"]
+        ]
         return roles or [""]
 
 
@@ -77,8 +80,9 @@ class PurchaseSettingsChange:
     scorecard_weights: dict | None = None
 
 
-async def do_change_purchase_settings(db: Database, change: PurchaseSettingsChange,
-                                      principal: Principal | None) -> PurchaseSettings:
+async def do_change_purchase_settings(
+    db: Database, change: PurchaseSettingsChange, principal: Principal | None
+) -> PurchaseSettings:
     from server.auth.models import role
 
     async with db.write() as conn:

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
+from server.core import clock
 from server.inventory.models import product_cost, reorder_rule
 from server.purchasing.models import purchase_order
 from server.reports.inventory import stock_value_as_of, total_turnover
 from server.reports.sales import sales_report
 from server.sales.invoicing import receivables_query
 from server.sales.models import sales_order
-from server.core import clock
 
 OPEN_PO = ("submitted", "approved", "partially_received")
 OPEN_SO = ("submitted", "approved", "partially_shipped")
@@ -44,25 +44,51 @@ class Dashboard:
     open_sales_orders: int
 
 
-async def dashboard(conn: AsyncConnection, on: date | None = None, *,
-                    warehouses: frozenset[int] | None = None) -> Dashboard:
+async def dashboard(
+    conn: AsyncConnection, on: date | None = None, *, warehouses: frozenset[int] | None = None
+) -> Dashboard:
     on = on or clock.today()
     today = (await sales_report(conn, on, on, "day", compare=False, warehouses=warehouses)).total
     month = (await sales_report(conn, on.replace(day=1), on, "day", compare=False, warehouses=warehouses)).total
     if warehouses is None:
-        stock_value = int((await conn.execute(select(func.coalesce(func.sum(product_cost.c.value_fen), 0))))
-                          .scalar_one())
+        stock_value = int(
+            (await conn.execute(select(func.coalesce(func.sum(product_cost.c.value_fen), 0)))).scalar_one()
+        )
         rec = (await conn.execute(receivables_query(on))).all()
         overdue = int(sum(r.days_1_30 + r.days_31_60 + r.days_61_90 + r.over_90 for r in rec))
     else:
         stock_value = await stock_value_as_of(conn, clock.today(), warehouses)
         overdue = None
     total = await total_turnover(conn, on - timedelta(days=29), on, warehouses)
-    low = (await conn.execute(select(func.count()).select_from(reorder_rule).where(
-        reorder_rule.c.below.is_(True), scope.within(warehouses, reorder_rule.c.warehouse_id))))
-    open_po = (await conn.execute(select(func.count()).select_from(purchase_order).where(
-        purchase_order.c.status.in_(OPEN_PO), scope.within(warehouses, purchase_order.c.warehouse_id)))).scalar_one()
-    open_so = (await conn.execute(select(func.count()).select_from(sales_order).where(
-        sales_order.c.status.in_(OPEN_SO), scope.within(warehouses, sales_order.c.warehouse_id)))).scalar_one()
-    return Dashboard(on, today.revenue, today.margin, month.revenue, month.margin, stock_value, total.turnover(),
-                     overdue, low.scalar_one(), open_po, open_so)
+    low = await conn.execute(
+        select(func.count())
+        .select_from(reorder_rule)
+        .where(reorder_rule.c.below.is_(True), scope.within(warehouses, reorder_rule.c.warehouse_id))
+    )
+    open_po = (
+        await conn.execute(
+            select(func.count())
+            .select_from(purchase_order)
+            .where(purchase_order.c.status.in_(OPEN_PO), scope.within(warehouses, purchase_order.c.warehouse_id))
+        )
+    ).scalar_one()
+    open_so = (
+        await conn.execute(
+            select(func.count())
+            .select_from(sales_order)
+            .where(sales_order.c.status.in_(OPEN_SO), scope.within(warehouses, sales_order.c.warehouse_id))
+        )
+    ).scalar_one()
+    return Dashboard(
+        on,
+        today.revenue,
+        today.margin,
+        month.revenue,
+        month.margin,
+        stock_value,
+        total.turnover(),
+        overdue,
+        low.scalar_one(),
+        open_po,
+        open_so,
+    )

@@ -21,9 +21,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.core import clock
 from server.core.numbers import QTY_SCALE
 from server.reports.sales import sales_facts
-from server.core import clock
 
 SERVICE_Z = {"0.90": Decimal("1.28"), "0.95": Decimal("1.65"), "0.98": Decimal("2.05"), "0.99": Decimal("2.33")}
 MA_WINDOWS = (3, 6, 12)
@@ -101,13 +101,18 @@ def _stdev(series: list[Decimal]) -> Decimal:
         return (sum(((x - mean) ** 2 for x in series), Decimal(0)) / (len(series) - 1)).sqrt()
 
 
-async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks: int,
-                        warehouse_id: int | None = None, warehouses: frozenset[int] | None = None) -> list[Decimal]:
+async def weekly_demand(
+    conn: AsyncConnection,
+    product_id: int,
+    end: date,
+    weeks: int,
+    warehouse_id: int | None = None,
+    warehouses: frozenset[int] | None = None,
+) -> list[Decimal]:
     """Shipped − returned per week (oldest first) for the ``weeks`` weeks ending on ``end``."""
     start = end - timedelta(days=7 * weeks - 1)
     f = sales_facts(start, end, dims=frozenset({"warehouse"}), invoices=False, warehouses=warehouses)
-    q = (select(f.c.on, func.sum(f.c.shipped - f.c.returned)).where(f.c.product_id == product_id)
-         .group_by(f.c.on))
+    q = select(f.c.on, func.sum(f.c.shipped - f.c.returned)).where(f.c.product_id == product_id).group_by(f.c.on)
     if warehouse_id is not None:
         q = q.where(f.c.warehouse_id == warehouse_id)
     series = [Decimal(0)] * weeks
@@ -117,17 +122,26 @@ async def weekly_demand(conn: AsyncConnection, product_id: int, end: date, weeks
     return series
 
 
-async def forecast_product(conn: AsyncConnection, product_id: int, *, end: date | None = None, weeks: int = 26,
-                           warehouse_id: int | None = None, lead_time_days: int = 7,
-                           service_level: str = "0.95", holdout: int = 4,
-                           warehouses: frozenset[int] | None = None) -> Forecast:
+async def forecast_product(
+    conn: AsyncConnection,
+    product_id: int,
+    *,
+    end: date | None = None,
+    weeks: int = 26,
+    warehouse_id: int | None = None,
+    lead_time_days: int = 7,
+    service_level: str = "0.95",
+    holdout: int = 4,
+    warehouses: frozenset[int] | None = None,
+) -> Forecast:
     end = end or clock.today()
     series = await weekly_demand(conn, product_id, end, weeks, warehouse_id, warehouses)
     return forecast_series(series, lead_time_days=lead_time_days, service_level=service_level, holdout=holdout)
 
 
-def forecast_series(series: list[Decimal], *, lead_time_days: int = 7, service_level: str = "0.95",
-                    holdout: int = 4) -> Forecast:
+def forecast_series(
+    series: list[Decimal], *, lead_time_days: int = 7, service_level: str = "0.95", holdout: int = 4
+) -> Forecast:
     method, err, nxt = choose(series, holdout)
     lead_weeks = Decimal(lead_time_days) / 7
     sigma = _stdev(series)
@@ -139,5 +153,13 @@ def forecast_series(series: list[Decimal], *, lead_time_days: int = 7, service_l
     safety = safety.quantize(q, ROUND_HALF_UP)
     mean = (sum(series, Decimal(0)) / len(series)).quantize(q, ROUND_HALF_UP) if series else Decimal(0)
     nxt = nxt.quantize(q, ROUND_HALF_UP)
-    return Forecast(method, err, nxt, mean, sigma.quantize(q, ROUND_HALF_UP), safety,
-                    (nxt * lead_weeks + safety).quantize(q, ROUND_HALF_UP), series)
+    return Forecast(
+        method,
+        err,
+        nxt,
+        mean,
+        sigma.quantize(q, ROUND_HALF_UP),
+        safety,
+        (nxt * lead_weeks + safety).quantize(q, ROUND_HALF_UP),
+        series,
+    )

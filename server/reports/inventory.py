@@ -26,9 +26,10 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core import clock
 from server.auth import scope
 from server.catalog.models import category, product
+from server.core import clock
+from server.inventory.abc import consumption
 from server.inventory.models import (
     location,
     product_cost,
@@ -38,7 +39,6 @@ from server.inventory.models import (
     stock_reservation,
     warehouse,
 )
-from server.inventory.abc import consumption
 from server.reports.sales import sales_facts
 from server.reports.snapshots import latest_snapshot, positions_as_of
 
@@ -54,15 +54,26 @@ class StockRow:
     value: int  # fen
 
 
-async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product", *,
-                      warehouse_id: int | None = None, with_labels: bool = True,
-                      warehouses: frozenset[int] | None = None) -> list[StockRow]:
+async def stock_as_of(
+    conn: AsyncConnection,
+    on: date,
+    group_by: str = "product",
+    *,
+    warehouse_id: int | None = None,
+    with_labels: bool = True,
+    warehouses: frozenset[int] | None = None,
+) -> list[StockRow]:
     """Quantity and value at the end of ``on`` per product, warehouse, location or category, in
     ``warehouse_id`` (if given) and ``warehouses`` (``None``: all)."""
     m = positions_as_of(on, await latest_snapshot(conn, on))
     src = m.join(location, location.c.id == m.c.location_id)
-    keys = {"product": [m.c.product_id], "warehouse": [location.c.warehouse_id], "location": [m.c.location_id],
-            "category": [product.c.category_id], "product_warehouse": [m.c.product_id, location.c.warehouse_id]}
+    keys = {
+        "product": [m.c.product_id],
+        "warehouse": [location.c.warehouse_id],
+        "location": [m.c.location_id],
+        "category": [product.c.category_id],
+        "product_warehouse": [m.c.product_id, location.c.warehouse_id],
+    }
     if group_by not in keys:
         raise ValueError("group_by: product | warehouse | location | category | product_warehouse")
     if group_by == "category":
@@ -79,8 +90,11 @@ async def stock_as_of(conn: AsyncConnection, on: date, group_by: str = "product"
         label = labels.get(r[0], str(r[0]))
         if group_by == "product_warehouse":
             label = f"{label} @ {(await _labels(conn, 'warehouse', {r[1]})).get(r[1], r[1])}"
-        out.append(StockRow(key, label, int(r[-2]) if group_by in ("product", "product_warehouse", "location")
-                            else 0, int(r[-1])))
+        out.append(
+            StockRow(
+                key, label, int(r[-2]) if group_by in ("product", "product_warehouse", "location") else 0, int(r[-1])
+            )
+        )
     return sorted(out, key=lambda s: (s.label, s.key))
 
 
@@ -88,20 +102,25 @@ async def _labels(conn, group_by: str, ids) -> dict:
     ids = [i for i in ids if isinstance(i, int)]
     if not ids:
         return {}
-    t, code, name = {"product": (product, product.c.sku, product.c.name),
-                     "product_warehouse": (product, product.c.sku, product.c.name),
-                     "warehouse": (warehouse, warehouse.c.code, warehouse.c.name),
-                     "location": (location, location.c.code, location.c.name),
-                     "category": (category, category.c.code, category.c.name)}[group_by]
-    return {r[0]: f"{r[1]} {r[2]}".strip() for r in await conn.execute(select(t.c.id, code, name).where(t.c.id.in_(ids)))}
+    t, code, name = {
+        "product": (product, product.c.sku, product.c.name),
+        "product_warehouse": (product, product.c.sku, product.c.name),
+        "warehouse": (warehouse, warehouse.c.code, warehouse.c.name),
+        "location": (location, location.c.code, location.c.name),
+        "category": (category, category.c.code, category.c.name),
+    }[group_by]
+    return {
+        r[0]: f"{r[1]} {r[2]}".strip() for r in await conn.execute(select(t.c.id, code, name).where(t.c.id.in_(ids)))
+    }
 
 
 async def stock_value_as_of(conn: AsyncConnection, on: date, warehouses: frozenset[int] | None = None) -> int:
     m = positions_as_of(on, await latest_snapshot(conn, on))
     q = select(func.coalesce(func.sum(m.c.value), 0))
     if warehouses is not None:
-        q = (q.select_from(m.join(location, location.c.id == m.c.location_id))
-             .where(scope.within(warehouses, location.c.warehouse_id)))
+        q = q.select_from(m.join(location, location.c.id == m.c.location_id)).where(
+            scope.within(warehouses, location.c.warehouse_id)
+        )
     return int((await conn.execute(q)).scalar_one())
 
 
@@ -128,9 +147,15 @@ class TurnoverRow:
         return (self.average_inventory * basis / self.cost_of_sales).quantize(Decimal("0.1"))
 
 
-async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str = "product",
-                   day_basis: str = "360", *,
-                   warehouses: frozenset[int] | None = None) -> tuple[list[TurnoverRow], TurnoverRow, int]:
+async def turnover(
+    conn: AsyncConnection,
+    start: date,
+    end: date,
+    group_by: str = "product",
+    day_basis: str = "360",
+    *,
+    warehouses: frozenset[int] | None = None,
+) -> tuple[list[TurnoverRow], TurnoverRow, int]:
     """Turnover = cost of sales ÷ average inventory ((opening + closing) ÷ 2) over ``start..end``, per
     product or category and in total, of ``warehouses`` (``None``: all); returns (rows, total, the
     day basis used)."""
@@ -143,30 +168,53 @@ async def turnover(conn: AsyncConnection, start: date, end: date, group_by: str 
     col = product.c.category_id if group_by == "category" else f.c.product_id
     src = f.join(product, product.c.id == f.c.product_id) if group_by == "category" else f
     cost = dict((await conn.execute(select(col, func.sum(f.c.cost)).select_from(src).group_by(col))).all())
+
     def key(k: str) -> int | None:  # "None": products without a category
         return int(k) if k.isdigit() else None
-    opening = {key(r.key): r.value for r in await stock_as_of(conn, start - timedelta(days=1), group_by,
-                                                               with_labels=False, warehouses=warehouses)}
-    closing = {key(r.key): r.value for r in await stock_as_of(conn, end, group_by, with_labels=False,
-                                                               warehouses=warehouses)}
+
+    opening = {
+        key(r.key): r.value
+        for r in await stock_as_of(conn, start - timedelta(days=1), group_by, with_labels=False, warehouses=warehouses)
+    }
+    closing = {
+        key(r.key): r.value for r in await stock_as_of(conn, end, group_by, with_labels=False, warehouses=warehouses)
+    }
     keys = set(cost) | set(opening) | set(closing)
     labels = await _labels(conn, group_by, keys)
-    rows = [TurnoverRow(str(k), labels.get(k, "未分类 uncategorised" if k is None else str(k)), int(cost.get(k) or 0),
-                        opening.get(k, 0), closing.get(k, 0)) for k in keys]
+    rows = [
+        TurnoverRow(
+            str(k),
+            labels.get(k, "未分类 uncategorised" if k is None else str(k)),
+            int(cost.get(k) or 0),
+            opening.get(k, 0),
+            closing.get(k, 0),
+        )
+        for k in keys
+    ]
     rows.sort(key=lambda r: (-(r.turnover() or Decimal(0)), r.label))
-    total = TurnoverRow("total", "合计 Total", sum(r.cost_of_sales for r in rows), sum(r.opening_value for r in rows),
-                        sum(r.closing_value for r in rows))
+    total = TurnoverRow(
+        "total",
+        "合计 Total",
+        sum(r.cost_of_sales for r in rows),
+        sum(r.opening_value for r in rows),
+        sum(r.closing_value for r in rows),
+    )
     return rows, total, basis
 
 
-async def total_turnover(conn: AsyncConnection, start: date, end: date,
-                         warehouses: frozenset[int] | None = None) -> TurnoverRow:
+async def total_turnover(
+    conn: AsyncConnection, start: date, end: date, warehouses: frozenset[int] | None = None
+) -> TurnoverRow:
     """The whole stock's turnover over ``start..end`` (one row, no per-product work), of ``warehouses``."""
     f = sales_facts(start, end, dims=frozenset(), invoices=False, warehouses=warehouses)
     cost = int((await conn.execute(select(func.coalesce(func.sum(f.c.cost), 0)))).scalar_one())
-    return TurnoverRow("total", "合计 Total", cost,
-                       await stock_value_as_of(conn, start - timedelta(days=1), warehouses),
-                       await stock_value_as_of(conn, end, warehouses))
+    return TurnoverRow(
+        "total",
+        "合计 Total",
+        cost,
+        await stock_value_as_of(conn, start - timedelta(days=1), warehouses),
+        await stock_value_as_of(conn, end, warehouses),
+    )
 
 
 @dataclass
@@ -184,25 +232,34 @@ async def stock_aging(conn: AsyncConnection, on: date, *, warehouses: frozenset[
     m = positions_as_of(on, await latest_snapshot(conn, on))
     held = select(m.c.product_id, func.sum(m.c.qty))
     if warehouses is not None:
-        held = (held.select_from(m.join(location, location.c.id == m.c.location_id))
-                .where(scope.within(warehouses, location.c.warehouse_id)))
+        held = held.select_from(m.join(location, location.c.id == m.c.location_id)).where(
+            scope.within(warehouses, location.c.warehouse_id)
+        )
     on_hand = dict((await conn.execute(held.group_by(m.c.product_id).having(func.sum(m.c.qty) > 0))).all())
     if not on_hand:
         return []
-    arrivals = (select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty)
-                .where(stock_move.c.product_id.in_(list(on_hand)), stock_move.c.to_location_id.is_not(None),
-                       stock_move.c.created_at < clock.end_of(on)))
+    arrivals = select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty).where(
+        stock_move.c.product_id.in_(list(on_hand)),
+        stock_move.c.to_location_id.is_not(None),
+        stock_move.c.created_at < clock.end_of(on),
+    )
     if warehouses is None:
         arrivals = arrivals.where(stock_move.c.from_location_id.is_(None))
     else:
         dst, src = location.alias("dst"), location.alias("src")
-        arrivals = (arrivals.select_from(stock_move.join(dst, dst.c.id == stock_move.c.to_location_id)
-                                         .outerjoin(src, src.c.id == stock_move.c.from_location_id))
-                    .where(scope.within(warehouses, dst.c.warehouse_id),
-                           or_(stock_move.c.from_location_id.is_(None),
-                               not_(scope.within(warehouses, src.c.warehouse_id)))))
-    inbound = (await conn.execute(arrivals.order_by(stock_move.c.product_id, stock_move.c.created_at.desc(),
-                                                    stock_move.c.id.desc()))).all()
+        arrivals = arrivals.select_from(
+            stock_move.join(dst, dst.c.id == stock_move.c.to_location_id).outerjoin(
+                src, src.c.id == stock_move.c.from_location_id
+            )
+        ).where(
+            scope.within(warehouses, dst.c.warehouse_id),
+            or_(stock_move.c.from_location_id.is_(None), not_(scope.within(warehouses, src.c.warehouse_id))),
+        )
+    inbound = (
+        await conn.execute(
+            arrivals.order_by(stock_move.c.product_id, stock_move.c.created_at.desc(), stock_move.c.id.desc())
+        )
+    ).all()
     labels = await _labels(conn, "product", on_hand)
     left = {p: int(q) for p, q in on_hand.items()}
     buckets = {p: [0] * len(AGING_BUCKETS) for p in on_hand}
@@ -232,26 +289,35 @@ class SlowMover:
     dead: bool  # never issued at all (呆滞); the others are slow (滞销)
 
 
-async def slow_movers(conn: AsyncConnection, on: date, days: int = 90, *,
-                      warehouses: frozenset[int] | None = None) -> list[SlowMover]:
+async def slow_movers(
+    conn: AsyncConnection, on: date, days: int = 90, *, warehouses: frozenset[int] | None = None
+) -> list[SlowMover]:
     """Products in stock now (in ``warehouses``; ``None``: all) whose last issue there (sale or
     production) is more than ``days`` before ``on``, or never; valued at the current cost (the
     product's whole value; for a part of the warehouses the ledger value of their locations)."""
-    stock = (await conn.execute(select(stock_level.c.product_id, func.sum(stock_level.c.qty))
-                                .where(scope.within(warehouses, stock_level.c.warehouse_id))
-                                .group_by(stock_level.c.product_id).having(func.sum(stock_level.c.qty) > 0))).all()
+    stock = (
+        await conn.execute(
+            select(stock_level.c.product_id, func.sum(stock_level.c.qty))
+            .where(scope.within(warehouses, stock_level.c.warehouse_id))
+            .group_by(stock_level.c.product_id)
+            .having(func.sum(stock_level.c.qty) > 0)
+        )
+    ).all()
     if not stock:
         return []
     issued = select(stock_move.c.product_id, func.max(stock_move.c.created_at))
     if warehouses is not None:
         issued = issued.join(location, location.c.id == stock_move.c.from_location_id).where(
-            scope.within(warehouses, location.c.warehouse_id))
+            scope.within(warehouses, location.c.warehouse_id)
+        )
     last = dict((await conn.execute(consumption(issued, on).group_by(stock_move.c.product_id))).all())
     if warehouses is None:
         values = dict((await conn.execute(select(product_cost.c.product_id, product_cost.c.value_fen))).all())
     else:  # the ledger value of the stock in those warehouses' locations
-        values = {int(r.key): r.value for r in await stock_as_of(conn, clock.today(), "product", with_labels=False,
-                                                                 warehouses=warehouses)}
+        values = {
+            int(r.key): r.value
+            for r in await stock_as_of(conn, clock.today(), "product", with_labels=False, warehouses=warehouses)
+        }
     labels = await _labels(conn, "product", [p for p, _ in stock])
     out = []
     for p, qty in stock:
@@ -274,23 +340,47 @@ class StockAlert:
     kind: str  # overstock | shortage
 
 
-async def overstock_and_shortage(conn: AsyncConnection, *,
-                                 warehouses: frozenset[int] | None = None) -> list[StockAlert]:
+async def overstock_and_shortage(
+    conn: AsyncConnection, *, warehouses: frozenset[int] | None = None
+) -> list[StockAlert]:
     """Available (on hand − reserved) above the rule's maximum or below its minimum, for the rules of
     ``warehouses`` (``None``: all)."""
-    on_hand = (select(stock_level.c.product_id, stock_level.c.warehouse_id, func.sum(stock_level.c.qty).label("qty"))
-               .group_by(stock_level.c.product_id, stock_level.c.warehouse_id).subquery())
+    on_hand = (
+        select(stock_level.c.product_id, stock_level.c.warehouse_id, func.sum(stock_level.c.qty).label("qty"))
+        .group_by(stock_level.c.product_id, stock_level.c.warehouse_id)
+        .subquery()
+    )
     available = func.coalesce(on_hand.c.qty, 0) - func.coalesce(stock_reservation.c.reserved_qty, 0)
-    q = (select(reorder_rule.c.product_id, reorder_rule.c.warehouse_id, reorder_rule.c.min_qty, reorder_rule.c.max_qty,
-                available.label("available"),
-                case((available > reorder_rule.c.max_qty, literal("overstock")), else_=literal("shortage")).label("kind"))
-         .select_from(reorder_rule.outerjoin(on_hand, (on_hand.c.product_id == reorder_rule.c.product_id)
-                                             & (on_hand.c.warehouse_id == reorder_rule.c.warehouse_id))
-                      .outerjoin(stock_reservation, (stock_reservation.c.product_id == reorder_rule.c.product_id)
-                                 & (stock_reservation.c.warehouse_id == reorder_rule.c.warehouse_id)))
-         .where((available > reorder_rule.c.max_qty) | (available < reorder_rule.c.min_qty),
-                scope.within(warehouses, reorder_rule.c.warehouse_id)))
+    q = (
+        select(
+            reorder_rule.c.product_id,
+            reorder_rule.c.warehouse_id,
+            reorder_rule.c.min_qty,
+            reorder_rule.c.max_qty,
+            available.label("available"),
+            case((available > reorder_rule.c.max_qty, literal("overstock")), else_=literal("shortage")).label("kind"),
+        )
+        .select_from(
+            reorder_rule.outerjoin(
+                on_hand,
+                (on_hand.c.product_id == reorder_rule.c.product_id)
+                & (on_hand.c.warehouse_id == reorder_rule.c.warehouse_id),
+            ).outerjoin(
+                stock_reservation,
+                (stock_reservation.c.product_id == reorder_rule.c.product_id)
+                & (stock_reservation.c.warehouse_id == reorder_rule.c.warehouse_id),
+            )
+        )
+        .where(
+            (available > reorder_rule.c.max_qty) | (available < reorder_rule.c.min_qty),
+            scope.within(warehouses, reorder_rule.c.warehouse_id),
+        )
+    )
     rows = (await conn.execute(q)).all()
     labels = await _labels(conn, "product", {r.product_id for r in rows})
-    return [StockAlert(r.product_id, r.warehouse_id, labels.get(r.product_id, ""), int(r.available), r.min_qty,
-                       r.max_qty, r.kind) for r in sorted(rows, key=lambda r: (r.kind, r.product_id))]
+    return [
+        StockAlert(
+            r.product_id, r.warehouse_id, labels.get(r.product_id, ""), int(r.available), r.min_qty, r.max_qty, r.kind
+        )
+        for r in sorted(rows, key=lambda r: (r.kind, r.product_id))
+    ]

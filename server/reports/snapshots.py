@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.reports.models import stock_snapshot
+from server.core import clock
 from server.core.database import Database
 from server.inventory.models import stock_move
-from server.core import clock
+from server.reports.models import stock_snapshot
 
 
 def month_end(d: date) -> date:
@@ -27,21 +27,34 @@ def month_end(d: date) -> date:
 
 def signed_moves(before: datetime, after: datetime | None = None):
     """Each move as +qty/+value at its destination and −qty/−value at its source, in [after, before)."""
+
     def window(q):
         q = q.where(stock_move.c.created_at < before)
         return q if after is None else q.where(stock_move.c.created_at >= after)
-    into = window(select(stock_move.c.product_id, stock_move.c.to_location_id.label("location_id"),
-                         stock_move.c.qty.label("qty"), stock_move.c.value_fen.label("value"))
-                  .where(stock_move.c.to_location_id.is_not(None)))
-    out = window(select(stock_move.c.product_id, stock_move.c.from_location_id.label("location_id"),
-                        (-stock_move.c.qty).label("qty"), (-stock_move.c.value_fen).label("value"))
-                 .where(stock_move.c.from_location_id.is_not(None)))
+
+    into = window(
+        select(
+            stock_move.c.product_id,
+            stock_move.c.to_location_id.label("location_id"),
+            stock_move.c.qty.label("qty"),
+            stock_move.c.value_fen.label("value"),
+        ).where(stock_move.c.to_location_id.is_not(None))
+    )
+    out = window(
+        select(
+            stock_move.c.product_id,
+            stock_move.c.from_location_id.label("location_id"),
+            (-stock_move.c.qty).label("qty"),
+            (-stock_move.c.value_fen).label("value"),
+        ).where(stock_move.c.from_location_id.is_not(None))
+    )
     return into, out
 
 
 async def latest_snapshot(conn: AsyncConnection, on: date) -> date | None:
-    return (await conn.execute(select(func.max(stock_snapshot.c.month_end))
-                               .where(stock_snapshot.c.month_end <= on))).scalar()
+    return (
+        await conn.execute(select(func.max(stock_snapshot.c.month_end)).where(stock_snapshot.c.month_end <= on))
+    ).scalar()
 
 
 def positions_as_of(on: date, snapshot: date | None):
@@ -49,8 +62,12 @@ def positions_as_of(on: date, snapshot: date | None):
     if snapshot is None:
         into, out = signed_moves(clock.end_of(on))
         return union_all(into, out).subquery("signed")
-    base = select(stock_snapshot.c.product_id, stock_snapshot.c.location_id, stock_snapshot.c.qty,
-                  stock_snapshot.c.value_fen.label("value")).where(stock_snapshot.c.month_end == snapshot)
+    base = select(
+        stock_snapshot.c.product_id,
+        stock_snapshot.c.location_id,
+        stock_snapshot.c.qty,
+        stock_snapshot.c.value_fen.label("value"),
+    ).where(stock_snapshot.c.month_end == snapshot)
     into, out = signed_moves(clock.end_of(on), clock.end_of(snapshot))
     return union_all(base, into, out).subquery("signed")
 
@@ -69,13 +86,17 @@ async def refresh_stock_snapshots(db: Database, today: date | None = None) -> in
         async with db.write() as conn:
             prev = await latest_snapshot(conn, month - timedelta(days=1))
             pos = positions_as_of(month, prev)
-            rows = [{"month_end": month, "product_id": p, "location_id": loc, "qty": int(q), "value_fen": int(v)}
-                    for p, loc, q, v in await conn.execute(
-                        select(pos.c.product_id, pos.c.location_id, func.sum(pos.c.qty), func.sum(pos.c.value))
-                        .group_by(pos.c.product_id, pos.c.location_id))
-                    if q or v]
+            rows = [
+                {"month_end": month, "product_id": p, "location_id": loc, "qty": int(q), "value_fen": int(v)}
+                for p, loc, q, v in await conn.execute(
+                    select(pos.c.product_id, pos.c.location_id, func.sum(pos.c.qty), func.sum(pos.c.value)).group_by(
+                        pos.c.product_id, pos.c.location_id
+                    )
+                )
+                if q or v
+            ]
             for i in range(0, len(rows), 5000):  # a month without stock writes nothing and costs nothing
-                await conn.execute(stock_snapshot.insert(), rows[i:i + 5000])
+                await conn.execute(stock_snapshot.insert(), rows[i : i + 5000])
         written += 1
         month = month_end(month + timedelta(days=1))
     return written

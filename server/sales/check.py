@@ -18,23 +18,37 @@ from server.sales.models import sales_order_line
 
 async def reservation_problems(conn: AsyncConnection) -> list[str]:
     problems: list[str] = []
-    reserved = {(r.product_id, r.warehouse_id): int(r.reserved_qty)
-                for r in await conn.execute(select(stock_reservation)) if r.reserved_qty}
-    held = {(r.product_id, r.warehouse_id): int(r.qty) for r in await conn.execute(
-        select(sales_order_line.c.product_id, sales_order_line.c.warehouse_id,
-               func.sum(sales_order_line.c.reserved_qty).label("qty"))
-        .where(sales_order_line.c.reserved_qty > 0)
-        .group_by(sales_order_line.c.product_id, sales_order_line.c.warehouse_id))}
+    reserved = {
+        (r.product_id, r.warehouse_id): int(r.reserved_qty)
+        for r in await conn.execute(select(stock_reservation))
+        if r.reserved_qty
+    }
+    held = {
+        (r.product_id, r.warehouse_id): int(r.qty)
+        for r in await conn.execute(
+            select(
+                sales_order_line.c.product_id,
+                sales_order_line.c.warehouse_id,
+                func.sum(sales_order_line.c.reserved_qty).label("qty"),
+            )
+            .where(sales_order_line.c.reserved_qty > 0)
+            .group_by(sales_order_line.c.product_id, sales_order_line.c.warehouse_id)
+        )
+    }
     on_hand: dict[tuple[int, int], int] = {}
     for r in await conn.execute(select(stock_level.c.product_id, stock_level.c.warehouse_id, stock_level.c.qty)):
         on_hand[(r.product_id, r.warehouse_id)] = on_hand.get((r.product_id, r.warehouse_id), 0) + int(r.qty)
     for key in sorted(set(reserved) | set(held)):
         if reserved.get(key, 0) != held.get(key, 0):
-            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} != "
-                            f"Σ order lines {held.get(key, 0)}")
+            problems.append(
+                f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} != "
+                f"Σ order lines {held.get(key, 0)}"
+            )
         if reserved.get(key, 0) > on_hand.get(key, 0):
-            problems.append(f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} reserved > "
-                            f"{on_hand.get(key, 0)} on hand")
+            problems.append(
+                f"reservation product={key[0]} warehouse={key[1]}: {reserved.get(key, 0)} reserved > "
+                f"{on_hand.get(key, 0)} on hand"
+            )
     return problems
 
 

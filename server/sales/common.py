@@ -2,8 +2,8 @@
 
 from functools import partial
 
-from server.documents import actions
 from server.auth import scope
+from server.documents import actions
 from server.documents.actions import (
     actor_label,
     check_amount,
@@ -19,5 +19,15 @@ require_status = partial(actions.require_status, SalesError)
 require_permission = scope.checker(SalesError)  # decided by server/auth/scope.py
 create_once = partial(actions.create_once, SalesError)
 
-__all__ = ["Collector", "lock_row", "require_status", "require_permission", "create_once", "actor_label",
-           "check_amount", "load_products", "quantity_in_unit", "status_event"]
+__all__ = [
+    "Collector",
+    "actor_label",
+    "check_amount",
+    "create_once",
+    "load_products",
+    "lock_row",
+    "quantity_in_unit",
+    "require_permission",
+    "require_status",
+    "status_event",
+]

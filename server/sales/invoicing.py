@@ -21,17 +21,18 @@ import cn2an
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.numbering import next_number
-from server.sales.errors import SalesError
+from server.core.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.core.text_limits import check_length, collect_length
+from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.events.journal import append_events
 from server.events.types import MoneyApplied
-from server.core.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
-from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
 from server.partners.models import customer
 from server.sales.common import (
     Collector,
@@ -44,6 +45,7 @@ from server.sales.common import (
     require_status,
     status_event,
 )
+from server.sales.errors import SalesError
 from server.sales.models import (
     customer_receipt,
     receipt_allocation,
@@ -56,8 +58,6 @@ from server.sales.models import (
 )
 from server.sales.orders import refresh_order_status
 from server.sales.settings import load_sales_settings
-from server.core.text_limits import check_length, collect_length
-from server.core import clock
 
 RECEIPT_METHODS = ("bank_transfer", "cash", "bank_draft", "wechat", "alipay", "other")
 
@@ -74,9 +74,12 @@ def amount_in_words(fen: int) -> str:
 def line_share(order_line, before_qty: int, qty: int) -> tuple[int, int]:
     """Amount and VAT of ``qty`` of an order line after ``before_qty`` were taken: cumulative
     rounding, so the shares of all quantities add up to the order line exactly."""
+
     def upto(q):
-        return (round_half_up_div(order_line.amount_fen * q, order_line.qty),
-                round_half_up_div(order_line.tax_fen * q, order_line.qty))
+        return (
+            round_half_up_div(order_line.amount_fen * q, order_line.qty),
+            round_half_up_div(order_line.tax_fen * q, order_line.qty),
+        )
 
     a1, t1 = upto(before_qty + qty)
     a0, t0 = upto(before_qty)
@@ -92,33 +95,69 @@ async def _header(conn, customer_id: int, on: date, kind: str) -> dict:
     if cust is None:
         raise SalesError("NOT_FOUND", "customerId", what="customer")
     settings = await load_sales_settings(conn)
-    return dict(kind=kind, invoice_type=cust.invoice_type, customer_id=customer_id, invoice_date=on,
-                due_date=on + timedelta(days=cust.payment_terms_days), buyer_name=cust.invoice_title or cust.name,
-                buyer_tax_id=cust.tax_id, seller_name=settings.seller_name, seller_tax_id=settings.seller_tax_id)
+    return dict(
+        kind=kind,
+        invoice_type=cust.invoice_type,
+        customer_id=customer_id,
+        invoice_date=on,
+        due_date=on + timedelta(days=cust.payment_terms_days),
+        buyer_name=cust.invoice_title or cust.name,
+        buyer_tax_id=cust.tax_id,
+        seller_name=settings.seller_name,
+        seller_tax_id=settings.seller_tax_id,
+    )
 
 
 async def _item_info(conn, product_ids) -> dict:
-    rows = await conn.execute(select(product.c.id, product.c.name, product.c.spec, unit.c.name.label("unit_name"))
-                              .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id.in_(set(product_ids))))
+    rows = await conn.execute(
+        select(product.c.id, product.c.name, product.c.spec, unit.c.name.label("unit_name"))
+        .join(unit, unit.c.id == product.c.base_unit_id)
+        .where(product.c.id.in_(set(product_ids)))
+    )
     return {r.id: r for r in rows}
 
 
-async def _insert_invoice(conn, header: dict, lines: list[dict], principal, remarks: str,
-                          original_invoice_id: int | None = None, *, remarks_field: str = "remarks") -> int:
+async def _insert_invoice(
+    conn,
+    header: dict,
+    lines: list[dict],
+    principal,
+    remarks: str,
+    original_invoice_id: int | None = None,
+    *,
+    remarks_field: str = "remarks",
+) -> int:
     # a credit note's remarks are its reason and the original's number: the whole must fit the column
     check_length(remarks, sales_invoice.c.remarks, SalesError, remarks_field)
     prefix = "SI" if header["kind"] == "invoice" else "CN"
     number = await next_number(conn, prefix, header["invoice_date"])
     amount = sum(ln["amount_fen"] for ln in lines)
     tax = sum(ln["tax_fen"] for ln in lines)
-    invoice_id = (await conn.execute(sales_invoice.insert().values(
-        number=number, original_invoice_id=original_invoice_id, amount_fen=amount, tax_fen=tax,
-        total_fen=amount + tax, status="open", remarks=remarks, actor=actor_label(principal),
-        created_at=utcnow(), **header).returning(sales_invoice.c.id))).scalar_one()
-    await conn.execute(sales_invoice_line.insert(), [dict(ln, invoice_id=invoice_id, line_no=no)
-                                                     for no, ln in enumerate(lines, start=1)])
-    note_change(conn, f"sales_invoice:{invoice_id}", after={"number": number, "kind": header["kind"],
-                                                            "total_fen": amount + tax})
+    invoice_id = (
+        await conn.execute(
+            sales_invoice.insert()
+            .values(
+                number=number,
+                original_invoice_id=original_invoice_id,
+                amount_fen=amount,
+                tax_fen=tax,
+                total_fen=amount + tax,
+                status="open",
+                remarks=remarks,
+                actor=actor_label(principal),
+                created_at=utcnow(),
+                **header,
+            )
+            .returning(sales_invoice.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        sales_invoice_line.insert(),
+        [dict(ln, invoice_id=invoice_id, line_no=no) for no, ln in enumerate(lines, start=1)],
+    )
+    note_change(
+        conn, f"sales_invoice:{invoice_id}", after={"number": number, "kind": header["kind"], "total_fen": amount + tax}
+    )
     await status_event(conn, "sales_invoice", invoice_id, number, "", "open", principal, kind=header["kind"])
     return invoice_id
 
@@ -138,50 +177,85 @@ class InvoiceInput:
     remarks: str = ""
 
 
-async def do_create_invoice(db: Database, data: InvoiceInput, principal: Principal | None,
-                            *, idempotency_key: str | None = None) -> int:
+async def do_create_invoice(
+    db: Database, data: InvoiceInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Invoice shipped goods; refused with ``OVER_INVOICE`` beyond what is shipped and not invoiced."""
     require_permission(principal, "sales.invoice")
 
     async def create(conn) -> int:
         lines = list(data.lines)
         if data.shipment_ids:
-            rows = await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id.in_(data.shipment_ids))
-                                      .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no))
+            rows = await conn.execute(
+                select(shipment_line.c.id)
+                .where(shipment_line.c.shipment_id.in_(data.shipment_ids))
+                .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no)
+            )
             lines += [InvoiceLineInput(r.id) for r in rows]
-        return await _invoice(conn, data.customer_id, lines, data.invoice_date or clock.today(), principal,
-                              data.remarks, explicit=len(data.lines))
+        return await _invoice(
+            conn,
+            data.customer_id,
+            lines,
+            data.invoice_date or clock.today(),
+            principal,
+            data.remarks,
+            explicit=len(data.lines),
+        )
 
     return await create_once(db, "sales.invoice", data, idempotency_key, create)
 
 
-async def invoice_shipments(conn: AsyncConnection, customer_id: int, shipment_ids: list[int], on: date,
-                            principal) -> int:
+async def invoice_shipments(
+    conn: AsyncConnection, customer_id: int, shipment_ids: list[int], on: date, principal
+) -> int:
     """Invoice everything still to invoice on these shipments (the ``auto_invoice`` setting)."""
-    rows = await conn.execute(select(shipment_line.c.id).where(shipment_line.c.shipment_id.in_(shipment_ids))
-                              .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no))
+    rows = await conn.execute(
+        select(shipment_line.c.id)
+        .where(shipment_line.c.shipment_id.in_(shipment_ids))
+        .order_by(shipment_line.c.shipment_id, shipment_line.c.line_no)
+    )
     return await _invoice(conn, customer_id, [InvoiceLineInput(r.id) for r in rows], on, principal, "", explicit=0)
 
 
-async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: date, principal, remarks: str,
-                   *, explicit: int) -> int:
+async def _invoice(
+    conn, customer_id: int, wanted: list[InvoiceLineInput], on: date, principal, remarks: str, *, explicit: int
+) -> int:
     c = Collector()
     if not wanted:
         raise SalesError("EMPTY_OPERATION", "lines")
     collect_length(c, remarks, sales_invoice.c.remarks, "remarks")
     ids = sorted({w.shipment_line_id for w in wanted})
     # lock order: the orders first (as shipping and closing do), then their lines
-    order_ids = sorted({r.order_id for r in await conn.execute(
-        select(shipment.c.order_id).join(shipment_line, shipment_line.c.shipment_id == shipment.c.id)
-        .where(shipment_line.c.id.in_(ids)))})
+    order_ids = sorted(
+        {
+            r.order_id
+            for r in await conn.execute(
+                select(shipment.c.order_id)
+                .join(shipment_line, shipment_line.c.shipment_id == shipment.c.id)
+                .where(shipment_line.c.id.in_(ids))
+            )
+        }
+    )
     for order_id in order_ids:
         await lock_row(conn, sales_order, order_id, "sales_order")
-    rows = {r.id: r for r in await conn.execute(
-        select(shipment_line, shipment.c.customer_id, shipment.c.order_id).join(
-            shipment, shipment.c.id == shipment_line.c.shipment_id)
-        .where(shipment_line.c.id.in_(ids)).order_by(shipment_line.c.id).with_for_update(of=shipment_line))}
-    order_lines = {r.id: r for r in await conn.execute(select(sales_order_line).where(
-        sales_order_line.c.id.in_({r.order_line_id for r in rows.values()})).with_for_update())}
+    rows = {
+        r.id: r
+        for r in await conn.execute(
+            select(shipment_line, shipment.c.customer_id, shipment.c.order_id)
+            .join(shipment, shipment.c.id == shipment_line.c.shipment_id)
+            .where(shipment_line.c.id.in_(ids))
+            .order_by(shipment_line.c.id)
+            .with_for_update(of=shipment_line)
+        )
+    }
+    order_lines = {
+        r.id: r
+        for r in await conn.execute(
+            select(sales_order_line)
+            .where(sales_order_line.c.id.in_({r.order_line_id for r in rows.values()}))
+            .with_for_update()
+        )
+    }
     products = await load_products(conn, {r.product_id for r in rows.values()})
     items = await _item_info(conn, products)
     taken: dict[int, int] = {}
@@ -210,8 +284,9 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
                 continue
             qty = q[1]
             if qty > open_qty:
-                c.add("OVER_INVOICE", f"{field_name}.quantity", open=str(scaled_to_decimal(max(open_qty, 0),
-                                                                                         p.precision)))
+                c.add(
+                    "OVER_INVOICE", f"{field_name}.quantity", open=str(scaled_to_decimal(max(open_qty, 0), p.precision))
+                )
                 continue
         taken[r.id] = taken.get(r.id, 0) + qty
         ol = order_lines[r.order_line_id]
@@ -219,20 +294,37 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
         order_taken[ol.id] = order_taken.get(ol.id, 0) + qty
         amount, tax = line_share(ol, before, qty)
         item = items[r.product_id]
-        lines.append(dict(shipment_line_id=r.id, product_id=r.product_id, item_name=item.name, spec=item.spec,
-                          unit_name=item.unit_name, qty=qty, unit_price_micro=_unit_price_micro(amount, qty),
-                          vat_rate_bp=ol.vat_rate_bp, amount_fen=amount, tax_fen=tax))
+        lines.append(
+            dict(
+                shipment_line_id=r.id,
+                product_id=r.product_id,
+                item_name=item.name,
+                spec=item.spec,
+                unit_name=item.unit_name,
+                qty=qty,
+                unit_price_micro=_unit_price_micro(amount, qty),
+                vat_rate_bp=ol.vat_rate_bp,
+                amount_fen=amount,
+                tax_fen=tax,
+            )
+        )
     c.raise_if_any()
     if not lines:
         raise SalesError("OVER_INVOICE", "shipmentIds", open="0")
     header = await _header(conn, customer_id, on, "invoice")
     invoice_id = await _insert_invoice(conn, header, lines, principal, remarks)
     for sl_id, qty in taken.items():
-        await conn.execute(update(shipment_line).where(shipment_line.c.id == sl_id)
-                           .values(invoiced_qty=shipment_line.c.invoiced_qty + qty))
+        await conn.execute(
+            update(shipment_line)
+            .where(shipment_line.c.id == sl_id)
+            .values(invoiced_qty=shipment_line.c.invoiced_qty + qty)
+        )
     for ol_id, qty in order_taken.items():
-        await conn.execute(update(sales_order_line).where(sales_order_line.c.id == ol_id)
-                           .values(invoiced_qty=sales_order_line.c.invoiced_qty + qty))
+        await conn.execute(
+            update(sales_order_line)
+            .where(sales_order_line.c.id == ol_id)
+            .values(invoiced_qty=sales_order_line.c.invoiced_qty + qty)
+        )
     for order_id in sorted({r.order_id for r in rows.values()}):
         await refresh_order_status(conn, order_id, principal)
     return invoice_id
@@ -241,17 +333,23 @@ async def _invoice(conn, customer_id: int, wanted: list[InvoiceLineInput], on: d
 # ---- credit notes ---------------------------------------------------------------------------------------
 
 
-async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits: list, on: date, reference: str,
-                                principal) -> int:
+async def credit_returned_goods(
+    conn: AsyncConnection, customer_id: int, credits: list, on: date, reference: str, principal
+) -> int:
     """Credit notes for returned goods that had been invoiced, against their invoices (latest first);
     one credit note per original invoice. Returns the first credit note's id."""
     per_invoice: dict[int, list[dict]] = {}
     credited: dict[int, tuple[int, int]] = {}  # invoice line → (quantity, fen) credited so far, this request too
     for ship_line, qty in credits:
-        inv_lines = (await conn.execute(
-            select(sales_invoice_line).join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
-            .where(sales_invoice_line.c.shipment_line_id == ship_line.id, sales_invoice.c.kind == "invoice")
-            .order_by(sales_invoice_line.c.id.desc()).with_for_update(of=sales_invoice_line))).all()
+        inv_lines = (
+            await conn.execute(
+                select(sales_invoice_line)
+                .join(sales_invoice, sales_invoice.c.id == sales_invoice_line.c.invoice_id)
+                .where(sales_invoice_line.c.shipment_line_id == ship_line.id, sales_invoice.c.kind == "invoice")
+                .order_by(sales_invoice_line.c.id.desc())
+                .with_for_update(of=sales_invoice_line)
+            )
+        ).all()
         for il in inv_lines:
             if qty == 0:
                 break
@@ -271,8 +369,14 @@ async def credit_returned_goods(conn: AsyncConnection, customer_id: int, credits
     return first
 
 
-def _credit_line(il, qty: int | None, amount_fen: int | None = None, *, credited_before: int | None = None,
-                 value_left: int | None = None) -> dict:
+def _credit_line(
+    il,
+    qty: int | None,
+    amount_fen: int | None = None,
+    *,
+    credited_before: int | None = None,
+    value_left: int | None = None,
+) -> dict:
     """A negative line crediting ``qty`` of an invoice line (cumulative share, but never more than
     the ``value_left`` after earlier credits such as allowances), or an allowance (折让) of
     ``amount_fen`` incl. VAT split at the line's rate."""
@@ -281,6 +385,7 @@ def _credit_line(il, qty: int | None, amount_fen: int | None = None, *, credited
 
         def upto(q):
             return (round_half_up_div(il.amount_fen * q, il.qty), round_half_up_div(il.tax_fen * q, il.qty))
+
         a1, t1 = upto(before + qty)
         a0, t0 = upto(before)
         amount, tax = a1 - a0, t1 - t0
@@ -291,22 +396,54 @@ def _credit_line(il, qty: int | None, amount_fen: int | None = None, *, credited
     else:
         amount = round_half_up_div(amount_fen * 10_000, 10_000 + il.vat_rate_bp)
         tax = amount_fen - amount
-    return dict(shipment_line_id=il.shipment_line_id, product_id=il.product_id, item_name=il.item_name, spec=il.spec,
-                unit_name=il.unit_name, qty=-(qty or 0), unit_price_micro=il.unit_price_micro,
-                vat_rate_bp=il.vat_rate_bp, amount_fen=-amount, tax_fen=-tax, _credited=(il.id, qty or 0, amount + tax))
+    return dict(
+        shipment_line_id=il.shipment_line_id,
+        product_id=il.product_id,
+        item_name=il.item_name,
+        spec=il.spec,
+        unit_name=il.unit_name,
+        qty=-(qty or 0),
+        unit_price_micro=il.unit_price_micro,
+        vat_rate_bp=il.vat_rate_bp,
+        amount_fen=-amount,
+        tax_fen=-tax,
+        _credited=(il.id, qty or 0, amount + tax),
+    )
 
 
-async def _credit_note(conn, customer_id: int, invoice_id: int, lines: list[dict], on: date, remarks: str,
-                       principal, *, remarks_field: str = "remarks") -> int:
+async def _credit_note(
+    conn,
+    customer_id: int,
+    invoice_id: int,
+    lines: list[dict],
+    on: date,
+    remarks: str,
+    principal,
+    *,
+    remarks_field: str = "remarks",
+) -> int:
     original = (await conn.execute(select(sales_invoice).where(sales_invoice.c.id == invoice_id))).one()
     header = await _header(conn, customer_id, on, "credit_note")
     header["invoice_type"] = original.invoice_type
     credited = [ln.pop("_credited") for ln in lines]
-    note_id = await _insert_invoice(conn, header, lines, principal, f"{remarks} 原发票 {original.number}",
-                                    original_invoice_id=invoice_id, remarks_field=remarks_field)
+    note_id = await _insert_invoice(
+        conn,
+        header,
+        lines,
+        principal,
+        f"{remarks} 原发票 {original.number}",
+        original_invoice_id=invoice_id,
+        remarks_field=remarks_field,
+    )
     for il_id, qty, fen in credited:
-        await conn.execute(update(sales_invoice_line).where(sales_invoice_line.c.id == il_id).values(
-            credited_qty=sales_invoice_line.c.credited_qty + qty, credited_fen=sales_invoice_line.c.credited_fen + fen))
+        await conn.execute(
+            update(sales_invoice_line)
+            .where(sales_invoice_line.c.id == il_id)
+            .values(
+                credited_qty=sales_invoice_line.c.credited_qty + qty,
+                credited_fen=sales_invoice_line.c.credited_fen + fen,
+            )
+        )
     return note_id
 
 
@@ -325,8 +462,9 @@ class CreditNoteInput:
     credit_date: date | None = None
 
 
-async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: Principal | None,
-                                *, idempotency_key: str | None = None) -> int:
+async def do_create_credit_note(
+    db: Database, data: CreditNoteInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """A credit note (红字发票) for an allowance or a correction, referring to its original invoice; it
     can never credit more than the original line (quantity, or amount incl. VAT)."""
     require_permission(principal, "sales.invoice")
@@ -340,8 +478,12 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
             c.add("REQUIRED", "reason")
         if not data.lines:
             raise SalesError("EMPTY_OPERATION", "lines")
-        inv_lines = {r.id: r for r in await conn.execute(select(sales_invoice_line).where(
-            sales_invoice_line.c.invoice_id == original.id))}
+        inv_lines = {
+            r.id: r
+            for r in await conn.execute(
+                select(sales_invoice_line).where(sales_invoice_line.c.invoice_id == original.id)
+            )
+        }
         products = await load_products(conn, {r.product_id for r in inv_lines.values()})
         lines = []
         for i, ln in enumerate(data.lines):
@@ -357,8 +499,11 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                 if q is None:
                     continue
                 if q[1] > il.qty - il.credited_qty:
-                    c.add("OVER_RETURN", f"lines.{i}.quantity",
-                           available=str(scaled_to_decimal(il.qty - il.credited_qty, products[il.product_id].precision)))
+                    c.add(
+                        "OVER_RETURN",
+                        f"lines.{i}.quantity",
+                        available=str(scaled_to_decimal(il.qty - il.credited_qty, products[il.product_id].precision)),
+                    )
                     continue
                 line = _credit_line(il, q[1])
                 left = il.amount_fen + il.tax_fen - il.credited_fen
@@ -371,13 +516,24 @@ async def do_create_credit_note(db: Database, data: CreditNoteInput, principal: 
                 if fen is None:
                     continue
                 if fen > il.amount_fen + il.tax_fen - il.credited_fen:
-                    c.add("OVER_RETURN", f"lines.{i}.amount",
-                           available=str(fen_to_decimal(il.amount_fen + il.tax_fen - il.credited_fen)))
+                    c.add(
+                        "OVER_RETURN",
+                        f"lines.{i}.amount",
+                        available=str(fen_to_decimal(il.amount_fen + il.tax_fen - il.credited_fen)),
+                    )
                     continue
                 lines.append(_credit_line(il, None, fen))
         c.raise_if_any()
-        return await _credit_note(conn, original.customer_id, original.id, lines, data.credit_date or clock.today(),
-                                  data.reason.strip(), principal, remarks_field="reason")
+        return await _credit_note(
+            conn,
+            original.customer_id,
+            original.id,
+            lines,
+            data.credit_date or clock.today(),
+            data.reason.strip(),
+            principal,
+            remarks_field="reason",
+        )
 
     return await create_once(db, "sales.credit_note", data, idempotency_key, create)
 
@@ -402,21 +558,53 @@ class CustomerReceiptInput:
 
 
 RECEIVABLES = OpenItemBook(
-    error_cls=SalesError, documents=sales_invoice, document_kind="invoice", document_type="sales_invoice",
-    what="invoice", party=customer, party_fk="customer_id", settled="received_fen", date_col="invoice_date",
-    mismatch="CUSTOMER_MISMATCH", allocations=receipt_allocation, document_fk="invoice_id",
-    opposite_fk="credit_note_id", money=customer_receipt, money_fk="receipt_id", money_date="receipt_date")
+    error_cls=SalesError,
+    documents=sales_invoice,
+    document_kind="invoice",
+    document_type="sales_invoice",
+    what="invoice",
+    party=customer,
+    party_fk="customer_id",
+    settled="received_fen",
+    date_col="invoice_date",
+    mismatch="CUSTOMER_MISMATCH",
+    allocations=receipt_allocation,
+    document_fk="invoice_id",
+    opposite_fk="credit_note_id",
+    money=customer_receipt,
+    money_fk="receipt_id",
+    money_date="receipt_date",
+)
 
 
-async def _allocate(conn, c: Collector, customer_id: int, allocations: list[Allocation], principal, on: date,
-                    *, receipt_id: int | None = None, credit_note_id: int | None = None) -> int:
+async def _allocate(
+    conn,
+    c: Collector,
+    customer_id: int,
+    allocations: list[Allocation],
+    principal,
+    on: date,
+    *,
+    receipt_id: int | None = None,
+    credit_note_id: int | None = None,
+) -> int:
     """Settle invoices with a receipt or a credit note; returns the total allocated (``open_items``)."""
-    return await settle(conn, RECEIVABLES, c, customer_id, allocations, principal, on, field_of_id="invoice_id",
-                        source={"receipt_id": receipt_id, "credit_note_id": credit_note_id})
+    return await settle(
+        conn,
+        RECEIVABLES,
+        c,
+        customer_id,
+        allocations,
+        principal,
+        on,
+        field_of_id="invoice_id",
+        source={"receipt_id": receipt_id, "credit_note_id": credit_note_id},
+    )
 
 
-async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, principal: Principal | None,
-                                     *, idempotency_key: str | None = None) -> int:
+async def do_record_customer_receipt(
+    db: Database, data: CustomerReceiptInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Money received from a customer, applied to invoices; the rest is an advance (预收款)."""
     require_permission(principal, "finance.payment")
     c = Collector()
@@ -431,46 +619,98 @@ async def do_record_customer_receipt(db: Database, data: CustomerReceiptInput, p
             raise SalesError("NOT_FOUND", "customerId", what="customer")
         on = data.receipt_date or clock.today()
         number = await next_number(conn, "CR", on)
-        receipt_id = (await conn.execute(customer_receipt.insert().values(
-            number=number, customer_id=data.customer_id, receipt_date=on, amount_fen=amount, unallocated_fen=amount,
-            method=data.method, reference=data.reference.strip(), actor=actor_label(principal), created_at=utcnow(),
-        ).returning(customer_receipt.c.id))).scalar_one()
+        receipt_id = (
+            await conn.execute(
+                customer_receipt.insert()
+                .values(
+                    number=number,
+                    customer_id=data.customer_id,
+                    receipt_date=on,
+                    amount_fen=amount,
+                    unallocated_fen=amount,
+                    method=data.method,
+                    reference=data.reference.strip(),
+                    actor=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(customer_receipt.c.id)
+            )
+        ).scalar_one()
         allocated = await _allocate(conn, c, data.customer_id, data.allocations, principal, on, receipt_id=receipt_id)
         if allocated > amount:
             raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
-        await conn.execute(update(customer_receipt).where(customer_receipt.c.id == receipt_id)
-                           .values(unallocated_fen=amount - allocated))
-        note_change(conn, f"customer_receipt:{receipt_id}", after={"number": number, "amount_fen": amount,
-                                                                   "allocated_fen": allocated})
-        await status_event(conn, "customer_receipt", receipt_id, number, "", "posted", principal,
-                           allocated_fen=allocated)
+        await conn.execute(
+            update(customer_receipt)
+            .where(customer_receipt.c.id == receipt_id)
+            .values(unallocated_fen=amount - allocated)
+        )
+        note_change(
+            conn,
+            f"customer_receipt:{receipt_id}",
+            after={"number": number, "amount_fen": amount, "allocated_fen": allocated},
+        )
+        await status_event(
+            conn, "customer_receipt", receipt_id, number, "", "posted", principal, allocated_fen=allocated
+        )
         return receipt_id
 
     return await create_once(db, "sales.receipt", data, idempotency_key, record)
 
 
-async def do_apply_advance(db: Database, receipt_id: int, allocations: list[Allocation], principal: Principal | None,
-                           *, on: date | None = None) -> None:
+async def do_apply_advance(
+    db: Database, receipt_id: int, allocations: list[Allocation], principal: Principal | None, *, on: date | None = None
+) -> None:
     """Apply (part of) an advance to invoices."""
     require_permission(principal, "finance.payment")
     c = Collector()
     async with db.write() as conn:
         rec = await lock_row(conn, customer_receipt, receipt_id, "customer_receipt")
-        allocated = await _allocate(conn, c, rec.customer_id, allocations, principal,
-                                    max(on or clock.today(), rec.receipt_date), receipt_id=receipt_id)
+        allocated = await _allocate(
+            conn,
+            c,
+            rec.customer_id,
+            allocations,
+            principal,
+            max(on or clock.today(), rec.receipt_date),
+            receipt_id=receipt_id,
+        )
         if allocated > rec.unallocated_fen:
             raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(rec.unallocated_fen)))
-        await conn.execute(update(customer_receipt).where(customer_receipt.c.id == receipt_id)
-                           .values(unallocated_fen=rec.unallocated_fen - allocated))
-        note_change(conn, f"customer_receipt:{receipt_id}", before={"unallocated_fen": rec.unallocated_fen},
-                    after={"unallocated_fen": rec.unallocated_fen - allocated})
-        await append_events(conn, [MoneyApplied(side="receivable", money_id=receipt_id, party_id=rec.customer_id,
-                                                amount_fen=allocated, on=max(on or clock.today(), rec.receipt_date),
-                                                number=rec.number)])
+        await conn.execute(
+            update(customer_receipt)
+            .where(customer_receipt.c.id == receipt_id)
+            .values(unallocated_fen=rec.unallocated_fen - allocated)
+        )
+        note_change(
+            conn,
+            f"customer_receipt:{receipt_id}",
+            before={"unallocated_fen": rec.unallocated_fen},
+            after={"unallocated_fen": rec.unallocated_fen - allocated},
+        )
+        await append_events(
+            conn,
+            [
+                MoneyApplied(
+                    side="receivable",
+                    money_id=receipt_id,
+                    party_id=rec.customer_id,
+                    amount_fen=allocated,
+                    on=max(on or clock.today(), rec.receipt_date),
+                    number=rec.number,
+                )
+            ],
+        )
 
 
-async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: int, amount: str,
-                               principal: Principal | None, *, on: date | None = None) -> None:
+async def do_apply_credit_note(
+    db: Database,
+    credit_note_id: int,
+    invoice_id: int,
+    amount: str,
+    principal: Principal | None,
+    *,
+    on: date | None = None,
+) -> None:
     """Offset a credit note against an open invoice of the same customer."""
     require_permission(principal, "finance.payment")
     c = Collector()
@@ -483,8 +723,15 @@ async def do_apply_credit_note(db: Database, credit_note_id: int, invoice_id: in
         c.raise_if_any()
         if fen > note.received_fen - note.total_fen:
             raise SalesError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.received_fen - note.total_fen)))
-        await _allocate(conn, c, note.customer_id, [Allocation(invoice_id, amount)], principal,
-                        max(on or clock.today(), note.invoice_date), credit_note_id=credit_note_id)
+        await _allocate(
+            conn,
+            c,
+            note.customer_id,
+            [Allocation(invoice_id, amount)],
+            principal,
+            max(on or clock.today(), note.invoice_date),
+            credit_note_id=credit_note_id,
+        )
         values = {"received_fen": note.received_fen - fen}
         if values["received_fen"] == note.total_fen:
             values["status"] = "paid"
@@ -498,6 +745,12 @@ def receivables_query(as_of: date, customer_id: int | None = None):
     """Per customer, as of the end of ``as_of``: open invoices, open credit notes (negative), advances
     and the balance owed to us, with open invoices aged by due date (``open_items.balances_query``)."""
     q = balances_query(RECEIVABLES, as_of, customer_id).subquery()
-    return select(q.c.party_id.label("customer_id"), q.c.code, q.c.documents_open.label("invoices_open"),
-                  q.c.opposite_open.label("credit_open"), q.c.unallocated.label("advances"), q.c.balance,
-                  *(q.c[b] for b in AGING_BUCKETS)).order_by(q.c.code, q.c.party_id)
+    return select(
+        q.c.party_id.label("customer_id"),
+        q.c.code,
+        q.c.documents_open.label("invoices_open"),
+        q.c.opposite_open.label("credit_open"),
+        q.c.unallocated.label("advances"),
+        q.c.balance,
+        *(q.c[b] for b in AGING_BUCKETS),
+    ).order_by(q.c.code, q.c.party_id)

@@ -124,8 +124,11 @@ shipment_line = Table(
     Column("returned_cost_fen", BigInteger, nullable=False, server_default="0"),
     # returns of goods already invoiced are credited (红字发票); the others just are not invoiced
     Column("credited_qty", BigInteger, nullable=False, server_default="0"),
-    CheckConstraint("qty > 0 AND returned_qty <= qty AND credited_qty <= returned_qty"
-                    " AND invoiced_qty + returned_qty - credited_qty <= qty", name="quantities"),
+    CheckConstraint(
+        "qty > 0 AND returned_qty <= qty AND credited_qty <= returned_qty"
+        " AND invoiced_qty + returned_qty - credited_qty <= qty",
+        name="quantities",
+    ),
 )
 
 sales_invoice = Table(
@@ -152,9 +155,11 @@ sales_invoice = Table(
     Column("remarks", String(300), nullable=False, server_default=""),
     Column("actor", String(96), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    CheckConstraint("(kind = 'invoice' AND received_fen >= 0 AND received_fen <= total_fen)"
-                    " OR (kind = 'credit_note' AND received_fen <= 0 AND received_fen >= total_fen)",
-                    name="received_within_total"),
+    CheckConstraint(
+        "(kind = 'invoice' AND received_fen >= 0 AND received_fen <= total_fen)"
+        " OR (kind = 'credit_note' AND received_fen <= 0 AND received_fen >= total_fen)",
+        name="received_within_total",
+    ),
 )
 
 sales_invoice_line = Table(

@@ -23,19 +23,21 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
+from server.core.database import Database
 from server.core.numbering import next_number
-from server.sales.errors import SalesError
+from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
+from server.core.sql import prepared
+from server.core.text_limits import max_length
+from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.events.journal import append_events
 from server.inventory.models import stock_level, stock_reservation, warehouse
 from server.inventory.reorder import low_stock_events
-from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.partners.models import customer, partner_address
-from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
 from server.sales.common import (
     Collector,
     actor_label,
@@ -48,6 +50,7 @@ from server.sales.common import (
     require_status,
     status_event,
 )
+from server.sales.errors import SalesError
 from server.sales.models import (
     customer_receipt,
     sales_invoice,
@@ -58,9 +61,6 @@ from server.sales.models import (
     shipment_line,
 )
 from server.sales.settings import load_sales_settings
-from server.core.sql import prepared
-from server.core.text_limits import max_length
-from server.core import clock
 
 NOTE_MAX = max_length(sales_order.c.note)
 EDITABLE = ("draft", "rejected")
@@ -92,8 +92,9 @@ class SalesOrderInput:
     note: str = ""
 
 
-def line_amounts(qty: int, price_micro: int, factor: int, discount_bp: int, rate_bp: int,
-                 include_vat: bool) -> tuple[int, int, int]:
+def line_amounts(
+    qty: int, price_micro: int, factor: int, discount_bp: int, rate_bp: int, include_vat: bool
+) -> tuple[int, int, int]:
     """(amount excl. VAT, VAT, total) of a line in fen — the rounding rules of §4.3."""
     value = round_half_up_div(qty * price_micro * (10_000 - discount_bp), factor * 10_000 * 10_000)
     if include_vat:
@@ -125,14 +126,17 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
         if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
             c.add("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
     if data.ship_to_address_id is not None:
-        addr = (await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))).first()
+        addr = (
+            await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))
+        ).first()
         if addr is None or addr.partner_kind != "customer" or addr.partner_id != data.customer_id:
             c.add("NOT_FOUND", "shipToAddressId", what="address")
     if not data.lines:
         c.add("EMPTY_OPERATION", "lines")
     products = await load_products(conn, [ln.product_id for ln in data.lines])
-    sale_prices = dict((await conn.execute(select(product.c.id, product.c.sale_price_fen).where(
-        product.c.id.in_(products)))).all())
+    sale_prices = dict(
+        (await conn.execute(select(product.c.id, product.c.sale_price_fen).where(product.c.id.in_(products)))).all()
+    )
     lines = []
     for i, ln in enumerate(data.lines):
         p = products.get(ln.product_id)
@@ -144,8 +148,11 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
             continue
         q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
         rate = p.vat_rate_bp if ln.vat_rate is None else c.rate(ln.vat_rate, f"lines.{i}.vatRate")
-        discount = (cust.discount_bp if cust is not None else 0) if ln.discount is None else \
-            c.rate(ln.discount, f"lines.{i}.discount")
+        discount = (
+            (cust.discount_bp if cust is not None else 0)
+            if ln.discount is None
+            else c.rate(ln.discount, f"lines.{i}.discount")
+        )
         if q is None or rate is None or discount is None:
             continue
         quantity, qty, factor = q
@@ -160,44 +167,78 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
             continue
         amount, tax, total = line_amounts(qty, price, factor, discount, rate, data.prices_include_vat)
         check_amount(c, total, f"lines.{i}.unitPrice")
-        lines.append(dict(line_no=i + 1, product_id=p.id, unit_id=ln.unit_id or p.base_unit_id, unit_factor=factor,
-                          quantity=quantity, qty=qty, unit_price_micro=price, discount_bp=discount, vat_rate_bp=rate,
-                          amount_fen=amount, tax_fen=tax, total_fen=total, requested_date=ln.requested_date,
-                          warehouse_id=ln.warehouse_id or data.warehouse_id))
+        lines.append(
+            dict(
+                line_no=i + 1,
+                product_id=p.id,
+                unit_id=ln.unit_id or p.base_unit_id,
+                unit_factor=factor,
+                quantity=quantity,
+                qty=qty,
+                unit_price_micro=price,
+                discount_bp=discount,
+                vat_rate_bp=rate,
+                amount_fen=amount,
+                tax_fen=tax,
+                total_fen=total,
+                requested_date=ln.requested_date,
+                warehouse_id=ln.warehouse_id or data.warehouse_id,
+            )
+        )
     c.raise_if_any()
-    header = dict(customer_id=data.customer_id, warehouse_id=data.warehouse_id, order_date=order_date,
-                  prices_include_vat=data.prices_include_vat, ship_to_address_id=data.ship_to_address_id,
-                  salesperson_user_id=cust.salesperson_user_id, note=data.note.strip(),
-                  amount_fen=sum(ln["amount_fen"] for ln in lines), tax_fen=sum(ln["tax_fen"] for ln in lines),
-                  total_fen=sum(ln["total_fen"] for ln in lines))
+    header = dict(
+        customer_id=data.customer_id,
+        warehouse_id=data.warehouse_id,
+        order_date=order_date,
+        prices_include_vat=data.prices_include_vat,
+        ship_to_address_id=data.ship_to_address_id,
+        salesperson_user_id=cust.salesperson_user_id,
+        note=data.note.strip(),
+        amount_fen=sum(ln["amount_fen"] for ln in lines),
+        tax_fen=sum(ln["tax_fen"] for ln in lines),
+        total_fen=sum(ln["total_fen"] for ln in lines),
+    )
     check_amount(c, header["total_fen"], "lines")
     c.raise_if_any()
     return header, lines
 
 
-async def do_create_sales_order(db: Database, data: SalesOrderInput, principal: Principal | None,
-                                *, idempotency_key: str | None = None) -> int:
+async def do_create_sales_order(
+    db: Database, data: SalesOrderInput, principal: Principal | None, *, idempotency_key: str | None = None
+) -> int:
     """Create a draft sales order (``SO2026-000001``)."""
     require_permission(principal, "sales.order.edit")
 
     async def create(conn) -> int:
         header, lines = await _build(conn, data, principal)
         number = await next_number(conn, "SO", header["order_date"])
-        order_id = (await conn.execute(sales_order.insert().values(
-            number=number, status="draft", created_by=actor_label(principal),
-            created_by_user_id=principal.user_id if principal else None, created_at=utcnow(), **header,
-        ).returning(sales_order.c.id))).scalar_one()
+        order_id = (
+            await conn.execute(
+                sales_order.insert()
+                .values(
+                    number=number,
+                    status="draft",
+                    created_by=actor_label(principal),
+                    created_by_user_id=principal.user_id if principal else None,
+                    created_at=utcnow(),
+                    **header,
+                )
+                .returning(sales_order.c.id)
+            )
+        ).scalar_one()
         await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
         note_change(conn, f"sales_order:{order_id}", after=dict(header, number=number, lines=lines))
-        await status_event(conn, "sales_order", order_id, number, "", "draft", principal,
-                           warehouse_id=header["warehouse_id"])
+        await status_event(
+            conn, "sales_order", order_id, number, "", "draft", principal, warehouse_id=header["warehouse_id"]
+        )
         return order_id
 
     return await create_once(db, "sales.order.create", data, idempotency_key, create)
 
 
-async def do_update_sales_order(db: Database, order_id: int, data: SalesOrderInput,
-                                principal: Principal | None) -> None:
+async def do_update_sales_order(
+    db: Database, order_id: int, data: SalesOrderInput, principal: Principal | None
+) -> None:
     """Replace a draft's (or a rejected order's) header and lines; it is a draft again."""
     require_permission(principal, "sales.order.edit")
     async with db.write() as conn:
@@ -205,32 +246,59 @@ async def do_update_sales_order(db: Database, order_id: int, data: SalesOrderInp
         require_status(row, EDITABLE, "sales_order", "edit")
         header, lines = await _build(conn, data, principal)
         await conn.execute(sales_order_line.delete().where(sales_order_line.c.order_id == order_id))
-        await conn.execute(update(sales_order).where(sales_order.c.id == order_id)
-                           .values(status="draft", approvals_done=0, **header))
+        await conn.execute(
+            update(sales_order).where(sales_order.c.id == order_id).values(status="draft", approvals_done=0, **header)
+        )
         await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(conn, f"sales_order:{order_id}", before={k: getattr(row, k) for k in header},
-                    after=dict(header, lines=lines))
+        note_change(
+            conn,
+            f"sales_order:{order_id}",
+            before={k: getattr(row, k) for k in header},
+            after=dict(header, lines=lines),
+        )
         if row.status != "draft":
             await _transition(conn, row, "edited", "draft", principal)
 
 
-async def _transition(conn, row, action: str, to_status: str, principal, *, comment: str = "", reason: str = "",
-                      **values) -> None:
-    await transition(conn, sales_order, sales_order_history, row, action, to_status, principal, comment=comment,
-                     history_values={"reason": reason}, **values)
+async def _transition(
+    conn, row, action: str, to_status: str, principal, *, comment: str = "", reason: str = "", **values
+) -> None:
+    await transition(
+        conn,
+        sales_order,
+        sales_order_history,
+        row,
+        action,
+        to_status,
+        principal,
+        comment=comment,
+        history_values={"reason": reason},
+        **values,
+    )
 
 
 async def credit_exposure(conn: AsyncConnection, customer_id: int, *, exclude_order: int | None = None) -> dict:
     """What the customer owes or will owe: open receivables (invoices − credit notes − advances) and
     orders approved but not yet invoiced, in fen."""
-    invoices = (await conn.execute(select(func.coalesce(func.sum(sales_invoice.c.total_fen - sales_invoice.c.received_fen), 0))
-                                   .where(sales_invoice.c.customer_id == customer_id,
-                                          sales_invoice.c.status == "open"))).scalar_one()
-    advances = (await conn.execute(select(func.coalesce(func.sum(customer_receipt.c.unallocated_fen), 0))
-                                   .where(customer_receipt.c.customer_id == customer_id))).scalar_one()
-    q = (select(sales_order_line.c.total_fen, sales_order_line.c.qty, sales_order_line.c.invoiced_qty)
-         .join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
-         .where(sales_order.c.customer_id == customer_id, sales_order.c.status.in_(OPEN_FOR_CREDIT)))
+    invoices = (
+        await conn.execute(
+            select(func.coalesce(func.sum(sales_invoice.c.total_fen - sales_invoice.c.received_fen), 0)).where(
+                sales_invoice.c.customer_id == customer_id, sales_invoice.c.status == "open"
+            )
+        )
+    ).scalar_one()
+    advances = (
+        await conn.execute(
+            select(func.coalesce(func.sum(customer_receipt.c.unallocated_fen), 0)).where(
+                customer_receipt.c.customer_id == customer_id
+            )
+        )
+    ).scalar_one()
+    q = (
+        select(sales_order_line.c.total_fen, sales_order_line.c.qty, sales_order_line.c.invoiced_qty)
+        .join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
+        .where(sales_order.c.customer_id == customer_id, sales_order.c.status.in_(OPEN_FOR_CREDIT))
+    )
     if exclude_order is not None:
         q = q.where(sales_order.c.id != exclude_order)
     uninvoiced = sum(round_half_up_div(r.total_fen * (r.qty - r.invoiced_qty), r.qty) for r in await conn.execute(q))
@@ -252,16 +320,38 @@ async def do_submit_sales_order(db: Database, order_id: int, principal: Principa
         over_limit = cust.credit_limit_fen is not None and total_exposure > cust.credit_limit_fen
         credit_problem = over_limit or cust.credit_rating == "D"
         if credit_problem and settings.credit_mode == "refuse":
-            raise SalesError("CREDIT_LIMIT_EXCEEDED", "id",
-                             limit=str(fen_to_decimal(cust.credit_limit_fen or 0)),
-                             exposure=str(fen_to_decimal(total_exposure)))
-        max_discount = (await conn.execute(select(func.coalesce(func.max(sales_order_line.c.discount_bp), 0)).where(
-            sales_order_line.c.order_id == order_id))).scalar_one()
+            raise SalesError(
+                "CREDIT_LIMIT_EXCEEDED",
+                "id",
+                limit=str(fen_to_decimal(cust.credit_limit_fen or 0)),
+                exposure=str(fen_to_decimal(total_exposure)),
+            )
+        max_discount = (
+            await conn.execute(
+                select(func.coalesce(func.max(sales_order_line.c.discount_bp), 0)).where(
+                    sales_order_line.c.order_id == order_id
+                )
+            )
+        ).scalar_one()
         steps = settings.steps(row.total_fen, max_discount, credit_problem)
-        check = dict(exposure, order_fen=row.total_fen, exposure_fen=total_exposure,
-                     limit_fen=cust.credit_limit_fen, rating=cust.credit_rating, over_limit=over_limit)
-        await _transition(conn, row, "submitted", "submitted", principal, approvals_required=json.dumps(steps),
-                          approvals_done=0, credit_check=json.dumps(check))
+        check = dict(
+            exposure,
+            order_fen=row.total_fen,
+            exposure_fen=total_exposure,
+            limit_fen=cust.credit_limit_fen,
+            rating=cust.credit_rating,
+            over_limit=over_limit,
+        )
+        await _transition(
+            conn,
+            row,
+            "submitted",
+            "submitted",
+            principal,
+            approvals_required=json.dumps(steps),
+            approvals_done=0,
+            credit_check=json.dumps(check),
+        )
         if steps:
             return "submitted"
         row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
@@ -271,22 +361,35 @@ async def do_submit_sales_order(db: Database, order_id: int, principal: Principa
 
 async def _approve_finally(conn, row, principal, comment: str, done: int, reason: str = "") -> None:
     await reserve_order(conn, row.id)
-    await _transition(conn, row, "approved", "approved", principal, comment=comment, reason=reason,
-                      approvals_done=done, approved_at=utcnow())
+    await _transition(
+        conn,
+        row,
+        "approved",
+        "approved",
+        principal,
+        comment=comment,
+        reason=reason,
+        approvals_done=done,
+        approved_at=utcnow(),
+    )
 
 
 def _build_lock_reservation(insert):
-    ins = insert(stock_reservation).values(product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"),
-                                           reserved_qty=0)
-    return ins.on_conflict_do_update(index_elements=["product_id", "warehouse_id"],
-                                     set_={"reserved_qty": stock_reservation.c.reserved_qty}
-                                     ).returning(stock_reservation.c.reserved_qty)
+    ins = insert(stock_reservation).values(
+        product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_wh"), reserved_qty=0
+    )
+    return ins.on_conflict_do_update(
+        index_elements=["product_id", "warehouse_id"], set_={"reserved_qty": stock_reservation.c.reserved_qty}
+    ).returning(stock_reservation.c.reserved_qty)
 
 
 async def reserve_order(conn: AsyncConnection, order_id: int) -> None:
     """Reserve every line's quantity in its warehouse, or refuse with ``INSUFFICIENT_STOCK``."""
-    lines = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == order_id)
-                                .order_by(sales_order_line.c.line_no))).all()
+    lines = (
+        await conn.execute(
+            select(sales_order_line).where(sales_order_line.c.order_id == order_id).order_by(sales_order_line.c.line_no)
+        )
+    ).all()
     need: dict[tuple[int, int], int] = {}
     first_line: dict[tuple[int, int], int] = {}
     for ln in lines:
@@ -296,38 +399,61 @@ async def reserve_order(conn: AsyncConnection, order_id: int) -> None:
     products = await load_products(conn, {p for p, _ in need})
     for key in sorted(need):
         product_id, warehouse_id = key
-        reserved = (await conn.execute(prepared(conn, "reservation.lock.read", _build_lock_reservation),
-                                       {"b_product_id": product_id, "b_wh": warehouse_id})).scalar_one()
-        on_hand = (await conn.execute(select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
-            stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id))).scalar_one()
+        reserved = (
+            await conn.execute(
+                prepared(conn, "reservation.lock.read", _build_lock_reservation),
+                {"b_product_id": product_id, "b_wh": warehouse_id},
+            )
+        ).scalar_one()
+        on_hand = (
+            await conn.execute(
+                select(func.coalesce(func.sum(stock_level.c.qty), 0)).where(
+                    stock_level.c.product_id == product_id, stock_level.c.warehouse_id == warehouse_id
+                )
+            )
+        ).scalar_one()
         available = on_hand - reserved
         if available < need[key]:
             precision = products[product_id].precision
             line_no = first_line[key]
-            raise SalesError("INSUFFICIENT_STOCK", f"lines.{line_no - 1}.quantity", line=line_no,
-                             available=str(scaled_to_decimal(max(available, 0), precision)),
-                             requested=str(scaled_to_decimal(need[key], precision)))
-        await conn.execute(update(stock_reservation).where(
-            stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
-            .values(reserved_qty=stock_reservation.c.reserved_qty + need[key]))
-    await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id)
-                       .values(reserved_qty=sales_order_line.c.qty - sales_order_line.c.shipped_qty))
+            raise SalesError(
+                "INSUFFICIENT_STOCK",
+                f"lines.{line_no - 1}.quantity",
+                line=line_no,
+                available=str(scaled_to_decimal(max(available, 0), precision)),
+                requested=str(scaled_to_decimal(need[key], precision)),
+            )
+        await conn.execute(
+            update(stock_reservation)
+            .where(stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
+            .values(reserved_qty=stock_reservation.c.reserved_qty + need[key])
+        )
+    await conn.execute(
+        update(sales_order_line)
+        .where(sales_order_line.c.order_id == order_id)
+        .values(reserved_qty=sales_order_line.c.qty - sales_order_line.c.shipped_qty)
+    )
     await append_events(conn, await low_stock_events(conn, need))
 
 
 async def release_order(conn: AsyncConnection, order_id: int) -> None:
     """Give back what an order still holds (cancel, close)."""
-    lines = (await conn.execute(select(sales_order_line.c.product_id, sales_order_line.c.warehouse_id,
-                                       sales_order_line.c.reserved_qty)
-                                .where(sales_order_line.c.order_id == order_id,
-                                       sales_order_line.c.reserved_qty > 0))).all()
+    lines = (
+        await conn.execute(
+            select(
+                sales_order_line.c.product_id, sales_order_line.c.warehouse_id, sales_order_line.c.reserved_qty
+            ).where(sales_order_line.c.order_id == order_id, sales_order_line.c.reserved_qty > 0)
+        )
+    ).all()
     held: dict[tuple[int, int], int] = {}
     for ln in lines:
         held[(ln.product_id, ln.warehouse_id)] = held.get((ln.product_id, ln.warehouse_id), 0) + ln.reserved_qty
     for (product_id, warehouse_id), qty in sorted(held.items()):
-        await conn.execute(update(stock_reservation).where(
-            stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
-            .values(reserved_qty=stock_reservation.c.reserved_qty - qty))
+        await conn.execute(
+            update(stock_reservation)
+            .where(stock_reservation.c.product_id == product_id, stock_reservation.c.warehouse_id == warehouse_id)
+            .values(reserved_qty=stock_reservation.c.reserved_qty - qty)
+        )
     await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id).values(reserved_qty=0))
     await append_events(conn, await low_stock_events(conn, held))
 
@@ -351,8 +477,16 @@ async def do_approve_sales_order(db: Database, order_id: int, principal: Princip
             raise SalesError("ALREADY_APPROVED_BY_YOU", "id")
         done = row.approvals_done + 1
         if done < len(steps):
-            await _transition(conn, row, "approved", "submitted", principal, comment=comment, reason=step["reason"],
-                              approvals_done=done)
+            await _transition(
+                conn,
+                row,
+                "approved",
+                "submitted",
+                principal,
+                comment=comment,
+                reason=step["reason"],
+                approvals_done=done,
+            )
             return "submitted"
         await _approve_finally(conn, row, principal, comment, done, step["reason"])
         return "approved"
@@ -398,14 +532,33 @@ async def refresh_order_status(conn: AsyncConnection, order_id: int, principal: 
         return
     lines = (await conn.execute(select(sales_order_line).where(sales_order_line.c.order_id == order_id))).all()
     shipped = all(ln.shipped_qty >= ln.qty for ln in lines)
-    to_invoice = (await conn.execute(
-        select(func.coalesce(func.sum(shipment_line.c.qty - shipment_line.c.invoiced_qty - shipment_line.c.returned_qty
-                                      + shipment_line.c.credited_qty), 0))
-        .join(shipment, shipment.c.id == shipment_line.c.shipment_id).where(shipment.c.order_id == order_id))
+    to_invoice = (
+        await conn.execute(
+            select(
+                func.coalesce(
+                    func.sum(
+                        shipment_line.c.qty
+                        - shipment_line.c.invoiced_qty
+                        - shipment_line.c.returned_qty
+                        + shipment_line.c.credited_qty
+                    ),
+                    0,
+                )
+            )
+            .join(shipment, shipment.c.id == shipment_line.c.shipment_id)
+            .where(shipment.c.order_id == order_id)
+        )
     ).scalar_one()
     invoiced = shipped and to_invoice == 0
-    new = "invoiced" if invoiced else "shipped" if shipped else \
-        "partially_shipped" if any(ln.shipped_qty for ln in lines) else row.status
+    new = (
+        "invoiced"
+        if invoiced
+        else "shipped"
+        if shipped
+        else "partially_shipped"
+        if any(ln.shipped_qty for ln in lines)
+        else row.status
+    )
     if new != row.status:
         action = {"partially_shipped": "shipped_part"}.get(new, new)  # history actions are ≤ 16 characters
         await _transition(conn, row, action, new, principal)

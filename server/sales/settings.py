@@ -17,15 +17,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from server.core.audit import note_change
 from server.auth.services import Principal
-from server.core.database import Database
-from server.documents.actions import parse_thresholds
+from server.core.audit import note_change
 from server.core.business_settings import read_setting, write_setting
-from server.sales.errors import SalesError
+from server.core.database import Database
 from server.core.numbers import NumberError, parse_decimal
-from server.sales.models import sales_invoice
 from server.core.text_limits import check_length
+from server.documents.actions import parse_thresholds
+from server.sales.errors import SalesError
+from server.sales.models import sales_invoice
 
 KEY = "sales"
 
@@ -46,8 +46,11 @@ class SalesSettings:
     seller_tax_id: str = ""  # 销售方纳税人识别号
 
     def steps(self, total_fen: int, max_discount_bp: int, credit_problem: bool) -> list[dict]:
-        steps = [{"reason": "amount", "role": t["role"], "permission": "sales.order.approve"}
-                 for t in sorted(self.approval_thresholds, key=lambda t: t["above_fen"]) if total_fen > t["above_fen"]]
+        steps = [
+            {"reason": "amount", "role": t["role"], "permission": "sales.order.approve"}
+            for t in sorted(self.approval_thresholds, key=lambda t: t["above_fen"])
+            if total_fen > t["above_fen"]
+        ]
         if max_discount_bp > int(Decimal(self.max_discount) * 10_000):
             steps.append({"reason": "discount", "role": "", "permission": "sales.order.approve"})
         if credit_problem:
@@ -74,7 +77,9 @@ class SalesSettingsChange:
     seller_tax_id: str | None = None
 
 
-async def do_change_sales_settings(db: Database, change: SalesSettingsChange, principal: Principal | None) -> SalesSettings:
+async def do_change_sales_settings(
+    db: Database, change: SalesSettingsChange, principal: Principal | None
+) -> SalesSettings:
     from server.auth.models import role
 
     async with db.write() as conn:

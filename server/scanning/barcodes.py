@@ -37,9 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.gtin import gs1_check_digit, gtin_problem, looks_like_gtin
 from server.catalog.models import barcode, product, product_unit
-from server.scanning.errors import ScanningError
-from server.inventory.models import location
 from server.core.numbers import QTY_SCALE
+from server.inventory.models import location
+from server.scanning.errors import ScanningError
 
 DOCUMENT_NUMBER = re.compile(r"^(PO|RC|QC|PR|PB|DN|PP|SO|SH|SI|CN|CR|SR|TR|SC|MO)(\d{4})-(\d{6})$")
 GS = "\x1d"
@@ -99,7 +99,7 @@ def split_code(raw: str, substitutes: str = "") -> Scanned:
     code = code.strip()
     symbology = None
     if m := SYMBOLOGY_ID.match(code):
-        symbology, code = m.group(1) + m.group(2), code[m.end():].strip()
+        symbology, code = m.group(1) + m.group(2), code[m.end() :].strip()
     if code.startswith("(") and (pairs := HRI.findall(code)) and "".join(f"({a}){v}" for a, v in pairs) == code:
         # the human-readable form printed under GS1-128 bars (and returned by decoders): (01)…(10)…
         symbology = symbology if symbology in GS1_DATA else "C1"
@@ -124,13 +124,21 @@ class Lookups:
         """``codes``: the plain data of the batch's scans (``clean_code``)."""
         plain = sorted({c.strip() for c in codes if c.strip()})
         for i in range(0, len(plain), 1000):
-            part = plain[i:i + 1000]
-            found = dict((await self.conn.execute(select(location.c.code, location.c.id)
-                                                  .where(location.c.code.in_(part)))).all())
-            rows = {(r.src, r.code): r for r in await self.conn.execute(union_all(
-                select(literal("b").label("src"), barcode.c.code, barcode.c.product_id, barcode.c.unit_id)
-                .where(barcode.c.code.in_(part)),
-                select(literal("s"), product.c.sku, product.c.id, null()).where(product.c.sku.in_(part))))}
+            part = plain[i : i + 1000]
+            found = dict(
+                (await self.conn.execute(select(location.c.code, location.c.id).where(location.c.code.in_(part)))).all()
+            )
+            rows = {
+                (r.src, r.code): r
+                for r in await self.conn.execute(
+                    union_all(
+                        select(
+                            literal("b").label("src"), barcode.c.code, barcode.c.product_id, barcode.c.unit_id
+                        ).where(barcode.c.code.in_(part)),
+                        select(literal("s"), product.c.sku, product.c.id, null()).where(product.c.sku.in_(part)),
+                    )
+                )
+            }
             for c in part:
                 self.locations[c] = found.get(c)
                 self.barcodes[c] = rows.get(("b", c))
@@ -138,14 +146,16 @@ class Lookups:
 
     async def location(self, code: str) -> int | None:
         if code not in self.locations:
-            self.locations[code] = (await self.conn.execute(select(location.c.id)
-                                                            .where(location.c.code == code))).scalar()
+            self.locations[code] = (
+                await self.conn.execute(select(location.c.id).where(location.c.code == code))
+            ).scalar()
         return self.locations[code]
 
     async def barcode(self, code: str):
         if code not in self.barcodes:
-            self.barcodes[code] = (await self.conn.execute(select(barcode.c.product_id, barcode.c.unit_id)
-                                                           .where(barcode.c.code == code))).first()
+            self.barcodes[code] = (
+                await self.conn.execute(select(barcode.c.product_id, barcode.c.unit_id).where(barcode.c.code == code))
+            ).first()
         return self.barcodes[code]
 
     async def sku(self, code: str) -> int | None:
@@ -175,18 +185,27 @@ async def _gtin_product(conn: AsyncConnection, gtin: str):
     body = None
     if g14[0] != "0":
         body = g14[1:13] + str(gs1_check_digit(g14[1:13]))
-    rows = (await conn.execute(
-        select(barcode.c.product_id, barcode.c.unit_id, barcode.c.code, product.c.name)
-        .join(product, product.c.id == barcode.c.product_id)
-        .where(barcode.c.code.in_(sorted(same | ({body} if body else set())))).order_by(barcode.c.id))).all()
+    rows = (
+        await conn.execute(
+            select(barcode.c.product_id, barcode.c.unit_id, barcode.c.code, product.c.name)
+            .join(product, product.c.id == barcode.c.product_id)
+            .where(barcode.c.code.in_(sorted(same | ({body} if body else set()))))
+            .order_by(barcode.c.id)
+        )
+    ).all()
     return next((r for r in rows if r.code in same), None), next((r for r in rows if r.code == body), None)
 
 
 async def _pack_quantity(conn, product_id: int, unit_id: int | None) -> int:
     if unit_id is None:
         return QTY_SCALE
-    factor = (await conn.execute(select(product_unit.c.factor).where(product_unit.c.product_id == product_id,
-                                                                     product_unit.c.unit_id == unit_id))).scalar()
+    factor = (
+        await conn.execute(
+            select(product_unit.c.factor).where(
+                product_unit.c.product_id == product_id, product_unit.c.unit_id == unit_id
+            )
+        )
+    ).scalar()
     return factor or QTY_SCALE
 
 
@@ -197,8 +216,9 @@ def clean_code(raw: str, gs_substitutes: str = "") -> str:
     return "" if sc.symbology in GS1_DATA or sc.symbology in GTIN_DATA else sc.data
 
 
-async def resolve_barcode(conn: AsyncConnection, raw: str, *, gs_substitutes: str = "",
-                          lookups: Lookups | None = None) -> Resolution:
+async def resolve_barcode(
+    conn: AsyncConnection, raw: str, *, gs_substitutes: str = "", lookups: Lookups | None = None
+) -> Resolution:
     """What ``raw`` is; ``ScanningError`` ``UNKNOWN_BARCODE`` / ``BAD_CHECK_DIGIT`` / ``INVALID_BARCODE``
     / ``INVALID_DATE`` / ``UNKNOWN_PACK``. ``lookups`` shares table reads across a batch of scans."""
     lookups = lookups or Lookups(conn)
@@ -228,8 +248,14 @@ async def _resolve(conn: AsyncConnection, sc: Scanned, lookups: Lookups) -> Reso
         return Resolution("document", code, document_type=m.group(1), document_number=data)
     row = await lookups.barcode(data)
     if row is not None:
-        return Resolution("product", code, product_id=row.product_id, unit_id=row.unit_id,
-                          pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id), gtin=data)
+        return Resolution(
+            "product",
+            code,
+            product_id=row.product_id,
+            unit_id=row.unit_id,
+            pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id),
+            gtin=data,
+        )
     if (product_id := await lookups.sku(data)) is not None:
         return Resolution("product", code, product_id=product_id, pack_quantity=QTY_SCALE)
     if _is_uri(data):
@@ -252,7 +278,7 @@ def _bad_date(problem: str) -> dict | None:
     if m is None or quoted is None or m.group(1) not in DATE_AIS:
         return None
     ai, value = m.group(1), quoted.group(1)
-    value = value[len(ai):] if value.startswith(ai) and len(value) > 6 else value
+    value = value[len(ai) :] if value.startswith(ai) and len(value) > 6 else value
     value = value[:6]
     return {"ai": ai, "value": value} if len(value) == 6 and value.isdigit() else None
 
@@ -293,13 +319,25 @@ async def _product(lookups: Lookups, code: str, gtin: str) -> Resolution:
     g14 = gtin.rjust(14, "0")
     if row is None and item is not None:
         if g14[0] != "9":  # a case of the item whose GTIN-14 nobody registered: its content is unknown
-            raise ScanningError("UNKNOWN_PACK", "code", gtin=g14, indicator=g14[0], item=f"商品“{item.name}”",
-                                item_en=f"product “{item.name}”")
+            raise ScanningError(
+                "UNKNOWN_PACK",
+                "code",
+                gtin=g14,
+                indicator=g14[0],
+                item=f"商品“{item.name}”",
+                item_en=f"product “{item.name}”",
+            )
         row = item  # a variable-measure GTIN-14: its item
     if row is None:
         raise ScanningError("UNKNOWN_BARCODE", "code", code=gtin)
-    return Resolution("product", code, product_id=row.product_id, unit_id=row.unit_id,
-                      pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id), gtin=gtin)
+    return Resolution(
+        "product",
+        code,
+        product_id=row.product_id,
+        unit_id=row.unit_id,
+        pack_quantity=await lookups.pack_quantity(row.product_id, row.unit_id),
+        gtin=gtin,
+    )
 
 
 async def _from_gs1(conn, code: str, message, lookups: Lookups) -> Resolution:
@@ -314,8 +352,13 @@ async def _from_gs1(conn, code: str, message, lookups: Lookups) -> Resolution:
         ext = values["254"].value if "254" in values else None
         loc = None
         if ext:
-            loc = (await conn.execute(select(location.c.id).where(
-                or_(location.c.code == ext, location.c.code == f"{values['414'].value}-{ext}")))).scalar()
+            loc = (
+                await conn.execute(
+                    select(location.c.id).where(
+                        or_(location.c.code == ext, location.c.code == f"{values['414'].value}-{ext}")
+                    )
+                )
+            ).scalar()
         if loc is None:
             raise ScanningError("UNKNOWN_BARCODE", "code", code=code)
         return Resolution("location", code, location_id=loc)

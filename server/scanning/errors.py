@@ -15,7 +15,6 @@ from server.inventory.errors import INVENTORY
 from server.purchasing.errors import PURCHASING
 from server.sales.errors import SALES
 
-
 SCANNING = error_vocabulary(
     "Scanning",
     {
@@ -78,7 +77,8 @@ SCANNING = error_vocabulary(
         "SCANS_REFUSED": ("扫描 {scans}：{reason}", "Scans {scans}: {reason_en}"),
     },
     shared=(
-        "INVALID_STATUS", "TOO_MANY_DECIMALS",
+        "INVALID_STATUS",
+        "TOO_MANY_DECIMALS",
     ),
     calls=(CATALOG, INVENTORY, PURCHASING, SALES),
 )

@@ -40,7 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import barcode as barcode_table
 from server.catalog.models import product
-from server.inventory.models import location, lot as lot_table
+from server.inventory.models import location
+from server.inventory.models import lot as lot_table
 from server.purchasing.models import goods_receipt_line
 from server.scanning import symbols
 from server.scanning.errors import ScanningError
@@ -103,8 +104,9 @@ def check_gs1_text(value: str | None, name: str) -> str | None:
     return value
 
 
-def gs1_elements(gtin: str, *, expiry: date | None = None, lot: str | None = None,
-                 serial: str | None = None) -> tuple[tuple[str, str], ...]:
+def gs1_elements(
+    gtin: str, *, expiry: date | None = None, lot: str | None = None, serial: str | None = None
+) -> tuple[tuple[str, str], ...]:
     out = [("01", gtin14(gtin))]
     if expiry is not None:
         out.append(("17", f"{expiry:%y%m%d}"))
@@ -156,11 +158,20 @@ def _gs1_lines(elements) -> list[str]:
     return out
 
 
-def gs1_label(kind: str, gtin: str, name_lines: list[str], title: str, *, expiry: date | None = None,
-              lot: str | None = None, serial: str | None = None) -> Label:
+def gs1_label(
+    kind: str,
+    gtin: str,
+    name_lines: list[str],
+    title: str,
+    *,
+    expiry: date | None = None,
+    lot: str | None = None,
+    serial: str | None = None,
+) -> Label:
     """A GS1-128, QR (Digital Link) or GS1 DataMatrix label of a GTIN with its lot, expiry and serial."""
-    elements = gs1_elements(gtin, expiry=expiry, lot=check_gs1_text(lot, "lot"),
-                            serial=check_gs1_text(serial, "serial"))
+    elements = gs1_elements(
+        gtin, expiry=expiry, lot=check_gs1_text(lot, "lot"), serial=check_gs1_text(serial, "serial")
+    )
     lines = name_lines[:1] + _gs1_lines(elements) + name_lines[1:]
     if kind == "gs1_128":
         return Label("gs1_128", element_string(elements), hri_of(elements), lines, title, elements)
@@ -171,31 +182,52 @@ def gs1_label(kind: str, gtin: str, name_lines: list[str], title: str, *, expiry
 
 
 async def _product_row(conn: AsyncConnection, product_id: int):
-    p = (await conn.execute(select(product.c.sku, product.c.name, product.c.spec, product.c.tracking)
-                            .where(product.c.id == product_id))).first()
+    p = (
+        await conn.execute(
+            select(product.c.sku, product.c.name, product.c.spec, product.c.tracking).where(product.c.id == product_id)
+        )
+    ).first()
     if p is None:
         raise ScanningError("UNKNOWN_BARCODE", "productId", code=str(product_id))
     return p
 
 
 async def _gtin(conn: AsyncConnection, product_id: int, sku: str) -> str:
-    gtin = (await conn.execute(select(barcode_table.c.code).where(
-        barcode_table.c.product_id == product_id, barcode_table.c.kind == "gtin", barcode_table.c.unit_id.is_(None))
-        .order_by(barcode_table.c.id))).scalar()
+    gtin = (
+        await conn.execute(
+            select(barcode_table.c.code)
+            .where(
+                barcode_table.c.product_id == product_id,
+                barcode_table.c.kind == "gtin",
+                barcode_table.c.unit_id.is_(None),
+            )
+            .order_by(barcode_table.c.id)
+        )
+    ).scalar()
     if gtin is None:
         raise ScanningError("UNKNOWN_BARCODE", "productId", code=sku)
     return gtin
 
 
-async def product_label(conn: AsyncConnection, product_id: int, kind: str = "ean13", *, lot: str | None = None,
-                        expiry: date | None = None, serial: str | None = None) -> Label:
+async def product_label(
+    conn: AsyncConnection,
+    product_id: int,
+    kind: str = "ean13",
+    *,
+    lot: str | None = None,
+    expiry: date | None = None,
+    serial: str | None = None,
+) -> Label:
     if kind not in KINDS:
         raise ScanningError("INVALID_BARCODE", "kind", detail=" | ".join(KINDS))
     p = await _product_row(conn, product_id)
     name_lines = [p.name, " ".join(x for x in (p.sku, p.spec) if x)]
     if kind in ("ean13", "code128") and (lot or expiry or serial):
-        raise ScanningError("INVALID_BARCODE", "kind",
-                            detail=f"{kind} cannot carry a lot, expiry or serial: use {' | '.join(GS1_KINDS)}")
+        raise ScanningError(
+            "INVALID_BARCODE",
+            "kind",
+            detail=f"{kind} cannot carry a lot, expiry or serial: use {' | '.join(GS1_KINDS)}",
+        )
     if kind == "code128":
         return Label("code128", p.sku, p.sku, name_lines, p.sku)
     gtin = await _gtin(conn, product_id, p.sku)
@@ -209,8 +241,11 @@ async def product_label(conn: AsyncConnection, product_id: int, kind: str = "ean
 
 async def lot_label(conn: AsyncConnection, lot_id: int, kind: str = "datamatrix") -> Label:
     """The label of a lot — or, for a serial-tracked product, of one serial number (its lot code)."""
-    row = (await conn.execute(select(lot_table.c.product_id, lot_table.c.code, lot_table.c.expiry_date)
-                              .where(lot_table.c.id == lot_id))).first()
+    row = (
+        await conn.execute(
+            select(lot_table.c.product_id, lot_table.c.code, lot_table.c.expiry_date).where(lot_table.c.id == lot_id)
+        )
+    ).first()
     if row is None:
         raise ScanningError("UNKNOWN_BARCODE", "lotId", code=str(lot_id))
     if kind not in GS1_KINDS:
@@ -225,9 +260,15 @@ async def lot_label(conn: AsyncConnection, lot_id: int, kind: str = "datamatrix"
 
 async def receipt_lot_ids(conn: AsyncConnection, receipt_id: int) -> list[int]:
     """The lots and serials a goods receipt accepted, in line order, each once."""
-    rows = await conn.execute(select(goods_receipt_line.c.lot_id).where(
-        goods_receipt_line.c.receipt_id == receipt_id, goods_receipt_line.c.lot_id.is_not(None),
-        goods_receipt_line.c.accepted_qty > 0).order_by(goods_receipt_line.c.line_no, goods_receipt_line.c.id))
+    rows = await conn.execute(
+        select(goods_receipt_line.c.lot_id)
+        .where(
+            goods_receipt_line.c.receipt_id == receipt_id,
+            goods_receipt_line.c.lot_id.is_not(None),
+            goods_receipt_line.c.accepted_qty > 0,
+        )
+        .order_by(goods_receipt_line.c.line_no, goods_receipt_line.c.id)
+    )
     seen: dict[int, None] = {}
     for (lot_id,) in rows:
         seen.setdefault(lot_id, None)
@@ -313,9 +354,15 @@ class Plan:
 def _too_small(label: Label, layout: Layout, dpi: int, need_w: float, need_h: float) -> ScanningError:
     need_w_mm = max(symbols.mm_for(need_w, dpi), layout.width_mm)
     need_h_mm = max(symbols.mm_for(need_h, dpi), layout.height_mm)
-    return ScanningError("LABEL_TOO_SMALL", "layout", what=label.title, layout=layout.name,
-                         needed=f"{math.ceil(need_w_mm * 10) / 10:g} × {math.ceil(need_h_mm * 10) / 10:g}",
-                         size=f"{layout.width_mm:g} × {layout.height_mm:g}", dpi=str(dpi))
+    return ScanningError(
+        "LABEL_TOO_SMALL",
+        "layout",
+        what=label.title,
+        layout=layout.name,
+        needed=f"{math.ceil(need_w_mm * 10) / 10:g} × {math.ceil(need_h_mm * 10) / 10:g}",
+        size=f"{layout.width_mm:g} × {layout.height_mm:g}",
+        dpi=str(dpi),
+    )
 
 
 def _fit_text(text: str, size: int, room: int, measure) -> str:
@@ -367,8 +414,9 @@ def plan(label: Label, layout: Layout, dpi: int, measure=estimate_width) -> Plan
             if side_w <= inner_w and side_h <= inner_h:
                 break
         else:
-            raise _too_small(label, layout, dpi, sym.width_modules() * least + 2 * margin,
-                             sym.height_modules() * least + 2 * margin)
+            raise _too_small(
+                label, layout, dpi, sym.width_modules() * least + 2 * margin, sym.height_modules() * least + 2 * margin
+            )
         q = spec.quiet
         x0, y0 = margin + q[0] * module, margin + (inner_h - side_h) // 2 + q[2] * module
         tx = margin + side_w + gap
@@ -383,14 +431,25 @@ def plan(label: Label, layout: Layout, dpi: int, measure=estimate_width) -> Plan
     x_mm = symbols.mm_for(module, dpi)
     length_mm = symbols.mm_for(sym.width_modules() * module, dpi)
     if spec.max_length_mm and length_mm > spec.max_length_mm:
-        raise ScanningError("INVALID_BARCODE", "content",
-                            detail=f"{spec.name} {label.title}: {length_mm:.1f} mm is longer than the "
-                                   f"{spec.max_length_mm} mm GS1 allows: use datamatrix")
-    bars_min = math.ceil(symbols.dots_for(max(spec.height_x * x_mm, spec.min_height_mm,
-                                              0.15 * length_mm if sym.symbology == "code128" else 0), dpi))
+        raise ScanningError(
+            "INVALID_BARCODE",
+            "content",
+            detail=f"{spec.name} {label.title}: {length_mm:.1f} mm is longer than the "
+            f"{spec.max_length_mm} mm GS1 allows: use datamatrix",
+        )
+    bars_min = math.ceil(
+        symbols.dots_for(
+            max(spec.height_x * x_mm, spec.min_height_mm, 0.15 * length_mm if sym.symbology == "code128" else 0), dpi
+        )
+    )
     if bars_min + gap + small_text > inner_h:
-        raise _too_small(label, layout, dpi, max(sym.width_modules() * module + 2 * margin, width),
-                         bars_min + gap + small_text + 2 * margin)
+        raise _too_small(
+            label,
+            layout,
+            dpi,
+            max(sym.width_modules() * module + 2 * margin, width),
+            bars_min + gap + small_text + 2 * margin,
+        )
     x0 = margin + (inner_w - sym.width_modules() * module) // 2 + spec.quiet[0] * module
     # the bars get their minimum height, the human-readable line its size, the other lines what is left;
     # what the text does not use makes the bars taller (up to 1.5 × their minimum)
@@ -495,7 +554,12 @@ def cell_box(layout: str, index: int, dpi: int) -> tuple[int, int, int, int]:
     col, row = (index % per_page) % lay.columns, (index % per_page) // lay.columns
     ox = round(symbols.dots_for((page_mm[0] - lay.columns * lay.width_mm) / 2 + col * lay.width_mm, dpi))
     oy = round(symbols.dots_for((page_mm[1] - lay.rows * lay.height_mm) / 2 + row * lay.height_mm, dpi))
-    return ox, oy, ox + math.floor(symbols.dots_for(lay.width_mm, dpi)), oy + math.floor(symbols.dots_for(lay.height_mm, dpi))
+    return (
+        ox,
+        oy,
+        ox + math.floor(symbols.dots_for(lay.width_mm, dpi)),
+        oy + math.floor(symbols.dots_for(lay.height_mm, dpi)),
+    )
 
 
 # ---- PNG ----------------------------------------------------------------------------------------------------
@@ -514,8 +578,9 @@ def png(label: Label, dpi: int = 300) -> bytes:
         draw = ImageDraw.Draw(img)
         for r, row in enumerate(sym.rows):
             for start, n in _runs(row):
-                draw.rectangle([(q[0] + start) * m, (q[2] + r) * m, (q[0] + start + n) * m - 1, (q[2] + r + 1) * m - 1],
-                               fill=0)
+                draw.rectangle(
+                    [(q[0] + start) * m, (q[2] + r) * m, (q[0] + start + n) * m - 1, (q[2] + r + 1) * m - 1], fill=0
+                )
     else:
         x_mm = symbols.mm_for(m, dpi)
         bars = math.ceil(symbols.dots_for(max(spec.height_x * x_mm, min(spec.min_height_mm, 15.0), 10.0), dpi))

@@ -33,40 +33,43 @@ from datetime import datetime
 from sqlalchemy import func, literal, null, or_, select, union_all, update
 
 from server.auth import scope
-from server.core.audit import note_change
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.core.database import Database
+from server.core import clock
+from server.core.audit import note_change
 from server.core.clock import utcnow
-from server.documents.actions import actor_label
-from server.core.idempotency import keys_owned_by
+from server.core.database import Database
 from server.core.errors import DomainError, ErrorDetail, render_message
-from server.scanning.errors import ScanningError
+from server.core.idempotency import keys_owned_by
+from server.core.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
+from server.core.sql import dialect_insert
+from server.documents.actions import actor_label
 from server.events.journal import append_events
 from server.events.types import SCAN_RECORDED as SCAN_RECORDED  # the name, re-exported
 from server.events.types import ScanRecorded
 from server.inventory.models import frozen_location, location, lot, stock_count, stock_count_line, stock_level
-from server.core.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
 from server.purchasing.models import goods_receipt, purchase_order, purchase_order_line
 from server.purchasing.settings import load_purchase_settings
 from server.sales.models import sales_order, sales_order_line, shipment
 from server.scanning.barcodes import Lookups, clean_code, resolve_barcode
+from server.scanning.errors import ScanningError
 from server.scanning.models import scan_record, scan_session, scan_tally
-from server.core.sql import dialect_insert
-from server.core import clock
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
-DOCUMENTS = {"RECEIVE": ("PO", purchase_order, ("approved", "partially_received", "received")),
-             "PICK": ("SO", sales_order, ("approved", "partially_shipped")),
-             "COUNT": ("SC", stock_count, ("open",))}
+DOCUMENTS = {
+    "RECEIVE": ("PO", purchase_order, ("approved", "partially_received", "received")),
+    "PICK": ("SO", sales_order, ("approved", "partially_shipped")),
+    "COUNT": ("SC", stock_count, ("open",)),
+}
 
 
 def _require(principal, permission: str = "scan.use") -> None:
     scope.require(principal, permission, ScanningError)
 
 
-async def do_start_session(db: Database, mode: str, principal: Principal | None, *, document_number: str = "",
-                           location_code: str = "") -> int:
+async def do_start_session(
+    db: Database, mode: str, principal: Principal | None, *, document_number: str = "", location_code: str = ""
+) -> int:
     _require(principal)
     if mode not in MODES:
         raise ScanningError("INVALID_VALUE", "mode", detail=" | ".join(MODES))
@@ -74,8 +77,13 @@ async def do_start_session(db: Database, mode: str, principal: Principal | None,
         doc_id = None
         if mode in DOCUMENTS:
             prefix, table, statuses = DOCUMENTS[mode]
-            doc = (await conn.execute(select(table.c.id, table.c.status, table.c.warehouse_id).where(
-                table.c.number == document_number.strip()))).first()
+            doc = (
+                await conn.execute(
+                    select(table.c.id, table.c.status, table.c.warehouse_id).where(
+                        table.c.number == document_number.strip()
+                    )
+                )
+            ).first()
             if doc is None or not document_number.strip().startswith(prefix):
                 raise ScanningError("NOT_FOUND", "document", what="scan_session")
             if doc.status not in statuses:
@@ -84,8 +92,11 @@ async def do_start_session(db: Database, mode: str, principal: Principal | None,
             doc_id = doc.id
         loc_id = None
         if location_code:
-            loc = (await conn.execute(select(location.c.id, location.c.warehouse_id).where(
-                location.c.code == location_code.strip()))).first()
+            loc = (
+                await conn.execute(
+                    select(location.c.id, location.c.warehouse_id).where(location.c.code == location_code.strip())
+                )
+            ).first()
             if loc is None:
                 raise ScanningError("UNKNOWN_BARCODE", "location", code=location_code)
             scope.require_warehouse(principal, loc.warehouse_id, ScanningError, "location")
@@ -94,18 +105,34 @@ async def do_start_session(db: Database, mode: str, principal: Principal | None,
             if mode != "COUNT":
                 await _refuse_frozen(conn, loc.id, location_code.strip(), "location")
             loc_id = loc.id
-        session_id = (await conn.execute(scan_session.insert().values(
-            mode=mode, status="open", document_id=doc_id, document_number=document_number.strip(), location_id=loc_id,
-            actor=actor_label(principal), created_at=utcnow()).returning(scan_session.c.id))).scalar_one()
+        session_id = (
+            await conn.execute(
+                scan_session.insert()
+                .values(
+                    mode=mode,
+                    status="open",
+                    document_id=doc_id,
+                    document_number=document_number.strip(),
+                    location_id=loc_id,
+                    actor=actor_label(principal),
+                    created_at=utcnow(),
+                )
+                .returning(scan_session.c.id)
+            )
+        ).scalar_one()
         note_change(conn, f"scan_session:{session_id}", after={"mode": mode, "document": document_number})
     return session_id
 
 
 async def _refuse_frozen(conn, location_id: int, code: str, field: str = "code") -> None:
     """A bin frozen by a stock count takes no moves until the count is closed."""
-    count = (await conn.execute(select(stock_count.c.number).join(
-        frozen_location, frozen_location.c.count_id == stock_count.c.id).where(
-        frozen_location.c.location_id == location_id))).scalar()
+    count = (
+        await conn.execute(
+            select(stock_count.c.number)
+            .join(frozen_location, frozen_location.c.count_id == stock_count.c.id)
+            .where(frozen_location.c.location_id == location_id)
+        )
+    ).scalar()
     if count is not None:
         raise ScanningError("LOCATION_FROZEN", field, location=code, count=count)
 
@@ -146,14 +173,19 @@ async def _session_warehouse(conn, session) -> int | None:
         table = DOCUMENTS[session.mode][1]
         return (await conn.execute(select(table.c.warehouse_id).where(table.c.id == session.document_id))).scalar()
     if session.location_id is not None:
-        return (await conn.execute(select(location.c.warehouse_id).where(location.c.id == session.location_id))).scalar()
+        return (
+            await conn.execute(select(location.c.warehouse_id).where(location.c.id == session.location_id))
+        ).scalar()
     return None
 
 
 async def _add_to_tally(conn, session_id: int, product_id: int, qty: int) -> None:
     stmt = dialect_insert(conn, scan_tally).values(session_id=session_id, product_id=product_id, qty=qty)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "product_id"],
-                                                  set_={"qty": scan_tally.c.qty + stmt.excluded.qty}))
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["session_id", "product_id"], set_={"qty": scan_tally.c.qty + stmt.excluded.qty}
+        )
+    )
 
 
 @dataclass
@@ -164,19 +196,29 @@ class ScanInput:
     device_time: datetime | None = None
 
 
-async def do_scan(db: Database, session_id: int, code: str, scan_id: str, principal: Principal | None, *,
-                  quantity: str | None = None, device_time: datetime | None = None,
-                  gs_substitutes: str = "") -> ScanAnswer:
+async def do_scan(
+    db: Database,
+    session_id: int,
+    code: str,
+    scan_id: str,
+    principal: Principal | None,
+    *,
+    quantity: str | None = None,
+    device_time: datetime | None = None,
+    gs_substitutes: str = "",
+) -> ScanAnswer:
     """Apply one scan (see the module docstring); a repeated ``scan_id`` returns the first answer."""
-    [result] = await do_scan_batch(db, session_id, [ScanInput(code, scan_id, quantity, device_time)], principal,
-                                   gs_substitutes=gs_substitutes)
+    [result] = await do_scan_batch(
+        db, session_id, [ScanInput(code, scan_id, quantity, device_time)], principal, gs_substitutes=gs_substitutes
+    )
     if isinstance(result, DomainError):
         raise result
     return result
 
 
-async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], principal: Principal | None, *,
-                        gs_substitutes: str = "") -> list[ScanAnswer | ScanningError]:
+async def do_scan_batch(
+    db: Database, session_id: int, scans: list[ScanInput], principal: Principal | None, *, gs_substitutes: str = ""
+) -> list[ScanAnswer | ScanningError]:
     """Apply scans in order, in one transaction: each gets its answer or its own typed error (a
     refused scan changes nothing; the others still apply). A handheld that buffered scans, or a
     client replaying its offline queue, sends them together: the session lock, the lookups and the
@@ -186,8 +228,9 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
         raise ScanningError("INVALID_VALUE", "scans", detail=f"1–{MAX_BATCH} scans")
     for i, sc in enumerate(scans):
         if not sc.scan_id or len(sc.scan_id) > 128:
-            raise ScanningError("INVALID_VALUE", f"scans.{i}.scanId" if len(scans) > 1 else "scanId",
-                                detail="1–128 chars")
+            raise ScanningError(
+                "INVALID_VALUE", f"scans.{i}.scanId" if len(scans) > 1 else "scanId", detail="1–128 chars"
+            )
     async with db.write() as conn:
         ids = sorted({sc.scan_id for sc in scans})
         earlier = {r.scan_id: r for r in await conn.execute(select(scan_record).where(scan_record.c.scan_id.in_(ids)))}
@@ -205,8 +248,9 @@ async def do_scan_batch(db: Database, session_id: int, scans: list[ScanInput], p
         batch = _Batch(conn, await _lock_open(conn, session_id, principal), principal)
         # a resend that raced its first request: that one committed while we waited for the lock
         missing = [i for i in ids if i not in earlier]
-        earlier.update({r.scan_id: r for r in await conn.execute(
-            select(scan_record).where(scan_record.c.scan_id.in_(missing)))})
+        earlier.update(
+            {r.scan_id: r for r in await conn.execute(select(scan_record).where(scan_record.c.scan_id.in_(missing)))}
+        )
         good = [r for r in resolved.values() if not isinstance(r, ScanningError)]
         await batch.load_serials([r for r in good if r.serial])
         await batch.load_stock(good)
@@ -271,9 +315,13 @@ class _Batch:
         for pid in {r.product_id for r in resolutions}:
             self.serials.setdefault(pid, set())
         for i in range(0, len(wanted), 1000):
-            for pid, serial in await self.conn.execute(select(scan_record.c.product_id, scan_record.c.serial).where(
-                    scan_record.c.session_id == self.session.id, scan_record.c.undone.is_(False),
-                    scan_record.c.serial.in_(wanted[i:i + 1000]))):
+            for pid, serial in await self.conn.execute(
+                select(scan_record.c.product_id, scan_record.c.serial).where(
+                    scan_record.c.session_id == self.session.id,
+                    scan_record.c.undone.is_(False),
+                    scan_record.c.serial.in_(wanted[i : i + 1000]),
+                )
+            ):
                 self.serials.setdefault(pid, set()).add(serial)
 
     async def load_stock(self, resolutions) -> None:
@@ -290,21 +338,37 @@ class _Batch:
         codes = sorted({c for r in products for c in (r.serial, r.lot) if c})
         rec = scan_record.c
         stock_code = func.coalesce(rec.serial, rec.lot)
-        mine = (rec.session_id == self.session.id, rec.kind == "product", rec.undone.is_(False),
-                rec.product_id.in_(pids))
+        mine = (
+            rec.session_id == self.session.id,
+            rec.kind == "product",
+            rec.undone.is_(False),
+            rec.product_id.in_(pids),
+        )
         if mode == "RECEIVE":
             if not codes:
                 return
-            lots = (select(literal("l").label("src"), lot.c.product_id, lot.c.code, lot.c.expiry_date,
-                           location.c.code.label("bin"))
-                    .outerjoin(stock_level, (stock_level.c.lot_key == lot.c.id) & (stock_level.c.qty > 0))
-                    .outerjoin(location, location.c.id == stock_level.c.location_id)
-                    .where(lot.c.product_id.in_(pids), lot.c.code.in_(codes)))
+            lots = (
+                select(
+                    literal("l").label("src"),
+                    lot.c.product_id,
+                    lot.c.code,
+                    lot.c.expiry_date,
+                    location.c.code.label("bin"),
+                )
+                .outerjoin(stock_level, (stock_level.c.lot_key == lot.c.id) & (stock_level.c.qty > 0))
+                .outerjoin(location, location.c.id == stock_level.c.location_id)
+                .where(lot.c.product_id.in_(pids), lot.c.code.in_(codes))
+            )
             dated = sorted({c for r in products if r.expiry_date for c in (r.serial, r.lot) if c})
             if dated:  # the expiry dates the session's earlier scans gave these lots
-                lots = union_all(lots, select(literal("r"), rec.product_id, stock_code, rec.expiry_date, null()).where(
-                    *mine, rec.expiry_date.is_not(None),
-                    or_(rec.serial.in_(dated), rec.serial.is_(None) & rec.lot.in_(dated))))
+                lots = union_all(
+                    lots,
+                    select(literal("r"), rec.product_id, stock_code, rec.expiry_date, null()).where(
+                        *mine,
+                        rec.expiry_date.is_not(None),
+                        or_(rec.serial.in_(dated), rec.serial.is_(None) & rec.lot.in_(dated)),
+                    ),
+                )
             for r in await self.conn.execute(lots):
                 if r.expiry_date is not None:
                     self.expiries.setdefault((r.product_id, r.code), r.expiry_date)
@@ -314,14 +378,26 @@ class _Batch:
         bins = sorted({self.location_id} | {r.location_id for r in resolutions if r.kind == "location"} - {None})
         if not bins:
             return
-        levels = (select(literal("s").label("src"), stock_level.c.product_id, stock_level.c.location_id,
-                         func.coalesce(lot.c.code, "").label("code"), stock_level.c.qty)
-                  .outerjoin(lot, lot.c.id == stock_level.c.lot_id)
-                  .where(stock_level.c.product_id.in_(pids), stock_level.c.location_id.in_(bins),
-                         or_(stock_level.c.lot_key == 0, lot.c.code.in_(codes))))
-        taken = (select(literal("t"), rec.product_id, rec.location_id, func.coalesce(rec.lot, ""), func.sum(rec.qty))
-                 .where(*mine, rec.serial.is_(None), rec.location_id.in_(bins))  # serials: SERIAL_ALREADY_SCANNED
-                 .group_by(rec.product_id, rec.location_id, rec.lot))
+        levels = (
+            select(
+                literal("s").label("src"),
+                stock_level.c.product_id,
+                stock_level.c.location_id,
+                func.coalesce(lot.c.code, "").label("code"),
+                stock_level.c.qty,
+            )
+            .outerjoin(lot, lot.c.id == stock_level.c.lot_id)
+            .where(
+                stock_level.c.product_id.in_(pids),
+                stock_level.c.location_id.in_(bins),
+                or_(stock_level.c.lot_key == 0, lot.c.code.in_(codes)),
+            )
+        )
+        taken = (
+            select(literal("t"), rec.product_id, rec.location_id, func.coalesce(rec.lot, ""), func.sum(rec.qty))
+            .where(*mine, rec.serial.is_(None), rec.location_id.in_(bins))  # serials: SERIAL_ALREADY_SCANNED
+            .group_by(rec.product_id, rec.location_id, rec.lot)
+        )
         for r in await self.conn.execute(union_all(levels, taken)):
             key = (r.product_id, r.location_id, r.code)
             target = self.stock if r.src == "s" else self.taken
@@ -329,13 +405,20 @@ class _Batch:
 
     async def _bin_code(self, location_id: int) -> str:
         if location_id not in self.bin_codes:
-            self.bin_codes[location_id] = (await self.conn.execute(select(location.c.code).where(
-                location.c.id == location_id))).scalar_one()
+            self.bin_codes[location_id] = (
+                await self.conn.execute(select(location.c.code).where(location.c.id == location_id))
+            ).scalar_one()
         return self.bin_codes[location_id]
 
     async def apply(self, sc: ScanInput, r) -> ScanAnswer:
-        base = dict(session_id=self.session.id, scan_id=sc.scan_id, code=sc.code[:300], device_time=sc.device_time,
-                    created_at=utcnow(), seq=self.scans + 1)
+        base = dict(
+            session_id=self.session.id,
+            scan_id=sc.scan_id,
+            code=sc.code[:300],
+            device_time=sc.device_time,
+            created_at=utcnow(),
+            seq=self.scans + 1,
+        )
         if r.kind == "location":
             answer = await self._location(r.location_id)
             record = dict(kind="location", location_id=r.location_id, **base)
@@ -348,35 +431,60 @@ class _Batch:
                 self.serials[r.product_id].add(values["serial"])
             self.has_products = True
         else:
-            raise ScanningError("WRONG_PRODUCT", "code", product=sc.code,
-                                document=self.session.document_number or self.session.mode)
+            raise ScanningError(
+                "WRONG_PRODUCT", "code", product=sc.code, document=self.session.document_number or self.session.mode
+            )
         record["answer"] = answer.to_json()
         self.records.append(record)
         self.seen[sc.scan_id] = _Seen(self.session.id, sc.code[:300], record["answer"])
         self.scans += 1
-        self.events.append(ScanRecorded(session_id=self.session.id, scan_id=sc.scan_id, message_zh=answer.message_zh,
-                                        message_en=answer.message_en))
+        self.events.append(
+            ScanRecorded(
+                session_id=self.session.id,
+                scan_id=sc.scan_id,
+                message_zh=answer.message_zh,
+                message_en=answer.message_en,
+            )
+        )
         return answer
 
     async def write(self) -> None:
         if not self.records:
             return
-        await self.conn.execute(scan_record.insert(), [
-            {"location_id": None, "product_id": None, "qty": 0, "lot": None, "serial": None, "expiry_date": None, **r}
-            for r in self.records])
+        await self.conn.execute(
+            scan_record.insert(),
+            [
+                {
+                    "location_id": None,
+                    "product_id": None,
+                    "qty": 0,
+                    "lot": None,
+                    "serial": None,
+                    "expiry_date": None,
+                    **r,
+                }
+                for r in self.records
+            ],
+        )
         for product_id, qty in sorted(self.added.items()):
             await _add_to_tally(self.conn, self.session.id, product_id, qty)
-        await self.conn.execute(update(scan_session).where(scan_session.c.id == self.session.id).values(
-            scans=self.scans, location_id=self.location_id, to_location_id=self.to_location_id))
+        await self.conn.execute(
+            update(scan_session)
+            .where(scan_session.c.id == self.session.id)
+            .values(scans=self.scans, location_id=self.location_id, to_location_id=self.to_location_id)
+        )
         await append_events(self.conn, self.events)
 
     async def _location(self, location_id: int) -> ScanAnswer:
         conn, session = self.conn, self.session
-        code, warehouse_id, frozen_by = (await conn.execute(
-            select(location.c.code, location.c.warehouse_id, stock_count.c.number)
-            .outerjoin(frozen_location, frozen_location.c.location_id == location.c.id)
-            .outerjoin(stock_count, stock_count.c.id == frozen_location.c.count_id)
-            .where(location.c.id == location_id))).one()
+        code, warehouse_id, frozen_by = (
+            await conn.execute(
+                select(location.c.code, location.c.warehouse_id, stock_count.c.number)
+                .outerjoin(frozen_location, frozen_location.c.location_id == location.c.id)
+                .outerjoin(stock_count, stock_count.c.id == frozen_location.c.count_id)
+                .where(location.c.id == location_id)
+            )
+        ).one()
         self.bin_codes[location_id] = code
         if not scope.in_scope(self.principal, warehouse_id):  # another warehouse's bin: refused at the scan
             raise ScanningError("PERMISSION_DENIED", "code", permission=f"warehouse {warehouse_id}")
@@ -388,9 +496,11 @@ class _Batch:
         if session.mode != "COUNT" and frozen_by is not None:
             raise ScanningError("LOCATION_FROZEN", "code", location=code, count=frozen_by)
         if session.mode == "COUNT":
-            inside = (await conn.execute(select(stock_count.c.warehouse_id).where(
-                stock_count.c.id == session.document_id))).scalar_one() == (await conn.execute(
-                    select(location.c.warehouse_id).where(location.c.id == location_id))).scalar_one()
+            inside = (
+                await conn.execute(select(stock_count.c.warehouse_id).where(stock_count.c.id == session.document_id))
+            ).scalar_one() == (
+                await conn.execute(select(location.c.warehouse_id).where(location.c.id == location_id))
+            ).scalar_one()
             if not inside:
                 raise ScanningError("WRONG_LOCATION", "code", location=code)
         if session.mode in ("TRANSFER", "PUTAWAY") and self.location_id is not None and await self._has_products():
@@ -403,20 +513,45 @@ class _Batch:
 
     async def _has_products(self) -> bool:
         if self.has_products is None:
-            self.has_products = (await self.conn.execute(select(scan_record.c.id).where(
-                scan_record.c.session_id == self.session.id, scan_record.c.kind == "product",
-                scan_record.c.undone.is_(False)).limit(1))).first() is not None
+            self.has_products = (
+                await self.conn.execute(
+                    select(scan_record.c.id)
+                    .where(
+                        scan_record.c.session_id == self.session.id,
+                        scan_record.c.kind == "product",
+                        scan_record.c.undone.is_(False),
+                    )
+                    .limit(1)
+                )
+            ).first() is not None
         return self.has_products
 
     async def _product(self, r, quantity: str | None):
         conn, session = self.conn, self.session
         if r.product_id not in self.products:
-            self.products[r.product_id] = (await conn.execute(
-                select(product.c.name, product.c.tracking, unit.c.precision, unit.c.name.label("unit_name"),
-                       unit.c.name_en.label("unit_name_en"))
-                .join(unit, unit.c.id == product.c.base_unit_id).where(product.c.id == r.product_id))).one()
-            self.tallies[r.product_id] = int((await conn.execute(select(scan_tally.c.qty).where(
-                scan_tally.c.session_id == session.id, scan_tally.c.product_id == r.product_id))).scalar() or 0)
+            self.products[r.product_id] = (
+                await conn.execute(
+                    select(
+                        product.c.name,
+                        product.c.tracking,
+                        unit.c.precision,
+                        unit.c.name.label("unit_name"),
+                        unit.c.name_en.label("unit_name_en"),
+                    )
+                    .join(unit, unit.c.id == product.c.base_unit_id)
+                    .where(product.c.id == r.product_id)
+                )
+            ).one()
+            self.tallies[r.product_id] = int(
+                (
+                    await conn.execute(
+                        select(scan_tally.c.qty).where(
+                            scan_tally.c.session_id == session.id, scan_tally.c.product_id == r.product_id
+                        )
+                    )
+                ).scalar()
+                or 0
+            )
             self.serials.setdefault(r.product_id, set())
         p = self.products[r.product_id]
         if self.location_id is None:
@@ -431,7 +566,7 @@ class _Batch:
         else:
             typed = r.count or 1
         qty = int(typed * (r.pack_quantity or QTY_SCALE))
-        if qty <= 0 or qty % (QTY_SCALE // 10 ** p.precision):  # finer than the unit allows
+        if qty <= 0 or qty % (QTY_SCALE // 10**p.precision):  # finer than the unit allows
             raise ScanningError("TOO_MANY_DECIMALS", "quantity", precision=p.precision)
         lot_code, serial = r.lot, r.serial  # a serial product keeps the lot (10) beside its serial (21)
         if p.tracking == "serial":
@@ -461,32 +596,58 @@ class _Batch:
                 where = await self._bin_code(self.location_id)
                 if p.tracking == "serial":
                     raise ScanningError("SERIAL_NOT_IN_BIN", "code", serial=serial, location=where)
-                raise ScanningError("NOT_IN_BIN", "code", location=where, product=p.name,
-                                    lot=f" ({stock_lot})" if stock_lot else "", on_hand=shown(on_hand),
-                                    scanned=shown(taken), requested=shown(qty))
+                raise ScanningError(
+                    "NOT_IN_BIN",
+                    "code",
+                    location=where,
+                    product=p.name,
+                    lot=f" ({stock_lot})" if stock_lot else "",
+                    on_hand=shown(on_hand),
+                    scanned=shown(taken),
+                    requested=shown(qty),
+                )
         done = self.tallies[r.product_id] + qty
         needed = await self._needed(r.product_id, p, done, qty)
         pack = self.packs.get(r.product_id)
         prefix = f"{session.document_number} · " if session.document_number else ""
         if needed is not None and pack is not None:  # ordered in boxes: boxes, then pieces
             factor, unit_zh, unit_en = pack
-            tail_zh = (f"{_in_packs(done, factor, unit_zh, p.unit_name, shown)} / "
-                       f"{_in_packs(needed, factor, unit_zh, p.unit_name, shown)}（{shown(done)} / {shown(needed)} "
-                       f"{p.unit_name}）")
-            tail_en = (f"{_in_packs(done, factor, unit_en, p.unit_name_en, shown)} / "
-                       f"{_in_packs(needed, factor, unit_en, p.unit_name_en, shown)} ({shown(done)} / {shown(needed)} "
-                       f"{p.unit_name_en})")
+            tail_zh = (
+                f"{_in_packs(done, factor, unit_zh, p.unit_name, shown)} / "
+                f"{_in_packs(needed, factor, unit_zh, p.unit_name, shown)}（{shown(done)} / {shown(needed)} "
+                f"{p.unit_name}）"
+            )
+            tail_en = (
+                f"{_in_packs(done, factor, unit_en, p.unit_name_en, shown)} / "
+                f"{_in_packs(needed, factor, unit_en, p.unit_name_en, shown)} ({shown(done)} / {shown(needed)} "
+                f"{p.unit_name_en})"
+            )
         else:
             tail_zh = tail_en = f"{shown(done)} / {shown(needed)}" if needed is not None else shown(done)
-        answer = ScanAnswer(session.id, True, "product", f"{prefix}{p.name}: {tail_zh}", f"{prefix}{p.name}: {tail_en}",
-                            product_id=r.product_id, quantity=qty, done=done, needed=needed,
-                            pack_factor=pack[0] if pack is not None else None)
+        answer = ScanAnswer(
+            session.id,
+            True,
+            "product",
+            f"{prefix}{p.name}: {tail_zh}",
+            f"{prefix}{p.name}: {tail_en}",
+            product_id=r.product_id,
+            quantity=qty,
+            done=done,
+            needed=needed,
+            pack_factor=pack[0] if pack is not None else None,
+        )
         if session.mode in ("PICK", "TRANSFER", "PUTAWAY"):
             self.taken[bin_key] = self.taken.get(bin_key, 0) + qty
         if session.mode == "RECEIVE" and stock_lot is not None and r.expiry_date is not None:
             self.expiries.setdefault((r.product_id, stock_lot), r.expiry_date)
-        return answer, dict(product_id=r.product_id, location_id=self.location_id, qty=qty, lot=lot_code,
-                            serial=serial, expiry_date=r.expiry_date)
+        return answer, dict(
+            product_id=r.product_id,
+            location_id=self.location_id,
+            qty=qty,
+            lot=lot_code,
+            serial=serial,
+            expiry_date=r.expiry_date,
+        )
 
     def _check_receipt_lot(self, product_id: int, p, stock_lot: str, expiry) -> None:
         """A serial still in stock cannot come in again; a lot has one expiry date (the stock's lot
@@ -495,8 +656,9 @@ class _Batch:
             raise ScanningError("SERIAL_ALREADY_IN_STOCK", "code", serial=stock_lot, location=where)
         known = self.expiries.get((product_id, stock_lot))
         if expiry is not None and known is not None and known != expiry:
-            raise ScanningError("LOT_EXPIRY_MISMATCH", "code", lot=stock_lot, known=known.isoformat(),
-                                expiry=expiry.isoformat())
+            raise ScanningError(
+                "LOT_EXPIRY_MISMATCH", "code", lot=stock_lot, known=known.isoformat(), expiry=expiry.isoformat()
+            )
 
     async def _needed(self, product_id: int, p, done: int, qty: int) -> int | None:
         """What the document allows for ``product_id`` (read once per batch), checked against ``done``."""
@@ -504,19 +666,31 @@ class _Batch:
         if product_id not in self.needs:
             if session.mode == "RECEIVE":
                 pol = purchase_order_line.c
-                rows = (await conn.execute(select(pol.qty, pol.accepted_qty, pol.unit_factor, unit.c.name,
-                                                  unit.c.name_en).join(unit, unit.c.id == pol.unit_id).where(
-                    pol.order_id == session.document_id, pol.product_id == product_id))).all()
+                rows = (
+                    await conn.execute(
+                        select(pol.qty, pol.accepted_qty, pol.unit_factor, unit.c.name, unit.c.name_en)
+                        .join(unit, unit.c.id == pol.unit_id)
+                        .where(pol.order_id == session.document_id, pol.product_id == product_id)
+                    )
+                ).all()
                 tolerance = (await load_purchase_settings(conn)).tolerance("over_receipt_tolerance")
                 self.needs[product_id] = (rows, tolerance)
             elif session.mode == "PICK":
                 sol = sales_order_line.c
-                rows = (await conn.execute(select(sol.reserved_qty, sol.unit_factor, unit.c.name, unit.c.name_en)
-                                           .join(unit, unit.c.id == sol.unit_id).where(
-                    sol.order_id == session.document_id, sol.product_id == product_id))).all()
+                rows = (
+                    await conn.execute(
+                        select(sol.reserved_qty, sol.unit_factor, unit.c.name, unit.c.name_en)
+                        .join(unit, unit.c.id == sol.unit_id)
+                        .where(sol.order_id == session.document_id, sol.product_id == product_id)
+                    )
+                ).all()
                 self.needs[product_id] = sum(int(r.reserved_qty) for r in rows)
-            if session.mode in ("RECEIVE", "PICK") and rows and len({r.unit_factor for r in rows}) == 1 \
-                    and rows[0].unit_factor != QTY_SCALE:  # every line of the product ordered in one pack unit
+            if (
+                session.mode in ("RECEIVE", "PICK")
+                and rows
+                and len({r.unit_factor for r in rows}) == 1
+                and rows[0].unit_factor != QTY_SCALE
+            ):  # every line of the product ordered in one pack unit
                 self.packs[product_id] = (int(rows[0].unit_factor), rows[0].name, rows[0].name_en)
         if session.mode == "RECEIVE":
             rows, tolerance = self.needs[product_id]
@@ -524,22 +698,35 @@ class _Batch:
                 raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
             open_qty = sum(max(r.qty - r.accepted_qty, 0) for r in rows)
             if done > int(open_qty * (1 + tolerance)):
-                raise ScanningError("OVER_RECEIPT", "code", ordered=str(scaled_to_decimal(open_qty, p.precision)),
-                                    received=str(scaled_to_decimal(done - qty, p.precision)),
-                                    requested=str(scaled_to_decimal(qty, p.precision)), tolerance=f"{tolerance:%}")
+                raise ScanningError(
+                    "OVER_RECEIPT",
+                    "code",
+                    ordered=str(scaled_to_decimal(open_qty, p.precision)),
+                    received=str(scaled_to_decimal(done - qty, p.precision)),
+                    requested=str(scaled_to_decimal(qty, p.precision)),
+                    tolerance=f"{tolerance:%}",
+                )
             return open_qty
         if session.mode == "PICK":
             reserved = self.needs[product_id]
             if reserved == 0:
                 raise ScanningError("WRONG_PRODUCT", "code", product=p.name, document=doc)
             if done > reserved:
-                raise ScanningError("OVER_SHIPMENT", "code",
-                                    open=str(scaled_to_decimal(reserved - done + qty, p.precision)))
+                raise ScanningError(
+                    "OVER_SHIPMENT", "code", open=str(scaled_to_decimal(reserved - done + qty, p.precision))
+                )
             return reserved
         if session.mode == "COUNT":
-            in_scope = (await conn.execute(select(stock_count_line.c.id).where(
-                stock_count_line.c.count_id == session.document_id,
-                stock_count_line.c.location_id == self.location_id).limit(1))).first()
+            in_scope = (
+                await conn.execute(
+                    select(stock_count_line.c.id)
+                    .where(
+                        stock_count_line.c.count_id == session.document_id,
+                        stock_count_line.c.location_id == self.location_id,
+                    )
+                    .limit(1)
+                )
+            ).first()
             if in_scope is None:
                 code = (await conn.execute(select(location.c.code).where(location.c.id == self.location_id))).scalar()
                 raise ScanningError("WRONG_LOCATION", "code", location=code)
@@ -565,9 +752,18 @@ async def do_undo_last_scan(db: Database, session_id: int, principal: Principal 
     _require(principal)
     async with db.write() as conn:
         await _lock_open(conn, session_id, principal)
-        last = (await conn.execute(select(scan_record).where(
-            scan_record.c.session_id == session_id, scan_record.c.kind == "product", scan_record.c.undone.is_(False))
-            .order_by(scan_record.c.seq.desc()).limit(1))).first()
+        last = (
+            await conn.execute(
+                select(scan_record)
+                .where(
+                    scan_record.c.session_id == session_id,
+                    scan_record.c.kind == "product",
+                    scan_record.c.undone.is_(False),
+                )
+                .order_by(scan_record.c.seq.desc())
+                .limit(1)
+            )
+        ).first()
         if last is None:
             return None
         await conn.execute(update(scan_record).where(scan_record.c.id == last.id).values(undone=True))
@@ -580,13 +776,30 @@ async def do_undo_last_scan(db: Database, session_id: int, principal: Principal 
 
 async def session_lines(conn, session_id: int) -> list:
     """What the session holds: (product, location, lot, serial) → quantity, in scan order."""
-    return (await conn.execute(
-        select(scan_record.c.product_id, scan_record.c.location_id, scan_record.c.lot, scan_record.c.serial,
-               scan_record.c.expiry_date, func.sum(scan_record.c.qty).label("qty"), func.min(scan_record.c.seq).label("first"))
-        .where(scan_record.c.session_id == session_id, scan_record.c.kind == "product", scan_record.c.undone.is_(False))
-        .group_by(scan_record.c.product_id, scan_record.c.location_id, scan_record.c.lot, scan_record.c.serial,
-                  scan_record.c.expiry_date)
-        .order_by(func.min(scan_record.c.seq)))).all()
+    return (
+        await conn.execute(
+            select(
+                scan_record.c.product_id,
+                scan_record.c.location_id,
+                scan_record.c.lot,
+                scan_record.c.serial,
+                scan_record.c.expiry_date,
+                func.sum(scan_record.c.qty).label("qty"),
+                func.min(scan_record.c.seq).label("first"),
+            )
+            .where(
+                scan_record.c.session_id == session_id, scan_record.c.kind == "product", scan_record.c.undone.is_(False)
+            )
+            .group_by(
+                scan_record.c.product_id,
+                scan_record.c.location_id,
+                scan_record.c.lot,
+                scan_record.c.serial,
+                scan_record.c.expiry_date,
+            )
+            .order_by(func.min(scan_record.c.seq))
+        )
+    ).all()
 
 
 async def do_complete_session(db: Database, session_id: int, principal: Principal | None) -> str:
@@ -601,8 +814,9 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
         if session.status == "completed":
             return session.result_number
         if session.status != "open":
-            raise ScanningError("INVALID_STATUS", "sessionId", what="scan_session", status=session.status,
-                                action="complete")
+            raise ScanningError(
+                "INVALID_STATUS", "sessionId", what="scan_session", status=session.status, action="complete"
+            )
         lines = await session_lines(conn, session_id)
     if not lines:
         raise ScanningError("NOTHING_SCANNED", "sessionId")
@@ -616,15 +830,24 @@ async def do_complete_session(db: Database, session_id: int, principal: Principa
     except DomainError as exc:
         raise await _refusal(db, session, exc, sources) from None
     async with db.write() as conn:
-        row = (await conn.execute(select(scan_session.c.status, scan_session.c.result_number).where(
-            scan_session.c.id == session_id).with_for_update())).one()
+        row = (
+            await conn.execute(
+                select(scan_session.c.status, scan_session.c.result_number)
+                .where(scan_session.c.id == session_id)
+                .with_for_update()
+            )
+        ).one()
         if row.status == "completed":  # a concurrent completion got here first, with the same posting
             return row.result_number
         if row.status != "open":
-            raise ScanningError("INVALID_STATUS", "sessionId", what="scan_session", status=row.status,
-                                action="complete")
-        await conn.execute(update(scan_session).where(scan_session.c.id == session_id).values(
-            status="completed", result_number=number, completed_at=utcnow()))
+            raise ScanningError(
+                "INVALID_STATUS", "sessionId", what="scan_session", status=row.status, action="complete"
+            )
+        await conn.execute(
+            update(scan_session)
+            .where(scan_session.c.id == session_id)
+            .values(status="completed", result_number=number, completed_at=utcnow())
+        )
         note_change(conn, f"scan_session:{session_id}", after={"status": "completed", "result": number})
     return number
 
@@ -647,16 +870,40 @@ async def _refusal(db: Database, session, exc: DomainError, sources: list) -> Sc
             name = (await conn.execute(select(product.c.name).where(product.c.id == ln.product_id))).scalar_one()
             bin_code = (await conn.execute(select(location.c.code).where(location.c.id == ln.location_id))).scalar()
         if d.code == "INSUFFICIENT_STOCK":
-            details.append(ErrorDetail("STOCK_MOVED", "scans", dict(
-                scans=scans, product=name + (f" ({ln.serial or ln.lot})" if ln.serial or ln.lot else ""),
-                location=bin_code, available=d.params.get("available", ""), requested=d.params.get("requested", ""))))
+            details.append(
+                ErrorDetail(
+                    "STOCK_MOVED",
+                    "scans",
+                    dict(
+                        scans=scans,
+                        product=name + (f" ({ln.serial or ln.lot})" if ln.serial or ln.lot else ""),
+                        location=bin_code,
+                        available=d.params.get("available", ""),
+                        requested=d.params.get("requested", ""),
+                    ),
+                )
+            )
         elif d.code == "SERIAL_IN_STOCK":
-            details.append(ErrorDetail("SERIAL_RECEIVED_MEANWHILE", "scans", dict(
-                scans=scans, serial=d.params.get("serial", ln.serial or ""))))
+            details.append(
+                ErrorDetail(
+                    "SERIAL_RECEIVED_MEANWHILE",
+                    "scans",
+                    dict(scans=scans, serial=d.params.get("serial", ln.serial or "")),
+                )
+            )
         else:
-            details.append(ErrorDetail("SCANS_REFUSED", "scans", dict(
-                scans=scans, cause=d.code, reason=render_message(d.code, "zh-CN", d.params),
-                reason_en=render_message(d.code, "en", d.params))))
+            details.append(
+                ErrorDetail(
+                    "SCANS_REFUSED",
+                    "scans",
+                    dict(
+                        scans=scans,
+                        cause=d.code,
+                        reason=render_message(d.code, "zh-CN", d.params),
+                        reason_en=render_message(d.code, "en", d.params),
+                    ),
+                )
+            )
     return ScanningError.many(details)
 
 
@@ -666,16 +913,34 @@ async def _scans_of(conn, session_id: int, ln) -> str:
 
     def same(col, value):
         return col.is_(None) if value is None else col == value
-    rows = (await conn.execute(select(rec.seq, rec.scan_id).where(
-        rec.session_id == session_id, rec.kind == "product", rec.undone.is_(False), rec.product_id == ln.product_id,
-        rec.location_id == ln.location_id, same(rec.lot, ln.lot), same(rec.serial, ln.serial),
-        same(rec.expiry_date, ln.expiry_date)).order_by(rec.seq))).all()
+
+    rows = (
+        await conn.execute(
+            select(rec.seq, rec.scan_id)
+            .where(
+                rec.session_id == session_id,
+                rec.kind == "product",
+                rec.undone.is_(False),
+                rec.product_id == ln.product_id,
+                rec.location_id == ln.location_id,
+                same(rec.lot, ln.lot),
+                same(rec.serial, ln.serial),
+                same(rec.expiry_date, ln.expiry_date),
+            )
+            .order_by(rec.seq)
+        )
+    ).all()
     text = ", ".join(f"#{r.seq} {r.scan_id}" for r in rows[:5])
     return text + (f" (+{len(rows) - 5})" if len(rows) > 5 else "")
 
 
-POSTING_PERMISSIONS = {"RECEIVE": "stock.receive", "PICK": "sales.ship", "TRANSFER": "stock.transfer",
-                       "PUTAWAY": "stock.transfer", "COUNT": "stock.count"}
+POSTING_PERMISSIONS = {
+    "RECEIVE": "stock.receive",
+    "PICK": "sales.ship",
+    "TRANSFER": "stock.transfer",
+    "PUTAWAY": "stock.transfer",
+    "COUNT": "stock.count",
+}
 
 
 def _acting(principal: Principal | None, mode: str) -> Principal | None:
@@ -694,46 +959,113 @@ async def _post(db: Database, session, lines, principal, key: str, sources: list
 
     async with db.read() as conn:
         if session.mode == "RECEIVE":
-            order_lines = (await conn.execute(select(purchase_order_line).where(
-                purchase_order_line.c.order_id == session.document_id).order_by(purchase_order_line.c.line_no))).all()
+            order_lines = (
+                await conn.execute(
+                    select(purchase_order_line)
+                    .where(purchase_order_line.c.order_id == session.document_id)
+                    .order_by(purchase_order_line.c.line_no)
+                )
+            ).all()
         elif session.mode == "PICK":
-            order_lines = (await conn.execute(select(sales_order_line).where(
-                sales_order_line.c.order_id == session.document_id).order_by(sales_order_line.c.line_no))).all()
+            order_lines = (
+                await conn.execute(
+                    select(sales_order_line)
+                    .where(sales_order_line.c.order_id == session.document_id)
+                    .order_by(sales_order_line.c.line_no)
+                )
+            ).all()
     if session.mode == "RECEIVE":
         async with db.read() as conn:
-            base_units = dict((await conn.execute(select(product.c.id, product.c.base_unit_id).where(
-                product.c.id.in_({ln.product_id for ln in lines})))).all())
+            base_units = dict(
+                (
+                    await conn.execute(
+                        select(product.c.id, product.c.base_unit_id).where(
+                            product.c.id.in_({ln.product_id for ln in lines})
+                        )
+                    )
+                ).all()
+            )
         receipt_lines = _split_over_lines(lines, order_lines, lambda ol: ol.qty - ol.accepted_qty)
         sources.extend(ln for _, ln, _ in receipt_lines)
-        receipt_id = await receipts.do_receive_goods(db, receipts.ReceiptInput(order_id=session.document_id, lines=[
-            receipts.ReceiptLineInput(received_quantity=str(scaled_to_decimal(qty)), order_line_id=ol.id,
-                                      location_id=ln.location_id, unit_id=base_units[ln.product_id],
-                                      lot=None if ln.serial else ln.lot,
-                                      expiry_date=ln.expiry_date, serials=[ln.serial] if ln.serial else [])
-            for ol, ln, qty in receipt_lines]), principal, idempotency_key=key)
+        receipt_id = await receipts.do_receive_goods(
+            db,
+            receipts.ReceiptInput(
+                order_id=session.document_id,
+                lines=[
+                    receipts.ReceiptLineInput(
+                        received_quantity=str(scaled_to_decimal(qty)),
+                        order_line_id=ol.id,
+                        location_id=ln.location_id,
+                        unit_id=base_units[ln.product_id],
+                        lot=None if ln.serial else ln.lot,
+                        expiry_date=ln.expiry_date,
+                        serials=[ln.serial] if ln.serial else [],
+                    )
+                    for ol, ln, qty in receipt_lines
+                ],
+            ),
+            principal,
+            idempotency_key=key,
+        )
         return await _number(db, goods_receipt, receipt_id)
     if session.mode == "PICK":
         picks = _split_over_lines(lines, order_lines, lambda ol: ol.reserved_qty)
         sources.extend(ln for _, ln, _ in picks)
-        shipment_id = await shipping.do_ship_goods(db, shipping.ShipmentInput(order_id=session.document_id, lines=[
-            shipping.ShipmentLineInput(order_line_id=ol.id, quantity=str(scaled_to_decimal(qty * QTY_SCALE // ol.unit_factor)),
-                                       location_id=ln.location_id, lot=ln.serial or ln.lot)
-            for ol, ln, qty in picks]), principal, idempotency_key=key)
+        shipment_id = await shipping.do_ship_goods(
+            db,
+            shipping.ShipmentInput(
+                order_id=session.document_id,
+                lines=[
+                    shipping.ShipmentLineInput(
+                        order_line_id=ol.id,
+                        quantity=str(scaled_to_decimal(qty * QTY_SCALE // ol.unit_factor)),
+                        location_id=ln.location_id,
+                        lot=ln.serial or ln.lot,
+                    )
+                    for ol, ln, qty in picks
+                ],
+            ),
+            principal,
+            idempotency_key=key,
+        )
         return await _number(db, shipment, shipment_id)
     if session.mode in ("TRANSFER", "PUTAWAY"):
         if session.to_location_id is None:
             raise ScanningError("LOCATION_REQUIRED", "sessionId")
         sources.extend(lines)
-        result = await do_transfer_stock(db, [StockLine(product_id=ln.product_id, quantity=scaled_to_decimal(ln.qty),
-                                                        location_id=ln.location_id, to_location_id=session.to_location_id,
-                                                        lot_code=ln.serial or ln.lot) for ln in lines],
-                                         principal=principal, reference=f"SCAN-{session.id}",
-                                         idempotency_key=key)
+        result = await do_transfer_stock(
+            db,
+            [
+                StockLine(
+                    product_id=ln.product_id,
+                    quantity=scaled_to_decimal(ln.qty),
+                    location_id=ln.location_id,
+                    to_location_id=session.to_location_id,
+                    lot_code=ln.serial or ln.lot,
+                )
+                for ln in lines
+            ],
+            principal=principal,
+            reference=f"SCAN-{session.id}",
+            idempotency_key=key,
+        )
         return f"OP{result.operation_id}"
     sources.extend(lines)
-    await do_record_counts(db, session.document_id, [
-        CountEntry(str(scaled_to_decimal(ln.qty)), location_id=ln.location_id, product_id=ln.product_id,
-                   lot=ln.serial or ln.lot) for ln in lines], principal, idempotency_key=key)
+    await do_record_counts(
+        db,
+        session.document_id,
+        [
+            CountEntry(
+                str(scaled_to_decimal(ln.qty)),
+                location_id=ln.location_id,
+                product_id=ln.product_id,
+                lot=ln.serial or ln.lot,
+            )
+            for ln in lines
+        ],
+        principal,
+        idempotency_key=key,
+    )
     return session.document_number
 
 

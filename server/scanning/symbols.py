@@ -59,13 +59,22 @@ class Symbology:
 
 SYMBOLOGIES: dict[str, Symbology] = {
     "ean13": Symbology("EAN-13", 0.264, 0.330, (11, 7, 0), height_x=69.24, source="GS1 GenSpecs SST 1"),
-    "gs1_128": Symbology("GS1-128", 0.495, 0.495, (10, 10, 0), min_height_mm=31.75, max_length_mm=165.10,
-                         source="GS1 GenSpecs SST 2 / SST 4, §5.4.4"),
-    "code128": Symbology("Code 128", 0.250, 0.330, (10, 10, 0), min_height_mm=6.35,
-                         source="ISO/IEC 15417 (application-defined X)"),
+    "gs1_128": Symbology(
+        "GS1-128",
+        0.495,
+        0.495,
+        (10, 10, 0),
+        min_height_mm=31.75,
+        max_length_mm=165.10,
+        source="GS1 GenSpecs SST 2 / SST 4, §5.4.4",
+    ),
+    "code128": Symbology(
+        "Code 128", 0.250, 0.330, (10, 10, 0), min_height_mm=6.35, source="ISO/IEC 15417 (application-defined X)"
+    ),
     "qr": Symbology("QR Code", 0.396, 0.495, (4, 4, 4), two_d=True, source="GS1 GenSpecs SST 1, 1.5 × linear X"),
-    "datamatrix": Symbology("GS1 DataMatrix", 0.743, 0.743, (1, 1, 1), two_d=True,
-                            source="GS1 GenSpecs SST 2, 1.5 × linear X"),
+    "datamatrix": Symbology(
+        "GS1 DataMatrix", 0.743, 0.743, (1, 1, 1), two_d=True, source="GS1 GenSpecs SST 2, 1.5 × linear X"
+    ),
 }
 
 
@@ -151,7 +160,7 @@ def code128_values(data: str, *, gs1: bool) -> list[int]:
         run = _digit_run(data, i)
         if mode == "C":
             if run >= 2:
-                values.append(int(data[i:i + 2]))
+                values.append(int(data[i : i + 2]))
                 i += 2
                 continue
             values.append(CODE_B)
@@ -226,8 +235,7 @@ def ean13(digits: str) -> Symbol:
 
 
 def qr(text: str) -> Symbol:
-    return Symbol("qr", _rows(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M"),
-                              linear=False))
+    return Symbol("qr", _rows(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M"), linear=False))
 
 
 def gs1_datamatrix(hri: str) -> Symbol:

@@ -74,5 +74,7 @@ def labels_zpl(items: list[Label], layout: str = "50x30", dpi: int = 203, font: 
     not fit."""
     lay = labels.LAYOUTS[layout]
     if not lay.thermal:
-        raise ScanningError("INVALID_VALUE", "layout", detail=f"ZPL is for label printers: {' | '.join(labels.THERMAL_LAYOUTS)}")
+        raise ScanningError(
+            "INVALID_VALUE", "layout", detail=f"ZPL is for label printers: {' | '.join(labels.THERMAL_LAYOUTS)}"
+        )
     return "".join(label_zpl(labels.plan(item, lay, dpi), font) for item in items)

@@ -17,11 +17,11 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from server.auth.revocation import follow_revocations
-from server.core.database import Database
-from server.events.bus import EventTailer
 from server.automation.jobs import JobRunner
-from server.finance.poster import PosterRunner
+from server.core.database import Database
 from server.core.settings import Settings, load_settings
+from server.events.bus import EventTailer
+from server.finance.poster import PosterRunner
 from server.web import downloads, graphiql, labels
 from server.web.guard import bearer_token
 
@@ -34,9 +34,14 @@ class JxcGraphQL(GraphQL):
         # strawberry checks a WebSocket's Origin against allowed_origins (a CORS middleware does not
         # cover the socket): the same origins as JXC_CORS_ORIGINS; same-origin and no-Origin clients
         # are always let in
-        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         max_subscriptions_per_connection=20, allowed_origins=tuple(settings.cors_origins),
-                         graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        super().__init__(
+            schema,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=20,
+            allowed_origins=tuple(settings.cors_origins),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            **kwargs,
+        )
         self.app_state = app_state
 
     async def render_graphql_ide(self, request):
@@ -126,9 +131,15 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
     graphql_app = JxcGraphQL(schema_for(settings), state)
     middleware = []
     if settings.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                                     allow_methods=["GET", "POST"], allow_credentials=False,
-                                     allow_headers=["authorization", "content-type", "accept-language"]))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_credentials=False,
+                allow_headers=["authorization", "content-type", "accept-language"],
+            )
+        )
     static = [Mount("/static", StaticFiles(directory=graphiql.STATIC_DIR), name="static")] if settings.graphiql else []
     app = Starlette(
         middleware=middleware,
@@ -144,9 +155,16 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         lifespan=lifespan,
     )
     app.state.jxc = state
-    fast = CORSMiddleware(graphql_app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                          allow_headers=["authorization", "content-type", "accept-language"]) \
-        if settings.cors_origins else graphql_app
+    fast = (
+        CORSMiddleware(
+            graphql_app,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "accept-language"],
+        )
+        if settings.cors_origins
+        else graphql_app
+    )
     return GraphQLFastPath(app, fast, settings.max_request_bytes)
 
 
@@ -165,9 +183,14 @@ class GraphQLFastPath:
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket") and scope.get("path") == "/graphql":
             if scope["type"] == "http" and scope.get("method") == "POST" and not self._size_ok(scope):
-                await JSONResponse({"errors": [{"message": "request too large / 请求过大",
-                                                "extensions": {"code": "REQUEST_TOO_LARGE"}}]},
-                                   status_code=413)(scope, receive, send)
+                await JSONResponse(
+                    {
+                        "errors": [
+                            {"message": "request too large / 请求过大", "extensions": {"code": "REQUEST_TOO_LARGE"}}
+                        ]
+                    },
+                    status_code=413,
+                )(scope, receive, send)
                 return
             await self.graphql_app(scope, receive, send)
         else:

@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.core import clock
 from server.auth.services import Principal
+from server.core import clock
 from server.finance import export as finance_export
 from server.reports import export as report_export
 from server.web import params as p
@@ -31,8 +31,10 @@ MAX_DAYS = 3650
 # The options each report accepts (the domain functions in server/reports check them again).
 _RANGE, _ON = ("start", "end"), ("on",)
 REPORT_OPTIONS: dict[str, dict] = {
-    "sales": {"dates": _RANGE, "group_by": ("product", "category", "customer", "salesperson", "warehouse", "day",
-                                            "week", "month")},
+    "sales": {
+        "dates": _RANGE,
+        "group_by": ("product", "category", "customer", "salesperson", "warehouse", "day", "week", "month"),
+    },
     "stock": {"dates": _ON, "group_by": ("product", "warehouse", "location", "category", "product_warehouse")},
     "turnover": {"dates": _RANGE, "group_by": ("product", "category"), "day_basis": ("360", "365", "actual")},
     "aging": {"dates": _ON},
@@ -75,7 +77,9 @@ async def report_download(request: Request, principal: Principal):
     make = report_export.REPORTS.get(name)
     if make is None or name not in REPORT_OPTIONS or fmt not in ("csv", "xlsx"):
         reports = " | ".join(REPORT_OPTIONS)
-        what = Text(f"报表 {name}.{fmt}（可选：{reports}；csv | xlsx）", f"Report {name}.{fmt} (reports: {reports}; csv | xlsx)")
+        what = Text(
+            f"报表 {name}.{fmt}（可选：{reports}；csv | xlsx）", f"Report {name}.{fmt} (reports: {reports}; csv | xlsx)"
+        )
         raise WebError(404, "NOT_FOUND", what=what, what_en=what)
     args = report_params(name, request.query_params)
     async with request.app.state.jxc.db.read() as conn:  # the caller's permissions and warehouses decide the rows
@@ -94,8 +98,11 @@ PERIOD = re.compile(r"[0-9]{6}")
 def period_param(q) -> int:
     raw = p.required(q.get("period") or None, "period")
     if not PERIOD.fullmatch(raw) or not p.MIN_YEAR <= int(raw[:4]) <= p.MAX_YEAR or not 1 <= int(raw[4:]) <= 12:
-        raise p.invalid("period", f"会计期间格式应为 yyyymm（如 202611），而不是“{raw[:40]}”",
-                        f"a period is yyyymm (e.g. 202611), not “{raw[:40]}”")
+        raise p.invalid(
+            "period",
+            f"会计期间格式应为 yyyymm（如 202611），而不是“{raw[:40]}”",
+            f"a period is yyyymm (e.g. 202611), not “{raw[:40]}”",
+        )
     return int(raw)
 
 

@@ -34,7 +34,7 @@ NOT_FOUND_CODES = frozenset({"NOT_FOUND", "UNKNOWN_BARCODE"})
 class Text:
     """A message parameter in both languages (e.g. the ``detail`` of ``INVALID_VALUE``)."""
 
-    __slots__ = ("zh", "en")
+    __slots__ = ("en", "zh")
 
     def __init__(self, zh: str, en: str):
         self.zh, self.en = zh, en
@@ -66,8 +66,9 @@ def language(request: Request) -> str:
     return "en" if first.startswith("en") else "zh-CN"
 
 
-def error_response(request: Request, status: int, code: str, params: dict | None = None,
-                   message: str | None = None) -> JSONResponse:
+def error_response(
+    request: Request, status: int, code: str, params: dict | None = None, message: str | None = None
+) -> JSONResponse:
     lang = language(request)
     params = {k: v.pick(lang) if isinstance(v, Text) else v for k, v in (params or {}).items()}
     body = {"error": {"code": code, "message": message or render_message(code, lang, params)}}

@@ -51,9 +51,11 @@ def _kind(q, allowed=labels.KINDS, default="ean13") -> str:
 
 
 def _gs1_data(q) -> dict:
-    return {"lot": p.text_param(q, "lot", LOT, "批次号" + GS1_TEXT_ZH, "a lot is " + GS1_TEXT_EN),
-            "serial": p.text_param(q, "serial", LOT, "序列号" + GS1_TEXT_ZH, "a serial is " + GS1_TEXT_EN),
-            "expiry": p.date_param(q, "expiry")}
+    return {
+        "lot": p.text_param(q, "lot", LOT, "批次号" + GS1_TEXT_ZH, "a lot is " + GS1_TEXT_EN),
+        "serial": p.text_param(q, "serial", LOT, "序列号" + GS1_TEXT_ZH, "a serial is " + GS1_TEXT_EN),
+        "expiry": p.date_param(q, "expiry"),
+    }
 
 
 class Output:
@@ -67,8 +69,16 @@ class Output:
         dpi = p.choice_param(q, "dpi", tuple(str(d) for d in labels.DPIS), None)
         self.dpi = int(dpi) if dpi else labels.LAYOUTS[self.layout].default_dpi
         self.png_dpi = int(dpi) if dpi else 300
-        self.font = p.text_param(q, "font", zpl.FONT_NAME, "字体应为打印机上的文件名，如 E:ANMDS.TTF",
-                                 "a font is a file on the printer, e.g. E:ANMDS.TTF") or zpl.CJK_FONT
+        self.font = (
+            p.text_param(
+                q,
+                "font",
+                zpl.FONT_NAME,
+                "字体应为打印机上的文件名，如 E:ANMDS.TTF",
+                "a font is a file on the printer, e.g. E:ANMDS.TTF",
+            )
+            or zpl.CJK_FONT
+        )
 
     def response(self, items: list[labels.Label], name: str) -> Response:
         if self.fmt == "png":
@@ -85,7 +95,9 @@ async def _check_bins(conn, principal: Principal, location_ids: list[int]) -> No
     """Bins outside the caller's warehouses are refused like any other object out of scope."""
     if scope.warehouses(principal) is None or not location_ids:
         return
-    rows = await conn.execute(select(location.c.id, location.c.warehouse_id).where(location.c.id.in_(set(location_ids))))
+    rows = await conn.execute(
+        select(location.c.id, location.c.warehouse_id).where(location.c.id.in_(set(location_ids)))
+    )
     for _id, warehouse_id in rows:
         if not scope.in_scope(principal, warehouse_id):
             raise WebError(403, "PERMISSION_DENIED", permission=f"warehouse {warehouse_id}")
@@ -124,16 +136,22 @@ async def location_label(request: Request, principal: Principal):
 
 @guarded("stock.view")
 async def document_label(request: Request, _principal: Principal):
-    number = p.text_param(request.path_params, "number", DOCUMENT_NUMBER,
-                          "单据号最多 40 个字符（字母、数字和 ._/-）", "a document number is up to 40 letters, digits and ._/-")
+    number = p.text_param(
+        request.path_params,
+        "number",
+        DOCUMENT_NUMBER,
+        "单据号最多 40 个字符（字母、数字和 ._/-）",
+        "a document number is up to 40 letters, digits and ._/-",
+    )
     out = Output(request)
     return out.response([labels.document_label(p.required(number, "number"))], "document")
 
 
 def _sheet_permissions(request: Request) -> list[str]:
     q = request.query_params
-    return ((["catalog.view"] if q.get("products") or q.get("lots") else [])
-            + (["stock.view"] if q.get("locations") else []))
+    return (["catalog.view"] if q.get("products") or q.get("lots") else []) + (
+        ["stock.view"] if q.get("locations") else []
+    )
 
 
 @guarded(_sheet_permissions)
@@ -148,7 +166,9 @@ async def sheet(request: Request, principal: Principal):
     if not products and not locations and not lots:
         raise p.invalid("products/locations/lots", "至少需要一个 ID", "at least one ID is required")
     if len(products) + len(locations) + len(lots) > MAX_LABELS:
-        raise p.invalid("products/locations/lots", f"每张最多 {MAX_LABELS} 个标签", f"at most {MAX_LABELS} labels per sheet")
+        raise p.invalid(
+            "products/locations/lots", f"每张最多 {MAX_LABELS} 个标签", f"at most {MAX_LABELS} labels per sheet"
+        )
     async with request.app.state.jxc.db.read() as conn:
         await _check_bins(conn, principal, locations)
         items = [await labels.product_label(conn, pk, kind, **data) for pk in products]
@@ -163,15 +183,20 @@ async def receipt_labels(request: Request, principal: Principal):
     out = Output(request, SHEET_FORMATS)
     kind = _kind(request.query_params, labels.GS1_KINDS, "datamatrix")
     async with request.app.state.jxc.db.read() as conn:
-        row = (await conn.execute(select(goods_receipt.c.number, goods_receipt.c.warehouse_id)
-                                  .where(goods_receipt.c.id == pk))).first()
+        row = (
+            await conn.execute(
+                select(goods_receipt.c.number, goods_receipt.c.warehouse_id).where(goods_receipt.c.id == pk)
+            )
+        ).first()
         if row is None:
             raise ScanningError("NOT_FOUND", "receiptId", what="收货单", what_en="Goods receipt")
         if not scope.in_scope(principal, row.warehouse_id):
             raise WebError(403, "PERMISSION_DENIED", permission=f"warehouse {row.warehouse_id}")
         lot_ids = await labels.receipt_lot_ids(conn, pk)
         if not lot_ids:
-            raise p.invalid("receipt", f"收货单 {row.number} 没有批次或序列号", f"receipt {row.number} has no lots or serials")
+            raise p.invalid(
+                "receipt", f"收货单 {row.number} 没有批次或序列号", f"receipt {row.number} has no lots or serials"
+            )
         items = [await labels.lot_label(conn, lot_id, kind) for lot_id in lot_ids[:MAX_LABELS]]
     return out.response(items, row.number)
 

@@ -41,7 +41,9 @@ def date_param(params: Mapping[str, str], name: str, default: date | None = None
     if raw is None:
         return default
     if not _DATE.fullmatch(raw):
-        raise invalid(name, f"日期格式应为 YYYY-MM-DD，而不是“{raw[:40]}”", f"a date must be YYYY-MM-DD, not “{raw[:40]}”")
+        raise invalid(
+            name, f"日期格式应为 YYYY-MM-DD，而不是“{raw[:40]}”", f"a date must be YYYY-MM-DD, not “{raw[:40]}”"
+        )
     try:
         value = date.fromisoformat(raw)
     except ValueError:

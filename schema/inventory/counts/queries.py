@@ -17,8 +17,9 @@ from server.inventory.models import stock_count
 @strawberry.type
 class CountQuery:
     @strawberry.field(description="Stock counts, newest first.", extensions=needs("stock.view"))
-    async def stock_counts(self, info: Info, status: StockCountStatus | None = None, first: int | None = None,
-                           after: str | None = None) -> Connection[StockCount]:
+    async def stock_counts(
+        self, info: Info, status: StockCountStatus | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[StockCount]:
         q = select(stock_count).order_by(stock_count.c.id.desc())
         if status:
             q = q.where(stock_count.c.status == status.value)

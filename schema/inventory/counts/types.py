@@ -35,7 +35,11 @@ class StockCountLine:
 
     @strawberry.field
     async def lot(self, info: Info) -> Lot | None:
-        return None if self._row.lot_id is None else Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
+        return (
+            None
+            if self._row.lot_id is None
+            else Lot.from_row(await info.context.loaders.inventory.lot.load(self._row.lot_id))
+        )
 
     @strawberry.field(description="Book quantity when the count opened.", extensions=needs("stock.count.approve"))
     def snapshot_quantity(self) -> Quantity | None:
@@ -70,9 +74,19 @@ class StockCount:
 
     @classmethod
     def from_row(cls, r) -> StockCount:
-        return cls(id=to_global_id("StockCount", r.id), number=r.number, mode=r.mode, blind=r.blind, status=r.status,
-                   count_date=r.count_date, note=r.note, created_by=r.created_by, approved_by=r.approved_by,
-                   created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("StockCount", r.id),
+            number=r.number,
+            mode=r.mode,
+            blind=r.blind,
+            status=r.status,
+            count_date=r.count_date,
+            note=r.note,
+            created_by=r.created_by,
+            approved_by=r.approved_by,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
@@ -88,9 +102,19 @@ class StockCount:
 
     @strawberry.field
     async def lines(self, info: Info) -> list[StockCountLine]:
-        rows = sorted(await info.context.loaders.inventory.count_lines.load(self._row.id),
-                      key=lambda r: (r.location_id, r.product_id, r.id))
-        return [StockCountLine(id=to_global_id("StockCountLine", r.id), counted_quantity=quantity_of(r.counted_qty),
-                               counted_by=r.counted_by, recount_required=r.recount_required,
-                               recounted_quantity=quantity_of(r.recounted_qty), recounted_by=r.recounted_by, _row=r)
-                for r in rows]
+        rows = sorted(
+            await info.context.loaders.inventory.count_lines.load(self._row.id),
+            key=lambda r: (r.location_id, r.product_id, r.id),
+        )
+        return [
+            StockCountLine(
+                id=to_global_id("StockCountLine", r.id),
+                counted_quantity=quantity_of(r.counted_qty),
+                counted_by=r.counted_by,
+                recount_required=r.recount_required,
+                recounted_quantity=quantity_of(r.recounted_qty),
+                recounted_by=r.recounted_by,
+                _row=r,
+            )
+            for r in rows
+        ]

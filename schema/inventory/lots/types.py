@@ -61,17 +61,34 @@ class LotTrace:
     async def moves(self, info: Info) -> list[StockMove]:
         return await moves_from_rows(info, self._trace.moves)
 
-    @strawberry.field(description="The receipts it came in with; needs purchase.view.", extensions=needs("purchase.view"))
+    @strawberry.field(
+        description="The receipts it came in with; needs purchase.view.", extensions=needs("purchase.view")
+    )
     def receipts(self) -> list[LotReceipt] | None:
-        return [LotReceipt(number=r.number, receipt_date=r.receipt_date, accepted_quantity=quantity_of(r.accepted_qty),
-                           returned_quantity=quantity_of(r.returned_qty), _supplier_id=r.supplier_id)
-                for r in self._trace.receipts]
+        return [
+            LotReceipt(
+                number=r.number,
+                receipt_date=r.receipt_date,
+                accepted_quantity=quantity_of(r.accepted_qty),
+                returned_quantity=quantity_of(r.returned_qty),
+                _supplier_id=r.supplier_id,
+            )
+            for r in self._trace.receipts
+        ]
 
     @strawberry.field(description="The customers who got it; needs sales.view.", extensions=needs("sales.view"))
     def shipments(self) -> list[LotShipment] | None:
-        return [LotShipment(number=r.number, order_number=r.order_number, ship_date=r.ship_date,
-                            quantity=quantity_of(r.qty), returned_quantity=quantity_of(r.returned_qty), _customer_id=r.customer_id)
-                for r in self._trace.shipments]
+        return [
+            LotShipment(
+                number=r.number,
+                order_number=r.order_number,
+                ship_date=r.ship_date,
+                quantity=quantity_of(r.qty),
+                returned_quantity=quantity_of(r.returned_qty),
+                _customer_id=r.customer_id,
+            )
+            for r in self._trace.shipments
+        ]
 
 
 @strawberry.type(description="Stock of a lot that expires soon (or has expired).")

@@ -17,8 +17,9 @@ from server.inventory.models import production_order
 @strawberry.type
 class ProductionQuery:
     @strawberry.field(description="Production orders, newest first.", extensions=needs("stock.view"))
-    async def production_orders(self, info: Info, status: ProductionStatus | None = None, first: int | None = None,
-                                after: str | None = None) -> Connection[ProductionOrder]:
+    async def production_orders(
+        self, info: Info, status: ProductionStatus | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[ProductionOrder]:
         q = select(production_order).order_by(production_order.c.id.desc())
         if status:
             q = q.where(production_order.c.status == status.value)

@@ -44,9 +44,15 @@ class ProductionOrder:
 
     @classmethod
     def from_row(cls, r) -> ProductionOrder:
-        return cls(id=to_global_id("ProductionOrder", r.id), number=r.number, status=r.status,
-                   planned_quantity=quantity_of(r.planned_qty), received_quantity=quantity_of(r.received_qty),
-                   created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("ProductionOrder", r.id),
+            number=r.number,
+            status=r.status,
+            planned_quantity=quantity_of(r.planned_qty),
+            received_quantity=quantity_of(r.received_qty),
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -56,14 +62,22 @@ class ProductionOrder:
     async def warehouse(self, info: Info) -> Warehouse:
         return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._row.warehouse_id))
 
-    @strawberry.field(description="Value of the finished goods received so far; needs cost.view.",
-                      extensions=needs("cost.view"))
+    @strawberry.field(
+        description="Value of the finished goods received so far; needs cost.view.", extensions=needs("cost.view")
+    )
     def received_value(self) -> Money | None:
         return Money(str(fen_to_decimal(self._row.received_value_fen)))
 
     @strawberry.field
     async def lines(self, info: Info) -> list[ProductionOrderLine]:
         rows = await info.context.loaders.inventory.production_lines.load(self._row.id)
-        return [ProductionOrderLine(id=to_global_id("ProductionOrderLine", r.id), required_quantity=quantity_of(r.required_qty),
-                                    issued_quantity=quantity_of(r.issued_qty), returned_quantity=quantity_of(r.returned_qty), _row=r)
-                for r in rows]
+        return [
+            ProductionOrderLine(
+                id=to_global_id("ProductionOrderLine", r.id),
+                required_quantity=quantity_of(r.required_qty),
+                issued_quantity=quantity_of(r.issued_qty),
+                returned_quantity=quantity_of(r.returned_qty),
+                _row=r,
+            )
+            for r in rows
+        ]

@@ -34,7 +34,9 @@ class Availability:
         return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._warehouse_id))
 
 
-@strawberry.type(description="What to order now (补货建议): max − (available + on order), at the supplier's MOQ and pack.")
+@strawberry.type(
+    description="What to order now (补货建议): max − (available + on order), at the supplier's MOQ and pack."
+)
 class ReorderSuggestion:
     available: Quantity
     on_order: Quantity
@@ -81,5 +83,10 @@ class LowStockEvent:
 
 async def base_precision(info: Info, product_id: int) -> int:
     async with info.context.db.read() as conn:
-        return (await conn.execute(select(unit.c.precision).join(product, product.c.base_unit_id == unit.c.id)
-                                   .where(product.c.id == product_id))).scalar() or 0
+        return (
+            await conn.execute(
+                select(unit.c.precision)
+                .join(product, product.c.base_unit_id == unit.c.id)
+                .where(product.c.id == product_id)
+            )
+        ).scalar() or 0

@@ -17,12 +17,17 @@ from server.inventory.models import transfer_order
 @strawberry.type
 class TransferQuery:
     @strawberry.field(description="Transfers between warehouses, newest first.", extensions=needs("stock.view"))
-    async def transfers(self, info: Info, status: TransferStatus | None = None, first: int | None = None,
-                        after: str | None = None) -> Connection[Transfer]:
+    async def transfers(
+        self, info: Info, status: TransferStatus | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Transfer]:
         q = select(transfer_order).order_by(transfer_order.c.id.desc())
         if status:
             q = q.where(transfer_order.c.status == status.value)
         allowed = caller_warehouses(info)
-        q = q.where(or_(scope.within(allowed, transfer_order.c.from_warehouse_id),
-                        scope.within(allowed, transfer_order.c.to_warehouse_id)))
+        q = q.where(
+            or_(
+                scope.within(allowed, transfer_order.c.from_warehouse_id),
+                scope.within(allowed, transfer_order.c.to_warehouse_id),
+            )
+        )
         return await paginate(info, q, Transfer.from_row, first=first, after=after)

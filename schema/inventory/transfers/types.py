@@ -46,8 +46,16 @@ class Transfer:
 
     @classmethod
     def from_row(cls, r) -> Transfer:
-        return cls(id=to_global_id("Transfer", r.id), number=r.number, status=r.status, dispatch_date=r.dispatch_date,
-                   note=r.note, actor=r.actor, created_at=r.created_at, _row=r)
+        return cls(
+            id=to_global_id("Transfer", r.id),
+            number=r.number,
+            status=r.status,
+            dispatch_date=r.dispatch_date,
+            note=r.note,
+            actor=r.actor,
+            created_at=r.created_at,
+            _row=r,
+        )
 
     @strawberry.field
     async def from_warehouse(self, info: Info) -> Warehouse:
@@ -60,6 +68,16 @@ class Transfer:
     @strawberry.field
     async def lines(self, info: Info) -> list[TransferLine]:
         rows = await info.context.loaders.inventory.transfer_lines.load(self._row.id)
-        return [TransferLine(id=to_global_id("TransferLine", r.id), line_no=r.line_no, quantity=quantity_of(r.qty),
-                             received_quantity=quantity_of(r.received_qty), difference_quantity=quantity_of(r.difference_qty),
-                             difference_reason=r.difference_reason, done=r.done, _row=r) for r in rows]
+        return [
+            TransferLine(
+                id=to_global_id("TransferLine", r.id),
+                line_no=r.line_no,
+                quantity=quantity_of(r.qty),
+                received_quantity=quantity_of(r.received_qty),
+                difference_quantity=quantity_of(r.difference_qty),
+                difference_reason=r.difference_reason,
+                done=r.done,
+                _row=r,
+            )
+            for r in rows
+        ]
