@@ -26,6 +26,10 @@ async def _main() -> None:
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()
+        if conn.dialect.name == "sqlite":
+            # WAL is a property of the file: set it once here, so that the server's first connections
+            # (several at a time) find it set instead of racing to switch it (an instant "database is locked")
+            await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     await engine.dispose()
 
 

@@ -54,6 +54,24 @@ def test_migrations_match_the_models_and_rerun_keeps_data(test_databases):
     assert asyncio.run(count()) == 1
 
 
+async def test_a_migrated_sqlite_file_is_in_wal_mode_and_many_first_connections_open_at_once(tmp_path):
+    """The migrations leave the file in WAL mode: the server's first connections, several at a time,
+    must not race to switch it (that race answers "database is locked" at once, busy timeout or not)."""
+    import sqlite3
+
+    path = tmp_path / "fresh.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    databases = [Database(url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(d.ping() for d in databases for _ in range(4)))
+    finally:
+        for d in databases:
+            await d.dispose()
+
+
 def test_jxc_check_reports_a_corrupted_level(test_databases, monkeypatch, capsys):
     url = _fresh(test_databases)
     monkeypatch.setenv("DATABASE_URL", url)

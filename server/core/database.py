@@ -70,10 +70,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Take over transaction control from the sqlite3 module (its legacy mode breaks SAVEPOINT).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL persists in the file (migrations set it); switching needs an exclusive lock that a
+        # concurrent first connection would be refused at once, so only switch when it is not set yet
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @sa_event.listens_for(sync_engine, "begin")
