@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import logging
 
-from server.cli import access, database, finance, jobs, labels, serve
+from server.cli import access, database, finance, jobs, labels, maintenance, serve
 from server.core.audit import audited
 from server.core.settings import load_settings
+from server.core.version import jxc_version
 
-GROUPS = (serve, database, jobs, finance, labels, access)
+GROUPS = (serve, database, maintenance, jobs, finance, labels, access)
 
-# the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, worker, jobs, finance,
+# the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, backup, restore, worker, jobs, finance,
 # labels, expiring, user, role, token
 _REGISTER = (
     serve.add_parser,
     database.add_parser,
+    maintenance.add_parser,
     jobs.add_parser,
     finance.add_parser,
     labels.add_parser,
@@ -30,6 +32,7 @@ _REGISTER = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jxc", description="jxc 进销存 server")
+    parser.add_argument("--version", action="version", version=f"jxc {jxc_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _REGISTER:
         register(sub)

@@ -10,7 +10,10 @@ COMMANDS = ("migrate", "demo-data", "check")
 
 
 def add_parser(sub) -> None:
-    sub.add_parser("migrate", help="upgrade the database schema in place")
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database schema in place, after a backup (JXC_BACKUP_DIR) / 升级数据库结构"
+    )
+    migrate.add_argument("--no-backup", action="store_true", help="upgrade without taking a backup first")
     demo = sub.add_parser("demo-data", help="load the demo company once (no-op if present)")
     demo.add_argument(
         "--scale",
@@ -24,7 +27,13 @@ def add_parser(sub) -> None:
 
 def run(args, settings) -> int:
     if args.command == "migrate":
-        _migrate(settings)
+        from server.maintenance.backup import BackupError
+
+        try:
+            _migrate(settings, backup_first=not args.no_backup)
+        except BackupError as exc:
+            print(f"error / 错误: {exc}\nnot upgraded; `jxc migrate --no-backup` upgrades without a backup / 未升级")
+            return 1
         asyncio.run(with_db(settings, _first_run))
         return 0
     if args.command == "demo-data" and args.scale == "large":
@@ -54,11 +63,24 @@ def run(args, settings) -> int:
     return 2  # pragma: no cover
 
 
-def _migrate(settings) -> None:
+def _migrate(settings, *, backup_first: bool) -> None:
+    """Upgrade to head. A database holding data at an older revision is backed up first (the
+    migrations then run in one transaction on PostgreSQL: all of them or none)."""
+    from server.cli.maintenance import default_backup_file, take_backup
+    from server.maintenance.backup import current_revision, head_revision
     from server.migrate import upgrade
 
+    before, head = asyncio.run(current_revision(settings.database_url)), head_revision()
+    if before is not None and before != head and backup_first:
+        take_backup(settings, default_backup_file(settings, f"before-{head}"))
     upgrade(settings.database_url)
-    print(f"database is up to date: {_safe_url(settings.database_url)}")
+    where = _safe_url(settings.database_url)
+    if before == head:
+        print(f"database is up to date / 数据库已是最新: {where} (schema {head})")
+    elif before is None:
+        print(f"database created / 已创建数据库: {where} (schema {head})")
+    else:
+        print(f"database upgraded / 数据库已升级: {where} (schema {before} → {head})")
 
 
 def _safe_url(url: str) -> str:

@@ -30,6 +30,7 @@ class Settings:
     jobs: bool = True  # run the job scheduler inside the server (JXC_JOBS=0: only in `jxc worker`)
     graphiql: bool = True  # serve the GraphiQL page on GET /graphql (JXC_GRAPHIQL=0: not)
     environment: str = "development"  # JXC_ENV; "production" turns GraphiQL and introspection off by default
+    backup_dir: str = "./var/backups"  # JXC_BACKUP_DIR: where `jxc migrate` and `jxc backup` put backups
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,6 +88,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         jobs=env.get("JXC_JOBS", "1") not in ("0", "false", "no"),
         graphiql=_flag(env, "JXC_GRAPHIQL", not _production(env)),
         environment=_environment(env),
+        backup_dir=env.get("JXC_BACKUP_DIR", "./var/backups"),
     )
 
 

@@ -1,0 +1,1 @@
+"""Running jxc for years: backups and their restore (more housekeeping joins here)."""
