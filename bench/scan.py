@@ -158,3 +158,44 @@ async def bench_scans(label: str, url: str, workers: int, rate_po: str, serial_p
             flush=True,
         )
     return out
+
+
+async def main() -> int:
+    """``python -m bench.scan``: the scan benchmark alone, on a fresh PostgreSQL database (``--sqlite``:
+    on SQLite too), with the seed of ``make bench``. Fails when 5,000 serials take more than 10 s on
+    PostgreSQL."""
+    import sys
+    import tempfile
+
+    from bench.run import seed
+    from server.migrate import upgrade
+    from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
+
+    duration = float(os.environ.get("JXC_BENCH_SECONDS", "5"))
+    result = 0
+    if "--sqlite" in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+            upgrade(url)
+            await seed(url)
+            print("SQLite (1 worker):", flush=True)
+            await bench_scans("SQLite", url, 1, *await seed_scan(url), duration)
+    if not await pg_reachable():
+        print("PostgreSQL is not reachable: nothing measured against the target", flush=True)
+        return 1
+    url = await create_pg_database()
+    try:
+        upgrade(url)
+        await seed(url)
+        print("PostgreSQL (2 workers):", flush=True)
+        out = await bench_scans("PostgreSQL", url, 2, *await seed_scan(url), duration)
+    finally:
+        await drop_pg_database(url)
+    if out["serials_s"] > 10:
+        print(f"  5,000 serials took {out['serials_s']:.1f} s: over the 10 s target", flush=True)
+        result = 1
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

@@ -266,13 +266,18 @@ def review(q: ScanQueue, p: Printer, home, reader: Reader | None, retry: list[st
     changed = False
     if retry or drop:
         for op in items:
+            if q.op(op.seq).status != "set_aside":  # a done queued again below
+                continue
             if "all" in drop or str(op.seq) in drop:
                 q.mark(op.seq, "dropped")
                 p.line(f"#{op.seq} " + t("已放弃", "dropped"), YELLOW)
             elif "all" in retry or str(op.seq) in retry:
                 changed |= _retry(q, p, op)
+            changed |= _release_done(q, p, q.op(op.seq).session_id)
     else:
         for op in items:
+            if q.op(op.seq).status != "set_aside":  # a done queued again once its scans were reviewed
+                continue
             show(q, p, op)
             while True:
                 hint = (
@@ -297,6 +302,7 @@ def review(q: ScanQueue, p: Printer, home, reader: Reader | None, retry: list[st
                 elif choice not in ("s", "skip", "跳过", ""):
                     continue
                 break
+            changed |= _release_done(q, p, q.op(op.seq).session_id)
             if choice in ("q", "quit", "退出"):
                 break
     if changed:
@@ -305,6 +311,25 @@ def review(q: ScanQueue, p: Printer, home, reader: Reader | None, retry: list[st
     if left:
         p.warn(t(f"仍有 {len(left)} 条待复核", f"{len(left)} still set aside"))
     return 0 if not left else 1
+
+
+def _release_done(q: ScanQueue, p: Printer, session_id: str | None) -> bool:
+    """A ``done`` set aside only because scans of its session were set aside is queued again once none
+    is left: it is sent after them (``ScanQueue.to_send``), the worker does not retry it."""
+    if session_id is None:
+        return False
+    aside = q.ops("session_id = ? AND status = 'set_aside'", (session_id,))
+    waiting = [o for o in aside if o.kind == "complete" and o.error_code == "SESSION_HAS_SET_ASIDE"]
+    if not waiting or len(waiting) != len(aside):
+        return False
+    for o in waiting:
+        q.mark(o.seq, "pending", error_code="", message="")
+        p.line(
+            f"#{o.seq} done: "
+            + t("本作业的扫描都已复核，“完成”随后发送", "every scan of this session is reviewed: done follows them"),
+            YELLOW,
+        )
+    return True
 
 
 def _can_add_lot(op: Op) -> bool:

@@ -6,7 +6,9 @@ consecutive scans of a session go in one ``scanBatch`` (up to 100), a batch the 
 whole is sent again scan by scan, so one scan it cannot take — a refusal or ``INTERNAL_ERROR`` alike —
 is set aside for review and the others go on. ``undo`` takes back the session's last scan: one set
 aside is simply dropped, one the server counted is undone with ``undoLastScan``; ``done`` completes
-the session once none of its scans is set aside.
+the session after every other operation of it, those queued after it included (a scan retried or
+given its lot in the review): while one is set aside the ``done`` is set aside too, and the review
+queues it again once none is left.
 
 One process sends at a time (a lock file under ``JXC_SCAN_HOME``): another ``jxc-scan`` keeps
 queueing. ``Background`` runs ``step`` in a thread with exponential backoff and full jitter while the
@@ -107,6 +109,7 @@ class Sender:
         refuses the token (``signed_out``)."""
         if not self.acquire():
             return "busy"
+        deferred = None
         try:
             while True:
                 ops = self.q.to_send(REPLAY_BATCH)
@@ -134,8 +137,12 @@ class Sender:
                     self._scans(session, chunk)
                 elif op.kind == "undo":
                     self._undo(session, op)
-                else:
-                    self._complete(session, op)
+                elif not self._complete(session, op):
+                    if deferred == op.seq:  # cannot happen (``to_send`` sends them first): never spin
+                        self._set_aside(op, "SESSION_HAS_SET_ASIDE", "")
+                    deferred = op.seq
+                    continue
+                deferred = None
                 self._reached()
         except Offline as exc:
             if self.state != "offline":
@@ -346,34 +353,41 @@ class Sender:
         self.q.mark_many([(target.seq, "sent", {"undone": 1}), (op.seq, "sent", {"message": message})])
         self.p.line(f"↶ {message}", "33")
 
-    def _complete(self, session: Session, op: Op) -> None:
+    def _complete(self, session: Session, op: Op) -> bool:
+        """Complete the session, or set the ``done`` aside while scans of it are set aside; ``False``
+        (nothing done, the ``done`` still pending) while others of its operations are still queued —
+        queued after it by another ``jxc-scan`` (a replacement typed in the review): they go first."""
         blocking = self.q.blocking_complete(op.session_id)
-        if blocking:
-            seqs = ", ".join(f"#{b.seq}" for b in blocking)
+        aside = [b for b in blocking if b.status == "set_aside"]
+        if blocking and not aside:
+            return False
+        if aside:
+            seqs = ", ".join(f"#{b.seq}" for b in aside)
             self._set_aside(
                 op,
                 "SESSION_HAS_SET_ASIDE",
                 t(
-                    f"本作业还有待复核的扫描 {seqs}：先复核，再重试“完成”",
-                    f"set-aside scans {seqs} in this session: review them, then retry done",
+                    f"本作业还有待复核的扫描 {seqs}：复核后“完成”自动随后发送",
+                    f"set-aside scans {seqs} in this session: review them, done follows by itself",
                 ),
             )
-            return
+            return True
         try:
             data = self.call(COMPLETE, {"s": session.server_id})["completeScanSession"]
             errors, number = data["errors"], data["documentNumber"]
         except ServerError as exc:
             self._set_aside(op, exc.code, exc.message)
-            return
+            return True
         except (KeyError, TypeError):  # completing again is safe: it posts once
             self._set_aside(op, "BAD_RESPONSE", "")
-            return
+            return True
         if errors:
             self._set_aside(op, errors[0]["code"], errors[0]["message"])
-            return
+            return True
         self.q.mark(op.seq, "sent", message=number)
         self.q.update_session(session.local_id, status="completed", result=number)
         self.p.ok(t(f"作业完成：{number}", f"session completed: {number}"))
+        return True
 
 
 class Background(threading.Thread):

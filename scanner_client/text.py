@@ -101,8 +101,9 @@ ERRORS = {
         "the undo was sent but no answer came: check whether it applied, then retry or drop it",
     ),
     "SESSION_HAS_SET_ASIDE": (
-        "本作业还有待复核的扫描：先复核它们，再重试“完成”",
-        "this session still has set-aside scans: review them, then retry done",
+        "本作业还有待复核的扫描：复核完（重试、放弃或补录批次）后“完成”自动随后发送",
+        "this session still has set-aside scans: once they are reviewed (retried, dropped or given their lot), "
+        "done follows by itself",
     ),
     "UNDONE": ("已撤销", "undone"),
     "REPLACED": ("已由补录批次的扫描取代", "replaced by the scan with the lot typed"),

@@ -358,3 +358,66 @@ async def test_a_date_that_is_not_a_date_says_so(gql, coded):
     assert errors[0]["message"] == "条码中的日期无效：(17) 251340 不是有效的 YYMMDD 日期。"
     r, _ = await gun.resolve(f"]C1010{ITEM}17280200")  # day 00: the last day of the month (a leap February)
     assert r["expiryDate"] == "2028-02-29"
+
+
+async def test_more_vectors_from_the_gs1_general_specifications_and_biip(gql):
+    """Vectors not used above, resolved and scanned through the API:
+
+    * biip's README example ``]C1010703206980498815210526100329`` (GTIN 07032069804988, best before
+      2021-05-26, lot 0329) and the GS1 DataMatrix Guideline example as biip's tests carry it,
+      ``]d201034531200000111719112510ABCD1234`` GS ``2110`` (expiry 2019-11-25, lot ABCD1234, serial 10);
+      the same element strings from a GS1 QR Code (``]Q3``) and in human-readable form;
+    * GS1 General Specifications on (17) with DD = 00, as the domain reference quotes them: ``130200``
+      is 2013-02-28 and ``160200`` is 2016-02-29 (leap year);
+    * (3103) with three implied decimals: ``000189`` is 0.189 kg; (01) from GS1 DataBar (``]e0``).
+
+    The DataMatrix Guideline's lot expired in 2019: resolving it says what it carries, receiving it is
+    refused at the scan (``EXPIRED_LOT``) — the receipt would never take it either."""
+    db = gql.db
+    pw = await make_purchasing_world(db)
+    biip_item = await product(db, pw.w, "BIIP", tracking="lot", barcodes=("7032069804988",))
+    dm_item = await product(db, pw.w, "DMG", tracking="serial", barcodes=("3453120000011",))
+    await product(db, pw.w, "ITEM", barcodes=(ITEM,))
+    gun = Handheld(gql)
+    fields = ("gtin", "expiryDate", "bestBefore", "lot", "serial", "netWeightKg")
+    vectors = {
+        "]C1010703206980498815210526100329": ("BIIP", "07032069804988", None, "2021-05-26", "0329", None, None),
+        "(01)07032069804988(15)210526(10)0329": ("BIIP", "07032069804988", None, "2021-05-26", "0329", None, None),
+        "]d201034531200000111719112510ABCD1234\x1d2110": (
+            "DMG",
+            "03453120000011",
+            "2019-11-25",
+            None,
+            "ABCD1234",
+            "10",
+            None,
+        ),
+        "]Q3010345312000001117191125\x1d10ABCD1234": (
+            "DMG",
+            "03453120000011",
+            "2019-11-25",
+            None,
+            "ABCD1234",
+            None,
+            None,
+        ),
+        f"]C1010{ITEM}1713020010A": ("ITEM", f"0{ITEM}", "2013-02-28", None, "A", None, None),
+        f"]C1010{ITEM}1716020010B": ("ITEM", f"0{ITEM}", "2016-02-29", None, "B", None, None),
+        f"]C1010{ITEM}310300018910L": ("ITEM", f"0{ITEM}", None, None, "L", None, "0.189"),
+        f"]e0010{ITEM}17251231": ("ITEM", f"0{ITEM}", "2025-12-31", None, None, None, None),
+    }
+    for code, expected in vectors.items():
+        r, errors = await gun.resolve(code)
+        assert errors == [], (code, errors)
+        assert (r["product"]["sku"], *(r[f] for f in fields)) == expected, code
+
+    number = await approved_po(db, pw, (biip_item, "4", None), (dm_item, "1", None))
+    await gun.start("RECEIVE", number, "WH1-A-01")
+    a = await gun.ok("]C1010703206980498815210526100329", "4")  # (15) best before is not an expiry
+    assert a["message"] == f"{number} · 商品 BIIP: 4 / 4"
+    error = await gun.refused("]d201034531200000111719112510ABCD1234\x1d2110")
+    assert (error["code"], error["message"]) == ("EXPIRED_LOT", "Lot ABCD1234 expired on 2019-11-25: set it aside.")
+    receipt, errors = await gun.complete()
+    assert errors == [] and receipt.startswith("RC")
+    assert await stock_by_lot(db, biip_item) == {"0329": (None, pw.w.a1, 4)}
+    assert await stock_by_lot(db, dm_item) == {}

@@ -87,7 +87,7 @@ async def test_server_coming_back_while_the_worker_scans(db, db_url, tmp_path):
     hand = Handheld(home)
     for _ in range(5):
         hand.type(EAN)  # connection refused: queued
-    hand.wait_for("offline")
+    hand.wait_for("server unreachable")  # said once by the sender (the status line may not have seen it yet)
     assert hand.count(f"{number} · ") == 0
     with running_server(db_url, port=port):
         hand.wait_for("server reachable again", timeout=60)  # the backoff found it by itself
@@ -191,12 +191,13 @@ async def test_scans_the_server_cannot_take_are_set_aside_and_reviewed(db, db_ur
             assert "服务器内部错误" in status and "系统里没有这个条码" in status, status
 
             proxy.poison = None
-            review = jxc_scan(home, "review", stdin="r\nd\nr\n")
+            review = jxc_scan(home, "review", stdin="r\nd\n")  # the done follows by itself
             out = review.stdout
             assert review.returncode == 0, out + review.stderr
             assert "服务器 / server: 服务器内部错误" in out and "internal server error: retry" in out, out
             assert "unknown barcode: check the product or bin label" in out and "[UNKNOWN_BARCODE]" in out, out
-            assert "this session still has set-aside scans" in out, out  # the done, set aside too
+            assert "every scan of this session is reviewed: done follows them" in out, out  # no retry needed
+            assert out.index("1 / 5") < out.index("session completed: RC"), out
             assert f"{number} · 扫码商品 1: 1 / 5" in out and "session completed: RC" in out, out
             rows = queue_rows(home)
             assert [(r[2], r[3]) for r in rows] == [
@@ -225,7 +226,8 @@ async def test_a_dead_zone_never_slows_the_prompt(db, db_url, tmp_path):
     with dead_zone(port):
         hand = Handheld(home, JXC_SCAN_TIMEOUT=5)  # each request hangs 5 s before giving up
         times = [hand.type(EAN) for _ in range(50)]
-        assert max(times) < 0.5, times  # a 5 s wait per scan before
+        # a 5 s wait per scan before; the first line also waits for the client to start (slow on a busy machine)
+        assert max(times[1:]) < 0.5 and times[0] < 3, times
         assert "queued 50 · set aside 0" in hand.lines[-1], hand.output
         started = time.monotonic()
         assert hand.close() == 0
@@ -324,7 +326,7 @@ async def test_lots_typed_by_hand_for_labels_with_only_a_gtin(db, db_url, tmp_pa
         hand.type("6")
         hand.wait_for("/ 200", n=3)
         hand.type("done")
-        hand.wait_for("review them, then retry done")  # the scan without its lot is set aside
+        hand.wait_for("review them, done follows by itself")  # the scan without its lot is set aside
         assert hand.close() == 0
         assert [line.split(": ")[-1] for line in hand.lines if line.startswith("✓ PO")] == [
             "24 / 200",
@@ -332,9 +334,9 @@ async def test_lots_typed_by_hand_for_labels_with_only_a_gtin(db, db_url, tmp_pa
             "54 / 200",
         ], hand.output
 
-        # the lot typed for the refused scan (C9, no expiry, quantity 1), then done retried: the new
-        # scan is sent before the session completes
-        review = jxc_scan(home, "review", stdin="l\nC9\n\n\nr\n")
+        # the lot typed for the refused scan (C9, no expiry, quantity 1): the done, queued again by
+        # itself, completes the session after the new scan
+        review = jxc_scan(home, "review", stdin="l\nC9\n\n\n")
         out = review.stdout
         assert review.returncode == 0, out + review.stderr
         assert "(01)06920000000012(10)C9" in out and out.index("55 / 200") < out.index("session completed: RC"), out
@@ -414,3 +416,63 @@ def test_an_undo_cut_off_on_the_wire_is_not_sent_twice(tmp_path):
     Sender(tmp_path, Printer(out), q).acquire()
     assert q.op(undo).status == "set_aside" and q.op(undo).error_code == "UNDO_UNCERTAIN"
     assert "no answer came" in out.getvalue() and "没有收到回复" in out.getvalue()
+
+
+async def test_a_done_typed_offline_waits_for_the_lot_typed_in_the_review(db, db_url, tmp_path):
+    """The worker types ``done`` in a dead zone while a scan of the session is set aside for want of a
+    lot, then types the lot in the review, still offline: the replacement is queued after the ``done``,
+    yet is sent before it — the session completes with it, the ``done`` is never set aside."""
+    (lotted,), number = await order_to_receive(db, (LOT_EAN, "10", "lot", None))
+    token = await scanner_token(db)
+    port, home = free_port(), tmp_path / "client"
+    with running_server(db_url, port=port) as base:
+        sign_in(home, base, token)
+        assert jxc_scan(home, "start", "RECEIVE", "--document", number, "--location", "WH1-A-01").returncode == 0
+        online = jxc_scan(home, "run", stdin=f"{LOT_EAN} lot=A1 qty=4\n{LOT_EAN}*2\n")
+        assert "4 / 10" in online.stdout and "lot/serial tracked" in online.stdout, online.stdout
+    offline = jxc_scan(home, "run", stdin="done\n")  # the server is gone
+    assert "done saved" in offline.stdout, offline.stdout
+    review = jxc_scan(home, "review", stdin="l\nB2\n\n\n")  # the lot; no expiry; the quantity typed before
+    assert "→ #4" in review.stdout and "server unreachable" in review.stdout, review.stdout
+    assert [(r[0], r[2], r[3]) for r in queue_rows(home)] == [
+        (1, f"{LOT_EAN} lot=A1 qty=4", "sent"),
+        (2, f"{LOT_EAN}*2", "dropped"),
+        (3, "done", "pending"),
+        (4, f"{LOT_EAN} lot=B2 qty=2", "pending"),
+    ]
+    with running_server(db_url, port=port):
+        synced = jxc_scan(home, "sync")
+    out = synced.stdout
+    assert synced.returncode == 0 and "✗" not in out, out
+    assert out.index("6 / 10") < out.index("session completed: RC"), out
+    assert {r[3] for r in queue_rows(home)} == {"sent", "dropped"}
+    assert await received(db) == {(lotted, "A1", None): 4, (lotted, "B2", None): 2}
+
+
+def test_a_done_waits_for_what_another_jxc_scan_queues_while_it_is_sent(tmp_path):
+    """A replacement queued by ``jxc-scan review`` in another terminal just after the sender picked the
+    ``done``: the ``done`` stays queued behind it (it used to be set aside as if a scan were set aside)."""
+    from scanner_client import config
+    from scanner_client.queue import ScanQueue
+    from scanner_client.sender import Sender
+    from scanner_client.text import Printer
+
+    q = ScanQueue(tmp_path / "queue.sqlite3")
+    q.set("server", f"http://127.0.0.1:{free_port()}")  # nobody listens: the scan cannot be sent
+    config.write_token(tmp_path, "jxc_test")
+    s = q.new_session("RECEIVE", "PO2026-000001")
+    q.update_session(s, server_id="U2NhblNlc3Npb246MQ==", status="open")
+    done = q.add("complete", s, "done")
+    picked = q.to_send
+
+    def review_meanwhile(limit):
+        ops = picked(limit)
+        if not q.ops("kind = 'scan'"):
+            q.add("scan", s, f"{LOT_EAN} lot=B2", code=f"]C10{LOT_EAN}10B2")
+        return ops
+
+    q.to_send = review_meanwhile
+    out = io.StringIO()
+    assert Sender(tmp_path, Printer(out), q).step() == "offline"
+    assert [(op.kind, op.status) for op in q.ops()] == [("complete", "pending"), ("scan", "pending")], out.getvalue()
+    assert q.op(done).error_code == "" and "review them" not in out.getvalue()

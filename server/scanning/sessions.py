@@ -28,7 +28,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, literal, null, or_, select, union_all, update
 
@@ -51,7 +53,7 @@ from server.inventory.models import frozen_location, location, lot, stock_count,
 from server.purchasing.models import goods_receipt, purchase_order, purchase_order_line
 from server.purchasing.settings import load_purchase_settings
 from server.sales.models import sales_order, sales_order_line, shipment
-from server.scanning.barcodes import Lookups, clean_code, resolve_barcode
+from server.scanning.barcodes import Lookups, Resolution, clean_code, resolve_barcode
 from server.scanning.errors import ScanningError
 from server.scanning.models import scan_record, scan_session, scan_tally
 
@@ -74,7 +76,7 @@ async def do_start_session(
     if mode not in MODES:
         raise ScanningError("INVALID_VALUE", "mode", detail=" | ".join(MODES))
     async with db.write() as conn:
-        doc_id = None
+        doc_id = doc_warehouse = None
         if mode in DOCUMENTS:
             prefix, table, statuses = DOCUMENTS[mode]
             doc = (
@@ -89,7 +91,7 @@ async def do_start_session(
             if doc.status not in statuses:
                 raise ScanningError("INVALID_STATUS", "document", what="scan_session", status=doc.status, action="scan")
             scope.require_warehouse(principal, doc.warehouse_id, ScanningError, "document")
-            doc_id = doc.id
+            doc_id, doc_warehouse = doc.id, doc.warehouse_id
         loc_id = None
         if location_code:
             loc = (
@@ -100,7 +102,7 @@ async def do_start_session(
             if loc is None:
                 raise ScanningError("UNKNOWN_BARCODE", "location", code=location_code)
             scope.require_warehouse(principal, loc.warehouse_id, ScanningError, "location")
-            if mode in ("RECEIVE", "PICK") and loc.warehouse_id != doc.warehouse_id:
+            if mode in ("RECEIVE", "PICK") and loc.warehouse_id != doc_warehouse:
                 raise ScanningError("WRONG_LOCATION", "location", location=location_code.strip())
             if mode != "COUNT":
                 await _refuse_frozen(conn, loc.id, location_code.strip(), "location")
@@ -236,7 +238,7 @@ async def do_scan_batch(
         earlier = {r.scan_id: r for r in await conn.execute(select(scan_record).where(scan_record.c.scan_id.in_(ids)))}
         lookups = Lookups(conn)
         await lookups.prefetch([clean_code(sc.code, gs_substitutes) for sc in scans if sc.scan_id not in earlier])
-        resolved: dict[int, object] = {}
+        resolved: dict[int, Resolution | ScanningError] = {}
         for i, sc in enumerate(scans):  # what each code is, before taking the session lock
             if sc.scan_id not in earlier:
                 try:
@@ -251,7 +253,7 @@ async def do_scan_batch(
         earlier.update(
             {r.scan_id: r for r in await conn.execute(select(scan_record).where(scan_record.c.scan_id.in_(missing)))}
         )
-        good = [r for r in resolved.values() if not isinstance(r, ScanningError)]
+        good = [r for r in resolved.values() if isinstance(r, Resolution)]
         await batch.load_serials([r for r in good if r.serial])
         await batch.load_stock(good)
         results: list[ScanAnswer | ScanningError] = []
@@ -261,9 +263,10 @@ async def do_scan_batch(
                 results.append(_replay(first, sc, session_id))
                 continue
             try:
-                if isinstance(resolved[i], ScanningError):
-                    raise resolved[i]
-                results.append(await batch.apply(sc, resolved[i]))
+                r = resolved[i]
+                if isinstance(r, ScanningError):
+                    raise r
+                results.append(await batch.apply(sc, r))
             except ScanningError as exc:
                 results.append(exc)
         await batch.write()
@@ -295,8 +298,8 @@ class _Batch:
         self.seen: dict[str, object] = {}
         self.tallies: dict[int, int] = {}
         self.added: dict[int, int] = {}
-        self.products: dict[int, object] = {}
-        self.needs: dict[int, object] = {}
+        self.products: dict[int, Any] = {}  # product → its row (name, tracking, unit)
+        self.needs: dict[int, Any] = {}  # RECEIVE: (lines, tolerance); PICK: reserved
         self.packs: dict[int, tuple[int, str, str]] = {}  # product → (factor, unit 中文, unit English) of its lines
         self.serials: dict[int, set[str]] = {}  # per product: serials scanned (not undone) in the session
         self.has_products: bool | None = None
@@ -305,7 +308,7 @@ class _Batch:
         self.stock: dict[tuple[int, int, str], int] = {}
         self.taken: dict[tuple[int, int, str], int] = {}
         self.in_stock: dict[tuple[int, str], str] = {}  # RECEIVE: (product, serial) → the bin holding it
-        self.expiries: dict[tuple[int, str], object] = {}  # RECEIVE: (product, lot code) → its expiry date
+        self.expiries: dict[tuple[int, str], date] = {}  # RECEIVE: (product, lot code) → its expiry date
         self.bin_codes: dict[int, str] = {}
         self.doc_warehouse: int | None = None
 
@@ -347,7 +350,7 @@ class _Batch:
         if mode == "RECEIVE":
             if not codes:
                 return
-            lots = (
+            lots: Any = (
                 select(
                     literal("l").label("src"),
                     lot.c.product_id,
@@ -564,7 +567,7 @@ class _Batch:
             if typed <= 0:
                 raise ScanningError("INVALID_VALUE", "quantity", detail=quantity)
         else:
-            typed = r.count or 1
+            typed = Decimal(r.count or 1)
         qty = int(typed * (r.pack_quantity or QTY_SCALE))
         if qty <= 0 or qty % (QTY_SCALE // 10**p.precision):  # finer than the unit allows
             raise ScanningError("TOO_MANY_DECIMALS", "quantity", precision=p.precision)
@@ -904,7 +907,9 @@ async def _refusal(db: Database, session, exc: DomainError, sources: list) -> Sc
                     ),
                 )
             )
-    return ScanningError.many(details)
+    err = ScanningError(details[0].code, details[0].field, **details[0].params)
+    err.details = list(details)
+    return err
 
 
 async def _scans_of(conn, session_id: int, ln) -> str:
