@@ -4,6 +4,7 @@ cost, bills with three-way match, payments and payables, supplier scorecards."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -239,6 +240,18 @@ async def test_edit_only_in_draft_or_rejected(db):
     await fails(do_update_purchase_order(db, oid, edit, PURCHASER), "INVALID_STATUS")
     await fails(do_submit_purchase_order(db, oid, PURCHASER), "INVALID_STATUS")
     assert len((await snapshot(db))["purchase_order_line"]) == len(before["purchase_order_line"])
+
+
+async def test_update_checks_the_stored_orders_warehouse(db):
+    """#15: an update is refused when the stored order lies outside the caller's warehouses, even
+    when the new header and lines lie inside them (as for sales orders)."""
+    pw = await make_purchasing_world(db)
+    oid = await new_po(db, pw, [ln(pw.widget, "3", "10.00")])  # stored in wh1
+    outsider = replace(PURCHASER, warehouse_ids=frozenset({pw.w.wh2}))
+    before = await snapshot(db)
+    edit = OrderInput(pw.supplier, pw.w.wh2, [ln(pw.widget, "4", "10.00")], order_date=D)
+    await fails(do_update_purchase_order(db, oid, edit, outsider), "PERMISSION_DENIED", "id")
+    assert await snapshot(db) == before
 
 
 async def test_idempotency_key(db):

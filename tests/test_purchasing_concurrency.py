@@ -21,10 +21,10 @@ from server.core import clock
 from server.core.database import Database
 from server.core.numbering import document_sequence, next_number
 from server.core.numbers import fen_to_decimal
+from server.documents import orders as orders_module  # creates orders: status_event is patched there
 from server.events.journal import DOCUMENT_STATUS_CHANGED
 from server.events.models import event
 from server.inventory.models import product_cost, stock_level
-from server.purchasing import orders as orders_module
 from server.purchasing.bills import (
     Allocation,
     BillInput,

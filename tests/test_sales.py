@@ -5,6 +5,7 @@ the customer overview and customer master data."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -429,6 +430,24 @@ async def test_self_approval_reject_with_comment_edit_and_resubmit(db):
         do_update_sales_order(db, oid, SalesOrderInput(sw.customer, sw.w.wh1, [ln(sw.widget, "1")]), SALES),
         "INVALID_STATUS",
     )
+
+
+async def test_update_checks_the_stored_orders_warehouse(db):
+    """#15: an update is refused when the stored order lies outside the caller's warehouses, even
+    when the new header and lines lie inside them (as for purchase orders)."""
+    sw = await make_sales_world(db)
+    oid = await new_so(db, sw, [ln(sw.widget, "5")])  # stored in wh1
+    outsider = replace(SALES, warehouse_ids=frozenset({sw.w.wh2}))
+    before = await snapshot(db)
+    await fails(
+        do_update_sales_order(db, oid, SalesOrderInput(sw.customer, sw.w.wh2, [ln(sw.widget, "1")]), outsider),
+        "PERMISSION_DENIED",
+        "id",
+    )
+    assert await snapshot(db) == before
+    insider = replace(SALES, warehouse_ids=frozenset({sw.w.wh1}))
+    await do_update_sales_order(db, oid, SalesOrderInput(sw.customer, sw.w.wh1, [ln(sw.widget, "2")]), insider)
+    assert [x.qty for x in await so_lines(db, oid)] == [2 * Q]
 
 
 async def test_cancel_releases_the_reservation(db):

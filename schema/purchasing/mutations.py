@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
+from schema.documents import id_decoder, load_row, order_transition, payload_of
 from schema.errors import PurchasingError, run_action
 from schema.purchasing.inputs import (
     AllocationInput,
@@ -31,7 +31,6 @@ from schema.purchasing.types import (
     SupplierPayment,
     SupplierPrice,
 )
-from schema.relay import decode_id
 from schema.scalars import Money
 from server.purchasing import bills, orders, prices, receipts, settings
 from server.purchasing.errors import PurchasingError as DomainPurchasingError
@@ -57,14 +56,7 @@ WHAT = {
 }
 
 
-def pk(global_id, type_name: str, field: str) -> int | None:
-    """Decode a global ID inside an action: a wrong one is a ``NOT_FOUND`` payload error."""
-    if global_id is None:
-        return None
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainPurchasingError("NOT_FOUND", field, what=WHAT[type_name])
-    return value
+pk = id_decoder(DomainPurchasingError, WHAT)  # a wrong global ID inside an action: a NOT_FOUND payload error
 
 
 def _principal(info: Info):
@@ -175,32 +167,27 @@ class PurchasingMutationPayload:
     errors: list[PurchasingError]
 
 
+async def _payload(info: Info, action, payload_type, field: str, fetch, to_type):
+    """Run ``action`` with purchasing's error enum; the payload carries what ``fetch`` reads after it."""
+    row_id, errors = await run_action(info, CODES, action)
+    return await payload_of(payload_type, field, row_id, errors, fetch, to_type)
+
+
 async def _order_payload(info: Info, action) -> PurchaseOrderPayload:
     order_id, errors = await run_action(info, CODES, action)
-    if errors:
-        return PurchaseOrderPayload(order=None, errors=errors)
-    return PurchaseOrderPayload(
-        order=PurchaseOrder.from_row(await info.context.loaders.purchasing.purchase_order.load(order_id)), errors=[]
+    return await payload_of(
+        PurchaseOrderPayload,
+        "order",
+        order_id,
+        errors,
+        lambda i: info.context.loaders.purchasing.purchase_order.load(i),
+        PurchaseOrder.from_row,
     )
 
 
-async def _load(info: Info, table, row_id: int):
-    async with info.context.db.read() as conn:
-        return (await conn.execute(select(table).where(table.c.id == row_id))).one()
-
-
-def _transition(fn, *, with_comment: bool = True):
+def _transition(fn):
     """An order transition mutation: decode the id, run the action, return the order."""
-
-    async def run(info: Info, id: strawberry.ID, comment: str):
-        async def action():
-            order_id = pk(id, "PurchaseOrder", "id")
-            await fn(info.context.db, order_id, _principal(info), comment)
-            return order_id
-
-        return await _order_payload(info, action)
-
-    return run
+    return order_transition(fn, lambda id: pk(id, "PurchaseOrder", "id"), _order_payload)
 
 
 @strawberry.type
@@ -263,17 +250,15 @@ class PurchasingMutation:
     async def receive_goods(
         self, info: Info, input: GoodsReceiptInput, idempotency_key: str | None = None
     ) -> GoodsReceiptPayload:
-        receipt_id, errors = await run_action(
+        return await _payload(
             info,
-            CODES,
             lambda: receipts.do_receive_goods(
                 info.context.db, _receipt_input(input), _principal(info), idempotency_key=idempotency_key
             ),
-        )
-        if errors:
-            return GoodsReceiptPayload(receipt=None, errors=errors)
-        return GoodsReceiptPayload(
-            receipt=GoodsReceipt.from_row(await info.context.loaders.purchasing.receipt.load(receipt_id)), errors=[]
+            GoodsReceiptPayload,
+            "receipt",
+            lambda i: info.context.loaders.purchasing.receipt.load(i),
+            GoodsReceipt.from_row,
         )
 
     @strawberry.mutation(
@@ -301,11 +286,13 @@ class PurchasingMutation:
                 info.context.db, data, _principal(info), idempotency_key=idempotency_key
             )
 
-        return_id, errors = await run_action(info, CODES, action)
-        if errors:
-            return PurchaseReturnPayload(purchase_return=None, errors=errors)
-        return PurchaseReturnPayload(
-            purchase_return=PurchaseReturn.from_row(await _load(info, purchase_return, return_id)), errors=[]
+        return await _payload(
+            info,
+            action,
+            PurchaseReturnPayload,
+            "purchase_return",
+            lambda i: load_row(info, purchase_return, i),
+            PurchaseReturn.from_row,
         )
 
     @strawberry.mutation(
@@ -471,24 +458,35 @@ class PurchasingMutation:
 
 async def _bill_payload(info: Info, action) -> SupplierBillPayload:
     bill_id, errors = await run_action(info, CODES, action)
-    if errors:
-        return SupplierBillPayload(bill=None, errors=errors)
-    return SupplierBillPayload(
-        bill=SupplierBill.from_row(await info.context.loaders.purchasing.bill.load(bill_id)), errors=[]
+    return await payload_of(
+        SupplierBillPayload,
+        "bill",
+        bill_id,
+        errors,
+        lambda i: info.context.loaders.purchasing.bill.load(i),
+        SupplierBill.from_row,
     )
 
 
 async def _payment_payload(info: Info, action) -> SupplierPaymentPayload:
     payment_id, errors = await run_action(info, CODES, action)
-    if errors:
-        return SupplierPaymentPayload(payment=None, errors=errors)
-    return SupplierPaymentPayload(
-        payment=SupplierPayment.from_row(await _load(info, supplier_payment, payment_id)), errors=[]
+    return await payload_of(
+        SupplierPaymentPayload,
+        "payment",
+        payment_id,
+        errors,
+        lambda i: load_row(info, supplier_payment, i),
+        SupplierPayment.from_row,
     )
 
 
 async def _price_payload(info: Info, action) -> SupplierPricePayload:
     price_id, errors = await run_action(info, CODES, action)
-    if errors:
-        return SupplierPricePayload(price=None, errors=errors)
-    return SupplierPricePayload(price=SupplierPrice.from_row(await _load(info, supplier_price, price_id)), errors=[])
+    return await payload_of(
+        SupplierPricePayload,
+        "price",
+        price_id,
+        errors,
+        lambda i: load_row(info, supplier_price, i),
+        SupplierPrice.from_row,
+    )

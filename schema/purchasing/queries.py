@@ -9,7 +9,8 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from schema.auth.permissions import caller_warehouses, needs
+from schema.auth.permissions import needs
+from schema.documents import document_list, in_caller_warehouses
 from schema.purchasing.inputs import PurchaseOrderFilter, ScorecardWeightsInput, SupplierBillFilter
 from schema.purchasing.types import (
     GoodsReceipt,
@@ -25,9 +26,7 @@ from schema.purchasing.types import (
 )
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_
-from server.auth import scope
 from server.core import clock
-from server.core.sql import like_pattern
 from server.purchasing import bills, prices, scorecard, settings
 from server.purchasing.models import (
     goods_receipt,
@@ -39,15 +38,8 @@ from server.purchasing.models import (
 )
 
 
-def _allowed_warehouses(info: Info, column):
-    allowed = caller_warehouses(info)
-    return None if allowed is None else scope.within(allowed, column)
-
-
-def _supplier_filter(q, table, supplier_id):
-    if supplier_id is not None:
-        q = q.where(table.c.supplier_id == (decode_id(supplier_id, "Supplier") or 0))
-    return q
+def _documents(table, supplier_id: strawberry.ID | None = None, **filters):
+    return document_list(table, party_type="Supplier", party_id=supplier_id, **filters)
 
 
 def _period(start: date | None, end: date | None) -> tuple[date, date]:
@@ -61,16 +53,9 @@ class PurchasingQuery:
     async def purchase_orders(
         self, info: Info, filter: PurchaseOrderFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[PurchaseOrder]:
-        q = select(purchase_order).order_by(purchase_order.c.id.desc())
-        if filter is not None:
-            if filter.status is not None:
-                q = q.where(purchase_order.c.status == filter.status.value)
-            if filter.number:
-                q = q.where(purchase_order.c.number.ilike(like_pattern(filter.number.strip()), escape="\\"))
-            q = _supplier_filter(q, purchase_order, filter.supplier_id)
-        restriction = _allowed_warehouses(info, purchase_order.c.warehouse_id)
-        if restriction is not None:
-            q = q.where(restriction)
+        f = filter or PurchaseOrderFilter()
+        q = _documents(purchase_order, f.supplier_id, status=f.status, number=f.number)
+        q = in_caller_warehouses(info, q, purchase_order.c.warehouse_id)
         return await paginate(info, q, PurchaseOrder.from_row, first=first, after=after)
 
     @strawberry.field(description="Goods receipts, newest first.", extensions=needs("purchase.view"))
@@ -82,43 +67,32 @@ class PurchasingQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[GoodsReceipt]:
-        q = _supplier_filter(select(goods_receipt).order_by(goods_receipt.c.id.desc()), goods_receipt, supplier_id)
+        q = _documents(goods_receipt, supplier_id)
         if order_id is not None:
             q = q.where(goods_receipt.c.order_id == (decode_id(order_id, "PurchaseOrder") or 0))
-        restriction = _allowed_warehouses(info, goods_receipt.c.warehouse_id)
-        if restriction is not None:
-            q = q.where(restriction)
+        q = in_caller_warehouses(info, q, goods_receipt.c.warehouse_id)
         return await paginate(info, q, GoodsReceipt.from_row, first=first, after=after)
 
     @strawberry.field(description="Purchase returns, newest first.", extensions=needs("purchase.view"))
     async def purchase_returns(
         self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[PurchaseReturn]:
-        q = _supplier_filter(
-            select(purchase_return).order_by(purchase_return.c.id.desc()), purchase_return, supplier_id
-        )
+        q = _documents(purchase_return, supplier_id)
         return await paginate(info, q, PurchaseReturn.from_row, first=first, after=after)
 
     @strawberry.field(description="Supplier bills and debit notes, newest first.", extensions=needs("purchase.view"))
     async def supplier_bills(
         self, info: Info, filter: SupplierBillFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[SupplierBill]:
-        q = select(supplier_bill).order_by(supplier_bill.c.id.desc())
-        if filter is not None:
-            q = _supplier_filter(q, supplier_bill, filter.supplier_id)
-            if filter.status is not None:
-                q = q.where(supplier_bill.c.status == filter.status.value)
-            if filter.kind is not None:
-                q = q.where(supplier_bill.c.kind == filter.kind.value)
+        f = filter or SupplierBillFilter()
+        q = _documents(supplier_bill, f.supplier_id, status=f.status, kind=f.kind)
         return await paginate(info, q, SupplierBill.from_row, first=first, after=after)
 
     @strawberry.field(description="Payments to suppliers, newest first.", extensions=needs("purchase.view"))
     async def supplier_payments(
         self, info: Info, supplier_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[SupplierPayment]:
-        q = _supplier_filter(
-            select(supplier_payment).order_by(supplier_payment.c.id.desc()), supplier_payment, supplier_id
-        )
+        q = _documents(supplier_payment, supplier_id)
         return await paginate(info, q, SupplierPayment.from_row, first=first, after=after)
 
     @strawberry.field(
@@ -133,16 +107,14 @@ class PurchasingQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SupplierPrice]:
-        q = _supplier_filter(
-            select(supplier_price).order_by(
-                supplier_price.c.product_id,
-                supplier_price.c.supplier_id,
-                supplier_price.c.valid_from.desc(),
-                supplier_price.c.id,
-            ),
-            supplier_price,
-            supplier_id,
+        q = select(supplier_price).order_by(
+            supplier_price.c.product_id,
+            supplier_price.c.supplier_id,
+            supplier_price.c.valid_from.desc(),
+            supplier_price.c.id,
         )
+        if supplier_id is not None:
+            q = q.where(supplier_price.c.supplier_id == (decode_id(supplier_id, "Supplier") or 0))
         if product_id is not None:
             q = q.where(supplier_price.c.product_id == (decode_id(product_id, "Product") or 0))
         if valid_on is not None:

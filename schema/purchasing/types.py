@@ -11,37 +11,19 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import PAYABLE_AMOUNTS, needs
-from schema.catalog.types import Product, Unit, product_from_id
+from schema.documents import aging, money, price, quantity, rate, row_product, row_unit, row_warehouse
 from schema.enums import LabelKind, LabelLayout
-from schema.inventory.types import Location, Lot, StockOperation, Warehouse
+from schema.inventory.types import Location, Lot, StockOperation
 from schema.partners.types import Supplier
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
 from schema.scanning.labels import ReceiptLabelLinks, receipt_label_links
-from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
-from server.documents.actions import micro_to_decimal
-
-
-def _money(fen: int) -> Money:
-    return Money(str(fen_to_decimal(fen)))
 
 
 def _payable(description: str = ""):
     """An amount owed or paid to a supplier: needs cost.view or finance.view (the cashier pays bills)."""
     text = f"{description} Needs cost.view or finance.view.".strip()
     return strawberry.field(description=text, extensions=needs(*PAYABLE_AMOUNTS))
-
-
-def _qty(scaled: int) -> Quantity:
-    return Quantity(str(scaled_to_decimal(scaled, 0)))
-
-
-def _rate(bp: int) -> Decimal_:
-    return Decimal_(str(rate_to_decimal(bp)))
-
-
-def _price(micro: int) -> Decimal_:
-    return Decimal_(str(micro_to_decimal(micro)))
 
 
 @strawberry.enum(description="Purchase order status (采购订单状态).")
@@ -71,10 +53,6 @@ class BillKind(enum.Enum):
 
 async def _supplier(info: Info, pk: int) -> Supplier:
     return Supplier.from_row(await info.context.loaders.partners.supplier.load(pk))
-
-
-async def _warehouse(info: Info, pk: int) -> Warehouse:
-    return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
 
 
 @strawberry.type(description="One step of an order's history: submitted, approved (per step), rejected…")
@@ -119,50 +97,44 @@ class PurchaseOrderLine(Node):
         return cls(
             id=to_global_id("PurchaseOrderLine", r.id),
             line_no=r.line_no,
-            quantity=_qty(r.quantity),
-            base_quantity=_qty(r.qty),
+            quantity=quantity(r.quantity),
+            base_quantity=quantity(r.qty),
             expected_date=r.expected_date,
-            received_quantity=_qty(r.received_qty),
-            accepted_quantity=_qty(r.accepted_qty),
-            rejected_quantity=_qty(r.rejected_qty),
-            returned_quantity=_qty(r.returned_qty),
-            billed_quantity=_qty(r.billed_qty),
+            received_quantity=quantity(r.received_qty),
+            accepted_quantity=quantity(r.accepted_qty),
+            rejected_quantity=quantity(r.rejected_qty),
+            returned_quantity=quantity(r.returned_qty),
+            billed_quantity=quantity(r.billed_qty),
             _row=r,
         )
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
-    @strawberry.field
-    async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._row.unit_id))
+    unit = strawberry.field(resolver=row_unit)
 
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return await _warehouse(info, self._row.warehouse_id)
+    warehouse = strawberry.field(resolver=row_warehouse)
 
     @strawberry.field(description="Open quantity still to be received (base unit).")
     def open_quantity(self) -> Quantity:
-        return _qty(max(0, self._row.qty - self._row.accepted_qty))
+        return quantity(max(0, self._row.qty - self._row.accepted_qty))
 
     @strawberry.field(description="Yuan per line unit excl. VAT; needs cost.view.", extensions=needs("cost.view"))
     def unit_price(self) -> Decimal_ | None:
-        return _price(self._row.unit_price_micro)
+        return price(self._row.unit_price_micro)
 
     @strawberry.field
     def vat_rate(self) -> Decimal_:
-        return _rate(self._row.vat_rate_bp)
+        return rate(self._row.vat_rate_bp)
 
     @strawberry.field(description="Amount excl. VAT; needs cost.view.", extensions=needs("cost.view"))
     def amount(self) -> Money | None:
-        return _money(self._row.amount_fen)
+        return money(self._row.amount_fen)
 
     @strawberry.field(
         description="VAT of the line, half-up to the fen; needs cost.view.", extensions=needs("cost.view")
     )
     def tax(self) -> Money | None:
-        return _money(self._row.tax_fen)
+        return money(self._row.tax_fen)
 
 
 @strawberry.type(description="A purchase order (采购订单).")
@@ -201,21 +173,19 @@ class PurchaseOrder(Node):
     async def supplier(self, info: Info) -> Supplier:
         return await _supplier(info, self._row.supplier_id)
 
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return await _warehouse(info, self._row.warehouse_id)
+    warehouse = strawberry.field(resolver=row_warehouse)
 
     @strawberry.field(description="Total excl. VAT; needs cost.view.", extensions=needs("cost.view"))
     def amount(self) -> Money | None:
-        return _money(self._row.amount_fen)
+        return money(self._row.amount_fen)
 
     @strawberry.field(description="Sum of the line VATs; needs cost.view.", extensions=needs("cost.view"))
     def tax(self) -> Money | None:
-        return _money(self._row.tax_fen)
+        return money(self._row.tax_fen)
 
     @strawberry.field(description="Total incl. VAT (价税合计); needs cost.view.", extensions=needs("cost.view"))
     def total(self) -> Money | None:
-        return _money(self._row.total_fen)
+        return money(self._row.total_fen)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
@@ -249,19 +219,17 @@ class GoodsReceiptLine(Node):
         return cls(
             id=to_global_id("GoodsReceiptLine", r.id),
             line_no=r.line_no,
-            received_quantity=_qty(r.received_qty),
-            accepted_quantity=_qty(r.accepted_qty),
-            rejected_quantity=_qty(r.rejected_qty),
+            received_quantity=quantity(r.received_qty),
+            accepted_quantity=quantity(r.accepted_qty),
+            rejected_quantity=quantity(r.rejected_qty),
             reject_reason=r.reject_reason,
             on_time=r.on_time,
-            returned_quantity=_qty(r.returned_qty),
-            billed_quantity=_qty(r.billed_qty),
+            returned_quantity=quantity(r.returned_qty),
+            billed_quantity=quantity(r.billed_qty),
             _row=r,
         )
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
     @strawberry.field
     def order_line_id(self) -> strawberry.ID | None:
@@ -283,21 +251,21 @@ class GoodsReceiptLine(Node):
         description="Order price per order unit excl. VAT; needs cost.view.", extensions=needs("cost.view")
     )
     def unit_price(self) -> Decimal_ | None:
-        return _price(self._row.unit_price_micro)
+        return price(self._row.unit_price_micro)
 
     @strawberry.field(description="Accepted × price; needs cost.view.", extensions=needs("cost.view"))
     def goods_value(self) -> Money | None:
-        return _money(self._row.goods_value_fen)
+        return money(self._row.goods_value_fen)
 
     @strawberry.field(description="Allocated landed cost; needs cost.view.", extensions=needs("cost.view"))
     def landed_cost(self) -> Money | None:
-        return _money(self._row.landed_fen)
+        return money(self._row.landed_fen)
 
     @strawberry.field(
         description="Inventory value = goods value + landed cost; needs cost.view.", extensions=needs("cost.view")
     )
     def value(self) -> Money | None:
-        return _money(self._row.value_fen)
+        return money(self._row.value_fen)
 
 
 @strawberry.type(description="A goods receipt (收货单) with its inspection record (验收单).")
@@ -330,9 +298,7 @@ class GoodsReceipt(Node):
     async def supplier(self, info: Info) -> Supplier:
         return await _supplier(info, self._row.supplier_id)
 
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return await _warehouse(info, self._row.warehouse_id)
+    warehouse = strawberry.field(resolver=row_warehouse)
 
     @strawberry.field
     async def order(self, info: Info) -> PurchaseOrder | None:
@@ -348,11 +314,11 @@ class GoodsReceipt(Node):
 
     @strawberry.field(description="Landed costs (运费、保险…); needs cost.view.", extensions=needs("cost.view"))
     def landed_cost(self) -> Money | None:
-        return _money(self._row.landed_cost_fen)
+        return money(self._row.landed_cost_fen)
 
     @strawberry.field(description="Accepted goods at order prices; needs cost.view.", extensions=needs("cost.view"))
     def goods_value(self) -> Money | None:
-        return _money(self._row.goods_value_fen)
+        return money(self._row.goods_value_fen)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[GoodsReceiptLine]:
@@ -392,18 +358,16 @@ class SupplierBillLine:
     def from_row(cls, r) -> SupplierBillLine:
         return cls(
             line_no=r.line_no,
-            quantity=_qty(r.qty),
-            unit_price=_price(r.unit_price_micro),
-            vat_rate=_rate(r.vat_rate_bp),
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
+            quantity=quantity(r.qty),
+            unit_price=price(r.unit_price_micro),
+            vat_rate=rate(r.vat_rate_bp),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
             flags=[f for f in r.flags.split(",") if f],
             _row=r,
         )
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
     @strawberry.field
     def receipt_line_id(self) -> strawberry.ID | None:
@@ -439,11 +403,11 @@ class SupplierBill(Node):
             supplier_invoice_no=r.supplier_invoice_no,
             bill_date=r.bill_date,
             due_date=r.due_date,
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
-            total=_money(r.total_fen),
-            paid=_money(r.paid_fen),
-            open_amount=_money(r.total_fen - r.paid_fen),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
+            total=money(r.total_fen),
+            paid=money(r.paid_fen),
+            open_amount=money(r.total_fen - r.paid_fen),
             approved_by=r.approved_by,
             actor=r.actor,
             created_at=r.created_at,
@@ -496,7 +460,7 @@ class PurchaseReturn(Node):
         extensions=needs("cost.view"),
     )
     def value(self) -> Money | None:
-        return _money(self._row.value_fen)
+        return money(self._row.value_fen)
 
     @strawberry.field
     async def debit_note(self, info: Info) -> SupplierBill | None:
@@ -535,8 +499,8 @@ class SupplierPayment(Node):
             id=to_global_id("SupplierPayment", r.id),
             number=r.number,
             payment_date=r.payment_date,
-            amount=_money(r.amount_fen),
-            unallocated=_money(r.unallocated_fen),
+            amount=money(r.amount_fen),
+            unallocated=money(r.unallocated_fen),
             method=r.method,
             reference=r.reference,
             actor=r.actor,
@@ -551,7 +515,7 @@ class SupplierPayment(Node):
     @strawberry.field
     async def allocations(self, info: Info) -> list[PaymentAllocation]:
         rows = await info.context.loaders.purchasing.allocations_by_payment.load(self._row.id)
-        return [PaymentAllocation(amount=_money(r.amount_fen), at=r.at, _bill_id=r.bill_id) for r in rows]
+        return [PaymentAllocation(amount=money(r.amount_fen), at=r.at, _bill_id=r.bill_id) for r in rows]
 
 
 @strawberry.type(description="A supplier's price for a product (供应商报价), per base unit excl. VAT.")
@@ -569,9 +533,9 @@ class SupplierPrice(Node):
     def from_row(cls, r) -> SupplierPrice:
         return cls(
             id=to_global_id("SupplierPrice", r.id),
-            vat_rate=_rate(r.vat_rate_bp),
-            min_order_quantity=_qty(r.min_order_qty),
-            pack_quantity=_qty(r.pack_qty),
+            vat_rate=rate(r.vat_rate_bp),
+            min_order_quantity=quantity(r.min_order_qty),
+            pack_quantity=quantity(r.pack_qty),
             lead_time_days=r.lead_time_days,
             valid_from=r.valid_from,
             valid_to=r.valid_to,
@@ -580,15 +544,13 @@ class SupplierPrice(Node):
 
     @strawberry.field(description="Needs cost.view.", extensions=needs("cost.view"))
     def unit_price(self) -> Decimal_ | None:
-        return _price(self._row.unit_price_micro)
+        return price(self._row.unit_price_micro)
 
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
         return await _supplier(info, self._row.supplier_id)
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
 
 @strawberry.type(description="A supplier's performance over a period, from its receipts.")
@@ -638,7 +600,7 @@ class SupplierRanking:
         extensions=needs("cost.view"),
     )
     def unit_price(self) -> Decimal_ | None:
-        return None if self._price is None else _price(self._price)
+        return None if self._price is None else price(self._price)
 
 
 @strawberry.type(description="What we owe a supplier, and how overdue (应付账款及账龄).")
@@ -657,15 +619,11 @@ class SupplierPayable:
     @classmethod
     def from_row(cls, r) -> SupplierPayable:
         return cls(
-            open_bills=_money(r.bills_open),
-            open_debit_notes=_money(r.debit_open),
-            prepayments=_money(r.prepayments),
-            balance=_money(r.balance),
-            not_due=_money(r.not_due),
-            days_1_30=_money(r.days_1_30),
-            days_31_60=_money(r.days_31_60),
-            days_61_90=_money(r.days_61_90),
-            over_90=_money(r.over_90),
+            open_bills=money(r.bills_open),
+            open_debit_notes=money(r.debit_open),
+            prepayments=money(r.prepayments),
+            balance=money(r.balance),
+            **aging(r),
             _supplier_id=r.supplier_id,
         )
 
@@ -695,7 +653,7 @@ class PurchaseSettings:
         return cls(
             separation_of_duties=s.separation_of_duties,
             approval_thresholds=[
-                ApprovalThreshold(above=_money(t["above_fen"]), role=t["role"]) for t in s.approval_thresholds
+                ApprovalThreshold(above=money(t["above_fen"]), role=t["role"]) for t in s.approval_thresholds
             ],
             over_receipt_tolerance=Decimal_(s.over_receipt_tolerance),
             allow_receipt_without_order=s.allow_receipt_without_order,

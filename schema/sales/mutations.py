@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
 from schema.batching import ById
+from schema.documents import id_decoder, load_row, order_transition, payload_of
 from schema.enums import value_of
 from schema.errors import SalesError, run_action
-from schema.relay import decode_id
 from schema.sales.inputs import (
     CreditNoteInput,
     CustomerReceiptInput,
@@ -53,13 +52,7 @@ WHAT = {
 }
 
 
-def pk(global_id, type_name: str, field: str) -> int | None:
-    if global_id is None:
-        return None
-    value = decode_id(global_id, type_name)
-    if value is None:
-        raise DomainSalesError("NOT_FOUND", field, what=WHAT[type_name])
-    return value
+pk = id_decoder(DomainSalesError, WHAT)  # a wrong global ID inside an action: a NOT_FOUND payload error
 
 
 def _principal(info: Info):
@@ -148,9 +141,15 @@ def _invoices(loaders: SalesLoaders) -> ById:
 async def _payload(info: Info, action, payload_type, field: str, loader: Callable[[SalesLoaders], ById], to_type):
     """``loader`` picks the row's loader from the request's (fresh, after the action) sales loaders."""
     row_id, errors = await run_action(info, CODES, action)
-    if errors:
-        return payload_type(**{field: None, "errors": errors})
-    return payload_type(**{field: to_type(await loader(info.context.loaders.sales).load(row_id)), "errors": []})
+    return await payload_of(
+        payload_type, field, row_id, errors, lambda i: loader(info.context.loaders.sales).load(i), to_type
+    )
+
+
+async def _row_payload(info: Info, action, payload_type, field: str, table, to_type):
+    """A payload with a row read from ``table`` after the action (documents without a loader)."""
+    row_id, errors = await run_action(info, CODES, action)
+    return await payload_of(payload_type, field, row_id, errors, lambda i: load_row(info, table, i), to_type)
 
 
 async def _order(info: Info, action) -> SalesOrderPayload:
@@ -158,20 +157,8 @@ async def _order(info: Info, action) -> SalesOrderPayload:
 
 
 def _transition(fn):
-    async def run(info: Info, id: strawberry.ID, comment: str):
-        async def action():
-            order_id = pk(id, "SalesOrder", "id")
-            await fn(info.context.db, order_id, _principal(info), comment)
-            return order_id
-
-        return await _order(info, action)
-
-    return run
-
-
-async def _load_row(info: Info, table, row_id: int):
-    async with info.context.db.read() as conn:
-        return (await conn.execute(select(table).where(table.c.id == row_id))).one()
+    """An order transition mutation: decode the id, run the action, return the order."""
+    return order_transition(fn, lambda id: pk(id, "SalesOrder", "id"), _order)
 
 
 @strawberry.type
@@ -321,11 +308,8 @@ class SalesMutation:
                 info.context.db, data, _principal(info), idempotency_key=idempotency_key
             )
 
-        receipt_id, errors = await run_action(info, CODES, action)
-        if errors:
-            return CustomerReceiptPayload(receipt=None, errors=errors)
-        return CustomerReceiptPayload(
-            receipt=CustomerReceipt.from_row(await _load_row(info, customer_receipt, receipt_id)), errors=[]
+        return await _row_payload(
+            info, action, CustomerReceiptPayload, "receipt", customer_receipt, CustomerReceipt.from_row
         )
 
     @strawberry.mutation(description="Apply an advance (预收) to invoices.", extensions=needs("finance.payment"))
@@ -337,11 +321,8 @@ class SalesMutation:
             await invoicing.do_apply_advance(info.context.db, rid, _allocations(allocations), _principal(info))
             return rid
 
-        rid, errors = await run_action(info, CODES, action)
-        if errors:
-            return CustomerReceiptPayload(receipt=None, errors=errors)
-        return CustomerReceiptPayload(
-            receipt=CustomerReceipt.from_row(await _load_row(info, customer_receipt, rid)), errors=[]
+        return await _row_payload(
+            info, action, CustomerReceiptPayload, "receipt", customer_receipt, CustomerReceipt.from_row
         )
 
     @strawberry.mutation(
@@ -384,12 +365,7 @@ class SalesMutation:
                 info.context.db, data, _principal(info), idempotency_key=idempotency_key
             )
 
-        rid, errors = await run_action(info, CODES, action)
-        if errors:
-            return SalesReturnPayload(sales_return=None, errors=errors)
-        return SalesReturnPayload(
-            sales_return=SalesReturn.from_row(await _load_row(info, sales_return, rid)), errors=[]
-        )
+        return await _row_payload(info, action, SalesReturnPayload, "sales_return", sales_return, SalesReturn.from_row)
 
     @strawberry.mutation(
         description="Change sales settings (thresholds, discount, credit mode, auto-invoice).",

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
+from schema.documents import document_list, in_caller_warehouses
 from schema.relay import Connection, decode_id, paginate
 from schema.sales.inputs import InvoiceFilter, SalesOrderFilter
 from schema.sales.types import (
@@ -28,19 +28,12 @@ from schema.scalars import Money, Quantity
 from server.auth import scope
 from server.core import clock
 from server.core.numbers import fen_to_decimal, scaled_to_decimal
-from server.core.sql import like_pattern
 from server.sales import customers, invoicing, settings, shipping
 from server.sales.models import customer_receipt, sales_invoice, sales_order, sales_return, shipment
 
 
-def _restricted(info: Info, q, column):
-    return q.where(scope.within(caller_warehouses(info), column))
-
-
-def _customer_filter(q, table, customer_id):
-    if customer_id is not None:
-        q = q.where(table.c.customer_id == (decode_id(customer_id, "Customer") or 0))
-    return q
+def _documents(table, customer_id: strawberry.ID | None = None, **filters):
+    return document_list(table, party_type="Customer", party_id=customer_id, **filters)
 
 
 @strawberry.type
@@ -49,14 +42,9 @@ class SalesQuery:
     async def sales_orders(
         self, info: Info, filter: SalesOrderFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[SalesOrder]:
-        q = select(sales_order).order_by(sales_order.c.id.desc())
-        if filter is not None:
-            if filter.status is not None:
-                q = q.where(sales_order.c.status == filter.status.value)
-            if filter.number:
-                q = q.where(sales_order.c.number.ilike(like_pattern(filter.number.strip()), escape="\\"))
-            q = _customer_filter(q, sales_order, filter.customer_id)
-        q = _restricted(info, q, sales_order.c.warehouse_id)
+        f = filter or SalesOrderFilter()
+        q = _documents(sales_order, f.customer_id, status=f.status, number=f.number)
+        q = in_caller_warehouses(info, q, sales_order.c.warehouse_id)
         return await paginate(info, q, SalesOrder.from_row, first=first, after=after)
 
     @strawberry.field(
@@ -93,39 +81,32 @@ class SalesQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Shipment]:
-        q = _customer_filter(select(shipment).order_by(shipment.c.id.desc()), shipment, customer_id)
+        q = _documents(shipment, customer_id)
         if order_id is not None:
             q = q.where(shipment.c.order_id == (decode_id(order_id, "SalesOrder") or 0))
-        q = _restricted(info, q, shipment.c.warehouse_id)
+        q = in_caller_warehouses(info, q, shipment.c.warehouse_id)
         return await paginate(info, q, Shipment.from_row, first=first, after=after)
 
     @strawberry.field(description="Invoices and credit notes, newest first.", extensions=needs("sales.view"))
     async def sales_invoices(
         self, info: Info, filter: InvoiceFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[SalesInvoice]:
-        q = select(sales_invoice).order_by(sales_invoice.c.id.desc())
-        if filter is not None:
-            q = _customer_filter(q, sales_invoice, filter.customer_id)
-            if filter.status is not None:
-                q = q.where(sales_invoice.c.status == filter.status.value)
-            if filter.kind is not None:
-                q = q.where(sales_invoice.c.kind == filter.kind.value)
+        f = filter or InvoiceFilter()
+        q = _documents(sales_invoice, f.customer_id, status=f.status, kind=f.kind)
         return await paginate(info, q, SalesInvoice.from_row, first=first, after=after)
 
     @strawberry.field(description="Customer receipts, newest first.", extensions=needs("sales.view"))
     async def customer_receipts(
         self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[CustomerReceipt]:
-        q = _customer_filter(
-            select(customer_receipt).order_by(customer_receipt.c.id.desc()), customer_receipt, customer_id
-        )
+        q = _documents(customer_receipt, customer_id)
         return await paginate(info, q, CustomerReceipt.from_row, first=first, after=after)
 
     @strawberry.field(description="Sales returns, newest first.", extensions=needs("sales.view"))
     async def sales_returns(
         self, info: Info, customer_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[SalesReturn]:
-        q = _customer_filter(select(sales_return).order_by(sales_return.c.id.desc()), sales_return, customer_id)
+        q = _documents(sales_return, customer_id)
         return await paginate(info, q, SalesReturn.from_row, first=first, after=after)
 
     @strawberry.field(

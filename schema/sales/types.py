@@ -11,34 +11,18 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
-from schema.catalog.types import Product, Unit, product_from_id
-from schema.inventory.types import Location, Lot, StockOperation, Warehouse
+from schema.catalog.types import Product, product_from_id
+from schema.documents import aging, money, price, quantity, rate, row_product, row_unit, row_warehouse
+from schema.inventory.types import Location, Lot, StockOperation
 from schema.partners.types import Customer
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
-from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
-from server.documents.actions import micro_to_decimal
+from server.core.numbers import fen_to_decimal
 from server.sales.invoicing import amount_in_words
-
-
-def _money(fen: int) -> Money:
-    return Money(str(fen_to_decimal(fen)))
-
-
-def _qty(scaled: int) -> Quantity:
-    return Quantity(str(scaled_to_decimal(scaled, 0)))
-
-
-def _rate(bp: int) -> Decimal_:
-    return Decimal_(str(rate_to_decimal(bp)))
 
 
 async def _customer(info: Info, pk: int) -> Customer:
     return Customer.from_row(await info.context.loaders.partners.customer.load(pk))
-
-
-async def _warehouse(info: Info, pk: int) -> Warehouse:
-    return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(pk))
 
 
 @strawberry.enum(description="Sales order status (销售订单状态).")
@@ -119,33 +103,27 @@ class SalesOrderLine(Node):
         return cls(
             id=to_global_id("SalesOrderLine", r.id),
             line_no=r.line_no,
-            quantity=_qty(r.quantity),
-            base_quantity=_qty(r.qty),
-            unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))),
-            discount=_rate(r.discount_bp),
-            vat_rate=_rate(r.vat_rate_bp),
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
-            total=_money(r.total_fen),
+            quantity=quantity(r.quantity),
+            base_quantity=quantity(r.qty),
+            unit_price=price(r.unit_price_micro),
+            discount=rate(r.discount_bp),
+            vat_rate=rate(r.vat_rate_bp),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
+            total=money(r.total_fen),
             requested_date=r.requested_date,
-            reserved_quantity=_qty(r.reserved_qty),
-            shipped_quantity=_qty(r.shipped_qty),
-            invoiced_quantity=_qty(r.invoiced_qty),
-            returned_quantity=_qty(r.returned_qty),
+            reserved_quantity=quantity(r.reserved_qty),
+            shipped_quantity=quantity(r.shipped_qty),
+            invoiced_quantity=quantity(r.invoiced_qty),
+            returned_quantity=quantity(r.returned_qty),
             _row=r,
         )
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
-    @strawberry.field
-    async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._row.unit_id))
+    unit = strawberry.field(resolver=row_unit)
 
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return await _warehouse(info, self._row.warehouse_id)
+    warehouse = strawberry.field(resolver=row_warehouse)
 
 
 @strawberry.type(description="A sales order (销售订单).")
@@ -175,9 +153,9 @@ class SalesOrder(Node):
             order_date=r.order_date,
             prices_include_vat=r.prices_include_vat,
             note=r.note,
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
-            total=_money(r.total_fen),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
+            total=money(r.total_fen),
             approvals_required=[ApprovalStep(**s) for s in json.loads(r.approvals_required)],
             approvals_done=r.approvals_done,
             created_by=r.created_by,
@@ -190,9 +168,7 @@ class SalesOrder(Node):
     async def customer(self, info: Info) -> Customer:
         return await _customer(info, self._row.customer_id)
 
-    @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return await _warehouse(info, self._row.warehouse_id)
+    warehouse = strawberry.field(resolver=row_warehouse)
 
     @strawberry.field
     def credit_check(self) -> CreditCheck | None:
@@ -200,11 +176,11 @@ class SalesOrder(Node):
         if not c:
             return None
         return CreditCheck(
-            receivables=_money(c["receivables_fen"]),
-            uninvoiced_orders=_money(c["uninvoiced_orders_fen"]),
-            this_order=_money(c["order_fen"]),
-            exposure=_money(c["exposure_fen"]),
-            limit=None if c["limit_fen"] is None else _money(c["limit_fen"]),
+            receivables=money(c["receivables_fen"]),
+            uninvoiced_orders=money(c["uninvoiced_orders_fen"]),
+            this_order=money(c["order_fen"]),
+            exposure=money(c["exposure_fen"]),
+            limit=None if c["limit_fen"] is None else money(c["limit_fen"]),
             rating=c["rating"],
             over_limit=c["over_limit"],
         )
@@ -270,15 +246,13 @@ class ShipmentLine(Node):
         return cls(
             id=to_global_id("ShipmentLine", r.id),
             line_no=r.line_no,
-            quantity=_qty(r.qty),
-            invoiced_quantity=_qty(r.invoiced_qty),
-            returned_quantity=_qty(r.returned_qty),
+            quantity=quantity(r.qty),
+            invoiced_quantity=quantity(r.invoiced_qty),
+            returned_quantity=quantity(r.returned_qty),
             _row=r,
         )
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_from_id(info, self._row.product_id)
+    product = strawberry.field(resolver=row_product)
 
     @strawberry.field
     def order_line_id(self) -> strawberry.ID:
@@ -298,7 +272,7 @@ class ShipmentLine(Node):
         description="Cost of goods sold at moving average; needs cost.view.", extensions=needs("cost.view")
     )
     def cost(self) -> Money | None:
-        return _money(self._row.cost_fen)
+        return money(self._row.cost_fen)
 
 
 @strawberry.type(description="A shipment (销售出库单).")
@@ -335,7 +309,7 @@ class Shipment(Node):
 
     @strawberry.field(description="Cost of goods sold; needs cost.view.", extensions=needs("cost.view"))
     def cost(self) -> Money | None:
-        return _money(self._row.cost_fen)
+        return money(self._row.cost_fen)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[ShipmentLine]:
@@ -362,11 +336,11 @@ class SalesInvoiceLine:
             item_name=r.item_name,
             spec=r.spec,
             unit_name=r.unit_name,
-            quantity=_qty(r.qty),
-            unit_price=Decimal_(str(micro_to_decimal(r.unit_price_micro))),
-            vat_rate=_rate(r.vat_rate_bp),
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
+            quantity=quantity(r.qty),
+            unit_price=price(r.unit_price_micro),
+            vat_rate=rate(r.vat_rate_bp),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
             _row=r,
         )
 
@@ -417,12 +391,12 @@ class SalesInvoice(Node):
             buyer_tax_id=r.buyer_tax_id,
             seller_name=r.seller_name,
             seller_tax_id=r.seller_tax_id,
-            amount=_money(r.amount_fen),
-            tax=_money(r.tax_fen),
-            total=_money(r.total_fen),
+            amount=money(r.amount_fen),
+            tax=money(r.tax_fen),
+            total=money(r.total_fen),
             total_in_words=amount_in_words(r.total_fen),
-            received=_money(r.received_fen),
-            open_amount=_money(r.total_fen - r.received_fen),
+            received=money(r.received_fen),
+            open_amount=money(r.total_fen - r.received_fen),
             remarks=r.remarks,
             actor=r.actor,
             created_at=r.created_at,
@@ -462,8 +436,8 @@ class CustomerReceipt(Node):
             id=to_global_id("CustomerReceipt", r.id),
             number=r.number,
             receipt_date=r.receipt_date,
-            amount=_money(r.amount_fen),
-            unallocated=_money(r.unallocated_fen),
+            amount=money(r.amount_fen),
+            unallocated=money(r.unallocated_fen),
             method=r.method,
             reference=r.reference,
             actor=r.actor,
@@ -500,7 +474,7 @@ class SalesReturn(Node):
         extensions=needs("cost.view"),
     )
     def cost(self) -> Money | None:
-        return _money(self._row.cost_fen)
+        return money(self._row.cost_fen)
 
     @strawberry.field
     async def shipment(self, info: Info) -> Shipment:
@@ -529,15 +503,11 @@ class CustomerReceivable:
     @classmethod
     def from_row(cls, r) -> CustomerReceivable:
         return cls(
-            open_invoices=_money(r.invoices_open),
-            open_credit_notes=_money(r.credit_open),
-            advances=_money(r.advances),
-            balance=_money(r.balance),
-            not_due=_money(r.not_due),
-            days_1_30=_money(r.days_1_30),
-            days_31_60=_money(r.days_31_60),
-            days_61_90=_money(r.days_61_90),
-            over_90=_money(r.over_90),
+            open_invoices=money(r.invoices_open),
+            open_credit_notes=money(r.credit_open),
+            advances=money(r.advances),
+            balance=money(r.balance),
+            **aging(r),
             _customer_id=r.customer_id,
         )
 

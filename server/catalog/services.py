@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy import BigInteger, column, select, table
 
@@ -94,7 +95,7 @@ async def do_update_category(
 ) -> None:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
-    values = {"name": rules.text(name, "name", category.c.name, required=name is not None)}
+    values: dict[str, Any] = {"name": rules.text(name, "name", category.c.name, required=name is not None)}
     rules.raise_if_any()
     if parent_id is not None:
         values["parent_id"] = parent_id
@@ -180,8 +181,8 @@ def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None
     return q
 
 
-def _barcode_code(rules: TextRules, code: str, field_name: str, *, gtin_only: bool = False) -> str | None:
-    code = rules.code(code, field_name, barcode.c.code)
+def _barcode_code(rules: TextRules, value: str, field_name: str, *, gtin_only: bool = False) -> str | None:
+    code = rules.code(value, field_name, barcode.c.code)
     if not code:
         return None
     if looks_like_gtin(code) or gtin_only or code.isdigit():
@@ -229,7 +230,7 @@ def _product_values(rules: TextRules, data: ProductInput, precision: int, *, cre
 
 async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data: ProductInput) -> None:
     rules = TextRules(CatalogError)
-    unit_rows = []
+    unit_rows: list[dict[str, int]] = []
     for i, alt in enumerate(data.units):
         await ensure_exists(conn, unit, alt.unit_id, CatalogError, "unit", f"units.{i}.unitId")
         if alt.unit_id == base_unit_id:
@@ -251,7 +252,7 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
             rules.add("DUPLICATE_CODE", f"units.{i}.unitId", code=str(row["unit_id"]))
         seen.add(row["unit_id"])
     known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
-    barcode_rows = []
+    barcode_rows: list[dict[str, Any]] = []
     for i, bc in enumerate(data.barcodes):
         code = _barcode_code(rules, bc.code, f"barcodes.{i}.code")
         if bc.unit_id is not None and bc.unit_id not in known_units | existing:
@@ -284,11 +285,11 @@ async def do_create_product(
 ) -> int:
     scope.require(principal, "catalog.edit", CatalogError)
     rules = TextRules(CatalogError)
-    if data.base_unit_id is None:
-        rules.add("REQUIRED", "baseUnitId")
-        rules.raise_if_any()
+    base_unit_id = data.base_unit_id
+    if base_unit_id is None:
+        raise CatalogError("REQUIRED", "baseUnitId")
     async with db.read() as conn:
-        precision = await _unit_precision(conn, data.base_unit_id, "baseUnitId")
+        precision = await _unit_precision(conn, base_unit_id, "baseUnitId")
     values = _product_values(rules, data, precision, creating=True)
     rules.raise_if_any()
     now = utcnow()
@@ -298,7 +299,7 @@ async def do_create_product(
         await ensure_exists(conn, category, data.category_id, CatalogError, "category", "categoryId")
 
     async def after(conn, product_id):
-        await _add_units_and_barcodes(conn, product_id, data.base_unit_id, data)
+        await _add_units_and_barcodes(conn, product_id, base_unit_id, data)
 
     return await create_record(
         db,

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
@@ -35,6 +36,9 @@ from server.events.journal import append_events
 from server.events.types import DocumentStatusChanged
 
 MICRO = 10**6  # unit prices are integer micro-yuan
+
+#: A result row of any columns (``select(table)`` or a few of its columns): attributes by column name.
+AnyRow = Row[*tuple[Any, ...]]
 
 
 def value_fen(qty: int, price_micro: int, factor: int) -> int:

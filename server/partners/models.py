@@ -2,11 +2,12 @@
 credit control and invoice data; both have any number of contacts/addresses (``partner_address``)."""
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.schema import SchemaItem
 
 from server.core.db_types import IdType, UtcDateTime, metadata
 
 
-def _partner_table(name: str, *extra: Column) -> Table:
+def _partner_table(name: str, *extra: SchemaItem) -> Table:  # columns and constraints
     return Table(
         name,
         metadata,

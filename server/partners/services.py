@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, select, update
 
@@ -49,10 +50,10 @@ SUPPLIER_ONLY = ("currency", "bank_name", "bank_account")
 CUSTOMER_ONLY = ("credit_rating", "credit_limit", "invoice_title", "invoice_type", "discount", "salesperson")
 
 
-def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict:
+def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict[str, Any]:
     rules = TextRules(PartnerError)
     t = _table(kind).c  # suppliers and customers share these columns
-    values = {
+    values: dict[str, Any] = {
         "code": rules.code(data.code, max_len=t.code, required=creating) if creating or data.code is not None else None,
         "name": rules.text(data.name, "name", t.name, required=creating or data.name is not None),
         "contact_name": rules.text(data.contact_name, "contactName", t.contact_name),
@@ -190,7 +191,7 @@ async def do_add_partner_address(
     rules = TextRules(PartnerError)
     if data.kind not in ADDRESS_KINDS:
         rules.add("INVALID_VALUE", "kind", detail=" | ".join(ADDRESS_KINDS))
-    values = {
+    values: dict[str, Any] = {
         "address": rules.text(data.address, "address", partner_address.c.address, required=True),
         "contact_name": rules.text(data.contact_name, "contactName", partner_address.c.contact_name),
         "phone": rules.text(data.phone, "phone", partner_address.c.phone),

@@ -22,8 +22,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
@@ -32,11 +33,14 @@ from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbering import next_number
-from server.core.numbers import fen_to_decimal
 from server.core.text_limits import collect_length
-from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
-from server.events.journal import append_events
-from server.events.types import MoneyApplied
+from server.documents.open_items import (
+    OpenItemBook,
+    apply_money,
+    apply_opposite,
+    balances_named,
+    record_money,
+)
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
@@ -125,7 +129,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
     products = await load_products(conn, {r.product_id for r in rows.values()})
     billed_now: dict[int, int] = {}
     order_billed_now: dict[int, int] = {}
-    lines = []
+    lines: list[dict[str, Any]] = []
     for i, ln in enumerate(data.lines):
         r = rows.get(ln.receipt_line_id)
         if r is None:
@@ -141,7 +145,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
         if q is None or price is None or rate is None:
             continue
         qty = q[1]
-        flags = []
+        flags: list[str] = []
         billed_now[r.id] = billed_now.get(r.id, 0) + qty
         billable = r.accepted_qty - r.returned_qty - r.billed_qty
         if billed_now[r.id] > billable + Decimal(billable) * qty_tol:
@@ -174,10 +178,10 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
     due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
     if due_date < bill_date:
         raise PurchasingError("INVALID_VALUE", "dueDate", detail="before the bill date")
-    amount = sum(ln["amount_fen"] for ln in lines)
-    tax = sum(ln["tax_fen"] for ln in lines)
-    flags = [{"line": ln["line_no"], "flags": ln["flags"].split(",")} for ln in lines if ln["flags"]]
-    status = "pending_approval" if flags else "open"
+    amount = sum(bl["amount_fen"] for bl in lines)
+    tax = sum(bl["tax_fen"] for bl in lines)
+    match_flags = [{"line": bl["line_no"], "flags": bl["flags"].split(",")} for bl in lines if bl["flags"]]
+    status = "pending_approval" if match_flags else "open"
     number = await next_number(conn, "PB", bill_date)
     bill_id = (
         await conn.execute(
@@ -193,31 +197,31 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
                 tax_fen=tax,
                 total_fen=amount + tax,
                 status=status,
-                match_flags=json.dumps(flags),
+                match_flags=json.dumps(match_flags),
                 actor=actor_label(principal),
                 created_at=utcnow(),
             )
             .returning(supplier_bill.c.id)
         )
     ).scalar_one()
-    for ln in lines:
-        order_line = ln.pop("_order_line")
-        await conn.execute(supplier_bill_line.insert().values(bill_id=bill_id, **ln))
+    for bl in lines:
+        order_line = bl.pop("_order_line")
+        await conn.execute(supplier_bill_line.insert().values(bill_id=bill_id, **bl))
         await conn.execute(
             update(goods_receipt_line)
-            .where(goods_receipt_line.c.id == ln["receipt_line_id"])
-            .values(billed_qty=goods_receipt_line.c.billed_qty + ln["qty"])
+            .where(goods_receipt_line.c.id == bl["receipt_line_id"])
+            .values(billed_qty=goods_receipt_line.c.billed_qty + bl["qty"])
         )
         if order_line is not None:
             await conn.execute(
                 update(purchase_order_line)
                 .where(purchase_order_line.c.id == order_line)
-                .values(billed_qty=purchase_order_line.c.billed_qty + ln["qty"])
+                .values(billed_qty=purchase_order_line.c.billed_qty + bl["qty"])
             )
     note_change(
         conn,
         f"supplier_bill:{bill_id}",
-        after={"number": number, "total_fen": amount + tax, "status": status, "flags": flags},
+        after={"number": number, "total_fen": amount + tax, "status": status, "flags": match_flags},
     )
     await status_event(conn, "supplier_bill", bill_id, number, "", status, principal)
     return bill_id
@@ -279,135 +283,39 @@ PAYABLES = OpenItemBook(
     money=supplier_payment,
     money_fk="payment_id",
     money_date="payment_date",
+    money_what="payment",
+    money_prefix="PP",
+    money_scope="purchase.payment",
+    methods=PAYMENT_METHODS,
+    side="payable",
+    opposite_kind="debit_note",
 )
-
-
-async def _allocate(
-    conn,
-    c: Collector,
-    supplier_id: int,
-    allocations: list[Allocation],
-    principal,
-    on: date,
-    *,
-    payment_id: int | None = None,
-    debit_note_id: int | None = None,
-) -> int:
-    """Settle bills with a payment or a debit note; returns the total allocated (``open_items``)."""
-    return await settle(
-        conn,
-        PAYABLES,
-        c,
-        supplier_id,
-        allocations,
-        principal,
-        on,
-        field_of_id="bill_id",
-        source={"payment_id": payment_id, "debit_note_id": debit_note_id},
-    )
 
 
 async def do_record_supplier_payment(
     db: Database, data: PaymentInput, principal: Principal | None, *, idempotency_key: str | None = None
 ) -> int:
     """Record a payment to a supplier, allocated to bills; what is not allocated is a prepayment."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    amount = c.money(data.amount, "amount", positive=True)
-    if data.method not in PAYMENT_METHODS:
-        c.add("INVALID_VALUE", "method", detail=" | ".join(PAYMENT_METHODS))
-    collect_length(c, data.reference.strip(), supplier_payment.c.reference, "reference")
-    c.raise_if_any()
-
-    async def record(conn) -> int:
-        sup = (await conn.execute(select(supplier.c.id).where(supplier.c.id == data.supplier_id))).first()
-        if sup is None:
-            raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
-        payment_date = data.payment_date or clock.today()
-        number = await next_number(conn, "PP", payment_date)
-        payment_id = (
-            await conn.execute(
-                supplier_payment.insert()
-                .values(
-                    number=number,
-                    supplier_id=data.supplier_id,
-                    payment_date=payment_date,
-                    amount_fen=amount,
-                    unallocated_fen=amount,
-                    method=data.method,
-                    reference=data.reference.strip(),
-                    actor=actor_label(principal),
-                    created_at=utcnow(),
-                )
-                .returning(supplier_payment.c.id)
-            )
-        ).scalar_one()
-        allocated = await _allocate(
-            conn, c, data.supplier_id, data.allocations, principal, payment_date, payment_id=payment_id
-        )
-        if allocated > amount:
-            raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
-        await conn.execute(
-            update(supplier_payment)
-            .where(supplier_payment.c.id == payment_id)
-            .values(unallocated_fen=amount - allocated)
-        )
-        note_change(
-            conn,
-            f"supplier_payment:{payment_id}",
-            after={"number": number, "amount_fen": amount, "allocated_fen": allocated, "method": data.method},
-        )
-        await status_event(
-            conn, "supplier_payment", payment_id, number, "", "posted", principal, allocated_fen=allocated
-        )
-        return payment_id
-
-    return await create_once(db, "purchase.payment", data, idempotency_key, record)
+    return await record_money(
+        db,
+        PAYABLES,
+        data,
+        principal,
+        party_id=data.supplier_id,
+        amount=data.amount,
+        method=data.method,
+        on=data.payment_date,
+        reference=data.reference,
+        allocations=data.allocations,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def do_allocate_prepayment(
     db: Database, payment_id: int, allocations: list[Allocation], principal: Principal | None, *, on: date | None = None
 ) -> None:
     """Use (part of) a prepayment to settle bills, effective ``on`` (default: today)."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    async with db.write() as conn:
-        pay = await lock_row(conn, supplier_payment, payment_id, "payment")
-        allocated = await _allocate(
-            conn,
-            c,
-            pay.supplier_id,
-            allocations,
-            principal,
-            max(on or clock.today(), pay.payment_date),
-            payment_id=payment_id,
-        )
-        if allocated > pay.unallocated_fen:
-            raise PurchasingError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(pay.unallocated_fen)))
-        await conn.execute(
-            update(supplier_payment)
-            .where(supplier_payment.c.id == payment_id)
-            .values(unallocated_fen=pay.unallocated_fen - allocated)
-        )
-        note_change(
-            conn,
-            f"supplier_payment:{payment_id}",
-            before={"unallocated_fen": pay.unallocated_fen},
-            after={"unallocated_fen": pay.unallocated_fen - allocated},
-        )
-        await append_events(
-            conn,
-            [
-                MoneyApplied(
-                    side="payable",
-                    money_id=payment_id,
-                    party_id=pay.supplier_id,
-                    amount_fen=allocated,
-                    on=max(on or clock.today(), pay.payment_date),
-                    number=pay.number,
-                )
-            ],
-        )
+    await apply_money(db, PAYABLES, payment_id, allocations, principal, on=on)
 
 
 async def do_apply_debit_note(
@@ -415,46 +323,18 @@ async def do_apply_debit_note(
 ) -> None:
     """Offset a debit note (what the supplier owes us after a return) against an open bill,
     effective ``on`` (default: today)."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    async with db.write() as conn:
-        note = await lock_row(conn, supplier_bill, debit_note_id, "bill")
-        if note.kind != "debit_note":
-            raise PurchasingError("NOT_FOUND", "debitNoteId", what="bill")
-        require_status(note, ("open",), "bill", "pay")
-        fen = c.money(amount, "amount", positive=True)
-        c.raise_if_any()
-        if fen > note.paid_fen - note.total_fen:
-            raise PurchasingError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.paid_fen - note.total_fen)))
-        await _allocate(
-            conn,
-            c,
-            note.supplier_id,
-            [Allocation(bill_id, amount)],
-            principal,
-            max(on or clock.today(), note.bill_date),
-            debit_note_id=debit_note_id,
-        )
-        new_paid = note.paid_fen - fen
-        values = {"paid_fen": new_paid}
-        if new_paid == note.total_fen:
-            values["status"] = "paid"
-        await conn.execute(update(supplier_bill).where(supplier_bill.c.id == debit_note_id).values(**values))
-        note_change(conn, f"supplier_bill:{debit_note_id}", before={"paid_fen": note.paid_fen}, after=values)
-        if new_paid == note.total_fen:
-            await status_event(conn, "supplier_bill", debit_note_id, note.number, "open", "paid", principal)
+    await apply_opposite(db, PAYABLES, debit_note_id, Allocation(bill_id, amount), principal, on=on)
 
 
-def payables_query(as_of: date, supplier_id: int | None = None):
+def payables_query(as_of: date, supplier_id: int | None = None) -> Select[Any]:
     """Per supplier, as of the end of ``as_of``: open bills, open debit notes (negative), prepayments
     and the balance we owe, with open bills aged by due date (``open_items.balances_query``)."""
-    q = balances_query(PAYABLES, as_of, supplier_id).subquery()
-    return select(
-        q.c.party_id.label("supplier_id"),
-        q.c.code,
-        q.c.documents_open.label("bills_open"),
-        q.c.opposite_open.label("debit_open"),
-        q.c.unallocated.label("prepayments"),
-        q.c.balance,
-        *(q.c[b] for b in AGING_BUCKETS),
-    ).order_by(q.c.code, q.c.party_id)
+    return balances_named(
+        PAYABLES,
+        as_of,
+        supplier_id,
+        party="supplier_id",
+        documents="bills_open",
+        opposite="debit_open",
+        unallocated="prepayments",
+    )

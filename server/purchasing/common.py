@@ -15,7 +15,14 @@ from server.documents.actions import (
 )
 from server.purchasing.errors import PurchasingError
 
-Collector = partial(actions.Collector, PurchasingError)
+
+class Collector(actions.Collector):
+    """The document collector raising ``PurchasingError``."""
+
+    def __init__(self) -> None:
+        super().__init__(PurchasingError)
+
+
 lock_row = partial(actions.lock_row, PurchasingError)
 require_status = partial(actions.require_status, PurchasingError)
 require_permission = scope.checker(PurchasingError)  # decided by server/auth/scope.py

@@ -12,33 +12,36 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.auth import scope
 from server.auth.services import Principal
 from server.core import clock
-from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
-from server.core.numbering import next_number
 from server.core.numbers import scaled_to_decimal
-from server.core.text_limits import max_length
-from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
+from server.documents.actions import AnyRow, approved_this_round, clean_comment, is_creator
+from server.documents.orders import (
+    CANCELLABLE,
+    OrderBook,
+    check_header,
+    create_order,
+    line_product,
+    order_transition,
+    update_order,
+)
 from server.inventory.models import warehouse
 from server.partners.models import supplier
 from server.purchasing.common import (
     Collector,
-    actor_label,
     check_amount,
-    create_once,
     load_products,
     lock_row,
     quantity_in_unit,
     require_permission,
     require_status,
-    status_event,
     tax_fen,
     value_fen,
 )
@@ -47,9 +50,6 @@ from server.purchasing.models import purchase_order, purchase_order_history, pur
 from server.purchasing.prices import current_prices
 from server.purchasing.settings import load_purchase_settings
 
-NOTE_MAX = max_length(purchase_order.c.note)
-EDITABLE = ("draft", "rejected")
-CANCELLABLE = ("draft", "submitted", "approved", "rejected")
 RECEIVABLE = ("approved", "partially_received", "received")  # received: within the over-receipt tolerance
 
 
@@ -73,53 +73,59 @@ class OrderInput:
     note: str = ""
 
 
-async def _check_ref(conn, table, row_id, what, field_name, c: Collector) -> bool:
-    row = (await conn.execute(select(table.c.active).where(table.c.id == row_id))).first()
-    if row is None:
-        c.add("NOT_FOUND", field_name, what=what)
-    elif not row.active:
-        c.add("INACTIVE", field_name, what=what)
-    else:
-        return True
-    return False
+PURCHASE_ORDERS = OrderBook(
+    error_cls=PurchasingError,
+    orders=purchase_order,
+    lines=purchase_order_line,
+    history=purchase_order_history,
+    prefix="PO",
+    edit_permission="purchase.order.edit",
+    create_scope="purchase.order.create",
+    party=supplier,
+    party_field="supplierId",
+    warehouses=warehouse,
+    step_column="role_code",
+)
 
 
-async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
+async def _build(
+    conn: AsyncConnection, data: OrderInput, principal: Principal | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate an order and compute its lines and totals (VAT per line, to the fen)."""
     c = Collector()
     order_date = data.order_date or clock.today()
-    if len(data.note.strip()) > NOTE_MAX:
-        c.add("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
-    await _check_ref(conn, supplier, data.supplier_id, "supplier", "supplierId", c)
-    wh_ids = {data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}
-    for wh in sorted(wh_ids):
-        fld = "warehouseId" if wh == data.warehouse_id else "lines"
-        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
-            c.add("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+    await check_header(
+        conn,
+        PURCHASE_ORDERS,
+        c,
+        principal,
+        note=data.note,
+        party_id=data.supplier_id,
+        warehouse_id=data.warehouse_id,
+        line_warehouses=[ln.warehouse_id for ln in data.lines],
+    )
     if not data.lines:
         c.add("EMPTY_OPERATION", "lines")
     products = await load_products(conn, [ln.product_id for ln in data.lines])
     prices = await current_prices(conn, data.supplier_id, products, order_date)
-    lines = []
+    lines: list[dict[str, Any]] = []
     for i, ln in enumerate(data.lines):
-        p = products.get(ln.product_id)
+        p = line_product(c, products, ln.product_id, i)
         if p is None:
-            c.add("NOT_FOUND", f"lines.{i}.productId", what="product")
-            continue
-        if not p.active:
-            c.add("INACTIVE", f"lines.{i}.productId", what="product")
             continue
         q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
         listed = prices.get(p.id)
         if q is None:
             continue
         quantity, qty, factor = q
+        price: int | None
         if ln.unit_price is not None:
             price = c.price(ln.unit_price, f"lines.{i}.unitPrice")
         elif listed is not None:  # the list price is per base unit: per order unit it is × factor
             price = listed.unit_price_micro * factor // 10**6
         else:
             price = p.purchase_price_fen * 10_000 * factor // 10**6
+        rate: int | None
         if ln.vat_rate is not None:
             rate = c.rate(ln.vat_rate, f"lines.{i}.vatRate")
         else:
@@ -151,18 +157,18 @@ async def _build(conn: AsyncConnection, data: OrderInput, principal: Principal |
             )
         )
     c.raise_if_any()
-    amount = sum(ln["amount_fen"] for ln in lines)
-    tax = sum(ln["tax_fen"] for ln in lines)
-    header = dict(
+    amount_total = sum(ln["amount_fen"] for ln in lines)
+    tax_total = sum(ln["tax_fen"] for ln in lines)
+    header: dict[str, Any] = dict(
         supplier_id=data.supplier_id,
         warehouse_id=data.warehouse_id,
         order_date=order_date,
         note=data.note.strip(),
-        amount_fen=amount,
-        tax_fen=tax,
-        total_fen=amount + tax,
+        amount_fen=amount_total,
+        tax_fen=tax_total,
+        total_fen=amount_total + tax_total,
     )
-    check_amount(c, amount + tax, "lines")
+    check_amount(c, amount_total + tax_total, "lines")
     c.raise_if_any()
     return header, lines
 
@@ -171,74 +177,27 @@ async def do_create_purchase_order(
     db: Database, data: OrderInput, principal: Principal | None, *, idempotency_key: str | None = None
 ) -> int:
     """Create a draft order; its number (``PO2026-000001``) is taken in the same transaction."""
-    require_permission(principal, "purchase.order.edit")
-
-    async def create(conn) -> int:
-        header, lines = await _build(conn, data, principal)
-        now = utcnow()
-        number = await next_number(conn, "PO", header["order_date"])
-        order_id = (
-            await conn.execute(
-                purchase_order.insert()
-                .values(
-                    number=number,
-                    status="draft",
-                    created_by=actor_label(principal),
-                    created_by_user_id=principal.user_id if principal else None,
-                    created_at=now,
-                    **header,
-                )
-                .returning(purchase_order.c.id)
-            )
-        ).scalar_one()
-        await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(conn, f"purchase_order:{order_id}", after=dict(header, number=number, lines=lines))
-        await status_event(
-            conn, "purchase_order", order_id, number, "", "draft", principal, warehouse_id=header["warehouse_id"]
-        )
-        return order_id
-
-    return await create_once(db, "purchase.order.create", data, idempotency_key, create)
+    return await create_order(db, PURCHASE_ORDERS, data, principal, _build, idempotency_key=idempotency_key)
 
 
 async def do_update_purchase_order(db: Database, order_id: int, data: OrderInput, principal: Principal | None) -> None:
     """Replace a draft's header and lines. A rejected order may be corrected too: it becomes a draft."""
-    require_permission(principal, "purchase.order.edit")
-    async with db.write() as conn:
-        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
-        require_status(row, EDITABLE, "purchase_order", "edit")
-        header, lines = await _build(conn, data, principal)
-        await conn.execute(delete(purchase_order_line).where(purchase_order_line.c.order_id == order_id))
-        await conn.execute(
-            update(purchase_order)
-            .where(purchase_order.c.id == order_id)
-            .values(status="draft", approvals_done=0, **header)
-        )
-        await conn.execute(purchase_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(
-            conn,
-            f"purchase_order:{order_id}",
-            before={k: getattr(row, k) for k in header},
-            after=dict(header, lines=lines),
-        )
-        if row.status != "draft":
-            await _transition(conn, row, "edited", "draft", principal)
+    await update_order(db, PURCHASE_ORDERS, order_id, data, principal, _build)
 
 
 async def _transition(
-    conn, row, action: str, to_status: str, principal, *, comment: str = "", role_code: str = "", **values
+    conn: AsyncConnection,
+    row: AnyRow,
+    action: str,
+    to_status: str,
+    principal: Principal | None,
+    *,
+    comment: str = "",
+    role_code: str = "",
+    **values: Any,
 ) -> None:
-    await transition(
-        conn,
-        purchase_order,
-        purchase_order_history,
-        row,
-        action,
-        to_status,
-        principal,
-        comment=comment,
-        history_values={"role_code": role_code},
-        **values,
+    await order_transition(
+        conn, PURCHASE_ORDERS, row, action, to_status, principal, comment=comment, step=role_code, **values
     )
 
 

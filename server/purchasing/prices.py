@@ -60,6 +60,7 @@ async def do_create_supplier_price(db: Database, data: SupplierPriceInput, princ
         moq = quantity_in_unit(c, p, None, data.min_order_qty, "minOrderQty", allow_zero=True)
         pack = quantity_in_unit(c, p, None, data.pack_qty, "packQty", allow_zero=True)
         c.raise_if_any()
+        assert moq is not None and pack is not None  # quantity_in_unit collected the problem otherwise
         values = dict(
             supplier_id=data.supplier_id,
             product_id=data.product_id,

@@ -16,6 +16,7 @@ so two concurrent receipts of one line can never exceed it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -32,7 +33,8 @@ from server.core.database import Database
 from server.core.errors import DomainError
 from server.core.numbering import next_number
 from server.core.numbers import QTY_SCALE, allocate_largest_remainder, round_half_up_div, scaled_to_decimal
-from server.core.text_limits import collect_length, max_length
+from server.core.text_limits import collect_length
+from server.documents.actions import AnyRow
 from server.events.journal import append_events
 from server.events.types import DocumentStatusChanged
 from server.inventory.models import location, lot
@@ -66,8 +68,6 @@ from server.purchasing.models import (
 from server.purchasing.orders import RECEIVABLE, refresh_receipt_status
 from server.purchasing.settings import load_purchase_settings
 
-REASON_MAX = max_length(goods_receipt_line.c.reject_reason)
-
 
 @dataclass
 class ReceiptLineInput:
@@ -100,7 +100,7 @@ class ReceiptInput:
 class _Line:
     index: int  # input line
     product_id: int
-    order_line: object | None
+    order_line: AnyRow | None
     received: int
     accepted: int
     rejected: int
@@ -117,7 +117,7 @@ class _Line:
     landed: int = 0
 
 
-async def _locations(conn, ids) -> dict:
+async def _locations(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, AnyRow]:
     rows = (
         await conn.execute(
             select(location.c.id, location.c.warehouse_id, location.c.active).where(location.c.id.in_(set(ids)))
@@ -141,7 +141,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     settings = await load_purchase_settings(conn)
     receipt_date = data.receipt_date or clock.today()
     order = None
-    order_lines: dict[int, object] = {}
+    order_lines: dict[int, AnyRow] = {}
     if data.order_id is not None:
         order = await lock_row(conn, purchase_order, data.order_id, "purchase_order", principal)
         require_status(order, RECEIVABLE, "purchase_order", "receive")
@@ -193,17 +193,17 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             c.add("NOT_FOUND", f"{f}.productId", what="product")
             continue
         unit_id = ln.unit_id or (ol.unit_id if ol is not None else None)
-        received = quantity_in_unit(c, p, unit_id, ln.received_quantity, f"{f}.receivedQuantity")
-        rejected = quantity_in_unit(c, p, unit_id, ln.rejected_quantity, f"{f}.rejectedQuantity", allow_zero=True)
-        if received is None or rejected is None:
+        received_q = quantity_in_unit(c, p, unit_id, ln.received_quantity, f"{f}.receivedQuantity")
+        rejected_q = quantity_in_unit(c, p, unit_id, ln.rejected_quantity, f"{f}.rejectedQuantity", allow_zero=True)
+        if received_q is None or rejected_q is None:
             continue
-        received, rejected = received[1], rejected[1]
+        received, rejected = received_q[1], rejected_q[1]
         if rejected > received:
             c.add("INVALID_QUANTITY", f"{f}.rejectedQuantity")
             continue
         if rejected and not ln.reject_reason.strip():
             c.add("REQUIRED", f"{f}.rejectReason")
-        collect_length(c, ln.reject_reason.strip(), REASON_MAX, f"{f}.rejectReason")
+        collect_length(c, ln.reject_reason.strip(), goods_receipt_line.c.reject_reason, f"{f}.rejectReason")
         accepted = received - rejected
         if ol is not None:
             price, factor, rate, wh = ol.unit_price_micro, ol.unit_factor, ol.vat_rate_bp, ol.warehouse_id
@@ -278,23 +278,23 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
     # over-receipt, per order line, counting every line of this receipt
     tolerance = settings.tolerance("over_receipt_tolerance")
     per_order_line: dict[int, list[int]] = {}
-    for ln in lines:
-        if ln.order_line is not None:
-            acc = per_order_line.setdefault(ln.order_line.id, [0, 0, 0])
-            acc[0] += ln.accepted
-            acc[1] += ln.received
-            acc[2] += ln.rejected
-    for ol_id, (acc, rec, rej) in sorted(per_order_line.items()):
+    for rl in lines:
+        if rl.order_line is not None:
+            acc = per_order_line.setdefault(rl.order_line.id, [0, 0, 0])
+            acc[0] += rl.accepted
+            acc[1] += rl.received
+            acc[2] += rl.rejected
+    for ol_id, (n_acc, n_rec, n_rej) in sorted(per_order_line.items()):
         ol = order_lines[ol_id]
         limit = int((Decimal(ol.qty) * (1 + tolerance)).to_integral_value(ROUND_FLOOR))
         row = (
             await conn.execute(
                 update(purchase_order_line)
-                .where(purchase_order_line.c.id == ol_id, purchase_order_line.c.accepted_qty + acc <= limit)
+                .where(purchase_order_line.c.id == ol_id, purchase_order_line.c.accepted_qty + n_acc <= limit)
                 .values(
-                    accepted_qty=purchase_order_line.c.accepted_qty + acc,
-                    received_qty=purchase_order_line.c.received_qty + rec,
-                    rejected_qty=purchase_order_line.c.rejected_qty + rej,
+                    accepted_qty=purchase_order_line.c.accepted_qty + n_acc,
+                    received_qty=purchase_order_line.c.received_qty + n_rec,
+                    rejected_qty=purchase_order_line.c.rejected_qty + n_rej,
                 )
                 .returning(purchase_order_line.c.accepted_qty)
             )
@@ -304,31 +304,33 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                 await conn.execute(select(purchase_order_line.c.accepted_qty).where(purchase_order_line.c.id == ol_id))
             ).scalar_one()
             p = products[ol.product_id]
-            index = next(ln.index for ln in lines if ln.order_line is not None and ln.order_line.id == ol_id)
+            index = next(rl.index for rl in lines if rl.order_line is not None and rl.order_line.id == ol_id)
             raise PurchasingError(
                 "OVER_RECEIPT",
                 f"lines.{index}.receivedQuantity",
                 ordered=str(scaled_to_decimal(ol.qty, p.precision)),
                 received=str(scaled_to_decimal(current, p.precision)),
-                requested=str(scaled_to_decimal(acc, p.precision)),
+                requested=str(scaled_to_decimal(n_acc, p.precision)),
                 tolerance=f"{tolerance:%}",
             )
 
-    for ln in lines:
-        ln.goods = value_fen(ln.accepted, ln.price, ln.factor)
-    stocked = [ln for ln in lines if ln.accepted]
+    for rl in lines:
+        rl.goods = value_fen(rl.accepted, rl.price, rl.factor)
+    stocked = [rl for rl in lines if rl.accepted]
     if landed_total and not stocked:
         raise PurchasingError("INVALID_VALUE", "landedCost", detail="nothing accepted to carry the landed cost")
-    weights = [ln.goods if data.landed_allocation == "value" else ln.accepted for ln in stocked]
-    for ln, share in zip(stocked, allocate_largest_remainder(landed_total or 0, weights)):
-        ln.landed = share
-    for ln in lines:
-        check_amount(c, ln.goods + ln.landed, f"lines.{ln.index}.receivedQuantity")
+    weights = [rl.goods if data.landed_allocation == "value" else rl.accepted for rl in stocked]
+    for rl, share in zip(stocked, allocate_largest_remainder(landed_total or 0, weights)):
+        rl.landed = share
+    for rl in lines:
+        check_amount(c, rl.goods + rl.landed, f"lines.{rl.index}.receivedQuantity")
     c.raise_if_any()
 
     warehouse_id = order.warehouse_id if order is not None else None
     if stocked:
-        warehouse_id = locations[stocked[0].location_id].warehouse_id
+        first_bin = stocked[0].location_id
+        assert first_bin is not None  # every accepted line has a bin (REQUIRED above)
+        warehouse_id = locations[first_bin].warehouse_id
     if warehouse_id is None:  # everything rejected on a receipt without order: the first line's bin
         raise PurchasingError("REQUIRED", "lines.0.locationId")
     number = await next_number(conn, "RC", receipt_date)
@@ -346,7 +348,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                 receipt_date=receipt_date,
                 landed_cost_fen=landed_total or 0,
                 landed_allocation=data.landed_allocation,
-                goods_value_fen=sum(ln.goods for ln in lines),
+                goods_value_fen=sum(rl.goods for rl in lines),
                 note=data.note.strip(),
                 actor=actor,
                 created_at=utcnow(),
@@ -359,22 +361,22 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         dict(
             receipt_id=receipt_id,
             line_no=no,
-            order_line_id=ln.order_line.id if ln.order_line is not None else None,
-            product_id=ln.product_id,
-            received_qty=ln.received,
-            accepted_qty=ln.accepted,
-            rejected_qty=ln.rejected,
-            reject_reason=ln.reason,
-            location_id=ln.location_id if ln.accepted else None,
-            unit_factor=ln.factor,
-            unit_price_micro=ln.price,
-            vat_rate_bp=ln.rate,
-            goods_value_fen=ln.goods,
-            landed_fen=ln.landed,
-            value_fen=ln.goods + ln.landed,
-            on_time=ln.on_time,
+            order_line_id=rl.order_line.id if rl.order_line is not None else None,
+            product_id=rl.product_id,
+            received_qty=rl.received,
+            accepted_qty=rl.accepted,
+            rejected_qty=rl.rejected,
+            reject_reason=rl.reason,
+            location_id=rl.location_id if rl.accepted else None,
+            unit_factor=rl.factor,
+            unit_price_micro=rl.price,
+            vat_rate_bp=rl.rate,
+            goods_value_fen=rl.goods,
+            landed_fen=rl.landed,
+            value_fen=rl.goods + rl.landed,
+            on_time=rl.on_time,
         )
-        for no, ln in enumerate(lines, start=1)
+        for no, rl in enumerate(lines, start=1)
     ]
     # one batched statement (a receipt of 5,000 serials has 5,000 lines), ids back in line order
     line_ids = [
@@ -384,20 +386,20 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
         )
     ]
     stock_lines, stock_index = [], []
-    for ln, line_id in zip(lines, line_ids):
-        if ln.accepted:
+    for rl, line_id in zip(lines, line_ids):
+        if rl.accepted:
             stock_lines.append(
                 StockLine(
-                    product_id=ln.product_id,
-                    quantity=scaled_to_decimal(ln.accepted),
-                    location_id=ln.location_id,
-                    lot_code=ln.lot_code,
-                    expiry_date=ln.expiry,
-                    value_fen=ln.goods + ln.landed,
+                    product_id=rl.product_id,
+                    quantity=scaled_to_decimal(rl.accepted),
+                    location_id=rl.location_id,
+                    lot_code=rl.lot_code,
+                    expiry_date=rl.expiry,
+                    value_fen=rl.goods + rl.landed,
                     source_line_id=line_id,
                 )
             )
-            stock_index.append(ln.index)
+            stock_index.append(rl.index)
     operation_id = None
     if stock_lines:
         try:
@@ -436,14 +438,14 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
             "landed_cost_fen": landed_total,
             "lines": [
                 {
-                    "product_id": ln.product_id,
-                    "received": ln.received,
-                    "accepted": ln.accepted,
-                    "rejected": ln.rejected,
-                    "reason": ln.reason,
-                    "location_id": ln.location_id,
+                    "product_id": rl.product_id,
+                    "received": rl.received,
+                    "accepted": rl.accepted,
+                    "rejected": rl.rejected,
+                    "reason": rl.reason,
+                    "location_id": rl.location_id,
                 }
-                for ln in lines
+                for rl in lines
             ],
         },
     )

@@ -142,7 +142,7 @@ async def rank_suppliers(
             .order_by(supplier_price.c.valid_from, supplier_price.c.id)
         )
     }
-    received = defaultdict(lambda: [0, 0])
+    received: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])  # supplier → [qty, value fen]
     for r in rows:
         if r.product_id == product_id:
             received[r.supplier_id][0] += r.received_qty

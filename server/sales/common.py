@@ -13,7 +13,14 @@ from server.documents.actions import (
 )
 from server.sales.errors import SalesError
 
-Collector = partial(actions.Collector, SalesError)
+
+class Collector(actions.Collector):
+    """The document collector raising ``SalesError``."""
+
+    def __init__(self) -> None:
+        super().__init__(SalesError)
+
+
 lock_row = partial(actions.lock_row, SalesError)
 require_status = partial(actions.require_status, SalesError)
 require_permission = scope.checker(SalesError)  # decided by server/auth/scope.py

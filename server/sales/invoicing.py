@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import cn2an
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
@@ -30,9 +31,13 @@ from server.core.database import Database
 from server.core.numbering import next_number
 from server.core.numbers import QTY_SCALE, fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.core.text_limits import check_length, collect_length
-from server.documents.open_items import AGING_BUCKETS, OpenItemBook, balances_query, settle
-from server.events.journal import append_events
-from server.events.types import MoneyApplied
+from server.documents.open_items import (
+    OpenItemBook,
+    apply_money,
+    apply_opposite,
+    balances_named,
+    record_money,
+)
 from server.partners.models import customer
 from server.sales.common import (
     Collector,
@@ -42,7 +47,6 @@ from server.sales.common import (
     lock_row,
     quantity_in_unit,
     require_permission,
-    require_status,
     status_event,
 )
 from server.sales.errors import SalesError
@@ -335,9 +339,10 @@ async def _invoice(
 
 async def credit_returned_goods(
     conn: AsyncConnection, customer_id: int, credits: list, on: date, reference: str, principal
-) -> int:
+) -> int | None:
     """Credit notes for returned goods that had been invoiced, against their invoices (latest first);
-    one credit note per original invoice. Returns the first credit note's id."""
+    one credit note per original invoice. Returns the first credit note's id (``None``: nothing of
+    it was invoiced)."""
     per_invoice: dict[int, list[dict]] = {}
     credited: dict[int, tuple[int, int]] = {}  # invoice line → (quantity, fen) credited so far, this request too
     for ship_line, qty in credits:
@@ -393,9 +398,11 @@ def _credit_line(
             left = max(value_left, 0)
             amount = round_half_up_div(left * 10_000, 10_000 + il.vat_rate_bp)
             tax = left - amount
-    else:
+    elif amount_fen is not None:
         amount = round_half_up_div(amount_fen * 10_000, 10_000 + il.vat_rate_bp)
         tax = amount_fen - amount
+    else:
+        raise ValueError("a credit line credits a quantity or an amount")
     return dict(
         shipment_line_id=il.shipment_line_id,
         product_id=il.product_id,
@@ -574,132 +581,39 @@ RECEIVABLES = OpenItemBook(
     money=customer_receipt,
     money_fk="receipt_id",
     money_date="receipt_date",
+    money_what="customer_receipt",
+    money_prefix="CR",
+    money_scope="sales.receipt",
+    methods=RECEIPT_METHODS,
+    side="receivable",
+    opposite_kind="credit_note",
 )
-
-
-async def _allocate(
-    conn,
-    c: Collector,
-    customer_id: int,
-    allocations: list[Allocation],
-    principal,
-    on: date,
-    *,
-    receipt_id: int | None = None,
-    credit_note_id: int | None = None,
-) -> int:
-    """Settle invoices with a receipt or a credit note; returns the total allocated (``open_items``)."""
-    return await settle(
-        conn,
-        RECEIVABLES,
-        c,
-        customer_id,
-        allocations,
-        principal,
-        on,
-        field_of_id="invoice_id",
-        source={"receipt_id": receipt_id, "credit_note_id": credit_note_id},
-    )
 
 
 async def do_record_customer_receipt(
     db: Database, data: CustomerReceiptInput, principal: Principal | None, *, idempotency_key: str | None = None
 ) -> int:
     """Money received from a customer, applied to invoices; the rest is an advance (预收款)."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    amount = c.money(data.amount, "amount", positive=True)
-    if data.method not in RECEIPT_METHODS:
-        c.add("INVALID_VALUE", "method", detail=" | ".join(RECEIPT_METHODS))
-    collect_length(c, data.reference.strip(), customer_receipt.c.reference, "reference")
-    c.raise_if_any()
-
-    async def record(conn) -> int:
-        if (await conn.execute(select(customer.c.id).where(customer.c.id == data.customer_id))).first() is None:
-            raise SalesError("NOT_FOUND", "customerId", what="customer")
-        on = data.receipt_date or clock.today()
-        number = await next_number(conn, "CR", on)
-        receipt_id = (
-            await conn.execute(
-                customer_receipt.insert()
-                .values(
-                    number=number,
-                    customer_id=data.customer_id,
-                    receipt_date=on,
-                    amount_fen=amount,
-                    unallocated_fen=amount,
-                    method=data.method,
-                    reference=data.reference.strip(),
-                    actor=actor_label(principal),
-                    created_at=utcnow(),
-                )
-                .returning(customer_receipt.c.id)
-            )
-        ).scalar_one()
-        allocated = await _allocate(conn, c, data.customer_id, data.allocations, principal, on, receipt_id=receipt_id)
-        if allocated > amount:
-            raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(amount)))
-        await conn.execute(
-            update(customer_receipt)
-            .where(customer_receipt.c.id == receipt_id)
-            .values(unallocated_fen=amount - allocated)
-        )
-        note_change(
-            conn,
-            f"customer_receipt:{receipt_id}",
-            after={"number": number, "amount_fen": amount, "allocated_fen": allocated},
-        )
-        await status_event(
-            conn, "customer_receipt", receipt_id, number, "", "posted", principal, allocated_fen=allocated
-        )
-        return receipt_id
-
-    return await create_once(db, "sales.receipt", data, idempotency_key, record)
+    return await record_money(
+        db,
+        RECEIVABLES,
+        data,
+        principal,
+        party_id=data.customer_id,
+        amount=data.amount,
+        method=data.method,
+        on=data.receipt_date,
+        reference=data.reference,
+        allocations=data.allocations,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def do_apply_advance(
     db: Database, receipt_id: int, allocations: list[Allocation], principal: Principal | None, *, on: date | None = None
 ) -> None:
     """Apply (part of) an advance to invoices."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    async with db.write() as conn:
-        rec = await lock_row(conn, customer_receipt, receipt_id, "customer_receipt")
-        allocated = await _allocate(
-            conn,
-            c,
-            rec.customer_id,
-            allocations,
-            principal,
-            max(on or clock.today(), rec.receipt_date),
-            receipt_id=receipt_id,
-        )
-        if allocated > rec.unallocated_fen:
-            raise SalesError("OVER_PAYMENT", "allocations", open=str(fen_to_decimal(rec.unallocated_fen)))
-        await conn.execute(
-            update(customer_receipt)
-            .where(customer_receipt.c.id == receipt_id)
-            .values(unallocated_fen=rec.unallocated_fen - allocated)
-        )
-        note_change(
-            conn,
-            f"customer_receipt:{receipt_id}",
-            before={"unallocated_fen": rec.unallocated_fen},
-            after={"unallocated_fen": rec.unallocated_fen - allocated},
-        )
-        await append_events(
-            conn,
-            [
-                MoneyApplied(
-                    side="receivable",
-                    money_id=receipt_id,
-                    party_id=rec.customer_id,
-                    amount_fen=allocated,
-                    on=max(on or clock.today(), rec.receipt_date),
-                    number=rec.number,
-                )
-            ],
-        )
+    await apply_money(db, RECEIVABLES, receipt_id, allocations, principal, on=on)
 
 
 async def do_apply_credit_note(
@@ -712,45 +626,18 @@ async def do_apply_credit_note(
     on: date | None = None,
 ) -> None:
     """Offset a credit note against an open invoice of the same customer."""
-    require_permission(principal, "finance.payment")
-    c = Collector()
-    async with db.write() as conn:
-        note = await lock_row(conn, sales_invoice, credit_note_id, "invoice")
-        if note.kind != "credit_note":
-            raise SalesError("NOT_FOUND", "creditNoteId", what="invoice")
-        require_status(note, ("open",), "invoice", "pay")
-        fen = c.money(amount, "amount", positive=True)
-        c.raise_if_any()
-        if fen > note.received_fen - note.total_fen:
-            raise SalesError("OVER_PAYMENT", "amount", open=str(fen_to_decimal(note.received_fen - note.total_fen)))
-        await _allocate(
-            conn,
-            c,
-            note.customer_id,
-            [Allocation(invoice_id, amount)],
-            principal,
-            max(on or clock.today(), note.invoice_date),
-            credit_note_id=credit_note_id,
-        )
-        values = {"received_fen": note.received_fen - fen}
-        if values["received_fen"] == note.total_fen:
-            values["status"] = "paid"
-        await conn.execute(update(sales_invoice).where(sales_invoice.c.id == credit_note_id).values(**values))
-        note_change(conn, f"sales_invoice:{credit_note_id}", before={"received_fen": note.received_fen}, after=values)
-        if values.get("status") == "paid":
-            await status_event(conn, "sales_invoice", credit_note_id, note.number, "open", "paid", principal)
+    await apply_opposite(db, RECEIVABLES, credit_note_id, Allocation(invoice_id, amount), principal, on=on)
 
 
-def receivables_query(as_of: date, customer_id: int | None = None):
+def receivables_query(as_of: date, customer_id: int | None = None) -> Select[Any]:
     """Per customer, as of the end of ``as_of``: open invoices, open credit notes (negative), advances
     and the balance owed to us, with open invoices aged by due date (``open_items.balances_query``)."""
-    q = balances_query(RECEIVABLES, as_of, customer_id).subquery()
-    return select(
-        q.c.party_id.label("customer_id"),
-        q.c.code,
-        q.c.documents_open.label("invoices_open"),
-        q.c.opposite_open.label("credit_open"),
-        q.c.unallocated.label("advances"),
-        q.c.balance,
-        *(q.c[b] for b in AGING_BUCKETS),
-    ).order_by(q.c.code, q.c.party_id)
+    return balances_named(
+        RECEIVABLES,
+        as_of,
+        customer_id,
+        party="customer_id",
+        documents="invoices_open",
+        opposite="credit_open",
+        unallocated="advances",
+    )

@@ -18,37 +18,40 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.models import product
 from server.core import clock
-from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
-from server.core.numbering import next_number
 from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.core.sql import prepared
-from server.core.text_limits import max_length
-from server.documents.actions import approved_this_round, clean_comment, is_creator, transition
+from server.documents.actions import AnyRow, approved_this_round, clean_comment, is_creator
+from server.documents.orders import (
+    CANCELLABLE,
+    OrderBook,
+    check_header,
+    create_order,
+    line_product,
+    order_transition,
+    update_order,
+)
 from server.events.journal import append_events
 from server.inventory.models import stock_level, stock_reservation, warehouse
 from server.inventory.reorder import low_stock_events
 from server.partners.models import customer, partner_address
 from server.sales.common import (
     Collector,
-    actor_label,
     check_amount,
-    create_once,
     load_products,
     lock_row,
     quantity_in_unit,
     require_permission,
     require_status,
-    status_event,
 )
 from server.sales.errors import SalesError
 from server.sales.models import (
@@ -62,9 +65,6 @@ from server.sales.models import (
 )
 from server.sales.settings import load_sales_settings
 
-NOTE_MAX = max_length(sales_order.c.note)
-EDITABLE = ("draft", "rejected")
-CANCELLABLE = ("draft", "submitted", "approved", "rejected")
 SHIPPABLE = ("approved", "partially_shipped")
 OPEN_FOR_CREDIT = ("approved", "partially_shipped", "shipped")
 
@@ -104,27 +104,36 @@ def line_amounts(
     return value, tax, value + tax
 
 
-async def _check_ref(conn, table, row_id, what, field_name, c: Collector):
-    row = (await conn.execute(select(table).where(table.c.id == row_id))).first()
-    if row is None:
-        c.add("NOT_FOUND", field_name, what=what)
-    elif not row.active:
-        c.add("INACTIVE", field_name, what=what)
-    else:
-        return row
-    return None
+SALES_ORDERS = OrderBook(
+    error_cls=SalesError,
+    orders=sales_order,
+    lines=sales_order_line,
+    history=sales_order_history,
+    prefix="SO",
+    edit_permission="sales.order.edit",
+    create_scope="sales.order.create",
+    party=customer,
+    party_field="customerId",
+    warehouses=warehouse,
+    step_column="reason",
+)
 
 
-async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None) -> tuple[dict, list[dict]]:
+async def _build(
+    conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     c = Collector()
     order_date = data.order_date or clock.today()
-    if len(data.note.strip()) > NOTE_MAX:
-        c.add("INVALID_VALUE", "note", detail=f"≤ {NOTE_MAX} chars")
-    cust = await _check_ref(conn, customer, data.customer_id, "customer", "customerId", c)
-    for wh in sorted({data.warehouse_id} | {ln.warehouse_id for ln in data.lines if ln.warehouse_id}):
-        fld = "warehouseId" if wh == data.warehouse_id else "lines"
-        if await _check_ref(conn, warehouse, wh, "warehouse", fld, c) and not scope.in_scope(principal, wh):
-            c.add("PERMISSION_DENIED", fld, permission=f"warehouse {wh}")
+    cust = await check_header(
+        conn,
+        SALES_ORDERS,
+        c,
+        principal,
+        note=data.note,
+        party_id=data.customer_id,
+        warehouse_id=data.warehouse_id,
+        line_warehouses=[ln.warehouse_id for ln in data.lines],
+    )
     if data.ship_to_address_id is not None:
         addr = (
             await conn.execute(select(partner_address).where(partner_address.c.id == data.ship_to_address_id))
@@ -134,17 +143,14 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
     if not data.lines:
         c.add("EMPTY_OPERATION", "lines")
     products = await load_products(conn, [ln.product_id for ln in data.lines])
-    sale_prices = dict(
-        (await conn.execute(select(product.c.id, product.c.sale_price_fen).where(product.c.id.in_(products)))).all()
-    )
-    lines = []
+    sale_prices: dict[int, int] = {
+        r.id: r.sale_price_fen
+        for r in await conn.execute(select(product.c.id, product.c.sale_price_fen).where(product.c.id.in_(products)))
+    }
+    lines: list[dict[str, Any]] = []
     for i, ln in enumerate(data.lines):
-        p = products.get(ln.product_id)
+        p = line_product(c, products, ln.product_id, i)
         if p is None:
-            c.add("NOT_FOUND", f"lines.{i}.productId", what="product")
-            continue
-        if not p.active:
-            c.add("INACTIVE", f"lines.{i}.productId", what="product")
             continue
         q = quantity_in_unit(c, p, ln.unit_id, ln.quantity, f"lines.{i}.quantity")
         rate = p.vat_rate_bp if ln.vat_rate is None else c.rate(ln.vat_rate, f"lines.{i}.vatRate")
@@ -156,6 +162,7 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
         if q is None or rate is None or discount is None:
             continue
         quantity, qty, factor = q
+        price: int | None
         if ln.unit_price is not None:
             price = c.price(ln.unit_price, f"lines.{i}.unitPrice")
         else:  # the list price is per base unit excl. VAT
@@ -186,7 +193,8 @@ async def _build(conn: AsyncConnection, data: SalesOrderInput, principal: Princi
             )
         )
     c.raise_if_any()
-    header = dict(
+    assert cust is not None  # check_header collected the problem otherwise, and raise_if_any raised it
+    header: dict[str, Any] = dict(
         customer_id=data.customer_id,
         warehouse_id=data.warehouse_id,
         order_date=order_date,
@@ -207,73 +215,30 @@ async def do_create_sales_order(
     db: Database, data: SalesOrderInput, principal: Principal | None, *, idempotency_key: str | None = None
 ) -> int:
     """Create a draft sales order (``SO2026-000001``)."""
-    require_permission(principal, "sales.order.edit")
-
-    async def create(conn) -> int:
-        header, lines = await _build(conn, data, principal)
-        number = await next_number(conn, "SO", header["order_date"])
-        order_id = (
-            await conn.execute(
-                sales_order.insert()
-                .values(
-                    number=number,
-                    status="draft",
-                    created_by=actor_label(principal),
-                    created_by_user_id=principal.user_id if principal else None,
-                    created_at=utcnow(),
-                    **header,
-                )
-                .returning(sales_order.c.id)
-            )
-        ).scalar_one()
-        await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(conn, f"sales_order:{order_id}", after=dict(header, number=number, lines=lines))
-        await status_event(
-            conn, "sales_order", order_id, number, "", "draft", principal, warehouse_id=header["warehouse_id"]
-        )
-        return order_id
-
-    return await create_once(db, "sales.order.create", data, idempotency_key, create)
+    return await create_order(db, SALES_ORDERS, data, principal, _build, idempotency_key=idempotency_key)
 
 
 async def do_update_sales_order(
     db: Database, order_id: int, data: SalesOrderInput, principal: Principal | None
 ) -> None:
-    """Replace a draft's (or a rejected order's) header and lines; it is a draft again."""
-    require_permission(principal, "sales.order.edit")
-    async with db.write() as conn:
-        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
-        require_status(row, EDITABLE, "sales_order", "edit")
-        header, lines = await _build(conn, data, principal)
-        await conn.execute(sales_order_line.delete().where(sales_order_line.c.order_id == order_id))
-        await conn.execute(
-            update(sales_order).where(sales_order.c.id == order_id).values(status="draft", approvals_done=0, **header)
-        )
-        await conn.execute(sales_order_line.insert(), [dict(ln, order_id=order_id) for ln in lines])
-        note_change(
-            conn,
-            f"sales_order:{order_id}",
-            before={k: getattr(row, k) for k in header},
-            after=dict(header, lines=lines),
-        )
-        if row.status != "draft":
-            await _transition(conn, row, "edited", "draft", principal)
+    """Replace a draft's (or a rejected order's) header and lines; it is a draft again. The stored
+    order's warehouse must be inside the principal's scope (``update_order`` locks and checks it)."""
+    await update_order(db, SALES_ORDERS, order_id, data, principal, _build)
 
 
 async def _transition(
-    conn, row, action: str, to_status: str, principal, *, comment: str = "", reason: str = "", **values
+    conn: AsyncConnection,
+    row: AnyRow,
+    action: str,
+    to_status: str,
+    principal: Principal | None,
+    *,
+    comment: str = "",
+    reason: str = "",
+    **values: Any,
 ) -> None:
-    await transition(
-        conn,
-        sales_order,
-        sales_order_history,
-        row,
-        action,
-        to_status,
-        principal,
-        comment=comment,
-        history_values={"reason": reason},
-        **values,
+    await order_transition(
+        conn, SALES_ORDERS, row, action, to_status, principal, comment=comment, step=reason, **values
     )
 
 

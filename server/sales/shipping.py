@@ -29,6 +29,7 @@ from server.core.errors import DomainError
 from server.core.numbering import next_number
 from server.core.numbers import QTY_SCALE, round_half_up_div, scaled_to_decimal
 from server.core.text_limits import collect_length
+from server.documents.actions import AnyRow
 from server.inventory.models import location, lot, stock_level
 from server.inventory.services import ISSUE, RECEIPT, StockLine, post_document_moves
 from server.sales.common import (
@@ -188,7 +189,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
         )
     }
     wanted: dict[int, int] = {}
-    out = []  # (input index, order line, qty, location, lot code)
+    out: list[tuple[int, AnyRow, int, int, str | None]] = []  # (input index, order line, qty, location, lot code)
     for i, ln in enumerate(data.lines):
         ol = order_lines.get(ln.order_line_id)
         if ol is None:
