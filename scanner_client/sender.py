@@ -36,8 +36,9 @@ SCAN = f"""mutation($s: ID!, $c: String!, $k: String!, $q: Quantity, $t: DateTim
   scan(sessionId: $s, code: $c, scanId: $k, quantity: $q, deviceTime: $t) {{ {ANSWER} }} }}"""
 SCAN_BATCH = f"""mutation($s: ID!, $scans: [ScanItemInput!]!) {{ scanBatch(sessionId: $s, scans: $scans) {{
   results {{ scanId {ANSWER} }} errors {{ code message }} }} }}"""
-START = """mutation($m: ScanMode!, $d: String!, $l: String!) {
-  startScanSession(mode: $m, documentNumber: $d, locationCode: $l) { sessionId errors { code message } } }"""
+START = """mutation($m: ScanMode!, $d: String!, $l: String!, $k: String!) {
+  startScanSession(mode: $m, documentNumber: $d, locationCode: $l, idempotencyKey: $k) {
+    sessionId errors { code message } } }"""
 UNDO = "mutation($s: ID!) { undoLastScan(sessionId: $s) { answer { message } errors { code message } } }"
 COMPLETE = "mutation($s: ID!) { completeScanSession(sessionId: $s) { documentNumber errors { code message } } }"
 RESOLVE = """query($c: String!) { resolveBarcode(code: $c) {
@@ -193,9 +194,9 @@ class Sender:
     def ensure_session(self, session: Session) -> bool:
         """Create a session started offline on the server; ``False`` if the server refuses it."""
         try:
-            data = self.call(START, {"m": session.mode, "d": session.document, "l": session.location})[
-                "startScanSession"
-            ]
+            # the local id (device + random) is the key: a start whose answer was lost opens no second session
+            variables = {"m": session.mode, "d": session.document, "l": session.location, "k": session.local_id}
+            data = self.call(START, variables)["startScanSession"]
             errors, server_id = data["errors"], data["sessionId"]
         except ServerError as exc:
             errors, server_id = [{"code": exc.code, "message": exc.message}], None

@@ -267,3 +267,16 @@ async def test_serials_in_a_batch_are_checked_against_the_session_and_each_other
     assert second[0].details[0].code == "SERIAL_ALREADY_SCANNED" and second[1].done == 3 * Q
     await do_undo_last_scan(db, sid, GUN)  # A3 taken back: it can be scanned again
     assert (await do_scan_batch(db, sid, [ScanInput(code("A3"), "x6")], GUN))[0].done == 3 * Q
+
+
+async def test_starting_a_session_again_with_its_key_gives_the_same_session(db):
+    """A handheld that never saw the answer to its start retries with the same key: one session."""
+    from server.scanning.models import scan_session
+
+    _pw, _item, number = await approved_order_for_scanning(db, "12")
+    first = await do_start_session(db, "RECEIVE", GUN, document_number=number, idempotency_key="S-dev1-abc")
+    again = await do_start_session(db, "RECEIVE", GUN, document_number=number, idempotency_key="S-dev1-abc")
+    assert again == first
+    await fails(do_start_session(db, "COUNT", GUN, idempotency_key="S-dev1-abc"), "IDEMPOTENCY_KEY_REUSED")
+    async with db.read() as conn:
+        assert len((await conn.execute(select(scan_session.c.id))).all()) == 1

@@ -77,7 +77,12 @@ class ScanningMutation:
         extensions=needs("scan.use"),
     )
     async def start_scan_session(
-        self, info: Info, mode: ScanMode, document_number: str = "", location_code: str = ""
+        self,
+        info: Info,
+        mode: ScanMode,
+        document_number: str = "",
+        location_code: str = "",
+        idempotency_key: str | None = None,
     ) -> ScanSessionPayload:
         pk, errors = await _run(
             info,
@@ -87,6 +92,7 @@ class ScanningMutation:
                 info.context.principal,
                 document_number=document_number,
                 location_code=location_code,
+                idempotency_key=idempotency_key,
             ),
         )
         return ScanSessionPayload(session_id=None if errors else to_global_id("ScanSession", pk), errors=errors)

@@ -42,7 +42,7 @@ from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError, ErrorDetail, render_message
-from server.core.idempotency import keys_owned_by
+from server.core.idempotency import claim_key, keys_owned_by, store_result
 from server.core.numbers import QTY_SCALE, NumberError, parse_decimal, scaled_to_decimal
 from server.core.sql import dialect_insert
 from server.documents.actions import actor_label
@@ -70,12 +70,25 @@ def _require(principal, permission: str = "scan.use") -> None:
 
 
 async def do_start_session(
-    db: Database, mode: str, principal: Principal | None, *, document_number: str = "", location_code: str = ""
+    db: Database,
+    mode: str,
+    principal: Principal | None,
+    *,
+    document_number: str = "",
+    location_code: str = "",
+    idempotency_key: str | None = None,
 ) -> int:
+    """Open a scan session. With ``idempotency_key`` a retry (a handheld that never saw the answer)
+    gets the session the first request opened instead of a second, empty one."""
     _require(principal)
     if mode not in MODES:
         raise ScanningError("INVALID_VALUE", "mode", detail=" | ".join(MODES))
     async with db.write() as conn:
+        if idempotency_key is not None:
+            request = {"mode": mode, "document": document_number.strip(), "location": location_code.strip()}
+            stored = await claim_key(conn, idempotency_key, "scan.session.start", request, ScanningError)
+            if stored is not None:
+                return int(stored["id"])
         doc_id = doc_warehouse = None
         if mode in DOCUMENTS:
             prefix, table, statuses = DOCUMENTS[mode]
@@ -123,6 +136,8 @@ async def do_start_session(
             )
         ).scalar_one()
         note_change(conn, f"scan_session:{session_id}", after={"mode": mode, "document": document_number})
+        if idempotency_key is not None:
+            await store_result(conn, idempotency_key, {"id": session_id})
     return session_id
 
 
