@@ -30,13 +30,17 @@ _REGISTER = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jxc", description="jxc 进销存 server")
     parser.add_argument("--version", action="version", version=f"jxc {jxc_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _REGISTER:
         register(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
