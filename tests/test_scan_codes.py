@@ -337,6 +337,12 @@ async def test_a_lot_and_a_serial_together(gql):
     assert await stock_by_lot(db, lotted) == {"L-7": (None, pw.w.a1, 5)}
     assert await stock_by_lot(db, serial) == {"SN-7": (None, pw.w.a1, 1)}
     assert await stock_by_lot(db, plain) == {None: (None, pw.w.a1, 1)}
+    # the serial's production lot stays with it in stock, and the API shows it
+    stock = await gql.execute(
+        "query($p: ID!) { stockLevels(filter: {productId: $p}) { edges { node { lot { code batch } } } } }",
+        {"p": to_global_id("Product", serial)},
+    )
+    assert [e["node"]["lot"] for e in stock["stockLevels"]["edges"]] == [{"code": "SN-7", "batch": "L-7"}]
 
 
 async def test_a_date_that_is_not_a_date_says_so(gql, coded):

@@ -81,10 +81,13 @@ class Lot(Node):
     id: strawberry.ID
     code: str
     expiry_date: date | None
+    batch: str | None = strawberry.field(
+        default=None, description="A serial's production lot (the (10) of a lot-and-serial label)."
+    )
 
     @classmethod
     def from_row(cls, r) -> Lot:
-        return cls(id=to_global_id("Lot", r.id), code=r.code, expiry_date=r.expiry_date)
+        return cls(id=to_global_id("Lot", r.id), code=r.code, expiry_date=r.expiry_date, batch=r.batch)
 
 
 async def _location(info: Info, location_id: int | None) -> Location | None:

@@ -54,6 +54,8 @@ lot = Table(
     Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
     Column("code", String(64), nullable=False),
     Column("expiry_date", Date, nullable=True),
+    # a serial-tracked product's lot is its serial; batch keeps the production lot (10) of that unit
+    Column("batch", String(64), nullable=True),
     UniqueConstraint("product_id", "code"),
 )
 

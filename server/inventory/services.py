@@ -80,6 +80,7 @@ class StockLine:
     unit_id: int | None = None
     lot_code: str | None = None
     expiry_date: date | None = None
+    batch: str | None = None  # receipts of serial-tracked products: the unit's production lot (10)
     unit_cost: str | Decimal | None = None  # yuan per unit of ``unit_id``; receipts and gains
     source_line_id: int | None = None
     value_fen: int | None = None  # documents: the exact inbound (or outbound) line value, overrides unit_cost
@@ -265,15 +266,26 @@ class _Validator(ErrorCollector):
         return value
 
 
-async def _lot_ids(conn: AsyncConnection, wanted: dict[tuple[int, str], date | None], create: bool) -> dict:
-    """Resolve (product, lot code) to lot ids; receipts create lots that do not exist yet."""
+async def _lot_ids(
+    conn: AsyncConnection,
+    wanted: dict[tuple[int, str], date | None],
+    create: bool,
+    batches: dict[tuple[int, str], str | None] | None = None,
+) -> dict:
+    """Resolve (product, lot code) to lot ids; receipts create lots that do not exist yet (with the
+    ``batches`` of serialised units)."""
     if not wanted:
         return {}
     if create:
         # sorted, so that two requests creating the same new lots lock them in the same order; one
         # batched statement (a receipt of 5,000 serials creates 5,000 lots)
         rows = [
-            {"product_id": product_id, "code": code, "expiry_date": expiry}
+            {
+                "product_id": product_id,
+                "code": code,
+                "expiry_date": expiry,
+                "batch": (batches or {}).get((product_id, code)),
+            }
             for (product_id, code), expiry in sorted(wanted.items(), key=lambda kv: kv[0])
         ]
         await conn.execute(
@@ -479,7 +491,10 @@ async def _receipt_specs(
         checked.append((i, ln, p, qty, value, tracked))
     v.raise_if_any()
     lots = await _lot_ids(
-        conn, {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t}, True
+        conn,
+        {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t},
+        True,
+        {(ln.product_id, ln.lot_code): ln.batch for _, ln, _, _, _, t in checked if t and ln.batch},
     )
     await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
     v.raise_if_any()

@@ -115,6 +115,7 @@ class _Line:
     on_time: bool | None
     goods: int = 0
     landed: int = 0
+    batch: str | None = None  # serial-tracked: the unit's production lot
 
 
 async def _locations(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, AnyRow]:
@@ -255,8 +256,14 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                     accepted=str(scaled_to_decimal(accepted, p.precision)),
                 )
                 continue
+            # a lot given with serials is the units' production lot (a lot-and-serial label's (10))
+            batch = ln.lot.strip() if ln.lot and ln.lot.strip() else None
+            if not collect_length(c, batch, lot.c.batch, f"{f}.lot"):
+                continue
             for s in serials:  # one receipt line per serial: each can be returned on its own
-                lines.append(_Line(i, received=QTY_SCALE, accepted=QTY_SCALE, rejected=0, lot_code=s, **common))
+                lines.append(
+                    _Line(i, received=QTY_SCALE, accepted=QTY_SCALE, rejected=0, lot_code=s, batch=batch, **common)
+                )
             if rejected:
                 lines.append(_Line(i, received=rejected, accepted=0, rejected=rejected, lot_code=None, **common))
         else:
@@ -395,6 +402,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                     location_id=rl.location_id,
                     lot_code=rl.lot_code,
                     expiry_date=rl.expiry,
+                    batch=rl.batch,
                     value_fen=rl.goods + rl.landed,
                     source_line_id=line_id,
                 )

@@ -1017,7 +1017,7 @@ async def _post(db: Database, session, lines, principal, key: str, sources: list
                         order_line_id=ol.id,
                         location_id=ln.location_id,
                         unit_id=base_units[ln.product_id],
-                        lot=None if ln.serial else ln.lot,
+                        lot=ln.lot,  # with a serial: the unit's production lot (kept as its batch)
                         expiry_date=ln.expiry_date,
                         serials=[ln.serial] if ln.serial else [],
                     )
