@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/jxc_test
 export TEST_DATABASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install check clean lock schema lint format
+.PHONY: run test test-sqlite test-postgres bench install check clean lock schema lint format console console-if-node test-console
 
 # The exact tested versions, with hashes (requirements.lock), then jxc itself without resolving again;
 # re-run whenever pyproject.toml or the lock changes.
@@ -26,8 +26,40 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
 		--custom-compile-command "make lock" -o requirements.lock
 
-## Create .venv, install, migrate, load demo data on first start, serve http://127.0.0.1:8000/graphql
-run: $(STAMP)
+## The web console (console/, Vue + Vite): `npm ci` when the lock changed, a build when its sources,
+## the lock or schema.graphql changed (stamp files); jxc serves console/dist at /.
+CONSOLE_SOURCES := $(shell find console/src console/public console/index.html console/vite.config.ts \
+	console/codegen.ts console/tsconfig.json console/scripts -type f -not -path 'console/src/gql/*' \
+	-not -name components.d.ts 2>/dev/null)
+CONSOLE_DEPS := console/node_modules/.installed
+CONSOLE_STAMP := console/dist/.built
+NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && command -v npm >/dev/null && echo yes)
+
+$(CONSOLE_DEPS): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $(CONSOLE_DEPS)
+
+$(CONSOLE_STAMP): $(CONSOLE_DEPS) $(CONSOLE_SOURCES) console/package-lock.json schema.graphql
+	cd console && npm run build
+	touch $(CONSOLE_STAMP)
+
+console: $(CONSOLE_STAMP)
+
+# `make run` without Node ≥ 20: say so and serve the API (and GraphiQL) alone
+console-if-node:
+ifeq ($(NODE_OK),yes)
+	@$(MAKE) --no-print-directory console
+else
+	@echo "Node.js >= 20 with npm not found: the web console is not built; serving the API alone (GraphiQL at /graphql)."
+endif
+
+## The console's browser test (Playwright with Debian's /usr/bin/chromium) against a real jxc server
+test-console: $(STAMP) console
+	cd console && npm run e2e
+
+## Create .venv, install, migrate, load demo data on first start, build the console (with Node), serve
+## http://127.0.0.1:8000/ (the console) and /graphql (GraphiQL)
+run: $(STAMP) console-if-node
 	$(BIN)/jxc migrate
 	$(BIN)/jxc demo-data
 	$(BIN)/jxc serve

@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL (HTTP + WebSocket ``graphql-transport-ws``), our GraphiQL page with
-its vendored assets, the downloads (reports, statements, labels) and ``/healthz``."""
+its vendored assets, the downloads (reports, statements, labels), ``/healthz``, the browser
+sign-in (``/auth/session``, ``session.py``) and the web console at ``/`` (``console.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
@@ -22,8 +23,8 @@ from server.core.database import Database
 from server.core.settings import Settings, load_settings
 from server.events.bus import EventTailer
 from server.finance.poster import PosterRunner
-from server.web import downloads, graphiql, labels
-from server.web.guard import bearer_token
+from server.web import console, downloads, graphiql, labels, session
+from server.web.guard import bearer_token, csrf_error_body, csrf_matches, csrf_refused, request_token, session_cookie
 
 log = logging.getLogger("jxc")
 
@@ -61,18 +62,27 @@ class JxcGraphQL(GraphQL):
             response=response,
         )
         if request.scope.get("type") == "http":
-            await context.sign_in(bearer_token(request.headers.get("authorization")))
+            # the bearer token, or the session cookie with its CSRF token (a POST without it was
+            # refused by GraphQLFastPath; a GET query without it runs anonymous)
+            await context.sign_in(request_token(request, method="POST"))
         return context
 
     async def on_ws_connect(self, context):
         """WebSocket clients authenticate in the ``connection_init`` payload: ``{"token": "…"}`` (or
-        ``{"Authorization": "Bearer …"}``); a bad token closes the connection with 4403."""
+        ``{"Authorization": "Bearer …"}``); the console's socket is signed in by its session cookie
+        and sends the session's ``{"csrfToken": "…"}``. A bad token closes the connection with 4403."""
         from strawberry.exceptions import ConnectionRejectionError
         from strawberry.types.unset import UNSET
 
         params = context.connection_params or {}
+        if not isinstance(params, dict):
+            params = {}
         token = params.get("token") or bearer_token(params.get("Authorization") or params.get("authorization"))
-        await context.sign_in(token)
+        if not token:
+            cookie = session_cookie(getattr(context.request, "cookies", {}) or {})
+            if cookie is not None and csrf_matches(cookie, params.get("csrfToken")):
+                token = cookie
+        await context.sign_in(token if isinstance(token, str) else None)
         if context.principal is None:
             raise ConnectionRejectionError({"code": "PERMISSION_DENIED"})
         return UNSET
@@ -86,19 +96,20 @@ def schema_for(settings: Settings):
     return schema if settings.introspection else schema_without_introspection()
 
 
+class AppState:
+    """What the routes share: ``request.app.state.jxc``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.tailer = EventTailer(self.db)
+        self.poster = PosterRunner(self.db)
+        self.jobs = JobRunner(self.db) if settings.jobs else None
+
+
 def create_app(settings: Settings | None = None) -> GraphQLFastPath:
-
     settings = settings or load_settings()
-
-    class State:
-        pass
-
-    state = State()
-    state.settings = settings
-    state.db = Database(settings.database_url)
-    state.tailer = EventTailer(state.db)
-    state.poster = PosterRunner(state.db)
-    state.jobs = JobRunner(state.db) if settings.jobs else None
+    state = AppState(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -125,9 +136,6 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": state.db.dialect})
 
-    async def root(_request: Request):
-        return RedirectResponse("/graphql")
-
     graphql_app = JxcGraphQL(schema_for(settings), state)
     middleware = []
     if settings.cors_origins:
@@ -144,13 +152,14 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
     app = Starlette(
         middleware=middleware,
         routes=[
-            Route("/", root),
             Route("/healthz", healthz),
+            *session.ROUTES,
             *labels.ROUTES,
             *downloads.ROUTES,
             *static,
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
+            *console.routes(),  # last: its client routes catch what no other route takes
         ],
         lifespan=lifespan,
     )
@@ -192,9 +201,26 @@ class GraphQLFastPath:
                     status_code=413,
                 )(scope, receive, send)
                 return
+            if scope["type"] == "http" and self._csrf_refused(scope):
+                request = Request(scope)
+                lang = "en" if (request.headers.get("accept-language") or "").lower().startswith("en") else "zh-CN"
+                err = csrf_error_body(lang)
+                body = {"errors": [{"message": err["message"], "extensions": {"code": err["code"]}}]}
+                await JSONResponse(body, status_code=403)(scope, receive, send)
+                return
             await self.graphql_app(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    @staticmethod
+    def _csrf_refused(scope) -> bool:
+        """A cookie-signed request without its CSRF token (bearer requests skip the cookie parsing)."""
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                return False
+            if name == b"cookie" and b"jxc_session=" in value:
+                return csrf_refused(Request(scope))
+        return False
 
     def _size_ok(self, scope) -> bool:
         """POST bodies must declare their length, and stay within ``JXC_MAX_REQUEST_BYTES``."""

@@ -109,8 +109,8 @@ def period_param(q) -> int:
 @guarded("finance.view")
 async def statement_download(request: Request, _principal: Principal):
     path, q = request.path_params, request.query_params
-    kind = p.choice_param(path, "kind", STATEMENT_KINDS, None)
-    fmt = p.choice_param(path, "fmt", ("xlsx", "pdf"), None)
+    kind = p.required(p.choice_param(path, "kind", STATEMENT_KINDS, None), "kind")
+    fmt = p.required(p.choice_param(path, "fmt", ("xlsx", "pdf"), None), "fmt")
     period = period_param(q)
     account = p.text_param(q, "account", ACCOUNT_CODE, "科目编码应为 4–16 位数字", "an account code is 4–16 digits")
     if kind in LEDGERS:

@@ -1,7 +1,16 @@
-"""The one authentication guard of every non-GraphQL route (downloads, labels).
+"""The one authentication guard of every non-GraphQL route (downloads, labels), and the credentials
+of every request: a bearer token, or the browser console's session cookie with its CSRF token.
 
 ``Authorization: Bearer <token>`` is authenticated with ``server.auth.services.authenticate``;
-permissions are decided by ``server.auth.scope``. Errors are typed JSON,
+permissions are decided by ``server.auth.scope``.
+
+Browser sessions (``server/web/session.py`` signs in): the session token travels in the HttpOnly,
+``SameSite=Strict`` cookie ``jxc_session``; every cookie-authenticated request that can change
+something (any method but GET/HEAD — so every ``POST /graphql``) must also carry the header
+``X-CSRF-Token`` equal to the readable cookie ``jxc_csrf``, which is derived from the session token
+(``csrf_token_for``): another site can neither read it nor compute it. A WebSocket signed in by the
+cookie sends it as ``csrfToken`` in its ``connection_init`` payload. A bearer token, when present,
+is used and the cookie ignored — API clients are unchanged. Errors are typed JSON,
 ``{"error": {"code": …, "message": …}}``, in the caller's language (``Accept-Language``: ``en`` →
 English, otherwise Chinese; no header: ``JXC_LANGUAGE``), with messages from
 ``server.core.errors.render_message``:
@@ -18,7 +27,9 @@ Routes are written as ``@guarded(permission)`` functions of ``(request, principa
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -71,6 +82,8 @@ def error_response(
 ) -> JSONResponse:
     lang = language(request)
     params = {k: v.pick(lang) if isinstance(v, Text) else v for k, v in (params or {}).items()}
+    if code == "CSRF_REFUSED":
+        message = csrf_error_body(lang)["message"]
     body = {"error": {"code": code, "message": message or render_message(code, lang, params)}}
     headers = {"www-authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -82,9 +95,64 @@ def bearer_token(header: str | None) -> str | None:
     return None
 
 
+SESSION_COOKIE = "jxc_session"
+CSRF_COOKIE = "jxc_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+CSRF_REFUSED = {
+    "zh-CN": "缺少或错误的 CSRF 令牌（浏览器会话的请求须带 X-CSRF-Token 请求头）。",
+    "en": "Missing or wrong CSRF token (requests of a browser session need the X-CSRF-Token header).",
+}
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a browser session: derived from the (secret, HttpOnly) session token, so the
+    server keeps no state for it and no other site can know it."""
+    return hashlib.sha256(b"jxc-csrf\x00" + session_token.encode()).hexdigest()
+
+
+def csrf_matches(session_token: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(csrf_token_for(session_token), str(presented))
+
+
+def session_cookie(cookies: Mapping[str, str]) -> str | None:
+    return cookies.get(SESSION_COOKIE) or None
+
+
+def request_token(request, method: str | None = None) -> str | None:
+    """The token a request (or WebSocket) is signed in with: the bearer token; else the session
+    cookie — for methods other than GET/HEAD only with the matching ``X-CSRF-Token`` header."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token:
+        return token
+    cookie = session_cookie(request.cookies)
+    if cookie is None:
+        return None
+    method = method or getattr(request, "method", "GET")
+    if method in SAFE_METHODS or csrf_matches(cookie, request.headers.get(CSRF_HEADER)):
+        return cookie
+    return None
+
+
+def csrf_refused(request) -> bool:
+    """A cookie-authenticated request that may change something and lacks the right CSRF token (no
+    bearer token; a session cookie; not GET/HEAD; ``X-CSRF-Token`` missing or wrong)."""
+    if bearer_token(request.headers.get("authorization")) or request.method in SAFE_METHODS:
+        return False
+    cookie = session_cookie(request.cookies)
+    return cookie is not None and not csrf_matches(cookie, request.headers.get(CSRF_HEADER))
+
+
+def csrf_error_body(lang: str) -> dict:
+    return {"code": "CSRF_REFUSED", "message": CSRF_REFUSED["en" if lang.startswith("en") else "zh-CN"]}
+
+
 async def authorize(request: Request, permissions: Iterable[str]) -> Principal:
-    """The signed-in caller, holding every one of ``permissions``; else ``WebError`` 401 / 403."""
-    principal = await authenticate(request.app.state.jxc.db, bearer_token(request.headers.get("authorization")))
+    """The signed-in caller, holding every one of ``permissions``; else ``WebError`` 401 / 403.
+    Downloads opened from the console are GET links: the session cookie signs them in."""
+    if csrf_refused(request):
+        raise WebError(403, "CSRF_REFUSED")
+    principal = await authenticate(request.app.state.jxc.db, request_token(request))
     if principal is None:
         raise WebError(401, "PERMISSION_DENIED", permission=SIGN_IN)
     for permission in permissions:

@@ -63,7 +63,7 @@ class Output:
 
     def __init__(self, request: Request, formats=FORMATS, default_layout: str = "50x30"):
         q = request.query_params
-        self.fmt = p.choice_param(request.path_params, "fmt", formats, None)
+        self.fmt = p.required(p.choice_param(request.path_params, "fmt", formats, None), "fmt")
         allowed = labels.THERMAL_LAYOUTS if self.fmt == "zpl" else tuple(labels.LAYOUTS)
         self.layout = p.choice_param(q, "layout", allowed, default_layout if default_layout in allowed else "50x30")
         dpi = p.choice_param(q, "dpi", tuple(str(d) for d in labels.DPIS), None)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import TypeVar, overload
 
 from server.core.global_ids import MAX_ID_LENGTH, pk_of
 from server.web.guard import Text, WebError
 
+T = TypeVar("T")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
@@ -36,6 +38,10 @@ def _raw(params: Mapping[str, str], name: str, max_length: int = 1000) -> str | 
     return value
 
 
+@overload
+def date_param(params: Mapping[str, str], name: str, default: date) -> date: ...
+@overload
+def date_param(params: Mapping[str, str], name: str, default: None = None) -> date | None: ...
 def date_param(params: Mapping[str, str], name: str, default: date | None = None) -> date | None:
     raw = _raw(params, name)
     if raw is None:
@@ -53,6 +59,10 @@ def date_param(params: Mapping[str, str], name: str, default: date | None = None
     return value
 
 
+@overload
+def int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_param(params: Mapping[str, str], name: str, default: None, low: int, high: int) -> int | None: ...
 def int_param(params: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
     raw = _raw(params, name)
     if raw is None:
@@ -62,6 +72,10 @@ def int_param(params: Mapping[str, str], name: str, default: int | None, low: in
     return int(raw)
 
 
+@overload
+def choice_param(params: Mapping[str, str], name: str, allowed: Iterable[str], default: str) -> str: ...
+@overload
+def choice_param(params: Mapping[str, str], name: str, allowed: Iterable[str], default: None) -> str | None: ...
 def choice_param(params: Mapping[str, str], name: str, allowed: Iterable[str], default: str | None) -> str | None:
     allowed = tuple(allowed)
     raw = _raw(params, name)
@@ -83,7 +97,7 @@ def text_param(params: Mapping[str, str], name: str, pattern: re.Pattern, zh: st
     return raw
 
 
-def required(value, name: str):
+def required(value: T | None, name: str) -> T:
     if value is None:
         raise WebError(400, "INVALID_VALUE", detail=Text(f"{name}：此项必填", f"{name}: required"))
     return value
