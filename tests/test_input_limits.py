@@ -919,7 +919,7 @@ NOT_STORED = {
     "issueMaterials": {"lines.lot": "lot codes: the stock primitives' check (receiveStock lines.lot)"},
     "returnMaterials": {"lines.lot": "lot codes: the stock primitives' check (receiveStock lines.lot)"},
     "receiveFinishedGoods": {"lot": "lot codes: the stock primitives' check (receiveStock lines.lot)"},
-    "startScanSession": {"documentNumber": OTHER_TEAM, "locationCode": LOOKUP},
+    "startScanSession": {"documentNumber": OTHER_TEAM, "locationCode": LOOKUP, "idempotencyKey": KEY},
     "scan": {"code": OTHER_TEAM, "scanId": OTHER_TEAM, "gsSubstitute": OTHER_TEAM},
     "scanBatch": {"scans.code": OTHER_TEAM, "scans.scanId": OTHER_TEAM, "gsSubstitute": OTHER_TEAM},
     "addAccount": {"input.parentCode": LOOKUP, "input.code": "digits extending the parent, ≤ account.code"},
