@@ -50,13 +50,12 @@ LAST_DAY = period_start(P) - timedelta(days=1)
 
 async def source_key_counts(db) -> dict[str, int]:
     async with db.read() as conn:
-        return dict(
-            await conn.execute(
-                select(voucher.c.source_key, func.count())
-                .where(voucher.c.source_key.is_not(None))
-                .group_by(voucher.c.source_key)
-            )
+        rows = await conn.execute(
+            select(voucher.c.source_key, func.count())
+            .where(voucher.c.source_key.is_not(None))
+            .group_by(voucher.c.source_key)
         )
+        return dict(rows.all())  # a list of (key, count) rows, not the result itself (it has .keys())
 
 
 async def test_three_posters_at_once_book_every_source_exactly_once(dbs):
