@@ -68,12 +68,14 @@ run: $(STAMP) console-if-node
 test: $(STAMP)
 	$(BIN)/python -m tests.run_all
 
-## Lint, format and layers: ruff ([tool.ruff]) and the import contracts ([tool.importlinter], docs/architecture.md)
+## Lint, format, layers and types: ruff ([tool.ruff]), the import contracts ([tool.importlinter],
+## docs/architecture.md) and mypy over server/ ([tool.mypy], zero errors)
 LINTED := server schema tests bench scanner_client migrations
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Apply ruff's fixes and formatting in place
 format: $(STAMP)

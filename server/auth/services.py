@@ -15,7 +15,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -123,8 +123,8 @@ async def do_create_user(
     username: str,
     password: str,
     display_name: str = "",
-    roles: list[str] = (),
-    warehouse_ids: list[int] = (),
+    roles: Sequence[str] = (),
+    warehouse_ids: Sequence[int] = (),
     principal: Principal | None = None,
 ) -> int:
     scope.require(principal, "user.admin", AuthError)

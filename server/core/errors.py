@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Self
 
 # ---- the codes every domain shares, and the shared rules' codes ------------------------------------------
 
@@ -149,7 +149,8 @@ def error_vocabulary(
     members = dict.fromkeys([*COMMON_MESSAGES, *shared, *own])
     for called in calls:
         members.update(dict.fromkeys(called.codes.__members__))
-    codes = enum.Enum(f"{name}ErrorCode", [(c, c) for c in members], module=module)
+    # the functional API with a computed name: mypy only understands it with a literal one
+    codes: type[enum.Enum] = enum.Enum(f"{name}ErrorCode", [(c, c) for c in members], module=module)  # type: ignore[misc]
     codes.__doc__ = f"Every error code a caller of the {name.lower()} actions can receive."
     vocabulary = ErrorVocabulary(name, MappingProxyType(dict(own)), tuple(shared), tuple(calls), codes, module)
     _VOCABULARIES[name] = vocabulary
@@ -309,13 +310,13 @@ class DomainError(Exception):
         super().__init__(f"{error_code} ({field})")
 
     @classmethod
-    def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> DomainError:
+    def from_inventory(cls, exc: DomainError, field_of=lambda f: f) -> Self:
         """A called domain's errors (the stock primitives', a document service's) as this domain's
         errors, with fields mapped to the document's; the called domain is in this one's ``calls``."""
         return cls.many([ErrorDetail(d.code, field_of(d.field) if d.field else d.field, d.params) for d in exc.details])
 
     @classmethod
-    def many(cls, details: list[ErrorDetail]) -> DomainError:
+    def many(cls, details: list[ErrorDetail]) -> Self:
         err = cls(details[0].code, details[0].field, **details[0].params)
         err.details = list(details)
         return err

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import hashlib
 import json
+from typing import overload
 
 from sqlalchemy import Column, String, Table, Text, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -50,6 +51,14 @@ def keys_owned_by(owner: str):
         yield
     finally:
         _owner.reset(token)
+
+
+@overload
+def stored_key(key: str) -> str: ...
+
+
+@overload
+def stored_key(key: str | None) -> str | None: ...
 
 
 def stored_key(key: str | None) -> str | None:

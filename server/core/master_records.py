@@ -18,7 +18,7 @@ class TextRules(ErrorCollector):
 
     def text(self, value: str | None, field: str, max_len: int | Column, *, required: bool = False) -> str | None:
         """The stripped value; ``max_len`` is best the column it goes to (its ``String(n)`` length)."""
-        max_len = max_length(max_len)
+        limit = max_length(max_len)
         if value is None:
             if required:
                 self.add("REQUIRED", field)
@@ -26,8 +26,8 @@ class TextRules(ErrorCollector):
         value = value.strip()
         if required and not value:
             self.add("REQUIRED", field)
-        elif len(value) > max_len:
-            self.add("INVALID_VALUE", field, detail=f"≤ {max_len} chars")
+        elif limit is not None and len(value) > limit:
+            self.add("INVALID_VALUE", field, detail=f"≤ {limit} chars")
         return value
 
     def code(

@@ -66,9 +66,16 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
             raise NumberError("INVALID_NUMBER") from None
     if not d.is_finite():
         raise NumberError("INVALID_NUMBER")
-    if d and (d.adjusted() > 18 or d.as_tuple().exponent < -18):
+    if d and (d.adjusted() > 18 or _exponent(d) < -18):
         raise NumberError("OUT_OF_RANGE")  # also keeps Decimal arithmetic away from its exponent limits
     return d
+
+
+def _exponent(d: Decimal) -> int:
+    """The exponent of a finite decimal (``as_tuple`` gives a letter for NaN and Infinity)."""
+    exp = d.as_tuple().exponent
+    assert isinstance(exp, int), "a finite decimal"
+    return exp
 
 
 def decimals_of(d: Decimal) -> int:
@@ -135,7 +142,8 @@ def line_value_fen(qty_scaled: int, unit_price: Decimal) -> int:
     This is the rounding point for receipt values: the line total is rounded once, the unit price
     never is.
     """
-    sign, digits, exp = unit_price.as_tuple()
+    sign, digits, _ = unit_price.as_tuple()
+    exp = _exponent(unit_price)
     price_int = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
     # price = price_int * 10**exp yuan = price_int * 10**(exp+2) fen
     shift = exp + 2

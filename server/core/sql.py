@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from typing import Any
+
+from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+#: A result row of any columns (``select(table)`` or a few of its columns): attributes by column name.
+AnyRow = Row[*tuple[Any, ...]]
 
 
 def dialect_insert(conn: AsyncConnection, table: Table):

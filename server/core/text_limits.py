@@ -22,6 +22,14 @@ def max_length(column: Column | int) -> int | None:
     return getattr(column.type, "length", None)
 
 
+def string_length(column: Column | int) -> int:
+    """The length of a column that is known to be a ``String(n)`` (an int is taken as is)."""
+    limit = max_length(column)
+    if limit is None:
+        raise TypeError(f"{column} has no length limit")
+    return limit
+
+
 def length_problem(value: str | None, column: Column | int, field: str) -> ErrorDetail | None:
     """``INVALID_VALUE`` for ``field`` when ``value`` is longer than the column allows, else ``None``."""
     limit = max_length(column)

@@ -69,7 +69,7 @@ CATEGORIES = [
 ]
 
 # warehouse code, name, address, zones: (zone letter, zone name, top-level categories stored there)
-WAREHOUSES = [
+WAREHOUSES: list[tuple[str, str, str, list[tuple[str, str, tuple[str, ...]]]]] = [
     (
         "SH01",
         "上海总仓",
@@ -581,8 +581,8 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             db, code=code, name=name, name_en=name_en, precision=precision, idempotency_key=f"demo-unit-{code}"
         )
 
-    categories = {}
-    top_of = {}
+    categories: dict[str, int] = {}
+    top_of: dict[str, str] = {}
     for code, name, parent in CATEGORIES:
         categories[code] = await do_create_category(
             db,

@@ -41,7 +41,7 @@ CREDIT = [
 ]
 
 # key, customer, warehouse, days ago, VAT-inclusive, [(sku, quantity, unit price or None)], target
-ORDERS = [
+ORDERS: list[tuple[str, str, str, int, bool, list[tuple[str, str, str | None]], str]] = [
     ("shipped", "C002", "SH01", 12, False, [("DRK-001", "240", None), ("DRK-007", "144", None)], "paid"),
     ("reserved", "C001", "SH01", 2, False, [("DRK-003", "48", None)], "approved"),
     ("credit", "C004", "SH01", 1, False, [("SNK-001", "24", None)], "submitted"),

@@ -276,22 +276,22 @@ class EventTailer:
                 checked = time.monotonic()
                 while not sub.overflowed:
                     try:
-                        ev = await asyncio.wait_for(sub.queue.get(), 1.0)
+                        queued = await asyncio.wait_for(sub.queue.get(), 1.0)
                     except TimeoutError:
                         if still_allowed is not None and time.monotonic() - checked >= RECHECK_SECONDS:
                             if not await still_allowed():
                                 return
                             checked = time.monotonic()
                         continue
-                    if ev is RECHECK:
+                    if queued is RECHECK:
                         if still_allowed is not None and not await still_allowed():
                             return
                         checked = time.monotonic()
                         continue
-                    if ev.seq <= cursor:
+                    if queued.seq <= cursor:
                         continue
-                    cursor = ev.seq
-                    yield ev
+                    cursor = queued.seq
+                    yield queued
         finally:
             self._subscribers.discard(sub)
 

@@ -15,7 +15,7 @@ from server.auth.services import Principal
 from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
-from server.core.text_limits import check_length, max_length
+from server.core.text_limits import check_length, string_length
 from server.finance.chart import (
     CHART,
     DEFAULT_CASH_FLOW_RULES,
@@ -125,7 +125,7 @@ async def do_add_account(db: Database, data: AccountInput, principal: Principal 
             not code.isdigit()
             or not code.startswith(parent.code)
             or len(code) <= len(parent.code)
-            or len(code) > max_length(account.c.code)
+            or len(code) > string_length(account.c.code)
         ):
             raise FinanceError("INVALID_VALUE", "code", detail=f"{parent.code} + digits")
         if not name:

@@ -60,6 +60,7 @@ async def do_create_expense(
         c.add("REQUIRED", "description")
     collect_length(c, description, expense_bill.c.description, "description")
     c.raise_if_any()
+    assert amount is not None and rate is not None  # both parsed: raise_if_any() let them through
 
     async def create(conn) -> int:
         await books_standard(conn)

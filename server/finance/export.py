@@ -65,8 +65,8 @@ def to_xlsx(st: Statement) -> bytes:
             for cell in ws[row]:
                 cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 48
-    for col in "BCDE":
-        ws.column_dimensions[col].width = 20
+    for letter in "BCDE":
+        ws.column_dimensions[letter].width = 20
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -151,7 +151,7 @@ async def build_statement(conn, kind: str, period: int, account: str | None = No
             raise ValueError(f"{kind} needs ?account=code")
         make = _detail_ledger_statement if kind == "detail_ledger" else _general_ledger_statement
         return await make(conn, account, period)
-    make = STATEMENTS.get(kind)
-    if make is None:
+    build = STATEMENTS.get(kind)
+    if build is None:
         raise ValueError(f"unknown statement {kind}: balance_sheet | income_statement | cash_flow | trial_balance")
-    return await make(conn, period)
+    return await build(conn, period)

@@ -66,7 +66,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -80,6 +80,7 @@ from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
 from server.core.numbers import round_half_up_div
+from server.core.sql import AnyRow
 from server.core.text_limits import fit
 from server.events.journal import last_sequence, read_events
 from server.events.models import event
@@ -297,8 +298,10 @@ class Poster:
         stock that went out (with the move's warehouse when ``per_warehouse``)."""
 
         def line(m, incoming: bool, wh: int) -> Line:
-            account, dims = self.acc(role), {"warehouse_id": wh} if per_warehouse else {}
-            return Line(account, credit=m.value_fen, **dims) if incoming else Line(account, debit=m.value_fen, **dims)
+            account, dim = self.acc(role), wh if per_warehouse else None
+            if incoming:
+                return Line(account, credit=m.value_fen, warehouse_id=dim)
+            return Line(account, debit=m.value_fen, warehouse_id=dim)
 
         return line
 
@@ -584,7 +587,7 @@ class StockOp:
     and source id — the operation's, until the handler finds its document."""
 
     op: Any
-    moves: list
+    moves: Sequence[Any]
     on: date
     source_id: int
 
@@ -1092,14 +1095,14 @@ class _Round:
         if not self.careful and row is None:
             await self.poster.post(seq, event_type, data)  # a failure rolls the round back
             return
-        exc = await self._book(seq, event_type, data)
-        if exc is None:
+        failure = await self._book(seq, event_type, data)
+        if failure is None:
             if row is not None:
                 await self.conn.execute(delete(poster_failure).where(poster_failure.c.seq == seq))
                 self.logs.append((logging.INFO, f"finance poster: set-aside event {seq} ({row.source}) booked"))
             return
         deps = deps or await self._dependencies(event_type, data, seq)
-        await self._set_aside(seq, event_type, deps, error=describe_error(exc), waiting_for=None, row=row)
+        await self._set_aside(seq, event_type, deps, error=describe_error(failure), waiting_for=None, row=row)
 
     async def retry_set_aside(self, retry: bool) -> None:
         """Retry every set-aside event in sequence order (``retry``), or only hold their documents."""
@@ -1192,7 +1195,7 @@ async def post_pending(db: Database, *, batch: int = BATCH, backoff: bool = Fals
             return done
 
 
-async def set_aside_events(conn: AsyncConnection, limit: int | None = None) -> list:
+async def set_aside_events(conn: AsyncConnection, limit: int | None = None) -> Sequence[AnyRow]:
     """The events the poster set aside, in order (``poster_failure`` rows; the first ``limit``)."""
     return (await conn.execute(select(poster_failure).order_by(poster_failure.c.seq).limit(limit))).all()
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.numbers import allocate_largest_remainder
@@ -132,7 +132,7 @@ async def detail_ledger(
 ) -> dict:
     """明细账 of an account (and its sub-accounts), optionally for one partner or warehouse: opening
     balance, the lines in voucher order with a running balance, closing balance."""
-    conds = [
+    conds: list[ColumnElement[bool]] = [
         voucher_line.c.posted.is_(True),
         (voucher_line.c.account_code == code) | voucher_line.c.account_code.like(f"{code}%"),
     ]
@@ -430,12 +430,13 @@ async def income_statement(conn: AsyncConnection, period: int) -> Statement:
         await _sums(conn, frm=period, upto=period, exclude_closing=True),
         await _sums(conn, frm=_year_start(period), upto=period, exclude_closing=True),
     ]
-    values = {}
+    values: dict[str, list[int]] = {}
+    line_codes: dict[str, str] = {}
     for key, _zh, _en, prefixes, sign in INCOME_LINES:
         codes = _codes(standard, prefixes)
         # income lines are credit − debit; cost lines debit − credit, shown positive
         values[key] = [_prefix_sum(s, codes, -1 if sign == 1 else 1) for s in sums]
-        values[key + "_code"] = ",".join(codes)
+        line_codes[key] = ",".join(codes)
 
     def combine(*parts):
         return [sum(sign * values[k][i] for k, sign in parts) for i in range(2)]
@@ -453,7 +454,7 @@ async def income_statement(conn: AsyncConnection, period: int) -> Statement:
     ]
     net = [before_tax[i] - values["income_tax"][i] for i in range(2)]
     for key, zh, en, _p, _s in INCOME_LINES:
-        st.rows.append(StatementRow(key, zh, en, values[key], code=values[key + "_code"]))
+        st.rows.append(StatementRow(key, zh, en, values[key], code=line_codes[key]))
         if key == "finance_costs":
             st.rows.append(StatementRow("operating_profit", "二、营业利润", "Operating profit", operating, 1))
         if key == "non_operating_expenses":

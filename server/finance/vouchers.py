@@ -111,7 +111,7 @@ async def do_delete_voucher(db: Database, voucher_id: int, principal: Principal 
         note_change(conn, f"voucher:{voucher_id}", before={"status": "draft", "memo": row.memo})
 
 
-async def do_review_voucher(db: Database, voucher_id: int, principal: Principal) -> None:
+async def do_review_voucher(db: Database, voucher_id: int, principal: Principal | None) -> None:
     """审核: another person than the preparer checks the voucher."""
     require_permission(principal, "finance.review")
     async with db.write() as conn:
@@ -189,6 +189,7 @@ async def do_reverse_voucher(
             reversal_of=voucher_id,
         )
         new_id = await write_voucher(conn, spec, actor_label(principal), strict=True)
+        assert new_id is not None, "a posted voucher has lines that are not zero"
         note_change(conn, f"voucher:{voucher_id}", after={"reversed_by": new_id})
     return new_id
 
@@ -275,6 +276,7 @@ async def do_clear_suspense(
             source_number=row.number,
         )
         new_id = await write_voucher(conn, spec, actor_label(principal))
+        assert new_id is not None, "the differences to clear are not zero (checked above)"
         await conn.execute(update(voucher).where(voucher.c.id == voucher_id).values(disposed_by=new_id))
         note_change(
             conn,

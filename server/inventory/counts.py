@@ -38,7 +38,7 @@ from server.core.errors import DomainError
 from server.core.idempotency import claim_key, store_result
 from server.core.numbering import next_number
 from server.core.numbers import scaled_to_decimal
-from server.core.text_limits import check_length, collect_length, max_length
+from server.core.text_limits import check_length, collect_length, string_length
 from server.documents.actions import Collector, actor_label, load_products, quantity_in_unit, status_event
 from server.events.journal import append_events
 from server.events.types import COUNT_POSTED as COUNT_POSTED  # the name, re-exported
@@ -82,7 +82,9 @@ async def location_hidden(conn: AsyncConnection, principal: Principal | None, lo
     hidden = hidden_book_locations(principal)
     if hidden is None or location_id is None:
         return False
-    return (await conn.execute(select(hidden.where(stock_count_line.c.location_id == location_id).exists()))).scalar()
+    return bool(
+        (await conn.execute(select(hidden.where(stock_count_line.c.location_id == location_id).exists()))).scalar()
+    )
 
 
 _require = scope.checker(InventoryError)
@@ -393,7 +395,7 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
             )
         prefix, reason = f"盘点差异 {count.number}：", (reason or "").strip()
         # the reason goes into the stock operation's reason after the prefix: it must fit there
-        check_length(reason, max_length(stock_operation.c.reason) - len(prefix), InventoryError, "reason")
+        check_length(reason, string_length(stock_operation.c.reason) - len(prefix), InventoryError, "reason")
         await conn.execute(frozen_location.delete().where(frozen_location.c.count_id == count_id))
         posting = [ln for ln in lines if ln.variance_qty]
         gain = loss = 0

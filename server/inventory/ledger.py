@@ -38,7 +38,7 @@ from server.core.numbers import QTY_SCALE, scaled_to_decimal
 from server.core.sql import dialect_insert, prepared
 from server.core.text_limits import check_length, fit
 from server.events.journal import append_events
-from server.events.types import StockChanged
+from server.events.types import EventData, StockChanged
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.errors import InventoryError
 from server.inventory.models import (
@@ -227,7 +227,7 @@ async def _lock_serial_lots(conn: AsyncConnection, specs: list[MoveSpec]) -> dic
     takes on its lot through the foreign key, so this cannot deadlock with our own inserts; two
     requests bringing in the same serial queue here, and the second then sees the first's stock.
     """
-    wanted = {}
+    wanted: dict[int, int] = {}
     for s in specs:
         if s.serial and s.to_location_id and s.lot_id:
             wanted.setdefault(s.lot_id, s.line_no)
@@ -530,7 +530,7 @@ async def post_moves(
     for row, move_id in zip(move_rows, move_ids):
         row["id"] = move_id
 
-    events = []
+    events: list[EventData] = []
     for idx, side in enumerate(sides):
         spec = specs[side.spec_index]
         events.append(

@@ -99,6 +99,7 @@ async def do_create_production_order(db: Database, data: ProductionInput, princi
         labour = c.money(data.labour, "labour")
         overhead = c.money(data.overhead, "overhead")
         c.raise_if_any()
+        assert q is not None  # a quantity that did not parse raised above
         bom = (
             await conn.execute(
                 select(bill_of_materials)
@@ -288,6 +289,7 @@ async def do_receive_finished_goods(
         c = Collector(InventoryError)
         q = quantity_in_unit(c, p, None, data.quantity, "quantity")
         c.raise_if_any()
+        assert q is not None  # a quantity that did not parse raised above
         qty = q[1]
         pool = await cost_pool(conn, order)
         if data.complete:

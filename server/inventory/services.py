@@ -32,7 +32,7 @@ from server.core.numbers import (
     qty_to_scaled,
 )
 from server.core.sql import dialect_insert, prepared
-from server.core.text_limits import max_length
+from server.core.text_limits import string_length
 from server.documents.actions import actor_label
 from server.inventory.errors import InventoryError
 from server.inventory.ledger import MoveSpec, PostedOperation, open_operation, post_moves
@@ -47,9 +47,9 @@ from server.inventory.models import (
     warehouse,
 )
 
-LOT_CODE_MAX = max_length(lot.c.code)
-REFERENCE_MAX = max_length(stock_operation.c.reference)
-REASON_MAX = max_length(stock_operation.c.reason)
+LOT_CODE_MAX = string_length(lot.c.code)
+REFERENCE_MAX = string_length(stock_operation.c.reference)
+REASON_MAX = string_length(stock_operation.c.reason)
 
 
 class MoveType(str, enum.Enum):
@@ -266,12 +266,18 @@ class _Validator(ErrorCollector):
         return value
 
 
+def _lot_key(ln: StockLine) -> tuple[int, str]:
+    """(product, lot code) of a line that names its lot (``_Validator.lot_required`` said so)."""
+    assert ln.lot_code
+    return ln.product_id, ln.lot_code
+
+
 async def _lot_ids(
     conn: AsyncConnection,
     wanted: dict[tuple[int, str], date | None],
     create: bool,
     batches: dict[tuple[int, str], str | None] | None = None,
-) -> dict:
+) -> dict[tuple[int, str | None], int]:
     """Resolve (product, lot code) to lot ids; receipts create lots that do not exist yet (with the
     ``batches`` of serialised units)."""
     if not wanted:
@@ -291,12 +297,12 @@ async def _lot_ids(
         await conn.execute(
             dialect_insert(conn, lot).on_conflict_do_nothing(index_elements=["product_id", "code"]), rows
         )
-    rows = await conn.execute(
+    found = await conn.execute(
         select(lot.c.id, lot.c.product_id, lot.c.code).where(
             lot.c.product_id.in_({p for p, _ in wanted}), lot.c.code.in_({c for _, c in wanted})
         )
     )
-    return {(r.product_id, r.code): r.id for r in rows}
+    return {(r.product_id, r.code): r.id for r in found}
 
 
 async def _within(conn: AsyncConnection, operation_id: int, warehouses: frozenset[int]) -> bool:
@@ -434,6 +440,7 @@ async def post_document_moves(
     operation = await open_operation(
         conn, op_type=move_type, actor=actor, reference=reference, reason=reason, source_type=source_type
     )
+    assert operation is not None  # only an idempotency key already taken gives none
 
     async def build(conn, v):
         if direction == "in":
@@ -492,9 +499,9 @@ async def _receipt_specs(
     v.raise_if_any()
     lots = await _lot_ids(
         conn,
-        {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, _, _, t in checked if t},
+        {_lot_key(ln): ln.expiry_date for _, ln, _, _, _, t in checked if t},
         True,
-        {(ln.product_id, ln.lot_code): ln.batch for _, ln, _, _, _, t in checked if t and ln.batch},
+        {_lot_key(ln): ln.batch for _, ln, _, _, _, t in checked if t and ln.batch},
     )
     await _check_expiry(conn, v, [(i, ln, lots.get((ln.product_id, ln.lot_code))) for i, ln, *_ in checked])
     v.raise_if_any()
@@ -536,7 +543,7 @@ async def _outbound_specs(conn, v: _Validator, lines: list[StockLine], move_type
         if qty is not None:
             checked.append((i, ln, p, qty, tracked))
     v.raise_if_any()
-    lots = await _lot_ids(conn, {(ln.product_id, ln.lot_code): None for _, ln, _, _, t in checked if t}, False)
+    lots = await _lot_ids(conn, {_lot_key(ln): None for _, ln, _, _, t in checked if t}, False)
     specs = []
     for i, ln, p, qty, tracked in checked:
         lot_id = lots.get((ln.product_id, ln.lot_code)) if tracked else None
@@ -645,8 +652,10 @@ async def do_adjust_stock(
             value = v.unit_cost_value(ln, i, qty, p) if qty > 0 else None
             checked.append((i, ln, p, qty, value, tracked))
         v.raise_if_any()
-        gains = {(ln.product_id, ln.lot_code): ln.expiry_date for _, ln, _, q, _, t in checked if t and q > 0}
-        losses = {(ln.product_id, ln.lot_code): None for _, ln, _, q, _, t in checked if t and q < 0}
+        gains = {_lot_key(ln): ln.expiry_date for _, ln, _, q, _, t in checked if t and q > 0}
+        losses: dict[tuple[int, str], date | None] = {
+            _lot_key(ln): None for _, ln, _, q, _, t in checked if t and q < 0
+        }
         lots = await _lot_ids(conn, gains, True)
         lots.update(await _lot_ids(conn, losses, False))
         await _check_expiry(

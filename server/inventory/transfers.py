@@ -264,6 +264,7 @@ async def do_receive_transfer(
                 c, products[r.product_id], None, ln.received_quantity, f"lines.{i}.receivedQuantity", allow_zero=True
             )
             c.raise_if_any()
+            assert q is not None  # a quantity that did not parse raised above
             qty = q[1]
             if qty > open_qty:
                 raise InventoryError(
@@ -333,7 +334,7 @@ async def do_receive_transfer(
         except DomainError as exc:
             raise _map(exc) from None
         for line_id, qty, difference, reason, close in updates:
-            values = {
+            values: dict[str, object] = {
                 "received_qty": transfer_order_line.c.received_qty + qty,
                 "difference_qty": transfer_order_line.c.difference_qty + difference,
             }

@@ -14,9 +14,11 @@ The demand of a warehouse is what its shipments sent out minus what came back ag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,14 +63,17 @@ def holt(series: list[Decimal], alpha: Decimal, beta: Decimal) -> Decimal:
     return max(level + trend, Decimal(0))
 
 
-def _methods():
+Predictor = Callable[[list[Decimal]], Decimal]
+
+
+def _methods() -> Iterator[tuple[str, Predictor]]:
     for w in MA_WINDOWS:
-        yield f"moving_average_{w}", (lambda s, w=w: moving_average(s, w))
+        yield f"moving_average_{w}", partial(moving_average, window=w)
     for a, b in HOLT_GRID:
-        yield f"holt_{a}_{b}", (lambda s, a=a, b=b: holt(s, a, b))
+        yield f"holt_{a}_{b}", partial(holt, alpha=a, beta=b)
 
 
-def mape(series: list[Decimal], predict, holdout: int) -> Decimal | None:
+def mape(series: list[Decimal], predict: Predictor, holdout: int) -> Decimal | None:
     errors = []
     for t in range(len(series) - holdout, len(series)):
         actual = series[t]
@@ -82,12 +87,13 @@ def mape(series: list[Decimal], predict, holdout: int) -> Decimal | None:
 
 def choose(series: list[Decimal], holdout: int = 4) -> tuple[str, Decimal | None, Decimal]:
     """(method, its MAPE, next week's forecast) — the method with the lowest hold-out error."""
-    best = None
+    best: tuple[Decimal, str, Decimal | None, Predictor] | None = None
     for name, predict in _methods():
         err = mape(series, predict, holdout)
         score = err if err is not None else Decimal("Infinity")
         if best is None or score < best[0]:
             best = (score, name, err, predict)
+    assert best is not None  # there is always a method to choose from
     _score, name, err, predict = best
     return name, err, predict(series)
 

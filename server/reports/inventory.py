@@ -235,7 +235,9 @@ async def stock_aging(conn: AsyncConnection, on: date, *, warehouses: frozenset[
         held = held.select_from(m.join(location, location.c.id == m.c.location_id)).where(
             scope.within(warehouses, location.c.warehouse_id)
         )
-    on_hand = dict((await conn.execute(held.group_by(m.c.product_id).having(func.sum(m.c.qty) > 0))).all())
+    on_hand: dict[int, int] = dict(
+        (await conn.execute(held.group_by(m.c.product_id).having(func.sum(m.c.qty) > 0))).all()
+    )
     if not on_hand:
         return []
     arrivals = select(stock_move.c.product_id, stock_move.c.created_at, stock_move.c.qty).where(

@@ -7,12 +7,14 @@ expire and their alerts: server/inventory/lots.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
+from server.core.sql import AnyRow
 from server.inventory.models import location, lot, stock_level, stock_move, stock_operation
 from server.purchasing.models import goods_receipt, goods_receipt_line
 from server.sales.models import sales_order, shipment, shipment_line
@@ -20,11 +22,11 @@ from server.sales.models import sales_order, shipment, shipment_line
 
 @dataclass
 class LotTrace:
-    lot: object
-    on_hand: list  # stock_level rows with qty > 0
-    moves: list  # stock_move rows with their operation's reference
-    receipts: list  # receipt lines: number, supplier, date, accepted quantity
-    shipments: list  # shipment lines: number, order number, customer, date, quantity, returned
+    lot: AnyRow
+    on_hand: Sequence[AnyRow]  # stock_level rows with qty > 0
+    moves: Sequence[AnyRow]  # stock_move rows with their operation's reference
+    receipts: Sequence[AnyRow]  # receipt lines: number, supplier, date, accepted quantity
+    shipments: Sequence[AnyRow]  # shipment lines: number, order number, customer, date, quantity, returned
 
 
 async def lot_trace(conn: AsyncConnection, lot_id: int, warehouses: frozenset[int] | None = None) -> LotTrace | None:
