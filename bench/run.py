@@ -26,6 +26,7 @@ from bench.loadgen import Connection, run_load
 from bench.reports import PRODUCTS as PRODUCTS_LARGE
 from bench.reports import bench_reports
 from bench.scan import bench_scans, seed_scan
+from bench.webhooks import run_fresh as run_webhooks
 from schema.relay import to_global_id
 from server.catalog.services import ProductInput, do_create_product, do_create_unit
 from server.core.database import Database
@@ -301,6 +302,10 @@ async def main() -> int:
                 await drop_pg_database(url)
     else:
         print("\nPostgreSQL not reachable: skipped", flush=True)
+    webhooks_ok = True
+    if os.environ.get("JXC_BENCH_WEBHOOKS", "1") != "0":
+        print("\nWebhook fan-out (bench/webhooks.py):", flush=True)
+        webhooks_ok = (await run_webhooks())["ok"]
 
     print("\nSummary / 汇总:")
     reports = results.pop("reports", None)
@@ -328,7 +333,7 @@ async def main() -> int:
             f"  ratio GraphQL mutation / raw asyncpg at 8 clients: {ratio:.2f} (target ≥ 0.35), "
             f"p99 {r8.pct(99):.1f} ms (target ≤ 50)"
         )
-    return 0 if all(r["ledger_ok"] for r in results.values()) else 1
+    return 0 if webhooks_ok and all(r["ledger_ok"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":

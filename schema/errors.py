@@ -16,6 +16,7 @@ from server.core import errors as domain
 from server.core.audit import audited
 from server.core.idempotency import keys_owned_by
 from server.finance.errors import FINANCE
+from server.integrations.errors import INTEGRATIONS
 from server.inventory.errors import INVENTORY
 from server.partners.errors import PARTNERS
 from server.purchasing.errors import PURCHASING
@@ -48,10 +49,14 @@ ScanningErrorCode, ScanningError = payload_error(
     SCANNING, "A scan that was not understood; tells the worker what to check."
 )
 FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
+IntegrationErrorCode, IntegrationError = payload_error(
+    INTEGRATIONS, "A webhook endpoint that cannot be registered or changed so; nothing was changed."
+)
 
 #: The payload error type of each domain's code enum (and so of each vocabulary).
 ERROR_TYPES: dict[type[enum.Enum], type] = {
     FinanceErrorCode: FinanceError,
+    IntegrationErrorCode: IntegrationError,
     ScanningErrorCode: ScanningError,
     SalesErrorCode: SalesError,
     PurchasingErrorCode: PurchasingError,

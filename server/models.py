@@ -31,6 +31,7 @@ from server.finance.models import (
     voucher,
     voucher_line,
 )
+from server.integrations.models import webhook_delivery, webhook_endpoint
 from server.inventory.models import (
     bill_of_materials,
     frozen_location,
@@ -167,4 +168,6 @@ __all__ = [
     "voucher",
     "voucher_line",
     "warehouse",
+    "webhook_delivery",
+    "webhook_endpoint",
 ]

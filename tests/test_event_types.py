@@ -32,6 +32,7 @@ from server.events.types import (
     ScanRecorded,
     StockChanged,
     StockLow,
+    WebhookDisabled,
     parse_event,
     serialize_event,
 )
@@ -350,6 +351,12 @@ SAMPLES = [
         ),
         '{"doc_type":"expense_bill","id":1,"number":"EX20260615-0001","from":"submitted","to":"approved",'
         '"actor":"user:zhuguan"}',
+    ),
+    (
+        WebhookDisabled(
+            endpoint_id=3, name="ERP", url="https://erp.example/hook", owner="user:admin", reason="HTTP 500"
+        ),
+        '{"endpoint_id":3,"name":"ERP","url":"https://erp.example/hook","owner":"user:admin","reason":"HTTP 500"}',
     ),
 ]
 

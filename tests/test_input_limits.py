@@ -39,6 +39,7 @@ from server.finance.models import (
     voucher,
     voucher_line,
 )
+from server.integrations.models import webhook_endpoint
 from server.inventory.counts import (
     CountEntry,
     CountInput,
@@ -694,6 +695,12 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "createWebhookEndpoint",
+        f"mutation($input: CreateWebhookEndpointInput!) {{ createWebhookEndpoint(input: $input) {{ {ERR} }} }}",
+        lambda ids: {"input": {"name": "ERP", "url": "https://erp.example.com/hook", "eventTypes": ["STOCK_CHANGED"]}},
+        [(("input", "name"), webhook_endpoint.c.name, "name")],
+    ),
+    Case(
         "createExpense",
         f"mutation($input: ExpenseInput!) {{ createExpense(input: $input) {{ {ERR} }} }}",
         lambda ids: {"input": {"category": ids["expense_category"], "amount": "10.00", "description": "快递费"}},
@@ -929,6 +936,15 @@ NOT_STORED = {
     "decideExpense": {"comment": "goes to the audit log only (JSON text)"},
     "payExpense": {"idempotencyKey": KEY},
     "reopenPeriod": {"reason": "goes to the audit log only; ≤ 300 by rule"},
+    "createWebhookEndpoint": {
+        "input.url": "INVALID_URL past 2,000 chars (tests/test_webhooks.py, invalid registrations)",
+        "input.secret": "whsec_ + Base64 of 24–64 bytes or INVALID_SECRET (tests/test_webhooks.py)",
+    },
+    "rotateWebhookSecret": {"secret": "whsec_ + Base64 of 24–64 bytes or INVALID_SECRET (tests/test_webhooks.py)"},
+    "updateWebhookEndpoint": {
+        "input.name": "the same check as createWebhookEndpoint (server/integrations/endpoints.py _check_spec)",
+        "input.url": "the same check as createWebhookEndpoint (server/integrations/endpoints.py _check_spec)",
+    },
 }
 
 

@@ -30,6 +30,7 @@ from server.core.sql import dialect_insert
 from server.events.journal import last_sequence
 from server.events.models import event
 from server.events.types import STOCK_LOW
+from server.integrations.delivery import WebhookSender, prune_delivery_log
 from server.inventory.models import reorder_rule
 from server.purchasing.models import preferred_supplier, supplier_price
 
@@ -110,6 +111,10 @@ async def _post_vouchers(db: Database, _trigger: str) -> dict:
     return {"events_read": await post_pending(db)}
 
 
+async def _prune_webhook_log(db: Database, _trigger: str) -> dict:
+    return {"deliveries_pruned": await prune_delivery_log(db)}
+
+
 # name: (interval in seconds, function, 中文, English)
 JOBS: dict[str, tuple[int, Callable[[Database, str], Awaitable[dict]], str, str]] = {
     "auto_purchase_orders": (3600, _auto_po, "自动补货下单", "Automatic purchase orders"),
@@ -117,6 +122,7 @@ JOBS: dict[str, tuple[int, Callable[[Database, str], Awaitable[dict]], str, str]
     "expiry_alerts": (86400, _expiry, "临期预警", "Expiry alerts"),
     "stock_snapshot": (86400, _snapshots, "月末库存快照", "Month-end stock snapshots"),
     "post_vouchers": (60, _post_vouchers, "业务凭证过账", "Book business events"),
+    "webhook_log_prune": (86400, _prune_webhook_log, "清理 Webhook 投递日志", "Prune the webhook delivery log"),
 }
 TRIGGERS = {"auto_purchase_orders": STOCK_LOW}  # job → the journal event type that runs it early
 
@@ -209,13 +215,15 @@ async def run_due_jobs(db: Database, owner: str | None = None) -> list[str]:
 
 class JobRunner:
     """Runs due jobs every few seconds inside a server process (``JXC_JOBS=0`` turns it off) or in
-    ``jxc worker``."""
+    ``jxc worker``, and beside them the webhook sender (server/integrations/delivery.py), which
+    delivers continuously rather than at due times."""
 
     def __init__(self, db: Database, *, interval: float = 5.0):
         self.db = db
         self.interval = interval
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
+        self.webhooks = WebhookSender(db)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="jxc-jobs")
@@ -229,6 +237,14 @@ class JobRunner:
 
     async def run_forever(self) -> None:
         owner = process_name()
+        webhooks = asyncio.create_task(self.webhooks.run_forever(self._stopping), name="jxc-webhooks")
+        try:
+            await self._run_jobs(owner)
+        finally:
+            self._stopping.set()
+            await webhooks
+
+    async def _run_jobs(self, owner: str) -> None:
         while not self._stopping.is_set():
             try:
                 await run_due_jobs(self.db, owner)

@@ -44,6 +44,7 @@ MONEY_APPLIED = "money.applied"
 LOT_EXPIRING = "lot.expiring"
 SCAN_RECORDED = "scan.recorded"
 AUTH_CHANGED = "auth.changed"
+WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class EventFormatError(ValueError):
@@ -240,6 +241,22 @@ class AuthChanged(EventData):
     token_id: int | None = None
 
 
+# ---- integrations -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookDisabled(EventData):
+    """A webhook endpoint failed for too long and was disabled (server/integrations/delivery.py); ``owner``
+    is who registered it, to be alerted. Its events wait at its cursor until it is enabled again."""
+
+    event_type: ClassVar[str] = WEBHOOK_DISABLED
+    endpoint_id: int
+    name: str
+    url: str
+    owner: str
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.event_type: cls
     for cls in (
@@ -251,6 +268,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         MoneyApplied,
         ScanRecorded,
         AuthChanged,
+        WebhookDisabled,
     )
 }
 
@@ -353,6 +371,7 @@ __all__ = [
     "SCAN_RECORDED",
     "STOCK_CHANGED",
     "STOCK_LOW",
+    "WEBHOOK_DISABLED",
     "AuthChanged",
     "CountPosted",
     "DocumentStatusChanged",
@@ -363,6 +382,7 @@ __all__ = [
     "ScanRecorded",
     "StockChanged",
     "StockLow",
+    "WebhookDisabled",
     "parse_event",
     "serialize_event",
 ]

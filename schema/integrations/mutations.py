@@ -1,0 +1,170 @@
+"""Registering and operating webhook endpoints (``webhook.manage``)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from schema.auth.permissions import needs
+from schema.errors import IntegrationError, run_action
+from schema.integrations.inputs import CreateWebhookEndpointInput, UpdateWebhookEndpointInput, endpoint_pk
+from schema.integrations.types import WebhookDelivery, WebhookEndpoint
+from server.core import clock
+from server.integrations import endpoints
+from server.integrations.errors import IntegrationErrorCode
+from server.integrations.models import webhook_delivery, webhook_endpoint
+
+
+@strawberry.type
+class WebhookEndpointPayload:
+    endpoint: WebhookEndpoint | None
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class WebhookSecretPayload:
+    endpoint: WebhookEndpoint | None
+    secret: str | None = strawberry.field(description="The signing secret (`whsec_…`); shown only this once.")
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class DeleteWebhookEndpointPayload:
+    ok: bool
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class WebhookPingPayload:
+    delivery: WebhookDelivery | None = strawberry.field(description="The attempt: status code, time, error.")
+    errors: list[IntegrationError]
+
+
+async def _endpoint(info: Info, pk: int | None) -> WebhookEndpoint | None:
+    if not pk:
+        return None
+    async with info.context.db.read() as conn:
+        row = (await conn.execute(select(webhook_endpoint).where(webhook_endpoint.c.id == pk))).first()
+    return WebhookEndpoint.from_row(row, clock.utcnow()) if row else None
+
+
+async def _run(info: Info, pk: int, action) -> WebhookEndpointPayload:
+    _r, errors = await run_action(info, IntegrationErrorCode, action)
+    return WebhookEndpointPayload(endpoint=None if errors else await _endpoint(info, pk), errors=errors)
+
+
+@strawberry.type
+class IntegrationsMutation:
+    @strawberry.mutation(
+        description=(
+            "Register a webhook endpoint; it receives the events that happen from now on (signed, "
+            "docs/integrations.md). The secret is in the payload, and only there."
+        ),
+        extensions=needs("webhook.manage"),
+    )
+    async def create_webhook_endpoint(self, info: Info, input: CreateWebhookEndpointInput) -> WebhookSecretPayload:
+        result, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: endpoints.do_create_webhook_endpoint(info.context.db, input.spec(), info.context.principal),
+        )
+        if errors or result is None:
+            return WebhookSecretPayload(endpoint=None, secret=None, errors=errors)
+        return WebhookSecretPayload(endpoint=await _endpoint(info, result[0]), secret=result[1], errors=[])
+
+    @strawberry.mutation(
+        description="Change an endpoint's name, URL, events or filters.", extensions=needs("webhook.manage")
+    )
+    async def update_webhook_endpoint(self, info: Info, input: UpdateWebhookEndpointInput) -> WebhookEndpointPayload:
+        pk = endpoint_pk(input.id)
+        return await _run(
+            info,
+            pk,
+            lambda: endpoints.do_update_webhook_endpoint(info.context.db, pk, input.spec(), info.context.principal),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Disable an endpoint (nothing is sent to it) or enable it again: it resumes where it stopped, "
+            "unless `skipMissed` starts it at the end of the journal."
+        ),
+        extensions=needs("webhook.manage"),
+    )
+    async def set_webhook_endpoint_enabled(
+        self, info: Info, id: strawberry.ID, enabled: bool, skip_missed: bool = False
+    ) -> WebhookEndpointPayload:
+        pk = endpoint_pk(id)
+        return await _run(
+            info,
+            pk,
+            lambda: endpoints.do_set_webhook_endpoint_enabled(
+                info.context.db, pk, enabled, info.context.principal, skip_missed=skip_missed
+            ),
+        )
+
+    @strawberry.mutation(description="Remove an endpoint and its delivery log.", extensions=needs("webhook.manage"))
+    async def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> DeleteWebhookEndpointPayload:
+        pk = endpoint_pk(id)
+        _r, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: endpoints.do_delete_webhook_endpoint(info.context.db, pk, info.context.principal),
+        )
+        return DeleteWebhookEndpointPayload(ok=not errors, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "A new signing secret; the old one keeps signing beside it for `graceHours` (each request then "
+            "carries both signatures), so receivers can switch without losing a message."
+        ),
+        extensions=needs("webhook.manage"),
+    )
+    async def rotate_webhook_secret(
+        self, info: Info, id: strawberry.ID, grace_hours: int = 24, secret: str | None = None
+    ) -> WebhookSecretPayload:
+        pk = endpoint_pk(id)
+        result, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: endpoints.do_rotate_webhook_secret(
+                info.context.db, pk, info.context.principal, grace_hours=grace_hours, secret=secret
+            ),
+        )
+        if errors:
+            return WebhookSecretPayload(endpoint=None, secret=None, errors=errors)
+        return WebhookSecretPayload(endpoint=await _endpoint(info, pk), secret=result, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "Send the endpoint's events again from journal sequence `fromSequence` on, in order and with "
+            "their original ids."
+        ),
+        extensions=needs("webhook.manage"),
+    )
+    async def replay_webhook_endpoint(
+        self, info: Info, id: strawberry.ID, from_sequence: int
+    ) -> WebhookEndpointPayload:
+        pk = endpoint_pk(id)
+        return await _run(
+            info,
+            pk,
+            lambda: endpoints.do_replay_webhook_endpoint(info.context.db, pk, from_sequence, info.context.principal),
+        )
+
+    @strawberry.mutation(
+        description="Send a signed `webhook.ping` now and return the attempt (waits at most the delivery timeout).",
+        extensions=needs("webhook.manage"),
+    )
+    async def ping_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookPingPayload:
+        pk = endpoint_pk(id)
+        result, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: endpoints.do_ping_webhook_endpoint(info.context.db, pk, info.context.principal),
+        )
+        if errors:
+            return WebhookPingPayload(delivery=None, errors=errors)
+        async with info.context.db.read() as conn:
+            row = (await conn.execute(select(webhook_delivery).where(webhook_delivery.c.id == result))).first()
+        return WebhookPingPayload(delivery=WebhookDelivery.from_row(row) if row else None, errors=[])
