@@ -24,6 +24,7 @@ from server.finance.statements import STATEMENTS
 from server.finance.vouchers import GAIN_TREATMENTS, LOSS_TREATMENTS
 from server.partners.services import ADDRESS_KINDS
 from server.purchasing.bills import PAYMENT_METHODS
+from server.reports.approvals import KINDS as APPROVAL_KINDS
 from server.reports.forecast import SERVICE_Z
 from server.reports.inventory import DAY_BASES
 from server.reports.sales import GROUPINGS as SALES_GROUPINGS
@@ -58,6 +59,9 @@ def value_of(option: enum.Enum | None) -> str | None:
 
 # ---- reports ----------------------------------------------------------------------------------------------
 
+ApprovalKind = options_enum(
+    "ApprovalKind", APPROVAL_KINDS, "What an item of the approvals inbox is (which mutation decides it)."
+)
 SalesGrouping = options_enum("SalesGrouping", SALES_GROUPINGS, "How the sales report groups its rows.")
 # server/reports/inventory.py::stock_as_of, turnover and server/reports/purchasing.py::purchase_spend check these
 StockGrouping = options_enum(

@@ -28,6 +28,8 @@ from schema.cost import QueryCostLimit
 from schema.error_policy import ErrorPolicy, JxcSchema
 from schema.finance.mutations import FinanceMutation
 from schema.finance.queries import FinanceQuery
+from schema.integrations.mutations import IntegrationsMutation
+from schema.integrations.queries import IntegrationsQuery
 from schema.introspection import extensions_for, suggestions_disabled
 from schema.inventory.counts.mutations import CountMutation
 from schema.inventory.counts.queries import CountQuery
@@ -205,6 +207,7 @@ class Query(
     LabelQuery,
     FinanceQuery,
     ReportsQuery,
+    IntegrationsQuery,
 ):
     pass
 
@@ -225,6 +228,7 @@ class Mutation(
     ScanningMutation,
     FinanceMutation,
     ReportsMutation,
+    IntegrationsMutation,
 ):
     pass
 

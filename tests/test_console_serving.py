@@ -86,3 +86,21 @@ def test_client_routes_are_told_from_the_servers_paths():
         "/a.js",
     ):
         assert not is_client_route(path), path
+
+
+async def test_the_handheld_app_manifest_and_service_worker_are_served_for_installing(db_url, console_build):
+    """/scan is an installable web app (issue #18): the manifest with its type, the service worker as
+    JavaScript and never cached (a new build reaches the handhelds at once), /scan the SPA page."""
+    (console_build / "manifest.webmanifest").write_text('{"name": "jxc"}')
+    (console_build / "sw.js").write_text("self.addEventListener('fetch', () => {})")
+    async with gql_client(db_url) as c:
+        manifest = await c.http.get("/manifest.webmanifest")
+        assert manifest.status_code == 200
+        assert manifest.headers["content-type"].startswith("application/manifest+json")
+        assert manifest.headers["cache-control"] == "no-cache"
+        sw = await c.http.get("/sw.js")
+        assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
+        assert sw.headers["cache-control"] == "no-cache"
+        assert sw.headers["service-worker-allowed"] == "/"
+        page = await c.http.get("/scan")
+        assert page.status_code == 200 and '<div id="app">' in page.text

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, api, apiToken } from './jxc-server.mjs'
 import { launch, withPage, signIn, choose } from './browser.mjs'
+import { SALES_USERS, salesTour, adminScreens } from './sales-tour.mjs'
 
 const PURCHASER = { username: 'cai', role: 'purchaser', password: 'purchaser-pass-1' }
 const MANAGER = { username: 'jing', role: 'purchase_manager', password: 'manager-pass-1' }
@@ -12,7 +13,7 @@ let server
 let browser
 
 before(async () => {
-  server = await startServer([PURCHASER, MANAGER])
+  server = await startServer([PURCHASER, MANAGER, ...SALES_USERS])
   browser = await launch()
 })
 
@@ -73,9 +74,9 @@ test('a purchaser creates and submits a purchase order, a manager approves it', 
     await withPage(browser, 'manager', async (mpage) => {
       await signIn(mpage, server.base, MANAGER.username, MANAGER.password)
       await mpage.locator('[data-test=menu]').getByText('待我审批').click()
-      const inbox = mpage.locator('[data-test=po-table] tr', { hasText: number })
+      const inbox = mpage.locator('[data-test=inbox] tr', { hasText: number })
       await inbox.waitFor()
-      await inbox.locator('[data-test=po-approve]').click()
+      await inbox.locator('[data-test=approve]').click()
       await mpage.locator('.el-message--success').filter({ hasText: number }).waitFor()
       // approved orders leave the inbox (refetched after the approval and by the subscription)
       await inbox.waitFor({ state: 'detached' })
@@ -159,3 +160,9 @@ test('an administrator sees the dashboard with its trend chart and downloads a r
     await page.waitForURL(/\/signin/)
   })
 })
+
+test('a sales clerk creates and submits a sales order, a sales manager approves it from the inbox', { timeout: 60_000 }, () =>
+  salesTour(server, browser))
+
+test('an administrator sees stock by bin and lot, a product ledger, vouchers, statements with downloads and users', { timeout: 60_000 }, () =>
+  adminScreens(server, browser))

@@ -9,6 +9,9 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/signin', component: () => import('./auth/SignIn.vue'), meta: { public: true } },
+    // the handheld page (issue #18): its own layout, signed in by the device token it keeps
+    { path: '/scan', component: () => import('./scan/ScanApp.vue'), meta: { public: true } },
+    { path: '/scan/pair', component: () => import('./scan/ScanPair.vue'), meta: { permission: 'user.admin' } },
     {
       path: '/',
       component: () => import('./layout/AppLayout.vue'),
@@ -32,6 +35,7 @@ router.beforeEach(async (to) => {
   }
   const meta = to.meta as Partial<MenuMeta>
   if (meta.permission && !can(meta.permission)) return '/'
+  if (meta.anyPermission && !meta.anyPermission.some((p) => can(p))) return '/'
   return true
 })
 

@@ -8,6 +8,7 @@ import { routes as purchasing } from './purchasing/routes'
 import { routes as sales } from './sales/routes'
 import { routes as inventory } from './inventory/routes'
 import { routes as finance } from './finance/routes'
+import { routes as admin } from './admin/routes'
 
 export const consoleRoutes: RouteRecordRaw[] = [
   ...reports,
@@ -17,4 +18,5 @@ export const consoleRoutes: RouteRecordRaw[] = [
   ...sales,
   ...inventory,
   ...finance,
+  ...admin,
 ]

@@ -23,11 +23,20 @@ from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
 from schema.bounds import MAX_WEEKS, check_days, check_range, check_rows
-from schema.enums import DayBasis, SalesGrouping, ServiceLevel, SpendGrouping, StockGrouping, TurnoverGrouping
+from schema.enums import (
+    ApprovalKind,
+    DayBasis,
+    SalesGrouping,
+    ServiceLevel,
+    SpendGrouping,
+    StockGrouping,
+    TurnoverGrouping,
+)
 from schema.relay import decode_id, to_global_id
 from schema.reports.types import (
     AbcRow,
     AgingRow,
+    ApprovalItem,
     AutomationRun,
     Dashboard,
     DemandForecast,
@@ -52,7 +61,16 @@ from server.automation.models import automation_log, job
 from server.core import clock
 from server.core.errors import ApiError
 from server.inventory import abc
-from server.reports import dashboard, forecast, inventory, purchasing, sales
+from server.reports import approvals, dashboard, forecast, inventory, purchasing, sales
+
+_APPROVAL_TYPES = {
+    "purchase_order": "PurchaseOrder",
+    "sales_order": "SalesOrder",
+    "supplier_bill": "SupplierBill",
+    "expense": "ExpenseBill",
+    "stock_count": "StockCount",
+    "voucher": "Voucher",
+}
 
 
 def _links(name: str, **params) -> tuple[str, str]:
@@ -321,6 +339,37 @@ class ReportsQuery:
             open_purchase_orders=d.open_purchase_orders,
             open_sales_orders=d.open_sales_orders,
         )
+
+    @strawberry.field(
+        description="待我审批: what waits for the caller's decision and the API would let them decide — submitted "
+        "purchase and sales orders (amount, discount, credit hold) at a step they may sign, supplier bills awaiting "
+        "approval, expense bills, counts ready for review, draft vouchers — never their own documents, limited to "
+        "their warehouses. Oldest first, at most `limit` of each kind.",
+        extensions=needs(None),
+    )
+    async def approvals_inbox(
+        self, info: Info, kinds: list[ApprovalKind] | None = None, limit: int = 100
+    ) -> list[ApprovalItem]:
+        check_range(limit, "limit", 1, 500)
+        wanted = tuple(k.value for k in kinds) if kinds else approvals.KINDS
+        async with info.context.db.read() as conn:
+            items = await approvals.approvals_inbox(conn, info.context.principal, kinds=wanted, limit=limit)
+        return [
+            ApprovalItem(
+                kind=ApprovalKind(i.kind),
+                id=to_global_id(_APPROVAL_TYPES[i.kind], i.id),
+                number=i.number,
+                status=i.status,
+                reason=i.reason,
+                partner=i.partner,
+                amount=money_or_none(i.amount_fen),
+                submitted_by=i.submitted_by,
+                created_at=i.created_at,
+                step=i.step,
+                steps=i.steps,
+            )
+            for i in items
+        ]
 
     @strawberry.field(
         description="Demand forecast of a product (optionally per warehouse) from weekly sales.",

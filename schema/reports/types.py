@@ -8,6 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from schema.auth.permissions import needs
+from schema.enums import ApprovalKind
 from schema.scalars import Decimal_, Money, Quantity
 from server.core.errors import ApiError
 from server.core.numbers import fen_to_decimal, scaled_to_decimal
@@ -196,3 +197,30 @@ class AutomationRun:
     at: datetime
     trigger: str
     summary: str
+
+
+@strawberry.type(
+    description="待我审批: one document waiting for the caller's decision. The mutation that decides it by kind: "
+    "PURCHASE_ORDER approvePurchaseOrder/rejectPurchaseOrder, SALES_ORDER approveSalesOrder/rejectSalesOrder, "
+    "SUPPLIER_BILL approveSupplierBill, EXPENSE decideExpense, STOCK_COUNT approveStockCount, VOUCHER reviewVoucher."
+)
+class ApprovalItem:
+    kind: ApprovalKind
+    id: strawberry.ID = strawberry.field(description="The document's global ID (PurchaseOrder, SalesOrder, …).")
+    number: str
+    status: str
+    reason: str = strawberry.field(
+        description="What the step is about: a sales step's reason (amount, discount, credit, order), a purchase "
+        "step's role, a bill's match flags, a count's mode, a voucher's source."
+    )
+    partner: str = strawberry.field(
+        description="The supplier or customer, a count's warehouse, an expense's description."
+    )
+    amount: Money | None = strawberry.field(
+        description="Total incl. VAT; null for a count, for a purchase order without cost.view and for a supplier "
+        "bill without cost.view or finance.view."
+    )
+    submitted_by: str
+    created_at: datetime
+    step: int = strawberry.field(description="The step waiting, from 1.")
+    steps: int

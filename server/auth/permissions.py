@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "expense.approve": ("审批费用单", "Approve expense bills"),
     "report.view": ("查看分析报表", "View analysis reports"),
     "automation.manage": ("自动化与定时任务", "Manage automations and scheduled jobs"),
+    "webhook.manage": ("管理 Webhook 端点", "Manage webhook endpoints"),
     "scan.use": ("扫码作业", "Scan operations"),
     "audit.view": ("查看审计日志", "View the audit log"),
     "user.admin": ("用户与权限管理", "Manage users, roles and tokens"),
@@ -171,4 +172,6 @@ BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
     # a device scans and nothing else: counting happens in COUNT scan sessions (server/scanning/sessions.py),
     # never by opening, cancelling or recording counts directly (a stolen handheld must not halt a warehouse)
     "scanner": ("扫码枪", "Scanner device", frozenset({"scan.use", "catalog.view", "stock.view"})),
+    # a paired handheld (/scan, issue #18): scan sessions and nothing else — no catalog, no stock, no lists
+    "scan_device": ("扫码设备（仅扫码）", "Scan device (scanning only)", frozenset({"scan.use"})),
 }

@@ -25,7 +25,7 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"
 # the server's own paths: never answered with the console's page
 RESERVED = ("/graphql", "/healthz", "/static/", "/assets/", "/auth/", "/reports/", "/finance/", "/labels/")
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
     "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
@@ -89,8 +89,18 @@ def routes(folder: Path | None = None) -> list[BaseRoute]:
     return [*assets, *top, Route("/", page), Route("/{path:path}", page, methods=["GET", "HEAD"])]
 
 
+# the handheld page (/scan) is an installable web app: its manifest and its service worker are top-level
+# files too; the worker must never be cached (browsers then see a new build at once) and is scoped to /
+TOP_TYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript; charset=utf-8"}
+NO_CACHE = {"sw.js", "manifest.webmanifest"}
+
+
 def _file(path: Path):
+    headers = {"cache-control": "no-cache" if path.name in NO_CACHE else "public, max-age=3600"}
+    if path.name == "sw.js":
+        headers["service-worker-allowed"] = "/"
+
     async def serve(_request: Request) -> Response:
-        return FileResponse(path, headers={"cache-control": "public, max-age=3600"})
+        return FileResponse(path, media_type=TOP_TYPES.get(path.suffix), headers=headers)
 
     return serve

@@ -1,4 +1,14 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// The finance screens of issue #17 come here (one folder per domain, mirroring schema/finance).
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/finance/vouchers',
+    component: () => import('./VoucherList.vue'),
+    meta: { title: 'menu.vouchers', group: 'menu.finance', permission: 'finance.view' },
+  },
+  {
+    path: '/finance/statements',
+    component: () => import('./StatementsPage.vue'),
+    meta: { title: 'menu.statements', group: 'menu.finance', permission: 'finance.view' },
+  },
+]

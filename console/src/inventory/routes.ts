@@ -1,4 +1,15 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// The inventory screens of issue #17 come here (one folder per domain, mirroring schema/inventory).
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/inventory/stock',
+    component: () => import('./StockLevels.vue'),
+    meta: { title: 'menu.stock', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
+    path: '/inventory/products/:id/moves',
+    component: () => import('./ProductLedger.vue'),
+    props: true,
+    meta: { title: 'stock.ledger', permission: 'stock.view', menu: false },
+  },
+]

@@ -6,6 +6,7 @@ import { can } from '@/auth/session'
 export interface MenuMeta {
   title: string // i18n key
   permission?: string
+  anyPermission?: string[] // shown when the user holds any of these
   group?: string // i18n key of the submenu
   menu?: boolean // false: a route without a menu entry (forms, details)
 }
@@ -20,6 +21,7 @@ export function menuOf(routes: readonly RouteRecordRaw[]): MenuGroup[] {
   for (const r of routes) {
     const meta = r.meta as MenuMeta | undefined
     if (!meta || meta.menu === false || !can(meta.permission)) continue
+    if (meta.anyPermission && !meta.anyPermission.some((p) => can(p))) continue
     const key = meta.group ?? ''
     let g = groups.find((x) => x.key === key)
     if (!g) groups.push((g = { key, items: [] }))

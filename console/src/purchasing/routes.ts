@@ -6,11 +6,8 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./PurchaseOrderList.vue'),
     meta: { title: 'menu.purchaseOrders', group: 'menu.purchasing', permission: 'purchase.view' },
   },
-  {
-    path: '/purchasing/approvals',
-    component: () => import('./ApprovalsInbox.vue'),
-    meta: { title: 'menu.approvals', group: 'menu.purchasing', permission: 'purchase.order.approve' },
-  },
+  // the approvals inbox moved to /approvals (src/reports/ApprovalsInbox.vue, approvalsInbox)
+  { path: '/purchasing/approvals', redirect: '/approvals' },
   {
     path: '/purchasing/orders/new',
     component: () => import('./PurchaseOrderForm.vue'),

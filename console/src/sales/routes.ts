@@ -1,4 +1,20 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// The sales screens of issue #17 come here (one folder per domain, mirroring schema/sales).
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/sales/orders',
+    component: () => import('./SalesOrderList.vue'),
+    meta: { title: 'menu.salesOrders', group: 'menu.sales', permission: 'sales.view' },
+  },
+  {
+    path: '/sales/orders/new',
+    component: () => import('./SalesOrderForm.vue'),
+    meta: { title: 'so.new', permission: 'sales.order.edit', menu: false },
+  },
+  {
+    path: '/sales/orders/:id',
+    component: () => import('./SalesOrderDetail.vue'),
+    props: true,
+    meta: { title: 'so.title', permission: 'sales.view', menu: false },
+  },
+]

@@ -1,0 +1,108 @@
+// The handheld page's texts, merged into the console's i18n under `scan` when /scan loads (the
+// console's own message files stay untouched). The server's feedback comes in the same language.
+export const zhCN = {
+  title: '扫码作业',
+  pairTitle: '配对扫码设备',
+  paired: '已配对：{name}',
+  notPaired: '本设备尚未配对',
+  pairHint: '用主管账号在电脑上打开「配对扫码设备」，扫描二维码；或粘贴设备令牌。',
+  tokenPlaceholder: '设备令牌 jxc_…',
+  savePairing: '保存配对',
+  unpair: '取消配对',
+  mode: '作业类型',
+  modes: { RECEIVE: '收货', PUTAWAY: '上架', PICK: '拣货', TRANSFER: '调拨', COUNT: '盘点' },
+  document: '单据号（采购单、销售单、调拨单、盘点单）',
+  location: '库位',
+  start: '开始作业',
+  queued: '待发送 {n}',
+  refusedCount: '被拒 {n}',
+  online: '在线',
+  offline: '离线 — 扫描已保存，恢复后自动发送',
+  waiting: '已保存，待发送',
+  undo: '撤销上一次',
+  complete: '完成作业',
+  newSession: '新作业',
+  completed: '作业已完成：{doc}',
+  failed: '作业无法开始：{msg}',
+  manual: '手动输入条码',
+  send: '发送',
+  settings: '扫码枪设置',
+  prefix: '前缀',
+  suffix: '后缀',
+  suffixOther: '其他字符',
+  gs: 'GS 替代字符',
+  gapMs: '按键间隔上限（毫秒）',
+  save: '保存',
+  camera: '摄像头扫码',
+  cameraStop: '关闭摄像头',
+  noCamera: '此浏览器不支持摄像头识别条码（BarcodeDetector）',
+  undoUncertain: '撤销已发出但未收到回复：请核对数量',
+  undoLabel: '撤销',
+  completeLabel: '完成',
+  installed: '可离线使用',
+  deviceName: '设备名称',
+  createToken: '生成设备令牌',
+  pairScan: '用手持设备扫描此二维码，或打开链接：',
+  pairOnce: '令牌只显示一次；设备只能扫码，不能做其他操作。撤销请到用户与令牌管理。',
+  back: '返回',
+}
+
+export type ScanMessages = typeof zhCN
+
+export const en: ScanMessages = {
+  title: 'Scanning',
+  pairTitle: 'Pair a scanning device',
+  paired: 'Paired: {name}',
+  notPaired: 'This device is not paired',
+  pairHint: 'A supervisor opens "Pair a scanning device" in the console: scan its QR code, or paste the device token.',
+  tokenPlaceholder: 'Device token jxc_…',
+  savePairing: 'Save pairing',
+  unpair: 'Unpair',
+  mode: 'Task',
+  modes: { RECEIVE: 'Receive', PUTAWAY: 'Put away', PICK: 'Pick', TRANSFER: 'Transfer', COUNT: 'Count' },
+  document: 'Document number (PO, SO, transfer, count)',
+  location: 'Bin',
+  start: 'Start',
+  queued: '{n} to send',
+  refusedCount: '{n} refused',
+  online: 'Online',
+  offline: 'Offline — scans are saved and sent when back',
+  waiting: 'Saved, to send',
+  undo: 'Undo last',
+  complete: 'Complete',
+  newSession: 'New task',
+  completed: 'Completed: {doc}',
+  failed: 'The task could not start: {msg}',
+  manual: 'Type a code',
+  send: 'Send',
+  settings: 'Scanner settings',
+  prefix: 'Prefix',
+  suffix: 'Suffix',
+  suffixOther: 'Other character',
+  gs: 'GS substitute',
+  gapMs: 'Longest gap between keys (ms)',
+  save: 'Save',
+  camera: 'Camera',
+  cameraStop: 'Close camera',
+  noCamera: 'This browser cannot read barcodes from the camera (BarcodeDetector)',
+  undoUncertain: 'The undo was sent but not answered: check the quantity',
+  undoLabel: 'Undo',
+  completeLabel: 'Complete',
+  installed: 'Works offline',
+  deviceName: 'Device name',
+  createToken: 'Create device token',
+  pairScan: 'Scan this QR code with the handheld, or open the link:',
+  pairOnce: 'The token is shown once; the device can scan and nothing else. Revoke it under users and tokens.',
+  back: 'Back',
+}
+
+import { i18n } from '@/i18n'
+
+let installed = false
+/** Add the page's texts to the console's i18n (once). */
+export function installMessages(): void {
+  if (installed) return
+  i18n.global.mergeLocaleMessage('zh-CN', { scan: zhCN })
+  i18n.global.mergeLocaleMessage('en', { scan: en })
+  installed = true
+}
