@@ -47,7 +47,9 @@ async function shellCached(page) {
       .getEntriesByType('resource')
       .map((e) => new URL(e.name).pathname)
       .filter((p) => p.startsWith('/assets/'))
-    return keys.includes('/scan') && loaded.length >= 2 && loaded.every((p) => keys.includes(p))
+    const page = await cache.match('/scan')
+    const whole = page !== undefined && (await page.text()).includes('</html>')
+    return whole && loaded.length >= 2 && loaded.every((p) => keys.includes(p))
   }, null, { timeout: 20_000, polling: 250 })
 }
 

@@ -42,7 +42,8 @@ self.addEventListener('fetch', (event) => {
         .then((resp) => {
           if (resp.ok) {
             const copy = resp.clone()
-            caches.open(CACHE).then((c) => c.put('/scan', copy))
+            // kept alive until stored: an offline reload right after must find the whole page
+            event.waitUntil(caches.open(CACHE).then((c) => c.put('/scan', copy)))
           }
           return resp
         })
