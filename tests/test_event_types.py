@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -422,8 +422,8 @@ def test_payloads_that_do_not_fit_are_refused(event_type, payload, message):
 
 
 def test_the_tailer_passes_over_a_row_that_does_not_fit():
-    bad = JournalEvent(5, "stock.changed", datetime.now(UTC), {"product_id": 1})
-    good = JournalEvent(6, "stock.changed", datetime.now(UTC), json.loads(SAMPLES[0][1]))
+    bad = JournalEvent(5, "stock.changed", utcnow(), {"product_id": 1})
+    good = JournalEvent(6, "stock.changed", utcnow(), json.loads(SAMPLES[0][1]))
 
     def predicate(ev):
         return ev.event_type == "stock.changed" and ev.data.warehouse_id == 1
