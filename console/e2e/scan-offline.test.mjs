@@ -4,53 +4,51 @@
 // server's data shows exactly those scans. Wedge bursts with a prefix and a suffix arrive as the
 // right codes; slow typing is not a scan.
 import { test, before, after } from 'node:test'
-// context.setOffline() does not reach a service worker's own requests (microsoft/playwright#2311):
-// with the service-worker network events on, its requests are aborted too while offline
-process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1'
 import assert from 'node:assert/strict'
 import { startServer, api } from './jxc-server.mjs'
 import { launch, withPage } from './browser.mjs'
+import { netSwitch } from './net-switch.mjs'
 import { pairedDevice, openOrder, received, wedge, startSession } from './scan-helpers.mjs'
 
 let server
+let net // the handheld's network: the page and its service worker reach jxc through it
 let browser
 
 before(async () => {
   server = await startServer([])
+  net = await netSwitch(server.base)
   browser = await launch()
 })
 
 after(async () => {
   await browser?.close()
+  await net?.close()
   await server?.stop()
 })
 
 const PHONE = { viewport: { width: 412, height: 860 } }
 
-const workerOffline = (route) => (route.request().serviceWorker() ? route.abort('internetdisconnected') : route.continue())
-async function goOffline(context) {
-  await context.setOffline(true)
-  await context.route('**', workerOffline)
-}
-async function goOnline(context) {
-  await context.unroute('**', workerOffline)
-  await context.setOffline(false)
-}
-
+/** Wait until the service worker controls the page and holds the page and its scripts. Polled from
+ * here: page.waitForFunction does not await an async predicate (its pending promise counts as true). */
 async function shellCached(page) {
-  // the service worker controls the page and holds the page and its scripts
-  await page.waitForFunction(async () => {
-    if (navigator.serviceWorker.controller?.state !== 'activated') return false
-    const cache = await caches.open('jxc-scan-v1')
-    const keys = (await cache.keys()).map((r) => new URL(r.url).pathname)
-    const loaded = performance
-      .getEntriesByType('resource')
-      .map((e) => new URL(e.name).pathname)
-      .filter((p) => p.startsWith('/assets/'))
-    const page = await cache.match('/scan')
-    const whole = page !== undefined && (await page.text()).includes('</html>')
-    return whole && loaded.length >= 2 && loaded.every((p) => keys.includes(p))
-  }, null, { timeout: 20_000, polling: 250 })
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const ready = await page.evaluate(async () => {
+      if (navigator.serviceWorker.controller?.state !== 'activated') return false
+      const cache = await caches.open('jxc-scan-v1')
+      const keys = (await cache.keys()).map((r) => new URL(r.url).pathname)
+      const loaded = performance
+        .getEntriesByType('resource')
+        .map((e) => new URL(e.name).pathname)
+        .filter((p) => p.startsWith('/assets/'))
+      const page = await cache.match('/scan')
+      const whole = page !== undefined && (await page.text()).includes('</html>')
+      return whole && loaded.length >= 2 && loaded.every((p) => keys.includes(p))
+    })
+    if (ready) return
+    if (Date.now() > deadline) throw new Error('the service worker did not take the /scan shell within 20 s')
+    await page.waitForTimeout(250)
+  }
 }
 
 test('offline wedge scans survive a reload and reach the server exactly once each', { timeout: 120_000 }, async () => {
@@ -62,8 +60,7 @@ test('offline wedge scans survive a reload and reach the server exactly once eac
   const N = 5
 
   await withPage(browser, 'scan-offline', async (page) => {
-    const context = page.context()
-    await page.goto(`${server.base}/scan#token=${encodeURIComponent(device)}`)
+    await page.goto(`${net.base}/scan#token=${encodeURIComponent(device)}`)
     await page.locator('[data-test=mode-RECEIVE]').waitFor()
     assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar')
     assert.equal(await page.evaluate(() => localStorage.getItem('jxc.scan.token')), device)
@@ -71,7 +68,7 @@ test('offline wedge scans survive a reload and reach the server exactly once eac
     assert.equal(await page.locator('link[rel=manifest]').getAttribute('href'), '/manifest.webmanifest')
     await shellCached(page)
 
-    await goOffline(context)
+    await net.down()
     await page.reload()
     await page.locator('[data-test=mode-RECEIVE]').waitFor() // the shell came from the service worker
     assert.equal(await page.evaluate(() => fetch('/healthz').then(() => 'reached', () => 'offline')), 'offline')
@@ -89,7 +86,7 @@ test('offline wedge scans survive a reload and reach the server exactly once eac
     assert.equal(await page.locator('[data-test=scan-log] li[data-status=queued]').count(), N)
     assert.equal(await received(server.base, admin, po.number, po.sku), before, 'nothing reached the server yet')
 
-    await goOnline(context)
+    await net.up()
     await page.evaluate(() => window.dispatchEvent(new Event('online')))
     await page.waitForFunction((n) => document.querySelectorAll('[data-test=scan-log] li[data-status=ok]').length === n, N, {
       timeout: 30_000,
@@ -109,7 +106,7 @@ test('wedge bursts with a prefix and a suffix arrive as the codes; slow typing i
   const { admin, device } = await pairedDevice(server, 'gun-prefix')
   const po = await openOrder(server.base, admin)
   await withPage(browser, 'scan-prefix', async (page) => {
-    await page.goto(`${server.base}/scan`)
+    await page.goto(`${net.base}/scan`)
     await page.waitForFunction(() => document.activeElement?.getAttribute('data-test') === 'scan-capture') // mounted
     // paired by typing the token
     await page.fill('[data-test=scan-token]', device)
