@@ -818,6 +818,7 @@ ENUM = "checked against a fixed list"
 KEY = "idempotency key: check_key refuses it before anything is written"
 SECRET = "a password: hashed, never stored"
 OTHER_TEAM = "auth/scanning/automation: outside this suite"
+GS1_TEXT = "GS1 set 82, 1–20 characters: refused beyond (tests/test_scan_typed_lot.py)"
 NOT_STORED = {
     "login": {"username": OTHER_TEAM, "password": SECRET},
     "createUser": {
@@ -927,8 +928,13 @@ NOT_STORED = {
     "returnMaterials": {"lines.lot": "lot codes: the stock primitives' check (receiveStock lines.lot)"},
     "receiveFinishedGoods": {"lot": "lot codes: the stock primitives' check (receiveStock lines.lot)"},
     "startScanSession": {"documentNumber": OTHER_TEAM, "locationCode": LOOKUP, "idempotencyKey": KEY},
-    "scan": {"code": OTHER_TEAM, "scanId": OTHER_TEAM, "gsSubstitute": OTHER_TEAM},
-    "scanBatch": {"scans.code": OTHER_TEAM, "scans.scanId": OTHER_TEAM, "gsSubstitute": OTHER_TEAM},
+    "scan": {"code": OTHER_TEAM, "scanId": OTHER_TEAM, "gsSubstitute": OTHER_TEAM, "lot": GS1_TEXT},
+    "scanBatch": {
+        "scans.code": OTHER_TEAM,
+        "scans.scanId": OTHER_TEAM,
+        "gsSubstitute": OTHER_TEAM,
+        "scans.lot": GS1_TEXT,
+    },
     "addAccount": {"input.parentCode": LOOKUP, "input.code": "digits extending the parent, ≤ account.code"},
     "setPostingRule": {"role": LOOKUP, "accountCode": LOOKUP},
     "createVoucher": {"input.lines.accountCode": LOOKUP},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
@@ -26,6 +26,12 @@ class ScanItemInput:
     scan_id: str
     quantity: Quantity | None = None
     device_time: datetime | None = None
+    lot: str | None = strawberry.field(
+        default=None, description="A lot typed on the device where the label carries none (GS1 set 82, ≤ 20)."
+    )
+    expiry_date: date | None = strawberry.field(
+        default=None, description="An expiry typed on the device where the label carries none."
+    )
 
 
 def session_pk(global_id) -> int:

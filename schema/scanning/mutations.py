@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -111,6 +111,8 @@ class ScanningMutation:
         quantity: Quantity | None = None,
         device_time: datetime | None = None,
         gs_substitute: str = "",
+        lot: str | None = None,
+        expiry_date: date | None = None,
     ) -> ScanPayload:
         answer, errors = await _run(
             info,
@@ -123,6 +125,8 @@ class ScanningMutation:
                 quantity=quantity,
                 device_time=device_time,
                 gs_substitutes=gs_substitute[:4],
+                lot=lot,
+                expiry_date=expiry_date,
             ),
         )
         return ScanPayload(answer=None if errors else _answer(answer, info.context.lang), errors=errors)
@@ -136,7 +140,7 @@ class ScanningMutation:
     async def scan_batch(
         self, info: Info, session_id: strawberry.ID, scans: list[ScanItemInput], gs_substitute: str = ""
     ) -> ScanBatchPayload:
-        items = [sessions.ScanInput(s.code, s.scan_id, s.quantity, s.device_time) for s in scans]
+        items = [sessions.ScanInput(s.code, s.scan_id, s.quantity, s.device_time, s.lot, s.expiry_date) for s in scans]
         results, errors = await _run(
             info,
             lambda: sessions.do_scan_batch(

@@ -55,6 +55,7 @@ from server.purchasing.settings import load_purchase_settings
 from server.sales.models import sales_order, sales_order_line, shipment
 from server.scanning.barcodes import Lookups, Resolution, clean_code, resolve_barcode
 from server.scanning.errors import ScanningError
+from server.scanning.labels import check_gs1_text
 from server.scanning.models import scan_record, scan_session, scan_tally
 
 MODES = ("RECEIVE", "PUTAWAY", "PICK", "TRANSFER", "COUNT")  # PUTAWAY: a transfer from the receiving area
@@ -211,6 +212,31 @@ class ScanInput:
     scan_id: str
     quantity: str | None = None
     device_time: datetime | None = None
+    lot: str | None = None  # typed by hand where the label carries none (a plain EAN on a lot product)
+    expiry_date: date | None = None
+
+
+def _with_typed(r: Resolution, sc: ScanInput, field: str) -> Resolution:
+    """A lot and expiry typed on the device fill what the label lacks; they never override a label:
+    a label that carries another lot or expiry is refused, so a typo cannot relabel stock."""
+    if sc.lot is None and sc.expiry_date is None:
+        return r
+    if r.kind != "product":
+        raise ScanningError("INVALID_VALUE", f"{field}lot", detail="a lot or expiry goes with a product's code")
+    typed_lot = check_gs1_text(sc.lot, f"{field}lot")
+    if typed_lot is not None:
+        if r.lot is not None and r.lot != typed_lot:
+            raise ScanningError("INVALID_VALUE", f"{field}lot", detail=f"the label says lot {r.lot}, not {typed_lot}")
+        r.lot = typed_lot
+    if sc.expiry_date is not None:
+        if r.expiry_date is not None and r.expiry_date != sc.expiry_date:
+            raise ScanningError(
+                "INVALID_VALUE",
+                f"{field}expiryDate",
+                detail=f"the label says expiry {r.expiry_date.isoformat()}, not {sc.expiry_date.isoformat()}",
+            )
+        r.expiry_date = sc.expiry_date
+    return r
 
 
 async def do_scan(
@@ -223,10 +249,16 @@ async def do_scan(
     quantity: str | None = None,
     device_time: datetime | None = None,
     gs_substitutes: str = "",
+    lot: str | None = None,
+    expiry_date: date | None = None,
 ) -> ScanAnswer:
     """Apply one scan (see the module docstring); a repeated ``scan_id`` returns the first answer."""
     [result] = await do_scan_batch(
-        db, session_id, [ScanInput(code, scan_id, quantity, device_time)], principal, gs_substitutes=gs_substitutes
+        db,
+        session_id,
+        [ScanInput(code, scan_id, quantity, device_time, lot, expiry_date)],
+        principal,
+        gs_substitutes=gs_substitutes,
     )
     if isinstance(result, DomainError):
         raise result
@@ -257,7 +289,8 @@ async def do_scan_batch(
         for i, sc in enumerate(scans):  # what each code is, before taking the session lock
             if sc.scan_id not in earlier:
                 try:
-                    resolved[i] = await resolve_barcode(conn, sc.code, gs_substitutes=gs_substitutes, lookups=lookups)
+                    found = await resolve_barcode(conn, sc.code, gs_substitutes=gs_substitutes, lookups=lookups)
+                    resolved[i] = _with_typed(found, sc, f"scans.{i}." if len(scans) > 1 else "")
                 except ScanningError as exc:
                     resolved[i] = exc
         if all(sc.scan_id in earlier for sc in scans):  # only resends: answered even after completion
@@ -377,8 +410,8 @@ class _Batch:
                 .outerjoin(location, location.c.id == stock_level.c.location_id)
                 .where(lot.c.product_id.in_(pids), lot.c.code.in_(codes))
             )
-            dated = sorted({c for r in products if r.expiry_date for c in (r.serial, r.lot) if c})
-            if dated:  # the expiry dates the session's earlier scans gave these lots
+            dated = codes  # the expiry dates the session's earlier scans gave these lots
+            if dated:
                 lots = union_all(
                     lots,
                     select(literal("r"), rec.product_id, stock_code, rec.expiry_date, null()).where(
@@ -602,6 +635,8 @@ class _Batch:
             stock_lot = lot_code
         else:  # the product's stock has no lots: a lot or serial on its label is not kept
             lot_code = serial = stock_lot = None
+        if session.mode == "RECEIVE" and stock_lot is not None and r.expiry_date is None:
+            r.expiry_date = self.expiries.get((r.product_id, stock_lot))  # a lot has one expiry date
         if r.expiry_date is not None and r.expiry_date < clock.today() and session.mode in ("RECEIVE", "PICK"):
             raise ScanningError("EXPIRED_LOT", "code", lot=r.lot or "", expiry=r.expiry_date.isoformat())
         shown = lambda v: str(scaled_to_decimal(v, p.precision))  # noqa: E731

@@ -47,8 +47,24 @@ export const ScanBatchMutation = graphql(`
 `)
 
 export const ScanOneMutation = graphql(`
-  mutation ScanOne($sessionId: ID!, $code: String!, $scanId: String!, $quantity: Quantity, $gs: String!) {
-    scan(sessionId: $sessionId, code: $code, scanId: $scanId, quantity: $quantity, gsSubstitute: $gs) {
+  mutation ScanOne(
+    $sessionId: ID!
+    $code: String!
+    $scanId: String!
+    $quantity: Quantity
+    $lot: String
+    $expiryDate: Date
+    $gs: String!
+  ) {
+    scan(
+      sessionId: $sessionId
+      code: $code
+      scanId: $scanId
+      quantity: $quantity
+      lot: $lot
+      expiryDate: $expiryDate
+      gsSubstitute: $gs
+    ) {
       answer {
         ok
         message

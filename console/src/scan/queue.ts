@@ -27,6 +27,9 @@ export interface Op {
   scanId: string
   code: string
   quantity: string | null
+  /** typed by the worker where the label carries none (older queued scans lack them) */
+  lot?: string | null
+  expiryDate?: string | null
   status: OpStatus
   message: string
   errorCode: string

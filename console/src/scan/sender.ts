@@ -161,7 +161,7 @@ export class Sender {
     try {
       const data = await call(ScanBatchMutation, {
         sessionId: session.serverId!,
-        scans: chunk.map((o) => ({ code: o.code, scanId: o.scanId, quantity: o.quantity })),
+        scans: chunk.map((o) => ({ code: o.code, scanId: o.scanId, quantity: o.quantity, lot: o.lot ?? null, expiryDate: o.expiryDate ?? null })),
         gs,
       })
       const { results, errors } = data.scanBatch
@@ -182,7 +182,15 @@ export class Sender {
       // the batch failed as a whole: one scan at a time, so one bad scan does not hold the others
       for (const o of chunk) {
         try {
-          const { scan } = await call(ScanOneMutation, { sessionId: session.serverId!, code: o.code, scanId: o.scanId, quantity: o.quantity, gs })
+          const { scan } = await call(ScanOneMutation, {
+            sessionId: session.serverId!,
+            code: o.code,
+            scanId: o.scanId,
+            quantity: o.quantity,
+            lot: o.lot ?? null,
+            expiryDate: o.expiryDate ?? null,
+            gs,
+          })
           if (scan.answer) await this.settle([o], 'ok', '', scan.answer.message)
           else await this.settle([o], 'refused', scan.errors[0]?.code ?? 'ERROR', scan.errors.map((x) => x.message).join('; '))
         } catch (one) {
