@@ -2,7 +2,7 @@
 // users created through the `jxc` command), served by `jxc serve` on a free port with the console
 // build in ../dist.
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, openSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, openSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -24,6 +24,7 @@ async function freePort() {
 
 export async function startServer(users) {
   mkdirSync(ARTIFACTS, { recursive: true })
+  writeFileSync(join(ARTIFACTS, 'server.log'), '')
   const dir = mkdtempSync(join(tmpdir(), 'jxc-e2e-'))
   const env = {
     ...process.env,
@@ -39,24 +40,39 @@ export async function startServer(users) {
   run('demo-data')
   for (const u of users) run('user', 'create', u.username, '--role', u.role, '--password', u.password, '--display-name', u.username)
   const port = await freePort()
-  const log = openSync(join(ARTIFACTS, 'server.log'), 'w')
-  const proc = spawn(JXC, ['serve', '--port', String(port)], { env, cwd: dir, stdio: ['ignore', log, log] })
   const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`jxc serve exited (${proc.exitCode}); see e2e/artifacts/server.log`)
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break
-    } catch {
-      /* not up yet */
+  let proc
+  const up = async () => {
+    const log = openSync(join(ARTIFACTS, 'server.log'), 'a')
+    proc = spawn(JXC, ['serve', '--port', String(port)], { env, cwd: dir, stdio: ['ignore', log, log] })
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`jxc serve exited (${proc.exitCode}); see e2e/artifacts/server.log`)
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline) throw new Error('jxc serve did not come up in 30 s')
+      await new Promise((r) => setTimeout(r, 200))
     }
-    if (Date.now() > deadline) throw new Error('jxc serve did not come up in 30 s')
-    await new Promise((r) => setTimeout(r, 200))
   }
+  const exited = () => new Promise((ok) => (proc.exitCode !== null || proc.signalCode !== null ? ok() : proc.once('exit', ok)))
+  await up()
   return {
     base,
     adminPassword: env.JXC_ADMIN_PASSWORD,
-    stop: () => new Promise((ok) => (proc.exitCode !== null ? ok() : (proc.once('exit', ok), proc.kill('SIGTERM')))),
+    /** kill -9: no shutdown, whatever was in flight is cut */
+    kill9: async () => {
+      proc.kill('SIGKILL')
+      await exited()
+    },
+    /** start again on the same port and database */
+    restart: up,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM')
+      await exited()
+    },
   }
 }
 

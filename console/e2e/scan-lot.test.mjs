@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, api, apiToken } from './jxc-server.mjs'
 import { launch, withPage } from './browser.mjs'
-import { pairedDevice, wedge, startSession } from './scan-helpers.mjs'
+import { approvedOrder, pairedDevice, wedge, startSession } from './scan-helpers.mjs'
 
 const MANAGER = { username: 'lot-manager', role: 'purchase_manager', password: 'lot-manager-password' }
 let server
@@ -22,38 +22,10 @@ after(async () => {
   await server?.stop()
 })
 
-/** An approved purchase order for 20 of the demo's lot-tracked DRK-009 at SH01, and one of its bins. */
-async function yogurtOrder(admin) {
-  const { products } = await api(server.base, `{ products(filter: { text: "DRK-009" }, first: 1) { edges { node { id sku
-    barcodes { code } } } } }`, {}, admin)
-  const yogurt = products.edges[0].node
-  const { suppliers } = await api(server.base, `{ suppliers(first: 50) { edges { node { id code } } } }`, {}, admin)
-  const { warehouses } = await api(server.base, `{ warehouses(first: 20) { edges { node { id code } } } }`, {}, admin)
-  const supplier = suppliers.edges.map((e) => e.node).find((s) => s.code === 'S001')
-  const warehouse = warehouses.edges.map((e) => e.node).find((w) => w.code === 'SH01')
-  const made = await api(
-    server.base,
-    `mutation($in: PurchaseOrderInput!) { createPurchaseOrder(input: $in) { order { id number } errors { code message } } }`,
-    { in: { supplierId: supplier.id, warehouseId: warehouse.id, lines: [{ productId: yogurt.id, quantity: '20' }] } },
-    admin,
-  )
-  const order = made.createPurchaseOrder.order
-  assert.ok(order, JSON.stringify(made.createPurchaseOrder.errors))
-  const submitted = await api(server.base, `mutation($id: ID!) { submitPurchaseOrder(id: $id) { order { status } errors { code } } }`, { id: order.id }, admin)
-  if (submitted.submitPurchaseOrder.order?.status !== 'approved') {
-    const manager = await apiToken(server.base, MANAGER.username, MANAGER.password)
-    const approved = await api(server.base, `mutation($id: ID!) { approvePurchaseOrder(id: $id) { order { status } errors { code message } } }`, { id: order.id }, manager)
-    assert.deepEqual(approved.approvePurchaseOrder.errors, [])
-  }
-  const bins = await api(server.base, `{ locations(first: 100) { edges { node { code warehouse { code } } } } }`, {}, admin)
-  const bin = bins.locations.edges.map((e) => e.node).find((l) => l.warehouse.code === 'SH01' && /-\d\d-\d\d$/.test(l.code))
-  const ean = yogurt.barcodes.map((b) => b.code).find((c) => /^\d{13}$/.test(c))
-  return { number: order.number, productId: yogurt.id, ean, bin: bin.code }
-}
-
 test('a lot typed on the device completes a scan its label cannot', { timeout: 120_000 }, async () => {
   const { admin, device } = await pairedDevice(server, 'gun-lot')
-  const po = await yogurtOrder(admin)
+  const manager = await apiToken(server.base, MANAGER.username, MANAGER.password)
+  const po = await approvedOrder(server.base, admin, manager, 'DRK-009', '20') // tracked by lot, a plain EAN
   await withPage(browser, 'scan-lot', async (page) => {
     // this handheld leaves up to 200 ms between keys (a setting of the page): a busy test machine may
     // deliver a burst's keys that far apart
@@ -62,7 +34,7 @@ test('a lot typed on the device completes a scan its label cannot', { timeout: 1
     await page.locator('[data-test=mode-RECEIVE]').waitFor()
     await startSession(page, 'RECEIVE', po.number, po.bin)
 
-    await wedge(page, po.ean)
+    await wedge(page, po.barcode)
     await page.locator('[data-test=scan-last][data-status=refused]').waitFor()
     await page.locator('[data-test=scan-lot-prompt]').waitFor()
     await page.click('[data-test=scan-lot-ask]')
@@ -76,7 +48,7 @@ test('a lot typed on the device completes a scan its label cannot', { timeout: 1
 
     // the lot stays for the scans that follow: the next scans need nothing typed
     await page.locator('[data-test=scan-capture]').focus()
-    await wedge(page, po.ean)
+    await wedge(page, po.barcode)
     await page.locator('[data-test=scan-log] li[data-status=ok]').nth(1).waitFor()
     assert.match(await page.locator('[data-test=scan-last] .msg').innerText(), /7 \/ 20/)
     await page.click('[data-test=scan-complete]')

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { startServer, api } from './jxc-server.mjs'
 import { launch, withPage } from './browser.mjs'
 import { netSwitch } from './net-switch.mjs'
-import { pairedDevice, openOrder, received, wedge, startSession } from './scan-helpers.mjs'
+import { pairedDevice, openOrder, received, wedge, startSession, shellCached } from './scan-helpers.mjs'
 
 let server
 let net // the handheld's network: the page and its service worker reach jxc through it
@@ -27,29 +27,6 @@ after(async () => {
 })
 
 const PHONE = { viewport: { width: 412, height: 860 } }
-
-/** Wait until the service worker controls the page and holds the page and its scripts. Polled from
- * here: page.waitForFunction does not await an async predicate (its pending promise counts as true). */
-async function shellCached(page) {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const ready = await page.evaluate(async () => {
-      if (navigator.serviceWorker.controller?.state !== 'activated') return false
-      const cache = await caches.open('jxc-scan-v1')
-      const keys = (await cache.keys()).map((r) => new URL(r.url).pathname)
-      const loaded = performance
-        .getEntriesByType('resource')
-        .map((e) => new URL(e.name).pathname)
-        .filter((p) => p.startsWith('/assets/'))
-      const page = await cache.match('/scan')
-      const whole = page !== undefined && (await page.text()).includes('</html>')
-      return whole && loaded.length >= 2 && loaded.every((p) => keys.includes(p))
-    })
-    if (ready) return
-    if (Date.now() > deadline) throw new Error('the service worker did not take the /scan shell within 20 s')
-    await page.waitForTimeout(250)
-  }
-}
 
 test('offline wedge scans survive a reload and reach the server exactly once each', { timeout: 120_000 }, async () => {
   const { admin, device } = await pairedDevice(server, 'gun-offline')
