@@ -89,6 +89,7 @@ ROOT_FIELDS = {
     'Mutation.setUserPassword': 'user.admin',
     'Mutation.createRole': 'user.admin',
     'Mutation.createApiToken': 'user.admin',
+    'Mutation.createDeviceToken': 'device.pair',
     'Mutation.revokeApiToken': 'user.admin',
     'Mutation.createUnit': 'catalog.edit',
     'Mutation.createCategory': 'catalog.edit',

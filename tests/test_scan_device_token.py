@@ -58,3 +58,23 @@ async def test_a_scan_device_token_is_denied_every_query_and_mutation_but_scanni
     # the self-answering fields give it nothing of the company's
     body = await gql.post("{ me { kind permissions } }", {}, token=device)
     assert body["data"]["me"]["permissions"] == ["scan.use"], body
+
+
+PAIR = "mutation($n: String!) { createDeviceToken(name: $n) { token errors { field code } } }"
+
+
+async def test_a_warehouse_supervisor_pairs_a_handheld_and_its_token_only_scans(gql):
+    keeper = await admin_token(gql.db, role="warehouse_keeper")
+    body = (await gql.execute(PAIR, {"n": "gun-07"}, token=keeper))["createDeviceToken"]
+    assert body["errors"] == [] and body["token"]
+    me = await gql.post("{ me { permissions } }", {}, token=body["token"])
+    assert me["data"]["me"]["permissions"] == ["scan.use"]
+    # pairing hands out scanning alone: the supervisor cannot make any other token
+    denied = await gql.post('mutation { createApiToken(name: "x", role: "admin") { token } }', {}, token=keeper)
+    assert [e["extensions"]["code"] for e in denied["errors"]] == ["PERMISSION_DENIED"]
+    # a name is required and bounded; a salesperson cannot pair at all
+    bad = (await gql.execute(PAIR, {"n": "x" * 65}, token=keeper))["createDeviceToken"]
+    assert (bad["token"], [e["code"] for e in bad["errors"]]) == (None, ["INVALID_VALUE"])
+    sales = await admin_token(gql.db, role="sales")
+    refused = await gql.post(PAIR, {"n": "gun-08"}, token=sales)
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]

@@ -1,4 +1,4 @@
-// Pairing a handheld (issue #18): an administrator opens /scan/pair, creates a device token and
+// Pairing a handheld (issue #18): a warehouse supervisor (device.pair) opens /scan/pair, creates a device token and
 // sees it as a QR code and a link; the handheld opening the link keeps the token and can scan — and
 // the token can do nothing else.
 import { test, before, after } from 'node:test'
@@ -6,11 +6,12 @@ import assert from 'node:assert/strict'
 import { startServer, api } from './jxc-server.mjs'
 import { launch, withPage, signIn } from './browser.mjs'
 
+const KEEPER = { username: 'pair-keeper', role: 'warehouse_keeper', password: 'pair-keeper-password' }
 let server
 let browser
 
 before(async () => {
-  server = await startServer([])
+  server = await startServer([KEEPER])
   browser = await launch()
 })
 
@@ -19,9 +20,9 @@ after(async () => {
   await server?.stop()
 })
 
-test('an administrator pairs a handheld by QR code and link', { timeout: 120_000 }, async () => {
+test('a warehouse supervisor pairs a handheld by QR code and link', { timeout: 120_000 }, async () => {
   const link = await withPage(browser, 'scan-pair', async (page) => {
-    await signIn(page, server.base, 'admin', server.adminPassword)
+    await signIn(page, server.base, KEEPER.username, KEEPER.password)
     await page.goto(`${server.base}/scan/pair`)
     await page.fill('[data-test=pair-name]', 'gun-07')
     await page.click('[data-test=pair-create]')

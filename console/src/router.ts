@@ -11,7 +11,7 @@ export const router = createRouter({
     { path: '/signin', component: () => import('./auth/SignIn.vue'), meta: { public: true } },
     // the handheld page (issue #18): its own layout, signed in by the device token it keeps
     { path: '/scan', component: () => import('./scan/ScanApp.vue'), meta: { public: true } },
-    { path: '/scan/pair', component: () => import('./scan/ScanPair.vue'), meta: { permission: 'user.admin' } },
+    { path: '/scan/pair', component: () => import('./scan/ScanPair.vue'), meta: { permission: 'device.pair' } },
     {
       path: '/',
       component: () => import('./layout/AppLayout.vue'),

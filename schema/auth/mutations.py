@@ -134,6 +134,21 @@ class AdminMutation:
             return TokenPayload(id=None, token=None, errors=errors)
         return TokenPayload(id=result[0], token=result[1], errors=[])
 
+    @strawberry.mutation(
+        description="A handheld's token for /scan (role scan_device: scanning and nothing else), made by a "
+        "supervisor who pairs the device; shown once.",
+        extensions=needs("device.pair"),
+    )
+    async def create_device_token(self, info: Info, name: str) -> TokenPayload:
+        result, errors = await run_action(
+            info,
+            AuthErrorCode,
+            lambda: auth.do_create_device_token(info.context.db, name=name, principal=info.context.principal),
+        )
+        if errors:
+            return TokenPayload(id=None, token=None, errors=errors)
+        return TokenPayload(id=result[0], token=result[1], errors=[])
+
     @strawberry.mutation(extensions=needs("user.admin"))
     async def revoke_api_token(self, info: Info, id: int) -> AdminPayload:
         return await _admin(info, lambda: auth.do_revoke_token(info.context.db, id, principal=info.context.principal))

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "automation.manage": ("自动化与定时任务", "Manage automations and scheduled jobs"),
     "webhook.manage": ("管理 Webhook 端点", "Manage webhook endpoints"),
     "scan.use": ("扫码作业", "Scan operations"),
+    "device.pair": ("配对扫码设备（发放设备令牌）", "Pair scanning devices (issue device tokens)"),
     "audit.view": ("查看审计日志", "View the audit log"),
     "user.admin": ("用户与权限管理", "Manage users, roles and tokens"),
 }
@@ -98,6 +99,7 @@ BUILTIN_ROLES: dict[str, tuple[str, str, frozenset[str]]] = {
                 "sales.return",
                 "warehouse.edit",
                 "scan.use",
+                "device.pair",
             }
         ),
     ),

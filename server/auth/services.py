@@ -339,6 +339,21 @@ async def do_create_api_token(
 ) -> tuple[int, str]:
     """An API token for a device or an integration, scoped to one role; the token is returned once."""
     scope.require(principal, "user.admin", AuthError)
+    return await _issue_token(db, name, role_code, principal)
+
+
+DEVICE_ROLE = "scan_device"
+
+
+async def do_create_device_token(db: Database, *, name: str, principal: Principal | None = None) -> tuple[int, str]:
+    """A handheld's token (role ``scan_device``: it can scan and nothing else), issued by whoever may
+    pair devices — a warehouse supervisor, not only an administrator. No other role can be asked
+    for, so pairing never hands out more than scanning."""
+    scope.require(principal, "device.pair", AuthError)
+    return await _issue_token(db, name, DEVICE_ROLE, principal)
+
+
+async def _issue_token(db: Database, name: str, role_code: str, principal: Principal | None) -> tuple[int, str]:
     actor = actor_of(principal)
     name = (name or "").strip()
     if not name or len(name) > 64:

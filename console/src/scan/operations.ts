@@ -106,8 +106,8 @@ export const CompleteScanSessionMutation = graphql(`
 `)
 
 export const CreateDeviceTokenMutation = graphql(`
-  mutation CreateDeviceToken($name: String!, $role: String!) {
-    createApiToken(name: $name, role: $role) {
+  mutation CreateDeviceToken($name: String!) {
+    createDeviceToken(name: $name) {
       id
       token
       errors {
