@@ -127,6 +127,12 @@ JOBS: dict[str, tuple[int, Callable[[Database, str], Awaitable[dict]], str, str]
 TRIGGERS = {"auto_purchase_orders": STOCK_LOW}  # job → the journal event type that runs it early
 
 
+def register_job(name: str, interval: int, fn: Callable[[Database, str], Awaitable[dict]], zh: str, en: str) -> None:
+    """Add a job of a layer above this one (the entry points' scheduled backups and housekeeping),
+    registered by the process that runs the jobs before it starts them."""
+    JOBS[name] = (interval, fn, zh, en)
+
+
 def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

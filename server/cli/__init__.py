@@ -7,21 +7,22 @@ and hands the command to its group."""
 from __future__ import annotations
 
 import argparse
-import logging
 
-from server.cli import access, database, finance, jobs, labels, maintenance, serve
+from server.cli import access, database, finance, housekeeping, jobs, labels, maintenance, serve
 from server.core.audit import audited
 from server.core.settings import load_settings
 from server.core.version import jxc_version
+from server.web.logs import configure_logging
 
-GROUPS = (serve, database, maintenance, jobs, finance, labels, access)
+GROUPS = (serve, database, maintenance, housekeeping, jobs, finance, labels, access)
 
-# the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, backup, restore, worker, jobs, finance,
+# the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, backup, restore, housekeeping, worker, jobs, finance,
 # labels, expiring, user, role, token
 _REGISTER = (
     serve.add_parser,
     database.add_parser,
     maintenance.add_parser,
+    housekeeping.add_parser,
     jobs.add_parser,
     finance.add_parser,
     labels.add_parser,
@@ -42,8 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_format, settings.log_level)
     for group in GROUPS:
         if args.command in group.COMMANDS:
             with audited("system:cli", args.command):  # what a command changes is audited as the CLI's

@@ -43,7 +43,9 @@ async def _job_worker(settings, args) -> int:
     from server.automation.jobs import JOBS, JobRunner, ensure_jobs, process_name, run_due_jobs, run_job
     from server.automation.models import job
     from server.core.database import Database
+    from server.maintenance.scheduled import register_maintenance_jobs
 
+    register_maintenance_jobs(settings)
     db = Database(settings.database_url)
     try:
         await ensure_jobs(db)
@@ -51,7 +53,7 @@ async def _job_worker(settings, args) -> int:
             async with db.read() as conn:
                 for r in await conn.execute(select(job).order_by(job.c.name)):
                     print(
-                        f"{r.name:22} {JOBS[r.name][2]:8} every {r.interval_seconds:>6}s  next {r.next_run_at:%Y-%m-%d %H:%M}"
+                        f"{r.name:22} {JOBS[r.name][2] if r.name in JOBS else '-':8} every {r.interval_seconds:>6}s  next {r.next_run_at:%Y-%m-%d %H:%M}"
                         f"  last {r.last_status or '-':5} {r.last_result[:80]}"
                     )
             return 0

@@ -31,6 +31,11 @@ class Settings:
     graphiql: bool = True  # serve the GraphiQL page on GET /graphql (JXC_GRAPHIQL=0: not)
     environment: str = "development"  # JXC_ENV; "production" turns GraphiQL and introspection off by default
     backup_dir: str = "./var/backups"  # JXC_BACKUP_DIR: where `jxc migrate` and `jxc backup` put backups
+    backup_interval_hours: int = 0  # JXC_BACKUP_INTERVAL_HOURS: the backup job's interval; 0 = no backup job
+    backup_keep: int = 7  # JXC_BACKUP_KEEP: scheduled backups kept (the oldest beyond are deleted)
+    idempotency_days: int = 90  # JXC_IDEMPOTENCY_DAYS: `jxc housekeeping` forgets idempotency keys older than this
+    log_format: str = "text"  # JXC_LOG_FORMAT: text (readable) | json (one object per line)
+    metrics_token: str = ""  # JXC_METRICS_TOKEN: the bearer token /metrics asks for; unset, /metrics is off
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,10 +94,22 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         graphiql=_flag(env, "JXC_GRAPHIQL", not _production(env)),
         environment=_environment(env),
         backup_dir=env.get("JXC_BACKUP_DIR", "./var/backups"),
+        backup_interval_hours=_int(env, "JXC_BACKUP_INTERVAL_HOURS", 0, 0, 8760),
+        backup_keep=_int(env, "JXC_BACKUP_KEEP", 7, 1, 1000),
+        idempotency_days=_int(env, "JXC_IDEMPOTENCY_DAYS", 90, 7, 36500),
+        log_format=_log_format(env),
+        metrics_token=env.get("JXC_METRICS_TOKEN", "").strip(),
     )
 
 
 ENVIRONMENTS = ("development", "test", "production")
+
+
+def _log_format(env) -> str:
+    value = env.get("JXC_LOG_FORMAT", "").strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ValueError(f"JXC_LOG_FORMAT must be text or json, not {value!r}")
+    return value
 
 
 def _environment(env) -> str:

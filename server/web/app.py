@@ -6,30 +6,52 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from server.auth.revocation import follow_revocations
 from server.automation.jobs import JobRunner
 from server.core.database import Database
 from server.core.settings import Settings, load_settings
+from server.core.version import jxc_version
 from server.events.bus import EventTailer
 from server.finance.poster import PosterRunner
-from server.web import console, downloads, graphiql, labels, session
+from server.maintenance.scheduled import register_maintenance_jobs
+from server.web import console, downloads, graphiql, labels, logs, metrics, session
 from server.web.guard import bearer_token, csrf_error_body, csrf_matches, csrf_refused, request_token, session_cookie
 
 log = logging.getLogger("jxc")
 
 
+class CountedTransportWS(BaseGraphQLTransportWSHandler):
+    """strawberry's ``graphql-transport-ws`` handler, counting the operations it runs
+    (``jxc_websocket_operations_open``)."""
+
+    async def run_operation(self, operation) -> None:
+        kind = metrics.operation_type(operation.query, operation.operation_name)
+        view = cast("JxcGraphQL", self.view)
+        counts = view.app_state.metrics.open_operations
+        counts[kind] += 1
+        try:
+            await super().run_operation(operation)
+        finally:
+            counts[kind] -= 1
+
+
 class JxcGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = CountedTransportWS
+
     def __init__(self, schema, app_state, **kwargs):
         settings = app_state.settings
         # strawberry checks a WebSocket's Origin against allowed_origins (a CORS middleware does not
@@ -44,6 +66,21 @@ class JxcGraphQL(GraphQL):
             **kwargs,
         )
         self.app_state = app_state
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        """strawberry's, timed and counted by operation type and error code (``/metrics``)."""
+        started = time.perf_counter()
+        codes: list[str] = []
+        kind, name = metrics.operation_of(request_data.query, request_data.operation_name)
+        logs.operation.set(name)
+        try:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            codes = [(e.extensions or {}).get("code") or "UNSPECIFIED" for e in result.errors or ()]
+            return result
+        finally:
+            self.app_state.metrics.observe(kind, time.perf_counter() - started, codes)
 
     async def render_graphql_ide(self, request):
         """Our page, with assets from /static/graphiql (strawberry's loads them from a CDN)."""
@@ -61,6 +98,7 @@ class JxcGraphQL(GraphQL):
             request=request,
             response=response,
         )
+        logs.request_id.set(context.request_id)  # in the JSON log lines of this request
         if request.scope.get("type") == "http":
             # the bearer token, or the session cookie with its CSRF token (a POST without it was
             # refused by GraphQLFastPath; a GET query without it runs anonymous)
@@ -104,7 +142,10 @@ class AppState:
         self.db = Database(settings.database_url)
         self.tailer = EventTailer(self.db)
         self.poster = PosterRunner(self.db)
+        if settings.jobs:
+            register_maintenance_jobs(settings)  # the backup job, when JXC_BACKUP_INTERVAL_HOURS is set
         self.jobs = JobRunner(self.db) if settings.jobs else None
+        self.metrics = metrics.ProcessMetrics()
 
 
 def create_app(settings: Settings | None = None) -> GraphQLFastPath:
@@ -129,12 +170,43 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
             await state.db.dispose()
 
     async def healthz(_request: Request):
+        """The database reachable, with this jxc's version and the schema revision it is at."""
         try:
-            await state.db.ping()
+            revision = await metrics.schema_revision(state.db)
         except Exception as exc:  # the health check reports, it does not crash
             log.warning("health check failed: %s", exc)
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": state.db.dialect})
+        return JSONResponse(
+            {"status": "ok", "database": state.db.dialect, "version": jxc_version(), "revision": revision}
+        )
+
+    async def metrics_page(request: Request):
+        """Prometheus text format, for ``Authorization: Bearer $JXC_METRICS_TOKEN`` only (off without it)."""
+        if not settings.metrics_token:
+            return PlainTextResponse("Not Found", status_code=404)
+        if not metrics.token_ok(settings.metrics_token, request.headers.get("authorization")):
+            return PlainTextResponse(
+                "a valid metrics token is needed / 需要有效的监控令牌",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            revision = await metrics.schema_revision(state.db)
+            shared = await metrics.database_lines(state.db)
+            up = 1
+        except Exception:  # the figures of this process are still worth having
+            log.exception("metrics: the database figures could not be read")
+            revision, shared, up = None, [], 0
+        lines = [
+            "# HELP jxc_database_up Whether this process could read the database for this scrape.",
+            "# TYPE jxc_database_up gauge",
+            f"jxc_database_up {up}",
+            *metrics.build_info(state.db.dialect, revision),
+            *state.metrics.lines(),
+            *metrics.pool_lines(state.db),
+            *shared,
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8")
 
     graphql_app = JxcGraphQL(schema_for(settings), state)
     middleware = []
@@ -153,6 +225,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         middleware=middleware,
         routes=[
             Route("/healthz", healthz),
+            Route("/metrics", metrics_page),
             *session.ROUTES,
             *labels.ROUTES,
             *downloads.ROUTES,
