@@ -107,6 +107,7 @@ from server.finance.models import (
 from server.inventory.models import (
     location,
     production_order,
+    stock_count,
     stock_move,
     stock_operation,
 )
@@ -359,7 +360,11 @@ class Poster:
         return self._stock_lines(so, self._opposite("cost_of_sales"))
 
     async def _stock_count(self, so: StockOp) -> list[Line]:
-        """Gains and losses of an approved count: 1405 ↔ 1901 待处理财产损溢 (one voucher for the count)."""
+        """Gains and losses of an approved count: 1405 ↔ 1901 待处理财产损溢 (one voucher for the count),
+        dated by the count's date, not by when it was approved."""
+        so.on = (
+            await self.conn.execute(select(stock_count.c.count_date).where(stock_count.c.number == so.op.reference))
+        ).scalar_one()
         return self._stock_lines(so, self._opposite("suspense", per_warehouse=True))
 
     async def _transfer(self, so: StockOp) -> list[Line]:
