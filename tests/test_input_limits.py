@@ -831,6 +831,7 @@ NOT_STORED = {
     "setUserPassword": {"username": LOOKUP, "password": SECRET},
     "createRole": {"code": OTHER_TEAM, "name": OTHER_TEAM, "permissions": ENUM, "nameEn": OTHER_TEAM},
     "createApiToken": {"name": OTHER_TEAM, "role": LOOKUP},
+    "createDeviceToken": {"name": OTHER_TEAM},
     "createUnit": {"input.idempotencyKey": KEY},
     "createCategory": {"input.idempotencyKey": KEY},
     "updateCategory": {"input.name": "same check as createCategory"},
