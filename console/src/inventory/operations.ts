@@ -66,3 +66,11 @@ export const ProductHeadQuery = graphql(`
     }
   }
 `)
+
+export const LocationOptionsQuery = graphql(`
+  query LocationOptions($warehouseId: ID, $text: String) {
+    locations(filter: { warehouseId: $warehouseId, text: $text, active: true }, first: 30) {
+      edges { node { id code name } }
+    }
+  }
+`)

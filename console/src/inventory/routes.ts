@@ -12,4 +12,9 @@ export const routes: RouteRecordRaw[] = [
     props: true,
     meta: { title: 'stock.ledger', permission: 'stock.view', menu: false },
   },
+  {
+    path: '/inventory/counts',
+    component: () => import('./StockCountList.vue'),
+    meta: { title: 'menu.counts', group: 'menu.inventory', anyPermission: ['stock.count', 'stock.count.manage', 'stock.count.approve'] },
+  },
 ]

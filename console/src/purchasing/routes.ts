@@ -19,4 +19,46 @@ export const routes: RouteRecordRaw[] = [
     props: true,
     meta: { title: 'po.title', permission: 'purchase.view', menu: false },
   },
+  {
+    path: '/purchasing/receipts',
+    component: () => import('./ReceiptList.vue'),
+    meta: { title: 'menu.receipts', group: 'menu.purchasing', permission: 'purchase.view' },
+  },
+  {
+    path: '/purchasing/receipts/new',
+    component: () => import('./ReceiptForm.vue'),
+    meta: { title: 'gr.new', permission: 'stock.receive', menu: false },
+  },
+  {
+    path: '/purchasing/receipts/:id',
+    component: () => import('./ReceiptDetail.vue'),
+    props: true,
+    meta: { title: 'gr.title', permission: 'purchase.view', menu: false },
+  },
+  {
+    path: '/purchasing/bills',
+    component: () => import('./BillList.vue'),
+    meta: { title: 'menu.bills', group: 'menu.purchasing', permission: 'purchase.view' },
+  },
+  {
+    path: '/purchasing/bills/new',
+    component: () => import('./BillForm.vue'),
+    meta: { title: 'bill.new', permission: 'purchase.bill.edit', menu: false },
+  },
+  {
+    path: '/purchasing/bills/:id',
+    component: () => import('./BillDetail.vue'),
+    props: true,
+    meta: { title: 'bill.title', permission: 'purchase.view', menu: false },
+  },
+  {
+    path: '/purchasing/payments',
+    component: () => import('./PaymentList.vue'),
+    meta: { title: 'menu.payments', group: 'menu.purchasing', permission: 'purchase.view' },
+  },
+  {
+    path: '/purchasing/payments/new',
+    component: () => import('./PaymentForm.vue'),
+    meta: { title: 'pay.new', permission: 'finance.payment', menu: false },
+  },
 ]
