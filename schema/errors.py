@@ -18,6 +18,7 @@ from server.core.idempotency import keys_owned_by
 from server.finance.errors import FINANCE
 from server.integrations.errors import INTEGRATIONS
 from server.inventory.errors import INVENTORY
+from server.opening.errors import OPENING
 from server.partners.errors import PARTNERS
 from server.purchasing.errors import PURCHASING
 from server.sales.errors import SALES
@@ -49,6 +50,7 @@ ScanningErrorCode, ScanningError = payload_error(
     SCANNING, "A scan that was not understood; tells the worker what to check."
 )
 FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
+OpeningErrorCode, OpeningError = payload_error(OPENING, "An opening-balance rule violation; nothing was changed.")
 IntegrationErrorCode, IntegrationError = payload_error(
     INTEGRATIONS, "A webhook endpoint that cannot be registered or changed so; nothing was changed."
 )
@@ -56,6 +58,7 @@ IntegrationErrorCode, IntegrationError = payload_error(
 #: The payload error type of each domain's code enum (and so of each vocabulary).
 ERROR_TYPES: dict[type[enum.Enum], type] = {
     FinanceErrorCode: FinanceError,
+    OpeningErrorCode: OpeningError,
     IntegrationErrorCode: IntegrationError,
     ScanningErrorCode: ScanningError,
     SalesErrorCode: SalesError,

@@ -48,6 +48,8 @@ from schema.inventory.transfers.queries import TransferQuery
 from schema.inventory.types import Location, Lot, StockLevel, StockMove, StockOperation, Warehouse, moves_from_rows
 from schema.limits import GUARD_RULES, MAX_TOKENS
 from schema.live import DocumentsSubscription
+from schema.opening.mutations import OpeningMutation
+from schema.opening.queries import OpeningQuery
 from schema.partners.mutations import PartnersMutation
 from schema.partners.queries import PartnersQuery
 from schema.partners.types import Customer, Supplier
@@ -206,6 +208,7 @@ class Query(
     ScanningQuery,
     LabelQuery,
     FinanceQuery,
+    OpeningQuery,
     ReportsQuery,
     IntegrationsQuery,
 ):
@@ -227,6 +230,7 @@ class Mutation(
     ProductionMutation,
     ScanningMutation,
     FinanceMutation,
+    OpeningMutation,
     ReportsMutation,
     IntegrationsMutation,
 ):

@@ -943,6 +943,12 @@ NOT_STORED = {
     "decideExpense": {"comment": "goes to the audit log only (JSON text)"},
     "payExpense": {"idempotencyKey": KEY},
     "reopenPeriod": {"reason": "goes to the audit log only; ≤ 300 by rule"},
+    "postOpeningBalances": {
+        "input.stock.lot": "lot codes: the stock primitives' check (receiveStock lines.lot)",
+        "input.items.number": "1–20 characters or INVALID_VALUE (tests/test_opening_balances.py)",
+        "input.accounts.accountCode": LOOKUP,
+        "input.memo": "≤ 200 characters or INVALID_VALUE (tests/test_opening_balances.py)",
+    },
     "createWebhookEndpoint": {
         "input.url": "INVALID_URL past 2,000 chars (tests/test_webhooks.py, invalid registrations)",
         "input.secret": "whsec_ + Base64 of 24–64 bytes or INVALID_SECRET (tests/test_webhooks.py)",

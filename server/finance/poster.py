@@ -375,6 +375,10 @@ class Poster:
         """Materials issued Dr 5001 生产成本 / Cr 1405; finished goods Dr 1405 / Cr 5001."""
         return self._stock_lines(so, self._opposite("work_in_progress"))
 
+    async def _booked_by_document(self, so: StockOp) -> list[Line]:
+        """Opening stock (server/opening): its 1405 is in the opening entry's own voucher, nothing here."""
+        return []
+
     async def _stock_without_document(self, so: StockOp) -> list[Line]:
         """The stock primitives: an adjustment 1405 ↔ 1901; other stock received or issued against the
         other_stock_in / other_stock_out roles."""
@@ -786,6 +790,7 @@ STOCK_SOURCES: dict[str, StockSource] = {
     "stock_count": StockSource(Poster._stock_count, per_document=True),
     "transfer_order": StockSource(Poster._transfer),
     "production_order": StockSource(Poster._production),
+    "opening_balance": StockSource(Poster._booked_by_document),
 }
 NO_DOCUMENT = StockSource(Poster._stock_without_document)  # "" — the stock primitives (and any other type)
 
