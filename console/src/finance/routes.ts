@@ -11,4 +11,9 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./StatementsPage.vue'),
     meta: { title: 'menu.statements', group: 'menu.finance', permission: 'finance.view' },
   },
+  {
+    path: '/finance/month-end',
+    component: () => import('./MonthEndPage.vue'),
+    meta: { title: 'menu.monthEnd', group: 'menu.finance', permission: 'finance.period' },
+  },
 ]
