@@ -1,6 +1,6 @@
 """Demo data: loads once through the real actions, with valid barcodes, a category tree and a sound ledger."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -95,14 +95,9 @@ async def test_demo_content(db):
     assert len(lots) == sum(len(ls) for _, by_wh in LOTS.values() for ls in by_wh.values())
     assert all(r.expiry_date > TODAY for r in lots)
 
-    # opening stock: one receipt per warehouse, quantities and values as listed
-    ops = await _rows(
-        db,
-        select(stock_operation.c.reference, stock_operation.c.idempotency_key).where(
-            stock_operation.c.reference == "OPENING"
-        ),
-    )
-    assert sorted(ops) == [("OPENING", "demo-opening-BJ01"), ("OPENING", "demo-opening-SH01")]
+    # opening stock: one opening entry (期初建账) the day before go-live, quantities and values as listed
+    ops = await _rows(db, select(stock_operation.c.source_type).where(stock_operation.c.reference == "OPENING"))
+    assert [r.source_type for r in ops] == ["opening_balance"]
     purchased = {sku for _, _, _, _, lines, target in ORDERS if target in ("paid", "partial") for sku, _, _ in lines}
     purchased |= {sku for *_, lines, target in SALES_ORDERS if target == "paid" for sku, _, _ in lines}  # shipped
     costs = {r.product_id: r for r in await _rows(db, select(product_cost))}
@@ -156,18 +151,18 @@ async def test_demo_sales_documents(db):
 
 
 async def test_interrupted_load_resumes(db, monkeypatch):
-    """A load that stopped half-way (here: the opening stock failed) completes on the next call."""
+    """A load that stopped half-way (here: the opening entry failed) completes on the next call."""
     import server.demo.company as demo
 
-    real_receive = demo.do_receive_stock
+    real_post = demo.do_post_opening
 
     async def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(demo, "do_receive_stock", broken)
+    monkeypatch.setattr(demo, "do_post_opening", broken)
     with pytest.raises(RuntimeError):
         await demo.load_demo_data(db, today=TODAY)
-    monkeypatch.setattr(demo, "do_receive_stock", real_receive)
+    monkeypatch.setattr(demo, "do_post_opening", real_post)
     assert await demo.load_demo_data(db, today=TODAY) is True
     assert await demo.load_demo_data(db, today=TODAY) is False
     async with db.read() as conn:
@@ -211,3 +206,24 @@ async def test_demo_books_agree_with_the_goods(db):
         sheet = await balance_sheet(conn, period_of(clock.today()))  # all months up to now
     assert sheet.row("cash").values[0] > 0 and sheet.row("capital").values[0] > 20_000_000
     assert sheet.row("total_assets").values == sheet.row("total_liabilities_and_equity").values
+
+
+async def test_demo_goes_live_with_an_opening_entry_and_never_overdraws(db):
+    """The demo company went live like a real one (期初建账): its first voucher is the opening entry the
+    day before go-live, and at the end of every month since its cash (货币资金) is positive."""
+    from server.demo.company import go_live_of
+    from server.finance.ledger import next_period, period_of
+    from server.finance.models import voucher
+    from server.finance.statements import balance_sheet
+
+    assert await load_demo_data(db, today=TODAY) is True
+    async with db.read() as conn:
+        first = (await conn.execute(select(voucher).order_by(voucher.c.voucher_date, voucher.c.id).limit(1))).one()
+        assert first.source_type == "opening_balance"
+        assert first.document_date == go_live_of(TODAY) - timedelta(days=1)
+        period = first.period
+        while period <= period_of(TODAY):
+            sheet = await balance_sheet(conn, period)
+            assert sheet.row("cash").values[0] > 0, period
+            assert sheet.row("total_assets").values == sheet.row("total_liabilities_and_equity").values
+            period = next_period(period)

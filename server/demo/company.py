@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import exists, select
 
@@ -33,17 +34,27 @@ from server.catalog.services import (
 from server.core import clock
 from server.core.database import Database
 from server.core.idempotency import idempotency_key
+from server.core.numbers import fen_to_decimal
 from server.demo.purchasing import load_purchasing_demo
 from server.demo.sales import LAST_STEP_KEY, load_sales_demo
+from server.finance.ledger import period_of, period_start
 from server.inventory.models import warehouse
-from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
+from server.opening.services import (
+    OpeningAccount,
+    OpeningInput,
+    OpeningStock,
+    do_post_opening,
+    do_set_go_live_date,
+    opening_status,
+)
 from server.partners.services import PartnerInput, do_create_partner
 
 GS1_PREFIX = "9521234"  # 952 (GS1 China range reserved for demos) + company 1234
 BOX_ITEM_OFFSET = 50000
-OPENING_REFERENCE = "OPENING"
-OPENING_REASON = "期初库存 opening stock"
+OPENING_MEMO = "期初建账：股东投入资本与期初库存 opening balances: capital paid in and stock on hand"
+CAPITAL_FEN = 20_000_000  # the owners paid 200,000.00 into the bank before go-live
+DOCUMENT_DAYS = 30  # the oldest demo document is younger than this (server/demo/purchasing.py, sales.py)
 
 # code, name, English name, precision
 UNITS = [
@@ -676,10 +687,10 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
             idempotency_key=f"demo-product-{p.sku}",
         )
 
-    await _set_up_demo_books(db, today)
+    await _set_up_demo_books(db)
     bin_of: dict[tuple[str, str], int] = {}
+    stock: list[OpeningStock] = []
     for wh_code, _, _, _ in WAREHOUSES:
-        lines = []
         for n, p in enumerate(PRODUCTS):
             zone_bins = bins[wh_code][top_of[p.category]]
             location_id = bin_of[(wh_code, p.sku)] = zone_bins[n % len(zone_bins)]
@@ -690,24 +701,19 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
                 shelf_life, lots = LOTS[p.sku]
                 for age, lot_qty in lots[wh_code]:
                     made = today - timedelta(days=age)
-                    lines.append(
-                        StockLine(
-                            product_id=products[p.sku],
-                            quantity=lot_qty,
-                            location_id=location_id,
-                            lot_code=f"L{made:%Y%m%d}",
-                            expiry_date=made + timedelta(days=shelf_life),
+                    stock.append(
+                        OpeningStock(
+                            products[p.sku],
+                            location_id,
+                            lot_qty,
                             unit_cost=p.purchase,
+                            lot=f"L{made:%Y%m%d}",
+                            expiry_date=made + timedelta(days=shelf_life),
                         )
                     )
             else:
-                lines.append(
-                    StockLine(product_id=products[p.sku], quantity=qty, location_id=location_id, unit_cost=p.purchase)
-                )
-        await do_receive_stock(
-            db, lines, reference=OPENING_REFERENCE, reason=OPENING_REASON, idempotency_key=f"demo-opening-{wh_code}"
-        )
-    await _opening_stock_is_capital(db, today)
+                stock.append(OpeningStock(products[p.sku], location_id, qty, unit_cost=p.purchase))
+    await _go_live(db, today, stock)
     await load_purchasing_demo(db, today, products, partners, warehouses, bin_of)
     await load_sales_demo(db, today, products, partners, warehouses, bin_of)
     from server.finance.poster import post_pending
@@ -716,61 +722,37 @@ async def load_demo_data(db: Database, *, today: date | None = None) -> bool:
     return True
 
 
-async def _set_up_demo_books(db: Database, today: date) -> None:
-    """The demo company keeps its books under 企业会计准则 from its first business event."""
+async def _set_up_demo_books(db: Database) -> None:
+    """The demo company keeps its books under 企业会计准则."""
     from server.finance.books import do_setup_books
     from server.finance.errors import FinanceError
-    from server.finance.vouchers import (
-        VoucherInput,
-        VoucherLineInput,
-        do_create_voucher,
-        do_post_voucher,
-        do_review_voucher,
-    )
 
     try:
         await do_setup_books(db, "enterprise", None)
     except FinanceError as exc:
         if exc.details[0].code != "ALREADY_SET_UP":
             raise
+
+
+def go_live_of(today: date) -> date:
+    """The demo company moved to jxc on the first day of the month before its oldest document (at most
+    ``DOCUMENT_DAYS`` days before ``today``), so every month of its books has real dates."""
+    return period_start(period_of(today - timedelta(days=DOCUMENT_DAYS)))
+
+
+async def _go_live(db: Database, today: date, stock: list[OpeningStock]) -> None:
+    """期初建账 as a real company does it: the go-live date, then one opening entry with the stock on its
+    shelves, the owners' capital in the bank and the capital that stock stands for. Once posted (the
+    entry is one transaction), a resumed load skips it."""
+    if (await opening_status(db)).entries:
         return
-    # the owners paid 200,000.00 into the bank: the first voucher of the books
-    vid = await do_create_voucher(
-        db,
-        VoucherInput(
-            today,
-            "股东投入资本 capital paid in",
-            [VoucherLineInput("1002", debit="200000"), VoucherLineInput("4001", credit="200000")],
-        ),
-        None,
+    await do_set_go_live_date(db, go_live_of(today), None)
+    stock_value = sum(
+        int((Decimal(s.quantity) * Decimal(s.unit_cost or 0) * 100).to_integral_value(ROUND_HALF_UP)) for s in stock
     )
-    await do_review_voucher(db, vid, None)
-    await do_post_voucher(db, vid, None)
-
-
-async def _opening_stock_is_capital(db: Database, today: date) -> None:
-    """The opening stock arrived without documents (待处理财产损溢); the owners contributed it, so it is
-    cleared to 实收资本."""
-    from sqlalchemy import select
-
-    from server.finance.models import voucher
-    from server.finance.poster import post_pending
-    from server.finance.vouchers import do_clear_suspense
-
-    await post_pending(db)
-    async with db.read() as conn:
-        ids = (
-            (
-                await conn.execute(
-                    select(voucher.c.id).where(
-                        voucher.c.source_number == OPENING_REFERENCE,
-                        voucher.c.origin == "auto",
-                        voucher.c.disposed_by.is_(None),
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    for voucher_id in ids:
-        await do_clear_suspense(db, voucher_id, None, gain_treatment="capital", on=today)
+    capital = CAPITAL_FEN + stock_value
+    accounts = [
+        OpeningAccount("1002", debit=str(fen_to_decimal(CAPITAL_FEN))),
+        OpeningAccount("4001", credit=str(fen_to_decimal(capital))),
+    ]
+    await do_post_opening(db, OpeningInput(stock=stock, accounts=accounts, memo=OPENING_MEMO), None)
