@@ -5,6 +5,7 @@ approval, receipts with inspection, returns, supplier bills and payments. Rules 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -359,23 +360,40 @@ class PurchasingMutation:
 
     @strawberry.mutation(description="Use a prepayment to settle bills.", extensions=needs("finance.payment"))
     async def allocate_prepayment(
-        self, info: Info, payment_id: strawberry.ID, allocations: list[AllocationInput]
+        self,
+        info: Info,
+        payment_id: strawberry.ID,
+        allocations: list[AllocationInput],
+        date: Annotated[
+            date | None,
+            strawberry.argument(description="The business date (default today; never before the payment or note)."),
+        ] = None,
     ) -> SupplierPaymentPayload:
         async def action():
             pid = pk(payment_id, "SupplierPayment", "paymentId")
-            await bills.do_allocate_prepayment(info.context.db, pid, _allocations(allocations), _principal(info))
+            await bills.do_allocate_prepayment(
+                info.context.db, pid, _allocations(allocations), _principal(info), on=date
+            )
             return pid
 
         return await _payment_payload(info, action)
 
     @strawberry.mutation(description="Offset a debit note against an open bill.", extensions=needs("finance.payment"))
     async def apply_debit_note(
-        self, info: Info, debit_note_id: strawberry.ID, bill_id: strawberry.ID, amount: Money
+        self,
+        info: Info,
+        debit_note_id: strawberry.ID,
+        bill_id: strawberry.ID,
+        amount: Money,
+        date: Annotated[
+            date | None,
+            strawberry.argument(description="The business date (default today; never before the payment or note)."),
+        ] = None,
     ) -> SupplierBillPayload:
         async def action():
             note_id = pk(debit_note_id, "SupplierBill", "debitNoteId")
             await bills.do_apply_debit_note(
-                info.context.db, note_id, pk(bill_id, "SupplierBill", "billId"), amount, _principal(info)
+                info.context.db, note_id, pk(bill_id, "SupplierBill", "billId"), amount, _principal(info), on=date
             )
             return note_id
 

@@ -5,6 +5,8 @@ IDs and inputs and returns payloads."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -314,11 +316,18 @@ class SalesMutation:
 
     @strawberry.mutation(description="Apply an advance (预收) to invoices.", extensions=needs("finance.payment"))
     async def apply_advance(
-        self, info: Info, receipt_id: strawberry.ID, allocations: list[ReceiptAllocationInput]
+        self,
+        info: Info,
+        receipt_id: strawberry.ID,
+        allocations: list[ReceiptAllocationInput],
+        date: Annotated[
+            date | None,
+            strawberry.argument(description="The business date (default today; never before the payment or note)."),
+        ] = None,
     ) -> CustomerReceiptPayload:
         async def action():
             rid = pk(receipt_id, "CustomerReceipt", "receiptId")
-            await invoicing.do_apply_advance(info.context.db, rid, _allocations(allocations), _principal(info))
+            await invoicing.do_apply_advance(info.context.db, rid, _allocations(allocations), _principal(info), on=date)
             return rid
 
         return await _row_payload(
@@ -329,12 +338,25 @@ class SalesMutation:
         description="Offset a credit note against an open invoice.", extensions=needs("finance.payment")
     )
     async def apply_credit_note(
-        self, info: Info, credit_note_id: strawberry.ID, invoice_id: strawberry.ID, amount: Money
+        self,
+        info: Info,
+        credit_note_id: strawberry.ID,
+        invoice_id: strawberry.ID,
+        amount: Money,
+        date: Annotated[
+            date | None,
+            strawberry.argument(description="The business date (default today; never before the payment or note)."),
+        ] = None,
     ) -> SalesInvoicePayload:
         async def action():
             note_id = pk(credit_note_id, "SalesInvoice", "creditNoteId")
             await invoicing.do_apply_credit_note(
-                info.context.db, note_id, pk(invoice_id, "SalesInvoice", "invoiceId"), amount, _principal(info)
+                info.context.db,
+                note_id,
+                pk(invoice_id, "SalesInvoice", "invoiceId"),
+                amount,
+                _principal(info),
+                on=date,
             )
             return note_id
 
