@@ -687,15 +687,20 @@ async def test_three_way_match_and_bill_approval(db):
     b = await do_create_supplier_bill(db, bill(pw, (r.id, "3", "10.11")), ACCOUNTANT)
     bb = await get(db, supplier_bill, b)
     assert (bb.status, json.loads(bb.match_flags)) == ("pending_approval", [{"line": 1, "flags": ["PRICE_MISMATCH"]}])
-    c = await do_create_supplier_bill(db, bill(pw, (r.id, "3"), due_date=D + timedelta(days=5)), ACCOUNTANT)
-    bc = await get(db, supplier_bill, c)
-    assert (bc.status, json.loads(bc.match_flags), bc.due_date) == (
-        "pending_approval",
-        [{"line": 1, "flags": ["QTY_EXCEEDS_RECEIVED"]}],
-        D + timedelta(days=5),
+    before = await snapshot(db)
+    # more than received is refused, never held and then booked into cost of sales: 2 of the 8 are left
+    await fails(
+        do_create_supplier_bill(db, bill(pw, (r.id, "3"), due_date=D + timedelta(days=5)), ACCOUNTANT),
+        "OVER_BILLED",
+        "lines.0.quantity",
     )
-    assert (await rc_lines(db, rid))[0].billed_qty == 9 * Q
-    assert (await po_lines(db, oid))[0].billed_qty == 9 * Q
+    assert await snapshot(db) == before
+    c = await do_create_supplier_bill(db, bill(pw, (r.id, "2"), due_date=D + timedelta(days=5)), ACCOUNTANT)
+    bc = await get(db, supplier_bill, c)
+    assert (bc.status, json.loads(bc.match_flags), bc.due_date) == ("open", [], D + timedelta(days=5))
+    assert (await rc_lines(db, rid))[0].billed_qty == 8 * Q
+    assert (await po_lines(db, oid))[0].billed_qty == 8 * Q
+    await fails(do_create_supplier_bill(db, bill(pw, (r.id, "1")), ACCOUNTANT), "OVER_BILLED", "lines.0.quantity")
     before = await snapshot(db)
     await fails(
         do_create_supplier_bill(db, bill(pw, (r.id, "1"), supplier=pw.supplier2), ACCOUNTANT),
@@ -709,6 +714,27 @@ async def test_three_way_match_and_bill_approval(db):
     bb = await get(db, supplier_bill, b)
     assert (bb.status, bb.approved_by) == ("open", MANAGER.label)
     assert await status_events(db, "supplier_bill", b) == [("", "pending_approval"), ("pending_approval", "open")]
+
+
+async def test_the_same_supplier_invoice_number_twice_is_refused(db):
+    """A supplier's invoice entered twice is refused at entry (not booked twice into the payables);
+    another supplier may use the same number, and bills without a number are not compared."""
+    pw = await make_purchasing_world(db)
+    oid = await approved_po(db, pw, [ln(pw.widget, "10")])
+    rid = await receive(db, oid, ((await po_lines(db, oid))[0], "10"), location=pw.w.a1)
+    (r,) = await rc_lines(db, rid)
+    first = await do_create_supplier_bill(db, bill(pw, (r.id, "4"), supplier_invoice_no="FP-0001"), ACCOUNTANT)
+    number = (await get(db, supplier_bill, first)).number
+    before = await snapshot(db)
+    err = await fails(
+        do_create_supplier_bill(db, bill(pw, (r.id, "4"), supplier_invoice_no=" FP-0001 "), ACCOUNTANT),
+        "DUPLICATE_SUPPLIER_INVOICE",
+        "supplierInvoiceNo",
+    )
+    assert number in err.message("en")
+    assert await snapshot(db) == before
+    await do_create_supplier_bill(db, bill(pw, (r.id, "3")), ACCOUNTANT)
+    await do_create_supplier_bill(db, bill(pw, (r.id, "3")), ACCOUNTANT)  # no number: nothing to compare
 
 
 # ---- 7. payments and payables -----------------------------------------------------------------------

@@ -4,8 +4,12 @@ the payables balance with aging per supplier (应付账款).
 Three-way match per bill line, against its receipt line and order line:
 
 * quantity: what this bill and earlier bills charge for a receipt line may not exceed the accepted
-  and not returned quantity by more than ``match_qty_tolerance`` (flag ``QTY_EXCEEDS_RECEIVED``), nor
-  the ordered quantity (``QTY_EXCEEDS_ORDERED``);
+  and not returned quantity by more than ``match_qty_tolerance`` — beyond it the bill is refused
+  (``OVER_BILLED``: receive the goods first, or the supplier issues a red-letter invoice), so goods
+  never received are never booked into cost of sales — nor the ordered quantity (flag
+  ``QTY_EXCEEDS_ORDERED``, for goods received beyond the order within its over-receipt tolerance);
+* the supplier's invoice number: the same number twice for one supplier is refused
+  (``DUPLICATE_SUPPLIER_INVOICE``; debit notes and bills without a number aside);
 * price: the billed unit price may differ from the order price by at most ``match_price_tolerance``
   of it (``PRICE_MISMATCH``).
 
@@ -33,6 +37,7 @@ from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbering import next_number
+from server.core.numbers import scaled_to_decimal
 from server.core.text_limits import collect_length
 from server.documents.open_items import (
     OpenItemBook,
@@ -105,7 +110,20 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
         raise PurchasingError("NOT_FOUND", "supplierId", what="supplier")
     if not data.lines:
         raise PurchasingError("EMPTY_OPERATION", "lines")
-    collect_length(c, data.supplier_invoice_no.strip(), supplier_bill.c.supplier_invoice_no, "supplierInvoiceNo")
+    invoice_no = data.supplier_invoice_no.strip()
+    collect_length(c, invoice_no, supplier_bill.c.supplier_invoice_no, "supplierInvoiceNo")
+    if invoice_no:
+        earlier = (
+            await conn.execute(
+                select(supplier_bill.c.number).where(
+                    supplier_bill.c.supplier_id == data.supplier_id,
+                    supplier_bill.c.kind == "bill",
+                    supplier_bill.c.supplier_invoice_no == invoice_no,
+                )
+            )
+        ).first()
+        if earlier is not None:
+            c.add("DUPLICATE_SUPPLIER_INVOICE", "supplierInvoiceNo", invoice_no=invoice_no, bill=earlier.number)
     settings = await load_purchase_settings(conn)
     price_tol, qty_tol = settings.tolerance("match_price_tolerance"), settings.tolerance("match_qty_tolerance")
     ids = sorted({ln.receipt_line_id for ln in data.lines})
@@ -149,7 +167,9 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
         billed_now[r.id] = billed_now.get(r.id, 0) + qty
         billable = r.accepted_qty - r.returned_qty - r.billed_qty
         if billed_now[r.id] > billable + Decimal(billable) * qty_tol:
-            flags.append("QTY_EXCEEDS_RECEIVED")
+            available = str(scaled_to_decimal(max(billable - (billed_now[r.id] - qty), 0), p.precision))
+            c.add("OVER_BILLED", f"lines.{i}.quantity", available=available)
+            continue
         if r.order_line_id is not None:
             order_billed_now[r.order_line_id] = order_billed_now.get(r.order_line_id, 0) + qty
             if r.order_billed_qty + order_billed_now[r.order_line_id] > r.ordered_qty:
@@ -190,7 +210,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
                 number=number,
                 kind="bill",
                 supplier_id=data.supplier_id,
-                supplier_invoice_no=data.supplier_invoice_no.strip(),
+                supplier_invoice_no=invoice_no,
                 bill_date=bill_date,
                 due_date=due_date,
                 amount_fen=amount,

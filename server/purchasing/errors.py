@@ -21,6 +21,15 @@ PURCHASING = error_vocabulary(
             "Over-receipt: ordered {ordered}, accepted so far {received}, now {requested}, tolerance {tolerance}.",
         ),
         "SUPPLIER_MISMATCH": ("单据属于另一个供应商。", "The document belongs to another supplier."),
+        "OVER_BILLED": (
+            "开票数量超过可开票数量 {available}（实收减已退、已开票）：请先收货，或请供应商开具红字发票。",
+            "The bill exceeds the billable quantity {available} (accepted less returned and billed): receive the "
+            "goods first, or ask the supplier for a red-letter invoice.",
+        ),
+        "DUPLICATE_SUPPLIER_INVOICE": (
+            "该供应商的发票号“{invoice_no}”已录入（{bill}）。",
+            "Supplier invoice number “{invoice_no}” of this supplier is already entered ({bill}).",
+        ),
         "SERIAL_COUNT": (
             "序列号个数（{serials}）与合格数量（{accepted}）不符。",
             "The number of serials ({serials}) differs from the accepted quantity ({accepted}).",
