@@ -219,6 +219,10 @@ DEFAULT_CASH_FLOW_RULES: dict[str, str] = {
     "4002": "financing",
 }
 
+# wages are owed to the staff: approved, they are 2211 应付职工薪酬 (not 2241), and paying them is 支付给职工以及为职工
+# 支付的现金 in the cash-flow statement (CASH_FLOW_OF "2211")
+PAYROLL_CATEGORIES = frozenset({"sales_wages", "admin_wages"})
+
 EXPENSE_CATEGORIES: tuple[tuple[str, str, str, str], ...] = (
     # code, 中文, English, role
     ("freight_out", "销售运费", "Freight out", "selling_expense"),

@@ -67,7 +67,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -95,6 +95,7 @@ from server.events.types import (
     StockChanged,
     parse_event,
 )
+from server.finance.chart import PAYROLL_CATEGORIES
 from server.finance.ledger import Line, VoucherSpec, rule_accounts, write_voucher
 from server.finance.models import (
     expense_bill,
@@ -103,6 +104,7 @@ from server.finance.models import (
     poster_failure,
     poster_state,
     voucher,
+    voucher_line,
 )
 from server.inventory.models import (
     location,
@@ -531,13 +533,21 @@ class Poster:
             f"人工及制造费用 conversion costs {order.number}",
         )
 
+    def _expense_payable(self, exp) -> Line:
+        """What an approved expense owes: wages to the staff (2211 应付职工薪酬), the rest to its supplier
+        (2241 其他应付款)."""
+        if exp.category_code in PAYROLL_CATEGORIES:
+            return Line(self.acc("payroll"))
+        return Line(self.acc("other_payable"), supplier_id=exp.supplier_id)
+
     async def _expense(self, exp, ev: DocumentStatusChanged) -> Entry:
-        """Dr 66xx [department] (+ 进项 with a special invoice) / Cr 2241."""
+        """Dr 66xx [department] (+ 进项 with a special invoice) / Cr 2241, or 2211 for wages."""
         cat = (
             await self.conn.execute(select(expense_category).where(expense_category.c.code == exp.category_code))
         ).one()
         target = cat.account_code or self.acc(cat.role)
         deductible = exp.tax_fen if exp.special_invoice else 0
+        payable = self._expense_payable(exp)
         return Entry(
             [
                 Line(
@@ -547,18 +557,36 @@ class Poster:
                     memo=exp.description[:100],
                 ),
                 Line(self.acc("input_vat"), debit=deductible),
-                Line(self.acc("other_payable"), credit=exp.total_fen, supplier_id=exp.supplier_id),
+                replace(payable, credit=exp.total_fen),
             ],
             exp.expense_date,
             f"费用 expense {exp.number} {exp.description}",
         )
 
     async def _expense_payment(self, pay, ev: DocumentStatusChanged) -> Entry:
-        """Dr 2241 / Cr 1002 or 1001."""
+        """Dr the account the expense was owed on (2241, or 2211 for wages: 支付给职工以及为职工支付的现金
+        in the cash-flow statement) / Cr 1002 or 1001. An expense booked before wages went to 2211 is
+        settled on the account its own voucher credited."""
         exp = (await self.conn.execute(select(expense_bill).where(expense_bill.c.id == pay.expense_id))).one()
+        payable = self._expense_payable(exp)
+        owed_on = (
+            await self.conn.execute(
+                select(voucher_line.c.account_code)
+                .join(voucher, voucher.c.id == voucher_line.c.voucher_id)
+                .where(
+                    voucher.c.source_type == "expense_bill",
+                    voucher.c.source_id == exp.id,
+                    voucher_line.c.credit_fen > 0,
+                    voucher_line.c.account_code.in_([self.acc("payroll"), self.acc("other_payable")]),
+                )
+                .limit(1)
+            )
+        ).scalar()
+        if owed_on is not None and owed_on != payable.account:
+            payable = Line(owed_on, supplier_id=exp.supplier_id if owed_on == self.acc("other_payable") else None)
         return Entry(
             [
-                Line(self.acc("other_payable"), debit=pay.amount_fen, supplier_id=exp.supplier_id),
+                replace(payable, debit=pay.amount_fen),
                 Line(self.money_account(pay.method), credit=pay.amount_fen),
             ],
             pay.payment_date,
