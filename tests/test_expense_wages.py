@@ -38,6 +38,6 @@ async def test_wages_are_owed_on_payroll_and_paid_to_employees(db):
     assert "2211" not in b and "2241" not in b
     async with db.read() as conn:
         st = await cash_flow_statement(conn, period_of(today))
-    assert st.row("wages_paid").values[0] == -500_000
-    assert st.row("other_operating_payments").values[0] == -300_000
+    assert st.row("wages_paid").values[0] == 500_000
+    assert st.row("other_operating_payments").values[0] == 300_000
     await assert_books_clean(db)

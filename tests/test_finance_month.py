@@ -208,10 +208,12 @@ async def test_worked_month_statements_to_the_fen(db):
     for key, value in expected_sheet.items():
         assert sheet.row(key).values[0] == fen(value), key
 
-    expected_cash = {
+    expected_cash = {  # outflows as positive amounts, as 会企03表 shows them
         "sales_receipts": "2000.00",
-        "purchase_payments": "-1000.00",
-        "other_operating_payments": "-3270.00",
+        "operating_inflows": "2000.00",
+        "purchase_payments": "1000.00",
+        "other_operating_payments": "3270.00",
+        "operating_outflows": "4270.00",
         "net_operating": "-2270.00",
         "net_investing": "0",
         "net_financing": "50000.00",
@@ -411,8 +413,8 @@ async def test_worked_month_two_production_count_and_applied_money_to_the_fen(db
         assert sheet.row(key).values[0] == fen(value), key
     for key, value in {
         "sales_receipts": "1000",
-        "purchase_payments": "-500",
-        "other_operating_payments": "-12",
+        "purchase_payments": "500",
+        "other_operating_payments": "12",
         "net_operating": "488",
         "net_financing": "10000",
         "net_increase": "10488",

@@ -175,7 +175,9 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "other_stock_out": ("其他出库", "Other stock out"),
 }
 
-# Cash-flow statement items (direct method, 会企03表 operating lines + investing/financing).
+# Cash-flow statement items (direct method, the lines of 会企03表), each in its section; the outflow
+# items are ``OUTFLOW_ITEMS``. ``investing`` and ``financing`` are not lines: a cash line classified
+# so goes to the standard line of its counter-account and direction (``BY_DIRECTION``).
 CASH_FLOW_ITEMS: dict[str, tuple[str, str, str]] = {
     # item: (section, 中文, English)
     "sales_receipts": ("operating", "销售商品、提供劳务收到的现金", "Cash received from sales of goods and services"),
@@ -185,8 +187,67 @@ CASH_FLOW_ITEMS: dict[str, tuple[str, str, str]] = {
     "wages_paid": ("operating", "支付给职工以及为职工支付的现金", "Cash paid to and for employees"),
     "taxes_paid": ("operating", "支付的各项税费", "Taxes paid"),
     "other_operating_payments": ("operating", "支付其他与经营活动有关的现金", "Other cash paid for operations"),
-    "investing": ("investing", "投资活动现金流量", "Investing activities"),
-    "financing": ("financing", "筹资活动现金流量", "Financing activities"),
+    "investing": (
+        "investing",
+        "投资活动现金流量（按对方科目与方向）",
+        "Investing activities (by account and direction)",
+    ),
+    "investment_recovered": ("investing", "收回投资收到的现金", "Cash received from disposal of investments"),
+    "investment_income": ("investing", "取得投资收益收到的现金", "Cash received from investment income"),
+    "asset_disposals": (
+        "investing",
+        "处置固定资产、无形资产和其他长期资产收回的现金净额",
+        "Net cash from disposals of fixed, intangible and other long-term assets",
+    ),
+    "other_investing_receipts": ("investing", "收到其他与投资活动有关的现金", "Other cash received from investing"),
+    "asset_purchases": (
+        "investing",
+        "购建固定资产、无形资产和其他长期资产支付的现金",
+        "Cash paid for fixed, intangible and other long-term assets",
+    ),
+    "investments_made": ("investing", "投资支付的现金", "Cash paid for investments"),
+    "other_investing_payments": ("investing", "支付其他与投资活动有关的现金", "Other cash paid for investing"),
+    "financing": (
+        "financing",
+        "筹资活动现金流量（按对方科目与方向）",
+        "Financing activities (by account and direction)",
+    ),
+    "capital_received": ("financing", "吸收投资收到的现金", "Cash received from capital contributions"),
+    "borrowings_received": ("financing", "取得借款收到的现金", "Cash received from borrowings"),
+    "other_financing_receipts": ("financing", "收到其他与筹资活动有关的现金", "Other cash received from financing"),
+    "debt_repaid": ("financing", "偿还债务支付的现金", "Cash repayments of borrowings"),
+    "dividends_interest_paid": (
+        "financing",
+        "分配股利、利润或偿付利息支付的现金",
+        "Cash paid for dividends, profit distributions or interest",
+    ),
+    "other_financing_payments": ("financing", "支付其他与筹资活动有关的现金", "Other cash paid for financing"),
+}
+OUTFLOW_ITEMS = frozenset(
+    {
+        "purchase_payments",
+        "wages_paid",
+        "taxes_paid",
+        "other_operating_payments",
+        "asset_purchases",
+        "investments_made",
+        "other_investing_payments",
+        "debt_repaid",
+        "dividends_interest_paid",
+        "other_financing_payments",
+    }
+)
+# the section items: their line is found by counter-account (enterprise prefix) and direction, (inflow, outflow)
+BY_DIRECTION: dict[str, tuple[str, str]] = {
+    "1601": ("asset_disposals", "asset_purchases"),
+    "2001": ("borrowings_received", "debt_repaid"),
+    "4001": ("capital_received", "other_financing_payments"),
+    "4002": ("capital_received", "other_financing_payments"),
+    "4104": ("other_financing_receipts", "dividends_interest_paid"),
+}
+SECTION_ITEMS: dict[str, tuple[str, str]] = {  # a section item not in BY_DIRECTION: (inflow, outflow)
+    "investing": ("other_investing_receipts", "other_investing_payments"),
+    "financing": ("other_financing_receipts", "other_financing_payments"),
 }
 
 # counter-account prefix (enterprise codes) → item; receipts and payments of "other" go by sign
@@ -217,6 +278,7 @@ DEFAULT_CASH_FLOW_RULES: dict[str, str] = {
     "2001": "financing",
     "4001": "financing",
     "4002": "financing",
+    "4104": "financing",
 }
 
 # wages are owed to the staff: approved, they are 2211 应付职工薪酬 (not 2241), and paying them is 支付给职工以及为职工

@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.numbers import allocate_largest_remainder
-from server.finance.chart import CASH_FLOW_ITEMS, account_code
-from server.finance.ledger import books_standard, period_end
+from server.finance.chart import BY_DIRECTION, CASH_FLOW_ITEMS, OUTFLOW_ITEMS, SECTION_ITEMS, account_code
+from server.finance.ledger import books_standard, period_end, previous_period
 from server.finance.models import account, cash_flow_rule, posting_rule, voucher, voucher_line
 
 
@@ -474,6 +474,10 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
     rules = sorted(
         ((r.account_prefix, r.item) for r in await conn.execute(select(cash_flow_rule))), key=lambda t: -len(t[0])
     )
+    standard = await books_standard(conn)
+    by_direction = sorted(
+        ((account_code(standard, prefix), pair) for prefix, pair in BY_DIRECTION.items()), key=lambda t: -len(t[0])
+    )
     cash_codes = set((await conn.execute(select(account.c.code).where(account.c.is_cash.is_(True)))).scalars())
     voucher_ids = (
         select(voucher_line.c.voucher_id)
@@ -493,10 +497,19 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
     ):
         by_voucher[r.voucher_id].append(r)
 
+    def line_of(item: str, code: str, inflow: bool) -> str:
+        """A section item (investing, financing) as the standard line of its counter-account and direction."""
+        if item not in SECTION_ITEMS:
+            return item
+        for prefix, pair in by_direction:
+            if code.startswith(prefix) and CASH_FLOW_ITEMS[pair[0]][0] == item:
+                return pair[0] if inflow else pair[1]
+        return SECTION_ITEMS[item][0 if inflow else 1]
+
     def item_of(code: str, inflow: bool) -> str:
         for prefix, item in rules:
             if code.startswith(prefix):
-                return item
+                return line_of(item, code, inflow)
         return "other_operating_receipts" if inflow else "other_operating_payments"
 
     totals: dict[str, int] = defaultdict(int)
@@ -506,8 +519,8 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
             if ln.account_code not in cash_codes:
                 continue
             amount = ln.debit_fen - ln.credit_fen
-            if ln.cash_flow_item:
-                totals[ln.cash_flow_item] += amount
+            if ln.cash_flow_item:  # reclassified by hand
+                totals[line_of(ln.cash_flow_item, "", amount > 0)] += amount
                 continue
             if not counter:
                 continue  # between cash accounts
@@ -520,7 +533,31 @@ async def cash_flows(conn: AsyncConnection, frm: int, upto: int) -> dict[str, in
     return totals
 
 
+CASH_FLOW_SECTIONS = {
+    # section: (一、二、三 heading of its inflow subtotal, outflow subtotal, net)
+    "operating": (
+        ("经营活动现金流入小计", "Cash inflows from operating activities"),
+        ("经营活动现金流出小计", "Cash outflows from operating activities"),
+        ("经营活动产生的现金流量净额", "Net cash from operating activities"),
+    ),
+    "investing": (
+        ("投资活动现金流入小计", "Cash inflows from investing activities"),
+        ("投资活动现金流出小计", "Cash outflows from investing activities"),
+        ("投资活动产生的现金流量净额", "Net cash from investing activities"),
+    ),
+    "financing": (
+        ("筹资活动现金流入小计", "Cash inflows from financing activities"),
+        ("筹资活动现金流出小计", "Cash outflows from financing activities"),
+        ("筹资活动产生的现金流量净额", "Net cash from financing activities"),
+    ),
+}
+
+
 async def cash_flow_statement(conn: AsyncConnection, period: int) -> Statement:
+    """现金流量表 as 会企03表 lays it out: per activity its inflow lines and their subtotal, its outflow
+    lines (shown as positive amounts) and their subtotal, and the net (inflows − outflows); then the
+    exchange-rate effect (none: jxc books in CNY only), the net increase, the opening and the closing
+    cash — opening + net increase = closing."""
     await books_standard(conn)
     st = Statement(
         "cash_flow",
@@ -529,26 +566,36 @@ async def cash_flow_statement(conn: AsyncConnection, period: int) -> Statement:
         period,
         [("本月金额", "This month"), ("本年累计金额", "Year to date")],
     )
-    flows = [await cash_flows(conn, period, period), await cash_flows(conn, _year_start(period), period)]
-    sections = {
-        "operating": ("经营活动产生的现金流量净额", "Net cash from operating activities"),
-        "investing": ("投资活动产生的现金流量净额", "Net cash from investing activities"),
-        "financing": ("筹资活动产生的现金流量净额", "Net cash from financing activities"),
-    }
+    year_start = _year_start(period)
+    flows = [await cash_flows(conn, period, period), await cash_flows(conn, year_start, period)]
     net = [0, 0]
-    for section, (zh_total, en_total) in sections.items():
-        subtotal = [0, 0]
-        for item, (sec, zh, en) in CASH_FLOW_ITEMS.items():
-            if sec != section:
-                continue
-            values = [f.get(item, 0) for f in flows]
-            if section == "operating":
+    for section, (inflows, outflows, total) in CASH_FLOW_SECTIONS.items():
+        items = [
+            (k, zh, en) for k, (sec, zh, en) in CASH_FLOW_ITEMS.items() if sec == section and k not in SECTION_ITEMS
+        ]
+        sums = {}
+        for direction, (zh_sub, en_sub) in ((False, inflows), (True, outflows)):
+            subtotal = [0, 0]
+            for item, zh, en in items:
+                if (item in OUTFLOW_ITEMS) != direction:
+                    continue
+                values = [-f.get(item, 0) if direction else f.get(item, 0) for f in flows]
                 st.rows.append(StatementRow(item, zh, en, values))
-            subtotal = [a + b for a, b in zip(subtotal, values)]
-        st.rows.append(StatementRow(f"net_{section}", zh_total, en_total, subtotal, 1))
-        net = [a + b for a, b in zip(net, subtotal)]
+                subtotal = [a + b for a, b in zip(subtotal, values)]
+            key = f"{section}_{'outflows' if direction else 'inflows'}"
+            st.rows.append(StatementRow(key, zh_sub, en_sub, subtotal, 1))
+            sums[direction] = subtotal
+        section_net = [a - b for a, b in zip(sums[False], sums[True])]
+        st.rows.append(StatementRow(f"net_{section}", total[0], total[1], section_net, 1))
+        net = [a + b for a, b in zip(net, section_net)]
+    st.rows.append(StatementRow("fx_effect", "汇率变动对现金及现金等价物的影响", "Effect of exchange rates", [0, 0]))
     st.rows.append(StatementRow("net_increase", "现金及现金等价物净增加额", "Net increase in cash", net, 1))
     cash_codes = list((await conn.execute(select(account.c.code).where(account.c.is_cash.is_(True)))).scalars())
+    opening = [
+        _prefix_sum(await _sums(conn, upto=previous_period(period)), cash_codes, 1),
+        _prefix_sum(await _sums(conn, upto=previous_period(year_start)), cash_codes, 1),
+    ]
+    st.rows.append(StatementRow("opening_cash", "加：期初现金及现金等价物余额", "Cash at the beginning", opening))
     closing = _prefix_sum(await _sums(conn, upto=period), cash_codes, 1)
     st.rows.append(
         StatementRow("closing_cash", "期末现金及现金等价物余额", "Cash at the end of the period", [closing, closing], 1)
