@@ -1,7 +1,8 @@
 """``make bench``: receive-mutation throughput and latency over HTTP (SQLite; PostgreSQL with 2 workers),
 the same transaction with raw asyncpg on the same PostgreSQL, a 100-row nested list query, scans
-(16 devices; 5,000 serial numbers received end to end, ``bench/scan.py``) and the main reports on the
-large demo company (``bench/reports.py``; ``JXC_BENCH_REPORTS=0`` skips them).
+(16 devices; 5,000 serial numbers received end to end, ``bench/scan.py``), the main reports on the
+large demo company (``bench/reports.py``; ``JXC_BENCH_REPORTS=0`` skips them) and one stock change
+delivered live to 200 subscriptions (``bench/live_fanout.py``; ``JXC_BENCH_LIVE=0`` skips it).
 
 Load generator, server and PostgreSQL share the machine: compare the ratios printed at the end,
 measured in the same run, rather than absolute rates.
@@ -22,6 +23,9 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select
 
+from bench.live_fanout import SUBSCRIBERS as SUBSCRIBERS_LIVE
+from bench.live_fanout import TARGET_P99_MS as LIVE_TARGET_P99_MS
+from bench.live_fanout import run_fresh as run_live_fanout
 from bench.loadgen import Connection, run_load
 from bench.reports import PRODUCTS as PRODUCTS_LARGE
 from bench.reports import bench_reports
@@ -307,6 +311,11 @@ async def main() -> int:
         print("\nWebhook fan-out (bench/webhooks.py):", flush=True)
         webhooks_ok = (await run_webhooks())["ok"]
 
+    live = None
+    if os.environ.get("JXC_BENCH_LIVE", "1") != "0":
+        print("\nLive fan-out (bench/live_fanout.py):", flush=True)
+        live = await run_live_fanout()
+
     print("\nSummary / 汇总:")
     reports = results.pop("reports", None)
     if reports:
@@ -333,7 +342,15 @@ async def main() -> int:
             f"  ratio GraphQL mutation / raw asyncpg at 8 clients: {ratio:.2f} (target ≥ 0.35), "
             f"p99 {r8.pct(99):.1f} ms (target ≤ 50)"
         )
-    return 0 if webhooks_ok and all(r["ledger_ok"] for r in results.values()) else 1
+    if live:
+        many = live["many"]
+        print(
+            f"  live fan-out ({live['label']}): one stock change to {SUBSCRIBERS_LIVE} subscribers p50 "
+            f"{many['p50']:.1f} ms p99 {many['p99']:.1f} ms (target p99 ≤ {LIVE_TARGET_P99_MS:.0f} ms); "
+            f"{many['statements']:.0f} SQL statements per event, {live['one']['statements']:.0f} for one subscriber"
+        )
+    live_ok = live is None or live["ok"]
+    return 0 if webhooks_ok and live_ok and all(r["ledger_ok"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":

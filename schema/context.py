@@ -3,8 +3,8 @@
 The loaders are declared by the domains (``schema/<domain>/loaders.py``, built from the kinds in
 ``schema/batching.py``); ``Loaders`` only gathers them. Each DataLoader batch opens its own short read
 connection, so sibling resolvers (which strawberry runs concurrently) never share a connection or
-session. Over WebSocket the context lives as long as the connection, so subscriptions call
-``fresh_loaders()`` for every event they resolve.
+session. Over WebSocket the context lives as long as the connection, so subscriptions take new
+loaders for every event they resolve (``event_loaders()``: shared by the subscriptions of one event).
 """
 
 from __future__ import annotations
@@ -110,3 +110,15 @@ class Context:
     def fresh_loaders(self) -> Loaders:
         self.loaders = Loaders(self.db)
         return self.loaders
+
+    def event_loaders(self, shared: dict) -> Loaders:
+        """Fresh loaders for resolving one journal event, shared with every subscription of this
+        process that resolves the same event (``shared`` is the event's ``JournalEvent.shared``): the
+        first one reads the rows, the others reuse them. Loaders cache rows, never what a caller may
+        see, so sharing them across callers is safe."""
+        key = ("loaders", id(self.db))
+        loaders = shared.get(key)
+        if not isinstance(loaders, Loaders):
+            loaders = shared[key] = Loaders(self.db)
+        self.loaders = loaders
+        return loaders

@@ -1,4 +1,5 @@
-"""Live subscriptions over the event journal: shared sign-in re-checks, and document status events.
+"""Live subscriptions over the event journal: sign-in re-checks and event rows shared by every
+subscription of the process (O(1) reads per event, not per subscriber), and document status events.
 
 A subscription ends when its token is revoked or expires (or loses the permission): the client
 gets a ``PERMISSION_DENIED`` error for the subscription and then the WebSocket is closed with code
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -18,12 +20,13 @@ from strawberry.types import Info
 from schema.auth.permissions import caller_can, caller_warehouses, needs
 from schema.enums import options_enum
 from server.auth import scope
-from server.auth.services import authenticate
+from server.auth.services import Verified, verify
 from server.core.errors import ApiError
 from server.events.bus import JournalEvent
 from server.events.types import DOCUMENT_STATUS_CHANGED
 
 CLOSE_CODE = 4403
+T = TypeVar("T")
 _closing: set[asyncio.Task] = set()
 
 
@@ -43,26 +46,59 @@ def _close_connection_soon(info: Info) -> None:
     task.add_done_callback(_closing.discard)
 
 
+#: how long a subscription trusts a verified sign-in without reading it again; revocations end it at
+#: once anyway (``Verified``), this only bounds a change that nobody announced
+TRUST_SECONDS = 30.0
+
+
 async def live_events(
     info: Info, predicate: Callable[[JournalEvent], bool], since: int | None, event_type: str, permission: str | None
 ) -> AsyncIterator[JournalEvent]:
-    """Journal events after ``since`` then live, while the caller's token stays valid."""
+    """Journal events after ``since`` then live, while the caller's token stays valid.
+
+    Delivering one event to many subscriptions of this process costs the database what one costs:
+
+    * the sign-in is re-checked against what this subscription verified last (``Verified``): no read
+      while no credentials changed anywhere, the token has not expired and ``TRUST_SECONDS`` have not
+      passed; a revocation anywhere drops it, and the tailer makes every subscription re-check then;
+    * the event's rows (product, unit, location, warehouse, lot, move…) are read once, by the first
+      subscription that resolves it, through DataLoaders kept on the event itself and shared by every
+      subscription it is offered to (``Context.event_loaders``); they go when the event does.
+      Loaders hold rows, never decisions: what each caller may see is still checked per subscriber
+      (permissions and warehouse scopes are in-memory checks on its own principal).
+    """
     context = info.context
+    verified: Verified | None = None
 
     async def still_allowed() -> bool:
+        nonlocal verified
         if not context.token:
             return True
-        principal = await authenticate(context.db, context.token)
-        return principal is not None and (permission is None or scope.can(principal, permission))
+        if verified is None or not verified.still_good(TRUST_SECONDS):
+            verified = await verify(context.db, context.token)
+        return verified is not None and (permission is None or scope.can(verified.principal, permission))
 
     async for ev in context.tailer.stream(predicate, since, event_type, still_allowed):
         # a revoked or expired token ends the subscription: at its next event, or when idle
         if not await still_allowed():
             break
-        context.fresh_loaders()
+        context.event_loaders(ev.shared)
         yield ev
     _close_connection_soon(info)
     raise ApiError("PERMISSION_DENIED", permission=permission or "sign-in / 登录")
+
+
+async def shared_answer(ev: JournalEvent, key: object, compute: Callable[[], Awaitable[T]]) -> T:
+    """``compute()`` once per event for every subscription of this process that asks with ``key``
+    (the others wait for the first one's answer). Only for answers that do not depend on the caller
+    beyond what ``key`` says."""
+    shared = ev.shared
+    task = shared.get(key)
+    if task is None:
+        task = shared[key] = asyncio.ensure_future(compute())
+    if task.done():
+        return task.result()
+    return await asyncio.shield(task)
 
 
 # which permission lets a caller see status changes of which document type

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from schema.auth.permissions import caller_warehouses, needs
 from schema.inventory.inputs import StockChangedFilter, pk_or_zero
 from schema.inventory.types import MoveType, StockChangedEvent, precision_of
-from schema.live import live_events
+from schema.live import live_events, shared_answer
 from server.auth import scope
 from server.core.numbers import scaled_to_decimal
 from server.events.types import STOCK_CHANGED
@@ -47,12 +47,21 @@ class InventorySubscription:
             )
 
         counter = counts.hidden_book_locations(info.context.principal) is not None
+        db, principal = info.context.db, info.context.principal
+
+        def hidden(location_id: int):
+            async def compute() -> bool:
+                async with db.read() as conn:
+                    return await counts.location_hidden(conn, principal, location_id)
+
+            return compute
+
         async for ev in live_events(info, predicate, since, STOCK_CHANGED, "stock.view"):
             d = ev.data
-            if counter:  # a counter gets no event of a location under a blind count (checked at delivery)
-                async with info.context.db.read() as conn:
-                    if await counts.location_hidden(conn, info.context.principal, d.location_id):
-                        continue
+            # a counter gets no event of a location under a blind count (checked at delivery, once per
+            # event for all of them: what is hidden is the same for everyone who may not see the books)
+            if counter and await shared_answer(ev, ("location_hidden", d.location_id), hidden(d.location_id)):
+                continue
             precision = await precision_of(info, d.product_id)
             yield StockChangedEvent(
                 seq=ev.seq,

@@ -16,6 +16,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -409,9 +410,11 @@ async def _permissions(conn: AsyncConnection, role_ids: list[int]) -> tuple[froz
     return frozenset(perms), tuple(sorted(codes))
 
 
-_cache: dict[str, tuple[float, Principal]] = {}
+_cache: dict[str, tuple[float, Principal, float | None]] = {}  # digest: (fresh until, principal, expires)
 CACHE_SECONDS = 5.0
 CACHE_SIZE = 10_000
+_generation = 0  # how often cached principals were dropped in this process (``forget_tokens``)
+_in_flight: dict[tuple[str, int], asyncio.Task] = {}
 
 
 _forget_listeners: list[Callable[[], None]] = []
@@ -427,9 +430,49 @@ def on_tokens_forgotten(callback: Callable[[], None]) -> Callable[[], None]:
 def forget_tokens() -> None:
     """Drop cached principals: after a revocation, logout or role change here, or when another
     process announced one (``announce_credentials_changed``); open subscriptions re-check at once."""
+    global _generation
+    _generation += 1
     _cache.clear()
+    _in_flight.clear()
     for callback in list(_forget_listeners):
         callback()
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A principal as verified at one moment, for a long-lived caller (a subscription) that must not
+    read the database for every event it delivers.
+
+    It stays good while no credentials changed anywhere since (every revocation, logout, disabled
+    user or new password runs ``forget_tokens`` in the process that made it, and in every other
+    process through the journal watch, ``server/auth/revocation.py``), while the token has not
+    expired, and for at most ``trust_seconds``, a safety net for a change nobody announced.
+    """
+
+    principal: Principal
+    generation: int
+    expires: float | None  # time.monotonic() at which the token expires; None: it does not
+    checked: float
+
+    def still_good(self, trust_seconds: float) -> bool:
+        now = time.monotonic()
+        return (
+            self.generation == _generation
+            and (self.expires is None or now < self.expires)
+            and now - self.checked < trust_seconds
+        )
+
+
+async def verify(db: Database, token: str | None) -> Verified | None:
+    """``authenticate`` with what it takes to keep trusting the answer (see ``Verified``)."""
+    if not token:
+        return None
+    generation = _generation  # before any await: a change from now on makes the answer stale
+    found = await _cached_or_read(db, token)
+    if found is None:
+        return None
+    principal, expires = found
+    return Verified(principal, generation, expires, time.monotonic())
 
 
 async def authenticate(db: Database, token: str | None) -> Principal | None:
@@ -437,24 +480,49 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
 
     Principals are cached per process for ``CACHE_SECONDS`` (three queries less per request); a
     revocation here takes effect at once, one made through another process within that time.
+    Concurrent sign-ins with one token (many subscriptions re-checking after a revocation) share
+    one read.
     """
     if not token:
         return None
+    found = await _cached_or_read(db, token)
+    return None if found is None else found[0]
+
+
+async def _cached_or_read(db: Database, token: str) -> tuple[Principal, float | None] | None:
     digest = token_hash(token)
     cached = _cache.get(digest)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1], cached[2]
+    key = (digest, _generation)
+    task = _in_flight.get(key)
+    if task is None:
+        task = asyncio.ensure_future(_read_and_cache(db, token, digest, _generation))
+        _in_flight[key] = task
+        task.add_done_callback(lambda _t: _in_flight.pop(key, None) if _in_flight.get(key) is _t else None)
+    return await asyncio.shield(task)
+
+
+async def _read_and_cache(
+    db: Database, token: str, digest: str, generation: int
+) -> tuple[Principal, float | None] | None:
     found = await _authenticate(db, token)
     if found is None:
         return None
     principal, expires_at = found
+    now = time.monotonic()
     ttl = CACHE_SECONDS
+    expires = None
     if expires_at is not None:  # a cached session never outlives its expiry
-        ttl = min(ttl, (expires_at - utcnow()).total_seconds())
-    if len(_cache) >= CACHE_SIZE:
-        _cache.clear()
-    _cache[digest] = (time.monotonic() + ttl, principal)
-    return principal
+        until_expiry = (expires_at - utcnow()).total_seconds()
+        ttl = min(ttl, until_expiry)
+        expires = now + until_expiry
+    if generation == _generation:  # credentials changed meanwhile: the answer may be stale, keep it out
+        if len(_cache) >= CACHE_SIZE:
+            _cache.clear()
+        _cache[digest] = (now + ttl, principal, expires)
+    return principal, expires
 
 
 async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime | None] | None:

@@ -50,7 +50,7 @@ WATCH_SAFETY_POLL_SECONDS = 5.0
 class JournalEvent:
     """One journal row as the tailer offers it to subscriptions: ``data`` is the typed event
     (``server/events/types.py``), parsed once per row on first use and shared by every subscriber;
-    ``payload`` the stored JSON object."""
+    ``payload`` the stored JSON object; ``shared`` what subscribers read for it, also shared."""
 
     seq: int
     event_type: str
@@ -60,6 +60,13 @@ class JournalEvent:
     @cached_property
     def data(self) -> EventData:
         return parse_event(self.event_type, self.payload)
+
+    @cached_property
+    def shared(self) -> dict:
+        """Scratch space of this one event, shared by every subscription the tailer offers it to (one
+        object per journal row and process): what the first subscriber read to resolve the event,
+        the others reuse. It lives as long as the event does; a replay reads its own events."""
+        return {}
 
 
 RECHECK = None  # queued to a subscriber: ask ``still_allowed`` now (credentials changed somewhere)
