@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -27,6 +29,12 @@ from server.inventory import services, warehouses
 from server.inventory.errors import InventoryErrorCode
 
 CODES = InventoryErrorCode
+
+#: the business date of a stock primitive: its voucher is booked on it (issue #19)
+StockDate = Annotated[
+    date | None,
+    strawberry.argument(description="The business date (default today; never after today): the voucher's date."),
+]
 
 
 @strawberry.type
@@ -188,7 +196,13 @@ class InventoryMutation:
         extensions=needs("stock.receive"),
     )
     async def receive_stock(
-        self, info: Info, lines: list[ReceiveLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+        self,
+        info: Info,
+        lines: list[ReceiveLineInput],
+        idempotency_key: str,
+        reference: str = "",
+        reason: str = "",
+        date: StockDate = None,
     ) -> StockOperationPayload:
         return await _operation_payload(
             info,
@@ -199,6 +213,7 @@ class InventoryMutation:
                 reference=reference,
                 reason=reason,
                 idempotency_key=idempotency_key,
+                on=date,
             ),
         )
 
@@ -207,7 +222,13 @@ class InventoryMutation:
         extensions=needs("stock.issue"),
     )
     async def issue_stock(
-        self, info: Info, lines: list[IssueLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+        self,
+        info: Info,
+        lines: list[IssueLineInput],
+        idempotency_key: str,
+        reference: str = "",
+        reason: str = "",
+        date: StockDate = None,
     ) -> StockOperationPayload:
         return await _operation_payload(
             info,
@@ -218,6 +239,7 @@ class InventoryMutation:
                 reference=reference,
                 reason=reason,
                 idempotency_key=idempotency_key,
+                on=date,
             ),
         )
 
@@ -225,7 +247,13 @@ class InventoryMutation:
         description="Move goods between locations or warehouses (调拨).", extensions=needs("stock.transfer")
     )
     async def transfer_stock(
-        self, info: Info, lines: list[TransferLineInput], idempotency_key: str, reference: str = "", reason: str = ""
+        self,
+        info: Info,
+        lines: list[TransferLineInput],
+        idempotency_key: str,
+        reference: str = "",
+        reason: str = "",
+        date: StockDate = None,
     ) -> StockOperationPayload:
         return await _operation_payload(
             info,
@@ -236,6 +264,7 @@ class InventoryMutation:
                 reference=reference,
                 reason=reason,
                 idempotency_key=idempotency_key,
+                on=date,
             ),
         )
 
@@ -243,7 +272,13 @@ class InventoryMutation:
         description="Correct stock with a reason (库存调整); quantities are signed.", extensions=needs("stock.adjust")
     )
     async def adjust_stock(
-        self, info: Info, lines: list[AdjustLineInput], reason: str, idempotency_key: str, reference: str = ""
+        self,
+        info: Info,
+        lines: list[AdjustLineInput],
+        reason: str,
+        idempotency_key: str,
+        reference: str = "",
+        date: StockDate = None,
     ) -> StockOperationPayload:
         return await _operation_payload(
             info,
@@ -254,5 +289,6 @@ class InventoryMutation:
                 reason=reason,
                 reference=reference,
                 idempotency_key=idempotency_key,
+                on=date,
             ),
         )

@@ -14,6 +14,7 @@ from schema.catalog.types import Product, product_from_id
 from schema.relay import Connection, Node, connection_of, page_window, to_global_id
 from schema.scalars import Money, Quantity
 from server.auth import scope
+from server.core import clock
 from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
 from server.inventory import services
 from server.inventory.models import location, stock_move
@@ -236,6 +237,10 @@ class StockOperation(Node):
     reason: str
     actor: str
     created_at: datetime
+    business_date: date = strawberry.field(
+        description="The business date the operation is booked on (its voucher's date); "
+        "operations from before it was recorded: the day they were made."
+    )
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -247,6 +252,7 @@ class StockOperation(Node):
             reason=r.reason,
             actor=r.actor,
             created_at=r.created_at,
+            business_date=r.business_date or clock.business_date(r.created_at),
             _pk=r.id,
         )
 

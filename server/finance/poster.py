@@ -262,7 +262,9 @@ class Poster:
                 .order_by(stock_move.c.id)
             )
         ).all()
-        so = StockOp(op, moves, on=clock.business_date(op.created_at), source_id=op.id)
+        # dated by the operation's business date; rows from before it was recorded (migration 0019): by the day
+        # they were made. A date in a closed period moves on to the first open one (ledger.posting_period).
+        so = StockOp(op, moves, on=op.business_date or clock.business_date(op.created_at), source_id=op.id)
         lines = await source.lines(self, so)
         memo = f"{op.reason or op.op_type} {op.reference}".strip()
         await self._book(

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.core import clock
 from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.idempotency import stored_key
@@ -387,6 +389,7 @@ def _build_open_operation(insert):
             request_hash=bindparam("b_hash"),
             created_at=bindparam("b_created_at"),
             source_type=bindparam("b_source_type"),
+            business_date=bindparam("b_business_date"),
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(stock_operation.c.id)
@@ -403,8 +406,11 @@ async def open_operation(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     source_type: str = "",
+    business_date: date | None = None,
 ) -> dict | None:
     """Insert the operation row first; ``None`` when its idempotency key is already taken.
+
+    ``business_date`` dates the operation (and so its voucher); none given: today.
 
     The unique key doubles as the idempotency claim: on PostgreSQL a concurrent request with the same
     key waits here until the first one commits (then gets ``None``) or rolls back (then proceeds).
@@ -423,6 +429,7 @@ async def open_operation(
         "idempotency_key": idempotency_key,
         "created_at": utcnow(),
         "source_type": source_type,
+        "business_date": business_date or clock.today(),
     }
     row = (
         await conn.execute(
@@ -436,6 +443,7 @@ async def open_operation(
                 "b_hash": request_hash,
                 "b_created_at": operation["created_at"],
                 "b_source_type": source_type,
+                "b_business_date": operation["business_date"],
             },
         )
     ).first()

@@ -117,6 +117,9 @@ stock_operation = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # the document type that posted it (goods_receipt, shipment …); "" for the plain stock primitives
     Column("source_type", String(24), nullable=False, server_default=""),
+    # the business date the operation is booked on (issue #19): the one given, or the day it was made.
+    # Rows made before migration 0019 have none: they are dated by ``created_at``'s business date.
+    Column("business_date", Date, nullable=True),
 )
 
 stock_move = Table(

@@ -1,8 +1,9 @@
 """Inventory primitives — receive, issue, transfer, adjust — as ``do_*`` actions.
 
 Each action validates the whole request first, then posts it through the ledger in one write
-transaction with its idempotency key. Later document flows (purchasing, sales, production, counts)
-call these; nothing else writes stock moves.
+transaction with its idempotency key. An action may be dated (``on``: a business date up to today,
+default today): the operation records it and the finance poster books its voucher on it. Later
+document flows (purchasing, sales, production, counts) call these; nothing else writes stock moves.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.models import product, product_unit, unit
+from server.core import clock
 from server.core.database import Database
 from server.core.errors import ErrorCollector
 from server.core.idempotency import check_key, request_hash, stored_key
@@ -352,19 +354,25 @@ async def _run(
     reference: str,
     reason: str,
     idempotency_key: str | None,
+    on: date | None = None,
 ) -> OperationResult:
     """One stock primitive, as ``principal`` (``None``: the system): its permission and warehouses
-    decide through server/auth/scope.py."""
+    decide through server/auth/scope.py. ``on``: its business date (``None``: today); a date after
+    today is refused before anything is written."""
     scope.require(principal, PRIMITIVE_PERMISSIONS.get(op_type, "stock.adjust"), InventoryError)
     actor, warehouses = actor_label(principal), scope.warehouses(principal)
     if len(reference) > REFERENCE_MAX:
         raise InventoryError("INVALID_VALUE", "reference", detail=f"≤ {REFERENCE_MAX} chars")
     if len(reason) > REASON_MAX:
         raise InventoryError("INVALID_VALUE", "reason", detail=f"≤ {REASON_MAX} chars")
+    if on is not None and on > clock.today():
+        raise InventoryError("DATE_IN_FUTURE", "date")
     digest = None
     if idempotency_key is not None:
         check_key(idempotency_key, InventoryError)
-        digest = request_hash(f"stock.{op_type}", _payload(lines, reference=reference, reason=reason))
+        # the date is part of the request when given (an undated request hashes as it always did)
+        dated = {"date": on.isoformat()} if on is not None else {}
+        digest = request_hash(f"stock.{op_type}", _payload(lines, reference=reference, reason=reason, **dated))
     async with db.write() as conn:
         operation = await open_operation(
             conn,
@@ -374,6 +382,7 @@ async def _run(
             reason=reason,
             idempotency_key=idempotency_key,
             request_hash=digest,
+            business_date=on,
         )
         if operation is None:  # this key was applied before: the same request again, or a misuse
             first = (
@@ -459,6 +468,7 @@ async def do_receive_stock(
     reason: str = "",
     idempotency_key: str | None = None,
     principal: Principal | None = None,
+    on: date | None = None,
 ) -> OperationResult:
     """Receive goods into locations at a unit cost (default: the product's purchase price)."""
 
@@ -474,6 +484,7 @@ async def do_receive_stock(
         reference=reference,
         reason=reason,
         idempotency_key=idempotency_key,
+        on=on,
     )
 
 
@@ -577,6 +588,7 @@ async def do_issue_stock(
     reason: str = "",
     idempotency_key: str | None = None,
     principal: Principal | None = None,
+    on: date | None = None,
 ) -> OperationResult:
     """Issue goods out of locations at moving-average cost; all lines or none."""
 
@@ -592,6 +604,7 @@ async def do_issue_stock(
         reference=reference,
         reason=reason,
         idempotency_key=idempotency_key,
+        on=on,
     )
 
 
@@ -603,6 +616,7 @@ async def do_transfer_stock(
     reason: str = "",
     idempotency_key: str | None = None,
     principal: Principal | None = None,
+    on: date | None = None,
 ) -> OperationResult:
     """Move goods between locations (any warehouses); value is unchanged."""
 
@@ -618,6 +632,7 @@ async def do_transfer_stock(
         reference=reference,
         reason=reason,
         idempotency_key=idempotency_key,
+        on=on,
     )
 
 
@@ -629,6 +644,7 @@ async def do_adjust_stock(
     reference: str = "",
     idempotency_key: str | None = None,
     principal: Principal | None = None,
+    on: date | None = None,
 ) -> OperationResult:
     """Correct stock by a signed quantity with a reason. Gains enter at ``unit_cost`` or else the
     current average (or the purchase price when there is no stock); losses leave at average."""
@@ -694,6 +710,7 @@ async def do_adjust_stock(
         reference=reference,
         reason=reason,
         idempotency_key=idempotency_key,
+        on=on,
     )
 
 
