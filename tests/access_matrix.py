@@ -45,6 +45,7 @@ ROOT_FIELDS = {
     'Query.availability': 'stock.view',
     'Query.reorderSuggestions': 'stock.view',
     'Query.transfers': 'stock.view',
+    'Query.transfer': 'stock.view',
     'Query.lotTrace': 'stock.view',
     'Query.expiringSoon': 'stock.view',
     'Query.stockCounts': 'stock.view',

@@ -158,3 +158,7 @@ async def test_transfer_through_the_api(gql):
         "status": "received",
         "lines": [{"receivedQuantity": "5", "differenceQuantity": "0"}],
     }
+    one = "query($id: ID!) { transfer(id: $id) { number status } }"
+    assert (await gql.execute(one, {"id": tr["id"]}))["transfer"] == {"number": tr["number"], "status": "received"}
+    assert (await gql.execute(one, {"id": to_global_id("Transfer", 999_999)}))["transfer"] is None
+    assert (await gql.execute(one, {"id": to_global_id("Product", p)}))["transfer"] is None

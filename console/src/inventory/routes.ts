@@ -17,4 +17,20 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./StockCountList.vue'),
     meta: { title: 'menu.counts', group: 'menu.inventory', anyPermission: ['stock.count', 'stock.count.manage', 'stock.count.approve'] },
   },
+  {
+    path: '/inventory/transfers',
+    component: () => import('./TransferList.vue'),
+    meta: { title: 'menu.transfers', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
+    path: '/inventory/transfers/new',
+    component: () => import('./TransferForm.vue'),
+    meta: { title: 'transfer.new', permission: 'stock.transfer', menu: false },
+  },
+  {
+    path: '/inventory/transfers/:id',
+    component: () => import('./TransferDetail.vue'),
+    props: true,
+    meta: { title: 'transfer.title', permission: 'stock.view', menu: false },
+  },
 ]
