@@ -2,7 +2,8 @@
 the same transaction with raw asyncpg on the same PostgreSQL, a 100-row nested list query, scans
 (16 devices; 5,000 serial numbers received end to end, ``bench/scan.py``), the main reports on the
 large demo company (``bench/reports.py``; ``JXC_BENCH_REPORTS=0`` skips them) and one stock change
-delivered live to 200 subscriptions (``bench/live_fanout.py``; ``JXC_BENCH_LIVE=0`` skips it).
+delivered live to 200 subscriptions (``bench/live_fanout.py``; ``JXC_BENCH_LIVE=0`` skips it), and the
+import of 10,000 products (``bench/import_products.py``; ``JXC_BENCH_IMPORT=0`` skips it).
 
 Load generator, server and PostgreSQL share the machine: compare the ratios printed at the end,
 measured in the same run, rather than absolute rates.
@@ -23,6 +24,9 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select
 
+from bench.import_products import PRODUCTS as IMPORT_PRODUCTS
+from bench.import_products import TARGET_S as IMPORT_TARGET_S
+from bench.import_products import bench_import
 from bench.live_fanout import SUBSCRIBERS as SUBSCRIBERS_LIVE
 from bench.live_fanout import TARGET_P99_MS as LIVE_TARGET_P99_MS
 from bench.live_fanout import run_fresh as run_live_fanout
@@ -311,12 +315,28 @@ async def main() -> int:
         print("\nWebhook fan-out (bench/webhooks.py):", flush=True)
         webhooks_ok = (await run_webhooks())["ok"]
 
+    imported = None
+    if os.environ.get("JXC_BENCH_IMPORT", "1") != "0" and "pg" in results:
+        print(f"\nImport of {IMPORT_PRODUCTS:,} products (bench/import_products.py, PostgreSQL):", flush=True)
+        url = await create_pg_database()
+        try:
+            upgrade(url)
+            imported = await bench_import(url)
+        finally:
+            await drop_pg_database(url)
+
     live = None
     if os.environ.get("JXC_BENCH_LIVE", "1") != "0":
         print("\nLive fan-out (bench/live_fanout.py):", flush=True)
         live = await run_live_fanout()
 
     print("\nSummary / 汇总:")
+    if imported:
+        total = imported["dry run"] + imported["commit"]
+        print(
+            f"  import of {IMPORT_PRODUCTS:,} products: dry run + commit {total:.1f} s "
+            f"(target ≤ {IMPORT_TARGET_S:.0f} s, ratio {total / IMPORT_TARGET_S:.2f})"
+        )
     reports = results.pop("reports", None)
     if reports:
         slowest = max(reports, key=reports.get)

@@ -16,6 +16,7 @@ from server.core import errors as domain
 from server.core.audit import audited
 from server.core.idempotency import keys_owned_by
 from server.finance.errors import FINANCE
+from server.imports.errors import DATA_IMPORT
 from server.integrations.errors import INTEGRATIONS
 from server.inventory.errors import INVENTORY
 from server.opening.errors import OPENING
@@ -51,6 +52,7 @@ ScanningErrorCode, ScanningError = payload_error(
 )
 FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
 OpeningErrorCode, OpeningError = payload_error(OPENING, "An opening-balance rule violation; nothing was changed.")
+DataImportErrorCode, DataImportError = payload_error(DATA_IMPORT, "An import file that cannot be read; nothing was changed.")
 IntegrationErrorCode, IntegrationError = payload_error(
     INTEGRATIONS, "A webhook endpoint that cannot be registered or changed so; nothing was changed."
 )
@@ -59,6 +61,7 @@ IntegrationErrorCode, IntegrationError = payload_error(
 ERROR_TYPES: dict[type[enum.Enum], type] = {
     FinanceErrorCode: FinanceError,
     OpeningErrorCode: OpeningError,
+    DataImportErrorCode: DataImportError,
     IntegrationErrorCode: IntegrationError,
     ScanningErrorCode: ScanningError,
     SalesErrorCode: SalesError,

@@ -28,6 +28,7 @@ from schema.cost import QueryCostLimit
 from schema.error_policy import ErrorPolicy, JxcSchema
 from schema.finance.mutations import FinanceMutation
 from schema.finance.queries import FinanceQuery
+from schema.imports.mutations import ImportsMutation
 from schema.integrations.mutations import IntegrationsMutation
 from schema.integrations.queries import IntegrationsQuery
 from schema.introspection import extensions_for, suggestions_disabled
@@ -231,6 +232,7 @@ class Mutation(
     ScanningMutation,
     FinanceMutation,
     OpeningMutation,
+    ImportsMutation,
     ReportsMutation,
     IntegrationsMutation,
 ):

@@ -188,6 +188,7 @@ ROOT_FIELDS = {
     'Mutation.closePeriod': 'finance.period',
     'Mutation.reopenPeriod': 'finance.period',
     'Mutation.setGoLiveDate': 'finance.admin',
+    'Mutation.importData': 'catalog.edit | partner.edit',
     'Mutation.postOpeningBalances': 'finance.admin',
     'Mutation.setAutomation': 'automation.manage',
     'Mutation.runJob': 'automation.manage',

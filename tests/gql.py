@@ -34,6 +34,30 @@ class GqlClient:
         assert resp.status_code in (200, 400), resp.text
         return resp.json()
 
+    async def upload(
+        self,
+        query: str,
+        variables: dict,
+        files: dict[str, tuple[str, bytes]],
+        *,
+        lang: str | None = None,
+        token: str | bool | None = True,
+    ) -> httpx.Response:
+        """A GraphQL multipart request: ``files`` maps a variable name to (filename, content)."""
+        import json
+
+        headers = {"accept-language": lang} if lang else {}
+        token = self.token if token is True else token
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        names = list(files)
+        form = {
+            "operations": json.dumps({"query": query, "variables": {**variables, **dict.fromkeys(names)}}),
+            "map": json.dumps({str(i): [f"variables.{n}"] for i, n in enumerate(names)}),
+        }
+        parts = {str(i): files[n] for i, n in enumerate(names)}
+        return await self.http.post("/graphql", data=form, files=parts, headers=headers)
+
     async def execute(
         self, query: str, variables: dict | None = None, *, lang: str | None = None, token: str | bool | None = True
     ) -> dict:

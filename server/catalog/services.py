@@ -181,7 +181,7 @@ def _qty(rules: TextRules, value, precision: int, field_name: str) -> int | None
     return q
 
 
-def _barcode_code(rules: TextRules, value: str, field_name: str, *, gtin_only: bool = False) -> str | None:
+def barcode_code(rules: TextRules, value: str, field_name: str, *, gtin_only: bool = False) -> str | None:
     code = rules.code(value, field_name, barcode.c.code)
     if not code:
         return None
@@ -203,7 +203,7 @@ async def _unit_precision(conn, unit_id: int, field_name: str) -> int:
     return row.precision
 
 
-def _product_values(rules: TextRules, data: ProductInput, precision: int, *, creating: bool) -> dict:
+def product_values(rules: TextRules, data: ProductInput, precision: int, *, creating: bool) -> dict:
     values = {
         "sku": rules.code(data.sku, "sku", product.c.sku, required=creating)
         if data.sku is not None or creating
@@ -254,7 +254,7 @@ async def _add_units_and_barcodes(conn, product_id: int, base_unit_id: int, data
     known_units = {base_unit_id} | {r["unit_id"] for r in unit_rows}
     barcode_rows: list[dict[str, Any]] = []
     for i, bc in enumerate(data.barcodes):
-        code = _barcode_code(rules, bc.code, f"barcodes.{i}.code")
+        code = barcode_code(rules, bc.code, f"barcodes.{i}.code")
         if bc.unit_id is not None and bc.unit_id not in known_units | existing:
             rules.add("INVALID_VALUE", f"barcodes.{i}.unitId", detail="unit not defined for product")
         if code:
@@ -290,7 +290,7 @@ async def do_create_product(
         raise CatalogError("REQUIRED", "baseUnitId")
     async with db.read() as conn:
         precision = await _unit_precision(conn, base_unit_id, "baseUnitId")
-    values = _product_values(rules, data, precision, creating=True)
+    values = product_values(rules, data, precision, creating=True)
     rules.raise_if_any()
     now = utcnow()
     values.update(created_at=now, updated_at=now)
@@ -328,7 +328,7 @@ async def do_update_product(
         precision = await _unit_precision(conn, row.base_unit_id, "baseUnitId")
     if data.base_unit_id is not None and data.base_unit_id != row.base_unit_id:
         rules.add("INVALID_VALUE", "baseUnitId", detail="the base unit cannot change")
-    values = _product_values(rules, data, precision, creating=False)
+    values = product_values(rules, data, precision, creating=False)
     rules.raise_if_any()
     values["updated_at"] = utcnow()
 

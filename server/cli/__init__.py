@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 
-from server.cli import access, database, finance, housekeeping, jobs, labels, maintenance, serve
+from server.cli import access, database, finance, housekeeping, imports, jobs, labels, maintenance, serve
 from server.core.audit import audited
 from server.core.settings import load_settings
 from server.core.version import jxc_version
 from server.web.logs import configure_logging
 
-GROUPS = (serve, database, maintenance, housekeeping, jobs, finance, labels, access)
+GROUPS = (serve, database, maintenance, housekeeping, jobs, finance, labels, imports, access)
 
 # the order `jxc --help` lists the commands in: serve, migrate, demo-data, check, backup, restore, housekeeping, worker, jobs, finance,
-# labels, expiring, user, role, token
+# labels, expiring, import, export, user, role, token
 _REGISTER = (
     serve.add_parser,
     database.add_parser,
@@ -27,6 +27,7 @@ _REGISTER = (
     finance.add_parser,
     labels.add_parser,
     jobs.add_expiring_parser,
+    imports.add_parser,
     access.add_parser,
 )
 

@@ -26,6 +26,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     introspection: bool = True
     max_request_bytes: int = 1_048_576
+    max_upload_bytes: int = 20_971_520  # JXC_MAX_UPLOAD_BYTES: a multipart request (an import file) may be this large
     max_query_cost: int = 50_000  # objects one request may make the server build (schema/cost.py)
     jobs: bool = True  # run the job scheduler inside the server (JXC_JOBS=0: only in `jxc worker`)
     graphiql: bool = True  # serve the GraphiQL page on GET /graphql (JXC_GRAPHIQL=0: not)
@@ -89,6 +90,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         cors_origins=tuple(o.strip() for o in env.get("JXC_CORS_ORIGINS", "").split(",") if o.strip()),
         introspection=_flag(env, "JXC_INTROSPECTION", not _production(env)),
         max_request_bytes=int(env.get("JXC_MAX_REQUEST_BYTES", "1048576")),
+        max_upload_bytes=int(env.get("JXC_MAX_UPLOAD_BYTES", "20971520")),
         max_query_cost=_int(env, "JXC_MAX_QUERY_COST", 50_000, 100, 10_000_000),
         jobs=env.get("JXC_JOBS", "1") not in ("0", "false", "no"),
         graphiql=_flag(env, "JXC_GRAPHIQL", not _production(env)),

@@ -50,7 +50,7 @@ SUPPLIER_ONLY = ("currency", "bank_name", "bank_account")
 CUSTOMER_ONLY = ("credit_rating", "credit_limit", "invoice_title", "invoice_type", "discount", "salesperson")
 
 
-def _values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict[str, Any]:
+def partner_values(data: PartnerInput, *, creating: bool, kind: str = "supplier") -> dict[str, Any]:
     rules = TextRules(PartnerError)
     t = _table(kind).c  # suppliers and customers share these columns
     values: dict[str, Any] = {
@@ -141,7 +141,7 @@ async def do_create_partner(
     """Create a supplier (``kind="supplier"``) or customer (``kind="customer"``)."""
     scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
-    values = {k: v for k, v in _values(data, creating=True, kind=kind).items() if v is not CLEAR}
+    values = {k: v for k, v in partner_values(data, creating=True, kind=kind).items() if v is not CLEAR}
     values["created_at"] = utcnow()
     return await create_record(db, _table(kind), values, error_cls=PartnerError, idempotency_key=idempotency_key)
 
@@ -151,7 +151,7 @@ async def do_update_partner(
 ) -> None:
     scope.require(principal, "partner.edit", PartnerError)
     await _check_salesperson(db, data)
-    values = _values(data, creating=False, kind=kind)
+    values = partner_values(data, creating=False, kind=kind)
     clear = tuple(k for k, v in values.items() if v is CLEAR)
     await update_record(
         db,

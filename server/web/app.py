@@ -63,6 +63,9 @@ class JxcGraphQL(GraphQL):
             max_subscriptions_per_connection=20,
             allowed_origins=tuple(settings.cors_origins),
             graphql_ide="graphiql" if settings.graphiql else None,
+            # imports upload files (GraphQL multipart); a cookie-signed request still needs its CSRF
+            # token (GraphQLFastPath), so a cross-site form cannot post one
+            multipart_uploads_enabled=True,
             **kwargs,
         )
         self.app_state = app_state
@@ -247,17 +250,18 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
         if settings.cors_origins
         else graphql_app
     )
-    return GraphQLFastPath(app, fast, settings.max_request_bytes)
+    return GraphQLFastPath(app, fast, settings.max_request_bytes, settings.max_upload_bytes)
 
 
 class GraphQLFastPath:
     """Sends ``/graphql`` straight to the GraphQL app and everything else (``/healthz``, lifespan)
     through Starlette: routing and middleware cost measurable time on every mutation."""
 
-    def __init__(self, app: Starlette, graphql_app, max_request_bytes: int):
+    def __init__(self, app: Starlette, graphql_app, max_request_bytes: int, max_upload_bytes: int):
         self.app = app
         self.graphql_app = graphql_app
         self.max_request_bytes = max_request_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     def __getattr__(self, name):
         return getattr(self.app, name)
@@ -297,7 +301,9 @@ class GraphQLFastPath:
 
     def _size_ok(self, scope) -> bool:
         """POST bodies must declare their length, and stay within ``JXC_MAX_REQUEST_BYTES``."""
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                return value.isdigit() and int(value) <= self.max_request_bytes
-        return False
+        headers = dict(scope.get("headers", ()))
+        limit = self.max_request_bytes
+        if headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+            limit = self.max_upload_bytes  # an import file (JXC_MAX_UPLOAD_BYTES)
+        value = headers.get(b"content-length", b"")
+        return value.isdigit() and int(value) <= limit

@@ -4,7 +4,10 @@
   with ``report.view`` — the tables come from ``server.reports.export``;
 * ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm[&account=code]`` with ``finance.view``
   (kinds: balance_sheet, income_statement, cash_flow, trial_balance, detail_ledger and
-  general_ledger, the ledgers with ``account``) — built by ``server.finance.export``.
+  general_ledger, the ledgers with ``account``) — built by ``server.finance.export``;
+* ``GET /imports/{products|suppliers|customers}/template.{csv|xlsx}[?header=zh]``: a blank import file
+  with example rows, and ``GET /exports/{kind}.{csv|xlsx}[?header=zh]``: the data in the same columns
+  (export → edit → import round-trips) — with ``catalog.edit`` (products) or ``partner.edit``.
 
 Every parameter is validated here (``server.web.params``) before the domain sees it.
 """
@@ -21,6 +24,9 @@ from starlette.routing import Route
 from server.auth.services import Principal
 from server.core import clock
 from server.finance import export as finance_export
+from server.imports import partners as partner_import
+from server.imports import products as product_import
+from server.imports.templates import template as import_template
 from server.reports import export as report_export
 from server.web import params as p
 from server.web.guard import Text, WebError, guarded
@@ -123,7 +129,43 @@ async def statement_download(request: Request, _principal: Principal):
     return _attachment(finance_export.to_pdf(st), "application/pdf", name)
 
 
+IMPORT_KINDS = {"products": "catalog.edit", "suppliers": "partner.edit", "customers": "partner.edit"}
+MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+def _import_kind(request: Request) -> list[str]:
+    """The permission the import kind of the path needs (an unknown kind: checked by the route)."""
+    return [IMPORT_KINDS.get(request.path_params["kind"], "catalog.edit")]
+
+
+def _kind_and_format(request: Request) -> tuple[str, str, bool]:
+    path = request.path_params
+    kind = p.required(p.choice_param(path, "kind", tuple(IMPORT_KINDS), None), "kind")
+    fmt = p.required(p.choice_param(path, "fmt", ("csv", "xlsx"), None), "fmt")
+    chinese = p.choice_param(request.query_params, "header", ("en", "zh"), "en") == "zh"
+    return kind, fmt, chinese
+
+
+@guarded(_import_kind)
+async def import_template_download(request: Request, _principal: Principal):
+    kind, fmt, chinese = _kind_and_format(request)
+    return _attachment(import_template(kind, fmt, chinese_header=chinese), MEDIA[fmt], f"{kind}-template.{fmt}")
+
+
+@guarded(_import_kind)
+async def export_download(request: Request, principal: Principal):
+    kind, fmt, chinese = _kind_and_format(request)
+    db = request.app.state.jxc.db
+    if kind == "products":
+        body = await product_import.export_products(db, fmt, principal, chinese_header=chinese)
+    else:
+        body = await partner_import.export_partners(db, kind[:-1], fmt, principal, chinese_header=chinese)
+    return _attachment(body, MEDIA[fmt], f"{kind}.{fmt}")
+
+
 ROUTES = [
     Route("/reports/{name}.{fmt}", report_download),
     Route("/finance/statements/{kind}.{fmt}", statement_download),
+    Route("/imports/{kind}/template.{fmt}", import_template_download),
+    Route("/exports/{kind}.{fmt}", export_download),
 ]

@@ -1,0 +1,1 @@
+"""导入导出: products, suppliers and customers from and to CSV and XLSX (docs/import.md)."""

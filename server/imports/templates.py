@@ -1,0 +1,16 @@
+"""Blank import files: the header row and one or two example rows (``jxc import-template``)."""
+
+from __future__ import annotations
+
+from server.imports import partners, products
+
+KINDS = ("products", "suppliers", "customers")
+
+
+def template(kind: str, fmt: str = "csv", *, chinese_header: bool = False) -> bytes:
+    """The ``kind`` file (products | suppliers | customers) as CSV or XLSX, with example rows."""
+    if kind == "products":
+        return products.template(fmt, chinese_header=chinese_header)
+    if kind in ("suppliers", "customers"):
+        return partners.template(kind, fmt, chinese_header=chinese_header)
+    raise ValueError(f"unknown import kind {kind}; one of {', '.join(KINDS)}")
