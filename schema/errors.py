@@ -52,7 +52,9 @@ ScanningErrorCode, ScanningError = payload_error(
 )
 FinanceErrorCode, FinanceError = payload_error(FINANCE, "A finance rule violation; nothing was changed.")
 OpeningErrorCode, OpeningError = payload_error(OPENING, "An opening-balance rule violation; nothing was changed.")
-DataImportErrorCode, DataImportError = payload_error(DATA_IMPORT, "An import file that cannot be read; nothing was changed.")
+DataImportErrorCode, DataImportError = payload_error(
+    DATA_IMPORT, "An import file that cannot be read; nothing was changed."
+)
 IntegrationErrorCode, IntegrationError = payload_error(
     INTEGRATIONS, "A webhook endpoint that cannot be registered or changed so; nothing was changed."
 )

@@ -188,6 +188,8 @@ ROOT_FIELDS = {
     'Mutation.closePeriod': 'finance.period',
     'Mutation.reopenPeriod': 'finance.period',
     'Mutation.setGoLiveDate': 'finance.admin',
+    'Mutation.unapprovePurchaseOrder': 'purchase.order.approve',
+    'Mutation.unapproveSalesOrder': 'sales.order.approve',
     'Mutation.importData': 'catalog.edit | partner.edit',
     'Mutation.postOpeningBalances': 'finance.admin',
     'Mutation.setAutomation': 'automation.manage',

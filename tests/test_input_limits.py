@@ -943,6 +943,8 @@ NOT_STORED = {
     "decideExpense": {"comment": "goes to the audit log only (JSON text)"},
     "payExpense": {"idempotencyKey": KEY},
     "reopenPeriod": {"reason": "goes to the audit log only; ≤ 300 by rule"},
+    "unapprovePurchaseOrder": {"comment": "the orders' comment rule (clean_comment: required, ≤ 500)"},
+    "unapproveSalesOrder": {"comment": "the orders' comment rule (clean_comment: required, ≤ 500)"},
     "postOpeningBalances": {
         "input.stock.lot": "lot codes: the stock primitives' check (receiveStock lines.lot)",
         "input.items.number": "1–20 characters or INVALID_VALUE (tests/test_opening_balances.py)",

@@ -49,6 +49,7 @@ from server.purchasing.orders import (
     do_create_purchase_order,
     do_reject_purchase_order,
     do_submit_purchase_order,
+    do_unapprove_purchase_order,
     do_update_purchase_order,
 )
 from server.purchasing.prices import SupplierPriceInput, do_create_supplier_price
@@ -735,6 +736,24 @@ async def test_the_same_supplier_invoice_number_twice_is_refused(db):
     assert await snapshot(db) == before
     await do_create_supplier_bill(db, bill(pw, (r.id, "3")), ACCOUNTANT)
     await do_create_supplier_bill(db, bill(pw, (r.id, "3")), ACCOUNTANT)  # no number: nothing to compare
+
+
+async def test_unapprove_returns_an_order_nothing_was_received_against_to_draft(db):
+    """反审核: back to draft with the comment in its history, approvals start over; not once received."""
+    pw = await make_purchasing_world(db)
+    oid = await approved_po(db, pw, [ln(pw.widget, "10")])
+    before = await snapshot(db)
+    await fails(do_unapprove_purchase_order(db, oid, PURCHASER, "改价"), "PERMISSION_DENIED")
+    await fails(do_unapprove_purchase_order(db, oid, MANAGER, ""), "REQUIRED", "comment")
+    assert await snapshot(db) == before
+    await do_unapprove_purchase_order(db, oid, MANAGER, "供应商调价 the supplier changed its price")
+    row = await get(db, purchase_order, oid)
+    assert (row.status, row.approvals_done, row.approved_at) == ("draft", 0, None)
+    assert (await status_events(db, "purchase_order", oid))[-1] == ("approved", "draft")
+    await do_submit_purchase_order(db, oid, PURCHASER)
+    assert await do_approve_purchase_order(db, oid, MANAGER) == "approved"
+    await receive(db, oid, ((await po_lines(db, oid))[0], "2"), location=pw.w.a1)
+    await fails(do_unapprove_purchase_order(db, oid, MANAGER, "too late"), "INVALID_STATUS")
 
 
 # ---- 7. payments and payables -----------------------------------------------------------------------

@@ -66,6 +66,7 @@ from server.sales.orders import (
     do_create_sales_order,
     do_reject_sales_order,
     do_submit_sales_order,
+    do_unapprove_sales_order,
     do_update_sales_order,
 )
 from server.sales.settings import SalesSettingsChange, do_change_sales_settings
@@ -463,6 +464,31 @@ async def test_cancel_releases_the_reservation(db):
     )
     await fails(ship(db, a, (al, "1", sw.w.a1)), "INVALID_STATUS")
     await fails(do_close_sales_order(db, a, SALES), "INVALID_STATUS")
+
+
+async def test_unapprove_releases_the_reservation_and_returns_to_draft(db):
+    """反审核: an approved order nothing was shipped against goes back to draft with its reason, its
+    reservation released; resubmitted it is approved again. Once shipped, it cannot be un-approved."""
+    sw = await make_sales_world(db)
+    a = await approved_so(db, sw, [ln(sw.widget, "10")])
+    before = await snapshot(db)
+    await fails(do_unapprove_sales_order(db, a, SALES_MANAGER, "  "), "REQUIRED", "comment")
+    await fails(do_unapprove_sales_order(db, a, SALES, "客户改单"), "PERMISSION_DENIED")
+    assert await snapshot(db) == before
+    await do_unapprove_sales_order(db, a, SALES_MANAGER, "客户改单 customer changed the order")
+    row = await get(db, sales_order, a)
+    assert (row.status, row.approvals_done, row.approved_at, await reserved(db)) == (
+        "draft",
+        0,
+        None,
+        {(sw.widget, sw.w.wh1): 0},
+    )
+    assert (await status_events(db, "sales_order", a))[-1] == ("approved", "draft")
+    await fails(do_unapprove_sales_order(db, a, SALES_MANAGER, "again"), "INVALID_STATUS")
+    assert await do_submit_sales_order(db, a, SALES) == "approved"
+    (al,) = await so_lines(db, a)
+    await ship(db, a, (al, "1", sw.w.a1))
+    await fails(do_unapprove_sales_order(db, a, SALES_MANAGER, "too late"), "INVALID_STATUS")
 
 
 # ---- 3. reservation -----------------------------------------------------------------------------------

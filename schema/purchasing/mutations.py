@@ -237,6 +237,13 @@ class PurchasingMutation:
     async def reject_purchase_order(self, info: Info, id: strawberry.ID, comment: str) -> PurchaseOrderPayload:
         return await _transition(orders.do_reject_purchase_order)(info, id, comment)
 
+    @strawberry.mutation(
+        description="反审核: take back the approval of an order nothing was received against; the comment (why) is required.",
+        extensions=needs("purchase.order.approve"),
+    )
+    async def unapprove_purchase_order(self, info: Info, id: strawberry.ID, comment: str) -> PurchaseOrderPayload:
+        return await _transition(orders.do_unapprove_purchase_order)(info, id, comment)
+
     @strawberry.mutation(description="Cancel an order before any receipt.", extensions=needs("purchase.order.edit"))
     async def cancel_purchase_order(self, info: Info, id: strawberry.ID, comment: str = "") -> PurchaseOrderPayload:
         return await _transition(orders.do_cancel_purchase_order)(info, id, comment)

@@ -206,6 +206,16 @@ class SalesMutation:
         return await _transition(orders.do_reject_sales_order)(info, id, comment)
 
     @strawberry.mutation(
+        description=(
+            "反审核: take back the approval of an order nothing was shipped or invoiced against; its "
+            "reservation is released; the comment (why) is required."
+        ),
+        extensions=needs("sales.order.approve"),
+    )
+    async def unapprove_sales_order(self, info: Info, id: strawberry.ID, comment: str) -> SalesOrderPayload:
+        return await _transition(orders.do_unapprove_sales_order)(info, id, comment)
+
+    @strawberry.mutation(
         description="Cancel before shipping; releases the reservation.", extensions=needs("sales.order.edit")
     )
     async def cancel_sales_order(self, info: Info, id: strawberry.ID, comment: str = "") -> SalesOrderPayload:

@@ -265,6 +265,7 @@ ACTION_NAMES: dict[str, str] = {
     "reverse": "冲销",
     "delete": "删除",
     "reopen": "反结账",
+    "unapprove": "反审核",
 }
 
 

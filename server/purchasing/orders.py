@@ -263,6 +263,25 @@ async def do_reject_purchase_order(db: Database, order_id: int, principal: Princ
         await _transition(conn, row, "rejected", "rejected", principal, comment=comment)
 
 
+async def do_unapprove_purchase_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
+    """反审核: take back the approval of an order nothing was received against. It returns to draft with
+    the comment (why) in its history (and the audit log), to be corrected and submitted again; the approvals
+    start over. An order something was received against is not un-approved: return the goods or
+    close it."""
+    comment = clean_comment(PurchasingError, comment, required=True)
+    require_permission(principal, "purchase.order.approve")
+    async with db.write() as conn:
+        row = await lock_row(conn, purchase_order, order_id, "purchase_order", principal)
+        require_status(row, ("approved",), "purchase_order", "unapprove")
+        if await _anything_received(conn, order_id):  # a receipt whose goods were all rejected too
+            raise PurchasingError(
+                "INVALID_STATUS", "id", what="purchase_order", status="partially_received", action="unapprove"
+            )
+        await _transition(
+            conn, row, "unapproved", "draft", principal, comment=comment, approvals_done=0, approved_at=None
+        )
+
+
 async def do_cancel_purchase_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Cancel an order before anything was received against it."""
     require_permission(principal, "purchase.order.edit")

@@ -467,6 +467,33 @@ async def do_reject_sales_order(db: Database, order_id: int, principal: Principa
         await _transition(conn, row, "rejected", "rejected", principal, comment=comment, reason=step["reason"])
 
 
+async def do_unapprove_sales_order(db: Database, order_id: int, principal: Principal, comment: str) -> None:
+    """反审核: take back the approval of an order nothing was shipped or invoiced against. Its stock
+    reservation is released and it returns to draft with the comment (why) in its history (and the audit
+    log); submitted again, it goes through every approval step anew."""
+    comment = clean_comment(SalesError, comment, required=True)
+    require_permission(principal, "sales.order.approve")
+    async with db.write() as conn:
+        row = await lock_row(conn, sales_order, order_id, "sales_order", principal)
+        require_status(row, ("approved",), "sales_order", "unapprove")
+        acted_on = (
+            await conn.execute(
+                select(sales_order_line.c.id)
+                .where(
+                    sales_order_line.c.order_id == order_id,
+                    (sales_order_line.c.shipped_qty > 0) | (sales_order_line.c.invoiced_qty > 0),
+                )
+                .limit(1)
+            )
+        ).first()
+        if acted_on is not None:
+            raise SalesError("INVALID_STATUS", "id", what="sales_order", status="partially_shipped", action="unapprove")
+        await release_order(conn, order_id)
+        await _transition(
+            conn, row, "unapproved", "draft", principal, comment=comment, approvals_done=0, approved_at=None
+        )
+
+
 async def do_cancel_sales_order(db: Database, order_id: int, principal: Principal | None, comment: str = "") -> None:
     """Cancel an order before anything was shipped; its reservation is released."""
     require_permission(principal, "sales.order.edit")
