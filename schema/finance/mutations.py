@@ -115,6 +115,13 @@ class BooksMutation:
     async def setup_books(self, info: Info, standard: AccountingStandard) -> FinancePayload:
         return await _ok(info, lambda: books.do_setup_books(info.context.db, standard.value, _principal(info)))
 
+    @strawberry.mutation(
+        description="How many days after today a business date may lie (0: none; at most 366).",
+        extensions=needs("finance.admin"),
+    )
+    async def set_business_date_horizon(self, info: Info, days: int) -> FinancePayload:
+        return await _ok(info, lambda: books.do_set_business_date_horizon(info.context.db, days, _principal(info)))
+
     @strawberry.mutation(description="Add a sub-account (明细科目).", extensions=needs("finance.admin"))
     async def add_account(self, info: Info, input: AccountInput) -> FinancePayload:
         dimensions = None if input.dimensions is None else [d.value for d in input.dimensions]

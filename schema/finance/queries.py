@@ -3,7 +3,7 @@ the trial balance, statements (with XLSX/PDF download links), ledgers, partner s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import strawberry
 from sqlalchemy import select
@@ -33,7 +33,8 @@ from schema.finance.types import (
     money,
 )
 from schema.relay import Connection, decode_id, paginate, to_global_id
-from server.finance import statements
+from server.core import clock
+from server.finance import books, statements
 from server.finance.chart import CASH_FLOW_ITEMS, ROLE_NAMES
 from server.finance.errors import FinanceError as DomainFinanceError
 from server.finance.ledger import books_standard
@@ -41,8 +42,21 @@ from server.finance.models import account, accounting_period, expense_bill, expe
 from server.finance.poster import poster_lag, set_aside_count, set_aside_events
 
 
+@strawberry.type(description="业务日期: a business date may lie at most futureDays after today.")
+class BusinessDateSettings:
+    future_days: int
+    latest_date: date
+
+
 @strawberry.type
 class FinanceQuery:
+    @strawberry.field(
+        description="How far ahead business dates may lie (setBusinessDateHorizon).", extensions=needs("finance.view")
+    )
+    async def business_date_settings(self, info: Info) -> BusinessDateSettings:
+        days = await books.business_date_horizon(info.context.db)
+        return BusinessDateSettings(future_days=days, latest_date=clock.today() + timedelta(days=days))
+
     @strawberry.field(description="The chart of accounts (科目表).", extensions=needs("finance.view"))
     async def accounts(self, info: Info) -> list[Account]:
         async with info.context.db.read() as conn:

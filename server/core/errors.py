@@ -65,6 +65,10 @@ SHARED_MESSAGES: dict[str, tuple[str, str]] = {
     "WRONG_ORDER": ("该行不属于此采购订单。", "This line does not belong to the purchase order."),
     "OVER_RETURN": ("退货数量超过可退数量 {available}。", "The return exceeds the returnable quantity {available}."),
     "OVER_PAYMENT": ("金额超过未付余额 {open}。", "The amount exceeds the open balance {open}."),
+    "DATE_IN_FUTURE": (
+        "业务日期不能晚于 {latest}（今天加上允许提前的天数）。",
+        "The business date cannot be after {latest} (today plus the days ahead the company allows).",
+    ),
 }
 
 #: Codes about the request itself (``ApiError``, ``server/web/guard.py``), reported as GraphQL or HTTP

@@ -27,6 +27,7 @@ from server.auth import scope
 from server.auth.principal import Principal
 from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
@@ -212,7 +213,7 @@ async def record_money(
         party = book.party
         if (await conn.execute(select(party.c.id).where(party.c.id == party_id))).first() is None:
             raise book.error_cls("NOT_FOUND", book.party_field, what=party.name)
-        day = on or clock.today()
+        day = await business_day(conn, on, book.error_cls, _camel(book.money_date))
         number = await next_number(conn, book.money_prefix, day)
         money_id: int = (
             await conn.execute(

@@ -13,6 +13,8 @@ from sqlalchemy import exists, select, update
 
 from server.auth.services import Principal
 from server.core.audit import note_change
+from server.core.business_dates import FUTURE_DAYS_KEY, MAX_FUTURE_DAYS
+from server.core.business_settings import read_setting, write_setting
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.text_limits import check_length, string_length
@@ -206,3 +208,19 @@ async def do_create_department(db: Database, code: str, name: str, principal: Pr
         ).scalar_one()
         note_change(conn, f"department:{dep_id}", after={"code": code, "name": name})
     return dep_id
+
+
+async def do_set_business_date_horizon(db: Database, days: int, principal: Principal | None) -> None:
+    """How many days after today a business date may lie (server/core/business_dates.py); 0–366."""
+    require_permission(principal, "finance.admin")
+    if not 0 <= days <= MAX_FUTURE_DAYS:
+        raise FinanceError("INVALID_VALUE", "days", detail=f"0–{MAX_FUTURE_DAYS}")
+    async with db.write() as conn:
+        before = await read_setting(conn, FUTURE_DAYS_KEY, 0)
+        await write_setting(conn, FUTURE_DAYS_KEY, days, actor_label(principal))
+        note_change(conn, "setting:business_dates", before={"future_days": before}, after={"future_days": days})
+
+
+async def business_date_horizon(db: Database) -> int:
+    async with db.read() as conn:
+        return int(await read_setting(conn, FUTURE_DAYS_KEY, 0))

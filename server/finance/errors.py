@@ -56,6 +56,7 @@ FINANCE = error_vocabulary(
         "NOTHING_TO_DISPOSE": ("该凭证没有待处理财产损溢。", "This voucher holds no stock differences to clear."),
     },
     shared=(
+        "DATE_IN_FUTURE",
         "DUPLICATE_CODE",
         "TOO_MANY_DECIMALS",
         "INVALID_QUANTITY",

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from server.auth.services import Principal
 from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbering import next_number
@@ -79,7 +80,7 @@ async def do_create_expense(
             is None
         ):
             raise FinanceError("NOT_FOUND", "departmentId", what="department")
-        on = data.expense_date or clock.today()
+        on = await business_day(conn, data.expense_date, FinanceError, "expenseDate")
         number = await next_number(conn, "EX", on)
         tax = tax_fen(amount, rate)
         expense_id = (

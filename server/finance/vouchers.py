@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from server.auth.services import Principal
 from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.database import Database
 from server.core.numbers import NumberError, parse_rate, round_half_up_div
 from server.core.text_limits import collect_length
@@ -92,6 +93,7 @@ async def do_create_voucher(db: Database, data: VoucherInput, principal: Princip
     async with db.write() as conn:
         await books_standard(conn)
         lines = await _parse_lines(conn, data)
+        await business_day(conn, data.voucher_date, FinanceError, "voucherDate")
         period, _ = await posting_period(conn, data.voucher_date, strict=True)
         spec = VoucherSpec(lines=lines, document_date=data.voucher_date, memo=data.memo.strip(), origin="manual")
         voucher_id = await insert_voucher(

@@ -32,6 +32,7 @@ from server.auth import scope
 from server.auth.services import Principal
 from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
@@ -145,7 +146,7 @@ async def do_open_count(db: Database, data: CountInput, principal: Principal | N
                 ).with_for_update()
             )
         ).all()
-        on = data.count_date or clock.today()
+        on = await business_day(conn, data.count_date, InventoryError, "countDate")
         number = await next_number(conn, "SC", on)
         count_id = (
             await conn.execute(

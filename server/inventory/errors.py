@@ -38,9 +38,9 @@ INVENTORY = error_vocabulary(
         ),
         "COUNT_INCOMPLETE": ("还有 {open} 行未盘点或待复盘。", "{open} lines are not counted or wait for a recount."),
         "SAME_PERSON": ("{rule}", "{rule_en}"),
-        "DATE_IN_FUTURE": ("业务日期不能晚于今天。", "The business date cannot be after today."),
     },
     shared=(
+        "DATE_IN_FUTURE",
         "DUPLICATE_CODE",
         "INACTIVE",
         "INVALID_PARENT",

@@ -21,6 +21,7 @@ from server.auth import scope
 from server.auth.services import Principal
 from server.catalog.models import product, product_unit, unit
 from server.core import clock
+from server.core.business_dates import business_day
 from server.core.database import Database
 from server.core.errors import ErrorCollector
 from server.core.idempotency import check_key, request_hash, stored_key
@@ -357,16 +358,17 @@ async def _run(
     on: date | None = None,
 ) -> OperationResult:
     """One stock primitive, as ``principal`` (``None``: the system): its permission and warehouses
-    decide through server/auth/scope.py. ``on``: its business date (``None``: today); a date after
-    today is refused before anything is written."""
+    decide through server/auth/scope.py. ``on``: its business date (``None``: today); a date beyond
+    the company's horizon (server/core/business_dates.py) is refused before anything is written."""
     scope.require(principal, PRIMITIVE_PERMISSIONS.get(op_type, "stock.adjust"), InventoryError)
     actor, warehouses = actor_label(principal), scope.warehouses(principal)
     if len(reference) > REFERENCE_MAX:
         raise InventoryError("INVALID_VALUE", "reference", detail=f"≤ {REFERENCE_MAX} chars")
     if len(reason) > REASON_MAX:
         raise InventoryError("INVALID_VALUE", "reason", detail=f"≤ {REASON_MAX} chars")
-    if on is not None and on > clock.today():
-        raise InventoryError("DATE_IN_FUTURE", "date")
+    if on is not None and on > clock.today():  # only then is the company's horizon read
+        async with db.read() as conn:
+            await business_day(conn, on, InventoryError, "date")
     digest = None
     if idempotency_key is not None:
         check_key(idempotency_key, InventoryError)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
 from server.auth.services import Principal
-from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
@@ -120,7 +120,7 @@ async def do_dispatch_transfer(
         if len(from_warehouses) != 1:
             raise InventoryError("WRONG_WAREHOUSE", "lines", detail="one source warehouse per transfer")
         transit = await transit_location(conn, data.to_warehouse_id)
-        on = data.dispatch_date or clock.today()
+        on = await business_day(conn, data.dispatch_date, InventoryError, "dispatchDate")
         number = await next_number(conn, "TR", on)
         actor = actor_label(principal)
         lines = [

@@ -32,8 +32,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
-from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbering import next_number
@@ -194,7 +194,7 @@ async def _create_bill(conn: AsyncConnection, data: BillInput, principal: Princi
             )
         )
     c.raise_if_any()
-    bill_date = data.bill_date or clock.today()
+    bill_date = await business_day(conn, data.bill_date, PurchasingError, "billDate")
     due_date = data.due_date or bill_date + timedelta(days=sup.payment_terms_days)
     if due_date < bill_date:
         raise PurchasingError("INVALID_VALUE", "dueDate", detail="before the bill date")

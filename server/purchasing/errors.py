@@ -36,6 +36,7 @@ PURCHASING = error_vocabulary(
         ),
     },
     shared=(
+        "DATE_IN_FUTURE",
         "INACTIVE",
         "TOO_MANY_DECIMALS",
         "INVALID_QUANTITY",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
-from server.core import clock
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbers import scaled_to_decimal
@@ -93,7 +93,7 @@ async def _build(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate an order and compute its lines and totals (VAT per line, to the fen)."""
     c = Collector()
-    order_date = data.order_date or clock.today()
+    order_date = await business_day(conn, data.order_date, PurchasingError, "orderDate")
     await check_header(
         conn,
         PURCHASE_ORDERS,

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
 from server.auth.services import Principal
-from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
@@ -140,7 +140,7 @@ async def do_receive_goods(
 async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Principal | None) -> int:
     c = Collector()
     settings = await load_purchase_settings(conn)
-    receipt_date = data.receipt_date or clock.today()
+    receipt_date = await business_day(conn, data.receipt_date, PurchasingError, "receiptDate")
     order = None
     order_lines: dict[int, AnyRow] = {}
     if data.order_id is not None:
@@ -557,7 +557,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
         checked.append((i, r, qty, ln.location_id or r.location_id))
     c.raise_if_any()
 
-    return_date = data.return_date or clock.today()
+    return_date = await business_day(conn, data.return_date, PurchasingError, "returnDate")
     number = await next_number(conn, "PR", return_date)
     actor = actor_label(principal)
     stock_lines, out = [], []

@@ -29,6 +29,7 @@ SALES = error_vocabulary(
         "CUSTOMER_MISMATCH": ("单据属于另一个客户。", "The document belongs to another customer."),
     },
     shared=(
+        "DATE_IN_FUTURE",
         "INACTIVE",
         "TOO_MANY_DECIMALS",
         "INVALID_QUANTITY",

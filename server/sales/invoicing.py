@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
 from server.catalog.models import product, unit
-from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbering import next_number
@@ -200,7 +200,7 @@ async def do_create_invoice(
             conn,
             data.customer_id,
             lines,
-            data.invoice_date or clock.today(),
+            await business_day(conn, data.invoice_date, SalesError, "invoiceDate"),
             principal,
             data.remarks,
             explicit=len(data.lines),
@@ -536,7 +536,7 @@ async def do_create_credit_note(
             original.customer_id,
             original.id,
             lines,
-            data.credit_date or clock.today(),
+            await business_day(conn, data.credit_date, SalesError, "creditDate"),
             data.reason.strip(),
             principal,
             remarks_field="reason",

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.services import Principal
 from server.catalog.models import product
-from server.core import clock
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbers import fen_to_decimal, round_half_up_div, scaled_to_decimal
@@ -123,7 +123,7 @@ async def _build(
     conn: AsyncConnection, data: SalesOrderInput, principal: Principal | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     c = Collector()
-    order_date = data.order_date or clock.today()
+    order_date = await business_day(conn, data.order_date, SalesError, "orderDate")
     cust = await check_header(
         conn,
         SALES_ORDERS,

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
 from server.auth.services import Principal
-from server.core import clock
 from server.core.audit import note_change
+from server.core.business_dates import business_day
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import DomainError
@@ -224,7 +224,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
             out.append((i, ol, qty, ln.location_id, ln.lot.strip() if ln.lot else None))
     c.raise_if_any()
 
-    ship_date = data.ship_date or clock.today()
+    ship_date = await business_day(conn, data.ship_date, SalesError, "shipDate")
     number = await next_number(conn, "SH", ship_date)
     actor = actor_label(principal)
     consume: dict[tuple[int, int], int] = {}
@@ -403,7 +403,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
         checked.append((i, r, q[1], ln.location_id or r.location_id))
     c.raise_if_any()
 
-    return_date = data.return_date or clock.today()
+    return_date = await business_day(conn, data.return_date, SalesError, "returnDate")
     number = await next_number(conn, "SR", return_date)
     actor = actor_label(principal)
     done = {r.id: (r.returned_qty, r.returned_cost_fen) for r in rows.values()}
