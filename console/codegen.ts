@@ -20,6 +20,7 @@ const config: CodegenConfig = {
           Quantity: 'string',
           Date: 'string',
           DateTime: 'string',
+          Upload: 'File',
         },
       },
     },

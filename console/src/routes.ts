@@ -9,6 +9,7 @@ import { routes as sales } from './sales/routes'
 import { routes as inventory } from './inventory/routes'
 import { routes as finance } from './finance/routes'
 import { routes as admin } from './admin/routes'
+import { routes as imports } from './imports/routes'
 
 export const consoleRoutes: RouteRecordRaw[] = [
   ...reports,
@@ -19,4 +20,5 @@ export const consoleRoutes: RouteRecordRaw[] = [
   ...inventory,
   ...finance,
   ...admin,
+  ...imports,
 ]

@@ -36,20 +36,29 @@ export function whenSignedOut(callback: () => void): void {
   onSignedOut = callback
 }
 
+/** What every request to /graphql carries: the session cookie, the CSRF header, the language
+ * (the urql client's and the multipart upload's — src/imports/importOperations.ts). */
+export function fetchOptions(): RequestInit & { headers: Record<string, string> } {
+  const headers: Record<string, string> = { 'accept-language': currentLocale() }
+  const csrf = csrfToken()
+  if (csrf) headers['x-csrf-token'] = csrf
+  return { credentials: 'same-origin', headers }
+}
+
+/** Errors of a GraphQL response: back to sign-in when the server refused the session. */
+export function checkSession(errors: readonly { extensions?: Record<string, unknown> | null }[]): void {
+  if (errors.some((e) => e.extensions?.code === 'CSRF_REFUSED')) onSignedOut()
+}
+
 export const client = new Client({
   url: '/graphql',
   preferGetMethod: false,
   requestPolicy: 'cache-and-network',
-  fetchOptions: () => {
-    const headers: Record<string, string> = { 'accept-language': currentLocale() }
-    const csrf = csrfToken()
-    if (csrf) headers['x-csrf-token'] = csrf
-    return { credentials: 'same-origin', headers }
-  },
+  fetchOptions,
   exchanges: [
     mapExchange({
       onError(error) {
-        if (error.graphQLErrors.some((e) => e.extensions?.code === 'CSRF_REFUSED')) onSignedOut()
+        checkSession(error.graphQLErrors)
       },
     }),
     cacheExchange,
