@@ -155,3 +155,21 @@ test('a keeper receives a PO with a lot and a rejection, an accountant bills it,
   assert.equal(Number(payment.unallocated), 0)
   assert.deepEqual(payment.allocations.map((a) => [a.bill.number, Number(a.amount)]), [[billNumber, Number(bill.total)]])
 })
+
+test('a purchase manager un-approves (反审核) an order nothing was received against, with a reason', { timeout: 60_000 }, async () => {
+  const order = await approvedOrder()
+  await withPage(browser, 'unapprove-manager', async (page) => {
+    await signIn(page, server.base, MANAGER.username, MANAGER.password)
+    await page.goto(`${server.base}/purchasing/orders/${encodeURIComponent(order.id)}`)
+    await page.click('[data-test=po-unapprove]')
+    await page.locator('.el-popover:visible [data-test=comment-confirm]').click() // no reason: the server refuses
+    await page.getByText('此项必填').first().waitFor()
+    await page.locator('.el-popover:visible textarea[data-test=comment-input]').fill('供应商调价，重新报价')
+    await page.locator('.el-popover:visible [data-test=comment-confirm]').click()
+    await page.locator('[data-test=po-status]').filter({ hasText: '草稿' }).waitFor()
+    await page.locator('[data-test=po-history]').getByText('供应商调价，重新报价').waitFor()
+  })
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const r = await api(server.base, 'query($id: ID!) { node(id: $id) { ... on PurchaseOrder { status } } }', { id: order.id }, admin)
+  assert.equal(r.node.status, 'DRAFT')
+})

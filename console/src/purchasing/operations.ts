@@ -179,3 +179,12 @@ export const PurchaseOrderChanges = graphql(`
     }
   }
 `)
+
+export const UnapprovePurchaseOrderMutation = graphql(`
+  mutation UnapprovePurchaseOrder($id: ID!, $comment: String!) {
+    unapprovePurchaseOrder(id: $id, comment: $comment) {
+      order { id number status }
+      errors { field code message }
+    }
+  }
+`)

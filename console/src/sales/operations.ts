@@ -169,3 +169,12 @@ export const SalesOrderChanges = graphql(`
     }
   }
 `)
+
+export const UnapproveSalesOrderMutation = graphql(`
+  mutation UnapproveSalesOrder($id: ID!, $comment: String!) {
+    unapproveSalesOrder(id: $id, comment: $comment) {
+      order { id number status }
+      errors { field code message }
+    }
+  }
+`)
