@@ -3,6 +3,7 @@ import type zh from './zh-CN'
 const en: typeof zh = {
   app: { title: 'jxc', language: 'Language', signOut: 'Sign out', loading: 'Loading…' },
   menu: {
+    audit: 'Audit log',
     dashboard: 'Dashboard',
     catalog: 'Catalog',
     products: 'Products',
@@ -59,6 +60,13 @@ const en: typeof zh = {
     message: 'Error',
     code: 'Code',
     filter: 'Filter errors',
+  },
+  audit: {
+    title: 'Audit log',
+    at: 'When',
+    actor: 'Who',
+    operation: 'Operation',
+    target: 'Record',
   },
   signIn: {
     title: 'Sign in to jxc',

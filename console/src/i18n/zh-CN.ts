@@ -1,6 +1,7 @@
 export default {
   app: { title: 'jxc 进销存', language: '语言', signOut: '退出登录', loading: '加载中…' },
   menu: {
+    audit: '审计日志',
     dashboard: '经营概览',
     catalog: '商品',
     products: '商品列表',
@@ -57,6 +58,13 @@ export default {
     message: '错误',
     code: '错误代码',
     filter: '筛选错误',
+  },
+  audit: {
+    title: '审计日志',
+    at: '时间',
+    actor: '操作人',
+    operation: '操作',
+    target: '对象',
   },
   signIn: {
     title: '登录 jxc',
