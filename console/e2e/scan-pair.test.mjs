@@ -23,7 +23,8 @@ after(async () => {
 test('a warehouse supervisor pairs a handheld by QR code and link', { timeout: 120_000 }, async () => {
   const link = await withPage(browser, 'scan-pair', async (page) => {
     await signIn(page, server.base, KEEPER.username, KEEPER.password)
-    await page.goto(`${server.base}/scan/pair`)
+    await page.locator('[data-test=menu]').getByText('配对扫码枪').click() // the menu leads to the pairing page
+    await page.waitForURL(/\/scan\/pair$/)
     await page.fill('[data-test=pair-name]', 'gun-07')
     await page.click('[data-test=pair-create]')
     await page.locator('[data-test=pair-qr] svg').waitFor()

@@ -3,6 +3,7 @@ import type zh from './zh-CN'
 const en: typeof zh = {
   app: { title: 'jxc', language: 'Language', signOut: 'Sign out', loading: 'Loading…' },
   menu: {
+    pairDevice: 'Pair a handheld',
     audit: 'Audit log',
     dashboard: 'Dashboard',
     catalog: 'Catalog',

@@ -1,6 +1,7 @@
 export default {
   app: { title: 'jxc 进销存', language: '语言', signOut: '退出登录', loading: '加载中…' },
   menu: {
+    pairDevice: '配对扫码枪',
     audit: '审计日志',
     dashboard: '经营概览',
     catalog: '商品',

@@ -33,4 +33,10 @@ export const routes: RouteRecordRaw[] = [
     props: true,
     meta: { title: 'transfer.title', permission: 'stock.view', menu: false },
   },
+  {
+    // the pairing page has the handheld layout of /scan: the menu entry leads there
+    path: '/inventory/devices',
+    redirect: '/scan/pair',
+    meta: { title: 'menu.pairDevice', group: 'menu.inventory', permission: 'device.pair' },
+  },
 ]
