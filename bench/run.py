@@ -143,24 +143,7 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
                 f"loadgen CPU {time.process_time() - t0:4.1f}s",
                 flush=True,
             )
-        # list query, sequential
-        conn = Connection(host, port, base.token)
-        await conn.open()
-        for _ in range(20):
-            await conn.post_json("/graphql", {"query": LIST})
-        lat = []
-        for _ in range(LIST_REQUESTS):
-            t = time.perf_counter()
-            status, data = await conn.post_json("/graphql", {"query": LIST})
-            lat.append(time.perf_counter() - t)
-            assert status == 200 and len(data["data"]["stockLevels"]["edges"]) == 100, data
-        conn.close()
-        lat.sort()
-        out["list_p50"] = statistics.median(lat) * 1000
-        out["list_p99"] = lat[int(0.99 * (len(lat) - 1))] * 1000
-        print(
-            f"  {label:<28} 100-row nested list: p50 {out['list_p50']:.1f} ms  p99 {out['list_p99']:.1f} ms", flush=True
-        )
+        out.update(await bench_list(label, host, port, base.token))
 
     # a benchmark that loses writes measures nothing: every successful request is exactly one move
     db = Database(url)
@@ -180,6 +163,45 @@ async def bench_server(label: str, url: str, workers: int, products, locations) 
         flush=True,
     )
     return out
+
+
+async def bench_list(label: str, host: str, port: int, token: str) -> dict:
+    """The 100-row nested list query, sequential: ``list_p50`` / ``list_p99`` in ms."""
+    conn = Connection(host, port, token)
+    await conn.open()
+    for _ in range(20):
+        await conn.post_json("/graphql", {"query": LIST})
+    lat = []
+    for _ in range(LIST_REQUESTS):
+        t = time.perf_counter()
+        status, data = await conn.post_json("/graphql", {"query": LIST})
+        lat.append(time.perf_counter() - t)
+        assert status == 200 and len(data["data"]["stockLevels"]["edges"]) == 100, data
+    conn.close()
+    lat.sort()
+    out = {"list_p50": statistics.median(lat) * 1000, "list_p99": lat[int(0.99 * (len(lat) - 1))] * 1000}
+    print(f"  {label:<28} 100-row nested list: p50 {out['list_p50']:.1f} ms  p99 {out['list_p99']:.1f} ms", flush=True)
+    return out
+
+
+async def list_only() -> int:
+    """``python -m bench.run list``: only the list figure, on SQLite (1 worker) and PostgreSQL if reachable."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        upgrade(url)
+        await seed(url)
+        with running_server(url, workers=1) as base:
+            await bench_list("SQLite", "127.0.0.1", int(base.rsplit(":", 1)[1]), base.token)
+    if await pg_reachable():
+        url = await create_pg_database()
+        try:
+            upgrade(url)
+            await seed(url)
+            with running_server(url, workers=2) as base:
+                await bench_list("PostgreSQL", "127.0.0.1", int(base.rsplit(":", 1)[1]), base.token)
+        finally:
+            await drop_pg_database(url)
+    return 0
 
 
 async def bench_raw_asyncpg(url: str, products, locations, clients: int = 8) -> float:
@@ -374,4 +396,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(list_only() if sys.argv[1:] == ["list"] else main()))

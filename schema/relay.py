@@ -154,15 +154,15 @@ async def paginate(
         start = _offset(after)
         page = query.offset(start)
         make_cursor = lambda i, row: _cursor(start + i)  # noqa: E731
-    db = info.context.db
-    async with db.read() as conn:
+    context = info.context
+    async with context.read() as conn:
         rows = (await conn.execute(page.limit(size + 1))).all()
     has_next = len(rows) > size
     rows = rows[:size]
     edges = [Edge(node=to_node(row), cursor=make_cursor(i, row)) for i, row in enumerate(rows)]
 
     async def count() -> int:
-        async with db.read() as conn:
+        async with context.read() as conn:
             return (await conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
 
     return Connection(

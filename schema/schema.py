@@ -23,7 +23,7 @@ from schema.batching import ById
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.types import Category, Product, Unit, product_from_id
-from schema.context import Context
+from schema.context import Context, SharedReads
 from schema.cost import QueryCostLimit
 from schema.error_policy import ErrorPolicy, JxcSchema
 from schema.finance.mutations import FinanceMutation
@@ -267,6 +267,7 @@ def _build_schema(rules: list) -> strawberry.Schema:
         extensions=[
             CheckPrincipalPerOperation,
             ErrorPolicy,
+            SharedReads,  # schema/context.py: a query's reads share one connection
             TextGuard,  # schema/text_guard.py: no NUL or lone surrogate in any text
             QueryCostLimit,
             lambda: AddValidationRules(rules),

@@ -30,8 +30,9 @@ from server.finance.models import (
     posting_rule,
     voucher,
     voucher_line,
+    voucher_renumbering,
 )
-from server.integrations.models import webhook_delivery, webhook_endpoint
+from server.integrations.models import external_ref, webhook_delivery, webhook_endpoint
 from server.inventory.models import (
     bill_of_materials,
     frozen_location,
@@ -106,6 +107,7 @@ __all__ = [
     "expense_bill",
     "expense_category",
     "expense_payment",
+    "external_ref",
     "frozen_location",
     "goods_receipt",
     "goods_receipt_line",
@@ -167,6 +169,7 @@ __all__ = [
     "user_warehouse",
     "voucher",
     "voucher_line",
+    "voucher_renumbering",
     "warehouse",
     "webhook_delivery",
     "webhook_endpoint",

@@ -701,6 +701,35 @@ CASES: list[Case] = [
         [(("input", "name"), webhook_endpoint.c.name, "name")],
     ),
     Case(
+        "upsertProduct",
+        f'mutation($input: ProductInput!) {{ upsertProduct(source: "shop:test", externalId: "P-1", input: $input) {{ {ERR} }} }}',
+        lambda ids: {
+            "input": {
+                "sku": "SKU-UPSERT",
+                "name": "矿泉水",
+                "spec": "550ml",
+                "baseUnitId": ids["pcs"],
+                "barcodes": [{"code": "INT-0002"}],
+            }
+        },
+        [
+            (("input", "sku"), product.c.sku, "sku"),
+            (("input", "name"), product.c.name, "name"),
+            (("input", "spec"), product.c.spec, "spec"),
+            (("input", "barcodes", 0, "code"), barcode.c.code, "barcodes.0.code"),
+        ],
+        fill={("input", "barcodes", 0, "code"): lambda n: "X" * n},
+    ),
+    Case(
+        "upsertCustomer",
+        f'mutation($input: PartnerInput!) {{ upsertCustomer(source: "shop:test", externalId: "C-1", input: $input) {{ {ERR} }} }}',
+        lambda ids: {"input": {"code": "C010", "name": "广州超市", "invoiceTitle": "广州超市有限公司"}},
+        [
+            (("input", "invoiceTitle"), customer.c.invoice_title, "invoiceTitle"),
+            (("input", "name"), customer.c.name, "name"),
+        ],
+    ),
+    Case(
         "createExpense",
         f"mutation($input: ExpenseInput!) {{ createExpense(input: $input) {{ {ERR} }} }}",
         lambda ids: {"input": {"category": ids["expense_category"], "amount": "10.00", "description": "快递费"}},
@@ -950,6 +979,54 @@ NOT_STORED = {
         "input.items.number": "1–20 characters or INVALID_VALUE (tests/test_opening_balances.py)",
         "input.accounts.accountCode": LOOKUP,
         "input.memo": "≤ 200 characters or INVALID_VALUE (tests/test_opening_balances.py)",
+    },
+    "upsertProduct": {
+        "source": "1–64 of [a-z0-9:._-] or INVALID_SOURCE (tests/test_external_ids.py)",
+        "externalId": "1–128 printable characters or INVALID_EXTERNAL_ID (tests/test_external_ids.py)",
+    },
+    "upsertCustomer": {
+        "source": "1–64 of [a-z0-9:._-] or INVALID_SOURCE (tests/test_external_ids.py)",
+        "externalId": "1–128 printable characters or INVALID_EXTERNAL_ID (tests/test_external_ids.py)",
+        **dict.fromkeys(
+            (
+                "input.code",
+                "input.contactName",
+                "input.phone",
+                "input.email",
+                "input.address",
+                "input.taxId",
+                "input.currency",
+                "input.bankName",
+                "input.bankAccount",
+                "input.creditLimit",
+                "input.discount",
+                "input.salesperson",
+            ),
+            "the partners' own checks: same as createCustomer (server/partners/services.py)",
+        ),
+    },
+    "upsertSupplier": {
+        "source": "1–64 of [a-z0-9:._-] or INVALID_SOURCE (tests/test_external_ids.py)",
+        "externalId": "1–128 printable characters or INVALID_EXTERNAL_ID (tests/test_external_ids.py)",
+        **dict.fromkeys(
+            (
+                "input.code",
+                "input.name",
+                "input.contactName",
+                "input.phone",
+                "input.email",
+                "input.address",
+                "input.taxId",
+                "input.currency",
+                "input.bankName",
+                "input.bankAccount",
+                "input.creditLimit",
+                "input.invoiceTitle",
+                "input.discount",
+                "input.salesperson",
+            ),
+            "the partners' own checks: same as createSupplier (server/partners/services.py)",
+        ),
     },
     "createWebhookEndpoint": {
         "input.url": "INVALID_URL past 2,000 chars (tests/test_webhooks.py, invalid registrations)",

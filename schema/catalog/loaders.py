@@ -13,6 +13,9 @@ class CatalogLoaders(DomainLoaders):
     def unit(self) -> ById:
         return by_id(self.db, unit)
 
+    def _units(self) -> ById:
+        return self.unit
+
     @cached_property
     def category(self) -> ById:
         return by_id(self.db, category)
@@ -23,13 +26,13 @@ class CatalogLoaders(DomainLoaders):
 
     @cached_property
     def product_units(self) -> Children:
-        """A product's alternative units, by product id."""
-        return many(self.db, product_unit, "product_id", product_unit.c.id)
+        """A product's alternative units, by product id (their units primed into ``unit``)."""
+        return many(self.db, product_unit, "product_id", product_unit.c.id, with_row=(unit, "unit_id", self._units))
 
     @cached_property
     def barcodes(self) -> Children:
-        """A product's barcodes, by product id."""
-        return many(self.db, barcode, "product_id", barcode.c.id)
+        """A product's barcodes, by product id (their pack units primed into ``unit``)."""
+        return many(self.db, barcode, "product_id", barcode.c.id, with_row=(unit, "unit_id", self._units))
 
     @cached_property
     def child_categories(self) -> Children:

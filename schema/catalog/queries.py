@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
+from schema.batching import labelled, prime, record
 from schema.catalog.inputs import OrderDirection, ProductFilter, ProductOrder
 from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.relay import Connection, decode_id, paginate
@@ -32,12 +33,28 @@ async def _category_subtree(info: Info, root_id: int) -> list[int]:
     return out
 
 
-def _product_node(row) -> Product:
-    return Product.from_row(row, row.precision)
+_cat = category.alias("j_category")
+
+
+def _product_node(info: Info):
+    """Products of a page; their base units and categories, read with them, go into the loaders."""
+    catalog = info.context.loaders.catalog
+
+    def node(row) -> Product:
+        prime(catalog.product, record(row, product, "p"))
+        prime(catalog.unit, record(row, unit, "u"))
+        prime(catalog.category, record(row, _cat, "c"))
+        return Product.from_row(row, row.precision)
+
+    return node
 
 
 def _product_query():
-    return select(product, unit.c.precision).join(unit, unit.c.id == product.c.base_unit_id)
+    return (
+        select(product, unit.c.precision, *labelled(product, "p"), *labelled(unit, "u"), *labelled(_cat, "c"))
+        .join(unit, unit.c.id == product.c.base_unit_id)
+        .outerjoin(_cat, _cat.c.id == product.c.category_id)
+    )
 
 
 @strawberry.type
@@ -68,7 +85,7 @@ class CatalogQuery:
             q = q.where(product.c.active == f.active)
         order = order_by or ProductOrder()
         q = q.order_by(_order(product.c[order.field.value], order.direction), product.c.id)
-        return await paginate(info, q, _product_node, first=first, after=after)
+        return await paginate(info, q, _product_node(info), first=first, after=after)
 
     @strawberry.field(
         description="The product a barcode belongs to (GTIN or internal code).", extensions=needs("catalog.view")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_can, needs
+from schema.batching import held, now_or_later
+from schema.integrations.external_ids import ExternalId, external_ids_field
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money, Quantity
 from server.core.errors import ApiError
@@ -80,8 +83,8 @@ class ProductUnit:
     _unit_id: strawberry.Private[int]
 
     @strawberry.field
-    async def unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._unit_id))
+    def unit(self, info: Info) -> Unit:
+        return now_or_later(info.context.loaders.catalog.unit, self._unit_id, Unit.from_row)
 
 
 @strawberry.type(description="A barcode of a product (GTIN or internal code), optionally for a pack unit.")
@@ -91,10 +94,10 @@ class Barcode:
     _unit_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The unit this barcode stands for; null means the base unit.")
-    async def unit(self, info: Info) -> Unit | None:
+    def unit(self, info: Info) -> Unit | None:
         if self._unit_id is None:
             return None
-        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._unit_id))
+        return now_or_later(info.context.loaders.catalog.unit, self._unit_id, Unit.from_row)
 
 
 @strawberry.type(description="A product (商品).")
@@ -138,14 +141,14 @@ class Product(Node):
         )
 
     @strawberry.field
-    async def category(self, info: Info) -> Category | None:
+    def category(self, info: Info) -> Category | None:
         if self._category_id is None:
             return None
-        return Category.from_row(await info.context.loaders.catalog.category.load(self._category_id))
+        return now_or_later(info.context.loaders.catalog.category, self._category_id, Category.from_row)
 
     @strawberry.field
-    async def base_unit(self, info: Info) -> Unit:
-        return Unit.from_row(await info.context.loaders.catalog.unit.load(self._base_unit_id))
+    def base_unit(self, info: Info) -> Unit:
+        return now_or_later(info.context.loaders.catalog.unit, self._base_unit_id, Unit.from_row)
 
     @strawberry.field(description="Alternative units with conversion factors.")
     async def units(self, info: Info) -> list[ProductUnit]:
@@ -159,6 +162,25 @@ class Product(Node):
     async def barcodes(self, info: Info) -> list[Barcode]:
         rows = await info.context.loaders.catalog.barcodes.load(self._pk)
         return [Barcode(code=r.code, kind=r.kind, _unit_id=r.unit_id) for r in rows]
+
+    @strawberry.field(description="The ids other systems know this product by (upsertProduct), by source.")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return await external_ids_field(info, "product", self._pk)
+
+
+def product_now_or_later(info: Info, product_id: int) -> Product | None:
+    """``product_from_id`` at once when the loaders hold the product and its base unit (a page primed
+    them), else an awaitable of it (for plain resolvers: ``now_or_later``)."""
+    if not caller_can(info, "catalog.view"):
+        raise ApiError("PERMISSION_DENIED", permission="catalog.view")
+    catalog = info.context.loaders.catalog
+    if (product_row := held(catalog.product, product_id)) is None:
+        return cast(Product | None, product_from_id(info, product_id))
+    if (row := product_row.result()) is None:
+        return None
+    if (unit_row := held(catalog.unit, row.base_unit_id)) is None:
+        return cast(Product | None, product_from_id(info, product_id))
+    return Product.from_row(row, unit_row.result().precision)
 
 
 async def product_from_id(info: Info, product_id: int) -> Product | None:

@@ -296,6 +296,13 @@ class PeriodEndMutation:
     async def close_profit_and_loss(self, info: Info, period: int) -> PeriodEndPayload:
         return await _period_end(info, lambda: closing.do_close_profit(info.context.db, period, _principal(info)))
 
+    @strawberry.mutation(
+        description="凭证整理: number the posted vouchers of an open period again in date order (记-0001 …).",
+        extensions=needs("finance.period"),
+    )
+    async def renumber_vouchers(self, info: Info, period: int) -> FinancePayload:
+        return await _ok(info, lambda: closing.do_renumber_vouchers(info.context.db, period, _principal(info)))
+
     @strawberry.mutation(description="结账: close an accounting period.", extensions=needs("finance.period"))
     async def close_period(self, info: Info, period: int) -> FinancePayload:
         return await _ok(info, lambda: closing.do_close_period(info.context.db, period, _principal(info)))

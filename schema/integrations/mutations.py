@@ -1,4 +1,5 @@
-"""Registering and operating webhook endpoints (``webhook.manage``)."""
+"""Registering and operating webhook endpoints (``webhook.manage``); upserting products, customers and
+suppliers by the ids other systems know them by (the permission that creates each)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
-from schema.errors import IntegrationError, run_action
+from schema.catalog.inputs import ProductInput
+from schema.catalog.mutations import _BadId
+from schema.catalog.mutations import _to_domain as product_input
+from schema.catalog.types import Product, product_from_id
+from schema.errors import IntegrationError, invalid_id, run_action
+from schema.integrations.external_ids import SourceArg, UpsertOutcome
 from schema.integrations.inputs import CreateWebhookEndpointInput, UpdateWebhookEndpointInput, endpoint_pk
 from schema.integrations.types import WebhookDelivery, WebhookEndpoint
+from schema.partners.inputs import PartnerInput
+from schema.partners.mutations import _domain as partner_input
+from schema.partners.types import Customer, Supplier
 from server.core import clock
-from server.integrations import endpoints
+from server.integrations import endpoints, external_ids
 from server.integrations.errors import IntegrationErrorCode
 from server.integrations.models import webhook_delivery, webhook_endpoint
 
@@ -55,7 +64,106 @@ async def _run(info: Info, pk: int, action) -> WebhookEndpointPayload:
 
 
 @strawberry.type
+class UpsertProductPayload:
+    product: Product | None
+    outcome: UpsertOutcome | None = strawberry.field(description="Null when refused (see errors).")
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class UpsertCustomerPayload:
+    customer: Customer | None
+    outcome: UpsertOutcome | None = strawberry.field(description="Null when refused (see errors).")
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class UpsertSupplierPayload:
+    supplier: Supplier | None
+    outcome: UpsertOutcome | None = strawberry.field(description="Null when refused (see errors).")
+    errors: list[IntegrationError]
+
+
+async def _upsert_partner(info: Info, kind: str, source: str, external_id: str, input: PartnerInput):
+    action = external_ids.do_upsert_customer if kind == "customer" else external_ids.do_upsert_supplier
+    result, errors = await run_action(
+        info,
+        IntegrationErrorCode,
+        lambda: action(info.context.db, source, external_id, partner_input(input), info.context.principal),
+    )
+    payload = UpsertCustomerPayload if kind == "customer" else UpsertSupplierPayload
+    if errors or result is None:
+        return payload(**{kind: None, "outcome": None, "errors": errors})
+    node_type = Customer if kind == "customer" else Supplier
+    row = await getattr(info.context.loaders.partners, kind).load(result[0])
+    return payload(**{kind: node_type.from_row(row), "outcome": UpsertOutcome(result[1]), "errors": []})
+
+
+_UPSERT = (
+    "Idempotent: the same input again changes nothing (UNCHANGED: no audit entry, no event). An unknown "
+    "external id links the record with the same {key} if it has none from this source yet, else creates one."
+)
+
+
+@strawberry.type
 class IntegrationsMutation:
+    @strawberry.mutation(
+        description="Create or update the product a source (e.g. shop:taobao) knows as externalId. "
+        + _UPSERT.format(key="SKU"),
+        extensions=needs("catalog.edit"),
+    )
+    async def upsert_product(
+        self,
+        info: Info,
+        source_: SourceArg,
+        external_id: str,
+        input: ProductInput,
+    ) -> UpsertProductPayload:
+        try:
+            data = product_input(input)
+        except _BadId as bad:
+            return UpsertProductPayload(
+                product=None,
+                outcome=None,
+                errors=invalid_id(IntegrationErrorCode, bad.field, bad.what, info.context.lang),
+            )
+        result, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: external_ids.do_upsert_product(info.context.db, source_, external_id, data, info.context.principal),
+        )
+        if errors or result is None:
+            return UpsertProductPayload(product=None, outcome=None, errors=errors)
+        return UpsertProductPayload(
+            product=await product_from_id(info, result[0]), outcome=UpsertOutcome(result[1]), errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Create or update the customer a source knows as externalId. " + _UPSERT.format(key="code"),
+        extensions=needs("partner.edit"),
+    )
+    async def upsert_customer(
+        self,
+        info: Info,
+        source_: SourceArg,
+        external_id: str,
+        input: PartnerInput,
+    ) -> UpsertCustomerPayload:
+        return await _upsert_partner(info, "customer", source_, external_id, input)
+
+    @strawberry.mutation(
+        description="Create or update the supplier a source knows as externalId. " + _UPSERT.format(key="code"),
+        extensions=needs("partner.edit"),
+    )
+    async def upsert_supplier(
+        self,
+        info: Info,
+        source_: SourceArg,
+        external_id: str,
+        input: PartnerInput,
+    ) -> UpsertSupplierPayload:
+        return await _upsert_partner(info, "supplier", source_, external_id, input)
+
     @strawberry.mutation(
         description=(
             "Register a webhook endpoint; it receives the events that happen from now on (signed, "

@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from schema.batching import ById, Children, Counts, DomainLoaders, Pages, by_id, child_counts, child_pages, many
-from server.core.database import Database
+from schema.batching import ById, Children, Counts, DomainLoaders, Pages, Reader, by_id, child_counts, child_pages, many
 from server.inventory.models import (
     location,
     lot,
@@ -21,7 +20,7 @@ from server.inventory.models import (
 
 
 class InventoryLoaders(DomainLoaders):
-    def __init__(self, db: Database):
+    def __init__(self, db: Reader):
         super().__init__(db)
         #: the moves a mutation of this request just posted, by operation: its payload needs no read-back
         self.posted_moves: dict[int, list[Any]] = {}

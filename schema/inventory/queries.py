@@ -7,15 +7,16 @@ from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
+from schema.batching import labelled, prime, record
 from schema.inventory.inputs import LocationFilter, StockLevelFilter, StockLevelOrder, StockMoveFilter, pk_or_zero
 from schema.inventory.types import Location, ProductStock, StockLevel, StockMove, Warehouse, precision_of
 from schema.relay import Connection, paginate
 from server.auth import scope
-from server.catalog.models import product, unit
+from server.catalog.models import category, product, unit
 from server.core.numbers import scaled_to_decimal
 from server.core.sql import like_pattern
 from server.inventory import counts, services
-from server.inventory.models import location, product_cost, stock_level, stock_move, warehouse
+from server.inventory.models import location, lot, product_cost, stock_level, stock_move, warehouse
 
 
 def stock_level_query():
@@ -24,6 +25,50 @@ def stock_level_query():
         .join(product, product.c.id == stock_level.c.product_id)
         .join(unit, unit.c.id == product.c.base_unit_id)
     )
+
+
+_cat, _loc, _wh, _lot = (
+    category.alias("j_category"),
+    location.alias("j_location"),
+    warehouse.alias("j_warehouse"),
+    lot.alias("j_lot"),
+)
+
+
+def _stock_level_page_query():
+    """``stock_level_query`` with the rows a list shows beside each level (product, its base unit and
+    category, location, warehouse, lot) in the same statement: ``_stock_level_node`` primes them into
+    the loaders, so the page's nested fields read nothing more (issue #20)."""
+    return (
+        stock_level_query()
+        .add_columns(
+            *labelled(product, "p"),
+            *labelled(unit, "u"),
+            *labelled(_cat, "c"),
+            *labelled(_loc, "l"),
+            *labelled(_wh, "w"),
+            *labelled(_lot, "t"),
+        )
+        .outerjoin(_cat, _cat.c.id == product.c.category_id)
+        .join(_loc, _loc.c.id == stock_level.c.location_id)
+        .join(_wh, _wh.c.id == stock_level.c.warehouse_id)
+        .outerjoin(_lot, _lot.c.id == stock_level.c.lot_id)
+    )
+
+
+def _stock_level_node(info: Info):
+    catalog, inventory = info.context.loaders.catalog, info.context.loaders.inventory
+
+    def node(r) -> StockLevel:
+        prime(catalog.product, record(r, product, "p"))
+        prime(catalog.unit, record(r, unit, "u"))
+        prime(catalog.category, record(r, _cat, "c"))
+        prime(inventory.location, record(r, _loc, "l"))
+        prime(inventory.warehouse, record(r, _wh, "w"))
+        prime(inventory.lot, record(r, _lot, "t"))
+        return StockLevel.from_row(r)
+
+    return node
 
 
 @strawberry.type
@@ -71,7 +116,7 @@ class InventoryQuery:
         after: str | None = None,
     ) -> Connection[StockLevel]:
         f = filter or StockLevelFilter()
-        q = stock_level_query()
+        q = _stock_level_page_query()
         q = q.where(scope.within(caller_warehouses(info), stock_level.c.warehouse_id))
         if (hidden := counts.hidden_book_locations(info.context.principal)) is not None:
             q = q.where(stock_level.c.location_id.not_in(hidden))  # blind counts: no book quantities to counters
@@ -94,7 +139,7 @@ class InventoryQuery:
         else:
             q = q.order_by(product.c.sku, stock_level.c.location_id)
         q = q.order_by(stock_level.c.id)
-        return await paginate(info, q, StockLevel.from_row, first=first, after=after)
+        return await paginate(info, q, _stock_level_node(info), first=first, after=after)
 
     @strawberry.field(description="The stock ledger (库存流水), newest first.", extensions=needs("stock.view"))
     async def stock_moves(

@@ -10,7 +10,8 @@ from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
-from schema.catalog.types import Product, product_from_id
+from schema.batching import now_or_later
+from schema.catalog.types import Product, product_from_id, product_now_or_later
 from schema.relay import Connection, Node, connection_of, page_window, to_global_id
 from schema.scalars import Money, Quantity
 from server.auth import scope
@@ -67,8 +68,8 @@ class Location(Node):
         )
 
     @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._warehouse_id))
+    def warehouse(self, info: Info) -> Warehouse:
+        return now_or_later(info.context.loaders.inventory.warehouse, self._warehouse_id, Warehouse.from_row)
 
     @strawberry.field
     async def parent(self, info: Info) -> Location | None:
@@ -119,21 +120,24 @@ class StockPlace:
     _warehouse_id: strawberry.Private[int]
     _lot_id: strawberry.Private[int | None]
 
+    # plain resolvers: a page of stock levels primed the loaders, so most rows are at hand (now_or_later)
     @strawberry.field
-    async def product(self, info: Info) -> Product:
-        return await product_from_id(info, self._product_id)
+    def product(self, info: Info) -> Product:
+        return product_now_or_later(info, self._product_id)  # type: ignore[return-value]
 
     @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return await _location(info, self._location_id)
+    def location(self, info: Info) -> Location:
+        return now_or_later(info.context.loaders.inventory.location, self._location_id, Location.from_row)
 
     @strawberry.field
-    async def warehouse(self, info: Info) -> Warehouse:
-        return Warehouse.from_row(await info.context.loaders.inventory.warehouse.load(self._warehouse_id))
+    def warehouse(self, info: Info) -> Warehouse:
+        return now_or_later(info.context.loaders.inventory.warehouse, self._warehouse_id, Warehouse.from_row)
 
     @strawberry.field
-    async def lot(self, info: Info) -> Lot | None:
-        return await _lot(info, self._lot_id)
+    def lot(self, info: Info) -> Lot | None:
+        if self._lot_id is None:
+            return None
+        return now_or_later(info.context.loaders.inventory.lot, self._lot_id, Lot.from_row)
 
 
 @strawberry.type(description="Quantity on hand of a product at a location (and lot).")

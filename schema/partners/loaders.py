@@ -8,12 +8,11 @@ from functools import cached_property
 from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
-from schema.batching import ById, Children, DomainLoaders, by_id
-from server.core.database import Database
+from schema.batching import ById, Children, DomainLoaders, Reader, by_id
 from server.partners.models import customer, partner_address, supplier
 
 
-def _addresses(db: Database, kind: str) -> Children:
+def _addresses(db: Reader, kind: str) -> Children:
     async def load(partner_ids: list[int]):
         groups = defaultdict(list)
         async with db.read() as conn:

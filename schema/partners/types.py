@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
+from schema.integrations.external_ids import ExternalId, external_ids_field
 from schema.relay import Node, to_global_id
 from schema.scalars import Decimal_, Money
 from server.auth import scope
@@ -96,6 +97,10 @@ class Supplier(Partner):
             PartnerAddress.from_row(r) for r in await info.context.loaders.partners.supplier_addresses.load(self._pk)
         ]
 
+    @strawberry.field(description="The ids other systems know this supplier by (upsertSupplier), by source.")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return await external_ids_field(info, "supplier", self._pk)
+
 
 @strawberry.type(description="A customer (客户).")
 class Customer(Partner):
@@ -128,3 +133,7 @@ class Customer(Partner):
         return [
             PartnerAddress.from_row(r) for r in await info.context.loaders.partners.customer_addresses.load(self._pk)
         ]
+
+    @strawberry.field(description="The ids other systems know this customer by (upsertCustomer), by source.")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return await external_ids_field(info, "customer", self._pk)

@@ -5,12 +5,13 @@ needs ``finance.period`` and a reason, and is audited.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from server.auth.services import Principal
 from server.core.audit import note_change
 from server.core.clock import utcnow
 from server.core.database import Database
+from server.core.numbering import document_sequence
 from server.core.numbers import fen_to_decimal
 from server.core.sql import dialect_insert
 from server.finance.common import actor_label, require_permission
@@ -23,7 +24,7 @@ from server.finance.ledger import (
     rule_accounts,
     write_voucher,
 )
-from server.finance.models import account, accounting_period, voucher, voucher_line
+from server.finance.models import account, accounting_period, voucher, voucher_line, voucher_renumbering
 from server.finance.poster import post_pending
 
 PL_CATEGORIES = ("revenue", "expense")
@@ -272,3 +273,44 @@ async def do_reopen_period(db: Database, period: int, reason: str, principal: Pr
             .values(status="open", closed_by="", closed_at=None)
         )
         note_change(conn, f"period:{period}", before={"status": "closed"}, after={"status": "open", "reason": reason})
+
+
+async def do_renumber_vouchers(db: Database, period: int, principal: Principal | None) -> int:
+    """凭证整理: number the posted vouchers of an open period again in date order (voucher date, then
+    the order they were posted in), 记-0001 gap-free, and continue the sequence after the last one.
+    Numbers follow posting order otherwise, so wages posted on the 25th before a receipt of the 3rd got
+    the smaller number. The period row is locked (postings into it wait); the guard triggers let posted
+    numbers change only while the period is listed in ``voucher_renumbering``, inside this transaction.
+    Returns how many vouchers got another number. A closed period keeps its numbers."""
+    require_permission(principal, "finance.period")
+    _valid_period(period)
+    async with db.write() as conn:
+        await books_standard(conn)
+        row = await _open_period_for_update(conn, period)
+        if row.status == "closed":
+            raise FinanceError("PERIOD_CLOSED", "period", period=str(period))
+        posted = (
+            await conn.execute(
+                select(voucher.c.id, voucher.c.number)
+                .where(voucher.c.period == period, voucher.c.status == "posted")
+                .order_by(voucher.c.voucher_date, voucher.c.number, voucher.c.id)
+            )
+        ).all()
+        wanted = {r.id: f"记-{i:04d}" for i, r in enumerate(posted, start=1)}
+        moved = [r.id for r in posted if r.number != wanted[r.id]]
+        if moved:
+            await conn.execute(voucher_renumbering.insert().values(period=period))
+            # two steps: the unique (period, number) index never sees two vouchers with one number
+            for vid in moved:
+                await conn.execute(update(voucher).where(voucher.c.id == vid).values(number=f"~{vid}"))
+            for vid in moved:
+                await conn.execute(update(voucher).where(voucher.c.id == vid).values(number=wanted[vid]))
+            await conn.execute(delete(voucher_renumbering).where(voucher_renumbering.c.period == period))
+        await conn.execute(
+            update(document_sequence)
+            .where(document_sequence.c.doc_type == "记", document_sequence.c.year == period)
+            .values(last_no=len(posted))
+        )
+        if moved:
+            note_change(conn, f"period:{period}", after={"renumbered": len(moved), "vouchers": len(posted)})
+        return len(moved)

@@ -59,6 +59,14 @@ cash_flow_rule = Table(
     Column("item", String(40), nullable=False),
 )
 
+# 凭证整理 in progress: the guard triggers let a posted voucher of a listed period change its number;
+# the renumbering inserts and deletes its row in its own transaction (migration 0021)
+voucher_renumbering = Table(
+    "voucher_renumbering",
+    metadata,
+    Column("period", Integer, primary_key=True, autoincrement=False),
+)
+
 accounting_period = Table(
     "accounting_period",
     metadata,

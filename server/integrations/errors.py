@@ -1,11 +1,14 @@
-"""Integration errors: webhook endpoints (their URL, events, filters and secrets) and replays.
+"""Integration errors: webhook endpoints (their URL, events, filters and secrets) and replays; external ids
+(their source and id). The upserts by external id pass on the catalog's and the partners' errors.
 
 Each code is declared here with its messages (Chinese, English); ``IntegrationErrorCode`` — and so the
 API's ``IntegrationErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
 
 from __future__ import annotations
 
+from server.catalog.errors import CATALOG
 from server.core.errors import DomainError, error_vocabulary
+from server.partners.errors import PARTNERS
 
 INTEGRATIONS = error_vocabulary(
     "Integration",
@@ -23,13 +26,26 @@ INTEGRATIONS = error_vocabulary(
             "序号 {sequence} 超出事件日志范围（1 至 {last}）。",
             "Sequence {sequence} is outside the event journal (1 to {last}).",
         ),
+        "INVALID_SOURCE": (
+            "来源无效：需要 1 到 {max} 个字符，只能用小写字母、数字和 : . _ -（例如 shop:taobao）。",
+            "Invalid source: it needs 1 to {max} characters of a-z, 0-9 and : . _ - (e.g. shop:taobao).",
+        ),
+        "INVALID_EXTERNAL_ID": (
+            "外部编号无效：需要 1 到 {max} 个可打印字符。",
+            "Invalid external id: it needs 1 to {max} printable characters.",
+        ),
+        "INVALID_ENTITY_TYPE": (
+            "对象类型无效：只能是 {allowed}。",
+            "Invalid entity type: it must be one of {allowed}.",
+        ),
     },
+    calls=(CATALOG, PARTNERS),
 )
 
 IntegrationErrorCode = INTEGRATIONS.codes
 
 
 class IntegrationError(DomainError):
-    """A webhook endpoint that cannot be registered or changed so."""
+    """A webhook endpoint that cannot be registered or changed so, or an external id that is not one."""
 
     vocabulary = INTEGRATIONS

@@ -1,6 +1,19 @@
-"""Webhook endpoints (with their delivery cursor and its lease) and the delivery log."""
+"""Webhook endpoints (with their delivery cursor and its lease), the delivery log, and the external ids
+other systems know our records by (server/integrations/external_ids.py)."""
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from server.core.db_types import IdType, UtcDateTime, metadata
 
@@ -55,4 +68,22 @@ webhook_delivery = Table(
 )
 Index("ix_webhook_delivery_endpoint", webhook_delivery.c.endpoint_id, webhook_delivery.c.id)
 
-__all__ = ["webhook_delivery", "webhook_endpoint"]
+#: What an external id may name (``external_ref.entity_type``).
+EXTERNAL_ENTITY_TYPES = ("product", "customer", "supplier", "sales_order")
+
+external_ref = Table(
+    "external_ref",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("source", String(64), nullable=False),  # the other system: shop:taobao, erp:kingdee ([a-z0-9:._-])
+    Column("entity_type", String(32), nullable=False),  # EXTERNAL_ENTITY_TYPES
+    Column("external_id", String(128), nullable=False),  # the record's id in that system
+    Column("entity_id", IdType, nullable=False),  # product.id, customer.id, supplier.id or sales_order.id
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "entity_type", "external_id"),
+    CheckConstraint("entity_type IN ('product', 'customer', 'supplier', 'sales_order')", name="entity_type"),
+)
+Index("ix_external_ref_entity", external_ref.c.entity_type, external_ref.c.entity_id)
+
+__all__ = ["EXTERNAL_ENTITY_TYPES", "external_ref", "webhook_delivery", "webhook_endpoint"]
