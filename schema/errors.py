@@ -15,6 +15,7 @@ from server.catalog.errors import CATALOG
 from server.core import errors as domain
 from server.core.audit import audited
 from server.core.idempotency import keys_owned_by
+from server.feedback.errors import FEEDBACK
 from server.finance.errors import FINANCE
 from server.imports.errors import DATA_IMPORT
 from server.integrations.errors import INTEGRATIONS
@@ -55,6 +56,7 @@ OpeningErrorCode, OpeningError = payload_error(OPENING, "An opening-balance rule
 DataImportErrorCode, DataImportError = payload_error(
     DATA_IMPORT, "An import file that cannot be read; nothing was changed."
 )
+FeedbackErrorCode, FeedbackError = payload_error(FEEDBACK, "A feedback rule violation; nothing was changed.")
 IntegrationErrorCode, IntegrationError = payload_error(
     INTEGRATIONS, "A webhook endpoint that cannot be registered or changed so; nothing was changed."
 )
@@ -65,6 +67,7 @@ ERROR_TYPES: dict[type[enum.Enum], type] = {
     OpeningErrorCode: OpeningError,
     DataImportErrorCode: DataImportError,
     IntegrationErrorCode: IntegrationError,
+    FeedbackErrorCode: FeedbackError,
     ScanningErrorCode: ScanningError,
     SalesErrorCode: SalesError,
     PurchasingErrorCode: PurchasingError,

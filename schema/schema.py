@@ -26,6 +26,8 @@ from schema.catalog.types import Category, Product, Unit, product_from_id
 from schema.context import Context, SharedReads
 from schema.cost import QueryCostLimit
 from schema.error_policy import ErrorPolicy, JxcSchema
+from schema.feedback.mutations import FeedbackMutation
+from schema.feedback.queries import FeedbackQuery
 from schema.finance.mutations import FinanceMutation
 from schema.finance.queries import FinanceQuery
 from schema.imports.mutations import ImportsMutation
@@ -212,6 +214,7 @@ class Query(
     OpeningQuery,
     ReportsQuery,
     IntegrationsQuery,
+    FeedbackQuery,
 ):
     pass
 
@@ -235,6 +238,7 @@ class Mutation(
     ImportsMutation,
     ReportsMutation,
     IntegrationsMutation,
+    FeedbackMutation,
 ):
     pass
 

@@ -17,6 +17,7 @@ from server.core.db_types import metadata
 from server.core.idempotency import idempotency_key
 from server.core.numbering import document_sequence
 from server.events.models import event, event_counter
+from server.feedback.models import feedback
 from server.finance.models import (
     account,
     accounting_period,
@@ -108,6 +109,7 @@ __all__ = [
     "expense_category",
     "expense_payment",
     "external_ref",
+    "feedback",
     "frozen_location",
     "goods_receipt",
     "goods_receipt_line",

@@ -31,6 +31,8 @@ from schema.schema import schema
 from server.catalog.models import barcode, category, product, unit
 from server.core import clock
 from server.core.text_limits import max_length
+from server.feedback.models import feedback
+from server.feedback.services import MESSAGE_MAX
 from server.finance.models import (
     account,
     department,
@@ -735,6 +737,18 @@ CASES: list[Case] = [
         lambda ids: {"input": {"category": ids["expense_category"], "amount": "10.00", "description": "快递费"}},
         [(("input", "description"), expense_bill.c.description, "description")],
     ),
+    Case(
+        "submitFeedback",
+        f"mutation($input: FeedbackInput!) {{ submitFeedback(input: $input) {{ {ERR} }} }}",
+        lambda ids: {
+            "input": {"kind": "PROBLEM", "message": "打不开", "screen": "/purchasing/orders", "requestIds": "a1"}
+        },
+        [
+            (("input", "message"), MESSAGE_MAX, "message"),
+            (("input", "screen"), feedback.c.screen, "screen"),
+            (("input", "requestIds"), feedback.c.request_ids, "requestIds"),
+        ],
+    ),
 ]
 
 
@@ -1032,6 +1046,8 @@ NOT_STORED = {
         "input.url": "INVALID_URL past 2,000 chars (tests/test_webhooks.py, invalid registrations)",
         "input.secret": "whsec_ + Base64 of 24–64 bytes or INVALID_SECRET (tests/test_webhooks.py)",
     },
+    "assignFeedback": {"username": LOOKUP},
+    "answerFeedback": {"answer": "≤ 2,000 chars like submitFeedback's message (tests/test_feedback.py)"},
     "rotateWebhookSecret": {"secret": "whsec_ + Base64 of 24–64 bytes or INVALID_SECRET (tests/test_webhooks.py)"},
     "updateWebhookEndpoint": {
         "input.name": "the same check as createWebhookEndpoint (server/integrations/endpoints.py _check_spec)",

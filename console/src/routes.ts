@@ -10,6 +10,7 @@ import { routes as inventory } from './inventory/routes'
 import { routes as finance } from './finance/routes'
 import { routes as admin } from './admin/routes'
 import { routes as imports } from './imports/routes'
+import { routes as feedback } from './feedback/routes'
 
 export const consoleRoutes: RouteRecordRaw[] = [
   ...reports,
@@ -20,5 +21,6 @@ export const consoleRoutes: RouteRecordRaw[] = [
   ...inventory,
   ...finance,
   ...admin,
+  ...feedback,
   ...imports,
 ]

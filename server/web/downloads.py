@@ -7,7 +7,8 @@
   general_ledger, the ledgers with ``account``) — built by ``server.finance.export``;
 * ``GET /imports/{products|suppliers|customers}/template.{csv|xlsx}[?header=zh]``: a blank import file
   with example rows, and ``GET /exports/{kind}.{csv|xlsx}[?header=zh]``: the data in the same columns
-  (export → edit → import round-trips) — with ``catalog.edit`` (products) or ``partner.edit``.
+  (export → edit → import round-trips) — with ``catalog.edit`` (products) or ``partner.edit``;
+* ``GET /feedback/export.csv[?status=open|answered|closed]``: the user feedback (用户反馈) with ``user.admin``.
 
 Every parameter is validated here (``server.web.params``) before the domain sees it.
 """
@@ -23,6 +24,7 @@ from starlette.routing import Route
 
 from server.auth.services import Principal
 from server.core import clock
+from server.feedback import services as feedback_services
 from server.finance import export as finance_export
 from server.imports import partners as partner_import
 from server.imports import products as product_import
@@ -163,7 +165,15 @@ async def export_download(request: Request, principal: Principal):
     return _attachment(body, MEDIA[fmt], f"{kind}.{fmt}")
 
 
+@guarded("user.admin")
+async def feedback_download(request: Request, principal: Principal):
+    status = p.choice_param(request.query_params, "status", feedback_services.STATUSES, None)
+    body = await feedback_services.export_feedback_csv(request.app.state.jxc.db, principal, status)
+    return _attachment(body, MEDIA["csv"], "feedback.csv")
+
+
 ROUTES = [
+    Route("/feedback/export.csv", feedback_download),
     Route("/reports/{name}.{fmt}", report_download),
     Route("/finance/statements/{kind}.{fmt}", statement_download),
     Route("/imports/{kind}/template.{fmt}", import_template_download),

@@ -1,0 +1,1 @@
+"""User feedback (用户反馈): send, list, assign, answer and close."""
