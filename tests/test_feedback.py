@@ -183,3 +183,16 @@ async def test_the_export_lists_every_feedback_for_user_admin(gql):
     assert denied.status_code == 403
     bad = await gql.http.get("/feedback/export.csv?status=lost", headers={"authorization": f"Bearer {gql.token}"})
     assert bad.status_code == 400
+
+
+async def test_every_graphql_response_names_its_request_id(gql):
+    """The console keeps the last ids and attaches them to feedback, so a report names its requests."""
+    resp = await gql.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"authorization": f"Bearer {gql.token}"}
+    )
+    rid = resp.headers.get("x-request-id")
+    assert rid and len(rid) == 16 and all(c in "0123456789abcdef" for c in rid)
+    again = await gql.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"authorization": f"Bearer {gql.token}"}
+    )
+    assert again.headers["x-request-id"] != rid

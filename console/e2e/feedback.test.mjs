@@ -3,7 +3,7 @@
 // purchaser reads the answer under 我的反馈; a purchaser has no 用户反馈 page in the menu.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer } from './jxc-server.mjs'
+import { startServer, api, apiToken } from './jxc-server.mjs'
 import { launch, withPage, signIn } from './browser.mjs'
 
 const PURCHASER = { username: 'fankui', role: 'purchaser', password: 'purchaser-pass-1' }
@@ -61,4 +61,9 @@ test('a purchaser sends feedback from a screen, the administrator answers, the p
     const item = d.locator('[data-test=feedback-mine]', { hasText: MESSAGE })
     await item.locator('[data-test=feedback-answer]', { hasText: ANSWER }).waitFor()
   })
+  // the report names the requests the purchaser's console made just before (x-request-id)
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const all = await api(server.base, '{ feedback(first: 10) { edges { node { message requestIds } } } }', {}, admin)
+  const sent = all.feedback.edges.map((e) => e.node).find((f) => f.message === MESSAGE)
+  assert.match(sent.requestIds, /^[0-9a-f]{16}(,[0-9a-f]{16})*$/)
 })

@@ -45,6 +45,22 @@ export function fetchOptions(): RequestInit & { headers: Record<string, string> 
   return { credentials: 'same-origin', headers }
 }
 
+/** The ids of the last requests (the server's x-request-id): attached to feedback, so a report names
+ * the requests that went wrong. */
+const lastRequestIds: string[] = []
+export function recentRequestIds(): string[] {
+  return [...lastRequestIds]
+}
+function remember(response: Response): Response {
+  const id = response.headers.get('x-request-id')
+  if (id) {
+    lastRequestIds.unshift(id)
+    lastRequestIds.length = Math.min(lastRequestIds.length, 10)
+  }
+  return response
+}
+export const recordingFetch: typeof fetch = (input, init) => fetch(input, init).then(remember)
+
 /** Errors of a GraphQL response: back to sign-in when the server refused the session. */
 export function checkSession(errors: readonly { extensions?: Record<string, unknown> | null }[]): void {
   if (errors.some((e) => e.extensions?.code === 'CSRF_REFUSED')) onSignedOut()
@@ -55,6 +71,7 @@ export const client = new Client({
   preferGetMethod: false,
   requestPolicy: 'cache-and-network',
   fetchOptions,
+  fetch: recordingFetch,
   exchanges: [
     mapExchange({
       onError(error) {
