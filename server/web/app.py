@@ -102,9 +102,9 @@ class JxcGraphQL(GraphQL):
             response=response,
         )
         logs.request_id.set(context.request_id)  # in the JSON log lines of this request
-        if response is not None:  # the console keeps the last ids and attaches them to feedback (用户反馈)
-            response.headers["x-request-id"] = context.request_id
         if request.scope.get("type") == "http":
+            # the console keeps the last ids and attaches them to feedback (用户反馈); a WebSocket has no headers
+            response.headers["x-request-id"] = context.request_id
             # the bearer token, or the session cookie with its CSRF token (a POST without it was
             # refused by GraphQLFastPath; a GET query without it runs anonymous)
             await context.sign_in(request_token(request, method="POST"))
