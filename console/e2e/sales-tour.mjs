@@ -93,7 +93,7 @@ export async function adminScreens(server, browser) {
     await page.locator('.el-tabs__item', { hasText: '资产负债表' }).click()
     await page.locator('[data-test=statement] .el-table__row').first().waitFor()
 
-    await menu.getByText('用户').click()
+    await menu.getByText('用户', { exact: true }).click()
     await page.locator('[data-test=users] tr', { hasText: CLERK.username }).waitFor()
   })
 }
