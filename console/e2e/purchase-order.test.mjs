@@ -130,6 +130,17 @@ test('the manager cannot approve an order he created himself: the server says so
       await error.first().waitFor()
       assert.match(await error.first().innerText(), /own|yourself|creator/i)
       await page.locator('[data-test=po-status]').filter({ hasText: 'Awaiting approval' }).waitFor()
+      // printing (#17): the order as a PDF on three-part continuous paper, opened with the session cookie
+      await page.click('[data-test=print-purchase_order] button')
+      const link = page.locator('[data-test=print-purchase_order-continuous]')
+      await link.waitFor()
+      const pdf = await page.request.get(new URL(await link.getAttribute('href'), server.base).href)
+      assert.equal(pdf.status(), 200)
+      assert.equal(pdf.headers()['content-type'], 'application/pdf')
+      const body = await pdf.body()
+      assert.equal(body.subarray(0, 4).toString(), '%PDF')
+      assert.ok(body.includes('/FontFile2'), 'the font is embedded')
+      assert.match(pdf.headers()['content-disposition'], new RegExp(`inline; filename="purchase_order-${number}-continuous.pdf"`))
     },
     { locale: 'en-US' },
   )

@@ -1,29 +1,29 @@
-"""Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, Chinese text
-through its built-in CID font): ``build_statement`` (kinds: balance_sheet, income_statement,
+"""Financial statements and the trial balance as XLSX (openpyxl) and PDF (reportlab, with the embedded
+font of ``server.core.fonts``): ``build_statement`` (kinds: balance_sheet, income_statement,
 cash_flow, trial_balance, detail_ledger and general_ledger of an account), ``to_xlsx``, ``to_pdf``.
 The HTTP route ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm`` is
 ``server/web/downloads.py``. Amounts are exact: fen turned into yuan with two decimals, written as
-numbers with a ``#,##0.00`` format in XLSX.
+numbers with a ``#,##0.00`` format in XLSX. Both say who prepared them (编制单位: the company name of
+the sales settings, the name on its invoices) and the unit (单位：元), as the statement forms do.
 """
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from server.core.fonts import pdf_font
 from server.core.numbers import fen_to_decimal
 from server.finance.statements import STATEMENTS, Statement, StatementRow, detail_ledger, general_ledger, trial_balance
-
-FONT = "STSong-Light"
+from server.sales.settings import load_sales_settings
 
 
 def _trial_balance_statement(rows: list[dict], period: int) -> Statement:
@@ -51,7 +51,14 @@ def to_xlsx(st: Statement) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = st.kind[:31]
-    ws.append([f"{st.title} {st.title_en}", f"{st.period // 100}-{st.period % 100:02d}"])
+    ws.append(
+        [
+            f"{st.title} {st.title_en}",
+            f"{st.period // 100}-{st.period % 100:02d}",
+            f"编制单位 Prepared by：{st.company}",
+            "单位：元 Unit: yuan",
+        ]
+    )
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["项目 Item"] + [f"{zh} {en}" for zh, en in st.columns])
     for cell in ws[2]:
@@ -73,15 +80,16 @@ def to_xlsx(st: Statement) -> bytes:
 
 
 def to_pdf(st: Statement) -> bytes:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font = pdf_font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title=f"{st.title} {st.title_en} {st.period}")
-    title = ParagraphStyle("t", fontName=FONT, fontSize=14, leading=18)
+    title = ParagraphStyle("t", fontName=font, fontSize=14, leading=18)
+    byline = ParagraphStyle("b", fontName=font, fontSize=8, leading=11)
     data = [["项目 Item"] + [f"{zh}\n{en}" for zh, en in st.columns]]
     data += [[f"{r.label} {r.label_en}"[:60]] + [f"{fen_to_decimal(v):,.2f}" for v in r.values] for r in st.rows]
     table = Table(data, repeatRows=1, colWidths=[230] + [(A4[0] - 300) / max(len(st.columns), 1)] * len(st.columns))
     style = [
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("FONT", (0, 0), (-1, -1), font, 8),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
@@ -91,7 +99,12 @@ def to_pdf(st: Statement) -> bytes:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.Color(0.94, 0.94, 0.94)))
     table.setStyle(TableStyle(style))
     doc.build(
-        [Paragraph(f"{st.title} {st.title_en} · {st.period // 100}-{st.period % 100:02d}", title), Spacer(1, 8), table]
+        [
+            Paragraph(f"{st.title} {st.title_en} · {st.period // 100}-{st.period % 100:02d}", title),
+            Paragraph(f"编制单位 Prepared by：{escape(st.company)}　　　单位：元 Unit: yuan", byline),
+            Spacer(1, 6),
+            table,
+        ]
     )
     return out.getvalue()
 
@@ -144,6 +157,12 @@ async def _general_ledger_statement(conn, code: str, period: int) -> Statement:
 
 
 async def build_statement(conn, kind: str, period: int, account: str | None = None) -> Statement:
+    st = await _statement(conn, kind, period, account)
+    st.company = (await load_sales_settings(conn)).seller_name
+    return st
+
+
+async def _statement(conn, kind: str, period: int, account: str | None) -> Statement:
     if kind == "trial_balance":
         return _trial_balance_statement(await trial_balance(conn, period), period)
     if kind in ("detail_ledger", "general_ledger"):

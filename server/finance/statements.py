@@ -42,6 +42,7 @@ class Statement:
     period: int
     columns: list[tuple[str, str]]  # (中文, English)
     rows: list[StatementRow] = field(default_factory=list)
+    company: str = ""  # 编制单位, printed with the statement
 
     def row(self, key: str) -> StatementRow:
         return next(r for r in self.rows if r.key == key)

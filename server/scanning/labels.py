@@ -18,7 +18,7 @@ least the GS1 minimum of the symbology, the target when it fits), for the printe
 (203 or 300 dpi). The bars come first: text shrinks (down to 1.6 mm) and then drops lines, the bars
 never shrink below the minimum. Content that cannot fit the label is refused with
 ``LABEL_TOO_SMALL``, naming the label and the size it would need. ``plan`` does the layout once in
-dots; the PDF (reportlab; Chinese through its built-in CID font STSong-Light, no font file) and the
+dots; the PDF (reportlab, with the embedded font of ``server.core.fonts``) and the
 ZPL (``server.scanning.zpl``) are drawn from the same plan, so both put the same modules in the same
 places. Layouts (``LAYOUTS``): an A4 sheet of 3×8 labels of 70×37 mm, and single thermal labels of
 50×30, 60×40 and 100×50 mm — another size is one more ``Layout`` line.
@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import barcode as barcode_table
 from server.catalog.models import product
+from server.core.fonts import pdf_font
 from server.inventory.models import location
 from server.inventory.models import lot as lot_table
 from server.purchasing.models import goods_receipt_line
@@ -468,13 +469,11 @@ def plan(label: Label, layout: Layout, dpi: int, measure=estimate_width) -> Plan
 
 # ---- PDF ----------------------------------------------------------------------------------------------------
 
-FONT = "STSong-Light"
-
 
 def _pdf_measure(text: str, size: int) -> int:
     from reportlab.pdfbase import pdfmetrics
 
-    return math.ceil(pdfmetrics.stringWidth(text, FONT, size))  # size in dots: the width comes in dots too
+    return math.ceil(pdfmetrics.stringWidth(text, pdf_font(), size))  # size in dots: the width comes in dots too
 
 
 def _runs(row: str):
@@ -504,7 +503,7 @@ def _draw(c, p: Plan, ox: int, oy: int, page_h_pt: float) -> None:
         for start, n in _runs(sym.rows[0]):
             rect(ox + p.x + start * m, oy + p.y, n * m, p.bar_height)
     for t in p.texts:
-        c.setFont(FONT, t.size * k)
+        c.setFont(pdf_font(), t.size * k)
         baseline = page_h_pt - (oy + t.y + t.size * 0.88) * k
         if t.align == "C":
             c.drawCentredString((ox + t.x + t.width / 2) * k, baseline, t.text)
@@ -515,15 +514,12 @@ def _draw(c, p: Plan, ox: int, oy: int, page_h_pt: float) -> None:
 def labels_pdf(labels: list[Label], layout: str = "a4_3x8", dpi: int | None = None) -> bytes:
     """A printable PDF for a printer of ``dpi``: one label per page, or A4 sheets of 3×8 labels. Every
     position is a whole dot from the page's top-left corner, so the bars land on the printer's dots."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     if layout not in LAYOUTS:
         raise ScanningError("INVALID_BARCODE", "layout", detail=" | ".join(LAYOUTS))
     lay = LAYOUTS[layout]
     dpi = dpi or lay.default_dpi
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     plans = [plan(label, lay, dpi, _pdf_measure) for label in labels]
     mm = 72 / 25.4
     page_mm = lay.page_mm or (lay.width_mm, lay.height_mm)

@@ -28,7 +28,7 @@ from server.core.version import jxc_version
 from server.events.bus import EventTailer
 from server.finance.poster import PosterRunner
 from server.maintenance.scheduled import register_maintenance_jobs
-from server.web import console, downloads, graphiql, labels, logs, metrics, session
+from server.web import console, downloads, graphiql, labels, logs, metrics, printing, session
 from server.web.guard import bearer_token, csrf_error_body, csrf_matches, csrf_refused, request_token, session_cookie
 
 log = logging.getLogger("jxc")
@@ -234,6 +234,7 @@ def create_app(settings: Settings | None = None) -> GraphQLFastPath:
             *session.ROUTES,
             *labels.ROUTES,
             *downloads.ROUTES,
+            *printing.ROUTES,
             *static,
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),

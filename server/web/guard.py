@@ -180,7 +180,7 @@ def guarded(permission: str | Callable[[Request], Iterable[str]]):
                 return error_response(request, exc.status, exc.code, exc.params)
             except DomainError as exc:
                 d = exc.details[0]
-                status = 404 if d.code in NOT_FOUND_CODES else 400
+                status = 404 if d.code in NOT_FOUND_CODES else 403 if d.code == "PERMISSION_DENIED" else 400
                 return error_response(request, status, d.code, message=d.message(language(request)))
             except ValueError as exc:  # a domain check on a value the route let through
                 return error_response(request, 400, "INVALID_VALUE", {"detail": str(exc)})

@@ -36,6 +36,17 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'gr.title', permission: 'purchase.view', menu: false },
   },
   {
+    path: '/purchasing/receipts/:id/return',
+    component: () => import('./PurchaseReturnForm.vue'),
+    props: true,
+    meta: { title: 'ret.toSupplier', permission: 'purchase.return', menu: false },
+  },
+  {
+    path: '/purchasing/returns',
+    component: () => import('./PurchaseReturnList.vue'),
+    meta: { title: 'menu.purchaseReturns', group: 'menu.purchasing', permission: 'purchase.view' },
+  },
+  {
     path: '/purchasing/bills',
     component: () => import('./BillList.vue'),
     meta: { title: 'menu.bills', group: 'menu.purchasing', permission: 'purchase.view' },

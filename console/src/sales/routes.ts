@@ -17,4 +17,15 @@ export const routes: RouteRecordRaw[] = [
     props: true,
     meta: { title: 'so.title', permission: 'sales.view', menu: false },
   },
+  {
+    path: '/sales/shipments/:id/return',
+    component: () => import('./SalesReturnForm.vue'),
+    props: true,
+    meta: { title: 'ret.fromCustomer', permission: 'sales.return', menu: false },
+  },
+  {
+    path: '/sales/returns',
+    component: () => import('./SalesReturnList.vue'),
+    meta: { title: 'menu.salesReturns', group: 'menu.sales', permission: 'sales.view' },
+  },
 ]
