@@ -100,6 +100,8 @@ class Record(SimpleNamespace):
 
 #: ``(other table, foreign key column, the other table's by-id loader)`` for ``many(with_row=…)``
 Joined = tuple[Table, str, Callable[[], "ById"]]
+#: ``(table or alias, ON clause, label prefix)`` for ``many(joins=…)``: rows read beside each child
+Join = tuple[Any, Any, str]
 
 
 def labelled(table: Table, prefix: str) -> list:
@@ -160,11 +162,15 @@ def by_id(db: Reader, table: Table) -> ById:
     return DataLoader(load_fn=load)
 
 
-def many(db: Reader, table: Table, key: str, order_by, *, with_row: Joined | None = None) -> Children:
+def many(
+    db: Reader, table: Table, key: str, order_by, *, with_row: Joined | None = None, joins: tuple[Join, ...] = ()
+) -> Children:
     """All rows of ``table`` whose ``key`` column is the loaded key, in ``order_by`` order.
 
     ``with_row=(other, fk, loader)`` reads the row of ``other`` each one refers to (``fk``, outer join)
     in the same statement and primes it into ``loader()``: a product's units come with their units.
+    ``joins`` outer-join more rows, their columns ``labelled`` by each prefix, for the caller to prime
+    (a document's lines come with their products and units: ``schema/documents.py``).
     """
 
     async def load(keys: list[int]):
@@ -173,6 +179,8 @@ def many(db: Reader, table: Table, key: str, order_by, *, with_row: Joined | Non
         if with_row is not None:
             other, fk, _ = with_row
             q = q.add_columns(*labelled(other, "j")).outerjoin(other, other.c.id == table.c[fk])
+        for joined, on, prefix in joins:
+            q = q.add_columns(*labelled(joined, prefix)).outerjoin(joined, on)
         async with db.read() as conn:
             rows = (await conn.execute(q)).all()
         target = with_row[2]() if with_row is not None else None

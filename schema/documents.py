@@ -14,16 +14,19 @@ from sqlalchemy import Column, Select, Table, select
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses
+from schema.batching import ById, Join, labelled, prime, record
 from schema.catalog.types import Product, Unit, product_from_id
 from schema.inventory.types import Warehouse
 from schema.relay import decode_id
 from schema.scalars import Decimal_, Money, Quantity
 from server.auth import scope
+from server.catalog.models import product, unit
 from server.core.errors import DomainError
 from server.core.numbers import fen_to_decimal, rate_to_decimal, scaled_to_decimal
 from server.core.sql import like_pattern
 from server.documents.actions import AnyRow, micro_to_decimal
 from server.documents.open_items import AGING_BUCKETS
+from server.inventory.models import warehouse
 
 P = TypeVar("P")
 
@@ -98,6 +101,63 @@ def document_list(
     if kind is not None:
         q = q.where(table.c.kind == kind.value)
     return q
+
+
+# ---- joined loads: a page of documents with its partners and warehouses, lines with their products (#20) ----
+
+_doc_warehouse = warehouse.alias("j_doc_warehouse")
+_line_product, _line_base_unit, _line_unit = (
+    product.alias("j_line_product"),
+    unit.alias("j_line_base"),
+    unit.alias("j_line_unit"),
+)
+
+
+def with_party_and_warehouse(q: Select[Any], table: Table, party: Table) -> Select[Any]:
+    """``q`` (a ``document_list`` of ``table``) reading each document's partner (a row of ``party``, by
+    ``<party>_id``) and warehouse in the same statement, for ``document_node`` to prime."""
+    alias = party.alias(f"j_doc_{party.name}")
+    return (
+        q.add_columns(*labelled(alias, "jp"), *labelled(_doc_warehouse, "jw"))
+        .join(alias, alias.c.id == table.c[f"{party.name}_id"])
+        .join(_doc_warehouse, _doc_warehouse.c.id == table.c.warehouse_id)
+    )
+
+
+def document_node(info: Info, party: Table, party_loader: ById, build: Callable[[Any], P]) -> Callable[[Any], P]:
+    """The node builder of a ``with_party_and_warehouse`` page: primes the partner and warehouse loaders
+    with the joined rows, so the page's ``supplier``/``customer`` and ``warehouse`` read nothing more."""
+    warehouses = info.context.loaders.inventory.warehouse
+
+    def node(r: Any) -> P:
+        prime(party_loader, record(r, party, "jp"))
+        prime(warehouses, record(r, warehouse, "jw"))
+        return build(r)
+
+    return node
+
+
+def line_joins(table: Table) -> tuple[Join, ...]:
+    """The ``many(joins=…)`` of a document line table: its product with the base unit, and the line's
+    own unit where it has one."""
+    joins: list[Join] = [
+        (_line_product, _line_product.c.id == table.c.product_id, "jlp"),
+        (_line_base_unit, _line_base_unit.c.id == _line_product.c.base_unit_id, "jlb"),
+    ]
+    if "unit_id" in table.c:
+        joins.append((_line_unit, _line_unit.c.id == table.c.unit_id, "jlu"))
+    return tuple(joins)
+
+
+def primed_lines(info: Info, rows: list[Any]) -> list[Any]:
+    """``rows`` of a ``line_joins`` loader, their products and units primed into the catalog loaders."""
+    catalog = info.context.loaders.catalog
+    for r in rows:
+        prime(catalog.product, record(r, product, "jlp"))
+        prime(catalog.unit, record(r, unit, "jlb"))
+        if "jlu_id" in r._mapping:
+            prime(catalog.unit, record(r, unit, "jlu"))
+    return rows
 
 
 def in_caller_warehouses(info: Info, q: Select[Any], column: Column[Any]) -> Select[Any]:

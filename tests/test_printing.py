@@ -15,16 +15,16 @@ from server.auth.principal import Principal
 from server.core.global_ids import encode
 from server.demo.company import load_demo_data
 from server.finance.models import voucher
-from server.printing.capitals import amount_in_capitals
 from server.printing.documents import LOADERS, printed_form
 from server.printing.errors import PrintingError
 from server.printing.pdf import PAPERS, render_pdf
 from server.purchasing.models import goods_receipt, purchase_order
+from server.sales.invoicing import amount_in_words
 from server.sales.models import sales_invoice, sales_order, shipment
 
 TODAY = date(2026, 3, 15)
 
-# the examples of the 《支付结算办法》 and the edges of the rules (fen → capitals)
+# the examples of the 《支付结算办法》 and the edges of its rules (fen → 人民币大写: 壹拾, one 零, 整)
 CAPITALS = [
     (0, "零元整"),
     (5, "伍分"),
@@ -50,7 +50,7 @@ CAPITALS = [
 
 @pytest.mark.parametrize(("fen", "words"), CAPITALS)
 def test_amounts_in_capitals(fen, words):
-    assert amount_in_capitals(fen) == words
+    assert amount_in_words(fen) == words
 
 
 def _text(pdf: bytes) -> tuple[str, int]:
@@ -88,7 +88,7 @@ async def test_every_document_prints_on_every_paper(db):
                 assert form.title in text and form.number in text, (kind, paper)
                 assert f"第 1 页 / 共 {pages} 页" in text
                 if form.amount_fen is not None:
-                    assert amount_in_capitals(form.amount_fen) in text, (kind, paper)
+                    assert amount_in_words(form.amount_fen) in text, (kind, paper)
                 if paper == "continuous":
                     assert "①" in text and "第一联" in text
             if kind in ("purchase_order", "sales_invoice"):

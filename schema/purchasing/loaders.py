@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from schema.batching import ById, Children, DomainLoaders, by_id, many
+from schema.documents import line_joins
 from server.purchasing.models import (
     goods_receipt,
     goods_receipt_line,
@@ -32,7 +33,14 @@ class PurchasingLoaders(DomainLoaders):
 
     @cached_property
     def po_lines(self) -> Children:
-        return many(self.db, purchase_order_line, "order_id", purchase_order_line.c.line_no)
+        """An order's lines with their products and units (``schema.documents.primed_lines``)."""
+        return many(
+            self.db,
+            purchase_order_line,
+            "order_id",
+            purchase_order_line.c.line_no,
+            joins=line_joins(purchase_order_line),
+        )
 
     @cached_property
     def po_history(self) -> Children:

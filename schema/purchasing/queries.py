@@ -10,7 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
-from schema.documents import document_list, in_caller_warehouses
+from schema.documents import document_list, document_node, in_caller_warehouses, with_party_and_warehouse
 from schema.purchasing.inputs import PurchaseOrderFilter, ScorecardWeightsInput, SupplierBillFilter
 from schema.purchasing.types import (
     GoodsReceipt,
@@ -27,6 +27,7 @@ from schema.purchasing.types import (
 from schema.relay import Connection, decode_id, paginate
 from schema.scalars import Decimal_
 from server.core import clock
+from server.partners.models import supplier
 from server.purchasing import bills, prices, scorecard, settings
 from server.purchasing.models import (
     goods_receipt,
@@ -56,7 +57,9 @@ class PurchasingQuery:
         f = filter or PurchaseOrderFilter()
         q = _documents(purchase_order, f.supplier_id, status=f.status, number=f.number)
         q = in_caller_warehouses(info, q, purchase_order.c.warehouse_id)
-        return await paginate(info, q, PurchaseOrder.from_row, first=first, after=after)
+        q = with_party_and_warehouse(q, purchase_order, supplier)
+        node = document_node(info, supplier, info.context.loaders.partners.supplier, PurchaseOrder.from_row)
+        return await paginate(info, q, node, first=first, after=after)
 
     @strawberry.field(description="Goods receipts, newest first.", extensions=needs("purchase.view"))
     async def goods_receipts(

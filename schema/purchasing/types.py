@@ -11,7 +11,17 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import PAYABLE_AMOUNTS, needs
-from schema.documents import aging, money, price, quantity, rate, row_product, row_unit, row_warehouse
+from schema.documents import (
+    aging,
+    money,
+    price,
+    primed_lines,
+    quantity,
+    rate,
+    row_product,
+    row_unit,
+    row_warehouse,
+)
 from schema.enums import LabelKind, LabelLayout
 from schema.inventory.types import Location, Lot, StockOperation
 from schema.partners.types import Supplier
@@ -189,9 +199,8 @@ class PurchaseOrder(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        return [
-            PurchaseOrderLine.from_row(r) for r in await info.context.loaders.purchasing.po_lines.load(self._row.id)
-        ]
+        rows = await info.context.loaders.purchasing.po_lines.load(self._row.id)
+        return [PurchaseOrderLine.from_row(r) for r in primed_lines(info, rows)]
 
     @strawberry.field(description="Submissions, approvals with who/when/comment, rejections…")
     async def history(self, info: Info) -> list[PurchaseOrderHistoryEntry]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from schema.batching import ById, Children, DomainLoaders, by_id, many
+from schema.documents import line_joins
 from server.sales.models import (
     sales_invoice,
     sales_invoice_line,
@@ -31,7 +32,10 @@ class SalesLoaders(DomainLoaders):
 
     @cached_property
     def so_lines(self) -> Children:
-        return many(self.db, sales_order_line, "order_id", sales_order_line.c.line_no)
+        """An order's lines with their products and units (``schema.documents.primed_lines``)."""
+        return many(
+            self.db, sales_order_line, "order_id", sales_order_line.c.line_no, joins=line_joins(sales_order_line)
+        )
 
     @cached_property
     def so_history(self) -> Children:

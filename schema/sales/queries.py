@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
-from schema.documents import document_list, in_caller_warehouses
+from schema.documents import document_list, document_node, in_caller_warehouses, with_party_and_warehouse
 from schema.relay import Connection, decode_id, paginate
 from schema.sales.inputs import InvoiceFilter, SalesOrderFilter
 from schema.sales.types import (
@@ -28,6 +28,7 @@ from schema.scalars import Money, Quantity
 from server.auth import scope
 from server.core import clock
 from server.core.numbers import fen_to_decimal, scaled_to_decimal
+from server.partners.models import customer
 from server.sales import customers, invoicing, settings, shipping
 from server.sales.models import customer_receipt, sales_invoice, sales_order, sales_return, shipment
 
@@ -45,7 +46,9 @@ class SalesQuery:
         f = filter or SalesOrderFilter()
         q = _documents(sales_order, f.customer_id, status=f.status, number=f.number)
         q = in_caller_warehouses(info, q, sales_order.c.warehouse_id)
-        return await paginate(info, q, SalesOrder.from_row, first=first, after=after)
+        q = with_party_and_warehouse(q, sales_order, customer)
+        node = document_node(info, customer, info.context.loaders.partners.customer, SalesOrder.from_row)
+        return await paginate(info, q, node, first=first, after=after)
 
     @strawberry.field(
         description="Where to pick the outstanding quantities of one or more orders (a wave).",

@@ -12,7 +12,17 @@ from strawberry.types import Info
 
 from schema.auth.permissions import needs
 from schema.catalog.types import Product, product_from_id
-from schema.documents import aging, money, price, quantity, rate, row_product, row_unit, row_warehouse
+from schema.documents import (
+    aging,
+    money,
+    price,
+    primed_lines,
+    quantity,
+    rate,
+    row_product,
+    row_unit,
+    row_warehouse,
+)
 from schema.inventory.types import Location, Lot, StockOperation
 from schema.partners.types import Customer
 from schema.relay import Node, to_global_id
@@ -187,7 +197,8 @@ class SalesOrder(Node):
 
     @strawberry.field
     async def lines(self, info: Info) -> list[SalesOrderLine]:
-        return [SalesOrderLine.from_row(r) for r in await info.context.loaders.sales.so_lines.load(self._row.id)]
+        rows = await info.context.loaders.sales.so_lines.load(self._row.id)
+        return [SalesOrderLine.from_row(r) for r in primed_lines(info, rows)]
 
     @strawberry.field
     async def history(self, info: Info) -> list[SalesOrderHistoryEntry]:

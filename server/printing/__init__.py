@@ -3,5 +3,5 @@
 three-part paper (三联单), with the font embedded and totals in capital numerals.
 
 ``documents`` reads a document into a ``forms.PrintedForm`` as the caller may see it; ``pdf`` draws
-it on a paper; ``capitals`` writes amounts in 人民币大写. The web route is ``server/web/printing.py``.
+it on a paper, amounts also in 人民币大写 (``server.sales.invoicing.amount_in_words``, cn2an). The web route is ``server/web/printing.py``.
 """

@@ -25,8 +25,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from server.core.fonts import pdf_font
-from server.printing.capitals import amount_in_capitals
 from server.printing.forms import PrintedForm, money
+from server.sales.invoicing import amount_in_words
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def render_pdf(form: PrintedForm, paper_code: str = "a4") -> bytes:
         story.append(Spacer(1, 1.5 * mm))
         story.append(
             para(
-                f"{form.amount_label} Total in words：人民币 {amount_in_capitals(form.amount_fen)}    ¥{money(form.amount_fen)}"
+                f"{form.amount_label} Total in words：人民币 {amount_in_words(form.amount_fen)}    ¥{money(form.amount_fen)}"
             )
         )
     if form.note:
