@@ -17,6 +17,9 @@ import websockets
 
 from server.core import clock
 
+#: how long ``jxc serve`` may take to answer /healthz: a few seconds on a quiet machine, but on a
+#: 2-core CI machine under load (another suite, browser builds) it was seen to take 37 s
+STARTUP_SECONDS = 120
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -73,7 +76,7 @@ def running_server(database_url: str, *, workers: int = 1, port: int | None = No
     base.pid = proc.pid
     base.token = token
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
