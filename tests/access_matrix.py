@@ -11,6 +11,8 @@ ROOT_FIELDS = {
     'Query.me': None,
     'Query.users': 'user.admin',
     'Query.roles': 'user.admin',
+    'Query.apiTokens': 'user.admin',
+    'Query.permissionCodes': 'user.admin',
     'Query.products': 'catalog.view',
     'Query.productByBarcode': 'catalog.view',
     'Query.units': 'catalog.view',

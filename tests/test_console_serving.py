@@ -75,6 +75,8 @@ def test_client_routes_are_told_from_the_servers_paths():
     from server.web.console import is_client_route
 
     assert is_client_route("/") and is_client_route("/purchasing/orders/abc")
+    # console pages under a prefix the downloads share: a reload must get the page, not a 404
+    assert is_client_route("/finance/vouchers") and is_client_route("/finance/statements")
     for path in (
         "/graphql",
         "/graphql/x",
@@ -84,6 +86,8 @@ def test_client_routes_are_told_from_the_servers_paths():
         "/reports/x",
         "/static/x",
         "/a.js",
+        "/finance/statements/balance_sheet.pdf",
+        "/print/voucher/Vm91Y2hlcjox.pdf",
     ):
         assert not is_client_route(path), path
 

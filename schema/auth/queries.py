@@ -8,11 +8,12 @@ from strawberry.types import Info
 
 from schema.auth.inputs import AuditFilter
 from schema.auth.permissions import caller_can, needs
-from schema.auth.types import AuditEntry, Me, Role, User
+from schema.auth.types import ApiToken, AuditEntry, Me, Permission, Role, User
 from schema.relay import Connection, paginate
 from server.auth import scope
 from server.auth import services as auth
-from server.auth.models import app_user, role
+from server.auth.models import app_user, auth_token, role
+from server.auth.permissions import PERMISSIONS
 from server.core.audit import audit_log
 
 
@@ -59,3 +60,32 @@ class AdminQuery:
     async def roles(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Role]:
         await auth.ensure_builtin_roles(info.context.db)
         return await paginate(info, select(role).order_by(role.c.code), Role.from_row, first=first, after=after)
+
+    @strawberry.field(
+        description="Every permission code a role can hold, with its names.", extensions=needs("user.admin")
+    )
+    def permission_codes(self) -> list[Permission]:
+        return [Permission(code=code, name=zh, name_en=en) for code, (zh, en) in PERMISSIONS.items()]
+
+    @strawberry.field(
+        description="API and device tokens, newest first (revoked ones too unless active: true).",
+        extensions=needs("user.admin"),
+    )
+    async def api_tokens(
+        self, info: Info, active: bool | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiToken]:
+        q = (
+            select(auth_token, role.c.code.label("role_code"))
+            .join(role, role.c.id == auth_token.c.role_id)
+            .where(auth_token.c.kind == "api")
+        )
+        if active:
+            q = q.where(auth_token.c.revoked_at.is_(None))
+        return await paginate(
+            info,
+            q.order_by(auth_token.c.id.desc()),
+            lambda r: ApiToken.from_row(r, auth.DEVICE_ROLE),
+            first=first,
+            after=after,
+            keyset=(auth_token.c.id, True),
+        )

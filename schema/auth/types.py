@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from server.auth.permissions import BUILTIN_ROLES
+from server.core import clock
 
 
 @strawberry.type(description="The signed-in user or API token.")
@@ -67,6 +68,42 @@ class Role:
     @classmethod
     def from_row(cls, r) -> Role:
         return cls(code=r.code, name=r.name, name_en=r.name_en, builtin=r.builtin, _pk=r.id)
+
+
+@strawberry.type(description="A permission code with what it allows, in Chinese and English.")
+class Permission:
+    code: str
+    name: str
+    name_en: str
+
+
+@strawberry.type(description="An API or device token (the secret itself is shown once, when issued, and never stored).")
+class ApiToken:
+    token_id: int = strawberry.field(description="What revokeApiToken takes.")
+    name: str
+    role: str = strawberry.field(description="The role code the token acts as.")
+    device: bool = strawberry.field(description="A handheld's token (role scan_device: it can scan and nothing else).")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @strawberry.field(description="Not revoked and not expired.")
+    def active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > clock.utcnow())
+
+    @classmethod
+    def from_row(cls, r, device_role: str) -> ApiToken:
+        return cls(
+            token_id=r.id,
+            name=r.name,
+            role=r.role_code,
+            device=r.role_code == device_role,
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            last_used_at=r.last_used_at,
+            revoked_at=r.revoked_at,
+        )
 
 
 @strawberry.type(description="A user account.")

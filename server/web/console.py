@@ -23,7 +23,9 @@ from starlette.staticfiles import StaticFiles
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"
 # the server's own paths: never answered with the console's page
-RESERVED = ("/graphql", "/healthz", "/static/", "/assets/", "/auth/", "/reports/", "/finance/", "/labels/")
+# the server's own prefixes; the downloads under /finance/, /imports/, /exports/ and /print/ all end in
+# a file name (``.pdf``, ``.xlsx`` …), which no console route does, so /finance/vouchers stays the console's
+RESERVED = ("/graphql", "/healthz", "/static/", "/assets/", "/auth/", "/reports/", "/labels/")
 CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "

@@ -25,7 +25,7 @@ export const GoodsReceiptsQuery = graphql(`
 `)
 
 export const GoodsReceiptQuery = graphql(`
-  query GoodsReceipt($id: ID!) {
+  query GoodsReceipt($id: ID!, $costs: Boolean!) {
     node(id: $id) {
       __typename
       ... on GoodsReceipt {
@@ -36,8 +36,8 @@ export const GoodsReceiptQuery = graphql(`
         note
         actor
         createdAt
-        goodsValue
-        landedCost
+        goodsValue @include(if: $costs)
+        landedCost @include(if: $costs)
         supplier { id code name }
         warehouse { id code name }
         order { id number }
@@ -50,8 +50,8 @@ export const GoodsReceiptQuery = graphql(`
           rejectReason
           billedQuantity
           returnedQuantity
-          unitPrice
-          value
+          unitPrice @include(if: $costs)
+          value @include(if: $costs)
           product { id sku name }
           location { id code name }
           lot { code expiryDate }
