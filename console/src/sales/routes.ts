@@ -28,4 +28,31 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./SalesReturnList.vue'),
     meta: { title: 'menu.salesReturns', group: 'menu.sales', permission: 'sales.view' },
   },
+  {
+    path: '/sales/invoices',
+    component: () => import('./InvoiceList.vue'),
+    meta: { title: 'menu.salesInvoices', group: 'menu.sales', permission: 'sales.view' },
+  },
+  {
+    path: '/sales/invoices/:id',
+    component: () => import('./InvoiceDetail.vue'),
+    props: true,
+    meta: { title: 'inv.title', permission: 'sales.view', menu: false },
+  },
+  {
+    path: '/sales/invoices/:id/credit',
+    component: () => import('./InvoiceCreditNoteForm.vue'),
+    props: true,
+    meta: { title: 'inv.newCredit', permission: 'sales.invoice', menu: false },
+  },
+  {
+    path: '/sales/receipts',
+    component: () => import('./CustomerReceiptList.vue'),
+    meta: { title: 'menu.customerReceipts', group: 'menu.sales', permission: 'sales.view' },
+  },
+  {
+    path: '/sales/receipts/new',
+    component: () => import('./CustomerReceiptForm.vue'),
+    meta: { title: 'rcpt.new', permission: 'finance.payment', menu: false },
+  },
 ]
