@@ -375,7 +375,8 @@ async def main() -> int:
         scan = res["scan"]
         print(
             f"  {res['label']:<11} scans from 16 devices {scan['rate'].rate:6.0f}/s p99 {scan['rate'].pct(99):5.1f} ms; "
-            f"5,000 serials end to end {scan['serials_s']:.1f} s (target ≤ 10 s on PostgreSQL)"
+            f"5,000 serials end to end {scan['serials_s']:.1f} s (target ≤ 10 s on PostgreSQL); "
+            f"scan to feedback p95 {scan['feedback_p95_ms']:.1f} ms (target ≤ 100)"
         )
     if raw_rate:
         r8 = results["pg"]["runs"][8]

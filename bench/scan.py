@@ -1,5 +1,7 @@
-"""Scan benchmark: ``scan`` mutations from 16 concurrent devices (rate and latency), and receiving
-5,000 serial numbers for one PO line through scans, end to end (scans + completing the session)."""
+"""Scan benchmark: scan to feedback for one worker (each scan sent when the last one was answered, as
+a person scans: p95 target ≤ 100 ms, issue #18), ``scan`` mutations from 16 concurrent devices (rate
+and latency), and receiving 5,000 serial numbers for one PO line through scans, end to end (scans +
+completing the session)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ SCAN_BATCH = (
 )
 BATCH = int(os.environ.get("JXC_SCAN_BATCH", "50"))  # scans a handheld buffers before it syncs
 COMPLETE = "mutation($s:ID!){completeScanSession(sessionId:$s){documentNumber errors{code message}}}"
+FEEDBACK_SCANS = int(os.environ.get("JXC_SCAN_FEEDBACK_SCANS", "300"))
+FEEDBACK_TARGET_P95_MS = 100.0
 
 
 async def seed_scan(url: str) -> tuple[str, str]:
@@ -108,6 +112,27 @@ async def bench_scans(label: str, url: str, workers: int, rate_po: str, serial_p
 
         def ok(data: dict) -> bool:
             return not data.get("errors") and data["data"]["scan"]["errors"] == []
+
+        # scan to feedback: one worker on an otherwise idle server, the next scan when the last is answered
+        conn = Connection(host, port, base.token)
+        await conn.open()
+        waits = []
+        try:
+            for n in range(FEEDBACK_SCANS):
+                t0 = time.perf_counter()
+                status, data = await conn.post_json("/graphql", body(0, 10**6 + n))
+                waits.append((time.perf_counter() - t0) * 1000)
+                assert status == 200 and ok(data), data
+        finally:
+            conn.close()
+        waits.sort()
+        p50, p95 = waits[len(waits) // 2], waits[max(0, round(len(waits) * 0.95) - 1)]
+        out["feedback_p95_ms"] = p95
+        print(
+            f"  {label:<28} scan to feedback, 1 worker: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms "
+            f"(target ≤ {FEEDBACK_TARGET_P95_MS:.0f} ms p95: ratio {p95 / FEEDBACK_TARGET_P95_MS:.2f})",
+            flush=True,
+        )
 
         res = await run_load(host, port, DEVICES, duration, body, ok, base.token)
         out["rate"] = res
