@@ -34,6 +34,8 @@ from schema.imports.mutations import ImportsMutation
 from schema.integrations.mutations import IntegrationsMutation
 from schema.integrations.queries import IntegrationsQuery
 from schema.introspection import extensions_for, suggestions_disabled
+from schema.inventory.availability.mutations import AvailabilityMutation
+from schema.inventory.availability.queries import AvailabilityQuery
 from schema.inventory.counts.mutations import CountMutation
 from schema.inventory.counts.queries import CountQuery
 from schema.inventory.lots.queries import LotQuery
@@ -204,6 +206,7 @@ class Query(
     PurchasingQuery,
     SalesQuery,
     ReorderQuery,
+    AvailabilityQuery,
     TransferQuery,
     LotQuery,
     CountQuery,
@@ -229,6 +232,7 @@ class Mutation(
     PurchasingMutation,
     SalesMutation,
     ReorderMutation,
+    AvailabilityMutation,
     TransferMutation,
     CountMutation,
     ProductionMutation,

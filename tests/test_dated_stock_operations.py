@@ -209,3 +209,28 @@ async def test_graphql_stock_mutations_take_a_date(gql):
     assert (err["field"], err["code"]) == ("date", "DATE_IN_FUTURE")
     assert err["message"].startswith(f"The business date cannot be after {clock.today().isoformat()}")
     assert await counts(db) == before
+
+
+async def test_a_transfer_dispatched_last_month_is_booked_in_last_month(db):
+    """A document's stock operation carries the document's date (here a transfer's dispatch date): the
+    operation, and so the voucher moving 1405 between the warehouses, are dated by it, not by today."""
+    from server.inventory.transfers import DispatchInput, DispatchLineInput, do_dispatch_transfer
+
+    period, on = last_month()
+    await setup_books(db)
+    w = await make_world(db)
+    p = await make_product(db, w)
+    await do_receive_stock(
+        db, [StockLine(product_id=p, location_id=w.a1, quantity="10", unit_cost="3.00")], on=on, reference="R-1"
+    )
+    await do_dispatch_transfer(
+        db, DispatchInput(w.wh2, [DispatchLineInput(p, "4", w.a1)], dispatch_date=on + timedelta(days=1)), None
+    )
+    async with db.read() as conn:
+        op = (
+            await conn.execute(select(stock_operation).where(stock_operation.c.source_type == "transfer_order"))
+        ).one()
+    assert op.business_date == on + timedelta(days=1)
+    (v,) = await vouchers_of(db, "transfer_order")
+    assert v.voucher_date == on + timedelta(days=1) and v.period == period
+    await assert_books_clean(db)

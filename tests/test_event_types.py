@@ -23,6 +23,7 @@ from server.events.types import (
     DOCUMENT_FIELDS,
     EVENT_TYPES,
     AuthChanged,
+    AvailableToSell,
     CountPosted,
     DocumentStatusChanged,
     EventData,
@@ -357,6 +358,13 @@ SAMPLES = [
             endpoint_id=3, name="ERP", url="https://erp.example/hook", owner="user:admin", reason="HTTP 500"
         ),
         '{"endpoint_id":3,"name":"ERP","url":"https://erp.example/hook","owner":"user:admin","reason":"HTTP 500"}',
+    ),
+    (
+        AvailableToSell(
+            product_id=7, warehouse_id=1, on_hand=5000000, reserved=2000000, safety=4000000, net=-1000000, previous=0
+        ),
+        '{"product_id":7,"warehouse_id":1,"on_hand":5000000,"reserved":2000000,"safety":4000000,"net":-1000000,'
+        '"previous":0}',
     ),
 ]
 

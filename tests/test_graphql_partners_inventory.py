@@ -444,7 +444,8 @@ async def test_receive_issue_transfer_adjust_quantities_and_cost(gql):
         {"lineNo": 2, "moveType": "RECEIPT", "quantity": "24", "value": "120.00"},
         {"lineNo": 3, "moveType": "RECEIPT", "quantity": "1.250", "value": "10.00"},
     ]
-    assert await event_seq(gql) == seq0 + 3  # one stock.changed per changed level
+    # one stock.changed per changed level, one stock.available_to_sell per (product, warehouse)
+    assert await event_seq(gql) == seq0 + 3 + 2
 
     iss = await op(
         gql,

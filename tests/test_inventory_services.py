@@ -360,7 +360,7 @@ async def test_bad_input_changes_nothing_and_writes_no_event(db, world, case):
     await do_receive_stock(db, [_line(p, "10", w.a1, unit_cost="2.50"), _line(kg, "2.5", w.a1, unit_cost="4")])
     await assert_ledger_consistent(db)
     before = await _snapshot(db)
-    assert before["event"] == before["last_seq"] == 2
+    assert before["event"] == before["last_seq"] == 4  # two stock.changed, two stock.available_to_sell
 
     action, lines, kwargs, expected = BAD_INPUT[case]
     await _fails(ACTIONS[action](db, lines(w, p, kg), **kwargs), *expected)
@@ -764,7 +764,7 @@ async def test_same_key_same_payload_replays(db, world):
     assert first.replayed is False and second.replayed is True
     assert second.operation_id == first.operation_id
     assert await _snapshot(db) == after_first
-    assert after_first["stock_move"] == 1 and after_first["event"] == 1
+    assert after_first["stock_move"] == 1 and after_first["event"] == 2  # stock.changed, stock.available_to_sell
     assert await _level(db, p, w.a1) == 5 * Q
     async with db.read() as conn:
         key = (
@@ -866,8 +866,8 @@ async def test_receive_writes_one_stock_changed_event_per_level(db, world):
     res = await do_receive_stock(db, [_line(p1, "3", w.a1, unit_cost="1"), _line(p2, "4", w.b1, unit_cost="1")])
     moves = await _moves(db, res.operation_id)
     async with db.read() as conn:
-        events = await read_events(conn, start)
-    assert [e[0] for e in events] == [start + 1, start + 2]
+        events = await read_events(conn, start, event_type=STOCK_CHANGED)
+    assert [e[0] for e in events] == [start + 1, start + 2]  # (then one stock.available_to_sell per product)
     assert {e[1] for e in events} == {STOCK_CHANGED}
     payloads = [e[3] for e in events]
     assert [
@@ -883,7 +883,7 @@ async def test_receive_writes_one_stock_changed_event_per_level(db, world):
     # two lines on one level: each event carries the level right after its own delta
     await do_receive_stock(db, [_line(p1, "1", w.a2, unit_cost="1"), _line(p1, "2", w.a2, unit_cost="1")])
     async with db.read() as conn:
-        events = await read_events(conn, start + 2)
+        events = await read_events(conn, start + 2, event_type=STOCK_CHANGED)
     assert [(e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
         (w.a2, 1 * Q, 1 * Q),
         (w.a2, 2 * Q, 3 * Q),
@@ -898,7 +898,7 @@ async def test_lot_events_carry_the_lot(db, world):
     await do_transfer_stock(db, [_line(lp, "2", w.a1, to_location_id=w.b1, lot_code="L1")])
     l1 = await _lot_row(db, lp, "L1")
     async with db.read() as conn:
-        events = await read_events(conn, 0)
+        events = await read_events(conn, 0, event_type=STOCK_CHANGED)
     assert [(e[3]["lot_id"], e[3]["location_id"], e[3]["delta"], e[3]["quantity"]) for e in events] == [
         (l1.id, w.a1, 5 * Q, 5 * Q),
         (l1.id, w.a1, -2 * Q, 3 * Q),
@@ -932,8 +932,11 @@ async def test_transfer_writes_two_events_and_sequence_has_no_gaps(db, world):
         last = await last_sequence(conn)
     seqs = [e[0] for e in all_events]
     assert seqs == list(range(1, len(seqs) + 1))
-    assert last == len(seqs) == 1 + 2 + 1 + 2
-    assert [e[3]["quantity"] for e in all_events[-3:]] == [3 * Q, 4 * Q, 2 * Q]
+    # stock.changed: 1 + 2 + 1 + 2; stock.available_to_sell: one per warehouse whose figure changed, 1 + 2 + 1 + 2
+    assert last == len(seqs) == 12
+    stock = [e for e in all_events if e[1] == STOCK_CHANGED]
+    assert len(stock) == 6
+    assert [e[3]["quantity"] for e in stock[-3:]] == [3 * Q, 4 * Q, 2 * Q]
     await assert_ledger_consistent(db)
 
 

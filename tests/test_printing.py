@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from server.auth.permissions import BUILTIN_ROLES
 from server.auth.principal import Principal
+from server.core.errors import DomainError
 from server.core.global_ids import encode
 from server.demo.company import load_demo_data
 from server.finance.models import voucher
 from server.printing.documents import LOADERS, printed_form
-from server.printing.errors import PrintingError
 from server.printing.pdf import PAPERS, render_pdf
 from server.purchasing.models import goods_receipt, purchase_order
 from server.sales.invoicing import amount_in_words
@@ -125,13 +125,13 @@ async def _scope_and_costs_of_the_caller(conn):
     full = await printed_form(conn, "goods_receipt", receipt.id, _principal("purchaser"))
     assert [c.zh for c in full.columns][-1] == "入库金额" and full.amount_fen is not None
     elsewhere = _principal("warehouse_keeper", frozenset({receipt.warehouse_id + 1000}))
-    with pytest.raises(PrintingError) as refused:
+    with pytest.raises(DomainError) as refused:
         await printed_form(conn, "goods_receipt", receipt.id, elsewhere)
     assert refused.value.details[0].code == "PERMISSION_DENIED"
-    with pytest.raises(PrintingError) as no_finance:
+    with pytest.raises(DomainError) as no_finance:
         await printed_form(conn, "voucher", (await _first(conn, voucher)).id, keeper)
     assert no_finance.value.details[0].code == "PERMISSION_DENIED"
-    with pytest.raises(PrintingError) as missing:
+    with pytest.raises(DomainError) as missing:
         await printed_form(conn, "purchase_order", 10**9, None)
     assert missing.value.details[0].code == "NOT_FOUND"
 

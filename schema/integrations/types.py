@@ -15,7 +15,7 @@ from server.integrations.payloads import KINDS
 WebhookEventType = options_enum(
     "WebhookEventType",
     KINDS,
-    "What an endpoint subscribes to: stock changes, low stock, stock counts, expiring lots, the status of "
+    "What an endpoint subscribes to: stock changes, low stock, available to sell, stock counts, expiring lots, the status of "
     "every document or only of shipments, invoices and bills, payments and receipts, and endpoints disabled "
     "for failing (docs/integrations.md lists the payload of each).",
 )

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 
 STOCK_CHANGED = "stock.changed"
 STOCK_LOW = "stock.low"
+AVAILABLE_TO_SELL = "stock.available_to_sell"
 COUNT_POSTED = "stock.count_posted"
 DOCUMENT_STATUS_CHANGED = "document.status_changed"
 MONEY_APPLIED = "money.applied"
@@ -121,6 +122,32 @@ class StockLow(EventData):
     available: int
     min_qty: int = field(metadata=_key("min"))
     max_qty: int = field(metadata=_key("max"))
+
+
+@dataclass(frozen=True)
+class AvailableToSell(EventData):
+    """The figure a shop may sell of a product in a warehouse changed (server/inventory/availability.py):
+    ``net`` = on hand in bins − reserved for sales orders − safety stock (scaled; may be negative, the
+    figure to show a shop is ``max(net, 0)``), ``previous`` the net figure before. Written at most once per
+    transaction and pair, only when ``net`` changed."""
+
+    event_type: ClassVar[str] = AVAILABLE_TO_SELL
+    product_field: ClassVar[str | None] = "product_id"
+    product_id: int
+    warehouse_id: int
+    on_hand: int
+    reserved: int
+    safety: int
+    net: int
+    previous: int
+
+    @property
+    def available(self) -> int:
+        return max(self.net, 0)
+
+    @property
+    def previous_available(self) -> int:
+        return max(self.previous, 0)
 
 
 @dataclass(frozen=True)
@@ -262,6 +289,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     for cls in (
         StockChanged,
         StockLow,
+        AvailableToSell,
         CountPosted,
         LotExpiring,
         DocumentStatusChanged,
@@ -362,6 +390,7 @@ def _fields(cls: type[EventData]) -> tuple[_Field, ...]:
 
 __all__ = [
     "AUTH_CHANGED",
+    "AVAILABLE_TO_SELL",
     "COUNT_POSTED",
     "DOCUMENT_FIELDS",
     "DOCUMENT_STATUS_CHANGED",
@@ -373,6 +402,7 @@ __all__ = [
     "STOCK_LOW",
     "WEBHOOK_DISABLED",
     "AuthChanged",
+    "AvailableToSell",
     "CountPosted",
     "DocumentStatusChanged",
     "EventData",

@@ -113,6 +113,18 @@ async def external_ids_of(
     return out
 
 
+def entity_ids_known_as(source: str | None, entity_type: str, ids: list[str]):
+    """A subquery of the records of ``entity_type`` that ``source`` knows by one of ``ids`` (for a list
+    filter: ``column.in_(...)``); an invalid source or id matches nothing."""
+    check_entity_type(entity_type)
+    wanted = sorted({i for i in ids if _valid_external_id(i)}) if _valid_source(source) else []
+    return select(external_ref.c.entity_id).where(
+        external_ref.c.source == (source or ""),
+        external_ref.c.entity_type == entity_type,
+        external_ref.c.external_id.in_(wanted),
+    )
+
+
 async def external_ids(db: Database, entity_type: str, entity_id: int) -> list[ExternalRef]:
     """The external ids of one record, by source."""
     check_entity_type(entity_type)

@@ -17,6 +17,7 @@ from typing import Any
 from server.core.global_ids import encode
 from server.core.numbers import fen_to_decimal, scaled_to_decimal
 from server.events.types import (
+    AVAILABLE_TO_SELL,
     COUNT_POSTED,
     DOCUMENT_STATUS_CHANGED,
     LOT_EXPIRING,
@@ -24,6 +25,7 @@ from server.events.types import (
     STOCK_CHANGED,
     STOCK_LOW,
     WEBHOOK_DISABLED,
+    AvailableToSell,
     CountPosted,
     DocumentStatusChanged,
     EventData,
@@ -78,6 +80,7 @@ class Kind:
 KINDS: dict[str, tuple[Kind, ...]] = {
     "stock_changed": (Kind(STOCK_CHANGED, zh="库存变动", en="Stock changed"),),
     "stock_low": (Kind(STOCK_LOW, zh="低于安全库存", en="Stock below the reorder minimum"),),
+    "available_to_sell": (Kind(AVAILABLE_TO_SELL, zh="可售库存变动", en="Available to sell changed"),),
     "stock_count_posted": (Kind(COUNT_POSTED, zh="盘点过账", en="Stock count posted"),),
     "lot_expiring": (Kind(LOT_EXPIRING, zh="批次临期", en="Lot expiring"),),
     "document_status": (Kind(DOCUMENT_STATUS_CHANGED, zh="单据状态（全部）", en="Document status (all)"),),
@@ -154,6 +157,17 @@ def _data(ev: EventData) -> dict[str, Any]:
             "available": _qty(ev.available),
             "minQuantity": _qty(ev.min_qty),
             "maxQuantity": _qty(ev.max_qty),
+        }
+    if isinstance(ev, AvailableToSell):
+        return {
+            "product": _gid("Product", ev.product_id),
+            "warehouse": _gid("Warehouse", ev.warehouse_id),
+            "availableToSell": _qty(ev.available),
+            "net": _qty(ev.net),
+            "onHand": _qty(ev.on_hand),
+            "reserved": _qty(ev.reserved),
+            "safetyStock": _qty(ev.safety),
+            "previousAvailableToSell": _qty(ev.previous_available),
         }
     if isinstance(ev, CountPosted):
         return {

@@ -427,6 +427,7 @@ async def do_approve_count(db: Database, count_id: int, principal: Principal, re
                         source_type="stock_count",
                         reason=text,
                         at_average=True,
+                        business_date=count.count_date,  # the day it was counted, not approved
                     )
                     for ln, move in zip(group, posted.moves):
                         signed = move["value_fen"] if direction == "in" else -move["value_fen"]

@@ -14,10 +14,11 @@
 4. inserts the operation and its immutable moves;
 5. re-evaluates the reorder rules of the touched (product, warehouse) pairs (``reorder.py``);
 6. appends one ``stock.changed`` event per changed level, and any ``stock.low`` event, to the journal
-   (last, see journal.py).
+   (last, see journal.py), and names the touched (product, warehouse) pairs whose available-to-sell
+   figure is published before commit (``availability.py``).
 
 Lock order everywhere: stock levels → serial lots → reservations → product cost → reorder rules →
-event counter.
+availability rows (before commit) → event counter.
 Reserving stock for a sales order takes only reservation rows (and reads levels without locking).
 
 Any error raises and the caller's transaction rolls back as a whole.
@@ -41,6 +42,7 @@ from server.core.sql import dialect_insert, prepared
 from server.core.text_limits import check_length, fit
 from server.events.journal import append_events
 from server.events.types import EventData, StockChanged
+from server.inventory.availability import note_availability
 from server.inventory.costing import COSTING_METHODS, CostState
 from server.inventory.errors import InventoryError
 from server.inventory.models import (
@@ -554,8 +556,10 @@ async def post_moves(
                 move_type=spec.move_type,
             )
         )
-    events += await low_stock_events(conn, {(side.product_id, warehouse_of[side.location_id]) for side in sides})
+    touched = {(side.product_id, warehouse_of[side.location_id]) for side in sides}
+    events += await low_stock_events(conn, touched)
     await append_events(conn, events)
+    note_availability(conn, touched | set(consume_reservations or {}))  # published before commit
     note_change(
         conn,
         f"stock_operation:{operation_id}",

@@ -101,6 +101,24 @@ stock_reservation = Table(
     CheckConstraint("reserved_qty >= 0", name="not_negative"),
 )
 
+# available to sell (可售库存) per product and warehouse: the safety stock an administrator keeps back from
+# the shops, and the figure last published (server/inventory/availability.py). One row per pair that ever
+# had stock, a reservation or a safety stock; the row is also the lock that orders the pair's
+# ``stock.available_to_sell`` events. ``id`` pages the ``availableToSell`` query (keyset: new rows go last).
+stock_availability = Table(
+    "stock_availability",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("product_id", IdType, ForeignKey("product.id"), nullable=False),
+    Column("warehouse_id", IdType, ForeignKey("warehouse.id"), nullable=False),
+    Column("safety_qty", BigInteger, nullable=False, server_default="0"),
+    # sellable on hand − reserved − safety stock when it last changed (may be negative)
+    Column("net_qty", BigInteger, nullable=False, server_default="0"),
+    Column("changed_at", UtcDateTime, nullable=False, index=True),
+    UniqueConstraint("product_id", "warehouse_id"),
+    CheckConstraint("safety_qty >= 0", name="safety_not_negative"),
+)
+
 stock_operation = Table(
     "stock_operation",
     metadata,

@@ -437,6 +437,7 @@ async def post_document_moves(
     consume_reservations: dict[tuple[int, int], int] | None = None,
     at_average: bool = False,
     source_type: str,
+    business_date: date | None = None,
 ) -> PostedOperation:
     """Post a document's stock lines inside the document's own write transaction.
 
@@ -446,10 +447,18 @@ async def post_document_moves(
     Errors are ``InventoryError`` with ``lines.<i>.…`` fields indexing ``lines``. A shipment passes
     ``consume_reservations`` ((product, warehouse) → quantity) to release what it ships; a count
     posts its gains ``at_average``. ``source_type`` names the document type (``goods_receipt`` …): the
-    finance poster books the operation by it.
+    finance poster books the operation by it. ``business_date`` is the document's date (checked by the
+    document against the horizon already): the operation, its moves in the stock ledger and its voucher
+    carry it; none: today.
     """
     operation = await open_operation(
-        conn, op_type=move_type, actor=actor, reference=reference, reason=reason, source_type=source_type
+        conn,
+        op_type=move_type,
+        actor=actor,
+        reference=reference,
+        reason=reason,
+        source_type=source_type,
+        business_date=business_date,
     )
     assert operation is not None  # only an idempotency key already taken gives none
 

@@ -147,6 +147,7 @@ async def do_dispatch_transfer(
                 reference=number,
                 source_type="transfer_order",
                 reason=f"调拨在途 → {dest.code}",
+                business_date=on,
             )
         except DomainError as exc:
             raise _map(exc) from None

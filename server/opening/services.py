@@ -295,6 +295,7 @@ async def do_post_opening(db: Database, data: OpeningInput, principal: Principal
                     reference="OPENING",
                     reason="期初库存 opening stock",
                     source_type=SOURCE_TYPE,
+                    business_date=go_live - timedelta(days=1),  # the day the opening entry is booked
                     warehouses=scope.warehouses(principal),
                 )
                 moves = posted.moves

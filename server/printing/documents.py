@@ -32,13 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth import scope
 from server.auth.principal import Principal
 from server.catalog.models import product, unit
+from server.core.errors import DomainError
 from server.core.numbers import round_half_up_div
+from server.finance.errors import FinanceError
 from server.finance.models import account, voucher, voucher_line
 from server.inventory.models import location, lot, warehouse
 from server.partners.models import customer, partner_address, supplier
-from server.printing.errors import PrintingError
 from server.printing.forms import FormColumn, PrintedForm, money, price, quantity, rate
+from server.purchasing.errors import PurchasingError
 from server.purchasing.models import goods_receipt, goods_receipt_line, purchase_order, purchase_order_line
+from server.sales.errors import SalesError
 from server.sales.models import (
     sales_invoice,
     sales_invoice_line,
@@ -58,6 +61,15 @@ PERMISSIONS = {
     "sales_invoice": "sales.view",
     "voucher": "finance.view",
 }
+#: whose errors a refusal is (each document's domain owns its codes: NOT_FOUND, PERMISSION_DENIED)
+ERRORS: dict[str, type[DomainError]] = {
+    "purchase_order": PurchasingError,
+    "goods_receipt": PurchasingError,
+    "pick_list": SalesError,
+    "delivery_note": SalesError,
+    "sales_invoice": SalesError,
+    "voucher": FinanceError,
+}
 #: the API type whose global id each kind takes
 ID_TYPES = {
     "purchase_order": "PurchaseOrder",
@@ -69,15 +81,15 @@ ID_TYPES = {
 }
 
 
-async def _one(conn: AsyncConnection, table, pk: int, what: str, what_en: str):
+async def _one(conn: AsyncConnection, table, pk: int, what: str, what_en: str, error: type[DomainError]):
     row = (await conn.execute(select(table).where(table.c.id == pk))).first()
     if row is None:
-        raise PrintingError("NOT_FOUND", "id", what=what, what_en=what_en)
+        raise error("NOT_FOUND", "id", what=what, what_en=what_en)
     return row
 
 
-def _in_scope(principal: Principal | None, warehouse_id: int) -> None:
-    scope.require_warehouse(principal, warehouse_id, PrintingError, "id")
+def _in_scope(principal: Principal | None, warehouse_id: int, error: type[DomainError]) -> None:
+    scope.require_warehouse(principal, warehouse_id, error, "id")
 
 
 async def _products(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Any]:
@@ -122,8 +134,8 @@ async def _partner(conn: AsyncConnection, table, pk: int):
 
 
 async def _purchase_order(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    order = await _one(conn, purchase_order, pk, "采购订单", "Purchase order")
-    _in_scope(principal, order.warehouse_id)
+    order = await _one(conn, purchase_order, pk, "采购订单", "Purchase order", PurchasingError)
+    _in_scope(principal, order.warehouse_id, PurchasingError)
     lines = (
         await conn.execute(
             select(purchase_order_line)
@@ -189,8 +201,8 @@ async def _purchase_order(conn: AsyncConnection, pk: int, principal: Principal |
 
 
 async def _goods_receipt(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    receipt = await _one(conn, goods_receipt, pk, "收货单", "Goods receipt")
-    _in_scope(principal, receipt.warehouse_id)
+    receipt = await _one(conn, goods_receipt, pk, "收货单", "Goods receipt", PurchasingError)
+    _in_scope(principal, receipt.warehouse_id, PurchasingError)
     lines = (
         await conn.execute(
             select(goods_receipt_line)
@@ -204,7 +216,9 @@ async def _goods_receipt(conn: AsyncConnection, pk: int, principal: Principal | 
     sup = await _partner(conn, supplier, receipt.supplier_id)
     order_number = ""
     if receipt.order_id is not None:
-        order_number = (await _one(conn, purchase_order, receipt.order_id, "采购订单", "Purchase order")).number
+        order_number = (
+            await _one(conn, purchase_order, receipt.order_id, "采购订单", "Purchase order", PurchasingError)
+        ).number
     costs = scope.sees_costs(principal)
     columns = [
         FormColumn("行", "No.", 0.5, "CENTER"),
@@ -269,8 +283,8 @@ async def _goods_receipt(conn: AsyncConnection, pk: int, principal: Principal | 
 
 
 async def _pick_list(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    order = await _one(conn, sales_order, pk, "销售订单", "Sales order")
-    _in_scope(principal, order.warehouse_id)
+    order = await _one(conn, sales_order, pk, "销售订单", "Sales order", SalesError)
+    _in_scope(principal, order.warehouse_id, SalesError)
     picks, _short = await pick_list(conn, [pk])
     products = await _products(conn, (s.product_id for s in picks))
     cust = await _partner(conn, customer, order.customer_id)
@@ -317,9 +331,9 @@ async def _pick_list(conn: AsyncConnection, pk: int, principal: Principal | None
 
 
 async def _delivery_note(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    ship = await _one(conn, shipment, pk, "发货单", "Shipment")
-    _in_scope(principal, ship.warehouse_id)
-    order = await _one(conn, sales_order, ship.order_id, "销售订单", "Sales order")
+    ship = await _one(conn, shipment, pk, "发货单", "Shipment", SalesError)
+    _in_scope(principal, ship.warehouse_id, SalesError)
+    order = await _one(conn, sales_order, ship.order_id, "销售订单", "Sales order", SalesError)
     lines = (
         await conn.execute(
             select(
@@ -395,7 +409,7 @@ async def _delivery_note(conn: AsyncConnection, pk: int, principal: Principal | 
 
 
 async def _sales_invoice(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    inv = await _one(conn, sales_invoice, pk, "销售发票", "Sales invoice")
+    inv = await _one(conn, sales_invoice, pk, "销售发票", "Sales invoice", SalesError)
     lines = (
         await conn.execute(
             select(sales_invoice_line)
@@ -457,7 +471,7 @@ async def _sales_invoice(conn: AsyncConnection, pk: int, principal: Principal | 
 
 
 async def _voucher(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
-    v = await _one(conn, voucher, pk, "凭证", "Voucher")
+    v = await _one(conn, voucher, pk, "凭证", "Voucher", FinanceError)
     lines = (
         await conn.execute(
             select(voucher_line, account.c.name.label("account_name"))
@@ -521,6 +535,7 @@ LOADERS: dict[str, Callable[[AsyncConnection, int, Principal | None], Awaitable[
 
 async def printed_form(conn: AsyncConnection, kind: str, pk: int, principal: Principal | None) -> PrintedForm:
     """The form of document ``pk`` of ``kind`` (a key of ``LOADERS``) as ``principal`` may see it;
-    ``PrintingError`` NOT_FOUND / PERMISSION_DENIED (a warehouse outside the caller's)."""
-    scope.require(principal, PERMISSIONS[kind], PrintingError)
+    the document domain's error (``ERRORS``) NOT_FOUND / PERMISSION_DENIED (a warehouse outside the
+    caller's)."""
+    scope.require(principal, PERMISSIONS[kind], ERRORS[kind])
     return await LOADERS[kind](conn, pk, principal)

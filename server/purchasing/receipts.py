@@ -420,6 +420,7 @@ async def _receive(conn: AsyncConnection, data: ReceiptInput, principal: Princip
                 source_type="goods_receipt",
                 reference=number,
                 reason=inspection_number,
+                business_date=receipt_date,
                 warehouses=scope.warehouses(principal),
             )
         except DomainError as exc:
@@ -601,6 +602,7 @@ async def _return(conn: AsyncConnection, data: ReturnInput, principal: Principal
             reference=number,
             source_type="purchase_return",
             reason=reason,
+            business_date=return_date,
             warehouses=scope.warehouses(principal),
         )
     except DomainError as exc:

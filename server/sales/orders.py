@@ -41,6 +41,7 @@ from server.documents.orders import (
     update_order,
 )
 from server.events.journal import append_events
+from server.inventory.availability import note_availability
 from server.inventory.models import stock_level, stock_reservation, warehouse
 from server.inventory.reorder import low_stock_events
 from server.partners.models import customer, partner_address
@@ -399,6 +400,7 @@ async def reserve_order(conn: AsyncConnection, order_id: int) -> None:
         .values(reserved_qty=sales_order_line.c.qty - sales_order_line.c.shipped_qty)
     )
     await append_events(conn, await low_stock_events(conn, need))
+    note_availability(conn, need)
 
 
 async def release_order(conn: AsyncConnection, order_id: int) -> None:
@@ -421,6 +423,7 @@ async def release_order(conn: AsyncConnection, order_id: int) -> None:
         )
     await conn.execute(update(sales_order_line).where(sales_order_line.c.order_id == order_id).values(reserved_qty=0))
     await append_events(conn, await low_stock_events(conn, held))
+    note_availability(conn, held)
 
 
 async def do_approve_sales_order(db: Database, order_id: int, principal: Principal, comment: str = "") -> str:

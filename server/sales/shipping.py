@@ -245,6 +245,7 @@ async def _ship(conn: AsyncConnection, data: ShipmentInput, principal: Principal
                 for _, ol, qty, loc, lot_code in out
             ],
             move_type=ISSUE,
+            business_date=ship_date,
             actor=actor,
             reference=number,
             source_type="shipment",
@@ -429,6 +430,7 @@ async def _return(conn: AsyncConnection, data: SalesReturnInput, principal: Prin
                 for _, r, qty, loc, cost in entries
             ],
             move_type=RECEIPT,
+            business_date=return_date,
             actor=actor,
             reference=number,
             source_type="sales_return",

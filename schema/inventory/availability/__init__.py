@@ -1,0 +1,1 @@
+"""Available to sell (可售库存): the ``availableToSell`` query and the ``setSafetyStock`` mutation."""
