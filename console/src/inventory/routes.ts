@@ -13,6 +13,11 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'stock.ledger', permission: 'stock.view', menu: false },
   },
   {
+    path: '/inventory/warehouses',
+    component: () => import('./WarehouseList.vue'),
+    meta: { title: 'menu.warehouses', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
     path: '/inventory/counts',
     component: () => import('./StockCountList.vue'),
     meta: { title: 'menu.counts', group: 'menu.inventory', anyPermission: ['stock.count', 'stock.count.manage', 'stock.count.approve'] },
@@ -32,6 +37,32 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./TransferDetail.vue'),
     props: true,
     meta: { title: 'transfer.title', permission: 'stock.view', menu: false },
+  },
+  {
+    path: '/inventory/reorder',
+    component: () => import('./ReorderPage.vue'),
+    meta: { title: 'menu.reorder', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
+    path: '/inventory/production',
+    component: () => import('./ProductionList.vue'),
+    meta: { title: 'menu.production', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
+    path: '/inventory/production/new',
+    component: () => import('./ProductionForm.vue'),
+    meta: { title: 'production.new', permission: 'stock.issue', menu: false },
+  },
+  {
+    path: '/inventory/production/:id',
+    component: () => import('./ProductionDetail.vue'),
+    props: true,
+    meta: { title: 'production.title', permission: 'stock.view', menu: false },
+  },
+  {
+    path: '/inventory/expiring',
+    component: () => import('./ExpiringLots.vue'),
+    meta: { title: 'menu.expiring', group: 'menu.inventory', permission: 'stock.view' },
   },
   {
     // the pairing page has the handheld layout of /scan: the menu entry leads there
