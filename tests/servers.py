@@ -21,6 +21,7 @@ from server.core import clock
 #: 2-core CI machine under load (another suite, browser builds) it was seen to take 37 s
 STARTUP_SECONDS = 120
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
