@@ -88,6 +88,11 @@ async def _one(conn: AsyncConnection, table, pk: int, what: str, what_en: str, e
     return row
 
 
+async def _lines(conn: AsyncConnection, table, key: str, pk: int) -> list[Any]:
+    """The lines of document ``pk`` (``table.<key> == pk``) in line order."""
+    return list((await conn.execute(select(table).where(table.c[key] == pk).order_by(table.c.line_no))).all())
+
+
 def _in_scope(principal: Principal | None, warehouse_id: int, error: type[DomainError]) -> None:
     scope.require_warehouse(principal, warehouse_id, error, "id")
 
@@ -136,13 +141,7 @@ async def _partner(conn: AsyncConnection, table, pk: int):
 async def _purchase_order(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
     order = await _one(conn, purchase_order, pk, "采购订单", "Purchase order", PurchasingError)
     _in_scope(principal, order.warehouse_id, PurchasingError)
-    lines = (
-        await conn.execute(
-            select(purchase_order_line)
-            .where(purchase_order_line.c.order_id == pk)
-            .order_by(purchase_order_line.c.line_no)
-        )
-    ).all()
+    lines = await _lines(conn, purchase_order_line, "order_id", pk)
     products = await _products(conn, (ln.product_id for ln in lines))
     units = await _units(conn, (ln.unit_id for ln in lines))
     sup = await _partner(conn, supplier, order.supplier_id)
@@ -203,13 +202,7 @@ async def _purchase_order(conn: AsyncConnection, pk: int, principal: Principal |
 async def _goods_receipt(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
     receipt = await _one(conn, goods_receipt, pk, "收货单", "Goods receipt", PurchasingError)
     _in_scope(principal, receipt.warehouse_id, PurchasingError)
-    lines = (
-        await conn.execute(
-            select(goods_receipt_line)
-            .where(goods_receipt_line.c.receipt_id == pk)
-            .order_by(goods_receipt_line.c.line_no)
-        )
-    ).all()
+    lines = await _lines(conn, goods_receipt_line, "receipt_id", pk)
     products = await _products(conn, (ln.product_id for ln in lines))
     bins = await _names(conn, location, (ln.location_id for ln in lines))
     lots = await _names(conn, lot, (ln.lot_id for ln in lines))
@@ -410,13 +403,7 @@ async def _delivery_note(conn: AsyncConnection, pk: int, principal: Principal | 
 
 async def _sales_invoice(conn: AsyncConnection, pk: int, principal: Principal | None) -> PrintedForm:
     inv = await _one(conn, sales_invoice, pk, "销售发票", "Sales invoice", SalesError)
-    lines = (
-        await conn.execute(
-            select(sales_invoice_line)
-            .where(sales_invoice_line.c.invoice_id == pk)
-            .order_by(sales_invoice_line.c.line_no)
-        )
-    ).all()
+    lines = await _lines(conn, sales_invoice_line, "invoice_id", pk)
     credit = inv.kind == "credit_note"
     form = PrintedForm(
         "sales_invoice",
