@@ -19,11 +19,11 @@ import contextlib
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 from sqlalchemy import event
 
+from bench.fresh import on_fresh_database
 from schema.context import Context
 from schema.schema import schema
 from server.auth import services as auth
@@ -33,8 +33,6 @@ from server.core.settings import load_settings
 from server.events.bus import EventTailer
 from server.inventory.services import StockLine, do_receive_stock
 from server.inventory.warehouses import do_create_location, do_create_warehouse
-from server.migrate import upgrade
-from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
 
 SUBSCRIBERS = int(os.environ.get("JXC_BENCH_LIVE_SUBSCRIBERS", "200"))
 EVENTS = int(os.environ.get("JXC_BENCH_LIVE_EVENTS", "40"))
@@ -170,17 +168,7 @@ async def bench_live(url: str, label: str) -> dict:
 
 async def run_fresh() -> dict:
     """On a fresh PostgreSQL database when one is reachable (``JXC_BENCH_DB=sqlite``: SQLite), dropped after."""
-    if os.environ.get("JXC_BENCH_DB") != "sqlite" and await pg_reachable():
-        url = await create_pg_database()
-        try:
-            upgrade(url)
-            return await bench_live(url, "PostgreSQL")
-        finally:
-            await drop_pg_database(url)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/live.sqlite3"
-        upgrade(url)
-        return await bench_live(url, "SQLite")
+    return await on_fresh_database("live", bench_live)
 
 
 async def main() -> int:

@@ -2,8 +2,9 @@
 the same transaction with raw asyncpg on the same PostgreSQL, a 100-row nested list query, scans
 (16 devices; 5,000 serial numbers received end to end, ``bench/scan.py``), the main reports on the
 large demo company (``bench/reports.py``; ``JXC_BENCH_REPORTS=0`` skips them) and one stock change
-delivered live to 200 subscriptions (``bench/live_fanout.py``; ``JXC_BENCH_LIVE=0`` skips it), and the
-import of 10,000 products (``bench/import_products.py``; ``JXC_BENCH_IMPORT=0`` skips it).
+delivered live to 200 subscriptions (``bench/live_fanout.py``; ``JXC_BENCH_LIVE=0`` skips it), the
+import of 10,000 products (``bench/import_products.py``; ``JXC_BENCH_IMPORT=0`` skips it), and shop orders
+taken by order intake (``bench/order_intake.py``; ``JXC_BENCH_INTAKE=0`` skips it).
 
 Load generator, server and PostgreSQL share the machine: compare the ratios printed at the end,
 measured in the same run, rather than absolute rates.
@@ -31,6 +32,8 @@ from bench.live_fanout import SUBSCRIBERS as SUBSCRIBERS_LIVE
 from bench.live_fanout import TARGET_P99_MS as LIVE_TARGET_P99_MS
 from bench.live_fanout import run_fresh as run_live_fanout
 from bench.loadgen import Connection, run_load
+from bench.order_intake import TARGET_P99_MS as INTAKE_TARGET_P99_MS
+from bench.order_intake import run_fresh as run_order_intake
 from bench.reports import PRODUCTS as PRODUCTS_LARGE
 from bench.reports import bench_reports
 from bench.scan import bench_scans, seed_scan
@@ -347,6 +350,11 @@ async def main() -> int:
         finally:
             await drop_pg_database(url)
 
+    intake = None
+    if os.environ.get("JXC_BENCH_INTAKE", "1") != "0":
+        print("\nOrder intake (bench/order_intake.py):", flush=True)
+        intake = await run_order_intake()
+
     live = None
     if os.environ.get("JXC_BENCH_LIVE", "1") != "0":
         print("\nLive fan-out (bench/live_fanout.py):", flush=True)
@@ -358,6 +366,12 @@ async def main() -> int:
         print(
             f"  import of {IMPORT_PRODUCTS:,} products: dry run + commit {total:.1f} s "
             f"(target ≤ {IMPORT_TARGET_S:.0f} s, ratio {total / IMPORT_TARGET_S:.2f})"
+        )
+    if intake:
+        print(
+            f"  order intake ({intake['label']}): new orders p99 {intake['one'].pct(99):.1f} ms from one shop, "
+            f"{intake['many'].pct(99):.1f} ms from 8 at once ({intake['many'].rate:.0f}/s); resends p99 "
+            f"{intake['again'].pct(99):.1f} ms (target p99 ≤ {INTAKE_TARGET_P99_MS:.0f} ms)"
         )
     reports = results.pop("reports", None)
     if reports:
@@ -393,7 +407,8 @@ async def main() -> int:
             f"{many['statements']:.0f} SQL statements per event, {live['one']['statements']:.0f} for one subscriber"
         )
     live_ok = live is None or live["ok"]
-    return 0 if webhooks_ok and live_ok and all(r["ledger_ok"] for r in results.values()) else 1
+    intake_ok = intake is None or intake["ok"]
+    return 0 if webhooks_ok and live_ok and intake_ok and all(r["ledger_ok"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":

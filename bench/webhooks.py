@@ -18,17 +18,15 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 
 from sqlalchemy import func, select
 
+from bench.fresh import on_fresh_database
 from server.core.database import Database
 from server.events.journal import last_sequence
 from server.integrations.endpoints import EndpointSpec, do_create_webhook_endpoint
 from server.integrations.models import webhook_delivery, webhook_endpoint
-from server.migrate import upgrade
-from tests.dbutil import create_pg_database, drop_pg_database, pg_reachable
 
 EVENTS = int(os.environ.get("JXC_BENCH_WEBHOOK_EVENTS", "5000"))
 RECEIVERS = 10
@@ -135,17 +133,7 @@ async def bench_webhooks(url: str, label: str) -> dict:
 
 async def run_fresh() -> dict:
     """On a fresh PostgreSQL database when one is reachable (``JXC_BENCH_DB=sqlite``: SQLite), dropped after."""
-    if os.environ.get("JXC_BENCH_DB") != "sqlite" and await pg_reachable():
-        url = await create_pg_database()
-        try:
-            upgrade(url)
-            return await bench_webhooks(url, "PostgreSQL")
-        finally:
-            await drop_pg_database(url)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/webhooks.sqlite3"
-        upgrade(url)
-        return await bench_webhooks(url, "SQLite")
+    return await on_fresh_database("webhooks", bench_webhooks)
 
 
 async def main() -> int:

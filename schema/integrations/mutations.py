@@ -12,15 +12,21 @@ from schema.catalog.inputs import ProductInput
 from schema.catalog.mutations import _BadId
 from schema.catalog.mutations import _to_domain as product_input
 from schema.catalog.types import Product, product_from_id
-from schema.errors import IntegrationError, invalid_id, run_action
+from schema.errors import IntegrationError, invalid_id, run_action, to_payload_errors
 from schema.integrations.external_ids import SourceArg, UpsertOutcome
-from schema.integrations.inputs import CreateWebhookEndpointInput, UpdateWebhookEndpointInput, endpoint_pk
+from schema.integrations.inputs import (
+    CreateWebhookEndpointInput,
+    OrderIntakeInput,
+    UpdateWebhookEndpointInput,
+    endpoint_pk,
+)
 from schema.integrations.types import WebhookDelivery, WebhookEndpoint
 from schema.partners.inputs import PartnerInput
 from schema.partners.mutations import _domain as partner_input
 from schema.partners.types import Customer, Supplier
+from schema.sales.types import SalesOrder
 from server.core import clock
-from server.integrations import endpoints, external_ids
+from server.integrations import endpoints, external_ids, order_intake
 from server.integrations.errors import IntegrationErrorCode
 from server.integrations.models import webhook_delivery, webhook_endpoint
 
@@ -81,6 +87,20 @@ class UpsertCustomerPayload:
 class UpsertSupplierPayload:
     supplier: Supplier | None
     outcome: UpsertOutcome | None = strawberry.field(description="Null when refused (see errors).")
+    errors: list[IntegrationError]
+
+
+@strawberry.type
+class IntakeSalesOrderPayload:
+    order: SalesOrder | None
+    outcome: UpsertOutcome | None = strawberry.field(
+        description="CREATED the first time; UPDATED when the platform's status changed or a held draft was "
+        "submitted now; UNCHANGED for a resend. Null when refused (see errors)."
+    )
+    hold: list[IntegrationError] = strawberry.field(
+        description="Why the order was taken but waits as a draft (not enough stock to reserve, the credit "
+        "limit); empty once it is submitted. Resending the order tries again."
+    )
     errors: list[IntegrationError]
 
 
@@ -163,6 +183,28 @@ class IntegrationsMutation:
         input: PartnerInput,
     ) -> UpsertSupplierPayload:
         return await _upsert_partner(info, "supplier", source_, external_id, input)
+
+    @strawberry.mutation(
+        description="Take a shop's or an ERP's order as a sales order, exactly once per platform order number "
+        "however often it is sent; it is submitted as a clerk would (approval rules, stock reserved on "
+        "approval). A resend changes only the platform's status (docs/integrations.md).",
+        extensions=needs("sales.order.edit"),
+    )
+    async def intake_sales_order(
+        self, info: Info, source_: SourceArg, input: OrderIntakeInput
+    ) -> IntakeSalesOrderPayload:
+        result, errors = await run_action(
+            info,
+            IntegrationErrorCode,
+            lambda: order_intake.do_intake_sales_order(info.context.db, input.intake(source_), info.context.principal),
+        )
+        if errors or result is None:
+            return IntakeSalesOrderPayload(order=None, outcome=None, hold=[], errors=errors)
+        row = await info.context.loaders.sales.sales_order.load(result.order_id)
+        hold = [] if result.hold is None else to_payload_errors(result.hold, IntegrationErrorCode, info.context.lang)
+        return IntakeSalesOrderPayload(
+            order=SalesOrder.from_row(row), outcome=UpsertOutcome(result.outcome), hold=hold, errors=[]
+        )
 
     @strawberry.mutation(
         description=(

@@ -23,6 +23,7 @@ from schema.documents import (
     row_unit,
     row_warehouse,
 )
+from schema.integrations.external_ids import ExternalId, PlatformOrder, external_ids_field
 from schema.inventory.types import Location, Lot, StockOperation
 from schema.partners.types import Customer
 from schema.relay import Node, to_global_id
@@ -179,6 +180,14 @@ class SalesOrder(Node):
         return await _customer(info, self._row.customer_id)
 
     warehouse = strawberry.field(resolver=row_warehouse)
+
+    @strawberry.field(description="The ids other systems know this order by (a platform's order number).")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return await external_ids_field(info, "sales_order", self._row.id)
+
+    @strawberry.field(description="The platform's side (its status, the consignee) of an order taken by intake.")
+    async def platform_order(self, info: Info) -> PlatformOrder | None:
+        return await info.context.loaders.integrations.platform_orders.load(self._row.id)
 
     @strawberry.field
     def credit_check(self) -> CreditCheck | None:

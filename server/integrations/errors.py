@@ -1,5 +1,6 @@
 """Integration errors: webhook endpoints (their URL, events, filters and secrets) and replays; external ids
-(their source and id). The upserts by external id pass on the catalog's and the partners' errors.
+(their source and id). The upserts by external id pass on the catalog's and the partners' errors, order
+intake the sales domain's.
 
 Each code is declared here with its messages (Chinese, English); ``IntegrationErrorCode`` — and so the
 API's ``IntegrationErrorCode`` enum — is built from this declaration (``server/core/errors.py``)."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 from server.catalog.errors import CATALOG
 from server.core.errors import DomainError, error_vocabulary
 from server.partners.errors import PARTNERS
+from server.sales.errors import SALES
 
 INTEGRATIONS = error_vocabulary(
     "Integration",
@@ -39,7 +41,7 @@ INTEGRATIONS = error_vocabulary(
             "Invalid entity type: it must be one of {allowed}.",
         ),
     },
-    calls=(CATALOG, PARTNERS),
+    calls=(CATALOG, PARTNERS, SALES),
 )
 
 IntegrationErrorCode = INTEGRATIONS.codes

@@ -86,4 +86,22 @@ external_ref = Table(
 )
 Index("ix_external_ref_entity", external_ref.c.entity_type, external_ref.c.entity_id)
 
-__all__ = ["EXTERNAL_ENTITY_TYPES", "external_ref", "webhook_delivery", "webhook_endpoint"]
+#: The platform's side of an order taken by order intake (server/integrations/order_intake.py): its order
+#: number (also an ``external_ref`` of the order), its own status as it sends it, and the consignee.
+sales_order_intake = Table(
+    "sales_order_intake",
+    metadata,
+    Column("order_id", IdType, ForeignKey("sales_order.id"), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("external_order_id", String(128), nullable=False),
+    Column("platform_status", String(32), nullable=False, server_default=""),
+    Column("platform_status_at", UtcDateTime, nullable=False),
+    Column("consignee_name", String(64), nullable=False, server_default=""),
+    Column("consignee_phone", String(32), nullable=False, server_default=""),
+    Column("ship_address", String(300), nullable=False, server_default=""),
+    Column("hold_code", String(32), nullable=False, server_default=""),  # why submitting was refused; "" none
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "external_order_id"),
+)
+
+__all__ = ["EXTERNAL_ENTITY_TYPES", "external_ref", "sales_order_intake", "webhook_delivery", "webhook_endpoint"]

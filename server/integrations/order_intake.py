@@ -1,0 +1,264 @@
+"""Order intake (订单接入): a shop's or an ERP's order becomes a sales order exactly once (issue #22).
+
+A platform (its *source*, ``shop:taobao``) sends its order number with the buyer (a customer by our id or
+by the id the source knows it by), the lines (products by our id, the source's id or the SKU), its prices,
+the consignee and its own order status. ``do_intake_sales_order``:
+
+* the first time, creates the sales order through the sales domain's own action, links the order number
+  (``external_ref``, entity type ``sales_order``) and keeps the platform's side beside ours
+  (``sales_order_intake``: its status, the consignee) — one write transaction, so a refused order leaves
+  nothing behind. Then the order is submitted (a second transaction) as a clerk would submit it: the
+  credit check and the approval rules apply, an order that needs no approval is approved and reserves its
+  stock at once. When submitting is refused (not enough stock to reserve, the credit limit in ``refuse``
+  mode) the order stays a draft and the refusal is kept on the intake (``hold``): nothing the platform
+  sold is lost, and a clerk sees why it waits;
+* every later time (the platform resends, however often), changes nothing but the platform's status when
+  it differs; a draft that could not be submitted is tried again (stock may have arrived). The lines of a
+  taken order are never changed by a resend: the order is ours now.
+
+Prices are the platform's, VAT-inclusive by default, with no customer discount unless the line names one.
+Two deliveries of one order at once make one order: on PostgreSQL the transaction takes the advisory lock
+of the external id first (``external_ids._lock``), SQLite runs one writer at a time; an insert that still
+loses a race reads the winner's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import cast
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.auth import scope
+from server.auth.services import Principal
+from server.catalog.models import product
+from server.core.audit import note_change
+from server.core.clock import utcnow
+from server.core.database import Database
+from server.core.master_records import TextRules
+from server.integrations.errors import IntegrationError
+from server.integrations.external_ids import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Outcome,
+    _add_ref,
+    _entity_of,
+    _InTransaction,
+    _lock,
+    check_ref,
+)
+from server.integrations.models import sales_order_intake
+from server.sales import orders
+from server.sales.errors import SalesError
+from server.sales.models import sales_order
+
+#: submitting refused for one of these keeps the order as a draft (``hold``); any other refusal is a bug
+HOLD_CODES = ("INSUFFICIENT_STOCK", "CREDIT_LIMIT_EXCEEDED")
+
+
+@dataclass
+class IntakeLine:
+    """One line: the product by exactly one of ``product_id``, ``product_external_id`` (the source's id
+    of it, from ``upsertProduct``) or ``sku``."""
+
+    quantity: str
+    product_id: int | None = None
+    product_external_id: str | None = None
+    sku: str | None = None
+    unit_id: int | None = None
+    unit_price: str | None = None  # per unit, incl. VAT when the order is; default: the product's sale price
+    discount: str | None = None  # default: none (the platform's prices are final)
+    vat_rate: str | None = None
+
+
+@dataclass
+class OrderIntake:
+    source: str
+    external_order_id: str  # the platform's order number
+    warehouse_id: int
+    lines: list[IntakeLine] = field(default_factory=list)
+    customer_id: int | None = None  # or:
+    customer_external_id: str | None = None  # the source's id of the buyer (``upsertCustomer``)
+    prices_include_vat: bool = True
+    order_date: date | None = None
+    platform_status: str = ""  # the platform's own status, kept as it sends it (e.g. WAIT_SELLER_SEND_GOODS)
+    consignee_name: str = ""
+    consignee_phone: str = ""
+    ship_address: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order_id: int
+    outcome: Outcome  # created | updated (the platform's status, or a held draft submitted) | unchanged
+    status: str  # our status now: draft (held), submitted (waits for approval), approved (reserved)
+    hold: SalesError | None = None  # why a draft is held; None once submitted
+
+
+def _texts(data: OrderIntake) -> dict[str, str]:
+    """The platform's side, checked against the columns it goes to (all problems at once)."""
+    rules = TextRules(IntegrationError)
+    cols = sales_order_intake.c
+    values = {
+        "platform_status": rules.text(data.platform_status, "platformStatus", cols.platform_status),
+        "consignee_name": rules.text(data.consignee_name, "consigneeName", cols.consignee_name),
+        "consignee_phone": rules.text(data.consignee_phone, "consigneePhone", cols.consignee_phone),
+        "ship_address": rules.text(data.ship_address, "shipAddress", cols.ship_address),
+    }
+    c = rules
+    c.check(
+        (data.customer_id is None) != (data.customer_external_id is None),
+        "INVALID_VALUE",
+        "customerId",
+        detail="customerId or customerExternalId",
+    )
+    for i, ln in enumerate(data.lines):
+        named = [x for x in (ln.product_id, ln.product_external_id, ln.sku) if x is not None]
+        c.check(len(named) == 1, "INVALID_VALUE", f"lines.{i}.productId", detail="productId, productExternalId or sku")
+    rules.raise_if_any()
+    return {k: cast(str, v) for k, v in values.items()}
+
+
+async def _resolve(conn, data: OrderIntake) -> orders.SalesOrderInput:
+    """The sales order the intake names: the buyer and the products looked up by the source's ids or the
+    SKU; an unknown one is ``NOT_FOUND`` on its field (every line at once)."""
+    c = TextRules(IntegrationError)
+    customer_id = data.customer_id
+    if data.customer_external_id is not None:
+        customer_id = await _entity_of(conn, data.source, "customer", data.customer_external_id)
+        c.check(customer_id is not None, "NOT_FOUND", "customerExternalId", what="customer")
+    skus = sorted({ln.sku.strip() for ln in data.lines if ln.sku})
+    by_sku = dict((await conn.execute(select(product.c.sku, product.c.id).where(product.c.sku.in_(skus)))).all())
+    lines: list[orders.SalesLineInput] = []
+    for i, ln in enumerate(data.lines):
+        product_id = ln.product_id
+        if ln.product_external_id is not None:
+            product_id = await _entity_of(conn, data.source, "product", ln.product_external_id)
+            c.check(product_id is not None, "NOT_FOUND", f"lines.{i}.productExternalId", what="product")
+        elif ln.sku is not None:
+            product_id = by_sku.get(ln.sku.strip())
+            c.check(product_id is not None, "NOT_FOUND", f"lines.{i}.sku", what="product")
+        lines.append(
+            orders.SalesLineInput(
+                product_id=product_id or 0,
+                quantity=ln.quantity,
+                unit_id=ln.unit_id,
+                unit_price=ln.unit_price,
+                discount="0" if ln.discount is None else ln.discount,
+                vat_rate=ln.vat_rate,
+            )
+        )
+    c.raise_if_any()
+    return orders.SalesOrderInput(
+        customer_id=cast(int, customer_id),
+        warehouse_id=data.warehouse_id,
+        lines=lines,
+        prices_include_vat=data.prices_include_vat,
+        order_date=data.order_date,
+        note=data.note,
+    )
+
+
+async def _take(db: Database, data: OrderIntake, texts: dict[str, str], principal: Principal | None):
+    """The first write: the order, its external id and the platform's side — or the order taken before
+    (``(order id, platform status updated?)``, ``None`` for a new one)."""
+    async with db.write() as conn:
+        await _lock(conn, data.source, "sales_order", data.external_order_id)
+        known = await _entity_of(conn, data.source, "sales_order", data.external_order_id)
+        if known is not None:
+            row = (await conn.execute(select(sales_order_intake).where(sales_order_intake.c.order_id == known))).one()
+            if row.platform_status == texts["platform_status"]:
+                return known, False
+            now = utcnow()
+            await conn.execute(
+                update(sales_order_intake)
+                .where(sales_order_intake.c.order_id == known)
+                .values(platform_status=texts["platform_status"], platform_status_at=now)
+            )
+            note_change(
+                conn,
+                f"sales_order_intake:{known}",
+                before={"platform_status": row.platform_status},
+                after={"platform_status": texts["platform_status"]},
+            )
+            return known, True
+        order_input = await _resolve(conn, data)
+        tx = cast(Database, _InTransaction(db, conn))
+        order_id = await orders.do_create_sales_order(tx, order_input, principal)
+        await _add_ref(conn, data.source, "sales_order", data.external_order_id, order_id)
+        now = utcnow()
+        values = dict(
+            order_id=order_id,
+            source=data.source,
+            external_order_id=data.external_order_id,
+            **texts,
+            platform_status_at=now,
+            hold_code="",
+            received_at=now,
+        )
+        await conn.execute(insert(sales_order_intake).values(**values))
+        note_change(conn, f"sales_order_intake:{order_id}", after=values)
+        return order_id, None
+
+
+async def _status(db: Database, order_id: int) -> str:
+    async with db.read() as conn:
+        return (await conn.execute(select(sales_order.c.status).where(sales_order.c.id == order_id))).scalar_one()
+
+
+async def _submit(db: Database, order_id: int, principal: Principal | None) -> tuple[str, SalesError | None, bool]:
+    """Submit a taken draft: ``(status, hold, submitted by this call)``. A refusal of ``HOLD_CODES`` is
+    kept on the intake and the order stays a draft; an order no longer a draft (another delivery of it
+    submitted it meanwhile, or a clerk did) is left as it is."""
+    try:
+        status = await orders.do_submit_sales_order(db, order_id, principal)
+    except SalesError as exc:
+        codes = {d.code for d in exc.details}
+        if codes == {"INVALID_STATUS"}:
+            return await _status(db, order_id), None, False
+        if not codes & set(HOLD_CODES):
+            raise
+        await _note_hold(db, order_id, exc.details[0].code)
+        return "draft", exc, False
+    await _note_hold(db, order_id, "")
+    return status, None, True
+
+
+async def _note_hold(db: Database, order_id: int, code: str) -> None:
+    """Keep why the order waits ("" once submitted); writes nothing when that is what is kept already."""
+    cond = (sales_order_intake.c.order_id == order_id) & (sales_order_intake.c.hold_code != code)
+    async with db.read() as conn:
+        if (await conn.execute(select(sales_order_intake.c.order_id).where(cond))).first() is None:
+            return
+    async with db.write() as conn:
+        await conn.execute(update(sales_order_intake).where(cond).values(hold_code=code))
+
+
+async def do_intake_sales_order(db: Database, data: OrderIntake, principal: Principal | None = None) -> IntakeResult:
+    """Take a platform's order (module docstring). Needs ``sales.order.edit`` and the warehouse in scope."""
+    scope.require(principal, "sales.order.edit", IntegrationError)
+    check_ref(data.source, data.external_order_id)
+    texts = _texts(data)
+    for attempt in (1, 2):
+        try:
+            order_id, status_changed = await _take(db, data, texts, principal)
+            break
+        except IntegrityError:
+            if attempt == 2:  # the same order number recorded by another writer: read it again
+                raise
+    if status_changed is None:  # new: submit it as a clerk would
+        status, hold, _ = await _submit(db, order_id, principal)
+        return IntakeResult(order_id, CREATED, status, hold)
+    status = await _status(db, order_id)
+    submitted = False
+    hold = None
+    if status == "draft":  # taken but held (or its submit never ran): try again, stock may have arrived
+        status, hold, submitted = await _submit(db, order_id, principal)
+    return IntakeResult(order_id, UPDATED if status_changed or submitted else UNCHANGED, status, hold)
+
+
+__all__ = ["HOLD_CODES", "IntakeLine", "IntakeResult", "OrderIntake", "do_intake_sales_order"]
