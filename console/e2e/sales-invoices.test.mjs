@@ -85,3 +85,38 @@ test('an accountant credits an allowance, a cashier receives what is open on the
   assert.equal(Number(receipt.amount), Number(open.openAmount))
   assert.equal(Number(receipt.unallocated), 0)
 })
+
+const INTAKE = `mutation($input: OrderIntakeInput!) { intakeSalesOrder(source: "shop:taobao", input: $input) {
+  outcome hold { code } errors { code } order { id number status } } }`
+// a walk-in customer with no credit limit, and a price so low that no approval rule applies: the order
+// would be approved at once — if the stock could cover it
+const MASTER = `{ customers(filter: {text: "C006"}, first: 1) { edges { node { id } } } warehouses(first: 1) { edges { node { id } } }
+  products(first: 1) { edges { node { id } } } }`
+
+test('a shop order the stock cannot cover waits as a draft, and the order page says why', { timeout: 120_000 }, async () => {
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const m = await api(server.base, MASTER, {}, admin)
+  const input = {
+    externalOrderId: 'TB-E2E-1',
+    customerId: m.customers.edges[0].node.id,
+    warehouseId: m.warehouses.edges[0].node.id,
+    lines: [{ productId: m.products.edges[0].node.id, quantity: '999999', unitPrice: '0.01' }],
+    platformStatus: 'WAIT_SELLER_SEND_GOODS',
+    consigneeName: '王五',
+    consigneePhone: '13900000000',
+    shipAddress: '杭州市西湖区文三路 1 号',
+  }
+  const taken = (await api(server.base, INTAKE, { input }, admin)).intakeSalesOrder
+  assert.deepEqual([taken.outcome, taken.order.status, taken.hold.map((h) => h.code)], ['CREATED', 'DRAFT', ['INSUFFICIENT_STOCK']])
+  const again = (await api(server.base, INTAKE, { input }, admin)).intakeSalesOrder
+  assert.deepEqual([again.outcome, again.order.id], ['UNCHANGED', taken.order.id]) // the platform resends: still one order
+
+  await withPage(browser, 'order-intake-held', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.goto(`${server.base}/sales/orders/${encodeURIComponent(taken.order.id)}`)
+    await page.locator('[data-test=so-number]').filter({ hasText: taken.order.number }).waitFor()
+    await page.locator('[data-test=so-platform-status]').filter({ hasText: 'WAIT_SELLER_SEND_GOODS' }).waitFor()
+    await page.locator('[data-test=so-platform]').filter({ hasText: '王五' }).filter({ hasText: 'TB-E2E-1' }).waitFor()
+    await page.locator('[data-test=so-platform-hold]').filter({ hasText: '库存不足' }).waitFor()
+  })
+})

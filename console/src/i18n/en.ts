@@ -291,6 +291,16 @@ const en: typeof zh = {
     created: 'Saved sales order {number}',
     detail: 'Sales order {number}',
     searchCustomer: 'Type a customer name or code',
+    platform: {
+      title: 'Platform order',
+      number: 'Platform order number',
+      status: 'Platform status',
+      consignee: 'Consignee',
+      address: 'Ship to',
+      received: 'Received',
+      hold: 'Waiting as a draft',
+      holds: { INSUFFICIENT_STOCK: 'not enough stock to reserve: receive stock, then submit it (or the platform’s resend does)', CREDIT_LIMIT_EXCEEDED: 'over the customer’s credit limit' },
+    },
   },
   stock: {
     title: 'Stock',

@@ -289,6 +289,16 @@ export default {
     created: '已保存销售订单 {number}',
     detail: '销售订单 {number}',
     searchCustomer: '输入客户名称或编码',
+    platform: {
+      title: '平台订单',
+      number: '平台订单号',
+      status: '平台状态',
+      consignee: '收货人',
+      address: '收货地址',
+      received: '接单时间',
+      hold: '草稿待处理',
+      holds: { INSUFFICIENT_STOCK: '库存不足，无法预留：到货后提交（或等平台重发时自动提交）', CREDIT_LIMIT_EXCEEDED: '超出客户信用额度' },
+    },
   },
   stock: {
     title: '库存查询',

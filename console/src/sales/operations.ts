@@ -45,6 +45,7 @@ export const SalesOrderQuery = graphql(`
         customer { id code name }
         warehouse { id code name }
         creditCheck { receivables uninvoicedOrders thisOrder exposure limit rating overLimit }
+        platformOrder { source externalOrderId platformStatus consigneeName consigneePhone shipAddress holdCode receivedAt }
         lines {
           id
           lineNo
