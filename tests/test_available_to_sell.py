@@ -257,3 +257,28 @@ async def test_the_webhook_event_carries_the_figure(gql, receiver):  # noqa: F81
     }
     assert (bodies[1]["data"]["availableToSell"], bodies[1]["data"]["safetyStock"]) == ("10", "2.5")
     assert bodies[1]["data"]["previousAvailableToSell"] == "12.5"
+
+
+async def test_jxc_check_finds_a_stale_or_missing_published_figure(db):
+    from sqlalchemy import delete, update
+
+    from server.inventory.models import stock_availability
+    from server.sales.check import verify_ledger
+
+    sw = await make_sales_world(db)
+    async with db.read() as conn:
+        assert await verify_ledger(conn) == []
+    async with db.write() as conn:  # as if a change had gone out without its event
+        await conn.execute(
+            update(stock_availability)
+            .where(stock_availability.c.product_id == sw.widget)
+            .values(net_qty=stock_availability.c.net_qty + 1)
+        )
+        await conn.execute(delete(stock_availability).where(stock_availability.c.product_id == sw.lotted))
+    async with db.read() as conn:
+        problems = await verify_ledger(conn)
+    assert problems == [
+        f"available to sell product={sw.widget} warehouse={sw.w.wh1}: published {100 * Q + 1} != {100 * Q} "
+        f"(on hand {100 * Q} − reserved 0 − safety 0)",
+        f"available to sell product={sw.lotted} warehouse={sw.w.wh1}: not tracked",
+    ]

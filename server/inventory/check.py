@@ -1,5 +1,5 @@
-"""``jxc check``, the stock part: prove on a live database that the running totals equal the ledger and
-that the event journal has no gap (the reservations against sales orders: server/sales/check.py, which
+"""``jxc check``, the stock part: prove on a live database that the running totals equal the ledger, that
+the available-to-sell figures last published are the current ones, and that the event journal has no gap (the reservations against sales orders: server/sales/check.py, which
 also runs the whole check as ``verify_ledger``).
 
 Every check is a GROUP BY over integers, exact on both databases. Returns one line per mismatch.
@@ -7,11 +7,19 @@ Every check is a GROUP BY over integers, exact on both databases. Returns one li
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.events.models import event, event_counter
-from server.inventory.models import product_cost, stock_level, stock_move
+from server.inventory.availability import SELLABLE_KIND, available_to_sell_query
+from server.inventory.models import (
+    location,
+    product_cost,
+    stock_availability,
+    stock_level,
+    stock_move,
+    stock_reservation,
+)
 
 
 def _signed_moves():
@@ -78,6 +86,39 @@ async def stock_problems(conn: AsyncConnection) -> list[str]:
             problems.append(f"product {product_id}: negative stock value {value}")
         if qty == 0 and value != 0:
             problems.append(f"product {product_id}: value {value} with zero quantity")
+    return problems
+
+
+async def availability_problems(conn: AsyncConnection) -> list[str]:
+    """Available to sell: every pair with stock in bins or a reservation is tracked, and the ``net`` each
+    tracked pair last stored (and published to the shops) is on hand in bins − reserved − safety stock
+    now. A stale figure means a stock change went out without its ``stock.available_to_sell`` event."""
+    problems: list[str] = []
+    stored = {
+        (r.product_id, r.warehouse_id): int(r.net_qty)
+        for r in await conn.execute(
+            select(stock_availability.c.product_id, stock_availability.c.warehouse_id, stock_availability.c.net_qty)
+        )
+    }
+    for r in await conn.execute(available_to_sell_query()):
+        key = (r.product_id, r.warehouse_id)
+        net = int(r.on_hand) - int(r.reserved) - int(r.safety_qty)
+        if stored[key] != net:
+            problems.append(
+                f"available to sell product={key[0]} warehouse={key[1]}: published {stored[key]} != "
+                f"{net} (on hand {int(r.on_hand)} − reserved {int(r.reserved)} − safety {int(r.safety_qty)})"
+            )
+    in_bins = (
+        select(stock_level.c.product_id, stock_level.c.warehouse_id)
+        .join(location, location.c.id == stock_level.c.location_id)
+        .where(location.c.kind == SELLABLE_KIND, stock_level.c.qty != 0)
+    )
+    held = select(stock_reservation.c.product_id, stock_reservation.c.warehouse_id).where(
+        stock_reservation.c.reserved_qty != 0
+    )
+    for r in await conn.execute(union(in_bins, held)):
+        if (r.product_id, r.warehouse_id) not in stored:
+            problems.append(f"available to sell product={r.product_id} warehouse={r.warehouse_id}: not tracked")
     return problems
 
 

@@ -1,6 +1,6 @@
 """``jxc check``, the reservations: each (product, warehouse) total in ``stock_reservation`` equals what the
 open sales order lines hold, and never exceeds stock on hand. ``verify_ledger`` runs the whole check —
-stock (server/inventory/check.py), these reservations, the journal — in that order; sales is the lowest
+stock (server/inventory/check.py), these reservations, available to sell, the journal — in that order; sales is the lowest
 layer that sees both the ledger and the orders.
 
 Every check is a GROUP BY over integers, exact on both databases. Returns one line per mismatch.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.inventory.check import journal_problems, stock_problems
+from server.inventory.check import availability_problems, journal_problems, stock_problems
 from server.inventory.models import stock_level, stock_reservation
 from server.sales.models import sales_order_line
 
@@ -54,5 +54,10 @@ async def reservation_problems(conn: AsyncConnection) -> list[str]:
 
 async def verify_ledger(conn: AsyncConnection) -> list[str]:
     """The whole ``jxc check`` of stock: levels and costs against the ledger, reservations against the
-    orders and stock on hand, and the journal without gaps."""
-    return await stock_problems(conn) + await reservation_problems(conn) + await journal_problems(conn)
+    orders and stock on hand, the published available-to-sell figures, and the journal without gaps."""
+    return (
+        await stock_problems(conn)
+        + await reservation_problems(conn)
+        + await availability_problems(conn)
+        + await journal_problems(conn)
+    )
