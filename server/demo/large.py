@@ -24,6 +24,7 @@ from server.core.business_settings import write_setting
 from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.numbers import QTY_SCALE
+from server.inventory.availability import note_availability
 from server.inventory.models import product_cost, reorder_rule, stock_level, stock_move, stock_operation
 from server.inventory.warehouses import do_create_location, do_create_warehouse
 from server.partners.models import customer
@@ -431,6 +432,9 @@ async def load_large_demo(
     async with db.write() as conn:
         for i in range(0, len(levels), BATCH):
             await conn.execute(stock_level.insert(), levels[i : i + BATCH])
+        # bulk rows bypass the ledger's actions: name the pairs, so their available-to-sell figures are
+        # tracked and published as the ledger's would be (``jxc check`` ties them out)
+        note_availability(conn, {(lv["product_id"], lv["warehouse_id"]) for lv in levels})
         for i in range(0, len(costs), BATCH):
             await conn.execute(product_cost.insert(), costs[i : i + BATCH])
             await conn.execute(reorder_rule.insert(), rules[i : i + BATCH])
