@@ -156,3 +156,27 @@ test('expiring lots: days ahead and warehouse, earliest expiry first', { timeout
     assert.deepEqual(dates, [...dates].sort())
   })
 })
+
+test('available to sell: a keeper holds back safety stock and the shops’ figure drops by it', { timeout: 60_000 }, async () => {
+  const ATS = `{ availableToSell(first: 1) { edges { node { productId warehouseId onHand reserved safetyStock available net product { sku } } } } }`
+  const first = (await api(server.base, ATS, {}, admin)).availableToSell.edges[0].node
+  assert.ok(Number(first.onHand) > 2, 'demo data: stock on hand')
+  await withPage(browser, 'available-to-sell-manager', async (page) => {
+    await signIn(page, server.base, MANAGER.username, MANAGER.password)
+    await page.locator('[data-test=menu]').getByText('可售库存', { exact: true }).click()
+    const row = page.locator('[data-test=ats-table] .el-table__body tr').first()
+    await row.filter({ hasText: first.product.sku }).waitFor()
+    await row.locator('[data-test=ats-safety-edit]').click()
+    await row.locator('input[data-test=ats-safety-input]').fill('-1') // refused by the server, shown above the table
+    await row.locator('[data-test=ats-safety-save]').click()
+    await page.locator('[data-test=errors]').waitFor()
+    await row.locator('input[data-test=ats-safety-input]').fill('2')
+    await row.locator('[data-test=ats-safety-save]').click()
+    const expected = String(Math.max(Number(first.net) - 2, 0))
+    await row.locator('[data-test=ats-available]').filter({ hasText: new RegExp(`^${expected}(\\.0+)?$`) }).waitFor()
+  })
+  const after = (await api(server.base, ATS, {}, admin)).availableToSell.edges[0].node
+  assert.equal(after.productId, first.productId)
+  assert.equal(Number(after.safetyStock), 2)
+  assert.equal(Number(after.net), Number(first.net) - 2)
+})

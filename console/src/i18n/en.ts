@@ -39,6 +39,7 @@ const en: typeof zh = {
     reorder: 'Reordering',
     production: 'Production',
     expiring: 'Expiring lots',
+    availableToSell: 'Available to sell',
     purchaseReturns: 'Purchase returns',
     salesReturns: 'Sales returns',
     salesInvoices: 'Sales invoices',
@@ -763,6 +764,15 @@ const en: typeof zh = {
     receive: 'Receive finished goods',
     complete: 'Complete (takes the rest of the cost, closes the order)',
     receivedMsg: 'Finished goods of {number} received',
+  },
+  ats: {
+    title: 'Available to sell',
+    hint: 'What the shops may sell: on hand in bins − reserved for approved orders − safety stock. Pushed to integrations as it changes.',
+    onHand: 'On hand',
+    safety: 'Safety stock',
+    available: 'Available',
+    setSafety: 'Set',
+    saved: 'Safety stock of {sku} saved',
   },
   expiring: {
     title: 'Expiring lots',

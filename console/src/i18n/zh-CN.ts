@@ -37,6 +37,7 @@ export default {
     reorder: '补货',
     production: '生产',
     expiring: '临期批次',
+    availableToSell: '可售库存',
     purchaseReturns: '采购退货',
     salesReturns: '销售退货',
     salesInvoices: '销售发票',
@@ -761,6 +762,15 @@ export default {
     receive: '完工入库',
     complete: '完工（结转全部成本，关闭生产单）',
     receivedMsg: '{number} 已入库',
+  },
+  ats: {
+    title: '可售库存',
+    hint: '网店可卖的数量：库位在库 − 已审订单预留 − 安全库存；变动时推送给集成系统。',
+    onHand: '在库',
+    safety: '安全库存',
+    available: '可售',
+    setSafety: '设置',
+    saved: '已保存 {sku} 的安全库存',
   },
   expiring: {
     title: '临期批次',

@@ -60,6 +60,11 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'production.title', permission: 'stock.view', menu: false },
   },
   {
+    path: '/inventory/available-to-sell',
+    component: () => import('./AvailableToSell.vue'),
+    meta: { title: 'menu.availableToSell', group: 'menu.inventory', permission: 'stock.view' },
+  },
+  {
     path: '/inventory/expiring',
     component: () => import('./ExpiringLots.vue'),
     meta: { title: 'menu.expiring', group: 'menu.inventory', permission: 'stock.view' },
