@@ -162,3 +162,27 @@ test('a purchaser imports suppliers in English; products are not offered', { tim
   const found = (await api(server.base, SUPPLIER, { text: 'E2E-SUP-IMP' }, token)).suppliers.edges.map((e) => e.node)
   assert.deepEqual(found.map((s) => [s.code, s.name, s.paymentTermsDays]), [['E2E-SUP-IMP', 'Import Test Supplier', 30]])
 })
+
+test('an administrator checks an opening-balances file: its template, its row errors, no export', { timeout: 60_000 }, async () => {
+  const opening = Buffer.from(
+    ['类型,商品编码,库位,数量,单价', '库存,E2E-NO-SUCH-SKU,NO-SUCH-BIN,10,2.00'].join('\r\n') + '\r\n',
+    'utf8',
+  )
+  await withPage(browser, 'import-opening-admin', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.goto(`${server.base}/admin/imports`)
+    await page.locator('[data-test=import-kind]').getByText('期初余额').click()
+    await page.locator('[data-test=import-opening-hint]').waitFor()
+    assert.equal(await page.locator('[data-test=import-template-csv]').getAttribute('href'), '/imports/opening/template.csv?header=zh')
+    assert.equal(await page.locator('[data-test=import-export-csv]').count(), 0) // posted, never exported
+    const tpl = await page.evaluate(async () => { const r = await fetch('/imports/opening/template.csv?header=zh'); return [r.status, (await r.text()).slice(0, 100)] })
+    assert.equal(tpl[0], 200)
+    assert.match(tpl[1], /类型,商品编码,库位/)
+    await upload(page, 'opening.csv', opening)
+    await dryRun(page)
+    const rows = await page.locator('[data-test=import-errors] .el-table__body tr').allInnerTexts()
+    assert.equal(rows.length, 2, rows.join(' / ')) // the SKU and the bin, both on row 2
+    assert.ok(rows.every((r) => r.trim().startsWith('2')), rows.join(' / '))
+    assert.ok(await page.locator('[data-test=import-commit]').isDisabled())
+  })
+})

@@ -10,6 +10,7 @@ from schema.auth.permissions import needs
 from schema.errors import DataImportError, run_action
 from schema.imports.types import ImportKind, ImportReport
 from server.imports.errors import DataImportErrorCode
+from server.imports.opening import import_opening
 from server.imports.partners import import_partners
 from server.imports.products import import_products
 
@@ -26,9 +27,10 @@ class ImportsMutation:
         description=(
             "导入: check a products, suppliers or customers file (.csv UTF-8/GB18030 or .xlsx) and, with "
             "commit, write all of it or nothing. Rows are matched by their codes: the same file twice "
-            "changes nothing. Upload it as GraphQL multipart (the `file` variable)."
+            "changes nothing. OPENING posts opening balances (docs/opening.md) as one entry, once per file. "
+            "Upload it as GraphQL multipart (the `file` variable)."
         ),
-        extensions=needs("catalog.edit", "partner.edit"),
+        extensions=needs("catalog.edit", "partner.edit", "finance.admin"),
     )
     async def import_data(self, info: Info, kind: ImportKind, file: Upload, commit: bool = False) -> ImportPayload:
         data = await file.read()  # type: ignore[attr-defined]
@@ -38,6 +40,8 @@ class ImportsMutation:
         async def action():
             if kind is ImportKind.PRODUCTS:
                 return await import_products(db, data, filename, principal, commit=commit)
+            if kind is ImportKind.OPENING:
+                return await import_opening(db, data, filename, principal, commit=commit)
             return await import_partners(db, kind.value[:-1], data, filename, principal, commit=commit)
 
         report, errors = await run_action(info, DataImportErrorCode, action)

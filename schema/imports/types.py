@@ -14,6 +14,7 @@ class ImportKind(Enum):
     PRODUCTS = "products"
     SUPPLIERS = "suppliers"
     CUSTOMERS = "customers"
+    OPENING = strawberry.enum_value("opening", description="期初: opening stock, open items, account balances")
 
 
 @strawberry.type(description="One problem of an import file: its row (the header is row 1; 0: the file).")

@@ -12,15 +12,18 @@ from server.cli.common import with_db
 
 COMMANDS = ("import", "export")
 KINDS = ("products", "suppliers", "customers")
+IMPORT_KINDS = KINDS + ("opening",)  # opening balances are imported (posted), never exported
 
 
 def add_parser(sub) -> None:
-    imp = sub.add_parser("import", help="import products, suppliers or customers from a .csv or .xlsx (a dry run)")
-    imp.add_argument("what", choices=KINDS)
+    imp = sub.add_parser(
+        "import", help="import products, suppliers, customers or opening balances from a .csv or .xlsx (a dry run)"
+    )
+    imp.add_argument("what", choices=IMPORT_KINDS)
     imp.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file")
     imp.add_argument("--commit", action="store_true", help="write the file (all of it, or nothing on any error)")
     exp = sub.add_parser("export", help="export products, suppliers or customers to a .csv or .xlsx")
-    exp.add_argument("what", choices=KINDS)
+    exp.add_argument("what", choices=IMPORT_KINDS)
     exp.add_argument("file", help="the .csv or .xlsx to write")
     exp.add_argument("--template", action="store_true", help="the header and example rows only")
     exp.add_argument("--chinese-header", action="store_true", help="Chinese column labels (编码, 名称, …)")
@@ -44,6 +47,9 @@ def run(args, settings) -> int:
     if fmt is None:
         print("the file must end in .csv or .xlsx", file=sys.stderr)
         return 2
+    if args.what not in KINDS and not args.template:
+        print("opening balances are imported, not exported: --template writes a blank file", file=sys.stderr)
+        return 2
     if args.template:
         from server.imports.templates import template
 
@@ -60,6 +66,10 @@ async def _import(db, what: str, data: bytes, filename: str, args):
         from server.imports.products import import_products
 
         return await import_products(db, data, filename, None, commit=args.commit)
+    if what == "opening":
+        from server.imports.opening import import_opening
+
+        return await import_opening(db, data, filename, None, commit=args.commit)
     from server.imports.partners import import_partners
 
     return await import_partners(db, what, data, filename, None, commit=args.commit)

@@ -113,6 +113,14 @@ class Sheet:
             self.report.add(row, column or self.column_of(d.field), d)
 
 
+def open_sheet(kind: str, columns: tuple[Column, ...], data: bytes, filename: str) -> tuple[ImportReport, Sheet | None]:
+    """The report of a ``kind`` import and the file's rows; no sheet when the file or its header is
+    unreadable (the report says why)."""
+    report = ImportReport(kind)
+    sheet = Sheet(columns, report)
+    return report, sheet if sheet.load(data, filename) else None
+
+
 def concurrent_change(report: ImportReport) -> None:
     """A commit that a concurrent change made fail at the database (a code taken meanwhile): rolled back."""
     report.committed = False

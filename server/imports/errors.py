@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.catalog.errors import CATALOG
 from server.core.errors import DomainError, error_vocabulary
+from server.opening.errors import OPENING
 from server.partners.errors import PARTNERS
 
 DATA_IMPORT = error_vocabulary(
@@ -32,7 +33,7 @@ DATA_IMPORT = error_vocabulary(
         ),
     },
     shared=("DUPLICATE_CODE", "INACTIVE", "TOO_MANY_DECIMALS"),
-    calls=(CATALOG, PARTNERS),
+    calls=(CATALOG, PARTNERS, OPENING),
 )
 
 DataImportErrorCode = DATA_IMPORT.codes

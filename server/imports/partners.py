@@ -19,7 +19,7 @@ from server.core.clock import utcnow
 from server.core.database import Database
 from server.core.errors import ErrorDetail
 from server.core.numbers import fen_to_decimal, rate_to_decimal
-from server.imports.common import Column, ImportReport, Sheet, cell, chunks, concurrent_change, lookup
+from server.imports.common import Column, ImportReport, Sheet, cell, chunks, concurrent_change, lookup, open_sheet
 from server.imports.errors import DataImportError
 from server.imports.formats import write_table
 from server.imports.products import _server_defaults
@@ -85,9 +85,8 @@ async def import_partners(
     if kind not in COLUMNS:
         raise ValueError(f"unknown partner kind {kind}")
     scope.require(principal, PERMISSION, DataImportError)
-    report = ImportReport(f"{kind}s")
-    sheet = Sheet(COLUMNS[kind], report)
-    if not sheet.load(data, filename):
+    report, sheet = open_sheet(f"{kind}s", COLUMNS[kind], data, filename)
+    if sheet is None:
         return report
     try:
         await _run(db, kind, sheet, commit)

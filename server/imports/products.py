@@ -29,7 +29,7 @@ from server.core.errors import ErrorDetail
 from server.core.master_records import TextRules
 from server.core.numbers import MAX_UNIT_PRECISION, NumberError, fen_to_decimal, qty_to_scaled, rate_to_decimal
 from server.core.numbers import scaled_to_decimal as qty_text
-from server.imports.common import Column, ImportReport, Sheet, cell, chunks, concurrent_change, lookup
+from server.imports.common import Column, ImportReport, Sheet, cell, chunks, concurrent_change, lookup, open_sheet
 from server.imports.errors import DataImportError
 from server.imports.formats import write_table
 
@@ -112,9 +112,8 @@ async def import_products(
 ) -> ImportReport:
     """Check (and with ``commit``, write) a products file; the report lists what it does or every error."""
     scope.require(principal, PERMISSION, DataImportError)
-    report = ImportReport(KIND)
-    sheet = Sheet(COLUMNS, report)
-    if not sheet.load(data, filename):
+    report, sheet = open_sheet(KIND, COLUMNS, data, filename)
+    if sheet is None:
         return report
     try:
         async with db.write() if commit else db.read() as conn:

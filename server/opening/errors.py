@@ -44,6 +44,11 @@ OPENING = error_vocabulary(
         ),
         "DUE_BEFORE_DATE": ("到期日不能早于单据日期。", "The due date cannot be before the document date."),
         "NOTHING_TO_POST": ("期初余额为空。", "The opening balances are empty."),
+        "ALREADY_IMPORTED": (
+            "这个期初文件已经导入过（{at}），再导入会重复入账；更正请导入只含差额的文件。",
+            "This opening file was imported already ({at}); importing it again would book it twice — for a "
+            "correction, import a file of the differences.",
+        ),
     },
     shared=("DUPLICATE_CODE", "TOO_MANY_DECIMALS", "INVALID_QUANTITY", "WRONG_UNIT", "INACTIVE"),
     calls=(FINANCE, INVENTORY),

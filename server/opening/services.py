@@ -52,6 +52,7 @@ from server.sales.models import customer_receipt, sales_invoice
 
 PERMISSION = "finance.admin"
 GO_LIVE_KEY = "opening.go_live_date"
+IMPORTED_KEY = "opening.imported_files"  # {sha256 of an imported file: when}
 SOURCE_TYPE = "opening_balance"
 NUMBER_MAX = 20  # the documents' number columns
 MEMO_MAX = 200  # voucher.memo
@@ -258,8 +259,30 @@ def _stock_field(f: str) -> str:
     return "stock" + f[len("lines") :] if f.startswith("lines") else f
 
 
-async def do_post_opening(db: Database, data: OpeningInput, principal: Principal | None) -> int:
-    """Post an opening entry (see the module docstring); returns its voucher id."""
+class _DryRun(Exception):
+    """Raised inside the write transaction of a dry run, so that everything it wrote rolls back."""
+
+
+async def do_post_opening(
+    db: Database,
+    data: OpeningInput,
+    principal: Principal | None,
+    *,
+    dry_run: bool = False,
+    file_digest: str | None = None,
+) -> int | None:
+    """Post an opening entry (see the module docstring); returns its voucher id. ``dry_run`` checks all
+    of it — the stock through the ledger, the balance — in a transaction that is rolled back (``None``).
+    ``file_digest`` names an imported file: the same file again is ``ALREADY_IMPORTED``."""
+    try:
+        return await _post_opening(db, data, principal, dry_run, file_digest)
+    except _DryRun:
+        return None
+
+
+async def _post_opening(
+    db: Database, data: OpeningInput, principal: Principal | None, dry_run: bool, file_digest: str | None
+) -> int:
     scope.require(principal, PERMISSION, OpeningError)
     c = Collector(OpeningError)
     async with db.write() as conn:
@@ -271,6 +294,9 @@ async def do_post_opening(db: Database, data: OpeningInput, principal: Principal
             raise OpeningError("OPENING_LOCKED")
         if not (data.stock or data.items or data.accounts):
             raise OpeningError("NOTHING_TO_POST")
+        imported: dict[str, str] = await read_setting(conn, IMPORTED_KEY, {})
+        if file_digest is not None and file_digest in imported:
+            raise OpeningError("ALREADY_IMPORTED", "file", at=imported[file_digest])
         rules = await rule_accounts(conn)
         controlled = {rules[r] for r in CONTROLLED_ROLES if r in rules}
         codes = {a.account.strip() for a in data.accounts}
@@ -347,6 +373,11 @@ async def do_post_opening(db: Database, data: OpeningInput, principal: Principal
         )
         if voucher_id is None:
             raise OpeningError("NOTHING_TO_POST")
+        if dry_run:
+            raise _DryRun  # valid and balanced: roll all of it back
+        if file_digest is not None:
+            imported[file_digest] = utcnow().isoformat(timespec="seconds")
+            await write_setting(conn, IMPORTED_KEY, imported, actor)
         note_change(conn, f"voucher:{voucher_id}", after={"opening": go_live.isoformat(), "total": str(debit)})
         return voucher_id
 

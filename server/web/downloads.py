@@ -5,9 +5,10 @@
 * ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm[&account=code]`` with ``finance.view``
   (kinds: balance_sheet, income_statement, cash_flow, trial_balance, detail_ledger and
   general_ledger, the ledgers with ``account``) — built by ``server.finance.export``;
-* ``GET /imports/{products|suppliers|customers}/template.{csv|xlsx}[?header=zh]``: a blank import file
+* ``GET /imports/{products|suppliers|customers|opening}/template.{csv|xlsx}[?header=zh]``: a blank import file
   with example rows, and ``GET /exports/{kind}.{csv|xlsx}[?header=zh]``: the data in the same columns
-  (export → edit → import round-trips) — with ``catalog.edit`` (products) or ``partner.edit``;
+  (export → edit → import round-trips; opening balances have a template only) — with ``catalog.edit``
+  (products), ``partner.edit`` or ``finance.admin`` (opening);
 * ``GET /feedback/export.csv[?status=open|answered|closed]``: the user feedback (用户反馈) with ``user.admin``.
 
 Every parameter is validated here (``server.web.params``) before the domain sees it.
@@ -131,7 +132,13 @@ async def statement_download(request: Request, _principal: Principal):
     return _attachment(finance_export.to_pdf(st), "application/pdf", name)
 
 
-IMPORT_KINDS = {"products": "catalog.edit", "suppliers": "partner.edit", "customers": "partner.edit"}
+IMPORT_KINDS = {
+    "products": "catalog.edit",
+    "suppliers": "partner.edit",
+    "customers": "partner.edit",
+    "opening": "finance.admin",  # a template only: opening balances are posted, not exported
+}
+EXPORT_KINDS = ("products", "suppliers", "customers")
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
@@ -140,9 +147,9 @@ def _import_kind(request: Request) -> list[str]:
     return [IMPORT_KINDS.get(request.path_params["kind"], "catalog.edit")]
 
 
-def _kind_and_format(request: Request) -> tuple[str, str, bool]:
+def _kind_and_format(request: Request, kinds: tuple[str, ...] = tuple(IMPORT_KINDS)) -> tuple[str, str, bool]:
     path = request.path_params
-    kind = p.required(p.choice_param(path, "kind", tuple(IMPORT_KINDS), None), "kind")
+    kind = p.required(p.choice_param(path, "kind", kinds, None), "kind")
     fmt = p.required(p.choice_param(path, "fmt", ("csv", "xlsx"), None), "fmt")
     chinese = p.choice_param(request.query_params, "header", ("en", "zh"), "en") == "zh"
     return kind, fmt, chinese
@@ -156,7 +163,7 @@ async def import_template_download(request: Request, _principal: Principal):
 
 @guarded(_import_kind)
 async def export_download(request: Request, principal: Principal):
-    kind, fmt, chinese = _kind_and_format(request)
+    kind, fmt, chinese = _kind_and_format(request, EXPORT_KINDS)
     db = request.app.state.jxc.db
     if kind == "products":
         body = await product_import.export_products(db, fmt, principal, chinese_header=chinese)

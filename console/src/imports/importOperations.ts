@@ -35,10 +35,11 @@ export interface ImportResult {
 }
 
 /** The kinds, with the permission each needs and its name in the download addresses. */
-export const IMPORT_KINDS: { kind: ImportKind; path: string; permission: string }[] = [
+export const IMPORT_KINDS: { kind: ImportKind; path: string; permission: string; exported?: boolean }[] = [
   { kind: 'PRODUCTS', path: 'products', permission: 'catalog.edit' },
   { kind: 'SUPPLIERS', path: 'suppliers', permission: 'partner.edit' },
   { kind: 'CUSTOMERS', path: 'customers', permission: 'partner.edit' },
+  { kind: 'OPENING', path: 'opening', permission: 'finance.admin', exported: false },
 ]
 
 interface GraphQLResponse {
