@@ -97,6 +97,8 @@ ROOT_FIELDS = {
     'Mutation.setUserActive': 'user.admin',
     'Mutation.setUserPassword': 'user.admin',
     'Mutation.createRole': 'user.admin',
+    'Mutation.updateRole': 'user.admin',
+    'Mutation.deleteRole': 'user.admin',
     'Mutation.createApiToken': 'user.admin',
     'Mutation.createDeviceToken': 'device.pair',
     'Mutation.revokeApiToken': 'user.admin',

@@ -161,3 +161,57 @@ async def test_a_lock_that_ran_out_starts_the_count_again_and_attempts_during_it
     assert row.failed_logins == 1 and row.locked_until is None
     principal = await auth.authenticate(db, (await auth.do_login(db, "li", "correct horse"))[0])
     assert principal.roles == ("viewer",)
+
+
+async def test_a_custom_role_is_edited_for_everyone_holding_it_and_deleted_once_nobody_does(db):
+    await auth.do_create_role(db, code="checker", name="复核员", permissions=["stock.view"])
+    await auth.do_create_user(db, username="fu", password="correct horse", roles=["checker"])
+    session, _ = await auth.do_login(db, "fu", "correct horse")
+    token_id, token = await auth.do_create_api_token(db, name="kiosk", role_code="checker")
+    assert (await auth.authenticate(db, session)).permissions == frozenset({"stock.view"})
+
+    await auth.do_update_role(
+        db, code="checker", name="复核", name_en="Checker", permissions=["stock.view", "sales.view"]
+    )
+    # the cached principals are dropped: the session and the token work with the new permissions at once
+    for credential in (session, token):
+        assert (await auth.authenticate(db, credential)).permissions == frozenset({"stock.view", "sales.view"})
+    [listed] = [r for r in await auth.list_roles(db) if r["code"] == "checker"]
+    assert (listed["name"], listed["name_en"], listed["permissions"]) == (
+        "复核",
+        "Checker",
+        ["sales.view", "stock.view"],
+    )
+    assert len(await _audit(db, "role.update")) == 1
+
+    for bad, code in (
+        (dict(code="admin", name="x", permissions=[]), "BUILTIN_ROLE"),
+        (dict(code="nobody", name="x", permissions=[]), "NOT_FOUND"),
+        (dict(code="checker", name="x", permissions=["no.such"]), "INVALID_VALUE"),
+    ):
+        with pytest.raises(AuthError) as exc:
+            await auth.do_update_role(db, **bad)
+        assert exc.value.details[0].code == code
+    with pytest.raises(AuthError) as exc:
+        await auth.do_delete_role(db, "checker")
+    assert exc.value.details[0].code == "ROLE_IN_USE" and exc.value.details[0].params == {
+        "code": "checker",
+        "users": 1,
+        "tokens": 1,
+    }
+    with pytest.raises(AuthError) as exc:
+        await auth.do_delete_role(db, "viewer")
+    assert exc.value.details[0].code == "BUILTIN_ROLE"
+
+    async with db.write() as conn:  # the user leaves the role; the token is revoked
+        from server.auth.models import role, user_role
+
+        checker = (await conn.execute(select(role.c.id).where(role.c.code == "checker"))).scalar_one()
+        await conn.execute(user_role.delete().where(user_role.c.role_id == checker))
+    await auth.do_revoke_token(db, token_id)
+    await auth.do_delete_role(db, "checker")
+    assert "checker" not in {r["code"] for r in await auth.list_roles(db)}
+    assert len(await _audit(db, "role.delete")) == 1
+    with pytest.raises(AuthError) as exc:
+        await auth.do_delete_role(db, "checker")
+    assert exc.value.details[0].code == "NOT_FOUND"

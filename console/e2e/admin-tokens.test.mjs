@@ -124,3 +124,37 @@ test('an administrator creates a role with permissions chosen on the page', { ti
   assert.equal(made.builtin, false)
   assert.deepEqual([...made.permissions].sort(), ['audit.view', 'report.view'])
 })
+
+test('an administrator edits a custom role, cannot delete it while a token holds it, then deletes it', { timeout: 90_000 }, async () => {
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const ROLES = '{ roles(first: 100) { edges { node { code permissions } } } }'
+  const made = await api(server.base, `mutation { createRole(code: "packer_e2e", name: "打包员", permissions: ["stock.view"]) { ok } }`, {}, admin)
+  assert.ok(made.createRole.ok)
+  const tok = await api(server.base, `mutation { createApiToken(name: "packer-kiosk", role: "packer_e2e") { id token errors { code } } }`, {}, admin)
+  const kiosk = tok.createApiToken.token
+  assert.ok(kiosk)
+  await withPage(browser, 'admin-roles-edit', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.locator('[data-test=menu]').getByText('角色').click()
+    const row = page.locator('[data-test=roles] .el-table__body tr', { hasText: 'packer_e2e' })
+    assert.equal(await page.locator('[data-test=roles] .el-table__body tr', { hasText: 'purchaser' }).first().locator('[data-test=role-edit]').count(), 0) // built-in: fixed
+    await row.locator('[data-test=role-edit]').click()
+    assert.ok(await page.locator('input[name=role-code]').isDisabled())
+    await page.locator('[data-test=role-permissions]').getByText('sales.view', { exact: true }).click()
+    await page.click('[data-test=role-save]')
+    await row.filter({ hasText: 'sales.view' }).waitFor()
+    // the kiosk token has the new permission at once
+    const me = await api(server.base, '{ me { permissions } }', {}, kiosk)
+    assert.ok(me.me.permissions.includes('sales.view'))
+
+    await row.locator('[data-test=role-delete]').click()
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    await page.locator('[data-test=errors]').filter({ hasText: '不能删除' }).waitFor() // the token still holds it
+    await api(server.base, `mutation($id: Int!) { revokeApiToken(id: $id) { ok } }`, { id: Number(tok.createApiToken.id) }, admin)
+    await row.locator('[data-test=role-delete]').click()
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    await row.waitFor({ state: 'detached' })
+  })
+  const roles = (await api(server.base, ROLES, {}, admin)).roles.edges.map((e) => e.node.code)
+  assert.ok(!roles.includes('packer_e2e'))
+})

@@ -120,6 +120,33 @@ class AdminMutation:
         )
 
     @strawberry.mutation(
+        description="Rename a custom role and replace its permissions; whoever holds it has the new ones from "
+        "their next operation on. Built-in roles are fixed (BUILTIN_ROLE).",
+        extensions=needs("user.admin"),
+    )
+    async def update_role(
+        self, info: Info, code: str, name: str, permissions: list[str], name_en: str = ""
+    ) -> AdminPayload:
+        return await _admin(
+            info,
+            lambda: auth.do_update_role(
+                info.context.db,
+                code=code,
+                name=name,
+                name_en=name_en,
+                permissions=permissions,
+                principal=info.context.principal,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Delete a custom role no user and no active API token holds (ROLE_IN_USE says how many do).",
+        extensions=needs("user.admin"),
+    )
+    async def delete_role(self, info: Info, code: str) -> AdminPayload:
+        return await _admin(info, lambda: auth.do_delete_role(info.context.db, code, principal=info.context.principal))
+
+    @strawberry.mutation(
         description="A token for a device or an integration, scoped to a role.", extensions=needs("user.admin")
     )
     async def create_api_token(self, info: Info, name: str, role: str) -> TokenPayload:

@@ -24,6 +24,14 @@ AUTH = error_vocabulary(
             "An API token is not a session and cannot log out; an administrator revokes it "
             "(revokeApiToken or jxc token revoke).",
         ),
+        "BUILTIN_ROLE": (
+            "内置角色“{code}”不能修改或删除；请新建一个自定义角色。",
+            "The built-in role “{code}” cannot be changed or deleted; create a custom role instead.",
+        ),
+        "ROLE_IN_USE": (
+            "角色“{code}”仍被 {users} 个用户和 {tokens} 个有效令牌使用，不能删除。",
+            "The role “{code}” is still held by {users} user(s) and {tokens} active token(s); it cannot be deleted.",
+        ),
     },
     shared=("DUPLICATE_CODE",),
 )

@@ -555,6 +555,16 @@ async def _authenticate(db: Database, token: str) -> tuple[Principal, datetime |
     return principal, t.expires_at
 
 
+def _role_values(name: str, name_en: str, permissions: list[str]) -> list[str]:
+    """A role's names and permissions checked (``INVALID_VALUE``); the permissions sorted, once each."""
+    if len(name or "") > 64 or len(name_en or "") > 64:
+        raise AuthError("INVALID_VALUE", "name", detail="≤ 64 chars")
+    unknown = [p for p in permissions if p not in PERMISSIONS]
+    if unknown:
+        raise AuthError("INVALID_VALUE", "permissions", detail=", ".join(unknown))
+    return sorted(set(permissions))
+
+
 async def do_create_role(
     db: Database, *, code: str, name: str, permissions: list[str], name_en: str = "", principal: Principal | None = None
 ) -> int:
@@ -564,11 +574,7 @@ async def do_create_role(
     code = (code or "").strip()
     if not code or len(code) > 32 or any(ch.isspace() for ch in code):
         raise AuthError("INVALID_VALUE", "code", detail="1–32 chars, no spaces")
-    if len(name or "") > 64 or len(name_en or "") > 64:
-        raise AuthError("INVALID_VALUE", "name", detail="≤ 64 chars")
-    unknown = [p for p in permissions if p not in PERMISSIONS]
-    if unknown:
-        raise AuthError("INVALID_VALUE", "permissions", detail=", ".join(unknown))
+    permissions = _role_values(name, name_en, permissions)
     await ensure_builtin_roles(db)
     async with db.write() as conn:
         if (await conn.execute(select(role.c.id).where(role.c.code == code))).first():
@@ -579,11 +585,71 @@ async def do_create_role(
             )
         ).scalar_one()
         if permissions:
-            await conn.execute(
-                role_permission.insert(), [{"role_id": role_id, "permission": p} for p in sorted(set(permissions))]
-            )
-        await write_audit(conn, actor, "role.create", f"role:{code}", permissions=sorted(set(permissions)))
+            await conn.execute(role_permission.insert(), [{"role_id": role_id, "permission": p} for p in permissions])
+        await write_audit(conn, actor, "role.create", f"role:{code}", permissions=permissions)
     return role_id
+
+
+async def _custom_role(conn: AsyncConnection, code: str):
+    """The custom role ``code``, locked; ``NOT_FOUND`` or ``BUILTIN_ROLE`` otherwise."""
+    row = (await conn.execute(select(role).where(role.c.code == (code or "").strip()).with_for_update())).first()
+    if row is None:
+        raise AuthError("NOT_FOUND", "code", what="role")
+    if row.builtin:
+        raise AuthError("BUILTIN_ROLE", "code", code=row.code)
+    return row
+
+
+async def do_update_role(
+    db: Database,
+    *,
+    code: str,
+    name: str,
+    permissions: list[str],
+    name_en: str = "",
+    principal: Principal | None = None,
+) -> None:
+    """Rename a custom role and replace its permissions. Everyone holding it — signed-in users, open
+    sockets, API tokens, in every process — works with the new permissions from the next operation on
+    (``announce_credentials_changed``). Built-in roles are fixed (``BUILTIN_ROLE``)."""
+    scope.require(principal, "user.admin", AuthError)
+    permissions = _role_values(name, name_en, permissions)
+    async with db.write() as conn:
+        row = await _custom_role(conn, code)
+        before = sorted(
+            (
+                await conn.execute(select(role_permission.c.permission).where(role_permission.c.role_id == row.id))
+            ).scalars()
+        )
+        await conn.execute(update(role).where(role.c.id == row.id).values(name=name or row.code, name_en=name_en))
+        await conn.execute(role_permission.delete().where(role_permission.c.role_id == row.id))
+        if permissions:
+            await conn.execute(role_permission.insert(), [{"role_id": row.id, "permission": p} for p in permissions])
+        await announce_credentials_changed(conn, reason="role.update")
+        await write_audit(
+            conn, actor_of(principal), "role.update", f"role:{row.code}", before=before, permissions=permissions
+        )
+    forget_tokens()
+
+
+async def do_delete_role(db: Database, code: str, principal: Principal | None = None) -> None:
+    """Delete a custom role nobody holds: no user and no active API token (``ROLE_IN_USE`` says how many
+    do). The revoked tokens of the role go with it (dead credentials; the audit log keeps their story)."""
+    scope.require(principal, "user.admin", AuthError)
+    async with db.write() as conn:
+        row = await _custom_role(conn, code)
+        users = (await conn.execute(select(func.count()).where(user_role.c.role_id == row.id))).scalar_one()
+        tokens = (
+            await conn.execute(
+                select(func.count()).where(auth_token.c.role_id == row.id, auth_token.c.revoked_at.is_(None))
+            )
+        ).scalar_one()
+        if users or tokens:
+            raise AuthError("ROLE_IN_USE", "code", code=row.code, users=users, tokens=tokens)
+        await conn.execute(auth_token.delete().where(auth_token.c.role_id == row.id))
+        await conn.execute(role_permission.delete().where(role_permission.c.role_id == row.id))
+        await conn.execute(role.delete().where(role.c.id == row.id))
+        await write_audit(conn, actor_of(principal), "role.delete", f"role:{row.code}")
 
 
 async def list_roles(db: Database) -> list[dict]:

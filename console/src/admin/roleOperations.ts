@@ -25,3 +25,21 @@ export const CreateRoleMutation = graphql(`
     }
   }
 `)
+
+export const UpdateRoleMutation = graphql(`
+  mutation UpdateRole($code: String!, $name: String!, $nameEn: String!, $permissions: [String!]!) {
+    updateRole(code: $code, name: $name, nameEn: $nameEn, permissions: $permissions) {
+      ok
+      errors { field code message }
+    }
+  }
+`)
+
+export const DeleteRoleMutation = graphql(`
+  mutation DeleteRole($code: String!) {
+    deleteRole(code: $code) {
+      ok
+      errors { field code message }
+    }
+  }
+`)

@@ -126,6 +126,8 @@ const en: typeof zh = {
     live: 'Live',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download XLSX',
+    edit: 'Edit',
+    delete: 'Delete',
   },
   report: {
     salesTitle: 'Sales and margin',
@@ -455,6 +457,9 @@ const en: typeof zh = {
     builtin: 'Built-in',
     permissions: 'Permissions',
     created: 'Created role {code}',
+    updated: 'Saved role {code}: whoever holds it has the new permissions now',
+    deleted: 'Deleted role {code}',
+    confirmDelete: 'Delete the role {code}? Only a role nobody holds can be deleted.',
   },
   tokens: {
     title: 'API tokens',

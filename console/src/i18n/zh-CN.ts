@@ -124,6 +124,8 @@ export default {
     live: '实时',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 XLSX',
+    edit: '编辑',
+    delete: '删除',
   },
   report: {
     salesTitle: '销售与毛利',
@@ -453,6 +455,9 @@ export default {
     builtin: '内置',
     permissions: '权限',
     created: '已创建角色 {code}',
+    updated: '已保存角色 {code}：持有它的人立即使用新的权限',
+    deleted: '已删除角色 {code}',
+    confirmDelete: '删除角色 {code}？只有没人使用的角色才能删除。',
   },
   tokens: {
     title: 'API 令牌',
