@@ -158,3 +158,31 @@ test('an administrator edits a custom role, cannot delete it while a token holds
   const roles = (await api(server.base, ROLES, {}, admin)).roles.edges.map((e) => e.node.code)
   assert.ok(!roles.includes('packer_e2e'))
 })
+
+test('an administrator edits a webhook endpoint and replays the journal to it from a sequence number', { timeout: 90_000 }, async () => {
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const EPS = '{ webhookEndpoints(first: 20) { edges { node { id name url eventTypes cursor } } } }'
+  const made = await api(server.base, `mutation { createWebhookEndpoint(input: {name: "shop-sync", url: "http://127.0.0.1:9/shop", eventTypes: [STOCK_CHANGED]}) {
+    endpoint { id } errors { code } } }`, {}, admin)
+  assert.deepEqual(made.createWebhookEndpoint.errors, [])
+  await withPage(browser, 'admin-webhooks-edit', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.goto(`${server.base}/admin/webhooks`)
+    const row = page.locator('[data-test=webhooks] .el-table__body tr', { hasText: 'shop-sync' }).first()
+    await row.locator('[data-test=webhook-edit]').click()
+    assert.equal(await page.locator('input[name=webhook-name]').inputValue(), 'shop-sync')
+    await page.fill('input[name=webhook-name]', 'shop-sync-2')
+    await page.locator('[data-test=webhook-events]').getByText('可售库存').click()
+    await page.click('[data-test=webhook-save]')
+    const renamed = page.locator('[data-test=webhooks] .el-table__body tr', { hasText: 'shop-sync-2' }).first()
+    await renamed.filter({ hasText: '可售库存' }).waitFor()
+    await renamed.locator('[data-test=webhook-replay]').click()
+    await page.locator('[data-test=webhook-replay-from] input:visible').fill('1')
+    await page.locator('[data-test=webhook-replay-send]:visible').click()
+    await page.locator('.el-message--success').filter({ hasText: '重新接收' }).waitFor()
+  })
+  const ep = (await api(server.base, EPS, {}, admin)).webhookEndpoints.edges.map((e) => e.node).find((n) => n.id === made.createWebhookEndpoint.endpoint.id)
+  assert.equal(ep.name, 'shop-sync-2')
+  assert.deepEqual([...ep.eventTypes].sort(), ['AVAILABLE_TO_SELL', 'STOCK_CHANGED'])
+  assert.equal(ep.cursor, 0) // everything from sequence 1 on is to be sent again
+})

@@ -8,7 +8,7 @@ export const WebhookEndpointsQuery = graphql(`
     webhookEndpoints(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { id name url eventTypes warehouseIds categoryIds enabled disabledReason disabledAt owner createdAt failingSince lastSuccessAt attempt nextAttemptAt previousSecretExpiresAt } }
+      edges { node { id name url eventTypes warehouseIds categoryIds enabled disabledReason disabledAt owner createdAt failingSince lastSuccessAt attempt nextAttemptAt previousSecretExpiresAt cursor } }
     }
   }
 `)
@@ -71,6 +71,24 @@ export const DeleteWebhookEndpointMutation = graphql(`
   mutation DeleteWebhookEndpoint($id: ID!) {
     deleteWebhookEndpoint(id: $id) {
       ok
+      errors { field code message }
+    }
+  }
+`)
+
+export const UpdateWebhookEndpointMutation = graphql(`
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) {
+      endpoint { id name url eventTypes warehouseIds categoryIds }
+      errors { field code message }
+    }
+  }
+`)
+
+export const ReplayWebhookEndpointMutation = graphql(`
+  mutation ReplayWebhookEndpoint($id: ID!, $fromSequence: Int!) {
+    replayWebhookEndpoint(id: $id, fromSequence: $fromSequence) {
+      endpoint { id cursor attempt failingSince }
       errors { field code message }
     }
   }
