@@ -202,7 +202,7 @@ ROOT_FIELDS = {
     'Mutation.setBusinessDateHorizon': 'finance.admin',
     'Mutation.unapprovePurchaseOrder': 'purchase.order.approve',
     'Mutation.unapproveSalesOrder': 'sales.order.approve',
-    'Mutation.importData': 'catalog.edit | partner.edit | finance.admin',
+    'Mutation.importData': 'catalog.edit | partner.edit | warehouse.edit | finance.admin',
     'Mutation.postOpeningBalances': 'finance.admin',
     'Mutation.setAutomation': 'automation.manage',
     'Mutation.runJob': 'automation.manage',

@@ -171,6 +171,7 @@ test('an administrator checks an opening-balances file: its template, its row er
   await withPage(browser, 'import-opening-admin', async (page) => {
     await signIn(page, server.base, 'admin', server.adminPassword)
     await page.goto(`${server.base}/admin/imports`)
+    for (const k of ['仓库', '库位']) await page.locator('[data-test=import-kind]').getByText(k, { exact: true }).waitFor()
     await page.locator('[data-test=import-kind]').getByText('期初余额').click()
     await page.locator('[data-test=import-opening-hint]').waitFor()
     assert.equal(await page.locator('[data-test=import-template-csv]').getAttribute('href'), '/imports/opening/template.csv?header=zh')

@@ -14,6 +14,8 @@ class ImportKind(Enum):
     PRODUCTS = "products"
     SUPPLIERS = "suppliers"
     CUSTOMERS = "customers"
+    WAREHOUSES = "warehouses"
+    BINS = "bins"
     OPENING = strawberry.enum_value("opening", description="期初: opening stock, open items, account balances")
 
 

@@ -1,4 +1,4 @@
-"""``jxc import products|suppliers|customers FILE [--commit]`` and ``jxc export … FILE`` (CSV or XLSX by
+"""``jxc import products|suppliers|customers|warehouses|bins|opening FILE [--commit]`` and ``jxc export … FILE`` (CSV or XLSX by
 the file's extension; ``--template``: the header and example rows). The CLI acts as the system."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from server.cli.common import with_db
 
 COMMANDS = ("import", "export")
-KINDS = ("products", "suppliers", "customers")
+KINDS = ("products", "suppliers", "customers", "warehouses", "bins")
 IMPORT_KINDS = KINDS + ("opening",)  # opening balances are imported (posted), never exported
 
 
@@ -70,6 +70,10 @@ async def _import(db, what: str, data: bytes, filename: str, args):
         from server.imports.opening import import_opening
 
         return await import_opening(db, data, filename, None, commit=args.commit)
+    if what in ("warehouses", "bins"):
+        from server.imports.warehouses import import_warehouses
+
+        return await import_warehouses(db, what, data, filename, None, commit=args.commit)
     from server.imports.partners import import_partners
 
     return await import_partners(db, what, data, filename, None, commit=args.commit)
@@ -80,6 +84,10 @@ async def _export(db, what: str, fmt: str, chinese_header: bool) -> bytes:
         from server.imports.products import export_products
 
         return await export_products(db, fmt, None, chinese_header=chinese_header)
+    if what in ("warehouses", "bins"):
+        from server.imports.warehouses import export_warehouses
+
+        return await export_warehouses(db, what, fmt, None, chinese_header=chinese_header)
     from server.imports.partners import export_partners
 
     return await export_partners(db, what, fmt, None, chinese_header=chinese_header)

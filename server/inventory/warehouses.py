@@ -25,6 +25,20 @@ async def _warehouse_of_location(db: Database, location_id: int) -> int | None:
         return (await conn.execute(select(location.c.warehouse_id).where(location.c.id == location_id))).scalar()
 
 
+def warehouse_values(rules: TextRules, code: str | None, name: str | None, address: str | None) -> dict:
+    """A warehouse's columns by the master-data text rules (the create action's and the import's)."""
+    return {
+        "code": rules.code(code, max_len=warehouse.c.code),
+        "name": rules.text(name, "name", warehouse.c.name, required=True),
+        "address": rules.text(address, "address", warehouse.c.address) or "",
+    }
+
+
+def location_texts(rules: TextRules, code: str | None, name: str | None) -> dict:
+    """A bin's code and name by the master-data text rules (the create action's and the import's)."""
+    return {"code": rules.code(code, max_len=location.c.code), "name": rules.text(name, "name", location.c.name) or ""}
+
+
 async def do_create_warehouse(
     db: Database,
     *,
@@ -36,11 +50,7 @@ async def do_create_warehouse(
 ) -> int:
     _check_allowed(principal, None)
     rules = TextRules(InventoryError)
-    values = {
-        "code": rules.code(code, max_len=warehouse.c.code),
-        "name": rules.text(name, "name", warehouse.c.name, required=True),
-        "address": rules.text(address, "address", warehouse.c.address) or "",
-    }
+    values = warehouse_values(rules, code, name, address)
     rules.raise_if_any()
     return await create_record(db, warehouse, values, error_cls=InventoryError, idempotency_key=idempotency_key)
 
@@ -97,8 +107,7 @@ async def do_create_location(
     rules = TextRules(InventoryError)
     values = {
         "warehouse_id": warehouse_id,
-        "code": rules.code(code, max_len=location.c.code),
-        "name": rules.text(name, "name", location.c.name) or "",
+        **location_texts(rules, code, name),
         "parent_id": parent_id,
         "sort_order": sort_order,
     }

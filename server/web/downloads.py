@@ -5,10 +5,10 @@
 * ``GET /finance/statements/{kind}.{xlsx|pdf}?period=yyyymm[&account=code]`` with ``finance.view``
   (kinds: balance_sheet, income_statement, cash_flow, trial_balance, detail_ledger and
   general_ledger, the ledgers with ``account``) — built by ``server.finance.export``;
-* ``GET /imports/{products|suppliers|customers|opening}/template.{csv|xlsx}[?header=zh]``: a blank import file
+* ``GET /imports/{products|suppliers|customers|warehouses|bins|opening}/template.{csv|xlsx}[?header=zh]``: a blank import file
   with example rows, and ``GET /exports/{kind}.{csv|xlsx}[?header=zh]``: the data in the same columns
   (export → edit → import round-trips; opening balances have a template only) — with ``catalog.edit``
-  (products), ``partner.edit`` or ``finance.admin`` (opening);
+  (products), ``partner.edit``, ``warehouse.edit`` or ``finance.admin`` (opening);
 * ``GET /feedback/export.csv[?status=open|answered|closed]``: the user feedback (用户反馈) with ``user.admin``.
 
 Every parameter is validated here (``server.web.params``) before the domain sees it.
@@ -29,6 +29,7 @@ from server.feedback import services as feedback_services
 from server.finance import export as finance_export
 from server.imports import partners as partner_import
 from server.imports import products as product_import
+from server.imports import warehouses as warehouse_import
 from server.imports.templates import template as import_template
 from server.reports import export as report_export
 from server.web import params as p
@@ -136,9 +137,11 @@ IMPORT_KINDS = {
     "products": "catalog.edit",
     "suppliers": "partner.edit",
     "customers": "partner.edit",
+    "warehouses": "warehouse.edit",
+    "bins": "warehouse.edit",
     "opening": "finance.admin",  # a template only: opening balances are posted, not exported
 }
-EXPORT_KINDS = ("products", "suppliers", "customers")
+EXPORT_KINDS = ("products", "suppliers", "customers", "warehouses", "bins")
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
@@ -167,6 +170,8 @@ async def export_download(request: Request, principal: Principal):
     db = request.app.state.jxc.db
     if kind == "products":
         body = await product_import.export_products(db, fmt, principal, chinese_header=chinese)
+    elif kind in ("warehouses", "bins"):
+        body = await warehouse_import.export_warehouses(db, kind, fmt, principal, chinese_header=chinese)
     else:
         body = await partner_import.export_partners(db, kind[:-1], fmt, principal, chinese_header=chinese)
     return _attachment(body, MEDIA[fmt], f"{kind}.{fmt}")

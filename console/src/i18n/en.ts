@@ -57,7 +57,7 @@ const en: typeof zh = {
   imports: {
     title: 'Import',
     kind: 'Data',
-    kinds: { PRODUCTS: 'Products', SUPPLIERS: 'Suppliers', CUSTOMERS: 'Customers', OPENING: 'Opening balances' },
+    kinds: { PRODUCTS: 'Products', SUPPLIERS: 'Suppliers', CUSTOMERS: 'Customers', WAREHOUSES: 'Warehouses', BINS: 'Bins', OPENING: 'Opening balances' },
     openingHint: 'One entry for the whole file (stock, open items, account balances), dated the day before go-live; it must balance, and a file is posted once.',
     downloads: 'Downloads',
     template: 'Template (Chinese header):',

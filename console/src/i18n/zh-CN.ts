@@ -55,7 +55,7 @@ export default {
   imports: {
     title: '数据导入',
     kind: '导入内容',
-    kinds: { PRODUCTS: '商品', SUPPLIERS: '供应商', CUSTOMERS: '客户', OPENING: '期初余额' },
+    kinds: { PRODUCTS: '商品', SUPPLIERS: '供应商', CUSTOMERS: '客户', WAREHOUSES: '仓库', BINS: '库位', OPENING: '期初余额' },
     openingHint: '整个文件（期初库存、往来、科目余额）记为一张期初凭证，日期为启用日期前一天；必须借贷平衡，同一文件只能导入一次。',
     downloads: '下载',
     template: '导入模板（中文表头）：',

@@ -39,6 +39,8 @@ export const IMPORT_KINDS: { kind: ImportKind; path: string; permission: string;
   { kind: 'PRODUCTS', path: 'products', permission: 'catalog.edit' },
   { kind: 'SUPPLIERS', path: 'suppliers', permission: 'partner.edit' },
   { kind: 'CUSTOMERS', path: 'customers', permission: 'partner.edit' },
+  { kind: 'WAREHOUSES', path: 'warehouses', permission: 'warehouse.edit' },
+  { kind: 'BINS', path: 'bins', permission: 'warehouse.edit' },
   { kind: 'OPENING', path: 'opening', permission: 'finance.admin', exported: false },
 ]
 

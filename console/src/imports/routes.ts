@@ -6,6 +6,6 @@ export const routes: RouteRecordRaw[] = [
   {
     path: '/admin/imports',
     component: () => import('./ImportPage.vue'),
-    meta: { title: 'menu.imports', group: 'menu.admin', anyPermission: ['catalog.edit', 'partner.edit', 'finance.admin'] },
+    meta: { title: 'menu.imports', group: 'menu.admin', anyPermission: ['catalog.edit', 'partner.edit', 'warehouse.edit', 'finance.admin'] },
   },
 ]
