@@ -5,13 +5,13 @@ by the id the source knows it by), the lines (products by our id, the source's i
 the consignee and its own order status. ``do_intake_sales_order``:
 
 * the first time, creates the sales order through the sales domain's own action, links the order number
-  (``external_ref``, entity type ``sales_order``) and keeps the platform's side beside ours
-  (``sales_order_intake``: its status, the consignee) — one write transaction, so a refused order leaves
-  nothing behind. Then the order is submitted (a second transaction) as a clerk would submit it: the
-  credit check and the approval rules apply, an order that needs no approval is approved and reserves its
-  stock at once. When submitting is refused (not enough stock to reserve, the credit limit in ``refuse``
-  mode) the order stays a draft and the refusal is kept on the intake (``hold``): nothing the platform
-  sold is lost, and a clerk sees why it waits;
+  (``external_ref``, entity type ``sales_order``), keeps the platform's side beside ours
+  (``sales_order_intake``: its status, the consignee) and submits the order as a clerk would — all in one
+  write transaction, so a refused order leaves nothing behind: the credit check and the approval rules
+  apply, an order that needs no approval is approved and reserves its stock at once. When submitting is
+  refused (not enough stock to reserve, the credit limit in ``refuse`` mode) that transaction rolls back
+  and the order is taken again as a draft with the refusal kept on the intake (``hold``): nothing the
+  platform sold is lost, and a clerk sees why it waits;
 * every later time (the platform resends, however often), changes nothing but the platform's status when
   it differs; a draft that could not be submitted is tried again (stock may have arrived). The lines of a
   taken order are never changed by a resend: the order is ours now.
@@ -163,21 +163,45 @@ async def _resolve(conn, data: OrderIntake) -> orders.SalesOrderInput:
     )
 
 
-async def _take(db: Database, data: OrderIntake, texts: dict[str, str], principal: Principal | None):
-    """The first write: the order, its external id and the platform's side — or the order taken before
-    (``(order id, platform status updated?)``, ``None`` for a new one)."""
+class _Held(Exception):
+    """Submitting a new order was refused for a reason that keeps it as a draft (``HOLD_CODES``)."""
+
+    def __init__(self, error: SalesError):
+        self.error = error
+
+
+@dataclass(frozen=True)
+class _Taken:
+    order_id: int
+    status: str
+    new: bool
+    status_changed: bool = False
+
+
+async def _take(
+    db: Database, data: OrderIntake, texts: dict[str, str], principal: Principal | None, hold: SalesError | None
+) -> _Taken:
+    """One write transaction: the order taken before (its platform status updated when it differs), or a
+    new order with its external id and the platform's side, submitted in the same transaction — unless
+    ``hold`` says why it cannot be (then it is kept as a draft with that reason). A submit refused for a
+    hold reason raises ``_Held``: everything rolls back and the caller takes the order again, held."""
     async with db.write() as conn:
         await _lock(conn, data.source, "sales_order", data.external_order_id)
         known = await _entity_of(conn, data.source, "sales_order", data.external_order_id)
         if known is not None:
-            row = (await conn.execute(select(sales_order_intake).where(sales_order_intake.c.order_id == known))).one()
+            row = (
+                await conn.execute(
+                    select(sales_order_intake, sales_order.c.status)
+                    .join(sales_order, sales_order.c.id == sales_order_intake.c.order_id)
+                    .where(sales_order_intake.c.order_id == known)
+                )
+            ).one()
             if row.platform_status == texts["platform_status"]:
-                return known, False
-            now = utcnow()
+                return _Taken(known, row.status, new=False)
             await conn.execute(
                 update(sales_order_intake)
                 .where(sales_order_intake.c.order_id == known)
-                .values(platform_status=texts["platform_status"], platform_status_at=now)
+                .values(platform_status=texts["platform_status"], platform_status_at=utcnow())
             )
             note_change(
                 conn,
@@ -185,7 +209,7 @@ async def _take(db: Database, data: OrderIntake, texts: dict[str, str], principa
                 before={"platform_status": row.platform_status},
                 after={"platform_status": texts["platform_status"]},
             )
-            return known, True
+            return _Taken(known, row.status, new=False, status_changed=True)
         order_input = await _resolve(conn, data)
         tx = cast(Database, _InTransaction(db, conn))
         order_id = await orders.do_create_sales_order(tx, order_input, principal)
@@ -197,12 +221,20 @@ async def _take(db: Database, data: OrderIntake, texts: dict[str, str], principa
             external_order_id=data.external_order_id,
             **texts,
             platform_status_at=now,
-            hold_code="",
+            hold_code="" if hold is None else hold.details[0].code,
             received_at=now,
         )
         await conn.execute(insert(sales_order_intake).values(**values))
         note_change(conn, f"sales_order_intake:{order_id}", after=values)
-        return order_id, None
+        if hold is not None:
+            return _Taken(order_id, "draft", new=True)
+        try:
+            status = await orders.do_submit_sales_order(tx, order_id, principal)
+        except SalesError as exc:
+            if {d.code for d in exc.details} & set(HOLD_CODES):
+                raise _Held(exc) from exc
+            raise
+        return _Taken(order_id, status, new=True)
 
 
 async def _status(db: Database, order_id: int) -> str:
@@ -211,9 +243,9 @@ async def _status(db: Database, order_id: int) -> str:
 
 
 async def _submit(db: Database, order_id: int, principal: Principal | None) -> tuple[str, SalesError | None, bool]:
-    """Submit a taken draft: ``(status, hold, submitted by this call)``. A refusal of ``HOLD_CODES`` is
-    kept on the intake and the order stays a draft; an order no longer a draft (another delivery of it
-    submitted it meanwhile, or a clerk did) is left as it is."""
+    """Submit a held draft again: ``(status, hold, submitted by this call)``. A refusal of ``HOLD_CODES``
+    is kept on the intake and the order stays a draft; an order no longer a draft (another delivery of
+    it submitted it meanwhile, or a clerk did) is left as it is."""
     try:
         status = await orders.do_submit_sales_order(db, order_id, principal)
     except SalesError as exc:
@@ -243,22 +275,23 @@ async def do_intake_sales_order(db: Database, data: OrderIntake, principal: Prin
     scope.require(principal, "sales.order.edit", IntegrationError)
     check_ref(data.source, data.external_order_id)
     texts = _texts(data)
-    for attempt in (1, 2):
+    hold: SalesError | None = None
+    for attempt in range(3):
         try:
-            order_id, status_changed = await _take(db, data, texts, principal)
+            taken = await _take(db, data, texts, principal, hold)
             break
-        except IntegrityError:
-            if attempt == 2:  # the same order number recorded by another writer: read it again
+        except _Held as held:  # take it again, as a draft that says why
+            hold = held.error
+        except IntegrityError:  # the same order number recorded by another writer: read it again
+            if attempt == 2:
                 raise
-    if status_changed is None:  # new: submit it as a clerk would
-        status, hold, _ = await _submit(db, order_id, principal)
-        return IntakeResult(order_id, CREATED, status, hold)
-    status = await _status(db, order_id)
-    submitted = False
-    hold = None
-    if status == "draft":  # taken but held (or its submit never ran): try again, stock may have arrived
-        status, hold, submitted = await _submit(db, order_id, principal)
-    return IntakeResult(order_id, UPDATED if status_changed or submitted else UNCHANGED, status, hold)
+    if taken.new:
+        return IntakeResult(taken.order_id, CREATED, taken.status, hold)
+    if taken.status != "draft":
+        return IntakeResult(taken.order_id, UPDATED if taken.status_changed else UNCHANGED, taken.status)
+    status, again_held, submitted = await _submit(db, taken.order_id, principal)  # held: stock may have arrived
+    outcome = UPDATED if taken.status_changed or submitted else UNCHANGED
+    return IntakeResult(taken.order_id, outcome, status, again_held)
 
 
 __all__ = ["HOLD_CODES", "IntakeLine", "IntakeResult", "OrderIntake", "do_intake_sales_order"]
