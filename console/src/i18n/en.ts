@@ -1,7 +1,7 @@
 import type zh from './zh-CN'
 
 const en: typeof zh = {
-  app: { title: 'jxc', language: 'Language', signOut: 'Sign out', loading: 'Loading…' },
+  app: { title: 'jxc', language: 'Language', signOut: 'Sign out', menu: 'Main menu', loading: 'Loading…' },
   menu: {
     partners: 'Partners',
     suppliers: 'Suppliers',
@@ -128,6 +128,9 @@ const en: typeof zh = {
     downloadXlsx: 'Download XLSX',
     edit: 'Edit',
     delete: 'Delete',
+    status: 'Status',
+    activeFilter: 'Active or archived',
+    kind: 'Kind',
   },
   report: {
     salesTitle: 'Sales and margin',

@@ -1,5 +1,5 @@
 export default {
-  app: { title: 'jxc 进销存', language: '语言', signOut: '退出登录', loading: '加载中…' },
+  app: { title: 'jxc 进销存', language: '语言', signOut: '退出登录', menu: '主菜单', loading: '加载中…' },
   menu: {
     partners: '往来单位',
     suppliers: '供应商',
@@ -126,6 +126,9 @@ export default {
     downloadXlsx: '下载 XLSX',
     edit: '编辑',
     delete: '删除',
+    status: '状态',
+    activeFilter: '启用状态',
+    kind: '类型',
   },
   report: {
     salesTitle: '销售与毛利',
