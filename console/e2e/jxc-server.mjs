@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-const ROOT = resolve(import.meta.dirname, '..', '..')
+export const ROOT = resolve(import.meta.dirname, '..', '..')
 const JXC = process.env.JXC_BIN ?? join(ROOT, '.venv', 'bin', 'jxc')
 export const ARTIFACTS = join(import.meta.dirname, 'artifacts')
 
