@@ -1,5 +1,5 @@
 // `npm run screenshots`: the README's pictures of the console (docs/screenshots/), taken on the demo
-// company in Debian's Chromium — the dashboard, a sales order, stock, a voucher list, a report, the
+// company in Debian's Chromium — the sales orders, stock, the vouchers, a report, the
 // available-to-sell page and the phone scan page. Not a test; run it after a visible change.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +21,6 @@ function fontconfig() {
 
 const OUT = join(ROOT, 'docs', 'screenshots')
 const SHOTS = [
-  ['dashboard', '/dashboard', '[data-kpi]'],
   ['sales-orders', '/sales/orders', '.el-table__body tr'],
   ['stock', '/inventory/stock', '.el-table__body tr'],
   ['vouchers', '/finance/vouchers', '.el-table__body tr'],
