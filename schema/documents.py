@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses
 from schema.batching import ById, Join, labelled, prime, record
+from schema.catalog.inputs import OrderDirection
 from schema.catalog.types import Product, Unit, product_from_id
 from schema.inventory.types import Warehouse
 from schema.relay import decode_id
@@ -78,6 +79,32 @@ async def row_warehouse(root: Any, info: Info) -> Warehouse:
 
 
 # ---- document lists --------------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="What a list of documents is sorted by.")
+class DocumentOrderField(enum.Enum):
+    NEWEST = "id"
+    NUMBER = "number"
+    DATE = "date"
+    TOTAL = "total_fen"
+    STATUS = "status"
+
+
+@strawberry.input(description="The sort of a document list: newest first by default.")
+class DocumentOrder:
+    field: DocumentOrderField = DocumentOrderField.NEWEST
+    direction: OrderDirection = OrderDirection.DESC
+
+
+def sorted_documents(q: Select[Any], table: Table, order: DocumentOrder | None, date_column: str) -> Select[Any]:
+    """``q`` (a ``document_list``) sorted by ``order`` in SQL, ties broken by id (newest first), so pages
+    never overlap; ``date_column`` is the document's business date (``order_date``, ``bill_date`` …)."""
+    if order is None:
+        return q
+    name = date_column if order.field is DocumentOrderField.DATE else order.field.value
+    column = table.c[name]
+    first = column.desc() if order.direction is OrderDirection.DESC else column.asc()
+    return q.order_by(None).order_by(first, table.c.id.desc())
 
 
 def document_list(

@@ -120,3 +120,22 @@ test('a shop order the stock cannot cover waits as a draft, and the order page s
     await page.locator('[data-test=so-platform-hold]').filter({ hasText: '库存不足' }).waitFor()
   })
 })
+
+test('the sales orders list sorts on the server by the column clicked', { timeout: 60_000 }, async () => {
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const all = (await api(server.base, `{ salesOrders(orderBy: {field: TOTAL, direction: ASC}, first: 50) { edges { node { number total } } } }`, {}, admin))
+    .salesOrders.edges.map((e) => e.node)
+  assert.ok(all.length >= 3, 'demo data: sales orders')
+  await withPage(browser, 'sales-orders-sort', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.goto(`${server.base}/sales/orders`)
+    const numbers = () => page.locator('[data-test=so-table] .el-table__body tr td:first-child').allInnerTexts()
+    await page.locator('[data-test=so-table] .el-table__body tr').first().waitFor()
+    await page.locator('[data-test=so-table] th', { hasText: '价税合计' }).locator('.sort-caret.ascending').click()
+    await page.waitForFunction(
+      (first) => document.querySelector('[data-test=so-table] .el-table__body tr td')?.innerText.trim() === first,
+      all[0].number,
+    )
+    assert.deepEqual((await numbers()).map((n) => n.trim()), all.map((o) => o.number).slice(0, 20))
+  })
+})

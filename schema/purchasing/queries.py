@@ -10,7 +10,14 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from schema.auth.permissions import needs
-from schema.documents import document_list, document_node, in_caller_warehouses, with_party_and_warehouse
+from schema.documents import (
+    DocumentOrder,
+    document_list,
+    document_node,
+    in_caller_warehouses,
+    sorted_documents,
+    with_party_and_warehouse,
+)
 from schema.purchasing.inputs import PurchaseOrderFilter, ScorecardWeightsInput, SupplierBillFilter
 from schema.purchasing.types import (
     GoodsReceipt,
@@ -50,12 +57,20 @@ def _period(start: date | None, end: date | None) -> tuple[date, date]:
 
 @strawberry.type
 class PurchasingQuery:
-    @strawberry.field(description="Purchase orders, newest first.", extensions=needs("purchase.view"))
+    @strawberry.field(
+        description="Purchase orders, newest first unless `orderBy` says otherwise.", extensions=needs("purchase.view")
+    )
     async def purchase_orders(
-        self, info: Info, filter: PurchaseOrderFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: PurchaseOrderFilter | None = None,
+        order_by: DocumentOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[PurchaseOrder]:
         f = filter or PurchaseOrderFilter()
         q = _documents(purchase_order, f.supplier_id, status=f.status, number=f.number)
+        q = sorted_documents(q, purchase_order, order_by, "order_date")
         q = in_caller_warehouses(info, q, purchase_order.c.warehouse_id)
         q = with_party_and_warehouse(q, purchase_order, supplier)
         node = document_node(info, supplier, info.context.loaders.partners.supplier, PurchaseOrder.from_row)

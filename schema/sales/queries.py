@@ -9,7 +9,14 @@ import strawberry
 from strawberry.types import Info
 
 from schema.auth.permissions import caller_warehouses, needs
-from schema.documents import document_list, document_node, in_caller_warehouses, with_party_and_warehouse
+from schema.documents import (
+    DocumentOrder,
+    document_list,
+    document_node,
+    in_caller_warehouses,
+    sorted_documents,
+    with_party_and_warehouse,
+)
 from schema.relay import Connection, decode_id, paginate
 from schema.sales.inputs import InvoiceFilter, SalesOrderFilter
 from schema.sales.types import (
@@ -39,12 +46,20 @@ def _documents(table, customer_id: strawberry.ID | None = None, **filters):
 
 @strawberry.type
 class SalesQuery:
-    @strawberry.field(description="Sales orders, newest first.", extensions=needs("sales.view"))
+    @strawberry.field(
+        description="Sales orders, newest first unless `orderBy` says otherwise.", extensions=needs("sales.view")
+    )
     async def sales_orders(
-        self, info: Info, filter: SalesOrderFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: SalesOrderFilter | None = None,
+        order_by: DocumentOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[SalesOrder]:
         f = filter or SalesOrderFilter()
         q = _documents(sales_order, f.customer_id, status=f.status, number=f.number)
+        q = sorted_documents(q, sales_order, order_by, "order_date")
         q = in_caller_warehouses(info, q, sales_order.c.warehouse_id)
         q = with_party_and_warehouse(q, sales_order, customer)
         node = document_node(info, customer, info.context.loaders.partners.customer, SalesOrder.from_row)

@@ -1,8 +1,8 @@
 import { graphql } from '@/gql'
 
 export const PurchaseOrdersQuery = graphql(`
-  query PurchaseOrders($filter: PurchaseOrderFilter, $first: Int, $after: String) {
-    purchaseOrders(filter: $filter, first: $first, after: $after) {
+  query PurchaseOrders($filter: PurchaseOrderFilter, $orderBy: DocumentOrder, $first: Int, $after: String) {
+    purchaseOrders(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       pageInfo {
         hasNextPage

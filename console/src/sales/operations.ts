@@ -1,8 +1,8 @@
 import { graphql } from '@/gql'
 
 export const SalesOrdersQuery = graphql(`
-  query SalesOrders($filter: SalesOrderFilter, $first: Int, $after: String) {
-    salesOrders(filter: $filter, first: $first, after: $after) {
+  query SalesOrders($filter: SalesOrderFilter, $orderBy: DocumentOrder, $first: Int, $after: String) {
+    salesOrders(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges {
