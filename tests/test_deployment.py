@@ -50,6 +50,10 @@ def test_compose_runs_migrate_once_then_the_workers_and_the_proxy():
         assert services[name]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["worker"]["command"][1] == "worker" and services["web"]["command"][1] == "serve"
+    # scheduled backups are on by default, in the job worker only (never on a request worker)
+    worker_env = services["worker"]["environment"]
+    assert re.fullmatch(r"\$\{JXC_BACKUP_INTERVAL_HOURS:-([1-9]\d*)\}", worker_env["JXC_BACKUP_INTERVAL_HOURS"])
+    assert "JXC_BACKUP_INTERVAL_HOURS" not in services["web"]["environment"]
     proxy_files = [v.split(":")[0] for v in services["proxy"]["volumes"] if v.startswith("./")]
     assert all((ROOT / f).is_file() for f in proxy_files), proxy_files
     caddy = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
