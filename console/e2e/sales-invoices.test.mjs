@@ -139,3 +139,27 @@ test('the sales orders list sorts on the server by the column clicked', { timeou
     assert.deepEqual((await numbers()).map((n) => n.trim()), all.map((o) => o.number).slice(0, 20))
   })
 })
+
+test('the header bell shows what others do, live, and opens the document', { timeout: 60_000 }, async () => {
+  const admin = await apiToken(server.base, 'admin', server.adminPassword)
+  const made = await api(server.base, `mutation { createApiToken(name: "shop-bot", role: "sales") { token errors { code } } }`, {}, admin)
+  const bot = made.createApiToken.token
+  const m = await api(server.base, MASTER, {}, admin)
+  await withPage(browser, 'notification-bell', async (page) => {
+    await signIn(page, server.base, 'admin', server.adminPassword)
+    await page.goto(`${server.base}/dashboard`)
+    await page.waitForLoadState('networkidle')
+    const taken = (await api(server.base, INTAKE, { input: {
+      externalOrderId: 'TB-BELL-1', customerId: m.customers.edges[0].node.id, warehouseId: m.warehouses.edges[0].node.id,
+      lines: [{ productId: m.products.edges[0].node.id, quantity: '1', unitPrice: '0.01' }] } }, bot)).intakeSalesOrder
+    assert.deepEqual(taken.errors, [])
+    await page.locator('[data-test=notify-bell]').locator('xpath=..').locator('.el-badge__content').waitFor()
+    await page.click('[data-test=notify-bell]')
+    const item = page.locator('[data-test=notify-item]', { hasText: taken.order.number }).first()
+    await item.waitFor()
+    assert.match(await item.innerText(), /token:shop-bot/)
+    await item.click()
+    await page.waitForURL(/\/sales\/orders\//)
+    await page.locator('[data-test=so-number]').filter({ hasText: taken.order.number }).waitFor()
+  })
+})

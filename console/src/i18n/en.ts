@@ -112,6 +112,14 @@ const en: typeof zh = {
     deliveryNote: 'Print delivery note',
     invoice: 'Print invoice',
   },
+  notify: {
+    title: 'Notifications',
+    none: 'Nothing new since this page opened.',
+    document: '{type} {number}: {from} → {to} ({actor})',
+    waitsForYou: 'Waits for your approval',
+    lowStock: '{product} in {warehouse}: {available} left (minimum {min})',
+    types: { PURCHASE_ORDER: 'Purchase order', GOODS_RECEIPT: 'Goods receipt', PURCHASE_RETURN: 'Purchase return', SUPPLIER_BILL: 'Supplier bill', SUPPLIER_PAYMENT: 'Supplier payment', SALES_ORDER: 'Sales order', SHIPMENT: 'Shipment', SALES_INVOICE: 'Sales invoice', CUSTOMER_RECEIPT: 'Customer receipt' },
+  },
   common: {
     search: 'Search',
     reset: 'Reset',

@@ -110,6 +110,14 @@ export default {
     deliveryNote: '打印送货单',
     invoice: '打印发票',
   },
+  notify: {
+    title: '通知',
+    none: '打开本页以来没有新的通知。',
+    document: '{type} {number}：{from} → {to}（{actor}）',
+    waitsForYou: '待你审批',
+    lowStock: '{product} 在 {warehouse} 只剩 {available}（最低 {min}）',
+    types: { PURCHASE_ORDER: '采购订单', GOODS_RECEIPT: '采购收货', PURCHASE_RETURN: '采购退货', SUPPLIER_BILL: '采购发票', SUPPLIER_PAYMENT: '付款', SALES_ORDER: '销售订单', SHIPMENT: '销售出库', SALES_INVOICE: '销售发票', CUSTOMER_RECEIPT: '收款' },
+  },
   common: {
     search: '搜索',
     reset: '重置',
