@@ -109,7 +109,7 @@ def split_code(raw: str, substitutes: str = "") -> Scanned:
 
 class Lookups:
     """The table lookups of resolving codes, cached for a batch of scans: ``prefetch`` reads the
-    location rows and the barcode and SKU rows of all the batch's plain codes in two statements, and
+    location, barcode and SKU rows of all the batch's plain codes in one statement, and
     products by GTIN and pack quantities are read once per batch instead of once per scan."""
 
     def __init__(self, conn: AsyncConnection):
@@ -125,9 +125,6 @@ class Lookups:
         plain = sorted({c.strip() for c in codes if c.strip()})
         for i in range(0, len(plain), 1000):
             part = plain[i : i + 1000]
-            found = dict(
-                (await self.conn.execute(select(location.c.code, location.c.id).where(location.c.code.in_(part)))).all()
-            )
             rows = {
                 (r.src, r.code): r
                 for r in await self.conn.execute(
@@ -136,11 +133,13 @@ class Lookups:
                             literal("b").label("src"), barcode.c.code, barcode.c.product_id, barcode.c.unit_id
                         ).where(barcode.c.code.in_(part)),
                         select(literal("s"), product.c.sku, product.c.id, null()).where(product.c.sku.in_(part)),
+                        # a location's id in the product_id column (the union's columns are one list)
+                        select(literal("l"), location.c.code, location.c.id, null()).where(location.c.code.in_(part)),
                     )
                 )
             }
             for c in part:
-                self.locations[c] = found.get(c)
+                self.locations[c] = loc.product_id if (loc := rows.get(("l", c))) is not None else None
                 self.barcodes[c] = rows.get(("b", c))
                 self.skus[c] = sku.product_id if (sku := rows.get(("s", c))) is not None else None
 
