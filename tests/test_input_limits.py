@@ -41,7 +41,7 @@ from server.finance.models import (
     voucher,
     voucher_line,
 )
-from server.integrations.models import webhook_endpoint
+from server.integrations.models import sales_order_intake, webhook_endpoint
 from server.inventory.counts import (
     CountEntry,
     CountInput,
@@ -732,6 +732,30 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "intakeSalesOrder",
+        f'mutation($input: OrderIntakeInput!) {{ intakeSalesOrder(source: "shop:test", input: $input) {{ {ERR} }} }}',
+        lambda ids: {
+            "input": {
+                "externalOrderId": "TB-LIMITS-1",
+                "customerId": ids["customer"],
+                "warehouseId": ids["wh1"],
+                "lines": [{"productId": ids["widget"], "quantity": "1"}],
+                "platformStatus": "WAIT_SELLER_SEND_GOODS",
+                "consigneeName": "张三",
+                "consigneePhone": "13800000000",
+                "shipAddress": "上海",
+                "note": "网店订单",
+            }
+        },
+        [
+            (("input", "platformStatus"), sales_order_intake.c.platform_status, "platformStatus"),
+            (("input", "consigneeName"), sales_order_intake.c.consignee_name, "consigneeName"),
+            (("input", "consigneePhone"), sales_order_intake.c.consignee_phone, "consigneePhone"),
+            (("input", "shipAddress"), sales_order_intake.c.ship_address, "shipAddress"),
+            (("input", "note"), sales_order.c.note, "note"),
+        ],
+    ),
+    Case(
         "createExpense",
         f"mutation($input: ExpenseInput!) {{ createExpense(input: $input) {{ {ERR} }} }}",
         lambda ids: {"input": {"category": ids["expense_category"], "amount": "10.00", "description": "快递费"}},
@@ -873,6 +897,20 @@ NOT_STORED = {
     "setUserActive": {"username": LOOKUP},
     "setUserPassword": {"username": LOOKUP, "password": SECRET},
     "createRole": {"code": OTHER_TEAM, "name": OTHER_TEAM, "permissions": ENUM, "nameEn": OTHER_TEAM},
+    "updateRole": {
+        "code": LOOKUP,
+        "name": "≤ 64 chars as createRole",
+        "permissions": ENUM,
+        "nameEn": "≤ 64 chars as createRole",
+    },
+    "deleteRole": {"code": LOOKUP},
+    "intakeSalesOrder": {
+        "source": "1–64 of [a-z0-9:._-] or INVALID_SOURCE (tests/test_order_intake.py)",
+        "input.externalOrderId": "1–128 printable characters or INVALID_EXTERNAL_ID (tests/test_order_intake.py)",
+        "input.customerExternalId": LOOKUP,
+        "input.lines.productExternalId": LOOKUP,
+        "input.lines.sku": LOOKUP,
+    },
     "createApiToken": {"name": OTHER_TEAM, "role": LOOKUP},
     "createDeviceToken": {"name": OTHER_TEAM},
     "createUnit": {"input.idempotencyKey": KEY},
