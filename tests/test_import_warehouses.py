@@ -10,7 +10,7 @@ from server.imports.errors import DataImportError
 from server.imports.templates import template
 from server.imports.warehouses import export_warehouses, import_warehouses
 from server.inventory.models import location, warehouse
-from server.inventory.warehouses import do_create_location, do_create_warehouse
+from server.inventory.warehouses import do_create_location, do_create_warehouse, do_set_warehouse_active
 from tests.purchasing_helpers import principal
 
 WAREHOUSES = "code,name,address\nSH01,上海仓,上海市浦东新区\nBJ01,北京仓,\n"
@@ -98,6 +98,13 @@ async def test_export_round_trips_and_a_restricted_keeper_may_not_import(db):
             data = await export_warehouses(db, kind, fmt)
             report = await import_warehouses(db, kind, data, f"x.{fmt}", commit=True)
             assert (report.errors, report.created, report.updated) == ([], 0, 0), (kind, fmt, report.errors)
+    async with db.read() as conn:
+        bj = (await conn.execute(select(warehouse.c.id).where(warehouse.c.code == "BJ01"))).scalar_one()
+    await do_set_warehouse_active(db, bj, False)  # its bins stay in the export and import back unchanged
+    report = await import_warehouses(db, "bins", await export_warehouses(db, "bins", "csv"), "b.csv", commit=True)
+    assert (report.errors, report.unchanged) == ([], 3)
+    new_bin = "warehouse,code\nBJ01,BJ01-99\n"  # but no new bin in an archived warehouse
+    assert [e.code for e in (await import_warehouses(db, "bins", new_bin.encode(), "n.csv")).errors] == ["INACTIVE"]
     assert (
         (await export_warehouses(db, "bins", "csv", chinese_header=True))
         .decode("utf-8-sig")

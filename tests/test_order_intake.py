@@ -19,6 +19,7 @@ from server.integrations.order_intake import IntakeLine, OrderIntake, do_intake_
 from server.inventory.models import stock_reservation
 from server.inventory.services import StockLine, do_receive_stock
 from server.partners.services import PartnerInput
+from server.sales import orders as so
 from server.sales.models import sales_order, sales_order_line
 from tests.invariants import assert_ledger_consistent
 from tests.purchasing_helpers import principal
@@ -245,3 +246,24 @@ async def test_graphql_intake(gql):
     assert refused["order"] is None and [(e["field"], e["code"]) for e in refused["errors"]] == [
         ("lines.0.sku", "NOT_FOUND")
     ]
+
+
+async def test_a_draft_a_clerk_made_of_a_taken_order_is_left_alone_and_a_held_one_submitted_by_hand_waits_no_more(gql):
+    from tests.sales_helpers import SALES_MANAGER
+
+    db = gql.db
+    sw = await make_sales_world(db)
+    taken = await do_intake_sales_order(db, _order(sw), SALES)
+    assert taken.status == "approved"
+    await so.do_unapprove_sales_order(db, taken.order_id, SALES_MANAGER, "改数量")  # 反审核: a draft again
+    again = await do_intake_sales_order(db, _order(sw), SALES)
+    assert (again.outcome, again.status) == ("unchanged", "draft")  # the clerk's draft: not submitted behind them
+    assert await _reserved(db, sw.widget, sw.w.wh1) == 0
+
+    held = await do_intake_sales_order(db, _order(sw, "TB-HELD", qty="150"), SALES)
+    assert held.status == "draft" and held.hold is not None
+    await do_receive_stock(db, [StockLine(product_id=sw.widget, quantity="60", location_id=sw.w.a1, unit_cost="10")])
+    assert await so.do_submit_sales_order(db, held.order_id, SALES) == "approved"  # a clerk submits it
+    q = "query($id: ID!) { node(id: $id) { ... on SalesOrder { status platformOrder { holdCode } } } }"
+    node = (await gql.execute(q, {"id": to_global_id("SalesOrder", held.order_id)}))["node"]
+    assert node == {"status": "APPROVED", "platformOrder": {"holdCode": None}}

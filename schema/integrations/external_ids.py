@@ -20,6 +20,7 @@ from schema.batching import DomainLoaders, Reader
 from schema.enums import options_enum
 from server.integrations.external_ids import ExternalRef, external_ids_of
 from server.integrations.models import EXTERNAL_ENTITY_TYPES, sales_order_intake
+from server.sales.models import sales_order
 
 ExternalEntityType = options_enum(
     "ExternalEntityType",
@@ -83,7 +84,7 @@ class PlatformOrder:
             consignee_name=r.consignee_name,
             consignee_phone=r.consignee_phone,
             ship_address=r.ship_address,
-            hold_code=r.hold_code or None,
+            hold_code=(r.hold_code or None) if r.status == "draft" else None,  # a submitted order waits no more
             received_at=r.received_at,
         )
 
@@ -122,7 +123,9 @@ class IntegrationsLoaders(DomainLoaders):
         async def load(order_ids: list[int]):
             async with self.db.read() as conn:
                 rows = await conn.execute(
-                    select(sales_order_intake).where(sales_order_intake.c.order_id.in_(set(order_ids)))
+                    select(sales_order_intake, sales_order.c.status)
+                    .join(sales_order, sales_order.c.id == sales_order_intake.c.order_id)
+                    .where(sales_order_intake.c.order_id.in_(set(order_ids)))
                 )
                 found = {r.order_id: PlatformOrder.from_row(r) for r in rows}
             return [found.get(i) for i in order_ids]

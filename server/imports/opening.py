@@ -18,13 +18,14 @@ import re
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from server.auth import scope
 from server.auth.principal import Principal
 from server.catalog.models import product
 from server.core.database import Database
 from server.core.errors import DomainError, ErrorDetail
-from server.imports.common import Column, ImportReport, Sheet, cell, lookup, open_sheet
+from server.imports.common import Column, ImportReport, Sheet, cell, concurrent_change, lookup, open_sheet
 from server.imports.errors import DataImportError
 from server.imports.formats import write_table
 from server.inventory.models import location
@@ -129,6 +130,9 @@ async def import_opening(
     digest = hashlib.sha256(data).hexdigest()
     try:
         await do_post_opening(db, opening, principal, dry_run=not commit, file_digest=digest)
+    except IntegrityError:  # a concurrent change took a number of the file: nothing was written
+        concurrent_change(report)
+        return report
     except DomainError as exc:
         for d in exc.details:
             row, column = _place(d.field, rows)

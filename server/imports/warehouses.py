@@ -168,10 +168,12 @@ async def _bins(conn, sheet: Sheet):
         texts = location_texts(rules, cell(v, "code"), v.get("name", ""))
         wh = warehouses.get(v.get("warehouse", ""))
         rules.check(wh is not None, "NOT_FOUND", "warehouseId", what="warehouse")
-        if wh is not None:
+        if wh is not None and texts["code"] not in existing:  # a new bin needs an active warehouse; the
+            # bins of an archived one stay in the export, and importing it back leaves them alone
             rules.check(wh.active, "INACTIVE", "warehouseId", what="warehouse")
         order_text = cell(v, "sort_order")
-        sort_order = int(order_text) if order_text and order_text.isascii() and order_text.isdigit() else None
+        digits = order_text is not None and order_text.isascii() and order_text.isdigit() and len(order_text) <= 6
+        sort_order = int(order_text) if digits and order_text else None
         rules.check(order_text is None or sort_order is not None, "INVALID_VALUE", "sortOrder", detail=order_text)
         parent = cell(v, "parent")
         if parent is not None and wh is not None:

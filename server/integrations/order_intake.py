@@ -13,8 +13,10 @@ the consignee and its own order status. ``do_intake_sales_order``:
   and the order is taken again as a draft with the refusal kept on the intake (``hold``): nothing the
   platform sold is lost, and a clerk sees why it waits;
 * every later time (the platform resends, however often), changes nothing but the platform's status when
-  it differs; a draft that could not be submitted is tried again (stock may have arrived). The lines of a
-  taken order are never changed by a resend: the order is ours now.
+  it differs; a draft held because it could not be submitted is tried again (stock may have arrived) —
+  a draft a clerk made of it (反审核 to edit it) is theirs and left alone. The lines of a taken order
+  are never changed by a resend: the order is ours now. ``holdCode`` shows only while the order is a
+  draft (a clerk may submit a held order themselves).
 
 Prices are the platform's, VAT-inclusive by default, with no customer discount unless the line names one.
 Two deliveries of one order at once make one order: on PostgreSQL the transaction takes the advisory lock
@@ -176,6 +178,7 @@ class _Taken:
     status: str
     new: bool
     status_changed: bool = False
+    held: bool = False  # a draft intake kept because submitting it was refused (``hold_code``)
 
 
 async def _take(
@@ -196,8 +199,9 @@ async def _take(
                     .where(sales_order_intake.c.order_id == known)
                 )
             ).one()
+            held = row.status == "draft" and row.hold_code != ""
             if row.platform_status == texts["platform_status"]:
-                return _Taken(known, row.status, new=False)
+                return _Taken(known, row.status, new=False, held=held)
             await conn.execute(
                 update(sales_order_intake)
                 .where(sales_order_intake.c.order_id == known)
@@ -209,7 +213,7 @@ async def _take(
                 before={"platform_status": row.platform_status},
                 after={"platform_status": texts["platform_status"]},
             )
-            return _Taken(known, row.status, new=False, status_changed=True)
+            return _Taken(known, row.status, new=False, status_changed=True, held=held)
         order_input = await _resolve(conn, data)
         tx = cast(Database, _InTransaction(db, conn))
         order_id = await orders.do_create_sales_order(tx, order_input, principal)
@@ -276,18 +280,20 @@ async def do_intake_sales_order(db: Database, data: OrderIntake, principal: Prin
     check_ref(data.source, data.external_order_id)
     texts = _texts(data)
     hold: SalesError | None = None
-    for attempt in range(3):
+    clashes = 0
+    while True:  # ends: _Held comes at most once (then ``hold`` is set), an IntegrityError at most twice
         try:
             taken = await _take(db, data, texts, principal, hold)
             break
         except _Held as held:  # take it again, as a draft that says why
             hold = held.error
         except IntegrityError:  # the same order number recorded by another writer: read it again
-            if attempt == 2:
+            clashes += 1
+            if clashes > 1:
                 raise
     if taken.new:
         return IntakeResult(taken.order_id, CREATED, taken.status, hold)
-    if taken.status != "draft":
+    if not taken.held:  # submitted, or a draft a clerk keeps (e.g. un-approved to edit it): left alone
         return IntakeResult(taken.order_id, UPDATED if taken.status_changed else UNCHANGED, taken.status)
     status, again_held, submitted = await _submit(db, taken.order_id, principal)  # held: stock may have arrived
     outcome = UPDATED if taken.status_changed or submitted else UNCHANGED

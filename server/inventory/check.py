@@ -92,20 +92,15 @@ async def stock_problems(conn: AsyncConnection) -> list[str]:
 async def availability_problems(conn: AsyncConnection) -> list[str]:
     """Available to sell: every pair with stock in bins or a reservation is tracked, and the ``net`` each
     tracked pair last stored (and published to the shops) is on hand in bins − reserved − safety stock
-    now. A stale figure means a stock change went out without its ``stock.available_to_sell`` event."""
+    now. A stale figure means a stock change went out without its ``stock.available_to_sell`` event.
+    Each part is one statement, so a change committing meanwhile on a live database is never seen
+    half."""
     problems: list[str] = []
-    stored = {
-        (r.product_id, r.warehouse_id): int(r.net_qty)
-        for r in await conn.execute(
-            select(stock_availability.c.product_id, stock_availability.c.warehouse_id, stock_availability.c.net_qty)
-        )
-    }
-    for r in await conn.execute(available_to_sell_query()):
-        key = (r.product_id, r.warehouse_id)
+    for r in await conn.execute(available_to_sell_query().add_columns(stock_availability.c.net_qty)):
         net = int(r.on_hand) - int(r.reserved) - int(r.safety_qty)
-        if stored[key] != net:
+        if int(r.net_qty) != net:
             problems.append(
-                f"available to sell product={key[0]} warehouse={key[1]}: published {stored[key]} != "
+                f"available to sell product={r.product_id} warehouse={r.warehouse_id}: published {int(r.net_qty)} != "
                 f"{net} (on hand {int(r.on_hand)} − reserved {int(r.reserved)} − safety {int(r.safety_qty)})"
             )
     in_bins = (
@@ -116,9 +111,19 @@ async def availability_problems(conn: AsyncConnection) -> list[str]:
     held = select(stock_reservation.c.product_id, stock_reservation.c.warehouse_id).where(
         stock_reservation.c.reserved_qty != 0
     )
-    for r in await conn.execute(union(in_bins, held)):
-        if (r.product_id, r.warehouse_id) not in stored:
-            problems.append(f"available to sell product={r.product_id} warehouse={r.warehouse_id}: not tracked")
+    pairs = union(in_bins, held).subquery("pairs")
+    untracked = (
+        select(pairs.c.product_id, pairs.c.warehouse_id)
+        .outerjoin(
+            stock_availability,
+            (stock_availability.c.product_id == pairs.c.product_id)
+            & (stock_availability.c.warehouse_id == pairs.c.warehouse_id),
+        )
+        .where(stock_availability.c.id.is_(None))
+        .order_by(pairs.c.product_id, pairs.c.warehouse_id)
+    )
+    for r in await conn.execute(untracked):
+        problems.append(f"available to sell product={r.product_id} warehouse={r.warehouse_id}: not tracked")
     return problems
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import scope
@@ -286,6 +286,9 @@ async def _post_opening(
     scope.require(principal, PERMISSION, OpeningError)
     c = Collector(OpeningError)
     async with db.write() as conn:
+        if conn.dialect.name == "postgresql":  # one opening entry at a time (SQLite: one writer anyway), so
+            # the same file committed twice at once is ALREADY_IMPORTED the second time, never booked twice
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('jxc.opening'))"))
         await books_standard(conn)
         go_live = await go_live_date(conn)
         if go_live is None:
