@@ -255,7 +255,9 @@ async def _fuzz(gql, token: str, label: str, *, examples: int) -> tuple[int, lis
         nonlocal sent
         sent += 1
         handler.seen.clear()
-        before = asyncio.run_coroutine_threadsafe(_settled_row_counts(gql.db), loop).result() if kind == "mutation" else None
+        before = (
+            asyncio.run_coroutine_threadsafe(_settled_row_counts(gql.db), loop).result() if kind == "mutation" else None
+        )
         resp = asyncio.run_coroutine_threadsafe(
             gql.http.post(
                 "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}", "accept-language": "en"}
