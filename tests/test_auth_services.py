@@ -209,6 +209,9 @@ async def test_a_custom_role_is_edited_for_everyone_holding_it_and_deleted_once_
         checker = (await conn.execute(select(role.c.id).where(role.c.code == "checker"))).scalar_one()
         await conn.execute(user_role.delete().where(user_role.c.role_id == checker))
     await auth.do_revoke_token(db, token_id)
+    _expired_id, _ = await auth.do_create_api_token(db, name="old-kiosk", role_code="checker")
+    async with db.write() as conn:  # a token that ran out holds the role no more
+        await conn.execute(update(auth_token).where(auth_token.c.id == _expired_id).values(expires_at=utcnow()))
     await auth.do_delete_role(db, "checker")
     assert "checker" not in {r["code"] for r in await auth.list_roles(db)}
     assert len(await _audit(db, "role.delete")) == 1

@@ -633,20 +633,20 @@ async def do_update_role(
 
 
 async def do_delete_role(db: Database, code: str, principal: Principal | None = None) -> None:
-    """Delete a custom role nobody holds: no user and no active API token (``ROLE_IN_USE`` says how many
-    do). The revoked tokens of the role go with it (dead credentials; the audit log keeps their story)."""
+    """Delete a custom role nobody holds: no user and no live API token (``ROLE_IN_USE`` says how many
+    do). The revoked and expired tokens of the role go with it (dead credentials; the audit log keeps
+    their story)."""
     scope.require(principal, "user.admin", AuthError)
     async with db.write() as conn:
         row = await _custom_role(conn, code)
         users = (await conn.execute(select(func.count()).where(user_role.c.role_id == row.id))).scalar_one()
-        tokens = (
-            await conn.execute(
-                select(func.count()).where(auth_token.c.role_id == row.id, auth_token.c.revoked_at.is_(None))
-            )
-        ).scalar_one()
+        live = auth_token.c.revoked_at.is_(None) & (
+            auth_token.c.expires_at.is_(None) | (auth_token.c.expires_at > utcnow())
+        )
+        tokens = (await conn.execute(select(func.count()).where(auth_token.c.role_id == row.id, live))).scalar_one()
         if users or tokens:
             raise AuthError("ROLE_IN_USE", "code", code=row.code, users=users, tokens=tokens)
-        await conn.execute(auth_token.delete().where(auth_token.c.role_id == row.id))
+        await conn.execute(auth_token.delete().where(auth_token.c.role_id == row.id))  # revoked or expired
         await conn.execute(role_permission.delete().where(role_permission.c.role_id == row.id))
         await conn.execute(role.delete().where(role.c.id == row.id))
         await write_audit(conn, actor_of(principal), "role.delete", f"role:{row.code}")
